@@ -96,7 +96,7 @@ export function publicKeyFromHex(hex: string): KeyObject {
 
 /** Render a SigningKey's private half as OpenSSH text (used by `init` to write a fresh key). */
 export function generateOpenSshKey(comment = 'encord-agents local key'): { privateKeyText: string; publicKeyHex: string; publicKeyOpenSsh: string } {
-  const key = sshpk.generatePrivateKey('ed25519', { comment })
+  const key = (sshpk.generatePrivateKey as (type: string, options?: { comment?: string }) => sshpk.PrivateKey)('ed25519', { comment })
   const privateKeyText = key.toString('ssh')
   const signing = parsePrivateKey(privateKeyText)
   return { privateKeyText, publicKeyHex: signing.publicKeyHex, publicKeyOpenSsh: key.toPublic().toString('ssh') }

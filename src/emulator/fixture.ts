@@ -1,0 +1,161 @@
+import { z } from 'zod'
+
+/**
+ * The emulator's project fixture: one JSON file holding everything the local Encord serves (users and
+ * their keys, ontologies, storage items, projects with their workflow, tasks and label rows). The
+ * emulator writes its state back to the same format. Documented in docs/fixture-format.md.
+ *
+ * Casing: our own keys are camelCase; label rows keep Encord's snake_case save format untouched.
+ */
+export const FIXTURE_FORMAT = 'encord-agents-emulator/1'
+
+const Uuid = z.string().min(1)
+const Timestamp = z.string().nullable().optional()
+
+export const FixtureUser = z.strictObject({
+  email: z.string(),
+  /** Lowercase hex of the user's Ed25519 public key (64 characters). */
+  publicKeyHex: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (an Ed25519 public key)'),
+  /** Project hashes this key may use, or "*" for all. @default "*" */
+  projects: z.union([z.literal('*'), z.array(Uuid)]).default('*'),
+})
+
+export const FixtureOntology = z.strictObject({
+  ontologyHash: Uuid,
+  title: z.string(),
+  description: z.string().default(''),
+  createdAt: Timestamp,
+  lastEditedAt: Timestamp,
+  /** The ontology structure exactly as Encord stores it (`editor`). */
+  structure: z.record(z.string(), z.unknown()),
+})
+
+export const FixtureDataset = z.strictObject({ datasetHash: Uuid, title: z.string() })
+
+/** Where the bytes of a storage item come from. */
+export const FixtureMedia = z.union([
+  z.strictObject({ path: z.string() }), // relative to the fixture file
+  z.strictObject({ base64: z.string() }),
+  z.strictObject({ generate: z.enum(['png', 'mp4']) }), // made on demand (small test media)
+])
+
+export const FixtureStorageItem = z.strictObject({
+  uuid: Uuid,
+  parent: Uuid,
+  itemType: z.string(),
+  name: z.string(),
+  description: z.string().default(''),
+  clientMetadata: z.record(z.string(), z.unknown()).default({}),
+  mimeType: z.string().nullable().default(null),
+  width: z.number().nullable().default(null),
+  height: z.number().nullable().default(null),
+  frameCount: z.number().nullable().default(null),
+  fps: z.number().nullable().default(null),
+  duration: z.number().nullable().default(null),
+  fileSize: z.number().nullable().default(null),
+  createdAt: Timestamp,
+  lastEditedAt: Timestamp,
+  media: FixtureMedia.optional(),
+})
+
+export const FixturePathway = z.strictObject({ uuid: Uuid, title: z.string(), destinationUuid: Uuid })
+
+export const FixtureStage = z.strictObject({
+  uuid: Uuid,
+  title: z.string(),
+  /** START is kept for display only: Encord never sends it over the wire. */
+  stageType: z.enum(['START', 'ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW', 'PERCENTAGE_ROUTER', 'USER_ROUTER']),
+  pathways: z.array(FixturePathway).default([]),
+})
+
+export const FixtureDataUnit = z.strictObject({
+  dataHash: Uuid,
+  dataTitle: z.string(),
+  /** UPPER case as in label row metadata: IMAGE, VIDEO, IMG_GROUP, ... */
+  dataType: z.string(),
+  datasetHash: Uuid,
+  backingItemUuid: Uuid.nullable().default(null),
+  width: z.number().nullable().default(null),
+  height: z.number().nullable().default(null),
+  numberOfFrames: z.number().default(1),
+  fps: z.number().nullable().default(null),
+  duration: z.number().nullable().default(null),
+  fileType: z.string().nullable().default(null),
+})
+
+export const FixtureTask = z.strictObject({
+  uuid: Uuid,
+  dataHash: Uuid,
+  /** The stage the task is in now. A task in a DONE stage is finished. */
+  stageUuid: Uuid,
+  status: z.string().default('NEW'),
+  assignee: z.string().nullable().default(null),
+  lastActionedBy: z.string().nullable().default(null),
+  labelBranchName: z.string().default('main'),
+  priority: z.number().min(0).max(1).nullable().default(null),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+
+export const FixtureLabelRow = z.strictObject({
+  labelHash: Uuid,
+  dataHash: Uuid,
+  branchName: z.string().default('main'),
+  labelStatus: z.string().default('LABEL_IN_PROGRESS'),
+  createdAt: Timestamp,
+  lastEditedAt: Timestamp,
+  /** The label row dict (snake_case save format): data_units, object_answers, ... */
+  labels: z.record(z.string(), z.unknown()),
+})
+
+/** What happened to a task, for the dashboard and for proving nothing happened twice. */
+export const FixtureHistoryEvent = z.strictObject({
+  at: z.string(),
+  kind: z.enum(['proceed', 'save', 'priority', 'create', 'metadata']),
+  taskUuid: Uuid.optional(),
+  dataHash: Uuid.optional(),
+  fromStageUuid: Uuid.optional(),
+  toStageUuid: Uuid.optional(),
+  pathwayUuid: Uuid.optional(),
+  labelHash: Uuid.optional(),
+  /** The label row before this save (for "before and after"). */
+  before: z.record(z.string(), z.unknown()).optional(),
+  by: z.string().optional(),
+  detail: z.unknown().optional(),
+})
+
+export const FixtureProject = z.strictObject({
+  projectHash: Uuid,
+  title: z.string(),
+  description: z.string().default(''),
+  projectType: z.string().default('workflow'),
+  status: z.string().default('inProgress'),
+  ontologyHash: Uuid,
+  createdAt: Timestamp,
+  lastEditedAt: Timestamp,
+  workflow: z.strictObject({ stages: z.array(FixtureStage) }),
+  dataUnits: z.array(FixtureDataUnit).default([]),
+  tasks: z.array(FixtureTask).default([]),
+  labelRows: z.array(FixtureLabelRow).default([]),
+  history: z.array(FixtureHistoryEvent).default([]),
+})
+
+export const Fixture = z.strictObject({
+  format: z.literal(FIXTURE_FORMAT),
+  users: z.array(FixtureUser).default([]),
+  ontologies: z.array(FixtureOntology),
+  datasets: z.array(FixtureDataset).default([]),
+  storageItems: z.array(FixtureStorageItem).default([]),
+  projects: z.array(FixtureProject).min(1),
+})
+
+export type Fixture = z.output<typeof Fixture>
+export type FixtureInput = z.input<typeof Fixture>
+export type FixtureProject = z.output<typeof FixtureProject>
+export type FixtureStage = z.output<typeof FixtureStage>
+export type FixtureTask = z.output<typeof FixtureTask>
+export type FixtureLabelRow = z.output<typeof FixtureLabelRow>
+export type FixtureDataUnit = z.output<typeof FixtureDataUnit>
+export type FixtureStorageItem = z.output<typeof FixtureStorageItem>
+export type FixtureUser = z.output<typeof FixtureUser>
+export type FixtureHistoryEvent = z.output<typeof FixtureHistoryEvent>
