@@ -1,0 +1,63 @@
+/**
+ * Shapes shared by the config loader, the runner and the CLI. `RunResult` is public API: it is what
+ * `encord-agents run --json` prints.
+ */
+
+/** Per-stage outcome of a run. */
+export interface StageResult {
+  uuid: string
+  title: string
+  /** Tasks whose handler was called and finished (moved, stayed or failed). */
+  processed: number
+  /** Tasks moved, by pathway name. */
+  moved: Record<string, number>
+  /** Tasks the handler left in the stage (returned nothing). */
+  stayed: number
+  /** Tasks that failed after all retries (left in the stage, or sent to `onFailure`). */
+  failed: number
+  /** One entry per failed task (and per stale task that could not be moved). */
+  errors: Array<{ taskUuid: string; dataTitle?: string; code: string; message: string }>
+}
+
+/** What `run` returns, and `run --json` prints. */
+export interface RunResult {
+  /** True when no task failed and the run was not interrupted. */
+  ok: boolean
+  projectHash: string
+  durationMs: number
+  dryRun: boolean
+  interrupted: boolean
+  stages: StageResult[]
+}
+
+/** Options of a run, from the config's `run` block and flags (flags win). */
+export interface RunSettings {
+  /** Tasks fetched, decided and flushed together. @default 300 */
+  taskBatchSize: number
+  /** Stop each stage after this many tasks. @default unlimited */
+  maxTasksPerStage?: number
+  /** Retries of a failing handler (or dependency) before the task fails. @default 3 */
+  numRetries: number
+  /** Poll again every N seconds until stopped. @default off */
+  refreshEvery?: number
+  /** Handlers running at once per stage. @default 1 */
+  concurrency: number
+  /** Decide and report; move and save nothing. @default false */
+  dryRun: boolean
+  /** Fail a task whose handler takes longer than this (ms). @default none */
+  taskTimeout?: number
+  /** Task filters passed to the listing. */
+  filters?: {
+    dataTitleContains?: string
+    dataHashes?: string[]
+    assignees?: string[]
+    statuses?: string[]
+  }
+}
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  taskBatchSize: 300,
+  numRetries: 3,
+  concurrency: 1,
+  dryRun: false,
+}
