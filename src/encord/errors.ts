@@ -1,0 +1,453 @@
+import { ConnectionError, UserError, type ErrorDetails } from '../core/errors.js'
+
+/**
+ * Typed errors of the Encord client. Each one carries what the server said (`serverMessage`), the
+ * call that failed (`call`: endpoint name, method, path — never headers, the key or a signature), the
+ * HTTP status, the legacy error code and the trace id we sent (Encord support can look it up).
+ *
+ * Exit codes follow src/core/exit-codes.ts: authentication, permission, rate limits, server, network
+ * and protocol failures are `ConnectionError`s (exit 3, after retries); a missing resource or a request
+ * the server rejected as invalid is a `UserError` (exit 2, with a hint to fix the input).
+ */
+
+/** The call that failed. Safe to print: it never holds secrets. */
+export interface EncordCall {
+  /** Our name for the endpoint, e.g. `getProject`, `proceed`, `labelRowMetadata`. */
+  endpoint: string
+  /** HTTP method on the wire (legacy calls are always POST). */
+  method: string
+  /** Path (and query) of the request, e.g. `/v2/public/projects/<hash>`; `/public` for legacy calls. */
+  path: string
+  transport: 'rest-v2' | 'legacy-rpc' | 'download'
+  /** Legacy calls: `query_type` / `query_method` of the body, e.g. `labelrow` / `PUT`. */
+  queryType?: string
+  queryMethod?: string
+}
+
+/** What every Encord client error carries (on top of EncordAgentsError's code/message/hint). */
+export interface EncordErrorInfo {
+  call: EncordCall
+  /** The HTTP status, or null when no response arrived. */
+  httpStatus: number | null
+  /** The legacy envelope's error code, e.g. `RESOURCE_NOT_FOUND_ERROR`. */
+  legacyCode: string | null
+  /** The server's own message (`message`/`detail` for v2, `payload` for legacy), if any. */
+  serverMessage: string | null
+  /** The trace id sent in `X-Cloud-Trace-Context`. */
+  traceId: string | null
+  /** How many times the request was sent (1 = no retries). */
+  attempts: number
+}
+
+export interface EncordErrorInit extends Partial<Omit<EncordErrorInfo, 'call'>> {
+  call: EncordCall
+  /** A short sentence saying what happened (the message starts with it). */
+  summary?: string
+  hint?: string
+  cause?: unknown
+  data?: Record<string, unknown>
+}
+
+const MAX_MESSAGE = 600
+
+function describeCall(call: EncordCall): string {
+  const legacy = call.queryType ? ` ${call.queryType}/${call.queryMethod}` : ''
+  return `${call.endpoint}: ${call.method} ${call.path}${legacy}`
+}
+
+function clip(s: string): string {
+  const oneLine = s.replace(/\s+/g, ' ').trim()
+  return oneLine.length > MAX_MESSAGE ? oneLine.slice(0, MAX_MESSAGE) + '…' : oneLine
+}
+
+function composeMessage(summary: string, init: EncordErrorInit): string {
+  const facts = [describeCall(init.call)]
+  if (init.httpStatus != null) facts.push(`HTTP ${init.httpStatus}`)
+  if (init.legacyCode) facts.push(init.legacyCode)
+  if (init.attempts !== undefined && init.attempts > 1) facts.push(`${init.attempts} attempts`)
+  const said = init.serverMessage ? `: ${JSON.stringify(clip(init.serverMessage))}` : ''
+  return `${summary} (${facts.join(', ')})${said}`
+}
+
+function details(init: EncordErrorInit, hint: string): ErrorDetails {
+  return {
+    hint: init.hint ?? hint,
+    cause: init.cause,
+    data: {
+      endpoint: init.call.endpoint,
+      method: init.call.method,
+      path: init.call.path,
+      httpStatus: init.httpStatus ?? null,
+      legacyCode: init.legacyCode ?? null,
+      serverMessage: init.serverMessage ?? null,
+      traceId: init.traceId ?? null,
+      attempts: init.attempts ?? 1,
+      ...init.data,
+    },
+  }
+}
+
+function assignInfo(target: EncordErrorInfo, init: EncordErrorInit): void {
+  target.call = init.call
+  target.httpStatus = init.httpStatus ?? null
+  target.legacyCode = init.legacyCode ?? null
+  target.serverMessage = init.serverMessage ?? null
+  target.traceId = init.traceId ?? null
+  target.attempts = init.attempts ?? 1
+}
+
+const TRACE_HINT = 'If it persists, give Encord support the trace id from `--json` output (data.traceId).'
+
+/** The server did not accept our key or signature (HTTP 401, `AUTHENTICATION_ERROR`, `SSH_KEY_NOT_FOUND_ERROR`). Exit 3. */
+export class EncordAuthenticationError extends ConnectionError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  constructor(init: EncordErrorInit) {
+    super(
+      'EncordAuthentication',
+      composeMessage(init.summary ?? 'Encord did not accept the SSH key', init),
+      details(
+        init,
+        'Check that the private key (ENCORD_SSH_KEY or ENCORD_SSH_KEY_FILE) is the one whose public key is registered in Encord ' +
+          '(Settings → Public keys), that ENCORD_DOMAIN is the deployment your account lives on (https://api.encord.com or https://api.us.encord.com), ' +
+          "and that this machine's clock is correct.",
+      ),
+    )
+    assignInfo(this, init)
+  }
+}
+
+/** The key is valid but may not do this (HTTP 403, `AUTHORISATION_ERROR`, `OPERATION_NOT_ALLOWED`). Exit 3. */
+export class EncordPermissionError extends ConnectionError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  constructor(init: EncordErrorInit) {
+    super(
+      'EncordPermission',
+      composeMessage(init.summary ?? 'Encord refused access', init),
+      details(init, "Ask an admin of the project (or of the storage folder) to give the key's user access, or use a key of a user who has it."),
+    )
+    assignInfo(this, init)
+  }
+}
+
+/** A project, ontology, label row or storage item does not exist, or is not visible to the key (404). Exit 2. */
+export class EncordNotFoundError extends UserError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  constructor(init: EncordErrorInit) {
+    super(
+      'EncordNotFound',
+      composeMessage(init.summary ?? 'Encord has no such resource', init),
+      details(
+        init,
+        'Check the hash/uuid (copy it from the Encord app URL), that the key\'s user can see it, and that ENCORD_DOMAIN is the right deployment (US projects live on https://api.us.encord.com).',
+      ),
+    )
+    assignInfo(this, init)
+  }
+}
+
+/** Still rate-limited (HTTP 429) after the retries. Exit 3. */
+export class EncordRateLimitedError extends ConnectionError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  /** Seconds the server asked us to wait (`Retry-After`), if it said. */
+  readonly retryAfterSeconds: number | null
+  constructor(init: EncordErrorInit & { retryAfterSeconds?: number | null }) {
+    const wait = init.retryAfterSeconds != null ? `wait ${Math.ceil(init.retryAfterSeconds)} s (the server's Retry-After) and run again` : 'wait a minute and run again'
+    super(
+      'EncordRateLimited',
+      composeMessage(init.summary ?? 'Encord is rate-limiting this key', init),
+      details({ ...init, data: { ...init.data, retryAfterSeconds: init.retryAfterSeconds ?? null } }, `Too many requests: ${wait}, or lower the concurrency / task batch size.`),
+    )
+    assignInfo(this, init)
+    this.retryAfterSeconds = init.retryAfterSeconds ?? null
+  }
+}
+
+/** Encord failed (5xx, or a legacy error code we do not know) after the retries. Exit 3. */
+export class EncordServerError extends ConnectionError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  constructor(init: EncordErrorInit) {
+    super('EncordServer', composeMessage(init.summary ?? 'Encord reported an error', init), details(init, `This is on Encord's side; try again later. ${TRACE_HINT}`))
+    assignInfo(this, init)
+  }
+}
+
+/**
+ * No usable response: connection refused, DNS failure, TLS error, connection dropped, timeout. Exit 3.
+ * `ambiguous` is true when the request may have reached the server (and may have been applied).
+ */
+export class EncordNetworkError extends ConnectionError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  /** True when the request may have been received (and applied) before the failure. */
+  readonly ambiguous: boolean
+  /** The low-level error code, e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`. */
+  readonly networkCode: string | null
+  constructor(init: EncordErrorInit & { ambiguous: boolean; networkCode?: string | null; origin?: string }) {
+    const what = init.summary ?? `Could not talk to Encord${init.origin ? ` at ${init.origin}` : ''}${init.networkCode ? ` (${init.networkCode})` : ''}`
+    super(
+      'EncordNetwork',
+      composeMessage(what, init),
+      details(
+        { ...init, data: { ...init.data, ambiguous: init.ambiguous, networkCode: init.networkCode ?? null } },
+        'Check the network connection, any proxy or firewall, and ENCORD_DOMAIN. Timeouts can be raised with the client option `timeoutMs`.',
+      ),
+    )
+    assignInfo(this, init)
+    this.ambiguous = init.ambiguous
+    this.networkCode = init.networkCode ?? null
+  }
+}
+
+/** The response was not what Encord's API sends (not JSON, an HTML page, an unexpected shape). Exit 3. */
+export class EncordProtocolError extends ConnectionError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  constructor(init: EncordErrorInit) {
+    super(
+      'EncordProtocol',
+      composeMessage(init.summary ?? 'Encord sent a response this client does not understand', init),
+      details(
+        init,
+        'Check that ENCORD_DOMAIN points at the API (https://api.encord.com or https://api.us.encord.com, not the app at app.encord.com) and that no proxy rewrites responses. ' +
+          TRACE_HINT,
+      ),
+    )
+    assignInfo(this, init)
+  }
+}
+
+/**
+ * The server rejected the request as invalid (HTTP 400/405/413, `INVALID_ARGUMENTS_ERROR`,
+ * `CORRUPTED_LABEL_ERROR`, `RESOURCE_EXISTS_ERROR`, `MULTI_LABEL_LIMIT_ERROR`, ...), or the client
+ * refused arguments before sending. Exit 2.
+ */
+export class EncordInvalidArgumentsError extends UserError implements EncordErrorInfo {
+  declare call: EncordCall
+  declare httpStatus: number | null
+  declare legacyCode: string | null
+  declare serverMessage: string | null
+  declare traceId: string | null
+  declare attempts: number
+  /** `MULTI_LABEL_LIMIT_ERROR`: the most label rows the server takes per request. */
+  readonly maximumLabelsAllowed: number | null
+  constructor(init: EncordErrorInit & { maximumLabelsAllowed?: number | null }) {
+    super(
+      'EncordInvalidArguments',
+      composeMessage(init.summary ?? 'Encord rejected the request as invalid', init),
+      details(init, 'Check the values passed to this call (pathway names, label rows, priorities between 0 and 1, ...).'),
+    )
+    assignInfo(this, init)
+    this.maximumLabelsAllowed = init.maximumLabelsAllowed ?? null
+  }
+}
+
+/** Any error of the Encord client. */
+export type EncordApiError =
+  | EncordAuthenticationError
+  | EncordPermissionError
+  | EncordNotFoundError
+  | EncordRateLimitedError
+  | EncordServerError
+  | EncordNetworkError
+  | EncordProtocolError
+  | EncordInvalidArgumentsError
+
+export function isEncordApiError(error: unknown): error is EncordApiError {
+  return (
+    error instanceof EncordAuthenticationError ||
+    error instanceof EncordPermissionError ||
+    error instanceof EncordNotFoundError ||
+    error instanceof EncordRateLimitedError ||
+    error instanceof EncordServerError ||
+    error instanceof EncordNetworkError ||
+    error instanceof EncordProtocolError ||
+    error instanceof EncordInvalidArgumentsError
+  )
+}
+
+// ------------------------------------------------------------------------------------------------
+// Mapping responses to errors
+
+/** Parse `Retry-After`: delay seconds, or an HTTP date (relative to `nowMs`). Null when absent/invalid. */
+export function parseRetryAfter(value: string | null | undefined, nowMs = Date.now()): number | null {
+  if (value == null) return null
+  const v = value.trim()
+  if (/^\d+$/.test(v)) return Number(v)
+  if (/^\d+\.\d+$/.test(v)) return Number(v) // not in RFC 9110, but harmless to honour
+  const date = Date.parse(v)
+  if (Number.isNaN(date)) return null
+  return Math.max(0, (date - nowMs) / 1000)
+}
+
+/** The message of a v2 error body: `message`, else `detail` (strings or JSON), else the raw text. */
+export function v2ServerMessage(bodyText: string): string | null {
+  const text = bodyText.trim()
+  if (text === '') return null
+  try {
+    const body = JSON.parse(text) as unknown
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      const { message, detail } = body as { message?: unknown; detail?: unknown }
+      if (typeof message === 'string' && message !== '') return message
+      if (typeof detail === 'string' && detail !== '') return detail
+      if (detail !== undefined && detail !== null) return JSON.stringify(detail)
+    }
+    return JSON.stringify(body)
+  } catch {
+    return looksLikeHtml(text) ? htmlTitle(text) : text
+  }
+}
+
+export function looksLikeHtml(text: string): boolean {
+  return /^\s*<(!doctype|html|head|body)/i.test(text)
+}
+
+function htmlTitle(html: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1]?.trim()
+  return title ? `an HTML page titled ${JSON.stringify(title)}` : 'an HTML page'
+}
+
+export interface ResponseFacts {
+  call: EncordCall
+  httpStatus: number
+  bodyText: string
+  retryAfter?: string | null
+  traceId?: string | null
+  attempts?: number
+}
+
+/** Map a non-2xx v2 response to an error, by status as the SDK does (§4.3). */
+export function errorFromV2Response(facts: ResponseFacts): EncordApiError {
+  const init: EncordErrorInit = {
+    call: facts.call,
+    httpStatus: facts.httpStatus,
+    serverMessage: v2ServerMessage(facts.bodyText),
+    traceId: facts.traceId ?? null,
+    attempts: facts.attempts ?? 1,
+  }
+  return errorFromStatus(facts.httpStatus, init, facts.retryAfter)
+}
+
+function errorFromStatus(status: number, init: EncordErrorInit, retryAfter?: string | null): EncordApiError {
+  switch (status) {
+    case 400:
+      return new EncordInvalidArgumentsError(init)
+    case 401:
+      return new EncordAuthenticationError(init)
+    case 403:
+      return new EncordPermissionError(init)
+    case 404:
+      return new EncordNotFoundError(init)
+    case 405:
+      return new EncordInvalidArgumentsError({ ...init, summary: 'Encord does not allow this method here' })
+    case 413:
+      return new EncordInvalidArgumentsError({ ...init, summary: 'The request was too large for Encord', hint: 'Send fewer items per request.' })
+    case 429:
+      return new EncordRateLimitedError({ ...init, retryAfterSeconds: parseRetryAfter(retryAfter) })
+    default:
+      if (status >= 500) return new EncordServerError(init)
+      return new EncordServerError({ ...init, summary: `Encord answered with an unexpected HTTP ${status}` })
+  }
+}
+
+/** The message in a legacy error envelope's `payload` (a string, or JSON for objects). */
+function legacyPayloadMessage(payload: unknown): string | null {
+  if (payload === undefined || payload === null) return null
+  if (typeof payload === 'string') return payload === '' ? null : payload
+  return JSON.stringify(payload)
+}
+
+export interface LegacyErrorFacts {
+  call: EncordCall
+  httpStatus: number
+  /** The envelope's `status`. */
+  status: number
+  /** The envelope's `response` (normally a one-element list holding the code). */
+  response: unknown
+  payload?: unknown
+  traceId?: string | null
+  attempts?: number
+  retryAfter?: string | null
+}
+
+/** Map a legacy error envelope (`status` ≠ 200) to an error, by error code as the SDK does (§3.2). */
+export function errorFromLegacyEnvelope(facts: LegacyErrorFacts): EncordApiError {
+  const code = Array.isArray(facts.response) && typeof facts.response[0] === 'string' ? facts.response[0] : null
+  const init: EncordErrorInit = {
+    call: facts.call,
+    httpStatus: facts.httpStatus,
+    legacyCode: code,
+    serverMessage: legacyPayloadMessage(facts.payload),
+    traceId: facts.traceId ?? null,
+    attempts: facts.attempts ?? 1,
+  }
+  switch (code) {
+    case 'AUTHENTICATION_ERROR':
+      return new EncordAuthenticationError(init)
+    case 'SSH_KEY_NOT_FOUND_ERROR':
+      return new EncordAuthenticationError({ ...init, summary: 'Encord does not know this SSH key' })
+    case 'AUTHORISATION_ERROR':
+      return new EncordPermissionError(init)
+    case 'OPERATION_NOT_ALLOWED':
+      return new EncordPermissionError({ ...init, summary: 'Encord does not allow this operation' })
+    case 'RESOURCE_NOT_FOUND_ERROR':
+      return new EncordNotFoundError(init)
+    case 'INVALID_ARGUMENTS_ERROR':
+    case 'ANSWER_DICTIONARY_ERROR':
+    case 'WRONG_PROJECT_TYPE_ERROR':
+    case 'METHOD_NOT_ALLOWED_ERROR':
+      return new EncordInvalidArgumentsError(init)
+    case 'CORRUPTED_LABEL_ERROR':
+      return new EncordInvalidArgumentsError({ ...init, summary: 'Encord rejected a label row as corrupted', hint: 'The label row does not match the ontology or the media (e.g. a frame past the end of a video); fix the labels the agent writes.' })
+    case 'RESOURCE_EXISTS_ERROR':
+      return new EncordInvalidArgumentsError({ ...init, summary: 'The resource already exists in Encord' })
+    case 'MULTI_LABEL_LIMIT_ERROR': {
+      const max = (facts.payload as { maximum_labels_allowed?: unknown } | null)?.maximum_labels_allowed
+      return new EncordInvalidArgumentsError({
+        ...init,
+        summary: 'Too many label rows in one request',
+        maximumLabelsAllowed: typeof max === 'number' ? max : 100,
+      })
+    }
+    case 'UNKNOWN_ERROR':
+      return new EncordServerError(init)
+    default:
+      if (code === null) {
+        // No code: fall back to the HTTP status (a proxy error page, a 5xx with some other JSON).
+        return errorFromStatus(facts.httpStatus >= 400 ? facts.httpStatus : 500, init, facts.retryAfter)
+      }
+      return new EncordServerError({ ...init, summary: `Encord reported an error of type ${code}` })
+  }
+}

@@ -1,0 +1,463 @@
+import { randomUUID } from 'node:crypto'
+import { createWriteStream, readFileSync } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import createDebug from 'debug'
+import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici'
+import { InterruptedError } from '../core/errors.js'
+import type { SigningKey } from './auth/keys.js'
+import { signRequest } from './auth/sign.js'
+import {
+  EncordNetworkError,
+  EncordPermissionError,
+  EncordNotFoundError,
+  errorFromV2Response,
+  parseRetryAfter,
+  type EncordCall,
+} from './errors.js'
+
+const log = createDebug('encord-agents:http')
+
+/**
+ * How a call may be retried. Encord's Python SDK retries GET/POST/PUT marked retryable on status codes,
+ * read errors and connection errors, and everything else on connection errors only (spec §5). We add
+ * one class for calls whose effect must not be applied twice (proceed), which the client checks itself.
+ *
+ * - `idempotent`: connection errors, read errors/timeouts, and HTTP 429/500/502/503/504.
+ * - `unapplied`: connection errors (the request never left) and HTTP 429 (rejected before processing).
+ *   Anything after which the request may have been applied (a dropped response, a timeout, a 5xx) is
+ *   returned/thrown to the caller, which decides (see `EncordClient.proceedTasks`).
+ * - `connect-only`: connection errors only (PATCH, legacy `labelrow` PUT, as the SDK).
+ */
+export type RetryClass = 'idempotent' | 'unapplied' | 'connect-only'
+
+/** HTTP statuses retried for `idempotent` calls. 413 is deliberately absent: see docs/encord-api.md. */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
+const UNAPPLIED_RETRY_STATUSES: ReadonlySet<number> = new Set([429])
+
+/** Errors raised before the request reached the server: always safe to retry. */
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
+
+/** Errors that retrying cannot fix (certificates, bad URLs): fail at once. */
+function isPermanentNetworkError(code: string | null): boolean {
+  if (code === null) return false
+  return code.startsWith('CERT_') || code.startsWith('ERR_TLS_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL'
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. @default 3 (as the Python SDK) */
+  retries: number
+  /** Base of the exponential backoff: retry n sleeps ~ base × 2^(n-1), with jitter. @default 1500 */
+  backoffBaseMs: number
+  /**
+   * Longest single sleep. A `Retry-After` longer than this is not waited for: the call fails at once
+   * with `EncordRateLimitedError` carrying the server's value. @default 60000
+   */
+  maxRetryDelayMs: number
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 3, backoffBaseMs: 1500, maxRetryDelayMs: 60_000 }
+
+/**
+ * Sleep before retry `retry` (1-based): "equal jitter" exponential backoff, half fixed and half random,
+ * so concurrent clients spread out while the delay still grows: with base 1.5 s → 0.75–1.5 s, 1.5–3 s,
+ * 3–6 s (the SDK sleeps 0, 3, 6 s). A `Retry-After` (seconds) replaces the backoff, plus up to 10 %
+ * jitter (it is a minimum). Returns null when the server asks for longer than `maxRetryDelayMs`.
+ */
+export function retryDelayMs(retry: number, retryAfterSeconds: number | null, policy: RetryPolicy, random: () => number = Math.random): number | null {
+  if (retryAfterSeconds !== null) {
+    const ms = retryAfterSeconds * 1000
+    if (ms > policy.maxRetryDelayMs) return null
+    return Math.min(policy.maxRetryDelayMs, ms + ms * 0.1 * random())
+  }
+  const full = Math.min(policy.maxRetryDelayMs, policy.backoffBaseMs * 2 ** (retry - 1))
+  return full / 2 + (full / 2) * random()
+}
+
+/** Requests, retries and connections, as the bench reports them. */
+export interface TransportStats {
+  /** HTTP requests sent per endpoint name (each retry counts as a request). */
+  requests: Record<string, number>
+  /** Of those, how many were retries. */
+  retries: Record<string, number>
+  /** New TCP/TLS connections opened (keep-alive reuse keeps this low). */
+  connections: number
+  totalRequests: number
+  totalRetries: number
+}
+
+export interface TransportOptions {
+  /** API origin, e.g. `https://api.encord.com` (no trailing slash, no path). */
+  domain: string
+  key: SigningKey
+  /** @default 3 */
+  retries?: number
+  /** Per-request timeout: connect, time to response headers, and idle time between body chunks. @default 180000 (as the SDK) */
+  timeoutMs?: number
+  /** @default `encord-agents-ts/<version> node/<version>` */
+  userAgent?: string
+  /** Keep-alive connections per origin. @default 8 */
+  connections?: number
+  /** @default 1500 */
+  backoffBaseMs?: number
+  /** @default 60000 */
+  maxRetryDelayMs?: number
+  /** For tests: randomness of the jitter, and the sleep function. */
+  random?: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Clock in ms, used for signatures and `Retry-After` dates. @default Date.now */
+  now?: () => number
+}
+
+/** One request to the Encord API. */
+export interface ApiRequest {
+  /** Our endpoint name for stats, logs and errors, e.g. `getProject`. */
+  endpoint: string
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** Path plus query, starting with `/` (e.g. `/v2/public/projects/P`, or `/public`). */
+  path: string
+  /** The exact body text (already serialised with pythonJson), or null for none. */
+  body?: string | null
+  /** Extra headers (legacy `ResourceType`/`ResourceID`), in order. */
+  headers?: Array<[string, string]>
+  retry: RetryClass
+  transport: 'rest-v2' | 'legacy-rpc'
+  queryType?: string
+  queryMethod?: string
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+/** A complete response (body read and decompressed). */
+export interface ApiResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  bodyText: string
+  traceId: string
+  /** How many times the request was sent. */
+  attempts: number
+  call: EncordCall
+}
+
+let cachedVersion: string | undefined
+/** Our package version, read once from package.json (found upwards from this file). */
+export function packageVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion
+  cachedVersion = 'unknown'
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'encord-agents' && pkg.version) {
+        cachedVersion = pkg.version
+        break
+      }
+    } catch {
+      // not here; look further up
+    }
+    dir = dirname(dir)
+  }
+  return cachedVersion
+}
+
+export function defaultUserAgent(): string {
+  return `encord-agents-ts/${packageVersion()} node/${process.versions.node}`
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new InterruptedError())
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new InterruptedError())
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function errorCode(error: unknown): string | null {
+  let e: unknown = error
+  for (let depth = 0; depth < 4 && e; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return null
+}
+
+/**
+ * The HTTP layer of the Encord client: undici keep-alive pool, signing, retries, timeouts, stats.
+ * One instance per client; `close()` releases the sockets.
+ */
+export class Transport {
+  readonly origin: string
+  readonly policy: RetryPolicy
+  readonly timeoutMs: number
+  readonly userAgent: string
+  readonly #key: SigningKey
+  readonly #agent: Agent
+  readonly #api: Dispatcher
+  readonly #download: Dispatcher
+  readonly #random: () => number
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+  readonly #now: () => number
+  #stats: TransportStats = emptyStats()
+
+  constructor(options: TransportOptions) {
+    const url = new URL(options.domain)
+    this.origin = url.origin
+    this.#key = options.key
+    this.policy = {
+      retries: options.retries ?? DEFAULT_RETRY_POLICY.retries,
+      backoffBaseMs: options.backoffBaseMs ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULT_RETRY_POLICY.maxRetryDelayMs,
+    }
+    this.timeoutMs = options.timeoutMs ?? 180_000
+    this.userAgent = options.userAgent ?? defaultUserAgent()
+    this.#random = options.random ?? Math.random
+    this.#sleep = options.sleep ?? defaultSleep
+    this.#now = options.now ?? Date.now
+    // Count every new socket: the connector is called once per connection the pool opens.
+    const connector = buildConnector({ timeout: this.timeoutMs })
+    const counted: buildConnector.connector = (opts, callback) => {
+      this.#stats.connections++
+      log('new connection to %s//%s:%s', opts.protocol, opts.hostname, opts.port)
+      connector(opts, callback)
+    }
+    // An Agent keeps one Pool per origin, each with keep-alive connections.
+    this.#agent = new Agent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
+    this.#api = this.#agent.compose(interceptors.decompress())
+    this.#download = this.#agent.compose(interceptors.redirect({ maxRedirections: 5 }))
+  }
+
+  /** A copy of the counters. */
+  stats(): TransportStats {
+    return structuredClone(this.#stats)
+  }
+
+  /** Start a fresh measurement window (all counters to zero). */
+  resetStats(): void {
+    this.#stats = emptyStats()
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close()
+  }
+
+  /**
+   * Send an API request, signed, with retries per its `retry` class. Resolves with the final response
+   * whatever its status (mapping statuses to errors is the caller's job, as the SDK's
+   * `raise_on_status=False`); rejects with `EncordNetworkError` when no response arrived.
+   */
+  async send(req: ApiRequest): Promise<ApiResponse> {
+    const call: EncordCall = { endpoint: req.endpoint, method: req.method, path: req.path, transport: req.transport, queryType: req.queryType, queryMethod: req.queryMethod }
+    const traceId = randomUUID().replace(/-/g, '')
+    let attempt = 0
+    for (;;) {
+      attempt++
+      this.#count(req.endpoint, attempt > 1)
+      const started = Date.now()
+      log('→ %s %s %s%s', req.endpoint, req.method, req.path, attempt > 1 ? ` (attempt ${attempt})` : '')
+      let response: ApiResponse
+      try {
+        response = await this.#attempt(req, call, traceId, attempt)
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error
+        if (req.signal?.aborted) throw new InterruptedError()
+        const code = errorCode(error)
+        const beforeSend = code !== null && CONNECT_ERROR_CODES.has(code)
+        log('✗ %s %s after %d ms: %s', req.endpoint, code ?? 'error', Date.now() - started, (error as Error)?.message)
+        const retryable = !isPermanentNetworkError(code) && (beforeSend || req.retry === 'idempotent')
+        if (retryable && attempt <= this.policy.retries) {
+          const delay = retryDelayMs(attempt, null, this.policy, this.#random) ?? 0
+          await this.#sleep(delay, req.signal)
+          continue
+        }
+        throw new EncordNetworkError({
+          call,
+          traceId,
+          attempts: attempt,
+          ambiguous: !beforeSend,
+          networkCode: code,
+          origin: new URL(this.origin + '/').origin,
+          serverMessage: (error as Error)?.message ?? String(error),
+          cause: error,
+        })
+      }
+      log('← %s %d in %d ms', req.endpoint, response.status, Date.now() - started)
+      const statuses = req.retry === 'idempotent' ? RETRY_STATUSES : req.retry === 'unapplied' ? UNAPPLIED_RETRY_STATUSES : undefined
+      if (statuses?.has(response.status) && attempt <= this.policy.retries) {
+        const header = response.headers['retry-after']
+        const retryAfter = parseRetryAfter(Array.isArray(header) ? header[0] : header, this.#now())
+        const delay = retryDelayMs(attempt, retryAfter, this.policy, this.#random)
+        if (delay !== null) {
+          log('retrying %s after HTTP %d in %d ms', req.endpoint, response.status, Math.round(delay))
+          await this.#sleep(delay, req.signal)
+          continue
+        }
+        log('not retrying %s: Retry-After %s s exceeds the cap', req.endpoint, retryAfter)
+      }
+      return response
+    }
+  }
+
+  async #attempt(req: ApiRequest, call: EncordCall, traceId: string, attempt: number): Promise<ApiResponse> {
+    const url = this.origin + req.path
+    const body = req.body == null ? null : Buffer.from(req.body, 'utf8')
+    // Signed per attempt: `created` stays fresh across long Retry-After waits.
+    const signed = signRequest({ method: req.method, url, body, privateKey: this.#key, now: this.#now() / 1000, transport: req.transport })
+    const headers: string[] = []
+    const add = (name: string, value: string): void => void headers.push(name, value)
+    if (req.transport === 'legacy-rpc') {
+      add('Accept', 'application/json')
+      add('Content-Type', 'application/json')
+      add('Accept-Encoding', 'gzip')
+      for (const [n, v] of req.headers ?? []) add(n, v)
+      for (const [n, v] of signed) add(n, v)
+      add('User-Agent', this.userAgent)
+      add('X-Cloud-Trace-Context', `${traceId}/1;o=1`)
+    } else {
+      if (body !== null) add('Content-Type', 'application/json')
+      add('User-Agent', this.userAgent)
+      add('X-Cloud-Trace-Context', `${traceId}/1;o=1`)
+      add('Accept-Encoding', 'gzip')
+      for (const [n, v] of req.headers ?? []) add(n, v)
+      for (const [n, v] of signed) add(n, v)
+    }
+    const timeout = req.timeoutMs ?? this.timeoutMs
+    const res = await request(url, {
+      dispatcher: this.#api,
+      method: req.method,
+      headers,
+      body,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      signal: req.signal,
+    })
+    const bodyText = await res.body.text()
+    return { status: res.statusCode, headers: res.headers, bodyText, traceId, attempts: attempt, call }
+  }
+
+  #count(endpoint: string, isRetry: boolean): void {
+    this.#stats.requests[endpoint] = (this.#stats.requests[endpoint] ?? 0) + 1
+    this.#stats.totalRequests++
+    if (isRetry) {
+      this.#stats.retries[endpoint] = (this.#stats.retries[endpoint] ?? 0) + 1
+      this.#stats.totalRetries++
+    }
+  }
+
+  /**
+   * Stream an unauthenticated GET of `url` (a signed media URL) to `path`. No Encord headers are sent.
+   * Written to `<path>.part` and renamed when complete, so `path` never holds a partial file. Retried
+   * (from the start) on connection errors, timeouts and 429/5xx.
+   */
+  async download(url: string, path: string, options: { signal?: AbortSignal; endpoint?: string } = {}): Promise<{ bytes: number; contentType: string | null }> {
+    const endpoint = options.endpoint ?? 'download'
+    const parsed = new URL(url)
+    const shown = `${parsed.origin}${parsed.pathname}` // signed URLs carry credentials in the query: never show it
+    const call: EncordCall = { endpoint, method: 'GET', path: shown, transport: 'download' }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new EncordNotFoundError({ call, summary: `Cannot download a ${parsed.protocol} URL`, hint: 'Only http(s) signed URLs can be downloaded; ask for a signed URL (signUrl / signUrls).' })
+    }
+    const part = `${path}.part`
+    let attempt = 0
+    for (;;) {
+      attempt++
+      this.#count(endpoint, attempt > 1)
+      const retryLeft = attempt <= this.policy.retries
+      let res: Dispatcher.ResponseData
+      try {
+        res = await request(url, {
+          dispatcher: this.#download,
+          method: 'GET',
+          headers: { 'user-agent': this.userAgent },
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+          signal: options.signal,
+        })
+      } catch (error) {
+        if (options.signal?.aborted) throw new InterruptedError()
+        const code = errorCode(error)
+        if (!isPermanentNetworkError(code) && retryLeft) {
+          await this.#sleep(retryDelayMs(attempt, null, this.policy, this.#random) ?? 0, options.signal)
+          continue
+        }
+        throw new EncordNetworkError({ call, attempts: attempt, ambiguous: false, networkCode: code, origin: parsed.origin, serverMessage: (error as Error)?.message ?? String(error), cause: error })
+      }
+      const status = res.statusCode
+      if (status < 200 || status >= 300) {
+        const text = await res.body.text().catch(() => '')
+        const header = res.headers['retry-after']
+        const retryAfter = Array.isArray(header) ? header[0] : header
+        if (RETRY_STATUSES.has(status) && retryLeft) {
+          const delay = retryDelayMs(attempt, parseRetryAfter(retryAfter, this.#now()), this.policy, this.#random)
+          if (delay !== null) {
+            await this.#sleep(delay, options.signal)
+            continue
+          }
+        }
+        const error = errorFromV2Response({ call, httpStatus: status, bodyText: text.slice(0, 2000), retryAfter, attempts: attempt })
+        if (status === 401 || status === 403) {
+          throw new EncordPermissionError({
+            call,
+            httpStatus: status,
+            attempts: attempt,
+            serverMessage: error.serverMessage,
+            summary: 'The media server refused the download',
+            hint: 'Signed URLs expire: fetch the storage item again with signUrl to get a fresh one.',
+          })
+        }
+        throw error
+      }
+      const header = res.headers['content-type']
+      const contentType = (Array.isArray(header) ? header[0] : header) ?? null
+      let bytes = 0
+      res.body.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+      })
+      try {
+        await pipeline(res.body, createWriteStream(part))
+        await rename(part, path)
+        return { bytes, contentType }
+      } catch (error) {
+        await rm(part, { force: true }).catch(() => undefined)
+        if (options.signal?.aborted) throw new InterruptedError()
+        const code = errorCode(error)
+        // File-system errors carry the path they concern; socket errors do not.
+        if (error !== null && typeof error === 'object' && 'path' in error) {
+          throw new EncordNotFoundError({
+            call,
+            summary: `Cannot write the download to ${path}${code ? ` (${code})` : ''}`,
+            hint: 'Check that the folder exists and is writable, and that the disk has space.',
+            cause: error,
+          })
+        }
+        if (retryLeft) {
+          await this.#sleep(retryDelayMs(attempt, null, this.policy, this.#random) ?? 0, options.signal)
+          continue
+        }
+        throw new EncordNetworkError({ call, attempts: attempt, ambiguous: false, networkCode: code, origin: parsed.origin, summary: 'The download broke off', serverMessage: (error as Error)?.message ?? String(error), cause: error })
+      }
+    }
+  }
+}
+
+function emptyStats(): TransportStats {
+  return { requests: {}, retries: {}, connections: 0, totalRequests: 0, totalRetries: 0 }
+}
