@@ -1,0 +1,101 @@
+import { Command, Errors } from '@oclif/core'
+import { BugError, EncordAgentsError, UserError } from '../core/errors.js'
+import { ExitCode } from '../core/exit-codes.js'
+import { formatError, toErrorJson } from '../ui/error-output.js'
+import { redact, redactJson } from '../ui/redact.js'
+import { isCi, isDebugEnabled, pickRenderer, type RendererChoice } from '../ui/renderer.js'
+import { isColorEnabled, theme } from '../ui/theme.js'
+import { commonFlags } from './flags.js'
+
+/**
+ * Base of every encord-agents command (STYLE C1/C2).
+ *
+ * - `--json`: whatever `run()` returns is printed to stdout as JSON and nothing else is (progress and
+ *   logs go to stderr or nowhere); on failure stdout holds `{ error: { code, message, hint, ... } }`.
+ * - `catch` is the only place that turns a failure into an exit code and prints it. Deep code throws
+ *   `EncordAgentsError`s; oclif's parse errors become usage errors (2); anything else is a bug (10).
+ * - Nothing printed from here contains key material: every line goes through `redact`.
+ *
+ * `T` is the command's result type, i.e. its `--json` contract.
+ */
+export abstract class BaseCommand<T> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = commonFlags
+
+  /** Print the result of `run()` as JSON (the `--json` contract). */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(redactJson(json), null, 2) + '\n')
+  }
+
+  /** Stack traces and debug output: `--verbose` or `DEBUG=encord-agents*`. */
+  protected isVerbose(): boolean {
+    const end = this.argv.indexOf('--')
+    const args = end === -1 ? this.argv : this.argv.slice(0, end)
+    return args.includes('--verbose') || isDebugEnabled()
+  }
+
+  /** The listr2 renderer for this invocation (silent under --json; plain lines without a TTY, in CI or without colour). */
+  protected rendererChoice(): RendererChoice {
+    return pickRenderer({
+      json: this.jsonEnabled(),
+      tty: Boolean(process.stderr.isTTY),
+      color: isColorEnabled(),
+      ci: isCi(),
+      debug: this.isVerbose(),
+    })
+  }
+
+  /** Human output for the user (stderr, so stdout stays clean for results). Quiet under --json. */
+  protected info(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(redact(message) + '\n')
+  }
+
+  /** A warning on stderr (also under --json: stdout holds only the result). */
+  protected warnUser(message: string): void {
+    process.stderr.write(`${theme.warn('!')} ${redact(message)}\n`)
+  }
+
+  /**
+   * End the command with a result and a non-zero exit code that is not an error of the command itself
+   * (e.g. `run` finished but some tasks failed: exit 1 with the summary, or 130 when interrupted).
+   * Under `--json` the result is still printed.
+   */
+  protected finishWith(result: T, exitCode: number): never {
+    if (this.jsonEnabled()) this.logJson(result)
+    // ExitError is oclif's way to end with a code without printing anything; `catch` lets it through.
+    throw new Errors.ExitError(exitCode)
+  }
+
+  /** The one place that prints failures and picks the exit code. */
+  override async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<never> {
+    if (err instanceof Errors.ExitError) throw err
+    const error = toCommandError(err)
+    if (this.jsonEnabled()) {
+      this.logJson(toErrorJson(error))
+    } else {
+      process.stderr.write(formatError(error, { theme, verbose: this.isVerbose() }) + '\n')
+    }
+    throw new Errors.ExitError(error.exitCode)
+  }
+}
+
+/**
+ * Classify any throwable: our own errors keep their code; oclif's argument/flag parse errors are usage
+ * errors (exit 2); anything else is a bug (exit 10).
+ */
+export function toCommandError(err: unknown): EncordAgentsError {
+  if (err instanceof EncordAgentsError) return err
+  if (isOclifParseError(err)) {
+    const lines = err.message.split('\n').filter((l) => !/^See more help with --help$/.test(l.trim()))
+    return new UserError('UsageError', lines.join('\n').trim(), { hint: 'Run the command with --help to see its flags and examples.' })
+  }
+  if (err instanceof Error) return new BugError(err.message, { cause: err })
+  return new BugError(String(err))
+}
+
+function isOclifParseError(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false
+  // CLIParseError subclasses carry `parse`; flag `parse` functions throwing land here too (exit 2).
+  const e = err as Error & { parse?: unknown; oclif?: { exit?: number } }
+  return e.parse !== undefined || (err instanceof Errors.CLIError && e.oclif?.exit === ExitCode.Config)
+}

@@ -1,0 +1,55 @@
+import { Flags } from '@oclif/core'
+
+/**
+ * Flags shared by every command that talks to a project (`run`, `validate`, `list-stages`, ...).
+ * Each main flag also reads an environment variable (STYLE C1), so CI can set them once.
+ */
+export const projectFlags = {
+  config: Flags.string({
+    char: 'c',
+    summary: 'Config file to use instead of searching for encord-agents.config.* from the current directory up.',
+    helpValue: 'FILE',
+  }),
+  'project-hash': Flags.string({
+    summary: "The Encord project's hash (overrides `projectHash` in the config).",
+    env: 'ENCORD_PROJECT_HASH',
+    helpValue: 'HASH',
+  }),
+  local: Flags.string({
+    summary: 'Run against the built-in local Encord emulator serving this fixture file (overrides `local` in the config).',
+    helpValue: 'FIXTURE',
+  }),
+  'ssh-key-file': Flags.string({
+    summary: 'OpenSSH Ed25519 private key file to sign requests with (or set ENCORD_SSH_KEY to the key text).',
+    env: 'ENCORD_SSH_KEY_FILE',
+    helpValue: 'FILE',
+  }),
+  domain: Flags.string({
+    summary: "Encord API origin, e.g. https://api.us.encord.com (default: Encord's).",
+    env: 'ENCORD_DOMAIN',
+    helpValue: 'URL',
+  }),
+}
+
+/** Flags of every command. */
+export const commonFlags = {
+  verbose: Flags.boolean({
+    summary: 'Show debug output and stack traces (same as DEBUG=encord-agents*).',
+    default: false,
+  }),
+}
+
+/** Run options as flags; they override the config's `run` block (names follow the option names, STYLE C7). */
+export const runOptionFlags = {
+  'task-batch-size': Flags.integer({ summary: 'Tasks fetched, decided and flushed together (default 300).', min: 1, helpValue: 'N' }),
+  'max-tasks-per-stage': Flags.integer({ summary: 'Stop each stage after this many tasks (default: no limit).', min: 1, helpValue: 'N' }),
+  'num-retries': Flags.integer({ summary: 'Retries of a failing handler before the task fails (default 3).', min: 0, helpValue: 'N' }),
+  'refresh-every': Flags.integer({ summary: 'Keep polling: run again every N seconds until stopped (default: run once).', min: 1, helpValue: 'SECONDS' }),
+  concurrency: Flags.integer({ summary: 'Handlers running at once per stage (default 1).', min: 1, helpValue: 'N' }),
+  'dry-run': Flags.boolean({ summary: 'Decide and report, but move and save nothing.', allowNo: true }),
+  'task-timeout': Flags.integer({ summary: 'Fail a task whose handler takes longer than this many milliseconds.', min: 1, helpValue: 'MS' }),
+  'data-title': Flags.string({ summary: 'Only tasks whose data title contains this text.', helpValue: 'TEXT' }),
+  'data-hash': Flags.string({ summary: 'Only tasks of this data hash (repeatable).', multiple: true, helpValue: 'HASH' }),
+  assignee: Flags.string({ summary: 'Only tasks assigned to this email (repeatable).', multiple: true, helpValue: 'EMAIL' }),
+  status: Flags.string({ summary: 'Only tasks with this status, e.g. NEW, ASSIGNED, RELEASED (repeatable).', multiple: true, helpValue: 'STATUS' }),
+}

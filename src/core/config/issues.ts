@@ -1,0 +1,135 @@
+import { basename, relative } from 'node:path'
+import type { z } from 'zod'
+import { UserError } from '../errors.js'
+import { formatPath, locateField, type FieldPath } from './locate.js'
+import { KNOWN_KEYS } from './schema.js'
+import { closest } from './suggest.js'
+
+/** One problem in a config file. */
+export interface ConfigIssue {
+  /** `agents[0].stage` */
+  path: string
+  message: string
+  /** `encord-agents.config.ts:14:5` (or the file alone when the line is unknown). */
+  location: string
+}
+
+const EXPECTED: Record<string, string> = {
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  function: 'a function',
+}
+
+/** What to write instead, for fields whose expected value needs more than a type name. */
+const FIELD_HINTS: Record<string, string> = {
+  'agents[].stage': 'a stage title or UUID, e.g. "Agent 1"',
+  'agents[].handler': 'a module path relative to the config, e.g. "./agents/my-agent.ts"',
+  projectHash: 'the project hash (a UUID) as a string',
+  local: 'a fixture file path relative to the config, e.g. "./fixture.json"',
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`
+  if (typeof value === 'boolean') return String(value)
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'object') return 'an object'
+  return typeof value
+}
+
+function genericPath(path: FieldPath): string {
+  return path.map((s) => (typeof s === 'number' ? '[]' : s)).join('.').replace(/\.\[\]/g, '[]')
+}
+
+function knownKeysAt(path: FieldPath): readonly string[] {
+  return KNOWN_KEYS[path.filter((s) => typeof s === 'string').join('.')] ?? []
+}
+
+/** One zod issue → one message per problem (an unknown-keys issue lists several keys: one each). */
+function describeIssue(issue: z.core.$ZodIssue): Array<{ path: FieldPath; key?: string; message: string; value?: unknown }> {
+  const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol')
+  const input = (issue as { input?: unknown }).input
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const valid = knownKeysAt(path)
+      return issue.keys.map((key) => {
+        const guess = closest(key, valid)
+        const message = `Unknown option "${key}".${guess ? ` Did you mean "${guess}"?` : ''} Valid options here: ${valid.join(', ')}.`
+        return { path, key, message }
+      })
+    }
+    case 'invalid_type': {
+      const hint = FIELD_HINTS[genericPath(path)]
+      const expected = hint ?? EXPECTED[issue.expected] ?? issue.expected
+      if (input === undefined) return [{ path, message: `Missing: expected ${expected}.` }]
+      return [{ path, message: `Expected ${expected}, got ${describeValue(input)}.`, value: input }]
+    }
+    case 'too_small': {
+      if (issue.origin === 'array' || issue.origin === 'string') return [{ path, message: capitalise(issue.message), value: input }]
+      const bound = `${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`
+      return [{ path, message: `Must be ${bound}, got ${describeValue(input)}.`, value: input }]
+    }
+    case 'too_big':
+      return [{ path, message: `Must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(input)}.`, value: input }]
+    case 'invalid_value':
+      return [{ path, message: `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}.`, value: input }]
+    case 'custom':
+      return [{ path, message: `${capitalise(issue.message)}, got ${describeValue(input)}.`, value: input }]
+    default:
+      return [{ path, message: capitalise(issue.message), value: input }]
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}
+
+/**
+ * Turn every zod issue into a `ConfigIssue` with a location in the file (STYLE C3: all of them at
+ * once, each naming the file, the field path and what was expected).
+ */
+export function toConfigIssues(issues: readonly z.core.$ZodIssue[], filepath: string, text: string | undefined, cwd = process.cwd()): ConfigIssue[] {
+  const shown = displayPath(filepath, cwd)
+  const out: ConfigIssue[] = []
+  for (const issue of issues) {
+    for (const problem of describeIssue(issue)) {
+      const pos = text === undefined ? undefined : locateField(text, problem.path, { key: problem.key, value: problem.value })
+      const fieldPath = problem.key === undefined ? problem.path : [...problem.path, problem.key]
+      out.push({ path: formatPath(fieldPath), message: problem.message, location: pos ? `${shown}:${pos.line}:${pos.column}` : shown })
+    }
+  }
+  return out
+}
+
+/** Paths in messages: relative to the working directory when inside it, else absolute. */
+export function displayPath(filepath: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, filepath)
+  return rel === '' ? basename(filepath) : rel.startsWith('..') ? filepath : rel
+}
+
+/**
+ * The config file has problems. Message lists every one (`file:line:col  path  message`); `location`
+ * is the first, for the code frame; `data.issues` has them all for `--json`.
+ */
+export class ConfigInvalidError extends UserError {
+  readonly issues: ConfigIssue[]
+  constructor(filepath: string, issues: ConfigIssue[], cwd = process.cwd()) {
+    const shown = displayPath(filepath, cwd)
+    const width = Math.max(...issues.map((i) => i.location.length))
+    const pathWidth = Math.max(...issues.map((i) => i.path.length))
+    const lines = issues.map((i) => `  ${i.location.padEnd(width)}  ${i.path.padEnd(pathWidth)}  ${i.message}`)
+    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`
+    super('ConfigInvalid', `${shown} is not a valid encord-agents config (${count}):\n${lines.join('\n')}`, {
+      hint: 'Fix the fields listed above. Every option is described in encord-agents.config.example.ts and in the README (Config reference).',
+      location: issues[0]?.location,
+      data: { file: filepath, issues },
+    })
+    this.issues = issues
+  }
+}

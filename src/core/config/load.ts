@@ -1,0 +1,176 @@
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { cosmiconfig, type Loader } from 'cosmiconfig'
+import { UserError } from '../errors.js'
+import type { EncordAgentsConfig } from './define.js'
+import { ConfigInvalidError, displayPath, toConfigIssues } from './issues.js'
+import { locateField, type FieldPath } from './locate.js'
+import { frameIn, importUserModule, parseSyntaxError } from './module-loader.js'
+import { ConfigSchema } from './schema.js'
+
+/** Where cosmiconfig looks, in each directory from the start directory up to the project root. */
+export const CONFIG_SEARCH_PLACES = [
+  'encord-agents.config.ts',
+  'encord-agents.config.mts',
+  'encord-agents.config.js',
+  'encord-agents.config.mjs',
+  'encord-agents.config.cjs',
+  'encord-agents.config.json',
+  '.encord-agentsrc',
+  '.encord-agentsrc.json',
+  '.encord-agentsrc.yaml',
+  '.encord-agentsrc.yml',
+  '.encord-agentsrc.ts',
+  '.encord-agentsrc.mts',
+  '.encord-agentsrc.js',
+  '.encord-agentsrc.mjs',
+  '.encord-agentsrc.cjs',
+  'package.json',
+]
+
+/** A config file, loaded and checked against the schema. */
+export interface LoadedConfig {
+  /** Absolute path of the file. */
+  filepath: string
+  /** Its directory: handler and fixture paths are relative to it. */
+  dir: string
+  /** The checked config, as written (defaults are filled in by `resolveRunSettings`). */
+  config: EncordAgentsConfig
+  /** `file:line:col` of a field, for messages (file alone when the field cannot be found). */
+  locate(path: FieldPath): string
+}
+
+export interface LoadConfigOptions {
+  /** `--config FILE` (relative to `cwd`). When absent the config is searched for from `cwd` up. */
+  configPath?: string
+  /** @default process.cwd() */
+  cwd?: string
+}
+
+const codeLoader: Loader = async (filepath) => {
+  try {
+    const mod = await importUserModule(filepath)
+    return 'default' in mod ? mod.default : mod
+  } catch (error) {
+    throw new ConfigModuleError(filepath, error)
+  }
+}
+
+class ConfigModuleError extends Error {
+  constructor(
+    readonly filepath: string,
+    readonly original: unknown,
+  ) {
+    super(original instanceof Error ? original.message : String(original))
+  }
+}
+
+function explorer() {
+  return cosmiconfig('encord-agents', {
+    searchPlaces: CONFIG_SEARCH_PLACES,
+    searchStrategy: 'project',
+    cache: false,
+    loaders: { '.ts': codeLoader, '.mts': codeLoader, '.cts': codeLoader, '.js': codeLoader, '.mjs': codeLoader, '.cjs': codeLoader },
+  })
+}
+
+/**
+ * Find (or take `--config`), load and validate the config. Every problem is a `UserError` naming the
+ * file: not found, a syntax error (with line and column), a module that throws while loading, and
+ * schema problems (all of them at once, each with its field path and location).
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? process.cwd()
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
+  try {
+    if (options.configPath !== undefined) {
+      const file = resolve(cwd, options.configPath)
+      let isFile = false
+      try {
+        isFile = statSync(file).isFile()
+      } catch {
+        // reported below
+      }
+      if (!isFile) {
+        throw new UserError('ConfigNotFound', `Config file ${options.configPath} does not exist.`, {
+          hint: 'Check the --config path, or leave --config out to search for encord-agents.config.ts from the current directory up.',
+        })
+      }
+      found = await explorer().load(file)
+    } else {
+      found = await explorer().search(cwd)
+    }
+  } catch (error) {
+    throw toLoadError(error, cwd)
+  }
+  if (!found) {
+    throw new UserError('ConfigNotFound', `No encord-agents config found in ${cwd} or its parent directories (up to the project root).`, {
+      hint: 'Create one with `encord-agents init`, or pass --config FILE. Looked for encord-agents.config.{ts,mts,js,mjs,json}, .encord-agentsrc* and an "encord-agents" key in package.json.',
+    })
+  }
+  return checkConfig(found.config, found.filepath, cwd)
+}
+
+/** Validate an already loaded config value (exported for tests and for configs built in code). */
+export function checkConfig(raw: unknown, filepath: string, cwd = process.cwd()): LoadedConfig {
+  let text: string | undefined
+  try {
+    text = readFileSync(filepath, 'utf8')
+  } catch {
+    text = undefined
+  }
+  const shown = displayPath(filepath, cwd)
+  if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const got = raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`
+    throw new UserError('ConfigInvalid', `${shown} must export a config object (export default defineConfig({ ... })), but it exports ${got}.`, {
+      hint: "Write `export default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })` (JSON files: an object with an \"agents\" list).",
+      location: shown,
+    })
+  }
+  const parsed = ConfigSchema.safeParse(raw, { reportInput: true })
+  if (!parsed.success) throw new ConfigInvalidError(filepath, toConfigIssues(parsed.error.issues, filepath, text, cwd), cwd)
+  return {
+    filepath,
+    dir: dirname(filepath),
+    config: parsed.data as EncordAgentsConfig,
+    locate(path) {
+      const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], raw)
+      const pos = text === undefined ? undefined : locateField(text, path, { value })
+      return pos ? `${shown}:${pos.line}:${pos.column}` : shown
+    },
+  }
+}
+
+function toLoadError(error: unknown, cwd: string): unknown {
+  if (error instanceof UserError) return error
+  if (error instanceof ConfigModuleError) {
+    const shown = displayPath(error.filepath, cwd)
+    const syntax = parseSyntaxError(error.original)
+    if (syntax) {
+      return new UserError('ConfigSyntaxError', `${shown} has a syntax error: ${syntax.reason}`, {
+        location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}`,
+        hint: 'Fix the syntax at the location shown; `npx tsc --noEmit` in your project shows the same error in more detail.',
+      })
+    }
+    const where = frameIn(error.original, error.filepath)
+    return new UserError('ConfigLoadFailed', `${shown} threw an error while loading: ${error.message}`, {
+      location: where ? `${shown}:${where.line}:${where.column}` : shown,
+      hint: 'The config module runs when it is loaded: fix the code that throws (or an import it cannot resolve). Run with --verbose for the stack trace.',
+      cause: error.original,
+    })
+  }
+  // cosmiconfig's JSON/YAML errors: "JSON Error in <file>:\n<parse-json message>" with line and column.
+  if (error instanceof Error) {
+    const m = /^(JSON|YAML) Error in (.+?):\n([\s\S]*)$/.exec(error.message)
+    if (m) {
+      const file = m[2]
+      const pos = /line (\d+) column (\d+)/i.exec(m[3]) ?? /(\d+):(\d+)/.exec(m[3])
+      const reason = m[3].split('\n')[0].trim()
+      return new UserError('ConfigSyntaxError', `${displayPath(file, cwd)} is not valid ${m[1]}: ${reason}`, {
+        location: pos ? `${displayPath(file, cwd)}:${pos[1]}:${pos[2]}` : displayPath(file, cwd),
+        hint: `Fix the ${m[1]} syntax at the location shown.`,
+      })
+    }
+  }
+  return error
+}
