@@ -264,9 +264,10 @@ export type V2PrioritiesBody = z.infer<typeof V2PrioritiesBody>
 
 /**
  * A storage item (spec §6.11). Every key is present on the wire (nullable ones may be null);
- * `clientMetadata` is a JSON-encoded **string** here.
+ * `clientMetadata` is a JSON-encoded **string** here. Unknown keys are kept (the client hands the
+ * item to users as `raw`).
  */
-export const V2StorageItem = z.object({
+export const V2StorageItem = z.looseObject({
   uuid: z.string(),
   parent: z.string(),
   itemType: z.string(),

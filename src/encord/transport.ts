@@ -250,6 +250,11 @@ export class Transport {
     return structuredClone(this.#stats)
   }
 
+  /** Sleep the backoff delay before retry number `retry` (1-based); used by the client's own retry loops. */
+  async backoff(retry: number, signal?: AbortSignal): Promise<void> {
+    await this.#sleep(retryDelayMs(retry, null, this.policy, this.#random) ?? 0, signal)
+  }
+
   /** Start a fresh measurement window (all counters to zero). */
   resetStats(): void {
     this.#stats = emptyStats()

@@ -1,0 +1,874 @@
+import type { z } from 'zod'
+import type { SigningKey } from './auth/keys.js'
+import {
+  EncordInvalidArgumentsError,
+  EncordNetworkError,
+  EncordNotFoundError,
+  EncordProtocolError,
+  EncordServerError,
+  errorFromLegacyEnvelope,
+  errorFromV2Response,
+  isEncordApiError,
+  looksLikeHtml,
+  type EncordApiError,
+  type EncordCall,
+} from './errors.js'
+import {
+  LegacyEnvelope,
+  LegacyLabelRowMetadataResponse,
+  LegacyLabelRowsResponse,
+  V2GetBulkResponse,
+  V2Ontology,
+  V2Project,
+  V2StorageItem,
+  V2TaskPage,
+  type LegacyLabelRowMetadataPayload,
+  type LegacyLabelRowMetadataRow,
+  type V2Stage,
+  type V2Task,
+} from './models.js'
+import { DEFAULT_FLOAT_KEYS, pythonJson } from './python-json.js'
+import { withQuery, type QueryParams } from './query.js'
+import { Transport, type ApiResponse, type RetryClass, type TransportOptions, type TransportStats } from './transport.js'
+import type {
+  AgentTask,
+  EncordApi,
+  LabelRowDict,
+  LabelRowMetadata,
+  LabelRowMetadataOptions,
+  ProceedAction,
+  ProceedResult,
+  Project,
+  Stage,
+  StageType,
+  StorageItem,
+  TaskFilters,
+} from './types.js'
+
+/**
+ * How many items go into one request. Defaults are the Python SDK's (and its task runner's).
+ * @see docs/encord-api.md for why each value.
+ */
+export interface BundleLimits {
+  /** Actions per `…/actions` POST. @default 1000 */
+  proceed: number
+  /** Label hashes per `labelrow` GET. @default 1000 */
+  labelRowsGet: number
+  /** Data hashes per `labelrow` PUT (create). @default 1000 */
+  labelRowsCreate: number
+  /** Label rows per `labelrow` POST (save); the SDK runner uses min(100, batch). @default 100 */
+  labelRowsSave: number
+  /** Pairs per `priorities` POST. @default 100 */
+  priorities: number
+  /** Item uuids per `get-bulk` POST. @default 1000 */
+  storageGetBulk: number
+  /** Data hashes per `labelrowmetadata` GET. @default 1000 */
+  metadataDataHashes: number
+  /**
+   * Data hashes per task-listing GET: they travel in the URL (≈50 bytes each), and servers commonly
+   * refuse request lines over 8 KiB. @default 100
+   */
+  taskFilterDataHashes: number
+}
+
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
+  proceed: 1000,
+  labelRowsGet: 1000,
+  labelRowsCreate: 1000,
+  labelRowsSave: 100,
+  priorities: 100,
+  storageGetBulk: 1000,
+  metadataDataHashes: 1000,
+  taskFilterDataHashes: 100,
+}
+
+export interface EncordClientOptions {
+  /**
+   * API origin.
+   * @default 'https://api.encord.com' (see `resolveDomain` for ENCORD_DOMAIN)
+   */
+  domain?: string
+  /** The signing key (see `parsePrivateKey`, `resolveSigningKey`). */
+  key: SigningKey
+  /** Retries after the first attempt, for retryable failures. @default 3 */
+  retries?: number
+  /** Per-request timeout in ms (connect, first byte, and idle between chunks). @default 180000 */
+  timeoutMs?: number
+  /** @default `encord-agents-ts/<version> node/<version>` */
+  userAgent?: string
+  /** Keep-alive connections per origin. @default 8 */
+  connections?: number
+  /** Base of the exponential backoff in ms. @default 1500 */
+  backoffBaseMs?: number
+  /** Longest sleep before a retry; a longer `Retry-After` fails the call at once. @default 60000 */
+  maxRetryDelayMs?: number
+  /** Override bundle sizes. */
+  bundles?: Partial<BundleLimits>
+  /** For tests: jitter randomness, sleep, clock. */
+  random?: TransportOptions['random']
+  sleep?: TransportOptions['sleep']
+  now?: TransportOptions['now']
+}
+
+const KNOWN_STAGE_TYPES: ReadonlySet<string> = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW'])
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** True when a pathway reference is a UUID (then it is sent as `pathwayUuid`, else as `pathwayName`). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value)
+}
+
+/**
+ * The Encord API client: every call the task runner makes, over the right transport (REST v2 or
+ * legacy RPC), signed, retried and bundled as Encord's Python SDK does.
+ *
+ * @example
+ * const client = new EncordClient({ key: parsePrivateKey(readFileSync(keyFile, 'utf8')) })
+ * const project = await client.getProject(projectHash)
+ * for await (const task of client.listTasks(projectHash, agentStage.uuid)) console.log(task.dataTitle)
+ * await client.close()
+ */
+export class EncordClient implements EncordApi {
+  readonly domain: string
+  readonly bundles: BundleLimits
+  readonly #transport: Transport
+  /** Legacy RPC path: `domain + "/public"` by string concatenation, as the SDK (keeps a domain's path). */
+  readonly #legacyPath: string
+
+  constructor(options: EncordClientOptions) {
+    const domain = (options.domain ?? 'https://api.encord.com').replace(/\/+$/, '')
+    this.domain = domain
+    this.bundles = { ...DEFAULT_BUNDLE_LIMITS, ...options.bundles }
+    for (const [name, value] of Object.entries(this.bundles)) {
+      if (!Number.isInteger(value) || value < 1) throw new EncordInvalidArgumentsError({ call: localCall('new EncordClient'), summary: `bundles.${name} must be a positive integer, not ${value}` })
+    }
+    this.#transport = new Transport({ ...options, domain })
+    this.#legacyPath = new URL(domain).pathname.replace(/\/+$/, '') + '/public'
+  }
+
+  /** Requests per endpoint, retries and new connections since the client was made (or `resetStats`). */
+  stats(): TransportStats {
+    return this.#transport.stats()
+  }
+
+  resetStats(): void {
+    this.#transport.resetStats()
+  }
+
+  /** Close the keep-alive connections. The client cannot be used afterwards. */
+  async close(): Promise<void> {
+    await this.#transport.close()
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Project, ontology, workflow
+
+  /** The project with its workflow graph and ontology (two requests: project, then ontology). */
+  async getProject(projectHash: string): Promise<Project> {
+    let wire: V2Project
+    try {
+      wire = await this.#v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
+    } catch (error) {
+      throw rephraseNotFound(error, `Project ${projectHash} was not found`, 'Check the project hash (the uuid in the project URL of the Encord app), that the key\'s user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).')
+    }
+    let ontology: V2Ontology
+    try {
+      ontology = await this.#v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
+    } catch (error) {
+      throw rephraseNotFound(error, `The ontology ${wire.ontologyHash} of project ${projectHash} was not found`, "Check that the key's user can see the project's ontology.")
+    }
+    return {
+      projectHash: wire.projectHash,
+      title: wire.title,
+      description: wire.description,
+      projectType: wire.projectType,
+      status: wire.status,
+      ontologyHash: wire.ontologyHash,
+      ontology: {
+        ontologyHash: ontology.ontologyUuid,
+        title: ontology.title,
+        description: ontology.description,
+        structure: ontology.editor,
+        createdAt: ontology.createdAt,
+        lastEditedAt: ontology.lastEditedAt,
+      },
+      workflow: { stages: (wire.workflow?.stages ?? []).map(toStage) },
+      userRole: wire.userRole ?? null,
+      createdAt: wire.createdAt,
+      lastEditedAt: wire.lastEditedAt,
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Tasks
+
+  /**
+   * All tasks of a stage matching the filters, page by page: the next page is requested only when the
+   * iterator has handed out the previous one. An empty `dataHashes` list matches nothing (no request);
+   * long `dataHashes` lists are split over several listings (they travel in the URL).
+   */
+  async *listTasks(projectHash: string, stageUuid: string, filters: TaskFilters = {}): AsyncGenerator<AgentTask> {
+    const { dataHashes } = filters
+    if (dataHashes !== undefined && dataHashes.length === 0) return
+    const chunks = dataHashes === undefined ? [undefined] : chunk(unique(dataHashes), this.bundles.taskFilterDataHashes)
+    const path = `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/tasks`
+    for (const hashes of chunks) {
+      let pageToken: string | undefined
+      const seen = new Set<string>()
+      do {
+        // Key order as the SDK's DTO: base class (pageToken) first, then the stage's filters.
+        const query: QueryParams = [
+          ['pageToken', pageToken],
+          ['userEmails', filters.userEmails],
+          ['dataHashes', hashes],
+          ['datasetHashes', filters.datasetHashes],
+          ['dataTitleContains', filters.dataTitleContains],
+          ['statuses', filters.statuses],
+        ]
+        let page: V2TaskPage
+        try {
+          page = await this.#v2Json('listTasks', 'GET', path, V2TaskPage, { query })
+        } catch (error) {
+          throw rephraseNotFound(error, `Stage ${stageUuid} of project ${projectHash} was not found`, 'Check the stage uuid against `encord-agents list-stages`.')
+        }
+        for (const task of page.results) yield toTask(task, stageUuid)
+        const next = page.nextPageToken ?? undefined
+        if (next !== undefined) {
+          // A server handing out a token twice would loop forever; stop with a clear error instead.
+          if (seen.has(next)) throw new EncordProtocolError({ call: v2Call('listTasks', 'GET', path), summary: 'Encord returned the same page token twice while listing tasks' })
+          seen.add(next)
+        }
+        pageToken = next
+      } while (pageToken !== undefined)
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Proceed
+
+  /**
+   * Proceed tasks of one stage along pathways, in bundles of `bundles.proceed` actions.
+   *
+   * Exactness:
+   * - After an ambiguous failure (the connection dropped or timed out after the request was sent, or a
+   *   5xx), the bundle is not resent blindly: the stage is listed for the bundle's data hashes and only
+   *   the tasks still there are resent; tasks gone count as proceeded (our request moved them).
+   * - When Encord rejects a bundle (HTTP 400) because some tasks are no longer in the stage (moved
+   *   elsewhere, deleted), those are reported in `stale` and the rest are proceeded. A 400 with every
+   *   task still in the stage (e.g. an unknown pathway) is an error.
+   * - A bundle refused as too large (413) is split in halves.
+   *
+   * If the call still fails, the thrown error's `data` holds `proceeded`, `stale` and `notProceeded`.
+   */
+  async proceedTasks(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult> {
+    const result: ProceedResult = { proceeded: [], stale: [] }
+    const deduped = dedupeActions(actions, v2Call('proceed', 'POST', `projects/${projectHash}/workflow/stages/${stageUuid}/actions`))
+    const done = new Set<string>()
+    try {
+      for (const bundle of chunk(deduped, this.bundles.proceed)) {
+        await this.#proceedBundle(projectHash, stageUuid, bundle, result)
+        for (const a of bundle) done.add(a.taskUuid)
+      }
+    } catch (error) {
+      if (isEncordApiError(error) && error.data) {
+        const settled = new Set([...result.proceeded, ...result.stale.map((s) => s.taskUuid)])
+        Object.assign(error.data, {
+          proceeded: [...result.proceeded],
+          stale: [...result.stale],
+          notProceeded: deduped.filter((a) => !settled.has(a.taskUuid)).map((a) => a.taskUuid),
+        })
+      }
+      throw error
+    }
+    return result
+  }
+
+  async #proceedBundle(projectHash: string, stageUuid: string, bundle: ProceedAction[], result: ProceedResult): Promise<void> {
+    let pending = bundle
+    let ambiguousFailures = 0
+    while (pending.length > 0) {
+      try {
+        await this.#postActions(projectHash, stageUuid, pending)
+        result.proceeded.push(...pending.map((a) => a.taskUuid))
+        return
+      } catch (error) {
+        if (error instanceof EncordInvalidArgumentsError && error.httpStatus === 413 && pending.length > 1) {
+          const half = Math.ceil(pending.length / 2)
+          await this.#proceedBundle(projectHash, stageUuid, pending.slice(0, half), result)
+          await this.#proceedBundle(projectHash, stageUuid, pending.slice(half), result)
+          return
+        }
+        if (error instanceof EncordInvalidArgumentsError && error.httpStatus === 400) {
+          // Encord rejects the whole bundle when one task is not in the stage: find which.
+          const present = await this.#tasksInStage(projectHash, stageUuid, pending)
+          const stale = pending.filter((a) => !present.has(a.taskUuid))
+          if (stale.length === 0) throw error
+          const reason = `not in stage ${stageUuid} any more (moved or deleted)${error.serverMessage ? `; Encord said: ${error.serverMessage}` : ''}`
+          result.stale.push(...stale.map((a) => ({ taskUuid: a.taskUuid, reason })))
+          pending = pending.filter((a) => present.has(a.taskUuid))
+          continue
+        }
+        if (isAmbiguous(error)) {
+          ambiguousFailures++
+          if (ambiguousFailures > this.#transport.policy.retries) throw error
+          await this.#transport.backoff(ambiguousFailures)
+          // The request may have been applied: only tasks still in the stage need sending again.
+          const present = await this.#tasksInStage(projectHash, stageUuid, pending)
+          result.proceeded.push(...pending.filter((a) => !present.has(a.taskUuid)).map((a) => a.taskUuid))
+          pending = pending.filter((a) => present.has(a.taskUuid))
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  async #postActions(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<void> {
+    // Key order as the SDK: taskUuid, action, then the one pathway key.
+    const body = actions.map((a) =>
+      a.pathwayUuid !== undefined
+        ? { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayUuid: a.pathwayUuid }
+        : { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayName: a.pathwayName },
+    )
+    await this.#v2NoContent('proceed', 'POST', `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/actions`, { body, retry: 'unapplied' })
+  }
+
+  /** Uuids of the given tasks that are still in the stage (listed by their data hashes when known). */
+  async #tasksInStage(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<Set<string>> {
+    const wanted = new Set(actions.map((a) => a.taskUuid))
+    const hashes = actions.every((a) => a.dataHash !== undefined) ? unique(actions.map((a) => a.dataHash as string)) : undefined
+    const present = new Set<string>()
+    for await (const task of this.listTasks(projectHash, stageUuid, hashes ? { dataHashes: hashes } : {})) {
+      if (wanted.has(task.uuid)) present.add(task.uuid)
+    }
+    return present
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Label rows
+
+  /**
+   * Label row metadata (legacy `labelrowmetadata`), one row per data unit. Defaults as the SDK's
+   * `list_label_rows_v2`: uninitialised rows included (`labelHash: null`), workflow node included.
+   * `dataHashes` are split into bundles of `bundles.metadataDataHashes`; an empty list returns [].
+   */
+  async listLabelRowMetadata(projectHash: string, options: LabelRowMetadataOptions = {}): Promise<LabelRowMetadata[]> {
+    const call = legacyCall('labelRowMetadata', this.#legacyPath, 'labelrowmetadata', 'GET')
+    if (options.branchName != null && options.includeAllLabelBranches) {
+      throw new EncordInvalidArgumentsError({ call, summary: 'branchName and includeAllLabelBranches cannot be used together' })
+    }
+    if (options.dataHashes !== undefined && options.dataHashes.length === 0) return []
+    if (options.dataHashes === undefined && options.labelHashes !== undefined && options.labelHashes.length === 0) return []
+    const dataChunks = options.dataHashes === undefined ? [undefined] : chunk(unique(options.dataHashes), this.bundles.metadataDataHashes)
+    const rows: LabelRowMetadata[] = []
+    for (const dataHashes of dataChunks) {
+      // Every key, in the SDK's order (the body is signed byte for byte).
+      const payload: LegacyLabelRowMetadataPayload = {
+        edited_before: options.editedBefore ?? null,
+        edited_after: options.editedAfter ?? null,
+        label_statuses: options.labelStatuses ?? null,
+        shadow_data_state: null,
+        include_uninitialised_labels: true,
+        data_hashes: dataHashes ?? null,
+        label_hashes: options.labelHashes ?? null,
+        data_title_eq: options.dataTitleEq ?? null,
+        data_title_like: options.dataTitleLike ?? null,
+        workflow_graph_node_title_eq: options.workflowGraphNodeTitleEq ?? null,
+        workflow_graph_node_title_like: options.workflowGraphNodeTitleLike ?? null,
+        include_client_metadata: options.includeClientMetadata ?? false,
+        include_images_data: options.includeImagesData ?? false,
+        include_children: options.includeChildren ?? false,
+        include_workflow_graph_node: options.includeWorkflowGraphNode ?? true,
+        include_all_label_branches: options.includeAllLabelBranches ?? false,
+        branch_name: options.branchName ?? null,
+      }
+      const response = await this.#legacy('labelRowMetadata', projectHash, 'labelrowmetadata', 'GET', null, payload, 'idempotent')
+      if (response === null) throw new EncordNotFoundError({ call, summary: `Encord found no label rows in project ${projectHash}` })
+      const parsed = parseWith(LegacyLabelRowMetadataResponse, response, call, 'label row metadata')
+      rows.push(...parsed.map(toLabelRowMetadata))
+    }
+    return rows
+  }
+
+  /**
+   * Create (and initialise) label rows for data units that have none yet (legacy `labelrow` PUT), in
+   * bundles of `bundles.labelRowsCreate`; returns the rows in the order of `dataHashes`.
+   * Get-or-create: when a row already exists (`RESOURCE_EXISTS_ERROR`) or the create may have been
+   * applied before a failure, existing rows are fetched instead of created twice.
+   */
+  async createLabelRows(projectHash: string, dataHashes: string[], options: { branchName?: string; includeSignedUrl?: boolean } = {}): Promise<LabelRowDict[]> {
+    const branch = options.branchName ?? 'main'
+    const wanted = unique(dataHashes)
+    const byDataHash = new Map<string, LabelRowDict>()
+    const call = legacyCall('createLabelRows', this.#legacyPath, 'labelrow', 'PUT')
+    await this.#bundled(wanted, this.bundles.labelRowsCreate, async (bundle) => {
+      const send = async (hashes: string[]): Promise<void> => {
+        const response = await this.#legacy('createLabelRows', projectHash, 'labelrow', 'PUT', hashes, { multi_request: true, get_signed_url: options.includeSignedUrl ?? false, branch_name: branch }, 'connect-only')
+        if (response === null) throw new EncordNotFoundError({ call, summary: 'Encord created no label rows' })
+        for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'created label rows')) byDataHash.set(row.data_hash, row)
+      }
+      try {
+        await send(bundle)
+      } catch (error) {
+        const exists = error instanceof EncordInvalidArgumentsError && error.legacyCode === 'RESOURCE_EXISTS_ERROR'
+        if (!exists && !isAmbiguous(error)) throw error
+        // Some rows may exist now: fetch those, create only the rest (once).
+        const meta = await this.listLabelRowMetadata(projectHash, { dataHashes: bundle, branchName: branch, includeWorkflowGraphNode: false })
+        const existing = new Map(meta.filter((m) => m.labelHash !== null).map((m) => [m.dataHash, m.labelHash as string]))
+        if (existing.size > 0) {
+          const rows = await this.getLabelRows(projectHash, [...existing.values()], { includeSignedUrl: options.includeSignedUrl })
+          for (const row of rows) byDataHash.set(String(row.data_hash), row)
+        }
+        const missing = bundle.filter((h) => !existing.has(h))
+        if (missing.length > 0) {
+          if (exists && existing.size === 0) throw error // the server says they exist but lists none: do not loop
+          await send(missing)
+        }
+      }
+    })
+    const absent = wanted.filter((h) => !byDataHash.has(h))
+    if (absent.length > 0) throw new EncordProtocolError({ call, summary: `Encord did not return label rows for ${absent.length} data unit(s): ${preview(absent)}` })
+    return dataHashes.map((h) => byDataHash.get(h) as LabelRowDict)
+  }
+
+  /**
+   * Label rows by label hash (legacy `labelrow` GET), in bundles of `bundles.labelRowsGet` (fewer if
+   * the server says `MULTI_LABEL_LIMIT_ERROR`); returned in the order asked. A hash Encord does not
+   * return is an `EncordNotFoundError`.
+   */
+  async getLabelRows(
+    projectHash: string,
+    labelHashes: string[],
+    options: { includeSignedUrl?: boolean; includeObjectFeatureHashes?: string[]; includeClassificationFeatureHashes?: string[]; includeReviews?: boolean } = {},
+  ): Promise<LabelRowDict[]> {
+    const wanted = unique(labelHashes)
+    const byLabelHash = new Map<string, LabelRowDict>()
+    const call = legacyCall('getLabelRows', this.#legacyPath, 'labelrow', 'GET')
+    await this.#bundled(wanted, this.bundles.labelRowsGet, async (bundle) => {
+      const payload = {
+        get_signed_url: options.includeSignedUrl ?? false,
+        multi_request: true,
+        include_object_feature_hashes: options.includeObjectFeatureHashes ?? null,
+        include_classification_feature_hashes: options.includeClassificationFeatureHashes ?? null,
+        include_reviews: options.includeReviews ?? false,
+        include_export_history: false,
+        include_archived: false,
+      }
+      const response = await this.#legacy('getLabelRows', projectHash, 'labelrow', 'GET', bundle, payload, 'idempotent')
+      if (response === null) throw new EncordNotFoundError({ call, summary: `Encord found none of ${bundle.length} label row(s): ${preview(bundle)}` })
+      for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'label rows')) {
+        if (row.label_hash !== null) byLabelHash.set(row.label_hash, row)
+      }
+    })
+    const absent = wanted.filter((h) => !byLabelHash.has(h))
+    if (absent.length > 0) throw new EncordNotFoundError({ call, summary: `Encord returned no label row for ${absent.length} label hash(es): ${preview(absent)}` })
+    return labelHashes.map((h) => byLabelHash.get(h) as LabelRowDict)
+  }
+
+  /** Save (overwrite) label rows (legacy `labelrow` POST), `bundles.labelRowsSave` per request. */
+  async saveLabelRows(projectHash: string, rows: Array<{ labelHash: string; labelRow: LabelRowDict }>): Promise<void> {
+    const call = legacyCall('saveLabelRows', this.#legacyPath, 'labelrow', 'POST')
+    for (const { labelHash, labelRow } of rows) {
+      const own = labelRow.label_hash
+      if (own !== undefined && own !== null && own !== labelHash) {
+        throw new EncordInvalidArgumentsError({ call, summary: `The label row for ${labelHash} carries another label_hash (${String(own)})` })
+      }
+    }
+    await this.#bundled(rows, this.bundles.labelRowsSave, async (bundle) => {
+      const payload = { multi_request: true, labels: bundle.map((r) => r.labelRow), validate_before_saving: false }
+      const response = await this.#legacy('saveLabelRows', projectHash, 'labelrow', 'POST', bundle.map((r) => r.labelHash), payload, 'idempotent', DEFAULT_FLOAT_KEYS)
+      if (response === null) throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
+    })
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Priorities
+
+  /** Set task priorities by data hash (`bundles.priorities` pairs per request). 0 is valid and sent. */
+  async setPriorities(projectHash: string, priorities: Array<{ dataHash: string; priority: number }>): Promise<void> {
+    const path = `projects/${seg(projectHash)}/priorities`
+    for (const p of priorities) {
+      if (typeof p.priority !== 'number' || !Number.isFinite(p.priority) || p.priority < 0 || p.priority > 1) {
+        throw new EncordInvalidArgumentsError({ call: v2Call('setPriorities', 'POST', path), summary: `Priority ${String(p.priority)} for data unit ${p.dataHash} is not a number between 0 and 1` })
+      }
+    }
+    for (const bundle of chunk(priorities, this.bundles.priorities)) {
+      const body = { priorities: bundle.map((p) => [p.dataHash, p.priority]) }
+      // Python sends floats: 0 → 0.0, 1 → 1.0.
+      await this.#v2NoContent('setPriorities', 'POST', path, { body, floatKeys: PRIORITY_FLOAT_KEYS, retry: 'idempotent' })
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Storage
+
+  /**
+   * Storage items in bulk, returned in the order asked (matched by uuid, whatever order Encord
+   * answers in; duplicates allowed). An item Encord does not return is an `EncordNotFoundError`.
+   */
+  async getStorageItems(itemUuids: string[], options: { signUrls?: boolean } = {}): Promise<StorageItem[]> {
+    const wanted = unique(itemUuids)
+    const byUuid = new Map<string, StorageItem>()
+    const path = 'storage/items/get-bulk'
+    for (const bundle of chunk(wanted, this.bundles.storageGetBulk)) {
+      const response = await this.#v2Json('storageGetBulk', 'POST', path, V2GetBulkResponse, { body: { itemUuids: bundle, signUrls: options.signUrls ?? true } })
+      for (const item of response.results) byUuid.set(item.uuid, toStorageItem(item, v2Call('storageGetBulk', 'POST', path)))
+    }
+    const missing = wanted.filter((u) => !byUuid.has(u))
+    if (missing.length > 0) {
+      throw new EncordNotFoundError({
+        call: v2Call('storageGetBulk', 'POST', path),
+        summary: `Failed to get the storage items for: ${preview(missing)} (${missing.length} of ${wanted.length} missing)`,
+        hint: "The items may have been deleted, or the key's user has no access to their storage folder.",
+        data: { missing },
+      })
+    }
+    return itemUuids.map((u) => byUuid.get(u) as StorageItem)
+  }
+
+  /** One storage item (with a fresh signed URL when `signUrl`). */
+  async getStorageItem(itemUuid: string, options: { signUrl?: boolean } = {}): Promise<StorageItem> {
+    const path = `storage/items/${seg(itemUuid)}`
+    try {
+      const item = await this.#v2Json('getStorageItem', 'GET', path, V2StorageItem, { query: [['signUrl', options.signUrl ?? false]] })
+      return toStorageItem(item, v2Call('getStorageItem', 'GET', path))
+    } catch (error) {
+      throw rephraseNotFound(error, `Storage item ${itemUuid} was not found`, "Check the uuid and that the key's user can see its storage folder.")
+    }
+  }
+
+  /**
+   * Update a storage item's name, description or client metadata (PATCH; `clientMetadata` replaces the
+   * whole metadata). Not retried after the request was sent, as the SDK.
+   */
+  async updateStorageItem(
+    item: { uuid: string; parent: string },
+    patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> },
+  ): Promise<StorageItem> {
+    const path = `storage/folders/${seg(item.parent)}/items/${seg(item.uuid)}`
+    const body: Record<string, unknown> = {}
+    if (patch.name !== undefined) body.name = patch.name
+    if (patch.description !== undefined) body.description = patch.description
+    if (patch.clientMetadata !== undefined) body.clientMetadata = patch.clientMetadata
+    const response = await this.#v2('updateStorageItem', 'PATCH', path, { body, retry: 'connect-only' })
+    const call = v2Call('updateStorageItem', 'PATCH', path)
+    if (response.status === 204 || response.bodyText.trim() === '') return this.getStorageItem(item.uuid)
+    return toStorageItem(parseWith(V2StorageItem, parseJson(response, call), call, 'storage item'), call)
+  }
+
+  /** Stream a (signed) media URL to a file; no Encord credentials are sent. */
+  async downloadToFile(url: string, path: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number; contentType: string | null }> {
+    return this.#transport.download(url, path, options)
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Wire helpers
+
+  /** Run `fn` over bundles; when Encord answers `MULTI_LABEL_LIMIT_ERROR` or 413, use smaller bundles. */
+  async #bundled<T>(items: T[], size: number, fn: (bundle: T[]) => Promise<void>): Promise<void> {
+    let limit = size
+    let i = 0
+    while (i < items.length) {
+      const bundle = items.slice(i, i + limit)
+      try {
+        await fn(bundle)
+        i += bundle.length
+      } catch (error) {
+        if (error instanceof EncordInvalidArgumentsError && bundle.length > 1) {
+          if (error.maximumLabelsAllowed !== null && error.maximumLabelsAllowed < bundle.length) {
+            limit = Math.max(1, error.maximumLabelsAllowed)
+            continue
+          }
+          if (error.httpStatus === 413) {
+            limit = Math.ceil(bundle.length / 2)
+            continue
+          }
+        }
+        throw error
+      }
+    }
+  }
+
+  async #v2(endpoint: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: { query?: QueryParams; body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass } = {}): Promise<ApiResponse> {
+    const fullPath = withQuery(`/v2/public/${path}`, options.query)
+    const response = await this.#transport.send({
+      endpoint,
+      method,
+      path: fullPath,
+      body: options.body === undefined ? null : pythonJson(options.body, options.floatKeys),
+      retry: options.retry ?? (method === 'PATCH' || method === 'DELETE' ? 'connect-only' : 'idempotent'),
+      transport: 'rest-v2',
+    })
+    if (response.status < 200 || response.status >= 300) {
+      const header = response.headers['retry-after']
+      throw errorFromV2Response({ call: response.call, httpStatus: response.status, bodyText: response.bodyText, retryAfter: Array.isArray(header) ? header[0] : header, traceId: response.traceId, attempts: response.attempts })
+    }
+    return response
+  }
+
+  async #v2Json<S extends z.ZodType>(endpoint: string, method: 'GET' | 'POST', path: string, schema: S, options: { query?: QueryParams; body?: unknown } = {}): Promise<z.infer<S>> {
+    const response = await this.#v2(endpoint, method, path, options)
+    if (response.status === 204) throw protocolError(response, 'Encord answered 204 No Content where a result was expected')
+    return parseWith(schema, parseJson(response, response.call), response.call, endpoint, response)
+  }
+
+  async #v2NoContent(endpoint: string, method: 'POST' | 'PUT', path: string, options: { body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass }): Promise<void> {
+    // The result is ignored (as the SDK does); any 2xx is success.
+    await this.#v2(endpoint, method, path, options)
+  }
+
+  /** A legacy RPC call; resolves with the envelope's `response` (which may be null). */
+  async #legacy(
+    endpoint: string,
+    projectHash: string,
+    queryType: string,
+    queryMethod: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    uid: unknown,
+    payload: unknown,
+    retry: RetryClass,
+    floatKeys?: ReadonlySet<string>,
+  ): Promise<unknown> {
+    const body = pythonJson({ query_type: queryType, query_method: queryMethod, values: { uid, payload } }, floatKeys)
+    const response = await this.#transport.send({
+      endpoint,
+      method: 'POST',
+      path: this.#legacyPath,
+      body,
+      headers: [
+        ['ResourceType', 'project'],
+        ['ResourceID', projectHash],
+      ],
+      retry,
+      transport: 'legacy-rpc',
+      queryType,
+      queryMethod,
+    })
+    const call = response.call
+    // The SDK ignores the HTTP status and reads the envelope; a non-JSON error page falls back to the status.
+    let json: unknown
+    try {
+      json = JSON.parse(response.bodyText)
+    } catch {
+      if (response.status >= 400) {
+        const header = response.headers['retry-after']
+        throw errorFromV2Response({ call, httpStatus: response.status, bodyText: response.bodyText, retryAfter: Array.isArray(header) ? header[0] : header, traceId: response.traceId, attempts: response.attempts })
+      }
+      throw protocolError(response, 'Encord sent a response that is not JSON')
+    }
+    const envelope = LegacyEnvelope.safeParse(json)
+    if (!envelope.success) {
+      if (response.status >= 400) throw errorFromV2Response({ call, httpStatus: response.status, bodyText: response.bodyText, traceId: response.traceId, attempts: response.attempts })
+      throw protocolError(response, 'Encord sent JSON without the {status, response} envelope')
+    }
+    if (envelope.data.status !== 200) {
+      const header = response.headers['retry-after']
+      throw errorFromLegacyEnvelope({
+        call,
+        httpStatus: response.status,
+        status: envelope.data.status,
+        response: envelope.data.response,
+        payload: envelope.data.payload,
+        traceId: response.traceId,
+        attempts: response.attempts,
+        retryAfter: Array.isArray(header) ? header[0] : header,
+      })
+    }
+    return envelope.data.response ?? null
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Conversions and small helpers
+
+const PRIORITY_FLOAT_KEYS: ReadonlySet<string> = new Set(['priorities'])
+
+function seg(value: string): string {
+  return encodeURIComponent(value)
+}
+
+function v2Call(endpoint: string, method: string, path: string): EncordCall {
+  return { endpoint, method, path: `/v2/public/${path}`, transport: 'rest-v2' }
+}
+
+function legacyCall(endpoint: string, path: string, queryType: string, queryMethod: string): EncordCall {
+  return { endpoint, method: 'POST', path, transport: 'legacy-rpc', queryType, queryMethod }
+}
+
+function localCall(endpoint: string): EncordCall {
+  return { endpoint, method: '-', path: '-', transport: 'rest-v2' }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)]
+}
+
+function preview(items: readonly string[], max = 5): string {
+  return items.slice(0, max).join(', ') + (items.length > max ? `, … (${items.length - max} more)` : '')
+}
+
+function isAmbiguous(error: unknown): boolean {
+  if (error instanceof EncordNetworkError) return error.ambiguous
+  return error instanceof EncordServerError && error.httpStatus !== null && error.httpStatus >= 500
+}
+
+function dedupeActions(actions: ProceedAction[], call: EncordCall): ProceedAction[] {
+  const byTask = new Map<string, ProceedAction>()
+  for (const a of actions) {
+    if ((a.pathwayUuid === undefined) === (a.pathwayName === undefined)) {
+      throw new EncordInvalidArgumentsError({ call, summary: `The action for task ${a.taskUuid} needs exactly one of pathwayUuid or pathwayName` })
+    }
+    const before = byTask.get(a.taskUuid)
+    if (before === undefined) byTask.set(a.taskUuid, a)
+    else if (before.pathwayUuid !== a.pathwayUuid || before.pathwayName !== a.pathwayName) {
+      throw new EncordInvalidArgumentsError({ call, summary: `Task ${a.taskUuid} is sent along two different pathways in one call` })
+    }
+  }
+  return [...byTask.values()]
+}
+
+function rephraseNotFound(error: unknown, summary: string, hint: string): unknown {
+  if (!(error instanceof EncordNotFoundError)) return error
+  return new EncordNotFoundError({
+    call: error.call,
+    httpStatus: error.httpStatus,
+    legacyCode: error.legacyCode,
+    serverMessage: error.serverMessage,
+    traceId: error.traceId,
+    attempts: error.attempts,
+    summary,
+    hint,
+    cause: error,
+  })
+}
+
+function protocolError(response: ApiResponse, summary: string): EncordProtocolError {
+  const text = response.bodyText.trim()
+  const shown = text === '' ? '(empty body)' : looksLikeHtml(text) ? 'an HTML page: ' + text.slice(0, 120) : text.slice(0, 200)
+  const contentType = response.headers['content-type']
+  return new EncordProtocolError({
+    call: response.call,
+    httpStatus: response.status,
+    traceId: response.traceId,
+    attempts: response.attempts,
+    summary,
+    serverMessage: shown,
+    data: { contentType: Array.isArray(contentType) ? contentType[0] : (contentType ?? null) },
+  })
+}
+
+function parseJson(response: ApiResponse, _call: EncordCall): unknown {
+  try {
+    return JSON.parse(response.bodyText)
+  } catch {
+    throw protocolError(response, 'Encord sent a response that is not JSON')
+  }
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, call: EncordCall, what: string, response?: ApiResponse): z.infer<S> {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+  throw new EncordProtocolError({
+    call,
+    httpStatus: response?.status ?? null,
+    traceId: response?.traceId ?? null,
+    attempts: response?.attempts ?? 1,
+    summary: `Encord sent ${what} in a shape this client does not understand (${issues})`,
+  })
+}
+
+function toStage(stage: V2Stage): Stage {
+  const type: StageType = KNOWN_STAGE_TYPES.has(stage.stageType) ? (stage.stageType as StageType) : 'OTHER'
+  return {
+    uuid: stage.uuid,
+    title: stage.title,
+    type,
+    rawType: stage.stageType,
+    pathways: (stage.pathways ?? []).map((p) => ({ uuid: p.uuid, name: p.title, destinationUuid: p.destinationUuid })),
+  }
+}
+
+function toTask(task: V2Task, stageUuid: string): AgentTask {
+  return {
+    uuid: task.uuid,
+    stageUuid,
+    status: task.status ?? 'NEW',
+    dataHash: task.dataHash,
+    dataTitle: task.dataTitle,
+    labelBranchName: task.labelBranchName ?? 'main',
+    assignee: task.assignee ?? null,
+    lastActionedBy: task.lastActionedBy ?? null,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+  }
+}
+
+function toLabelRowMetadata(row: LegacyLabelRowMetadataRow): LabelRowMetadata {
+  return {
+    labelHash: row.label_hash ?? null,
+    dataHash: row.data_hash,
+    dataTitle: row.data_title,
+    dataType: row.data_type,
+    datasetHash: row.dataset_hash,
+    datasetTitle: row.dataset_title,
+    dataLink: row.data_link,
+    branchName: row.branch_name,
+    labelStatus: row.label_status,
+    workflowGraphNode: row.workflow_graph_node ?? null,
+    taskUuid: row.task_uuid ?? null,
+    priority: row.priority ?? null,
+    backingItemUuid: row.backing_item_uuid ?? null,
+    clientMetadata: row.client_metadata ?? null,
+    width: row.width ?? null,
+    height: row.height ?? null,
+    numberOfFrames: row.number_of_frames,
+    fps: row.frames_per_second ?? null,
+    duration: row.duration ?? null,
+    fileType: row.file_type ?? null,
+    createdAt: row.created_at ?? null,
+    lastEditedAt: row.last_edited_at ?? null,
+    raw: row,
+  }
+}
+
+function toStorageItem(item: V2StorageItem, call: EncordCall): StorageItem {
+  let clientMetadata: Record<string, unknown> = {}
+  const text = item.clientMetadata.trim()
+  if (text !== '') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      throw new EncordProtocolError({ call, summary: `The client metadata of storage item ${item.uuid} is not valid JSON` })
+    }
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) clientMetadata = parsed as Record<string, unknown>
+  }
+  return {
+    uuid: item.uuid,
+    parent: item.parent,
+    itemType: item.itemType,
+    name: item.name,
+    description: item.description,
+    clientMetadata,
+    mimeType: item.mimeType,
+    url: item.url,
+    signedUrl: item.signedUrl,
+    width: item.width,
+    height: item.height,
+    frameCount: item.frameCount,
+    fps: item.fps,
+    duration: item.duration,
+    fileSize: item.fileSize,
+    createdAt: item.createdAt,
+    lastEditedAt: item.lastEditedAt,
+    raw: item as unknown as Record<string, unknown>,
+  }
+}
+
+export type { EncordApiError }
