@@ -141,6 +141,14 @@ export function checkConfig(raw: unknown, filepath: string, cwd = process.cwd())
   }
 }
 
+function safeRead(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
 function toLoadError(error: unknown, cwd: string): unknown {
   if (error instanceof UserError) return error
   if (error instanceof ConfigModuleError) {
@@ -159,16 +167,32 @@ function toLoadError(error: unknown, cwd: string): unknown {
       cause: error.original,
     })
   }
-  // cosmiconfig's JSON/YAML errors: "JSON Error in <file>:\n<parse-json message>" with line and column.
+  // cosmiconfig's JSON/YAML errors: "JSON Error in <file>:\n<reason>". V8 names a position for some
+  // JSON errors ("... in JSON at position 14") and YAML a line and column; use them when present.
   if (error instanceof Error) {
-    const m = /^(JSON|YAML) Error in (.+?):\n([\s\S]*)$/.exec(error.message)
+    const m = /^(JSON|YAML) Error in (.+?):[ \t]*\n([\s\S]*)$/.exec(error.message)
     if (m) {
-      const file = m[2]
-      const pos = /line (\d+) column (\d+)/i.exec(m[3]) ?? /(\d+):(\d+)/.exec(m[3])
-      const reason = m[3].split('\n')[0].trim()
-      return new UserError('ConfigSyntaxError', `${displayPath(file, cwd)} is not valid ${m[1]}: ${reason}`, {
-        location: pos ? `${displayPath(file, cwd)}:${pos[1]}:${pos[2]}` : displayPath(file, cwd),
-        hint: `Fix the ${m[1]} syntax at the location shown.`,
+      const [, kind, file, detail] = m
+      const shown = displayPath(file, cwd)
+      let location = shown
+      const position = /at position (\d+)/.exec(detail)
+      const lineCol = /line (\d+),? column (\d+)/i.exec(detail) ?? /\((\d+):(\d+)\)/.exec(detail)
+      if (position) {
+        const text = safeRead(file)
+        if (text !== undefined) {
+          const before = text.slice(0, Number(position[1]))
+          const line = before.split('\n').length
+          location = `${shown}:${line}:${Number(position[1]) - before.lastIndexOf('\n')}`
+        }
+      } else if (lineCol) {
+        location = `${shown}:${lineCol[1]}:${lineCol[2]}`
+      }
+      // V8 quotes the whole input after the reason: keep only the reason.
+      const reasonLine = detail.split('\n').find((l) => l.trim() !== '' && !/^\s*>?\s*\d*\s*\|/.test(l)) ?? detail
+      const reason = reasonLine.replace(/, ".*" is not valid JSON.*$/s, '').replace(/ while parsing .*$/s, '').trim()
+      return new UserError('ConfigSyntaxError', `${shown} is not valid ${kind}: ${reason}`, {
+        location,
+        hint: `Fix the ${kind} syntax${location === shown ? '' : ' at the location shown'} (a JSON config is plain JSON: double quotes, no trailing commas, no comments).`,
       })
     }
   }
