@@ -1,0 +1,55 @@
+import Table from 'cli-table3'
+import type { RunResult } from '../core/types.js'
+import { redact } from './redact.js'
+import { theme, type Theme } from './theme.js'
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`
+}
+
+/** cli-table3 without colour codes in its borders/heads when colour is off. */
+function table(head: string[], t: Theme): Table.Table {
+  return new Table({ head: head.map((h) => t.bold(h)), style: { head: [], border: [] } })
+}
+
+/**
+ * The end-of-run summary: one row per stage (processed, moved per pathway, stayed, failed), the failed
+ * tasks (up to 20) with their reason, and a closing line (time, dry run, interrupted).
+ */
+export function formatRunSummary(result: RunResult, t: Theme = theme): string {
+  const out: string[] = []
+  const rows = table(['Stage', 'Processed', 'Moved', 'Stayed', 'Failed'], t)
+  for (const s of result.stages) {
+    const moved = Object.entries(s.moved)
+    rows.push([
+      s.title,
+      String(s.processed),
+      moved.length ? moved.map(([k, v]) => `${k}: ${v}`).join('\n') : '0',
+      String(s.stayed),
+      s.failed ? t.error(String(s.failed)) : '0',
+    ])
+  }
+  out.push(rows.toString())
+
+  const errors = result.stages.flatMap((s) => s.errors.map((e) => ({ stage: s.title, ...e })))
+  if (errors.length > 0) {
+    out.push('', t.bold(`Failed tasks (${errors.length}):`))
+    for (const e of errors.slice(0, 20)) {
+      out.push(`  ${t.error('✖')} ${e.stage} / ${e.dataTitle ?? e.taskUuid} ${t.dim(`(${e.taskUuid})`)}: ${e.code}: ${e.message}`)
+    }
+    if (errors.length > 20) out.push(t.dim(`  ... and ${errors.length - 20} more (see --json for all)`))
+  }
+
+  const processed = result.stages.reduce((n, s) => n + s.processed, 0)
+  const moved = result.stages.reduce((n, s) => n + Object.values(s.moved).reduce((a, b) => a + b, 0), 0)
+  const failed = result.stages.reduce((n, s) => n + s.failed, 0)
+  const stayed = result.stages.reduce((n, s) => n + s.stayed, 0)
+  const what = `${processed} task${processed === 1 ? '' : 's'} processed: ${moved} moved, ${stayed} stayed, ${failed} failed in ${seconds(result.durationMs)}`
+  out.push('')
+  if (result.interrupted) out.push(`${t.warn('■')} Interrupted after ${what}. Decisions already made were applied; run again to finish the rest.`)
+  else if (failed > 0) out.push(`${t.error('✖')} ${what}.`)
+  else if (processed === 0) out.push(`${t.ok('✔')} Nothing to do: no tasks waiting in ${result.stages.length === 1 ? 'the agent stage' : 'the agent stages'} (${seconds(result.durationMs)}).`)
+  else out.push(`${t.ok('✔')} ${what}.`)
+  if (result.dryRun) out.push(t.warn('Dry run: nothing was moved or saved.'))
+  return redact(out.join('\n'))
+}
