@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parsePrivateKey } from './auth/keys.js'
 import { EncordNetworkError } from './errors.js'
@@ -188,6 +189,17 @@ describe('Transport retries', () => {
     expect(seen[0].headers['signature-input']).toMatch(/^encord-sig=\("@method" "@request-target" "content-digest"\);created=\d+;keyid="bd879c96/)
     expect(seen[0].headers['x-cloud-trace-context']).toMatch(/^[0-9a-f]{32}\/1;o=1$/)
     expect(seen[0].headers['content-digest']).toBe('sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:')
+    await t.close()
+  })
+
+  it('decompresses gzip responses (legacy calls ask for gzip)', async () => {
+    const t = makeTransport([])
+    steps = [(_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync('{"status": 200, "response": true}'))]
+    const res = await t.send({ endpoint: 'saveLabelRows', method: 'POST', path: '/public', body: '{}', retry: 'idempotent', transport: 'legacy-rpc', headers: [['ResourceType', 'project'], ['ResourceID', 'p']] })
+    expect(res.bodyText).toBe('{"status": 200, "response": true}')
+    expect(seen[0].headers['accept-encoding']).toBe('gzip')
+    expect(seen[0].headers.authorization).toMatch(/^bd879c96[0-9a-f]{56}:[0-9a-f]{128}$/)
+    expect(seen[0].headers.resourceid).toBe('p')
     await t.close()
   })
 

@@ -3,6 +3,8 @@ import { createWriteStream, readFileSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { promisify } from 'node:util'
+import { brotliDecompress, gunzip, inflate } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import createDebug from 'debug'
 import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici'
@@ -241,7 +243,8 @@ export class Transport {
     }
     // An Agent keeps one Pool per origin, each with keep-alive connections.
     this.#agent = new Agent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
-    this.#api = this.#agent.compose(interceptors.decompress())
+    // Responses are decompressed by hand (see `decompress`): undici's interceptor warns as experimental.
+    this.#api = this.#agent
     this.#download = this.#agent.compose(interceptors.redirect({ maxRedirections: 5 }))
   }
 
@@ -354,7 +357,9 @@ export class Transport {
       bodyTimeout: timeout,
       signal: req.signal,
     })
-    const bodyText = await res.body.text()
+    const raw = Buffer.from(await res.body.arrayBuffer())
+    const encoding = res.headers['content-encoding']
+    const bodyText = (await decompress(raw, Array.isArray(encoding) ? encoding.join(',') : encoding)).toString('utf8')
     return { status: res.statusCode, headers: res.headers, bodyText, traceId, attempts: attempt, call }
   }
 
@@ -461,6 +466,22 @@ export class Transport {
       }
     }
   }
+}
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+const brotliAsync = promisify(brotliDecompress)
+
+/** Undo `Content-Encoding` (we ask for gzip; deflate and br are handled in case a proxy picks them). */
+async function decompress(body: Buffer, encoding: string | undefined): Promise<Buffer> {
+  let out = body
+  const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity')
+  for (const coding of codings.reverse()) {
+    if (coding === 'gzip' || coding === 'x-gzip') out = await gunzipAsync(out)
+    else if (coding === 'deflate') out = await inflateAsync(out)
+    else if (coding === 'br') out = await brotliAsync(out)
+  }
+  return out
 }
 
 function emptyStats(): TransportStats {
