@@ -1,3 +1,5 @@
+import type { UserValidateHook, ValidateContext } from '../runner/validate.js'
+
 /**
  * The config file's types, as users write them (`encord-agents.config.ts`). Defaults are filled in
  * later (`resolve.ts`); this is the user-facing shape and its documentation.
@@ -60,20 +62,13 @@ export interface AgentConfig {
   overwrite?: boolean
 }
 
-/** The `validate` hook's argument. The runner fills it in before anything is fetched or moved. */
-export interface ValidateHookContext {
-  /** The project, with its ontology and workflow. */
-  project: unknown
-  /** The agents as configured, in order. */
-  agents: ReadonlyArray<{ stage: string }>
-  [key: string]: unknown
-}
-
 /**
- * Your own checks, run after the built-in validation and before anything is fetched or moved. Throw
- * (or reject) to stop the run with exit code 2; the error's message is shown.
+ * Your own checks, run after the built-in validation and before anything is fetched or moved. It gets
+ * the project, its ontology and workflow, the agents and the client. Throw (or reject), or return a
+ * message or a list of messages, to stop the run with exit code 2.
  */
-export type ValidateHook = (ctx: ValidateHookContext) => void | Promise<void>
+export type ValidateHook = UserValidateHook
+export type { ValidateContext }
 
 /**
  * `encord-agents.config.ts`. Found by searching from the current directory up
