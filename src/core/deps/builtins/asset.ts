@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { extname, join } from 'node:path'
+import { UserError } from '../../errors.js'
+import { defineDependency, makeFactory } from '../dependency.js'
+import { storageItem, type TaskStorageItem } from './storage-item.js'
+
+/** The task's media, downloaded to a temporary file that is removed after the task. */
+export interface Asset {
+  /** Absolute path of the downloaded file. */
+  path: string
+  /** The media type Encord reports (or the server sent). */
+  mimeType: string | null
+  /** Size in bytes. */
+  bytes: number
+  /** The storage item the media belongs to. */
+  item: TaskStorageItem
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': '.jpg',
+  'image/png': '.png',
+  'image/webp': '.webp',
+  'image/gif': '.gif',
+  'image/bmp': '.bmp',
+  'image/tiff': '.tiff',
+  'video/mp4': '.mp4',
+  'video/webm': '.webm',
+  'video/quicktime': '.mov',
+  'audio/mpeg': '.mp3',
+  'audio/wav': '.wav',
+  'application/pdf': '.pdf',
+  'text/plain': '.txt',
+}
+
+/** A file suffix from the media type, else the URL, else the item name (as encord-agents does). */
+function suffixFor(item: TaskStorageItem, url: string): string {
+  if (item.mimeType !== null && EXTENSIONS[item.mimeType] !== undefined) return EXTENSIONS[item.mimeType]
+  try {
+    const fromUrl = extname(new URL(url).pathname)
+    if (/^\.[a-z0-9]{1,5}$/i.test(fromUrl)) return fromUrl
+  } catch {
+    // not a URL we can parse: fall through
+  }
+  const fromName = extname(item.name)
+  return /^\.[a-z0-9]{1,5}$/i.test(fromName) ? fromName : ''
+}
+
+/**
+ * The task's media as a local file (images, videos, audio, PDFs: items with a single file). It is
+ * downloaded with the item's signed URL when the task starts and deleted when the task ends.
+ *
+ * @example
+ * ```ts
+ * defineAgent({ deps: { asset: asset() }, handler: async ({ deps }) => detect(await readFile(deps.asset.path)) })
+ * ```
+ */
+export const asset = makeFactory<undefined, Asset>('asset', () =>
+  defineDependency({
+    name: 'asset()',
+    deps: { item: storageItem() },
+    async resolve({ deps, client, signal }): Promise<Asset> {
+      const item = deps.item
+      let url = item.signedUrl
+      if (url === null) url = (await client.getStorageItem(item.uuid, { signUrl: true })).signedUrl
+      if (url === null) {
+        throw new UserError('AssetUnavailable', `The storage item "${item.name}" (${item.itemType}) has no downloadable media (no signed URL).`, {
+          hint: 'asset() works for items with a single file (image, video, audio, PDF); image groups and DICOM series have none.',
+        })
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'encord-agents-asset-'))
+      const path = join(dir, `${item.uuid}${suffixFor(item, url)}`)
+      try {
+        const { bytes, contentType } = await client.downloadToFile(url, path, { signal })
+        return { path, mimeType: item.mimeType ?? contentType, bytes, item }
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true })
+        throw error
+      }
+    },
+    dispose: async (value) => {
+      await rm(join(value.path, '..'), { recursive: true, force: true })
+    },
+  }),
+)

@@ -1,0 +1,312 @@
+import { setTimeout as sleepTimer } from 'node:timers/promises'
+import pLimit from 'p-limit'
+import type { AgentTask, EncordApi, Pathway, Project, Stage, TaskFilters } from '../../encord/types.js'
+import { EncordAuthenticationError, EncordPermissionError } from '../../encord/errors.js'
+import type { AgentDefinition, SavableLabelRow } from '../agent.js'
+import { UserError } from '../errors.js'
+import { labelRowOrigin } from '../deps/builtins/origins.js'
+import type { DependencyGraph } from '../deps/graph.js'
+import { BatchData, RunScope, TaskScope } from '../deps/resolver.js'
+import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
+import type { RunSettings, StageResult } from '../types.js'
+import { describeTaskError, isRetryable, TaskTimeoutError } from './errors.js'
+import type { RunEvent } from './events.js'
+import { emptyStageResult, eventStage, eventTask, Flusher, type TaskOutcome } from './flush.js'
+import { interpretHandlerResult } from './result.js'
+
+/** Everything one stage pass needs. */
+export interface StageRunContext {
+  client: EncordApi
+  project: Project
+  stage: Stage
+  agent: AgentDefinition<DepsRecord>
+  graph: DependencyGraph
+  /** The agent's `onFailure` pathway, resolved. */
+  onFailure?: Pathway
+  settings: RunSettings
+  runScope: RunScope
+  /** Aborted to stop: nothing more is listed or started; running handlers finish; decisions flush. */
+  stopSignal: AbortSignal
+  emit: (event: RunEvent) => void
+  retryDelayMs: number
+  maxRetryDelayMs: number
+  logger: (stage: Stage, task?: AgentTask) => TaskLogger
+}
+
+/** Sleep that ends early (returns false) when the signal aborts. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return false
+  try {
+    await sleepTimer(ms, undefined, { signal })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Equal-jitter exponential backoff: retry n waits between half and all of base × 2^(n-1). */
+export function backoffMs(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const full = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1))
+  return Math.round(full / 2 + (full / 2) * random())
+}
+
+/** Errors after which listing again cannot help: authentication, permissions, bad requests. */
+function isFatal(error: unknown): boolean {
+  return error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
+}
+
+/** The task filters of the run settings, in the client's terms. */
+export function taskFilters(settings: RunSettings): TaskFilters | undefined {
+  const f = settings.filters
+  if (f === undefined) return undefined
+  return {
+    dataTitleContains: f.dataTitleContains,
+    dataHashes: f.dataHashes,
+    statuses: f.statuses,
+    userEmails: f.assignees,
+  }
+}
+
+/**
+ * Group an async stream of tasks into batches, taking exactly `max` tasks at most: the listing is not
+ * read past the last task needed, so `maxTasksPerStage` never overshoots.
+ */
+export async function* batchesOf<T>(source: AsyncIterable<T>, size: number, max = Infinity): AsyncGenerator<T[]> {
+  if (max <= 0) return
+  let batch: T[] = []
+  let taken = 0
+  for await (const item of source) {
+    batch.push(item)
+    taken++
+    if (taken >= max) break
+    if (batch.length >= size) {
+      yield batch
+      batch = []
+    }
+  }
+  if (batch.length > 0) yield batch
+}
+
+/**
+ * Run one agent stage once over the tasks waiting in it: list lazily page by page, batch, load each
+ * batch's data in bulk, run handlers with the configured concurrency, flush decisions in the
+ * background. The next batch is listed and loaded while the current one runs, so network round trips
+ * overlap handler work; at most a few batches are held in memory.
+ */
+export async function runStage(ctx: StageRunContext): Promise<StageResult> {
+  const { stage, settings } = ctx
+  const result = emptyStageResult(stage)
+  const evStage = eventStage(stage)
+  const stageLog = ctx.logger(stage)
+  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog)
+  const flusher = new Flusher(
+    { client: ctx.client, projectHash: ctx.project.projectHash, stage, dryRun: settings.dryRun, emit: ctx.emit, retry },
+    result,
+  )
+  const limit = pLimit(settings.concurrency)
+  const inFlight = new Set<Promise<void>>()
+  // Enough batches in flight to keep `concurrency` handlers busy, plus one loading ahead.
+  const maxInFlight = Math.ceil(settings.concurrency / settings.taskBatchSize) + 1
+  const labelRowMetadata = { ...ctx.graph.labelRowMetadata, ...ctx.agent.labelRowMetadata }
+  let batchNumber = 0
+  let fatal: unknown
+
+  const processBatch = async (tasks: AgentTask[], number: number): Promise<void> => {
+    const started = performance.now()
+    const data = new BatchData({
+      project: ctx.project,
+      client: ctx.client,
+      dryRun: settings.dryRun,
+      log: stageLog,
+      tasks,
+      stage,
+      graph: ctx.graph,
+      labelRowMetadata,
+      runCache: ctx.runScope.runCache,
+      signal: ctx.stopSignal,
+    })
+    try {
+      await data.loadAll(retry)
+      ctx.emit({ type: 'batchLoaded', stage: evStage, batch: number, tasks: tasks.length, durationMs: Math.round(performance.now() - started) })
+      const outcomes = await Promise.all(
+        tasks.map((task, index) =>
+          limit(async () => {
+            // Interrupted: tasks whose handler has not started stay untouched for the next run.
+            if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
+            return runTask(ctx, task, index, data)
+          }),
+        ),
+      )
+      flusher.enqueue(outcomes.filter((o): o is TaskOutcome => o !== undefined))
+    } finally {
+      data.release()
+    }
+  }
+
+  ctx.emit({ type: 'stageStarted', stage: evStage, agentLocation: ctx.agent.location })
+  try {
+    const tasks = listTasksResilient(ctx, stageLog)
+    for await (const batch of batchesOf(tasks, settings.taskBatchSize, settings.maxTasksPerStage)) {
+      if (ctx.stopSignal.aborted) break
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight)
+      if (ctx.stopSignal.aborted) break
+      batchNumber++
+      const promise: Promise<void> = processBatch(batch, batchNumber)
+        .catch((error: unknown) => {
+          fatal ??= error
+        })
+        .finally(() => inFlight.delete(promise))
+      inFlight.add(promise)
+    }
+  } catch (error) {
+    fatal ??= error
+  }
+  // Whatever happened, every decision already made is applied before we return or throw.
+  await Promise.all(inFlight)
+  await flusher.close()
+  ctx.emit({ type: 'stageDone', stage: evStage, result })
+  if (fatal !== undefined) throw fatal
+  return result
+}
+
+/**
+ * The stage's tasks, page by page. A listing that fails after the client's own retries is started
+ * again (with backoff, up to `numRetries` times): tasks already seen in this pass are skipped, so
+ * none is handed to a handler twice.
+ */
+async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): AsyncGenerator<AgentTask> {
+  const seen = new Set<string>()
+  let failures = 0
+  for (;;) {
+    try {
+      for await (const task of ctx.client.listTasks(ctx.project.projectHash, ctx.stage.uuid, taskFilters(ctx.settings))) {
+        if (ctx.stopSignal.aborted) return
+        if (seen.has(task.uuid)) continue
+        seen.add(task.uuid)
+        failures = 0
+        yield task
+      }
+      return
+    } catch (error) {
+      if (ctx.stopSignal.aborted) return
+      failures++
+      if (isFatal(error) || failures > ctx.settings.numRetries) throw error
+      const delay = backoffMs(failures, ctx.retryDelayMs, ctx.maxRetryDelayMs)
+      log.warn(`Listing the tasks of "${ctx.stage.title}" failed (${(error as Error).message}); listing again in ${delay} ms.`)
+      if (!(await sleep(delay, ctx.stopSignal))) return
+    }
+  }
+}
+
+/** Run `fn`, retrying failures that retrying can help, with the runner's backoff. */
+async function withRetries<T>(what: string, fn: () => Promise<T>, retries: number, ctx: StageRunContext, log: TaskLogger): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (attempt >= retries || isFatal(error) || !isRetryable(error)) throw error
+      const delay = backoffMs(attempt + 1, ctx.retryDelayMs, ctx.maxRetryDelayMs)
+      log.warn(`${what} failed (${(error as Error).message}); trying again in ${delay} ms.`)
+      // Not cut short by the stop signal: flushing pending decisions must still complete.
+      await sleep(delay)
+    }
+  }
+}
+
+/** One task: resolve its dependencies, call the handler, check the result, retry with backoff. */
+async function runTask(ctx: StageRunContext, task: AgentTask, index: number, data: BatchData): Promise<TaskOutcome> {
+  const { settings, stage, agent } = ctx
+  const evStage = eventStage(stage)
+  const evTask = eventTask(task)
+  const log = ctx.logger(stage, task)
+  const started = performance.now()
+  let lastError: unknown
+  for (let attempt = 0; attempt <= settings.numRetries; attempt++) {
+    if (attempt > 0) {
+      const delay = backoffMs(attempt, ctx.retryDelayMs, ctx.maxRetryDelayMs)
+      const described = describeTaskError(lastError)
+      ctx.emit({ type: 'taskRetry', stage: evStage, task: evTask, attempt, delayMs: delay, ...described })
+      // Interrupted while waiting to retry: give up on this task (reported failed with its last error).
+      if (!(await sleep(delay, ctx.stopSignal))) break
+    }
+    ctx.emit({ type: 'taskStarted', stage: evStage, task: evTask, attempt })
+    const controller = new AbortController()
+    const scope = new TaskScope({
+      task,
+      index,
+      stage,
+      batch: data,
+      run: ctx.runScope,
+      attempt,
+      signal: controller.signal,
+      base: { project: ctx.project, client: ctx.client, dryRun: settings.dryRun, log },
+    })
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const work = (async () => {
+        const deps = await scope.resolveRoots(ctx.graph)
+        return agent.handler({ task, project: ctx.project, stage, deps: deps as never, signal: controller.signal, log, attempt })
+      })()
+      let value: unknown
+      if (settings.taskTimeout !== undefined) {
+        const timeoutMs = settings.taskTimeout
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const error = new TaskTimeoutError(timeoutMs)
+            controller.abort(error)
+            reject(error)
+          }, timeoutMs)
+        })
+        // A handler that ignores the signal keeps running detached; its result is discarded.
+        work.catch(() => undefined)
+        value = await Promise.race([work, timeout])
+      } else {
+        value = await work
+      }
+      const decision = interpretHandlerResult(value, stage)
+      const effects = await scope.collectEffects()
+      if (decision.labelRow !== undefined) addReturnedLabelRow(effects, decision.labelRow, ctx.project.projectHash)
+      const durationMs = Math.round(performance.now() - started)
+      ctx.emit({
+        type: 'taskDone',
+        stage: evStage,
+        task: evTask,
+        outcome: decision.pathway === null ? 'stayed' : 'moved',
+        pathway: decision.pathway?.name,
+        durationMs,
+      })
+      return { kind: 'done', task, decision, effects, durationMs }
+    } catch (error) {
+      lastError = error
+      if (!isRetryable(error)) break
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+      await scope.dispose()
+    }
+  }
+  const described = describeTaskError(lastError)
+  ctx.emit({ type: 'taskFailed', stage: evStage, task: evTask, ...described, onFailure: ctx.onFailure?.name })
+  return { kind: 'failed', task, error: described, onFailure: ctx.onFailure }
+}
+
+/**
+ * A label row the handler returned is saved once, only if it changed. Rows from the label row
+ * dependencies are already registered (and saved when dirty); a row built by the handler itself is
+ * saved to this project under its own label hash.
+ */
+function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
+  const origin = labelRowOrigin(row)
+  const target = origin ?? (typeof row.labelHash === 'string' ? { projectHash, labelHash: row.labelHash } : undefined)
+  if (target === undefined) {
+    throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
+      hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
+    })
+  }
+  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === target.projectHash && e.labelHash === target.labelHash)) return
+  const dirty = (row as { isDirty?: boolean | (() => boolean) }).isDirty
+  const isDirty = typeof dirty === 'function' ? dirty.call(row) : dirty
+  // A row from a dependency that did not change needs no save; an unknown row is saved (we cannot tell).
+  if (origin !== undefined && isDirty === false) return
+  if (origin === undefined && isDirty === false) return
+  effects.push({ kind: 'saveLabelRow', projectHash: target.projectHash, labelHash: target.labelHash, labelRow: row.toDict() })
+}

@@ -1,0 +1,75 @@
+import { EncordAgentsError } from '../errors.js'
+import { DependencyError } from '../deps/resolver.js'
+
+/**
+ * Throw this from a handler (or a dependency) to fail the task at once, without retries: for inputs
+ * that will not get better by trying again (a corrupt image, a missing field). The task stays in its
+ * stage (or takes the agent's `onFailure` pathway) and is reported with this message. The queue
+ * worker fails the job at once too.
+ *
+ * @example
+ * ```ts
+ * if (!deps.item.mimeType?.startsWith('image/')) throw new NonRetryableError('Not an image')
+ * ```
+ */
+export class NonRetryableError extends Error {
+  /** A permanent code for reports. @default 'HandlerFailed' */
+  readonly code: string
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'NonRetryableError'
+    this.code = options.code ?? 'HandlerFailed'
+  }
+}
+
+/** A handler returned something the runner cannot apply (bad type, unknown pathway). Not retried. */
+export class HandlerResultError extends Error {
+  constructor(
+    readonly code: 'InvalidHandlerResult' | 'UnknownPathway',
+    message: string,
+  ) {
+    super(message)
+    this.name = code
+  }
+}
+
+/** A task attempt took longer than `taskTimeout`. */
+export class TaskTimeoutError extends Error {
+  readonly code = 'TaskTimeout'
+  constructor(readonly timeoutMs: number) {
+    super(`The task took longer than taskTimeout (${timeoutMs} ms); its handler was signalled to stop.`)
+    this.name = 'TaskTimeout'
+  }
+}
+
+/** True when retrying the task can help. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof NonRetryableError || error instanceof HandlerResultError) return false
+  if (error instanceof DependencyError) return error.retryable && isRetryable(error.cause)
+  // A mistake the user must fix (a missing ffmpeg, a bad option) does not go away on retry.
+  if (error instanceof EncordAgentsError && error.exitCode === 2) return false
+  return true
+}
+
+/** A task's error as reported in the stage result: a permanent code and one clear message. */
+export function describeTaskError(error: unknown): { code: string; message: string } {
+  if (error instanceof DependencyError) {
+    const inner = error.cause
+    const code = inner instanceof EncordAgentsError || inner instanceof NonRetryableError ? inner.code : 'DependencyFailed'
+    return { code, message: error.message }
+  }
+  if (error instanceof NonRetryableError || error instanceof HandlerResultError || error instanceof TaskTimeoutError) {
+    return { code: error.code, message: error.message }
+  }
+  if (error instanceof EncordAgentsError) return { code: error.code, message: error.message }
+  if (error instanceof Error) return { code: 'HandlerFailed', message: error.message || error.name }
+  return { code: 'HandlerFailed', message: `The handler threw a non-error value: ${safeString(error)}` }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

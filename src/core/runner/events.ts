@@ -1,0 +1,39 @@
+import type { StageResult } from '../types.js'
+
+/** The stage an event belongs to. */
+export interface EventStage {
+  uuid: string
+  title: string
+}
+
+/** A task an event is about. */
+export interface EventTask {
+  uuid: string
+  dataTitle: string
+  dataHash: string
+}
+
+/**
+ * What the runner reports while it works (`run({ onEvent })`). The CLI turns these into listr2
+ * progress; the library ignores them unless asked. Events are informational: counts that matter are
+ * in the RunResult.
+ */
+export type RunEvent =
+  | { type: 'stageStarted'; stage: EventStage; agentLocation?: string }
+  /** A batch's tasks were listed and their data loaded; its handlers can start. */
+  | { type: 'batchLoaded'; stage: EventStage; batch: number; tasks: number; durationMs: number }
+  | { type: 'taskStarted'; stage: EventStage; task: EventTask; attempt: number }
+  /** The handler decided (the move and saves happen at the next flush; `dryRun` moves nothing). */
+  | { type: 'taskDone'; stage: EventStage; task: EventTask; outcome: 'moved' | 'stayed'; pathway?: string; durationMs: number }
+  /** The task failed after its retries, or its decision could not be applied at flush time. */
+  | { type: 'taskFailed'; stage: EventStage; task: EventTask; code: string; message: string; onFailure?: string }
+  | { type: 'taskRetry'; stage: EventStage; task: EventTask; attempt: number; delayMs: number; code: string; message: string }
+  /** Decisions were applied: labels saved, priorities set, tasks moved. */
+  | { type: 'flushed'; stage: EventStage; saved: number; priorities: number; moved: number; stale: number; failed: number; dryRun: boolean }
+  | { type: 'stageDone'; stage: EventStage; result: StageResult }
+  /** `refreshEvery`: every stage is done, waiting before the next pass. */
+  | { type: 'refreshWaiting'; seconds: number; pass: number }
+  /** A log line from a handler or a dependency (`log.info(...)`). */
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; stage?: EventStage; task?: EventTask; data?: Record<string, unknown> }
+
+export type RunEventType = RunEvent['type']

@@ -1,0 +1,280 @@
+import pLimit from 'p-limit'
+import type { AgentTask, EncordApi, Pathway, ProceedAction, Stage } from '../../encord/types.js'
+import type { TaskEffect } from '../deps/types.js'
+import type { StageResult } from '../types.js'
+import type { EventStage, EventTask, RunEvent } from './events.js'
+import { describeTaskError } from './errors.js'
+import type { TaskDecision } from './result.js'
+
+/** Limits per request, as the Python SDK's SequentialRunner sends them (wire spec §7). */
+export const SAVE_BUNDLE = 100
+export const PRIORITY_BUNDLE = 100
+export const PROCEED_BUNDLE = 1000
+
+/** What became of one task before its effects are applied. */
+export type TaskOutcome =
+  | { kind: 'done'; task: AgentTask; decision: TaskDecision; effects: TaskEffect[]; durationMs: number }
+  | { kind: 'failed'; task: AgentTask; error: { code: string; message: string }; onFailure?: Pathway }
+
+export interface FlushContext {
+  client: EncordApi
+  projectHash: string
+  stage: Stage
+  dryRun: boolean
+  emit: (event: RunEvent) => void
+  /** Retry one request with the runner's backoff (the client has already retried transport faults). */
+  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>
+}
+
+export function eventStage(stage: Stage): EventStage {
+  return { uuid: stage.uuid, title: stage.title }
+}
+
+export function eventTask(task: AgentTask): EventTask {
+  return { uuid: task.uuid, dataTitle: task.dataTitle, dataHash: task.dataHash }
+}
+
+/** A fresh, empty stage result. */
+export function emptyStageResult(stage: Stage): StageResult {
+  return { uuid: stage.uuid, title: stage.title, processed: 0, moved: {}, stayed: 0, failed: 0, errors: [] }
+}
+
+interface Entry {
+  outcome: TaskOutcome
+  /** Set when applying the decision failed: the task is then reported failed, not moved. */
+  flushError?: { code: string; message: string }
+  stale?: string
+  onFailureError?: string
+}
+
+/**
+ * Applies decisions in the background, in the order the batches finished, each flush in this order:
+ * label saves (bundled, each row once, only changed ones), storage item updates, priorities (0 sent),
+ * then proceeds (bundled). A task is moved only after its own saves succeeded, so no task leaves its
+ * stage without its labels; a save that fails leaves its task in the stage, reported as failed.
+ * Decisions that pile up while a flush is in flight are coalesced into the next one (fewer requests).
+ */
+export class Flusher {
+  private pending: TaskOutcome[] = []
+  private running: Promise<void> | undefined
+
+  constructor(
+    private readonly ctx: FlushContext,
+    private readonly result: StageResult,
+  ) {}
+
+  enqueue(outcomes: TaskOutcome[]): void {
+    if (outcomes.length === 0) return
+    this.pending.push(...outcomes)
+    if (this.running === undefined) {
+      this.running = this.drain().finally(() => {
+        this.running = undefined
+      })
+    }
+  }
+
+  /** Wait until everything enqueued so far is applied. */
+  async close(): Promise<void> {
+    while (this.running !== undefined) await this.running
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const items = this.pending.splice(0)
+      await this.flush(items)
+    }
+  }
+
+  private async flush(outcomes: TaskOutcome[]): Promise<void> {
+    const entries: Entry[] = outcomes.map((outcome) => ({ outcome }))
+    const counts = { saved: 0, priorities: 0, moved: 0, stale: 0, failed: 0 }
+    if (!this.ctx.dryRun) {
+      try {
+        counts.saved = await this.applySaves(entries)
+        await this.applyStorageUpdates(entries)
+        counts.priorities = await this.applyPriorities(entries)
+        const proceeded = await this.applyProceeds(entries)
+        counts.moved = proceeded.moved
+        counts.stale = proceeded.stale
+      } catch (error) {
+        // Only a bug can get here (each step catches its own request failures); keep the tasks honest.
+        const described = describeTaskError(error)
+        for (const entry of entries) if (entry.outcome.kind === 'done' && entry.flushError === undefined) entry.flushError = { code: 'Bug', message: described.message }
+      }
+    }
+    for (const entry of entries) {
+      if (this.tally(entry)) counts.failed++
+    }
+    this.ctx.emit({ type: 'flushed', stage: eventStage(this.ctx.stage), ...counts, dryRun: this.ctx.dryRun })
+  }
+
+  /** Record an entry in the stage result; true when the task counts as failed. */
+  private tally(entry: Entry): boolean {
+    const { outcome } = entry
+    const result = this.result
+    result.processed++
+    if (outcome.kind === 'failed') {
+      result.failed++
+      let message = outcome.error.message
+      if (outcome.onFailure !== undefined) {
+        message += entry.onFailureError !== undefined ? ` Moving it along the onFailure pathway "${outcome.onFailure.name}" failed too: ${entry.onFailureError}` : ''
+      }
+      result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, code: outcome.error.code, message })
+      return true
+    }
+    if (entry.flushError !== undefined) {
+      result.failed++
+      result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, ...entry.flushError })
+      this.ctx.emit({ type: 'taskFailed', stage: eventStage(this.ctx.stage), task: eventTask(outcome.task), ...entry.flushError })
+      return true
+    }
+    if (entry.stale !== undefined) {
+      // Someone else moved the task first: not our failure, but reported.
+      result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, code: 'StaleTask', message: entry.stale })
+      return false
+    }
+    const pathway = outcome.decision.pathway
+    if (pathway === null) result.stayed++
+    else result.moved[pathway.name] = (result.moved[pathway.name] ?? 0) + 1
+    return false
+  }
+
+  private async applySaves(entries: Entry[]): Promise<number> {
+    // Each label row once per flush (two tasks could share a data unit): the last decision wins.
+    const rows = new Map<string, { projectHash: string; labelHash: string; labelRow: Record<string, unknown>; owners: Entry[] }>()
+    for (const entry of entries) {
+      if (entry.outcome.kind !== 'done') continue
+      for (const effect of entry.outcome.effects) {
+        if (effect.kind !== 'saveLabelRow') continue
+        const key = `${effect.projectHash}\u0000${effect.labelHash}`
+        const existing = rows.get(key)
+        if (existing === undefined) rows.set(key, { projectHash: effect.projectHash, labelHash: effect.labelHash, labelRow: effect.labelRow, owners: [entry] })
+        else {
+          existing.labelRow = effect.labelRow
+          if (!existing.owners.includes(entry)) existing.owners.push(entry)
+        }
+      }
+    }
+    if (rows.size === 0) return 0
+    const byProject = new Map<string, Array<typeof rows extends Map<string, infer V> ? V : never>>()
+    for (const row of rows.values()) {
+      const list = byProject.get(row.projectHash) ?? []
+      list.push(row)
+      byProject.set(row.projectHash, list)
+    }
+    let saved = 0
+    const limit = pLimit(4)
+    const jobs: Array<Promise<void>> = []
+    for (const [projectHash, list] of byProject) {
+      for (const chunk of chunks(list, SAVE_BUNDLE)) {
+        jobs.push(
+          limit(async () => {
+            try {
+              await this.ctx.retry('saving label rows', () =>
+                this.ctx.client.saveLabelRows(
+                  projectHash,
+                  chunk.map((r) => ({ labelHash: r.labelHash, labelRow: r.labelRow })),
+                ),
+              )
+              saved += chunk.length
+            } catch (error) {
+              const { message } = describeTaskError(error)
+              for (const row of chunk) for (const owner of row.owners) owner.flushError ??= { code: 'SaveFailed', message: `Saving the label row failed, so the task was not moved: ${message}` }
+            }
+          }),
+        )
+      }
+    }
+    await Promise.all(jobs)
+    return saved
+  }
+
+  private async applyStorageUpdates(entries: Entry[]): Promise<void> {
+    const limit = pLimit(4)
+    const jobs: Array<Promise<void>> = []
+    for (const entry of entries) {
+      if (entry.outcome.kind !== 'done' || entry.flushError !== undefined) continue
+      for (const effect of entry.outcome.effects) {
+        if (effect.kind !== 'updateStorageItem') continue
+        jobs.push(
+          limit(async () => {
+            try {
+              await this.ctx.retry('updating a storage item', () => this.ctx.client.updateStorageItem(effect.item, effect.patch))
+            } catch (error) {
+              entry.flushError ??= { code: 'StorageUpdateFailed', message: `Updating the storage item failed, so the task was not moved: ${describeTaskError(error).message}` }
+            }
+          }),
+        )
+      }
+    }
+    await Promise.all(jobs)
+  }
+
+  private async applyPriorities(entries: Entry[]): Promise<number> {
+    const items = entries.filter((e) => e.outcome.kind === 'done' && e.flushError === undefined && e.outcome.decision.priority !== undefined)
+    let set = 0
+    for (const chunk of chunks(items, PRIORITY_BUNDLE)) {
+      const priorities = chunk.map((e) => {
+        const outcome = e.outcome as Extract<TaskOutcome, { kind: 'done' }>
+        return { dataHash: outcome.task.dataHash, priority: outcome.decision.priority as number }
+      })
+      try {
+        await this.ctx.retry('setting priorities', () => this.ctx.client.setPriorities(this.ctx.projectHash, priorities))
+        set += chunk.length
+      } catch (error) {
+        for (const e of chunk) e.flushError ??= { code: 'PriorityFailed', message: `Setting the priority failed, so the task was not moved: ${describeTaskError(error).message}` }
+      }
+    }
+    return set
+  }
+
+  private async applyProceeds(entries: Entry[]): Promise<{ moved: number; stale: number }> {
+    const actions: Array<{ entry: Entry; action: ProceedAction }> = []
+    for (const entry of entries) {
+      const { outcome } = entry
+      let pathway: Pathway | null | undefined
+      if (outcome.kind === 'done') pathway = entry.flushError === undefined ? outcome.decision.pathway : null
+      else pathway = outcome.onFailure
+      if (pathway === null || pathway === undefined) continue
+      actions.push({ entry, action: { taskUuid: outcome.task.uuid, pathwayUuid: pathway.uuid, dataHash: outcome.task.dataHash } })
+    }
+    let moved = 0
+    let stale = 0
+    for (const chunk of chunks(actions, PROCEED_BUNDLE)) {
+      try {
+        const result = await this.ctx.retry('moving tasks', () =>
+          this.ctx.client.proceedTasks(
+            this.ctx.projectHash,
+            this.ctx.stage.uuid,
+            chunk.map((a) => a.action),
+          ),
+        )
+        const staleByTask = new Map(result.stale.map((s) => [s.taskUuid, s.reason]))
+        for (const { entry, action } of chunk) {
+          const reason = staleByTask.get(action.taskUuid)
+          if (reason === undefined) {
+            moved++
+            continue
+          }
+          stale++
+          const message = `The task was no longer in stage "${this.ctx.stage.title}" when it was to be moved: ${reason}`
+          if (entry.outcome.kind === 'failed') entry.onFailureError = message
+          else entry.stale = message
+        }
+      } catch (error) {
+        const { message } = describeTaskError(error)
+        for (const { entry } of chunk) {
+          if (entry.outcome.kind === 'failed') entry.onFailureError = message
+          else entry.flushError ??= { code: 'ProceedFailed', message: `Moving the task failed (its labels were saved): ${message}` }
+        }
+      }
+    }
+    return { moved, stale }
+  }
+}
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
