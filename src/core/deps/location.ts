@@ -42,5 +42,5 @@ function parseFrame(line: string): { file: string; line: number; column: number 
 const OWN = /[/\\](?:src|dist)[/\\]core[/\\](?:agent|deps[/\\]|runner[/\\])/
 
 function isOwnFile(file: string): boolean {
-  return OWN.test(file)
+  return OWN.test(file) && !/\.test\.[cm]?[jt]s$/.test(file)
 }
