@@ -19,9 +19,11 @@ export const projectFlags = {
     summary: 'Run against the built-in local Encord emulator serving this fixture file (overrides `local` in the config).',
     helpValue: 'FIXTURE',
   }),
+  // No oclif `env` here on purpose: ENCORD_SSH_KEY_FILE / ENCORD_SSH_KEY are read by the client, and
+  // an explicit flag must be told apart from the environment (with --local, a key from the environment
+  // that the fixture does not know is replaced by a key made for the run; an explicit one is an error).
   'ssh-key-file': Flags.string({
-    summary: 'OpenSSH Ed25519 private key file to sign requests with (or set ENCORD_SSH_KEY to the key text).',
-    env: 'ENCORD_SSH_KEY_FILE',
+    summary: 'OpenSSH Ed25519 private key file to sign requests with (default: ENCORD_SSH_KEY_FILE, or ENCORD_SSH_KEY holding the key text).',
     helpValue: 'FILE',
   }),
   domain: Flags.string({
