@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseTimestamp } from './time.js'
 
 /**
  * The emulator's project fixture: one JSON file holding everything the local Encord serves (users and
@@ -10,7 +11,11 @@ import { z } from 'zod'
 export const FIXTURE_FORMAT = 'encord-agents-emulator/1'
 
 const Uuid = z.string().min(1)
-const Timestamp = z.string().nullable().optional()
+const Timestamp = z
+  .string()
+  .refine((s) => parseTimestamp(s) !== null, 'not a timestamp (use ISO 8601, e.g. 2025-06-02T09:15:00Z)')
+  .nullable()
+  .optional()
 
 export const FixtureUser = z.strictObject({
   email: z.string(),
@@ -56,6 +61,15 @@ export const FixtureStorageItem = z.strictObject({
   createdAt: Timestamp,
   lastEditedAt: Timestamp,
   media: FixtureMedia.optional(),
+  /** The item's storage URL as Encord reports it (`url`), e.g. `gs://bucket/a.jpg`. @default an `emulator://` URL */
+  url: z.string().nullable().default(null),
+  /** Email of the item's owner. @default null */
+  owner: z.string().nullable().default(null),
+  /** `encord`, `gcp`, `s3`, `azure`, ... @default "encord" */
+  storageLocation: z.string().default('encord'),
+  integrationHash: z.string().nullable().default(null),
+  /** Child items in order (image groups, image sequences, DICOM series): frame n is `children[n]`. */
+  children: z.array(Uuid).default([]),
 })
 
 export const FixturePathway = z.strictObject({ uuid: Uuid, title: z.string(), destinationUuid: Uuid })
@@ -81,6 +95,8 @@ export const FixtureDataUnit = z.strictObject({
   fps: z.number().nullable().default(null),
   duration: z.number().nullable().default(null),
   fileType: z.string().nullable().default(null),
+  /** `data_link` as the service reports it; null means "the backing storage item's url". */
+  dataLink: z.string().nullable().default(null),
 })
 
 export const FixtureTask = z.strictObject({
@@ -111,7 +127,8 @@ export const FixtureLabelRow = z.strictObject({
 /** What happened to a task, for the dashboard and for proving nothing happened twice. */
 export const FixtureHistoryEvent = z.strictObject({
   at: z.string(),
-  kind: z.enum(['proceed', 'save', 'priority', 'create', 'metadata']),
+  /** proceed (pathway action), move (move-tasks), assign/release (task actions), save, create (label row), priority, metadata (storage item update). */
+  kind: z.enum(['proceed', 'save', 'priority', 'create', 'metadata', 'move', 'assign', 'release']),
   taskUuid: Uuid.optional(),
   dataHash: Uuid.optional(),
   fromStageUuid: Uuid.optional(),
@@ -133,6 +150,8 @@ export const FixtureProject = z.strictObject({
   ontologyHash: Uuid,
   createdAt: Timestamp,
   lastEditedAt: Timestamp,
+  /** Sent as `workflowManagerUuid` (nullable). @default null */
+  workflowManagerUuid: Uuid.nullable().default(null),
   workflow: z.strictObject({ stages: z.array(FixtureStage) }),
   dataUnits: z.array(FixtureDataUnit).default([]),
   tasks: z.array(FixtureTask).default([]),
@@ -159,3 +178,7 @@ export type FixtureDataUnit = z.output<typeof FixtureDataUnit>
 export type FixtureStorageItem = z.output<typeof FixtureStorageItem>
 export type FixtureUser = z.output<typeof FixtureUser>
 export type FixtureHistoryEvent = z.output<typeof FixtureHistoryEvent>
+export type FixtureOntology = z.output<typeof FixtureOntology>
+export type FixtureDataset = z.output<typeof FixtureDataset>
+export type FixtureMedia = z.output<typeof FixtureMedia>
+export type FixturePathway = z.output<typeof FixturePathway>

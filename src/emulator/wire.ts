@@ -1,0 +1,364 @@
+import type {
+  LegacyLabelRow,
+  LegacyLabelRowMetadataRow,
+  V2AgentTask,
+  V2AnnotationTask,
+  V2ConsensusAnnotationTask,
+  V2ConsensusReviewTask,
+  V2FinalTask,
+  V2Ontology,
+  V2Project,
+  V2ReviewTask,
+  V2Stage,
+  V2StorageItem,
+} from '../encord/models.js'
+import { pythonJson } from '../encord/python-json.js'
+import type { FixtureDataUnit, FixtureOntology } from './fixture.js'
+import type { EmulatorState, LabelRowRecord, MetadataRow, ProjectRecord, StorageItemRecord, TaskRecord } from './state.js'
+import { formatLabelRow, formatSql, formatV2, parseTimestamp } from './time.js'
+
+/**
+ * State → wire. Every shape here is the Encord service's, typed with the shared schemas of
+ * `src/encord/models.ts`; keys are in the order the real service (and the spec's fixtures) use, and
+ * every key the Python SDK requires is present, `null` where there is no value.
+ */
+
+/** Makes signed media URLs for storage items (see media.ts). */
+export type SignUrl = (item: StorageItemRecord) => string
+
+/** Stage types Encord sends in `workflow.stages`: no START, no routers (the SDK cannot parse them). */
+export const WIRE_STAGE_TYPES: ReadonlySet<string> = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW'])
+
+/** The data types whose label rows hold labels per frame (`{"<frame>": {...}}`). */
+const FRAME_BASED = new Set(['VIDEO', 'DICOM', 'DICOM_STUDY', 'NIFTI', 'PDF', 'SCENE'])
+
+function v2Time(ms: number | null, fallback: number): string {
+  return formatV2(ms ?? fallback)!
+}
+
+export function wireProject(state: EmulatorState, project: ProjectRecord): V2Project {
+  const ontology = state.ontologies.get(project.ontologyHash)
+  const epoch = project.createdAt ?? 0
+  return {
+    projectHash: project.projectHash,
+    projectType: project.projectType,
+    status: project.status,
+    title: project.title,
+    description: project.description,
+    createdAt: v2Time(project.createdAt, 0),
+    lastEditedAt: v2Time(project.lastEditedAt, epoch),
+    ontologyHash: project.ontologyHash,
+    editorOntology: ontology?.structure ?? {},
+    userRole: 0,
+    sourceProjects: null,
+    workflowManagerUuid: project.workflowManagerUuid,
+    workflow: { stages: wireStages(project) },
+  }
+}
+
+export function wireStages(project: ProjectRecord): V2Stage[] {
+  return project.stages
+    .filter((s) => WIRE_STAGE_TYPES.has(s.stageType))
+    .map((s) =>
+      s.stageType === 'AGENT'
+        ? { stageType: s.stageType, uuid: s.uuid, title: s.title, pathways: s.pathways.map((p) => ({ uuid: p.uuid, title: p.title, destinationUuid: p.destinationUuid })) }
+        : { stageType: s.stageType, uuid: s.uuid, title: s.title },
+    )
+}
+
+export function wireOntology(ontology: FixtureOntology): V2Ontology {
+  const created = parseTimestamp(ontology.createdAt ?? '') ?? 0
+  return {
+    ontologyUuid: ontology.ontologyHash,
+    title: ontology.title,
+    description: ontology.description,
+    editor: ontology.structure,
+    createdAt: formatV2(created)!,
+    lastEditedAt: formatV2(parseTimestamp(ontology.lastEditedAt ?? '') ?? created)!,
+    userRole: 0,
+  }
+}
+
+type AnyTask = V2AgentTask | V2AnnotationTask | V2ReviewTask | V2FinalTask | V2ConsensusAnnotationTask | V2ConsensusReviewTask
+
+/** A task in the shape of its stage's type (spec §6.4). */
+export function wireTask(project: ProjectRecord, task: TaskRecord, stageType: string): AnyTask {
+  const base = {
+    uuid: task.uuid,
+    createdAt: formatV2(task.createdAt)!,
+    updatedAt: formatV2(task.updatedAt)!,
+  }
+  const dataTitle = project.dataUnits.get(task.dataHash)?.dataTitle ?? ''
+  switch (stageType) {
+    case 'AGENT':
+      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee, lastActionedBy: task.lastActionedBy }
+    case 'ANNOTATION':
+      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee }
+    case 'REVIEW':
+      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, assignee: task.assignee }
+    case 'CONSENSUS_ANNOTATION':
+      return { ...base, dataHash: task.dataHash, dataTitle, subtasks: [] }
+    case 'CONSENSUS_REVIEW':
+      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, assignee: task.assignee, options: [] }
+    default:
+      return { ...base, dataHash: task.dataHash, dataTitle }
+  }
+}
+
+/** A storage item (spec §6.11): `clientMetadata` as a JSON string, `signedUrl` only when asked for. */
+export function wireStorageItem(state: EmulatorState, item: StorageItemRecord, sign: SignUrl | null): V2StorageItem {
+  const canSign = item.itemType !== 'imageGroup' && item.itemType !== 'dicomSeries'
+  const created = item.createdAt ?? 0
+  return {
+    uuid: item.uuid,
+    parent: item.parent,
+    itemType: item.itemType,
+    name: item.name,
+    description: item.description,
+    clientMetadata: pythonJson(item.clientMetadata),
+    owner: item.owner ?? firstUserEmail(state),
+    createdAt: formatV2(created)!,
+    lastEditedAt: formatV2(item.lastEditedAt ?? created)!,
+    isTombstone: false,
+    isPlaceholder: false,
+    backedDataUnitsCount: backedDataUnits(state, item.uuid),
+    storageLocation: item.storageLocation,
+    integrationHash: item.integrationHash,
+    url: itemUrl(item),
+    signedUrl: sign && canSign ? sign(item) : null,
+    fileSize: item.fileSize,
+    mimeType: item.mimeType,
+    duration: item.duration,
+    fps: item.fps,
+    height: item.height,
+    width: item.width,
+    dicomInstanceUid: null,
+    dicomStudyUid: null,
+    dicomSeriesUid: null,
+    frameCount: item.frameCount,
+    audioSampleRate: null,
+    audioBitDepth: null,
+    audioCodec: null,
+    audioNumChannels: null,
+  }
+}
+
+function firstUserEmail(state: EmulatorState): string {
+  for (const user of state.users.values()) return user.email
+  return 'owner@emulator.local'
+}
+
+function backedDataUnits(state: EmulatorState, itemUuid: string): number {
+  let n = 0
+  for (const projectHash of state.itemProjects.get(itemUuid) ?? []) {
+    for (const unit of state.projects.get(projectHash)!.dataUnits.values()) if (unit.backingItemUuid === itemUuid) n++
+  }
+  return n
+}
+
+/** The storage location URL (not downloadable; `signedUrl` is). */
+export function itemUrl(item: StorageItemRecord): string {
+  return item.url ?? `emulator://storage/${item.parent}/${item.uuid}/${encodeURIComponent(item.name)}`
+}
+
+function dataLink(state: EmulatorState, unit: FixtureDataUnit, sign: SignUrl | null): string | null {
+  const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
+  if (sign && item) return sign(item)
+  if (unit.dataLink !== null) return unit.dataLink
+  return item ? itemUrl(item) : null
+}
+
+export interface MetadataIncludes {
+  includeClientMetadata: boolean
+  includeImagesData: boolean
+  includeWorkflowGraphNode: boolean
+}
+
+/** One `labelrowmetadata` row (spec §6.6): `data_type` UPPER case, `label_hash` null until created. */
+export function wireMetadataRow(state: EmulatorState, project: ProjectRecord, row: MetadataRow, inc: MetadataIncludes): LegacyLabelRowMetadataRow {
+  const { dataUnit: unit, labelRow, task } = row
+  const node = task ? project.stageByUuid.get(task.stageUuid) : undefined
+  const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
+  const out: LegacyLabelRowMetadataRow = {
+    label_hash: labelRow?.labelHash ?? null,
+    branch_name: row.branchName,
+    created_at: formatSql(labelRow?.createdAt ?? null),
+    last_edited_at: formatSql(labelRow?.lastEditedAt ?? null),
+    data_hash: unit.dataHash,
+    dataset_hash: unit.datasetHash,
+    dataset_title: state.datasetTitle(unit.datasetHash),
+    data_title: unit.dataTitle,
+    data_type: unit.dataType,
+    data_link: dataLink(state, unit, null),
+    label_status: labelRow?.labelStatus ?? 'NOT_LABELLED',
+    annotation_task_status: null,
+    workflow_graph_node: inc.includeWorkflowGraphNode && node ? { uuid: node.uuid, title: node.title } : null,
+    is_shadow_data: false,
+    number_of_frames: unit.numberOfFrames,
+    duration: unit.duration,
+    frames_per_second: unit.fps,
+    height: unit.height,
+    width: unit.width,
+    audio_sample_rate: null,
+    audio_codec: null,
+    audio_bit_depth: null,
+    audio_num_channels: null,
+    spaces: {},
+    task_uuid: task?.uuid ?? null,
+    priority: task ? (task.priority ?? DEFAULT_PRIORITY) : null,
+    file_type: unit.fileType ?? item?.mimeType ?? null,
+    is_valid: true,
+    backing_item_uuid: unit.backingItemUuid,
+    assigned_user_email: task?.assignee ?? null,
+    last_actioned_by_user_email: task?.lastActionedBy ?? null,
+    group_hash: null,
+  }
+  if (inc.includeClientMetadata) out.client_metadata = item?.clientMetadata ?? null
+  if (inc.includeImagesData) out.images_data = imagesData(state, unit, item)
+  return out
+}
+
+/** Encord's default task priority. */
+export const DEFAULT_PRIORITY = 0.5
+
+function imagesData(state: EmulatorState, unit: FixtureDataUnit, item: StorageItemRecord | undefined): Array<Record<string, unknown>> | null {
+  if (unit.dataType === 'IMAGE') {
+    return [{ index: 0, title: unit.dataTitle, file_type: unit.fileType ?? item?.mimeType ?? null, height: unit.height, width: unit.width, image_hash: unit.dataHash }]
+  }
+  if (item && item.children.length > 0) {
+    return item.children.map((uuid, index) => {
+      const child = state.storageItems.get(uuid)!
+      return { index, title: child.name, file_type: child.mimeType, height: child.height, width: child.width, image_hash: child.uuid }
+    })
+  }
+  return null
+}
+
+/** An empty label row dict for a data unit (what `labelrow` PUT creates), `data_type` lower case. */
+export function emptyLabels(state: EmulatorState, unit: FixtureDataUnit): Record<string, unknown> {
+  const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
+  const frameBased = FRAME_BASED.has(unit.dataType)
+  const units: Record<string, unknown> = {}
+  if (item && item.children.length > 0) {
+    item.children.forEach((uuid, index) => {
+      const child = state.storageItems.get(uuid)!
+      units[uuid] = {
+        data_hash: uuid,
+        data_title: child.name,
+        data_link: itemUrl(child),
+        data_type: child.mimeType ?? 'image/jpeg',
+        data_sequence: String(index),
+        width: child.width,
+        height: child.height,
+        labels: { objects: [], classifications: [] },
+      }
+    })
+  } else {
+    const du: Record<string, unknown> = {
+      data_hash: unit.dataHash,
+      data_title: unit.dataTitle,
+      data_link: dataLink(state, unit, null),
+      data_type: unit.fileType ?? item?.mimeType ?? (unit.dataType === 'VIDEO' ? 'video/mp4' : 'image/jpeg'),
+      data_sequence: 0,
+      width: unit.width,
+      height: unit.height,
+      labels: frameBased ? {} : { objects: [], classifications: [] },
+    }
+    if (unit.dataType === 'VIDEO') {
+      du.data_fps = unit.fps
+      du.data_duration = unit.duration
+    }
+    units[unit.dataHash] = du
+  }
+  return { data_units: units, object_answers: {}, classification_answers: {}, object_actions: {}, spaces: {} }
+}
+
+export interface LabelRowOptions {
+  sign: SignUrl | null
+  objectFeatureHashes?: string[] | null
+  classificationFeatureHashes?: string[] | null
+}
+
+/**
+ * A full label row dict (spec §6.8): the identifying keys from the server's own records, the content
+ * (data units, answers, actions) as last saved; `data_link` signed when asked for; labels of other
+ * features left out when feature filters are given.
+ */
+export function wireLabelRow(state: EmulatorState, project: ProjectRecord, row: LabelRowRecord, options: LabelRowOptions): LegacyLabelRow {
+  const unit = project.dataUnits.get(row.dataHash)!
+  const stored = row.labels
+  let dataUnits = isObject(stored.data_units) ? stored.data_units : (emptyLabels(state, unit).data_units as Record<string, unknown>)
+  dataUnits = Object.fromEntries(
+    Object.entries(dataUnits).map(([hash, du]) => {
+      if (!isObject(du) || hash !== unit.dataHash) return [hash, du]
+      return [hash, { ...du, data_link: dataLink(state, unit, options.sign) }]
+    }),
+  )
+  let objectAnswers = isObject(stored.object_answers) ? stored.object_answers : {}
+  let classificationAnswers = isObject(stored.classification_answers) ? stored.classification_answers : {}
+  let objectActions = isObject(stored.object_actions) ? stored.object_actions : {}
+  const objects = options.objectFeatureHashes ? new Set(options.objectFeatureHashes) : null
+  const classifications = options.classificationFeatureHashes ? new Set(options.classificationFeatureHashes) : null
+  if (objects || classifications) {
+    const keptObjects = new Set<string>()
+    const keptClassifications = new Set<string>()
+    dataUnits = Object.fromEntries(Object.entries(dataUnits).map(([hash, du]) => [hash, isObject(du) ? { ...du, labels: filterLabels(du.labels, objects, classifications, keptObjects, keptClassifications) } : du]))
+    if (objects) {
+      objectAnswers = pick(objectAnswers, keptObjects)
+      objectActions = pick(objectActions, keptObjects)
+    }
+    if (classifications) classificationAnswers = pick(classificationAnswers, keptClassifications)
+  }
+  return {
+    label_hash: row.labelHash,
+    branch_name: row.branchName,
+    created_at: formatLabelRow(row.createdAt),
+    last_edited_at: formatLabelRow(row.lastEditedAt),
+    data_hash: row.dataHash,
+    dataset_hash: unit.datasetHash,
+    dataset_title: state.datasetTitle(unit.datasetHash),
+    data_title: unit.dataTitle,
+    data_type: unit.dataType.toLowerCase(),
+    annotation_task_status: null,
+    is_shadow_data: false,
+    data_units: dataUnits,
+    object_answers: objectAnswers,
+    classification_answers: classificationAnswers,
+    object_actions: objectActions,
+    label_status: row.labelStatus,
+    spaces: isObject(stored.spaces) ? stored.spaces : {},
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function pick(record: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => keys.has(k)))
+}
+
+/** Filter `labels` of one data unit: `{objects, classifications}` or per frame `{"0": {...}}`. */
+function filterLabels(labels: unknown, objects: Set<string> | null, classifications: Set<string> | null, keptObjects: Set<string>, keptClassifications: Set<string>): unknown {
+  if (!isObject(labels)) return labels
+  const filterFrame = (frame: Record<string, unknown>) => {
+    const out: Record<string, unknown> = { ...frame }
+    if (Array.isArray(frame.objects)) {
+      out.objects = frame.objects.filter((o) => {
+        const keep = !objects || (isObject(o) && objects.has(String(o.featureHash)))
+        if (keep && isObject(o) && typeof o.objectHash === 'string') keptObjects.add(o.objectHash)
+        return keep
+      })
+    }
+    if (Array.isArray(frame.classifications)) {
+      out.classifications = frame.classifications.filter((c) => {
+        const keep = !classifications || (isObject(c) && classifications.has(String(c.featureHash)))
+        if (keep && isObject(c) && typeof c.classificationHash === 'string') keptClassifications.add(c.classificationHash)
+        return keep
+      })
+    }
+    return out
+  }
+  if ('objects' in labels || 'classifications' in labels) return filterFrame(labels)
+  return Object.fromEntries(Object.entries(labels).map(([frame, content]) => [frame, isObject(content) ? filterFrame(content) : content]))
+}
