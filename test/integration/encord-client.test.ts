@@ -1,0 +1,356 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateKeyPairSync } from 'node:crypto'
+import { SigningKey, parsePrivateKey } from '../../src/encord/auth/keys.js'
+import { EncordClient } from '../../src/encord/client.js'
+import {
+  EncordAuthenticationError,
+  EncordInvalidArgumentsError,
+  EncordNetworkError,
+  EncordNotFoundError,
+  EncordPermissionError,
+} from '../../src/encord/errors.js'
+import type { Project, Stage } from '../../src/encord/types.js'
+import { generateFixture, startEmulator, type EmulatorHandle, type FaultConfig } from '../../src/emulator/index.js'
+import { FaultInjector } from '../../src/emulator/faults.js'
+
+/**
+ * Every EncordClient call against the local emulator: the real HTTP path, signatures verified by the
+ * emulator, faults injected by the emulator.
+ */
+const keyText = readFileSync(fileURLToPath(new URL('../fixtures/encord-api/test-key', import.meta.url)), 'utf8')
+const key = parsePrivateKey(keyText)
+const USERS = [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }]
+const TASKS = 250
+
+let emulator: EmulatorHandle
+let client: EncordClient
+let project: Project
+let agent: Stage
+let complete: Stage
+let review: Stage
+
+async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
+
+function fastClient(domain: string, extra: Partial<ConstructorParameters<typeof EncordClient>[0]> = {}): EncordClient {
+  return new EncordClient({ domain, key, backoffBaseMs: 20, ...extra })
+}
+
+/**
+ * A seed under which the emulator's seeded fault rule fires on the first `fire` requests of `endpoint`
+ * and not on the next `pass` ones. Found with the emulator's own FaultInjector, so the test follows
+ * whatever its PRNG does.
+ */
+function seedFor(config: FaultConfig, endpoint: string, fire: number, pass = 6): number {
+  for (let seed = 0; seed < 10_000; seed++) {
+    const f = new FaultInjector(config, seed)
+    const draws = Array.from({ length: fire + pass }, () => f.decide(endpoint) !== null)
+    if (draws.every((d, i) => d === i < fire)) return seed
+  }
+  throw new Error('no seed found')
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ fixture: generateFixture({ tasks: TASKS, seed: 11, users: USERS, labelledFraction: 0.3 }), pageSize: 20, maxLabelRowsPerRequest: 40 })
+  client = fastClient(emulator.domain, { bundles: { proceed: 50, labelRowsSave: 25, metadataDataHashes: 100 } })
+  const hash = emulator.state.projects.keys().next().value as string
+  project = await client.getProject(hash)
+  agent = project.workflow.stages.find((s) => s.type === 'AGENT')!
+  complete = project.workflow.stages.find((s) => s.type === 'DONE')!
+  review = project.workflow.stages.find((s) => s.type === 'REVIEW')!
+})
+afterAll(async () => {
+  await client?.close()
+  await emulator?.stop()
+})
+
+describe('EncordClient against the emulator', () => {
+  it('loads the project, its workflow (no start node) and ontology', () => {
+    expect(project.projectType).toBe('workflow')
+    expect(project.workflow.stages.map((s) => s.type)).toEqual(['AGENT', 'REVIEW', 'DONE'])
+    expect(agent.pathways.map((p) => p.name)).toEqual(['complete', 'needs review'])
+    expect(agent.pathways[0].destinationUuid).toBe(complete.uuid)
+    expect(project.ontology.structure).toHaveProperty('objects')
+  })
+
+  it('lists every task past several pages, fetching pages lazily', async () => {
+    client.resetStats()
+    const it = client.listTasks(project.projectHash, agent.uuid)[Symbol.asyncIterator]()
+    for (let i = 0; i < 20; i++) await it.next()
+    expect(client.stats().requests.listTasks).toBe(1)
+    await it.next()
+    expect(client.stats().requests.listTasks).toBe(2)
+    await it.return?.()
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    expect(tasks).toHaveLength(TASKS)
+    expect(new Set(tasks.map((t) => t.uuid)).size).toBe(TASKS)
+    expect(tasks[0]).toMatchObject({ stageUuid: agent.uuid, status: 'NEW', labelBranchName: 'main' })
+  })
+
+  it('applies every filter', async () => {
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    const picked = [tasks[3], tasks[77], tasks[200]]
+    const byHash = await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: picked.map((t) => t.dataHash) }))
+    expect(byHash.map((t) => t.uuid).sort()).toEqual(picked.map((t) => t.uuid).sort())
+    const byTitle = await all(client.listTasks(project.projectHash, agent.uuid, { dataTitleContains: 'image-00001' }))
+    expect(byTitle.map((t) => t.dataTitle).sort()).toEqual(tasks.filter((t) => t.dataTitle.includes('image-00001')).map((t) => t.dataTitle).sort())
+    expect(await all(client.listTasks(project.projectHash, agent.uuid, { statuses: ['ASSIGNED'] }))).toEqual([])
+    expect(await all(client.listTasks(project.projectHash, agent.uuid, { statuses: ['NEW', 'ASSIGNED'] }))).toHaveLength(TASKS)
+    expect(await all(client.listTasks(project.projectHash, agent.uuid, { datasetHashes: ['00000000-0000-4000-8000-000000000000'] }))).toEqual([])
+    expect(await all(client.listTasks(project.projectHash, agent.uuid, { userEmails: ['nobody@example.com'] }))).toEqual([])
+    expect(await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: [] }))).toEqual([])
+    // More data hashes than fit in one URL: split over several listings.
+    client.resetStats()
+    const many = await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: tasks.slice(0, 150).map((t) => t.dataHash) }))
+    expect(many).toHaveLength(150)
+    expect(client.stats().requests.listTasks).toBeGreaterThanOrEqual(2)
+  })
+
+  it('reads label row metadata in bundles, creates, gets and saves label rows', async () => {
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    client.resetStats()
+    const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: tasks.map((t) => t.dataHash), includeClientMetadata: true })
+    expect(client.stats().requests.labelRowMetadata).toBe(3) // 250 data hashes, 100 per request
+    expect(meta).toHaveLength(TASKS)
+    expect(meta.every((m) => m.workflowGraphNode?.uuid === agent.uuid)).toBe(true)
+    expect(meta.every((m) => m.backingItemUuid !== null)).toBe(true)
+    const unlabelled = meta.filter((m) => m.labelHash === null)
+    const labelled = meta.filter((m) => m.labelHash !== null)
+    expect(unlabelled.length).toBeGreaterThan(40)
+    expect(labelled.length).toBeGreaterThan(40)
+
+    // Create more rows than the server takes per request (40): the client rebundles.
+    client.resetStats()
+    const created = await client.createLabelRows(project.projectHash, unlabelled.map((m) => m.dataHash))
+    expect(created.map((r) => r.data_hash)).toEqual(unlabelled.map((m) => m.dataHash))
+    expect(created.every((r) => typeof r.label_hash === 'string')).toBe(true)
+    // Create again: rows exist now; get-or-create returns the same rows instead of failing.
+    const again = await client.createLabelRows(project.projectHash, unlabelled.slice(0, 5).map((m) => m.dataHash))
+    expect(again.map((r) => r.label_hash)).toEqual(created.slice(0, 5).map((r) => r.label_hash))
+
+    // Get more rows than the server takes per request.
+    const hashes = labelled.map((m) => m.labelHash as string)
+    const rows = await client.getLabelRows(project.projectHash, hashes)
+    expect(rows.map((r) => r.label_hash)).toEqual(hashes)
+
+    // Save (25 per request), then read back.
+    client.resetStats()
+    const edited = rows.slice(0, 60).map((r) => ({ labelHash: r.label_hash as string, labelRow: { ...r, object_answers: { ...(r.object_answers as object), marker: { objectHash: 'marker', classifications: [] } } } }))
+    await client.saveLabelRows(project.projectHash, edited)
+    expect(client.stats().requests.saveLabelRows).toBe(3)
+    const back = await client.getLabelRows(project.projectHash, edited.map((e) => e.labelHash))
+    expect(back.every((r) => 'marker' in (r.object_answers as object))).toBe(true)
+    await expect(client.getLabelRows(project.projectHash, ['00000000-0000-4000-8000-00000000dead'])).rejects.toBeInstanceOf(EncordNotFoundError)
+  })
+
+  it('sets priorities, 0 included', async () => {
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    const ps = tasks.slice(0, 130).map((t, i) => ({ dataHash: t.dataHash, priority: i === 0 ? 0 : i % 2 === 0 ? 0.75 : 1 }))
+    client.resetStats()
+    await client.setPriorities(project.projectHash, ps)
+    expect(client.stats().requests.setPriorities).toBe(2)
+    const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: [ps[0].dataHash, ps[2].dataHash, ps[3].dataHash] })
+    const byHash = new Map(meta.map((m) => [m.dataHash, m.priority]))
+    expect(byHash.get(ps[0].dataHash)).toBe(0)
+    expect(byHash.get(ps[2].dataHash)).toBe(0.75)
+    expect(byHash.get(ps[3].dataHash)).toBe(1)
+    await expect(client.setPriorities(project.projectHash, [{ dataHash: ps[0].dataHash, priority: 1.5 }])).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
+  })
+
+  it('gets storage items in the order asked, updates one, and downloads its media', async () => {
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: tasks.slice(0, 30).map((t) => t.dataHash) })
+    const uuids = meta.map((m) => m.backingItemUuid as string).reverse()
+    const items = await client.getStorageItems([...uuids, uuids[0]])
+    expect(items.map((i) => i.uuid)).toEqual([...uuids, uuids[0]])
+    expect(items[0].clientMetadata).toHaveProperty('camera')
+    expect(items[0].signedUrl).toMatch(/^http:\/\/127\.0\.0\.1/)
+    const unsigned = await client.getStorageItems(uuids.slice(0, 2), { signUrls: false })
+    expect(unsigned[0].signedUrl).toBeNull()
+    // Encord (and the emulator) refuse a bulk request naming an item the key cannot see.
+    const missing = await client.getStorageItems([uuids[0], '00000000-0000-4000-8000-00000000beef']).catch((e: unknown) => e)
+    expect(missing instanceof EncordPermissionError || missing instanceof EncordNotFoundError).toBe(true)
+
+    const updated = await client.updateStorageItem(items[0], { clientMetadata: { ...items[0].clientMetadata, reviewed: true } })
+    expect(updated.clientMetadata).toMatchObject({ reviewed: true })
+    const single = await client.getStorageItem(items[0].uuid, { signUrl: true })
+    expect(single.clientMetadata).toMatchObject({ reviewed: true, camera: items[0].clientMetadata.camera })
+    expect(single.signedUrl).toBeTruthy()
+
+    const dir = mkdtempSync(join(tmpdir(), 'encord-dl-'))
+    const file = join(dir, `${single.uuid}.png`)
+    const result = await client.downloadToFile(single.signedUrl!, file)
+    expect(result.contentType).toBe('image/png')
+    const bytes = readFileSync(file)
+    expect(bytes.length).toBe(result.bytes)
+    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG')
+    const tampered = single.signedUrl!.replace(/sig=[^&]+/, 'sig=0000')
+    const refused = await client.downloadToFile(tampered, join(dir, 'x.png')).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(EncordPermissionError)
+    expect((refused as Error).message).not.toContain('sig=')
+  })
+
+  it('proceeds in bundles over the limit, by name and by uuid', async () => {
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    const batch = tasks.slice(0, 120)
+    client.resetStats()
+    const result = await client.proceedTasks(
+      project.projectHash,
+      agent.uuid,
+      batch.map((t, i) => ({ taskUuid: t.uuid, dataHash: t.dataHash, ...(i % 2 ? { pathwayName: 'complete' } : { pathwayUuid: agent.pathways[0].uuid }) })),
+    )
+    expect(result.stale).toEqual([])
+    expect(result.proceeded.sort()).toEqual(batch.map((t) => t.uuid).sort())
+    expect(client.stats().requests.proceed).toBe(3) // 50 + 50 + 20
+    const left = await all(client.listTasks(project.projectHash, agent.uuid))
+    expect(left).toHaveLength(TASKS - 120)
+    const done = await all(client.listTasks(project.projectHash, complete.uuid, { dataHashes: batch.slice(0, 5).map((t) => t.dataHash) }))
+    expect(done).toHaveLength(5)
+  })
+
+  it('reports a stale task inside a bundle and proceeds the rest', async () => {
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
+    const [gone, a, b] = tasks
+    await client.proceedTasks(project.projectHash, agent.uuid, [{ taskUuid: gone.uuid, dataHash: gone.dataHash, pathwayName: 'needs review' }])
+    client.resetStats()
+    const result = await client.proceedTasks(project.projectHash, agent.uuid, [gone, a, b].map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+    expect(result.proceeded.sort()).toEqual([a.uuid, b.uuid].sort())
+    expect(result.stale).toHaveLength(1)
+    expect(result.stale[0].taskUuid).toBe(gone.uuid)
+    expect(result.stale[0].reason).toMatch(/not in stage/)
+    expect(client.stats().requests.proceed).toBe(2)
+    // The stale task stayed where it was moved to.
+    expect(await all(client.listTasks(project.projectHash, review.uuid, { dataHashes: [gone.dataHash] }))).toHaveLength(1)
+  })
+
+  it('an unknown pathway is an error, and nothing moves', async () => {
+    const [t] = await all(client.listTasks(project.projectHash, agent.uuid))
+    const error = await client.proceedTasks(project.projectHash, agent.uuid, [{ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'nope' }]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(EncordInvalidArgumentsError)
+    expect((error as Error).message).toMatch(/nope/)
+    expect((error as EncordInvalidArgumentsError).data).toMatchObject({ proceeded: [], notProceeded: [t.uuid] })
+    expect(await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: [t.dataHash] }))).toHaveLength(1)
+  })
+
+  it('fails clearly for an unknown project and an unregistered key', async () => {
+    const missing = await client.getProject('00000000-0000-4000-8000-000000000000').catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(EncordNotFoundError)
+    expect((missing as EncordNotFoundError).exitCode).toBe(2)
+    expect((missing as EncordNotFoundError).hint).toMatch(/project hash/)
+    const { privateKey } = generateKeyPairSync('ed25519')
+    const jwk = privateKey.export({ format: 'jwk' }) as { x: string }
+    const stranger = new EncordClient({ domain: emulator.domain, key: new SigningKey(privateKey, Buffer.from(jwk.x, 'base64url').toString('hex')), retries: 0 })
+    const denied = await stranger.getProject(project.projectHash).catch((e: unknown) => e)
+    expect(denied instanceof EncordAuthenticationError || denied instanceof EncordPermissionError).toBe(true)
+    expect((denied as EncordAuthenticationError).exitCode).toBe(3)
+    const legacyDenied = await stranger.listLabelRowMetadata(project.projectHash).catch((e: unknown) => e)
+    expect(legacyDenied instanceof EncordAuthenticationError || legacyDenied instanceof EncordPermissionError).toBe(true)
+    await stranger.close()
+  })
+
+  it('keeps connections alive', () => {
+    expect(client.stats().connections).toBeLessThanOrEqual(8)
+  })
+})
+
+describe('EncordClient under injected faults', () => {
+  async function withEmulator(faults: FaultConfig, seed: number, fn: (e: EmulatorHandle, c: EncordClient, p: Project) => Promise<void>, tasks = 30): Promise<void> {
+    const e = await startEmulator({ fixture: generateFixture({ tasks, seed: 5, users: USERS }), pageSize: 10, faults, seed, requestLog: true })
+    const c = fastClient(e.domain)
+    try {
+      const hash = e.state.projects.keys().next().value as string
+      await fn(e, c, await c.getProject(hash)) // the rules below never target get-project
+    } finally {
+      await c.close()
+      await e.stop()
+    }
+  }
+
+  it('retries after 429 honouring Retry-After', async () => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'list-tasks', kind: '429', rate: 0.5, retryAfter: 1 }] }
+    await withEmulator(faults, seedFor(faults, 'list-tasks', 1), async (_e, c, p) => {
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      const started = Date.now()
+      const tasks = await all(c.listTasks(p.projectHash, stage.uuid))
+      expect(tasks).toHaveLength(30)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+      expect(c.stats().retries.listTasks).toBe(1)
+    })
+  })
+
+  it('retries after 502', async () => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'get-storage-items', kind: '5xx', status: 502, rate: 0.5 }] }
+    await withEmulator(faults, seedFor(faults, 'get-storage-items', 2), async (_e, c, p) => {
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      const tasks = await all(c.listTasks(p.projectHash, stage.uuid))
+      const meta = await c.listLabelRowMetadata(p.projectHash, { dataHashes: tasks.map((t) => t.dataHash) })
+      const items = await c.getStorageItems(meta.map((m) => m.backingItemUuid as string))
+      expect(items).toHaveLength(30)
+      expect(c.stats().retries.storageGetBulk).toBe(2)
+    })
+  })
+
+  it('a dropped connection after the server applied a proceed: not resent, reported as proceeded', async () => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'reset-after', rate: 1 }] }
+    await withEmulator(faults, 0, async (e, c, p) => {
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 12)
+      c.resetStats()
+      const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+      expect(result.proceeded.sort()).toEqual(tasks.map((t) => t.uuid).sort())
+      expect(result.stale).toEqual([])
+      expect(c.stats().requests.proceed).toBe(1) // checked, not resent
+      expect(c.stats().requests.listTasks).toBeGreaterThanOrEqual(1)
+      expect(e.requests().filter((r) => r.endpoint === 'proceed')).toHaveLength(1)
+      expect(await all(c.listTasks(p.projectHash, stage.uuid, { dataHashes: tasks.map((t) => t.dataHash) }))).toEqual([])
+    })
+  })
+
+  it('a dropped connection before the server applied a proceed: resent once, only for tasks still there', async () => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'reset-before', rate: 0.5 }] }
+    await withEmulator(faults, seedFor(faults, 'proceed', 1), async (e, c, p) => {
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 12)
+      const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+      expect(result.proceeded.sort()).toEqual(tasks.map((t) => t.uuid).sort())
+      expect(e.requests().filter((r) => r.endpoint === 'proceed')).toHaveLength(2)
+      const history = e.state.projects.get(p.projectHash)!.history.filter((h) => h.kind === 'proceed')
+      expect(history).toHaveLength(12) // each task moved exactly once
+    })
+  })
+
+  it('a timeout after the server applied a proceed is checked like a dropped connection', async () => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'slow', rate: 1, delayMs: 1500 }] }
+    await withEmulator(faults, 0, async (e, _default, p) => {
+      const c = fastClient(e.domain, { timeoutMs: 300 })
+      try {
+        const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+        const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 3)
+        const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+        expect(result.proceeded).toHaveLength(3)
+        expect(c.stats().requests.proceed).toBe(1)
+      } finally {
+        await c.close()
+      }
+    })
+  })
+
+  it('gives up after the retries and says how far it got', async () => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'reset-before', rate: 1 }] }
+    await withEmulator(faults, 0, async (_e, c, p) => {
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 2)
+      const error = (await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' }))).catch((x: unknown) => x)) as EncordNetworkError
+      expect(error).toBeInstanceOf(EncordNetworkError)
+      expect(error.exitCode).toBe(3)
+      expect(error.data).toMatchObject({ proceeded: [], notProceeded: tasks.map((t) => t.uuid) })
+    })
+  })
+})
