@@ -87,7 +87,7 @@ describe('EncordClient against the emulator', () => {
     expect(client.stats().requests.listTasks).toBe(1)
     await it.next()
     expect(client.stats().requests.listTasks).toBe(2)
-    await it.return?.()
+    await it.return?.(undefined)
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     expect(tasks).toHaveLength(TASKS)
     expect(new Set(tasks.map((t) => t.uuid)).size).toBe(TASKS)
