@@ -342,6 +342,29 @@ describe('EncordClient under injected faults', () => {
     })
   })
 
+  it('label rows: a create whose answer was lost is recovered without creating twice; saves retry after 503', async () => {
+    const faults: FaultConfig = {
+      rules: [
+        { endpoint: 'create-label-rows', kind: 'reset-after', rate: 1 },
+        { endpoint: 'save-label-rows', kind: '5xx', status: 503, rate: 0.5 },
+      ],
+    }
+    await withEmulator(faults, seedFor(faults, 'save-label-rows', 1), async (e, c, p) => {
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      const tasks = await all(c.listTasks(p.projectHash, stage.uuid))
+      const meta = await c.listLabelRowMetadata(p.projectHash, { dataHashes: tasks.map((t) => t.dataHash) })
+      const unlabelled = meta.filter((m) => m.labelHash === null).map((m) => m.dataHash)
+      expect(unlabelled.length).toBeGreaterThan(3)
+      c.resetStats()
+      const rows = await c.createLabelRows(p.projectHash, unlabelled)
+      expect(rows.map((r) => r.data_hash)).toEqual(unlabelled)
+      expect(c.stats().requests.createLabelRows).toBe(1) // applied once; the rows were fetched instead
+      expect(e.state.projects.get(p.projectHash)!.history.filter((h) => h.kind === 'create')).toHaveLength(unlabelled.length)
+      await c.saveLabelRows(p.projectHash, rows.map((r) => ({ labelHash: r.label_hash as string, labelRow: r })))
+      expect(c.stats().retries.saveLabelRows).toBe(1)
+    })
+  })
+
   it('gives up after the retries and says how far it got', async () => {
     const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'reset-before', rate: 1 }] }
     await withEmulator(faults, 0, async (_e, c, p) => {
