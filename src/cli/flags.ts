@@ -55,3 +55,43 @@ export const runOptionFlags = {
   assignee: Flags.string({ summary: 'Only tasks assigned to this email (repeatable).', multiple: true, helpValue: 'EMAIL' }),
   status: Flags.string({ summary: 'Only tasks with this status, e.g. NEW, ASSIGNED, RELEASED (repeatable).', multiple: true, helpValue: 'STATUS' }),
 }
+
+/** The session options the project flags give (`openSession` in src/services/session.ts). */
+export function sessionFlags(flags: { config?: string; 'project-hash'?: string; local?: string; 'ssh-key-file'?: string; domain?: string }) {
+  return {
+    configPath: flags.config,
+    projectHash: flags['project-hash'],
+    local: flags.local,
+    sshKeyFile: flags['ssh-key-file'],
+    domain: flags.domain,
+  }
+}
+
+/** Run-option flags → the overrides of the config's `run` block (unset flags leave the config alone). */
+export function runOverridesFromFlags(flags: {
+  'task-batch-size'?: number
+  'max-tasks-per-stage'?: number
+  'num-retries'?: number
+  'refresh-every'?: number
+  concurrency?: number
+  'dry-run'?: boolean
+  'task-timeout'?: number
+  'data-title'?: string
+  'data-hash'?: string[]
+  assignee?: string[]
+  status?: string[]
+}) {
+  return {
+    taskBatchSize: flags['task-batch-size'],
+    maxTasksPerStage: flags['max-tasks-per-stage'],
+    numRetries: flags['num-retries'],
+    refreshEvery: flags['refresh-every'],
+    concurrency: flags.concurrency,
+    dryRun: flags['dry-run'],
+    taskTimeout: flags['task-timeout'],
+    dataTitleContains: flags['data-title'],
+    dataHashes: flags['data-hash'],
+    assignees: flags.assignee,
+    statuses: flags.status,
+  }
+}

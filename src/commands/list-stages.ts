@@ -1,5 +1,5 @@
 import { BaseCommand } from '../cli/base-command.js'
-import { projectFlags } from '../cli/flags.js'
+import { projectFlags, sessionFlags } from '../cli/flags.js'
 import { listStages, type ListStagesResult } from '../services/list-stages.js'
 import { openSession } from '../services/session.js'
 import { formatStages } from '../ui/stages-output.js'
@@ -21,11 +21,7 @@ export default class ListStages extends BaseCommand<ListStagesResult> {
     const { flags } = await this.parse(ListStages)
     const session = await openSession({
       requireConfig: false,
-      configPath: flags.config,
-      projectHash: flags['project-hash'],
-      local: flags.local,
-      sshKeyFile: flags['ssh-key-file'],
-      domain: flags.domain,
+      ...sessionFlags(flags),
       onWarning: (m) => this.warnUser(m),
     })
     try {

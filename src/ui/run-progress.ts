@@ -100,6 +100,7 @@ export class RunProgress {
   readonly #done: Deferred[]
   readonly #wrappers: Array<ListrTaskWrapper<unknown, never, never> | undefined> = []
   readonly #lastPrinted: number[] = []
+  readonly #lastText: string[] = []
   readonly #now: () => number
   #listr?: Promise<unknown>
   #current = -1
@@ -126,7 +127,7 @@ export class RunProgress {
         title: p.configured,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
           this.#wrappers[i] = task
-          task.output = 'waiting'
+          if (this.#live) task.output = 'waiting'
           await this.#done[i].promise
         },
       })),
@@ -227,12 +228,13 @@ export class RunProgress {
   /** Non-TTY output is throttled to one line per stage every 2 s unless `force`. */
   #setOutput(i: number, text: string, force = false): void {
     const w = i >= 0 ? this.#wrappers[i] : undefined
-    if (!w) return
+    if (!w || this.#lastText[i] === text) return
     if (!this.#live && !force) {
       const now = this.#now()
       if (now - (this.#lastPrinted[i] ?? 0) < 2000) return
       this.#lastPrinted[i] = now
     }
+    this.#lastText[i] = text
     w.output = redact(text)
   }
 

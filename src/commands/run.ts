@@ -1,0 +1,76 @@
+import { BaseCommand } from '../cli/base-command.js'
+import { projectFlags, runOptionFlags, runOverridesFromFlags, sessionFlags } from '../cli/flags.js'
+import { installInterruptHandler } from '../cli/interrupt.js'
+import { loadAgents } from '../core/config/handlers.js'
+import { ExitCode } from '../core/exit-codes.js'
+import type { RunResult } from '../core/types.js'
+import { runAgents } from '../services/run.js'
+import { openSession } from '../services/session.js'
+import { RunProgress } from '../ui/run-progress.js'
+import { formatRunSummary } from '../ui/summary.js'
+
+export default class Run extends BaseCommand<RunResult> {
+  static override summary = 'Run the agents of the config on their stages: validate, then fetch, decide, move and save.'
+  static override description = `Agents run stage after stage in the order the config declares them. Each task of an agent stage is passed to its handler; the returned pathway is applied (tasks are moved in bundles of --task-batch-size), nothing returned leaves the task in the stage. Validation runs first: any problem and nothing is fetched or moved.
+
+Progress goes to stderr (live on a terminal, plain lines in CI or when piped); the summary table to stdout; --json prints only the RunResult.
+
+Ctrl-C stops fetching, lets running handlers finish, applies every decision already made, prints the summary and exits 130; a second Ctrl-C quits at once.
+
+Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 authentication or connection failure, 130 interrupted.`
+
+  static override examples = [
+    { description: 'Run the config found from the current directory', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'Against the built-in local emulator, machine-readable', command: '<%= config.bin %> <%= command.id %> --local fixture.json --json' },
+    { description: 'See what would happen, changing nothing', command: '<%= config.bin %> <%= command.id %> --dry-run' },
+    { description: 'Eight handlers at once, a few tasks, only new ones', command: '<%= config.bin %> <%= command.id %> --concurrency 8 --max-tasks-per-stage 20 --status NEW' },
+    { description: 'Keep polling every minute until stopped', command: '<%= config.bin %> <%= command.id %> --refresh-every 60' },
+  ]
+
+  static override flags = { ...projectFlags, ...runOptionFlags }
+
+  async run(): Promise<RunResult> {
+    const { flags } = await this.parse(Run)
+    const controller = new AbortController()
+    const removeInterrupt = installInterruptHandler({
+      onFirst: () => {
+        this.info('Stopping: no new tasks; running handlers finish and every decision made is applied. Press Ctrl-C again to quit at once.')
+        controller.abort()
+      },
+    })
+    const session = await openSession({ requireConfig: true, ...sessionFlags(flags), onWarning: (m) => this.warnUser(m), onDebug: (m) => this.isVerbose() && this.info(m) })
+    let progress: RunProgress | undefined
+    try {
+      const loaded = session.loaded!
+      const agents = await loadAgents(loaded)
+      const overrides = runOverridesFromFlags(flags)
+      const result = await runAgents({
+        session: { ...session, loaded },
+        agents,
+        overrides,
+        signal: controller.signal,
+        onValidated: () => {
+          progress = new RunProgress({
+            renderer: this.rendererChoice(),
+            stages: agents.map((a) => a.stage),
+            limit: overrides.maxTasksPerStage ?? loaded.config.run?.maxTasksPerStage,
+            refreshing: (overrides.refreshEvery ?? loaded.config.run?.refreshEvery) !== undefined,
+            verbose: this.isVerbose(),
+          })
+          progress.start()
+        },
+        onEvent: (event) => progress?.onEvent(event),
+      })
+      await progress?.finish()
+      progress = undefined
+      if (!this.jsonEnabled()) process.stdout.write(formatRunSummary(result) + '\n')
+      const exitCode = result.interrupted ? ExitCode.Interrupted : result.ok ? ExitCode.Ok : ExitCode.TasksFailed
+      if (exitCode !== ExitCode.Ok) this.finishWith(result, exitCode)
+      return result
+    } finally {
+      await progress?.finish()
+      removeInterrupt()
+      await session.close()
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs'
+import { rename, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { UserError } from '../core/errors.js'
+import { generateFixture } from '../emulator/generate.js'
+import { PRETTY_PRINT_MAX_TASKS } from '../emulator/persist.js'
+
+/** Options of {@link generateFixtureFile}. */
+export interface EmulatorGenerateOptions {
+  out: string
+  tasks: number
+  /** Agent stage titles in order. @default ["Agent 1"] */
+  stages?: string[]
+  /** @default "image" */
+  dataType?: 'image' | 'video'
+  /** @default 1 */
+  seed?: string | number
+  projectHash?: string
+  /** Add a twin project over the same data. */
+  twin?: boolean
+  /** Public keys (64 hex) to register as fixture users. */
+  publicKeys?: string[]
+  /** Replace an existing file. @default false */
+  force?: boolean
+  cwd?: string
+}
+
+/** `emulator generate --json`. */
+export interface EmulatorGenerateResult {
+  projectHash: string
+  /** Every stage of the workflow, in order (START included: it is where tasks enter). */
+  stages: Array<{ uuid: string; title: string; stageType: string; pathways: Array<{ uuid: string; title: string; destinationUuid: string }> }>
+  tasks: number
+  out: string
+  twinProjectHash: string | null
+  labelRows: number
+  bytes: number
+}
+
+/** Generate a synthetic fixture and write it (atomically) to `out`. */
+export async function generateFixtureFile(options: EmulatorGenerateOptions): Promise<EmulatorGenerateResult> {
+  const out = resolve(options.cwd ?? process.cwd(), options.out)
+  if (existsSync(out) && !options.force) {
+    throw new UserError('FileExists', `${options.out} already exists.`, { hint: 'Choose another --out, or pass --force to replace it.' })
+  }
+  if (!existsSync(dirname(out))) throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
+  for (const key of options.publicKeys ?? []) {
+    if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UserError('BadPublicKey', `"${key}" is not a public key hex (64 hex characters).`, { hint: 'Your key id is shown by `encord-agents init` and in Encord under Settings → Public keys.' })
+  }
+  const fixture = generateFixture({
+    tasks: options.tasks,
+    stages: options.stages,
+    dataType: options.dataType,
+    seed: options.seed,
+    projectHash: options.projectHash,
+    twin: options.twin,
+    users: (options.publicKeys ?? []).map((publicKeyHex, i) => ({ email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`, publicKeyHex })),
+  })
+  const total = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
+  const text = JSON.stringify(fixture, null, total > PRETTY_PRINT_MAX_TASKS ? undefined : 2) + '\n'
+  const tmp = `${out}.${process.pid}.tmp`
+  await writeFile(tmp, text, 'utf8')
+  await rename(tmp, out)
+  const [main, twin] = fixture.projects
+  return {
+    projectHash: main.projectHash,
+    stages: main.workflow.stages.map((s) => ({ uuid: s.uuid, title: s.title, stageType: s.stageType, pathways: s.pathways })),
+    tasks: main.tasks.length,
+    out,
+    twinProjectHash: twin?.projectHash ?? null,
+    labelRows: main.labelRows.length,
+    bytes: Buffer.byteLength(text),
+  }
+}

@@ -1,0 +1,110 @@
+import { isAbsolute, resolve } from 'node:path'
+import { UserError } from '../core/errors.js'
+import type { EmulatorHandle } from '../emulator/index.js'
+
+/** Options of {@link startEmulatorService}. */
+export interface EmulatorStartOptions {
+  /** Fixture file. @default the `local` fixture of the config found from `cwd` */
+  fixture?: string
+  /** @default 4010 (0 picks a free port) */
+  port?: number
+  /** @default "127.0.0.1" */
+  host?: string
+  /** Leave the fixture file untouched. @default false */
+  inMemory?: boolean
+  /** Accept any correctly signed request. @default false */
+  allowAnyKey?: boolean
+  /** Added to every request. @default 0 */
+  latencyMs?: number
+  /** Keep a log of the last 1000 requests at /_emulator/requests. @default false */
+  requestLog?: boolean
+  /** Public key hexes allowed on every project for this run. */
+  allowKeys?: string[]
+  cwd?: string
+  onWarning?: (message: string) => void
+}
+
+/** What `emulator start` prints (`--json`: one line, as soon as it listens). */
+export interface EmulatorStartResult {
+  /** Export as ENCORD_DOMAIN. */
+  domain: string
+  host: string
+  port: number
+  fixture: string
+  inMemory: boolean
+  allowAnyKey: boolean
+  projects: Array<{ projectHash: string; title: string; tasks: number; agentStages: Array<{ uuid: string; title: string; tasks: number }> }>
+  /** Keys accepted (fixture users), so users can check theirs is there. */
+  users: Array<{ email: string; publicKeyHex: string }>
+  warnings: string[]
+}
+
+export const DEFAULT_EMULATOR_PORT = 4010
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
+
+/** Start the emulator for the `emulator start` command; the caller stops it (handle.stop()). */
+export async function startEmulatorService(options: EmulatorStartOptions): Promise<{ result: EmulatorStartResult; handle: EmulatorHandle }> {
+  const cwd = options.cwd ?? process.cwd()
+  const fixture = options.fixture !== undefined ? resolve(cwd, options.fixture) : await fixtureFromConfig(cwd)
+  const host = options.host ?? '127.0.0.1'
+  const warnings: string[] = []
+  if (!LOOPBACK_HOSTS.has(host)) {
+    warnings.push(
+      `Listening on ${host}, not loopback: other machines can reach the emulator, download its media and read /_emulator state without signing. Use it only on a trusted network.`,
+    )
+  }
+  const { startEmulator } = await import('../emulator/index.js')
+  const handle = await startEmulator({
+    fixture,
+    port: options.port ?? DEFAULT_EMULATOR_PORT,
+    host,
+    inMemory: options.inMemory,
+    allowAnyKey: options.allowAnyKey,
+    latencyMs: options.latencyMs,
+    requestLog: options.requestLog,
+    allowKeys: options.allowKeys,
+    onWarning: options.onWarning,
+  })
+  const state = handle.state
+  if (state.users.size === 0 && !options.allowAnyKey && (options.allowKeys ?? []).length === 0) {
+    warnings.push('The fixture lists no users, so every request will be refused: add your public key to its "users", or pass --allow-any-key.')
+  }
+  const projects = [...state.projects.values()].map((p) => ({
+    projectHash: p.projectHash,
+    title: p.title,
+    tasks: p.tasks.size,
+    agentStages: p.stages.filter((s) => s.stageType === 'AGENT').map((s) => ({ uuid: s.uuid, title: s.title, tasks: p.stageIndexes.get(s.uuid)?.size ?? 0 })),
+  }))
+  return {
+    handle,
+    result: {
+      domain: handle.domain,
+      host: handle.host,
+      port: handle.port,
+      fixture,
+      inMemory: options.inMemory ?? false,
+      allowAnyKey: options.allowAnyKey ?? false,
+      projects,
+      users: [...state.users.values()].map((u) => ({ email: u.email, publicKeyHex: u.publicKeyHex })),
+      warnings,
+    },
+  }
+}
+
+async function fixtureFromConfig(cwd: string): Promise<string> {
+  const { loadConfig } = await import('../core/config/index.js')
+  const noFixture = () =>
+    new UserError('FixtureMissing', 'No fixture given, and no config with a `local` fixture was found.', {
+      hint: 'Pass a fixture file (`encord-agents emulator start fixture.json`), or make one with `encord-agents emulator generate --out fixture.json --tasks 100`.',
+    })
+  let loaded
+  try {
+    loaded = await loadConfig({ cwd })
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'ConfigNotFound') throw noFixture()
+    throw error
+  }
+  const local = (loaded.config as { local?: unknown }).local
+  if (typeof local !== 'string') throw noFixture()
+  return isAbsolute(local) ? local : resolve(loaded.dir, local)
+}
