@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { defineAgent } from '../../src/core/agent.js'
+import { Runner } from '../../src/core/runner/runner.js'
+import type { RunEvent } from '../../src/core/runner/events.js'
+import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+
+let env: RunnerEnv | undefined
+afterEach(async () => {
+  await env?.close()
+  env = undefined
+})
+
+describe('Runner against the emulator', () => {
+  it('moves every task along the returned pathway and reports it', async () => {
+    env = await startRunnerEnv({ tasks: 7 })
+    const runner = new Runner({ projectHash: env.projectHash, client: env.client })
+    runner.stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+    const events: RunEvent[] = []
+    const result = await runner.run({ taskBatchSize: 3, onEvent: (e) => events.push(e) })
+    expect(result).toMatchObject({ ok: true, dryRun: false, interrupted: false, projectHash: env.projectHash })
+    expect(result.stages).toEqual([
+      { uuid: env.stageUuid('Agent 1'), title: 'Agent 1', processed: 7, moved: { complete: 7 }, stayed: 0, failed: 0, errors: [] },
+    ])
+    expect(env.tasksIn('Agent 1')).toHaveLength(0)
+    expect(env.tasksIn('Complete')).toHaveLength(7)
+    expect(Object.values(env.proceedsByTask())).toEqual(Array(7).fill(1))
+    expect(events.filter((e) => e.type === 'batchLoaded')).toHaveLength(3)
+    expect(events.filter((e) => e.type === 'taskDone')).toHaveLength(7)
+    expect(events[0].type).toBe('stageStarted')
+    expect(events.at(-1)?.type).toBe('stageDone')
+  })
+})
