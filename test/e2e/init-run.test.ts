@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunResult } from '../../src/core/types.js'
+import type { InitResult } from '../../src/services/init.js'
+import type { ListStagesResult } from '../../src/services/list-stages.js'
+import type { ValidateResult } from '../../src/services/validate.js'
+import { assertBuilt, runBin } from './run-bin.js'
+
+let tmp: string
+
+beforeAll(() => {
+  assertBuilt()
+  tmp = mkdtempSync(join(tmpdir(), 'ea-e2e-init-'))
+})
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+function counts(stages: ListStagesResult): Record<string, number> {
+  return Object.fromEntries(stages.map((s) => [s.title, s.taskCount]))
+}
+
+describe('init, then run in the new directory (built binary, local emulator)', () => {
+  it('minimal: init writes a runnable project; run moves every task; a second run finds none', async () => {
+    const dir = join(tmp, 'minimal')
+    const init = await runBin<InitResult>(['init', dir, '--json'])
+    expect(init.code, init.stderr).toBe(0)
+    expect(init.json!.files.map((f) => [f.path, f.status])).toEqual([
+      ['.encord-agents/local-key', 'created'],
+      ['agent.ts', 'created'],
+      ['encord-agents.config.ts', 'created'],
+      ['fixture.json', 'created'],
+      ['.gitignore', 'created'],
+    ])
+    // The key: private, git-ignored, registered in the fixture; never printed.
+    const keyFile = join(dir, '.encord-agents/local-key')
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toContain('.encord-agents/')
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { users: Array<{ publicKeyHex: string }> }
+    expect(fixture.users.map((u) => u.publicKeyHex)).toEqual([init.json!.key.publicKeyHex])
+    expect(init.stdout + init.stderr).not.toContain('OPENSSH PRIVATE KEY')
+
+    const validate = await runBin<ValidateResult>(['validate', '--json'], { cwd: dir })
+    expect(validate.code, validate.stderr).toBe(0)
+    expect(validate.json!.stages.map((s) => s.title)).toEqual(['Agent 1'])
+
+    const first = await runBin<RunResult>(['run', '--json'], { cwd: dir })
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.json).toMatchObject({ ok: true, dryRun: false, interrupted: false })
+    expect(first.json!.stages).toEqual([
+      { uuid: expect.any(String), title: 'Agent 1', processed: 6, moved: { complete: 5, 'needs review': 1 }, stayed: 0, failed: 0, errors: [] },
+    ])
+
+    const second = await runBin<RunResult>(['run', '--json'], { cwd: dir })
+    expect(second.code).toBe(0)
+    expect(second.json!.stages[0].processed).toBe(0)
+
+    const stages = await runBin<ListStagesResult>(['list-stages', '--json'], { cwd: dir })
+    expect(stages.code, stages.stderr).toBe(0)
+    expect(counts(stages.json!)).toEqual({ 'Agent 1': 0, Review: 1, Complete: 5 })
+    expect(stages.json![0]).toEqual({
+      uuid: '05a00000-0000-4000-8000-000000000001',
+      title: 'Agent 1',
+      type: 'AGENT',
+      taskCount: 0,
+      pathways: [
+        { uuid: '0aa00000-0000-4000-8000-000000000001', name: 'complete', destination: 'Complete', destinationUuid: '05a00000-0000-4000-8000-000000000009' },
+        { uuid: '0aa00000-0000-4000-8000-000000000002', name: 'needs review', destination: 'Review', destinationUuid: '05a00000-0000-4000-8000-000000000008' },
+      ],
+    })
+  })
+
+  it('human output: progress on stderr, the summary table on stdout, numbered next steps from init', async () => {
+    const dir = join(tmp, 'human')
+    const init = await runBin(['init', dir])
+    expect(init.code).toBe(0)
+    expect(init.stdout).toContain('Next steps:')
+    expect(init.stdout).toMatch(/1\. cd .*human/)
+    expect(init.stdout).toMatch(/2\. encord-agents run/)
+    const run = await runBin(['run'], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/│ Agent 1 +│ 6 +│ complete: 5/)
+    expect(run.stdout).toContain('6 tasks processed: 6 moved, 0 stayed, 0 failed')
+    expect(run.stderr).toContain('Agent 1')
+    expect(run.stderr).toMatch(/moved complete 5, needs review 1/)
+    expect(run.stdout).not.toContain('tasks/s')
+  })
+
+  it('multi-stage: tasks triage sends on are finished by the second agent in the same run', async () => {
+    const dir = join(tmp, 'multi')
+    expect((await runBin(['init', dir, '--template', 'multi-stage'])).code).toBe(0)
+    const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([
+      ['Triage', 6, { auto: 5, manual: 1 }],
+      ['Finish', 5, { done: 5 }],
+    ])
+    const stages = await runBin<ListStagesResult>(['list-stages', '--json'], { cwd: dir })
+    expect(counts(stages.json!)).toEqual({ Triage: 0, Finish: 0, Review: 1, Complete: 5 })
+  })
+
+  it('never overwrites: a second init reports every file as already there and changes nothing', async () => {
+    const dir = join(tmp, 'again')
+    expect((await runBin(['init', dir])).code).toBe(0)
+    writeFileSync(join(dir, 'agent.ts'), '// mine\n')
+    const before = readFileSync(join(dir, 'fixture.json'), 'utf8')
+    const again = await runBin<InitResult>(['init', dir, '--json'])
+    expect(again.code).toBe(0)
+    expect(again.json!.files.every((f) => f.status === 'alreadyExisted')).toBe(true)
+    expect(readFileSync(join(dir, 'agent.ts'), 'utf8')).toBe('// mine\n')
+    expect(readFileSync(join(dir, 'fixture.json'), 'utf8')).toBe(before)
+  })
+
+  it('appends the key lines to an existing .gitignore instead of replacing it', async () => {
+    const dir = join(tmp, 'gitignore')
+    mkdirSync(dir)
+    writeFileSync(join(dir, '.gitignore'), 'node_modules/')
+    const init = await runBin<InitResult>(['init', dir, '--json'])
+    expect(init.json!.files.find((f) => f.path === '.gitignore')?.status).toBe('updated')
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# encord-agents: the local key is a secret\n.encord-agents/\n*.local-key\n')
+  })
+
+  it('writes only inside DIR: unknown templates are refused, symlinks leading out are not followed', async () => {
+    const bad = await runBin(['init', join(tmp, 'bad'), '--template', '../../etc'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('Expected --template=../../etc to be one of: minimal, label-writer, multi-stage')
+    expect(existsSync(join(tmp, 'bad'))).toBe(false)
+
+    const outside = join(tmp, 'outside')
+    mkdirSync(outside)
+    const dir = join(tmp, 'with-link')
+    mkdirSync(dir)
+    symlinkSync(outside, join(dir, 'agents'))
+    const escaped = await runBin(['init', dir, '--template', 'multi-stage'])
+    expect(escaped.code).toBe(2)
+    expect(escaped.stderr).toContain('Refusing to write agents/finish.ts: agents leads outside')
+    expect(readdirSync(outside)).toEqual([])
+  })
+})
