@@ -1,23 +1,130 @@
 /**
  * encord-agents: the public API. `import { defineConfig, defineAgent, Runner } from 'encord-agents'`.
  * Only what is exported here is public; everything else may change. Other areas add their exports here
- * (label rows, the queue runner, ...).
+ * (the queue runner, ...).
  */
+
+// Config
 export { defineConfig } from './core/config/define.js'
 export type { AgentConfig, EncordAgentsConfig, RunOptionsConfig, TaskFiltersConfig, ValidateHook, ValidateContext } from './core/config/define.js'
+
+// Agents and handlers
 export { defineAgent, isAgentDefinition } from './core/agent.js'
-export type { AgentDefinition, AgentSpec, AgentStageOptions, Handler, HandlerContext, HandlerResult } from './core/agent.js'
-export { defineDependency } from './core/deps/dependency.js'
-export { asset } from './core/deps/builtins/asset.js'
-export { labelRowMetadata } from './core/deps/builtins/label-row-metadata.js'
-export { ontology } from './core/deps/builtins/ontology.js'
-export { storageItem } from './core/deps/builtins/storage-item.js'
-export { videoFrames } from './core/deps/builtins/video-frames.js'
-export { Runner } from './core/runner/runner.js'
-export type { RunnerOptions, StageOptions, InlineStageOptions } from './core/runner/runner.js'
-export type { RunOptions } from './core/runner/settings.js'
-export type { RunEvent } from './core/runner/events.js'
-export type { ValidationIssue, ValidationResult } from './core/runner/validate.js'
+export type { AgentDefinition, AgentSpec, AgentStageOptions, Handler, HandlerContext, HandlerResult, SavableLabelRow } from './core/agent.js'
+
+// Dependency injection and the built-in dependencies
+export {
+  defineDependency,
+  isDependency,
+  checkDependencyGraph,
+  DependencyError,
+  labelRow,
+  twinLabelRow,
+  labelRowMetadata,
+  storageItem,
+  asset,
+  videoFrames,
+  frameToPng,
+  toBase64,
+  toDataUrl,
+  ontology,
+} from './core/deps/index.js'
+export type {
+  Asset,
+  BatchContext,
+  BatchValues,
+  Dependency,
+  DependencyFactory,
+  DependencyGraph,
+  DependencyScope,
+  DepValues,
+  DepsRecord,
+  LabelRowDepOptions,
+  LabelRowFetchOptions,
+  LabelRowMetadataDepOptions,
+  RunDependencySpec,
+  RunResolveContext,
+  StageLabelRowMetadataOptions,
+  TaskDependencySpec,
+  TaskEffect,
+  TaskLogger,
+  TaskResolveContext,
+  TaskStorageItem,
+  TwinLabelRow,
+  TwinLabelRowOptions,
+  VideoFrame,
+  VideoFrames,
+  VideoFramesOptions,
+} from './core/deps/index.js'
+
+// The runner
+export { Runner, NonRetryableError, validateProject, resolveRunSettings } from './core/runner/index.js'
+export type {
+  InlineStageOptions,
+  RunnerOptions,
+  RunOptions,
+  RunEvent,
+  RunEventType,
+  EventStage,
+  EventTask,
+  StageBinding,
+  StageOptions,
+  UserValidateHook,
+  ValidateOptions,
+  ValidationIssue,
+  ValidationResult,
+} from './core/runner/index.js'
+
+// Errors, exit codes, results
 export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './core/errors.js'
 export { ExitCode } from './core/exit-codes.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'
+export { DEFAULT_RUN_SETTINGS } from './core/types.js'
+
+// Encord domain types and the client
+export type {
+  AgentTask,
+  EncordApi,
+  LabelRowDict,
+  LabelRowMetadata,
+  LabelRowMetadataOptions,
+  Ontology as ProjectOntology,
+  Pathway,
+  ProceedAction,
+  ProceedResult,
+  Project,
+  Stage,
+  StageType,
+  StorageItem,
+  TaskFilters,
+  TaskStatus,
+  Workflow,
+} from './encord/types.js'
+export { EncordClient } from './encord/client.js'
+export type { EncordClientOptions, BundleLimits } from './encord/client.js'
+export { createClient } from './encord/credentials.js'
+export type { CreateClientOptions } from './encord/credentials.js'
+export { signRequest } from './encord/auth/sign.js'
+export { parsePrivateKey, generateOpenSshKey, SigningKey } from './encord/auth/keys.js'
+
+// Labels and ontology
+export {
+  LabelRow,
+  Ontology,
+  OntologyObject,
+  OntologyClassification,
+  ObjectInstance,
+  ClassificationInstance,
+  ObjectAnnotation,
+  ClassificationAnnotation,
+  Option,
+  RadioAttribute,
+  ChecklistAttribute,
+  TextAttribute,
+  NumericAttribute,
+} from './labels/index.js'
+export type { LabelRowDefaults, LabelRowOptions, Shape, BoundingBox, Polygon, Point2D } from './labels/index.js'
+
+// The local emulator
+export { startEmulator, generateFixture } from './emulator/index.js'
+export type { EmulatorOptions, EmulatorHandle, FaultConfig } from './emulator/index.js'

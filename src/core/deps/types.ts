@@ -28,6 +28,13 @@ export type TaskEffect =
       labelRow: Record<string, unknown>
     }
   | {
+      kind: 'setPriority'
+      projectHash: string
+      dataHash: string
+      /** 0 (lowest) to 1 (highest). */
+      priority: number
+    }
+  | {
       kind: 'updateStorageItem'
       item: { uuid: string; parent: string }
       patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> }

@@ -291,22 +291,22 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
 
 /**
  * A label row the handler returned is saved once, only if it changed. Rows from the label row
- * dependencies are already registered (and saved when dirty); a row built by the handler itself is
+ * dependencies are already registered (and saved when changed); a row built by the handler itself is
  * saved to this project under its own label hash.
  */
 function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
-  const origin = labelRowOrigin(row)
-  const target = origin ?? (typeof row.labelHash === 'string' ? { projectHash, labelHash: row.labelHash } : undefined)
-  if (target === undefined) {
+  // A row from a label row dependency registered its own save (made only if it changed).
+  if (labelRowOrigin(row) !== undefined) return
+  if (typeof row.labelHash !== 'string') {
     throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
       hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
     })
   }
-  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === target.projectHash && e.labelHash === target.labelHash)) return
-  const dirty = (row as { isDirty?: boolean | (() => boolean) }).isDirty
-  const isDirty = typeof dirty === 'function' ? dirty.call(row) : dirty
-  // A row from a dependency that did not change needs no save; an unknown row is saved (we cannot tell).
-  if (origin !== undefined && isDirty === false) return
-  if (origin === undefined && isDirty === false) return
-  effects.push({ kind: 'saveLabelRow', projectHash: target.projectHash, labelHash: target.labelHash, labelRow: row.toDict() })
+  const labelHash = row.labelHash
+  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === projectHash && e.labelHash === labelHash)) return
+  const flags = row as { hasLabelChanges?: boolean; isDirty?: boolean | (() => boolean) }
+  const dirty = flags.hasLabelChanges ?? (typeof flags.isDirty === 'function' ? flags.isDirty.call(row) : flags.isDirty)
+  // A row we cannot tell about is saved; one that says it did not change is not.
+  if (dirty === false) return
+  effects.push({ kind: 'saveLabelRow', projectHash, labelHash, labelRow: row.toDict() })
 }

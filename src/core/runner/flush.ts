@@ -211,18 +211,35 @@ export class Flusher {
   }
 
   private async applyPriorities(entries: Entry[]): Promise<number> {
-    const items = entries.filter((e) => e.outcome.kind === 'done' && e.flushError === undefined && e.outcome.decision.priority !== undefined)
+    // Per project and data hash, one priority: the handler's returned priority wins over a label row's.
+    const byProject = new Map<string, Map<string, { priority: number; owners: Entry[] }>>()
+    const add = (projectHash: string, dataHash: string, priority: number, owner: Entry, wins: boolean): void => {
+      const rows = byProject.get(projectHash) ?? new Map<string, { priority: number; owners: Entry[] }>()
+      byProject.set(projectHash, rows)
+      const existing = rows.get(dataHash)
+      if (existing === undefined) rows.set(dataHash, { priority, owners: [owner] })
+      else {
+        if (wins) existing.priority = priority
+        if (!existing.owners.includes(owner)) existing.owners.push(owner)
+      }
+    }
+    for (const entry of entries) {
+      const { outcome } = entry
+      if (outcome.kind !== 'done' || entry.flushError !== undefined) continue
+      for (const effect of outcome.effects) if (effect.kind === 'setPriority') add(effect.projectHash, effect.dataHash, effect.priority, entry, false)
+      if (outcome.decision.priority !== undefined) add(this.ctx.projectHash, outcome.task.dataHash, outcome.decision.priority, entry, true)
+    }
     let set = 0
-    for (const chunk of chunks(items, PRIORITY_BUNDLE)) {
-      const priorities = chunk.map((e) => {
-        const outcome = e.outcome as Extract<TaskOutcome, { kind: 'done' }>
-        return { dataHash: outcome.task.dataHash, priority: outcome.decision.priority as number }
-      })
-      try {
-        await this.ctx.retry('setting priorities', () => this.ctx.client.setPriorities(this.ctx.projectHash, priorities))
-        set += chunk.length
-      } catch (error) {
-        for (const e of chunk) e.flushError ??= { code: 'PriorityFailed', message: `Setting the priority failed, so the task was not moved: ${describeTaskError(error).message}` }
+    for (const [projectHash, rows] of byProject) {
+      for (const chunk of chunks([...rows], PRIORITY_BUNDLE)) {
+        const priorities = chunk.map(([dataHash, { priority }]) => ({ dataHash, priority }))
+        try {
+          await this.ctx.retry('setting priorities', () => this.ctx.client.setPriorities(projectHash, priorities))
+          set += chunk.length
+        } catch (error) {
+          const { message } = describeTaskError(error)
+          for (const [, { owners }] of chunk) for (const e of owners) e.flushError ??= { code: 'PriorityFailed', message: `Setting the priority failed, so the task was not moved: ${message}` }
+        }
       }
     }
     return set
