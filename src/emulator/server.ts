@@ -92,7 +92,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { state, keys, faults, stats, media } = options
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, maxParamLength: 1000, forceCloseConnections: true, return503OnClosing: false })
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, routerOptions: { maxParamLength: 1000 }, forceCloseConnections: true, return503OnClosing: false })
   // Digests and signatures cover the exact bytes: keep every body as a Buffer, whatever its type.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))

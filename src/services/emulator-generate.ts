@@ -72,3 +72,16 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     bytes: Buffer.byteLength(text),
   }
 }
+
+/** Human output of `emulator generate`. */
+export function formatEmulatorGenerate(result: EmulatorGenerateResult): string {
+  const agents = result.stages.filter((s) => s.stageType === 'AGENT')
+  const lines = [
+    `Wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`,
+    `Project ${result.projectHash}: ${result.tasks} tasks in "${agents[0]?.title ?? '?'}", ${result.labelRows} label rows`,
+  ]
+  for (const s of agents) lines.push(`  agent stage "${s.title}" (${s.uuid}): pathways ${s.pathways.map((p) => `"${p.title}"`).join(', ')}`)
+  if (result.twinProjectHash) lines.push(`Twin project ${result.twinProjectHash}`)
+  lines.push('', 'Next:', `  encord-agents emulator start ${result.out}`, `  encord-agents run --local ${result.out}`)
+  return lines.join('\n')
+}

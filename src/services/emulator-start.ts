@@ -108,3 +108,17 @@ async function fixtureFromConfig(cwd: string): Promise<string> {
   if (typeof local !== 'string') throw noFixture()
   return isAbsolute(local) ? local : resolve(loaded.dir, local)
 }
+
+/** Human output of `emulator start` (plain text: stdout). */
+export function formatEmulatorStart(result: EmulatorStartResult): string {
+  const lines = [`Encord emulator listening on ${result.domain}`, '', `  export ENCORD_DOMAIN=${result.domain}`, '']
+  lines.push(`Fixture: ${result.fixture}${result.inMemory ? ' (in memory: changes are not written back)' : ' (changes are written back)'}`)
+  for (const p of result.projects) {
+    lines.push(`Project ${p.projectHash}  "${p.title}"  ${p.tasks} tasks`)
+    for (const s of p.agentStages) lines.push(`  agent stage "${s.title}" (${s.uuid}): ${s.tasks} tasks`)
+  }
+  if (result.allowAnyKey) lines.push('Keys: any correctly signed request is accepted (--allow-any-key).')
+  else lines.push(`Keys: ${result.users.length === 0 ? 'none registered' : result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`).join(', ')}`)
+  lines.push(`Stats: ${result.domain}/_emulator/stats`, 'Stop with Ctrl+C.')
+  return lines.join('\n')
+}
