@@ -104,3 +104,28 @@ export async function startRunnerEnv(options: RunnerEnvOptions = {}): Promise<Ru
     },
   }
 }
+
+/** One call made through a recording client. */
+export interface RecordedCall {
+  method: string
+  args: unknown[]
+}
+
+/**
+ * The real client, with every call recorded (method and arguments) on its way through: lets tests
+ * check what the runner asked for (e.g. the data hashes of a metadata request) without changing it.
+ */
+export function recordCalls<T extends object>(client: T): { client: T; calls: RecordedCall[] } {
+  const calls: RecordedCall[] = []
+  const proxy = new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown
+      if (typeof value !== 'function' || typeof property !== 'string') return value
+      return (...args: unknown[]) => {
+        calls.push({ method: property, args })
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
+  return { client: proxy, calls }
+}

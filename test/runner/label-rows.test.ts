@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { defineAgent } from '../../src/core/agent.js'
+import { labelRow, twinLabelRow } from '../../src/core/deps/builtins/label-row.js'
+import { labelRowMetadata } from '../../src/core/deps/builtins/label-row-metadata.js'
+import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
+import { Runner } from '../../src/core/runner/runner.js'
+import { recordCalls, startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+
+let env: RunnerEnv | undefined
+afterEach(async () => {
+  await env?.close()
+  env = undefined
+})
+
+const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
+
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The saved label row of a data unit, as the emulator holds it. */
+function savedRow(e: RunnerEnv, dataHash: string, projectHash = e.projectHash): Json | undefined {
+  const rows = e.emulator.state.project(projectHash).labelRowsByData.get(dataHash)
+  return rows?.get('main')?.labels as Json | undefined
+}
+
+function frameLabels(row: Json, dataHash: string): { objects: Json[]; classifications: Json[] } {
+  return row.data_units[dataHash].labels
+}
+
+describe('labelRow()', () => {
+  it('writes a bounding box and a classification that the emulator saves in the right format', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 4, labelledFraction: 0.5 }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ deps }) => {
+          deps.row.addBoundingBox('Box', { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, { answers: { Colour: 'Red' }, confidence: 0.9 })
+          deps.row.addClassification('Weather', { answer: 'Sunny', force: true })
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ taskBatchSize: 4 })
+    expect(result.stages[0].errors).toEqual([])
+    expect(result.stages[0]).toMatchObject({ processed: 4, moved: { complete: 4 }, failed: 0 })
+    for (const unit of e.fixture.projects[0].dataUnits) {
+      const row = savedRow(e, unit.dataHash)
+      expect(row).toBeDefined()
+      const labels = frameLabels(row!, unit.dataHash)
+      const box = labels.objects.find((o) => o.name === 'Box' && o.confidence === 0.9)
+      expect(box).toMatchObject({ shape: 'bounding_box', featureHash: 'bX7kQ2pL', boundingBox: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, manualAnnotation: false })
+      expect(row!.object_answers[box!.objectHash].classifications).toEqual([
+        expect.objectContaining({ name: 'Colour', featureHash: 'cA1rT9zE', answers: [expect.objectContaining({ name: 'Red', value: 'red', featureHash: 'oPt0Red1' })] }),
+      ])
+      const weather = labels.classifications.find((c) => c.featureHash === 'wE4thR5s')
+      expect(weather).toMatchObject({ name: 'Weather' })
+      expect(row!.classification_answers[weather!.classificationHash].classifications[0]).toMatchObject({ name: 'Weather', answers: [expect.objectContaining({ name: 'Sunny' })] })
+    }
+    // One metadata request, one GET for the rows that existed, one PUT for the others, one save: per batch.
+    const requests = e.requestsByEndpoint()
+    expect(requests['label-row-metadata']).toBe(1)
+    expect(requests['get-label-rows']).toBe(1)
+    expect(requests['create-label-rows']).toBe(1)
+    expect(requests['save-label-rows']).toBe(1)
+    expect(requests['proceed']).toBe(1)
+    expect(e.history('save')).toHaveLength(4)
+  })
+
+  it('saves only rows that changed, once, even when a retry follows an attempt that changed it', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 6, labelledFraction: 1 }))
+    const tasks = e.fixture.projects[0].tasks
+    const editors = new Set([tasks[0].uuid, tasks[3].uuid])
+    const attempts = new Map<string, number>()
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ task, deps }) => {
+          const n = (attempts.get(task.uuid) ?? 0) + 1
+          attempts.set(task.uuid, n)
+          if (editors.has(task.uuid)) deps.row.addBoundingBox('Box', { x: 0.5, y: 0.5, w: 0.1, h: 0.1 })
+          if (n === 1 && editors.has(task.uuid)) throw new Error('flaky model')
+          return { pathway: 'complete', labelRow: deps.row }
+        },
+      }),
+    )
+    const before = new Map(tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]))
+    const result = await runner.run({ taskBatchSize: 6, numRetries: 2, ...fast })
+    expect(result.stages[0]).toMatchObject({ moved: { complete: 6 }, failed: 0 })
+    const saves = e.history('save')
+    expect(saves).toHaveLength(2)
+    for (const task of tasks) {
+      const after = frameLabels(savedRow(e, task.dataHash)!, task.dataHash).objects.length
+      // The failed attempt's box is gone with it: exactly one box more, never two.
+      expect(after - before.get(task.dataHash)!).toBe(editors.has(task.uuid) ? 1 : 0)
+    }
+    expect(e.requestsByEndpoint()['save-label-rows']).toBe(1)
+  })
+
+  it('never moves a task whose label save failed; other tasks of the batch are moved', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 1, retries: 0, faults: { rules: [{ endpoint: 'save-label-rows', kind: '5xx', status: 500, rate: 1 }] } }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ task, deps }) => {
+          if (task.uuid === e.fixture.projects[0].tasks[0].uuid) deps.row.addClassification('Caption', { answer: 'a cat' })
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ numRetries: 0, ...fast })
+    const stage = result.stages[0]
+    expect(stage).toMatchObject({ processed: 3, failed: 1, moved: { complete: 2 } })
+    expect(stage.errors[0]).toMatchObject({ taskUuid: e.fixture.projects[0].tasks[0].uuid, code: 'SaveFailed' })
+    expect(e.tasksIn('Agent 1').map((t) => t.uuid)).toEqual([e.fixture.projects[0].tasks[0].uuid])
+  })
+
+  it('a priority set on the label row is sent with the decision', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ deps }) => {
+          deps.row.setPriority(0)
+          return undefined
+        },
+      }),
+    )
+    await runner.run()
+    expect([...e.emulator.state.project(e.projectHash).tasks.values()].map((t) => t.priority)).toEqual([0, 0])
+    expect(e.history('save')).toHaveLength(0)
+  })
+
+  it('a dry run creates no label rows and saves nothing, but handlers still get rows', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 0 }))
+    let seen = 0
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow(), meta: labelRowMetadata() },
+        handler: ({ deps, task }) => {
+          expect(deps.row.dataHash).toBe(task.dataHash)
+          expect(deps.meta.dataHash).toBe(task.dataHash)
+          deps.row.addBoundingBox('Box', { x: 0, y: 0, w: 0.1, h: 0.1 })
+          seen++
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ dryRun: true })
+    expect(seen).toBe(3)
+    expect(result.stages[0].moved).toEqual({ complete: 3 })
+    const requests = e.requestsByEndpoint()
+    expect(requests['create-label-rows'] ?? 0).toBe(0)
+    expect(requests['save-label-rows'] ?? 0).toBe(0)
+    expect(requests['proceed'] ?? 0).toBe(0)
+  })
+
+  it('label rows, metadata and storage items of a batch share one metadata request; client metadata is included when asked', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 5, labelledFraction: 0.4 }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow({ includeClientMetadata: true }), item: storageItem(), meta: labelRowMetadata() },
+        handler: ({ deps }) => {
+          expect(deps.row.clientMetadata).toEqual(deps.item.clientMetadata)
+          expect(deps.meta.backingItemUuid).toBe(deps.item.uuid)
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ taskBatchSize: 5 })
+    expect(result.stages[0]).toMatchObject({ moved: { complete: 5 }, failed: 0 })
+    const requests = e.requestsByEndpoint()
+    expect(requests['label-row-metadata']).toBe(1)
+    expect(requests['get-storage-items']).toBe(1)
+  })
+})
+
+describe('twinLabelRow()', () => {
+  it('loads the twin rows of the batch only (by data hash), and saves changes to the twin project', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 6, twin: true }))
+    const twinHash = e.fixture.projects[1].projectHash
+    const recorded = recordCalls(e.client)
+    const runner = new Runner({ projectHash: e.projectHash, client: recorded.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { twin: twinLabelRow({ twinProjectHash: twinHash }) },
+        handler: ({ task, deps }) => {
+          if (deps.twin === null) return 'needs review'
+          expect(deps.twin.labelRow.dataHash).toBe(task.dataHash)
+          expect(deps.twin.project.projectHash).toBe(twinHash)
+          deps.twin.labelRow.addClassification('Caption', { answer: `seen ${task.dataTitle}` })
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ taskBatchSize: 3, maxTasksPerStage: 3 })
+    expect(result.stages[0]).toMatchObject({ processed: 3, moved: { complete: 3 } })
+    // Metadata of the twin was asked once, for the batch's data hashes only (never the whole project).
+    const twinCalls = recorded.calls.filter((c) => c.method === 'listLabelRowMetadata' && c.args[0] === twinHash)
+    expect(twinCalls).toHaveLength(1)
+    expect((twinCalls[0].args[1] as { dataHashes: string[] }).dataHashes).toHaveLength(3)
+    expect(e.emulator.state.project(twinHash).history.filter((h) => h.kind === 'save')).toHaveLength(3)
+    const decided = e.tasksIn('Complete').map((t) => t.dataHash)
+    for (const dataHash of decided) {
+      const row = savedRow(e, dataHash, twinHash)!
+      const caption = frameLabels(row, dataHash).classifications.find((c) => c.featureHash === 'cApT8n9x')
+      expect(caption).toBeDefined()
+    }
+    expect(e.history('save')).toHaveLength(0) // nothing saved to the main project
+  })
+
+  it('matches by data title, and gives null when there is no twin', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 3, twin: true }))
+    const twin = e.fixture.projects[1]
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { twin: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle' }), none: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle', branchName: 'nope' }) },
+        handler: ({ task, deps }) => (deps.twin?.labelRow.dataTitle === task.dataTitle ? 'complete' : 'needs review'),
+      }),
+    )
+    const result = await runner.run()
+    expect(result.stages[0].moved).toEqual({ complete: 3 })
+  })
+
+  it('validate reports an unreachable twin project', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 1 }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({ deps: { twin: twinLabelRow({ twinProjectHash: '00000000-0000-4000-8000-00000000dead' }) }, handler: () => 'complete' }),
+    )
+    const validation = await runner.validate()
+    expect(validation.ok).toBe(false)
+    expect(validation.issues[0]).toMatchObject({ code: 'DependencyInvalid' })
+    expect(validation.issues[0].message).toMatch(/twin project 00000000-0000-4000-8000-00000000dead cannot be read/)
+  })
+})
