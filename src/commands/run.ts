@@ -5,7 +5,7 @@ import { loadAgents } from '../core/config/handlers.js'
 import { ExitCode } from '../core/exit-codes.js'
 import type { RunResult } from '../core/types.js'
 import { runAgents } from '../services/run.js'
-import { openSession } from '../services/session.js'
+import { openSession, type Session } from '../services/session.js'
 import { RunProgress } from '../ui/run-progress.js'
 import { formatRunSummary } from '../ui/summary.js'
 
@@ -38,9 +38,10 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
         controller.abort()
       },
     })
-    const session = await openSession({ requireConfig: true, ...sessionFlags(flags), onWarning: (m) => this.warnUser(m), onDebug: (m) => this.isVerbose() && this.info(m) })
+    let session: Session | undefined
     let progress: RunProgress | undefined
     try {
+      session = await openSession({ requireConfig: true, ...sessionFlags(flags), onWarning: (m) => this.warnUser(m), onDebug: (m) => this.isVerbose() && this.info(m) })
       const loaded = session.loaded!
       const agents = await loadAgents(loaded)
       const overrides = runOverridesFromFlags(flags)
@@ -70,7 +71,7 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
     } finally {
       await progress?.finish()
       removeInterrupt()
-      await session.close()
+      await session?.close()
     }
   }
 }

@@ -23,10 +23,11 @@ const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']
 
 /** `./agent` → `./agent.ts` (and `./agents` → `./agents/index.ts`), as a bundler would resolve it. */
 function resolveModuleFile(base: string): { file?: string; tried: string[] } {
-  const tried = [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => `${base}/index${e}`)]
-  // `./agent.js` written for a `.ts` file (NodeNext style).
-  const m = /\.(m|c)?js$/.exec(base)
-  if (m) tried.splice(1, 0, base.slice(0, -m[0].length) + `.${m[1] ?? ''}ts`)
+  const ext = /\.(m|c)?(ts|js)$/.exec(base)
+  const tried = ext
+    ? // `./agent.js` written for a `.ts` file (NodeNext style) is found too.
+      [base, ...(ext[2] === 'js' ? [base.slice(0, -ext[0].length) + `.${ext[1] ?? ''}ts`] : [])]
+    : [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => `${base}/index${e}`)]
   for (const candidate of tried) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return { file: candidate, tried }
   }
@@ -62,7 +63,7 @@ export async function loadHandlerModule(
   if (!file) {
     throw new UserError('HandlerNotFound', `Handler module "${spec}" of ${who} was not found.`, {
       location,
-      hint: `Create it, or fix the path (it is relative to the config file). Looked for: ${tried.slice(0, 4).map((t) => displayPath(t, cwd)).join(', ')}, ...`,
+      hint: `Create it, or fix the path (it is relative to the config file). Looked for: ${tried.slice(0, 4).map((t) => displayPath(t, cwd)).join(', ')}${tried.length > 4 ? ', ...' : ''}.`,
       data: { handler: spec, stage, tried },
     })
   }
