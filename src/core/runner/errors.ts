@@ -56,14 +56,20 @@ export function describeTaskError(error: unknown): { code: string; message: stri
   if (error instanceof DependencyError) {
     const inner = error.cause
     const code = inner instanceof EncordAgentsError || inner instanceof NonRetryableError ? inner.code : 'DependencyFailed'
-    return { code, message: error.message }
+    return { code, message: withHint(error.message, inner) }
   }
   if (error instanceof NonRetryableError || error instanceof HandlerResultError || error instanceof TaskTimeoutError) {
     return { code: error.code, message: error.message }
   }
-  if (error instanceof EncordAgentsError) return { code: error.code, message: error.message }
+  if (error instanceof EncordAgentsError) return { code: error.code, message: withHint(error.message, error) }
   if (error instanceof Error) return { code: 'HandlerFailed', message: error.message || error.name }
   return { code: 'HandlerFailed', message: `The handler threw a non-error value: ${safeString(error)}` }
+}
+
+/** A user error's hint says what to do: keep it with the task's message. */
+function withHint(message: string, error: unknown): string {
+  if (error instanceof EncordAgentsError && error.hint !== undefined && !message.includes(error.hint)) return `${message} ${error.hint}`
+  return message
 }
 
 function safeString(value: unknown): string {

@@ -1,0 +1,94 @@
+import { existsSync, statSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { defineAgent } from '../../src/core/agent.js'
+import { asset } from '../../src/core/deps/builtins/asset.js'
+import { frameToPng, toDataUrl, videoFrames } from '../../src/core/deps/builtins/video-frames.js'
+import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
+import { Runner } from '../../src/core/runner/runner.js'
+import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+
+let env: RunnerEnv | undefined
+afterEach(async () => {
+  await env?.close()
+  env = undefined
+})
+
+describe('media dependencies', () => {
+  it('asset() downloads the media to a temp file for the task and removes it after', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 3 }))
+    const paths: string[] = []
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { file: asset(), item: storageItem() },
+        handler: async ({ deps }) => {
+          expect(existsSync(deps.file.path)).toBe(true)
+          expect(statSync(deps.file.path).size).toBe(deps.file.bytes)
+          expect(deps.file.path.endsWith('.png')).toBe(true)
+          expect(deps.file.item.uuid).toBe(deps.item.uuid)
+          expect(await toDataUrl({ path: deps.file.path })).toMatch(/^data:image\/png;base64,iVBOR/)
+          paths.push(deps.file.path)
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run()
+    expect(result.stages[0]).toMatchObject({ moved: { complete: 3 }, failed: 0 })
+    expect(paths).toHaveLength(3)
+    for (const path of paths) expect(existsSync(path)).toBe(false)
+    expect(e.requestsByEndpoint()['media']).toBe(3)
+  })
+
+  it('videoFrames() decodes frames with ffmpeg, as raw RGB or PNG, and stops early on break', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 1, dataType: 'video' }))
+    const seen: Array<{ index: number; width: number; height: number; bytes: number }> = []
+    let pngs = 0
+    let firstPng = ''
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { frames: videoFrames(), pngFrames: videoFrames({ format: 'png', maxFrames: 2 }), item: storageItem() },
+        handler: async ({ deps }) => {
+          for await (const frame of deps.frames) seen.push({ index: frame.index, width: frame.width, height: frame.height, bytes: frame.data.length })
+          for await (const frame of deps.pngFrames) {
+            pngs++
+            firstPng ||= await toDataUrl(frame)
+          }
+          for await (const frame of deps.frames) {
+            expect(frameToPng(frame).subarray(1, 4).toString()).toBe('PNG')
+            break // kills ffmpeg
+          }
+          return seen.length === (deps.item.frameCount ?? seen.length) ? 'complete' : 'needs review'
+        },
+      }),
+    )
+    const result = await runner.run({ numRetries: 0 })
+    expect(result.stages[0].errors).toEqual([])
+    expect(result.stages[0].moved).toEqual({ complete: 1 })
+    expect(seen.length).toBeGreaterThan(1)
+    expect(seen.map((f) => f.index)).toEqual(seen.map((_, i) => i))
+    for (const f of seen) expect(f.bytes).toBe(f.width * f.height * 3)
+    expect(pngs).toBe(2)
+    expect(firstPng).toMatch(/^data:image\/png;base64,/)
+  })
+
+  it('videoFrames() without ffmpeg fails the task with how to install it, without retries', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 1, dataType: 'video' }))
+    let calls = 0
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { frames: videoFrames({ ffmpegPath: '/nonexistent/ffmpeg' }) },
+        handler: () => {
+          calls++
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ numRetries: 3, retryDelayMs: 1 })
+    expect(calls).toBe(0)
+    expect(result.stages[0].errors[0]).toMatchObject({ code: 'FfmpegNotFound' })
+    expect(result.stages[0].errors[0].message).toMatch(/needs ffmpeg.*apt-get install ffmpeg/)
+    expect(e.requestsByEndpoint()['media']).toBe(1)
+  })
+})
