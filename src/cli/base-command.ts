@@ -50,6 +50,11 @@ export abstract class BaseCommand<T> extends Command {
     if (!this.jsonEnabled()) process.stderr.write(redact(message) + '\n')
   }
 
+  /** A notice the user must see even under --json (e.g. "stopping" after Ctrl-C); stderr. */
+  protected notice(message: string): void {
+    process.stderr.write(redact(message) + '\n')
+  }
+
   /** A warning on stderr (also under --json: stdout holds only the result). */
   protected warnUser(message: string): void {
     process.stderr.write(`${theme.warn('!')} ${redact(message)}\n`)

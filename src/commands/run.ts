@@ -34,7 +34,7 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
     const controller = new AbortController()
     const removeInterrupt = installInterruptHandler({
       onFirst: () => {
-        this.info('Stopping: no new tasks; running handlers finish and every decision made is applied. Press Ctrl-C again to quit at once.')
+        this.notice('Stopping: no new tasks; running handlers finish and every decision made is applied. Press Ctrl-C again to quit at once.')
         controller.abort()
       },
     })

@@ -134,6 +134,8 @@ export class RunProgress {
       {
         concurrent: true,
         exitOnError: false,
+        // listr2 would exit 127 on SIGINT; `run` handles Ctrl-C itself (graceful stop, exit 130).
+        registerSignalListeners: false,
         renderer: this.#options.renderer.renderer as 'default' | 'simple',
         fallbackRenderer: 'simple',
         rendererOptions: { logger, persistentOutput: true, collapseSubtasks: false } as never,

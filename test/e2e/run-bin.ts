@@ -40,7 +40,8 @@ export const allOutput: string[] = []
 function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('ENCORD_') || k === 'DEBUG' || k.startsWith('VITEST') || k === 'NODE_OPTIONS') continue
+    // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources.
+    if (k.startsWith('ENCORD_') || k === 'DEBUG' || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV') continue
     env[k] = v
   }
   Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' })
