@@ -114,6 +114,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     }
     projectHash = hashes[0]
   }
+  if (!emulator.state.projects.has(projectHash)) {
+    const hashes = [...emulator.state.projects.keys()]
+    await emulator.stop()
+    const fromEnv = options.projectHash !== undefined && options.projectHash === env.ENCORD_PROJECT_HASH ? ' (from ENCORD_PROJECT_HASH)' : ''
+    throw new UserError('ProjectNotInFixture', `Project ${projectHash}${fromEnv} is not in ${fixtureShown}.`, {
+      hint: `The fixture holds: ${hashes.join(', ')}.${fromEnv ? ' Unset ENCORD_PROJECT_HASH for local runs, or' : ''} Set projectHash (or --project-hash) to one of them.`,
+    })
+  }
   let client: EncordClient
   try {
     // No retries against the local emulator: it is either there or not, and tests want failures fast.
