@@ -1,0 +1,58 @@
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { configText, makeProject } from '../commands/project.js'
+import { assertBuilt, runBin } from './run-bin.js'
+
+const dirs: string[] = []
+beforeAll(() => assertBuilt())
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+describe('--help (built binary)', () => {
+  it.each(['run', 'validate', 'list-stages', 'init'])('%s has a description, examples, and the --json flag', async (command) => {
+    const r = await runBin([command, '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('DESCRIPTION')
+    expect(r.stdout).toContain('EXAMPLES')
+    expect(r.stdout).toContain(`$ encord-agents ${command}`)
+    expect(r.stdout).toContain('--json')
+  })
+
+  it('run --help lists the run options and the exit codes', async () => {
+    const r = await runBin(['run', '--help'])
+    for (const flag of ['--task-batch-size', '--max-tasks-per-stage', '--num-retries', '--refresh-every', '--concurrency', '--dry-run', '--task-timeout', '--data-title', '--data-hash', '--assignee', '--status', '--project-hash', '--local', '--ssh-key-file', '--domain', '--config', '--verbose']) {
+      expect(r.stdout).toContain(flag)
+    }
+    expect(r.stdout).toContain('ENCORD_PROJECT_HASH')
+    expect(r.stdout).toContain('130 interrupted')
+  })
+
+  it('the root help lists the commands', async () => {
+    const r = await runBin(['--help'])
+    expect(r.code).toBe(0)
+    for (const command of ['run', 'validate', 'list-stages', 'init']) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
+  })
+})
+
+describe('errors through the built binary', () => {
+  it('a config error: exit 2, one JSON object on stdout under --json, a readable message otherwise', async () => {
+    const dir = makeProject({ 'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts', retries: 2 },`) })
+    dirs.push(dir)
+    const json = await runBin<{ error: { code: string; message: string; hint: string } }>(['validate', '--json'], { cwd: dir })
+    expect(json.code).toBe(2)
+    expect(json.json!.error.code).toBe('ConfigInvalid')
+    expect(json.json!.error.message).toContain('agents[0].retries  Unknown option "retries".')
+    const human = await runBin(['validate'], { cwd: dir })
+    expect(human.code).toBe(2)
+    expect(human.stdout).toBe('')
+    expect(human.stderr).toContain('✖ encord-agents.config.ts is not a valid encord-agents config (1 problem):')
+    expect(human.stderr).toContain('Try: ')
+  })
+
+  it('an unknown command: exit 2', async () => {
+    const r = await runBin(['rnu'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('command rnu not found')
+  })
+})
