@@ -181,6 +181,27 @@ abstract class BaseAttribute {
   get path(): string {
     return nodePath(this as unknown as Attribute)
   }
+
+  /** Options (radio and checklist attributes; empty for the others). */
+  get options(): readonly Option[] {
+    return []
+  }
+
+  /**
+   * An option by label, feature hash or value. Only radio and checklist attributes have options;
+   * the others throw, saying so (so `object.attribute('Colour').option('Red')` needs no narrowing).
+   */
+  option(labelOrHash: string | Option): Option {
+    throw labelError(
+      LabelErrorCode.OntologyFeatureNotFound,
+      `${capitalise(String((this as unknown as Attribute).type))} attribute ${JSON.stringify(this.name)} (${this.path}) has no options, so it has no option ${JSON.stringify(typeof labelOrHash === 'string' ? labelOrHash : labelOrHash.label)}.`,
+    )
+  }
+
+  /** Like {@link option} but `undefined` when not found. */
+  findOption(labelOrHash: string): Option | undefined {
+    return tryFind(() => this.option(labelOrHash))
+  }
 }
 
 /** One choice among options. Options of radio attributes may carry nested attributes. */
@@ -237,19 +258,23 @@ export class Option {
 
 abstract class OptionsAttribute extends BaseAttribute {
   abstract readonly type: 'radio' | 'checklist'
-  readonly options: readonly Option[]
+  readonly #options: readonly Option[]
 
   constructor(raw: Raw, parent: AttributeParent) {
     super(raw, parent)
     const list = Array.isArray(raw['options']) ? raw['options'] : []
-    this.options = list.filter(isRecord).map((o) => new Option(o, this as unknown as RadioAttribute | ChecklistAttribute))
+    this.#options = list.filter(isRecord).map((o) => new Option(o, this as unknown as RadioAttribute | ChecklistAttribute))
+  }
+
+  override get options(): readonly Option[] {
+    return this.#options
   }
 
   /**
    * An option by label, feature hash or value.
    * @example ontology.object('Car').attribute('Colour').option('Red')
    */
-  option(labelOrHash: string | Option): Option {
+  override option(labelOrHash: string | Option): Option {
     if (typeof labelOrHash !== 'string') {
       if (this.options.includes(labelOrHash)) return labelOrHash
       const same = this.options.find((o) => o.featureHash === labelOrHash.featureHash && o.label === labelOrHash.label)
@@ -267,10 +292,6 @@ abstract class OptionsAttribute extends BaseAttribute {
     throw notFound('option', labelOrHash, where, candidates)
   }
 
-  /** Like {@link option} but `undefined` when not found. */
-  findOption(labelOrHash: string): Option | undefined {
-    return tryFind(() => this.option(labelOrHash))
-  }
 }
 
 /** Exactly one option is chosen; options may nest further attributes. */
