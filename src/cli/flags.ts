@@ -9,15 +9,18 @@ export const projectFlags = {
     char: 'c',
     summary: 'Config file to use instead of searching for encord-agents.config.* from the current directory up.',
     helpValue: 'FILE',
+    helpGroup: 'PROJECT',
   }),
   'project-hash': Flags.string({
     summary: "The Encord project's hash (overrides `projectHash` in the config).",
     env: 'ENCORD_PROJECT_HASH',
     helpValue: 'HASH',
+    helpGroup: 'PROJECT',
   }),
   local: Flags.string({
     summary: 'Run against the built-in local Encord emulator serving this fixture file (overrides `local` in the config).',
     helpValue: 'FIXTURE',
+    helpGroup: 'PROJECT',
   }),
   // No oclif `env` here on purpose: ENCORD_SSH_KEY_FILE / ENCORD_SSH_KEY are read by the client, and
   // an explicit flag must be told apart from the environment (with --local, a key from the environment
@@ -25,11 +28,13 @@ export const projectFlags = {
   'ssh-key-file': Flags.string({
     summary: 'OpenSSH Ed25519 private key file to sign requests with (default: ENCORD_SSH_KEY_FILE, or ENCORD_SSH_KEY holding the key text).',
     helpValue: 'FILE',
+    helpGroup: 'PROJECT',
   }),
   domain: Flags.string({
     summary: "Encord API origin, e.g. https://api.us.encord.com (default: Encord's).",
     env: 'ENCORD_DOMAIN',
     helpValue: 'URL',
+    helpGroup: 'PROJECT',
   }),
 }
 
@@ -38,6 +43,7 @@ export const commonFlags = {
   verbose: Flags.boolean({
     summary: 'Show debug output and stack traces (same as DEBUG=encord-agents*).',
     default: false,
+    helpGroup: 'GLOBAL',
   }),
 }
 
@@ -50,10 +56,10 @@ export const runOptionFlags = {
   concurrency: Flags.integer({ summary: 'Handlers running at once per stage (default 1).', min: 1, helpValue: 'N' }),
   'dry-run': Flags.boolean({ summary: 'Decide and report, but move and save nothing.', allowNo: true }),
   'task-timeout': Flags.integer({ summary: 'Fail a task whose handler takes longer than this many milliseconds.', min: 1, helpValue: 'MS' }),
-  'data-title': Flags.string({ summary: 'Only tasks whose data title contains this text.', helpValue: 'TEXT' }),
-  'data-hash': Flags.string({ summary: 'Only tasks of this data hash (repeatable).', multiple: true, helpValue: 'HASH' }),
-  assignee: Flags.string({ summary: 'Only tasks assigned to this email (repeatable).', multiple: true, helpValue: 'EMAIL' }),
-  status: Flags.string({ summary: 'Only tasks with this status, e.g. NEW, ASSIGNED, RELEASED (repeatable).', multiple: true, helpValue: 'STATUS' }),
+  'data-title': Flags.string({ summary: 'Only tasks whose data title contains this text.', helpValue: 'TEXT', helpGroup: 'TASK FILTER' }),
+  'data-hash': Flags.string({ summary: 'Only tasks of this data hash (repeatable).', multiple: true, helpValue: 'HASH', helpGroup: 'TASK FILTER' }),
+  assignee: Flags.string({ summary: 'Only tasks assigned to this email (repeatable).', multiple: true, helpValue: 'EMAIL', helpGroup: 'TASK FILTER' }),
+  status: Flags.string({ summary: 'Only tasks with this status, e.g. NEW, ASSIGNED, RELEASED (repeatable).', multiple: true, helpValue: 'STATUS', helpGroup: 'TASK FILTER' }),
 }
 
 /** The session options the project flags give (`openSession` in src/services/session.ts). */
