@@ -251,3 +251,18 @@ describe('settings', () => {
     })
   })
 })
+
+describe('encord-agents.config.example.ts', () => {
+  const example = join(import.meta.dirname, '..', '..', '..', 'encord-agents.config.example.ts')
+
+  it('is a valid config', async () => {
+    const loaded = await loadConfig({ configPath: example })
+    expect(loaded.config.agents.map((a) => a.stage)).toEqual(['Pre-label', 'Quality check'])
+  })
+
+  it('shows every option of the schema', async () => {
+    const { KNOWN_KEYS } = await import('./schema.js')
+    const text = (await import('node:fs')).readFileSync(example, 'utf8')
+    for (const keys of Object.values(KNOWN_KEYS)) for (const key of keys) expect(text).toMatch(new RegExp(`\\b${key}:`))
+  })
+})
