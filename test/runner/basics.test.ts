@@ -24,7 +24,8 @@ describe('Runner against the emulator', () => {
     expect(env.tasksIn('Agent 1')).toHaveLength(0)
     expect(env.tasksIn('Complete')).toHaveLength(7)
     expect(Object.values(env.proceedsByTask())).toEqual(Array(7).fill(1))
-    expect(events.filter((e) => e.type === 'batchLoaded')).toHaveLength(3)
+    expect(events.filter((e) => e.type === 'batchLoaded')).toHaveLength(1) // one load window of 7 tasks
+    expect(events.filter((e) => e.type === 'flushed').reduce((n, e) => n + (e.type === 'flushed' ? e.moved : 0), 0)).toBe(7)
     expect(events.filter((e) => e.type === 'taskDone')).toHaveLength(7)
     expect(events[0].type).toBe('stageStarted')
     expect(events.at(-1)?.type).toBe('stageDone')

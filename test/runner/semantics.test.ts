@@ -272,7 +272,7 @@ describe('dependencies', () => {
     expect(disposed).toBe(1)
   })
 
-  it('resolveMany loads data once per batch; nothing is fetched that no handler asked for', async () => {
+  it('resolveMany loads data once per load window (one batch or more); nothing is fetched that no handler asked for', async () => {
     const e = await start({ tasks: 7 })
     const batches: number[] = []
     const bulk = defineDependency<string, {}, string>({
@@ -283,9 +283,19 @@ describe('dependencies', () => {
       resolve: ({ batch }) => batch,
     })
     const runner = runnerFor(e).stage('Agent 1', defineAgent({ deps: { bulk }, handler: ({ task, deps }) => (deps.bulk === task.dataTitle.toUpperCase() ? 'complete' : undefined) }))
-    const result = await runner.run({ taskBatchSize: 3 })
+    const result = await runner.run({ taskBatchSize: 3, loadWindow: 3 })
     expect(result.stages[0].moved).toEqual({ complete: 7 })
     expect(batches).toEqual([3, 3, 1])
+    // By default data is loaded for a window of several batches at once (fewer requests).
+    batches.length = 0
+    const e2 = await startRunnerEnv({ tasks: 7 })
+    try {
+      await new Runner({ projectHash: e2.projectHash, client: e2.client }).stage('Agent 1', defineAgent({ deps: { bulk }, handler: () => 'complete' })).run({ taskBatchSize: 3 })
+      expect(batches).toEqual([7])
+      expect(e2.requestsByEndpoint()['proceed']).toBeGreaterThanOrEqual(1)
+    } finally {
+      await e2.close()
+    }
     const requests = e.requestsByEndpoint()
     expect(requests['label-row-metadata'] ?? 0).toBe(0)
     expect(requests['get-storage-items'] ?? 0).toBe(0)

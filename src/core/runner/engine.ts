@@ -30,6 +30,8 @@ export interface StageRunContext {
   emit: (event: RunEvent) => void
   retryDelayMs: number
   maxRetryDelayMs: number
+  /** Tasks whose data is loaded together (at least `taskBatchSize`). */
+  loadWindow: number
   logger: (stage: Stage, task?: AgentTask) => TaskLogger
 }
 
@@ -87,11 +89,74 @@ export async function* batchesOf<T>(source: AsyncIterable<T>, size: number, max 
   if (batch.length > 0) yield batch
 }
 
+/** The first `max` items of a stream; the source is not read past them. */
+export async function* take<T>(source: AsyncIterable<T>, max = Infinity): AsyncGenerator<T> {
+  if (max <= 0) return
+  let taken = 0
+  for await (const item of source) {
+    yield item
+    if (++taken >= max) return
+  }
+}
+
 /**
- * Run one agent stage once over the tasks waiting in it: list lazily page by page, batch, load each
- * batch's data in bulk, run handlers with the configured concurrency, flush decisions in the
- * background. The next batch is listed and loaded while the current one runs, so network round trips
- * overlap handler work; at most a few batches are held in memory.
+ * Read a stream ahead of its consumer, keeping up to `max` items buffered: the next listing pages
+ * are fetched while earlier tasks are being processed, so their round trips are hidden. Stops
+ * reading (and closes the source) when the consumer stops.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]()
+  const buffer: T[] = []
+  let done = false
+  let failure: { error: unknown } | undefined
+  let stopped = false
+  let wakeConsumer: (() => void) | undefined
+  let wakeProducer: (() => void) | undefined
+  const pump = (async () => {
+    try {
+      while (!stopped) {
+        if (buffer.length >= max) {
+          await new Promise<void>((resolve) => (wakeProducer = resolve))
+          continue
+        }
+        const next = await iterator.next()
+        if (next.done === true) break
+        buffer.push(next.value)
+        wakeConsumer?.()
+      }
+    } catch (error) {
+      failure = { error }
+    } finally {
+      done = true
+      wakeConsumer?.()
+    }
+  })()
+  try {
+    for (;;) {
+      if (buffer.length > 0) {
+        const item = buffer.shift() as T
+        wakeProducer?.()
+        yield item
+        continue
+      }
+      if (failure !== undefined) throw failure.error
+      if (done) return
+      await new Promise<void>((resolve) => (wakeConsumer = resolve))
+    }
+  } finally {
+    stopped = true
+    wakeProducer?.()
+    await pump
+    if (failure === undefined) await iterator.return?.()
+  }
+}
+
+/**
+ * Run one agent stage once over the tasks waiting in it: list lazily page by page, load the data of a
+ * window of tasks (one or more batches) in bulk, run handlers with the configured concurrency, and
+ * flush each batch's decisions in the background as soon as the batch is decided. The next window is
+ * listed and loaded while the current one runs, so round trips overlap handler work; at most a few
+ * windows are held in memory, whatever the size of the stage.
  */
 export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const { stage, settings } = ctx
@@ -105,13 +170,16 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   )
   const limit = pLimit(settings.concurrency)
   const inFlight = new Set<Promise<void>>()
-  // Enough batches in flight to keep `concurrency` handlers busy, plus one loading ahead.
-  const maxInFlight = Math.ceil(settings.concurrency / settings.taskBatchSize) + 1
+  // Data is loaded for a window of tasks (at least one batch): fewer, larger bulk requests, while
+  // decisions are still flushed batch by batch.
+  const window = Math.max(settings.taskBatchSize, ctx.loadWindow)
+  // Enough windows in flight to keep `concurrency` handlers busy, plus one loading ahead.
+  const maxInFlight = Math.ceil(settings.concurrency / window) + 1
   const labelRowMetadata = { ...ctx.graph.labelRowMetadata, ...ctx.agent.labelRowMetadata }
-  let batchNumber = 0
+  let windowNumber = 0
   let fatal: unknown
 
-  const processBatch = async (tasks: AgentTask[], number: number): Promise<void> => {
+  const processWindow = async (tasks: AgentTask[], number: number): Promise<void> => {
     const started = performance.now()
     const data = new BatchData({
       project: ctx.project,
@@ -128,16 +196,27 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
     try {
       await data.loadAll(retry)
       ctx.emit({ type: 'batchLoaded', stage: evStage, batch: number, tasks: tasks.length, durationMs: Math.round(performance.now() - started) })
-      const outcomes = await Promise.all(
-        tasks.map((task, index) =>
-          limit(async () => {
-            // Interrupted: tasks whose handler has not started stay untouched for the next run.
-            if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
-            return runTask(ctx, task, index, data)
-          }),
-        ),
+      const batches: Array<Array<{ task: AgentTask; index: number }>> = []
+      tasks.forEach((task, index) => {
+        if (index % settings.taskBatchSize === 0) batches.push([])
+        batches[batches.length - 1].push({ task, index })
+      })
+      // All tasks are queued at once (p-limit is first in, first out); each batch is flushed as soon
+      // as its own tasks are decided, while the next batch's handlers run.
+      await Promise.all(
+        batches.map(async (batch) => {
+          const outcomes = await Promise.all(
+            batch.map(({ task, index }) =>
+              limit(async () => {
+                // Interrupted: tasks whose handler has not started stay untouched for the next run.
+                if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
+                return runTask(ctx, task, index, data)
+              }),
+            ),
+          )
+          flusher.enqueue(outcomes.filter((o): o is TaskOutcome => o !== undefined))
+        }),
       )
-      flusher.enqueue(outcomes.filter((o): o is TaskOutcome => o !== undefined))
     } finally {
       data.release()
     }
@@ -145,13 +224,14 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
 
   ctx.emit({ type: 'stageStarted', stage: evStage, agentLocation: ctx.agent.location })
   try {
-    const tasks = listTasksResilient(ctx, stageLog)
-    for await (const batch of batchesOf(tasks, settings.taskBatchSize, settings.maxTasksPerStage)) {
+    // Exactly maxTasksPerStage tasks are taken from the listing, read ahead by up to two windows.
+    const tasks = readAhead(take(listTasksResilient(ctx, stageLog), settings.maxTasksPerStage), 2 * window)
+    for await (const group of batchesOf(tasks, window)) {
       if (ctx.stopSignal.aborted) break
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight)
       if (ctx.stopSignal.aborted) break
-      batchNumber++
-      const promise: Promise<void> = processBatch(batch, batchNumber)
+      windowNumber++
+      const promise: Promise<void> = processWindow(group, windowNumber)
         .catch((error: unknown) => {
           fatal ??= error
         })

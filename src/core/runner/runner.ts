@@ -144,6 +144,9 @@ export class Runner {
   async run(options: RunOptions = {}): Promise<RunResult> {
     const started = performance.now()
     const settings = resolveRunSettings(this.#options.settings, pickSettings(options))
+    if (options.loadWindow !== undefined && (!Number.isInteger(options.loadWindow) || options.loadWindow < 1)) {
+      throw new UserError('InvalidRunSettings', `loadWindow must be a whole number of at least 1 (got ${JSON.stringify(options.loadWindow)}).`)
+    }
     const projectHash = this.#projectHash(options.projectHash)
     const { client, close } = await this.#client(options.client)
     const emit = makeEmitter(options.onEvent)
@@ -214,6 +217,7 @@ export class Runner {
       emit: env.emit,
       retryDelayMs: env.options.retryDelayMs ?? 1000,
       maxRetryDelayMs: env.options.maxRetryDelayMs ?? 30_000,
+      loadWindow: env.options.loadWindow ?? DEFAULT_LOAD_WINDOW,
       logger: env.runLog,
     })
   }
@@ -237,6 +241,9 @@ export class Runner {
     return { client, close: () => client.close() }
   }
 }
+
+/** Tasks whose data is loaded together by default (see RunOptions.loadWindow). */
+export const DEFAULT_LOAD_WINDOW = 200
 
 /** Issues that make running impossible even when the caller validated already. */
 const BLOCKING_WHEN_SKIPPED = new Set(['StageNotFound', 'StageNotAgent', 'DuplicateStage', 'DependencyCycle', 'InvalidDependency', 'RunScopeDependsOnTask', 'NoAgents'])

@@ -20,6 +20,13 @@ export interface RunOptions extends Partial<RunSettings> {
   retryDelayMs?: number
   /** Longest delay between retries. @default 30000 */
   maxRetryDelayMs?: number
+  /**
+   * Tasks whose data (label rows, storage items...) is loaded together, in one set of bulk requests;
+   * at least `taskBatchSize`. Decisions are still flushed per batch. Larger windows make fewer
+   * requests; smaller ones load data closer to the moment the handler reads it.
+   * @default 200
+   */
+  loadWindow?: number
   /** Skip the validation before running (it is done by the caller). @default false */
   skipValidation?: boolean
 }
