@@ -321,6 +321,10 @@ describe('reading', () => {
     expect(box.annotation(1)?.confidence).toBe(0.9)
     expect(row.classifications()[0].frames()).toEqual([0, 1, 2, 3, 4])
     expect(row.objects({ frames: { start: 2, end: 4 } })).toHaveLength(1)
+    const onFrame = row.frameLabels(2)
+    expect(onFrame.objects.map((a) => [a.instance.objectHash, (a.coordinates as { x: number }).x])).toEqual([['Ob2HaSh2', 0.2]])
+    expect(onFrame.classifications.map((a) => a.instance.title)).toEqual(['Weather'])
+    expect(row.frameLabels(7)).toEqual({ objects: [], classifications: [] })
     expect(row.classifications({ frames: 4 })).toHaveLength(1)
   })
 

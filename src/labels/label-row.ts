@@ -1736,6 +1736,25 @@ export class LabelRow {
     return this.#classifications.get(classificationHash)
   }
 
+  /**
+   * Everything on one frame, in the order the labels have it: object labels (with their
+   * coordinates and instances) and classification labels.
+   * @example for (const o of row.frameLabels(12).objects) if (o.instance.shape === 'bounding_box') draw(o.coordinates)
+   */
+  frameLabels(frame: number): { objects: ObjectAnnotation[]; classifications: ClassificationAnnotation[] } {
+    const objects = [...this.#objects.values()]
+      .map((inst) => ({ inst, d: objectState(inst).frames.get(frame) }))
+      .filter((x): x is { inst: ObjectInstance; d: ObjectFrameData } => x.d !== undefined)
+      .sort((a, b) => a.d.seq - b.d.seq)
+      .map((x) => new ObjectAnnotation(x.inst, frame))
+    const classifications = [...this.#classifications.values()]
+      .map((inst) => ({ inst, d: classificationState(inst).frames.get(frame) }))
+      .filter((x): x is { inst: ClassificationInstance; d: ClassificationFrameData } => x.d !== undefined)
+      .sort((a, b) => a.d.seq - b.d.seq)
+      .map((x) => new ClassificationAnnotation(x.inst, frame))
+    return { objects, classifications }
+  }
+
   // ----- writing labels
 
   #writableGuard(what: string): void {
@@ -1975,8 +1994,10 @@ export class LabelRow {
     if (!keep('object_answers', objectAnswers)) delete values['object_answers']
     if (!keep('classification_answers', classificationAnswers)) delete values['classification_answers']
     if (!keep('object_actions', objectActions)) delete values['object_actions']
+    // The four maps are built fresh; only what came from the loaded JSON needs copying.
+    const fresh = new Set(['object_answers', 'classification_answers', 'object_actions', 'data_units'])
     return ordered(
-      TOP_KEYS.map((k) => [k, values[k] === undefined ? undefined : structuredClone(values[k])] as const),
+      TOP_KEYS.map((k) => [k, values[k] === undefined || fresh.has(k) ? values[k] : structuredClone(values[k])] as const),
       values,
     )
   }

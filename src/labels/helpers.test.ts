@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { formatEncordDate, parseEncordDate } from './dates.js'
+import { describeFrames, framesOf, framesToRanges, rangesToFrames } from './frames.js'
+import { sniffImageMimeType, toBase64, toDataUrl } from './media.js'
+import { closest, editDistance, quoteList } from './suggest.js'
+
+// 1×1 PNG
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+
+describe('media helpers', () => {
+  it('turns bytes into base64 and data URLs, sniffing image types', () => {
+    expect(toBase64(Buffer.from('hello'))).toBe('aGVsbG8=')
+    expect(toBase64(new Uint8Array([104, 105]))).toBe('aGk=')
+    expect(toBase64(new Uint8Array([0, 104, 105, 0]).subarray(1, 3))).toBe('aGk=') // views respect their offset
+    expect(toBase64(new Uint8Array([104, 105]).buffer)).toBe('aGk=')
+    expect(toDataUrl(PNG)).toBe(`data:image/png;base64,${PNG.toString('base64')}`)
+    expect(toDataUrl(Buffer.from('x'), 'text/plain')).toBe('data:text/plain;base64,eA==')
+    expect(toDataUrl(Buffer.from('x'))).toBe('data:application/octet-stream;base64,eA==')
+    expect(sniffImageMimeType(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg')
+    expect(sniffImageMimeType(Buffer.from('GIF89a'))).toBe('image/gif')
+    expect(sniffImageMimeType(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp')
+    expect(sniffImageMimeType(Buffer.from([1, 2, 3]))).toBeUndefined()
+  })
+})
+
+describe('dates', () => {
+  it('writes the SDK form and reads every form Encord sends', () => {
+    const d = new Date(Date.UTC(2024, 0, 2, 3, 4, 5))
+    expect(formatEncordDate(d)).toBe('Tue, 02 Jan 2024 03:04:05 UTC')
+    for (const s of ['Tue, 02 Jan 2024 03:04:05 UTC', 'Tue, 02 Jan 2024 03:04:05 GMT', '2024-01-02T03:04:05', '2024-01-02 03:04:05', '2024-01-02T03:04:05.000000+00:00']) {
+      expect(parseEncordDate(s)?.toISOString()).toBe('2024-01-02T03:04:05.000Z')
+    }
+    expect(parseEncordDate('nope')).toBeNull()
+    expect(parseEncordDate(null)).toBeNull()
+    expect(parseEncordDate('')).toBeNull()
+  })
+})
+
+describe('frames', () => {
+  it('reads frame specs and writes ranges', () => {
+    expect(framesOf(3)).toEqual([3])
+    expect(framesOf([5, 1, 1, { start: 2, end: 3 }])).toEqual([1, 2, 3, 5])
+    expect(framesOf({ start: 0, end: 2 })).toEqual([0, 1, 2])
+    expect(framesOf(new Set([2, 0]))).toEqual([0, 2])
+    expect(() => framesOf(-1)).toThrow('Frame -1 is not a frame index')
+    expect(() => framesOf(1.5)).toThrow('not a frame index')
+    expect(() => framesOf({ start: 3, end: 1 })).toThrow('Frame range 3–1 ends before it starts.')
+    expect(framesToRanges([0, 1, 2, 5, 7, 8])).toEqual([
+      [0, 2],
+      [5, 5],
+      [7, 8],
+    ])
+    expect(rangesToFrames([[1, 2], [4, 4], 'junk'])).toEqual([1, 2, 4])
+    expect(describeFrames([0, 1, 2, 5])).toBe('0–2, 5')
+  })
+})
+
+describe('suggestions', () => {
+  it('finds plausible typos only', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3)
+    expect(closest('Colr', ['Colour', 'Note'])).toBe('Colour')
+    expect(closest('occl', ['Occluded', 'Note'])).toBe('Occluded') // prefix
+    expect(closest('Zebra', ['Car', 'Lane'])).toBeUndefined()
+    expect(quoteList(['a', 'b', 'c'], 2)).toBe('"a", "b" … and 1 more')
+    expect(quoteList([])).toBe('(none)')
+  })
+})
