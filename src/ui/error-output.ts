@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { EncordAgentsError } from '../core/errors.js'
-import { redact } from './redact.js'
+import { redact, redactJson } from './redact.js'
 import type { Theme } from './theme.js'
 
 /** `{ error: {...} }`: what `--json` prints on failure. */
@@ -13,7 +13,7 @@ export function toErrorJson(error: EncordAgentsError): ErrorJson {
   const out: ErrorJson['error'] = { code: error.code, message: redact(error.message), exitCode: error.exitCode }
   if (error.hint) out.hint = redact(error.hint)
   if (error.location) out.location = error.location
-  if (error.data) out.data = JSON.parse(redact(JSON.stringify(error.data))) as Record<string, unknown>
+  if (error.data) out.data = redactJson(JSON.parse(JSON.stringify(error.data)) as Record<string, unknown>)
   return { error: out }
 }
 
