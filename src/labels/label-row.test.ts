@@ -184,6 +184,22 @@ describe('round trip: load then save without changes gives the same JSON', () =>
     expect(Object.keys(polygon)).toEqual(['name', 'color', 'shape', 'value', 'createdAt', 'createdBy', 'confidence', 'objectHash', 'featureHash', 'manualAnnotation', 'lastEditedAt', 'lastEditedBy', 'polygon', 'polygons'])
   })
 
+  it('keeps entries it cannot attach to an instance (orphans, keys that differ from hashes, junk)', () => {
+    const dict = fixture('label_row_image.json')
+    ;(dict['object_answers'] as Json)['ghost001'] = { objectHash: 'ghost001', classifications: [] }
+    ;(dict['object_answers'] as Json)['mismatch'] = { objectHash: 'Ob1HaSh1', classifications: [] }
+    ;(dict['object_actions'] as Json)['ghost002'] = { objectHash: 'ghost002', actions: [] }
+    ;(dict['classification_answers'] as Json)['weird'] = 5
+    ;(dict['classification_answers'] as Json)['other'] = { classificationHash: 'Cl1HaSh1', featureHash: 'wE4thR5s', classifications: [] }
+    const row = new LabelRow(dict, { ontology: ontologyOf(ONTOLOGY.api) })
+    expect(row.objects()).toHaveLength(1)
+    expect(row.toDict()).toEqual(dict)
+    row.objects()[0].setAnswer('Note', 'changed')
+    const out = row.toDict()
+    expect(Object.keys(out['object_answers'] as Json)).toEqual(['Ob1HaSh1', 'ghost001', 'mismatch'])
+    expect(Object.keys(out['classification_answers'] as Json)).toEqual(['Cl1HaSh1', 'weird', 'other'])
+  })
+
   it('refuses a dict without data units', () => {
     const e = thrown(() => new LabelRow({ label_hash: 'x' }, { ontology: ontologyOf(ONTOLOGY.api) }))
     expect(e.code).toBe('LabelRowInvalid')

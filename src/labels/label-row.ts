@@ -1012,11 +1012,11 @@ export class ClassificationInstance {
         hint: 'Pass { overwrite: true } to replace its metadata there.',
       })
     }
+    const meta = newMeta(st.ctx, options) // checked before a forced call takes frames from others
     if (st.row) {
       rowInternals(st.row).checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
       rowInternals(st.row).checkClassificationFrames(this, frames, options.force ?? false)
     }
-    const meta = newMeta(st.ctx, options)
     for (const f of frames) {
       const existing = st.frames.get(f)
       const fields: Raw = {
@@ -1212,6 +1212,7 @@ export class LabelRow {
   readonly #classificationAnswersOrder: string[] = []
   readonly #orphanObjectAnswers = new Map<string, Raw>()
   readonly #orphanObjectActions = new Map<string, Raw>()
+  readonly #orphanClassificationAnswers = new Map<string, unknown>()
   readonly #ctx: Ctx
   readonly #internals: RowInternals
   #labelsDirty = false
@@ -1410,11 +1411,16 @@ export class LabelRow {
   #loadClassificationAnswers(map: unknown): void {
     if (!isRecord(map)) return
     for (const [key, entry] of Object.entries(map)) {
-      if (!isRecord(entry)) continue
       this.#classificationAnswersOrder.push(key)
-      const hash = typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
+      const hash = isRecord(entry) && typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
+      const found = this.#classifications.get(hash)
+      if (!isRecord(entry) || hash !== key || (found && classificationState(found).entry !== null)) {
+        // Not something we can attach to an instance: written back as it came.
+        this.#orphanClassificationAnswers.set(key, entry)
+        continue
+      }
       // Global classifications (and those of audio / text) have no frames: the entry is all there is.
-      const inst = this.#classifications.get(hash) ?? this.#newLoadedClassification(hash, entry, entry)
+      const inst = found ?? this.#newLoadedClassification(hash, entry, entry)
       const st = classificationState(inst)
       st.answers = readAnswerEntries(st.feature, entry['classifications'])
       st.entry = rest(entry, ['classifications', 'classificationHash', 'featureHash'])
@@ -2075,8 +2081,11 @@ export class LabelRow {
       )
     }
     for (const key of this.#classificationAnswersOrder) {
-      const inst = this.#classifications.get(key)
-      if (inst) write(inst)
+      if (this.#orphanClassificationAnswers.has(key)) out[key] = structuredClone(this.#orphanClassificationAnswers.get(key))
+      else {
+        const inst = this.#classifications.get(key)
+        if (inst) write(inst)
+      }
     }
     for (const inst of this.#classifications.values()) if (!(inst.classificationHash in out)) write(inst)
     return out
