@@ -99,6 +99,25 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     expect(counts(stages.json!)).toEqual({ Triage: 0, Finish: 0, Review: 1, Complete: 5 })
   })
 
+  it('label-writer: every task gets a Car box and the Weather saved in its label row, then goes to review', async () => {
+    const dir = join(tmp, 'labels')
+    expect((await runBin(['init', dir, '--template', 'label-writer'])).code).toBe(0)
+    const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([['Pre-label', 6, { 'to review': 6 }]])
+    type Row = { dataHash: string; labels: { data_units: Record<string, { labels: { objects: Array<Record<string, unknown>>; classifications: Array<Record<string, unknown>> } }>; classification_answers: Record<string, { classifications: Array<{ answers: Array<{ name: string }> }> }> } }
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { projects: Array<{ labelRows: Row[] }> }
+    const rows = fixture.projects[0].labelRows
+    expect(rows).toHaveLength(6)
+    for (const row of rows) {
+      const labels = row.labels.data_units[row.dataHash].labels
+      expect(labels.objects).toEqual([expect.objectContaining({ name: 'Car', shape: 'bounding_box', featureHash: 'carBox01', boundingBox: { x: 0.25, y: 0.4, w: 0.3, h: 0.2 }, confidence: 0.8 })])
+      expect(labels.classifications).toEqual([expect.objectContaining({ name: 'Weather', featureHash: 'weathr01' })])
+      const answers = Object.values(row.labels.classification_answers).flatMap((c) => c.classifications[0].answers.map((a) => a.name))
+      expect(answers).toEqual([expect.stringMatching(/^(Sunny|Rainy)$/)])
+    }
+  })
+
   it('never overwrites: a second init reports every file as already there and changes nothing', async () => {
     const dir = join(tmp, 'again')
     expect((await runBin(['init', dir])).code).toBe(0)
