@@ -1,8 +1,5 @@
-import { open, rename, unlink } from 'node:fs/promises'
+import { writeFixtureFile } from './fixture-write.js'
 import type { EmulatorState } from './state.js'
-
-/** Fixtures with more tasks than this are written compact (no indentation) to keep writes fast. */
-export const PRETTY_PRINT_MAX_TASKS = 20_000
 
 export interface StateWriterOptions {
   /** Wait this long after a change before writing, to batch changes. @default 100 */
@@ -12,8 +9,8 @@ export interface StateWriterOptions {
 }
 
 /**
- * Writes the state back to the fixture file, atomically (temporary file, fsync, rename: a crash
- * leaves either the old or the new file, never a torn one). Writes are serialised and debounced:
+ * Writes the state back to the fixture file, atomically (see `writeFixtureFile`: temporary file,
+ * fsync, rename; a crash leaves either the old or the new file, never a torn one). Writes are serialised and debounced:
  * changes during a write cause one more write afterwards, so no update is lost, and a busy emulator
  * writes at most about once per `max(debounceMs, 2 × last write time)`.
  */
@@ -75,25 +72,14 @@ export class StateWriter {
   async #write(): Promise<void> {
     const started = performance.now()
     const revision = this.#state.revision
-    const fixture = this.#state.toFixture()
-    const tasks = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
-    const text = JSON.stringify(fixture, null, tasks > PRETTY_PRINT_MAX_TASKS ? undefined : 2) + '\n'
-    const tmp = `${this.#file}.${process.pid}.${Date.now()}.tmp`
     try {
-      const handle = await open(tmp, 'w')
-      try {
-        await handle.writeFile(text, 'utf8')
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(tmp, this.#file)
+      // A snapshot: later mutations do not reach it while it is written in pieces.
+      await writeFixtureFile(this.#file, this.#state.toFixture())
       this.#writtenRevision = revision
       this.writes++
       this.lastError = null
     } catch (error) {
       this.lastError = error as Error
-      await unlink(tmp).catch(() => {})
       this.#onError(error as Error)
     } finally {
       this.#lastDurationMs = performance.now() - started

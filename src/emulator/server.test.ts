@@ -41,7 +41,7 @@ async function listAll(s: { uuid: string }, query = ''): Promise<Array<Record<st
   return out
 }
 
-const METADATA_DEFAULTS = {
+const METADATA_DEFAULTS: Record<string, unknown> = {
   edited_before: null,
   edited_after: null,
   label_statuses: null,
@@ -60,7 +60,7 @@ const METADATA_DEFAULTS = {
   include_all_label_branches: false,
   branch_name: null,
 }
-const metadata = (payload: Partial<typeof METADATA_DEFAULTS>, project = P) => legacy('labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, ...payload }, project)
+const metadata = (payload: Record<string, unknown>, project = P) => legacy('labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, ...payload }, project)
 
 beforeAll(async () => {
   emulator = await startEmulator({ fixture, pageSize: 4, requestLog: 50 })

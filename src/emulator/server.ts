@@ -14,6 +14,7 @@ import {
   V2WorkflowActionsBody,
 } from '../encord/models.js'
 import { parsePythonQuery } from '../encord/query.js'
+import { registerDashboard } from '../dashboard/routes.js'
 import { canAccessProject, verifyLegacy, verifyV2, type KeyRegistry, type Principal } from './auth.js'
 import type { FaultDecision, FaultInjector } from './faults.js'
 import { formatPath } from './fixture-load.js'
@@ -475,6 +476,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   })
 
   registerInternalRoutes(app, options)
+  registerDashboard(app, options)
   return app
 }
 

@@ -661,7 +661,7 @@ export class EmulatorState {
           lastEditedAt: formatIso(r.lastEditedAt),
           labels: r.labels,
         })),
-        history: p.history,
+        history: p.history.slice(),
       })),
     }
   }

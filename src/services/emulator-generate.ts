@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
-import { rename, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import { generateFixture } from '../emulator/generate.js'
-import { PRETTY_PRINT_MAX_TASKS } from '../emulator/persist.js'
+import { writeFixtureFile } from '../emulator/fixture-write.js'
 
 /** Options of {@link generateFixtureFile}. */
 export interface EmulatorGenerateOptions {
@@ -56,11 +55,7 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     twin: options.twin,
     users: (options.publicKeys ?? []).map((publicKeyHex, i) => ({ email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`, publicKeyHex })),
   })
-  const total = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
-  const text = JSON.stringify(fixture, null, total > PRETTY_PRINT_MAX_TASKS ? undefined : 2) + '\n'
-  const tmp = `${out}.${process.pid}.tmp`
-  await writeFile(tmp, text, 'utf8')
-  await rename(tmp, out)
+  const bytes = await writeFixtureFile(out, fixture)
   const [main, twin] = fixture.projects
   return {
     projectHash: main.projectHash,
@@ -69,7 +64,7 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     out,
     twinProjectHash: twin?.projectHash ?? null,
     labelRows: main.labelRows.length,
-    bytes: Buffer.byteLength(text),
+    bytes,
   }
 }
 

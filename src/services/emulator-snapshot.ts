@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
-import { rename, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { AgentTask, EncordApi, LabelRowMetadata } from '../encord/types.js'
 import { FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'
-import { PRETTY_PRINT_MAX_TASKS } from '../emulator/persist.js'
+import { writeFixtureFile } from '../emulator/fixture-write.js'
 import { parseTimestamp } from '../emulator/time.js'
 
 /** Options of {@link snapshotProject}. */
@@ -201,10 +200,7 @@ export async function snapshotProject(options: EmulatorSnapshotOptions): Promise
   // The snapshot must load: check it as the emulator will.
   const checked = parseFixture(fixture, options.out)
   const total = checked.projects[0].tasks.length
-  const text = JSON.stringify(checked, null, total > PRETTY_PRINT_MAX_TASKS ? undefined : 2) + '\n'
-  const tmp = `${out}.${process.pid}.tmp`
-  await writeFile(tmp, text, 'utf8')
-  await rename(tmp, out)
+  await writeFixtureFile(out, checked)
   return {
     projectHash: project.projectHash,
     title: project.title,

@@ -1,0 +1,126 @@
+import { open, rename, unlink } from 'node:fs/promises'
+import type { Fixture, FixtureDataUnit, FixtureProject, FixtureStorageItem, FixtureTask } from './fixture.js'
+
+/**
+ * Writing fixtures: atomically (temporary file, fsync, rename), without the values the schema fills
+ * in by default (a generated 100,000-task fixture is a third smaller, and loads faster), pretty-printed
+ * when small, and for big fixtures compact and in pieces, yielding to the event loop between them so
+ * that a running emulator keeps answering while it writes its state.
+ */
+
+/** Fixtures with more tasks than this are written compact (no indentation). */
+export const PRETTY_PRINT_MAX_TASKS = 20_000
+const FLUSH_BYTES = 1 << 22
+
+/** Drop keys whose value is what the schema would fill in anyway. */
+function omit<T extends object>(value: T, defaults: Partial<Record<keyof T, unknown>>): Partial<T> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    if (k in defaults) {
+      const d = (defaults as Record<string, unknown>)[k]
+      if (v === d || (Array.isArray(v) && v.length === 0 && Array.isArray(d))) continue
+    }
+    out[k] = v
+  }
+  return out as Partial<T>
+}
+
+const TASK_DEFAULTS = { status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: null }
+const UNIT_DEFAULTS = { backingItemUuid: null, width: null, height: null, numberOfFrames: 1, fps: null, duration: null, fileType: null, dataLink: null }
+const ITEM_DEFAULTS = { description: '', mimeType: null, width: null, height: null, frameCount: null, fps: null, duration: null, fileSize: null, url: null, owner: null, storageLocation: 'encord', integrationHash: null, children: [] }
+
+export const compactTask = (t: FixtureTask): Partial<FixtureTask> => omit(t, TASK_DEFAULTS)
+export const compactDataUnit = (d: FixtureDataUnit): Partial<FixtureDataUnit> => omit(d, UNIT_DEFAULTS)
+export const compactStorageItem = (i: FixtureStorageItem): Partial<FixtureStorageItem> => omit(i, ITEM_DEFAULTS)
+
+function compactProject(p: FixtureProject): Record<string, unknown> {
+  return {
+    ...omit(p, { description: '', projectType: 'workflow', status: 'inProgress', workflowManagerUuid: null }),
+    dataUnits: p.dataUnits.map(compactDataUnit),
+    tasks: p.tasks.map(compactTask),
+  }
+}
+
+/** The fixture without default values (what is written). */
+export function compactFixture(f: Fixture): Record<string, unknown> {
+  return { ...f, storageItems: f.storageItems.map(compactStorageItem), projects: f.projects.map(compactProject) }
+}
+
+function* arrayPieces<T>(items: readonly T[], map: (item: T) => unknown): Generator<string> {
+  yield '['
+  for (let i = 0; i < items.length; i++) yield (i === 0 ? '' : ',') + JSON.stringify(map(items[i]))
+  yield ']'
+}
+
+const BIG_PROJECT_KEYS = new Set(['dataUnits', 'tasks', 'labelRows', 'history'])
+
+/** Compact JSON of a fixture, in small pieces (big arrays one element at a time). */
+function* fixturePieces(f: Fixture): Generator<string> {
+  const { storageItems, projects, ...head } = f
+  const headJson = JSON.stringify(head)
+  yield headJson.slice(0, -1) + ',"storageItems":'
+  yield* arrayPieces(storageItems, compactStorageItem)
+  yield ',"projects":['
+  for (const [pi, p] of projects.entries()) {
+    const rest = Object.fromEntries(Object.entries(omit(p, { description: '', projectType: 'workflow', status: 'inProgress', workflowManagerUuid: null })).filter(([k]) => !BIG_PROJECT_KEYS.has(k)))
+    yield (pi === 0 ? '' : ',') + JSON.stringify(rest).slice(0, -1)
+    yield ',"dataUnits":'
+    yield* arrayPieces(p.dataUnits, compactDataUnit)
+    yield ',"tasks":'
+    yield* arrayPieces(p.tasks, compactTask)
+    yield ',"labelRows":'
+    yield* arrayPieces(p.labelRows, (r) => r)
+    yield ',"history":'
+    yield* arrayPieces(p.history, (e) => e)
+    yield '}'
+  }
+  yield ']}'
+}
+
+/**
+ * Write a fixture to `file` atomically. A crash leaves either the old or the new file. The fixture
+ * object must not change while this runs (pass a snapshot, e.g. `state.toFixture()`).
+ * @param options.pretty indent (default: when at most PRETTY_PRINT_MAX_TASKS tasks)
+ * @returns the number of bytes written
+ */
+export async function writeFixtureFile(file: string, fixture: Fixture, options: { pretty?: boolean } = {}): Promise<number> {
+  const tasks = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
+  const pretty = options.pretty ?? tasks <= PRETTY_PRINT_MAX_TASKS
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  let bytes = 0
+  const handle = await open(tmp, 'w')
+  try {
+    if (pretty) {
+      const text = JSON.stringify(compactFixture(fixture), null, 2) + '\n'
+      bytes = Buffer.byteLength(text)
+      await handle.writeFile(text, 'utf8')
+    } else {
+      let buffer = ''
+      for (const piece of fixturePieces(fixture)) {
+        buffer += piece
+        if (buffer.length >= FLUSH_BYTES) {
+          bytes += Buffer.byteLength(buffer)
+          await handle.write(buffer)
+          buffer = ''
+        }
+      }
+      buffer += '\n'
+      bytes += Buffer.byteLength(buffer)
+      await handle.write(buffer)
+    }
+    await handle.sync()
+  } catch (error) {
+    await handle.close().catch(() => {})
+    await unlink(tmp).catch(() => {})
+    throw error
+  }
+  await handle.close()
+  try {
+    await rename(tmp, file)
+  } catch (error) {
+    await unlink(tmp).catch(() => {})
+    throw error
+  }
+  return bytes
+}
