@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { UserError } from '../core/errors.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 import { pythonJson } from '../encord/python-json.js'
@@ -279,7 +279,7 @@ describe('reading', () => {
     expect(row.priority).toBe(0.5)
     expect(row.backingItemUuid).toBe('f0000001-cccc-4ddd-aeee-000000000001')
     expect(row.taskUuid).toBe('task-1')
-    expect(row.dataLink).toBe('https://signed.example/street.jpg')
+    expect(row.dataLink).toBe('https://storage.example.com/bucket/d0000001-aaaa-4bbb-8ccc-000000000001.jpg') // the row's URL first
     expect(row.createdAt?.toISOString()).toBe('2025-06-02T09:20:11.000Z')
     expect(row.dataUnits).toEqual([
       {
@@ -294,6 +294,8 @@ describe('reading', () => {
     ])
     const plain = new LabelRow(fixture('label_row_image.json'), { ontology: ontologyOf(ONTOLOGY.api) })
     expect([plain.clientMetadata, plain.workflowGraphNode, plain.priority, plain.backingItemUuid]).toEqual([null, null, null, null])
+    const dicom = new LabelRow(fixture('label-model/labels_dicom.json'), { ontology: ontologyOf(ONTOLOGY.dynamic), metadata: metadata({ dataLink: 'cord-dicoms/x' }) })
+    expect(dicom.dataLink).toBe('cord-dicoms/x') // no link in the row: the metadata's
   })
 
   it('reads objects with answers and classifications with answers (image)', () => {
@@ -819,6 +821,25 @@ describe('detached instances (the SDK way)', () => {
     const written = row.toDict()
     expect(Object.keys(written['classification_answers'] as Json)).toEqual(['detcls01'])
     expect(((written['object_answers'] as Json)['detach01'] as { classifications: Json[] }).classifications[0]['name']).toBe('Colour')
+  })
+})
+
+describe('types', () => {
+  it('narrows coordinates and answers by shape and attribute type', () => {
+    const row = load('label-model/generated_image_empty_input.json', ONTOLOGY.synthetic)
+    const carFeature = row.ontology.object('Car', 'bounding_box')
+    const car = row.addObject(carFeature, { x: 0, y: 0, w: 0.1, h: 0.1 })
+    expectTypeOf(car.coordinates()).toEqualTypeOf<import('./coordinates.js').BoundingBox | undefined>()
+    expectTypeOf(row.addPolygon('Area', [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }]).coordinates(0)).toEqualTypeOf<import('./coordinates.js').Polygon | undefined>()
+    for (const o of row.objects()) {
+      if (o.shape === 'polygon') expectTypeOf(o.coordinates()).toEqualTypeOf<import('./coordinates.js').Polygon | undefined>()
+    }
+    const colour = carFeature.attribute('Colour')
+    if (colour.type === 'radio') {
+      car.setAnswer(colour, 'Red')
+      expectTypeOf(car.getAnswer(colour)).toEqualTypeOf<import('./ontology.js').Option | undefined>()
+      expect(car.getAnswer(colour)?.label).toBe('Red')
+    }
   })
 })
 

@@ -1580,10 +1580,15 @@ export class LabelRow {
     return u ? this.dataUnits.find((d) => d.dataHash === u.hash) : undefined
   }
 
-  /** The media's (signed) link, when known. */
+  /**
+   * The media's link: the label JSON's signed URL when it has one (rows fetched with signed URLs),
+   * else the metadata's link. Image groups: see {@link dataUnits}.
+   */
   get dataLink(): string | null {
     const fromUnit = this.#units.length === 1 ? this.#units[0].fields['data_link'] : undefined
-    return this.metadata?.dataLink ?? (typeof fromUnit === 'string' ? fromUnit : null)
+    const unitLink = typeof fromUnit === 'string' ? fromUnit : null
+    if (unitLink !== null && /^https?:\/\//.test(unitLink)) return unitLink
+    return this.metadata?.dataLink ?? unitLink
   }
 
   /** Width in pixels (image groups: when every image has the same size; else see {@link frameInfo}). */
