@@ -164,6 +164,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const evStage = eventStage(stage)
   const stageLog = ctx.logger(stage)
   const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog)
+  const loadRetry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog, ctx.stopSignal)
   const flusher = new Flusher(
     { client: ctx.client, projectHash: ctx.project.projectHash, stage, dryRun: settings.dryRun, emit: ctx.emit, retry },
     result,
@@ -194,7 +195,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
       signal: ctx.stopSignal,
     })
     try {
-      await data.loadAll(retry)
+      await data.loadAll(loadRetry)
       ctx.emit({ type: 'batchLoaded', stage: evStage, batch: number, tasks: tasks.length, durationMs: Math.round(performance.now() - started) })
       const batches: Array<Array<{ task: AgentTask; index: number }>> = []
       tasks.forEach((task, index) => {
@@ -278,8 +279,12 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
   }
 }
 
-/** Run `fn`, retrying failures that retrying can help, with the runner's backoff. */
-async function withRetries<T>(what: string, fn: () => Promise<T>, retries: number, ctx: StageRunContext, log: TaskLogger): Promise<T> {
+/**
+ * Run `fn`, retrying failures that retrying can help, with the runner's backoff. With a `signal`,
+ * an abort ends the wait and the last failure is thrown (loads); flushes pass none, so pending
+ * decisions are still applied after a stop.
+ */
+async function withRetries<T>(what: string, fn: () => Promise<T>, retries: number, ctx: StageRunContext, log: TaskLogger, signal?: AbortSignal): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn()
@@ -287,8 +292,7 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, retries: numbe
       if (attempt >= retries || isFatal(error) || !isRetryable(error)) throw error
       const delay = backoffMs(attempt + 1, ctx.retryDelayMs, ctx.maxRetryDelayMs)
       log.warn(`${what} failed (${(error as Error).message}); trying again in ${delay} ms.`)
-      // Not cut short by the stop signal: flushing pending decisions must still complete.
-      await sleep(delay)
+      if (!(await sleep(delay, signal))) throw error
     }
   }
 }

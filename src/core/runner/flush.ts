@@ -257,30 +257,54 @@ export class Flusher {
     }
     let moved = 0
     let stale = 0
+    const markStale = (entry: Entry, reason: string): void => {
+      stale++
+      const message = `The task was no longer in stage "${this.ctx.stage.title}" when it was to be moved: ${reason}`
+      if (entry.outcome.kind === 'failed') entry.onFailureError = message
+      else entry.stale = message
+    }
     for (const chunk of chunks(actions, PROCEED_BUNDLE)) {
-      try {
-        const result = await this.ctx.retry('moving tasks', () =>
-          this.ctx.client.proceedTasks(
-            this.ctx.projectHash,
-            this.ctx.stage.uuid,
-            chunk.map((a) => a.action),
-          ),
-        )
-        const staleByTask = new Map(result.stale.map((s) => [s.taskUuid, s.reason]))
-        for (const { entry, action } of chunk) {
-          const reason = staleByTask.get(action.taskUuid)
-          if (reason === undefined) {
+      // Retried with only the tasks not yet settled: after an ambiguous failure the client reports
+      // which tasks it did move (or found gone), so a task is never sent twice and never reported
+      // stale because our own first attempt moved it.
+      let pending = chunk
+      const settle = (proceeded: readonly string[], staleTasks: ReadonlyArray<{ taskUuid: string; reason: string }>): void => {
+        const movedSet = new Set(proceeded)
+        const staleByTask = new Map(staleTasks.map((x) => [x.taskUuid, x.reason]))
+        pending = pending.filter(({ entry, action }) => {
+          if (movedSet.has(action.taskUuid)) {
             moved++
-            continue
+            return false
           }
-          stale++
-          const message = `The task was no longer in stage "${this.ctx.stage.title}" when it was to be moved: ${reason}`
-          if (entry.outcome.kind === 'failed') entry.onFailureError = message
-          else entry.stale = message
-        }
+          const reason = staleByTask.get(action.taskUuid)
+          if (reason !== undefined) {
+            markStale(entry, reason)
+            return false
+          }
+          return true
+        })
+      }
+      try {
+        await this.ctx.retry('moving tasks', async () => {
+          try {
+            const result = await this.ctx.client.proceedTasks(
+              this.ctx.projectHash,
+              this.ctx.stage.uuid,
+              pending.map((a) => a.action),
+            )
+            // Anything neither moved nor stale was accepted by Encord: moved.
+            settle([...result.proceeded, ...pending.map((a) => a.action.taskUuid).filter((t) => !result.stale.some((x) => x.taskUuid === t))], result.stale)
+          } catch (error) {
+            const data = (error as { data?: { proceeded?: unknown; stale?: unknown } }).data
+            if (data !== undefined && Array.isArray(data.proceeded) && Array.isArray(data.stale)) {
+              settle(data.proceeded as string[], data.stale as Array<{ taskUuid: string; reason: string }>)
+            }
+            if (pending.length > 0) throw error
+          }
+        })
       } catch (error) {
         const { message } = describeTaskError(error)
-        for (const { entry } of chunk) {
+        for (const { entry } of pending) {
           if (entry.outcome.kind === 'failed') entry.onFailureError = message
           else entry.flushError ??= { code: 'ProceedFailed', message: `Moving the task failed (its labels were saved): ${message}` }
         }

@@ -153,8 +153,9 @@ export class Runner {
     const stopSignal = options.signal ?? new AbortController().signal
     try {
       const project = await client.getProject(projectHash)
-      const validation = await validateProject(project, this.#bindings, options.skipValidation === true ? undefined : this.#options.validate, { client })
-      const blocking = options.skipValidation === true ? validation.issues.filter((i) => BLOCKING_WHEN_SKIPPED.has(i.code)) : validation.issues
+      const skip = options.skipValidation === true
+      const validation = await validateProject(project, this.#bindings, skip ? undefined : this.#options.validate, { client, skipDependencyChecks: skip })
+      const blocking = skip ? validation.issues.filter((i) => BLOCKING_WHEN_SKIPPED.has(i.code)) : validation.issues
       if (blocking.length > 0) throw validationError(blocking)
 
       const runLog = makeLogger(emit, options.onEvent === undefined)

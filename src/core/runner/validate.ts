@@ -203,7 +203,11 @@ export async function validateProject(
   project: Project,
   bindings: readonly StageBinding[],
   userHook?: UserValidateHook,
-  options: { client: EncordApi } = { client: undefined as never },
+  options: {
+    client: EncordApi
+    /** Skip the dependencies' own checks (they may make requests), e.g. when the caller validated already. */
+    skipDependencyChecks?: boolean
+  } = { client: undefined as never },
 ): Promise<ValidationResult & { bindings: ResolvedBinding[] }> {
   const issues: ValidationIssue[] = []
   if (project.projectType !== 'workflow') {
@@ -236,7 +240,7 @@ export async function validateProject(
     if (graph !== undefined) {
       for (const node of graph.order) {
         issues.push(...checkOntology(project.ontology, node.dep.requires, `The dependency ${node.label}`, node.dep.location ?? agentLocation, binding.stage))
-        if (node.dep.validate !== undefined && !validatedDeps.has(node.dep)) {
+        if (node.dep.validate !== undefined && options.skipDependencyChecks !== true && !validatedDeps.has(node.dep)) {
           validatedDeps.add(node.dep)
           try {
             const messages = await node.dep.validate({ project, client: options.client })
