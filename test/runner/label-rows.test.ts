@@ -177,6 +177,26 @@ describe('labelRow()', () => {
     expect(requests['label-row-metadata']).toBe(1)
     expect(requests['get-storage-items']).toBe(1)
   })
+  it("a stage's labelRowMetadata options reach the listing (Python's LabelRowMetadataIncludeArgs)", async () => {
+    const e = (env = await startRunnerEnv({ tasks: 2 }))
+    const seen: Array<Record<string, unknown> | null> = []
+    const plain: Array<Record<string, unknown> | null> = []
+    await new Runner({ projectHash: e.projectHash, client: e.client })
+      .stage('Agent 1', { deps: { meta: labelRowMetadata() }, labelRowMetadata: { includeClientMetadata: true } }, ({ deps }) => {
+        seen.push(deps.meta.clientMetadata)
+        return undefined
+      })
+      .run()
+    await new Runner({ projectHash: e.projectHash, client: e.client })
+      .stage('Agent 1', { deps: { meta: labelRowMetadata() } }, ({ deps }) => {
+        plain.push(deps.meta.clientMetadata)
+        return undefined
+      })
+      .run()
+    expect(seen).toHaveLength(2)
+    for (const m of seen) expect(m).toMatchObject({ camera: expect.any(String) })
+    expect(plain).toEqual([null, null])
+  })
 })
 
 describe('twinLabelRow()', () => {

@@ -5,7 +5,7 @@ import { EncordAuthenticationError, EncordPermissionError } from '../../encord/e
 import type { AgentDefinition, SavableLabelRow } from '../agent.js'
 import { UserError } from '../errors.js'
 import { labelRowOrigin } from '../deps/builtins/origins.js'
-import type { DependencyGraph } from '../deps/graph.js'
+import { mergeLabelRowMetadata, type DependencyGraph } from '../deps/graph.js'
 import { BatchData, RunScope, TaskScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
 import type { RunSettings, StageResult } from '../types.js'
@@ -176,7 +176,8 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const window = Math.max(settings.taskBatchSize, ctx.loadWindow)
   // Enough windows in flight to keep `concurrency` handlers busy, plus one loading ahead.
   const maxInFlight = Math.ceil(settings.concurrency / window) + 1
-  const labelRowMetadata = { ...ctx.graph.labelRowMetadata, ...ctx.agent.labelRowMetadata }
+  // The stage's own listing options first (its branch wins), with what the dependencies need OR-ed in.
+  const labelRowMetadata = mergeLabelRowMetadata([ctx.agent.labelRowMetadata, ctx.graph.labelRowMetadata])
   let windowNumber = 0
   let fatal: unknown
 
