@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import type { RunEvent } from '../../src/core/runner/events.js'
+import { generateOpenSshKey } from '../../src/encord/auth/keys.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 
 let env: RunnerEnv | undefined
@@ -29,5 +30,24 @@ describe('Runner against the emulator', () => {
     expect(events.filter((e) => e.type === 'taskDone')).toHaveLength(7)
     expect(events[0].type).toBe('stageStarted')
     expect(events.at(-1)?.type).toBe('stageDone')
+  })
+
+  it('builds its client from the environment when none is given (ENCORD_SSH_KEY, ENCORD_DOMAIN)', async () => {
+    env = await startRunnerEnv({ tasks: 2 })
+    const key = generateOpenSshKey('env key')
+    env.emulator.allowKey(key.publicKeyHex)
+    const saved = { key: process.env.ENCORD_SSH_KEY, file: process.env.ENCORD_SSH_KEY_FILE, domain: process.env.ENCORD_DOMAIN }
+    process.env.ENCORD_SSH_KEY = key.privateKeyText
+    delete process.env.ENCORD_SSH_KEY_FILE
+    process.env.ENCORD_DOMAIN = env.emulator.domain
+    try {
+      const result = await new Runner({ projectHash: env.projectHash }).stage('Agent 1', defineAgent({ handler: () => 'complete' })).run()
+      expect(result.stages[0].moved).toEqual({ complete: 2 })
+    } finally {
+      for (const [name, value] of [['ENCORD_SSH_KEY', saved.key], ['ENCORD_SSH_KEY_FILE', saved.file], ['ENCORD_DOMAIN', saved.domain]] as const) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    }
   })
 })
