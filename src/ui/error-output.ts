@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { isAbsolute, resolve, sep } from 'node:path'
 import { EncordAgentsError } from '../core/errors.js'
 import { redact, redactJson } from './redact.js'
 import type { Theme } from './theme.js'
@@ -64,9 +64,12 @@ export interface FormatErrorOptions {
  */
 export function formatError(error: EncordAgentsError, { theme, verbose, cwd }: FormatErrorOptions): string {
   const out: string[] = []
-  out.push(`${theme.error('✖')} ${theme.bold(error.message)}`)
+  const base = (cwd ?? process.cwd()).replace(/[\\/]+$/, '') + sep
+  // Paths under the working directory read better relative (locations from stacks are absolute).
+  const rel = (text: string) => (base.length > 1 ? text.split(base).join('') : text)
+  out.push(`${theme.error('✖')} ${theme.bold(rel(error.message))}`)
   if (error.location) {
-    out.push(`  ${theme.dim('at')} ${error.location}`)
+    out.push(`  ${theme.dim('at')} ${rel(error.location)}`)
     const loc = parseLocation(error.location)
     if (loc.line !== undefined) {
       const frame = codeFrame(loc.file, loc.line, loc.column, theme, cwd)
@@ -77,7 +80,7 @@ export function formatError(error: EncordAgentsError, { theme, verbose, cwd }: F
     const message = cause instanceof Error ? `${cause.name && cause.name !== 'Error' ? cause.name + ': ' : ''}${cause.message}` : String(cause)
     out.push(`  ${theme.dim('cause:')} ${message}`)
   }
-  if (error.hint) out.push(`  ${theme.accent('Try:')} ${error.hint}`)
+  if (error.hint) out.push(`  ${theme.accent('Try:')} ${rel(error.hint)}`)
   if (verbose) {
     out.push('', theme.dim(error.stack ?? ''))
     for (const cause of causes(error)) if (cause instanceof Error && cause.stack) out.push(theme.dim(`Caused by: ${cause.stack}`))

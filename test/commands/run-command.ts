@@ -30,6 +30,8 @@ export async function runCommand<T>(Cmd: CommandClass, argv: string[], options: 
   const savedEnv = { ...process.env }
   const savedCwd = process.cwd()
   for (const k of Object.keys(process.env)) if (k.startsWith('ENCORD_') || k === 'DEBUG') delete process.env[k]
+  // As installed: NODE_ENV=test (vitest's) makes oclif look for TypeScript sources of its commands.
+  process.env.NODE_ENV = 'production'
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete process.env[k]
     else process.env[k] = v

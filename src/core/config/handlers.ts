@@ -82,7 +82,7 @@ export async function loadHandlerModule(
     const where = frameIn(error, file)
     const message = error instanceof Error ? error.message : String(error)
     throw new UserError('HandlerLoadFailed', `Handler module ${shown} of ${who} threw an error while loading: ${message}`, {
-      location: where ? `${shown}:${where.line}:${where.column}` : location,
+      location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : location,
       hint: 'Code at the top level of the module runs when it is loaded: fix what throws (or the import it cannot resolve), or move it into the handler. Run with --verbose for the stack trace.',
       cause: error,
     })

@@ -43,6 +43,9 @@ function describeValue(value: unknown): string {
   return typeof value
 }
 
+/** Whole-number options: zod reports a string given for them as "expected number". */
+const INT_FIELDS = new Set(['run.taskBatchSize', 'run.maxTasksPerStage', 'run.numRetries', 'run.concurrency', 'run.taskTimeout'])
+
 function genericPath(path: FieldPath): string {
   return path.map((s) => (typeof s === 'number' ? '[]' : s)).join('.').replace(/\.\[\]/g, '[]')
 }
@@ -66,7 +69,7 @@ function describeIssue(issue: z.core.$ZodIssue): Array<{ path: FieldPath; key?: 
     }
     case 'invalid_type': {
       const hint = FIELD_HINTS[genericPath(path)]
-      const expected = hint ?? EXPECTED[issue.expected] ?? issue.expected
+      const expected = hint ?? (INT_FIELDS.has(genericPath(path)) ? EXPECTED.int : undefined) ?? EXPECTED[issue.expected] ?? issue.expected
       if (input === undefined) return [{ path, message: `Missing: expected ${expected}.` }]
       return [{ path, message: `Expected ${expected}, got ${describeValue(input)}.`, value: input }]
     }

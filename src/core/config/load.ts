@@ -48,11 +48,20 @@ export interface LoadConfigOptions {
 }
 
 const codeLoader: Loader = async (filepath) => {
+  let mod: Record<string, unknown>
   try {
-    const mod = await importUserModule(filepath)
-    return 'default' in mod ? mod.default : mod
+    mod = await importUserModule(filepath)
   } catch (error) {
     throw new ConfigModuleError(filepath, error)
+  }
+  // CommonJS `module.exports = {...}` arrives as the default export too.
+  if ('default' in mod && mod.default !== undefined) return mod.default
+  throw new ConfigModuleError(filepath, new NoDefaultExport(Object.keys(mod).filter((k) => k !== '__esModule')))
+}
+
+class NoDefaultExport extends Error {
+  constructor(readonly names: string[]) {
+    super('no default export')
   }
 }
 
@@ -153,6 +162,13 @@ function toLoadError(error: unknown, cwd: string): unknown {
   if (error instanceof UserError) return error
   if (error instanceof ConfigModuleError) {
     const shown = displayPath(error.filepath, cwd)
+    if (error.original instanceof NoDefaultExport) {
+      const names = error.original.names
+      return new UserError('ConfigNoDefaultExport', `${shown} has no default export${names.length ? ` (it exports ${names.join(', ')})` : ''}.`, {
+        location: shown,
+        hint: "The config is the module's default export: `export default defineConfig({ agents: [...] })`.",
+      })
+    }
     const syntax = parseSyntaxError(error.original)
     if (syntax) {
       return new UserError('ConfigSyntaxError', `${shown} has a syntax error: ${syntax.reason}`, {
@@ -162,7 +178,7 @@ function toLoadError(error: unknown, cwd: string): unknown {
     }
     const where = frameIn(error.original, error.filepath)
     return new UserError('ConfigLoadFailed', `${shown} threw an error while loading: ${error.message}`, {
-      location: where ? `${shown}:${where.line}:${where.column}` : shown,
+      location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : shown,
       hint: 'The config module runs when it is loaded: fix the code that throws (or an import it cannot resolve). Run with --verbose for the stack trace.',
       cause: error.original,
     })

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createJiti, type Jiti } from 'jiti'
 
@@ -62,7 +62,7 @@ export function parseSyntaxError(error: unknown): { reason: string; file: string
  * The first stack frame inside `file`, to point at the line of a user module that
  * threw while loading.
  */
-export function frameIn(error: unknown, file: string): { file: string; line: number; column: number } | undefined {
+export function frameIn(error: unknown, file: string): { file: string; line: number; column?: number } | undefined {
   if (!(error instanceof Error) || !error.stack) return undefined
   const url = pathToFileURL(file).href
   for (const line of error.stack.split('\n')) {
@@ -70,8 +70,22 @@ export function frameIn(error: unknown, file: string): { file: string; line: num
       const i = line.indexOf(name + ':')
       if (i === -1) continue
       const m = /^:(\d+):(\d+)/.exec(line.slice(i + name.length))
-      if (m) return { file, line: Number(m[1]), column: Number(m[2]) }
+      if (m) return checkedPosition(file, Number(m[1]), Number(m[2]))
     }
   }
   return undefined
+}
+
+/**
+ * Source maps of transpiled modules are exact except on a module's first line, where the transpiler
+ * puts its own prelude: a column past the end of the line is dropped rather than pointing nowhere.
+ */
+function checkedPosition(file: string, line: number, column: number): { file: string; line: number; column?: number } {
+  try {
+    const text = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1]
+    if (text === undefined) return { file, line }
+    return column >= 1 && column <= text.length + 1 ? { file, line, column } : { file, line }
+  } catch {
+    return { file, line, column }
+  }
 }
