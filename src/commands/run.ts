@@ -1,8 +1,11 @@
+import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { projectFlags, runOptionFlags, runOverridesFromFlags, sessionFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
 import { loadAgents } from '../core/config/handlers.js'
+import { UserError } from '../core/errors.js'
 import { ExitCode } from '../core/exit-codes.js'
+import { dashboardUrl, waitForStopSignal } from '../dashboard/index.js'
 import type { RunResult } from '../core/types.js'
 import { runAgents } from '../services/run.js'
 import { openSession, type Session } from '../services/session.js'
@@ -22,12 +25,20 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
   static override examples = [
     { description: 'Run the config found from the current directory', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'Against the built-in local emulator, machine-readable', command: '<%= config.bin %> <%= command.id %> --local fixture.json --json' },
+    { description: 'Against the local emulator, watching tasks move and labels appear in its dashboard', command: '<%= config.bin %> <%= command.id %> --local fixture.json --ui' },
     { description: 'See what would happen, changing nothing', command: '<%= config.bin %> <%= command.id %> --dry-run' },
     { description: 'Eight handlers at once, a few tasks, only new ones', command: '<%= config.bin %> <%= command.id %> --concurrency 8 --max-tasks-per-stage 20 --status NEW' },
     { description: 'Keep polling every minute until stopped', command: '<%= config.bin %> <%= command.id %> --refresh-every 60' },
   ]
 
-  static override flags = { ...projectFlags, ...runOptionFlags }
+  static override flags = {
+    ...projectFlags,
+    ...runOptionFlags,
+    ui: Flags.boolean({
+      summary: "With the local emulator: serve its dashboard during the run (the URL is printed) and keep it up afterwards until Ctrl-C.",
+      default: false,
+    }),
+  }
 
   async run(): Promise<RunResult> {
     const { flags } = await this.parse(Run)
@@ -41,7 +52,11 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
     let session: Session | undefined
     let progress: RunProgress | undefined
     try {
-      session = await openSession({ requireConfig: true, ...sessionFlags(flags), onWarning: (m) => this.warnUser(m), onDebug: (m) => this.isVerbose() && this.info(m) })
+      session = await openSession({ requireConfig: true, ...sessionFlags(flags), requestLog: flags.ui, onWarning: (m) => this.warnUser(m), onDebug: (m) => this.isVerbose() && this.info(m) })
+      if (flags.ui && !session.local) {
+        throw new UserError('UiNeedsLocal', '--ui shows the dashboard of the local emulator, but this run talks to Encord.', { hint: 'Add --local FIXTURE (or set `local` in the config), or leave out --ui.' })
+      }
+      if (flags.ui) this.notice(`Dashboard: ${dashboardUrl(session.local!.emulator.domain)}`)
       const loaded = session.loaded!
       const agents = await loadAgents(loaded)
       const overrides = runOverridesFromFlags(flags)
@@ -65,6 +80,12 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
       await progress?.finish()
       progress = undefined
       if (!this.jsonEnabled()) process.stdout.write(formatRunSummary(result) + '\n')
+      if (flags.ui && !result.interrupted) {
+        // The run is over: Ctrl-C now only closes the dashboard (the run's exit code stands).
+        removeInterrupt()
+        this.notice(`The dashboard stays up at ${dashboardUrl(session.local!.emulator.domain)} until Ctrl-C.`)
+        await waitForStopSignal()
+      }
       const exitCode = result.interrupted ? ExitCode.Interrupted : result.ok ? ExitCode.Ok : ExitCode.TasksFailed
       if (exitCode !== ExitCode.Ok) this.finishWith(result, exitCode)
       return result

@@ -22,7 +22,7 @@ export interface LayoutNode {
   y: number
   width: number
   height: number
-  /** Layer: BFS distance from START (stages START cannot reach come last). */
+  /** Layer: BFS distance from START (a stage START cannot reach starts a walk of its own at 0). */
   depth: number
 }
 
@@ -80,7 +80,7 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
   const byUuid = new Map(stages.map((s) => [s.uuid, s]))
   const order = new Map(stages.map((s, i) => [s.uuid, i]))
   const incoming = new Map<string, string[]>(stages.map((s) => [s.uuid, []]))
-  for (const s of stages) for (const p of s.pathways) if (byUuid.has(p.destinationUuid)) incoming.get(p.destinationUuid)!.push(s.uuid)
+  for (const s of stages) for (const p of s.pathways) if (byUuid.has(p.destinationUuid) && p.destinationUuid !== s.uuid) incoming.get(p.destinationUuid)!.push(s.uuid)
 
   // Roots: START stages; else stages nothing leads to; else the first stage.
   let roots = stages.filter((s) => s.stageType === 'START').map((s) => s.uuid)
@@ -88,18 +88,21 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
   if (roots.length === 0) roots = [stages[0].uuid]
 
   const depth = new Map<string, number>()
-  const queue = [...roots]
-  for (const r of roots) depth.set(r, 0)
-  while (queue.length > 0) {
-    const uuid = queue.shift()!
-    for (const p of byUuid.get(uuid)!.pathways) {
-      if (!byUuid.has(p.destinationUuid) || depth.has(p.destinationUuid)) continue
-      depth.set(p.destinationUuid, depth.get(uuid)! + 1)
-      queue.push(p.destinationUuid)
+  const visit = (from: string[]) => {
+    const queue = [...from]
+    for (const r of from) depth.set(r, 0)
+    while (queue.length > 0) {
+      const uuid = queue.shift()!
+      for (const p of byUuid.get(uuid)!.pathways) {
+        if (!byUuid.has(p.destinationUuid) || depth.has(p.destinationUuid)) continue
+        depth.set(p.destinationUuid, depth.get(uuid)! + 1)
+        queue.push(p.destinationUuid)
+      }
     }
   }
-  const reached = Math.max(...depth.values())
-  for (const s of stages) if (!depth.has(s.uuid)) depth.set(s.uuid, reached + 1)
+  visit(roots)
+  // Stages the roots cannot reach (only inside a cycle, or cut off): each starts a walk of its own.
+  for (const s of stages) if (!depth.has(s.uuid)) visit([s.uuid])
 
   const layers: string[][] = []
   for (const s of stages) (layers[depth.get(s.uuid)!] ??= []).push(s.uuid)

@@ -40,7 +40,12 @@ export interface EmulatorStartResult {
 }
 
 export const DEFAULT_EMULATOR_PORT = 4010
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
+
+/** The warning for a non-loopback `--host` (null for loopback). */
+export function hostWarning(host: string): string | null {
+  if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return null
+  return `Listening on ${host}, not loopback: other machines can reach the emulator, download its media and read /_emulator state without signing. Use it only on a trusted network.`
+}
 
 /** Start the emulator for the `emulator start` command; the caller stops it (handle.stop()). */
 export async function startEmulatorService(options: EmulatorStartOptions): Promise<{ result: EmulatorStartResult; handle: EmulatorHandle }> {
@@ -48,11 +53,8 @@ export async function startEmulatorService(options: EmulatorStartOptions): Promi
   const fixture = options.fixture !== undefined ? resolve(cwd, options.fixture) : await fixtureFromConfig(cwd)
   const host = options.host ?? '127.0.0.1'
   const warnings: string[] = []
-  if (!LOOPBACK_HOSTS.has(host)) {
-    warnings.push(
-      `Listening on ${host}, not loopback: other machines can reach the emulator, download its media and read /_emulator state without signing. Use it only on a trusted network.`,
-    )
-  }
+  const warning = hostWarning(host)
+  if (warning) warnings.push(warning)
   const { startEmulator } = await import('../emulator/index.js')
   const handle = await startEmulator({
     fixture,
@@ -119,6 +121,6 @@ export function formatEmulatorStart(result: EmulatorStartResult): string {
   }
   if (result.allowAnyKey) lines.push('Keys: any correctly signed request is accepted (--allow-any-key).')
   else lines.push(`Keys: ${result.users.length === 0 ? 'none registered' : result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`).join(', ')}`)
-  lines.push(`Stats: ${result.domain}/_emulator/stats`, 'Stop with Ctrl+C.')
+  lines.push(`Dashboard: ${result.domain}/`, `Stats: ${result.domain}/_emulator/stats`, 'Stop with Ctrl+C.')
   return lines.join('\n')
 }

@@ -23,6 +23,8 @@ export interface SessionOptions {
   sshKeyFile?: string
   /** `--domain` (or `ENCORD_DOMAIN`). */
   domain?: string
+  /** With the local emulator: keep a log of its last requests (the dashboard of `run --ui` shows it). @default false */
+  requestLog?: boolean
   /** @default process.env */
   env?: NodeJS.ProcessEnv
   onWarning?: (message: string) => void
@@ -83,7 +85,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   let emulator: EmulatorHandle
   if (options.sshKeyFile !== undefined) {
     key = resolveSigningKey({ sshKeyFile: options.sshKeyFile, onWarning: options.onWarning })
-    emulator = await startEmulator({ fixture: target.localFixture, onWarning: options.onWarning })
+    emulator = await startEmulator({ fixture: target.localFixture, requestLog: options.requestLog, onWarning: options.onWarning })
     if (!emulator.state.users.has(key.publicKeyHex)) {
       await emulator.stop()
       throw new ConnectionError('LocalKeyNotRegistered', `The key ${options.sshKeyFile} is not a user of ${fixtureShown}, so the local emulator would reject every request.`, {
@@ -92,7 +94,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     }
   } else {
     const fromEnv = environmentKey(env)
-    emulator = await startEmulator({ fixture: target.localFixture, onWarning: options.onWarning })
+    emulator = await startEmulator({ fixture: target.localFixture, requestLog: options.requestLog, onWarning: options.onWarning })
     if (fromEnv !== undefined && emulator.state.users.has(fromEnv.publicKeyHex)) {
       key = fromEnv
     } else {

@@ -7,7 +7,7 @@ export default class EmulatorStart extends BaseCommand<void> {
   static override description = `Serves Encord's REST and legacy APIs (signatures checked) from FIXTURE on loopback, and writes changes back to it atomically (unless --in-memory). Point the SDK or encord-agents at it with ENCORD_DOMAIN. Stops cleanly on Ctrl+C / SIGTERM.
 
 With --json, one JSON line is printed once the emulator listens: { domain, port, projects, users, warnings, ... }.
-Observability: GET <domain>/_emulator/stats, /_emulator/requests (with --request-log), /_emulator/api/projects.`
+Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Observability: GET <domain>/_emulator/stats, /_emulator/requests (with --request-log), /_emulator/api/projects.`
 
   static override examples = [
     { description: 'Serve a fixture on the default port', command: '<%= config.bin %> <%= command.id %> fixture.json' },
