@@ -14,7 +14,7 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 function npm(args: string[], cwd: string): string {
-  const env = { ...process.env, npm_config_loglevel: 'error' }
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_loglevel: 'error' }
   delete env.NODE_ENV
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env })
 }
