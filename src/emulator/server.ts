@@ -89,7 +89,7 @@ interface Call {
   origin: string
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+const isLoopback = (address: string | undefined) => address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { state, keys, faults, stats, media } = options
@@ -580,7 +580,7 @@ function uidList(uid: unknown, what: string): { list: string[]; single: boolean 
 function registerInternalRoutes(app: FastifyInstance, options: ServerOptions): void {
   const { state, stats } = options
   const loopbackOnly = (req: FastifyRequest, reply: FastifyReply): boolean => {
-    if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return true
+    if (isLoopback(req.socket.remoteAddress)) return true
     void reply.code(403).send({ message: 'The /_emulator endpoints answer loopback clients only' })
     return false
   }

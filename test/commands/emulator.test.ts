@@ -1,0 +1,137 @@
+/**
+ * The `emulator` commands: generate, snapshot (in-process, against a local emulator) and start (in a
+ * child process, stopped with a real SIGTERM).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import EmulatorGenerate from '../../src/commands/emulator/generate.js'
+import EmulatorSnapshot from '../../src/commands/emulator/snapshot.js'
+import EmulatorStart from '../../src/commands/emulator/start.js'
+import { parsePrivateKey } from '../../src/encord/auth/keys.js'
+import { startEmulator } from '../../src/emulator/index.js'
+import { loadFixtureFile } from '../../src/emulator/fixture-load.js'
+import { signedRequest } from '../../src/emulator/testing.js'
+import type { EmulatorGenerateResult } from '../../src/services/emulator-generate.js'
+import { hostWarning, type EmulatorStartResult } from '../../src/services/emulator-start.js'
+import type { EmulatorSnapshotResult } from '../../src/services/emulator-snapshot.js'
+import { runCommand } from './run-command.js'
+
+const KEY_FILE = join(import.meta.dirname, '..', 'fixtures', 'encord-api', 'test-key')
+const key = parsePrivateKey(readFileSync(KEY_FILE, 'utf8'))
+const dir = mkdtempSync(join(tmpdir(), 'emulator-commands-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('emulator generate', () => {
+  it('--json prints { projectHash, stages, tasks }; the file loads', async () => {
+    const out = join(dir, 'gen.json')
+    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, ['--out', out, '--tasks', '12', '--stages', 'Pre-label,QA', '--data-type', 'video', '--seed', '5', '--public-key', key.publicKeyHex, '--json'])
+    expect(res.exitCode).toBe(0)
+    const json = res.json as EmulatorGenerateResult
+    expect(json).toMatchObject({ tasks: 12, out })
+    expect(json.stages.filter((s) => s.stageType === 'AGENT').map((s) => s.title)).toEqual(['Pre-label', 'QA'])
+    const loaded = loadFixtureFile(out).fixture
+    expect(loaded.projects[0].projectHash).toBe(json.projectHash)
+    expect(loaded.users[0].publicKeyHex).toBe(key.publicKeyHex)
+  })
+
+  it('refuses to overwrite without --force, and bad stage lists: exit 2 with a hint', async () => {
+    const out = join(dir, 'gen2.json')
+    expect((await runCommand(EmulatorGenerate, ['--out', out, '--tasks', '1'])).exitCode).toBe(0)
+    const again = await runCommand(EmulatorGenerate, ['--out', out, '--tasks', '1', '--json'])
+    expect(again.exitCode).toBe(2)
+    expect(again.json).toMatchObject({ error: { code: 'FileExists', hint: expect.stringContaining('--force') } })
+    expect((await runCommand(EmulatorGenerate, ['--out', out, '--tasks', '1', '--force'])).exitCode).toBe(0)
+    const dup = await runCommand(EmulatorGenerate, ['--out', join(dir, 'gen3.json'), '--tasks', '1', '--stages', 'A,A'])
+    expect(dup.exitCode).toBe(2)
+    expect(dup.stderr).toContain('listed twice')
+  })
+
+  it('human output names the file, the project and what to do next', async () => {
+    const res = await runCommand(EmulatorGenerate, ['--out', join(dir, 'gen4.json'), '--tasks', '3'])
+    expect(res.stdout).toContain('emulator start')
+    expect(res.stdout).toMatch(/Project [0-9a-f-]{36}: 3 tasks/)
+  })
+})
+
+describe('emulator snapshot', () => {
+  it('pulls a project through the client into a fixture', async () => {
+    const source = join(dir, 'source.json')
+    await runCommand(EmulatorGenerate, ['--out', source, '--tasks', '8', '--public-key', key.publicKeyHex])
+    const emulator = await startEmulator({ fixture: source, inMemory: true })
+    try {
+      const projectHash = [...emulator.state.projects.keys()][0]
+      const out = join(dir, 'snap.json')
+      const res = await runCommand<EmulatorSnapshotResult>(EmulatorSnapshot, ['--project-hash', projectHash, '--out', out, '--max-tasks', '5', '--json'], {
+        env: { ENCORD_DOMAIN: emulator.domain, ENCORD_SSH_KEY_FILE: KEY_FILE },
+      })
+      expect(res.exitCode, res.stderr).toBe(0)
+      expect(res.json).toMatchObject({ projectHash, tasks: 5, truncated: true })
+      expect(loadFixtureFile(out).fixture.users.map((u) => u.publicKeyHex)).toEqual([key.publicKeyHex])
+      expect(res.stdout).not.toContain('PRIVATE KEY')
+    } finally {
+      await emulator.stop()
+    }
+  })
+})
+
+describe('emulator start', () => {
+  it('warns for a host that is not loopback', () => {
+    expect(hostWarning('127.0.0.1')).toBeNull()
+    expect(hostWarning('localhost')).toBeNull()
+    expect(hostWarning('0.0.0.0')).toMatch(/not loopback/)
+  })
+
+  it('prints the domain as one JSON line, serves, and stops cleanly on SIGTERM writing the state back', async () => {
+    const fixture = join(dir, 'served.json')
+    await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '4', '--public-key', key.publicKeyHex])
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', fixture, '--port', '0', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d
+          if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
+        })
+        child.on('close', () => reject(new Error(`exited early: ${stderr}`)))
+      })
+      const started = JSON.parse(line) as EmulatorStartResult
+      expect(started.domain).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(started.projects[0].agentStages[0].tasks).toBe(4)
+      const p = started.projects[0]
+      const task = loadFixtureFile(fixture).fixture.projects[0].tasks[0].uuid
+      const moved = await signedRequest(started.domain, key, 'POST', `/v2/public/projects/${p.projectHash}/workflow/stages/${p.agentStages[0].uuid}/actions`, {
+        body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
+      })
+      expect(moved.status).toBe(204)
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } finally {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+    }
+    expect(stdout.trim().split('\n')).toHaveLength(1)
+    const written = loadFixtureFile(fixture).fixture.projects[0]
+    expect(written.tasks.find((t) => t.stageUuid !== written.tasks[1].stageUuid)).toBeDefined()
+    expect(written.history.map((e) => e.kind)).toEqual(['proceed'])
+    expect(existsSync(`${fixture}.tmp`)).toBe(false)
+  })
+
+  it('a missing fixture is a usage error, not a crash', async () => {
+    const res = await runCommand(EmulatorStart, [join(dir, 'nope.json'), '--port', '0'], { cwd: dir })
+    expect(res.exitCode).toBe(2)
+    expect(res.stderr).toContain('does not exist')
+    const none = await runCommand(EmulatorStart, ['--port', '0', '--json'], { cwd: dir })
+    expect(none.exitCode).toBe(2)
+    expect(none.json).toMatchObject({ error: { code: 'FixtureMissing' } })
+  })
+})
