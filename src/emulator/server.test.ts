@@ -394,3 +394,52 @@ describe('/_emulator endpoints', () => {
     expect(await leg.body.json()).toMatchObject({ status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'] })
   })
 })
+
+describe('less common calls', () => {
+  it('move-tasks, datasets, patch-bulk, unimplemented legacy calls', async () => {
+    const [t] = await listAll(QA)
+    const move = await v2('POST', `/v2/public/projects/${P}/workflow/stages/${QA.uuid}/move-tasks`, { taskUuids: [t.uuid], destinationStageUuid: PRE.uuid })
+    expect(move.status).toBe(204)
+    expect((await listAll(PRE)).map((x) => x.uuid)).toEqual([t.uuid])
+    const stale = await v2('POST', `/v2/public/projects/${P}/workflow/stages/${QA.uuid}/move-tasks`, { taskUuids: [t.uuid], destinationStageUuid: PRE.uuid })
+    expect(stale.status).toBe(400)
+
+    const datasets = await v2('GET', `/v2/public/projects/${P}/datasets`)
+    expect(datasets.json).toEqual({ results: [{ datasetHash: fixture.datasets[0].datasetHash, title: fixture.datasets[0].title, description: '' }] })
+
+    const [a, b] = fixture.storageItems
+    const bulk = await v2('PATCH', '/v2/public/storage/items/patch-bulk', { itemPatches: { [a.uuid]: { description: 'first' }, [b.uuid]: { name: 'renamed.png' } } })
+    expect(bulk.status).toBe(200)
+    expect(bulk.json.results.map((i: { description: string; name: string }) => [i.description, i.name])).toEqual([['first', a.name], ['', 'renamed.png']])
+
+    const complete = await legacy('labelworkflowgraphnode', 'POST', [main.labelRows[0].labelHash], { action: 'complete' })
+    expect(complete.json).toMatchObject({ status: 405, response: ['METHOD_NOT_ALLOWED_ERROR'] })
+    const noHeaders = await signedRequest(emulator.domain, key, 'POST', '/public', { body: { query_type: 'labelrow', query_method: 'GET', values: { uid: [], payload: {} } } })
+    expect(noHeaders.json).toMatchObject({ status: 400, response: ['INVALID_ARGUMENTS_ERROR'] })
+  })
+
+  it('image groups: child items in order, no signed URL for the group, a data unit per child in new label rows', async () => {
+    const f = generateFixture({ tasks: 3, seed: 8, users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }], labelledFraction: 0 })
+    const children = f.storageItems.slice(0, 2)
+    const group = { ...f.storageItems[2], uuid: '6a000000-0000-4000-8000-000000000001', itemType: 'imageGroup', name: 'group', mimeType: null, media: undefined, children: children.map((c) => c.uuid) }
+    f.storageItems.push(group)
+    const project = f.projects[0]
+    project.dataUnits.push({ ...project.dataUnits[0], dataHash: '6b000000-0000-4000-8000-000000000001', dataTitle: 'group', dataType: 'IMG_GROUP', backingItemUuid: group.uuid, numberOfFrames: 2 })
+    const e = await startEmulator({ fixture: f })
+    try {
+      const kids = await signedRequest(e.domain, key, 'GET', `/v2/public/storage/folders/${group.parent}/items/${group.uuid}/child-items?signUrls=True`)
+      expect(kids.json.results.map((i: { uuid: string }) => i.uuid)).toEqual(group.children)
+      expect(kids.json.results.every((i: { signedUrl: string | null }) => i.signedUrl !== null)).toBe(true)
+      const bulk = await signedRequest(e.domain, key, 'POST', '/v2/public/storage/items/get-bulk', { body: { itemUuids: [group.uuid], signUrls: true } })
+      expect(bulk.json.results[0].signedUrl).toBeNull()
+      const row = (await legacyCall(e.domain, key, project.projectHash, 'labelrow', 'PUT', ['6b000000-0000-4000-8000-000000000001'], { multi_request: true, get_signed_url: false, branch_name: 'main' })).json.response[0]
+      expect(row.data_type).toBe('img_group')
+      expect(Object.keys(row.data_units)).toEqual(group.children)
+      expect(row.data_units[group.children[1]].data_sequence).toBe('1')
+      const meta = await legacyCall(e.domain, key, project.projectHash, 'labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, data_hashes: ['6b000000-0000-4000-8000-000000000001'], include_images_data: true })
+      expect(meta.json.response[0].images_data.map((i: { image_hash: string }) => i.image_hash)).toEqual(group.children)
+    } finally {
+      await e.stop()
+    }
+  })
+})
