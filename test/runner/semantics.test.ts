@@ -481,6 +481,32 @@ describe('interrupts and stale tasks', () => {
     expect(e.tasksIn('Complete')).toHaveLength(30)
   })
 
+  it('a task waiting to retry when the run stops is left untouched (not failed, not sent to onFailure)', async () => {
+    const e = await start({ tasks: 2 })
+    const controller = new AbortController()
+    const flaky = e.fixture.projects[0].tasks[0].uuid
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        onFailure: 'needs review',
+        handler: ({ task }) => {
+          if (task.uuid !== flaky) return 'complete'
+          throw new Error('try later')
+        },
+      }),
+    )
+    const result = await runner.run({
+      signal: controller.signal,
+      numRetries: 3,
+      retryDelayMs: 10_000,
+      maxRetryDelayMs: 10_000,
+      onEvent: (ev) => ev.type === 'taskRetry' && controller.abort(),
+    })
+    expect(result.interrupted).toBe(true)
+    expect(result.stages[0]).toMatchObject({ processed: 1, failed: 0, moved: { complete: 1 } })
+    expect(e.tasksIn('Agent 1').map((t) => t.uuid)).toEqual([flaky])
+  })
+
   it('a task moved by someone else meanwhile is reported stale, not failed', async () => {
     const e = await start({ tasks: 3 })
     const victim = e.fixture.projects[0].tasks[0].uuid

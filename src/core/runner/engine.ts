@@ -298,8 +298,11 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, retries: numbe
   }
 }
 
-/** One task: resolve its dependencies, call the handler, check the result, retry with backoff. */
-async function runTask(ctx: StageRunContext, task: AgentTask, index: number, data: BatchData): Promise<TaskOutcome> {
+/**
+ * One task: resolve its dependencies, call the handler, check the result, retry with backoff.
+ * Undefined when the run stopped before the task was decided (it is left for the next run).
+ */
+async function runTask(ctx: StageRunContext, task: AgentTask, index: number, data: BatchData): Promise<TaskOutcome | undefined> {
   const { settings, stage, agent } = ctx
   const evStage = eventStage(stage)
   const evTask = eventTask(task)
@@ -311,8 +314,12 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
       const delay = backoffMs(attempt, ctx.retryDelayMs, ctx.maxRetryDelayMs)
       const described = describeTaskError(lastError)
       ctx.emit({ type: 'taskRetry', stage: evStage, task: evTask, attempt, delayMs: delay, ...described })
-      // Interrupted while waiting to retry: give up on this task (reported failed with its last error).
-      if (!(await sleep(delay, ctx.stopSignal))) break
+      // Interrupted while waiting to retry: leave the task untouched (not failed, not sent to
+      // onFailure) so the next run tries it again with all its retries.
+      if (!(await sleep(delay, ctx.stopSignal))) {
+        log.warn(`Not retrying "${task.dataTitle}": the run was stopped. It stays in its stage for the next run.`)
+        return undefined
+      }
     }
     ctx.emit({ type: 'taskStarted', stage: evStage, task: evTask, attempt })
     const controller = new AbortController()
