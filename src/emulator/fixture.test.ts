@@ -22,6 +22,12 @@ function issuesOf(input: unknown): FixtureIssue[] {
 const base = () => structuredClone(generateFixture({ tasks: 3, seed: 2 })) as unknown as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('fixture validation', () => {
+  it('accepts the example of docs/fixture-format.md', () => {
+    const md = readFileSync(new URL('../../docs/fixture-format.md', import.meta.url), 'utf8')
+    const example = JSON.parse(md.split('```json')[1].split('```')[0])
+    expect(new EmulatorState(parseFixture(example)).tasks.size).toBe(1)
+  })
+
   it('accepts a generated fixture', () => {
     expect(() => parseFixture(base())).not.toThrow()
   })
