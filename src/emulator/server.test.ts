@@ -443,3 +443,20 @@ describe('less common calls', () => {
     }
   })
 })
+
+describe('malformed requests', () => {
+  it('a bad query string or a body over the limit gets the transport error shape', async () => {
+    const bad = await v2('GET', tasksPath(QA, '?pageToken=%zz'))
+    expect(bad).toMatchObject({ status: 400, json: { message: 'Malformed query string' } })
+    const small = await startEmulator({ fixture, bodyLimit: 100 })
+    try {
+      const big = await signedRequest(small.domain, key, 'POST', '/public', { body: { query_type: 'labelrow', query_method: 'POST', values: { uid: [], payload: { pad: 'x'.repeat(500) } } } })
+      expect(big.status).toBe(413)
+      expect(big.json).toMatchObject({ status: 413, response: ['PAYLOAD_TOO_LARGE'] })
+      const bigV2 = await signedRequest(small.domain, key, 'POST', `/v2/public/projects/${P}/priorities`, { body: { priorities: [], pad: 'x'.repeat(500) } })
+      expect(bigV2).toMatchObject({ status: 413, json: { message: expect.any(String) } })
+    } finally {
+      await small.stop()
+    }
+  })
+})

@@ -116,7 +116,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
           req,
           params: req.params as Record<string, string>,
           body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-          query: parseQuery(req.raw.url ?? ''),
+          query: new Map(),
           principal: null,
           origin: `http://${req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`}`,
         }
@@ -124,6 +124,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         let status: number | 'reset' = 500
         let fault: FaultDecision | null = null
         try {
+          call.query = parseQuery(req.raw.url ?? '')
           const socket = req.raw.socket
           if (faults.connectionLatencyMs > 0 && !seenSockets.has(socket)) {
             seenSockets.add(socket)
@@ -465,6 +466,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   })
 
   // --- not found ---------------------------------------------------------------------------------
+
+  // Failures before a handler runs (body too large, unreadable body): the transport's error shape.
+  app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+    const path = (req.raw.url ?? '').split('?')[0]
+    const transport: Transport = path === '/public' ? 'legacy' : path.startsWith(MEDIA_PREFIX) ? 'media' : 'v2'
+    const result = errorResult(transport, new EmulatorHttpError(status, error.message, { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : undefined }))
+    return send(reply, result)
+  })
 
   app.setNotFoundHandler((req, reply) => {
     const path = (req.raw.url ?? '').split('?')[0]
