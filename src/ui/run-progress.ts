@@ -125,6 +125,8 @@ export class RunProgress {
     const listr = new Listr(
       this.stages.map((p, i) => ({
         title: p.configured,
+        // Keep each stage's last counters on screen when it completes.
+        rendererOptions: { persistentOutput: true } as never,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
           this.#wrappers[i] = task
           if (this.#live) task.output = 'waiting'
@@ -138,7 +140,7 @@ export class RunProgress {
         registerSignalListeners: false,
         renderer: this.#options.renderer.renderer as 'default' | 'simple',
         fallbackRenderer: 'simple',
-        rendererOptions: { logger, persistentOutput: true, collapseSubtasks: false } as never,
+        rendererOptions: { logger, collapseSubtasks: false } as never,
         fallbackRendererOptions: { logger } as never,
       } as never,
     )
