@@ -135,6 +135,8 @@ export class EmulatorState {
   readonly tasks = new Map<string, TaskRecord>()
   /** storage item uuid → projects whose data units use it (directly or as a child) */
   readonly itemProjects = new Map<string, Set<string>>()
+  /** storage item uuid → the data units it backs (directly), across projects */
+  readonly itemDataUnits = new Map<string, Array<{ projectHash: string; dataHash: string }>>()
   /** Number of mutations so far. */
   revision = 0
   readonly #listeners = new Set<ChangeListener>()
@@ -213,6 +215,9 @@ export class EmulatorState {
       for (const d of p.dataUnits) {
         if (d.backingItemUuid === null) continue
         this.#linkItem(d.backingItemUuid, p.projectHash)
+        const backed = this.itemDataUnits.get(d.backingItemUuid)
+        if (backed) backed.push({ projectHash: p.projectHash, dataHash: d.dataHash })
+        else this.itemDataUnits.set(d.backingItemUuid, [{ projectHash: p.projectHash, dataHash: d.dataHash }])
         for (const child of this.storageItems.get(d.backingItemUuid)?.children ?? []) this.#linkItem(child, p.projectHash)
       }
     }
@@ -605,13 +610,10 @@ export class EmulatorState {
     if (patch.clientMetadata !== undefined) item.clientMetadata = patch.clientMetadata
     const at = this.now()
     item.lastEditedAt = at
-    for (const projectHash of this.itemProjects.get(uuid) ?? []) {
+    for (const { projectHash, dataHash } of this.itemDataUnits.get(uuid) ?? []) {
       const project = this.projects.get(projectHash)!
-      for (const unit of project.dataUnits.values()) {
-        if (unit.backingItemUuid !== uuid) continue
-        const task = this.taskOfData(project, unit.dataHash)
-        this.#event(project, { at: iso(at), kind: 'metadata', dataHash: unit.dataHash, ...(task ? { taskUuid: task.uuid } : {}), ...(by ? { by } : {}), detail: { itemUuid: uuid, before, after: patch } })
-      }
+      const task = this.taskOfData(project, dataHash)
+      this.#event(project, { at: iso(at), kind: 'metadata', dataHash, ...(task ? { taskUuid: task.uuid } : {}), ...(by ? { by } : {}), detail: { itemUuid: uuid, before, after: patch } })
     }
     this.#changed('metadata')
     return item

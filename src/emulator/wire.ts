@@ -149,11 +149,7 @@ function firstUserEmail(state: EmulatorState): string {
 }
 
 function backedDataUnits(state: EmulatorState, itemUuid: string): number {
-  let n = 0
-  for (const projectHash of state.itemProjects.get(itemUuid) ?? []) {
-    for (const unit of state.projects.get(projectHash)!.dataUnits.values()) if (unit.backingItemUuid === itemUuid) n++
-  }
-  return n
+  return state.itemDataUnits.get(itemUuid)?.length ?? 0
 }
 
 /** The storage location URL (not downloadable; `signedUrl` is). */
