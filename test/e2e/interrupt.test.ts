@@ -76,6 +76,23 @@ describe('Ctrl-C (built binary)', () => {
     expect(r.stdout).toContain('run again to finish the rest')
   })
 
+  it('--refresh-every keeps polling until Ctrl-C, then exits 130 with the totals of every pass', async () => {
+    const dir = slowProject(10)
+    let started = 0
+    const r = await runBin<RunResult>(['run', '--json', '--refresh-every', '1'], {
+      cwd: dir,
+      timeoutMs: 20_000,
+      onStderr: (chunk, child) => {
+        const before = started
+        started += chunk.match(/handler started/g)?.length ?? 0
+        // All six decided in the first pass; stop during the wait (or the empty second pass).
+        if (before < 6 && started >= 6) setTimeout(() => child.kill('SIGINT'), 1500)
+      },
+    })
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.json).toMatchObject({ interrupted: true, stages: [{ processed: 6, moved: { complete: 6 } }] })
+  })
+
   it('a second SIGINT quits at once, even while a handler hangs', async () => {
     const dir = slowProject(60_000)
     let signals = 0

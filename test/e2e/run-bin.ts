@@ -34,9 +34,6 @@ export interface RunBinOptions {
   onStderr?: (chunk: string, child: ChildProcess) => void
 }
 
-/** Every output of every spawned CLI in this process, for the key-material scan. */
-export const allOutput: string[] = []
-
 function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
@@ -73,7 +70,6 @@ export function runNode<T = unknown>(args: string[], options: RunBinOptions = {}
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      allOutput.push(stdout, stderr)
       let json: T | undefined
       try {
         json = JSON.parse(stdout) as T
