@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHash, timingSafeEqual, verify as edVerify, type KeyObject } from 'node:crypto'
 import { isInnerList, parseDictionary, serializeInnerList, type InnerList } from 'structured-headers'
 import { publicKeyFromHex } from '../encord/auth/keys.js'
-import { SIGNATURE_LABEL, signatureBase, verifyBaseSignature, verifyLegacySignature } from '../encord/auth/sign.js'
+import { SIGNATURE_LABEL, signatureBase } from '../encord/auth/sign.js'
 import type { FixtureUser } from './fixture.js'
 
 /**
@@ -32,6 +32,7 @@ export const CREATED_MAX_AGE_SECONDS = 330
 export const CREATED_MAX_SKEW_SECONDS = 60
 
 const COMPONENTS = ['@method', '@request-target', 'content-digest']
+const VERIFIED_CACHE_SIZE = 4096
 const PARAMS = new Set(['created', 'keyid', 'alg'])
 
 /** The keys the emulator knows: fixture users, keys allowed for this run, or any key. */
@@ -39,6 +40,7 @@ export class KeyRegistry {
   readonly #users = new Map<string, FixtureUser>()
   readonly #allowed = new Set<string>()
   readonly #keyObjects = new Map<string, KeyObject>()
+  readonly #verified = new Set<string>()
   allowAnyKey: boolean
 
   constructor(users: Iterable<FixtureUser>, options: { allowKeys?: readonly string[]; allowAnyKey?: boolean } = {}) {
@@ -60,6 +62,25 @@ export class KeyRegistry {
     const user = this.#users.get(hex)
     if (!user) return null
     return { publicKeyHex: hex, email: user.email, projects: user.projects === '*' ? '*' : new Set(user.projects) }
+  }
+
+  /**
+   * Ed25519 verification on libuv's thread pool (so the event loop keeps serving while it runs), with
+   * a small cache of verified (key, message, signature) triples: signatures are deterministic, so a
+   * client repeating an identical request within the same second sends identical bytes.
+   */
+  async verify(publicKeyHex: string, message: Buffer, signature: Uint8Array): Promise<boolean> {
+    if (signature.byteLength !== 64) return false
+    const cacheKey = `${publicKeyHex}\u0000${Buffer.from(signature).toString('base64')}\u0000${createHash('sha256').update(message).digest('base64')}`
+    if (this.#verified.has(cacheKey)) return true
+    const ok = await new Promise<boolean>((resolve) => {
+      edVerify(null, message, this.keyObject(publicKeyHex), signature, (error, valid) => resolve(!error && valid))
+    })
+    if (ok) {
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.values().next().value!)
+      this.#verified.add(cacheKey)
+    }
+    return ok
   }
 
   keyObject(publicKeyHex: string): KeyObject {
@@ -88,11 +109,11 @@ const fail = (message: string, unknownKey = false): AuthOutcome => ({ ok: false,
  * @param rawTarget the path and query exactly as received (what `@request-target` covers)
  * @param nowSeconds the server clock, Unix seconds
  */
-export function verifyV2(
+export async function verifyV2(
   registry: KeyRegistry,
   request: { method: string; rawTarget: string; headers: Record<string, string | string[] | undefined>; body: Buffer },
   nowSeconds: number,
-): AuthOutcome {
+): Promise<AuthOutcome> {
   const digestHeader = header(request.headers, 'content-digest')
   const inputHeader = header(request.headers, 'signature-input')
   const signatureHeader = header(request.headers, 'signature')
@@ -138,7 +159,7 @@ export function verifyV2(
   if (!principal) return fail('Unknown public key: this SSH key is not registered', true)
 
   const base = signatureBase(request.method, request.rawTarget, digestHeader, serializeInnerList(member))
-  if (!verifyBaseSignature(registry.keyObject(principal.publicKeyHex), base, signature)) return fail('Signature verification failed')
+  if (!(await registry.verify(principal.publicKeyHex, Buffer.from(base, 'utf8'), signature))) return fail('Signature verification failed')
 
   if (created < nowSeconds - CREATED_MAX_AGE_SECONDS) return fail(`Signature expired: created ${Math.round(nowSeconds - created)} s ago`)
   if (created > nowSeconds + CREATED_MAX_SKEW_SECONDS) return fail(`Signature created ${Math.round(created - nowSeconds)} s in the future; check the clock`)
@@ -146,7 +167,7 @@ export function verifyV2(
 }
 
 /** Verify a legacy RPC request (`Authorization: <pubhex>:<sighex>`). */
-export function verifyLegacy(registry: KeyRegistry, request: { headers: Record<string, string | string[] | undefined>; body: Buffer }): AuthOutcome {
+export async function verifyLegacy(registry: KeyRegistry, request: { headers: Record<string, string | string[] | undefined>; body: Buffer }): Promise<AuthOutcome> {
   const authorization = header(request.headers, 'authorization')
   if (!authorization) return fail('Missing Authorization header')
   if (authorization.startsWith('Bearer ')) return fail('Bearer tokens are not accepted by the emulator')
@@ -156,6 +177,9 @@ export function verifyLegacy(registry: KeyRegistry, request: { headers: Record<s
   if (!/^[0-9a-f]{64}$/i.test(keyHex)) return fail('Authorization must start with the 64-hex public key')
   const principal = registry.principal(keyHex)
   if (!principal) return fail('Your used SSH key does not exist. Please add this SSH key to your user profile.', true)
-  if (!verifyLegacySignature(registry.keyObject(principal.publicKeyHex), request.body, sigHex)) return fail('Signature verification failed')
+  // The legacy signature is over the 32-byte SHA-256 digest of the body, not the body.
+  if (!/^[0-9a-f]{128}$/i.test(sigHex)) return fail('Signature verification failed')
+  const digest = createHash('sha256').update(request.body).digest()
+  if (!(await registry.verify(principal.publicKeyHex, digest, Buffer.from(sigHex, 'hex')))) return fail('Signature verification failed')
   return { ok: true, principal }
 }

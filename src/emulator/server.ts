@@ -150,8 +150,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
           if (transport !== 'media') {
             const auth =
               transport === 'v2'
-                ? verifyV2(keys, { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers, body: call.body }, state.now() / 1000)
-                : verifyLegacy(keys, { headers: req.headers, body: call.body })
+                ? await verifyV2(keys, { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers, body: call.body }, state.now() / 1000)
+                : await verifyLegacy(keys, { headers: req.headers, body: call.body })
             if (!auth.ok) {
               stats.authFailure()
               const error =
