@@ -1,0 +1,90 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { installInterruptHandler } from '../cli/interrupt.js'
+import { ExitCode } from '../core/exit-codes.js'
+import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
+import { formatWorkerSummary, runWorkerService, WorkerProgress, type WorkerCommandResult } from '../services/worker.js'
+
+export default class Worker extends BaseCommand<WorkerCommandResult> {
+  static override summary = 'Handle the queued tasks of every agent stage: the same handlers and dependencies as `run`, spread over any number of processes.'
+  static override description = `Run as many workers as you like, on as many machines, against one Redis; queue tasks with \`encord-agents enqueue\`. Each job is one task: it is re-fetched from Encord, its handler runs with the same dependency injection as run, and its decision is applied exactly once: decisions are recorded in Redis before labels are saved and the task is moved, so a job delivered twice (a worker died before acknowledging it) neither runs its handler again nor moves or saves twice. Decisions of jobs running together are applied together (saves, priorities, then moves, in bundles).
+
+A failing handler is retried with the job's attempts and exponential backoff; NonRetryableError fails the job at once; failed jobs keep their error (queue status) and can be queued again (queue retry-failed). The agent's onFailure pathway applies when a task fails for good.
+
+Ctrl-C or SIGTERM: stop taking jobs, finish the running ones, apply their decisions, print the summary, exit 130. A second Ctrl-C quits at once (unacknowledged jobs return to the queue after --lock-duration and are finished, not redone).
+
+Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 2 config or validation error, 3 Encord or Redis unreachable, 130 stopped by a signal.`
+
+  static override examples = [
+    { description: 'One worker, eight tasks at a time per stage', command: '<%= config.bin %> <%= command.id %> --concurrency 8' },
+    { description: 'A shared Redis', command: 'REDIS_URL=redis://queue.internal:6379 <%= config.bin %> <%= command.id %>' },
+    { description: 'Drain the queues and exit (CI, batch jobs), with a JSON summary', command: '<%= config.bin %> <%= command.id %> --until-empty --json' },
+  ]
+
+  static override flags = {
+    ...queueProjectFlags,
+    ...redisFlags,
+    concurrency: Flags.integer({ summary: 'Jobs handled at once per stage (default: config run.concurrency, else 1).', min: 1, helpValue: 'N' }),
+    'until-empty': Flags.boolean({ summary: 'Exit once no job is waiting, running or delayed in any stage queue (exit 1 if some failed).', default: false }),
+    'lock-duration': Flags.integer({ summary: "Job lock in milliseconds: a dead worker's jobs return to the queue after it (default 30000).", min: 1000, helpValue: 'MS' }),
+    'flush-window': Flags.integer({ summary: 'Decisions are applied together within this many milliseconds (default 100).', min: 0, helpValue: 'MS' }),
+    'flush-size': Flags.integer({ summary: 'Decisions are applied together once this many wait (default 100).', min: 1, helpValue: 'N' }),
+  }
+
+  async run(): Promise<WorkerCommandResult> {
+    const { flags } = await this.parse(Worker)
+    const controller = new AbortController()
+    const verbose = this.isVerbose()
+    const removeInterrupt = installInterruptHandler({
+      onFirst: (signal) => {
+        this.info(`${signal}: no new jobs; running jobs finish and their decisions are applied. Press Ctrl-C again to quit at once.`)
+        controller.abort()
+      },
+    })
+    const progress = new WorkerProgress()
+    const ticker = setInterval(() => {
+      const line = progress.line()
+      if (line !== undefined) this.info(line)
+    }, 5000)
+    ticker.unref()
+    try {
+      const result = await runWorkerService({
+        configPath: flags.config,
+        projectHash: flags['project-hash'],
+        sshKeyFile: flags['ssh-key-file'],
+        domain: flags.domain,
+        redisUrl: flags.redis,
+        concurrency: flags.concurrency,
+        untilEmpty: flags['until-empty'],
+        lockDurationMs: flags['lock-duration'],
+        flushWindowMs: flags['flush-window'],
+        flushSize: flags['flush-size'],
+        signal: controller.signal,
+        onWarning: (m) => this.warnUser(m),
+        onLog: (level, line) => {
+          if (level === 'warn' || level === 'error') this.warnUser(line)
+          else if (verbose) this.info(line)
+        },
+        onEvent: (event) => {
+          progress.onEvent(event)
+          if (event.type === 'started') this.info(`Worker ready: ${event.stages.map((s) => `"${s.title}"`).join(', ')}, ${event.concurrency} at a time per stage.`)
+          else if (event.type === 'error') this.warnUser(event.message)
+          else if (event.type === 'job' && verbose) {
+            const r = event.report
+            this.info(`${r.dataTitle || r.taskUuid}: ${r.status}${r.pathway ? ` → ${r.pathway.name}` : ''}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}${r.replayed ? ' [finished from the journal]' : ''}${event.willRetry ? ' — will retry' : ''}`)
+          }
+        },
+      })
+      const line = progress.line()
+      if (line !== undefined) this.info(line)
+      if (!this.jsonEnabled()) process.stdout.write(formatWorkerSummary(result) + '\n')
+      const failed = result.stages.some((s) => s.failed > 0)
+      const exitCode = result.interrupted ? ExitCode.Interrupted : failed ? ExitCode.TasksFailed : ExitCode.Ok
+      if (exitCode !== ExitCode.Ok) this.finishWith(result, exitCode)
+      return result
+    } finally {
+      clearInterval(ticker)
+      removeInterrupt()
+    }
+  }
+}

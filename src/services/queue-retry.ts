@@ -1,0 +1,37 @@
+import { retryFailed, type RetryFailedResult } from '../queue/status.js'
+import { redact } from '../ui/redact.js'
+import { theme, type Theme } from '../ui/theme.js'
+import { openRedisOnly } from './queue-session.js'
+
+export interface QueueRetryServiceOptions {
+  redisUrl?: string
+  configPath?: string
+  projectHash?: string
+  /** Only this stage (title or UUID). */
+  stage?: string
+  onWarning?: (message: string) => void
+}
+
+/** What `queue retry-failed --json` prints. */
+export type QueueRetryResult = RetryFailedResult & { redis: string; projectHash: string | null }
+
+/** `encord-agents queue retry-failed`: queue failed jobs again with fresh attempts (Redis only). */
+export async function runQueueRetry(options: QueueRetryServiceOptions): Promise<QueueRetryResult> {
+  const session = await openRedisOnly(options)
+  try {
+    const result = await retryFailed(session.redis, { projectHash: session.projectHash, stage: options.stage })
+    return { ...result, redis: session.redisShown, projectHash: session.projectHash ?? null }
+  } finally {
+    await session.close()
+  }
+}
+
+export function formatQueueRetry(result: QueueRetryResult, t: Theme = theme): string {
+  const lines = result.stages.map((s) => `  ${s.stageTitle}: ${s.retried} job${s.retried === 1 ? '' : 's'} queued again`)
+  lines.push(
+    result.retried === 0
+      ? `${t.ok('✔')} No failed jobs on ${result.redis}.`
+      : `${t.ok('✔')} ${result.retried} failed job${result.retried === 1 ? '' : 's'} queued again with fresh attempts; running workers pick them up.`,
+  )
+  return redact(lines.join('\n'))
+}

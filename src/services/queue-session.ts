@@ -1,0 +1,130 @@
+import { displayPath } from '../core/config/issues.js'
+import { loadAgents, type LoadedAgent } from '../core/config/handlers.js'
+import { loadConfig, type LoadedConfig } from '../core/config/load.js'
+import { UserError } from '../core/errors.js'
+import { validationError } from '../core/runner/runner.js'
+import { validateProject, type ResolvedBinding } from '../core/runner/validate.js'
+import type { EncordClient } from '../encord/client.js'
+import { createClient } from '../encord/credentials.js'
+import type { Project } from '../encord/types.js'
+import type { Redis } from 'ioredis'
+import { closeRedis, connectRedis, redactRedisUrl, resolveRedisUrl } from '../queue/redis.js'
+
+/** What the queue commands share: the config, the project and its validated agents, Redis. */
+export interface QueueSessionOptions {
+  /** `--config FILE`. */
+  configPath?: string
+  /** `--project-hash` (or ENCORD_PROJECT_HASH). */
+  projectHash?: string
+  sshKeyFile?: string
+  domain?: string
+  /** `--redis URL`. */
+  redisUrl?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  onWarning?: (message: string) => void
+}
+
+export interface QueueSession {
+  loaded: LoadedConfig
+  agents: LoadedAgent[]
+  projectHash: string
+  client: EncordClient
+  project: Project
+  /** The agents matched to their stages, validated (every issue at once, exit 2, before Redis is touched). */
+  bindings: ResolvedBinding[]
+  redis: Redis
+  /** The Redis URL with its password hidden. */
+  redisShown: string
+  close(): Promise<void>
+}
+
+/**
+ * Open what `enqueue` and `worker` need: load the config and its handlers, fetch the project and
+ * validate the agents (as `run` does), then connect to Redis (a clear exit-3 error when it cannot).
+ *
+ * Producers and workers are separate processes, so they cannot use the in-process emulator of a
+ * config's `local`: with `local` set, ENCORD_DOMAIN (or `--domain`) must point at a shared one
+ * (`encord-agents emulator start FIXTURE`), and it is used instead.
+ */
+export async function openQueueSession(options: QueueSessionOptions): Promise<QueueSession> {
+  const cwd = options.cwd ?? process.cwd()
+  const env = options.env ?? process.env
+  const loaded = await loadConfig({ configPath: options.configPath, cwd })
+  const domain = options.domain ?? (env.ENCORD_DOMAIN !== undefined && env.ENCORD_DOMAIN.trim() !== '' ? env.ENCORD_DOMAIN : undefined)
+  if (loaded.config.local !== undefined && domain === undefined) {
+    throw new UserError('LocalEmulatorNotShared', `The config (${displayPath(loaded.filepath, cwd)}) uses the built-in local emulator (\`local\`), which lives inside one process: a producer and workers in other processes cannot share it.`, {
+      hint: `Serve the fixture once with \`encord-agents emulator start ${loaded.config.local} --allow-any-key\`, export the ENCORD_DOMAIN it prints, and run again (ENCORD_DOMAIN is then used instead of \`local\`); or remove \`local\` to work on Encord.`,
+      location: loaded.locate(['local']),
+    })
+  }
+  const projectHash = options.projectHash ?? loaded.config.projectHash
+  if (projectHash === undefined || projectHash.trim() === '') {
+    throw new UserError('ProjectHashMissing', `No project given (config: ${displayPath(loaded.filepath, cwd)}).`, {
+      hint: 'Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH.',
+    })
+  }
+  const agents = await loadAgents(loaded, cwd)
+  const client = createClient({ sshKeyFile: options.sshKeyFile, domain, env, onWarning: options.onWarning })
+  let redis: Redis | undefined
+  try {
+    const project = await client.getProject(projectHash.trim())
+    const validation = await validateProject(
+      project,
+      agents.map((a) => ({ stage: a.stage, agent: a.definition, location: a.location, overwrite: a.overwrite })),
+      loaded.config.validate,
+      { client },
+    )
+    if (validation.issues.length > 0) throw validationError(validation.issues)
+    const redisUrl = resolveRedisUrl(options.redisUrl, env)
+    redis = await connectRedis(redisUrl, { onError: (e) => options.onWarning?.(`Redis: ${e.message}`) })
+    const connection = redis
+    let closed: Promise<void> | undefined
+    return {
+      loaded,
+      agents,
+      projectHash: project.projectHash,
+      client,
+      project,
+      bindings: validation.bindings,
+      redis: connection,
+      redisShown: redactRedisUrl(redisUrl),
+      close: () =>
+        (closed ??= (async () => {
+          await closeRedis(connection)
+          await client.close()
+        })()),
+    }
+  } catch (error) {
+    if (redis !== undefined) await closeRedis(redis)
+    await client.close()
+    throw error
+  }
+}
+
+/**
+ * Connect to Redis only (`queue status`, `queue retry-failed`): the project, when known, comes from
+ * `--project-hash` or the config found (none needed).
+ */
+export async function openRedisOnly(options: { redisUrl?: string; configPath?: string; projectHash?: string; cwd?: string; env?: NodeJS.ProcessEnv; onWarning?: (m: string) => void }): Promise<{
+  redis: Redis
+  redisShown: string
+  projectHash?: string
+  close(): Promise<void>
+}> {
+  const cwd = options.cwd ?? process.cwd()
+  const env = options.env ?? process.env
+  let projectHash = options.projectHash
+  if (projectHash === undefined) {
+    try {
+      const loaded = await loadConfig({ configPath: options.configPath, cwd })
+      projectHash = loaded.config.projectHash
+    } catch (error) {
+      // Without a config every project's queues are shown; a config that is broken is still an error.
+      if (!(error instanceof UserError && error.code === 'ConfigNotFound' && options.configPath === undefined)) throw error
+    }
+  }
+  const url = resolveRedisUrl(options.redisUrl, env)
+  const redis = await connectRedis(url, { onError: (e) => options.onWarning?.(`Redis: ${e.message}`) })
+  return { redis, redisShown: redactRedisUrl(url), projectHash, close: () => closeRedis(redis) }
+}

@@ -1,0 +1,135 @@
+import Table from 'cli-table3'
+import type { AgentTask, Stage } from '../encord/types.js'
+import type { TaskLogger } from '../core/deps/types.js'
+import { UserError } from '../core/errors.js'
+import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
+import { redact } from '../ui/redact.js'
+import { theme, type Theme } from '../ui/theme.js'
+import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
+
+export interface WorkerServiceOptions extends QueueSessionOptions {
+  /** Jobs handled at once per stage. @default the config's run.concurrency, else 1 */
+  concurrency?: number
+  /** Exit once every stage queue is empty. */
+  untilEmpty?: boolean
+  /** BullMQ job lock (ms): a dead worker's jobs go back to the queue after it. @default 30000 */
+  lockDurationMs?: number
+  /** Decisions applied together: window (ms) and size. @default 100 ms, 100 */
+  flushWindowMs?: number
+  flushSize?: number
+  signal?: AbortSignal
+  onEvent?: (event: WorkerEvent) => void
+  /** Handler and dependency log lines (warnings and errors always reach it; info/debug with verbose). */
+  onLog?: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void
+}
+
+/** What `worker --json` prints when the worker stops. */
+export type WorkerCommandResult = WorkerSummary & { redis: string }
+
+/**
+ * `encord-agents worker`: validate the config's agents against the project, then handle jobs of
+ * every agent stage's queue until stopped (or, with `untilEmpty`, until the queues are empty).
+ */
+export async function runWorkerService(options: WorkerServiceOptions): Promise<WorkerCommandResult> {
+  const session = await openQueueSession(options)
+  try {
+    const run = session.loaded.config.run ?? {}
+    const concurrency = options.concurrency ?? run.concurrency ?? 1
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError('InvalidRunSettings', `concurrency must be a whole number of at least 1 (got ${concurrency}).`)
+    const log = options.onLog ?? (() => undefined)
+    const logger = (stage?: Stage, task?: AgentTask): TaskLogger => {
+      const prefix = [stage?.title, task?.dataTitle].filter(Boolean).join(' › ')
+      const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => log(level, `${prefix ? `${prefix}: ` : ''}${message}`)
+      return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+    }
+    const summary = await runWorker({
+      redis: session.redis,
+      client: session.client,
+      project: session.project,
+      bindings: session.bindings,
+      concurrency,
+      taskTimeout: run.taskTimeout,
+      requestRetries: run.numRetries,
+      lockDurationMs: options.lockDurationMs,
+      flushWindowMs: options.flushWindowMs,
+      flushSize: options.flushSize,
+      untilEmpty: options.untilEmpty,
+      signal: options.signal,
+      onEvent: options.onEvent,
+      logger,
+    })
+    return { ...summary, redis: session.redisShown }
+  } finally {
+    await session.close()
+  }
+}
+
+/** Live counts from worker events, for the periodic progress line. */
+export class WorkerProgress {
+  #done = 0
+  #moved = 0
+  #stayed = 0
+  #failed = 0
+  #retried = 0
+  #other = 0
+  #lastShown = ''
+  readonly #started = performance.now()
+
+  onEvent(event: WorkerEvent): void {
+    if (event.type !== 'job') return
+    if (event.willRetry) {
+      this.#retried++
+      return
+    }
+    this.#done++
+    const s = event.report.status
+    if (s === 'moved') this.#moved++
+    else if (s === 'stayed') this.#stayed++
+    else if (s === 'failed' || s === 'retry') this.#failed++
+    else this.#other++
+  }
+
+  /** A progress line, or undefined when nothing changed since the last one. */
+  line(): string | undefined {
+    const seconds = (performance.now() - this.#started) / 1000
+    const rate = seconds > 0 ? this.#done / seconds : 0
+    const text = `${this.#done} done (${this.#moved} moved, ${this.#stayed} stayed, ${this.#failed} failed${this.#other ? `, ${this.#other} already gone` : ''}), ${this.#retried} retried`
+    if (text === this.#lastShown) return undefined
+    this.#lastShown = text
+    return `${text}, ${rate.toFixed(1)} tasks/s`
+  }
+}
+
+/** The summary printed when a worker stops. */
+export function formatWorkerSummary(result: WorkerCommandResult, t: Theme = theme): string {
+  const rows = new Table({ head: ['Stage', 'Processed', 'Moved', 'Stayed', 'Failed', 'Retried', 'Replayed', 'Gone'].map((h) => t.bold(h)), style: { head: [], border: [] } })
+  for (const s of result.stages) {
+    const moved = Object.entries(s.moved)
+    rows.push([
+      s.title,
+      String(s.processed),
+      moved.length ? moved.map(([k, v]) => `${k}: ${v}`).join('\n') : '0',
+      String(s.stayed),
+      s.failed ? t.error(String(s.failed)) : '0',
+      String(s.retried),
+      String(s.replayed),
+      String(s.gone + s.stale),
+    ])
+  }
+  const out = [rows.toString()]
+  const errors = result.stages.flatMap((s) => s.errors.map((e) => ({ stage: s.title, ...e })))
+  if (errors.length > 0) {
+    out.push('', t.bold(`Failed jobs (latest ${Math.min(errors.length, 20)}):`))
+    for (const e of errors.slice(-20)) out.push(`  ${t.error('✖')} ${e.stage} / ${e.dataTitle || e.taskUuid} ${t.dim(`(${e.taskUuid})`)}: ${e.code}: ${e.message}`)
+    out.push('', 'Their errors stay on the jobs: `encord-agents queue status`; queue them again with `encord-agents queue retry-failed`.')
+  }
+  const processed = result.stages.reduce((n, s) => n + s.processed, 0)
+  const seconds = (result.durationMs / 1000).toFixed(1)
+  out.push(
+    '',
+    result.stoppedBecause === 'empty'
+      ? `${t.ok('✔')} Queues empty: ${processed} job${processed === 1 ? '' : 's'} handled in ${seconds}s.`
+      : `${t.warn('■')} Stopped: ${processed} job${processed === 1 ? '' : 's'} handled in ${seconds}s; running jobs were finished and their decisions applied.`,
+  )
+  return redact(out.join('\n'))
+}
