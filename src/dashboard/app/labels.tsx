@@ -27,6 +27,16 @@ export function LabelCanvas(props: {
   const src = urls.media(projectHash, dataUnit.dataHash, unit.unitHash)
   const video = useRef<HTMLVideoElement>(null)
   const fps = unit.fps ?? dataUnit.fps ?? 25
+  // Names and points keep a readable size on screen whatever the media's size: measure the box.
+  const box = useRef<HTMLDivElement>(null)
+  const [shownWidth, setShownWidth] = useState(0)
+  useEffect(() => {
+    if (!box.current) return
+    const observer = new ResizeObserver((entries) => setShownWidth(entries[0].contentRect.width))
+    observer.observe(box.current)
+    return () => observer.disconnect()
+  }, [])
+  const px = shownWidth > 0 ? width / shownWidth : Math.max(width, height) / 600
 
   useEffect(() => {
     // Show the middle of the frame's display interval, so rounding never lands on the neighbour.
@@ -36,7 +46,7 @@ export function LabelCanvas(props: {
   const objects = unit.objects[frame] ?? []
   return (
     <figure class="canvas" data-testid={props.testId}>
-      <div class={`stage-box${missing ? ' missing' : ''}`} style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, ${((62 * width) / height).toFixed(2)}vh)` }}>
+      <div ref={box} class={`stage-box${missing ? ' missing' : ''}`} style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, ${((62 * width) / height).toFixed(2)}vh)` }}>
         {isVideo ? (
           <video
             ref={video}
@@ -58,7 +68,7 @@ export function LabelCanvas(props: {
         {missing && <span class="no-media">no media for this item</span>}
         <svg class="overlay" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-width={width} data-height={height}>
           {objects.map((o, i) => (
-            <Shape key={`${o.objectHash}-${i}`} object={o} width={width} height={height} change={changes?.get(o.objectHash)} highlighted={highlight === o.objectHash} />
+            <Shape key={`${o.objectHash}-${i}`} object={o} width={width} height={height} px={px} change={changes?.get(o.objectHash)} highlighted={highlight === o.objectHash} />
           ))}
         </svg>
       </div>
@@ -67,11 +77,13 @@ export function LabelCanvas(props: {
   )
 }
 
-function Shape(props: { object: DrawnObject; width: number; height: number; change?: ObjectChange; highlighted: boolean }) {
-  const { object: o, width: W, height: H } = props
+/** `px`: the size of one screen pixel in the frame's pixels. */
+function Shape(props: { object: DrawnObject; width: number; height: number; px: number; change?: ObjectChange; highlighted: boolean }) {
+  const { object: o, width: W, height: H, px } = props
   const g = o.geometry
-  const size = Math.max(W, H)
-  const label = anchor(g, W, H)
+  const at = anchor(g, W, H, px)
+  // Keep the name inside the picture (a polyline starting at the top-left corner, a box at the edge).
+  const label = at && ([Math.min(Math.max(at[0], 2 * px), W - 30 * px), Math.min(Math.max(at[1], 13 * px), H - 2 * px)] as const)
   return (
     <g
       class={`label-object${props.change ? ` ${props.change}` : ''}${props.highlighted ? ' highlighted' : ''}`}
@@ -81,9 +93,9 @@ function Shape(props: { object: DrawnObject; width: number; height: number; chan
       style={{ color: o.color }}
     >
       <title>{`${o.name} (${o.shape})${o.confidence !== null ? ` · confidence ${o.confidence}` : ''}`}</title>
-      {draw(g, W, H, size, o.color)}
+      {draw(g, W, H, px, o.color)}
       {label && (
-        <text x={label[0]} y={label[1]} font-size={Math.max(size * 0.035, 6)} class="object-name">
+        <text x={label[0]} y={label[1]} font-size={13 * px} class="object-name">
           {o.name}
         </text>
       )}
@@ -91,8 +103,8 @@ function Shape(props: { object: DrawnObject; width: number; height: number; chan
   )
 }
 
-function draw(g: Geometry, W: number, H: number, size: number, color: string) {
-  const r = Math.max(size * 0.012, 1.5)
+function draw(g: Geometry, W: number, H: number, px: number, color: string) {
+  const r = 4 * px
   switch (g.kind) {
     case 'box':
       return <rect class="shape" x={g.x * W} y={g.y * H} width={g.w * W} height={g.h * H} />
@@ -154,12 +166,12 @@ function maskImage(g: Extract<Geometry, { kind: 'bitmask' }>, color: string): st
 }
 
 /** Where an object's name goes: above its top-left corner (or at its first point). */
-function anchor(g: Geometry, W: number, H: number): [number, number] | null {
-  const lift = Math.max(W, H) * 0.012
+function anchor(g: Geometry, W: number, H: number, px: number): [number, number] | null {
+  const lift = 4 * px
   switch (g.kind) {
     case 'box':
     case 'rotated-box':
-      return [g.x * W, Math.max(g.y * H - lift, lift * 3)]
+      return [g.x * W, g.y * H - lift]
     case 'polygon': {
       const p = g.polygons[0][0][0]
       return [p[0] * W, p[1] * H - lift]
