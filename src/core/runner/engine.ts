@@ -9,6 +9,7 @@ import { mergeLabelRowMetadata, type DependencyGraph } from '../deps/graph.js'
 import { BatchData, RunScope, TaskScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
 import type { RunSettings, StageResult } from '../types.js'
+import { makeBreather } from './breathe.js'
 import { describeTaskError, isRetryable, TaskTimeoutError } from './errors.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask, Flusher, type TaskOutcome } from './flush.js'
@@ -170,6 +171,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
     result,
   )
   const limit = pLimit(settings.concurrency)
+  const breathe = makeBreather()
   const inFlight = new Set<Promise<void>>()
   // Data is loaded for a window of tasks (at least one batch): fewer, larger bulk requests, while
   // decisions are still flushed batch by batch.
@@ -211,6 +213,10 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
             batch.map(({ task, index }) =>
               limit(async () => {
                 // Interrupted: tasks whose handler has not started stay untouched for the next run.
+                if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
+                // CPU-bound handlers: let the listing, loads and flushes be read in between (see breathe.ts).
+                const pause = breathe()
+                if (pause !== undefined) await pause
                 if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
                 return runTask(ctx, task, index, data)
               }),
