@@ -15,6 +15,12 @@ export interface StageResult {
   stayed: number
   /** Tasks that failed after all retries (left in the stage, or sent to `onFailure`). */
   failed: number
+  /**
+   * Of the processed tasks, those whose decision came from the run journal: an earlier run decided
+   * them and stopped (crash, kill) before applying everything; their handler was not called again.
+   * Absent when none.
+   */
+  replayed?: number
   /** One entry per failed task (and per stale task that could not be moved). */
   errors: Array<{ taskUuid: string; dataTitle?: string; code: string; message: string }>
 }

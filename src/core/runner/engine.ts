@@ -8,11 +8,13 @@ import { labelRowOrigin } from '../deps/builtins/origins.js'
 import { mergeLabelRowMetadata, type DependencyGraph } from '../deps/graph.js'
 import { BatchData, RunScope, TaskScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
+import type { EffectJournal } from '../journal.js'
 import type { RunSettings, StageResult } from '../types.js'
 import { makeBreather } from './breathe.js'
 import { describeTaskError, isRetryable, TaskTimeoutError } from './errors.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask, Flusher, type TaskOutcome } from './flush.js'
+import { planReplays } from './journal-replay.js'
 import { interpretHandlerResult } from './result.js'
 
 /** Everything one stage pass needs. */
@@ -34,6 +36,8 @@ export interface StageRunContext {
   /** Tasks whose data is loaded together (at least `taskBatchSize`). */
   loadWindow: number
   logger: (stage: Stage, task?: AgentTask) => TaskLogger
+  /** Write-ahead journal of decisions (not used in a dry run). @default none */
+  journal?: EffectJournal
 }
 
 /** Sleep that ends early (returns false) when the signal aborts. */
@@ -166,8 +170,9 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const stageLog = ctx.logger(stage)
   const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog)
   const loadRetry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog, ctx.stopSignal)
+  const journal = settings.dryRun ? undefined : ctx.journal
   const flusher = new Flusher(
-    { client: ctx.client, projectHash: ctx.project.projectHash, stage, dryRun: settings.dryRun, emit: ctx.emit, retry },
+    { client: ctx.client, projectHash: ctx.project.projectHash, stage, dryRun: settings.dryRun, emit: ctx.emit, retry, journal },
     result,
   )
   const limit = pLimit(settings.concurrency)
@@ -183,8 +188,10 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   let windowNumber = 0
   let fatal: unknown
 
-  const processWindow = async (tasks: AgentTask[], number: number): Promise<void> => {
+  const processWindow = async (listed: AgentTask[], number: number): Promise<void> => {
     const started = performance.now()
+    const tasks = journal === undefined ? listed : await replayRecorded(listed)
+    if (tasks.length === 0) return
     const data = new BatchData({
       project: ctx.project,
       client: ctx.client,
@@ -228,6 +235,27 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
     } finally {
       data.release()
     }
+  }
+
+  /**
+   * Tasks with a decision recorded by an earlier run that stopped before settling it: what is left of
+   * that decision is applied (flushed with the next flush) without calling the handler again. Returns
+   * the tasks whose handler must run.
+   */
+  const replayRecorded = async (listed: AgentTask[]): Promise<AgentTask[]> => {
+    if (journal === undefined) return listed
+    const { fresh, replays } = await planReplays({ journal, client: ctx.client, stage, tasks: listed, log: stageLog, retry: loadRetry })
+    for (const outcome of replays) {
+      const evTask = eventTask(outcome.task)
+      if (outcome.kind === 'done') {
+        const pathway = outcome.decision.pathway
+        ctx.emit({ type: 'taskDone', stage: evStage, task: evTask, outcome: pathway === null ? 'stayed' : 'moved', pathway: pathway?.name, durationMs: 0, replayed: true })
+      } else {
+        ctx.emit({ type: 'taskFailed', stage: evStage, task: evTask, ...outcome.error, onFailure: outcome.onFailure?.name })
+      }
+    }
+    flusher.enqueue(replays)
+    return fresh
   }
 
   ctx.emit({ type: 'stageStarted', stage: evStage, agentLocation: ctx.agent.location })

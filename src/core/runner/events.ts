@@ -23,8 +23,11 @@ export type RunEvent =
   /** A batch's tasks were listed and their data loaded; its handlers can start. */
   | { type: 'batchLoaded'; stage: EventStage; batch: number; tasks: number; durationMs: number }
   | { type: 'taskStarted'; stage: EventStage; task: EventTask; attempt: number }
-  /** The handler decided (the move and saves happen at the next flush; `dryRun` moves nothing). */
-  | { type: 'taskDone'; stage: EventStage; task: EventTask; outcome: 'moved' | 'stayed'; pathway?: string; durationMs: number }
+  /**
+   * The handler decided (the move and saves happen at the next flush; `dryRun` moves nothing).
+   * `replayed`: the decision came from the run journal (an earlier run made it); no handler ran.
+   */
+  | { type: 'taskDone'; stage: EventStage; task: EventTask; outcome: 'moved' | 'stayed'; pathway?: string; durationMs: number; replayed?: boolean }
   /** The task failed after its retries, or its decision could not be applied at flush time. */
   | { type: 'taskFailed'; stage: EventStage; task: EventTask; code: string; message: string; onFailure?: string }
   | { type: 'taskRetry'; stage: EventStage; task: EventTask; attempt: number; delayMs: number; code: string; message: string }

@@ -1,9 +1,11 @@
 import pLimit from 'p-limit'
 import type { AgentTask, EncordApi, Pathway, ProceedAction, Stage } from '../../encord/types.js'
 import type { TaskEffect } from '../deps/types.js'
+import type { EffectJournal } from '../journal.js'
 import type { StageResult } from '../types.js'
 import type { EventStage, EventTask, RunEvent } from './events.js'
 import { describeTaskError } from './errors.js'
+import { journalDecisionOf } from './journal-replay.js'
 import type { TaskDecision } from './result.js'
 
 /** Limits per request, as the Python SDK's SequentialRunner sends them (wire spec §7). */
@@ -11,10 +13,13 @@ export const SAVE_BUNDLE = 100
 export const PRIORITY_BUNDLE = 100
 export const PROCEED_BUNDLE = 1000
 
-/** What became of one task before its effects are applied. */
+/**
+ * What became of one task before its effects are applied. `replayed`: the decision comes from the run
+ * journal (an earlier run made it and stopped before settling it); the handler did not run again.
+ */
 export type TaskOutcome =
-  | { kind: 'done'; task: AgentTask; decision: TaskDecision; effects: TaskEffect[]; durationMs: number }
-  | { kind: 'failed'; task: AgentTask; error: { code: string; message: string }; onFailure?: Pathway }
+  | { kind: 'done'; task: AgentTask; decision: TaskDecision; effects: TaskEffect[]; durationMs: number; replayed?: boolean }
+  | { kind: 'failed'; task: AgentTask; error: { code: string; message: string }; onFailure?: Pathway; replayed?: boolean }
 
 export interface FlushContext {
   client: EncordApi
@@ -24,6 +29,11 @@ export interface FlushContext {
   emit: (event: RunEvent) => void
   /** Retry one request with the runner's backoff (the client has already retried transport faults). */
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>
+  /**
+   * Write-ahead journal: each decision is recorded (durably) before any of its effects is applied,
+   * its saves and move are marked, and it is forgotten once settled. @default none
+   */
+  journal?: EffectJournal
 }
 
 export function eventStage(stage: Stage): EventStage {
@@ -45,6 +55,10 @@ interface Entry {
   flushError?: { code: string; message: string }
   stale?: string
   onFailureError?: string
+  /** The decision is in the journal (recorded now, or replayed from it). */
+  journaled?: boolean
+  /** The task was found gone from the stage when it was to be moved. */
+  gone?: boolean
 }
 
 /**
@@ -90,12 +104,15 @@ export class Flusher {
     const counts = { saved: 0, priorities: 0, moved: 0, stale: 0, failed: 0 }
     if (!this.ctx.dryRun) {
       try {
+        await this.recordDecisions(entries)
         counts.saved = await this.applySaves(entries)
         await this.applyStorageUpdates(entries)
         counts.priorities = await this.applyPriorities(entries)
+        await this.markSaved(entries)
         const proceeded = await this.applyProceeds(entries)
         counts.moved = proceeded.moved
         counts.stale = proceeded.stale
+        await this.settleJournal(entries)
       } catch (error) {
         // Only a bug can get here (each step catches its own request failures); keep the tasks honest.
         const described = describeTaskError(error)
@@ -108,11 +125,77 @@ export class Flusher {
     this.ctx.emit({ type: 'flushed', stage: eventStage(this.ctx.stage), ...counts, dryRun: this.ctx.dryRun })
   }
 
+  /**
+   * Write-ahead: every decision with something to apply is on disk before anything is applied. One
+   * that cannot be written is not applied (its task stays, reported failed): without the record a
+   * crash could make a later run apply its effects a second time.
+   */
+  private async recordDecisions(entries: Entry[]): Promise<void> {
+    const journal = this.ctx.journal
+    if (journal === undefined) return
+    await Promise.all(
+      entries.map(async (entry) => {
+        const { outcome } = entry
+        if (outcome.replayed === true) {
+          entry.journaled = true
+          return
+        }
+        const decision = journalDecisionOf(outcome, this.ctx.stage)
+        if (decision === undefined) return
+        try {
+          await journal.recordDecision(outcome.task.uuid, decision)
+          entry.journaled = true
+        } catch (error) {
+          const message = `The decision could not be written to the run journal (${describeTaskError(error).message}), so nothing of it was applied; the task stays in its stage.`
+          if (outcome.kind === 'failed') entry.onFailureError = message
+          else entry.flushError = { code: 'JournalFailed', message }
+        }
+      }),
+    )
+  }
+
+  /** Journal: the pre-move effects of these decisions are applied. */
+  private async markSaved(entries: Entry[]): Promise<void> {
+    const journal = this.ctx.journal
+    if (journal === undefined) return
+    const saved = entries.filter(
+      (e) => e.journaled === true && e.outcome.kind === 'done' && e.flushError === undefined && (e.outcome.effects.length > 0 || e.outcome.decision.priority !== undefined),
+    )
+    await Promise.all(saved.map((e) => journal.markSaved(e.outcome.task.uuid)))
+  }
+
+  /**
+   * Journal: moves are marked (durably: a task that comes back to the stage later is then decided
+   * afresh), then settled decisions are forgotten. A decision whose effects failed stays recorded: the
+   * next run (or pass) finishes it without calling the handler again.
+   */
+  private async settleJournal(entries: Entry[]): Promise<void> {
+    const journal = this.ctx.journal
+    if (journal === undefined) return
+    const settled: Entry[] = []
+    const moved: Entry[] = []
+    for (const entry of entries) {
+      if (entry.journaled !== true) continue
+      const { outcome } = entry
+      if (outcome.kind === 'done') {
+        if (entry.flushError !== undefined) continue
+        settled.push(entry)
+        if (outcome.decision.pathway !== null && entry.stale === undefined) moved.push(entry)
+      } else if (entry.gone === true || entry.onFailureError === undefined) {
+        settled.push(entry)
+        if (entry.gone !== true) moved.push(entry)
+      }
+    }
+    await Promise.all(moved.map((e) => journal.markProceeded(e.outcome.task.uuid)))
+    await Promise.all(settled.map((e) => journal.forget(e.outcome.task.uuid)))
+  }
+
   /** Record an entry in the stage result; true when the task counts as failed. */
   private tally(entry: Entry): boolean {
     const { outcome } = entry
     const result = this.result
     result.processed++
+    if (outcome.replayed === true) result.replayed = (result.replayed ?? 0) + 1
     if (outcome.kind === 'failed') {
       result.failed++
       let message = outcome.error.message
@@ -143,7 +226,7 @@ export class Flusher {
     // Each label row once per flush (two tasks could share a data unit): the last decision wins.
     const rows = new Map<string, { projectHash: string; labelHash: string; labelRow: Record<string, unknown>; owners: Entry[] }>()
     for (const entry of entries) {
-      if (entry.outcome.kind !== 'done') continue
+      if (entry.outcome.kind !== 'done' || entry.flushError !== undefined) continue
       for (const effect of entry.outcome.effects) {
         if (effect.kind !== 'saveLabelRow') continue
         const key = `${effect.projectHash}\u0000${effect.labelHash}`
@@ -251,7 +334,7 @@ export class Flusher {
       const { outcome } = entry
       let pathway: Pathway | null | undefined
       if (outcome.kind === 'done') pathway = entry.flushError === undefined ? outcome.decision.pathway : null
-      else pathway = outcome.onFailure
+      else pathway = entry.onFailureError === undefined ? outcome.onFailure : undefined
       if (pathway === null || pathway === undefined) continue
       actions.push({ entry, action: { taskUuid: outcome.task.uuid, pathwayUuid: pathway.uuid, dataHash: outcome.task.dataHash } })
     }
@@ -259,6 +342,7 @@ export class Flusher {
     let stale = 0
     const markStale = (entry: Entry, reason: string): void => {
       stale++
+      entry.gone = true
       const message = `The task was no longer in stage "${this.ctx.stage.title}" when it was to be moved: ${reason}`
       if (entry.outcome.kind === 'failed') entry.onFailureError = message
       else entry.stale = message

@@ -4,10 +4,13 @@ import { captureCallerLocation } from '../deps/location.js'
 import { RunScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskLogger } from '../deps/types.js'
 import { UserError } from '../errors.js'
+import type { EffectJournal } from '../journal.js'
+import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'
 import { runStage, sleep } from './engine.js'
 import type { RunEvent } from './events.js'
 import { eventStage, eventTask } from './flush.js'
+import { reconcileJournal } from './journal-replay.js'
 import { resolveRunSettings, type RunOptions } from './settings.js'
 import { validateProject, type ResolvedBinding, type StageBinding, type UserValidateHook, type ValidationResult } from './validate.js'
 
@@ -159,22 +162,30 @@ export class Runner {
       if (blocking.length > 0) throw validationError(blocking)
 
       const runLog = makeLogger(emit, options.onEvent === undefined)
-      const runScope = new RunScope({ project, client, dryRun: settings.dryRun, log: runLog() }, new AbortController().signal)
+      const log = runLog()
+      // Opened after validation (a config mistake touches nothing) and before the first decision.
+      const journal = settings.dryRun ? undefined : await openRunJournal(options.journal, { projectHash, baseDir: options.journalDir, onWarning: (m) => log.warn(m) })
+      const runScope = new RunScope({ project, client, dryRun: settings.dryRun, log }, new AbortController().signal)
       const totals = new Map<string, StageResult>()
       let interrupted = false
       try {
         for (let pass = 1; ; pass++) {
           for (const binding of validation.bindings) {
             if (stopSignal.aborted) break
-            const stageResult = await this.#runStage(binding, { client, project, settings, runScope, stopSignal, emit, runLog, options })
+            const stageResult = await this.#runStage(binding, { client, project, settings, runScope, stopSignal, emit, runLog, options, journal: journal?.journal })
             mergeStageResult(totals, stageResult)
           }
           if (stopSignal.aborted || settings.refreshEvery === undefined) break
           emit({ type: 'refreshWaiting', seconds: settings.refreshEvery, pass })
           if (!(await sleep(settings.refreshEvery * 1000, stopSignal))) break
         }
+        // Entries left by an earlier crash whose tasks have left their stage: nothing more to do.
+        if (!stopSignal.aborted && journal?.file !== undefined && journal.file.size > 0) {
+          await reconcileJournal(journal.file, client, projectHash, project.workflow.stages, log)
+        }
       } finally {
         await runScope.dispose()
+        await journal?.close().catch((error: unknown) => log.warn(`Closing the run journal failed: ${(error as Error).message}`))
       }
       interrupted = stopSignal.aborted
       const stages = validation.bindings.map((b) => totals.get(b.stage.uuid) ?? emptyResult(b.stage))
@@ -203,6 +214,7 @@ export class Runner {
       emit: (e: RunEvent) => void
       runLog: (stage?: Stage, task?: AgentTask) => TaskLogger
       options: RunOptions
+      journal?: EffectJournal
     },
   ): Promise<StageResult> {
     return runStage({
@@ -220,6 +232,7 @@ export class Runner {
       maxRetryDelayMs: env.options.maxRetryDelayMs ?? 30_000,
       loadWindow: env.options.loadWindow ?? DEFAULT_LOAD_WINDOW,
       logger: env.runLog,
+      journal: env.journal,
     })
   }
 
@@ -283,6 +296,7 @@ function mergeStageResult(totals: Map<string, StageResult>, result: StageResult)
     return
   }
   total.processed += result.processed
+  if (result.replayed !== undefined) total.replayed = (total.replayed ?? 0) + result.replayed
   total.stayed += result.stayed
   total.failed += result.failed
   for (const [name, n] of Object.entries(result.moved)) total.moved[name] = (total.moved[name] ?? 0) + n

@@ -1,5 +1,6 @@
 import type { EncordApi } from '../../encord/types.js'
 import { UserError } from '../errors.js'
+import type { EffectJournal } from '../journal.js'
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../types.js'
 import type { RunEvent } from './events.js'
 
@@ -29,6 +30,17 @@ export interface RunOptions extends Partial<RunSettings> {
   loadWindow?: number
   /** Skip the validation before running (it is done by the caller). @default false */
   skipValidation?: boolean
+  /**
+   * Write-ahead journal of decisions, so a run killed between a handler's decision and its effects
+   * (SIGKILL, OOM, power loss) is finished by the next run without calling those handlers again and
+   * without applying anything twice. `true`: `.encord-agents/journal/<projectHash>.jsonl` under
+   * `journalDir`; a string: that file (relative to `journalDir`); or any {@link EffectJournal}
+   * (left open). Not used in a dry run. The CLI turns it on by default (`run.journal` in the config).
+   * @default false
+   */
+  journal?: boolean | string | EffectJournal
+  /** Where a relative (or the default) journal path is resolved. @default process.cwd() */
+  journalDir?: string
 }
 
 /**
