@@ -61,6 +61,11 @@ export default defineConfig({
     // Fail a task whose handler (with its dependencies) takes longer than this many milliseconds; the
     // handler's `signal` is aborted. Default: no timeout.
     taskTimeout: 120_000,
+    // The write-ahead run journal: each decision is written (and fsync'ed) before its labels are saved
+    // or its task moved, so a killed run is finished by the next one without calling those handlers
+    // again or saving/moving anything twice. true: .encord-agents/journal/<projectHash>.jsonl next to
+    // this config; a path (relative to this config); false: off (flag: --no-journal). Default: true.
+    journal: true,
     // Only process tasks matching these filters (flags: --data-title, --data-hash, --assignee,
     // --status). Default: every task of the stage.
     filters: {

@@ -56,6 +56,10 @@ export const runOptionFlags = {
   concurrency: Flags.integer({ summary: 'Handlers running at once per stage (default 1).', min: 1, helpValue: 'N' }),
   'dry-run': Flags.boolean({ summary: 'Decide and report, but move and save nothing.', allowNo: true }),
   'task-timeout': Flags.integer({ summary: 'Fail a task whose handler takes longer than this many milliseconds.', min: 1, helpValue: 'MS' }),
+  journal: Flags.boolean({
+    summary: 'Keep the write-ahead run journal, so a killed run is finished by the next one without doubling anything (default: on; --no-journal turns it off).',
+    allowNo: true,
+  }),
   'data-title': Flags.string({ summary: 'Only tasks whose data title contains this text.', helpValue: 'TEXT', helpGroup: 'TASK FILTER' }),
   'data-hash': Flags.string({ summary: 'Only tasks of this data hash (repeatable).', multiple: true, helpValue: 'HASH', helpGroup: 'TASK FILTER' }),
   assignee: Flags.string({ summary: 'Only tasks assigned to this email (repeatable).', multiple: true, helpValue: 'EMAIL', helpGroup: 'TASK FILTER' }),
@@ -82,6 +86,7 @@ export function runOverridesFromFlags(flags: {
   concurrency?: number
   'dry-run'?: boolean
   'task-timeout'?: number
+  journal?: boolean
   'data-title'?: string
   'data-hash'?: string[]
   assignee?: string[]
@@ -95,6 +100,7 @@ export function runOverridesFromFlags(flags: {
     concurrency: flags.concurrency,
     dryRun: flags['dry-run'],
     taskTimeout: flags['task-timeout'],
+    journal: flags.journal,
     dataTitleContains: flags['data-title'],
     dataHashes: flags['data-hash'],
     assignees: flags.assignee,

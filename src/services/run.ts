@@ -1,5 +1,5 @@
 import type { RunOverrides } from '../core/config/resolve.js'
-import { resolveRunSettings } from '../core/config/resolve.js'
+import { resolveJournal, resolveRunSettings } from '../core/config/resolve.js'
 import type { RunEvent } from '../core/runner/events.js'
 import type { ValidationResult } from '../core/runner/validate.js'
 import type { RunResult } from '../core/types.js'
@@ -30,5 +30,6 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
   const runner = createRunnerFromConfig({ loaded: session.loaded, agents, projectHash: session.projectHash, client: session.client })
   const validation = await validateAgents({ runner })
   options.onValidated?.(validation)
-  return runner.run({ ...settings, client: session.client, projectHash: session.projectHash, signal: options.signal, onEvent: options.onEvent, skipValidation: true })
+  const journal = resolveJournal(session.loaded.config.run, options.overrides ?? {}, session.loaded.dir, session.projectHash)
+  return runner.run({ ...settings, client: session.client, projectHash: session.projectHash, signal: options.signal, onEvent: options.onEvent, skipValidation: true, journal })
 }

@@ -43,6 +43,16 @@ export interface RunOptionsConfig {
   taskTimeout?: number
   /** Only process tasks that match these filters. @default all tasks of the stage */
   filters?: TaskFiltersConfig
+  /**
+   * The write-ahead run journal. Each decision is written to it (and fsync'ed) before its labels are
+   * saved or its task is moved, so a run that is killed (SIGKILL, OOM, a reboot) is finished by the
+   * next run without calling those handlers again and without saving or moving anything twice. `true`
+   * keeps it in `.encord-agents/journal/<projectHash>.jsonl` next to this config; a path (relative to
+   * this config) puts it there; `false` turns it off. Removed when a run ends with nothing left in it.
+   * Not used in a dry run. Flag: `--no-journal`.
+   * @default true
+   */
+  journal?: boolean | string
 }
 
 /** One agent: which stage it serves and the module holding its `defineAgent(...)`. */

@@ -11,6 +11,8 @@ export interface RunOverrides {
   concurrency?: number
   dryRun?: boolean
   taskTimeout?: number
+  /** `--no-journal` turns the run journal off. */
+  journal?: boolean
   dataTitleContains?: string
   dataHashes?: string[]
   assignees?: string[]
@@ -26,12 +28,24 @@ function definedOnly<T extends object>(value: T): Partial<T> {
  * replaces the config's `statuses` but keeps its `dataTitleContains`).
  */
 export function resolveRunSettings(config: RunOptionsConfig | undefined, overrides: RunOverrides = {}): RunSettings {
-  const { dataTitleContains, dataHashes, assignees, statuses, ...options } = overrides
-  const { filters: configFilters, ...configOptions } = config ?? {}
+  // The journal is where a run keeps its decisions, not how it runs: see journalSetting().
+  const { dataTitleContains, dataHashes, assignees, statuses, journal: _flagJournal, ...options } = overrides
+  const { filters: configFilters, journal: _configJournal, ...configOptions } = config ?? {}
   const filters = { ...definedOnly(configFilters ?? {}), ...definedOnly({ dataTitleContains, dataHashes, assignees, statuses }) }
   const settings: RunSettings = { ...DEFAULT_RUN_SETTINGS, ...definedOnly(configOptions), ...definedOnly(options) }
   if (Object.keys(filters).length > 0) settings.filters = filters
   return settings
+}
+
+/**
+ * The run journal of a CLI run: the `--no-journal` flag, else the config's `run.journal`, else on.
+ * Returns the journal file (absolute; a relative one is relative to the config's folder) or false.
+ */
+export function resolveJournal(config: RunOptionsConfig | undefined, overrides: RunOverrides, configDir: string, projectHash: string): string | false {
+  const setting = overrides.journal === false ? false : (config?.journal ?? true)
+  if (setting === false) return false
+  if (setting === true) return resolve(configDir, '.encord-agents', 'journal', `${projectHash}.jsonl`)
+  return isAbsolute(setting) ? setting : resolve(configDir, setting)
 }
 
 /**

@@ -23,6 +23,7 @@ export const RunOptionsSchema = z.strictObject({
   dryRun: z.boolean().optional(),
   taskTimeout: z.int().min(1).optional(),
   filters: TaskFiltersSchema.optional(),
+  journal: z.union([z.boolean(), NonEmpty]).optional(),
 })
 
 export const AgentEntrySchema = z.strictObject({
