@@ -85,13 +85,8 @@ describe('fault injection', () => {
     await pool!.close()
     await emulator!.stop()
 
-    // A seed under which the first proceed is reset after applying and the retry goes through.
-    const config: FaultConfig = { rules: [{ endpoint: 'proceed', rate: 0.5, kind: 'reset-after' }] }
-    const seed = [...Array(1000).keys()].find((s) => {
-      const f = new FaultInjector(config, s)
-      return f.decide('proceed') !== null && f.decide('proceed') === null
-    })!
-    await start(config, seed)
+    // The first proceed is reset after applying; the retry goes through.
+    await start({ rules: [{ endpoint: 'proceed', kind: 'reset-after', times: 1 }] })
     await expect(send('POST', actions, proceedBody(task(1)))).rejects.toThrow()
     expect(stageOf(task(1))).not.toBe(AGENT.uuid)
     expect(emulator!.stats().proceeds.byTask[task(1)]).toBe(1)
@@ -135,7 +130,39 @@ describe('fault injection', () => {
     expect(j(1).every((x) => x >= 10 && x <= 15)).toBe(true)
   })
 
+  it('skip and times fire on exactly the chosen requests, whatever the seed', async () => {
+    const config: FaultConfig = {
+      rules: [
+        { endpoint: 'proceed', kind: '5xx', skip: 1, times: 2 },
+        { endpoint: '*', kind: '429', times: 1 },
+      ],
+    }
+    for (const seed of [0, 1, 'x']) {
+      const f = new FaultInjector(config, seed)
+      // proceed: 1st passes rule 1 (skipped) and takes rule 2's only 429; 2nd and 3rd are rule 1's 5xx; then nothing.
+      expect(Array.from({ length: 6 }, () => f.decide('proceed')?.kind ?? null)).toEqual(['429', '5xx', '5xx', null, null, null])
+      expect(f.decide('list-tasks')).toBeNull()
+      expect(f.firedCounts()).toEqual([2, 1])
+    }
+    // A counted rule with a rate fires at most `times` times.
+    const g = new FaultInjector({ rules: [{ kind: '5xx', rate: 0.5, times: 3 }] }, 7)
+    expect(Array.from({ length: 200 }, () => g.decide('proceed')).filter(Boolean)).toHaveLength(3)
+    // Counted rules leave the seeded draws of other rules alone.
+    const plain: FaultConfig = { rules: [{ endpoint: 'proceed', kind: '5xx', rate: 0.3 }] }
+    const counted: FaultConfig = { rules: [{ endpoint: 'proceed', kind: '429', skip: 100 }, ...plain.rules!] }
+    const a = new FaultInjector(plain, 3)
+    const b = new FaultInjector(counted, 3)
+    expect(Array.from({ length: 50 }, () => b.decide('proceed')?.kind ?? null)).toEqual(Array.from({ length: 50 }, () => a.decide('proceed')?.kind ?? null))
+
+    // Through the server: the second request of the endpoint fails, the first and third do not.
+    await start({ rules: [{ endpoint: 'get-project', kind: '5xx', status: 502, skip: 1, times: 1 }] })
+    const statuses = []
+    for (let i = 0; i < 3; i++) statuses.push((await send('GET', `/v2/public/projects/${P}`)).status)
+    expect(statuses).toEqual([200, 502, 200])
+  })
+
   it('rejects an invalid configuration with a clear error', async () => {
     await expect(startEmulator({ fixture, faults: { rules: [{ rate: 2, kind: '5xx' }] } })).rejects.toMatchObject({ code: 'EmulatorBadFaults' })
+    await expect(startEmulator({ fixture, faults: { rules: [{ times: -1, kind: '5xx' }] } })).rejects.toMatchObject({ code: 'EmulatorBadFaults' })
   })
 })

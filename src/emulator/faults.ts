@@ -7,12 +7,23 @@ import { Prng } from './prng.js'
  * Each endpoint draws from its own PRNG (seeded by `seed` + endpoint id), so traffic on one endpoint
  * never changes which requests of another endpoint fail. For every request the rules that match its
  * endpoint are tried in order and the first whose draw falls under `rate` fires.
+ *
+ * `skip` and `times` make a rule deterministic without any seed: `{ rate: 1, times: 2 }` fails exactly
+ * the first two matching requests; `{ skip: 3, times: 1 }` fails exactly the fourth. They count per
+ * rule, over every endpoint the rule matches.
  */
 export const FaultRule = z.strictObject({
   /** Endpoint id (see ENDPOINTS in server.ts, e.g. `proceed`, `list-tasks`, `save-label-rows`) or `*`. @default "*" */
   endpoint: z.string().default('*'),
-  /** Probability in [0, 1] that a matching request gets this fault. */
-  rate: z.number().min(0).max(1),
+  /** Probability in [0, 1] that a matching request gets this fault. @default 1 */
+  rate: z.number().min(0).max(1).default(1),
+  /**
+   * Let the first `skip` matching requests through untouched before this rule may fire (counted over
+   * the requests this rule is tried on). @default 0
+   */
+  skip: z.number().int().min(0).optional(),
+  /** Fire at most this many times, then never again (with `rate: 1`: exactly the first `times` requests after `skip`). @default unlimited */
+  times: z.number().int().min(0).optional(),
   /**
    * - `5xx`: answer `status` (default 503) without applying anything;
    * - `429`: answer 429 with `Retry-After: retryAfter` (default 1) without applying anything;
@@ -26,6 +37,8 @@ export const FaultRule = z.strictObject({
   delayMs: z.number().min(0).optional(),
 })
 export type FaultRule = z.output<typeof FaultRule>
+
+export type FaultRuleInput = z.input<typeof FaultRule>
 
 export const FaultConfig = z.strictObject({
   /** Added to every Encord request. @default 0 */
@@ -50,11 +63,22 @@ export class FaultInjector {
   readonly #seed: string
   readonly #prngs = new Map<string, Prng>()
   readonly #jitter: Prng
+  /** Per rule (by index): matching requests it was tried on, and how often it fired. */
+  readonly #seen: number[]
+  readonly #fired: number[]
 
   constructor(config: FaultConfig = {}, seed: string | number = 0) {
     this.config = FaultConfig.parse(config)
     this.#seed = String(seed)
     this.#jitter = new Prng(`${this.#seed}:jitter`)
+    const n = this.config.rules?.length ?? 0
+    this.#seen = new Array<number>(n).fill(0)
+    this.#fired = new Array<number>(n).fill(0)
+  }
+
+  /** How many times each rule (in config order) has fired so far. */
+  firedCounts(): number[] {
+    return [...this.#fired]
   }
 
   /** Fixed latency plus seeded jitter for one request, in ms. */
@@ -71,9 +95,14 @@ export class FaultInjector {
   decide(endpoint: string): FaultDecision | null {
     const rules = this.config.rules
     if (!rules || rules.length === 0) return null
-    for (const rule of rules) {
+    for (const [i, rule] of rules.entries()) {
       if (rule.endpoint !== '*' && rule.endpoint !== endpoint) continue
+      // A counted rule takes no PRNG draw while skipping or once spent: the draws of rules without
+      // counts stay what they were, so seeded tests keep their faults.
+      if (this.#seen[i]++ < (rule.skip ?? 0)) continue
+      if (rule.times !== undefined && this.#fired[i] >= rule.times) continue
       if (this.#prng(endpoint).next() >= rule.rate) continue
+      this.#fired[i]++
       switch (rule.kind) {
         case '5xx':
           return { kind: '5xx', status: rule.status ?? 503, ...(rule.retryAfter !== undefined ? { retryAfter: rule.retryAfter } : {}) }

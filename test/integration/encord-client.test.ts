@@ -15,7 +15,6 @@ import {
 } from '../../src/encord/errors.js'
 import type { Project, Stage } from '../../src/encord/types.js'
 import { generateFixture, startEmulator, type EmulatorHandle, type FaultConfig } from '../../src/emulator/index.js'
-import { FaultInjector } from '../../src/emulator/faults.js'
 
 /**
  * Every EncordClient call against the local emulator: the real HTTP path, signatures verified by the
@@ -41,20 +40,6 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 function fastClient(domain: string, extra: Partial<ConstructorParameters<typeof EncordClient>[0]> = {}): EncordClient {
   return new EncordClient({ domain, key, backoffBaseMs: 20, ...extra })
-}
-
-/**
- * A seed under which the emulator's seeded fault rule fires on the first `fire` requests of `endpoint`
- * and not on the next `pass` ones. Found with the emulator's own FaultInjector, so the test follows
- * whatever its PRNG does.
- */
-function seedFor(config: FaultConfig, endpoint: string, fire: number, pass = 6): number {
-  for (let seed = 0; seed < 10_000; seed++) {
-    const f = new FaultInjector(config, seed)
-    const draws = Array.from({ length: fire + pass }, () => f.decide(endpoint) !== null)
-    if (draws.every((d, i) => d === i < fire)) return seed
-  }
-  throw new Error('no seed found')
 }
 
 beforeAll(async () => {
@@ -274,8 +259,9 @@ describe('EncordClient under injected faults', () => {
   }
 
   it('retries after 429 honouring Retry-After', async () => {
-    const faults: FaultConfig = { rules: [{ endpoint: 'list-tasks', kind: '429', rate: 0.5, retryAfter: 1 }] }
-    await withEmulator(faults, seedFor(faults, 'list-tasks', 1), async (_e, c, p) => {
+    // The first listing request is rate limited, every later one answered.
+    const faults: FaultConfig = { rules: [{ endpoint: 'list-tasks', kind: '429', retryAfter: 1, times: 1 }] }
+    await withEmulator(faults, 0, async (_e, c, p) => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const started = Date.now()
       const tasks = await all(c.listTasks(p.projectHash, stage.uuid))
@@ -286,8 +272,8 @@ describe('EncordClient under injected faults', () => {
   })
 
   it('retries after 502', async () => {
-    const faults: FaultConfig = { rules: [{ endpoint: 'get-storage-items', kind: '5xx', status: 502, rate: 0.5 }] }
-    await withEmulator(faults, seedFor(faults, 'get-storage-items', 2), async (_e, c, p) => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'get-storage-items', kind: '5xx', status: 502, times: 2 }] }
+    await withEmulator(faults, 0, async (_e, c, p) => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const tasks = await all(c.listTasks(p.projectHash, stage.uuid))
       const meta = await c.listLabelRowMetadata(p.projectHash, { dataHashes: tasks.map((t) => t.dataHash) })
@@ -314,8 +300,8 @@ describe('EncordClient under injected faults', () => {
   })
 
   it('a dropped connection before the server applied a proceed: resent once, only for tasks still there', async () => {
-    const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'reset-before', rate: 0.5 }] }
-    await withEmulator(faults, seedFor(faults, 'proceed', 1), async (e, c, p) => {
+    const faults: FaultConfig = { rules: [{ endpoint: 'proceed', kind: 'reset-before', times: 1 }] }
+    await withEmulator(faults, 0, async (e, c, p) => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 12)
       const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
@@ -346,10 +332,10 @@ describe('EncordClient under injected faults', () => {
     const faults: FaultConfig = {
       rules: [
         { endpoint: 'create-label-rows', kind: 'reset-after', rate: 1 },
-        { endpoint: 'save-label-rows', kind: '5xx', status: 503, rate: 0.5 },
+        { endpoint: 'save-label-rows', kind: '5xx', status: 503, times: 1 },
       ],
     }
-    await withEmulator(faults, seedFor(faults, 'save-label-rows', 1), async (e, c, p) => {
+    await withEmulator(faults, 0, async (e, c, p) => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const tasks = await all(c.listTasks(p.projectHash, stage.uuid))
       const meta = await c.listLabelRowMetadata(p.projectHash, { dataHashes: tasks.map((t) => t.dataHash) })
