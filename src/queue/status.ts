@@ -25,6 +25,8 @@ export interface FailedJob {
   attemptsMade: number
   error: string
   failedAt: string | null
+  /** The worker (`host:pid`) that handled its last attempt. */
+  processedBy: string | null
 }
 
 /** One stage in `queue status`. */
@@ -76,6 +78,7 @@ export async function queueStatus(redis: Redis, options: { projectHash?: string;
           attemptsMade: job.attemptsMade,
           error: job.failedReason ?? '',
           failedAt: job.finishedOn !== undefined ? new Date(job.finishedOn).toISOString() : null,
+          processedBy: job.processedBy ?? null,
         })),
       })
     } finally {

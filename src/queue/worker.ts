@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { Job, Worker as BullWorker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { RunScope } from '../core/deps/resolver.js'
@@ -165,6 +166,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const worker = new Worker<TaskJobData, TaskJobResult>(processor.queue, (job) => processor.process(job), {
         connection: options.redis,
         prefix: QUEUE_PREFIX,
+        // Recorded on each job as `processedBy`: which machine and process handled it.
+        name: workerName(),
         concurrency,
         lockDuration,
         stalledInterval: options.stalledIntervalMs ?? lockDuration,
@@ -226,6 +229,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     stoppedBecause,
     stages: processors.map((p) => p.summary),
   }
+}
+
+/** `host:pid`, the name a worker gives BullMQ (kept on each job it handles). */
+export function workerName(): string {
+  return `${hostname()}:${process.pid}`
 }
 
 interface Waiter<I, O> {

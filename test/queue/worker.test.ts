@@ -107,7 +107,7 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
 
     const status = await queueStatus(redis)
     expect(status.totals).toMatchObject({ completed: 5, failed: 1, waiting: 0 })
-    expect(status.stages[0].failedJobs).toEqual([{ jobId: bad.uuid, taskUuid: bad.uuid, dataTitle: expect.any(String), attemptsMade: 1, error: 'CorruptImage: unreadable image', failedAt: expect.any(String) }])
+    expect(status.stages[0].failedJobs).toEqual([{ jobId: bad.uuid, taskUuid: bad.uuid, dataTitle: expect.any(String), attemptsMade: 1, error: 'CorruptImage: unreadable image', failedAt: expect.any(String), processedBy: expect.stringMatching(/:\d+$/) }])
 
     await expect(retryFailed(redis, { stage: 'Nope' })).rejects.toThrow(/No queue for stage "Nope"/)
     broken = false
