@@ -46,6 +46,13 @@ export interface EmulatorOptions {
   pageSize?: number
   /** Label rows per legacy request before `MULTI_LABEL_LIMIT_ERROR`. @default 1000 */
   maxLabelRowsPerRequest?: number
+  /**
+   * Also send the START node and router stages (USER_ROUTER, PERCENTAGE_ROUTER) in the project's
+   * `workflow.stages`. Encord sends neither (Encord's Python SDK cannot build a workflow with them); this
+   * is for testing that a client keeps loading a project whose workflow has stage types it does not
+   * know. Their tasks cannot be listed (404), as on Encord. @default false
+   */
+  exposeAllStages?: boolean
   /** Largest request body in bytes. @default 256 MiB */
   bodyLimit?: number
   /** Debounce of state writes to the fixture file, ms. @default 100 */
@@ -121,6 +128,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     pageSize: options.pageSize ?? 100,
     maxLabelRowsPerRequest: options.maxLabelRowsPerRequest ?? 1000,
     bodyLimit: options.bodyLimit ?? 256 * 1024 * 1024,
+    exposeAllStages: options.exposeAllStages ?? false,
   })
   if (options.register) await options.register(app)
 

@@ -67,6 +67,8 @@ export interface ServerOptions {
   maxLabelRowsPerRequest: number
   /** Largest accepted request body, bytes. */
   bodyLimit: number
+  /** Send START and router nodes in `workflow.stages` too (see `EmulatorOptions.exposeAllStages`). @default false */
+  exposeAllStages?: boolean
 }
 
 type Transport = 'v2' | 'legacy' | 'media'
@@ -229,7 +231,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   route('GET', '/v2/public/projects/:projectHash', 'get-project', 'v2', (call) => {
     const project = projectFor(call, call.params.projectHash)
-    return { status: 200, body: wireProject(state, project) }
+    return { status: 200, body: wireProject(state, project, { allStages: options.exposeAllStages }) }
   })
 
   route('GET', '/v2/public/ontologies/:ontologyHash', 'get-ontology', 'v2', (call) => {

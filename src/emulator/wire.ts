@@ -36,7 +36,11 @@ function v2Time(ms: number | null, fallback: number): string {
   return formatV2(ms ?? fallback)!
 }
 
-export function wireProject(state: EmulatorState, project: ProjectRecord): V2Project {
+/**
+ * @param options.allStages also send START and router nodes (Encord does not; see
+ *   `EmulatorOptions.exposeAllStages`).
+ */
+export function wireProject(state: EmulatorState, project: ProjectRecord, options: { allStages?: boolean } = {}): V2Project {
   const ontology = state.ontologies.get(project.ontologyHash)
   const epoch = project.createdAt ?? 0
   return {
@@ -52,15 +56,15 @@ export function wireProject(state: EmulatorState, project: ProjectRecord): V2Pro
     userRole: 0,
     sourceProjects: null,
     workflowManagerUuid: project.workflowManagerUuid,
-    workflow: { stages: wireStages(project) },
+    workflow: { stages: wireStages(project, options.allStages) },
   }
 }
 
-export function wireStages(project: ProjectRecord): V2Stage[] {
+export function wireStages(project: ProjectRecord, allStages = false): V2Stage[] {
   return project.stages
-    .filter((s) => WIRE_STAGE_TYPES.has(s.stageType))
+    .filter((s) => allStages || WIRE_STAGE_TYPES.has(s.stageType))
     .map((s) =>
-      s.stageType === 'AGENT'
+      s.stageType === 'AGENT' || (allStages && s.pathways.length > 0)
         ? { stageType: s.stageType, uuid: s.uuid, title: s.title, pathways: s.pathways.map((p) => ({ uuid: p.uuid, title: p.title, destinationUuid: p.destinationUuid })) }
         : { stageType: s.stageType, uuid: s.uuid, title: s.title },
     )

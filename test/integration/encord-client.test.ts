@@ -14,6 +14,8 @@ import {
   EncordPermissionError,
 } from '../../src/encord/errors.js'
 import type { Project, Stage } from '../../src/encord/types.js'
+import { defineAgent } from '../../src/core/agent.js'
+import { Runner } from '../../src/core/runner/runner.js'
 import { generateFixture, startEmulator, type EmulatorHandle, type FaultConfig } from '../../src/emulator/index.js'
 
 /**
@@ -361,5 +363,62 @@ describe('EncordClient under injected faults', () => {
       expect(error.exitCode).toBe(3)
       expect(error.data).toMatchObject({ proceeded: [], notProceeded: tasks.map((t) => t.uuid) })
     })
+  })
+})
+
+describe('a workflow with stage types the client does not know', () => {
+  /** The generated project with a PERCENTAGE_ROUTER after the agent's `complete` pathway. */
+  function routedFixture() {
+    const fixture = generateFixture({ tasks: 12, seed: 3, users: USERS })
+    const stages = fixture.projects[0].workflow.stages
+    const agentStage = stages.find((s) => s.stageType === 'AGENT')!
+    const doneStage = stages.find((s) => s.stageType === 'DONE')!
+    const reviewStage = stages.find((s) => s.stageType === 'REVIEW')!
+    const router = {
+      uuid: '00000000-0000-4000-8000-0000000000aa',
+      title: 'Split 50/50',
+      stageType: 'PERCENTAGE_ROUTER' as const,
+      pathways: [
+        { uuid: '00000000-0000-4000-8000-0000000000ab', title: 'done', destinationUuid: doneStage.uuid },
+        { uuid: '00000000-0000-4000-8000-0000000000ac', title: 'check', destinationUuid: reviewStage.uuid },
+      ],
+    }
+    agentStage.pathways = agentStage.pathways.map((p) => (p.title === 'complete' ? { ...p, destinationUuid: router.uuid } : p))
+    stages.splice(stages.indexOf(agentStage) + 1, 0, router)
+    return fixture
+  }
+
+  it('keeps a router and an unknown node as OTHER: the project loads, lists and proceeds, and the runner runs', async () => {
+    const e = await startEmulator({ fixture: routedFixture(), exposeAllStages: true })
+    const c = fastClient(e.domain)
+    try {
+      const hash = e.state.projects.keys().next().value as string
+      const p = await c.getProject(hash)
+      // START is a node type no Encord SDK knows; the router is known by name but not supported.
+      expect(p.workflow.stages.map((s) => [s.type, s.rawType])).toEqual([
+        ['OTHER', 'START'],
+        ['AGENT', 'AGENT'],
+        ['OTHER', 'PERCENTAGE_ROUTER'],
+        ['REVIEW', 'REVIEW'],
+        ['DONE', 'DONE'],
+      ])
+      const router = p.workflow.stages.find((s) => s.rawType === 'PERCENTAGE_ROUTER')!
+      expect(router.pathways.map((pw) => pw.name)).toEqual(['done', 'check'])
+      const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
+      expect(stage.pathways.find((pw) => pw.name === 'complete')!.destinationUuid).toBe(router.uuid)
+
+      const runner = new Runner({ projectHash: hash, client: c })
+      runner.stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+      const result = await runner.run()
+      expect(result.ok).toBe(true)
+      expect(result.stages[0]).toMatchObject({ processed: 12, moved: { complete: 12 }, failed: 0 })
+      // The router passed every task on: none rests in it, both of its destinations got some.
+      const tasks = [...e.state.projects.get(hash)!.tasks.values()]
+      const where = new Set(tasks.map((t) => e.state.projects.get(hash)!.stageByUuid.get(t.stageUuid)!.stageType))
+      expect(where).toEqual(new Set(['DONE', 'REVIEW']))
+    } finally {
+      await c.close()
+      await e.stop()
+    }
   })
 })
