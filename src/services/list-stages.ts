@@ -1,14 +1,16 @@
 import pLimit from 'p-limit'
 import type { EncordApi, Project } from '../encord/types.js'
 
-/** One pathway of a stage, as `list-stages --json` prints it. */
+/**
+ * One pathway of a stage, as `list-stages --json` prints it. The shape is a public contract (issue 6):
+ * exactly `{ uuid, name, destination }`; nothing more, so consumers can rely on it.
+ */
 export interface PathwaySummary {
   uuid: string
   /** What a handler returns to take this pathway (or the uuid). */
   name: string
-  /** Title of the stage the pathway leads to. */
+  /** Title of the stage the pathway leads to (its UUID when the stage is not in the workflow). */
   destination: string
-  destinationUuid: string
 }
 
 /** One workflow stage, as `list-stages --json` prints it. */
@@ -55,7 +57,6 @@ export async function listStages(options: ListStagesOptions): Promise<{ project:
             uuid: p.uuid,
             name: p.name,
             destination: byUuid.get(p.destinationUuid)?.title ?? p.destinationUuid,
-            destinationUuid: p.destinationUuid,
           })),
         }
       }),
