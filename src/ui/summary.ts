@@ -3,8 +3,12 @@ import type { RunResult } from '../core/types.js'
 import { redact } from './redact.js'
 import { theme, type Theme } from './theme.js'
 
-function seconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`
+/** A run's duration for people: `340 ms` under a second (a fast run is not "0.0s"), `2.5s`, `42s`. */
+export function formatDuration(ms: number): string {
+  const whole = Math.max(0, Math.round(ms))
+  if (whole < 1000) return `${whole} ms`
+  const tenths = (whole / 1000).toFixed(1)
+  return Number(tenths) < 10 ? `${tenths}s` : `${Math.round(whole / 1000)}s`
 }
 
 /** cli-table3 without colour codes in its borders/heads when colour is off. */
@@ -44,11 +48,11 @@ export function formatRunSummary(result: RunResult, t: Theme = theme): string {
   const moved = result.stages.reduce((n, s) => n + Object.values(s.moved).reduce((a, b) => a + b, 0), 0)
   const failed = result.stages.reduce((n, s) => n + s.failed, 0)
   const stayed = result.stages.reduce((n, s) => n + s.stayed, 0)
-  const what = `${processed} task${processed === 1 ? '' : 's'} processed: ${moved} moved, ${stayed} stayed, ${failed} failed in ${seconds(result.durationMs)}`
+  const what = `${processed} task${processed === 1 ? '' : 's'} processed: ${moved} moved, ${stayed} stayed, ${failed} failed in ${formatDuration(result.durationMs)}`
   out.push('')
   if (result.interrupted) out.push(`${t.warn('■')} Interrupted after ${what}. Decisions already made were applied; run again to finish the rest.`)
   else if (failed > 0) out.push(`${t.error('✖')} ${what}.`)
-  else if (processed === 0) out.push(`${t.ok('✔')} Nothing to do: no tasks waiting in ${result.stages.length === 1 ? 'the agent stage' : 'the agent stages'} (${seconds(result.durationMs)}).`)
+  else if (processed === 0) out.push(`${t.ok('✔')} Nothing to do: no tasks waiting in ${result.stages.length === 1 ? 'the agent stage' : 'the agent stages'} (${formatDuration(result.durationMs)}).`)
   else out.push(`${t.ok('✔')} ${what}.`)
   if (result.dryRun) out.push(t.warn('Dry run: nothing was moved or saved.'))
   return redact(out.join('\n'))

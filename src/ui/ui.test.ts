@@ -8,7 +8,7 @@ import { codeFrame, formatError, parseLocation, toErrorJson } from './error-outp
 import { redact, redactJson } from './redact.js'
 import { isCi, isDebugEnabled, pickRenderer } from './renderer.js'
 import { formatStageLine, newStageProgress, RunProgress } from './run-progress.js'
-import { formatRunSummary } from './summary.js'
+import { formatDuration, formatRunSummary } from './summary.js'
 import { createTheme, isColorEnabled } from './theme.js'
 
 const plain = createTheme(false)
@@ -118,5 +118,11 @@ describe('run progress and summary', () => {
     expect(formatRunSummary({ ...result, ok: true, dryRun: false, stages: [{ ...result.stages[0], processed: 0, moved: {}, stayed: 0, failed: 0, errors: [] }] }, plain)).toContain(
       '✔ Nothing to do: no tasks waiting in the agent stage',
     )
+  })
+
+  it('durations: milliseconds under a second (a fast run is not "0.0s"), then seconds', () => {
+    expect([0, 42.4, 999, 1000, 1234, 9_960, 10_000, 42_400].map(formatDuration)).toEqual(['0 ms', '42 ms', '999 ms', '1.0s', '1.2s', '10s', '10s', '42s'])
+    const fast: RunResult = { ok: true, projectHash: 'p', durationMs: 37, dryRun: false, interrupted: false, stages: [{ uuid: 'u', title: 'Agent 1', processed: 2, moved: { complete: 2 }, stayed: 0, failed: 0, errors: [] }] }
+    expect(formatRunSummary(fast, plain)).toContain('✔ 2 tasks processed: 2 moved, 0 stayed, 0 failed in 37 ms.')
   })
 })

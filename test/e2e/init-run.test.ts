@@ -64,8 +64,8 @@ describe('init, then run in the new directory (built binary, local emulator)', (
       type: 'AGENT',
       taskCount: 0,
       pathways: [
-        { uuid: '0aa00000-0000-4000-8000-000000000001', name: 'complete', destination: 'Complete', destinationUuid: '05a00000-0000-4000-8000-000000000009' },
-        { uuid: '0aa00000-0000-4000-8000-000000000002', name: 'needs review', destination: 'Review', destinationUuid: '05a00000-0000-4000-8000-000000000008' },
+        { uuid: '0aa00000-0000-4000-8000-000000000001', name: 'complete', destination: 'Complete' },
+        { uuid: '0aa00000-0000-4000-8000-000000000002', name: 'needs review', destination: 'Review' },
       ],
     })
   })
@@ -81,6 +81,9 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/│ Agent 1 +│ 6 +│ complete: 5/)
     expect(run.stdout).toContain('6 tasks processed: 6 moved, 0 stayed, 0 failed')
+    // A run under a second says how many milliseconds, never "0.0s".
+    expect(run.stdout).toMatch(/0 failed in (\d{1,3} ms|\d+(\.\d)?s)\./)
+    expect(run.stdout).not.toContain('0.0s')
     expect(run.stderr).toContain('Agent 1')
     expect(run.stderr).toMatch(/moved complete 5, needs review 1/)
     expect(run.stdout).not.toContain('tasks/s')
