@@ -6,12 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPairSync } from 'node:crypto'
 import { SigningKey, parsePrivateKey } from '../../src/encord/auth/keys.js'
 import { EncordClient } from '../../src/encord/client.js'
+import { createServer } from 'node:http'
 import {
   EncordAuthenticationError,
   EncordInvalidArgumentsError,
   EncordNetworkError,
   EncordNotFoundError,
   EncordPermissionError,
+  EncordProtocolError,
+  EncordRateLimitedError,
+  EncordServerError,
+  type EncordApiError,
 } from '../../src/encord/errors.js'
 import type { Project, Stage } from '../../src/encord/types.js'
 import { defineAgent } from '../../src/core/agent.js'
@@ -419,6 +424,126 @@ describe('a workflow with stage types the client does not know', () => {
     } finally {
       await c.close()
       await e.stop()
+    }
+  })
+})
+
+describe('typed errors carry the server message and the call, never the key', () => {
+  /** Everything an error shows or serialises. */
+  const everything = (e: EncordApiError) => JSON.stringify({ message: e.message, hint: e.hint, data: e.data, stack: e.stack, call: e.call, serverMessage: e.serverMessage, cause: String(e.cause) })
+  /** Pieces of secret material: lines of the private key, a v2 signature, a legacy signature. */
+  const keyLines = keyText.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))
+  function expectNoSecrets(e: EncordApiError): void {
+    const text = everything(e)
+    expect(text).not.toMatch(/BEGIN OPENSSH|sig1=:|[0-9a-f]{128}/i)
+    for (const line of keyLines) expect(text).not.toContain(line.slice(0, 24))
+  }
+
+  it('authentication, permission, not found, rate limited, server, network and protocol failures', async () => {
+    const other = '00000000-0000-4000-8000-0000000000f1'
+    const fixture = generateFixture({ tasks: 4, seed: 21, twin: true, users: USERS })
+    const own = fixture.projects[0].projectHash
+    const twin = fixture.projects[1].projectHash
+    // A second key registered for the twin project only.
+    const { privateKey } = generateKeyPairSync('ed25519')
+    const jwk = privateKey.export({ format: 'jwk' }) as { x: string }
+    const limitedKey = new SigningKey(privateKey, Buffer.from(jwk.x, 'base64url').toString('hex'))
+    fixture.users.push({ email: 'limited@example.com', publicKeyHex: limitedKey.publicKeyHex, projects: [twin] })
+    const e = await startEmulator({
+      fixture,
+      faults: {
+        rules: [
+          { endpoint: 'get-storage-item', kind: '429', retryAfter: 0 },
+          { endpoint: 'set-priorities', kind: '5xx', status: 502 },
+          { endpoint: 'list-tasks', kind: 'reset-before' },
+        ],
+      },
+    })
+    const c = fastClient(e.domain, { retries: 1 })
+    const limited = fastClient(e.domain, { key: limitedKey, retries: 0 })
+    const { privateKey: strangerKey } = generateKeyPairSync('ed25519')
+    const sjwk = strangerKey.export({ format: 'jwk' }) as { x: string }
+    const stranger = fastClient(e.domain, { key: new SigningKey(strangerKey, Buffer.from(sjwk.x, 'base64url').toString('hex')), retries: 0 })
+    const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure') }, (x: unknown) => x as EncordApiError)
+    try {
+      // Authentication, both transports: the emulator's own words reach the error.
+      const v2Auth = await fail(stranger.getProject(own))
+      expect(v2Auth).toBeInstanceOf(EncordAuthenticationError)
+      expect(v2Auth.httpStatus).toBe(401)
+      expect(v2Auth.serverMessage).toMatch(/Unknown public key/)
+      expect(v2Auth.call).toMatchObject({ endpoint: 'getProject', method: 'GET', path: `/v2/public/projects/${own}`, transport: 'rest-v2' })
+      expect(v2Auth.message).toContain('Unknown public key')
+      expect(v2Auth.message).toContain('getProject')
+      const legacyAuth = await fail(stranger.listLabelRowMetadata(own))
+      expect(legacyAuth).toBeInstanceOf(EncordAuthenticationError)
+      expect(legacyAuth.legacyCode).toBe('SSH_KEY_NOT_FOUND_ERROR')
+      expect(legacyAuth.serverMessage).toMatch(/SSH key does not exist/)
+      expect(legacyAuth.call).toMatchObject({ endpoint: 'labelRowMetadata', transport: 'legacy-rpc', queryType: 'labelrowmetadata', queryMethod: 'GET' })
+
+      // Permission: a registered key without access to this project.
+      const denied = await fail(limited.getProject(own))
+      expect(denied).toBeInstanceOf(EncordPermissionError)
+      expect(denied.httpStatus).toBe(403)
+      expect(denied.serverMessage).toMatch(/not authorised to access this project/)
+      expect(denied.call.endpoint).toBe('getProject')
+
+      // Not found, both transports.
+      const missingProject = await fail(c.getProject(other))
+      expect(missingProject).toBeInstanceOf(EncordNotFoundError)
+      expect(missingProject.httpStatus).toBe(404)
+      expect(missingProject.call.path).toBe(`/v2/public/projects/${other}`)
+      expect(missingProject.serverMessage).toBe('Not found')
+      const missingRow = await fail(c.getLabelRows(own, ['00000000-0000-4000-8000-00000000dead']))
+      expect(missingRow).toBeInstanceOf(EncordNotFoundError)
+      expect(missingRow.legacyCode).toBe('RESOURCE_NOT_FOUND_ERROR')
+      expect(missingRow.call).toMatchObject({ endpoint: 'getLabelRows', queryType: 'labelrow', queryMethod: 'GET' })
+
+      // Rate limited after the retries (2 attempts).
+      const item = fixture.storageItems[0].uuid
+      const limitedError = await fail(c.getStorageItem(item))
+      expect(limitedError).toBeInstanceOf(EncordRateLimitedError)
+      expect(limitedError.attempts).toBe(2)
+      expect(limitedError.serverMessage).toMatch(/Too many requests/)
+      expect(limitedError.call).toMatchObject({ endpoint: 'getStorageItem', method: 'GET' })
+
+      // Server error after the retries.
+      const server = await fail(c.setPriorities(own, [{ dataHash: fixture.projects[0].dataUnits[0].dataHash, priority: 0.5 }]))
+      expect(server).toBeInstanceOf(EncordServerError)
+      expect(server.httpStatus).toBe(502)
+      expect(server.serverMessage).toMatch(/Service unavailable/)
+      expect(server.call).toMatchObject({ endpoint: 'setPriorities', method: 'POST', path: `/v2/public/projects/${own}/priorities` })
+
+      // Network: the connection dropped.
+      const agentStage = fixture.projects[0].workflow.stages.find((st) => st.stageType === 'AGENT')!
+      const network = await fail(all(c.listTasks(own, agentStage.uuid)))
+      expect(network).toBeInstanceOf(EncordNetworkError)
+      expect(network.httpStatus).toBeNull()
+      expect(network.attempts).toBe(2)
+      expect(network.call).toMatchObject({ endpoint: 'listTasks', method: 'GET' })
+
+      for (const error of [v2Auth, legacyAuth, denied, missingProject, missingRow, limitedError, server, network]) {
+        expect(error.traceId).toMatch(/^[0-9a-f]{32}$/)
+        expectNoSecrets(error)
+      }
+    } finally {
+      await Promise.all([c.close(), limited.close(), stranger.close()])
+      await e.stop()
+    }
+
+    // Protocol: something that is not Encord answers (a proxy's HTML page).
+    const html = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Please sign in to the proxy</body></html>'))
+    await new Promise<void>((r) => html.listen(0, '127.0.0.1', r))
+    const port = (html.address() as { port: number }).port
+    const confused = fastClient(`http://127.0.0.1:${port}`, { retries: 0 })
+    try {
+      const protocol = await fail(confused.getProject(own))
+      expect(protocol).toBeInstanceOf(EncordProtocolError)
+      expect(protocol.serverMessage).toMatch(/HTML page.*sign in to the proxy/)
+      expect(protocol.call.endpoint).toBe('getProject')
+      expectNoSecrets(protocol)
+    } finally {
+      await confused.close()
+      await new Promise((r) => html.close(r))
     }
   })
 })
