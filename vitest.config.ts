@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     disableConsoleIntercept: true,
     env: { NO_COLOR: '1', FORCE_COLOR: '0' },
+    // Scans the output of every command the tests run for key material (issue 9).
+    globalSetup: ['test/helpers/output-scan.global.ts'],
   },
 })

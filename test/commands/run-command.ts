@@ -1,6 +1,7 @@
 import { Errors, type Command } from '@oclif/core'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { recordOutput, recordSecretsOfInvocation } from '../helpers/output-scan.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -54,6 +55,9 @@ export async function runCommand<T>(Cmd: CommandClass, argv: string[], options: 
     Object.assign(process.env, savedEnv)
   }
   const stdout = out.join('')
+  // For the suite-wide key-material scan (test/helpers/output-scan.ts).
+  recordSecretsOfInvocation(argv, options.env, options.cwd ?? ROOT)
+  recordOutput(`${Cmd.name} ${argv.join(' ')} (in-process)`, stdout, err.join(''))
   let json: unknown
   try {
     json = JSON.parse(stdout)

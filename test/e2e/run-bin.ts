@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { recordOutput, recordSecretsOfInvocation } from '../helpers/output-scan.js'
 
 /** The repository root and the built CLI (`npm run build` makes dist/, which bin/run.js loads). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -56,6 +57,7 @@ export function runBin<T = unknown>(args: string[], options: RunBinOptions = {})
 
 /** Spawn `node ...args` with the clean environment of `runBin`. */
 export function runNode<T = unknown>(args: string[], options: RunBinOptions = {}): Promise<BinResult<T>> {
+  recordSecretsOfInvocation(args, options.env, options.cwd ?? ROOT)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -70,6 +72,8 @@ export function runNode<T = unknown>(args: string[], options: RunBinOptions = {}
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      // For the suite-wide key-material scan (test/helpers/output-scan.ts).
+      recordOutput(`node ${args.map((a) => a.replace(ROOT, '.')).join(' ')}`, stdout, stderr)
       let json: T | undefined
       try {
         json = JSON.parse(stdout) as T

@@ -41,15 +41,18 @@ Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Obse
       requestLog: flags['request-log'],
       onWarning: (m) => this.warnUser(m),
     })
+    // Listen for the stop signals before saying we are ready: a supervisor that stops us as soon as
+    // it reads the ready line must get a clean stop (state written), not the default kill.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'))
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+    })
     for (const warning of result.warnings) this.warnUser(warning)
     // A long-running command: the result is printed when ready, not when it returns.
     if (this.jsonEnabled()) process.stdout.write(JSON.stringify(result) + '\n')
     else process.stdout.write(formatEmulatorStart(result) + '\n')
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'))
-      process.once('SIGTERM', () => resolve('SIGTERM'))
-    })
+    const signal = await stopped
     this.info(`${signal}: stopping${result.inMemory ? '' : `, writing the state to ${result.fixture}`}…`)
     await handle.stop()
     this.info('Emulator stopped.')
