@@ -6,7 +6,7 @@ import { isAgentDefinition } from '../agent.js'
 import { UserError } from '../errors.js'
 import { loadAgents } from './handlers.js'
 import { ConfigInvalidError } from './issues.js'
-import { loadConfig } from './load.js'
+import { CONFIG_SEARCH_PLACES, loadConfig } from './load.js'
 import { resolveRunSettings, resolveTarget } from './resolve.js'
 
 let dir: string
@@ -57,6 +57,47 @@ describe('finding the config', () => {
     const loaded = await loadConfig({ cwd: dir })
     expect(loaded.filepath).toBe(join(dir, 'package.json'))
     expect(loaded.config.agents[0].stage).toBe('B')
+  })
+
+  // Every name cosmiconfig looks for (CONFIG_SEARCH_PLACES), each with a module that imports encord-agents where it can.
+  const agentsJson = `{ "agents": [{ "stage": "Agent 1", "handler": "./agent.ts" }] }`
+  const esm = `import { defineConfig } from 'encord-agents'\nexport default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })\n`
+  const cjs = `const { defineConfig } = require('encord-agents')\nmodule.exports = defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })\n`
+  const yaml = `agents:\n  - stage: Agent 1\n    handler: ./agent.ts\n`
+  const discovery: Array<[string, string]> = [
+    ['encord-agents.config.ts', esm],
+    ['encord-agents.config.mts', esm],
+    ['encord-agents.config.js', esm],
+    ['encord-agents.config.mjs', esm],
+    ['encord-agents.config.cjs', cjs],
+    ['encord-agents.config.json', agentsJson],
+    ['.encord-agentsrc', yaml],
+    ['.encord-agentsrc.json', agentsJson],
+    ['.encord-agentsrc.yaml', yaml],
+    ['.encord-agentsrc.yml', yaml],
+    ['.encord-agentsrc.ts', esm],
+    ['.encord-agentsrc.mts', esm],
+    ['.encord-agentsrc.js', esm],
+    ['.encord-agentsrc.mjs', esm],
+    ['.encord-agentsrc.cjs', cjs],
+  ]
+  it('every search place is tested here', () => {
+    expect([...discovery.map(([name]) => name), 'package.json']).toEqual(CONFIG_SEARCH_PLACES)
+  })
+  it.each(discovery)('finds %s (searching up from a subdirectory)', async (name, text) => {
+    write(name, text)
+    mkdirSync(join(dir, 'sub'))
+    const loaded = await loadConfig({ cwd: join(dir, 'sub') })
+    expect(loaded.filepath).toBe(join(dir, name))
+    expect(loaded.config.agents).toEqual([{ stage: 'Agent 1', handler: './agent.ts' }])
+  })
+  it('a CommonJS encord-agents.config.js (module.exports) works too', async () => {
+    write('encord-agents.config.js', cjs)
+    expect((await loadConfig({ cwd: dir })).config.agents[0].stage).toBe('Agent 1')
+  })
+  it('.encord-agentsrc holding JSON works too', async () => {
+    write('.encord-agentsrc', agentsJson)
+    expect((await loadConfig({ cwd: dir })).config.agents[0].stage).toBe('Agent 1')
   })
 
   it('loads --config FILE relative to the working directory', async () => {

@@ -54,9 +54,17 @@ const codeLoader: Loader = async (filepath) => {
   } catch (error) {
     throw new ConfigModuleError(filepath, error)
   }
-  // CommonJS `module.exports = {...}` arrives as the default export too.
   if ('default' in mod && mod.default !== undefined) return mod.default
+  // CommonJS `module.exports = {...}` arrives as the namespace itself (its keys are the config's).
+  if (isCommonJs(filepath)) return mod
   throw new ConfigModuleError(filepath, new NoDefaultExport(Object.keys(mod).filter((k) => k !== '__esModule')))
+}
+
+/** A `.cjs`/`.cts` file, or a `.js`/`.ts` one that assigns `module.exports` and has no `export` statement. */
+function isCommonJs(filepath: string): boolean {
+  if (/\.c[jt]s$/.test(filepath)) return true
+  const text = safeRead(filepath) ?? ''
+  return /\bmodule\.exports\s*=/.test(text) && !/^\s*export\s/m.test(text)
 }
 
 class NoDefaultExport extends Error {
