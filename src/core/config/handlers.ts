@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { resolve, sep } from 'node:path'
 import { isAgentDefinition, type AgentDefinition } from '../agent.js'
+import { inspectDependencyGraph } from '../deps/graph.js'
 import type { DepsRecord } from '../deps/types.js'
 import { UserError } from '../errors.js'
 import { displayPath } from './issues.js'
@@ -45,6 +46,7 @@ export async function loadAgents(loaded: LoadedConfig, cwd = process.cwd()): Pro
     const location = loaded.locate(['agents', index, 'handler'])
     const stageLocation = loaded.locate(['agents', index, 'stage'])
     const definition = await loadHandlerModule(entry.handler, entry.stage, loaded.dir, location, cwd)
+    checkAgentDependencies(definition.agent, entry.stage, definition.file, location, cwd)
     out.push({ stage: entry.stage, overwrite: entry.overwrite ?? false, handlerPath: definition.file, definition: definition.agent, location: stageLocation })
   }
   return out
@@ -110,6 +112,31 @@ export async function loadHandlerModule(
     })
   }
   return { file, agent: value }
+}
+
+/**
+ * The agent's dependency graph is checked as soon as its module is loaded (issue 6: "a cycle is
+ * reported at load time"): a cycle, an entry of `deps` that is not a dependency, or a run-scoped
+ * dependency needing a task-scoped one is a config error (exit 2) before any connection is made.
+ * Every problem of the agent is listed, each with where the dependency was defined.
+ */
+function checkAgentDependencies(agent: AgentDefinition<DepsRecord>, stage: string, file: string, entryLocation: string, cwd: string): void {
+  const { problems } = inspectDependencyGraph(agent.deps, 'handler')
+  if (problems.length === 0) return
+  const first = problems[0]
+  // Messages name where each dependency was defined (absolute): shown relative, like every location.
+  const lines = problems.map((p) => p.message.split(cwd + sep).join(''))
+  throw new UserError(first.code, `The agent for stage "${stage}" (${displayPath(file, cwd)}) has ${problems.length === 1 ? 'a dependency problem' : `${problems.length} dependency problems`}:\n${lines.join('\n')}`, {
+    location: first.location !== undefined ? displayLocation(first.location, cwd) : entryLocation,
+    hint: first.hint ?? 'Fix the `deps` of the agent (and of the dependencies it uses).',
+    data: { stage, problems },
+  })
+}
+
+/** `/abs/file.ts:3:7` → `file.ts:3:7` relative to the working directory, like every other location. */
+function displayLocation(location: string, cwd: string): string {
+  const m = /^(.*?)(:\d+(?::\d+)?)$/.exec(location)
+  return m ? `${displayPath(m[1], cwd)}${m[2]}` : location
 }
 
 function describe(value: unknown): string {

@@ -262,6 +262,32 @@ describe('handler modules', () => {
     expect(error.location).toBe('agent.ts:3:7')
   })
 
+  it('a dependency cycle is reported when the module is loaded, before any connection (issue 6)', async () => {
+    const error = await agentError(
+      'agent.ts',
+      `import { defineAgent, defineDependency, type Dependency } from 'encord-agents'
+const holder: Record<string, Dependency<number>> = {}
+const a: Dependency<number> = defineDependency({ name: 'a', deps: () => ({ b: holder.b }), resolve: () => 1 })
+holder.b = defineDependency({ name: 'b', deps: () => ({ a }), resolve: () => 2 })
+export default defineAgent({ deps: { a }, handler: () => 'complete' })
+`,
+    )
+    expect(error.code).toBe('DependencyCycle')
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toContain('The agent for stage "Agent 1" (agent.ts) has a dependency problem:')
+    expect(error.message).toContain('Dependency cycle: a → b → a.')
+    // Where each dependency was defined, relative to the working directory.
+    expect(error.message).toMatch(/^ {2}a \(agent\.ts:3:\d+\)$/m)
+    expect(error.location).toMatch(/^agent\.ts:\d+:\d+$/)
+    expect(error.hint).toContain('Remove one of the links')
+  })
+
+  it('an entry of deps that is not a dependency is reported at load time too', async () => {
+    const error = await agentError('agent.ts', `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ deps: { row: 42 as never }, handler: () => 'complete' })\n`)
+    expect(error.code).toBe('InvalidDependency')
+    expect(error.message).toContain('handler.deps.row')
+  })
+
   it('a syntax error in the module', async () => {
     const error = await agentError('agent.ts', `export default {\n`)
     expect(error.code).toBe('HandlerSyntaxError')
