@@ -142,6 +142,31 @@ describe('EncordClient against the emulator', () => {
     await expect(client.getLabelRows(project.projectHash, ['00000000-0000-4000-8000-00000000dead'])).rejects.toBeInstanceOf(EncordNotFoundError)
   })
 
+  it('label row metadata honours the include options and branches', async () => {
+    const tasks = (await all(client.listTasks(project.projectHash, agent.uuid))).slice(0, 4)
+    const hashes = tasks.map((t) => t.dataHash)
+    const plain = await client.listLabelRowMetadata(project.projectHash, { dataHashes: hashes })
+    expect(plain.map((m) => m.dataHash)).toEqual(hashes)
+    expect(plain.every((m) => m.clientMetadata === null && !('client_metadata' in m.raw))).toBe(true)
+    expect(plain.every((m) => m.workflowGraphNode?.title === agent.title && m.taskUuid !== null)).toBe(true)
+    const rich = await client.listLabelRowMetadata(project.projectHash, { dataHashes: hashes, includeClientMetadata: true, includeWorkflowGraphNode: false, includeImagesData: true })
+    expect(rich.every((m) => typeof m.clientMetadata === 'object' && m.clientMetadata !== null && 'camera' in m.clientMetadata)).toBe(true)
+    expect(rich.every((m) => m.workflowGraphNode === null)).toBe(true)
+    expect(rich.every((m) => 'images_data' in m.raw)).toBe(true)
+    // A second branch: its own rows, listed by name or together with main.
+    const [first] = hashes
+    const onBranch = await client.createLabelRows(project.projectHash, [first], { branchName: 'model-a' })
+    expect(onBranch[0].branch_name).toBe('model-a')
+    const branch = await client.listLabelRowMetadata(project.projectHash, { dataHashes: [first], branchName: 'model-a' })
+    expect(branch.map((m) => [m.branchName, m.labelHash])).toEqual([['model-a', onBranch[0].label_hash]])
+    const both = await client.listLabelRowMetadata(project.projectHash, { dataHashes: [first], includeAllLabelBranches: true })
+    expect(both.map((m) => m.branchName).sort()).toEqual(['main', 'model-a'])
+    await expect(client.listLabelRowMetadata(project.projectHash, { branchName: 'x', includeAllLabelBranches: true })).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
+    // Title filters.
+    const byTitle = await client.listLabelRowMetadata(project.projectHash, { dataTitleEq: tasks[1].dataTitle })
+    expect(byTitle.map((m) => m.dataHash)).toEqual([tasks[1].dataHash])
+  })
+
   it('sets priorities, 0 included', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     const ps = tasks.slice(0, 130).map((t, i) => ({ dataHash: t.dataHash, priority: i === 0 ? 0 : i % 2 === 0 ? 0.75 : 1 }))
