@@ -181,6 +181,30 @@ describe('EncordClient against the emulator', () => {
     await expect(client.setPriorities(project.projectHash, [{ dataHash: ps[0].dataHash, priority: 1.5 }])).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
   })
 
+  it('sends priorities as Python floats: 0 as 0.0, never dropped', async () => {
+    const bodies: string[] = []
+    const e = await startEmulator({
+      fixture: generateFixture({ tasks: 3, seed: 4, users: USERS }),
+      register: (app) => {
+        app.addHook('preHandler', async (req) => {
+          if (req.url.endsWith('/priorities') && Buffer.isBuffer(req.body)) bodies.push(req.body.toString('utf8'))
+        })
+      },
+    })
+    const c = fastClient(e.domain)
+    try {
+      const p = e.state.projects.values().next().value!
+      const [a, b] = [...p.dataUnits.keys()]
+      await c.setPriorities(p.projectHash, [{ dataHash: a, priority: 0 }, { dataHash: b, priority: 1 }])
+      expect(bodies).toEqual([`{"priorities": [["${a}", 0.0], ["${b}", 1.0]]}`])
+      const meta = await c.listLabelRowMetadata(p.projectHash, { dataHashes: [a, b] })
+      expect(meta.map((m) => m.priority)).toEqual([0, 1])
+    } finally {
+      await c.close()
+      await e.stop()
+    }
+  })
+
   it('gets storage items in the order asked, updates one, and downloads its media', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: tasks.slice(0, 30).map((t) => t.dataHash) })
