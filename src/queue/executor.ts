@@ -65,6 +65,12 @@ export interface DecidedTask {
   started: number
 }
 
+/** A task whose handler is to run (see `StageExecutor.prepare`). */
+export interface RunSlot {
+  kind: 'run'
+  run(): Promise<PreparedTask>
+}
+
 /** The result of the decide step: a decision to apply, or a final report. */
 export type PreparedTask = DecidedTask | { kind: 'report'; report: TaskReport }
 
@@ -134,6 +140,18 @@ export class StageExecutor {
    * Throws only when the tasks cannot be re-fetched (after retries).
    */
   async decide(items: WorkItem[]): Promise<PreparedTask[]> {
+    const slots = await this.prepare(items)
+    const limit = pLimit(Math.max(1, this.#o.concurrency ?? items.length))
+    return Promise.all(slots.map((slot) => (slot.kind === 'run' ? limit(() => slot.run()) : slot)))
+  }
+
+  /**
+   * The first half of `decide`: re-fetch the tasks, read the journal, load the batch's data. Tasks
+   * whose handler must run get a `run` slot each, to be called once (the queue worker runs each in
+   * its own job, so a slow handler does not hold the others back); the batch's data is released when
+   * the last one finished.
+   */
+  async prepare(items: WorkItem[]): Promise<Array<PreparedTask | RunSlot>> {
     const { client, project, journal } = this.#o
     const started = performance.now()
     const live = new Map<string, AgentTask>()
@@ -145,7 +163,7 @@ export class StageExecutor {
       })
     }
     const entries = await Promise.all(items.map((i) => journal.get(i.spec.uuid)))
-    const out: PreparedTask[] = new Array(items.length)
+    const out: Array<PreparedTask | RunSlot> = new Array(items.length)
     const toRun: Array<{ at: number; task: AgentTask }> = []
     for (const [at, item] of items.entries()) {
       const task = live.get(item.spec.uuid)
@@ -187,16 +205,25 @@ export class StageExecutor {
       })
       try {
         await data.loadAll(this.#retry)
-        const limit = pLimit(Math.max(1, this.#o.concurrency ?? toRun.length))
-        await Promise.all(
-          toRun.map((r, index) =>
-            limit(async () => {
-              out[r.at] = await this.#decideOne(items[r.at], r.task, index, data)
-            }),
-          ),
-        )
-      } finally {
+      } catch (error) {
         data.release()
+        throw error
+      }
+      let remaining = toRun.length
+      for (const [index, r] of toRun.entries()) {
+        let ran = false
+        out[r.at] = {
+          kind: 'run',
+          run: async () => {
+            if (ran) throw new Error('A run slot is used once')
+            ran = true
+            try {
+              return await this.#decideOne(items[r.at], r.task, index, data)
+            } finally {
+              if (--remaining === 0) data.release()
+            }
+          },
+        }
       }
     }
     return out

@@ -6,7 +6,7 @@ import type { TaskLogger } from '../core/deps/types.js'
 import type { RunEvent } from '../core/runner/events.js'
 import type { ResolvedBinding } from '../core/runner/validate.js'
 import type { AgentTask, EncordApi, Project, Stage } from '../encord/types.js'
-import { completionResult, StageExecutor, type DecidedTask, type PreparedTask, type TaskReport, type WorkItem } from './executor.js'
+import { completionResult, StageExecutor, type DecidedTask, type PreparedTask, type RunSlot, type TaskReport, type WorkItem } from './executor.js'
 import { journalNamespace, QUEUE_PREFIX, queueName, registerStages, type TaskJobData, type TaskJobResult } from './names.js'
 import { loadBullmq } from './redis.js'
 import { RedisEffectJournal } from './redis-journal.js'
@@ -320,7 +320,7 @@ class StageProcessor {
   readonly summary: WorkerStageSummary
   inFlight = 0
   readonly #o: StageProcessorOptions
-  readonly #loader: MicroBatcher<WorkItem, PreparedTask>
+  readonly #loader: MicroBatcher<WorkItem, PreparedTask | RunSlot>
   readonly #flusher: MicroBatcher<DecidedTask, TaskReport>
   /** Jobs whose failure leaves nothing to finish: their journal entry is forgotten once failed. */
   readonly #settledFailures = new Set<string>()
@@ -330,7 +330,7 @@ class StageProcessor {
     this.stage = options.executor.stage
     this.queue = options.queue
     this.summary = { uuid: this.stage.uuid, title: this.stage.title, queue: options.queue, processed: 0, moved: {}, stayed: 0, failed: 0, retried: 0, gone: 0, stale: 0, replayed: 0, errors: [] }
-    this.#loader = new MicroBatcher((items) => options.executor.decide(items), () => Math.max(1, options.concurrency), options.loadWindowMs)
+    this.#loader = new MicroBatcher((items) => options.executor.prepare(items), () => Math.max(1, options.concurrency), options.loadWindowMs)
     // Every job of this worker is waiting for the flush: nothing else can join it, go now.
     this.#flusher = new MicroBatcher(
       async (decided) => {
@@ -356,7 +356,9 @@ class StageProcessor {
     }
     let report: TaskReport
     try {
-      const prepared = await this.#loader.add(item)
+      const slot = await this.#loader.add(item)
+      // Each job runs its own handler: a slow one does not hold back the others loaded with it.
+      const prepared = slot.kind === 'run' ? await slot.run() : slot
       report = prepared.kind === 'report' ? prepared.report : await this.#flusher.add(prepared)
     } finally {
       this.inFlight--

@@ -129,6 +129,31 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
     })
   })
 
+  it('enqueue --watch passes again every refreshEvery seconds (adding nothing twice) and stops on SIGTERM with 130', async () => {
+    await withProject(5, async (project, emulator) => {
+      let log = ''
+      let signalled = false
+      const started = Date.now()
+      const result = await cli(project, emulator, ['enqueue', '--watch', '--refresh-every', '1'], {
+        onStderr: (chunk, child) => {
+          log += chunk
+          if (!signalled && /pass 3 Agent 1/.test(log)) {
+            signalled = true
+            child.kill('SIGTERM')
+          }
+        },
+      })
+      expect(result.code, result.stderr).toBe(130)
+      expect(log).toMatch(/pass 1 Agent 1: 5 pending, 5 added, 0 re-queued, 0 already queued/)
+      expect(log).toMatch(/pass 2 Agent 1: 5 pending, 0 added, 0 re-queued, 5 already queued/)
+      expect(log).toMatch(/pass 3 Agent 1: 5 pending, 0 added, 0 re-queued, 5 already queued/)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+      expect(result.stdout).toContain('5 jobs added')
+      const status = await cli(project, emulator, ['queue', 'status', '--json'])
+      expect(status.json?.totals).toMatchObject({ waiting: 5 })
+    })
+  })
+
   it('Redis unreachable: a clear error and exit code 3, also as JSON', async () => {
     const port = await freePort()
     const project = makeQueueProject(1)
