@@ -105,6 +105,31 @@ describe('EncordClient against the emulator', () => {
     expect(client.stats().requests.listTasks).toBeGreaterThanOrEqual(2)
   })
 
+  it('filters match too: assignee emails, statuses, dataset hashes, combined', async () => {
+    const fixture = generateFixture({ tasks: 8, seed: 12, users: USERS })
+    const p = fixture.projects[0]
+    for (const t of p.tasks.slice(0, 3)) Object.assign(t, { assignee: 'ann@example.com', status: 'ASSIGNED' })
+    Object.assign(p.tasks[3], { assignee: 'bob@example.com', status: 'ASSIGNED' })
+    const e = await startEmulator({ fixture, pageSize: 2 })
+    const c = fastClient(e.domain)
+    try {
+      const stage = p.workflow.stages.find((s) => s.stageType === 'AGENT')!.uuid
+      const uuids = (ts: Array<{ uuid: string }>) => ts.map((t) => t.uuid).sort()
+      const ann = await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com'] }))
+      expect(uuids(ann)).toEqual(uuids(p.tasks.slice(0, 3)))
+      expect(ann.every((t) => t.assignee === 'ann@example.com' && t.status === 'ASSIGNED')).toBe(true)
+      expect(uuids(await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com', 'bob@example.com'] })))).toEqual(uuids(p.tasks.slice(0, 4)))
+      expect(uuids(await all(c.listTasks(p.projectHash, stage, { statuses: ['NEW'] })))).toEqual(uuids(p.tasks.slice(4)))
+      const dataset = p.dataUnits[0].datasetHash
+      expect(await all(c.listTasks(p.projectHash, stage, { datasetHashes: [dataset] }))).toHaveLength(8)
+      const combined = await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com'], datasetHashes: [dataset], dataHashes: [p.tasks[0].dataHash, p.tasks[5].dataHash], statuses: ['ASSIGNED'] }))
+      expect(uuids(combined)).toEqual([p.tasks[0].uuid])
+    } finally {
+      await c.close()
+      await e.stop()
+    }
+  })
+
   it('reads label row metadata in bundles, creates, gets and saves label rows', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     client.resetStats()
