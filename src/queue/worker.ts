@@ -346,14 +346,16 @@ class StageProcessor {
   }
 
   async process(job: Job<TaskJobData, TaskJobResult>): Promise<TaskJobResult> {
-    this.inFlight++
     const attempts = job.opts.attempts ?? 1
-    const item: WorkItem = {
-      spec: parseTaskSpec(job.data.task as unknown as Record<string, unknown>),
-      attempt: job.attemptsMade,
-      finalAttempt: job.attemptsMade + 1 >= attempts,
-      ref: `${job.id}@${job.timestamp}`,
+    let spec
+    try {
+      spec = parseTaskSpec(job.data.task as unknown as Record<string, unknown>)
+    } catch (error) {
+      // Not a job of ours (or a damaged one): retrying cannot help.
+      throw this.#o.unrecoverable(`InvalidTaskSpec: ${(error as Error).message}`)
     }
+    const item: WorkItem = { spec, attempt: job.attemptsMade, finalAttempt: job.attemptsMade + 1 >= attempts, ref: `${job.id}@${job.timestamp}` }
+    this.inFlight++
     let report: TaskReport
     try {
       const slot = await this.#loader.add(item)
