@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import EmulatorGenerate from '../../src/commands/emulator/generate.js'
 import EmulatorSnapshot from '../../src/commands/emulator/snapshot.js'
 import EmulatorStart from '../../src/commands/emulator/start.js'
-import { parsePrivateKey } from '../../src/encord/auth/keys.js'
+import { generateOpenSshKey, parsePrivateKey } from '../../src/encord/auth/keys.js'
 import { startEmulator } from '../../src/emulator/index.js'
 import { loadFixtureFile } from '../../src/emulator/fixture-load.js'
 import { signedRequest } from '../../src/emulator/testing.js'
@@ -124,6 +124,52 @@ describe('emulator start', () => {
     expect(written.tasks.find((t) => t.stageUuid !== written.tasks[1].stageUuid)).toBeDefined()
     expect(written.history.map((e) => e.kind)).toEqual(['proceed'])
     expect(existsSync(`${fixture}.tmp`)).toBe(false)
+  })
+
+  it('human output prints the ENCORD_DOMAIN line; --allow-any-key and --in-memory; Ctrl+C (SIGINT) stops cleanly', async () => {
+    const fixture = join(dir, 'served-any.json')
+    await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '3', '--public-key', key.publicKeyHex])
+    const before = readFileSync(fixture, 'utf8')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', fixture, '--port', '0', '--allow-any-key', '--in-memory'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    try {
+      const domain = await new Promise<string>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d
+          const m = /export ENCORD_DOMAIN=(http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout)
+          if (m && stdout.includes('Stop with Ctrl+C')) resolve(m[1])
+        })
+        child.on('close', () => reject(new Error(`exited early: ${stderr}`)))
+      })
+      expect(stdout).toContain('Encord emulator listening on ' + domain)
+      expect(stdout).toContain('(in memory: changes are not written back)')
+      expect(stdout).toContain('--allow-any-key')
+      // A key the fixture does not list is accepted, and a change is made.
+      const stranger = parsePrivateKey(generateOpenSshKey('stranger').privateKeyText)
+      const projectHash = loadFixtureFile(fixture).fixture.projects[0].projectHash
+      const p = (await signedRequest(domain, stranger, 'GET', `/v2/public/projects/${projectHash}`)).json as { workflow: { stages: Array<{ uuid: string; stageType: string }> } }
+      const agentStage = p.workflow.stages.find((st) => st.stageType === 'AGENT')!.uuid
+      const task = loadFixtureFile(fixture).fixture.projects[0].tasks[0].uuid
+      const moved = await signedRequest(domain, stranger, 'POST', `/v2/public/projects/${projectHash}/workflow/stages/${agentStage}/actions`, {
+        body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
+      })
+      expect(moved.status).toBe(204)
+      child.kill('SIGINT')
+      expect(await exited).toBe(0)
+    } finally {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+    }
+    expect(stderr).toContain('SIGINT: stopping')
+    expect(stderr).toContain('Emulator stopped.')
+    expect(readFileSync(fixture, 'utf8')).toBe(before) // --in-memory
   })
 
   it('a missing fixture is a usage error, not a crash', async () => {
