@@ -126,6 +126,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const processors = options.bindings.map(
     (binding) =>
       new StageProcessor({
+        redis: options.redis,
         executor: new StageExecutor({
           client: options.client,
           project: options.project,
@@ -163,7 +164,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   let emptyTimer: NodeJS.Timeout | undefined
   try {
     for (const processor of processors) {
-      const worker = new Worker<TaskJobData, TaskJobResult>(processor.queue, (job) => processor.process(job), {
+      const worker = new Worker<TaskJobData, TaskJobResult>(processor.queue, (job, token) => processor.process(job, token), {
         connection: options.redis,
         prefix: QUEUE_PREFIX,
         // Recorded on each job as `processedBy`: which machine and process handled it.
@@ -302,6 +303,7 @@ class MicroBatcher<I, O> {
 }
 
 interface StageProcessorOptions {
+  redis: Redis
   executor: StageExecutor
   journal: RedisEffectJournal
   queue: string
@@ -321,7 +323,7 @@ class StageProcessor {
   inFlight = 0
   readonly #o: StageProcessorOptions
   readonly #loader: MicroBatcher<WorkItem, PreparedTask | RunSlot>
-  readonly #flusher: MicroBatcher<DecidedTask, TaskReport>
+  readonly #flusher: MicroBatcher<{ decided: DecidedTask; lockKey: string; token?: string }, TaskReport | 'lockLost'>
   /** Jobs whose failure leaves nothing to finish: their journal entry is forgotten once failed. */
   readonly #settledFailures = new Set<string>()
 
@@ -333,11 +335,16 @@ class StageProcessor {
     this.#loader = new MicroBatcher((items) => options.executor.prepare(items), () => Math.max(1, options.concurrency), options.loadWindowMs)
     // Every job of this worker is waiting for the flush: nothing else can join it, go now.
     this.#flusher = new MicroBatcher(
-      async (decided) => {
+      async (inputs) => {
         const t0 = performance.now()
-        const reports = await options.executor.apply(decided)
-        options.emit({ type: 'flushed', stage: { uuid: this.stage.uuid, title: this.stage.title }, tasks: decided.length, durationMs: Math.round(performance.now() - t0) })
-        return reports
+        // A job whose lock expired (this worker stalled) was handed to another worker, which applies
+        // the same recorded decision: applying it here as well could save its labels twice.
+        const locks = await options.redis.mget(...inputs.map((i) => i.lockKey))
+        const owned = inputs.filter((input, i) => input.token === undefined || locks[i] === input.token)
+        const reports = await options.executor.apply(owned.map((i) => i.decided))
+        options.emit({ type: 'flushed', stage: { uuid: this.stage.uuid, title: this.stage.title }, tasks: owned.length, durationMs: Math.round(performance.now() - t0) })
+        const byInput = new Map(owned.map((input, i) => [input, reports[i]]))
+        return inputs.map((input) => byInput.get(input) ?? 'lockLost')
       },
       () => options.flushSize,
       options.flushWindowMs,
@@ -345,7 +352,7 @@ class StageProcessor {
     )
   }
 
-  async process(job: Job<TaskJobData, TaskJobResult>): Promise<TaskJobResult> {
+  async process(job: Job<TaskJobData, TaskJobResult>, token?: string): Promise<TaskJobResult> {
     const attempts = job.opts.attempts ?? 1
     let spec
     try {
@@ -361,7 +368,12 @@ class StageProcessor {
       const slot = await this.#loader.add(item)
       // Each job runs its own handler: a slow one does not hold back the others loaded with it.
       const prepared = slot.kind === 'run' ? await slot.run() : slot
-      report = prepared.kind === 'report' ? prepared.report : await this.#flusher.add(prepared)
+      if (prepared.kind === 'report') report = prepared.report
+      else {
+        const applied = await this.#flusher.add({ decided: prepared, lockKey: `${QUEUE_PREFIX}:${this.queue}:${job.id}:lock`, token })
+        if (applied === 'lockLost') throw new Error('This worker lost the job (its lock expired): the worker that took it over applies its decision.')
+        report = applied
+      }
     } finally {
       this.inFlight--
       this.#flusher.poke()
