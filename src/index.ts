@@ -4,6 +4,8 @@
  * (the queue runner, ...).
  */
 
+import type { EmulatorHandle, EmulatorOptions } from './emulator/index.js'
+
 // Config
 export { defineConfig } from './core/config/define.js'
 export type { AgentConfig, EncordAgentsConfig, RunOptionsConfig, TaskFiltersConfig, ValidateHook, ValidateContext } from './core/config/define.js'
@@ -125,6 +127,24 @@ export {
 } from './labels/index.js'
 export type { LabelRowDefaults, LabelRowOptions, Shape, BoundingBox, Polygon, Point2D } from './labels/index.js'
 
-// The local emulator
-export { startEmulator, generateFixture } from './emulator/index.js'
+// The local emulator. `startEmulator` loads the server (fastify and friends) on first call, so that
+// `import 'encord-agents'` to define agents and configs stays cheap (the CLI imports this entry too).
+export { generateFixture } from './emulator/generate.js'
 export type { EmulatorOptions, EmulatorHandle, FaultConfig } from './emulator/index.js'
+
+/**
+ * Start the local Encord emulator: Encord's REST v2 and legacy RPC APIs over a fixture, on loopback,
+ * with request signatures verified and state written back to the fixture file.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startEmulator({ fixture: 'fixture.json', allowKeys: [key.publicKeyHex] })
+ * process.env.ENCORD_DOMAIN = emulator.domain
+ * // ... run agents ...
+ * await emulator.stop()
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
+  const emulator = await import('./emulator/index.js')
+  return emulator.startEmulator(options)
+}

@@ -7,7 +7,8 @@ import { promisify } from 'node:util'
 import { brotliDecompress, gunzip, inflate } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import createDebug from 'debug'
-import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici'
+import { createRequire } from 'node:module'
+import type { Agent, buildConnector, Dispatcher } from 'undici'
 import { InterruptedError } from '../core/errors.js'
 import type { SigningKey } from './auth/keys.js'
 import { signRequest } from './auth/sign.js'
@@ -19,6 +20,17 @@ import {
   parseRetryAfter,
   type EncordCall,
 } from './errors.js'
+
+type Undici = typeof import('undici')
+let undiciModule: Undici | undefined
+/**
+ * undici (about a hundred modules) is loaded with the first client, not by `import 'encord-agents'`:
+ * defining agents and configs stays cheap. It is CommonJS, so a synchronous require does it.
+ */
+function undici(): Undici {
+  undiciModule ??= createRequire(import.meta.url)('undici') as Undici
+  return undiciModule
+}
 
 const log = createDebug('encord-agents:http')
 
@@ -235,14 +247,15 @@ export class Transport {
     this.#sleep = options.sleep ?? defaultSleep
     this.#now = options.now ?? Date.now
     // Count every new socket: the connector is called once per connection the pool opens.
-    const connector = buildConnector({ timeout: this.timeoutMs })
+    const { Agent: UndiciAgent, buildConnector: connectorFactory, interceptors } = undici()
+    const connector = connectorFactory({ timeout: this.timeoutMs })
     const counted: buildConnector.connector = (opts, callback) => {
       this.#stats.connections++
       log('new connection to %s//%s:%s', opts.protocol, opts.hostname, opts.port)
       connector(opts, callback)
     }
     // An Agent keeps one Pool per origin, each with keep-alive connections.
-    this.#agent = new Agent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
+    this.#agent = new UndiciAgent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
     // Responses are decompressed by hand (see `decompress`): undici's interceptor warns as experimental.
     this.#api = this.#agent
     this.#download = this.#agent.compose(interceptors.redirect({ maxRedirections: 5 }))
@@ -348,7 +361,7 @@ export class Transport {
       for (const [n, v] of signed) add(n, v)
     }
     const timeout = req.timeoutMs ?? this.timeoutMs
-    const res = await request(url, {
+    const res = await undici().request(url, {
       dispatcher: this.#api,
       method: req.method,
       headers,
@@ -399,7 +412,7 @@ export class Transport {
       const retryLeft = attempt <= this.policy.retries
       let res: Dispatcher.ResponseData
       try {
-        res = await request(url, {
+        res = await undici().request(url, {
           dispatcher: this.#download,
           method: 'GET',
           headers: { 'user-agent': this.userAgent },

@@ -1,6 +1,15 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
-import sshpk from 'sshpk'
+import { createRequire } from 'node:module'
+import type sshpkTypes from 'sshpk'
 import { UserError } from '../../core/errors.js'
+
+type Sshpk = typeof sshpkTypes
+let sshpkModule: Sshpk | undefined
+/** sshpk is loaded when a key is first parsed or made, not by `import 'encord-agents'` (CommonJS: required). */
+function sshpk(): Sshpk {
+  sshpkModule ??= createRequire(import.meta.url)('sshpk') as Sshpk
+  return sshpkModule
+}
 
 /**
  * An Ed25519 signing key loaded from OpenSSH private key text. The private part lives only in a
@@ -60,9 +69,9 @@ export function parsePrivateKey(text: string, source = 'the private key'): Signi
   if (!trimmed.includes('BEGIN OPENSSH PRIVATE KEY')) throw keyError('KeyWrongFormat', 'This is not an OpenSSH private key', source)
   if (!trimmed.includes('END OPENSSH PRIVATE KEY')) throw keyError('KeyTruncated', 'The private key is truncated (no END line)', source)
 
-  let parsed: sshpk.PrivateKey
+  let parsed: sshpkTypes.PrivateKey
   try {
-    parsed = sshpk.parsePrivateKey(trimmed + '\n', 'ssh')
+    parsed = sshpk().parsePrivateKey(trimmed + '\n', 'ssh')
   } catch (error) {
     const name = error instanceof Error ? error.name : ''
     if (name === 'KeyEncryptedError') throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
@@ -96,7 +105,7 @@ export function publicKeyFromHex(hex: string): KeyObject {
 
 /** Render a SigningKey's private half as OpenSSH text (used by `init` to write a fresh key). */
 export function generateOpenSshKey(comment = 'encord-agents local key'): { privateKeyText: string; publicKeyHex: string; publicKeyOpenSsh: string } {
-  const key = (sshpk.generatePrivateKey as (type: string, options?: { comment?: string }) => sshpk.PrivateKey)('ed25519', { comment })
+  const key = (sshpk().generatePrivateKey as (type: string, options?: { comment?: string }) => sshpkTypes.PrivateKey)('ed25519', { comment })
   const privateKeyText = key.toString('ssh')
   const signing = parsePrivateKey(privateKeyText)
   return { privateKeyText, publicKeyHex: signing.publicKeyHex, publicKeyOpenSsh: key.toPublic().toString('ssh') }
