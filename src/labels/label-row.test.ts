@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { sep } from 'node:path'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { UserError } from '../core/errors.js'
 import type { LabelRowMetadata } from '../encord/types.js'
@@ -127,6 +128,19 @@ const ANSWERS_ONTOLOGY: OntologyStructureDict = {
 // ---------------------------------------------------------------------------------------------------
 
 describe('round trip: load then save without changes gives the same JSON', () => {
+  it('covers every fixture file that holds label rows', () => {
+    const root = new URL('../../test/fixtures/encord-api/fixtures/', import.meta.url)
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).map((f) => f.split(sep).join('/'))
+    const holdsRows = (j: unknown): boolean => {
+      const o = j as { data_units?: unknown; response?: unknown }
+      if (o !== null && typeof o === 'object' && 'data_units' in o) return true
+      return Array.isArray(o?.response) && o.response.some((r) => r !== null && typeof r === 'object' && 'data_units' in r)
+    }
+    const withRows = files.filter((f) => holdsRows(fixture(f))).sort()
+    expect(withRows.length).toBeGreaterThanOrEqual(20)
+    expect(withRows).toEqual(LABEL_ROW_FIXTURES.map((f) => f.file).sort())
+  })
+
   for (const { file, ontology, rows, sdkWritten } of LABEL_ROW_FIXTURES) {
     it(file, () => {
       const json = fixture<unknown>(file)
