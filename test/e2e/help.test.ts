@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configText, makeProject } from '../commands/project.js'
-import { assertBuilt, runBin } from './run-bin.js'
+import { assertBuilt, ROOT, runBin } from './run-bin.js'
 
 const dirs: string[] = []
 beforeAll(() => assertBuilt())
@@ -9,9 +10,22 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
+/** Every command the built CLI has (dist/commands/**.js → "emulator start"), so new ones are covered too. */
+function builtCommands(dir = join(ROOT, 'dist', 'commands'), prefix: string[] = []): string[] {
+  if (!existsSync(dir)) return [] // beforeAll's assertBuilt says what to do
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) return builtCommands(join(dir, entry.name), [...prefix, entry.name])
+    return entry.name.endsWith('.js') ? [[...prefix, entry.name.slice(0, -3)].join(' ')] : []
+  })
+}
+
 describe('--help (built binary)', () => {
-  it.each(['run', 'validate', 'list-stages', 'init'])('%s has a description, examples, and the --json flag', async (command) => {
-    const r = await runBin([command, '--help'])
+  it('the issue 3 commands are all there', () => {
+    expect(builtCommands()).toEqual(expect.arrayContaining(['run', 'validate', 'init', 'list-stages', 'emulator start']))
+  })
+
+  it.each(builtCommands())('%s has a description, examples, and the --json flag', async (command) => {
+    const r = await runBin([...command.split(' '), '--help'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('DESCRIPTION')
     expect(r.stdout).toContain('EXAMPLES')
