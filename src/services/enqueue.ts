@@ -68,8 +68,8 @@ export function formatEnqueuePass(pass: EnqueuePass, t: Theme = theme): string {
 
 /** The human summary of `enqueue`. */
 export function formatEnqueueResult(result: EnqueueCommandResult, t: Theme = theme): string {
-  const rows = new Table({ head: ['Stage', 'Pending', 'Added', 'Re-queued', 'Already queued', 'Queue'].map((h) => t.bold(h)), style: { head: [], border: [] } })
-  for (const s of result.stages) rows.push([s.title, String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued), t.dim(`encord-agents:${s.queue}`)])
+  const rows = new Table({ head: ['Stage', 'Pending', 'Added', 'Re-queued', 'Already queued'].map((h) => t.bold(h)), style: { head: [], border: [] } })
+  for (const s of result.stages) rows.push([s.title, String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued)])
   const added = result.stages.reduce((n, s) => n + s.added + s.requeued, 0)
   const lines = [rows.toString(), '', `${t.ok('✔')} ${added} job${added === 1 ? '' : 's'} added on ${result.redis}${result.passes > 1 ? ` over ${result.passes} passes` : ''}. Start workers with \`encord-agents worker\`; follow them with \`encord-agents queue status\`.`]
   return redact(lines.join('\n'))
