@@ -17,8 +17,11 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
     server = await startRedis()
   })
   afterAll(async () => {
-    await server?.stop()
-    pkg?.cleanup()
+    try {
+      await server?.stop()
+    } finally {
+      pkg?.cleanup()
+    }
   })
 
   /** Run the CLI in the project's directory, against this Redis and emulator. */

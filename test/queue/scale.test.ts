@@ -30,15 +30,29 @@ describe.skipIf(!available)('scaling out: 1,000 tasks, three workers, one SIGKIL
     project = makeQueueProject(TASKS, { seed: 11 })
   })
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
-    if (emulator?.pid !== undefined && emulator.exitCode === null) {
-      const exited = new Promise((r) => emulator!.once('exit', r))
-      process.kill(emulator.pid, 'SIGTERM')
-      await exited
+    // Each step on its own: one failing must not leave the others' processes or files behind.
+    const steps: Array<() => unknown> = [
+      () => {
+        for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
+      },
+      async () => {
+        if (emulator?.pid !== undefined && emulator.exitCode === null && emulator.signalCode === null) {
+          const exited = new Promise((r) => emulator!.once('exit', r))
+          process.kill(emulator.pid, 'SIGTERM')
+          await exited
+        }
+      },
+      () => server?.stop(),
+      () => project?.cleanup(),
+      () => pkg?.cleanup(),
+    ]
+    for (const step of steps) {
+      try {
+        await step()
+      } catch (error) {
+        process.stderr.write(`[scale] cleanup: ${(error as Error).message}\n`)
+      }
     }
-    await server?.stop()
-    project?.cleanup()
-    pkg?.cleanup()
   })
 
   /** `encord-agents emulator start` on a free port; resolves with its domain once it listens. */
