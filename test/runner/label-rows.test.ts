@@ -4,6 +4,7 @@ import { labelRow, twinLabelRow } from '../../src/core/deps/builtins/label-row.j
 import { labelRowMetadata } from '../../src/core/deps/builtins/label-row-metadata.js'
 import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
 import { Runner } from '../../src/core/runner/runner.js'
+import { generateFixture } from '../../src/emulator/index.js'
 import { recordCalls, startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 
 let env: RunnerEnv | undefined
@@ -245,6 +246,47 @@ describe('twinLabelRow()', () => {
     )
     const result = await runner.run()
     expect(result.stages[0].moved).toEqual({ complete: 3 })
+  })
+
+  it('matches by data title across projects whose data hashes differ, asking only for the titles of the batch', async () => {
+    const fixture = generateFixture({ tasks: 6, seed: 5, twin: true, labelledFraction: 0 })
+    const twin = fixture.projects[1]
+    // The twin holds copies of the data (new data hashes, same titles), except one title it lacks.
+    const newHash = (h: string) => `7${h.slice(1)}`
+    twin.dataUnits = twin.dataUnits.map((d, i) => ({ ...d, dataHash: newHash(d.dataHash), dataTitle: i === 0 ? 'not-in-main.png' : d.dataTitle }))
+    twin.tasks = twin.tasks.map((t) => ({ ...t, dataHash: newHash(t.dataHash) }))
+    twin.labelRows = twin.labelRows.map((r) => {
+      const labels = structuredClone(r.labels) as { data_units: Record<string, { data_hash?: string }> }
+      labels.data_units = Object.fromEntries(Object.entries(labels.data_units).map(([k, v]) => [newHash(k), { ...v, data_hash: newHash(k) }]))
+      return { ...r, dataHash: newHash(r.dataHash), labels }
+    })
+    const e = (env = await startRunnerEnv({ fixture }))
+    const missingTitle = fixture.projects[0].dataUnits[0].dataTitle
+    const recorded = recordCalls(e.client)
+    const seen = new Map<string, { twinHash: string | null; twinTitle: string | null; labelled: number }>()
+    const runner = new Runner({ projectHash: e.projectHash, client: recorded.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { twin: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle' }) },
+        handler: ({ task, deps }) => {
+          seen.set(task.dataTitle, { twinHash: deps.twin?.labelRow.dataHash ?? null, twinTitle: deps.twin?.labelRow.dataTitle ?? null, labelled: deps.twin?.labelRow.objects().length ?? 0 })
+          return deps.twin === null ? 'needs review' : 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ taskBatchSize: 3 })
+    expect(result.stages[0]).toMatchObject({ processed: 6, moved: { complete: 5, 'needs review': 1 } })
+    expect(seen.has(missingTitle)).toBe(true)
+    const mainUnits = fixture.projects[0].dataUnits
+    for (const [title, got] of seen) {
+      const unit = mainUnits.find((d) => d.dataTitle === title)!
+      if (title === missingTitle) expect(got).toEqual({ twinHash: null, twinTitle: null, labelled: 0 })
+      else expect(got).toEqual({ twinHash: newHash(unit.dataHash), twinTitle: title, labelled: 1 })
+    }
+    // The twin was asked about the titles of each batch, one exact title per request, never listed whole.
+    const twinCalls = recorded.calls.filter((c) => c.method === 'listLabelRowMetadata' && c.args[0] === twin.projectHash)
+    expect(twinCalls.map((c) => (c.args[1] as { dataTitleEq?: string }).dataTitleEq).sort()).toEqual([...seen.keys()].sort())
+    expect(twinCalls.every((c) => (c.args[1] as { dataHashes?: unknown }).dataHashes === undefined)).toBe(true)
   })
 
   it('validate reports an unreachable twin project', async () => {
