@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { asset } from '../../src/core/deps/builtins/asset.js'
@@ -37,6 +38,28 @@ describe('media dependencies', () => {
     expect(paths).toHaveLength(3)
     for (const path of paths) expect(existsSync(path)).toBe(false)
     expect(e.requestsByEndpoint()['media']).toBe(3)
+  })
+
+  it('asset() files are removed after failed attempts too, and each attempt gets a fresh download', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 2 }))
+    const paths: string[] = []
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { file: asset() },
+        handler: ({ deps }) => {
+          expect(existsSync(deps.file.path)).toBe(true)
+          paths.push(deps.file.path)
+          throw new Error('the model fell over')
+        },
+      }),
+    )
+    const result = await runner.run({ numRetries: 1, retryDelayMs: 1, maxRetryDelayMs: 2 })
+    expect(result.stages[0]).toMatchObject({ processed: 2, failed: 2 })
+    expect(paths).toHaveLength(4) // 2 tasks × 2 attempts
+    expect(new Set(paths).size).toBe(4)
+    for (const path of paths) expect(existsSync(path)).toBe(false)
+    expect(existsSync(dirname(paths[0]))).toBe(false) // its temporary folder too
   })
 
   it('videoFrames() decodes frames with ffmpeg, as raw RGB or PNG, and stops early on break', async () => {
