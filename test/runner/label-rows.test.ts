@@ -98,6 +98,28 @@ describe('labelRow()', () => {
     expect(e.requestsByEndpoint()['save-label-rows']).toBe(1)
   })
 
+  it('a save whose answer was lost is sent again and replaces the row: one box, never two', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 1, faults: { rules: [{ endpoint: 'save-label-rows', kind: 'reset-after', times: 1 }] } }))
+    const tasks = e.fixture.projects[0].tasks
+    const before = new Map(tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ deps }) => {
+          deps.row.addBoundingBox('Box', { x: 0.2, y: 0.2, w: 0.1, h: 0.1 })
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ taskBatchSize: 3, ...fast })
+    expect(result.stages[0]).toMatchObject({ moved: { complete: 3 }, failed: 0 })
+    expect(e.emulator.stats().faults.byEndpoint['save-label-rows']).toEqual({ 'reset-after': 1 })
+    expect(e.requestsByEndpoint()['save-label-rows']).toBe(2) // applied, answer lost, sent again
+    for (const t of tasks) expect(frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length - before.get(t.dataHash)!).toBe(1)
+    expect(Object.values(e.proceedsByTask())).toEqual([1, 1, 1])
+  })
+
   it('never moves a task whose label save failed; other tasks of the batch are moved', async () => {
     const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 1, retries: 0, faults: { rules: [{ endpoint: 'save-label-rows', kind: '5xx', status: 500, rate: 1 }] } }))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
