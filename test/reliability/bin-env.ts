@@ -67,8 +67,11 @@ export interface BinEnv {
   keyFile: string
   /** `node bin/run.js run --domain … --ssh-key-file … ...args` in the project folder. */
   run<T = unknown>(args?: string[], options?: RunBinOptions): Promise<BinResult<T>>
-  /** Call `fn` with the child when the emulator has answered `n` requests of that run (counted from the call). */
-  afterRequests(n: number, fn: () => void): void
+  /**
+   * Call `fn` once the emulator has answered `n` more requests (of one endpoint, e.g.
+   * `save-label-rows`, when given), counted from this call.
+   */
+  afterRequests(n: number, fn: () => void, endpoint?: string): void
   /** Requests the emulator answered so far. */
   requests(): number
   /** Per data hash: stage, proceeds, priority, labels, saves. */
@@ -84,8 +87,14 @@ export async function startBinEnv(options: BinEnvOptions): Promise<BinEnv> {
   const key = generateOpenSshKey('reliability test key')
   const fixture = generateFixture({ tasks: options.tasks, seed: options.seed ?? 1, labelledFraction: options.labelledFraction ?? 0.5 })
   let answered = 0
-  const waiters: Array<{ at: number; fn: () => void }> = []
-  const emulator = await startEmulator({
+  const waiters: Array<{ at: number; fn: () => void; endpoint?: string }> = []
+  let handle: EmulatorHandle | undefined
+  const answeredBy = (endpoint?: string): number => {
+    if (endpoint === undefined) return answered
+    const byStatus = handle?.stats().requests.byEndpoint[endpoint] ?? {}
+    return Object.values(byStatus).reduce((a, b) => a + b, 0)
+  }
+  const emulator = (handle = await startEmulator({
     fixture,
     inMemory: true,
     allowKeys: [key.publicKeyHex],
@@ -97,12 +106,12 @@ export async function startBinEnv(options: BinEnvOptions): Promise<BinEnv> {
       app.addHook('onResponse', async () => {
         answered++
         for (const w of waiters.splice(0)) {
-          if (answered >= w.at) w.fn()
+          if (answeredBy(w.endpoint) >= w.at) w.fn()
           else waiters.push(w)
         }
       })
     },
-  })
+  }))
   const projectHash = fixture.projects[0].projectHash
   const dir = mkdtempSync(join(tmpdir(), 'ea-reliability-'))
   const keyFile = join(dir, 'encord-key')
@@ -129,8 +138,8 @@ export default defineConfig({
     keyFile,
     titles,
     run: (args = [], runOptions = {}) => runBin(['run', '--domain', emulator.domain, '--ssh-key-file', keyFile, ...args], { cwd: dir, timeoutMs: 120_000, ...runOptions }),
-    afterRequests: (n, fn) => {
-      waiters.push({ at: answered + n, fn })
+    afterRequests: (n, fn, endpoint) => {
+      waiters.push({ at: answeredBy(endpoint) + n, fn, endpoint })
     },
     requests: () => answered,
     state: () => projectState(emulator.state, projectHash, emulator.stats().proceeds.byTask),
