@@ -44,11 +44,18 @@ const stageOf = (taskUuid: string) => emulator!.state.tasks.get(taskUuid)!.stage
 const task = (i: number) => fixture.projects[0].tasks[i].uuid
 
 describe('fault injection', () => {
-  it('fixed latency applies to every request', async () => {
+  it('fixed latency applies to every request (faults.latencyMs, or the latencyMs shorthand of startEmulator)', async () => {
     await start({ latencyMs: 60 })
     const r = await send('GET', `/v2/public/projects/${P}`)
     expect(r.status).toBe(200)
     expect(r.ms).toBeGreaterThanOrEqual(55)
+    await pool!.close()
+    await emulator!.stop()
+    emulator = await startEmulator({ fixture, latencyMs: 60 })
+    pool = new Pool(emulator.domain, { connections: 1 })
+    const shorthand = await send('GET', `/v2/public/projects/${P}`)
+    expect(shorthand.status).toBe(200)
+    expect(shorthand.ms).toBeGreaterThanOrEqual(55)
   })
 
   it('connection latency delays only the first request of each connection', async () => {
