@@ -67,12 +67,16 @@ describe('media dependencies', () => {
     const seen: Array<{ index: number; width: number; height: number; bytes: number }> = []
     let pngs = 0
     let firstPng = ''
+    let frameCount: number | null = null
+    const sampled: number[] = []
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       'Agent 1',
       defineAgent({
-        deps: { frames: videoFrames(), pngFrames: videoFrames({ format: 'png', maxFrames: 2 }), item: storageItem() },
+        deps: { frames: videoFrames(), pngFrames: videoFrames({ format: 'png', maxFrames: 2 }), sampled: videoFrames({ fps: 1 }), item: storageItem() },
         handler: async ({ deps }) => {
           for await (const frame of deps.frames) seen.push({ index: frame.index, width: frame.width, height: frame.height, bytes: frame.data.length })
+          frameCount = deps.item.frameCount
+          for await (const frame of deps.sampled) sampled.push(frame.index)
           for await (const frame of deps.pngFrames) {
             pngs++
             firstPng ||= await toDataUrl(frame)
@@ -88,8 +92,14 @@ describe('media dependencies', () => {
     const result = await runner.run({ numRetries: 0 })
     expect(result.stages[0].errors).toEqual([])
     expect(result.stages[0].moved).toEqual({ complete: 1 })
-    expect(seen.length).toBeGreaterThan(1)
+    // The generated video (64×48, 10 frames at 5 fps): every frame, in order, at its size.
+    expect(frameCount).toBe(10)
+    expect(seen).toHaveLength(10)
     expect(seen.map((f) => f.index)).toEqual(seen.map((_, i) => i))
+    expect(seen.every((f) => f.width === 64 && f.height === 48)).toBe(true)
+    // Sampled at 1 fps: about one frame per second of the 2 s video.
+    expect(sampled.length).toBeGreaterThanOrEqual(2)
+    expect(sampled.length).toBeLessThanOrEqual(3)
     for (const f of seen) expect(f.bytes).toBe(f.width * f.height * 3)
     expect(pngs).toBe(2)
     expect(firstPng).toMatch(/^data:image\/png;base64,/)
