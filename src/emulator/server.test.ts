@@ -356,6 +356,13 @@ describe('/_emulator endpoints', () => {
     expect(stats.requests.byEndpoint['proceed']['400']).toBeGreaterThan(0)
     expect(stats.connections.opened).toBeGreaterThan(0)
     expect(Math.max(...Object.values(stats.proceeds.byTask))).toBe(2) // Pre-label → QA → (Review|Complete)
+    // Unsigned, so loopback clients only (an emulator started with --host 0.0.0.0 keeps them private).
+    for (const url of ['/_emulator/stats', '/_emulator/requests', `/_emulator/api/projects/${P}`]) {
+      const remote = await emulator.app.inject({ method: 'GET', url, remoteAddress: '192.0.2.7' })
+      expect(remote.statusCode, url).toBe(403)
+      expect(remote.json()).toEqual({ message: 'The /_emulator endpoints answer loopback clients only' })
+      expect((await emulator.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.1' })).statusCode, url).toBe(200)
+    }
   })
 
   it('request log never holds signature values', async () => {
