@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -429,6 +429,26 @@ describe('EncordClient under injected faults', () => {
       expect(e.state.projects.get(p.projectHash)!.history.filter((h) => h.kind === 'create')).toHaveLength(unlabelled.length)
       await c.saveLabelRows(p.projectHash, rows.map((r) => ({ labelHash: r.label_hash as string, labelRow: r })))
       expect(c.stats().retries.saveLabelRows).toBe(1)
+    })
+  })
+
+  it('media downloads are retried after a 503 and a dropped connection, leaving only the finished file', async () => {
+    const faults: FaultConfig = {
+      rules: [
+        { endpoint: 'media', kind: '5xx', status: 503, times: 1 },
+        { endpoint: 'media', kind: 'reset-after', times: 1 },
+      ],
+    }
+    await withEmulator(faults, 0, async (e, c) => {
+      const item = e.state.storageItems.values().next().value!
+      const signed = await c.getStorageItem(item.uuid, { signUrl: true })
+      const dir = mkdtempSync(join(tmpdir(), 'encord-dl-retry-'))
+      const result = await c.downloadToFile(signed.signedUrl!, join(dir, 'media.png'))
+      expect(c.stats().retries.download).toBe(2)
+      expect(e.stats().faults.byEndpoint.media).toEqual({ '5xx': 1, 'reset-after': 1 })
+      expect(readdirSync(dir)).toEqual(['media.png'])
+      expect(readFileSync(join(dir, 'media.png')).length).toBe(result.bytes)
+      expect(readFileSync(join(dir, 'media.png')).subarray(1, 4).toString('latin1')).toBe('PNG')
     })
   })
 
