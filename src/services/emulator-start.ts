@@ -43,7 +43,9 @@ export const DEFAULT_EMULATOR_PORT = 4010
 
 /** The warning for a non-loopback `--host` (null for loopback). */
 export function hostWarning(host: string): string | null {
-  if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return null
+  // Loopback: localhost, 127/8, ::1, and 127/8 written as IPv4-mapped IPv6 (::ffff:127.0.0.1).
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h)) return null
   return `Listening on ${host}, not loopback: other machines can reach the emulator, download its media and read /_emulator state without signing. Use it only on a trusted network.`
 }
 

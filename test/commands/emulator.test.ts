@@ -82,6 +82,8 @@ describe('emulator start', () => {
     expect(hostWarning('127.0.0.1')).toBeNull()
     expect(hostWarning('localhost')).toBeNull()
     expect(hostWarning('0.0.0.0')).toMatch(/not loopback/)
+    for (const loopback of ['127.0.0.2', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST']) expect(hostWarning(loopback), loopback).toBeNull()
+    for (const other of ['::', '192.168.1.20', '::ffff:10.0.0.1', '127.example.com']) expect(hostWarning(other), other).toMatch(/not loopback/)
   })
 
   it('prints the domain as one JSON line, serves, and stops cleanly on SIGTERM writing the state back', async () => {
