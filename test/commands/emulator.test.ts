@@ -3,7 +3,7 @@
  * child process, stopped with a real SIGTERM).
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -172,6 +172,62 @@ describe('emulator start', () => {
     expect(stderr).toContain('SIGINT: stopping')
     expect(stderr).toContain('Emulator stopped.')
     expect(readFileSync(fixture, 'utf8')).toBe(before) // --in-memory
+  })
+
+  it('killed (SIGKILL) in the middle of writing its state, it leaves the fixture whole', async () => {
+    const fixture = join(dir, 'crash', 'big.json')
+    mkdirSync(join(dir, 'crash'))
+    // Big enough that a write takes a while (compact, in pieces).
+    await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '30000', '--public-key', key.publicKeyHex])
+    const before = readFileSync(fixture)
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', fixture, '--port', '0', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    let killedMidWrite = false
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d
+          if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
+        })
+        child.on('close', () => reject(new Error(`exited early: ${stderr}`)))
+      })
+      const started = JSON.parse(line) as EmulatorStartResult
+      // Kill it the moment its temporary state file appears: the write is under way.
+      const watcher = watch(join(dir, 'crash'), (_event, name) => {
+        if (name !== null && name.endsWith('.tmp') && !killedMidWrite) {
+          killedMidWrite = true
+          child.kill('SIGKILL')
+        }
+      })
+      try {
+        const p = started.projects[0]
+        const task = loadFixtureFile(fixture).fixture.projects[0].tasks[0].uuid
+        const moved = await signedRequest(started.domain, key, 'POST', `/v2/public/projects/${p.projectHash}/workflow/stages/${p.agentStages[0].uuid}/actions`, {
+          body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
+        })
+        expect(moved.status).toBe(204)
+        expect(await exited).toBe('SIGKILL')
+      } finally {
+        watcher.close()
+      }
+    } finally {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+    }
+    expect(killedMidWrite).toBe(true)
+    // The fixture is whole: the old one byte for byte (almost always: the write had just begun), or the
+    // new one complete; never a torn file. Only the temporary file is left over.
+    const after = readFileSync(fixture)
+    const loaded = loadFixtureFile(fixture).fixture.projects[0]
+    expect(loaded.tasks).toHaveLength(30000)
+    if (!after.equals(before)) expect(loaded.history.map((e) => e.kind)).toEqual(['proceed'])
   })
 
   it('a missing fixture is a usage error, not a crash', async () => {
