@@ -254,7 +254,13 @@ export async function validateProject(
     if (stage === undefined) continue
     for (const pathway of binding.agent.pathways ?? []) {
       if (findPathway(stage, pathway) !== undefined) continue
-      issues.push({ code: 'PathwayNotFound', message: `${who} declares ${unknownPathwayMessage(stage, pathway).replace(/^Unknown/, 'an unknown')}`, location: agentLocation, stage: binding.stage })
+      issues.push({
+        code: 'PathwayNotFound',
+        message: `${who} declares ${unknownPathwayMessage(stage, pathway).replace(/^Unknown/, 'an unknown')}`,
+        hint: 'Fix `pathways` of the agent (defineAgent) to name pathways of its stage (`encord-agents list-stages` shows them), or add the pathway in the workflow editor.',
+        location: agentLocation,
+        stage: binding.stage,
+      })
     }
     let onFailure: Pathway | undefined
     if (binding.agent.onFailure !== undefined) {
@@ -263,6 +269,7 @@ export async function validateProject(
         issues.push({
           code: 'PathwayNotFound',
           message: `${who} has onFailure ${unknownPathwayMessage(stage, binding.agent.onFailure).replace(/^Unknown/, 'set to an unknown')}`,
+          hint: 'Set `onFailure` of the agent to a pathway of its stage (`encord-agents list-stages` shows them), or leave it out to keep failed tasks in the stage.',
           location: agentLocation,
           stage: binding.stage,
         })
