@@ -101,6 +101,9 @@ export class RunProgress {
   readonly #wrappers: Array<ListrTaskWrapper<unknown, never, never> | undefined> = []
   readonly #lastPrinted: number[] = []
   readonly #lastText: string[] = []
+  /** What events said before listr started the stage's task (a fast run can be over by then). */
+  readonly #pendingTitle: Array<string | undefined> = []
+  readonly #pendingOutput: Array<string | undefined> = []
   readonly #now: () => number
   #listr?: Promise<unknown>
   #current = -1
@@ -129,7 +132,13 @@ export class RunProgress {
         rendererOptions: { persistentOutput: true } as never,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
           this.#wrappers[i] = task
-          if (this.#live) task.output = 'waiting'
+          // listr starts tasks asynchronously: show what the runner reported meanwhile (on a fast run,
+          // everything, so the stage ends with its counters rather than "waiting").
+          const title = this.#pendingTitle[i]
+          if (title !== undefined) task.title = title
+          const output = this.#pendingOutput[i]
+          if (output !== undefined) task.output = output
+          else if (this.#live) task.output = 'waiting'
           await this.#done[i].promise
         },
       })),
@@ -225,14 +234,21 @@ export class RunProgress {
   }
 
   #setTitle(i: number, title: string): void {
+    if (i < 0) return
     const w = this.#wrappers[i]
     if (w) w.title = redact(title)
+    else this.#pendingTitle[i] = redact(title)
   }
 
   /** Non-TTY output is throttled to one line per stage every 2 s unless `force`. */
   #setOutput(i: number, text: string, force = false): void {
-    const w = i >= 0 ? this.#wrappers[i] : undefined
-    if (!w || this.#lastText[i] === text) return
+    if (i < 0 || this.#lastText[i] === text) return
+    const w = this.#wrappers[i]
+    if (!w) {
+      this.#lastText[i] = text
+      this.#pendingOutput[i] = redact(text)
+      return
+    }
     if (!this.#live && !force) {
       const now = this.#now()
       if (now - (this.#lastPrinted[i] ?? 0) < 2000) return

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { BugError, UserError } from '../core/errors.js'
 import type { RunResult } from '../core/types.js'
@@ -99,6 +100,25 @@ describe('run progress and summary', () => {
       [3, 2, 1, 1, { complete: 1 }],
       [1, 0, 0, 0, {}],
     ])
+  })
+
+  it('a run that is over before listr starts the stage still ends with its counters, not "waiting"', async () => {
+    const chunks: string[] = []
+    const stream = new PassThrough()
+    stream.on('data', (d: Buffer) => chunks.push(d.toString()))
+    const progress = new RunProgress({ renderer: { renderer: 'simple' }, stages: ['Agent 1'], stream: stream as unknown as NodeJS.WriteStream })
+    progress.start()
+    // Every event at once, synchronously after start(), as a 20 ms run delivers them.
+    const stage = { uuid: 'aaaaaaaa-0000-4000-8000-000000000001', title: 'Agent 1' }
+    const task = { uuid: 't', dataTitle: 'a.png', dataHash: 'd' }
+    progress.onEvent({ type: 'stageStarted', stage })
+    progress.onEvent({ type: 'batchLoaded', stage, batch: 1, tasks: 3, durationMs: 1 })
+    for (let n = 0; n < 3; n++) progress.onEvent({ type: 'taskDone', stage, task, outcome: 'moved', pathway: 'complete', durationMs: 1 })
+    progress.onEvent({ type: 'stageDone', stage, result: { uuid: stage.uuid, title: 'Agent 1', processed: 3, moved: { complete: 3 }, stayed: 0, failed: 0, errors: [] } })
+    await progress.finish()
+    const text = chunks.join('')
+    expect(text).toContain('Agent 1: 3 processed')
+    expect(text).toMatch(/fetched 3 · done 3 · failed 0 · moved complete 3/)
   })
 
   it('the summary: a row per stage, failed tasks, and a closing line', () => {
