@@ -54,6 +54,12 @@ export function formatRunSummary(result: RunResult, t: Theme = theme): string {
   else if (failed > 0) out.push(`${t.error('✖')} ${what}.`)
   else if (processed === 0) out.push(`${t.ok('✔')} Nothing to do: no tasks waiting in ${result.stages.length === 1 ? 'the agent stage' : 'the agent stages'} (${formatDuration(result.durationMs)}).`)
   else out.push(`${t.ok('✔')} ${what}.`)
+  const replayed = result.stages.reduce((n, s) => n + (s.replayed ?? 0), 0)
+  if (replayed > 0) {
+    out.push(
+      t.dim(`${replayed} of them ${replayed === 1 ? 'was' : 'were'} finished from the run journal: decided by an earlier run that stopped before applying everything; their handlers did not run again.`),
+    )
+  }
   if (result.dryRun) out.push(t.warn('Dry run: nothing was moved or saved.'))
   return redact(out.join('\n'))
 }

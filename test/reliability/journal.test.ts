@@ -15,6 +15,8 @@ import { defaultJournalPath, FileEffectJournal } from '../../src/core/journal-fi
 import { Runner } from '../../src/core/runner/runner.js'
 import type { RunOptions } from '../../src/core/runner/settings.js'
 import type { EncordApi } from '../../src/encord/types.js'
+import { formatRunSummary } from '../../src/ui/summary.js'
+import { createTheme } from '../../src/ui/theme.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 import { movedBeforeSaved, projectState } from './project-state.js'
 
@@ -90,6 +92,7 @@ describe('write-ahead journal (library)', () => {
     const second = await s.run(s.e.client)
     expect(second.ok).toBe(true)
     expect(second.stages[0]).toMatchObject({ processed: TASKS, replayed: TASKS, failed: 0 })
+    expect(formatRunSummary(second, createTheme(false))).toContain(`${TASKS} of them were finished from the run journal`)
     expect([...s.calls.values()].every((n) => n === 1)).toBe(true)
     // The saves were recognised as landed: no save request was sent again.
     expect(s.e.history('save')).toHaveLength(TASKS)
