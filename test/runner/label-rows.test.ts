@@ -168,13 +168,14 @@ describe('labelRow()', () => {
           expect(deps.meta.dataHash).toBe(task.dataHash)
           deps.row.addBoundingBox('Box', { x: 0, y: 0, w: 0.1, h: 0.1 })
           seen++
-          return 'complete'
+          // Returning the (uncreated, hashless) row is what a real run does; a dry run must accept it.
+          return { pathway: 'complete', labelRow: deps.row }
         },
       }),
     )
     const result = await runner.run({ dryRun: true })
     expect(seen).toBe(3)
-    expect(result.stages[0].moved).toEqual({ complete: 3 })
+    expect(result.stages[0]).toMatchObject({ moved: { complete: 3 }, failed: 0, errors: [] })
     const requests = e.requestsByEndpoint()
     expect(requests['create-label-rows'] ?? 0).toBe(0)
     expect(requests['save-label-rows'] ?? 0).toBe(0)

@@ -4,7 +4,7 @@ import type { AgentTask, EncordApi, Pathway, Project, Stage, TaskFilters } from 
 import { EncordAuthenticationError, EncordPermissionError } from '../../encord/errors.js'
 import type { AgentDefinition, SavableLabelRow } from '../agent.js'
 import { UserError } from '../errors.js'
-import { labelRowOrigin } from '../deps/builtins/origins.js'
+import { isUncreatedLabelRow, labelRowOrigin } from '../deps/builtins/origins.js'
 import { mergeLabelRowMetadata, type DependencyGraph } from '../deps/graph.js'
 import { BatchData, RunScope, TaskScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
@@ -421,8 +421,9 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
  * saved to this project under its own label hash.
  */
 function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
-  // A row from a label row dependency registered its own save (made only if it changed).
-  if (labelRowOrigin(row) !== undefined) return
+  // A row from a label row dependency registered its own save (made only if it changed); one it gave
+  // in a dry run for a data unit without a label row has nothing to save (a dry run saves nothing).
+  if (labelRowOrigin(row) !== undefined || isUncreatedLabelRow(row)) return
   if (typeof row.labelHash !== 'string') {
     throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
       hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',

@@ -6,7 +6,7 @@ import { defineDependency, makeFactory } from '../dependency.js'
 import type { BatchContext, BatchValues, TaskEffect } from '../types.js'
 import { loadLabelRows, type LabelRowFetchOptions, type LoadedLabelRow } from './label-rows.js'
 import { batchMetadata, indexByDataHash, listMetadata } from './metadata.js'
-import { registerLabelRowOrigin } from './origins.js'
+import { registerLabelRowOrigin, registerUncreatedLabelRow } from './origins.js'
 
 /** Options of `labelRow()`. */
 export interface LabelRowDepOptions extends LabelRowFetchOptions {
@@ -49,6 +49,7 @@ function taskLabelRow(
   const row = new LabelRow(dict, { ontology, metadata, defaults })
   ctx.taskCache.set(key, row)
   if (metadata.labelHash !== null) registerLabelRowOrigin(row, projectHash, metadata.labelHash)
+  else registerUncreatedLabelRow(row)
   ctx.onCommit(() => {
     const effects: TaskEffect[] = []
     const labelHash = row.labelHash ?? metadata.labelHash

@@ -11,3 +11,17 @@ export function registerLabelRowOrigin(row: object, projectHash: string, labelHa
 export function labelRowOrigin(row: object): { projectHash: string; labelHash: string } | undefined {
   return origins.get(row)
 }
+
+/**
+ * Rows the label row dependency handed out in a dry run for data units that have no label row yet: a
+ * dry run creates nothing, so they have no label hash. Returning one is fine (a dry run saves nothing).
+ */
+const uncreated = new WeakSet<object>()
+
+export function registerUncreatedLabelRow(row: object): void {
+  uncreated.add(row)
+}
+
+export function isUncreatedLabelRow(row: object): boolean {
+  return uncreated.has(row)
+}
