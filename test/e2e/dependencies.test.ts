@@ -163,7 +163,7 @@ export default defineAgent({
     expect(run.json!.stages[0].moved).toEqual({ complete: 4, 'needs review': 2 })
   })
 
-  it('a dependency cycle is reported at load time: exit 2 before any connection (the same config without the cycle fails to connect: exit 3)', async () => {
+  it('a dependency cycle is reported at load time: exit 2 before any request (the same config without the cycle goes on to the project)', async () => {
     const key = generateOpenSshKey('e2e cycle')
     const files = (cycle: boolean) => ({
       'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { local: '', projectHash: `'0b000000-0000-4000-8000-000000000001'` }),
@@ -175,8 +175,10 @@ later.c = defineDependency({ name: 'c', deps: { b }, resolve: ({ deps }) => deps
 export default defineAgent({ deps: { c: later.c }, handler: () => 'complete' })
 `,
     })
-    // Nothing listens on port 9 of loopback: any connection attempt fails.
-    const env = { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: 'http://127.0.0.1:9' }
+    // An emulator that knows no key: any request made is counted, and answered 401 (exit 3).
+    const strict = await startBinEmulator(await generatedFixture(['--tasks', '1', '--project-hash', '0b000000-0000-4000-8000-000000000001']), ['--in-memory'])
+    emulators.push(strict)
+    const env = { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: strict.domain }
     const cyclic = await runBin<{ error: { code: string; message: string; exitCode: number } }>(['validate', '--json'], { cwd: agentProject(files(true)), env })
     expect(cyclic.code, cyclic.stderr).toBe(2)
     expect(cyclic.json!.error.code).toBe('DependencyCycle')
@@ -185,9 +187,12 @@ export default defineAgent({ deps: { c: later.c }, handler: () => 'complete' })
     const human = await runBin(['run'], { cwd: agentProject(files(true)), env })
     expect(human.code).toBe(2)
     expect(human.stderr).toContain('Dependency cycle')
+    expect(Object.values(await strict.requests()).reduce((a, b) => a + b, 0)).toBe(0)
 
-    const fine = await runBin<{ error: { code: string; exitCode: number } }>(['validate', '--json'], { cwd: agentProject(files(false)), env: { ...env } })
+    // Without the cycle the same config goes on to talk to the project (and is refused).
+    const fine = await runBin<{ error: { code: string; exitCode: number } }>(['validate', '--json'], { cwd: agentProject(files(false)), env })
     expect(fine.code, fine.stderr).toBe(3)
+    expect((await strict.requests())['get-project']).toBeGreaterThan(0)
   })
 
   it("per stage, labelRowMetadata options go to the label row listing (includeClientMetadata: the storage item's metadata in the row)", async () => {
