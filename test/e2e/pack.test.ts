@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,7 @@ function npm(args: string[], cwd: string): string {
 }
 
 describe('the packed package, installed elsewhere', () => {
-  it('npm pack → npm install the tarball in a fresh folder → encord-agents init DIR → run --json', { timeout: 180_000 }, async () => {
+  it('npm pack → npm install the tarball in a fresh folder → encord-agents init DIR → run --json; package.json, files and types', { timeout: 180_000 }, async () => {
     // dist/ is already built (npm test builds first); --ignore-scripts keeps prepack from rebuilding it under other tests.
     const packDir = join(tmp, 'pack')
     mkdirSync(packDir)
@@ -48,5 +48,46 @@ describe('the packed package, installed elsewhere', () => {
     ])
     const help = await runNode([bin, '--help'], { cwd: project })
     expect(help.stdout).toContain('list-stages')
+
+    // The package's own files: templates ship, sources and tests do not; exports has types.
+    const pkgDir = join(install, 'node_modules', 'encord-agents')
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { type: string; engines: { node: string }; bin: Record<string, string>; exports: Record<string, { types: string; import: string }> }
+    expect(pkg).toMatchObject({ type: 'module', engines: { node: '>=20.19' }, bin: { 'encord-agents': 'bin/run.js' }, exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' } } })
+    for (const template of ['minimal', 'label-writer', 'multi-stage']) expect(existsSync(join(pkgDir, 'templates', template, 'fixture.json'))).toBe(true)
+    expect(existsSync(join(pkgDir, 'src'))).toBe(false)
+    expect(existsSync(join(pkgDir, 'test'))).toBe(false)
+
+    // `import { defineConfig, defineAgent, Runner } from 'encord-agents'` is typed for a TypeScript user
+    // of the installed package (NodeNext, strict): handler arguments typed from deps, wrong uses rejected.
+    writeFileSync(join(install, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] }, files: ['consumer.ts'] }))
+    writeFileSync(join(install, 'package.json'), '{ "name": "consumer", "private": true, "type": "module" }\n')
+    writeFileSync(
+      join(install, 'consumer.ts'),
+      `import { defineConfig, defineAgent, defineDependency, labelRow, storageItem, Runner, type RunResult } from 'encord-agents'
+
+export const config = defineConfig({ projectHash: 'p', agents: [{ stage: 'Agent 1', handler: './agent.ts' }], run: { taskBatchSize: 10, dryRun: true } })
+const threshold = (value: number) => defineDependency({ resolve: () => value })
+export const agent = defineAgent({
+  deps: { row: labelRow(), item: storageItem(), min: threshold(0.5) },
+  handler({ task, project, deps }) {
+    const count: number = deps.row.objects().length
+    const name: string = deps.item.name
+    const min: number = deps.min
+    // @ts-expect-error: not declared in deps
+    deps.nothing
+    return count > min ? { pathway: 'complete', priority: 0 } : name === task.dataTitle && project.title ? 'needs review' : undefined
+  },
+})
+// @ts-expect-error: a handler returns a pathway, an object or nothing
+defineAgent({ handler: () => 42 })
+// @ts-expect-error: unknown config option
+defineConfig({ agents: [], retries: 3 })
+const runner = new Runner({ projectHash: 'p' }).stage('Agent 1', agent).stage('Agent 2', { deps: { row: labelRow() } }, ({ deps }) => (deps.row.objects().length ? 'done' : undefined))
+export const result: Promise<RunResult> = runner.run({ concurrency: 2 })
+`,
+    )
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', install], { encoding: 'utf8' })
+    expect(tsc.stdout + tsc.stderr, 'tsc on the consumer').toBe('')
+    expect(tsc.status).toBe(0)
   })
 })
