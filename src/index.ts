@@ -77,6 +77,12 @@ export type {
   ValidationResult,
 } from './core/runner/index.js'
 
+// Write-ahead journal of decisions (exactly-once effects across crashes and redeliveries)
+export { FileEffectJournal, defaultJournalPath } from './core/journal-file.js'
+export type { FileEffectJournalOptions } from './core/journal-file.js'
+export { MemoryEffectJournal } from './core/journal.js'
+export type { EffectJournal, JournalDecision, JournalEntry } from './core/journal.js'
+
 // Errors, exit codes, results
 export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './core/errors.js'
 export { ExitCode } from './core/exit-codes.js'
