@@ -333,3 +333,16 @@ describe('encord-agents.config.example.ts', () => {
     for (const keys of Object.values(KNOWN_KEYS)) for (const key of keys) expect(text).toMatch(new RegExp(`\\b${key}:`))
   })
 })
+
+describe("README.md's config reference", () => {
+  it('has a row for every option of the schema (`agents[].stage`, `run.filters.statuses`, ...)', async () => {
+    const { KNOWN_KEYS } = await import('./schema.js')
+    const readme = (await import('node:fs')).readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8')
+    const rows = new Set([...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]))
+    const prefix: Record<string, string> = { '': '', agents: 'agents[].', run: 'run.', 'run.filters': 'run.filters.' }
+    const options = Object.entries(KNOWN_KEYS).flatMap(([level, keys]) => keys.map((k) => `${prefix[level]}${k}`))
+    // `agents`, `run` and `run.filters` are documented through their fields.
+    const missing = options.filter((o) => !rows.has(o) && !['agents', 'run', 'run.filters'].includes(o))
+    expect(missing).toEqual([])
+  })
+})
