@@ -1,8 +1,9 @@
-import { rmSync } from 'node:fs'
+import { copyFileSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResult } from '../../src/core/types.js'
 import { configText, makeProject, tasksByStage } from '../commands/project.js'
-import { assertBuilt, runBin } from './run-bin.js'
+import { assertBuilt, ROOT, runBin } from './run-bin.js'
 
 const dirs: string[] = []
 beforeAll(() => assertBuilt())
@@ -56,6 +57,45 @@ describe('Ctrl-C (built binary)', () => {
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(rerun.json!.stages[0].processed).toBe(6 - moved)
     expect(tasksByStage(dir)).toEqual({ 'Agent 1': 0, Review: 0, Complete: 6 })
+  })
+
+  it('first SIGINT mid-batch: the decided tasks are saved and moved (pending saves and proceeds flushed), the rest untouched', async () => {
+    // All six tasks in one batch (default taskBatchSize): nothing would be flushed before the batch ends.
+    const dir = makeProject({
+      'encord-agents.config.ts': `import { defineConfig } from 'encord-agents'
+export default defineConfig({ local: './fixture.json', agents: [{ stage: 'Pre-label', handler: './agent.ts' }] })
+`,
+      'agent.ts': `import { defineAgent, labelRow } from 'encord-agents'
+export default defineAgent({
+  deps: { row: labelRow() },
+  async handler({ deps }) {
+    process.stderr.write('handler started\\n')
+    deps.row.addBoundingBox('Car', { x: 0.1, y: 0.1, w: 0.2, h: 0.2 })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    return { pathway: 'to review', labelRow: deps.row }
+  },
+})
+`,
+    })
+    copyFileSync(join(ROOT, 'templates', 'label-writer', 'fixture.json'), join(dir, 'fixture.json'))
+    dirs.push(dir)
+    let started = 0
+    const r = await runBin<RunResult>(['run', '--json'], {
+      cwd: dir,
+      onStderr: (chunk, child) => {
+        const before = started
+        started += chunk.match(/handler started/g)?.length ?? 0
+        if (before < 2 && started >= 2) child.kill('SIGINT')
+      },
+    })
+    expect(r.code, r.stderr).toBe(130)
+    const moved = r.json!.stages[0].moved['to review'] ?? 0
+    expect(moved).toBeGreaterThanOrEqual(2)
+    expect(moved).toBeLessThan(6)
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { projects: Array<{ history: Array<{ kind: string }> }> }
+    expect(fixture.projects[0].history.filter((h) => h.kind === 'save')).toHaveLength(moved)
+    expect(fixture.projects[0].history.filter((h) => h.kind === 'proceed')).toHaveLength(moved)
+    expect(tasksByStage(dir)).toEqual({ 'Pre-label': 6 - moved, Review: moved, Complete: 0 })
   })
 
   it('the human summary is still printed after an interrupt', async () => {
