@@ -67,7 +67,7 @@ describe('finding the config (built binary)', () => {
     expect(missing.json!.error.code).toBe('ConfigNotFound')
   })
 
-  it('--project-hash and ENCORD_PROJECT_HASH override projectHash (the flag wins); --local overrides local', async () => {
+  it('--project-hash and ENCORD_PROJECT_HASH override projectHash (the flag wins); --local overrides local (validate, list-stages, run)', async () => {
     const fixture = await generatedFixture(['--tasks', '2', '--twin'])
     const [main, twin] = (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ projectHash: string }> }).projects.map((p) => p.projectHash)
     // The config names the twin project (no agent stage there) and a fixture that does not exist.
@@ -88,6 +88,10 @@ describe('finding the config (built binary)', () => {
     const noLocal = await runBin<ErrorJson>(['validate', '--json'], { cwd: dir, env: { ENCORD_PROJECT_HASH: main } })
     expect(noLocal.code).toBe(2)
     expect(noLocal.json!.error.message).toContain('missing.json')
+    const run = await runBin<RunResult>(['run', '--json', '--local', 'fixture.json', '--project-hash', main], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.json).toMatchObject({ projectHash: main, stages: [{ title: 'Agent 1', moved: { complete: 2 } }] })
+    expect(tasksPerStage(readFixture(dir), main)).toMatchObject({ 'Agent 1': 0, Complete: 2 })
   })
 })
 
