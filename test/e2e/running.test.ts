@@ -178,13 +178,14 @@ export default defineAgent({
 describe('progress, summary and --json (built binary)', () => {
   const slowAgent = `${head}${sleep}export default defineAgent({ async handler({ task }) { await sleep(task.dataTitle === 'street.png' ? 300 : 5); return 'complete' } })\n`
 
-  it('plain lines on stderr in CI or when piped (fetched, done, failed, moved per pathway, rate), the summary table on stdout', async () => {
+  it('plain lines on stderr in CI or when piped (fetched, done, failed, moved per pathway, rate, ETA), the summary table on stdout', async () => {
     const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`]), 'agent.ts': slowAgent })
     for (const env of [{ CI: '1' }, { CI: undefined }]) {
       const r = await runBin(['run', '--max-tasks-per-stage', '3'], { cwd: dir, env })
       expect(r.code, r.stderr).toBe(0)
       expect(r.stderr).toContain('[STARTED] Agent 1')
       expect(r.stderr).toMatch(/\[OUTPUT\] fetched 3 · done 3 · failed 0 · moved complete 3 · [\d.]+ tasks\/s/)
+      expect(r.stderr).toMatch(/\[OUTPUT\] fetched 3 · done 1 · failed 0 · moved complete 1 · [\d.]+ tasks\/s · ETA \d+s/)
       expect(r.stderr).toContain('[COMPLETED] Agent 1: 3 processed')
       expect(r.stdout).toMatch(/│ Stage +│ Processed +│ Moved +│ Stayed +│ Failed +│/)
       expect(r.stdout).toMatch(/│ Agent 1 +│ 3 +│ complete: 3 +│ 0 +│ 0 +│/)
