@@ -27,6 +27,7 @@ import {
   type V2Stage,
   type V2Task,
 } from './models.js'
+import { labelsFingerprint } from './labels-fingerprint.js'
 import { DEFAULT_FLOAT_KEYS, pythonJson } from './python-json.js'
 import { withQuery, type QueryParams } from './query.js'
 import { Transport, type ApiResponse, type RetryClass, type TransportOptions, type TransportStats } from './transport.js'
@@ -474,11 +475,38 @@ export class EncordClient implements EncordApi {
         throw new EncordInvalidArgumentsError({ call, summary: `The label row for ${labelHash} carries another label_hash (${String(own)})` })
       }
     }
-    await this.#bundled(rows, this.bundles.labelRowsSave, async (bundle) => {
-      const payload = { multi_request: true, labels: bundle.map((r) => r.labelRow), validate_before_saving: false }
-      const response = await this.#legacy('saveLabelRows', projectHash, 'labelrow', 'POST', bundle.map((r) => r.labelHash), payload, 'idempotent', DEFAULT_FLOAT_KEYS)
-      if (response === null) throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
-    })
+    await this.#bundled(rows, this.bundles.labelRowsSave, (bundle) => this.#saveBundle(projectHash, bundle, call))
+  }
+
+  /**
+   * One bundle of label saves, applied once. 429s and connection errors before sending are retried by
+   * the transport; after an ambiguous failure (the connection dropped after sending, a timeout, a 5xx:
+   * Encord may have written the rows) the rows are read back and only those not already holding the
+   * labels we sent are saved again. When they cannot be read back, all are sent again (same labels).
+   */
+  async #saveBundle(projectHash: string, bundle: Array<{ labelHash: string; labelRow: LabelRowDict }>, call: EncordCall): Promise<void> {
+    let pending = bundle
+    let ambiguousFailures = 0
+    for (;;) {
+      try {
+        const payload = { multi_request: true, labels: pending.map((r) => r.labelRow), validate_before_saving: false }
+        const response = await this.#legacy('saveLabelRows', projectHash, 'labelrow', 'POST', pending.map((r) => r.labelHash), payload, 'unapplied', DEFAULT_FLOAT_KEYS)
+        if (response === null) throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
+        return
+      } catch (error) {
+        if (!isAmbiguous(error)) throw error
+        ambiguousFailures++
+        if (ambiguousFailures > this.#transport.policy.retries) throw error
+        await this.#transport.backoff(ambiguousFailures)
+        try {
+          const current = await this.getLabelRows(projectHash, pending.map((r) => r.labelHash))
+          pending = pending.filter((r, i) => labelsFingerprint(current[i]) !== labelsFingerprint(r.labelRow))
+        } catch {
+          // Cannot tell what landed: send them all again (the same labels, so nothing is doubled).
+        }
+        if (pending.length === 0) return
+      }
+    }
   }
 
   // ----------------------------------------------------------------------------------------------

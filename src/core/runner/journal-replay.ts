@@ -1,3 +1,4 @@
+import { labelsFingerprint } from '../../encord/labels-fingerprint.js'
 import type { AgentTask, EncordApi, LabelRowDict, Pathway, Stage } from '../../encord/types.js'
 import type { TaskLogger } from '../deps/types.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../journal.js'
@@ -133,27 +134,6 @@ async function landedSaves(
 
 function saveKey(projectHash: string, labelHash: string, row: LabelRowDict): string {
   return `${projectHash}\u0000${labelHash}\u0000${labelsFingerprint(row)}`
-}
-
-/** The labels of a label row dict (what a save writes), as a canonical string. */
-export function labelsFingerprint(row: LabelRowDict): string {
-  const units = typeof row.data_units === 'object' && row.data_units !== null ? (row.data_units as Record<string, unknown>) : {}
-  return canonical({
-    data_units: Object.fromEntries(Object.entries(units).map(([hash, unit]) => [hash, typeof unit === 'object' && unit !== null ? ((unit as Record<string, unknown>).labels ?? null) : null])),
-    object_answers: row.object_answers ?? {},
-    classification_answers: row.classification_answers ?? {},
-    object_actions: row.object_actions ?? {},
-  })
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
 }
 
 /**
