@@ -1,0 +1,94 @@
+// One bench scenario, in its own process (so `maxRSS` is this scenario's peak alone): the REAL engine
+// (Runner from dist, with the real EncordClient) against the emulator the parent started.
+//
+//   node bench/scenario.mjs '{"domain":"http://127.0.0.1:PORT","projectHash":"…","stage":"Agent 1",
+//                             "tasks":1000,"deps":"labelRow","workKind":"io","workMs":50,
+//                             "concurrency":16,"batchSize":50}'
+//
+// Prints ONE JSON line: wall time, the run's result counts, the client's request stats, peak RSS, CPU.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { EncordClient, Runner, defineAgent, generateOpenSshKey, labelRow, parsePrivateKey, storageItem } from '../dist/index.js'
+
+const s = JSON.parse(process.argv[2])
+const key = generateOpenSshKey('bench key')
+const client = new EncordClient({ domain: s.domain, key: parsePrivateKey(key.privateKeyText), ...(s.connections ? { connections: s.connections } : {}) })
+
+/** The handler's work: nothing, awaited I/O (a model call), or CPU on the event-loop thread. */
+function work() {
+  if (s.workKind === 'io') return sleep(s.workMs)
+  if (s.workKind === 'cpu') {
+    const until = performance.now() + s.workMs
+    let x = 0
+    while (performance.now() < until) x += Math.sqrt(x + 1)
+    return x
+  }
+  return undefined
+}
+
+const agents = {
+  // No dependency: the task alone.
+  none: defineAgent({
+    handler: async () => {
+      await work()
+      return 'complete'
+    },
+  }),
+  // Read the label row (loaded in bulk per batch); no change, so nothing is saved.
+  labelRow: defineAgent({
+    deps: { row: labelRow() },
+    handler: async ({ deps }) => {
+      await work()
+      return deps.row.objects().length >= 0 ? 'complete' : null
+    },
+  }),
+  // Add a box to the label row: one save per task, bundled with the others.
+  labelRowEdit: defineAgent({
+    deps: { row: labelRow() },
+    handler: async ({ deps }) => {
+      await work()
+      deps.row.addBoundingBox('Box', { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, { confidence: 0.9 })
+      return 'complete'
+    },
+  }),
+  // Read the storage item's client metadata (one get-bulk per batch).
+  storageItem: defineAgent({
+    deps: { item: storageItem() },
+    handler: async ({ deps }) => {
+      await work()
+      return typeof deps.item.clientMetadata === 'object' ? 'complete' : null
+    },
+  }),
+}
+const agent = agents[s.deps]
+if (agent === undefined) throw new Error(`unknown deps ${s.deps}`)
+
+const runner = new Runner({ projectHash: s.projectHash, client })
+runner.stage(s.stage, agent)
+
+// The measurement window: the whole run (project, validation, listing, loads, handlers, flushes).
+globalThis.gc?.()
+const cpuBefore = process.cpuUsage()
+const started = performance.now()
+const result = await runner.run({ concurrency: s.concurrency, taskBatchSize: s.batchSize })
+const wallMs = performance.now() - started
+const cpu = process.cpuUsage(cpuBefore)
+const stats = client.stats()
+await client.close()
+
+const stage = result.stages[0]
+const usage = process.resourceUsage()
+process.stdout.write(
+  JSON.stringify({
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    ok: result.ok,
+    processed: stage?.processed ?? 0,
+    moved: Object.values(stage?.moved ?? {}).reduce((a, b) => a + b, 0),
+    failed: stage?.failed ?? 0,
+    errors: (stage?.errors ?? []).slice(0, 3),
+    client: stats,
+    // maxRSS is in KiB on Linux and macOS.
+    peakRssMb: usage.maxRSS / 1024,
+    heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+  }) + '\n',
+)
