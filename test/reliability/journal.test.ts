@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
 import { defaultJournalPath, FileEffectJournal } from '../../src/core/journal-file.js'
+import { MemoryEffectJournal, type EffectJournal } from '../../src/core/journal.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import type { RunOptions } from '../../src/core/runner/settings.js'
 import type { EncordApi } from '../../src/encord/types.js'
@@ -177,6 +178,30 @@ describe('write-ahead journal (library)', () => {
       .run({ client: s.e.client, journal: s.journal, dryRun: true })
     expect(result.stages[0].processed).toBe(TASKS)
     expect(existsSync(join(s.dir, '.encord-agents'))).toBe(false)
+  })
+
+  it('a decision that cannot be written to the journal is not applied; a mark that cannot be written does not stop the run', async () => {
+    const s = await setup()
+    const full = (fail: 'recordDecision' | 'markSaved'): EffectJournal => {
+      const inner = new MemoryEffectJournal()
+      return new Proxy(inner, {
+        get(target, property, receiver) {
+          if (property === fail) return async () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
+          const value = Reflect.get(target, property, receiver) as unknown
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+    }
+    const refused = await s.runWith({ client: s.e.client, journal: full('recordDecision') })
+    expect(refused.stages[0].failed).toBe(TASKS)
+    expect(refused.stages[0].errors[0]).toMatchObject({ code: 'JournalFailed', message: expect.stringContaining('ENOSPC') })
+    expect(s.e.history('save')).toHaveLength(0)
+    expect(s.e.history('proceed')).toHaveLength(0)
+    const events: string[] = []
+    const marked = await s.runWith({ client: s.e.client, journal: full('markSaved'), onEvent: (e) => e.type === 'log' && events.push(e.message) })
+    expect(marked.stages[0]).toMatchObject({ failed: 0, processed: TASKS })
+    expect(events.some((m) => m.includes('The run journal could not be updated (ENOSPC'))).toBe(true)
+    expectConverged(s)
   })
 
   it('two runs on one journal at once: the second is refused before it decides anything', async () => {

@@ -161,7 +161,24 @@ export class Flusher {
     const saved = entries.filter(
       (e) => e.journaled === true && e.outcome.kind === 'done' && e.flushError === undefined && (e.outcome.effects.length > 0 || e.outcome.decision.priority !== undefined),
     )
-    await Promise.all(saved.map((e) => journal.markSaved(e.outcome.task.uuid)))
+    await this.journalUpdate(() => Promise.all(saved.map((e) => journal.markSaved(e.outcome.task.uuid))))
+  }
+
+  /**
+   * Marks and forgets are bookkeeping: the decisions are on disk already, so a failure to write them
+   * (a full disk) does not stop their effects; a later run just checks what landed before finishing them.
+   */
+  private async journalUpdate(update: () => Promise<unknown>): Promise<void> {
+    try {
+      await update()
+    } catch (error) {
+      this.ctx.emit({
+        type: 'log',
+        level: 'warn',
+        stage: eventStage(this.ctx.stage),
+        message: `The run journal could not be updated (${describeTaskError(error).message}); the recorded decisions are applied anyway.`,
+      })
+    }
   }
 
   /**
@@ -186,8 +203,8 @@ export class Flusher {
         if (entry.gone !== true) moved.push(entry)
       }
     }
-    await Promise.all(moved.map((e) => journal.markProceeded(e.outcome.task.uuid)))
-    await Promise.all(settled.map((e) => journal.forget(e.outcome.task.uuid)))
+    await this.journalUpdate(() => Promise.all(moved.map((e) => journal.markProceeded(e.outcome.task.uuid))))
+    await this.journalUpdate(() => Promise.all(settled.map((e) => journal.forget(e.outcome.task.uuid))))
   }
 
   /** Record an entry in the stage result; true when the task counts as failed. */
