@@ -28,7 +28,7 @@ afterAll(async () => {
 
 /** What must be equal between two runs: everything but hashes and timestamps. */
 function comparable(state: Map<string, TaskState>): Record<string, unknown> {
-  return Object.fromEntries([...state].map(([dataHash, s]) => [dataHash, { stage: s.stage, proceeds: s.proceeds, priority: s.priority, labels: s.labels }]))
+  return Object.fromEntries([...state].map(([dataHash, s]) => [dataHash, { stage: s.stage, proceeds: s.proceeds, priority: s.priority, labels: s.labels, saves: s.saves }]))
 }
 
 /** Tasks with a decision recorded and not yet settled (live entries of the journal file). */
@@ -85,7 +85,7 @@ describe('SIGKILL at seeded points, then reruns (built binary)', () => {
       // Nothing is doubled at any moment, even before the rerun.
       for (const [, s] of e.state()) {
         expect(s.proceeds).toBeLessThanOrEqual(1)
-        expect(s.effectiveSaves).toBeLessThanOrEqual(1)
+        expect(s.saves).toBeLessThanOrEqual(1)
       }
     }
     const rest = await e.run<RunResult>(['--json'], { timeoutMs: 120_000 })

@@ -44,7 +44,7 @@ describe('SIGINT at seeded points (built binary)', () => {
       for (const [dataHash, s] of state) {
         const was = before.get(dataHash)!
         expect(s.proceeds, `${where}: ${dataHash} moved twice`).toBeLessThanOrEqual(1)
-        expect(s.effectiveSaves, `${where}: ${dataHash} saved twice`).toBeLessThanOrEqual(1)
+        expect(s.saves, `${where}: ${dataHash} saved twice`).toBeLessThanOrEqual(1)
         expect(boxes(s) - boxes(was), `${where}: ${dataHash} box doubled`).toBeLessThanOrEqual(1)
         if (s.proceeds === 1) {
           moved++
@@ -85,7 +85,7 @@ describe('SIGINT at seeded points (built binary)', () => {
     expect(rest.json!.stages[0].processed).toBe(TASKS - movedSoFar)
     for (const [dataHash, s] of e.state()) {
       expect(s.proceeds).toBe(1)
-      expect(s.effectiveSaves).toBe(1)
+      expect(s.saves).toBe(1)
       expect(boxes(s)).toBe(boxes(before.get(dataHash)!) + 1)
       expect(s.stage).toBe(expectedPathway(e.titles.get(dataHash)!).stage)
     }
