@@ -13,6 +13,7 @@ import { defineAgent } from '../../src/core/agent.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
 import { defaultJournalPath, FileEffectJournal } from '../../src/core/journal-file.js'
 import { MemoryEffectJournal, type EffectJournal } from '../../src/core/journal.js'
+import { NonRetryableError } from '../../src/core/runner/errors.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import type { RunOptions } from '../../src/core/runner/settings.js'
 import type { EncordApi } from '../../src/encord/types.js'
@@ -168,6 +169,75 @@ describe('write-ahead journal (library)', () => {
     const result = await s.run(s.e.client)
     expect(result.stages[0].replayed).toBeUndefined()
     expect(s.calls.get(task.uuid)).toBe(1)
+    expectConverged(s)
+  })
+
+  it("a failure sent along onFailure is replayed as that move, still reported failed with the handler's error", async () => {
+    const s = await setup()
+    const calls: string[] = []
+    const runner = new Runner({ projectHash: s.e.projectHash }).stage(
+      'Agent 1',
+      defineAgent({
+        onFailure: 'needs review',
+        handler: ({ task }) => {
+          calls.push(task.uuid)
+          throw new NonRetryableError('corrupt image')
+        },
+      }),
+    )
+    const options = { journal: s.journal, numRetries: 0, retryDelayMs: 1, maxRetryDelayMs: 2 }
+    const first = await runner.run({ ...options, client: failing(s.e.client, 'proceedTasks', 'before') })
+    expect(first.stages[0].failed).toBe(TASKS)
+    expect(s.e.history('proceed')).toHaveLength(0)
+    const second = await runner.run({ ...options, client: s.e.client })
+    expect(second.stages[0]).toMatchObject({ processed: TASKS, replayed: TASKS, failed: TASKS })
+    expect(second.stages[0].errors[0]).toMatchObject({ code: 'HandlerFailed', message: 'corrupt image' })
+    expect(calls).toHaveLength(TASKS)
+    expect(s.e.tasksIn('Review 1')).toHaveLength(TASKS)
+    expect(Object.values(s.e.proceedsByTask()).every((n) => n === 1)).toBe(true)
+    expect(existsSync(s.journal)).toBe(false)
+  })
+
+  it('a stay whose saves did not land is finished (saved, left in the stage); the next run calls the handler again', async () => {
+    const s = await setup()
+    let calls = 0
+    const runner = new Runner({ projectHash: s.e.projectHash }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ deps }) => {
+          calls++
+          deps.row.addBoundingBox('Box', { x: 0.1, y: 0.1, w: 0.2, h: 0.2 })
+          return undefined
+        },
+      }),
+    )
+    const options = { journal: s.journal, numRetries: 0, retryDelayMs: 1, maxRetryDelayMs: 2 }
+    await runner.run({ ...options, client: failing(s.e.client, 'saveLabelRows', 'before') })
+    expect(calls).toBe(TASKS)
+    const second = await runner.run({ ...options, client: s.e.client })
+    expect(second.stages[0]).toMatchObject({ processed: TASKS, replayed: TASKS, stayed: TASKS })
+    expect(calls).toBe(TASKS)
+    expect(s.e.history('save')).toHaveLength(TASKS)
+    expect(s.e.tasksIn('Agent 1')).toHaveLength(TASKS)
+    expect(existsSync(s.journal)).toBe(false)
+    // Settled: a stayed task is the handler's again on the next run, as without the journal.
+    await runner.run({ ...options, client: s.e.client })
+    expect(calls).toBe(2 * TASKS)
+  })
+
+  it('a recorded pathway the stage no longer has: the task is decided again, with a warning', async () => {
+    const s = await setup()
+    const task = s.e.tasksIn('Agent 1')[0]
+    const j = await FileEffectJournal.open(s.journal, { projectHash: s.e.projectHash })
+    const gone = { uuid: '00000000-0000-4000-8000-00000000dead', name: 'archived', destinationUuid: s.e.stageUuid('Complete') }
+    await j.recordDecision(task.uuid, { stageUuid: s.e.stageUuid('Agent 1'), dataHash: task.dataHash, pathway: gone, effects: [], decidedAt: new Date().toISOString() })
+    await j.close()
+    const warnings: string[] = []
+    const result = await s.runWith({ client: s.e.client, onEvent: (e) => e.type === 'log' && e.level === 'warn' && warnings.push(e.message) })
+    expect(result.stages[0].replayed).toBeUndefined()
+    expect(s.calls.get(task.uuid)).toBe(1)
+    expect(warnings).toEqual([expect.stringContaining('takes pathway "archived", which stage "Agent 1" no longer has')])
     expectConverged(s)
   })
 
