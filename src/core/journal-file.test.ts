@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -143,6 +143,21 @@ describe('FileEffectJournal', () => {
     const b = await FileEffectJournal.open(path, { projectHash: PROJECT })
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).pid).toBe(process.pid)
     await b.close()
+  })
+
+  it('a folder that cannot be made is a UserError saying what to do; leftovers of a cut-short rewrite are removed', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'a-file'), 'x')
+    await expect(FileEffectJournal.open(join(dir, 'a-file', 'j.jsonl'), { projectHash: PROJECT })).rejects.toMatchObject({
+      code: 'JournalUnwritable',
+      exitCode: 2,
+      hint: expect.stringContaining('--no-journal'),
+    })
+    const path = join(dir, 'j.jsonl')
+    writeFileSync(`${path}.1a2b3c4d.tmp`, 'half a rewrite')
+    const j = await FileEffectJournal.open(path, { projectHash: PROJECT })
+    expect(readdirSync(dir).sort()).toEqual(['a-file', 'j.jsonl', 'j.jsonl.lock'])
+    await j.close()
   })
 
   it('compacts itself on long runs', async () => {

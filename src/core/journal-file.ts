@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import createDebug from 'debug'
@@ -108,14 +108,19 @@ export class FileEffectJournal implements EffectJournal {
    */
   static async open(path: string, options: FileEffectJournalOptions): Promise<FileEffectJournal> {
     const journal = new FileEffectJournal(resolve(path), options)
-    await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 })
-    if (options.lock !== false) journal.#lockPath = await takeLock(journal.path)
+    try {
+      await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 })
+      if (options.lock !== false) journal.#lockPath = await takeLock(journal.path)
+    } catch (error) {
+      throw unwritable(journal.path, error)
+    }
     try {
       await journal.#load()
+      await removeLeftovers(journal.path)
       await journal.#rewrite()
     } catch (error) {
       await journal.#releaseLock()
-      throw error
+      throw unwritable(journal.path, error)
     }
     return journal
   }
@@ -340,6 +345,24 @@ export class FileEffectJournal implements EffectJournal {
     const lock = this.#lockPath
     this.#lockPath = undefined
     await rm(lock, { force: true })
+  }
+}
+
+/** A file system failure while opening the journal, as a UserError saying what to do (ours pass through). */
+function unwritable(path: string, error: unknown): unknown {
+  if (error instanceof UserError) return error
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+  return new UserError('JournalUnwritable', `The run journal ${path} cannot be created or written (${code}).`, {
+    hint: 'Check that its folder can be written, point `run.journal` at another file, or turn the journal off for this run with --no-journal (a killed run is then not finished by the next one).',
+    cause: error,
+  })
+}
+
+/** Temporary files of a rewrite that was cut short (the process died between writing and renaming). */
+async function removeLeftovers(journalPath: string): Promise<void> {
+  const prefix = `${basename(journalPath)}.`
+  for (const name of await readdir(dirname(journalPath))) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) await rm(join(dirname(journalPath), name), { force: true })
   }
 }
 

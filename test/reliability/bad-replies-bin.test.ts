@@ -39,7 +39,7 @@ function expectClear(r: BinResult, code: number, says: string[]): void {
 }
 
 describe('journal mistakes', () => {
-  it('run.journal of the wrong type; a journal locked by a live run; a journal of another project', { timeout: 60_000 }, async () => {
+  it('run.journal of the wrong type; a journal locked by a live run; one of another project; one that cannot be written', { timeout: 60_000 }, async () => {
     const files = (run: string) => ({ 'encord-agents.config.ts': `import { defineConfig } from 'encord-agents'\nexport default defineConfig({ local: './fixture.json', agents: [{ stage: 'Agent 1', handler: './agent.ts' }], run: ${run} })\n`, 'agent.ts': COMPLETE_AGENT })
     const wrong = await runBin(['run'], { cwd: project(files('{ journal: 42 }')), timeoutMs: 30_000 })
     expectClear(wrong, 2, ['run.journal'])
@@ -55,6 +55,8 @@ describe('journal mistakes', () => {
     writeFileSync(join(otherDir, 'j.jsonl'), JSON.stringify({ format: 'encord-agents/effect-journal', version: 1, projectHash: 'another-project' }) + '\n')
     const other = await runBin(['run'], { cwd: otherDir, timeoutMs: 30_000 })
     expectClear(other, 2, ['belongs to project another-project', 'Give each project its own journal file'])
+    const unwritable = await runBin(['run'], { cwd: project(files('{ journal: "package.json/journal.jsonl" }')), timeoutMs: 30_000 })
+    expectClear(unwritable, 2, ['cannot be created or written (', 'turn the journal off for this run with --no-journal'])
     // --no-journal runs anyway.
     const noJournal = await runBin(['run', '--no-journal', '--json'], { cwd: otherDir, timeoutMs: 30_000 })
     expect(noJournal.code, noJournal.stderr).toBe(0)
