@@ -13,7 +13,7 @@ export function installInterruptHandler(options: { onFirst: (signal: NodeJS.Sign
       options.onFirst(signal)
       return
     }
-    process.stderr.write('\nInterrupted again: quitting now (decisions not yet applied are lost; a rerun picks those tasks up again).\n')
+    process.stderr.write('\nInterrupted again: quitting now. A rerun finishes the rest: decisions in the run journal are applied without calling their handlers again; other tasks are decided again.\n')
     process.exit(130)
   }
   for (const s of signals) process.on(s, handler)
