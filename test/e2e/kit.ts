@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { BIN, ROOT, runBin } from './run-bin.js'
+import { recordOutput } from '../helpers/output-scan.js'
 
 const dirs: string[] = []
 
@@ -139,6 +140,8 @@ export function startBinEmulator(fixture: string, flags: string[] = []): Promise
       reject(new Error(`emulator start did not start in time: ${err}`))
     }, 30_000)
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d))
+    // For the suite-wide key-material scan (test/helpers/output-scan.ts).
+    child.once('close', () => recordOutput(`emulator start ${fixture} ${flags.join(' ')}`, out, err))
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`emulator start exited ${code}: ${err}`))
