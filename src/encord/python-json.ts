@@ -24,16 +24,25 @@ function write(value: unknown, floatKeys: ReadonlySet<string>, isFloat: boolean)
     case 'string':
       return writeString(value)
     case 'object': {
-      if (Array.isArray(value)) return '[' + value.map((v) => write(v, floatKeys, isFloat)).join(', ') + ']'
+      // Plain concatenation (no intermediate arrays): label rows saved in bulk make this a hot path.
+      if (Array.isArray(value)) {
+        let out = '['
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + write(value[i], floatKeys, isFloat)
+        return out + ']'
+      }
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
         return write((value as { toJSON: () => unknown }).toJSON(), floatKeys, isFloat)
       }
-      const parts: string[] = []
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      let out = '{'
+      let first = true
+      const record = value as Record<string, unknown>
+      for (const k of Object.keys(record)) {
+        const v = record[k]
         if (v === undefined) continue
-        parts.push(writeString(k) + ': ' + write(v, floatKeys, floatKeys.has(k)))
+        out += (first ? '' : ', ') + writeString(k) + ': ' + write(v, floatKeys, floatKeys.has(k))
+        first = false
       }
-      return '{' + parts.join(', ') + '}'
+      return out + '}'
     }
     default:
       throw new TypeError(`cannot serialise a ${typeof value} as JSON`)
@@ -64,17 +73,15 @@ function pythonExponent(n: number): string {
   return `${m}e${sign}${digits}`
 }
 
-const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' }
+/** Printable ASCII other than `"` and `\\`: written as is, by Python and by us. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+/** What JSON.stringify leaves unescaped but Python's ensure_ascii escapes: DEL and every non-ASCII code unit. */
+const NON_ASCII = /[\u007f-\uffff]/g
 
 function writeString(s: string): string {
-  let out = '"'
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]
-    const code = s.charCodeAt(i)
-    const esc = ESCAPES[ch]
-    if (esc) out += esc
-    else if (code < 0x20 || code > 0x7e) out += '\\u' + code.toString(16).padStart(4, '0')
-    else out += ch
-  }
-  return out + '"'
+  if (PLAIN.test(s)) return '"' + s + '"'
+  // JSON.stringify escapes `"`, `\\` and control characters exactly as Python does (\n \r \t \b \f, else
+  // \u00xx in lower case, lone surrogates as \udxxx); Python also escapes DEL and every code unit above
+  // ASCII (surrogate pairs as two escapes), which the replace adds.
+  return JSON.stringify(s).replace(NON_ASCII, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'))
 }
