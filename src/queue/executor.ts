@@ -12,7 +12,8 @@ import { emptyStageResult, Flusher, type TaskOutcome } from '../core/runner/flus
 import { interpretHandlerResult } from '../core/runner/result.js'
 import type { ResolvedBinding } from '../core/runner/validate.js'
 import { EncordAuthenticationError, EncordPermissionError } from '../encord/errors.js'
-import type { AgentTask, EncordApi, LabelRowDict, Pathway, Project, Stage } from '../encord/types.js'
+import { labelsFingerprint } from '../encord/labels-fingerprint.js'
+import type { AgentTask, EncordApi, Pathway, Project, Stage } from '../encord/types.js'
 import type { TaskCompletionResult, TaskSpec } from './spec.js'
 
 /** One delivery of a task to a stage's handler. */
@@ -467,27 +468,6 @@ export function completionResult(report: TaskReport): TaskCompletionResult {
 
 function hasPreEffects(decision: JournalDecision): boolean {
   return decision.effects.length > 0 || decision.priority !== undefined
-}
-
-/** The labels of a label row dict (what a save writes), as a canonical string. */
-export function labelsFingerprint(row: LabelRowDict): string {
-  const units = typeof row.data_units === 'object' && row.data_units !== null ? (row.data_units as Record<string, unknown>) : {}
-  return canonical({
-    data_units: Object.fromEntries(Object.entries(units).map(([hash, unit]) => [hash, typeof unit === 'object' && unit !== null ? ((unit as Record<string, unknown>).labels ?? null) : null])),
-    object_answers: row.object_answers ?? {},
-    classification_answers: row.classification_answers ?? {},
-    object_actions: row.object_actions ?? {},
-  })
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { completionResult, labelsFingerprint, type TaskReport } from './executor.js'
+import { labelsFingerprint } from '../encord/labels-fingerprint.js'
+import { completionResult, type TaskReport } from './executor.js'
 import { DEFAULT_REDIS_URL, redactRedisUrl, resolveRedisUrl } from './redis.js'
 import { parseTaskSpec, serializeTaskSpec } from './spec.js'
 
