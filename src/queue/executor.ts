@@ -1,11 +1,9 @@
 import pLimit from 'p-limit'
-import type { SavableLabelRow } from '../core/agent.js'
-import { labelRowOrigin } from '../core/deps/builtins/origins.js'
 import { BatchData, type RunScope, TaskScope } from '../core/deps/resolver.js'
 import type { TaskEffect, TaskLogger } from '../core/deps/types.js'
 import { UserError } from '../core/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../core/journal.js'
-import { backoffMs, sleep } from '../core/runner/engine.js'
+import { addReturnedLabelRow, backoffMs, sleep } from '../core/runner/engine.js'
 import { describeTaskError, isRetryable, TaskTimeoutError } from '../core/runner/errors.js'
 import type { RunEvent } from '../core/runner/events.js'
 import { emptyStageResult, Flusher, type TaskOutcome } from '../core/runner/flush.js'
@@ -468,26 +466,6 @@ export function completionResult(report: TaskReport): TaskCompletionResult {
 
 function hasPreEffects(decision: JournalDecision): boolean {
   return decision.effects.length > 0 || decision.priority !== undefined
-}
-
-/**
- * A label row the handler returned is saved once, only if it changed (the runner's rule, kept the
- * same here: rows from dependencies are registered already; a row built by the handler is saved to
- * this project under its own label hash).
- */
-function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
-  const origin = labelRowOrigin(row)
-  const target = origin ?? (typeof row.labelHash === 'string' ? { projectHash, labelHash: row.labelHash } : undefined)
-  if (target === undefined) {
-    throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
-      hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
-    })
-  }
-  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === target.projectHash && e.labelHash === target.labelHash)) return
-  const dirty = (row as { isDirty?: boolean | (() => boolean) }).isDirty
-  const isDirty = typeof dirty === 'function' ? dirty.call(row) : dirty
-  if (isDirty === false) return
-  effects.push({ kind: 'saveLabelRow', projectHash: target.projectHash, labelHash: target.labelHash, labelRow: row.toDict() })
 }
 
 /** Errors after which trying a request again cannot help. */

@@ -131,6 +131,28 @@ describe('QueueRunner (queue-agnostic)', () => {
     expect(e.proceedsByTask()).toEqual({ [t0.uuid]: 1, [t1.uuid]: 1 })
   })
 
+  it('a returned label row whose only change is its priority: the priority is set, the labels are not saved (the runner\'s rule)', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
+    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    runner.stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ deps }) => {
+          deps.row.setPriority(0.5)
+          return { pathway: 'complete', labelRow: deps.row }
+        },
+      }),
+    )
+    const [task] = e.fixture.projects[0].tasks
+    const spec = JSON.stringify({ uuid: task.uuid, data_hash: task.dataHash, data_title: 't', label_branch_name: 'main' })
+    const result = JSON.parse(await runner.handler('Agent 1')(spec))
+    expect(result).toMatchObject({ success: true, pathway: e.pathwayUuid('Agent 1', 'complete') })
+    expect(e.emulator.state.project(e.projectHash).tasks.get(task.uuid)?.priority).toBe(0.5)
+    expect(e.history('save')).toHaveLength(0)
+    expect(e.proceedsByTask()[task.uuid]).toBe(1)
+  })
+
   it('a delivery that died after the move is finished from the journal: no second handler call, no second move or save', async () => {
     const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
     const journal = new CrashingJournal('markProceeded')

@@ -420,7 +420,7 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
  * dependencies are already registered (and saved when changed); a row built by the handler itself is
  * saved to this project under its own label hash.
  */
-function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
+export function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
   // A row from a label row dependency registered its own save (made only if it changed); one it gave
   // in a dry run for a data unit without a label row has nothing to save (a dry run saves nothing).
   if (labelRowOrigin(row) !== undefined || isUncreatedLabelRow(row)) return
