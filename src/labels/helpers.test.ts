@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { formatEncordDate, parseEncordDate } from './dates.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames } from './frames.js'
 import { sniffImageMimeType, toBase64, toDataUrl } from './media.js'
-import { closest, editDistance, quoteList } from './suggest.js'
+import { editDistance } from '../core/suggest.js'
+import { closest, quoteList } from './suggest.js'
 
 // 1×1 PNG
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
