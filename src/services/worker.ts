@@ -1,9 +1,9 @@
-import Table from 'cli-table3'
 import type { AgentTask, Stage } from '../encord/types.js'
 import type { TaskLogger } from '../core/deps/types.js'
 import { UserError } from '../core/errors.js'
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
 import { redact } from '../ui/redact.js'
+import { stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
 import { theme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
@@ -102,20 +102,8 @@ export class WorkerProgress {
 
 /** The summary printed when a worker stops. */
 export function formatWorkerSummary(result: WorkerCommandResult, t: Theme = theme): string {
-  const rows = new Table({ head: ['Stage', 'Processed', 'Moved', 'Stayed', 'Failed', 'Retried', 'Replayed', 'Gone'].map((h) => t.bold(h)), style: { head: [], border: [] } })
-  for (const s of result.stages) {
-    const moved = Object.entries(s.moved)
-    rows.push([
-      s.title,
-      String(s.processed),
-      moved.length ? moved.map(([k, v]) => `${k}: ${v}`).join('\n') : '0',
-      String(s.stayed),
-      s.failed ? t.error(String(s.failed)) : '0',
-      String(s.retried),
-      String(s.replayed),
-      String(s.gone + s.stale),
-    ])
-  }
+  const rows = summaryTable([...STAGE_COLUMNS, 'Retried', 'Replayed', 'Gone'], t)
+  for (const s of result.stages) rows.push([...stageCells(s, t), String(s.retried), String(s.replayed), String(s.gone + s.stale)])
   const out = [rows.toString()]
   const errors = result.stages.flatMap((s) => s.errors.map((e) => ({ stage: s.title, ...e })))
   if (errors.length > 0) {

@@ -1,5 +1,5 @@
 import Table from 'cli-table3'
-import type { RunResult } from '../core/types.js'
+import type { RunResult, StageResult } from '../core/types.js'
 import { redact } from './redact.js'
 import { theme, type Theme } from './theme.js'
 
@@ -12,8 +12,26 @@ export function formatDuration(ms: number): string {
 }
 
 /** cli-table3 without colour codes in its borders/heads when colour is off. */
-function table(head: string[], t: Theme): Table.Table {
+export function summaryTable(head: string[], t: Theme): Table.Table {
   return new Table({ head: head.map((h) => t.bold(h)), style: { head: [], border: [] } })
+}
+
+/** The columns every stage summary row starts with (`run` and `worker` summaries). */
+export const STAGE_COLUMNS = ['Stage', 'Processed', 'Moved', 'Stayed', 'Failed']
+
+/** The counts of a stage the summaries show, whatever ran it (`run` or a queue worker). */
+export type StageCounts = Pick<StageResult, 'title' | 'processed' | 'moved' | 'stayed' | 'failed'>
+
+/** A stage's first cells, under {@link STAGE_COLUMNS}: moved per pathway (one a line), failures in the error colour. */
+export function stageCells(s: StageCounts, t: Theme): string[] {
+  const moved = Object.entries(s.moved)
+  return [
+    s.title,
+    String(s.processed),
+    moved.length ? moved.map(([k, v]) => `${k}: ${v}`).join('\n') : '0',
+    String(s.stayed),
+    s.failed ? t.error(String(s.failed)) : '0',
+  ]
 }
 
 /**
@@ -22,17 +40,8 @@ function table(head: string[], t: Theme): Table.Table {
  */
 export function formatRunSummary(result: RunResult, t: Theme = theme): string {
   const out: string[] = []
-  const rows = table(['Stage', 'Processed', 'Moved', 'Stayed', 'Failed'], t)
-  for (const s of result.stages) {
-    const moved = Object.entries(s.moved)
-    rows.push([
-      s.title,
-      String(s.processed),
-      moved.length ? moved.map(([k, v]) => `${k}: ${v}`).join('\n') : '0',
-      String(s.stayed),
-      s.failed ? t.error(String(s.failed)) : '0',
-    ])
-  }
+  const rows = summaryTable(STAGE_COLUMNS, t)
+  for (const s of result.stages) rows.push(stageCells(s, t))
   out.push(rows.toString())
 
   const errors = result.stages.flatMap((s) => s.errors.map((e) => ({ stage: s.title, ...e })))
