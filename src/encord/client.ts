@@ -1,5 +1,4 @@
 import type { z } from 'zod'
-import type { SigningKey } from './auth/keys.js'
 import {
   EncordInvalidArgumentsError,
   EncordNetworkError,
@@ -83,32 +82,15 @@ export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
   taskFilterDataHashes: 100,
 }
 
-export interface EncordClientOptions {
+/** Options of {@link EncordClient}: the transport's (key, retries, timeouts, connections), an optional domain, and bundle sizes. */
+export interface EncordClientOptions extends Omit<TransportOptions, 'domain'> {
   /**
    * API origin.
    * @default 'https://api.encord.com' (see `resolveDomain` for ENCORD_DOMAIN)
    */
   domain?: string
-  /** The signing key (see `parsePrivateKey`, `resolveSigningKey`). */
-  key: SigningKey
-  /** Retries after the first attempt, for retryable failures. @default 3 */
-  retries?: number
-  /** Per-request timeout in ms (connect, first byte, and idle between chunks). @default 180000 */
-  timeoutMs?: number
-  /** @default `encord-agents-ts/<version> node/<version>` */
-  userAgent?: string
-  /** Keep-alive connections per origin. @default 8 */
-  connections?: number
-  /** Base of the exponential backoff in ms. @default 1500 */
-  backoffBaseMs?: number
-  /** Longest sleep before a retry; a longer `Retry-After` fails the call at once. @default 60000 */
-  maxRetryDelayMs?: number
   /** Override bundle sizes. */
   bundles?: Partial<BundleLimits>
-  /** For tests: jitter randomness, sleep, clock. */
-  random?: TransportOptions['random']
-  sleep?: TransportOptions['sleep']
-  now?: TransportOptions['now']
 }
 
 const KNOWN_STAGE_TYPES: ReadonlySet<string> = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW'])

@@ -114,18 +114,19 @@ export interface TransportStats {
 export interface TransportOptions {
   /** API origin, e.g. `https://api.encord.com` (no trailing slash, no path). */
   domain: string
+  /** The signing key (see `parsePrivateKey`, `resolveSigningKey`). */
   key: SigningKey
-  /** @default 3 */
+  /** Retries after the first attempt, for retryable failures. @default 3 */
   retries?: number
-  /** Per-request timeout: connect, time to response headers, and idle time between body chunks. @default 180000 (as the SDK) */
+  /** Per-request timeout in ms: connect, time to response headers, and idle time between body chunks. @default 180000 (as the SDK) */
   timeoutMs?: number
   /** @default `encord-agents-ts/<version> node/<version>` */
   userAgent?: string
   /** Keep-alive connections per origin. @default 8 */
   connections?: number
-  /** @default 1500 */
+  /** Base of the exponential backoff in ms. @default 1500 */
   backoffBaseMs?: number
-  /** @default 60000 */
+  /** Longest sleep before a retry; a longer `Retry-After` fails the call at once. @default 60000 */
   maxRetryDelayMs?: number
   /** For tests: randomness of the jitter, and the sleep function. */
   random?: () => number
