@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
+// Types only: the emulator's stats module is not bundled into the browser app.
+import type { EmulatorStats, RequestLogEntry } from '../../emulator/stats.js'
 
 /**
  * What the dashboard reads from the emulator: its `/_emulator/api/*` state endpoints (src/emulator/server.ts),
@@ -93,27 +95,11 @@ export interface TaskDetail {
   history: HistoryEvent[]
 }
 
-export interface Stats {
-  startedAt: string
-  revision: number
-  requests: { total: number; byEndpoint: Record<string, Record<string, number>> }
-  authFailures: number
-  proceeds: { total: number; byTask: Record<string, number> }
-  connections: { opened: number; open: number }
-  faults: { total: number; byEndpoint: Record<string, Record<string, number>> }
-}
+/** `GET /_emulator/stats`: the emulator's counters (src/emulator/stats.ts) and its state revision. */
+export type Stats = EmulatorStats & { revision: number }
 
-export interface RequestLogEntry {
-  id: number
-  at: string
-  method: string
-  url: string
-  endpoint: string
-  status: number
-  durationMs: number
-  keyId: string | null
-  fault: string | null
-}
+/** One entry of `GET /_emulator/requests` (src/emulator/stats.ts). */
+export type { RequestLogEntry }
 
 export interface RequestLog {
   enabled: boolean
