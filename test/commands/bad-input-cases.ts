@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sshpk from 'sshpk'
+import { expect } from 'vitest'
 import { generateOpenSshKey } from '../../src/encord/auth/keys.js'
 import { COMPLETE_AGENT, configText, PROJECT_HASH } from './project.js'
 
@@ -30,6 +31,18 @@ const keys = {
 export const secretLines = [TEST_KEY, keys.rsaOpenSsh, keys.ecdsa, keys.encrypted]
   .flatMap((k) => k.split('\n'))
   .filter((l) => l.length > 20 && !l.startsWith('-----'))
+
+/**
+ * The checks every bad input gets, in-process or through the built binary: the exit code, the words
+ * given, a "Try:" line, no stack trace and no key material.
+ */
+export function expectClear(r: { code: number | null; stdout: string; stderr: string }, code: number, says: string[]): void {
+  expect(r.code, r.stderr).toBe(code)
+  for (const text of says) expect(r.stderr).toContain(text)
+  expect(r.stderr).not.toMatch(STACK_FRAME)
+  expect(r.stderr).toContain('Try:')
+  for (const line of secretLines) expect(r.stdout + r.stderr).not.toContain(line)
+}
 
 export const agentEntry = `    { stage: 'Agent 1', handler: './agent.ts' },`
 export const agent = (body: string) => `import { defineAgent, defineDependency } from 'encord-agents'\n${body}\n`

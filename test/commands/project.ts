@@ -1,7 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll } from 'vitest'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -22,6 +23,22 @@ export function makeProject(files: Record<string, string>): string {
     writeFileSync(join(dir, rel), text)
   }
   return dir
+}
+
+/**
+ * {@link makeProject} for one test file: call it at the top level; every project it makes is removed
+ * after the file's tests.
+ */
+export function tempProjects(): (files: Record<string, string>) => string {
+  const dirs: string[] = []
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+  return (files) => {
+    const dir = makeProject(files)
+    dirs.push(dir)
+    return dir
+  }
 }
 
 /** A config file text for the demo project with the given agents entries. */

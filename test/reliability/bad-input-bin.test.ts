@@ -5,34 +5,15 @@
  * none prints a stack trace or key material. Servers that answer badly, journal mistakes and
  * --verbose: bad-replies-bin.test.ts.
  */
-import { rmSync } from 'node:fs'
 import pLimit from 'p-limit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { RunResult } from '../../src/core/types.js'
-import { cases, handlerCases, secretLines, STACK_FRAME, withAgent, type Case } from '../commands/bad-input-cases.js'
-import { makeProject } from '../commands/project.js'
-import { assertBuilt, runBin, type BinResult } from '../e2e/run-bin.js'
+import { cases, expectClear, handlerCases, STACK_FRAME, withAgent, type Case } from '../commands/bad-input-cases.js'
+import { tempProjects } from '../commands/project.js'
+import { assertBuilt, runBin } from '../e2e/run-bin.js'
 
-const dirs: string[] = []
 beforeAll(() => assertBuilt())
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
-
-function project(files: Record<string, string>): string {
-  const dir = makeProject(files)
-  dirs.push(dir)
-  return dir
-}
-
-/** The checks every bad input gets. */
-function expectClear(r: BinResult, code: number, says: string[]): void {
-  expect(r.code, r.stderr).toBe(code)
-  for (const text of says) expect(r.stderr).toContain(text)
-  expect(r.stderr).not.toMatch(STACK_FRAME)
-  expect(r.stderr).toContain('Try:')
-  for (const line of secretLines) expect(r.stdout + r.stderr).not.toContain(line)
-}
+const project = tempProjects()
 
 // Two at a time: each case is a whole CLI process.
 const limit = pLimit(2)

@@ -5,7 +5,7 @@
  * DEBUG=encord-agents*. Each gives its documented exit code and a message naming the cause and the
  * fix; none prints a stack trace or key material. The corpus itself: bad-input-bin.test.ts.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -13,30 +13,12 @@ import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateOpenSshKey } from '../../src/encord/auth/keys.js'
 import { generateFixture, startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
-import { secretLines, STACK_FRAME, withAgent } from '../commands/bad-input-cases.js'
-import { COMPLETE_AGENT, makeProject } from '../commands/project.js'
-import { assertBuilt, runBin, type BinResult } from '../e2e/run-bin.js'
+import { expectClear, STACK_FRAME, withAgent } from '../commands/bad-input-cases.js'
+import { COMPLETE_AGENT, tempProjects } from '../commands/project.js'
+import { assertBuilt, runBin } from '../e2e/run-bin.js'
 
-const dirs: string[] = []
 beforeAll(() => assertBuilt())
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
-
-function project(files: Record<string, string>): string {
-  const dir = makeProject(files)
-  dirs.push(dir)
-  return dir
-}
-
-/** The checks every bad input gets. */
-function expectClear(r: BinResult, code: number, says: string[]): void {
-  expect(r.code, r.stderr).toBe(code)
-  for (const text of says) expect(r.stderr).toContain(text)
-  expect(r.stderr).not.toMatch(STACK_FRAME)
-  expect(r.stderr).toContain('Try:')
-  for (const line of secretLines) expect(r.stdout + r.stderr).not.toContain(line)
-}
+const project = tempProjects()
 
 describe('journal mistakes', () => {
   it('run.journal of the wrong type; a journal locked by a live run; one of another project; one that cannot be written', { timeout: 60_000 }, async () => {
