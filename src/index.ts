@@ -83,6 +83,15 @@ export type { FileEffectJournalOptions } from './core/journal-file.js'
 export { MemoryEffectJournal } from './core/journal.js'
 export type { EffectJournal, JournalDecision, JournalEntry } from './core/journal.js'
 
+// Scaling out (docs/scaling-out.md): the queue-agnostic QueueRunner (task specs and completion results as
+// JSON, for any queue) and the Redis journal that makes redelivered tasks safe. These modules import
+// bullmq and ioredis as types only, so \`import 'encord-agents'\` loads neither; the caller brings the
+// Redis connection, and the BullMQ commands (enqueue, worker) load them when they run.
+export { QueueRunner, parseTaskSpec, serializeTaskSpec, taskSpecOf, RedisEffectJournal, JOURNAL_TTL_SECONDS } from './queue/index.js'
+export type { QueueRunnerOptions, QueueAgentStage, WrappedHandler, WrappedCallOptions, TaskSpec, TaskCompletionResult, TaskReport } from './queue/index.js'
+/** What became of a task handled by a QueueRunner (`TaskReport.status`); `TaskStatus` is Encord's task status. */
+export type { TaskStatus as QueueTaskStatus } from './queue/index.js'
+
 // Errors, exit codes, results
 export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './core/errors.js'
 export { ExitCode } from './core/exit-codes.js'

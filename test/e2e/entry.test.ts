@@ -47,4 +47,57 @@ describe('the package entry (built)', () => {
     expect(r.json!.stages).toBeGreaterThan(1)
     expect(r.json!.config).toBe(1)
   })
+
+  it('exports the queue API of docs/scaling-out.md (QueueRunner, RedisEffectJournal, task specs), and loads neither bullmq nor ioredis with it', async () => {
+    const queueScript = `
+import { createRequire } from 'node:module'
+const loaded = () => {
+  const out = new Set()
+  for (const file of Object.keys(createRequire(import.meta.url).cache)) {
+    const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file)
+    if (m) out.add(m[1])
+  }
+  return [...out].sort()
+}
+const api = await import(${JSON.stringify(`${ROOT}/dist/index.js`)})
+const afterImport = loaded()
+const runner = new api.QueueRunner({ projectHash: 'p' })
+runner.stage('Agent 1', api.defineAgent({ handler: () => 'complete' }))
+const journal = new api.RedisEffectJournal({}, 'p:stage')
+const spec = api.parseTaskSpec('{"uuid":"u","data_hash":"d","data_title":"t","label_branch_name":"main"}')
+const serialized = api.serializeTaskSpec(spec)
+const fromTask = api.taskSpecOf({ uuid: 'u', dataHash: 'd', dataTitle: 't', labelBranchName: 'main' })
+await runner.close()
+const afterUse = loaded()
+// The check can see them once loaded (as the enqueue and worker commands load them).
+await import('bullmq')
+await import('ioredis')
+const afterLoad = loaded()
+const kinds = Object.fromEntries(['QueueRunner', 'RedisEffectJournal', 'parseTaskSpec', 'serializeTaskSpec', 'taskSpecOf', 'JOURNAL_TTL_SECONDS', 'MemoryEffectJournal'].map((name) => [name, typeof api[name]]))
+console.log(JSON.stringify({ kinds, ttl: api.JOURNAL_TTL_SECONDS, isRunner: runner instanceof api.Runner, journalKey: journal.key('t1'), spec, serialized, fromTask, afterImport, afterUse, afterLoad }))
+`
+    const r = await runNode<Record<string, unknown> & { afterImport: string[]; afterUse: string[]; afterLoad: string[] }>(['--input-type=module', '-e', queueScript])
+    expect(r.code, r.stderr).toBe(0)
+    const json = r.json!
+    expect(json.kinds).toEqual({
+      QueueRunner: 'function',
+      RedisEffectJournal: 'function',
+      parseTaskSpec: 'function',
+      serializeTaskSpec: 'function',
+      taskSpecOf: 'function',
+      JOURNAL_TTL_SECONDS: 'number',
+      MemoryEffectJournal: 'function',
+    })
+    expect(json.ttl).toBe(7 * 24 * 3600)
+    expect(json.isRunner).toBe(true)
+    expect(json.journalKey).toMatch(/:journal:p:stage:t1$/)
+    expect(json.spec).toEqual({ uuid: 'u', data_hash: 'd', data_title: 't', label_branch_name: 'main' })
+    expect(JSON.parse(json.serialized as string)).toEqual(json.spec)
+    expect(json.fromTask).toEqual(json.spec)
+    for (const name of ['bullmq', 'ioredis']) {
+      expect(json.afterImport).not.toContain(name)
+      expect(json.afterUse).not.toContain(name)
+      expect(json.afterLoad).toContain(name)
+    }
+  })
 })

@@ -64,6 +64,7 @@ describe('the packed package, installed elsewhere', () => {
     writeFileSync(
       join(install, 'consumer.ts'),
       `import { defineConfig, defineAgent, defineDependency, labelRow, storageItem, Runner, type RunResult } from 'encord-agents'
+import { QueueRunner, RedisEffectJournal, parseTaskSpec, type QueueTaskStatus, type TaskCompletionResult, type WrappedHandler } from 'encord-agents'
 
 export const config = defineConfig({ projectHash: 'p', agents: [{ stage: 'Agent 1', handler: './agent.ts' }], run: { taskBatchSize: 10, dryRun: true } })
 const threshold = (value: number) => defineDependency({ resolve: () => value })
@@ -84,6 +85,15 @@ defineAgent({ handler: () => 42 })
 defineConfig({ agents: [], retries: 3 })
 const runner = new Runner({ projectHash: 'p' }).stage('Agent 1', agent).stage('Agent 2', { deps: { row: labelRow() } }, ({ deps }) => (deps.row.objects().length ? 'done' : undefined))
 export const result: Promise<RunResult> = runner.run({ concurrency: 2 })
+// docs/scaling-out.md: the queue-agnostic runner, with a shared Redis journal per stage.
+declare const redis: ConstructorParameters<typeof RedisEffectJournal>[0]
+const queue = new QueueRunner({ projectHash: 'p', journal: (stage) => new RedisEffectJournal(redis, \`p:\${stage.uuid}\`) }).stage('Agent 1', agent)
+export const handle: WrappedHandler = queue.handler('Agent 1')
+export const spec: string = parseTaskSpec('{}').data_title
+export const status: QueueTaskStatus = 'moved'
+export const done: TaskCompletionResult['success'] = true
+// @ts-expect-error: not a status of a queued task
+export const wrong: QueueTaskStatus = 'done'
 `,
     )
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', install], { encoding: 'utf8' })
