@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { sep } from 'node:path'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { UserError } from '../core/errors.js'
+import { thrown } from '../../test/helpers/thrown.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 import { pythonJson } from '../encord/python-json.js'
 import { Bitmask } from './bitmask.js'
@@ -66,16 +66,6 @@ function load(file: string, ontology: string, options: Partial<LabelRowOptions> 
     newHash: () => hashes.shift() ?? `hash${String(++n).padStart(4, '0')}`,
     ...options,
   })
-}
-
-function thrown(fn: () => unknown): UserError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError)
-    return e as UserError
-  }
-  throw new Error('expected an error')
 }
 
 function metadata(overrides: Partial<LabelRowMetadata> = {}): LabelRowMetadata {

@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { UserError } from '../core/errors.js'
+import { thrown } from '../../test/helpers/thrown.js'
 import { Ontology, lowerSnake, type OntologyStructureDict } from './ontology.js'
 
 const fixture = (path: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/encord-api/fixtures/${path}`, import.meta.url), 'utf8'))
 
 const synthetic = () => Ontology.from(fixture('label-model/generated_ontology_synthetic.json') as OntologyStructureDict)
 const allTypes = () => Ontology.from(fixture('label-model/ontology_all_types.json') as OntologyStructureDict)
-
-function thrown(fn: () => unknown): UserError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError)
-    return e as UserError
-  }
-  throw new Error('expected an error')
-}
 
 describe('Ontology parsing', () => {
   it('parses objects of every shape, classifications, nested attributes and options', () => {
