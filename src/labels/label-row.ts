@@ -2019,44 +2019,50 @@ export class LabelRow {
   }
 
   #writeObjectAnswers(): Raw {
-    const out: Raw = {}
-    const write = (inst: ObjectInstance) => {
-      const st = objectState(inst)
-      out[st.hash] = ordered(
-        [
-          ['classifications', st.answers.map(writeAnswerEntry)],
-          ['objectHash', st.hash],
-        ],
-        st.answersEntry ?? {},
-      )
-    }
-    for (const key of this.#objectAnswersOrder) {
-      const orphan = this.#orphanObjectAnswers.get(key)
-      if (orphan !== undefined) out[key] = structuredClone(orphan)
-      else {
-        const inst = this.#objects.get(key)
-        if (inst && objectState(inst).answersEntry !== null) write(inst)
-      }
-    }
-    for (const inst of this.#objects.values()) if (!(inst.objectHash in out) && objectState(inst).answersEntry !== null) write(inst)
-    return out
+    return this.#writeObjectMap(
+      this.#objectAnswersOrder,
+      this.#orphanObjectAnswers,
+      (st) => st.answersEntry !== null,
+      (st) =>
+        ordered(
+          [
+            ['classifications', st.answers.map(writeAnswerEntry)],
+            ['objectHash', st.hash],
+          ],
+          st.answersEntry ?? {},
+        ),
+    )
   }
 
   #writeObjectActions(): Raw {
+    return this.#writeObjectMap(
+      this.#objectActionsOrder,
+      this.#orphanObjectActions,
+      (st) => st.actions.length > 0 || (st.actionsEntry !== null && st.actionsEntryWasEmpty),
+      (st) =>
+        ordered(
+          [
+            ['actions', st.actions.map(writeActionEntry)],
+            ['objectHash', st.hash],
+          ],
+          st.actionsEntry ?? {},
+        ),
+    )
+  }
+
+  /**
+   * A map keyed by object hash (object answers, object actions): the loaded keys in their order (an
+   * orphan, whose object is gone, copied as it came), then the objects added since; an object gets an
+   * entry only when `wanted`.
+   */
+  #writeObjectMap(order: readonly string[], orphans: ReadonlyMap<string, Raw>, wanted: (st: ObjectState) => boolean, entry: (st: ObjectState) => Raw): Raw {
     const out: Raw = {}
-    const wanted = (st: ObjectState) => st.actions.length > 0 || (st.actionsEntry !== null && st.actionsEntryWasEmpty)
     const write = (inst: ObjectInstance) => {
       const st = objectState(inst)
-      out[st.hash] = ordered(
-        [
-          ['actions', st.actions.map(writeActionEntry)],
-          ['objectHash', st.hash],
-        ],
-        st.actionsEntry ?? {},
-      )
+      out[st.hash] = entry(st)
     }
-    for (const key of this.#objectActionsOrder) {
-      const orphan = this.#orphanObjectActions.get(key)
+    for (const key of order) {
+      const orphan = orphans.get(key)
       if (orphan !== undefined) out[key] = structuredClone(orphan)
       else {
         const inst = this.#objects.get(key)
