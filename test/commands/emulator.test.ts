@@ -24,6 +24,38 @@ const key = parsePrivateKey(readFileSync(KEY_FILE, 'utf8'))
 const dir = mkdtempSync(join(tmpdir(), 'emulator-commands-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+/**
+ * `emulator start ARGS` in a child process, SIGKILLed after `timeoutMs` at the latest (and by `stop()`).
+ * `waitFor(match)` collects stdout until `match` finds something in it; it fails if the child exits first.
+ */
+function startChild(args: string[], timeoutMs: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
+  })
+  const out = { stdout: '', stderr: '' }
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })))
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const waitFor = <T>(match: (stdout: string) => T | undefined): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out.stdout += d
+        const found = match(out.stdout)
+        if (found !== undefined) resolve(found)
+      })
+      child.on('close', () => reject(new Error(`exited early: ${out.stderr}`)))
+    })
+  const stop = (): void => {
+    clearTimeout(timer)
+    child.kill('SIGKILL')
+  }
+  return { child, out, exited, waitFor, stop }
+}
+
+/** The first line, once there is one. */
+const firstLine = (stdout: string): string | undefined => (stdout.includes('\n') ? stdout.split('\n')[0] : undefined)
+
 describe('emulator generate', () => {
   it('--json prints { projectHash, stages, tasks }; the file loads', async () => {
     const out = join(dir, 'gen.json')
@@ -89,24 +121,9 @@ describe('emulator start', () => {
   it('prints the domain as one JSON line, serves, and stops cleanly on SIGTERM writing the state back', async () => {
     const fixture = join(dir, 'served.json')
     await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '4', '--public-key', key.publicKeyHex])
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', fixture, '--port', '0', '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    const { child, out, exited, waitFor, stop } = startChild([fixture, '--port', '0', '--json'], 30_000)
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (d: string) => {
-          stdout += d
-          if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
-        })
-        child.on('close', () => reject(new Error(`exited early: ${stderr}`)))
-      })
-      const started = JSON.parse(line) as EmulatorStartResult
+      const started = JSON.parse(await waitFor(firstLine)) as EmulatorStartResult
       expect(started.domain).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(started.projects[0].agentStages[0].tasks).toBe(4)
       const p = started.projects[0]
@@ -116,12 +133,11 @@ describe('emulator start', () => {
       })
       expect(moved.status).toBe(204)
       child.kill('SIGTERM')
-      expect(await exited).toBe(0)
+      expect((await exited).code).toBe(0)
     } finally {
-      clearTimeout(timer)
-      child.kill('SIGKILL')
+      stop()
     }
-    expect(stdout.trim().split('\n')).toHaveLength(1)
+    expect(out.stdout.trim().split('\n')).toHaveLength(1)
     const written = loadFixtureFile(fixture).fixture.projects[0]
     expect(written.tasks.find((t) => t.stageUuid !== written.tasks[1].stageUuid)).toBeDefined()
     expect(written.history.map((e) => e.kind)).toEqual(['proceed'])
@@ -132,27 +148,15 @@ describe('emulator start', () => {
     const fixture = join(dir, 'served-any.json')
     await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '3', '--public-key', key.publicKeyHex])
     const before = readFileSync(fixture, 'utf8')
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', fixture, '--port', '0', '--allow-any-key', '--in-memory'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    const { child, out, exited, waitFor, stop } = startChild([fixture, '--port', '0', '--allow-any-key', '--in-memory'], 30_000)
     try {
-      const domain = await new Promise<string>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (d: string) => {
-          stdout += d
-          const m = /export ENCORD_DOMAIN=(http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout)
-          if (m && stdout.includes('Stop with Ctrl+C')) resolve(m[1])
-        })
-        child.on('close', () => reject(new Error(`exited early: ${stderr}`)))
+      const domain = await waitFor((stdout) => {
+        const m = /export ENCORD_DOMAIN=(http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout)
+        return m && stdout.includes('Stop with Ctrl+C') ? m[1] : undefined
       })
-      expect(stdout).toContain('Encord emulator listening on ' + domain)
-      expect(stdout).toContain('(in memory: changes are not written back)')
-      expect(stdout).toContain('--allow-any-key')
+      expect(out.stdout).toContain('Encord emulator listening on ' + domain)
+      expect(out.stdout).toContain('(in memory: changes are not written back)')
+      expect(out.stdout).toContain('--allow-any-key')
       // A key the fixture does not list is accepted, and a change is made.
       const stranger = parsePrivateKey(generateOpenSshKey('stranger').privateKeyText)
       const projectHash = loadFixtureFile(fixture).fixture.projects[0].projectHash
@@ -164,13 +168,12 @@ describe('emulator start', () => {
       })
       expect(moved.status).toBe(204)
       child.kill('SIGINT')
-      expect(await exited).toBe(0)
+      expect((await exited).code).toBe(0)
     } finally {
-      clearTimeout(timer)
-      child.kill('SIGKILL')
+      stop()
     }
-    expect(stderr).toContain('SIGINT: stopping')
-    expect(stderr).toContain('Emulator stopped.')
+    expect(out.stderr).toContain('SIGINT: stopping')
+    expect(out.stderr).toContain('Emulator stopped.')
     expect(readFileSync(fixture, 'utf8')).toBe(before) // --in-memory
   })
 
@@ -180,25 +183,10 @@ describe('emulator start', () => {
     // Big enough that a write takes a while (compact, in pieces).
     await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '30000', '--public-key', key.publicKeyHex])
     const before = readFileSync(fixture)
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', fixture, '--port', '0', '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    const { child, exited, waitFor, stop } = startChild([fixture, '--port', '0', '--json'], 60_000)
     let killedMidWrite = false
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (d: string) => {
-          stdout += d
-          if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
-        })
-        child.on('close', () => reject(new Error(`exited early: ${stderr}`)))
-      })
-      const started = JSON.parse(line) as EmulatorStartResult
+      const started = JSON.parse(await waitFor(firstLine)) as EmulatorStartResult
       // Kill it the moment its temporary state file appears: the write is under way.
       const watcher = watch(join(dir, 'crash'), (_event, name) => {
         if (name !== null && name.endsWith('.tmp') && !killedMidWrite) {
@@ -213,13 +201,12 @@ describe('emulator start', () => {
           body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
         })
         expect(moved.status).toBe(204)
-        expect(await exited).toBe('SIGKILL')
+        expect((await exited).signal).toBe('SIGKILL')
       } finally {
         watcher.close()
       }
     } finally {
-      clearTimeout(timer)
-      child.kill('SIGKILL')
+      stop()
     }
     expect(killedMidWrite).toBe(true)
     // The fixture is whole: the old one byte for byte (almost always: the write had just begun), or the
