@@ -4,11 +4,10 @@ import { assertBuilt, ROOT, runNode } from './run-bin.js'
 beforeAll(() => assertBuilt())
 
 /**
- * `import 'encord-agents'` (the built dist/index.js) to define agents and configs must not load the
- * emulator's server (fastify), the HTTP stack (undici) or the key parser (sshpk): they load on first
- * use. Checked in a fresh Node process by the CommonJS modules it holds after the import.
+ * The start of each check script, run in a fresh Node process: `loaded()` lists the packages whose
+ * CommonJS modules it holds; `api` is the built package (dist/index.js), `afterImport` what importing it loaded.
  */
-const script = `
+const PRELUDE = `
 import { createRequire } from 'node:module'
 const loaded = () => {
   const out = new Set()
@@ -20,7 +19,14 @@ const loaded = () => {
 }
 const api = await import(${JSON.stringify(`${ROOT}/dist/index.js`)})
 const afterImport = loaded()
-const agent = api.defineAgent({ handler: () => 'complete' })
+`
+
+/**
+ * `import 'encord-agents'` (the built dist/index.js) to define agents and configs must not load the
+ * emulator's server (fastify), the HTTP stack (undici) or the key parser (sshpk): they load on first
+ * use. Checked in a fresh Node process by the CommonJS modules it holds after the import.
+ */
+const script = `${PRELUDE}const agent = api.defineAgent({ handler: () => 'complete' })
 const config = api.defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })
 new api.Runner({ projectHash: 'p' }).stage('Agent 1', agent)
 const afterDefine = loaded()
@@ -49,19 +55,7 @@ describe('the package entry (built)', () => {
   })
 
   it('exports the queue API of docs/scaling-out.md (QueueRunner, RedisEffectJournal, task specs), and loads neither bullmq nor ioredis with it', async () => {
-    const queueScript = `
-import { createRequire } from 'node:module'
-const loaded = () => {
-  const out = new Set()
-  for (const file of Object.keys(createRequire(import.meta.url).cache)) {
-    const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file)
-    if (m) out.add(m[1])
-  }
-  return [...out].sort()
-}
-const api = await import(${JSON.stringify(`${ROOT}/dist/index.js`)})
-const afterImport = loaded()
-const runner = new api.QueueRunner({ projectHash: 'p' })
+    const queueScript = `${PRELUDE}const runner = new api.QueueRunner({ projectHash: 'p' })
 runner.stage('Agent 1', api.defineAgent({ handler: () => 'complete' }))
 const journal = new api.RedisEffectJournal({}, 'p:stage')
 const spec = api.parseTaskSpec('{"uuid":"u","data_hash":"d","data_title":"t","label_branch_name":"main"}')
