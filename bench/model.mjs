@@ -106,10 +106,11 @@ export function analyse(s, run, emulator, labelledMap) {
     purpose: s.purpose,
     wallMs: Math.round(run.wallMs),
     lowerBoundMs: Math.round(lowerBoundMs),
-    ratio: round(run.wallMs / lowerBoundMs, 2),
+    // No latency, no work: nothing bounds the run from below but the engine's (and emulator's) own time.
+    ratio: lowerBoundMs > 0 ? round(run.wallMs / lowerBoundMs, 2) : null,
     emulatorServiceMs: emulator.serviceMs,
     lowerBoundWithServiceMs: Math.round(served),
-    ratioWithService: round(run.wallMs / served, 2),
+    ratioWithService: lowerBoundMs > 0 ? round(run.wallMs / served, 2) : null,
     boundTerms: Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])),
     requestsPerTask: round(total / s.tasks, 4),
     requestsPerTaskByEndpoint: perTask,
