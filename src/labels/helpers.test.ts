@@ -4,6 +4,7 @@ import { describeFrames, framesOf, framesToRanges, rangesToFrames } from './fram
 import { sniffImageMimeType, toBase64, toDataUrl } from './media.js'
 import { editDistance } from '../core/suggest.js'
 import { closest, quoteList } from './suggest.js'
+import { cloneJson } from './wire.js'
 
 // 1×1 PNG
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
@@ -64,5 +65,40 @@ describe('suggestions', () => {
     expect(closest('Zebra', ['Car', 'Lane'])).toBeUndefined()
     expect(quoteList(['a', 'b', 'c'], 2)).toBe('"a", "b" … and 1 more')
     expect(quoteList([])).toBe('(none)')
+  })
+})
+
+describe('cloneJson', () => {
+  it('deep-copies parsed JSON exactly, sharing nothing with the input', () => {
+    const text = '{"b":[1,-0.5,{"x":null,"y":[true,"s"]}],"a":{"__proto__":{"p":1},"n":1e-7},"empty":{},"list":[]}'
+    const input = JSON.parse(text) as Record<string, unknown>
+    const copy = cloneJson(input)
+    expect(copy).toEqual(structuredClone(input))
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(input))
+    expect(Object.keys(copy)).toEqual(['b', 'a', 'empty', 'list'])
+    // "__proto__" stays an own key; the copy's prototype is untouched.
+    const a = copy['a'] as Record<string, unknown>
+    expect(Object.keys(a)).toEqual(['__proto__', 'n'])
+    expect(Object.getPrototypeOf(a)).toBe(Object.prototype)
+    ;((copy['b'] as unknown[])[2] as Record<string, unknown>)['x'] = 'changed'
+    expect(JSON.stringify(input)).toBe(JSON.stringify(JSON.parse(text)))
+    expect(copy['b']).not.toBe(input['b'])
+  })
+
+  it('copies anything else as structuredClone does, cycles included', () => {
+    const date = new Date(0)
+    const map = new Map([['k', { v: 1 }]])
+    const copy = cloneJson({ date, map, bytes: new Uint8Array([1, 2]) })
+    expect(copy.date).toEqual(date)
+    expect(copy.date).not.toBe(date)
+    expect(copy.map.get('k')).toEqual({ v: 1 })
+    expect(copy.map).not.toBe(map)
+    expect(copy.bytes).toEqual(new Uint8Array([1, 2]))
+    const cyclic: Record<string, unknown> = { name: 'c' }
+    cyclic['self'] = cyclic
+    const c = cloneJson({ cyclic })
+    expect(c.cyclic['name']).toBe('c')
+    expect(c.cyclic).not.toBe(cyclic)
+    expect(() => cloneJson({ f: () => 1 })).toThrow()
   })
 })

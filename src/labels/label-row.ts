@@ -27,7 +27,7 @@ import { formatEncordDate, parseEncordDate } from './dates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameSpec } from './frames.js'
 import { lowerSnake, Ontology, type Attribute, type OntologyClassification, type OntologyInput, type OntologyObject, type Shape } from './ontology.js'
-import { isRecord, ordered, rest, type Raw } from './wire.js'
+import { cloneJson, isRecord, ordered, rest, type Raw } from './wire.js'
 import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
 
 // ---------------------------------------------------------------------------------------------------
@@ -394,7 +394,8 @@ function readAnswerEntries(root: OntologyObject | OntologyClassification | undef
   if (!Array.isArray(list)) return []
   return list.filter(isRecord).map((fields) => {
     const featureHash = typeof fields['featureHash'] === 'string' ? fields['featureHash'] : ''
-    return { attribute: resolveAnswerAttribute(root, featureHash), featureHash, fields: structuredClone(fields) }
+    // `list` is part of the row's own copy of the dict (made once in the constructor): no copy here.
+    return { attribute: resolveAnswerAttribute(root, featureHash), featureHash, fields }
   })
 }
 
@@ -1242,7 +1243,9 @@ export class LabelRow {
       },
     }
     this.#internals = this.#makeInternals()
-    const raw = structuredClone(dict)
+    // One private deep copy of the whole dict: the model keeps parts of it, and neither later edits of
+    // the caller's dict nor edits of the model may reach the other. Everything below reads this copy.
+    const raw = cloneJson(dict)
     this.#topHad = new Set(Object.keys(raw))
     this.#top = rest(raw, ['data_units', 'object_answers', 'classification_answers', 'object_actions'])
     const dataType = String(raw['data_type'] ?? '').toLowerCase()
