@@ -87,25 +87,26 @@ type AnyTask = V2AgentTask | V2AnnotationTask | V2ReviewTask | V2FinalTask | V2C
 
 /** A task in the shape of its stage's type (spec §6.4). */
 export function wireTask(project: ProjectRecord, task: TaskRecord, stageType: string): AnyTask {
-  const base = {
-    uuid: task.uuid,
-    createdAt: formatV2(task.createdAt)!,
-    updatedAt: formatV2(task.updatedAt)!,
-  }
-  const dataTitle = project.dataUnits.get(task.dataHash)?.dataTitle ?? ''
+  // One object literal per stage type (same keys, same order as before): spreading a shared `base`
+  // into each made a page of 100 tasks about 4x slower to build, on the listing's critical path.
+  const uuid = task.uuid
+  const createdAt = formatV2(task.createdAt)!
+  const updatedAt = formatV2(task.updatedAt)!
+  const dataHash = task.dataHash
+  const dataTitle = project.dataUnits.get(dataHash)?.dataTitle ?? ''
   switch (stageType) {
     case 'AGENT':
-      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee, lastActionedBy: task.lastActionedBy }
+      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee, lastActionedBy: task.lastActionedBy }
     case 'ANNOTATION':
-      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee }
+      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee }
     case 'REVIEW':
-      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, assignee: task.assignee }
+      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, assignee: task.assignee }
     case 'CONSENSUS_ANNOTATION':
-      return { ...base, dataHash: task.dataHash, dataTitle, subtasks: [] }
+      return { uuid, createdAt, updatedAt, dataHash, dataTitle, subtasks: [] }
     case 'CONSENSUS_REVIEW':
-      return { ...base, status: task.status, dataHash: task.dataHash, dataTitle, assignee: task.assignee, options: [] }
+      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, assignee: task.assignee, options: [] }
     default:
-      return { ...base, dataHash: task.dataHash, dataTitle }
+      return { uuid, createdAt, updatedAt, dataHash, dataTitle }
   }
 }
 
