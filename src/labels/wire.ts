@@ -23,10 +23,16 @@ export function ordered(known: ReadonlyArray<readonly [string, unknown]>, extra?
 }
 
 /** The keys of `raw` other than `drop`, kept for writing back untouched. */
-export function rest(raw: Raw, drop: Iterable<string>): Raw {
-  const skip = new Set(drop)
+export function rest(raw: Raw, drop: readonly string[] | ReadonlySet<string>): Raw {
+  // `drop` is a handful of keys (or a prebuilt set): no Set is built per call, since this runs for
+  // every object, frame and answer entry of every label row loaded.
   const out: Raw = {}
-  for (const [k, v] of Object.entries(raw)) if (!skip.has(k)) out[k] = v
+  if (Array.isArray(drop)) {
+    for (const k of Object.keys(raw)) if (!drop.includes(k)) out[k] = raw[k]
+  } else {
+    const skip = drop as ReadonlySet<string>
+    for (const k of Object.keys(raw)) if (!skip.has(k)) out[k] = raw[k]
+  }
   return out
 }
 
