@@ -1,13 +1,12 @@
 import pLimit from 'p-limit'
-import { BatchData, type RunScope, TaskScope } from '../core/deps/resolver.js'
+import { BatchData, type RunScope } from '../core/deps/resolver.js'
 import type { TaskEffect, TaskLogger } from '../core/deps/types.js'
 import { UserError } from '../core/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../core/journal.js'
-import { addReturnedLabelRow, backoffMs, sleep } from '../core/runner/engine.js'
-import { describeTaskError, isRetryable, TaskTimeoutError } from '../core/runner/errors.js'
+import { backoffMs, decideTask, sleep } from '../core/runner/engine.js'
+import { describeTaskError, isRetryable } from '../core/runner/errors.js'
 import type { RunEvent } from '../core/runner/events.js'
 import { emptyStageResult, Flusher, type TaskOutcome } from '../core/runner/flush.js'
-import { interpretHandlerResult } from '../core/runner/result.js'
 import type { ResolvedBinding } from '../core/runner/validate.js'
 import { EncordAuthenticationError, EncordPermissionError } from '../encord/errors.js'
 import { labelsFingerprint } from '../encord/labels-fingerprint.js'
@@ -308,41 +307,22 @@ export class StageExecutor {
     const agent = binding.binding.agent
     const log = this.#o.logger(stage, task)
     const started = performance.now()
-    const controller = new AbortController()
-    const scope = new TaskScope({
-      task,
-      index,
-      stage,
-      batch: data,
-      run: runScope,
-      attempt: item.attempt,
-      signal: controller.signal,
-      base: { project, client, dryRun: false, log },
-    })
-    let timer: NodeJS.Timeout | undefined
     try {
-      const work = (async () => {
-        const deps = await scope.resolveRoots(binding.graph)
-        return agent.handler({ task, project, stage, deps: deps as never, signal: controller.signal, log, attempt: item.attempt })
-      })()
-      let value: unknown
-      const timeoutMs = this.#o.taskTimeout
-      if (timeoutMs !== undefined) {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = new TaskTimeoutError(timeoutMs)
-            controller.abort(error)
-            reject(error)
-          }, timeoutMs)
-        })
-        work.catch(() => undefined)
-        value = await Promise.race([work, timeout])
-      } else {
-        value = await work
-      }
-      const decision = interpretHandlerResult(value, stage)
-      const effects = await scope.collectEffects()
-      if (decision.labelRow !== undefined) addReturnedLabelRow(effects, decision.labelRow, project.projectHash)
+      const { decision, effects } = await decideTask({
+        task,
+        index,
+        stage,
+        batch: data,
+        runScope,
+        attempt: item.attempt,
+        project,
+        client,
+        dryRun: false,
+        log,
+        graph: binding.graph,
+        agent,
+        taskTimeout: this.#o.taskTimeout,
+      })
       const mine: JournalDecision = {
         stageUuid: stage.uuid,
         dataHash: task.dataHash,
@@ -376,9 +356,6 @@ export class StageExecutor {
         return { kind: 'apply', item, task, entry, replayed: false, started }
       }
       return { kind: 'report', report: this.#report(item, 'failed', { started, settled: true, error: described }) }
-    } finally {
-      if (timer !== undefined) clearTimeout(timer)
-      await scope.dispose()
     }
   }
 

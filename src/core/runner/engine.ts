@@ -15,7 +15,7 @@ import { describeTaskError, isRetryable, TaskTimeoutError } from './errors.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask, Flusher, type TaskOutcome } from './flush.js'
 import { planReplays } from './journal-replay.js'
-import { interpretHandlerResult } from './result.js'
+import { interpretHandlerResult, type TaskDecision } from './result.js'
 
 /** Everything one stage pass needs. */
 export interface StageRunContext {
@@ -356,42 +356,22 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
       }
     }
     ctx.emit({ type: 'taskStarted', stage: evStage, task: evTask, attempt })
-    const controller = new AbortController()
-    const scope = new TaskScope({
-      task,
-      index,
-      stage,
-      batch: data,
-      run: ctx.runScope,
-      attempt,
-      signal: controller.signal,
-      base: { project: ctx.project, client: ctx.client, dryRun: settings.dryRun, log },
-    })
-    let timer: NodeJS.Timeout | undefined
     try {
-      const work = (async () => {
-        const deps = await scope.resolveRoots(ctx.graph)
-        return agent.handler({ task, project: ctx.project, stage, deps: deps as never, signal: controller.signal, log, attempt })
-      })()
-      let value: unknown
-      if (settings.taskTimeout !== undefined) {
-        const timeoutMs = settings.taskTimeout
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = new TaskTimeoutError(timeoutMs)
-            controller.abort(error)
-            reject(error)
-          }, timeoutMs)
-        })
-        // A handler that ignores the signal keeps running detached; its result is discarded.
-        work.catch(() => undefined)
-        value = await Promise.race([work, timeout])
-      } else {
-        value = await work
-      }
-      const decision = interpretHandlerResult(value, stage)
-      const effects = await scope.collectEffects()
-      if (decision.labelRow !== undefined) addReturnedLabelRow(effects, decision.labelRow, ctx.project.projectHash)
+      const { decision, effects } = await decideTask({
+        task,
+        index,
+        stage,
+        batch: data,
+        runScope: ctx.runScope,
+        attempt,
+        project: ctx.project,
+        client: ctx.client,
+        dryRun: settings.dryRun,
+        log,
+        graph: ctx.graph,
+        agent,
+        taskTimeout: settings.taskTimeout,
+      })
       const durationMs = Math.round(performance.now() - started)
       ctx.emit({
         type: 'taskDone',
@@ -405,14 +385,79 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
     } catch (error) {
       lastError = error
       if (!isRetryable(error)) break
-    } finally {
-      if (timer !== undefined) clearTimeout(timer)
-      await scope.dispose()
     }
   }
   const described = describeTaskError(lastError)
   ctx.emit({ type: 'taskFailed', stage: evStage, task: evTask, ...described, onFailure: ctx.onFailure?.name })
   return { kind: 'failed', task, error: described, onFailure: ctx.onFailure }
+}
+
+/** What one handler attempt needs: the task, where it runs, and what to inject. */
+export interface DecideTaskOptions {
+  task: AgentTask
+  index: number
+  stage: Stage
+  batch: BatchData
+  runScope: RunScope
+  attempt: number
+  project: Project
+  client: EncordApi
+  dryRun: boolean
+  log: TaskLogger
+  graph: DependencyGraph
+  agent: AgentDefinition<DepsRecord>
+  /** Fail the attempt with TaskTimeoutError after this many ms (the handler's signal is aborted). */
+  taskTimeout?: number
+}
+
+/**
+ * One attempt of a task's handler, shared by the runner and the queue workers: resolve its
+ * dependencies in a fresh task scope, call the handler (under `taskTimeout`), check what it returned,
+ * and collect the effects to apply (label saves of changed rows, storage updates, a returned label
+ * row). The scope is disposed whatever happens; errors are thrown for the caller's retry policy.
+ */
+export async function decideTask(o: DecideTaskOptions): Promise<{ decision: TaskDecision; effects: TaskEffect[] }> {
+  const controller = new AbortController()
+  const scope = new TaskScope({
+    task: o.task,
+    index: o.index,
+    stage: o.stage,
+    batch: o.batch,
+    run: o.runScope,
+    attempt: o.attempt,
+    signal: controller.signal,
+    base: { project: o.project, client: o.client, dryRun: o.dryRun, log: o.log },
+  })
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const work = (async () => {
+      const deps = await scope.resolveRoots(o.graph)
+      return o.agent.handler({ task: o.task, project: o.project, stage: o.stage, deps: deps as never, signal: controller.signal, log: o.log, attempt: o.attempt })
+    })()
+    let value: unknown
+    if (o.taskTimeout !== undefined) {
+      const timeoutMs = o.taskTimeout
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new TaskTimeoutError(timeoutMs)
+          controller.abort(error)
+          reject(error)
+        }, timeoutMs)
+      })
+      // A handler that ignores the signal keeps running detached; its result is discarded.
+      work.catch(() => undefined)
+      value = await Promise.race([work, timeout])
+    } else {
+      value = await work
+    }
+    const decision = interpretHandlerResult(value, o.stage)
+    const effects = await scope.collectEffects()
+    if (decision.labelRow !== undefined) addReturnedLabelRow(effects, decision.labelRow, o.project.projectHash)
+    return { decision, effects }
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+    await scope.dispose()
+  }
 }
 
 /**
