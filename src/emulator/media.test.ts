@@ -11,16 +11,10 @@ import { generateFixture } from './generate.js'
 import { startEmulator } from './index.js'
 import { generatePng, SIGNED_URL_TTL_SECONDS } from './media.js'
 import { signedRequest } from './testing.js'
+import { toolAvailable } from '../../test/helpers/system-tools.js'
 
 const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasFfmpeg = toolAvailable('ffmpeg', 'MP4s made with ffmpeg')
 
 function fixtureWith(media: Array<Record<string, unknown>>, size = { width: 96, height: 64 }) {
   const f = generateFixture({ tasks: media.length, seed: 6, users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }], imageSize: size })

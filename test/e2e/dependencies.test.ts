@@ -8,6 +8,9 @@ import type { RunResult } from '../../src/core/types.js'
 import { generateOpenSshKey } from '../../src/encord/auth/keys.js'
 import { agentProject, cleanUp, config, generatedFixture, reports, startBinEmulator, type BinEmulator } from './kit.js'
 import { assertBuilt, runBin } from './run-bin.js'
+import { toolAvailable } from '../helpers/system-tools.js'
+
+const hasFfmpeg = toolAvailable('ffmpeg', 'videoFrames() decoding')
 
 beforeAll(() => assertBuilt())
 const emulators: BinEmulator[] = []
@@ -79,7 +82,7 @@ describe('dependencies (built binary)', () => {
     expect(await emulator.stageCounts(project.projectHash)).toMatchObject({ 'Agent 1': 0, 'Agent 2': 0, Complete: 10 })
   })
 
-  it('every built-in dependency: label row, storage item, twin project label row, video frames (async iterator), asset (removed after the task)', async () => {
+  it.skipIf(!hasFfmpeg)('every built-in dependency: label row, storage item, twin project label row, video frames (async iterator), asset (removed after the task)', async () => {
     const fixture = await generatedFixture(['--tasks', '2', '--twin', '--data-type', 'video'])
     const [project, twin] = projectsOf(fixture)
     const dir = agentProject(

@@ -7,6 +7,9 @@ import { frameToPng, toDataUrl, videoFrames } from '../../src/core/deps/builtins
 import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+import { toolAvailable } from '../helpers/system-tools.js'
+
+const hasFfmpeg = toolAvailable('ffmpeg', 'videoFrames() decoding')
 
 let env: RunnerEnv | undefined
 afterEach(async () => {
@@ -62,7 +65,7 @@ describe('media dependencies', () => {
     expect(existsSync(dirname(paths[0]))).toBe(false) // its temporary folder too
   })
 
-  it('videoFrames() decodes frames with ffmpeg, as raw RGB or PNG, and stops early on break', async () => {
+  it.skipIf(!hasFfmpeg)('videoFrames() decodes frames with ffmpeg, as raw RGB or PNG, and stops early on break', async () => {
     const e = (env = await startRunnerEnv({ tasks: 1, dataType: 'video' }))
     const seen: Array<{ index: number; width: number; height: number; bytes: number }> = []
     let pngs = 0

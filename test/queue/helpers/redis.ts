@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import type { Redis } from 'ioredis'
+import { findTool, toolAvailable } from '../../helpers/system-tools.js'
 
 /**
  * A real redis-server for the queue tests: started on a free loopback port with no persistence, in a
@@ -11,20 +12,9 @@ import type { Redis } from 'ioredis'
  * a notice, except under CI=true where a missing redis-server is a failure (`.ci/run` installs it).
  */
 
-/** The redis-server binary, or undefined when it is not installed. */
-export function findRedisServer(): string | undefined {
-  const candidates = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'redis-server')), '/usr/bin/redis-server', '/usr/local/bin/redis-server']
-  return candidates.find((file) => existsSync(file))
-}
-
-const inCi = process.env.CI === 'true' || process.env.CI === '1'
-
 /** Whether the queue tests can run; prints why not (and fails under CI). */
 export function redisAvailable(): boolean {
-  if (findRedisServer() !== undefined) return true
-  if (inCi) throw new Error('redis-server is not installed, and CI=true: the queue tests must run in CI (.ci/run installs redis-server).')
-  process.stderr.write('[queue tests] redis-server is not installed: skipping the tests that need Redis (install it, e.g. apt-get install redis-server).\n')
-  return false
+  return toolAvailable('redis-server', 'the BullMQ queue')
 }
 
 export function freePort(): Promise<number> {
@@ -51,7 +41,7 @@ export interface RedisServer {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const binary = findRedisServer()
+  const binary = findTool('redis-server')
   if (binary === undefined) throw new Error('redis-server is not installed')
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'ea-redis-'))
