@@ -5,6 +5,7 @@
 //   npm run bench -- --large           adds the 100,000-task run
 //   npm run bench -- --only label      only scenarios whose name contains "label"
 //   npm run bench -- --latency 25 --connection-latency 50 --repeat 3 --out file.json
+//   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //
 // Every scenario runs in two fresh processes: the emulator (bench/emulator.mjs, a generated project
 // in memory, with a latency per request and a handshake latency per new connection) and the engine
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Table from 'cli-table3'
 import { analyse, evaluateTargets, POOL_CONNECTIONS } from './model.mjs'
+import { formatStartup, measureStartup } from './startup.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values: args } = parseArgs({
@@ -30,10 +32,15 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     repeat: { type: 'string' },
     help: { type: 'boolean', default: false },
+    startup: { type: 'boolean', default: false },
   },
 })
 if (args.help) {
-  process.stdout.write('Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE]\n')
+  process.stdout.write('Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--startup]\n')
+  process.exit(0)
+}
+if (args.startup) {
+  process.stdout.write(`Start-up (median of pairwise ratios to node -e 0):\n${formatStartup(await measureStartup())}\n`)
   process.exit(0)
 }
 const LATENCY = Number(args.latency)
@@ -391,6 +398,15 @@ process.stdout.write(table.toString() + '\n')
 if (throughput.error === undefined) process.stdout.write(`Emulator throughput: ${throughput.requestsPerSec} requests/s (${throughput.requests} signed requests in ${throughput.elapsedMs} ms, load ${throughput.loadAvg1m}; ${throughput.emulatorCpuMsPerRequest} ms of emulator CPU each = ${throughput.requestsPerEmulatorCpuSecond} per CPU-second; target >= 2000/s)\n`)
 else process.stdout.write(`Emulator throughput: failed: ${throughput.error}\n`)
 
+let startup
+try {
+  startup = await measureStartup({ runs: args.quick ? 5 : 9 })
+  process.stdout.write(`Start-up (median of pairwise ratios to node -e 0):\n${formatStartup(startup)}\n`)
+} catch (error) {
+  startup = { error: error.message }
+  process.stdout.write(`Start-up: failed: ${error.message}\n`)
+}
+
 const targets = evaluateTargets(results, throughput)
 const targetTable = new Table({ head: ['target', 'where it stands', 'met'], style: { head: [], border: [] }, colWidths: [48, 70, 6], wordWrap: true })
 for (const t of targets) targetTable.push([t.target, t.detail, t.met === null ? '–' : t.met ? 'yes' : 'NO'])
@@ -400,6 +416,6 @@ const out = args.out ?? join(here, args.quick ? 'results-quick.json' : 'results.
 const meta = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, loadAvg: loadavg(), date: new Date().toISOString(), latencyMs: LATENCY, connectionLatencyMs: CONNECTION_LATENCY, quick: args.quick, large: args.large, totalSeconds: Math.round((performance.now() - startedAll) / 1000) }
 // The committed file is the issue's array of scenario rows; the extras ride along in a sidecar.
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
-writeFileSync(out.replace(/\.json$/, '.summary.json'), JSON.stringify({ meta, emulatorThroughput: throughput, targets }, null, 2) + '\n')
+writeFileSync(out.replace(/\.json$/, '.summary.json'), JSON.stringify({ meta, emulatorThroughput: throughput, startup, targets }, null, 2) + '\n')
 process.stderr.write(`bench: wrote ${out} in ${meta.totalSeconds} s\n`)
 process.exitCode = results.some((r) => r.error !== undefined) ? 1 : 0
