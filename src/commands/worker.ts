@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
 import { ExitCode } from '../core/exit-codes.js'
+import { terminalText, TEXT_WIDTH } from '../ui/terminal-text.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
 import { formatWorkerSummary, runWorkerService, WorkerProgress, type WorkerCommandResult } from '../services/worker.js'
 
@@ -67,11 +68,11 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
         },
         onEvent: (event) => {
           progress.onEvent(event)
-          if (event.type === 'started') this.info(`Worker ready: ${event.stages.map((s) => `"${s.title}"`).join(', ')}, ${event.concurrency} at a time per stage.`)
+          if (event.type === 'started') this.info(`Worker ready: ${event.stages.map((s) => `"${terminalText(s.title)}"`).join(', ')}, ${event.concurrency} at a time per stage.`)
           else if (event.type === 'error') this.warnUser(event.message)
           else if (event.type === 'job' && verbose) {
             const r = event.report
-            this.info(`${r.dataTitle || r.taskUuid}: ${r.status}${r.pathway ? ` → ${r.pathway.name}` : ''}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}${r.replayed ? ' [finished from the journal]' : ''}${event.willRetry ? ' — will retry' : ''}`)
+            this.info(`${terminalText(r.dataTitle || r.taskUuid)}: ${r.status}${r.pathway ? ` → ${terminalText(r.pathway.name)}` : ''}${r.error ? ` (${r.error.code}: ${terminalText(r.error.message, TEXT_WIDTH, 'end')})` : ''}${r.replayed ? ' [finished from the journal]' : ''}${event.willRetry ? ' — will retry' : ''}`)
           }
         },
       })

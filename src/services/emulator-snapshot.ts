@@ -6,6 +6,7 @@ import { FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../e
 import { parseFixture } from '../emulator/fixture-load.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'
 import { parseTimestamp } from '../emulator/time.js'
+import { terminalText } from '../ui/terminal-text.js'
 
 /** Options of {@link snapshotProject}. */
 export interface EmulatorSnapshotOptions {
@@ -71,7 +72,7 @@ export async function snapshotProject(options: EmulatorSnapshotOptions): Promise
       truncated = true
       break
     }
-    progress(`Listing the tasks of ${stage.title}`)
+    progress(`Listing the tasks of ${terminalText(stage.title)}`)
     for await (const task of client.listTasks(projectHash, stage.uuid)) {
       if (tasks.length >= max) {
         truncated = true
@@ -224,7 +225,7 @@ function mediaFor(itemType: string): Pick<FixtureStorageItem, 'media'> | Record<
 export function formatEmulatorSnapshot(result: EmulatorSnapshotResult): string {
   return [
     `Wrote ${result.out}`,
-    `Project ${result.projectHash} "${result.title}": ${result.stages} stages, ${result.tasks} tasks${result.truncated ? ' (truncated by --max-tasks)' : ''}, ${result.dataUnits} data units, ${result.labelRows} label rows, ${result.storageItems} storage items`,
+    `Project ${result.projectHash} "${terminalText(result.title)}": ${result.stages} stages, ${result.tasks} tasks${result.truncated ? ' (truncated by --max-tasks)' : ''}, ${result.dataUnits} data units, ${result.labelRows} label rows, ${result.storageItems} storage items`,
     '',
     'Next:',
     `  encord-agents run --local ${result.out}`,

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { EmulatorHandle } from '../emulator/index.js'
+import { terminalText } from '../ui/terminal-text.js'
 
 /** Options of {@link startEmulatorService}. */
 export interface EmulatorStartOptions {
@@ -118,8 +119,8 @@ export function formatEmulatorStart(result: EmulatorStartResult): string {
   const lines = [`Encord emulator listening on ${result.domain}`, '', `  export ENCORD_DOMAIN=${result.domain}`, '']
   lines.push(`Fixture: ${result.fixture}${result.inMemory ? ' (in memory: changes are not written back)' : ' (changes are written back)'}`)
   for (const p of result.projects) {
-    lines.push(`Project ${p.projectHash}  "${p.title}"  ${p.tasks} tasks`)
-    for (const s of p.agentStages) lines.push(`  agent stage "${s.title}" (${s.uuid}): ${s.tasks} tasks`)
+    lines.push(`Project ${p.projectHash}  "${terminalText(p.title)}"  ${p.tasks} tasks`)
+    for (const s of p.agentStages) lines.push(`  agent stage "${terminalText(s.title)}" (${s.uuid}): ${s.tasks} tasks`)
   }
   if (result.allowAnyKey) lines.push('Keys: any correctly signed request is accepted (--allow-any-key).')
   else lines.push(`Keys: ${result.users.length === 0 ? 'none registered' : result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`).join(', ')}`)

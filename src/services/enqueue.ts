@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 import { UserError } from '../core/errors.js'
 import { enqueueTasks, type EnqueuePass, type EnqueueResult } from '../queue/enqueue.js'
 import { redact } from '../ui/redact.js'
+import { terminalText } from '../ui/terminal-text.js'
 import { theme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
@@ -61,7 +62,7 @@ export async function runEnqueue(options: EnqueueServiceOptions): Promise<Enqueu
 export function formatEnqueuePass(pass: EnqueuePass, t: Theme = theme): string {
   return redact(
     pass.stages
-      .map((s) => `${t.dim(`pass ${pass.pass}`)} ${s.title}: ${s.pending} pending, ${t.ok(`${s.added} added`)}, ${s.requeued} re-queued, ${s.alreadyQueued} already queued`)
+      .map((s) => `${t.dim(`pass ${pass.pass}`)} ${terminalText(s.title)}: ${s.pending} pending, ${t.ok(`${s.added} added`)}, ${s.requeued} re-queued, ${s.alreadyQueued} already queued`)
       .join('\n'),
   )
 }
@@ -69,7 +70,7 @@ export function formatEnqueuePass(pass: EnqueuePass, t: Theme = theme): string {
 /** The human summary of `enqueue`. */
 export function formatEnqueueResult(result: EnqueueCommandResult, t: Theme = theme): string {
   const rows = new Table({ head: ['Stage', 'Pending', 'Added', 'Re-queued', 'Already queued'].map((h) => t.bold(h)), style: { head: [], border: [] } })
-  for (const s of result.stages) rows.push([s.title, String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued)])
+  for (const s of result.stages) rows.push([terminalText(s.title), String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued)])
   const added = result.stages.reduce((n, s) => n + s.added + s.requeued, 0)
   const lines = [rows.toString(), '', `${t.ok('✔')} ${added} job${added === 1 ? '' : 's'} added on ${result.redis}${result.passes > 1 ? ` over ${result.passes} passes` : ''}. Start workers with \`encord-agents worker\`; follow them with \`encord-agents queue status\`.`]
   return redact(lines.join('\n'))

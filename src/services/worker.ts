@@ -3,7 +3,7 @@ import type { TaskLogger } from '../core/deps/types.js'
 import { UserError } from '../core/errors.js'
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
 import { redact } from '../ui/redact.js'
-import { stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
+import { failedTaskLine, stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
 import { theme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
@@ -108,7 +108,7 @@ export function formatWorkerSummary(result: WorkerCommandResult, t: Theme = them
   const errors = result.stages.flatMap((s) => s.errors.map((e) => ({ stage: s.title, ...e })))
   if (errors.length > 0) {
     out.push('', t.bold(`Failed jobs (latest ${Math.min(errors.length, 20)}):`))
-    for (const e of errors.slice(-20)) out.push(`  ${t.error('✖')} ${e.stage} / ${e.dataTitle || e.taskUuid} ${t.dim(`(${e.taskUuid})`)}: ${e.code}: ${e.message}`)
+    for (const e of errors.slice(-20)) out.push(`  ${t.error('✖')} ${failedTaskLine(e.stage, e.dataTitle, e.taskUuid, e.code, e.message, t)}`)
     out.push('', 'Their errors stay on the jobs: `encord-agents queue status`; queue them again with `encord-agents queue retry-failed`.')
   }
   const processed = result.stages.reduce((n, s) => n + s.processed, 0)

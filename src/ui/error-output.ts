@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve, sep } from 'node:path'
 import { EncordAgentsError } from '../core/errors.js'
 import { redact, redactJson } from './redact.js'
+import { terminalLines, TEXT_WIDTH } from './terminal-text.js'
 import type { Theme } from './theme.js'
 
 /** `{ error: {...} }`: what `--json` prints on failure. */
@@ -67,7 +68,8 @@ export function formatError(error: EncordAgentsError, { theme, verbose, cwd }: F
   const base = (cwd ?? process.cwd()).replace(/[\\/]+$/, '') + sep
   // Paths under the working directory read better relative (locations from stacks are absolute).
   const rel = (text: string) => (base.length > 1 ? text.split(base).join('') : text)
-  out.push(`${theme.error('✖')} ${theme.bold(rel(error.message))}`)
+  // Messages may quote a server's answer or a fixture: printable text only (--json keeps them whole).
+  out.push(`${theme.error('✖')} ${theme.bold(rel(terminalLines(error.message)))}`)
   if (error.location) {
     out.push(`  ${theme.dim('at')} ${rel(error.location)}`)
     const loc = parseLocation(error.location)
@@ -78,12 +80,12 @@ export function formatError(error: EncordAgentsError, { theme, verbose, cwd }: F
   }
   for (const cause of causes(error)) {
     const message = cause instanceof Error ? `${cause.name && cause.name !== 'Error' ? cause.name + ': ' : ''}${cause.message}` : String(cause)
-    out.push(`  ${theme.dim('cause:')} ${message}`)
+    out.push(`  ${theme.dim('cause:')} ${terminalLines(message)}`)
   }
-  if (error.hint) out.push(`  ${theme.accent('Try:')} ${rel(error.hint)}`)
+  if (error.hint) out.push(`  ${theme.accent('Try:')} ${rel(terminalLines(error.hint))}`)
   if (verbose) {
-    out.push('', theme.dim(error.stack ?? ''))
-    for (const cause of causes(error)) if (cause instanceof Error && cause.stack) out.push(theme.dim(`Caused by: ${cause.stack}`))
+    out.push('', theme.dim(terminalLines(error.stack ?? '', TEXT_WIDTH, 200)))
+    for (const cause of causes(error)) if (cause instanceof Error && cause.stack) out.push(theme.dim(`Caused by: ${terminalLines(cause.stack, TEXT_WIDTH, 200)}`))
   } else if (error.exitCode === 10) {
     out.push(`  ${theme.dim('Run again with --verbose (or DEBUG=encord-agents*) to see the stack trace.')}`)
   }

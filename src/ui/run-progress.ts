@@ -2,6 +2,7 @@ import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2
 import type { EventStage, RunEvent } from '../core/runner/events.js'
 import { redact } from './redact.js'
 import type { RendererChoice } from './renderer.js'
+import { terminalText, TEXT_WIDTH } from './terminal-text.js'
 import { theme } from './theme.js'
 
 /** Live counters of one stage, from runner events. */
@@ -43,7 +44,7 @@ export function formatStageLine(p: StageProgress, now = Date.now()): string {
   const parts = [`fetched ${p.fetched}`, `done ${p.done}`]
   parts.push(p.failed > 0 ? theme.error(`failed ${p.failed}`) : `failed 0`)
   const moves = Object.entries(p.moved)
-  if (moves.length > 0) parts.push(`moved ${moves.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  if (moves.length > 0) parts.push(`moved ${moves.map(([k, v]) => `${terminalText(k)} ${v}`).join(', ')}`)
   if (p.stayed > 0) parts.push(`stayed ${p.stayed}`)
   if (p.retries > 0) parts.push(`retries ${p.retries}`)
   if (p.startedAt !== undefined && processed > 0) {
@@ -127,7 +128,7 @@ export class RunProgress {
     const logger = new ListrLogger({ processOutput, useIcons: this.#live })
     const listr = new Listr(
       this.stages.map((p, i) => ({
-        title: p.configured,
+        title: terminalText(p.configured),
         // Keep each stage's last counters on screen when it completes.
         rendererOptions: { persistentOutput: true } as never,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
@@ -179,8 +180,8 @@ export class RunProgress {
     if (event.type === 'log') {
       if (event.level === 'debug' && !this.#options.verbose) return
       const i = event.stage ? this.#index(event.stage) : this.#current
-      const who = event.task ? `${event.task.dataTitle}: ` : ''
-      this.#setOutput(i, `${event.level === 'error' ? theme.error(event.level) : event.level === 'warn' ? theme.warn(event.level) : event.level} ${who}${event.message}`, true)
+      const who = event.task ? `${terminalText(event.task.dataTitle)}: ` : ''
+      this.#setOutput(i, `${event.level === 'error' ? theme.error(event.level) : event.level === 'warn' ? theme.warn(event.level) : event.level} ${who}${terminalText(event.message, TEXT_WIDTH, 'end')}`, true)
       return
     }
     const i = this.#index(event.stage)
@@ -192,7 +193,7 @@ export class RunProgress {
         p.stage = event.stage
         p.startedAt ??= this.#now()
         p.finishedAt = undefined
-        this.#setTitle(i, event.stage.title === p.configured ? p.configured : `${p.configured} (${event.stage.title})`)
+        this.#setTitle(i, event.stage.title === p.configured ? terminalText(p.configured) : `${terminalText(p.configured)} (${terminalText(event.stage.title)})`)
         this.#setOutput(i, 'listing tasks', true)
         return
       case 'batchLoaded':
@@ -209,11 +210,11 @@ export class RunProgress {
         return
       case 'taskFailed':
         p.failed++
-        this.#setOutput(i, `${theme.error('failed')} ${event.task.dataTitle} (${event.task.uuid}): ${event.code}: ${event.message}${event.onFailure ? ` → ${event.onFailure}` : ''}`, true)
+        this.#setOutput(i, `${theme.error('failed')} ${terminalText(event.task.dataTitle)} (${event.task.uuid}): ${event.code}: ${terminalText(event.message, TEXT_WIDTH, 'end')}${event.onFailure ? ` → ${terminalText(event.onFailure)}` : ''}`, true)
         return
       case 'taskRetry':
         p.retries++
-        if (!this.#live) this.#setOutput(i, `retry ${event.attempt} of ${event.task.dataTitle} in ${Math.round(event.delayMs)}ms: ${event.code}: ${event.message}`, true)
+        if (!this.#live) this.#setOutput(i, `retry ${event.attempt} of ${terminalText(event.task.dataTitle)} in ${Math.round(event.delayMs)}ms: ${event.code}: ${terminalText(event.message, TEXT_WIDTH, 'end')}`, true)
         return
       case 'flushed':
         this.#setOutput(i, formatStageLine(p, this.#now()) + (event.dryRun ? ' (dry run: nothing applied)' : ''), true)
@@ -226,7 +227,7 @@ export class RunProgress {
         p.stayed = event.result.stayed
         p.done = event.result.processed - event.result.failed
         this.#setOutput(i, formatStageLine(p, this.#now()), true)
-        this.#setTitle(i, `${p.configured}: ${event.result.processed} processed${event.result.failed ? `, ${event.result.failed} failed` : ''}`)
+        this.#setTitle(i, `${terminalText(p.configured)}: ${event.result.processed} processed${event.result.failed ? `, ${event.result.failed} failed` : ''}`)
         if (!this.#options.refreshing) this.#done[i].resolve()
         return
       }

@@ -1,6 +1,7 @@
 import Table from 'cli-table3'
 import type { RunResult, StageResult } from '../core/types.js'
 import { redact } from './redact.js'
+import { terminalText, TEXT_WIDTH } from './terminal-text.js'
 import { theme, type Theme } from './theme.js'
 
 /** A run's duration for people: `340 ms` under a second (a fast run is not "0.0s"), `2.5s`, `42s`. */
@@ -26,12 +27,20 @@ export type StageCounts = Pick<StageResult, 'title' | 'processed' | 'moved' | 's
 export function stageCells(s: StageCounts, t: Theme): string[] {
   const moved = Object.entries(s.moved)
   return [
-    s.title,
+    terminalText(s.title),
     String(s.processed),
-    moved.length ? moved.map(([k, v]) => `${k}: ${v}`).join('\n') : '0',
+    moved.length ? moved.map(([k, v]) => `${terminalText(k)}: ${v}`).join('\n') : '0',
     String(s.stayed),
     s.failed ? t.error(String(s.failed)) : '0',
   ]
+}
+
+/**
+ * `stage / data title (task uuid): code: message` of a failed task (run and worker summaries), with the
+ * server's strings made printable: titles and messages come from Encord, a fixture or a handler.
+ */
+export function failedTaskLine(stage: string, dataTitle: string | undefined, taskUuid: string, code: string, message: string, t: Theme): string {
+  return `${terminalText(stage)} / ${terminalText(dataTitle || taskUuid)} ${t.dim(`(${taskUuid})`)}: ${terminalText(code)}: ${terminalText(message, TEXT_WIDTH, 'end')}`
 }
 
 /**
@@ -48,7 +57,7 @@ export function formatRunSummary(result: RunResult, t: Theme = theme): string {
   if (errors.length > 0) {
     out.push('', t.bold(`Failed tasks (${errors.length}):`))
     for (const e of errors.slice(0, 20)) {
-      out.push(`  ${t.error('✖')} ${e.stage} / ${e.dataTitle ?? e.taskUuid} ${t.dim(`(${e.taskUuid})`)}: ${e.code}: ${e.message}`)
+      out.push(`  ${t.error('✖')} ${failedTaskLine(e.stage, e.dataTitle, e.taskUuid, e.code, e.message, t)}`)
     }
     if (errors.length > 20) out.push(t.dim(`  ... and ${errors.length - 20} more (see --json for all)`))
   }
