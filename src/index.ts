@@ -26,9 +26,8 @@ export {
   storageItem,
   asset,
   videoFrames,
-  frameToPng,
-  toBase64,
-  toDataUrl,
+  frame,
+  objectCrops,
   ontology,
 } from './core/deps/index.js'
 export type {
@@ -54,10 +53,41 @@ export type {
   TaskStorageItem,
   TwinLabelRow,
   TwinLabelRowOptions,
-  VideoFrame,
   VideoFrames,
   VideoFramesOptions,
+  FrameOptions,
+  ObjectCrop,
+  ObjectCropsOptions,
 } from './core/deps/index.js'
+
+// Vision: decoded frames and crops, and image parts for the OpenAI and Anthropic APIs
+export {
+  Frame,
+  pixelBoxOf,
+  padBox,
+  openaiImagePart,
+  openaiInputImage,
+  anthropicImagePart,
+  openaiUserMessage,
+  anthropicUserMessage,
+} from './vision/index.js'
+export type {
+  PixelBox,
+  EncodeOptions,
+  ImageFormat,
+  CropPadding,
+  VideoInfo,
+  VideoSelection,
+  ImageInput,
+  ImagePartOptions,
+  OpenAIImagePart,
+  OpenAIInputImage,
+  AnthropicImagePart,
+  OpenAIUserMessage,
+  AnthropicUserMessage,
+} from './vision/index.js'
+/** Base64 and `data:` URLs of bytes (for frames, use `frame.toBase64()` / `frame.toDataUrl()`). */
+export { toBase64, toDataUrl, sniffImageMimeType } from './labels/media.js'
 
 // The runner
 export { Runner, NonRetryableError, validateProject, resolveRunSettings } from './core/runner/index.js'

@@ -35,14 +35,15 @@ const emulator = await api.startEmulator({ fixture: api.generateFixture({ tasks:
 const client = new api.EncordClient({ key: api.parsePrivateKey(key.privateKeyText), domain: emulator.domain, retries: 0 })
 const fixtureProject = [...emulator.state.projects.keys()][0]
 const project = await client.getProject(fixtureProject)
+const png = await api.Frame.fromRgb(Buffer.alloc(3), { width: 1, height: 1 }).encode()
 await client.close()
 await emulator.stop()
-console.log(JSON.stringify({ afterImport, afterDefine, afterUse: loaded(), stages: project.workflow.stages.length, config: config.agents.length }))
+console.log(JSON.stringify({ afterImport, afterDefine, afterUse: loaded(), stages: project.workflow.stages.length, config: config.agents.length, png: png.subarray(1, 4).toString() }))
 `
 
 describe('the package entry (built)', () => {
-  it('import, defineAgent, defineConfig and new Runner load no server, HTTP or key library; startEmulator and the client load them on use', async () => {
-    const r = await runNode<{ afterImport: string[]; afterDefine: string[]; afterUse: string[]; stages: number; config: number }>(['--input-type=module', '-e', script])
+  it('import, defineAgent, defineConfig and new Runner load no server, HTTP, key or image library; startEmulator, the client and encoding a frame load them on use', async () => {
+    const r = await runNode<{ afterImport: string[]; afterDefine: string[]; afterUse: string[]; stages: number; config: number; png: string }>(['--input-type=module', '-e', script])
     expect(r.code, r.stderr).toBe(0)
     const heavy = ['fastify', 'undici', 'sshpk']
     for (const name of heavy) {
@@ -50,6 +51,11 @@ describe('the package entry (built)', () => {
       expect(r.json!.afterDefine).not.toContain(name)
       expect(r.json!.afterUse).toContain(name)
     }
+    // sharp's own module is ESM; its native binding (@img/sharp-<platform>) shows which way it went.
+    const isSharp = (name: string) => name.startsWith('@img/sharp-')
+    expect(r.json!.afterDefine.filter(isSharp)).toEqual([])
+    expect(r.json!.afterUse.filter(isSharp)).not.toEqual([])
+    expect(r.json!.png).toBe('PNG')
     expect(r.json!.stages).toBeGreaterThan(1)
     expect(r.json!.config).toBe(1)
   })

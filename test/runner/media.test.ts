@@ -1,9 +1,11 @@
 import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { asset } from '../../src/core/deps/builtins/asset.js'
-import { frameToPng, toDataUrl, videoFrames } from '../../src/core/deps/builtins/video-frames.js'
+import { videoFrames } from '../../src/core/deps/builtins/video-frames.js'
+import { Frame } from '../../src/vision/frame.js'
 import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
@@ -30,7 +32,7 @@ describe('media dependencies', () => {
           expect(statSync(deps.file.path).size).toBe(deps.file.bytes)
           expect(deps.file.path.endsWith('.png')).toBe(true)
           expect(deps.file.item.uuid).toBe(deps.item.uuid)
-          expect(await toDataUrl({ path: deps.file.path })).toMatch(/^data:image\/png;base64,iVBOR/)
+          expect(await (await Frame.decode(await readFile(deps.file.path))).toDataUrl()).toMatch(/^data:image\/png;base64,iVBOR/)
           paths.push(deps.file.path)
           return 'complete'
         },
@@ -65,27 +67,27 @@ describe('media dependencies', () => {
     expect(existsSync(dirname(paths[0]))).toBe(false) // its temporary folder too
   })
 
-  it.skipIf(!hasFfmpeg)('videoFrames() decodes frames with ffmpeg, as raw RGB or PNG, and stops early on break', async () => {
+  it.skipIf(!hasFfmpeg)('videoFrames() decodes frames with ffmpeg as RGB frames numbered as in the video, and stops early on break', async () => {
     const e = (env = await startRunnerEnv({ tasks: 1, dataType: 'video' }))
-    const seen: Array<{ index: number; width: number; height: number; bytes: number }> = []
-    let pngs = 0
+    const seen: Array<{ frame: number; width: number; height: number; bytes: number }> = []
+    let limited = 0
     let firstPng = ''
     let frameCount: number | null = null
     const sampled: number[] = []
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       'Agent 1',
       defineAgent({
-        deps: { frames: videoFrames(), pngFrames: videoFrames({ format: 'png', maxFrames: 2 }), sampled: videoFrames({ fps: 1 }), item: storageItem() },
+        deps: { frames: videoFrames(), limited: videoFrames({ maxFrames: 2 }), sampled: videoFrames({ fps: 1 }), item: storageItem() },
         handler: async ({ deps }) => {
-          for await (const frame of deps.frames) seen.push({ index: frame.index, width: frame.width, height: frame.height, bytes: frame.data.length })
+          for await (const frame of deps.frames) seen.push({ frame: frame.frame, width: frame.width, height: frame.height, bytes: frame.data.length })
           frameCount = deps.item.frameCount
-          for await (const frame of deps.sampled) sampled.push(frame.index)
-          for await (const frame of deps.pngFrames) {
-            pngs++
-            firstPng ||= await toDataUrl(frame)
+          for await (const frame of deps.sampled) sampled.push(frame.frame)
+          for await (const frame of deps.limited) {
+            limited++
+            firstPng ||= await frame.toDataUrl()
           }
           for await (const frame of deps.frames) {
-            expect(frameToPng(frame).subarray(1, 4).toString()).toBe('PNG')
+            expect((await frame.encode()).subarray(1, 4).toString()).toBe('PNG')
             break // kills ffmpeg
           }
           return seen.length === (deps.item.frameCount ?? seen.length) ? 'complete' : 'needs review'
@@ -98,13 +100,12 @@ describe('media dependencies', () => {
     // The generated video (64×48, 10 frames at 5 fps): every frame, in order, at its size.
     expect(frameCount).toBe(10)
     expect(seen).toHaveLength(10)
-    expect(seen.map((f) => f.index)).toEqual(seen.map((_, i) => i))
+    expect(seen.map((f) => f.frame)).toEqual(seen.map((_, i) => i))
     expect(seen.every((f) => f.width === 64 && f.height === 48)).toBe(true)
-    // Sampled at 1 fps: about one frame per second of the 2 s video.
-    expect(sampled.length).toBeGreaterThanOrEqual(2)
-    expect(sampled.length).toBeLessThanOrEqual(3)
+    // Sampled at 1 fps: the first frame of each second of the 2 s video, by its number in the video.
+    expect(sampled).toEqual([0, 5])
     for (const f of seen) expect(f.bytes).toBe(f.width * f.height * 3)
-    expect(pngs).toBe(2)
+    expect(limited).toBe(2)
     expect(firstPng).toMatch(/^data:image\/png;base64,/)
   })
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
+import type { EncordApi } from '../../../encord/types.js'
 import { UserError } from '../../errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import { storageItem, type TaskStorageItem } from './storage-item.js'
@@ -34,7 +35,7 @@ const EXTENSIONS: Record<string, string> = {
 }
 
 /** A file suffix from the media type, else the URL, else the item name (as encord-agents does). */
-function suffixFor(item: TaskStorageItem, url: string): string {
+function suffixFor(item: Pick<TaskStorageItem, 'name' | 'mimeType'>, url: string): string {
   if (item.mimeType !== null && EXTENSIONS[item.mimeType] !== undefined) return EXTENSIONS[item.mimeType]
   try {
     const fromUrl = extname(new URL(url).pathname)
@@ -44,6 +45,44 @@ function suffixFor(item: TaskStorageItem, url: string): string {
   }
   const fromName = extname(item.name)
   return /^\.[a-z0-9]{1,5}$/i.test(fromName) ? fromName : ''
+}
+
+/**
+ * Download media to a file in a fresh temporary folder, named after the item (with a suffix from its
+ * media type, URL or name). The caller removes the folder with {@link removeDownload}.
+ */
+export async function downloadToTemp(
+  client: EncordApi,
+  item: Pick<TaskStorageItem, 'uuid' | 'name' | 'mimeType'>,
+  url: string,
+  signal: AbortSignal,
+): Promise<{ path: string; mimeType: string | null; bytes: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'encord-agents-asset-'))
+  const path = join(dir, `${item.uuid}${suffixFor(item, url)}`)
+  try {
+    const { bytes, contentType } = await client.downloadToFile(url, path, { signal })
+    return { path, mimeType: item.mimeType ?? contentType, bytes }
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** Remove a file made by {@link downloadToTemp}, with its folder. */
+export async function removeDownload(path: string): Promise<void> {
+  await rm(join(path, '..'), { recursive: true, force: true })
+}
+
+/** The item's signed URL (asked for when the batch did not bring one), or a clear error for items without media of their own. */
+export async function signedUrlOf(client: EncordApi, item: TaskStorageItem): Promise<string> {
+  let url = item.signedUrl
+  if (url === null) url = (await client.getStorageItem(item.uuid, { signUrl: true })).signedUrl
+  if (url === null) {
+    throw new UserError('AssetUnavailable', `The storage item "${item.name}" (${item.itemType}) has no downloadable media (no signed URL).`, {
+      hint: 'asset() works for items with a single file (image, video, audio, PDF); image groups and DICOM series have none.',
+    })
+  }
+  return url
 }
 
 /**
@@ -61,25 +100,9 @@ export const asset = makeFactory<undefined, Asset>('asset', () =>
     deps: { item: storageItem() },
     async resolve({ deps, client, signal }): Promise<Asset> {
       const item = deps.item
-      let url = item.signedUrl
-      if (url === null) url = (await client.getStorageItem(item.uuid, { signUrl: true })).signedUrl
-      if (url === null) {
-        throw new UserError('AssetUnavailable', `The storage item "${item.name}" (${item.itemType}) has no downloadable media (no signed URL).`, {
-          hint: 'asset() works for items with a single file (image, video, audio, PDF); image groups and DICOM series have none.',
-        })
-      }
-      const dir = await mkdtemp(join(tmpdir(), 'encord-agents-asset-'))
-      const path = join(dir, `${item.uuid}${suffixFor(item, url)}`)
-      try {
-        const { bytes, contentType } = await client.downloadToFile(url, path, { signal })
-        return { path, mimeType: item.mimeType ?? contentType, bytes, item }
-      } catch (error) {
-        await rm(dir, { recursive: true, force: true })
-        throw error
-      }
+      const file = await downloadToTemp(client, item, await signedUrlOf(client, item), signal)
+      return { ...file, item }
     },
-    dispose: async (value) => {
-      await rm(join(value.path, '..'), { recursive: true, force: true })
-    },
+    dispose: (value) => removeDownload(value.path),
   }),
 )
