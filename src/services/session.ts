@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { displayPath } from '../core/config/issues.js'
 import { loadConfig, type LoadedConfig } from '../core/config/load.js'
 import { resolveTarget } from '../core/config/resolve.js'
 import { ConnectionError, UserError } from '../core/errors.js'
-import { generateOpenSshKey, parsePrivateKey, type SigningKey } from '../encord/auth/keys.js'
+import { generateSigningKey, type SigningKey } from '../encord/auth/keys.js'
 import type { EncordClient } from '../encord/client.js'
 import { createClient, resolveSigningKey } from '../encord/credentials.js'
 import type { EmulatorHandle } from '../emulator/index.js'
+import { LOCAL_KEY_PATH } from './init.js'
 
 /** Where a command talks to: the config, the project, and a client (to Encord or the local emulator). */
 export interface SessionOptions {
@@ -37,8 +40,12 @@ export interface Session {
   loaded?: LoadedConfig
   projectHash: string
   client: EncordClient
-  /** Set when running against the built-in emulator. */
-  local?: { fixture: string; emulator: EmulatorHandle; keySource: 'run' | 'user' }
+  /**
+   * Set when running against the built-in emulator. `keySource`: `user` the key of `--ssh-key-file` or
+   * ENCORD_SSH_KEY(_FILE), `project` the project's `.encord-agents/local-key` (made by `init`), `run` a
+   * key made for this run.
+   */
+  local?: { fixture: string; emulator: EmulatorHandle; keySource: 'run' | 'user' | 'project' }
   /** Close the client and stop the emulator (writing its state). Idempotent. */
   close(): Promise<void>
 }
@@ -49,8 +56,15 @@ export interface Session {
  * With `--local FIXTURE` (or `local` in the config) the emulator starts in-process on a free loopback
  * port and the client talks to it over HTTP exactly as to Encord. The key: `--ssh-key-file` when given
  * (it must be one of the fixture's users); else a key from ENCORD_SSH_KEY/ENCORD_SSH_KEY_FILE when it
- * is one of the fixture's users; else a key made for this run and allowed for it only. So a real
- * Encord key in the environment never gets in the way of local runs.
+ * is one of the fixture's users; else the project's `.encord-agents/local-key` (what `init` makes and
+ * registers in its fixture) when it is one; else a key made for this run and allowed for it only. So a
+ * real Encord key in the environment never gets in the way of local runs, and the emulator's history
+ * shows the project's user.
+ *
+ * An explicit `--domain` or ENCORD_DOMAIN wins over the config's `local` (for an emulator started with
+ * `emulator start`, whose dashboard then shows the run), and `onWarning` says so; the key is then the
+ * usual one, or the project's local key when none is configured. `--local` on the command line wins
+ * over ENCORD_DOMAIN.
  */
 export async function openSession(options: SessionOptions): Promise<Session> {
   const cwd = options.cwd ?? process.cwd()
@@ -70,18 +84,28 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     cwd,
   )
 
-  if (target.localFixture === undefined) {
+  const domainFromEnv = options.domain !== undefined && options.domain === env.ENCORD_DOMAIN
+  // The config's `local` is a default; a domain given for this invocation is a choice.
+  const domainWins = target.localFixture !== undefined && options.local === undefined && options.domain !== undefined
+  if (target.localFixture === undefined || domainWins) {
+    if (domainWins) {
+      const given = domainFromEnv ? `ENCORD_DOMAIN=${options.domain}` : `--domain ${options.domain}`
+      options.onWarning?.(`Using ${given}, not the config's local emulator (${displayPath(target.localFixture!, cwd)}).`)
+    }
     if (target.projectHash === undefined) throw missingProjectHash(loaded, cwd)
-    const client = createClient({ sshKeyFile: options.sshKeyFile, domain: options.domain, env, onWarning: options.onWarning })
+    const projectKey = domainWins && options.sshKeyFile === undefined && environmentKey(env) === undefined ? projectKeyFile(loaded?.dir ?? dirname(target.localFixture!)) : undefined
+    const client = createClient({ sshKeyFile: options.sshKeyFile ?? projectKey, domain: options.domain, env, onWarning: options.onWarning })
     return { loaded, projectHash: target.projectHash, client, close: once(() => client.close()) }
   }
 
   // Loaded lazily: plain Encord runs never load the emulator (fastify and friends).
   const { startEmulator } = await import('../emulator/index.js')
-  if (options.domain !== undefined && env.ENCORD_DOMAIN !== options.domain) options.onWarning?.('--domain is ignored with --local: the client talks to the local emulator.')
+  if (options.domain !== undefined) {
+    options.onWarning?.(`${domainFromEnv ? `ENCORD_DOMAIN (${options.domain})` : '--domain'} is not used: --local runs the built-in emulator.`)
+  }
   const fixtureShown = displayPath(target.localFixture, cwd)
   let key: SigningKey
-  let keySource: 'run' | 'user' = 'user'
+  let keySource: 'run' | 'user' | 'project' = 'user'
   let emulator: EmulatorHandle
   if (options.sshKeyFile !== undefined) {
     key = resolveSigningKey({ sshKeyFile: options.sshKeyFile, onWarning: options.onWarning })
@@ -95,11 +119,18 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   } else {
     const fromEnv = environmentKey(env)
     emulator = await startEmulator({ fixture: target.localFixture, requestLog: options.requestLog, onWarning: options.onWarning })
-    if (fromEnv !== undefined && emulator.state.users.has(fromEnv.publicKeyHex)) {
-      key = fromEnv
+    const isUser = (k: SigningKey | undefined): k is SigningKey => k !== undefined && emulator.state.users.has(k.publicKeyHex)
+    if (fromEnv !== undefined && !isUser(fromEnv)) options.onDebug?.(`The key in ENCORD_SSH_KEY(_FILE) is not a user of ${fixtureShown}.`)
+    const projectFile = projectKeyFile(loaded?.dir ?? dirname(target.localFixture))
+    const fromProject = isUser(fromEnv) || projectFile === undefined ? undefined : loadProjectKey(projectFile, options)
+    if (fromProject !== undefined && !isUser(fromProject)) options.onDebug?.(`${displayPath(projectFile!, cwd)} is not a user of ${fixtureShown}.`)
+    if (isUser(fromEnv)) key = fromEnv
+    else if (isUser(fromProject)) {
+      key = fromProject
+      keySource = 'project'
     } else {
-      if (fromEnv !== undefined) options.onDebug?.(`The key in ENCORD_SSH_KEY(_FILE) is not a user of ${fixtureShown}; using a key made for this run.`)
-      key = parsePrivateKey(generateOpenSshKey('encord-agents run key').privateKeyText, 'the run key')
+      options.onDebug?.('Signing with a key made for this run.')
+      key = generateSigningKey()
       emulator.allowKey(key.publicKeyHex)
       keySource = 'run'
     }
@@ -141,6 +172,22 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       await client.close()
       await emulator.stop()
     }),
+  }
+}
+
+/** The project's local key file (`init` makes it next to the config), when there is one. */
+function projectKeyFile(dir: string): string | undefined {
+  const file = join(dir, LOCAL_KEY_PATH)
+  return existsSync(file) ? file : undefined
+}
+
+/** The project's local key; a broken one is passed over (with a debug note) for a key made for the run. */
+function loadProjectKey(file: string, options: Pick<SessionOptions, 'onWarning' | 'onDebug'>): SigningKey | undefined {
+  try {
+    return resolveSigningKey({ sshKeyFile: file, onWarning: options.onWarning })
+  } catch (error) {
+    options.onDebug?.(`${file} could not be used: ${(error as Error).message}`)
+    return undefined
   }
 }
 

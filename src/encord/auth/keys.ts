@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type sshpkTypes from 'sshpk'
 import { UserError } from '../../core/errors.js'
@@ -109,4 +109,13 @@ export function generateOpenSshKey(comment = 'encord-agents local key'): { priva
   const privateKeyText = key.toString('ssh')
   const signing = parsePrivateKey(privateKeyText)
   return { privateKeyText, publicKeyHex: signing.publicKeyHex, publicKeyOpenSsh: key.toPublic().toString('ssh') }
+}
+
+/**
+ * A fresh Ed25519 signing key that lives only in memory (the key `run --local` makes when no other
+ * key is a user of the fixture). Node's own crypto: no OpenSSH text to render, so no sshpk.
+ */
+export function generateSigningKey(): SigningKey {
+  const { privateKey } = generateKeyPairSync('ed25519')
+  return new SigningKey(privateKey, publicKeyHex(privateKey))
 }
