@@ -28,7 +28,7 @@ function omit<T extends object>(value: T, defaults: Partial<Record<keyof T, unkn
 
 const TASK_DEFAULTS = { status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: null }
 const UNIT_DEFAULTS = { backingItemUuid: null, width: null, height: null, numberOfFrames: 1, fps: null, duration: null, fileType: null, dataLink: null }
-const ITEM_DEFAULTS = { description: '', mimeType: null, width: null, height: null, frameCount: null, fps: null, duration: null, fileSize: null, url: null, owner: null, storageLocation: 'encord', integrationHash: null, children: [] }
+const ITEM_DEFAULTS = { description: '', mimeType: null, width: null, height: null, frameCount: null, fps: null, duration: null, fileSize: null, audioSampleRate: null, audioBitDepth: null, audioCodec: null, audioNumChannels: null, url: null, owner: null, storageLocation: 'encord', integrationHash: null, children: [] }
 
 export const compactTask = (t: FixtureTask): Partial<FixtureTask> => omit(t, TASK_DEFAULTS)
 export const compactDataUnit = (d: FixtureDataUnit): Partial<FixtureDataUnit> => omit(d, UNIT_DEFAULTS)

@@ -41,7 +41,8 @@ export const FixtureDataset = z.strictObject({ datasetHash: Uuid, title: z.strin
 export const FixtureMedia = z.union([
   z.strictObject({ path: z.string() }), // relative to the fixture file
   z.strictObject({ base64: z.string() }),
-  z.strictObject({ generate: z.enum(['png', 'mp4']) }), // made on demand (small test media)
+  // made on demand: small, real media of the item's kind and size (media-generate.ts)
+  z.strictObject({ generate: z.enum(['png', 'jpeg', 'mp4', 'mp3', 'wav', 'pdf', 'txt']) }),
 ])
 
 export const FixtureStorageItem = z.strictObject({
@@ -58,6 +59,11 @@ export const FixtureStorageItem = z.strictObject({
   fps: z.number().nullable().default(null),
   duration: z.number().nullable().default(null),
   fileSize: z.number().nullable().default(null),
+  /** Audio items: as Encord reports them (`audioSampleRate`, ...). @default null */
+  audioSampleRate: z.number().nullable().default(null),
+  audioBitDepth: z.number().nullable().default(null),
+  audioCodec: z.string().nullable().default(null),
+  audioNumChannels: z.number().nullable().default(null),
   createdAt: Timestamp,
   lastEditedAt: Timestamp,
   media: FixtureMedia.optional(),
@@ -68,7 +74,10 @@ export const FixtureStorageItem = z.strictObject({
   /** `encord`, `gcp`, `s3`, `azure`, ... @default "encord" */
   storageLocation: z.string().default('encord'),
   integrationHash: z.string().nullable().default(null),
-  /** Child items in order (image groups, image sequences, DICOM series): frame n is `children[n]`. */
+  /**
+   * Child items in order: image groups and image sequences (frame n is `children[n]`), DICOM series,
+   * data groups (one space per child).
+   */
   children: z.array(Uuid).default([]),
 })
 

@@ -1,7 +1,7 @@
 import { UserError } from '../core/errors.js'
 import type { Fixture, FixtureDataUnit, FixtureLabelRow, FixtureProject, FixtureStage, FixtureStorageItem, FixtureTask, FixtureUser } from './fixture.js'
 import { FIXTURE_FORMAT } from './fixture.js'
-import { TINY_MP4 } from './media-assets.js'
+import { buildDataUnit, GENERATED_DATA_TYPES, type GeneratedDataType } from './data-types.js'
 import { Prng } from './prng.js'
 
 /** Options of {@link generateFixture}. */
@@ -14,8 +14,12 @@ export interface GenerateFixtureOptions {
    * @default ["Agent 1"]
    */
   stages?: string[]
-  /** @default "image" */
-  dataType?: 'image' | 'video'
+  /**
+   * Kind of every data unit, or `mixed`: one of each kind in turn (image, video, image group, image
+   * sequence, PDF, audio, plain text, data group).
+   * @default "image"
+   */
+  dataType?: GeneratedDataType | 'mixed'
   /** Same seed, same fixture (byte for byte). @default 1 */
   seed?: string | number
   /** @default a uuid drawn from the seed */
@@ -153,55 +157,22 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
     agent.pathways.push({ uuid: rng.uuid(), title: 'complete', destinationUuid: next.uuid }, { uuid: rng.uuid(), title: 'needs review', destinationUuid: review.uuid })
   })
 
-  const isVideo = dataType === 'video'
-  const storageItems: FixtureStorageItem[] = new Array(count)
+  if (dataType !== 'mixed' && !GENERATED_DATA_TYPES.includes(dataType)) {
+    throw new UserError('GenerateBadDataType', `Unknown data type "${dataType}" (use one of ${[...GENERATED_DATA_TYPES, 'mixed'].join(', ')})`)
+  }
+  const storageItems: FixtureStorageItem[] = []
   const dataUnits: FixtureDataUnit[] = new Array(count)
   const tasks: FixtureTask[] = new Array(count)
   const labelRows: FixtureLabelRow[] = []
   const digits = Math.max(6, String(count).length)
   for (let i = 0; i < count; i++) {
-    const n = String(i + 1).padStart(digits, '0')
-    const name = isVideo ? `video-${n}.mp4` : `image-${n}.png`
-    const itemUuid = rng.uuid()
-    const dataHash = rng.uuid()
+    const kind = dataType === 'mixed' ? GENERATED_DATA_TYPES[i % GENERATED_DATA_TYPES.length] : dataType
     const created = iso(i)
-    storageItems[i] = {
-      uuid: itemUuid,
-      parent: folder,
-      itemType: isVideo ? 'video' : 'image',
-      name,
-      description: '',
-      clientMetadata: { index: i, camera: rng.pick(CAMERAS), split: rng.pick(SPLITS) },
-      mimeType: isVideo ? 'video/mp4' : 'image/png',
-      width: isVideo ? TINY_MP4.width : image.width,
-      height: isVideo ? TINY_MP4.height : image.height,
-      frameCount: isVideo ? TINY_MP4.frameCount : null,
-      fps: isVideo ? TINY_MP4.fps : null,
-      duration: isVideo ? TINY_MP4.duration : null,
-      fileSize: null,
-      createdAt: created,
-      lastEditedAt: created,
-      media: { generate: isVideo ? 'mp4' : 'png' },
-      url: null,
-      owner: null,
-      storageLocation: 'encord',
-      integrationHash: null,
-      children: [],
-    }
-    dataUnits[i] = {
-      dataHash,
-      dataTitle: name,
-      dataType: isVideo ? 'VIDEO' : 'IMAGE',
-      datasetHash,
-      backingItemUuid: itemUuid,
-      width: storageItems[i].width,
-      height: storageItems[i].height,
-      numberOfFrames: isVideo ? TINY_MP4.frameCount : 1,
-      fps: storageItems[i].fps,
-      duration: storageItems[i].duration,
-      fileType: storageItems[i].mimeType,
-      dataLink: null,
-    }
+    const built = buildDataUnit(kind, { rng, folder, datasetHash, index: i, digits, createdAt: created, imageSize: image })
+    built.items[0].clientMetadata = { index: i, camera: rng.pick(CAMERAS), split: rng.pick(SPLITS) }
+    for (const item of built.items) storageItems.push(item)
+    const dataHash = built.dataUnit.dataHash
+    dataUnits[i] = built.dataUnit
     tasks[i] = {
       uuid: rng.uuid(),
       dataHash,
@@ -214,7 +185,8 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
       createdAt: created,
       updatedAt: created,
     }
-    if (rng.next() < fraction) labelRows.push(labelRowFor(rng, dataUnits[i], created))
+    // Pre-existing labels (a box and a classification) only where they fit: images and videos.
+    if (rng.next() < fraction && (kind === 'image' || kind === 'video')) labelRows.push(labelRowFor(rng, dataUnits[i], created))
   }
 
   const users: FixtureUser[] = (options.users ?? []).map((u) => ({ email: u.email, publicKeyHex: u.publicKeyHex.toLowerCase(), projects: u.projects ?? '*' }))
@@ -265,7 +237,8 @@ function twinProject(rng: Prng, main: FixtureProject, dataUnits: FixtureDataUnit
     workflow: { stages: [start, annotate, done] },
     dataUnits,
     tasks: dataUnits.map((d) => ({ uuid: rng.uuid(), dataHash: d.dataHash, stageUuid: annotate.uuid, status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: null, createdAt: main.createdAt, updatedAt: main.createdAt })),
-    labelRows: dataUnits.map((d) => labelRowFor(rng, d, main.createdAt ?? iso(0))),
+    // Labels where a box fits (images, videos); the other kinds get theirs when first initialised.
+    labelRows: dataUnits.filter((d) => d.dataType === 'IMAGE' || d.dataType === 'VIDEO').map((d) => labelRowFor(rng, d, main.createdAt ?? iso(0))),
     history: [],
   }
 }

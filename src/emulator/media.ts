@@ -1,29 +1,72 @@
-import { execFile } from 'node:child_process'
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { extname, isAbsolute, join, resolve } from 'node:path'
-import { promisify } from 'node:util'
-import { crc32, deflateSync } from 'node:zlib'
-import { TINY_MP4 } from './media-assets.js'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { extname, isAbsolute, resolve } from 'node:path'
+import { TINY_MP3, TINY_MP4 } from './media-assets.js'
+import { generateJpeg, generatePdf, generatePng, generateText, generateWav, hasFfmpeg, makeMp3, makeMp4, makeMp4FromFrames, MAX_AUDIO_SECONDS, testPattern } from './media-generate.js'
 import type { StorageItemRecord } from './state.js'
+
+export { generatePng } from './media-generate.js'
 
 /**
  * Media bytes of storage items, served unauthenticated at signed URLs (spec §6.13), and the URL
  * signing itself. Sources (fixture `media`): a file relative to the fixture, base64 bytes, or small
- * generated media (a PNG of the item's size; an MP4 made with ffmpeg when installed, else a built-in
- * 64×48 clip).
+ * generated media of the item's kind (media-generate.ts): PNG/JPEG images of the item's size, MP4
+ * videos (an image sequence's is made from its child images), MP3/WAV audio, PDFs, plain text.
  */
-
-const execFileAsync = promisify(execFile)
 
 /** Signed URLs stay valid this long (real signed URLs expire too). */
 export const SIGNED_URL_TTL_SECONDS = 3600
 export const MEDIA_PREFIX = '/_emulator/media'
 
+/** Generated videos bigger than this (or longer) are served as the built-in clip instead. */
+const MAX_GENERATED_VIDEO = { width: 1920, height: 1080, frames: 600 }
+
 export interface MediaBytes {
   body: Buffer
   contentType: string
+}
+
+export type GeneratedMediaKind = 'png' | 'jpeg' | 'mp4' | 'mp3' | 'wav' | 'pdf' | 'txt'
+
+/** Storage item types that have no file of their own (their children do). */
+const WITHOUT_MEDIA = new Set(['imageGroup', 'group', 'dicomSeries', 'scene'])
+
+/**
+ * What an item without a `media` entry serves: generated media of its kind, or nothing for items
+ * without a file of their own (image groups, data groups, DICOM series, scenes) and unknown kinds.
+ */
+export function defaultMediaKind(item: Pick<StorageItemRecord, 'itemType' | 'mimeType'>): GeneratedMediaKind | null {
+  if (WITHOUT_MEDIA.has(item.itemType)) return null
+  switch (item.itemType) {
+    case 'image':
+      return item.mimeType === 'image/jpeg' ? 'jpeg' : 'png'
+    case 'video':
+    case 'imageSequence':
+      return 'mp4'
+    case 'audio':
+      return item.mimeType === 'audio/wav' || item.mimeType === 'audio/x-wav' ? 'wav' : 'mp3'
+    case 'pdf':
+      return 'pdf'
+    case 'plainText':
+      return 'txt'
+    default:
+      return null
+  }
+}
+
+/** Whether an item has a file of its own to download (so a signed URL): image groups and data groups do not. */
+export function hasOwnMedia(item: Pick<StorageItemRecord, 'itemType' | 'media'>): boolean {
+  return item.media !== undefined || !WITHOUT_MEDIA.has(item.itemType)
+}
+
+const CONTENT_TYPES: Record<GeneratedMediaKind, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  pdf: 'application/pdf',
+  txt: 'text/plain; charset=utf-8',
 }
 
 export class MediaStore {
@@ -31,7 +74,6 @@ export class MediaStore {
   readonly #baseDir: string
   readonly #now: () => number
   readonly #cache = new Map<string, MediaBytes>()
-  #ffmpeg: Promise<boolean> | null = null
 
   constructor(baseDir: string, now: () => number) {
     this.#baseDir = baseDir
@@ -60,9 +102,10 @@ export class MediaStore {
 
   /** The bytes of an item (cached), or null when the item has no media. */
   async bytes(item: StorageItemRecord): Promise<MediaBytes | null> {
-    const media = item.media ?? defaultMedia(item)
+    const kind = defaultMediaKind(item)
+    const media = item.media ?? (kind === null ? null : { generate: kind })
     if (!media) return null
-    const key = `${item.uuid}:${JSON.stringify(media)}:${item.width}x${item.height}`
+    const key = `${item.uuid}:${JSON.stringify(media)}:${item.width}x${item.height}:${item.fps}:${item.frameCount}:${item.duration}:${item.children.length}`
     const cached = this.#cache.get(key)
     if (cached) return cached
     let out: MediaBytes
@@ -71,14 +114,32 @@ export class MediaStore {
       out = { body: await readFile(file), contentType: item.mimeType ?? mimeFromExtension(file) }
     } else if ('base64' in media) {
       out = { body: Buffer.from(media.base64, 'base64'), contentType: item.mimeType ?? 'application/octet-stream' }
-    } else if (media.generate === 'png') {
-      out = { body: generatePng(item.width ?? 64, item.height ?? 48, item.uuid), contentType: 'image/png' }
     } else {
-      out = { body: await this.#mp4(item), contentType: 'video/mp4' }
+      out = { body: await this.#generate(media.generate, item), contentType: CONTENT_TYPES[media.generate] }
     }
     if (this.#cache.size > 256) this.#cache.delete(this.#cache.keys().next().value!)
     this.#cache.set(key, out)
     return out
+  }
+
+  async #generate(kind: GeneratedMediaKind, item: StorageItemRecord): Promise<Buffer> {
+    switch (kind) {
+      case 'png':
+        return generatePng(item.width ?? 64, item.height ?? 48, item.uuid)
+      case 'jpeg':
+        return generateJpeg(item.width ?? 64, item.height ?? 48, item.uuid)
+      case 'pdf':
+        // Page count: the item's frame count (Encord reports a PDF's pages as its frames).
+        return generatePdf(item.frameCount ?? 1, item.name, { width: item.width, height: item.height })
+      case 'txt':
+        return generateText(item.name, item.uuid)
+      case 'wav':
+        return generateWav(item.duration ?? 1, item.uuid, item.audioSampleRate ?? 16_000, item.audioNumChannels ?? 1)
+      case 'mp3':
+        return this.#mp3(item)
+      case 'mp4':
+        return item.itemType === 'imageSequence' && item.children.length > 0 ? this.#sequenceMp4(item) : this.#mp4(item)
+    }
   }
 
   async #mp4(item: StorageItemRecord): Promise<Buffer> {
@@ -87,44 +148,39 @@ export class MediaStore {
     const fps = item.fps ?? TINY_MP4.fps
     const frames = item.frameCount ?? TINY_MP4.frameCount
     const isTiny = width === TINY_MP4.width && height === TINY_MP4.height && fps === TINY_MP4.fps && frames === TINY_MP4.frameCount
-    if (isTiny || width > 1920 || height > 1080 || frames > 600 || !(await this.#hasFfmpeg())) return Buffer.from(TINY_MP4.base64, 'base64')
+    if (isTiny || !fitsGeneratedVideo(width, height, frames) || !(await hasFfmpeg())) return Buffer.from(TINY_MP4.base64, 'base64')
     return makeMp4(width, height, fps, frames).catch(() => Buffer.from(TINY_MP4.base64, 'base64'))
   }
 
-  #hasFfmpeg(): Promise<boolean> {
-    this.#ffmpeg ??= execFileAsync('ffmpeg', ['-hide_banner', '-version'], { timeout: 5000 }).then(
-      () => true,
-      () => false,
-    )
-    return this.#ffmpeg
+  /**
+   * An image sequence's video: one frame per child image, each the picture generated for that child
+   * (so frame n shows what child n serves when the children are generated; children with media files
+   * of their own are not decoded for this).
+   */
+  async #sequenceMp4(item: StorageItemRecord): Promise<Buffer> {
+    const width = even(item.width ?? TINY_MP4.width)
+    const height = even(item.height ?? TINY_MP4.height)
+    if (!fitsGeneratedVideo(width, height, item.children.length) || !(await hasFfmpeg())) return this.#mp4(item)
+    const frames = item.children.map((uuid) => testPattern(width, height, uuid).rgb)
+    return makeMp4FromFrames(width, height, item.fps ?? 1, frames).catch(() => this.#mp4(item))
+  }
+
+  async #mp3(item: StorageItemRecord): Promise<Buffer> {
+    const seconds = item.duration ?? TINY_MP3.duration
+    const rate = item.audioSampleRate ?? TINY_MP3.sampleRate
+    const channels = item.audioNumChannels ?? TINY_MP3.channels
+    const isTiny = seconds === TINY_MP3.duration && rate === TINY_MP3.sampleRate && channels === TINY_MP3.channels
+    if (isTiny || seconds > MAX_AUDIO_SECONDS || !(await hasFfmpeg())) return Buffer.from(TINY_MP3.base64, 'base64')
+    return makeMp3(seconds, item.uuid, rate, channels).catch(() => Buffer.from(TINY_MP3.base64, 'base64'))
   }
 }
 
-function defaultMedia(item: StorageItemRecord): StorageItemRecord['media'] | null {
-  if (item.itemType === 'image') return { generate: 'png' }
-  if (item.itemType === 'video') return { generate: 'mp4' }
-  return null
+function fitsGeneratedVideo(width: number, height: number, frames: number): boolean {
+  return width <= MAX_GENERATED_VIDEO.width && height <= MAX_GENERATED_VIDEO.height && frames <= MAX_GENERATED_VIDEO.frames && frames > 0
 }
 
 function even(n: number): number {
   return Math.max(2, Math.round(n / 2) * 2)
-}
-
-/** An MP4 (H.264 or MPEG-4 part 2) of ffmpeg's test pattern, made in a temp dir. */
-async function makeMp4(width: number, height: number, fps: number, frames: number): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'encord-emulator-'))
-  const out = join(dir, 'clip.mp4')
-  const input = ['-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${fps}`, '-frames:v', String(frames)]
-  try {
-    try {
-      await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', out], { timeout: 30_000 })
-    } catch {
-      await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-c:v', 'mpeg4', out], { timeout: 30_000 })
-    }
-    return await readFile(out)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
 }
 
 const MIME_BY_EXT: Record<string, string> = {
@@ -150,43 +206,4 @@ const MIME_BY_EXT: Record<string, string> = {
 
 export function mimeFromExtension(file: string): string {
   return MIME_BY_EXT[extname(file).toLowerCase()] ?? 'application/octet-stream'
-}
-
-/**
- * A small RGB PNG: a diagonal gradient whose colours come from `seed` (so each item looks different)
- * with a darker block in the middle, which gives detectors and tests something to find.
- */
-export function generatePng(width: number, height: number, seed: string): Buffer {
-  const w = Math.max(1, Math.min(4096, Math.round(width)))
-  const h = Math.max(1, Math.min(4096, Math.round(height)))
-  const c = createHash('sha256').update(seed).digest()
-  const raw = Buffer.alloc((w * 3 + 1) * h)
-  for (let y = 0; y < h; y++) {
-    const row = y * (w * 3 + 1)
-    raw[row] = 0 // filter: none
-    for (let x = 0; x < w; x++) {
-      const t = (x / w + y / h) / 2
-      const inBlock = x > w / 3 && x < (2 * w) / 3 && y > h / 3 && y < (2 * h) / 3
-      const k = inBlock ? 0.35 : 1
-      const o = row + 1 + x * 3
-      raw[o] = Math.round((c[0] * (1 - t) + c[3] * t) * k)
-      raw[o + 1] = Math.round((c[1] * (1 - t) + c[4] * t) * k)
-      raw[o + 2] = Math.round((c[2] * (1 - t) + c[5] * t) * k)
-    }
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(w, 0)
-  ihdr.writeUInt32BE(h, 4)
-  ihdr[8] = 8 // bit depth
-  ihdr[9] = 2 // colour type: RGB
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8)
-  head.writeUInt32BE(data.length, 0)
-  head.write(type, 4, 'ascii')
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0)
-  return Buffer.concat([head, data, crc])
 }

@@ -14,6 +14,7 @@ import type {
 } from '../encord/models.js'
 import { pythonJson } from '../encord/python-json.js'
 import type { FixtureDataUnit, FixtureOntology } from './fixture.js'
+import { hasOwnMedia } from './media.js'
 import type { EmulatorState, LabelRowRecord, MetadataRow, ProjectRecord, StorageItemRecord, TaskRecord } from './state.js'
 import { formatLabelRow, formatSql, formatV2, parseTimestamp } from './time.js'
 
@@ -112,7 +113,7 @@ export function wireTask(project: ProjectRecord, task: TaskRecord, stageType: st
 
 /** A storage item (spec §6.11): `clientMetadata` as a JSON string, `signedUrl` only when asked for. */
 export function wireStorageItem(state: EmulatorState, item: StorageItemRecord, sign: SignUrl | null): V2StorageItem {
-  const canSign = item.itemType !== 'imageGroup' && item.itemType !== 'dicomSeries'
+  const canSign = hasOwnMedia(item)
   const created = item.createdAt ?? 0
   return {
     uuid: item.uuid,
@@ -141,10 +142,10 @@ export function wireStorageItem(state: EmulatorState, item: StorageItemRecord, s
     dicomStudyUid: null,
     dicomSeriesUid: null,
     frameCount: item.frameCount,
-    audioSampleRate: null,
-    audioBitDepth: null,
-    audioCodec: null,
-    audioNumChannels: null,
+    audioSampleRate: item.audioSampleRate,
+    audioBitDepth: item.audioBitDepth,
+    audioCodec: item.audioCodec,
+    audioNumChannels: item.audioNumChannels,
   }
 }
 
@@ -200,11 +201,11 @@ export function wireMetadataRow(state: EmulatorState, project: ProjectRecord, ro
     frames_per_second: unit.fps,
     height: unit.height,
     width: unit.width,
-    audio_sample_rate: null,
-    audio_codec: null,
-    audio_bit_depth: null,
-    audio_num_channels: null,
-    spaces: {},
+    audio_sample_rate: item?.audioSampleRate ?? null,
+    audio_codec: item?.audioCodec ?? null,
+    audio_bit_depth: item?.audioBitDepth ?? null,
+    audio_num_channels: item?.audioNumChannels ?? null,
+    spaces: unit.dataType === 'GROUP' && item ? groupSpaces(state, item) : {},
     task_uuid: task?.uuid ?? null,
     priority: task ? (task.priority ?? DEFAULT_PRIORITY) : null,
     file_type: unit.fileType ?? item?.mimeType ?? null,
@@ -235,12 +236,22 @@ function imagesData(state: EmulatorState, unit: FixtureDataUnit, item: StorageIt
   return null
 }
 
-/** An empty label row dict for a data unit (what `labelrow` PUT creates), `data_type` lower case. */
+/**
+ * An empty label row dict for a data unit (what `labelrow` PUT creates), in Encord's shape for its data
+ * type: one data unit per image for image groups and image sequences (`data_sequence` "0", "1", ...),
+ * labels per frame for videos and PDFs, `{}` labels plus the audio fields for audio, a placeholder data
+ * unit and one space per member for data groups. `data_type` of the row is lower case, of a data unit
+ * the file's mime type.
+ */
 export function emptyLabels(state: EmulatorState, unit: FixtureDataUnit): Record<string, unknown> {
   const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
-  const frameBased = FRAME_BASED.has(unit.dataType)
   const units: Record<string, unknown> = {}
-  if (item && item.children.length > 0) {
+  let spaces: Record<string, unknown> = {}
+  if (unit.dataType === 'GROUP') {
+    // Data groups: the labels live in `spaces`; the one data unit is a placeholder (no link, no size).
+    units[unit.dataHash] = { data_hash: unit.dataHash, data_title: unit.dataTitle, data_type: 'group', data_sequence: 0, labels: {} }
+    if (item) spaces = groupSpaces(state, item)
+  } else if (item && item.children.length > 0 && unit.dataType === 'IMG_GROUP') {
     item.children.forEach((uuid, index) => {
       const child = state.storageItems.get(uuid)!
       units[uuid] = {
@@ -259,19 +270,64 @@ export function emptyLabels(state: EmulatorState, unit: FixtureDataUnit): Record
       data_hash: unit.dataHash,
       data_title: unit.dataTitle,
       data_link: dataLink(state, unit, null),
-      data_type: unit.fileType ?? item?.mimeType ?? (unit.dataType === 'VIDEO' ? 'video/mp4' : 'image/jpeg'),
+      data_type: unit.fileType ?? item?.mimeType ?? DEFAULT_MIME[unit.dataType] ?? 'image/jpeg',
       data_sequence: 0,
-      width: unit.width,
-      height: unit.height,
-      labels: frameBased ? {} : { objects: [], classifications: [] },
     }
-    if (unit.dataType === 'VIDEO') {
-      du.data_fps = unit.fps
-      du.data_duration = unit.duration
+    switch (unit.dataType) {
+      case 'AUDIO':
+        Object.assign(du, {
+          data_duration: unit.duration ?? item?.duration ?? null,
+          labels: {},
+          audio_codec: item?.audioCodec ?? null,
+          audio_sample_rate: item?.audioSampleRate ?? null,
+          audio_bit_depth: item?.audioBitDepth ?? null,
+          audio_num_channels: item?.audioNumChannels ?? null,
+        })
+        break
+      case 'PLAIN_TEXT':
+        du.labels = {}
+        break
+      case 'PDF':
+        // Encord sends no size for PDFs (the SDK writes 0 back).
+        Object.assign(du, { width: 0, height: 0, labels: {} })
+        break
+      default:
+        Object.assign(du, { width: unit.width, height: unit.height, labels: FRAME_BASED.has(unit.dataType) ? {} : { objects: [], classifications: [] } })
+        if (unit.dataType === 'VIDEO') {
+          du.data_fps = unit.fps
+          du.data_duration = unit.duration
+        }
     }
     units[unit.dataHash] = du
   }
-  return { data_units: units, object_answers: {}, classification_answers: {}, object_actions: {}, spaces: {} }
+  return { data_units: units, object_answers: {}, classification_answers: {}, object_actions: {}, spaces }
+}
+
+/** The mime type of a data unit whose file type is not recorded anywhere. */
+const DEFAULT_MIME: Record<string, string> = { VIDEO: 'video/mp4', AUDIO: 'audio/mpeg', PLAIN_TEXT: 'text/plain', PDF: 'application/pdf' }
+
+/** Space types of a data group's members, by storage item type. */
+const SPACE_TYPE: Record<string, string> = { image: 'image', video: 'video', imageSequence: 'image_sequence', audio: 'audio', plainText: 'text', pdf: 'pdf', dicomFile: 'medical_file' }
+
+/**
+ * A data group's spaces: one per member item, keyed by the member's uuid, with its layout key (the
+ * emulator's choice: the member's file name without extension) and what the SDK needs to size it.
+ */
+export function groupSpaces(state: EmulatorState, item: StorageItemRecord): Record<string, unknown> {
+  const spaces: Record<string, unknown> = {}
+  for (const uuid of item.children) {
+    const child = state.storageItems.get(uuid)
+    if (!child) continue
+    const spaceType = SPACE_TYPE[child.itemType] ?? (child.mimeType === 'text/html' ? 'html' : 'text')
+    const space: Record<string, unknown> = { space_type: spaceType, child_info: { layout_key: child.name.replace(/\.[^.]*$/, ''), file_name: child.name } }
+    if (spaceType === 'audio') space.duration_ms = Math.round((child.duration ?? 0) * 1000)
+    if (spaceType === 'image') Object.assign(space, { width: child.width, height: child.height })
+    if (spaceType === 'video' || spaceType === 'image_sequence' || spaceType === 'medical_file') Object.assign(space, { number_of_frames: child.frameCount ?? 1, width: child.width, height: child.height })
+    if (spaceType === 'pdf') space.number_of_pages = child.frameCount ?? 1
+    space.labels = {}
+    spaces[uuid] = space
+  }
+  return spaces
 }
 
 export interface LabelRowOptions {
@@ -289,10 +345,16 @@ export function wireLabelRow(state: EmulatorState, project: ProjectRecord, row: 
   const unit = project.dataUnits.get(row.dataHash)!
   const stored = row.labels
   let dataUnits = isObject(stored.data_units) ? stored.data_units : (emptyLabels(state, unit).data_units as Record<string, unknown>)
+  const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
+  const children = new Set(unit.dataType === 'IMG_GROUP' ? (item?.children ?? []) : [])
   dataUnits = Object.fromEntries(
     Object.entries(dataUnits).map(([hash, du]) => {
-      if (!isObject(du) || hash !== unit.dataHash) return [hash, du]
-      return [hash, { ...du, data_link: dataLink(state, unit, options.sign) }]
+      if (!isObject(du) || unit.dataType === 'GROUP') return [hash, du]
+      if (hash === unit.dataHash) return [hash, { ...du, data_link: dataLink(state, unit, options.sign) }]
+      // Image group / sequence frames: each links to its own image.
+      const child = children.has(hash) ? state.storageItems.get(hash) : undefined
+      if (child) return [hash, { ...du, data_link: options.sign ? options.sign(child) : itemUrl(child) }]
+      return [hash, du]
     }),
   )
   let objectAnswers = isObject(stored.object_answers) ? stored.object_answers : {}

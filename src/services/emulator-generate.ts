@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
+import type { GeneratedDataType } from '../emulator/data-types.js'
 import { generateFixture } from '../emulator/generate.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'
 
@@ -10,8 +11,8 @@ export interface EmulatorGenerateOptions {
   tasks: number
   /** Agent stage titles in order. @default ["Agent 1"] */
   stages?: string[]
-  /** @default "image" */
-  dataType?: 'image' | 'video'
+  /** One kind for every data unit, or `mixed` (one of each in turn). @default "image" */
+  dataType?: GeneratedDataType | 'mixed'
   /** @default 1 */
   seed?: string | number
   projectHash?: string
