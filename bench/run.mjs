@@ -370,6 +370,15 @@ try {
 } catch (error) {
   throughput = { error: error.message }
 }
+// The agent test harness (encord-agents/testing) in a fresh process of its own: 50 tasks, goal < 100 ms.
+let testingHarness
+try {
+  const { child, value } = await startChild('testing-harness.mjs', {}, { timeoutMs: 120_000 })
+  await stopChild(child)
+  testingHarness = value
+} catch (error) {
+  testingHarness = { error: error.message }
+}
 
 const table = new Table({
   head: ['scenario', 'wall ms', 'tasks/s', 'req/task', 'python', 'conns', 'bound ms', 'ratio', 'RSS MB', 'CPU ms/task', 'requests by endpoint'],
@@ -397,6 +406,10 @@ for (const r of results) {
 process.stdout.write(table.toString() + '\n')
 if (throughput.error === undefined) process.stdout.write(`Emulator throughput: ${throughput.requestsPerSec} requests/s (${throughput.requests} signed requests in ${throughput.elapsedMs} ms, load ${throughput.loadAvg1m}; ${throughput.emulatorCpuMsPerRequest} ms of emulator CPU each = ${throughput.requestsPerEmulatorCpuSecond} per CPU-second; target >= 2000/s)\n`)
 else process.stdout.write(`Emulator throughput: failed: ${throughput.error}\n`)
+if (testingHarness.error === undefined) {
+  const h = testingHarness
+  process.stdout.write(`Agent test harness (testProject + runAgent, ${h.tasks} tasks, in process): median ${h.medianMs} ms (${h.medianCpuMs} ms of CPU; first run in a fresh process ${h.firstRunMs} ms); goal < ${h.goalMs} ms: ${h.met ? 'met' : 'NOT met'}\n`)
+} else process.stdout.write(`Agent test harness: failed: ${testingHarness.error}\n`)
 
 let startup
 try {
@@ -416,6 +429,6 @@ const out = args.out ?? join(here, args.quick ? 'results-quick.json' : 'results.
 const meta = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, loadAvg: loadavg(), date: new Date().toISOString(), latencyMs: LATENCY, connectionLatencyMs: CONNECTION_LATENCY, quick: args.quick, large: args.large, totalSeconds: Math.round((performance.now() - startedAll) / 1000) }
 // The committed file is the issue's array of scenario rows; the extras ride along in a sidecar.
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
-writeFileSync(out.replace(/\.json$/, '.summary.json'), JSON.stringify({ meta, emulatorThroughput: throughput, startup, targets }, null, 2) + '\n')
+writeFileSync(out.replace(/\.json$/, '.summary.json'), JSON.stringify({ meta, emulatorThroughput: throughput, startup, testingHarness, targets }, null, 2) + '\n')
 process.stderr.write(`bench: wrote ${out} in ${meta.totalSeconds} s\n`)
 process.exitCode = results.some((r) => r.error !== undefined) ? 1 : 0

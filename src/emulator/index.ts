@@ -6,6 +6,7 @@ import type { Fixture, FixtureInput } from './fixture.js'
 import { loadFixture } from './fixture-load.js'
 import { MediaStore } from './media.js'
 import { StateWriter } from './persist.js'
+import { InProcessDispatcher } from './in-process.js'
 import { buildServer } from './server.js'
 import { EmulatorState } from './state.js'
 import { StatsRecorder, type EmulatorStats, type RequestLogEntry } from './stats.js'
@@ -16,6 +17,7 @@ export { loadFixture, loadFixtureFile, parseFixture } from './fixture-load.js'
 export type { EmulatorStats, RequestLogEntry } from './stats.js'
 export type { FaultConfig, FaultRule } from './faults.js'
 export { ENDPOINTS } from './server.js'
+export { InProcessDispatcher } from './in-process.js'
 export { EmulatorState } from './state.js'
 
 /** Options of {@link startEmulator}. */
@@ -86,18 +88,9 @@ export interface EmulatorHandle {
   stop(): Promise<void>
 }
 
-/**
- * Start the local Encord emulator: Encord's REST v2 and legacy RPC APIs over a fixture, with request
- * signatures verified, state written back atomically, stats, and seeded fault injection.
- *
- * @example
- * const emulator = await startEmulator({ fixture: 'fixture.json', allowKeys: [key.publicKeyHex] })
- * process.env.ENCORD_DOMAIN = emulator.domain
- * // ... run agents ...
- * await emulator.stop()
- */
-export async function startEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
-  const loaded = loadFixture(options.fixture)
+/** Everything an emulator is made of, before it listens (shared by the server and the in-process one). */
+async function prepareEmulator(options: EmulatorOptions, baseDir?: string) {
+  const loaded = loadFixture(options.fixture, baseDir)
   const clock = options.clock ?? Date.now
   const state = new EmulatorState(loaded.fixture, clock)
   for (const key of options.allowKeys ?? []) {
@@ -131,6 +124,56 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     exposeAllStages: options.exposeAllStages ?? false,
   })
   if (options.register) await options.register(app)
+  return { loaded, state, keys, stats, writer, unsubscribe, app }
+}
+
+/** Options of {@link openInProcessEmulator}: an emulator in memory, never listening, never writing a file. */
+export interface InProcessEmulatorOptions extends Omit<EmulatorOptions, 'port' | 'host' | 'inMemory' | 'writeDebounceMs' | 'register' | 'onWarning'> {
+  /** Where relative `media.path` entries of a fixture object are found. @default process.cwd() */
+  baseDir?: string
+}
+
+/** An emulator answering in this process through {@link InProcessDispatcher}. */
+export interface InProcessEmulator {
+  /** The origin to give the client (no server listens there; it names the emulator in signed URLs). */
+  domain: string
+  /** Give it to the client as its `dispatcher`. */
+  dispatcher: InProcessDispatcher
+  /** The live model (read it in tests; mutate only through requests). */
+  state: EmulatorState
+  stats(): EmulatorStats
+  allowKey(publicKeyHex: string): void
+}
+
+/** The origin of every in-process emulator (`.invalid` is reserved: nothing can ever resolve it). */
+export const IN_PROCESS_DOMAIN = 'http://emulator.encord-agents.invalid'
+
+/**
+ * The local Encord emulator in memory, with no port and no file: requests reach its handlers through
+ * a dispatcher (see in-process.ts), so signatures, routing and answers are the server's own.
+ *
+ * @example
+ * const emulator = await openInProcessEmulator({ fixture, allowKeys: [key.publicKeyHex] })
+ * const client = new EncordClient({ domain: emulator.domain, key, dispatcher: emulator.dispatcher })
+ */
+export async function openInProcessEmulator(options: InProcessEmulatorOptions): Promise<InProcessEmulator> {
+  const { state, keys, stats, app } = await prepareEmulator({ ...options, inMemory: true }, options.baseDir)
+  await app.ready()
+  return { domain: IN_PROCESS_DOMAIN, dispatcher: new InProcessDispatcher(app), state, stats: () => stats.snapshot(), allowKey: (hex) => keys.allow(hex) }
+}
+
+/**
+ * Start the local Encord emulator: Encord's REST v2 and legacy RPC APIs over a fixture, with request
+ * signatures verified, state written back atomically, stats, and seeded fault injection.
+ *
+ * @example
+ * const emulator = await startEmulator({ fixture: 'fixture.json', allowKeys: [key.publicKeyHex] })
+ * process.env.ENCORD_DOMAIN = emulator.domain
+ * // ... run agents ...
+ * await emulator.stop()
+ */
+export async function startEmulator(options: EmulatorOptions): Promise<EmulatorHandle> {
+  const { state, keys, stats, writer, unsubscribe, app, loaded } = await prepareEmulator(options)
 
   const host = options.host ?? '127.0.0.1'
   try {

@@ -133,6 +133,14 @@ export interface TransportOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Clock in ms, used for signatures and `Retry-After` dates. @default Date.now */
   now?: () => number
+  /**
+   * Send every request (API calls and media downloads) through this undici dispatcher instead of the
+   * transport's own keep-alive pool, which is then not made. The caller owns it: `close()` leaves it
+   * open. `encord-agents/testing` passes the in-process emulator's, which hands each request to the
+   * emulator's request handler without a socket.
+   * @default a keep-alive pool of `connections` per origin
+   */
+  dispatcher?: Dispatcher
 }
 
 /** One request to the Encord API. */
@@ -225,7 +233,8 @@ export class Transport {
   readonly timeoutMs: number
   readonly userAgent: string
   readonly #key: SigningKey
-  readonly #agent: Agent
+  /** Our own pool, or null when the caller gave a dispatcher. */
+  readonly #agent: Agent | null
   readonly #api: Dispatcher
   readonly #download: Dispatcher
   readonly #random: () => number
@@ -247,19 +256,24 @@ export class Transport {
     this.#random = options.random ?? Math.random
     this.#sleep = options.sleep ?? defaultSleep
     this.#now = options.now ?? Date.now
-    // Count every new socket: the connector is called once per connection the pool opens.
     const { Agent: UndiciAgent, buildConnector: connectorFactory, interceptors } = undici()
-    const connector = connectorFactory({ timeout: this.timeoutMs })
-    const counted: buildConnector.connector = (opts, callback) => {
-      this.#stats.connections++
-      log('new connection to %s//%s:%s', opts.protocol, opts.hostname, opts.port)
-      connector(opts, callback)
+    if (options.dispatcher !== undefined) {
+      this.#agent = null
+      this.#api = options.dispatcher
+    } else {
+      // Count every new socket: the connector is called once per connection the pool opens.
+      const connector = connectorFactory({ timeout: this.timeoutMs })
+      const counted: buildConnector.connector = (opts, callback) => {
+        this.#stats.connections++
+        log('new connection to %s//%s:%s', opts.protocol, opts.hostname, opts.port)
+        connector(opts, callback)
+      }
+      // An Agent keeps one Pool per origin, each with keep-alive connections.
+      this.#agent = new UndiciAgent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
+      this.#api = this.#agent
     }
-    // An Agent keeps one Pool per origin, each with keep-alive connections.
-    this.#agent = new UndiciAgent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
     // Responses are decompressed by hand (see `decompress`): undici's interceptor warns as experimental.
-    this.#api = this.#agent
-    this.#download = this.#agent.compose(interceptors.redirect({ maxRedirections: 5 }))
+    this.#download = this.#api.compose(interceptors.redirect({ maxRedirections: 5 }))
   }
 
   /** A copy of the counters. */
@@ -278,7 +292,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close()
+    await this.#agent?.close()
   }
 
   /**

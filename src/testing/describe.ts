@@ -1,0 +1,250 @@
+import { UserError } from '../core/errors.js'
+import { closest } from '../core/runner/suggest.js'
+import { FIXTURE_FORMAT, type Fixture, type FixtureDataUnit, type FixtureInput, type FixtureStage, type FixtureStorageItem, type FixtureTask } from '../emulator/fixture.js'
+import { parseFixture } from '../emulator/fixture-load.js'
+import { Prng } from '../emulator/prng.js'
+import { EmulatorState } from '../emulator/state.js'
+import { emptyLabels } from '../emulator/wire.js'
+import { LabelRow } from '../labels/label-row.js'
+import { lowerSnake, type Shape } from '../labels/ontology.js'
+
+/** A stage of a described workflow. */
+export interface TestStageDescription {
+  title: string
+  /** @default 'agent' */
+  type?: 'agent' | 'annotation' | 'review' | 'done'
+  /** Agent stages: pathway name → title of the stage it leads to. */
+  pathways?: Record<string, string>
+}
+
+/** An attribute of an object or a classification: radio and checklist take options. */
+export interface TestAttributeDescription {
+  name: string
+  /** @default 'radio' with options, else 'text' */
+  type?: 'radio' | 'checklist' | 'text'
+  options?: string[]
+}
+
+/** An object of a described ontology: a name alone is a bounding box. */
+export interface TestObjectDescription {
+  name: string
+  /** @default 'bounding_box' */
+  shape?: Shape
+  attributes?: TestAttributeDescription[]
+}
+
+/** A task of a described project (a data unit, its storage item and the task, in one). */
+export interface TestTaskDescription {
+  /** The data title, e.g. `crossing-01.jpg`. */
+  title: string
+  /** Title of the stage the task waits in. @default the first agent stage */
+  stage?: string
+  /** @default 'image' */
+  type?: 'image' | 'video'
+  /** 0–1. @default none (Encord reports 0.5) */
+  priority?: number
+  /** The storage item's client metadata. @default {} */
+  clientMetadata?: Record<string, unknown>
+  /** Labels the task already has, written with the label row API. @example (row) => row.addBoundingBox('Car', { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }) */
+  labels?: (row: LabelRow) => void
+}
+
+/** A project described inline: the workflow, the ontology and the tasks. */
+export interface TestProjectDescription {
+  /** @default 'Test project' */
+  title?: string
+  /**
+   * The workflow, in order. @default an "Agent 1" stage whose `complete` pathway leads to "Complete"
+   * (done) and `needs review` to "Review 1" (review), as `emulator generate` makes it
+   */
+  stages?: TestStageDescription[]
+  /** @default no objects and no classifications */
+  ontology?: { objects?: Array<string | TestObjectDescription>; classifications?: TestAttributeDescription[] }
+  /** The tasks; a string is the data title of an image task in the first agent stage. */
+  tasks: Array<string | TestTaskDescription>
+}
+
+const DEFAULT_STAGES: TestStageDescription[] = [
+  { title: 'Agent 1', type: 'agent', pathways: { complete: 'Complete', 'needs review': 'Review 1' } },
+  { title: 'Review 1', type: 'review' },
+  { title: 'Complete', type: 'done' },
+]
+
+const STAGE_TYPES = { agent: 'AGENT', annotation: 'ANNOTATION', review: 'REVIEW', done: 'DONE' } as const
+const CREATED = '2026-01-05T09:00:00.000Z'
+const IMAGE = { width: 640, height: 480 }
+const VIDEO = { width: 64, height: 48, fps: 5, frameCount: 10, duration: 2 }
+
+function invalid(message: string, hint?: string): UserError {
+  return new UserError('TestProjectInvalid', message, { hint: hint ?? 'Fix the project description given to testProject().' })
+}
+
+/**
+ * The fixture of a described project. Ids are drawn from the title, so the same description makes the
+ * same project (same uuids) in every run. Labels are written through the real label row model.
+ */
+export function describedFixture(description: TestProjectDescription): Fixture {
+  const title = description.title ?? 'Test project'
+  const rng = new Prng(`test-project:${title}`)
+  const ontologyHash = rng.uuid()
+  const datasetHash = rng.uuid()
+  const folder = rng.uuid()
+  const projectHash = rng.uuid()
+
+  const stageDescriptions = description.stages ?? DEFAULT_STAGES
+  if (stageDescriptions.length === 0) throw invalid('The project has no stages.')
+  const stages: FixtureStage[] = []
+  const byTitle = new Map<string, FixtureStage>()
+  for (const s of stageDescriptions) {
+    if (byTitle.has(s.title)) throw invalid(`Stage "${s.title}" is listed twice.`)
+    const type = STAGE_TYPES[s.type ?? 'agent']
+    if (type === undefined) throw invalid(`Stage "${s.title}" has the type ${JSON.stringify(s.type)}.`, `Use one of: ${Object.keys(STAGE_TYPES).join(', ')}.`)
+    const stage: FixtureStage = { uuid: rng.uuid(), title: s.title, stageType: type, pathways: [] }
+    stages.push(stage)
+    byTitle.set(s.title, stage)
+  }
+  const stageTitles = [...byTitle.keys()]
+  const stageNamed = (name: string, where: string): FixtureStage => {
+    const stage = byTitle.get(name)
+    if (stage) return stage
+    const near = closest(name, stageTitles)
+    throw invalid(`${where} names the stage "${name}", which is not in the workflow.`, near ? `Did you mean "${near}"?` : `The stages are: ${stageTitles.join(', ')}.`)
+  }
+  for (const s of stageDescriptions) {
+    const stage = byTitle.get(s.title)!
+    for (const [name, destination] of Object.entries(s.pathways ?? {})) {
+      if (stage.stageType !== 'AGENT') throw invalid(`Stage "${s.title}" is not an agent stage, so it cannot have pathways.`)
+      stage.pathways.push({ uuid: rng.uuid(), title: name, destinationUuid: stageNamed(destination, `The pathway "${name}" of "${s.title}"`).uuid })
+    }
+  }
+  const firstAgent = stages.find((s) => s.stageType === 'AGENT')
+
+  const storageItems: FixtureStorageItem[] = []
+  const dataUnits: FixtureDataUnit[] = []
+  const tasks: FixtureTask[] = []
+  const labelled: Array<{ dataHash: string; write: (row: LabelRow) => void }> = []
+  const seenTitles = new Set<string>()
+  for (const input of description.tasks) {
+    const task = typeof input === 'string' ? { title: input } : input
+    if (seenTitles.has(task.title)) throw invalid(`Two tasks have the title "${task.title}".`, 'Give every task its own title: tests find tasks by it.')
+    seenTitles.add(task.title)
+    const stage = task.stage === undefined ? firstAgent : stageNamed(task.stage, `Task "${task.title}"`)
+    if (stage === undefined) throw invalid(`Task "${task.title}" names no stage, and the workflow has no agent stage.`)
+    const video = task.type === 'video'
+    const size = video ? VIDEO : IMAGE
+    const itemUuid = rng.uuid()
+    const dataHash = rng.uuid()
+    const mimeType = video ? 'video/mp4' : 'image/png'
+    storageItems.push({
+      uuid: itemUuid,
+      parent: folder,
+      itemType: video ? 'video' : 'image',
+      name: task.title,
+      description: '',
+      clientMetadata: task.clientMetadata ?? {},
+      mimeType,
+      width: size.width,
+      height: size.height,
+      frameCount: video ? VIDEO.frameCount : null,
+      fps: video ? VIDEO.fps : null,
+      duration: video ? VIDEO.duration : null,
+      fileSize: null,
+      createdAt: CREATED,
+      lastEditedAt: CREATED,
+      media: { generate: video ? 'mp4' : 'png' },
+      url: null,
+      owner: null,
+      storageLocation: 'encord',
+      integrationHash: null,
+      children: [],
+    })
+    dataUnits.push({
+      dataHash,
+      dataTitle: task.title,
+      dataType: video ? 'VIDEO' : 'IMAGE',
+      datasetHash,
+      backingItemUuid: itemUuid,
+      width: size.width,
+      height: size.height,
+      numberOfFrames: video ? VIDEO.frameCount : 1,
+      fps: video ? VIDEO.fps : null,
+      duration: video ? VIDEO.duration : null,
+      fileType: mimeType,
+      dataLink: null,
+    })
+    if (task.priority !== undefined && !(task.priority >= 0 && task.priority <= 1)) throw invalid(`Task "${task.title}" has the priority ${task.priority}; priorities are from 0 to 1.`)
+    tasks.push({ uuid: rng.uuid(), dataHash, stageUuid: stage.uuid, status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: task.priority ?? null, createdAt: CREATED, updatedAt: CREATED })
+    if (task.labels) labelled.push({ dataHash, write: task.labels })
+  }
+
+  const fixture: FixtureInput = {
+    format: FIXTURE_FORMAT,
+    users: [],
+    ontologies: [{ ontologyHash, title: `${title} ontology`, createdAt: CREATED, lastEditedAt: CREATED, structure: ontologyStructure(description.ontology ?? {}, rng) }],
+    datasets: [{ datasetHash, title: `${title} dataset` }],
+    storageItems,
+    projects: [
+      {
+        projectHash,
+        title,
+        ontologyHash,
+        createdAt: CREATED,
+        lastEditedAt: CREATED,
+        workflow: { stages },
+        dataUnits,
+        tasks,
+        labelRows: [],
+      },
+    ],
+  }
+  const parsed = parseFixture(fixture, `testProject(${JSON.stringify(title)})`)
+  if (labelled.length > 0) writeLabels(parsed, labelled, rng)
+  return parsed
+}
+
+/** The ontology structure Encord stores, from the short description (feature hashes drawn from `rng`). */
+function ontologyStructure(ontology: NonNullable<TestProjectDescription['ontology']>, rng: Prng): Record<string, unknown> {
+  const attribute = (a: TestAttributeDescription, id: string): Record<string, unknown> => {
+    const type = a.type ?? (a.options ? 'radio' : 'text')
+    const base: Record<string, unknown> = { id, name: a.name, type, featureNodeHash: rng.token(), required: false, archived: false, dynamic: false }
+    if (type !== 'text') {
+      if (!a.options?.length) throw invalid(`The ${type} "${a.name}" needs options.`)
+      base.options = a.options.map((label, i) => ({ id: `${id}.${i + 1}`, label, value: lowerSnake(label), featureNodeHash: rng.token(), archived: false }))
+    }
+    return base
+  }
+  const objects = (ontology.objects ?? []).map((o, i) => {
+    const object = typeof o === 'string' ? { name: o } : o
+    const id = String(i + 1)
+    return {
+      id,
+      name: object.name,
+      color: '#D33115',
+      shape: object.shape ?? 'bounding_box',
+      featureNodeHash: rng.token(),
+      required: false,
+      archived: false,
+      attributes: (object.attributes ?? []).map((a, j) => attribute(a, `${id}.${j + 1}`)),
+    }
+  })
+  const classifications = (ontology.classifications ?? []).map((c, i) => ({ id: String(i + 1), featureNodeHash: rng.token(), attributes: [attribute(c, `${i + 1}.1`)] }))
+  return { objects, classifications }
+}
+
+/** Write each task's given labels through a LabelRow on its empty row, and store the result as the task's label row. */
+function writeLabels(fixture: Fixture, labelled: Array<{ dataHash: string; write: (row: LabelRow) => void }>, rng: Prng): void {
+  const state = new EmulatorState(fixture)
+  const project = fixture.projects[0]
+  const record = state.project(project.projectHash)
+  const ontology = fixture.ontologies[0].structure
+  for (const { dataHash, write } of labelled) {
+    const unit = record.dataUnits.get(dataHash)!
+    const labelHash = rng.uuid()
+    const empty = emptyLabels(state, unit)
+    const row = new LabelRow({ ...empty, label_hash: labelHash, data_hash: dataHash, data_title: unit.dataTitle, data_type: unit.dataType.toLowerCase(), branch_name: 'main' }, { ontology, newHash: () => rng.token(), clock: () => new Date(CREATED) })
+    write(row)
+    const dict = row.toDict() as Record<string, unknown>
+    const labels = { data_units: dict.data_units, object_answers: dict.object_answers, classification_answers: dict.classification_answers, object_actions: dict.object_actions, spaces: dict.spaces ?? {} }
+    project.labelRows.push({ labelHash, dataHash, branchName: 'main', labelStatus: 'LABEL_IN_PROGRESS', createdAt: CREATED, lastEditedAt: CREATED, labels })
+  }
+}
