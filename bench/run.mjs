@@ -6,12 +6,13 @@
 //   npm run bench -- --only label      only scenarios whose name contains "label"
 //   npm run bench -- --latency 25 --connection-latency 50 --repeat 3 --out file.json
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
+//   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
 //
 // Every scenario runs in two fresh processes: the emulator (bench/emulator.mjs, a generated project
 // in memory, with a latency per request and a handshake latency per new connection) and the engine
 // (bench/scenario.mjs: Runner + EncordClient from dist), so the peak RSS measured is the engine's
 // alone. See docs/performance.md for the matrix, the lower bound and the targets.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -33,11 +34,16 @@ const { values: args } = parseArgs({
     repeat: { type: 'string' },
     help: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
+    testing: { type: 'boolean', default: false },
   },
 })
 if (args.help) {
-  process.stdout.write('Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--startup]\n')
+  process.stdout.write('Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--startup] [--testing]\n')
   process.exit(0)
+}
+if (args.testing) {
+  const harness = spawnSync(process.execPath, [join(here, 'testing-harness.mjs')], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 })
+  process.exit(harness.status ?? 1)
 }
 if (args.startup) {
   process.stdout.write(`Start-up (median of pairwise ratios to node -e 0):\n${formatStartup(await measureStartup())}\n`)
