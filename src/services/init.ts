@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BugError, UserError } from '../core/errors.js'
@@ -57,27 +57,45 @@ function isInside(root: string, child: string): boolean {
 }
 
 /**
- * Refuse any target outside the directory: `..` in a name, an absolute name, or an existing path
- * component that is a symlink leading elsewhere. This is what keeps `init` inside DIR whatever the
- * template contains.
+ * Check a target before anything is written: refuse `..` in a name, an absolute name, a path component
+ * that is a symlink leading outside the real root or to nothing (a dangling `.encord-agents`), a
+ * component that is not a directory, and a target that is a symlink or not a regular file. This is
+ * what keeps `init` inside DIR whatever the template contains, and what lets it refuse before writing
+ * anything rather than half way through.
  */
-function safeTarget(root: string, realRoot: string, rel: string): string {
+function checkTarget(root: string, realRoot: string, rel: string): string {
   if (rel === '' || isAbsolute(rel) || rel.split(/[\\/]/).some((s) => s === '..' || s === '')) {
     throw new BugError(`Template file name ${JSON.stringify(rel)} would leave the target directory.`)
   }
   const target = resolve(root, rel)
   if (!isInside(root, target)) throw new BugError(`Template file ${JSON.stringify(rel)} would be written outside ${root}.`)
-  // The deepest part of the path that exists must resolve (through symlinks) inside the real root.
-  let probe = dirname(target)
-  while (!existsSync(probe) && isInside(root, probe) && probe !== root) probe = dirname(probe)
-  const realProbe = realpathSync(probe)
-  if (!isInside(realRoot, realProbe)) {
-    throw new UserError('InitPathEscape', `Refusing to write ${rel}: ${relative(root, probe) || '.'} leads outside ${root} (a symlink).`, {
-      hint: 'Remove the symlink or choose another directory.',
-    })
+  const refuse = (path: string, why: string, hint: string): never => {
+    throw new UserError('InitPathEscape', `Refusing to write ${rel}: ${relative(root, path) || '.'} ${why}. Nothing was written.`, { hint, data: { path } })
   }
-  if (existsSync(target) && lstatSync(target).isSymbolicLink()) {
-    throw new UserError('InitPathEscape', `Refusing to write through the symlink ${rel} in ${root}.`, { hint: 'Remove the symlink or choose another directory.' })
+  const parts = rel.split(/[\\/]/)
+  let path = root
+  for (const [i, part] of parts.entries()) {
+    path = join(path, part)
+    const last = i === parts.length - 1
+    let stat: Stats
+    try {
+      stat = lstatSync(path)
+    } catch {
+      return target // the rest is created
+    }
+    if (stat.isSymbolicLink()) {
+      if (last) refuse(path, `is a symlink (to ${readlinkSync(path)})`, `Remove the symlink ${path} (init writes only regular files of its own) or choose another directory.`)
+      let real: string
+      try {
+        real = realpathSync(path)
+      } catch {
+        return refuse(path, `is a symlink to ${readlinkSync(path)}, which does not exist`, `Remove the symlink ${path}, or create the folder it points to, then run init again.`)
+      }
+      if (!isInside(realRoot, real)) refuse(path, `leads outside ${root} (a symlink to ${real})`, `Remove the symlink ${path} or choose another directory.`)
+      stat = statSync(path)
+    }
+    if (!last && !stat.isDirectory()) refuse(path, 'exists and is not a folder', `Move ${path} away or choose another directory.`)
+    if (last && !stat.isFile()) refuse(path, 'exists and is not a regular file', `Move ${path} away or choose another directory.`)
   }
   return target
 }
@@ -93,16 +111,69 @@ function templateFiles(dir: string, prefix = ''): string[] {
   return out.sort()
 }
 
+/**
+ * The real path of DIR (through symlinks), or of its deepest existing ancestor when DIR does not exist
+ * yet. DIR itself may be a symlink to a folder; a dangling one, or one to a file, is refused.
+ */
+function realRootOf(root: string, shown: string): string {
+  let stat: Stats | undefined
+  try {
+    stat = lstatSync(root)
+  } catch {
+    stat = undefined
+  }
+  if (stat === undefined) {
+    // Created by init: its deepest existing ancestor must be a real folder.
+    let probe = dirname(root)
+    while (!lexists(probe) && dirname(probe) !== probe) probe = dirname(probe)
+    return join(realFolder(probe, shown), relative(probe, root))
+  }
+  return realFolder(root, shown)
+}
+
+/** The real path of an existing folder (through symlinks); a dangling symlink or a file is refused. */
+function realFolder(path: string, shown: string): string {
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch {
+    throw new UserError('InitTargetNotADirectory', `${shown} cannot be used: ${path} is a symlink to ${readlinkSync(path)}, which does not exist. Nothing was written.`, {
+      hint: 'Create the folder it points to, remove the symlink, or choose another directory.',
+    })
+  }
+  if (!statSync(real).isDirectory()) throw new UserError('InitTargetNotADirectory', `${shown} cannot be used: ${path} exists and is not a directory.`, { hint: 'Choose a new or existing directory.' })
+  return real
+}
+
+/** Something is at `path`, a dangling symlink included (`existsSync` follows links). */
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Write `content` unless the file exists (`wx`: the check and the write are one step). */
 function writeNew(target: string, content: string | Buffer, mode?: number): InitFileStatus {
-  mkdirSync(dirname(target), { recursive: true })
   try {
+    mkdirSync(dirname(target), { recursive: true })
     writeFileSync(target, content, { flag: 'wx', mode })
     return 'created'
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'alreadyExisted'
-    throw error
+    throw writeFailed(target, error)
   }
+}
+
+/** A write the checks could not foresee (permissions, a full disk): the path and the system's reason. */
+function writeFailed(target: string, error: unknown): UserError {
+  const e = error as NodeJS.ErrnoException
+  return new UserError('InitWriteFailed', `Could not write ${target}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '), {
+    hint: 'Check that you may write to that folder and that the disk has room, then run init again (files already written are kept and not overwritten).',
+    cause: error,
+  })
 }
 
 const GITIGNORE_LINES = ['.encord-agents/', '*.local-key']
@@ -124,29 +195,36 @@ export function initProject(options: InitOptions): InitResult {
   const source = join(options.templatesRoot ?? templatesRoot(), template)
   if (!existsSync(source)) throw new BugError(`The ${template} template is missing from ${source}: the package is incomplete.`)
   const root = resolve(cwd, options.dir)
-  if (existsSync(root) && !lstatSync(root).isDirectory() && !lstatSync(root).isSymbolicLink()) {
-    throw new UserError('InitTargetNotADirectory', `${options.dir} exists and is not a directory.`, { hint: 'Choose a new or existing directory.' })
-  }
-  mkdirSync(root, { recursive: true })
-  const realRoot = realpathSync(root)
+  // Everything is checked before anything is written: a refusal leaves DIR as it was.
+  const realRoot = realRootOf(root, options.dir)
+  const keyTarget = checkTarget(root, realRoot, LOCAL_KEY_PATH)
+  const templateTargets = templateFiles(source).map((rel) => ({ rel, target: checkTarget(root, realRoot, rel) }))
+  const gitignoreTarget = checkTarget(root, realRoot, '.gitignore')
+  const existingKey = existsSync(keyTarget) ? existingPublicKey(keyTarget) : undefined
+
   const files: InitResult['files'] = []
   const warnings: string[] = []
+  try {
+    mkdirSync(root, { recursive: true })
+  } catch (error) {
+    throw writeFailed(root, error)
+  }
 
   // The key first: its public half goes into the fixture's users.
-  const keyTarget = safeTarget(root, realRoot, LOCAL_KEY_PATH)
   let publicKeyHex: string
-  if (existsSync(keyTarget)) {
+  if (existingKey !== undefined) {
     files.push({ path: LOCAL_KEY_PATH, status: 'alreadyExisted' })
-    publicKeyHex = existingPublicKey(keyTarget)
+    publicKeyHex = existingKey
   } else {
     const key = generateOpenSshKey('encord-agents local emulator key')
     files.push({ path: LOCAL_KEY_PATH, status: writeNew(keyTarget, key.privateKeyText, 0o600) })
     publicKeyHex = key.publicKeyHex
   }
+  // Ignored before the templates are written: whatever happens next, the key is never left un-ignored.
+  const gitignoreStatus = ensureGitignore(gitignoreTarget)
 
   let registered = false
-  for (const rel of templateFiles(source)) {
-    const target = safeTarget(root, realRoot, rel)
+  for (const { rel, target } of templateTargets) {
     let content: string | Buffer = readFileSync(join(source, rel))
     if (rel === 'fixture.json') {
       const fixture = JSON.parse(content.toString('utf8')) as { users?: Array<Record<string, unknown>> }
@@ -160,8 +238,7 @@ export function initProject(options: InitOptions): InitResult {
     }
     files.push({ path: rel, status })
   }
-
-  files.push({ path: '.gitignore', status: ensureGitignore(safeTarget(root, realRoot, '.gitignore')) })
+  files.push({ path: '.gitignore', status: gitignoreStatus })
 
   const bin = options.bin ?? 'encord-agents'
   const rel = relative(cwd, root)
@@ -198,10 +275,19 @@ function fixtureHasKey(file: string, publicKeyHex: string): boolean {
 function ensureGitignore(file: string): InitFileStatus {
   const content = GITIGNORE_LINES.join('\n') + '\n'
   if (!existsSync(file)) return writeNew(file, `# encord-agents: the local key is a secret\n${content}`)
-  const existing = readFileSync(file, 'utf8')
+  let existing: string
+  try {
+    existing = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw writeFailed(file, error)
+  }
   const present = new Set(existing.split(/\r?\n/).map((l) => l.trim()))
   const missing = GITIGNORE_LINES.filter((l) => !present.has(l) && !present.has(l.replace(/\/$/, '')))
   if (missing.length === 0) return 'alreadyExisted'
-  appendFileSync(file, `${existing.endsWith('\n') || existing === '' ? '' : '\n'}# encord-agents: the local key is a secret\n${missing.join('\n')}\n`)
+  try {
+    appendFileSync(file, `${existing.endsWith('\n') || existing === '' ? '' : '\n'}# encord-agents: the local key is a secret\n${missing.join('\n')}\n`)
+  } catch (error) {
+    throw writeFailed(file, error)
+  }
   return 'updated'
 }
