@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js'
 import { closest } from '../core/runner/suggest.js'
-import { FIXTURE_FORMAT, type Fixture, type FixtureDataUnit, type FixtureInput, type FixtureStage, type FixtureStorageItem, type FixtureTask } from '../emulator/fixture.js'
+import { FIXTURE_FORMAT, type Fixture, type FixtureDataUnit, type FixtureInput, type FixtureStage, type FixtureTask } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'
 import { Prng } from '../emulator/prng.js'
 import { EmulatorState } from '../emulator/state.js'
@@ -119,7 +119,8 @@ export function describedFixture(description: TestProjectDescription): Fixture {
   }
   const firstAgent = stages.find((s) => s.stageType === 'AGENT')
 
-  const storageItems: FixtureStorageItem[] = []
+  // The input shape: every field the fixture schema defaults is left to it.
+  const storageItems: NonNullable<FixtureInput['storageItems']> = []
   const dataUnits: FixtureDataUnit[] = []
   const tasks: FixtureTask[] = []
   const labelled: Array<{ dataHash: string; write: (row: LabelRow) => void }> = []
@@ -148,15 +149,9 @@ export function describedFixture(description: TestProjectDescription): Fixture {
       frameCount: video ? VIDEO.frameCount : null,
       fps: video ? VIDEO.fps : null,
       duration: video ? VIDEO.duration : null,
-      fileSize: null,
       createdAt: CREATED,
       lastEditedAt: CREATED,
       media: { generate: video ? 'mp4' : 'png' },
-      url: null,
-      owner: null,
-      storageLocation: 'encord',
-      integrationHash: null,
-      children: [],
     })
     dataUnits.push({
       dataHash,
