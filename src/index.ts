@@ -123,8 +123,8 @@ export type { QueueRunnerOptions, QueueAgentStage, WrappedHandler, WrappedCallOp
 export type { TaskStatus as QueueTaskStatus } from './queue/index.js'
 
 // Errors, exit codes, results
-export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './core/errors.js'
-export { ExitCode } from './core/exit-codes.js'
+export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './shared/errors.js'
+export { ExitCode } from './shared/exit-codes.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'
 export { DEFAULT_RUN_SETTINGS } from './core/types.js'
 

@@ -1,6 +1,6 @@
 import { Command, Errors } from '@oclif/core'
-import { BugError, EncordAgentsError, UserError } from '../core/errors.js'
-import { ExitCode } from '../core/exit-codes.js'
+import { BugError, EncordAgentsError, UserError } from '../shared/errors.js'
+import { ExitCode } from '../shared/exit-codes.js'
 import { formatError, toErrorJson } from '../ui/error-output.js'
 import { redact, redactJson } from '../ui/redact.js'
 import { isCi, isDebugEnabled, pickRenderer, type RendererChoice } from '../ui/renderer.js'

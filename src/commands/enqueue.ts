@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { runOptionFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
-import { ExitCode } from '../core/exit-codes.js'
+import { ExitCode } from '../shared/exit-codes.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
 import { DEFAULT_WATCH_SECONDS, formatEnqueuePass, formatEnqueueResult, runEnqueue, type EnqueueCommandResult } from '../services/enqueue.js'
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
-import { ExitCode } from '../core/exit-codes.js'
+import { ExitCode } from '../shared/exit-codes.js'
 import { terminalText, TEXT_WIDTH } from '../ui/terminal-text.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
 import { formatWorkerSummary, runWorkerService, WorkerProgress, type WorkerCommandResult } from '../services/worker.js'

@@ -1,5 +1,5 @@
 import type { AgentTask, Project, Stage } from '../encord/types.js'
-import { UserError } from './errors.js'
+import { UserError } from '../shared/errors.js'
 import { captureCallerLocation } from './deps/location.js'
 import type { DepValues, DepsRecord, StageLabelRowMetadataOptions, TaskLogger } from './deps/types.js'
 

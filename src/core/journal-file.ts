@@ -4,7 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile, type File
 import { hostname } from 'node:os'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import createDebug from 'debug'
-import { UserError } from './errors.js'
+import { UserError } from '../shared/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from './journal.js'
 
 const debug = createDebug('encord-agents:journal')

@@ -7,7 +7,7 @@
  * instead of an error. Pure (no DOM, no Node), shared by the front end and its unit tests.
  */
 
-type Raw = Record<string, unknown>
+import { isRecord, type Raw } from '../shared/records.js'
 
 /** Coordinates are normalised to [0, 1] of the frame, except bitmasks (pixels). */
 export type Geometry =
@@ -328,10 +328,6 @@ export function describeRanges(raw: unknown): string {
     .filter((r): r is [number, number] => Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number')
     .map(([a, b]) => (a === b ? String(a) : `${a}–${b}`))
     .join(', ')
-}
-
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function str(value: unknown): string | null {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { z } from 'zod'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { Fixture, FIXTURE_FORMAT, type FixtureInput } from './fixture.js'
 
 /** One problem found in a fixture, with the JSON path it concerns (e.g. `projects[0].tasks[3].stageUuid`). */

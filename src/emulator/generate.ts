@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { Fixture, FixtureDataUnit, FixtureLabelRow, FixtureProject, FixtureStage, FixtureStorageItem, FixtureTask, FixtureUser } from './fixture.js'
 import { FIXTURE_FORMAT } from './fixture.js'
 import { buildDataUnit, GENERATED_DATA_TYPES, type GeneratedDataType } from './data-types.js'

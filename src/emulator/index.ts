@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { KeyRegistry } from './auth.js'
 import { FaultInjector, type FaultConfig } from './faults.js'
 import type { Fixture, FixtureInput } from './fixture.js'

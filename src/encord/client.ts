@@ -26,6 +26,7 @@ import {
   type V2Stage,
   type V2Task,
 } from './models.js'
+import { chunk } from '../shared/arrays.js'
 import { labelsFingerprint } from './labels-fingerprint.js'
 import { DEFAULT_FLOAT_KEYS, pythonJson } from './python-json.js'
 import { withQuery, type QueryParams } from './query.js'
@@ -706,12 +707,6 @@ function legacyCall(endpoint: string, path: string, queryType: string, queryMeth
 
 function localCall(endpoint: string): EncordCall {
   return { endpoint, method: '-', path: '-', transport: 'rest-v2' }
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
 }
 
 function unique<T>(items: readonly T[]): T[] {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { createClient, resolveDomain, resolveSigningKey } from './credentials.js'
 
 const dir = fileURLToPath(new URL('../../test/fixtures/encord-api/', import.meta.url))

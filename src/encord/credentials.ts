@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { parsePrivateKey, type SigningKey } from './auth/keys.js'
 import { EncordClient, type EncordClientOptions } from './client.js'
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { ConnectionError, UserError } from '../core/errors.js'
-import { ExitCode } from '../core/exit-codes.js'
+import { ConnectionError, UserError } from '../shared/errors.js'
+import { ExitCode } from '../shared/exit-codes.js'
 import {
   EncordAuthenticationError,
   EncordInvalidArgumentsError,

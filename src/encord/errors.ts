@@ -1,4 +1,4 @@
-import { ConnectionError, UserError, type ErrorDetails } from '../core/errors.js'
+import { ConnectionError, UserError, type ErrorDetails } from '../shared/errors.js'
 
 /**
  * Typed errors of the Encord client. Each one carries what the server said (`serverMessage`), the

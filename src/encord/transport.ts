@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import createDebug from 'debug'
 import { createRequire } from 'node:module'
 import type { Agent, buildConnector, Dispatcher } from 'undici'
-import { InterruptedError } from '../core/errors.js'
+import { InterruptedError } from '../shared/errors.js'
 import type { SigningKey } from './auth/keys.js'
 import { signRequest } from './auth/sign.js'
 import {

@@ -7,7 +7,7 @@
 import { labelError, LabelErrorCode } from './errors.js'
 import type { Attribute, ChecklistAttribute, NumericAttribute, Option, OtherAttribute, RadioAttribute, TextAttribute } from './ontology.js'
 import { quoteList, closest } from './suggest.js'
-import { isRecord, type Raw } from './wire.js'
+import { isRecord, type Raw } from '../shared/records.js'
 
 /** An answer as read: the chosen option (radio), options (checklist), text, or number. */
 export type AnswerValue = Option | readonly Option[] | string | number

@@ -5,6 +5,7 @@
  * Coordinates read from a label row are frozen: change them through the instance (so the row knows
  * it changed), e.g. `instance.annotation(0)!.update({ coordinates })`.
  */
+import { isRecord, type Raw } from '../shared/records.js'
 import { Bitmask, type BitmaskInput } from './bitmask.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import type { OntologyObject, Shape, SkeletonTemplatePoint } from './ontology.js'
@@ -116,11 +117,6 @@ export const COORDINATE_KEYS: ReadonlySet<string> = new Set([
   'cuboid2d',
 ])
 
-type Raw = Record<string, unknown>
-
-function isRecord(v: unknown): v is Raw {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {

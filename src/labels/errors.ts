@@ -1,4 +1,4 @@
-import { UserError, type ErrorDetails } from '../core/errors.js'
+import { UserError, type ErrorDetails } from '../shared/errors.js'
 
 /**
  * Error codes thrown by the label and ontology model. All are {@link UserError}s (exit code 2): they

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { formatEncordDate, parseEncordDate } from './dates.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames } from './frames.js'
 import { sniffImageMimeType, toBase64, toDataUrl } from './media.js'
-import { editDistance } from '../core/suggest.js'
+import { editDistance } from '../shared/suggest.js'
 import { closest, quoteList } from './suggest.js'
 import { cloneJson } from './wire.js'
 

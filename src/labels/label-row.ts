@@ -27,7 +27,8 @@ import { formatEncordDate, parseEncordDate } from './dates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameSpec } from './frames.js'
 import { lowerSnake, Ontology, type Attribute, type OntologyClassification, type OntologyInput, type OntologyObject, type Shape } from './ontology.js'
-import { cloneJson, isRecord, ordered, rest, type Raw } from './wire.js'
+import { isRecord, type Raw } from '../shared/records.js'
+import { cloneJson, ordered, rest } from './wire.js'
 import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
 
 // ---------------------------------------------------------------------------------------------------

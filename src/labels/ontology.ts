@@ -9,6 +9,7 @@
  * Lookups take a title or a feature hash. Feature hashes of attributes may repeat across objects, so
  * attributes are always resolved relative to their object or classification.
  */
+import { isRecord, type Raw } from '../shared/records.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import { closest, quoteList } from './suggest.js'
 
@@ -52,11 +53,6 @@ export function lowerSnake(title: string): string {
   return title.toLowerCase().replaceAll(' ', '_')
 }
 
-type Raw = Record<string, unknown>
-
-function isRecord(v: unknown): v is Raw {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function str(raw: Raw, key: string, where: string, fallback?: string): string {
   const v = raw[key]

@@ -2,7 +2,7 @@
  * "Did you mean" for ontology and label lookups. Small enough that a dependency is not worth it: an
  * edit distance on lower-cased titles plus a containment check (people often type a prefix).
  */
-import { editDistance, nearest } from '../core/suggest.js'
+import { editDistance, nearest } from '../shared/suggest.js'
 
 /**
  * The candidate closest to `input`, or undefined when none is close enough to be a plausible typo.

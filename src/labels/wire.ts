@@ -2,11 +2,7 @@
  * Small helpers for writing label JSON exactly: known keys in the SDK's order (only those that are
  * set), then keys we do not model in the order they came.
  */
-export type Raw = Record<string, unknown>
-
-export function isRecord(v: unknown): v is Raw {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
+import type { Raw } from '../shared/records.js'
 
 /**
  * `known` in order, skipping `undefined` values; then every key of `extra` that is not known (deep

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit'
 import { BatchData, type RunScope } from '../core/deps/resolver.js'
 import type { TaskEffect, TaskLogger } from '../core/deps/types.js'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../core/journal.js'
 import { backoffMs, decideTask, sleep } from '../core/runner/engine.js'
 import { describeTaskError, isRetryable } from '../core/runner/errors.js'

@@ -1,7 +1,7 @@
 import type { AgentTask, EncordApi, Pathway, Project, Stage } from '../encord/types.js'
 import { RunScope } from '../core/deps/resolver.js'
 import type { TaskLogger } from '../core/deps/types.js'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { MemoryEffectJournal, type EffectJournal } from '../core/journal.js'
 import type { RunEvent } from '../core/runner/events.js'
 import { Runner, validationError, type RunnerOptions } from '../core/runner/runner.js'

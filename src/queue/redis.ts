@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { ConnectionError, UserError } from '../core/errors.js'
+import { ConnectionError, UserError } from '../shared/errors.js'
 
 /** Where Redis is when neither `--redis` nor `REDIS_URL` says. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'

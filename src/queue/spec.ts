@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { AgentTask } from '../encord/types.js'
 
 /**

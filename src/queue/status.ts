@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { QUEUE_PREFIX, registeredStages, type RegisteredStage, type TaskJobData } from './names.js'
 import { loadBullmq } from './redis.js'
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { GeneratedDataType } from '../emulator/data-types.js'
 import { generateFixture } from '../emulator/generate.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { AgentTask, EncordApi, LabelRowMetadata } from '../encord/types.js'
 import { FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'

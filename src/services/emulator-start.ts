@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { EmulatorHandle } from '../emulator/index.js'
 import { terminalText } from '../ui/terminal-text.js'
 

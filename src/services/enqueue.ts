@@ -1,5 +1,5 @@
 import Table from 'cli-table3'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { enqueueTasks, type EnqueuePass, type EnqueueResult } from '../queue/enqueue.js'
 import { redact } from '../ui/redact.js'
 import { terminalText } from '../ui/terminal-text.js'

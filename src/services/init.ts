@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BugError, UserError } from '../core/errors.js'
+import { BugError, UserError } from '../shared/errors.js'
 import { generateOpenSshKey, parsePrivateKey } from '../encord/auth/keys.js'
 
 /** The project templates `init` can write, with what each shows. */

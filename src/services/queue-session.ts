@@ -1,7 +1,7 @@
 import { displayPath } from '../core/config/issues.js'
 import { loadAgents, type LoadedAgent } from '../core/config/handlers.js'
 import { loadConfig, type LoadedConfig } from '../core/config/load.js'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { validationError } from '../core/runner/runner.js'
 import { validateProject, type ResolvedBinding } from '../core/runner/validate.js'
 import type { EncordClient } from '../encord/client.js'

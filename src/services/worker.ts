@@ -1,6 +1,6 @@
 import type { AgentTask, Stage } from '../encord/types.js'
 import type { TaskLogger } from '../core/deps/types.js'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
 import { redact } from '../ui/redact.js'
 import { failedTaskLine, stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { closest } from '../core/runner/suggest.js'
 import { FIXTURE_FORMAT, type Fixture, type FixtureDataUnit, type FixtureInput, type FixtureStage, type FixtureTask } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'

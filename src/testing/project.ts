@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import type { Fixture, FixtureHistoryEvent, FixtureInput } from '../emulator/fixture.js'
 import { loadFixtureFile, parseFixture } from '../emulator/fixture-load.js'
 import { generateFixture, type GenerateFixtureOptions } from '../emulator/generate.js'

@@ -1,6 +1,6 @@
 import { isAgentDefinition, type AgentDefinition } from '../core/agent.js'
 import type { DepsRecord } from '../core/deps/types.js'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { Runner } from '../core/runner/runner.js'
 import type { RunOptions } from '../core/runner/settings.js'
 import type { UserValidateHook } from '../core/runner/validate.js'

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve, sep } from 'node:path'
-import { EncordAgentsError } from '../core/errors.js'
+import { EncordAgentsError } from '../shared/errors.js'
 import { redact, redactJson } from './redact.js'
 import { terminalLines, TEXT_WIDTH } from './terminal-text.js'
 import type { Theme } from './theme.js'

@@ -4,7 +4,7 @@
  * compiler or system library. It is loaded on first use: `import 'encord-agents'` stays cheap for
  * agents that never touch pixels.
  */
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 
 /** Formats frames and crops are encoded to. */
 export type ImageFormat = 'png' | 'jpeg'

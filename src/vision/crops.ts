@@ -2,7 +2,7 @@
  * Where an object label sits on its frame, in pixels: the box a crop cuts out. Normalised geometry is
  * scaled by the frame's size; bitmasks are pixels already.
  */
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { Bitmask } from '../labels/bitmask.js'
 import type { Coordinates, Point2D } from '../labels/coordinates.js'
 import type { PixelBox } from './frame.js'

@@ -3,7 +3,7 @@
  * one. Pixels are 8-bit RGB row by row (Python's `Frame.content`, an `[h, w, 3]` array, flattened);
  * encoding to PNG/JPEG, base64 and `data:` URLs is on demand.
  */
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { sniffImageMimeType } from '../labels/media.js'
 import { decodeImage, encodeImage, MIME_OF, type EncodeOptions, type ImageFormat } from './codec.js'
 

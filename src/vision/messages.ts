@@ -3,7 +3,7 @@
  * shapes their HTTP APIs document (no SDK needed; pass them to either SDK or to `fetch`). Python's
  * `Frame.b64_encoding(output_format="openai" | "anthropic")`.
  */
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { sniffImageMimeType } from '../labels/media.js'
 import type { EncodeOptions } from './codec.js'
 import { Frame } from './frame.js'

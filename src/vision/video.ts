@@ -7,7 +7,7 @@
  * same rule, evaluated here with the same double arithmetic, tells which source frame each output is.
  */
 import { spawn } from 'node:child_process'
-import { UserError } from '../core/errors.js'
+import { UserError } from '../shared/errors.js'
 import { Frame } from './frame.js'
 
 /** Which frames of a video to decode. */

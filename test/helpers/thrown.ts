@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { UserError } from '../../src/core/errors.js'
+import { UserError } from '../../src/shared/errors.js'
 
 /** The UserError `fn` throws; the test fails when it throws something else, or nothing. */
 export function thrown(fn: () => unknown): UserError {

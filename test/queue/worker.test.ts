@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Redis } from 'ioredis'
 import { defineAgent, type AgentDefinition } from '../../src/core/agent.js'
 import type { DepsRecord } from '../../src/core/deps/types.js'
-import { ConnectionError } from '../../src/core/errors.js'
+import { ConnectionError } from '../../src/shared/errors.js'
 import { NonRetryableError } from '../../src/core/runner/errors.js'
 import { validateProject, type ResolvedBinding } from '../../src/core/runner/validate.js'
 import type { Project } from '../../src/encord/types.js'

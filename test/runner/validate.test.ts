@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { defineDependency } from '../../src/core/deps/dependency.js'
 import type { Dependency } from '../../src/core/deps/types.js'
-import { UserError } from '../../src/core/errors.js'
+import { UserError } from '../../src/shared/errors.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 

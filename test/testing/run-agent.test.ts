@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
 import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
-import { UserError } from '../../src/core/errors.js'
+import { UserError } from '../../src/shared/errors.js'
 import { runAgent, testProject, TEST_AGENT_EMAIL } from '../../src/testing/index.js'
 
 const MINIMAL_FIXTURE = new URL('../../templates/minimal/fixture.json', import.meta.url)

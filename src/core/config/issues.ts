@@ -1,6 +1,6 @@
 import { basename, relative } from 'node:path'
 import type { z } from 'zod'
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import { formatPath, locateField, type FieldPath } from './locate.js'
 import { KNOWN_KEYS } from './schema.js'
 import { closest } from './suggest.js'

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { cosmiconfig, type Loader } from 'cosmiconfig'
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import type { EncordAgentsConfig } from './define.js'
 import { ConfigInvalidError, displayPath, toConfigIssues } from './issues.js'
 import { locateField, type FieldPath } from './locate.js'

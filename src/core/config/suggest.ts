@@ -1,4 +1,4 @@
-import { editDistance, nearest } from '../suggest.js'
+import { editDistance, nearest } from '../../shared/suggest.js'
 
 /** The closest candidate when it is close enough to be a likely typo (or a case/word-order slip). Case is ignored. */
 export function closest(input: string, candidates: readonly string[]): string | undefined {

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import { captureCallerLocation } from './location.js'
 import {
   DEPENDENCY_BRAND,

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { defineAgent, isAgentDefinition } from '../agent.js'
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import { defineDependency, isDependency, stableKey } from './dependency.js'
 import { checkDependencyGraph, inspectDependencyGraph, mergeLabelRowMetadata } from './graph.js'
 import { storageItem } from './builtins/storage-item.js'

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import { depsOf, toDependency } from './dependency.js'
 import type { Dependency, DepsRecord, StageLabelRowMetadataOptions } from './types.js'
 

@@ -1,4 +1,4 @@
-import { EncordAgentsError } from '../errors.js'
+import { EncordAgentsError } from '../../shared/errors.js'
 import { DependencyError } from '../deps/resolver.js'
 
 /**

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit'
+import { chunk } from '../../shared/arrays.js'
 import type { AgentTask, EncordApi, Pathway, ProceedAction, Stage } from '../../encord/types.js'
 import type { TaskEffect } from '../deps/types.js'
 import type { EffectJournal } from '../journal.js'
@@ -266,20 +267,20 @@ export class Flusher {
     const limit = pLimit(4)
     const jobs: Array<Promise<void>> = []
     for (const [projectHash, list] of byProject) {
-      for (const chunk of chunks(list, SAVE_BUNDLE)) {
+      for (const bundle of chunk(list, SAVE_BUNDLE)) {
         jobs.push(
           limit(async () => {
             try {
               await this.ctx.retry('saving label rows', () =>
                 this.ctx.client.saveLabelRows(
                   projectHash,
-                  chunk.map((r) => ({ labelHash: r.labelHash, labelRow: r.labelRow })),
+                  bundle.map((r) => ({ labelHash: r.labelHash, labelRow: r.labelRow })),
                 ),
               )
-              saved += chunk.length
+              saved += bundle.length
             } catch (error) {
               const { message } = describeTaskError(error)
-              for (const row of chunk) for (const owner of row.owners) owner.flushError ??= { code: 'SaveFailed', message: `Saving the label row failed, so the task was not moved: ${message}` }
+              for (const row of bundle) for (const owner of row.owners) owner.flushError ??= { code: 'SaveFailed', message: `Saving the label row failed, so the task was not moved: ${message}` }
             }
           }),
         )
@@ -331,14 +332,14 @@ export class Flusher {
     }
     let set = 0
     for (const [projectHash, rows] of byProject) {
-      for (const chunk of chunks([...rows], PRIORITY_BUNDLE)) {
-        const priorities = chunk.map(([dataHash, { priority }]) => ({ dataHash, priority }))
+      for (const bundle of chunk([...rows], PRIORITY_BUNDLE)) {
+        const priorities = bundle.map(([dataHash, { priority }]) => ({ dataHash, priority }))
         try {
           await this.ctx.retry('setting priorities', () => this.ctx.client.setPriorities(projectHash, priorities))
-          set += chunk.length
+          set += bundle.length
         } catch (error) {
           const { message } = describeTaskError(error)
-          for (const [, { owners }] of chunk) for (const e of owners) e.flushError ??= { code: 'PriorityFailed', message: `Setting the priority failed, so the task was not moved: ${message}` }
+          for (const [, { owners }] of bundle) for (const e of owners) e.flushError ??= { code: 'PriorityFailed', message: `Setting the priority failed, so the task was not moved: ${message}` }
         }
       }
     }
@@ -364,11 +365,11 @@ export class Flusher {
       if (entry.outcome.kind === 'failed') entry.onFailureError = message
       else entry.stale = message
     }
-    for (const chunk of chunks(actions, PROCEED_BUNDLE)) {
+    for (const bundle of chunk(actions, PROCEED_BUNDLE)) {
       // Retried with only the tasks not yet settled: after an ambiguous failure the client reports
       // which tasks it did move (or found gone), so a task is never sent twice and never reported
       // stale because our own first attempt moved it.
-      let pending = chunk
+      let pending = bundle
       const settle = (proceeded: readonly string[], staleTasks: ReadonlyArray<{ taskUuid: string; reason: string }>): void => {
         const movedSet = new Set(proceeded)
         const staleByTask = new Map(staleTasks.map((x) => [x.taskUuid, x.reason]))
@@ -413,10 +414,4 @@ export class Flusher {
     }
     return { moved, stale }
   }
-}
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
 }

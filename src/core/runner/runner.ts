@@ -3,7 +3,7 @@ import { defineAgent, isAgentDefinition, withAgentOptions, type AgentDefinition,
 import { captureCallerLocation } from '../deps/location.js'
 import { RunScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskLogger } from '../deps/types.js'
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import type { EffectJournal } from '../journal.js'
 import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import { resolveRunSettings } from './settings.js'
 import { backoffMs, batchesOf } from './engine.js'
 

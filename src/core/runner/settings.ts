@@ -1,5 +1,5 @@
 import type { EncordApi } from '../../encord/types.js'
-import { UserError } from '../errors.js'
+import { UserError } from '../../shared/errors.js'
 import type { EffectJournal } from '../journal.js'
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../types.js'
 import type { RunEvent } from './events.js'

@@ -1,4 +1,4 @@
-import { editDistance, nearest } from '../suggest.js'
+import { editDistance, nearest } from '../../shared/suggest.js'
 
 /**
  * The closest candidate to `input`, if it is close enough to be a likely typo (at most a third of

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type sshpkTypes from 'sshpk'
-import { UserError } from '../../core/errors.js'
+import { UserError } from '../../shared/errors.js'
 
 type Sshpk = typeof sshpkTypes
 let sshpkModule: Sshpk | undefined

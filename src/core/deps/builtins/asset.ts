@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import type { EncordApi } from '../../../encord/types.js'
-import { UserError } from '../../errors.js'
+import { UserError } from '../../../shared/errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import { storageItem, type TaskStorageItem } from './storage-item.js'
 

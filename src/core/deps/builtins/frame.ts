@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { Frame } from '../../../vision/frame.js'
 import { decodeVideo } from '../../../vision/video.js'
-import { UserError } from '../../errors.js'
+import { UserError } from '../../../shared/errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import type { TaskResolveContext } from '../types.js'
 import { downloadToTemp, removeDownload, signedUrlOf } from './asset.js'

@@ -1,6 +1,6 @@
 import { checkFfmpeg, decodeVideo, ffmpegCommand, probeVideo, type VideoInfo, type VideoSelection } from '../../../vision/video.js'
 import type { Frame } from '../../../vision/frame.js'
-import { UserError } from '../../errors.js'
+import { UserError } from '../../../shared/errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import { asset, type Asset } from './asset.js'
 
