@@ -7,7 +7,6 @@
  * back with exactly the keys they came with, and known keys come out in the SDK's order. Loading a
  * row and saving it unchanged gives the same JSON.
  */
-import { randomBytes } from 'node:crypto'
 import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerInputOf, type AnswerOf, type AnswerValue } from './answers.js'
 import { Bitmask } from './bitmask.js'
 import {
@@ -31,1112 +30,44 @@ import { isRecord, type Raw } from '../shared/records.js'
 import { cloneJson, ordered, rest } from './wire.js'
 import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
 
-// ---------------------------------------------------------------------------------------------------
-// Key orders of the SDK's serializer (see the generated_* fixtures)
-
-const TOP_KEYS = [
-  'label_hash',
-  'branch_name',
-  'created_at',
-  'last_edited_at',
-  'data_hash',
-  'dataset_hash',
-  'dataset_title',
-  'data_title',
-  'data_type',
-  'annotation_task_status',
-  'is_shadow_data',
-  'object_answers',
-  'classification_answers',
-  'object_actions',
-  'label_status',
-  'data_units',
-  'spaces',
-] as const
-const UNIT_KEYS = ['data_hash', 'data_title', 'data_link', 'data_type', 'data_sequence', 'width', 'height', 'labels', 'data_duration', 'data_fps'] as const
-const OBJECT_FRAME_KEYS = [
-  'name',
-  'color',
-  'shape',
-  'value',
-  'createdAt',
-  'createdBy',
-  'confidence',
-  'objectHash',
-  'featureHash',
-  'manualAnnotation',
-  'lastEditedAt',
-  'lastEditedBy',
-  'isDeleted',
-] as const
-const CLASSIFICATION_FRAME_KEYS = [
-  'name',
-  'value',
-  'createdAt',
-  'createdBy',
-  'confidence',
-  'featureHash',
-  'classificationHash',
-  'manualAnnotation',
-  'lastEditedAt',
-  'lastEditedBy',
-] as const
-const ANSWER_KEYS = ['name', 'value', 'answers', 'featureHash', 'manualAnnotation'] as const
-const ACTION_KEYS = ['name', 'value', 'featureHash', 'answers', 'manualAnnotation', 'dynamic', 'range', 'shouldPropagate', 'trackHash'] as const
-const CLASSIFICATION_ANSWER_KEYS = [
-  'classifications',
-  'classificationHash',
-  'featureHash',
-  'spaces',
-  'range',
-  'createdBy',
-  'createdAt',
-  'lastEditedBy',
-  'lastEditedAt',
-  'manualAnnotation',
-] as const
-/** Meta keys of a classification_answers entry that mirror the instance's first frame. */
-const CLASSIFICATION_META_KEYS = ['createdBy', 'createdAt', 'lastEditedBy', 'lastEditedAt', 'manualAnnotation'] as const
-
-// ---------------------------------------------------------------------------------------------------
-// Public option and value types
-
-/** Data types of label rows (lower case, as the label JSON has them). */
-export type DataType =
-  | 'image'
-  | 'video'
-  | 'img_group'
-  | 'dicom'
-  | 'dicom_study'
-  | 'nifti'
-  | 'audio'
-  | 'plain_text'
-  | 'pdf'
-  | 'group'
-  | 'scene'
-  | (string & {})
-
-/** Defaults for labels written through a {@link LabelRow}. */
-export interface LabelRowDefaults {
-  /**
-   * Written as `createdBy` (and `lastEditedBy`) of new labels.
-   * @default null
-   */
-  createdBy?: string | null
-  /**
-   * Whether new labels and answers count as made by a person. Labels written by an agent are not.
-   * @default false
-   */
-  manualAnnotation?: boolean
-  /**
-   * Confidence of new labels.
-   * @default 1
-   */
-  confidence?: number
-}
-
-/** How a {@link LabelRow} is built. */
-export interface LabelRowOptions {
-  /** The project's ontology (an {@link Ontology} or anything {@link Ontology.from} takes). */
-  ontology: OntologyInput
-  /** The row's metadata from the label row listing: workflow stage, priority, client metadata, ... */
-  metadata?: LabelRowMetadata | null
-  /** Defaults for new labels. */
-  defaults?: LabelRowDefaults
-  /**
-   * The clock for `createdAt`/`lastEditedAt` of new labels (tests pass a fixed one).
-   * @default () => new Date()
-   */
-  clock?: () => Date
-  /**
-   * Makes object, classification and track hashes (tests pass a deterministic one).
-   * @default 8 random base64 characters, as Encord makes them
-   */
-  newHash?: () => string
-}
-
-/** Metadata of one label on one frame. */
-export interface AnnotationOptions {
-  /** In [0, 1]. @default the row's `defaults.confidence` (1) */
-  confidence?: number
-  /** @default the row's `defaults.manualAnnotation` (false) */
-  manualAnnotation?: boolean
-  /** @default now */
-  createdAt?: Date | string
-  /** @default the row's `defaults.createdBy` */
-  createdBy?: string | null
-  /** @default `createdAt` */
-  lastEditedAt?: Date | string
-  /** @default `createdBy` */
-  lastEditedBy?: string | null
-}
-
-/** Metadata of an object label on one frame. */
-export interface ObjectAnnotationOptions extends AnnotationOptions {
-  isDeleted?: boolean
-}
-
-/** Answers by attribute title or feature hash (resolved within the object or classification). */
-export type AnswersInput = Record<string, AnswerInput>
-
-/** Options of {@link LabelRow.addObject} and the `add<Shape>` helpers. */
-export interface AddObjectOptions extends ObjectAnnotationOptions {
-  /** Where the object is. @default 0 */
-  frames?: FrameSpec
-  /** Single frame shorthand for `frames`. */
-  frame?: number
-  /** Answers to the object's attributes; dynamic ones apply to these frames. */
-  answers?: AnswersInput
-  /** Use this object hash instead of a new one. */
-  objectHash?: string
-}
-
-/** Options of {@link LabelRow.addClassification}. */
-export interface AddClassificationOptions extends AnnotationOptions {
-  /** Where the classification applies; `'all'` for every frame. Not for global classifications. @default 0 */
-  frames?: FrameSpec | 'all'
-  /** Single frame shorthand for `frames`. */
-  frame?: number
-  /** The answer to the classification's question. */
-  answer?: AnswerInput
-  /** Answers to nested attributes (by title or feature hash). */
-  answers?: AnswersInput
-  /** Use this classification hash instead of a new one. */
-  classificationHash?: string
-  /**
-   * When the same classification is already on some of these frames: refuse (false) or take those
-   * frames away from the other instance (true).
-   * @default false
-   */
-  force?: boolean
-}
-
-/** Options of answer setters. */
-export interface SetAnswerOptions {
-  /** Dynamic attributes: the frames this answer holds for. @default every frame of the object */
-  frames?: FrameSpec
-  /** @default the row's `defaults.manualAnnotation` (false) */
-  manualAnnotation?: boolean
-}
-
-/** One answer of an instance, as read. */
-export interface AnswerView {
-  /** `undefined` when the attribute is no longer in the ontology. */
-  attribute: Attribute | undefined
-  featureHash: string
-  /** The attribute's name as the label has it. */
-  name: string
-  /** The answer as a value (`undefined` when it cannot be read against the ontology). */
-  value: AnswerValue | undefined
-  /** The answer exactly as in the JSON. */
-  wire: unknown
-  manualAnnotation: boolean | undefined
-  dynamic: boolean
-  /** Dynamic answers: the frames they hold for. */
-  frames?: number[]
-}
-
-/** One data unit of the row: the single image or video, or one image of an image group. */
-export interface DataUnitInfo {
-  dataHash: string
-  title: string | null
-  /** The file's mime type, e.g. `image/jpeg`. */
-  mimeType: string | null
-  dataLink: string | null
-  width: number | null
-  height: number | null
-  /** Image groups: the image's frame index; images: 0; videos and others: null. */
-  frame: number | null
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Internal state
-
-interface Ctx {
-  now: () => Date
-  newHash: () => string
-  defaults: Required<LabelRowDefaults>
-}
-
-function randomHash(): string {
-  // The SDK's short ids: base64 of 6 random bytes (8 characters, may hold '+' and '/').
-  return randomBytes(6).toString('base64')
-}
-
-const DEFAULT_CTX: Ctx = { now: () => new Date(), newHash: randomHash, defaults: { createdBy: null, manualAnnotation: false, confidence: 1 } }
-
-let sequence = 0
-/** Order of labels within a frame: loaded ones in the order they came, new ones after. */
-function nextSeq(): number {
-  return ++sequence
-}
-
-interface ObjectFrameData {
-  seq: number
-  /** The data unit it was loaded from (new labels: found from the frame). */
-  unit: string | undefined
-  /** Every key but the coordinate keys, as loaded or as built. */
-  fields: Raw
-  coordinates: Coordinates
-  /** The coordinate keys exactly as loaded; null once coordinates were set. */
-  rawCoordinates: Raw | null
-}
-
-interface ClassificationFrameData {
-  seq: number
-  unit: string | undefined
-  fields: Raw
-}
-
-interface AnswerEntry {
-  attribute: Attribute | undefined
-  featureHash: string
-  fields: Raw
-}
-
-interface ObjectState {
-  hash: string
-  feature: OntologyObject | undefined
-  featureHash: string
-  shape: Shape
-  title: string
-  frames: Map<number, ObjectFrameData>
-  answers: AnswerEntry[]
-  actions: AnswerEntry[]
-  /** The object_answers entry's other keys; null while the instance has no such entry. */
-  answersEntry: Raw | null
-  /** The object_actions entry's other keys; null while there is none. */
-  actionsEntry: Raw | null
-  actionsEntryWasEmpty: boolean
-  row: LabelRow | null
-  ctx: Ctx
-}
-
-interface ClassificationState {
-  hash: string
-  feature: OntologyClassification | undefined
-  featureHash: string
-  title: string
-  frames: Map<number, ClassificationFrameData>
-  answers: AnswerEntry[]
-  /** The classification_answers entry's other keys; null while there is none. */
-  entry: Raw | null
-  /** New instances: range and meta of the entry follow the frames. */
-  entryFollowsFrames: boolean
-  framesChanged: boolean
-  row: LabelRow | null
-  ctx: Ctx
-}
-
-interface RowInternals {
-  ctx: Ctx
-  touch(): void
-  checkFrames(frames: number[], what: string): void
-  frameSize(frame: number): { width: number; height: number } | null
-  checkClassificationFrames(instance: ClassificationInstance, frames: number[], force: boolean): void
-  detachObject(instance: ObjectInstance): void
-  detachClassification(instance: ClassificationInstance): void
-}
-
-/** Module-private key under which loaded state is handed to the instance constructors. */
-const FROM_STATE = Symbol('fromState')
-
-let objectState!: (i: ObjectInstance) => ObjectState
-let classificationState!: (i: ClassificationInstance) => ClassificationState
-let rowInternals!: (r: LabelRow) => RowInternals
-
-// ---------------------------------------------------------------------------------------------------
-// Shared helpers
-
-function dateString(v: Date | string, what: string): string {
-  const d = parseEncordDate(v)
-  if (!d) throw labelError(LabelErrorCode.InvalidAnnotation, `${what} ${JSON.stringify(v)} is not a date.`, { hint: 'Pass a Date or an ISO-8601 string.' })
-  return formatEncordDate(d)
-}
-
-function checkConfidence(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw labelError(LabelErrorCode.InvalidAnnotation, `Confidence must be a number in [0, 1], got ${JSON.stringify(v)}.`)
-  }
-  return v
-}
-
-/** Fields of a new label on a frame, from options and defaults. */
-function newMeta(ctx: Ctx, o: AnnotationOptions): { createdAt: string; createdBy: string | null; confidence: number; manualAnnotation: boolean; lastEditedAt: string; lastEditedBy: string | null } {
-  const createdAt = o.createdAt !== undefined ? dateString(o.createdAt, 'createdAt') : formatEncordDate(ctx.now())
-  const createdBy = o.createdBy !== undefined ? o.createdBy : ctx.defaults.createdBy
-  return {
-    createdAt,
-    createdBy,
-    confidence: checkConfidence(o.confidence ?? ctx.defaults.confidence),
-    manualAnnotation: o.manualAnnotation ?? ctx.defaults.manualAnnotation,
-    lastEditedAt: o.lastEditedAt !== undefined ? dateString(o.lastEditedAt, 'lastEditedAt') : createdAt,
-    lastEditedBy: o.lastEditedBy !== undefined ? o.lastEditedBy : createdBy,
-  }
-}
-
-/** Apply metadata changes to an existing label's fields (an edit also stamps lastEditedAt/By). */
-function applyMetaChanges(ctx: Ctx, fields: Raw, o: ObjectAnnotationOptions, isObject: boolean): void {
-  if (o.confidence !== undefined) fields['confidence'] = checkConfidence(o.confidence)
-  if (o.manualAnnotation !== undefined) fields['manualAnnotation'] = o.manualAnnotation
-  if (o.createdAt !== undefined) fields['createdAt'] = dateString(o.createdAt, 'createdAt')
-  if (o.createdBy !== undefined) fields['createdBy'] = o.createdBy
-  fields['lastEditedAt'] = o.lastEditedAt !== undefined ? dateString(o.lastEditedAt, 'lastEditedAt') : formatEncordDate(ctx.now())
-  const by = o.lastEditedBy !== undefined ? o.lastEditedBy : ctx.defaults.createdBy
-  if (by !== null) fields['lastEditedBy'] = by
-  if (isObject && o.isDeleted !== undefined) fields['isDeleted'] = o.isDeleted
-}
-
-function resolveAnswerAttribute(root: OntologyObject | OntologyClassification | undefined, featureHash: string): Attribute | undefined {
-  return root?.allAttributes().find((a) => a.featureHash === featureHash)
-}
-
-function readAnswerEntries(root: OntologyObject | OntologyClassification | undefined, list: unknown): AnswerEntry[] {
-  if (!Array.isArray(list)) return []
-  return list.filter(isRecord).map((fields) => {
-    const featureHash = typeof fields['featureHash'] === 'string' ? fields['featureHash'] : ''
-    // `list` is part of the row's own copy of the dict (made once in the constructor): no copy here.
-    return { attribute: resolveAnswerAttribute(root, featureHash), featureHash, fields }
-  })
-}
-
-function writeAnswerEntry(e: AnswerEntry): Raw {
-  return ordered(
-    ANSWER_KEYS.map((k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const),
-    e.fields,
-  )
-}
-
-function writeActionEntry(e: AnswerEntry): Raw {
-  return ordered(
-    ACTION_KEYS.map((k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const),
-    e.fields,
-  )
-}
-
-/** DFS position of an attribute below its root; answers are written in descending order. */
-function rank(root: OntologyObject | OntologyClassification | undefined, a: Attribute | undefined): number | undefined {
-  if (!root || !a) return undefined
-  const i = root.allAttributes().indexOf(a)
-  return i < 0 ? undefined : i
-}
-
-/** Put a new static answer where the SDK would: answers are written in reverse traversal order. */
-function insertAnswer(root: OntologyObject | OntologyClassification | undefined, list: AnswerEntry[], entry: AnswerEntry): void {
-  const r = rank(root, entry.attribute)
-  if (r !== undefined) {
-    const at = list.findIndex((e) => {
-      const er = rank(root, e.attribute)
-      return er !== undefined && er < r
-    })
-    if (at >= 0) {
-      list.splice(at, 0, entry)
-      return
-    }
-  }
-  list.push(entry)
-}
-
-function answerView(e: AnswerEntry, dynamic: boolean): AnswerView {
-  const view: AnswerView = {
-    attribute: e.attribute,
-    featureHash: e.featureHash,
-    name: typeof e.fields['name'] === 'string' ? e.fields['name'] : (e.attribute?.name ?? ''),
-    value: decodeAnswer(e.attribute, e.fields['answers']),
-    wire: structuredClone(e.fields['answers']),
-    manualAnnotation: typeof e.fields['manualAnnotation'] === 'boolean' ? e.fields['manualAnnotation'] : undefined,
-    dynamic,
-  }
-  if (dynamic) view.frames = rangesToFrames(e.fields['range'])
-  return view
-}
-
-function unknownFeature(kind: string, title: string, featureHash: string): Error {
-  return labelError(
-    LabelErrorCode.UnknownOntologyFeature,
-    `The ${kind} ${JSON.stringify(title)} (featureHash ${featureHash}) is not in the ontology, so it can be read and removed but not changed.`,
-    { hint: 'The ontology changed after this label was made; edit it in Encord or remove it.' },
-  )
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Annotation views
-
-/** Reads and edits common to label metadata on one frame. */
-abstract class AnnotationView {
-  /** The frame this is about. */
-  readonly frame: number
-
-  constructor(frame: number) {
-    this.frame = frame
-  }
-
-  protected abstract get fields(): Raw
-
-  /** @default 1 when the label has none */
-  get confidence(): number {
-    const v = this.fields['confidence']
-    return typeof v === 'number' ? v : 1
-  }
-
-  get manualAnnotation(): boolean {
-    return this.fields['manualAnnotation'] === true
-  }
-
-  get createdAt(): Date | null {
-    return parseEncordDate(this.fields['createdAt'])
-  }
-
-  get createdBy(): string | null {
-    const v = this.fields['createdBy']
-    return typeof v === 'string' ? v : null
-  }
-
-  get lastEditedAt(): Date | null {
-    return parseEncordDate(this.fields['lastEditedAt'])
-  }
-
-  get lastEditedBy(): string | null {
-    const v = this.fields['lastEditedBy']
-    return typeof v === 'string' ? v : null
-  }
-}
-
-/** An object's label on one frame: its coordinates and metadata. */
-export class ObjectAnnotation<S extends Shape = Shape> extends AnnotationView {
-  readonly #instance: ObjectInstance<S>
-
-  constructor(instance: ObjectInstance<S>, frame: number) {
-    super(frame)
-    this.#instance = instance
-  }
-
-  get #data(): ObjectFrameData {
-    const d = objectState(this.#instance).frames.get(this.frame)
-    if (!d) throw labelError(LabelErrorCode.FrameOutOfRange, `Object ${JSON.stringify(this.#instance.title)} (${this.#instance.objectHash}) is no longer on frame ${this.frame}.`)
-    return d
-  }
-
-  protected get fields(): Raw {
-    return this.#data.fields
-  }
-
-  /** The instance this label belongs to. */
-  get instance(): ObjectInstance<S> {
-    return this.#instance
-  }
-
-  /** Coordinates on this frame (frozen; change them with {@link update}). */
-  get coordinates(): CoordinatesByShape[S] {
-    return this.#data.coordinates as CoordinatesByShape[S]
-  }
-
-  get isDeleted(): boolean {
-    return this.fields['isDeleted'] === true
-  }
-
-  /**
-   * Change the coordinates and/or metadata. Stamps `lastEditedAt` (now) and `lastEditedBy` (the
-   * row's `defaults.createdBy`) unless given.
-   * @example box.annotation(0)!.update({ coordinates: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, confidence: 0.9 })
-   */
-  update(changes: ObjectAnnotationOptions & { coordinates?: CoordinatesInputByShape[S] }): this {
-    const st = objectState(this.#instance)
-    const data = this.#data
-    if (changes.coordinates !== undefined) {
-      if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
-      const coords = normaliseCoordinates(st.feature, changes.coordinates)
-      if (st.row) checkBitmaskSize(st.row, st.feature, this.frame, coords)
-      data.coordinates = coords
-      data.rawCoordinates = null
-    }
-    applyMetaChanges(st.ctx, data.fields, changes, true)
-    if (st.row) rowInternals(st.row).touch()
-    return this
-  }
-}
-
-/** A classification's presence on one frame: its metadata (the answer is per instance). */
-export class ClassificationAnnotation extends AnnotationView {
-  readonly #instance: ClassificationInstance
-
-  constructor(instance: ClassificationInstance, frame: number) {
-    super(frame)
-    this.#instance = instance
-  }
-
-  protected get fields(): Raw {
-    const d = classificationState(this.#instance).frames.get(this.frame)
-    if (!d) throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(this.#instance.title)} is no longer on frame ${this.frame}.`)
-    return d.fields
-  }
-
-  get instance(): ClassificationInstance {
-    return this.#instance
-  }
-
-  /** Change the metadata. Stamps `lastEditedAt`/`lastEditedBy` unless given. */
-  update(changes: AnnotationOptions): this {
-    const st = classificationState(this.#instance)
-    applyMetaChanges(st.ctx, this.fields, changes, false)
-    if (st.row) rowInternals(st.row).touch()
-    return this
-  }
-}
-
-function checkBitmaskSize(row: LabelRow, feature: OntologyObject, frame: number, coords: Coordinates): void {
-  if (!(coords instanceof Bitmask)) return
-  const size = rowInternals(row).frameSize(frame)
-  if (size && (size.width !== coords.width || size.height !== coords.height)) {
-    throw labelError(
-      LabelErrorCode.BitmaskSizeMismatch,
-      `Bitmask for object ${JSON.stringify(feature.name)} on frame ${frame} is ${coords.width}×${coords.height}, but the frame is ${size.width}×${size.height}.`,
-      { hint: 'A bitmask covers the whole frame: build it with the frame width and height.' },
-    )
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Object instances
-
-/** Options of {@link ObjectInstance.setForFrames}. */
-export interface SetForFramesOptions extends ObjectAnnotationOptions {
-  /** @default 0 */
-  frames?: FrameSpec
-  /** Replace coordinates on frames that already have them. @default false */
-  overwrite?: boolean
-}
-
-/**
- * One object (a box, polygon, ... of an ontology object) across the frames it is on, with its
- * answers. Get them from a {@link LabelRow}; `new ObjectInstance(ontologyObject)` makes a detached one
- * to add with {@link LabelRow.addObjectInstance}.
- */
-export class ObjectInstance<S extends Shape = Shape> {
-  readonly #s: ObjectState
-
-  static {
-    objectState = (i) => i.#s
-  }
-
-  /**
-   * A new instance not yet in any label row.
-   * @example const car = new ObjectInstance(ontology.object('Car', 'bounding_box')).setForFrames(box, { frames: 0 })
-   */
-  constructor(feature: OntologyObject<S>, options: { objectHash?: string } = {}) {
-    const loaded = (options as { [FROM_STATE]?: ObjectState })[FROM_STATE]
-    this.#s = loaded ?? {
-      hash: options.objectHash ?? DEFAULT_CTX.newHash(),
-      feature: feature as OntologyObject,
-      featureHash: feature.featureHash,
-      shape: feature.shape,
-      title: feature.name,
-      frames: new Map(),
-      answers: [],
-      actions: [],
-      answersEntry: {},
-      actionsEntry: null,
-      actionsEntryWasEmpty: false,
-      row: null,
-      ctx: DEFAULT_CTX,
-    }
-  }
-
-  get objectHash(): string {
-    return this.#s.hash
-  }
-
-  /** The ontology object; `undefined` when the label's feature is no longer in the ontology. */
-  get ontologyObject(): OntologyObject<S> | undefined {
-    return this.#s.feature as OntologyObject<S> | undefined
-  }
-
-  get featureHash(): string {
-    return this.#s.featureHash
-  }
-
-  get shape(): S {
-    return this.#s.shape as S
-  }
-
-  /** The ontology object's name. */
-  get title(): string {
-    return this.#s.title
-  }
-
-  /** The label row it belongs to, or null while detached. */
-  get row(): LabelRow | null {
-    return this.#s.row
-  }
-
-  /** Audio / text objects: placed by ranges instead of frames. */
-  get isRangeBased(): boolean {
-    return this.#s.frames.size === 0 && this.#s.answersEntry !== null && 'range' in this.#s.answersEntry
-  }
-
-  /** Audio / text objects: the `[start, end]` ranges (inclusive) they cover. */
-  get ranges(): [number, number][] {
-    const r = this.#s.answersEntry?.['range']
-    return Array.isArray(r) ? (structuredClone(r) as [number, number][]) : []
-  }
-
-  /** Frames the object is on, ascending. */
-  frames(): number[] {
-    return [...this.#s.frames.keys()].sort((a, b) => a - b)
-  }
-
-  /** The label on one frame, or `undefined` when the object is not there. */
-  annotation(frame: number): ObjectAnnotation<S> | undefined {
-    return this.#s.frames.has(frame) ? new ObjectAnnotation(this, frame) : undefined
-  }
-
-  /** The labels on every frame, by frame. */
-  annotations(): ObjectAnnotation<S>[] {
-    return this.frames().map((f) => new ObjectAnnotation(this, f))
-  }
-
-  /** Coordinates on `frame` (default: the first frame), frozen. */
-  coordinates(frame?: number): CoordinatesByShape[S] | undefined {
-    const f = frame ?? this.frames()[0]
-    return f === undefined ? undefined : (this.#s.frames.get(f)?.coordinates as CoordinatesByShape[S] | undefined)
-  }
-
-  /**
-   * Place the object on frames with these coordinates. Frames that already have coordinates are
-   * refused unless `overwrite: true`.
-   * @example car.setForFrames({ x: 0.1, y: 0.2, w: 0.3, h: 0.2 }, { frames: { start: 0, end: 9 }, confidence: 0.8 })
-   */
-  setForFrames(coordinates: CoordinatesInputByShape[S], options: SetForFramesOptions = {}): this {
-    const st = this.#s
-    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
-    const frames = framesOf(options.frames ?? 0)
-    const coords = normaliseCoordinates(st.feature, coordinates)
-    const taken = frames.filter((f) => st.frames.has(f))
-    if (taken.length > 0 && !options.overwrite) {
-      throw labelError(
-        LabelErrorCode.FrameAlreadyLabelled,
-        `Object ${JSON.stringify(st.title)} (${st.hash}) already has coordinates on frame(s) ${describeFrames(taken)}.`,
-        { hint: 'Pass { overwrite: true } to replace them, or use annotation(frame).update(...).' },
-      )
-    }
-    if (st.row) {
-      rowInternals(st.row).checkFrames(frames, `object ${JSON.stringify(st.title)}`)
-      for (const f of frames) checkBitmaskSize(st.row, st.feature, f, coords)
-    }
-    const meta = newMeta(st.ctx, options)
-    for (const f of frames) {
-      const existing = st.frames.get(f)
-      const fields: Raw = {
-        name: st.feature.name,
-        color: st.feature.color,
-        shape: st.feature.shape,
-        value: st.feature.value,
-        createdAt: meta.createdAt,
-        createdBy: meta.createdBy,
-        confidence: meta.confidence,
-        objectHash: st.hash,
-        featureHash: st.featureHash,
-        manualAnnotation: meta.manualAnnotation,
-        lastEditedAt: meta.lastEditedAt,
-      }
-      if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
-      if (options.isDeleted !== undefined) fields['isDeleted'] = options.isDeleted
-      if (existing) {
-        // Keep keys we do not model (reviews, ...) and the label's place in the frame.
-        for (const [k, v] of Object.entries(existing.fields)) if (!(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
-      }
-      st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields, coordinates: coords, rawCoordinates: null })
-    }
-    if (st.row) rowInternals(st.row).touch()
-    return this
-  }
-
-  /**
-   * Take the object off these frames (and its dynamic answers there). An object left on no frame is
-   * removed from its label row.
-   */
-  removeFrames(frames: FrameSpec): this {
-    const st = this.#s
-    const list = framesOf(frames).filter((f) => st.frames.has(f))
-    if (list.length === 0) return this
-    for (const f of list) st.frames.delete(f)
-    for (const a of [...st.actions]) {
-      const left = rangesToFrames(a.fields['range']).filter((f) => !list.includes(f))
-      if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
-      else a.fields['range'] = framesToRanges(left)
-    }
-    if (st.row) {
-      rowInternals(st.row).touch()
-      if (st.frames.size === 0) rowInternals(st.row).detachObject(this)
-    }
-    return this
-  }
-
-  /** Resolve an attribute of this object (title, feature hash or Attribute). */
-  #attribute(attribute: string | Attribute): Attribute {
-    const st = this.#s
-    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
-    return st.feature.attribute(attribute)
-  }
-
-  /**
-   * Answer an attribute of this object (at any depth). Replaces an existing answer. Dynamic
-   * attributes take `frames` (default: every frame of the object).
-   * @example car.setAnswer('Colour', 'Red'); car.setAnswer('Tags', ['Parked']); car.setAnswer('Occluded', 'Yes', { frames: [3, 4] })
-   */
-  setAnswer<A extends Attribute>(attribute: A, value: AnswerInputOf<A>, options?: SetAnswerOptions): this
-  setAnswer(attribute: string, value: AnswerInput, options?: SetAnswerOptions): this
-  setAnswer(attribute: string | Attribute, value: AnswerInput, options: SetAnswerOptions = {}): this {
-    const st = this.#s
-    const attr = this.#attribute(attribute)
-    const { wire } = encodeAnswer(attr, value)
-    const manual = options.manualAnnotation ?? st.ctx.defaults.manualAnnotation
-    if (attr.dynamic) {
-      const frames = options.frames !== undefined ? framesOf(options.frames) : this.frames()
-      const missing = frames.filter((f) => !st.frames.has(f))
-      if (st.frames.size > 0 && missing.length > 0) {
-        throw labelError(
-          LabelErrorCode.FrameOutOfRange,
-          `Object ${JSON.stringify(st.title)} (${st.hash}) is not on frame(s) ${describeFrames(missing)}; dynamic answers to ${JSON.stringify(attr.name)} go on frames where the object is.`,
-        )
-      }
-      if (frames.length === 0) throw labelError(LabelErrorCode.InvalidAnswer, `Dynamic attribute ${JSON.stringify(attr.name)} (${attr.path}) needs frames, and object ${JSON.stringify(st.title)} is on none.`)
-      setDynamic(st, attr, wire, frames, manual)
-    } else {
-      const fields: Raw = { name: attr.name, value: attr.value, answers: wire, featureHash: attr.featureHash, manualAnnotation: manual }
-      replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
-      st.answersEntry ??= {}
-    }
-    if (st.row) rowInternals(st.row).touch()
-    return this
-  }
-
-  /**
-   * Answer several attributes at once, by title or feature hash.
-   * @example car.setAnswers({ Colour: 'Red', Shade: 'dark', Note: 'parked' })
-   */
-  setAnswers(answers: AnswersInput, options: SetAnswerOptions = {}): this {
-    for (const [k, v] of Object.entries(answers)) this.setAnswer(k, v, options)
-    return this
-  }
-
-  /**
-   * The answer to an attribute: the option (radio), options (checklist), text or number, or
-   * `undefined` when unanswered. Dynamic attributes: pass `frame` (without it, the earliest answer).
-   */
-  getAnswer<A extends Attribute>(attribute: A, options?: { frame?: number }): AnswerOf<A> | undefined
-  getAnswer(attribute: string, options?: { frame?: number }): AnswerValue | undefined
-  getAnswer(attribute: string | Attribute, options: { frame?: number } = {}): unknown {
-    const st = this.#s
-    const attr = this.#attribute(attribute)
-    if (attr.dynamic) {
-      const candidates = st.actions
-        .filter((a) => a.featureHash === attr.featureHash)
-        .map((a) => ({ a, frames: rangesToFrames(a.fields['range']) }))
-        .filter((x) => options.frame === undefined || x.frames.includes(options.frame))
-        .sort((x, y) => (x.frames[0] ?? 0) - (y.frames[0] ?? 0))
-      return candidates.length > 0 ? decodeAnswer(attr, candidates[0].a.fields['answers']) : undefined
-    }
-    const entry = st.answers.find((e) => e.featureHash === attr.featureHash)
-    return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
-  }
-
-  /** Remove the answer to an attribute (dynamic: on `frames`, default all). */
-  clearAnswer(attribute: string | Attribute, options: { frames?: FrameSpec } = {}): this {
-    const st = this.#s
-    const attr = this.#attribute(attribute)
-    let changed = false
-    if (attr.dynamic) {
-      const drop = options.frames !== undefined ? framesOf(options.frames) : undefined
-      for (const a of [...st.actions]) {
-        if (a.featureHash !== attr.featureHash) continue
-        const left = drop ? rangesToFrames(a.fields['range']).filter((f) => !drop.includes(f)) : []
-        if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
-        else a.fields['range'] = framesToRanges(left)
-        changed = true
-      }
-    } else {
-      const before = st.answers.length
-      st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
-      changed = st.answers.length !== before
-    }
-    if (changed && st.row) rowInternals(st.row).touch()
-    return this
-  }
-
-  /** Every answer (static first, then dynamic), as read. */
-  answers(): AnswerView[] {
-    return [...this.#s.answers.map((e) => answerView(e, false)), ...this.#s.actions.map((e) => answerView(e, true))]
-  }
-
-  /** Remove this object from its label row. */
-  remove(): void {
-    if (this.#s.row) rowInternals(this.#s.row).detachObject(this)
-  }
-}
-
-function replaceOrInsert(root: OntologyObject | OntologyClassification | undefined, list: AnswerEntry[], entry: AnswerEntry): void {
-  const at = list.findIndex((e) => e.featureHash === entry.featureHash)
-  if (at >= 0) {
-    // Keep keys we do not model, and the answer's place.
-    for (const [k, v] of Object.entries(list[at].fields)) if (!(ANSWER_KEYS as readonly string[]).includes(k)) entry.fields[k] = v
-    list[at] = entry
-    for (let i = list.length - 1; i > at; i--) if (list[i].featureHash === entry.featureHash) list.splice(i, 1)
-  } else insertAnswer(root, list, entry)
-}
-
-/** A dynamic answer holds for frames; one action per distinct answer, its frames as ranges. */
-function setDynamic(st: ObjectState, attr: Attribute, wire: unknown, frames: number[], manual: boolean): void {
-  const same = JSON.stringify(wire)
-  for (const a of [...st.actions]) {
-    if (a.featureHash !== attr.featureHash) continue
-    const left = rangesToFrames(a.fields['range']).filter((f) => !frames.includes(f))
-    if (JSON.stringify(a.fields['answers']) === same) continue
-    if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
-    else a.fields['range'] = framesToRanges(left)
-  }
-  const match = st.actions.find((a) => a.featureHash === attr.featureHash && JSON.stringify(a.fields['answers']) === same)
-  if (match) {
-    match.fields['range'] = framesToRanges([...rangesToFrames(match.fields['range']), ...frames])
-    match.fields['manualAnnotation'] = manual
-  } else {
-    st.actions.push({
-      attribute: attr,
-      featureHash: attr.featureHash,
-      fields: {
-        name: attr.name,
-        value: attr.value,
-        featureHash: attr.featureHash,
-        answers: wire,
-        manualAnnotation: manual,
-        dynamic: true,
-        range: framesToRanges(frames),
-        shouldPropagate: false,
-        trackHash: st.ctx.newHash(),
-      },
-    })
-  }
-  st.actionsEntry ??= {}
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Classification instances
-
-/** Options of {@link ClassificationInstance.setForFrames}. */
-export interface SetClassificationFramesOptions extends AnnotationOptions {
-  /** @default 0 */
-  frames?: FrameSpec
-  /** Replace metadata on frames the instance is already on. @default false */
-  overwrite?: boolean
-  /** Take these frames from another instance of the same classification. @default false */
-  force?: boolean
-}
-
-/**
- * One classification (a question of the ontology) on a set of frames, with one answer. Global
- * classifications have no frames.
- */
-export class ClassificationInstance {
-  readonly #s: ClassificationState
-
-  static {
-    classificationState = (i) => i.#s
-  }
-
-  /** A new instance not yet in any label row. */
-  constructor(feature: OntologyClassification, options: { classificationHash?: string } = {}) {
-    const loaded = (options as { [FROM_STATE]?: ClassificationState })[FROM_STATE]
-    this.#s = loaded ?? {
-      hash: options.classificationHash ?? DEFAULT_CTX.newHash(),
-      feature,
-      featureHash: feature.featureHash,
-      title: feature.title,
-      frames: new Map(),
-      answers: [],
-      entry: newClassificationEntry(DEFAULT_CTX, {}),
-      entryFollowsFrames: true,
-      framesChanged: false,
-      row: null,
-      ctx: DEFAULT_CTX,
-    }
-  }
-
-  get classificationHash(): string {
-    return this.#s.hash
-  }
-
-  /** The ontology classification; `undefined` when it is no longer in the ontology. */
-  get ontologyClassification(): OntologyClassification | undefined {
-    return this.#s.feature
-  }
-
-  get featureHash(): string {
-    return this.#s.featureHash
-  }
-
-  /** The question's name. */
-  get title(): string {
-    return this.#s.title
-  }
-
-  get isGlobal(): boolean {
-    return this.#s.feature?.isGlobal ?? false
-  }
-
-  get row(): LabelRow | null {
-    return this.#s.row
-  }
-
-  /** Frames the classification is on, ascending (none for global ones). */
-  frames(): number[] {
-    return [...this.#s.frames.keys()].sort((a, b) => a - b)
-  }
-
-  annotation(frame: number): ClassificationAnnotation | undefined {
-    return this.#s.frames.has(frame) ? new ClassificationAnnotation(this, frame) : undefined
-  }
-
-  annotations(): ClassificationAnnotation[] {
-    return this.frames().map((f) => new ClassificationAnnotation(this, f))
-  }
-
-  /** Put the classification on frames. */
-  setForFrames(options: SetClassificationFramesOptions = {}): this {
-    const st = this.#s
-    if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
-    if (st.feature.isGlobal) {
-      throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(st.title)} is global: it applies to the whole item and has no frames.`)
-    }
-    const frames = framesOf(options.frames ?? 0)
-    const taken = frames.filter((f) => st.frames.has(f))
-    if (taken.length > 0 && !options.overwrite) {
-      throw labelError(LabelErrorCode.FrameAlreadyLabelled, `Classification ${JSON.stringify(st.title)} (${st.hash}) is already on frame(s) ${describeFrames(taken)}.`, {
-        hint: 'Pass { overwrite: true } to replace its metadata there.',
-      })
-    }
-    const meta = newMeta(st.ctx, options) // checked before a forced call takes frames from others
-    if (st.row) {
-      rowInternals(st.row).checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
-      rowInternals(st.row).checkClassificationFrames(this, frames, options.force ?? false)
-    }
-    for (const f of frames) {
-      const existing = st.frames.get(f)
-      const fields: Raw = {
-        name: st.feature.title,
-        value: st.feature.value,
-        createdAt: meta.createdAt,
-        createdBy: meta.createdBy,
-        confidence: meta.confidence,
-        featureHash: st.featureHash,
-        classificationHash: st.hash,
-        manualAnnotation: meta.manualAnnotation,
-        lastEditedAt: meta.lastEditedAt,
-      }
-      if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
-      if (existing) for (const [k, v] of Object.entries(existing.fields)) if (!(CLASSIFICATION_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
-      st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields })
-    }
-    st.framesChanged = true
-    if (st.row) rowInternals(st.row).touch()
-    return this
-  }
-
-  /** Take the classification off frames; one left on no frame is removed from its label row. */
-  removeFrames(frames: FrameSpec): this {
-    const st = this.#s
-    const list = framesOf(frames).filter((f) => st.frames.has(f))
-    if (list.length === 0) return this
-    for (const f of list) st.frames.delete(f)
-    st.framesChanged = true
-    if (st.row) {
-      rowInternals(st.row).touch()
-      if (st.frames.size === 0 && !this.isGlobal) rowInternals(st.row).detachClassification(this)
-    }
-    return this
-  }
-
-  #attribute(attribute: string | Attribute | undefined): Attribute {
-    const st = this.#s
-    if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
-    return st.feature.attribute(attribute)
-  }
-
-  /**
-   * Answer the question (or, with `attribute`, a nested attribute). Replaces an existing answer.
-   * @example weather.setAnswer('Sunny'); issues.setAnswer(['Blurry', 'Too dark']); cls.setAnswer('The moon', { attribute: 'Note' })
-   */
-  setAnswer(value: AnswerInput, options: { attribute?: string | Attribute; manualAnnotation?: boolean } = {}): this {
-    const st = this.#s
-    const attr = this.#attribute(options.attribute)
-    const { wire } = encodeAnswer(attr, value)
-    const fields: Raw = {
-      name: attr.name,
-      value: attr.value,
-      answers: wire,
-      featureHash: attr.featureHash,
-      manualAnnotation: options.manualAnnotation ?? st.ctx.defaults.manualAnnotation,
-    }
-    replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
-    if (st.entry === null) st.entry = { spaces: {} }
-    if (st.row) rowInternals(st.row).touch()
-    return this
-  }
-
-  /** Answer nested attributes by title or feature hash. */
-  setAnswers(answers: AnswersInput, options: { manualAnnotation?: boolean } = {}): this {
-    for (const [k, v] of Object.entries(answers)) this.setAnswer(v, { ...options, attribute: k })
-    return this
-  }
-
-  /** The answer to the question (or to `attribute`), `undefined` when unanswered. */
-  getAnswer<A extends Attribute>(attribute: A): AnswerOf<A> | undefined
-  getAnswer(attribute?: string): AnswerValue | undefined
-  getAnswer(attribute?: string | Attribute): unknown {
-    const attr = this.#attribute(attribute)
-    const entry = this.#s.answers.find((e) => e.featureHash === attr.featureHash)
-    return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
-  }
-
-  /** The answer to the question. */
-  get answer(): AnswerValue | undefined {
-    return this.getAnswer()
-  }
-
-  /** Remove the answer to the question (or to `attribute`). */
-  clearAnswer(attribute?: string | Attribute): this {
-    const st = this.#s
-    const attr = this.#attribute(attribute)
-    const before = st.answers.length
-    st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
-    if (st.answers.length !== before && st.row) rowInternals(st.row).touch()
-    return this
-  }
-
-  answers(): AnswerView[] {
-    return this.#s.answers.map((e) => answerView(e, false))
-  }
-
-  /** Remove this classification from its label row. */
-  remove(): void {
-    if (this.#s.row) rowInternals(this.#s.row).detachClassification(this)
-  }
-}
-
-function newClassificationEntry(ctx: Ctx, o: AnnotationOptions): Raw {
-  const meta = newMeta(ctx, o)
-  return {
-    spaces: {},
-    range: [],
-    createdBy: meta.createdBy,
-    createdAt: meta.createdAt,
-    lastEditedBy: meta.lastEditedBy,
-    lastEditedAt: meta.lastEditedAt,
-    manualAnnotation: meta.manualAnnotation,
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The label row
+import { ClassificationAnnotation, ObjectAnnotation, checkBitmaskSize } from './annotations.js'
+import { ClassificationInstance, makeClassificationInstance } from './classification-instance.js'
+import type {
+  AddClassificationOptions,
+  AddObjectOptions,
+  DataType,
+  DataUnitInfo,
+  LabelRowOptions,
+} from './label-options.js'
+import {
+  CLASSIFICATION_ANSWER_KEYS,
+  CLASSIFICATION_FRAME_KEYS,
+  CLASSIFICATION_META_KEYS,
+  DEFAULT_CTX,
+  OBJECT_FRAME_KEYS,
+  TOP_KEYS,
+  UNIT_KEYS,
+  checkConfidence,
+  classificationState,
+  newClassificationEntry,
+  nextSeq,
+  objectState,
+  readAnswerEntries,
+  writeActionEntry,
+  writeAnswerEntry,
+  type ClassificationFrameData,
+  type ClassificationState,
+  type Ctx,
+  type ObjectFrameData,
+  type ObjectState,
+  type RowInternals,
+} from './label-state.js'
+import { ObjectInstance, makeObjectInstance } from './object-instance.js'
+
+export type * from './label-options.js'
+export { ObjectInstance, type SetForFramesOptions } from './object-instance.js'
+export { ClassificationInstance, type SetClassificationFramesOptions } from './classification-instance.js'
+export { ObjectAnnotation, ClassificationAnnotation } from './annotations.js'
 
 interface UnitState {
   hash: string
@@ -1220,10 +151,6 @@ export class LabelRow {
   #labelsDirty = false
   #priority: number | null | undefined = undefined
   #priorityDirty = false
-
-  static {
-    rowInternals = (r) => r.#internals
-  }
 
   /** Load a label row from its JSON (as fetched; not modified). */
   constructor(dict: LabelRowDict, options: LabelRowOptions) {
@@ -1345,7 +272,7 @@ export class LabelRow {
       answersEntry: null,
       actionsEntry: null,
       actionsEntryWasEmpty: false,
-      row: this,
+      owner: this.#internals,
       ctx: this.#ctx,
     }
     const inst = makeObjectInstance(state)
@@ -1366,7 +293,7 @@ export class LabelRow {
       entry: null,
       entryFollowsFrames: false,
       framesChanged: false,
-      row: this,
+      owner: this.#internals,
       ctx: this.#ctx,
     }
     const inst = makeClassificationInstance(state)
@@ -1435,6 +362,7 @@ export class LabelRow {
 
   #makeInternals(): RowInternals {
     return {
+      row: this,
       ctx: this.#ctx,
       touch: () => {
         this.#labelsDirty = true
@@ -1450,14 +378,14 @@ export class LabelRow {
       detachObject: (inst) => {
         if (this.#objects.get(inst.objectHash) === inst) {
           this.#objects.delete(inst.objectHash)
-          objectState(inst).row = null
+          objectState(inst).owner = null
           this.#labelsDirty = true
         }
       },
       detachClassification: (inst) => {
         if (this.#classifications.get(inst.classificationHash) === inst) {
           this.#classifications.delete(inst.classificationHash)
-          classificationState(inst).row = null
+          classificationState(inst).owner = null
           this.#labelsDirty = true
         }
       },
@@ -1797,7 +725,7 @@ export class LabelRow {
     const st = objectState(inst)
     st.ctx = this.#ctx
     inst.setForFrames(coordinates as never, { ...meta, frames })
-    for (const f of frames) checkBitmaskSize(this, feature, f, st.frames.get(f)!.coordinates)
+    for (const f of frames) checkBitmaskSize(this.#internals, feature, f, st.frames.get(f)!.coordinates)
     if (answers) inst.setAnswers(answers, { manualAnnotation: meta.manualAnnotation })
     this.#attachObject(inst, true)
     return inst as AnyObjectInstance
@@ -1848,9 +776,9 @@ export class LabelRow {
    */
   addObjectInstance<S extends Shape>(instance: ObjectInstance<S>, options: { force?: boolean } = {}): ObjectInstance<S> {
     const st = objectState(instance)
-    if (st.row === this) return instance
-    if (st.row) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) already belongs to the label row of ${JSON.stringify(st.row.dataTitle)}.`, {
+    if (st.owner?.row === this) return instance
+    if (st.owner) {
+      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) already belongs to the label row of ${JSON.stringify(st.owner.row.dataTitle)}.`, {
         hint: 'Remove it there first, or make a new instance.',
       })
     }
@@ -1865,7 +793,7 @@ export class LabelRow {
     }
     this.#writableGuard(`object ${JSON.stringify(st.title)}`)
     this.#checkFrames([...st.frames.keys()], `object ${JSON.stringify(st.title)}`)
-    for (const [f, d] of st.frames) checkBitmaskSize(this, own, f, d.coordinates)
+    for (const [f, d] of st.frames) checkBitmaskSize(this.#internals, own, f, d.coordinates)
     if (this.#objects.has(st.hash) && options.force === false) {
       throw labelError(LabelErrorCode.InvalidInstance, `This label row already has an object with hash ${st.hash}.`, { hint: 'Pass { force: true } to replace it.' })
     }
@@ -1879,10 +807,10 @@ export class LabelRow {
     const old = this.#objects.get(st.hash)
     if (old && old !== inst) {
       if (!replace) return
-      objectState(old).row = null
+      objectState(old).owner = null
       this.#objects.delete(st.hash)
     }
-    st.row = this
+    st.owner = this.#internals
     st.ctx = this.#ctx
     st.answersEntry ??= {}
     this.#objects.set(st.hash, inst)
@@ -1949,8 +877,8 @@ export class LabelRow {
   /** Add a detached {@link ClassificationInstance}. Overlapping frames are refused unless `force`. */
   addClassificationInstance(instance: ClassificationInstance, options: { force?: boolean } = {}): ClassificationInstance {
     const st = classificationState(instance)
-    if (st.row === this) return instance
-    if (st.row) throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (${st.hash}) already belongs to another label row.`)
+    if (st.owner?.row === this) return instance
+    if (st.owner) throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (${st.hash}) already belongs to another label row.`)
     const own = this.ontology.classifications.find((c) => c.featureHash === st.featureHash)
     if (!st.feature || !own) {
       throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not a classification of this label row's ontology.`)
@@ -1973,8 +901,8 @@ export class LabelRow {
   #attachClassification(inst: ClassificationInstance): void {
     const st = classificationState(inst)
     const old = this.#classifications.get(st.hash)
-    if (old && old !== inst) classificationState(old).row = null
-    st.row = this
+    if (old && old !== inst) classificationState(old).owner = null
+    st.owner = this.#internals
     st.ctx = this.#ctx
     this.#classifications.set(st.hash, inst)
     this.#labelsDirty = true
@@ -2173,13 +1101,4 @@ function writeObjectFrame(st: ObjectState, d: ObjectFrameData): Raw {
   Object.assign(base, coords)
   for (const [k, v] of Object.entries(d.fields)) if (!(k in base) && !(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) base[k] = structuredClone(v)
   return base
-}
-
-function makeObjectInstance(state: ObjectState): ObjectInstance {
-  // The constructor takes loaded state under a module-private key (not part of the public API).
-  return new ObjectInstance(state.feature as OntologyObject, { [FROM_STATE]: state } as { objectHash?: string })
-}
-
-function makeClassificationInstance(state: ClassificationState): ClassificationInstance {
-  return new ClassificationInstance(state.feature as OntologyClassification, { [FROM_STATE]: state } as { classificationHash?: string })
 }

@@ -1,0 +1,228 @@
+/**
+ * Classification instances: one classification (a question of the ontology) on a set of frames, or
+ * on the whole item for global ones, with one answer.
+ */
+import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerOf, type AnswerValue } from './answers.js'
+import { ClassificationAnnotation } from './annotations.js'
+import { labelError, LabelErrorCode } from './errors.js'
+import { describeFrames, framesOf, type FrameSpec } from './frames.js'
+import type { AnnotationOptions, AnswersInput, AnswerView } from './label-options.js'
+import type { LabelRow } from './label-row.js'
+import {
+  CLASSIFICATION_FRAME_KEYS,
+  DEFAULT_CTX,
+  FROM_STATE,
+  answerView,
+  newClassificationEntry,
+  newMeta,
+  nextSeq,
+  registerClassificationState,
+  replaceOrInsert,
+  unknownFeature,
+  type ClassificationState,
+} from './label-state.js'
+import type { Attribute, OntologyClassification } from './ontology.js'
+import type { Raw } from '../shared/records.js'
+
+/** Options of {@link ClassificationInstance.setForFrames}. */
+export interface SetClassificationFramesOptions extends AnnotationOptions {
+  /** @default 0 */
+  frames?: FrameSpec
+  /** Replace metadata on frames the instance is already on. @default false */
+  overwrite?: boolean
+  /** Take these frames from another instance of the same classification. @default false */
+  force?: boolean
+}
+
+/**
+ * One classification (a question of the ontology) on a set of frames, with one answer. Global
+ * classifications have no frames.
+ */
+export class ClassificationInstance {
+  readonly #s: ClassificationState
+
+  /** A new instance not yet in any label row. */
+  constructor(feature: OntologyClassification, options: { classificationHash?: string } = {}) {
+    const loaded = (options as { [FROM_STATE]?: ClassificationState })[FROM_STATE]
+    this.#s = loaded ?? {
+      hash: options.classificationHash ?? DEFAULT_CTX.newHash(),
+      feature,
+      featureHash: feature.featureHash,
+      title: feature.title,
+      frames: new Map(),
+      answers: [],
+      entry: newClassificationEntry(DEFAULT_CTX, {}),
+      entryFollowsFrames: true,
+      framesChanged: false,
+      owner: null,
+      ctx: DEFAULT_CTX,
+    }
+    registerClassificationState(this, this.#s)
+  }
+
+  get classificationHash(): string {
+    return this.#s.hash
+  }
+
+  /** The ontology classification; `undefined` when it is no longer in the ontology. */
+  get ontologyClassification(): OntologyClassification | undefined {
+    return this.#s.feature
+  }
+
+  get featureHash(): string {
+    return this.#s.featureHash
+  }
+
+  /** The question's name. */
+  get title(): string {
+    return this.#s.title
+  }
+
+  get isGlobal(): boolean {
+    return this.#s.feature?.isGlobal ?? false
+  }
+
+  get row(): LabelRow | null {
+    return this.#s.owner?.row ?? null
+  }
+
+  /** Frames the classification is on, ascending (none for global ones). */
+  frames(): number[] {
+    return [...this.#s.frames.keys()].sort((a, b) => a - b)
+  }
+
+  annotation(frame: number): ClassificationAnnotation | undefined {
+    return this.#s.frames.has(frame) ? new ClassificationAnnotation(this, frame) : undefined
+  }
+
+  annotations(): ClassificationAnnotation[] {
+    return this.frames().map((f) => new ClassificationAnnotation(this, f))
+  }
+
+  /** Put the classification on frames. */
+  setForFrames(options: SetClassificationFramesOptions = {}): this {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
+    if (st.feature.isGlobal) {
+      throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(st.title)} is global: it applies to the whole item and has no frames.`)
+    }
+    const frames = framesOf(options.frames ?? 0)
+    const taken = frames.filter((f) => st.frames.has(f))
+    if (taken.length > 0 && !options.overwrite) {
+      throw labelError(LabelErrorCode.FrameAlreadyLabelled, `Classification ${JSON.stringify(st.title)} (${st.hash}) is already on frame(s) ${describeFrames(taken)}.`, {
+        hint: 'Pass { overwrite: true } to replace its metadata there.',
+      })
+    }
+    const meta = newMeta(st.ctx, options) // checked before a forced call takes frames from others
+    if (st.owner) {
+      st.owner.checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
+      st.owner.checkClassificationFrames(this, frames, options.force ?? false)
+    }
+    for (const f of frames) {
+      const existing = st.frames.get(f)
+      const fields: Raw = {
+        name: st.feature.title,
+        value: st.feature.value,
+        createdAt: meta.createdAt,
+        createdBy: meta.createdBy,
+        confidence: meta.confidence,
+        featureHash: st.featureHash,
+        classificationHash: st.hash,
+        manualAnnotation: meta.manualAnnotation,
+        lastEditedAt: meta.lastEditedAt,
+      }
+      if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
+      if (existing) for (const [k, v] of Object.entries(existing.fields)) if (!(CLASSIFICATION_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
+      st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields })
+    }
+    st.framesChanged = true
+    if (st.owner) st.owner.touch()
+    return this
+  }
+
+  /** Take the classification off frames; one left on no frame is removed from its label row. */
+  removeFrames(frames: FrameSpec): this {
+    const st = this.#s
+    const list = framesOf(frames).filter((f) => st.frames.has(f))
+    if (list.length === 0) return this
+    for (const f of list) st.frames.delete(f)
+    st.framesChanged = true
+    if (st.owner) {
+      st.owner.touch()
+      if (st.frames.size === 0 && !this.isGlobal) st.owner.detachClassification(this)
+    }
+    return this
+  }
+
+  #attribute(attribute: string | Attribute | undefined): Attribute {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
+    return st.feature.attribute(attribute)
+  }
+
+  /**
+   * Answer the question (or, with `attribute`, a nested attribute). Replaces an existing answer.
+   * @example weather.setAnswer('Sunny'); issues.setAnswer(['Blurry', 'Too dark']); cls.setAnswer('The moon', { attribute: 'Note' })
+   */
+  setAnswer(value: AnswerInput, options: { attribute?: string | Attribute; manualAnnotation?: boolean } = {}): this {
+    const st = this.#s
+    const attr = this.#attribute(options.attribute)
+    const { wire } = encodeAnswer(attr, value)
+    const fields: Raw = {
+      name: attr.name,
+      value: attr.value,
+      answers: wire,
+      featureHash: attr.featureHash,
+      manualAnnotation: options.manualAnnotation ?? st.ctx.defaults.manualAnnotation,
+    }
+    replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
+    if (st.entry === null) st.entry = { spaces: {} }
+    if (st.owner) st.owner.touch()
+    return this
+  }
+
+  /** Answer nested attributes by title or feature hash. */
+  setAnswers(answers: AnswersInput, options: { manualAnnotation?: boolean } = {}): this {
+    for (const [k, v] of Object.entries(answers)) this.setAnswer(v, { ...options, attribute: k })
+    return this
+  }
+
+  /** The answer to the question (or to `attribute`), `undefined` when unanswered. */
+  getAnswer<A extends Attribute>(attribute: A): AnswerOf<A> | undefined
+  getAnswer(attribute?: string): AnswerValue | undefined
+  getAnswer(attribute?: string | Attribute): unknown {
+    const attr = this.#attribute(attribute)
+    const entry = this.#s.answers.find((e) => e.featureHash === attr.featureHash)
+    return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
+  }
+
+  /** The answer to the question. */
+  get answer(): AnswerValue | undefined {
+    return this.getAnswer()
+  }
+
+  /** Remove the answer to the question (or to `attribute`). */
+  clearAnswer(attribute?: string | Attribute): this {
+    const st = this.#s
+    const attr = this.#attribute(attribute)
+    const before = st.answers.length
+    st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
+    if (st.answers.length !== before && st.owner) st.owner.touch()
+    return this
+  }
+
+  answers(): AnswerView[] {
+    return this.#s.answers.map((e) => answerView(e, false))
+  }
+
+  /** Remove this classification from its label row. */
+  remove(): void {
+    if (this.#s.owner) this.#s.owner.detachClassification(this)
+  }
+}
+
+
+/** An instance around state loaded by a row (the constructor takes it under a label-model-private key). */
+export function makeClassificationInstance(state: ClassificationState): ClassificationInstance {
+  return new ClassificationInstance(state.feature as OntologyClassification, { [FROM_STATE]: state } as { classificationHash?: string })
+}

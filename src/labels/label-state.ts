@@ -1,0 +1,340 @@
+/**
+ * The label model's internal state, shared by the row, its object and classification instances and
+ * their frame views: the SDK's key orders, the state records behind each instance, and the helpers
+ * that read and write answers and label metadata. Not part of the public API.
+ */
+import { randomBytes } from 'node:crypto'
+import { decodeAnswer } from './answers.js'
+import type { ClassificationInstance } from './classification-instance.js'
+import type { Coordinates } from './coordinates.js'
+import { formatEncordDate, parseEncordDate } from './dates.js'
+import { labelError, LabelErrorCode } from './errors.js'
+import { rangesToFrames } from './frames.js'
+import type { AnnotationOptions, AnswerView, LabelRowDefaults, ObjectAnnotationOptions } from './label-options.js'
+import type { LabelRow } from './label-row.js'
+import type { ObjectInstance } from './object-instance.js'
+import type { Attribute, OntologyClassification, OntologyObject, Shape } from './ontology.js'
+import { isRecord, type Raw } from '../shared/records.js'
+import { ordered } from './wire.js'
+
+// ---------------------------------------------------------------------------------------------------
+export const TOP_KEYS = [
+  'label_hash',
+  'branch_name',
+  'created_at',
+  'last_edited_at',
+  'data_hash',
+  'dataset_hash',
+  'dataset_title',
+  'data_title',
+  'data_type',
+  'annotation_task_status',
+  'is_shadow_data',
+  'object_answers',
+  'classification_answers',
+  'object_actions',
+  'label_status',
+  'data_units',
+  'spaces',
+] as const
+export const UNIT_KEYS = ['data_hash', 'data_title', 'data_link', 'data_type', 'data_sequence', 'width', 'height', 'labels', 'data_duration', 'data_fps'] as const
+export const OBJECT_FRAME_KEYS = [
+  'name',
+  'color',
+  'shape',
+  'value',
+  'createdAt',
+  'createdBy',
+  'confidence',
+  'objectHash',
+  'featureHash',
+  'manualAnnotation',
+  'lastEditedAt',
+  'lastEditedBy',
+  'isDeleted',
+] as const
+export const CLASSIFICATION_FRAME_KEYS = [
+  'name',
+  'value',
+  'createdAt',
+  'createdBy',
+  'confidence',
+  'featureHash',
+  'classificationHash',
+  'manualAnnotation',
+  'lastEditedAt',
+  'lastEditedBy',
+] as const
+export const ANSWER_KEYS = ['name', 'value', 'answers', 'featureHash', 'manualAnnotation'] as const
+export const ACTION_KEYS = ['name', 'value', 'featureHash', 'answers', 'manualAnnotation', 'dynamic', 'range', 'shouldPropagate', 'trackHash'] as const
+export const CLASSIFICATION_ANSWER_KEYS = [
+  'classifications',
+  'classificationHash',
+  'featureHash',
+  'spaces',
+  'range',
+  'createdBy',
+  'createdAt',
+  'lastEditedBy',
+  'lastEditedAt',
+  'manualAnnotation',
+] as const
+/** Meta keys of a classification_answers entry that mirror the instance's first frame. */
+export const CLASSIFICATION_META_KEYS = ['createdBy', 'createdAt', 'lastEditedBy', 'lastEditedAt', 'manualAnnotation'] as const
+
+// ---------------------------------------------------------------------------------------------------
+// Internal state
+
+export interface Ctx {
+  now: () => Date
+  newHash: () => string
+  defaults: Required<LabelRowDefaults>
+}
+
+function randomHash(): string {
+  // The SDK's short ids: base64 of 6 random bytes (8 characters, may hold '+' and '/').
+  return randomBytes(6).toString('base64')
+}
+
+export const DEFAULT_CTX: Ctx = { now: () => new Date(), newHash: randomHash, defaults: { createdBy: null, manualAnnotation: false, confidence: 1 } }
+
+let sequence = 0
+/** Order of labels within a frame: loaded ones in the order they came, new ones after. */
+export function nextSeq(): number {
+  return ++sequence
+}
+
+export interface ObjectFrameData {
+  seq: number
+  /** The data unit it was loaded from (new labels: found from the frame). */
+  unit: string | undefined
+  /** Every key but the coordinate keys, as loaded or as built. */
+  fields: Raw
+  coordinates: Coordinates
+  /** The coordinate keys exactly as loaded; null once coordinates were set. */
+  rawCoordinates: Raw | null
+}
+
+export interface ClassificationFrameData {
+  seq: number
+  unit: string | undefined
+  fields: Raw
+}
+
+export interface AnswerEntry {
+  attribute: Attribute | undefined
+  featureHash: string
+  fields: Raw
+}
+
+export interface ObjectState {
+  hash: string
+  feature: OntologyObject | undefined
+  featureHash: string
+  shape: Shape
+  title: string
+  frames: Map<number, ObjectFrameData>
+  answers: AnswerEntry[]
+  actions: AnswerEntry[]
+  /** The object_answers entry's other keys; null while the instance has no such entry. */
+  answersEntry: Raw | null
+  /** The object_actions entry's other keys; null while there is none. */
+  actionsEntry: Raw | null
+  actionsEntryWasEmpty: boolean
+  /** The row it belongs to (as the row lets its instances see it); null while detached. */
+  owner: RowInternals | null
+  ctx: Ctx
+}
+
+export interface ClassificationState {
+  hash: string
+  feature: OntologyClassification | undefined
+  featureHash: string
+  title: string
+  frames: Map<number, ClassificationFrameData>
+  answers: AnswerEntry[]
+  /** The classification_answers entry's other keys; null while there is none. */
+  entry: Raw | null
+  /** New instances: range and meta of the entry follow the frames. */
+  entryFollowsFrames: boolean
+  framesChanged: boolean
+  /** The row it belongs to (as the row lets its instances see it); null while detached. */
+  owner: RowInternals | null
+  ctx: Ctx
+}
+
+/** What a row lets its instances see and do. */
+export interface RowInternals {
+  readonly row: LabelRow
+  ctx: Ctx
+  touch(): void
+  checkFrames(frames: number[], what: string): void
+  frameSize(frame: number): { width: number; height: number } | null
+  checkClassificationFrames(instance: ClassificationInstance, frames: number[], force: boolean): void
+  detachObject(instance: ObjectInstance): void
+  detachClassification(instance: ClassificationInstance): void
+}
+
+/** Label-model-private key under which loaded state is handed to the instance constructors. */
+export const FROM_STATE = Symbol('fromState')
+
+// The seam between a row and its instances: each instance registers its state when it is built, and
+// the row (and the frame views) read it back here. Nothing outside the label model can reach it.
+const objectStates = new WeakMap<ObjectInstance, ObjectState>()
+const classificationStates = new WeakMap<ClassificationInstance, ClassificationState>()
+
+export function registerObjectState(instance: ObjectInstance, state: ObjectState): void {
+  objectStates.set(instance, state)
+}
+
+export function registerClassificationState(instance: ClassificationInstance, state: ClassificationState): void {
+  classificationStates.set(instance, state)
+}
+
+/** The state behind an object instance. */
+export function objectState(instance: ObjectInstance): ObjectState {
+  return objectStates.get(instance)!
+}
+
+/** The state behind a classification instance. */
+export function classificationState(instance: ClassificationInstance): ClassificationState {
+  return classificationStates.get(instance)!
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shared helpers
+
+
+export function dateString(v: Date | string, what: string): string {
+  const d = parseEncordDate(v)
+  if (!d) throw labelError(LabelErrorCode.InvalidAnnotation, `${what} ${JSON.stringify(v)} is not a date.`, { hint: 'Pass a Date or an ISO-8601 string.' })
+  return formatEncordDate(d)
+}
+
+export function checkConfidence(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw labelError(LabelErrorCode.InvalidAnnotation, `Confidence must be a number in [0, 1], got ${JSON.stringify(v)}.`)
+  }
+  return v
+}
+
+/** Fields of a new label on a frame, from options and defaults. */
+export function newMeta(ctx: Ctx, o: AnnotationOptions): { createdAt: string; createdBy: string | null; confidence: number; manualAnnotation: boolean; lastEditedAt: string; lastEditedBy: string | null } {
+  const createdAt = o.createdAt !== undefined ? dateString(o.createdAt, 'createdAt') : formatEncordDate(ctx.now())
+  const createdBy = o.createdBy !== undefined ? o.createdBy : ctx.defaults.createdBy
+  return {
+    createdAt,
+    createdBy,
+    confidence: checkConfidence(o.confidence ?? ctx.defaults.confidence),
+    manualAnnotation: o.manualAnnotation ?? ctx.defaults.manualAnnotation,
+    lastEditedAt: o.lastEditedAt !== undefined ? dateString(o.lastEditedAt, 'lastEditedAt') : createdAt,
+    lastEditedBy: o.lastEditedBy !== undefined ? o.lastEditedBy : createdBy,
+  }
+}
+
+/** Apply metadata changes to an existing label's fields (an edit also stamps lastEditedAt/By). */
+export function applyMetaChanges(ctx: Ctx, fields: Raw, o: ObjectAnnotationOptions, isObject: boolean): void {
+  if (o.confidence !== undefined) fields['confidence'] = checkConfidence(o.confidence)
+  if (o.manualAnnotation !== undefined) fields['manualAnnotation'] = o.manualAnnotation
+  if (o.createdAt !== undefined) fields['createdAt'] = dateString(o.createdAt, 'createdAt')
+  if (o.createdBy !== undefined) fields['createdBy'] = o.createdBy
+  fields['lastEditedAt'] = o.lastEditedAt !== undefined ? dateString(o.lastEditedAt, 'lastEditedAt') : formatEncordDate(ctx.now())
+  const by = o.lastEditedBy !== undefined ? o.lastEditedBy : ctx.defaults.createdBy
+  if (by !== null) fields['lastEditedBy'] = by
+  if (isObject && o.isDeleted !== undefined) fields['isDeleted'] = o.isDeleted
+}
+
+function resolveAnswerAttribute(root: OntologyObject | OntologyClassification | undefined, featureHash: string): Attribute | undefined {
+  return root?.allAttributes().find((a) => a.featureHash === featureHash)
+}
+
+export function readAnswerEntries(root: OntologyObject | OntologyClassification | undefined, list: unknown): AnswerEntry[] {
+  if (!Array.isArray(list)) return []
+  return list.filter(isRecord).map((fields) => {
+    const featureHash = typeof fields['featureHash'] === 'string' ? fields['featureHash'] : ''
+    // `list` is part of the row's own copy of the dict (made once in the constructor): no copy here.
+    return { attribute: resolveAnswerAttribute(root, featureHash), featureHash, fields }
+  })
+}
+
+export function writeAnswerEntry(e: AnswerEntry): Raw {
+  return ordered(
+    ANSWER_KEYS.map((k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const),
+    e.fields,
+  )
+}
+
+export function writeActionEntry(e: AnswerEntry): Raw {
+  return ordered(
+    ACTION_KEYS.map((k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const),
+    e.fields,
+  )
+}
+
+/** DFS position of an attribute below its root; answers are written in descending order. */
+function rank(root: OntologyObject | OntologyClassification | undefined, a: Attribute | undefined): number | undefined {
+  if (!root || !a) return undefined
+  const i = root.allAttributes().indexOf(a)
+  return i < 0 ? undefined : i
+}
+
+/** Put a new static answer where the SDK would: answers are written in reverse traversal order. */
+function insertAnswer(root: OntologyObject | OntologyClassification | undefined, list: AnswerEntry[], entry: AnswerEntry): void {
+  const r = rank(root, entry.attribute)
+  if (r !== undefined) {
+    const at = list.findIndex((e) => {
+      const er = rank(root, e.attribute)
+      return er !== undefined && er < r
+    })
+    if (at >= 0) {
+      list.splice(at, 0, entry)
+      return
+    }
+  }
+  list.push(entry)
+}
+
+export function answerView(e: AnswerEntry, dynamic: boolean): AnswerView {
+  const view: AnswerView = {
+    attribute: e.attribute,
+    featureHash: e.featureHash,
+    name: typeof e.fields['name'] === 'string' ? e.fields['name'] : (e.attribute?.name ?? ''),
+    value: decodeAnswer(e.attribute, e.fields['answers']),
+    wire: structuredClone(e.fields['answers']),
+    manualAnnotation: typeof e.fields['manualAnnotation'] === 'boolean' ? e.fields['manualAnnotation'] : undefined,
+    dynamic,
+  }
+  if (dynamic) view.frames = rangesToFrames(e.fields['range'])
+  return view
+}
+
+export function unknownFeature(kind: string, title: string, featureHash: string): Error {
+  return labelError(
+    LabelErrorCode.UnknownOntologyFeature,
+    `The ${kind} ${JSON.stringify(title)} (featureHash ${featureHash}) is not in the ontology, so it can be read and removed but not changed.`,
+    { hint: 'The ontology changed after this label was made; edit it in Encord or remove it.' },
+  )
+}
+
+export function replaceOrInsert(root: OntologyObject | OntologyClassification | undefined, list: AnswerEntry[], entry: AnswerEntry): void {
+  const at = list.findIndex((e) => e.featureHash === entry.featureHash)
+  if (at >= 0) {
+    // Keep keys we do not model, and the answer's place.
+    for (const [k, v] of Object.entries(list[at].fields)) if (!(ANSWER_KEYS as readonly string[]).includes(k)) entry.fields[k] = v
+    list[at] = entry
+    for (let i = list.length - 1; i > at; i--) if (list[i].featureHash === entry.featureHash) list.splice(i, 1)
+  } else insertAnswer(root, list, entry)
+}
+
+export function newClassificationEntry(ctx: Ctx, o: AnnotationOptions): Raw {
+  const meta = newMeta(ctx, o)
+  return {
+    spaces: {},
+    range: [],
+    createdBy: meta.createdBy,
+    createdAt: meta.createdAt,
+    lastEditedBy: meta.lastEditedBy,
+    lastEditedAt: meta.lastEditedAt,
+    manualAnnotation: meta.manualAnnotation,
+  }
+}

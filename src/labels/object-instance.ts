@@ -1,0 +1,337 @@
+/**
+ * Object instances: one object of the ontology (a box, polygon, ...) across the frames it is on,
+ * with its static and dynamic answers.
+ */
+import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerInputOf, type AnswerOf, type AnswerValue } from './answers.js'
+import { ObjectAnnotation, checkBitmaskSize } from './annotations.js'
+import { normaliseCoordinates, type CoordinatesByShape, type CoordinatesInputByShape } from './coordinates.js'
+import { labelError, LabelErrorCode } from './errors.js'
+import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameSpec } from './frames.js'
+import type { AnswersInput, AnswerView, ObjectAnnotationOptions, SetAnswerOptions } from './label-options.js'
+import type { LabelRow } from './label-row.js'
+import {
+  DEFAULT_CTX,
+  FROM_STATE,
+  OBJECT_FRAME_KEYS,
+  answerView,
+  newMeta,
+  nextSeq,
+  registerObjectState,
+  replaceOrInsert,
+  unknownFeature,
+  type ObjectState,
+} from './label-state.js'
+import type { Attribute, OntologyObject, Shape } from './ontology.js'
+import type { Raw } from '../shared/records.js'
+
+/** Options of {@link ObjectInstance.setForFrames}. */
+export interface SetForFramesOptions extends ObjectAnnotationOptions {
+  /** @default 0 */
+  frames?: FrameSpec
+  /** Replace coordinates on frames that already have them. @default false */
+  overwrite?: boolean
+}
+
+/**
+ * One object (a box, polygon, ... of an ontology object) across the frames it is on, with its
+ * answers. Get them from a {@link LabelRow}; `new ObjectInstance(ontologyObject)` makes a detached one
+ * to add with {@link LabelRow.addObjectInstance}.
+ */
+export class ObjectInstance<S extends Shape = Shape> {
+  readonly #s: ObjectState
+
+  /**
+   * A new instance not yet in any label row.
+   * @example const car = new ObjectInstance(ontology.object('Car', 'bounding_box')).setForFrames(box, { frames: 0 })
+   */
+  constructor(feature: OntologyObject<S>, options: { objectHash?: string } = {}) {
+    const loaded = (options as { [FROM_STATE]?: ObjectState })[FROM_STATE]
+    this.#s = loaded ?? {
+      hash: options.objectHash ?? DEFAULT_CTX.newHash(),
+      feature: feature as OntologyObject,
+      featureHash: feature.featureHash,
+      shape: feature.shape,
+      title: feature.name,
+      frames: new Map(),
+      answers: [],
+      actions: [],
+      answersEntry: {},
+      actionsEntry: null,
+      actionsEntryWasEmpty: false,
+      owner: null,
+      ctx: DEFAULT_CTX,
+    }
+    registerObjectState(this, this.#s)
+  }
+
+  get objectHash(): string {
+    return this.#s.hash
+  }
+
+  /** The ontology object; `undefined` when the label's feature is no longer in the ontology. */
+  get ontologyObject(): OntologyObject<S> | undefined {
+    return this.#s.feature as OntologyObject<S> | undefined
+  }
+
+  get featureHash(): string {
+    return this.#s.featureHash
+  }
+
+  get shape(): S {
+    return this.#s.shape as S
+  }
+
+  /** The ontology object's name. */
+  get title(): string {
+    return this.#s.title
+  }
+
+  /** The label row it belongs to, or null while detached. */
+  get row(): LabelRow | null {
+    return this.#s.owner?.row ?? null
+  }
+
+  /** Audio / text objects: placed by ranges instead of frames. */
+  get isRangeBased(): boolean {
+    return this.#s.frames.size === 0 && this.#s.answersEntry !== null && 'range' in this.#s.answersEntry
+  }
+
+  /** Audio / text objects: the `[start, end]` ranges (inclusive) they cover. */
+  get ranges(): [number, number][] {
+    const r = this.#s.answersEntry?.['range']
+    return Array.isArray(r) ? (structuredClone(r) as [number, number][]) : []
+  }
+
+  /** Frames the object is on, ascending. */
+  frames(): number[] {
+    return [...this.#s.frames.keys()].sort((a, b) => a - b)
+  }
+
+  /** The label on one frame, or `undefined` when the object is not there. */
+  annotation(frame: number): ObjectAnnotation<S> | undefined {
+    return this.#s.frames.has(frame) ? new ObjectAnnotation(this, frame) : undefined
+  }
+
+  /** The labels on every frame, by frame. */
+  annotations(): ObjectAnnotation<S>[] {
+    return this.frames().map((f) => new ObjectAnnotation(this, f))
+  }
+
+  /** Coordinates on `frame` (default: the first frame), frozen. */
+  coordinates(frame?: number): CoordinatesByShape[S] | undefined {
+    const f = frame ?? this.frames()[0]
+    return f === undefined ? undefined : (this.#s.frames.get(f)?.coordinates as CoordinatesByShape[S] | undefined)
+  }
+
+  /**
+   * Place the object on frames with these coordinates. Frames that already have coordinates are
+   * refused unless `overwrite: true`.
+   * @example car.setForFrames({ x: 0.1, y: 0.2, w: 0.3, h: 0.2 }, { frames: { start: 0, end: 9 }, confidence: 0.8 })
+   */
+  setForFrames(coordinates: CoordinatesInputByShape[S], options: SetForFramesOptions = {}): this {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
+    const frames = framesOf(options.frames ?? 0)
+    const coords = normaliseCoordinates(st.feature, coordinates)
+    const taken = frames.filter((f) => st.frames.has(f))
+    if (taken.length > 0 && !options.overwrite) {
+      throw labelError(
+        LabelErrorCode.FrameAlreadyLabelled,
+        `Object ${JSON.stringify(st.title)} (${st.hash}) already has coordinates on frame(s) ${describeFrames(taken)}.`,
+        { hint: 'Pass { overwrite: true } to replace them, or use annotation(frame).update(...).' },
+      )
+    }
+    if (st.owner) {
+      st.owner.checkFrames(frames, `object ${JSON.stringify(st.title)}`)
+      for (const f of frames) checkBitmaskSize(st.owner, st.feature, f, coords)
+    }
+    const meta = newMeta(st.ctx, options)
+    for (const f of frames) {
+      const existing = st.frames.get(f)
+      const fields: Raw = {
+        name: st.feature.name,
+        color: st.feature.color,
+        shape: st.feature.shape,
+        value: st.feature.value,
+        createdAt: meta.createdAt,
+        createdBy: meta.createdBy,
+        confidence: meta.confidence,
+        objectHash: st.hash,
+        featureHash: st.featureHash,
+        manualAnnotation: meta.manualAnnotation,
+        lastEditedAt: meta.lastEditedAt,
+      }
+      if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
+      if (options.isDeleted !== undefined) fields['isDeleted'] = options.isDeleted
+      if (existing) {
+        // Keep keys we do not model (reviews, ...) and the label's place in the frame.
+        for (const [k, v] of Object.entries(existing.fields)) if (!(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
+      }
+      st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields, coordinates: coords, rawCoordinates: null })
+    }
+    if (st.owner) st.owner.touch()
+    return this
+  }
+
+  /**
+   * Take the object off these frames (and its dynamic answers there). An object left on no frame is
+   * removed from its label row.
+   */
+  removeFrames(frames: FrameSpec): this {
+    const st = this.#s
+    const list = framesOf(frames).filter((f) => st.frames.has(f))
+    if (list.length === 0) return this
+    for (const f of list) st.frames.delete(f)
+    for (const a of [...st.actions]) {
+      const left = rangesToFrames(a.fields['range']).filter((f) => !list.includes(f))
+      if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
+      else a.fields['range'] = framesToRanges(left)
+    }
+    if (st.owner) {
+      st.owner.touch()
+      if (st.frames.size === 0) st.owner.detachObject(this)
+    }
+    return this
+  }
+
+  /** Resolve an attribute of this object (title, feature hash or Attribute). */
+  #attribute(attribute: string | Attribute): Attribute {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
+    return st.feature.attribute(attribute)
+  }
+
+  /**
+   * Answer an attribute of this object (at any depth). Replaces an existing answer. Dynamic
+   * attributes take `frames` (default: every frame of the object).
+   * @example car.setAnswer('Colour', 'Red'); car.setAnswer('Tags', ['Parked']); car.setAnswer('Occluded', 'Yes', { frames: [3, 4] })
+   */
+  setAnswer<A extends Attribute>(attribute: A, value: AnswerInputOf<A>, options?: SetAnswerOptions): this
+  setAnswer(attribute: string, value: AnswerInput, options?: SetAnswerOptions): this
+  setAnswer(attribute: string | Attribute, value: AnswerInput, options: SetAnswerOptions = {}): this {
+    const st = this.#s
+    const attr = this.#attribute(attribute)
+    const { wire } = encodeAnswer(attr, value)
+    const manual = options.manualAnnotation ?? st.ctx.defaults.manualAnnotation
+    if (attr.dynamic) {
+      const frames = options.frames !== undefined ? framesOf(options.frames) : this.frames()
+      const missing = frames.filter((f) => !st.frames.has(f))
+      if (st.frames.size > 0 && missing.length > 0) {
+        throw labelError(
+          LabelErrorCode.FrameOutOfRange,
+          `Object ${JSON.stringify(st.title)} (${st.hash}) is not on frame(s) ${describeFrames(missing)}; dynamic answers to ${JSON.stringify(attr.name)} go on frames where the object is.`,
+        )
+      }
+      if (frames.length === 0) throw labelError(LabelErrorCode.InvalidAnswer, `Dynamic attribute ${JSON.stringify(attr.name)} (${attr.path}) needs frames, and object ${JSON.stringify(st.title)} is on none.`)
+      setDynamic(st, attr, wire, frames, manual)
+    } else {
+      const fields: Raw = { name: attr.name, value: attr.value, answers: wire, featureHash: attr.featureHash, manualAnnotation: manual }
+      replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
+      st.answersEntry ??= {}
+    }
+    if (st.owner) st.owner.touch()
+    return this
+  }
+
+  /**
+   * Answer several attributes at once, by title or feature hash.
+   * @example car.setAnswers({ Colour: 'Red', Shade: 'dark', Note: 'parked' })
+   */
+  setAnswers(answers: AnswersInput, options: SetAnswerOptions = {}): this {
+    for (const [k, v] of Object.entries(answers)) this.setAnswer(k, v, options)
+    return this
+  }
+
+  /**
+   * The answer to an attribute: the option (radio), options (checklist), text or number, or
+   * `undefined` when unanswered. Dynamic attributes: pass `frame` (without it, the earliest answer).
+   */
+  getAnswer<A extends Attribute>(attribute: A, options?: { frame?: number }): AnswerOf<A> | undefined
+  getAnswer(attribute: string, options?: { frame?: number }): AnswerValue | undefined
+  getAnswer(attribute: string | Attribute, options: { frame?: number } = {}): unknown {
+    const st = this.#s
+    const attr = this.#attribute(attribute)
+    if (attr.dynamic) {
+      const candidates = st.actions
+        .filter((a) => a.featureHash === attr.featureHash)
+        .map((a) => ({ a, frames: rangesToFrames(a.fields['range']) }))
+        .filter((x) => options.frame === undefined || x.frames.includes(options.frame))
+        .sort((x, y) => (x.frames[0] ?? 0) - (y.frames[0] ?? 0))
+      return candidates.length > 0 ? decodeAnswer(attr, candidates[0].a.fields['answers']) : undefined
+    }
+    const entry = st.answers.find((e) => e.featureHash === attr.featureHash)
+    return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
+  }
+
+  /** Remove the answer to an attribute (dynamic: on `frames`, default all). */
+  clearAnswer(attribute: string | Attribute, options: { frames?: FrameSpec } = {}): this {
+    const st = this.#s
+    const attr = this.#attribute(attribute)
+    let changed = false
+    if (attr.dynamic) {
+      const drop = options.frames !== undefined ? framesOf(options.frames) : undefined
+      for (const a of [...st.actions]) {
+        if (a.featureHash !== attr.featureHash) continue
+        const left = drop ? rangesToFrames(a.fields['range']).filter((f) => !drop.includes(f)) : []
+        if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
+        else a.fields['range'] = framesToRanges(left)
+        changed = true
+      }
+    } else {
+      const before = st.answers.length
+      st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
+      changed = st.answers.length !== before
+    }
+    if (changed && st.owner) st.owner.touch()
+    return this
+  }
+
+  /** Every answer (static first, then dynamic), as read. */
+  answers(): AnswerView[] {
+    return [...this.#s.answers.map((e) => answerView(e, false)), ...this.#s.actions.map((e) => answerView(e, true))]
+  }
+
+  /** Remove this object from its label row. */
+  remove(): void {
+    if (this.#s.owner) this.#s.owner.detachObject(this)
+  }
+}
+
+/** A dynamic answer holds for frames; one action per distinct answer, its frames as ranges. */
+function setDynamic(st: ObjectState, attr: Attribute, wire: unknown, frames: number[], manual: boolean): void {
+  const same = JSON.stringify(wire)
+  for (const a of [...st.actions]) {
+    if (a.featureHash !== attr.featureHash) continue
+    const left = rangesToFrames(a.fields['range']).filter((f) => !frames.includes(f))
+    if (JSON.stringify(a.fields['answers']) === same) continue
+    if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
+    else a.fields['range'] = framesToRanges(left)
+  }
+  const match = st.actions.find((a) => a.featureHash === attr.featureHash && JSON.stringify(a.fields['answers']) === same)
+  if (match) {
+    match.fields['range'] = framesToRanges([...rangesToFrames(match.fields['range']), ...frames])
+    match.fields['manualAnnotation'] = manual
+  } else {
+    st.actions.push({
+      attribute: attr,
+      featureHash: attr.featureHash,
+      fields: {
+        name: attr.name,
+        value: attr.value,
+        featureHash: attr.featureHash,
+        answers: wire,
+        manualAnnotation: manual,
+        dynamic: true,
+        range: framesToRanges(frames),
+        shouldPropagate: false,
+        trackHash: st.ctx.newHash(),
+      },
+    })
+  }
+  st.actionsEntry ??= {}
+}
+
+/** An instance around state loaded by a row (the constructor takes it under a label-model-private key). */
+export function makeObjectInstance(state: ObjectState): ObjectInstance {
+  return new ObjectInstance(state.feature as OntologyObject, { [FROM_STATE]: state } as { objectHash?: string })
+}
