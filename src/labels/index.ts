@@ -23,12 +23,11 @@ export {
   type SkeletonTemplate,
   type SkeletonTemplatePoint,
 } from './ontology.js'
+export { LabelRow } from './label-row.js'
+export { ObjectInstance, type SetForFramesOptions } from './object-instance.js'
+export { ClassificationInstance, type SetClassificationFramesOptions } from './classification-instance.js'
+export { ObjectAnnotation, ClassificationAnnotation } from './annotations.js'
 export {
-  LabelRow,
-  ObjectInstance,
-  ClassificationInstance,
-  ObjectAnnotation,
-  ClassificationAnnotation,
   type AddClassificationOptions,
   type AddObjectOptions,
   type AnnotationOptions,
@@ -43,9 +42,7 @@ export {
   type ObjectAnnotationOptions,
   type ObjectFilter,
   type SetAnswerOptions,
-  type SetClassificationFramesOptions,
-  type SetForFramesOptions,
-} from './label-row.js'
+} from './label-options.js'
 export {
   type BoundingBox,
   type RotatableBoundingBox,

@@ -4,7 +4,8 @@
  */
 import type { AnswerInput } from './answers.js'
 import type { FrameSpec } from './frames.js'
-import type { Attribute, OntologyInput } from './ontology.js'
+import type { Attribute, OntologyClassification, OntologyInput, OntologyObject, Shape } from './ontology.js'
+import type { ObjectInstance } from './object-instance.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 import type { AnswerValue } from './answers.js'
 import type { LabelRow } from './label-row.js'
@@ -155,4 +156,23 @@ export interface DataUnitInfo {
   height: number | null
   /** Image groups: the image's frame index; images: 0; videos and others: null. */
   frame: number | null
+}
+
+/** Any object instance, narrowed by `shape`. */
+export type AnyObjectInstance = { [K in Shape]: ObjectInstance<K> }[Shape]
+
+/** Filters of {@link LabelRow.objects}. */
+export interface ObjectFilter {
+  /** An ontology object (title, feature hash or the object). */
+  feature?: string | OntologyObject
+  /** Only objects on (any of) these frames. */
+  frames?: FrameSpec
+}
+
+/** Filters of {@link LabelRow.classifications}. */
+export interface ClassificationFilter {
+  /** An ontology classification (title, feature hash or the classification). */
+  feature?: string | OntologyClassification
+  /** Only classifications on (any of) these frames. */
+  frames?: FrameSpec
 }

@@ -6,7 +6,10 @@ import type { LabelRowMetadata } from '../encord/types.js'
 import { pythonJson } from '../encord/python-json.js'
 import { Bitmask } from './bitmask.js'
 import { LABEL_ROW_FLOAT_KEYS } from './float-keys.js'
-import { ClassificationInstance, LabelRow, ObjectInstance, type LabelRowOptions } from './label-row.js'
+import { ClassificationInstance } from './classification-instance.js'
+import type { LabelRowOptions } from './label-options.js'
+import { LabelRow } from './label-row.js'
+import { ObjectInstance } from './object-instance.js'
 import { Ontology, type OntologyStructureDict } from './ontology.js'
 
 type Json = Record<string, unknown>

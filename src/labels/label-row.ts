@@ -7,117 +7,45 @@
  * back with exactly the keys they came with, and known keys come out in the SDK's order. Loading a
  * row and saving it unchanged gives the same JSON.
  */
-import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerInputOf, type AnswerOf, type AnswerValue } from './answers.js'
-import { Bitmask } from './bitmask.js'
-import {
-  COORDINATE_KEYS,
-  normaliseCoordinates,
-  readCoordinates,
-  writeCoordinates,
-  type BoundingBox,
-  type Coordinates,
-  type CoordinatesByShape,
-  type CoordinatesInput,
-  type CoordinatesInputByShape,
-  type Point2D,
-  type RotatableBoundingBox,
-} from './coordinates.js'
-import { formatEncordDate, parseEncordDate } from './dates.js'
-import { labelError, LabelErrorCode } from './errors.js'
-import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameSpec } from './frames.js'
-import { lowerSnake, Ontology, type Attribute, type OntologyClassification, type OntologyInput, type OntologyObject, type Shape } from './ontology.js'
-import { isRecord, type Raw } from '../shared/records.js'
-import { cloneJson, ordered, rest } from './wire.js'
-import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
-
 import { ClassificationAnnotation, ObjectAnnotation, checkBitmaskSize } from './annotations.js'
-import { ClassificationInstance, makeClassificationInstance } from './classification-instance.js'
+import { ClassificationInstance } from './classification-instance.js'
+import type {
+  BoundingBox,
+  CoordinatesInput,
+  CoordinatesInputByShape,
+  Point2D,
+  RotatableBoundingBox,
+} from './coordinates.js'
+import { parseEncordDate } from './dates.js'
+import { labelError, LabelErrorCode } from './errors.js'
+import { framesOf, type FrameSpec } from './frames.js'
 import type {
   AddClassificationOptions,
   AddObjectOptions,
+  AnyObjectInstance,
+  ClassificationFilter,
   DataType,
   DataUnitInfo,
   LabelRowOptions,
+  ObjectFilter,
 } from './label-options.js'
 import {
-  CLASSIFICATION_ANSWER_KEYS,
-  CLASSIFICATION_FRAME_KEYS,
-  CLASSIFICATION_META_KEYS,
   DEFAULT_CTX,
-  OBJECT_FRAME_KEYS,
-  TOP_KEYS,
-  UNIT_KEYS,
   checkConfidence,
   classificationState,
   newClassificationEntry,
-  nextSeq,
   objectState,
-  readAnswerEntries,
-  writeActionEntry,
-  writeAnswerEntry,
-  type ClassificationFrameData,
-  type ClassificationState,
   type Ctx,
-  type ObjectFrameData,
-  type ObjectState,
   type RowInternals,
 } from './label-state.js'
-import { ObjectInstance, makeObjectInstance } from './object-instance.js'
-
-export type * from './label-options.js'
-export { ObjectInstance, type SetForFramesOptions } from './object-instance.js'
-export { ClassificationInstance, type SetClassificationFramesOptions } from './classification-instance.js'
-export { ObjectAnnotation, ClassificationAnnotation } from './annotations.js'
-
-interface UnitState {
-  hash: string
-  /** Every key but `labels`. */
-  fields: Raw
-  layout: 'flat' | 'frames' | 'opaque'
-  /** Flat units: the frame they are. */
-  frame: number
-  /** Flat: keys of `labels` besides objects/classifications. Opaque: `labels` as is. */
-  labelsExtra: Raw
-  /** Frames layout: keys of each frame's dict besides objects/classifications. */
-  frameExtras: Map<number, Raw>
-  /** Frames layout: frames that came with no labels (written back, as they came). */
-  emptyFrames: Set<number>
-}
-
-const FLAT_TYPES = new Set(['image', 'img_group'])
-const FRAME_TYPES = new Set(['video', 'dicom', 'nifti', 'pdf', 'dicom_study'])
-
-function unitLayout(dataType: string, labels: unknown): UnitState['layout'] {
-  if (FLAT_TYPES.has(dataType)) return 'flat'
-  if (FRAME_TYPES.has(dataType)) return 'frames'
-  if (dataType === 'group' || dataType === 'scene' || dataType === 'audio' || dataType === 'plain_text') return 'opaque'
-  if (isRecord(labels) && ('objects' in labels || 'classifications' in labels)) return 'flat'
-  if (isRecord(labels) && Object.keys(labels).length > 0 && Object.keys(labels).every((k) => /^\d+$/.test(k))) return 'frames'
-  return 'opaque'
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null
-}
-
-/** Any object instance, narrowed by `shape`. */
-export type AnyObjectInstance = { [K in Shape]: ObjectInstance<K> }[Shape]
-
-/** Filters of {@link LabelRow.objects}. */
-export interface ObjectFilter {
-  /** An ontology object (title, feature hash or the object). */
-  feature?: string | OntologyObject
-  /** Only objects on (any of) these frames. */
-  frames?: FrameSpec
-}
-
-/** Filters of {@link LabelRow.classifications}. */
-export interface ClassificationFilter {
-  /** An ontology classification (title, feature hash or the classification). */
-  feature?: string | OntologyClassification
-  /** Only classifications on (any of) these frames. */
-  frames?: FrameSpec
-}
+import { ObjectInstance } from './object-instance.js'
+import { Ontology, type OntologyClassification, type OntologyObject, type Shape } from './ontology.js'
+import { checkClassificationFrames, checkFrames, frameSize } from './row-frames.js'
+import { commonDimension, dataUnitInfo, frameLabels, loadRowContent, num, unitForFrame, type RowContent } from './row-content.js'
+import { writeRowDict } from './row-write.js'
+import { isRecord } from '../shared/records.js'
+import { cloneJson } from './wire.js'
+import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
 
 /**
  * The labels of one data item, loaded from the label row JSON, editable, and written back with
@@ -135,17 +63,8 @@ export class LabelRow {
   /** The row's metadata from the label row listing, when given. */
   readonly metadata: LabelRowMetadata | null
 
-  readonly #top: Raw
-  readonly #topHad: Set<string>
-  readonly #units: UnitState[]
-  readonly #objects = new Map<string, ObjectInstance>()
-  readonly #classifications = new Map<string, ClassificationInstance>()
-  readonly #objectAnswersOrder: string[] = []
-  readonly #objectActionsOrder: string[] = []
-  readonly #classificationAnswersOrder: string[] = []
-  readonly #orphanObjectAnswers = new Map<string, Raw>()
-  readonly #orphanObjectActions = new Map<string, Raw>()
-  readonly #orphanClassificationAnswers = new Map<string, unknown>()
+  /** The loaded JSON and the instances made from it (read and written by row-content.ts). */
+  readonly #c: RowContent
   readonly #ctx: Ctx
   readonly #internals: RowInternals
   #labelsDirty = false
@@ -173,189 +92,12 @@ export class LabelRow {
     this.#internals = this.#makeInternals()
     // One private deep copy of the whole dict: the model keeps parts of it, and neither later edits of
     // the caller's dict nor edits of the model may reach the other. Everything below reads this copy.
-    const raw = cloneJson(dict)
-    this.#topHad = new Set(Object.keys(raw))
-    this.#top = rest(raw, ['data_units', 'object_answers', 'classification_answers', 'object_actions'])
-    const dataType = String(raw['data_type'] ?? '').toLowerCase()
-    this.#units = []
-    for (const [hash, u] of Object.entries(raw['data_units'] as Raw)) {
-      if (!isRecord(u)) continue
-      this.#loadUnit(hash, u, dataType)
-    }
-    this.#loadObjectAnswers(raw['object_answers'])
-    this.#loadObjectActions(raw['object_actions'])
-    this.#loadClassificationAnswers(raw['classification_answers'])
+    this.#c = loadRowContent(cloneJson(dict), this.ontology, this.#internals)
   }
 
   /** Same as `new LabelRow(dict, options)`. */
   static fromDict(dict: LabelRowDict, options: LabelRowOptions): LabelRow {
     return new LabelRow(dict, options)
-  }
-
-  // ----- loading
-
-  #loadUnit(hash: string, u: Raw, dataType: string): void {
-    const labels = u['labels']
-    const layout = unitLayout(dataType, labels)
-    const unit: UnitState = {
-      hash,
-      fields: rest(u, ['labels']),
-      layout,
-      frame: Number(u['data_sequence'] ?? 0) || 0,
-      labelsExtra: {},
-      frameExtras: new Map(),
-      emptyFrames: new Set(),
-    }
-    this.#units.push(unit)
-    if (layout === 'opaque') {
-      unit.labelsExtra = isRecord(labels) ? labels : {}
-      return
-    }
-    if (!isRecord(labels)) return
-    if (layout === 'flat') {
-      unit.labelsExtra = rest(labels, ['objects', 'classifications'])
-      this.#loadFrame(unit, unit.frame, labels)
-      return
-    }
-    for (const [key, frameDict] of Object.entries(labels)) {
-      const frame = Number(key)
-      if (!Number.isInteger(frame) || frame < 0 || !isRecord(frameDict)) {
-        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: data unit ${hash} has labels under ${JSON.stringify(key)}, which is not a frame.`)
-      }
-      unit.frameExtras.set(frame, rest(frameDict, ['objects', 'classifications']))
-      const objects = Array.isArray(frameDict['objects']) ? frameDict['objects'] : []
-      const classifications = Array.isArray(frameDict['classifications']) ? frameDict['classifications'] : []
-      if (objects.length === 0 && classifications.length === 0) unit.emptyFrames.add(frame)
-      this.#loadFrame(unit, frame, frameDict)
-    }
-  }
-
-  #loadFrame(unit: UnitState, frame: number, labels: Raw): void {
-    const objects = Array.isArray(labels['objects']) ? labels['objects'] : []
-    for (const o of objects) {
-      if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
-        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: an object on frame ${frame} has no "objectHash".`)
-      }
-      const inst = this.#objects.get(o['objectHash']) ?? this.#newLoadedObject(o['objectHash'], o)
-      const rawCoordinates: Raw = {}
-      for (const [k, v] of Object.entries(o)) if (COORDINATE_KEYS.has(k)) rawCoordinates[k] = v
-      objectState(inst).frames.set(frame, {
-        seq: nextSeq(),
-        unit: unit.hash,
-        fields: rest(o, COORDINATE_KEYS),
-        coordinates: readCoordinates(o),
-        rawCoordinates,
-      })
-    }
-    const classifications = Array.isArray(labels['classifications']) ? labels['classifications'] : []
-    for (const c of classifications) {
-      if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
-        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: a classification on frame ${frame} has no "classificationHash".`)
-      }
-      const inst = this.#classifications.get(c['classificationHash']) ?? this.#newLoadedClassification(c['classificationHash'], c, null)
-      classificationState(inst).frames.set(frame, { seq: nextSeq(), unit: unit.hash, fields: c })
-    }
-  }
-
-  #newLoadedObject(hash: string, entry: Raw): ObjectInstance {
-    const featureHash = String(entry['featureHash'] ?? '')
-    const feature = this.ontology.objects.find((o) => o.featureHash === featureHash)
-    const state: ObjectState = {
-      hash,
-      feature,
-      featureHash,
-      shape: (feature?.shape ?? String(entry['shape'] ?? '')) as Shape,
-      title: feature?.name ?? String(entry['name'] ?? ''),
-      frames: new Map(),
-      answers: [],
-      actions: [],
-      answersEntry: null,
-      actionsEntry: null,
-      actionsEntryWasEmpty: false,
-      owner: this.#internals,
-      ctx: this.#ctx,
-    }
-    const inst = makeObjectInstance(state)
-    this.#objects.set(hash, inst)
-    return inst
-  }
-
-  #newLoadedClassification(hash: string, entry: Raw, answersEntry: Raw | null): ClassificationInstance {
-    const featureHash = String(entry['featureHash'] ?? '')
-    const feature = this.ontology.classifications.find((c) => c.featureHash === featureHash)
-    const state: ClassificationState = {
-      hash,
-      feature,
-      featureHash,
-      title: feature?.title ?? String(entry['name'] ?? (answersEntry && Array.isArray(answersEntry['classifications']) && isRecord(answersEntry['classifications'][0]) ? answersEntry['classifications'][0]['name'] : '') ?? ''),
-      frames: new Map(),
-      answers: [],
-      entry: null,
-      entryFollowsFrames: false,
-      framesChanged: false,
-      owner: this.#internals,
-      ctx: this.#ctx,
-    }
-    const inst = makeClassificationInstance(state)
-    this.#classifications.set(hash, inst)
-    return inst
-  }
-
-  #loadObjectAnswers(map: unknown): void {
-    if (!isRecord(map)) return
-    for (const [key, entry] of Object.entries(map)) {
-      this.#objectAnswersOrder.push(key)
-      if (!isRecord(entry)) {
-        this.#orphanObjectAnswers.set(key, entry as Raw)
-        continue
-      }
-      const hash = typeof entry['objectHash'] === 'string' ? entry['objectHash'] : key
-      let inst = this.#objects.get(hash)
-      if (!inst && typeof entry['featureHash'] === 'string') inst = this.#newLoadedObject(hash, entry) // audio / text: ranges, no frames
-      if (!inst || hash !== key || objectState(inst).answersEntry !== null) {
-        this.#orphanObjectAnswers.set(key, entry)
-        continue
-      }
-      const st = objectState(inst)
-      st.answers = readAnswerEntries(st.feature, entry['classifications'])
-      st.answersEntry = rest(entry, ['classifications', 'objectHash'])
-    }
-  }
-
-  #loadObjectActions(map: unknown): void {
-    if (!isRecord(map)) return
-    for (const [key, entry] of Object.entries(map)) {
-      this.#objectActionsOrder.push(key)
-      const hash = isRecord(entry) && typeof entry['objectHash'] === 'string' ? entry['objectHash'] : key
-      const inst = this.#objects.get(hash)
-      if (!isRecord(entry) || !inst || hash !== key || objectState(inst).actionsEntry !== null) {
-        this.#orphanObjectActions.set(key, entry as Raw)
-        continue
-      }
-      const st = objectState(inst)
-      st.actions = readAnswerEntries(st.feature, entry['actions'])
-      st.actionsEntry = rest(entry, ['actions', 'objectHash'])
-      st.actionsEntryWasEmpty = st.actions.length === 0
-    }
-  }
-
-  #loadClassificationAnswers(map: unknown): void {
-    if (!isRecord(map)) return
-    for (const [key, entry] of Object.entries(map)) {
-      this.#classificationAnswersOrder.push(key)
-      const hash = isRecord(entry) && typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
-      const found = this.#classifications.get(hash)
-      if (!isRecord(entry) || hash !== key || (found && classificationState(found).entry !== null)) {
-        // Not something we can attach to an instance: written back as it came.
-        this.#orphanClassificationAnswers.set(key, entry)
-        continue
-      }
-      // Global classifications (and those of audio / text) have no frames: the entry is all there is.
-      const inst = found ?? this.#newLoadedClassification(hash, entry, entry)
-      const st = classificationState(inst)
-      st.answers = readAnswerEntries(st.feature, entry['classifications'])
-      st.entry = rest(entry, ['classifications', 'classificationHash', 'featureHash'])
-    }
   }
 
   // ----- internals shared with instances
@@ -368,23 +110,18 @@ export class LabelRow {
         this.#labelsDirty = true
       },
       checkFrames: (frames, what) => this.#checkFrames(frames, what),
-      frameSize: (frame) => {
-        const u = this.#unitForFrame(frame)
-        const w = num(u?.fields['width'])
-        const h = num(u?.fields['height'])
-        return w !== null && h !== null ? { width: w, height: h } : null
-      },
-      checkClassificationFrames: (inst, frames, force) => this.#checkClassificationFrames(inst, frames, force),
+      frameSize: (frame) => frameSize(this.#c.units, frame),
+      checkClassificationFrames: (inst, frames, force) => checkClassificationFrames(this.#c.classifications, inst, frames, force),
       detachObject: (inst) => {
-        if (this.#objects.get(inst.objectHash) === inst) {
-          this.#objects.delete(inst.objectHash)
+        if (this.#c.objects.get(inst.objectHash) === inst) {
+          this.#c.objects.delete(inst.objectHash)
           objectState(inst).owner = null
           this.#labelsDirty = true
         }
       },
       detachClassification: (inst) => {
-        if (this.#classifications.get(inst.classificationHash) === inst) {
-          this.#classifications.delete(inst.classificationHash)
+        if (this.#c.classifications.get(inst.classificationHash) === inst) {
+          this.#c.classifications.delete(inst.classificationHash)
           classificationState(inst).owner = null
           this.#labelsDirty = true
         }
@@ -392,60 +129,14 @@ export class LabelRow {
     }
   }
 
-  #unitForFrame(frame: number): UnitState | undefined {
-    const flat = this.#units.filter((u) => u.layout === 'flat')
-    if (flat.length > 0) return flat.find((u) => u.frame === frame)
-    return this.#units.find((u) => u.layout === 'frames')
-  }
-
   #checkFrames(frames: number[], what: string): void {
-    const writable = this.#units.some((u) => u.layout !== 'opaque')
-    if (!writable) {
-      throw labelError(
-        LabelErrorCode.ReadOnlyLabels,
-        `Cannot put ${what} on frames: labels of ${this.dataType || 'this'} data are read-only in this version (they are kept as they are when saving).`,
-      )
-    }
-    const flat = this.#units.filter((u) => u.layout === 'flat')
-    if (flat.length > 0) {
-      const valid = new Set(flat.map((u) => u.frame))
-      const bad = frames.filter((f) => !valid.has(f))
-      if (bad.length > 0) {
-        const desc = this.dataType === 'image' ? 'an image has only frame 0' : `this ${this.dataType} has frames ${describeFrames(valid)}`
-        throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${desc}.`)
-      }
-      return
-    }
-    const count = this.metadata?.numberOfFrames
-    if (typeof count === 'number' && count > 0) {
-      const bad = frames.filter((f) => f >= count)
-      if (bad.length > 0) {
-        throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${JSON.stringify(this.dataTitle)} has ${count} frames (0–${count - 1}).`)
-      }
-    }
-  }
-
-  #checkClassificationFrames(inst: ClassificationInstance, frames: number[], force: boolean): void {
-    for (const other of this.#classifications.values()) {
-      if (other === inst || other.featureHash !== inst.featureHash) continue
-      const overlap = other.frames().filter((f) => frames.includes(f))
-      if (overlap.length === 0) continue
-      if (force) {
-        other.removeFrames(overlap)
-        continue
-      }
-      throw labelError(
-        LabelErrorCode.ClassificationFramesOverlap,
-        `Classification ${JSON.stringify(inst.title)} is already on frame(s) ${describeFrames(overlap)} of this label row (instance ${other.classificationHash}); a classification can be on a frame only once.`,
-        { hint: 'Change the existing instance, remove it, or pass { force: true } to take those frames from it.' },
-      )
-    }
+    checkFrames(this.#c.units, frames, what, this)
   }
 
   // ----- properties
 
   #str(key: string): string | null {
-    const v = this.#top[key]
+    const v = this.#c.top[key]
     return typeof v === 'string' ? v : null
   }
 
@@ -486,29 +177,21 @@ export class LabelRow {
   }
 
   get createdAt(): Date | null {
-    return parseEncordDate(this.#top['created_at'])
+    return parseEncordDate(this.#c.top['created_at'])
   }
 
   get lastEditedAt(): Date | null {
-    return parseEncordDate(this.#top['last_edited_at'])
+    return parseEncordDate(this.#c.top['last_edited_at'])
   }
 
   /** The data units (one per image of an image group; one otherwise). */
   get dataUnits(): DataUnitInfo[] {
-    return this.#units.map((u) => ({
-      dataHash: u.hash,
-      title: typeof u.fields['data_title'] === 'string' ? u.fields['data_title'] : null,
-      mimeType: typeof u.fields['data_type'] === 'string' ? u.fields['data_type'] : null,
-      dataLink: typeof u.fields['data_link'] === 'string' ? u.fields['data_link'] : null,
-      width: num(u.fields['width']),
-      height: num(u.fields['height']),
-      frame: u.layout === 'flat' ? u.frame : null,
-    }))
+    return this.#c.units.map(dataUnitInfo)
   }
 
   /** The data unit showing `frame` (image groups: that image). */
   frameInfo(frame: number): DataUnitInfo | undefined {
-    const u = this.#unitForFrame(frame)
+    const u = unitForFrame(this.#c.units, frame)
     return u ? this.dataUnits.find((d) => d.dataHash === u.hash) : undefined
   }
 
@@ -517,7 +200,7 @@ export class LabelRow {
    * else the metadata's link. Image groups: see {@link dataUnits}.
    */
   get dataLink(): string | null {
-    const fromUnit = this.#units.length === 1 ? this.#units[0].fields['data_link'] : undefined
+    const fromUnit = this.#c.units.length === 1 ? this.#c.units[0].fields['data_link'] : undefined
     const unitLink = typeof fromUnit === 'string' ? fromUnit : null
     if (unitLink !== null && /^https?:\/\//.test(unitLink)) return unitLink
     return this.metadata?.dataLink ?? unitLink
@@ -525,27 +208,22 @@ export class LabelRow {
 
   /** Width in pixels (image groups: when every image has the same size; else see {@link frameInfo}). */
   get width(): number | null {
-    return this.#dimension('width') ?? this.metadata?.width ?? null
+    return commonDimension(this.#c.units, 'width') ?? this.metadata?.width ?? null
   }
 
   /** Height in pixels (image groups: when every image has the same size). */
   get height(): number | null {
-    return this.#dimension('height') ?? this.metadata?.height ?? null
-  }
-
-  #dimension(key: 'width' | 'height'): number | null {
-    const values = new Set(this.#units.filter((u) => u.layout !== 'opaque').map((u) => num(u.fields[key])))
-    return values.size === 1 ? [...values][0] : null
+    return commonDimension(this.#c.units, 'height') ?? this.metadata?.height ?? null
   }
 
   /** Frames per second (videos). */
   get fps(): number | null {
-    return num(this.#units[0]?.fields['data_fps']) ?? this.metadata?.fps ?? null
+    return num(this.#c.units[0]?.fields['data_fps']) ?? this.metadata?.fps ?? null
   }
 
   /** Duration in seconds (videos, audio). */
   get duration(): number | null {
-    return num(this.#units[0]?.fields['data_duration']) ?? this.metadata?.duration ?? null
+    return num(this.#c.units[0]?.fields['data_duration']) ?? this.metadata?.duration ?? null
   }
 
   /**
@@ -555,9 +233,9 @@ export class LabelRow {
   get frameCount(): number | null {
     const m = this.metadata?.numberOfFrames
     if (typeof m === 'number' && m > 0) return m
-    const flat = this.#units.filter((u) => u.layout === 'flat')
+    const flat = this.#c.units.filter((u) => u.layout === 'flat')
     if (flat.length > 0) return flat.length
-    if (this.#units.some((u) => u.layout === 'frames')) {
+    if (this.#c.units.some((u) => u.layout === 'frames')) {
       const fps = this.fps
       const duration = this.duration
       if (fps !== null && duration !== null) return Math.round(fps * duration)
@@ -567,14 +245,14 @@ export class LabelRow {
 
   /** The storage item's client metadata (when listed with client metadata). */
   get clientMetadata(): Record<string, unknown> | null {
-    const v = this.metadata?.clientMetadata ?? this.#top['client_metadata']
+    const v = this.metadata?.clientMetadata ?? this.#c.top['client_metadata']
     return isRecord(v) ? v : null
   }
 
   /** The workflow stage the item is in (`null` outside workflow projects or when unknown). */
   get workflowGraphNode(): { uuid: string; title: string } | null {
     if (this.metadata?.workflowGraphNode) return this.metadata.workflowGraphNode
-    const v = this.#top['workflow_graph_node']
+    const v = this.#c.top['workflow_graph_node']
     return isRecord(v) && typeof v['uuid'] === 'string' ? { uuid: v['uuid'], title: String(v['title'] ?? '') } : null
   }
 
@@ -590,7 +268,7 @@ export class LabelRow {
   /** The task's priority in [0, 1] (`null` when unknown). */
   get priority(): number | null {
     if (this.#priority !== undefined) return this.#priority
-    return this.metadata?.priority ?? num(this.#top['priority'])
+    return this.metadata?.priority ?? num(this.#c.top['priority'])
   }
 
   /** Set the task's priority; 0 is valid. Saved separately from the labels ({@link hasPriorityChange}). */
@@ -603,7 +281,7 @@ export class LabelRow {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
       throw labelError(LabelErrorCode.InvalidPriority, `Priority must be a number in [0, 1], got ${JSON.stringify(value)}.`)
     }
-    if (this.metadata && this.metadata.workflowGraphNode === null && !isRecord(this.#top['workflow_graph_node'])) {
+    if (this.metadata && this.metadata.workflowGraphNode === null && !isRecord(this.#c.top['workflow_graph_node'])) {
       throw labelError(LabelErrorCode.NotAWorkflowProject, `Cannot set the priority of ${JSON.stringify(this.dataTitle)}: it is not in a workflow stage (priorities exist only for tasks of workflow projects).`)
     }
     this.#priority = value
@@ -643,7 +321,7 @@ export class LabelRow {
   objects<S extends Shape>(filter: ObjectFilter & { feature: OntologyObject<S> }): ObjectInstance<S>[]
   objects(filter?: ObjectFilter): AnyObjectInstance[]
   objects(filter: ObjectFilter = {}): AnyObjectInstance[] {
-    let list = [...this.#objects.values()] as AnyObjectInstance[]
+    let list = [...this.#c.objects.values()] as AnyObjectInstance[]
     if (filter.feature !== undefined) {
       const feature = this.ontology.object(filter.feature)
       list = list.filter((o) => o.featureHash === feature.featureHash)
@@ -657,12 +335,12 @@ export class LabelRow {
 
   /** An object instance by object hash. */
   object(objectHash: string): AnyObjectInstance | undefined {
-    return this.#objects.get(objectHash) as AnyObjectInstance | undefined
+    return this.#c.objects.get(objectHash) as AnyObjectInstance | undefined
   }
 
   /** Classification instances in the order they first appear, optionally filtered. */
   classifications(filter: ClassificationFilter = {}): ClassificationInstance[] {
-    let list = [...this.#classifications.values()]
+    let list = [...this.#c.classifications.values()]
     if (filter.feature !== undefined) {
       const feature = this.ontology.classification(filter.feature)
       list = list.filter((c) => c.featureHash === feature.featureHash)
@@ -676,7 +354,7 @@ export class LabelRow {
 
   /** A classification instance by classification hash. */
   classification(classificationHash: string): ClassificationInstance | undefined {
-    return this.#classifications.get(classificationHash)
+    return this.#c.classifications.get(classificationHash)
   }
 
   /**
@@ -685,23 +363,13 @@ export class LabelRow {
    * @example for (const o of row.frameLabels(12).objects) if (o.instance.shape === 'bounding_box') draw(o.coordinates)
    */
   frameLabels(frame: number): { objects: ObjectAnnotation[]; classifications: ClassificationAnnotation[] } {
-    const objects = [...this.#objects.values()]
-      .map((inst) => ({ inst, d: objectState(inst).frames.get(frame) }))
-      .filter((x): x is { inst: ObjectInstance; d: ObjectFrameData } => x.d !== undefined)
-      .sort((a, b) => a.d.seq - b.d.seq)
-      .map((x) => new ObjectAnnotation(x.inst, frame))
-    const classifications = [...this.#classifications.values()]
-      .map((inst) => ({ inst, d: classificationState(inst).frames.get(frame) }))
-      .filter((x): x is { inst: ClassificationInstance; d: ClassificationFrameData } => x.d !== undefined)
-      .sort((a, b) => a.d.seq - b.d.seq)
-      .map((x) => new ClassificationAnnotation(x.inst, frame))
-    return { objects, classifications }
+    return frameLabels(this.#c, frame)
   }
 
   // ----- writing labels
 
   #writableGuard(what: string): void {
-    if (!this.#units.some((u) => u.layout !== 'opaque')) this.#checkFrames([0], what)
+    if (!this.#c.units.some((u) => u.layout !== 'opaque')) this.#checkFrames([0], what)
   }
 
   /**
@@ -794,7 +462,7 @@ export class LabelRow {
     this.#writableGuard(`object ${JSON.stringify(st.title)}`)
     this.#checkFrames([...st.frames.keys()], `object ${JSON.stringify(st.title)}`)
     for (const [f, d] of st.frames) checkBitmaskSize(this.#internals, own, f, d.coordinates)
-    if (this.#objects.has(st.hash) && options.force === false) {
+    if (this.#c.objects.has(st.hash) && options.force === false) {
       throw labelError(LabelErrorCode.InvalidInstance, `This label row already has an object with hash ${st.hash}.`, { hint: 'Pass { force: true } to replace it.' })
     }
     st.feature = own // answers and later lookups resolve against this row's ontology
@@ -804,22 +472,22 @@ export class LabelRow {
 
   #attachObject(inst: ObjectInstance, replace: boolean): void {
     const st = objectState(inst)
-    const old = this.#objects.get(st.hash)
+    const old = this.#c.objects.get(st.hash)
     if (old && old !== inst) {
       if (!replace) return
       objectState(old).owner = null
-      this.#objects.delete(st.hash)
+      this.#c.objects.delete(st.hash)
     }
     st.owner = this.#internals
     st.ctx = this.#ctx
     st.answersEntry ??= {}
-    this.#objects.set(st.hash, inst)
+    this.#c.objects.set(st.hash, inst)
     this.#labelsDirty = true
   }
 
   /** Remove an object instance (or the one with this hash). */
   removeObject(instance: ObjectInstance | string): void {
-    const inst = typeof instance === 'string' ? this.#objects.get(instance) : instance
+    const inst = typeof instance === 'string' ? this.#c.objects.get(instance) : instance
     if (inst) this.#internals.detachObject(inst)
   }
 
@@ -852,14 +520,14 @@ export class LabelRow {
     if (answer !== undefined) inst.setAnswer(answer, { manualAnnotation: meta.manualAnnotation })
     if (answers) inst.setAnswers(answers, { manualAnnotation: meta.manualAnnotation })
     if (cls.isGlobal) {
-      const existing = [...this.#classifications.values()].find((c) => c.featureHash === cls.featureHash)
+      const existing = [...this.#c.classifications.values()].find((c) => c.featureHash === cls.featureHash)
       if (existing && !force) {
         throw labelError(LabelErrorCode.ClassificationFramesOverlap, `Global classification ${JSON.stringify(cls.title)} is already in this label row (instance ${existing.classificationHash}).`, {
           hint: 'Change its answer with setAnswer, or pass { force: true } to replace it.',
         })
       }
       if (existing) this.#internals.detachClassification(existing)
-    } else this.#checkClassificationFrames(inst, frames, force ?? false)
+    } else checkClassificationFrames(this.#c.classifications, inst, frames, force ?? false)
     this.#attachClassification(inst)
     return inst
   }
@@ -889,7 +557,7 @@ export class LabelRow {
     const frames = [...st.frames.keys()]
     if (frames.length > 0) {
       this.#checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
-      this.#checkClassificationFrames(instance, frames, options.force ?? false)
+      checkClassificationFrames(this.#c.classifications, instance, frames, options.force ?? false)
     } else if (this.classifications({ feature: own }).length > 0 && !options.force) {
       throw labelError(LabelErrorCode.ClassificationFramesOverlap, `Global classification ${JSON.stringify(st.title)} is already in this label row.`, { hint: 'Pass { force: true } to replace it.' })
     } else for (const other of this.classifications({ feature: own })) this.#internals.detachClassification(other)
@@ -900,17 +568,17 @@ export class LabelRow {
 
   #attachClassification(inst: ClassificationInstance): void {
     const st = classificationState(inst)
-    const old = this.#classifications.get(st.hash)
+    const old = this.#c.classifications.get(st.hash)
     if (old && old !== inst) classificationState(old).owner = null
     st.owner = this.#internals
     st.ctx = this.#ctx
-    this.#classifications.set(st.hash, inst)
+    this.#c.classifications.set(st.hash, inst)
     this.#labelsDirty = true
   }
 
   /** Remove a classification instance (or the one with this hash). */
   removeClassification(instance: ClassificationInstance | string): void {
-    const inst = typeof instance === 'string' ? this.#classifications.get(instance) : instance
+    const inst = typeof instance === 'string' ? this.#c.classifications.get(instance) : instance
     if (inst) this.#internals.detachClassification(inst)
   }
 
@@ -921,184 +589,11 @@ export class LabelRow {
    * orders are those of Encord's SDK; keys we do not model are kept.
    */
   toDict(): LabelRowDict {
-    const objectAnswers = this.#writeObjectAnswers()
-    const classificationAnswers = this.#writeClassificationAnswers()
-    const objectActions = this.#writeObjectActions()
-    const dataUnits = this.#writeDataUnits()
-    const values: Raw = {
-      ...this.#top,
-      object_answers: objectAnswers,
-      classification_answers: classificationAnswers,
-      object_actions: objectActions,
-      data_units: dataUnits,
-    }
-    // Keep the key set: the three answer maps only when they came, or now have content.
-    const keep = (k: string, v: Raw) => this.#topHad.has(k) || Object.keys(v).length > 0
-    if (!keep('object_answers', objectAnswers)) delete values['object_answers']
-    if (!keep('classification_answers', classificationAnswers)) delete values['classification_answers']
-    if (!keep('object_actions', objectActions)) delete values['object_actions']
-    // The four maps are built fresh; only what came from the loaded JSON needs copying.
-    const fresh = new Set(['object_answers', 'classification_answers', 'object_actions', 'data_units'])
-    return ordered(
-      TOP_KEYS.map((k) => [k, values[k] === undefined || fresh.has(k) ? values[k] : structuredClone(values[k])] as const),
-      values,
-    )
+    return writeRowDict(this.#c)
   }
 
   /** Same as {@link toDict} (so `JSON.stringify(row)` gives the save format). */
   toJSON(): LabelRowDict {
     return this.toDict()
   }
-
-  #writeObjectAnswers(): Raw {
-    return this.#writeObjectMap(
-      this.#objectAnswersOrder,
-      this.#orphanObjectAnswers,
-      (st) => st.answersEntry !== null,
-      (st) =>
-        ordered(
-          [
-            ['classifications', st.answers.map(writeAnswerEntry)],
-            ['objectHash', st.hash],
-          ],
-          st.answersEntry ?? {},
-        ),
-    )
-  }
-
-  #writeObjectActions(): Raw {
-    return this.#writeObjectMap(
-      this.#objectActionsOrder,
-      this.#orphanObjectActions,
-      (st) => st.actions.length > 0 || (st.actionsEntry !== null && st.actionsEntryWasEmpty),
-      (st) =>
-        ordered(
-          [
-            ['actions', st.actions.map(writeActionEntry)],
-            ['objectHash', st.hash],
-          ],
-          st.actionsEntry ?? {},
-        ),
-    )
-  }
-
-  /**
-   * A map keyed by object hash (object answers, object actions): the loaded keys in their order (an
-   * orphan, whose object is gone, copied as it came), then the objects added since; an object gets an
-   * entry only when `wanted`.
-   */
-  #writeObjectMap(order: readonly string[], orphans: ReadonlyMap<string, Raw>, wanted: (st: ObjectState) => boolean, entry: (st: ObjectState) => Raw): Raw {
-    const out: Raw = {}
-    const write = (inst: ObjectInstance) => {
-      const st = objectState(inst)
-      out[st.hash] = entry(st)
-    }
-    for (const key of order) {
-      const orphan = orphans.get(key)
-      if (orphan !== undefined) out[key] = structuredClone(orphan)
-      else {
-        const inst = this.#objects.get(key)
-        if (inst && wanted(objectState(inst))) write(inst)
-      }
-    }
-    for (const inst of this.#objects.values()) if (!(inst.objectHash in out) && wanted(objectState(inst))) write(inst)
-    return out
-  }
-
-  #writeClassificationAnswers(): Raw {
-    const out: Raw = {}
-    const write = (inst: ClassificationInstance) => {
-      const st = classificationState(inst)
-      if (st.entry === null) return
-      const entry: Raw = { ...st.entry }
-      const frames = inst.frames()
-      if (st.entryFollowsFrames) {
-        entry['range'] = framesToRanges(frames)
-        const first = frames.length > 0 ? st.frames.get(frames[0])!.fields : undefined
-        if (first) for (const k of CLASSIFICATION_META_KEYS) entry[k] = k === 'lastEditedBy' ? (first['lastEditedBy'] ?? first['createdBy'] ?? null) : first[k]
-      } else if (st.framesChanged && 'range' in entry) entry['range'] = framesToRanges(frames)
-      const values: Raw = { ...entry, classifications: st.answers.map(writeAnswerEntry), classificationHash: st.hash, featureHash: st.featureHash }
-      out[st.hash] = ordered(
-        CLASSIFICATION_ANSWER_KEYS.map((k) => [k, values[k] === undefined ? undefined : structuredClone(values[k])] as const),
-        values,
-      )
-    }
-    for (const key of this.#classificationAnswersOrder) {
-      if (this.#orphanClassificationAnswers.has(key)) out[key] = structuredClone(this.#orphanClassificationAnswers.get(key))
-      else {
-        const inst = this.#classifications.get(key)
-        if (inst) write(inst)
-      }
-    }
-    for (const inst of this.#classifications.values()) if (!(inst.classificationHash in out)) write(inst)
-    return out
-  }
-
-  #writeDataUnits(): Raw {
-    // Group labels by data unit and frame, in load/creation order.
-    type Slot = { objects: Array<{ seq: number; entry: Raw }>; classifications: Array<{ seq: number; entry: Raw }> }
-    const slots = new Map<string, Map<number, Slot>>()
-    const slot = (unit: string | undefined, frame: number): Slot | undefined => {
-      const u = unit ?? this.#unitForFrame(frame)?.hash
-      if (u === undefined) return undefined
-      let byFrame = slots.get(u)
-      if (!byFrame) slots.set(u, (byFrame = new Map()))
-      let s = byFrame.get(frame)
-      if (!s) byFrame.set(frame, (s = { objects: [], classifications: [] }))
-      return s
-    }
-    for (const inst of this.#objects.values()) {
-      const st = objectState(inst)
-      for (const [frame, d] of st.frames) slot(d.unit, frame)?.objects.push({ seq: d.seq, entry: writeObjectFrame(st, d) })
-    }
-    for (const inst of this.#classifications.values()) {
-      const st = classificationState(inst)
-      for (const [frame, d] of st.frames) {
-        const entry = ordered(
-          CLASSIFICATION_FRAME_KEYS.map(
-            (k) => [k, k === 'classificationHash' ? st.hash : k === 'featureHash' ? (d.fields[k] ?? st.featureHash) : structuredClone(d.fields[k])] as const,
-          ),
-          d.fields,
-        )
-        slot(d.unit, frame)?.classifications.push({ seq: d.seq, entry })
-      }
-    }
-    const bySeq = (a: { seq: number }, b: { seq: number }) => a.seq - b.seq
-    const frameDict = (s: Slot | undefined, extra: Raw): Raw =>
-      ordered(
-        [
-          ['objects', (s?.objects ?? []).sort(bySeq).map((x) => x.entry)],
-          ['classifications', (s?.classifications ?? []).sort(bySeq).map((x) => x.entry)],
-        ],
-        extra,
-      )
-    const out: Raw = {}
-    for (const u of this.#units) {
-      let labels: Raw
-      if (u.layout === 'opaque') labels = structuredClone(u.labelsExtra)
-      else if (u.layout === 'flat') labels = frameDict(slots.get(u.hash)?.get(u.frame), u.labelsExtra)
-      else {
-        labels = {}
-        const byFrame = slots.get(u.hash) ?? new Map<number, Slot>()
-        const frames = new Set([...byFrame.keys(), ...u.emptyFrames])
-        for (const f of [...frames].sort((a, b) => a - b)) labels[String(f)] = frameDict(byFrame.get(f), u.frameExtras.get(f) ?? {})
-      }
-      const values: Raw = { ...u.fields, labels }
-      out[u.hash] = ordered(
-        UNIT_KEYS.map((k) => [k, values[k] === undefined ? undefined : k === 'labels' ? labels : structuredClone(values[k])] as const),
-        values,
-      )
-    }
-    return out
-  }
-}
-
-function writeObjectFrame(st: ObjectState, d: ObjectFrameData): Raw {
-  const base = ordered(
-    OBJECT_FRAME_KEYS.map((k) => [k, k === 'objectHash' ? st.hash : k === 'featureHash' ? (d.fields[k] ?? st.featureHash) : structuredClone(d.fields[k])] as const),
-  )
-  const coords = d.rawCoordinates ? structuredClone(d.rawCoordinates) : writeCoordinates(st.shape, d.coordinates)
-  Object.assign(base, coords)
-  for (const [k, v] of Object.entries(d.fields)) if (!(k in base) && !(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) base[k] = structuredClone(v)
-  return base
 }

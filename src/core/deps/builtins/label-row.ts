@@ -1,6 +1,7 @@
 import pLimit from 'p-limit'
 import type { EncordApi, LabelRowMetadata, Project } from '../../../encord/types.js'
-import { LabelRow, type LabelRowDefaults } from '../../../labels/label-row.js'
+import type { LabelRowDefaults } from '../../../labels/label-options.js'
+import { LabelRow } from '../../../labels/label-row.js'
 import { Ontology } from '../../../labels/ontology.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import type { BatchContext, BatchValues, TaskEffect } from '../types.js'

@@ -1,0 +1,308 @@
+/**
+ * The content of a label row as loaded: its top-level keys, its data units and the instances made
+ * from their labels, plus what is written back as it came (answer maps in their load order, entries
+ * whose instance is gone). `loadRowContent` reads the label row JSON into it; `writeRowDict`
+ * (row-write.ts) writes it back in the save format.
+ */
+import { ClassificationAnnotation, ObjectAnnotation } from './annotations.js'
+import type { ClassificationInstance } from './classification-instance.js'
+import { makeClassificationInstance } from './classification-instance.js'
+import { COORDINATE_KEYS, readCoordinates } from './coordinates.js'
+import { labelError, LabelErrorCode } from './errors.js'
+import type { DataUnitInfo } from './label-options.js'
+import { classificationState, nextSeq, objectState, readAnswerEntries, type ClassificationFrameData, type ClassificationState, type ObjectFrameData, type ObjectState, type RowInternals } from './label-state.js'
+import type { ObjectInstance } from './object-instance.js'
+import { makeObjectInstance } from './object-instance.js'
+import type { Ontology, Shape } from './ontology.js'
+import { isRecord, type Raw } from '../shared/records.js'
+import { rest } from './wire.js'
+
+export interface RowContent {
+  /** Top-level keys but the data units and the three answer maps. */
+  top: Raw
+  /** Top-level keys the JSON came with (an answer map is written back when it came, or has content). */
+  topHad: Set<string>
+  units: UnitState[]
+  objects: Map<string, ObjectInstance>
+  classifications: Map<string, ClassificationInstance>
+  objectAnswersOrder: string[]
+  objectActionsOrder: string[]
+  classificationAnswersOrder: string[]
+  orphanObjectAnswers: Map<string, Raw>
+  orphanObjectActions: Map<string, Raw>
+  orphanClassificationAnswers: Map<string, unknown>
+}
+
+export interface UnitState {
+  hash: string
+  /** Every key but `labels`. */
+  fields: Raw
+  layout: 'flat' | 'frames' | 'opaque'
+  /** Flat units: the frame they are. */
+  frame: number
+  /** Flat: keys of `labels` besides objects/classifications. Opaque: `labels` as is. */
+  labelsExtra: Raw
+  /** Frames layout: keys of each frame's dict besides objects/classifications. */
+  frameExtras: Map<number, Raw>
+  /** Frames layout: frames that came with no labels (written back, as they came). */
+  emptyFrames: Set<number>
+}
+
+const FLAT_TYPES = new Set(['image', 'img_group'])
+const FRAME_TYPES = new Set(['video', 'dicom', 'nifti', 'pdf', 'dicom_study'])
+
+function unitLayout(dataType: string, labels: unknown): UnitState['layout'] {
+  if (FLAT_TYPES.has(dataType)) return 'flat'
+  if (FRAME_TYPES.has(dataType)) return 'frames'
+  if (dataType === 'group' || dataType === 'scene' || dataType === 'audio' || dataType === 'plain_text') return 'opaque'
+  if (isRecord(labels) && ('objects' in labels || 'classifications' in labels)) return 'flat'
+  if (isRecord(labels) && Object.keys(labels).length > 0 && Object.keys(labels).every((k) => /^\d+$/.test(k))) return 'frames'
+  return 'opaque'
+}
+
+export function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+/** What the row tells about one data unit. */
+export function dataUnitInfo(u: UnitState): DataUnitInfo {
+  return {
+    dataHash: u.hash,
+    title: typeof u.fields['data_title'] === 'string' ? u.fields['data_title'] : null,
+    mimeType: typeof u.fields['data_type'] === 'string' ? u.fields['data_type'] : null,
+    dataLink: typeof u.fields['data_link'] === 'string' ? u.fields['data_link'] : null,
+    width: num(u.fields['width']),
+    height: num(u.fields['height']),
+    frame: u.layout === 'flat' ? u.frame : null,
+  }
+}
+
+/** The width or height every labelable unit has (null when they differ or none says). */
+export function commonDimension(units: readonly UnitState[], key: 'width' | 'height'): number | null {
+  const values = new Set(units.filter((u) => u.layout !== 'opaque').map((u) => num(u.fields[key])))
+  return values.size === 1 ? [...values][0] : null
+}
+
+/** The data unit showing `frame`: image groups the image at that position, else the one with frames. */
+export function unitForFrame(units: readonly UnitState[], frame: number): UnitState | undefined {
+  const flat = units.filter((u) => u.layout === 'flat')
+  if (flat.length > 0) return flat.find((u) => u.frame === frame)
+  return units.find((u) => u.layout === 'frames')
+}
+
+/**
+ * Read a label row's JSON (the row's own copy: parts of it are kept) into its content; instances are
+ * attached to `owner`.
+ */
+export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals): RowContent {
+  const c: RowContent = {
+    topHad: new Set(Object.keys(raw)),
+    top: rest(raw, ['data_units', 'object_answers', 'classification_answers', 'object_actions']),
+    units: [],
+    objects: new Map(),
+    classifications: new Map(),
+    objectAnswersOrder: [],
+    objectActionsOrder: [],
+    classificationAnswersOrder: [],
+    orphanObjectAnswers: new Map(),
+    orphanObjectActions: new Map(),
+    orphanClassificationAnswers: new Map(),
+  }
+  const loader = new RowLoader(c, ontology, owner)
+  const dataType = String(raw['data_type'] ?? '').toLowerCase()
+  for (const [hash, u] of Object.entries(raw['data_units'] as Raw)) {
+    if (!isRecord(u)) continue
+    loader.loadUnit(hash, u, dataType)
+  }
+  loader.loadObjectAnswers(raw['object_answers'])
+  loader.loadObjectActions(raw['object_actions'])
+  loader.loadClassificationAnswers(raw['classification_answers'])
+  return c
+}
+
+class RowLoader {
+  constructor(
+    private readonly c: RowContent,
+    private readonly ontology: Ontology,
+    private readonly owner: RowInternals,
+  ) {}
+
+  loadUnit(hash: string, u: Raw, dataType: string): void {
+    const labels = u['labels']
+    const layout = unitLayout(dataType, labels)
+    const unit: UnitState = {
+      hash,
+      fields: rest(u, ['labels']),
+      layout,
+      frame: Number(u['data_sequence'] ?? 0) || 0,
+      labelsExtra: {},
+      frameExtras: new Map(),
+      emptyFrames: new Set(),
+    }
+    this.c.units.push(unit)
+    if (layout === 'opaque') {
+      unit.labelsExtra = isRecord(labels) ? labels : {}
+      return
+    }
+    if (!isRecord(labels)) return
+    if (layout === 'flat') {
+      unit.labelsExtra = rest(labels, ['objects', 'classifications'])
+      this.#loadFrame(unit, unit.frame, labels)
+      return
+    }
+    for (const [key, frameDict] of Object.entries(labels)) {
+      const frame = Number(key)
+      if (!Number.isInteger(frame) || frame < 0 || !isRecord(frameDict)) {
+        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: data unit ${hash} has labels under ${JSON.stringify(key)}, which is not a frame.`)
+      }
+      unit.frameExtras.set(frame, rest(frameDict, ['objects', 'classifications']))
+      const objects = Array.isArray(frameDict['objects']) ? frameDict['objects'] : []
+      const classifications = Array.isArray(frameDict['classifications']) ? frameDict['classifications'] : []
+      if (objects.length === 0 && classifications.length === 0) unit.emptyFrames.add(frame)
+      this.#loadFrame(unit, frame, frameDict)
+    }
+  }
+
+  #loadFrame(unit: UnitState, frame: number, labels: Raw): void {
+    const objects = Array.isArray(labels['objects']) ? labels['objects'] : []
+    for (const o of objects) {
+      if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
+        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: an object on frame ${frame} has no "objectHash".`)
+      }
+      const inst = this.c.objects.get(o['objectHash']) ?? this.#newLoadedObject(o['objectHash'], o)
+      const rawCoordinates: Raw = {}
+      for (const [k, v] of Object.entries(o)) if (COORDINATE_KEYS.has(k)) rawCoordinates[k] = v
+      objectState(inst).frames.set(frame, {
+        seq: nextSeq(),
+        unit: unit.hash,
+        fields: rest(o, COORDINATE_KEYS),
+        coordinates: readCoordinates(o),
+        rawCoordinates,
+      })
+    }
+    const classifications = Array.isArray(labels['classifications']) ? labels['classifications'] : []
+    for (const c of classifications) {
+      if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
+        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: a classification on frame ${frame} has no "classificationHash".`)
+      }
+      const inst = this.c.classifications.get(c['classificationHash']) ?? this.#newLoadedClassification(c['classificationHash'], c, null)
+      classificationState(inst).frames.set(frame, { seq: nextSeq(), unit: unit.hash, fields: c })
+    }
+  }
+
+  #newLoadedObject(hash: string, entry: Raw): ObjectInstance {
+    const featureHash = String(entry['featureHash'] ?? '')
+    const feature = this.ontology.objects.find((o) => o.featureHash === featureHash)
+    const state: ObjectState = {
+      hash,
+      feature,
+      featureHash,
+      shape: (feature?.shape ?? String(entry['shape'] ?? '')) as Shape,
+      title: feature?.name ?? String(entry['name'] ?? ''),
+      frames: new Map(),
+      answers: [],
+      actions: [],
+      answersEntry: null,
+      actionsEntry: null,
+      actionsEntryWasEmpty: false,
+      owner: this.owner,
+      ctx: this.owner.ctx,
+    }
+    const inst = makeObjectInstance(state)
+    this.c.objects.set(hash, inst)
+    return inst
+  }
+
+  #newLoadedClassification(hash: string, entry: Raw, answersEntry: Raw | null): ClassificationInstance {
+    const featureHash = String(entry['featureHash'] ?? '')
+    const feature = this.ontology.classifications.find((c) => c.featureHash === featureHash)
+    const state: ClassificationState = {
+      hash,
+      feature,
+      featureHash,
+      title: feature?.title ?? String(entry['name'] ?? (answersEntry && Array.isArray(answersEntry['classifications']) && isRecord(answersEntry['classifications'][0]) ? answersEntry['classifications'][0]['name'] : '') ?? ''),
+      frames: new Map(),
+      answers: [],
+      entry: null,
+      entryFollowsFrames: false,
+      framesChanged: false,
+      owner: this.owner,
+      ctx: this.owner.ctx,
+    }
+    const inst = makeClassificationInstance(state)
+    this.c.classifications.set(hash, inst)
+    return inst
+  }
+
+  loadObjectAnswers(map: unknown): void {
+    if (!isRecord(map)) return
+    for (const [key, entry] of Object.entries(map)) {
+      this.c.objectAnswersOrder.push(key)
+      if (!isRecord(entry)) {
+        this.c.orphanObjectAnswers.set(key, entry as Raw)
+        continue
+      }
+      const hash = typeof entry['objectHash'] === 'string' ? entry['objectHash'] : key
+      let inst = this.c.objects.get(hash)
+      if (!inst && typeof entry['featureHash'] === 'string') inst = this.#newLoadedObject(hash, entry) // audio / text: ranges, no frames
+      if (!inst || hash !== key || objectState(inst).answersEntry !== null) {
+        this.c.orphanObjectAnswers.set(key, entry)
+        continue
+      }
+      const st = objectState(inst)
+      st.answers = readAnswerEntries(st.feature, entry['classifications'])
+      st.answersEntry = rest(entry, ['classifications', 'objectHash'])
+    }
+  }
+
+  loadObjectActions(map: unknown): void {
+    if (!isRecord(map)) return
+    for (const [key, entry] of Object.entries(map)) {
+      this.c.objectActionsOrder.push(key)
+      const hash = isRecord(entry) && typeof entry['objectHash'] === 'string' ? entry['objectHash'] : key
+      const inst = this.c.objects.get(hash)
+      if (!isRecord(entry) || !inst || hash !== key || objectState(inst).actionsEntry !== null) {
+        this.c.orphanObjectActions.set(key, entry as Raw)
+        continue
+      }
+      const st = objectState(inst)
+      st.actions = readAnswerEntries(st.feature, entry['actions'])
+      st.actionsEntry = rest(entry, ['actions', 'objectHash'])
+      st.actionsEntryWasEmpty = st.actions.length === 0
+    }
+  }
+
+  loadClassificationAnswers(map: unknown): void {
+    if (!isRecord(map)) return
+    for (const [key, entry] of Object.entries(map)) {
+      this.c.classificationAnswersOrder.push(key)
+      const hash = isRecord(entry) && typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
+      const found = this.c.classifications.get(hash)
+      if (!isRecord(entry) || hash !== key || (found && classificationState(found).entry !== null)) {
+        // Not something we can attach to an instance: written back as it came.
+        this.c.orphanClassificationAnswers.set(key, entry)
+        continue
+      }
+      // Global classifications (and those of audio / text) have no frames: the entry is all there is.
+      const inst = found ?? this.#newLoadedClassification(hash, entry, entry)
+      const st = classificationState(inst)
+      st.answers = readAnswerEntries(st.feature, entry['classifications'])
+      st.entry = rest(entry, ['classifications', 'classificationHash', 'featureHash'])
+    }
+  }
+}
+
+/** Everything on one frame in the order the labels have it: object labels, then classification labels. */
+export function frameLabels(c: RowContent, frame: number): { objects: ObjectAnnotation[]; classifications: ClassificationAnnotation[] } {
+  const objects = [...c.objects.values()]
+    .map((inst) => ({ inst, d: objectState(inst).frames.get(frame) }))
+    .filter((x): x is { inst: ObjectInstance; d: ObjectFrameData } => x.d !== undefined)
+    .sort((a, b) => a.d.seq - b.d.seq)
+    .map((x) => new ObjectAnnotation(x.inst, frame))
+  const classifications = [...c.classifications.values()]
+    .map((inst) => ({ inst, d: classificationState(inst).frames.get(frame) }))
+    .filter((x): x is { inst: ClassificationInstance; d: ClassificationFrameData } => x.d !== undefined)
+    .sort((a, b) => a.d.seq - b.d.seq)
+    .map((x) => new ClassificationAnnotation(x.inst, frame))
+  return { objects, classifications }
+}

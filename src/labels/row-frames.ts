@@ -1,0 +1,66 @@
+/**
+ * The frame checks of a label row: which frames labels may go on (by the row's data units and frame
+ * count), and that a classification is on a frame at most once.
+ */
+import type { ClassificationInstance } from './classification-instance.js'
+import { labelError, LabelErrorCode } from './errors.js'
+import { describeFrames } from './frames.js'
+import { num, unitForFrame, type UnitState } from './row-content.js'
+import type { LabelRowMetadata } from '../encord/types.js'
+
+/** Refuse `frames` the row has no place for (read-only data, a frame past the images or the frame count). */
+export function checkFrames(units: readonly UnitState[], frames: number[], what: string, row: { dataType: string; dataTitle: string; metadata: LabelRowMetadata | null }): void {
+  const writable = units.some((u) => u.layout !== 'opaque')
+  if (!writable) {
+    throw labelError(
+      LabelErrorCode.ReadOnlyLabels,
+      `Cannot put ${what} on frames: labels of ${row.dataType || 'this'} data are read-only in this version (they are kept as they are when saving).`,
+    )
+  }
+  const flat = units.filter((u) => u.layout === 'flat')
+  if (flat.length > 0) {
+    const valid = new Set(flat.map((u) => u.frame))
+    const bad = frames.filter((f) => !valid.has(f))
+    if (bad.length > 0) {
+      const desc = row.dataType === 'image' ? 'an image has only frame 0' : `this ${row.dataType} has frames ${describeFrames(valid)}`
+      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${desc}.`)
+    }
+    return
+  }
+  const count = row.metadata?.numberOfFrames
+  if (typeof count === 'number' && count > 0) {
+    const bad = frames.filter((f) => f >= count)
+    if (bad.length > 0) {
+      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${JSON.stringify(row.dataTitle)} has ${count} frames (0–${count - 1}).`)
+    }
+  }
+}
+
+/**
+ * Refuse a classification on frames where another instance of the same classification is, or with
+ * `force` take those frames from it.
+ */
+export function checkClassificationFrames(classifications: ReadonlyMap<string, ClassificationInstance>, inst: ClassificationInstance, frames: number[], force: boolean): void {
+  for (const other of classifications.values()) {
+    if (other === inst || other.featureHash !== inst.featureHash) continue
+    const overlap = other.frames().filter((f) => frames.includes(f))
+    if (overlap.length === 0) continue
+    if (force) {
+      other.removeFrames(overlap)
+      continue
+    }
+    throw labelError(
+      LabelErrorCode.ClassificationFramesOverlap,
+      `Classification ${JSON.stringify(inst.title)} is already on frame(s) ${describeFrames(overlap)} of this label row (instance ${other.classificationHash}); a classification can be on a frame only once.`,
+      { hint: 'Change the existing instance, remove it, or pass { force: true } to take those frames from it.' },
+    )
+  }
+}
+
+/** The size of the frame's data unit in pixels, when it says. */
+export function frameSize(units: readonly UnitState[], frame: number): { width: number; height: number } | null {
+  const u = unitForFrame(units, frame)
+  const w = num(u?.fields['width'])
+  const h = num(u?.fields['height'])
+  return w !== null && h !== null ? { width: w, height: h } : null
+}
