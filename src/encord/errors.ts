@@ -5,7 +5,7 @@ import { ConnectionError, UserError, type ErrorDetails } from '../shared/errors.
  * call that failed (`call`: endpoint name, method, path — never headers, the key or a signature), the
  * HTTP status, the legacy error code and the trace id we sent (Encord support can look it up).
  *
- * Exit codes follow src/core/exit-codes.ts: authentication, permission, rate limits, server, network
+ * Exit codes follow src/shared/exit-codes.ts: authentication, permission, rate limits, server, network
  * and protocol failures are `ConnectionError`s (exit 3, after retries); a missing resource or a request
  * the server rejected as invalid is a `UserError` (exit 2, with a hint to fix the input).
  */
