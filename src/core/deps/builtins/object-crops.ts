@@ -1,4 +1,4 @@
-import type { AnyObjectInstance } from '../../../labels/label-row.js'
+import type { AnyObjectInstance } from '../../../labels/label-options.js'
 import { padBox, pixelBoxOf, type CropPadding } from '../../../vision/crops.js'
 import type { Frame, PixelBox } from '../../../vision/frame.js'
 import { defineDependency, makeFactory } from '../dependency.js'
