@@ -169,7 +169,10 @@ export {
   ChecklistAttribute,
   TextAttribute,
   NumericAttribute,
+  ontologySchema,
+  OntologySchema,
 } from './labels/index.js'
+export type { OntologyAnswer, ObjectAnswer, AnswerInstances, AnswerToLabelsOptions, OntologySchemaOptions } from './labels/index.js'
 export type { LabelRowDefaults, LabelRowOptions, Shape, BoundingBox, Polygon, Point2D } from './labels/index.js'
 
 // The local emulator. `startEmulator` loads the server (fastify and friends) on first call, so that

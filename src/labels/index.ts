@@ -65,4 +65,6 @@ export { framesOf, framesToRanges, type FrameRange, type FrameSpec } from './fra
 export { formatEncordDate, parseEncordDate } from './dates.js'
 export { toBase64, toDataUrl, sniffImageMimeType, type BinaryInput } from './media.js'
 export { LabelErrorCode } from './errors.js'
+export { ontologySchema, OntologySchema, type OntologyAnswer, type ObjectAnswer, type AnswerInstances, type AnswerToLabelsOptions } from './ontology-answer.js'
+export { schemaKey, type OntologySchemaOptions } from './ontology-schema.js'
 export { LABEL_ROW_FLOAT_KEYS } from './float-keys.js'

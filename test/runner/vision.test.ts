@@ -6,7 +6,9 @@ import { defineAgent } from '../../src/core/agent.js'
 import { frame } from '../../src/core/deps/builtins/frame.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
 import { objectCrops } from '../../src/core/deps/builtins/object-crops.js'
+import { ontology } from '../../src/core/deps/builtins/ontology.js'
 import { videoFrames } from '../../src/core/deps/builtins/video-frames.js'
+import { ontologySchema } from '../../src/labels/ontology-answer.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import type { Frame } from '../../src/vision/frame.js'
 import { anthropicImagePart, openaiImagePart } from '../../src/vision/messages.js'
@@ -111,6 +113,36 @@ describe('vision agents on real media', () => {
       expect(Math.abs(boxes[i].box.w * 128 - p.width)).toBeLessThanOrEqual(2)
       expect(boxes[i].confidence).toBe(0.9)
     }
+  })
+
+  it('ontologySchema(): a model answers in the ontology\'s schema, the answer becomes labels, read back as the same answer', async () => {
+    const e = (env = await startRunnerEnv({ fixture: imageFixture(await patchesImage('png'), 'image/png') }))
+    const answers: unknown[] = []
+    /** A stand-in for an LLM with structured output: gets the JSON Schema and the image, answers JSON text. */
+    const model = async (jsonSchema: Record<string, unknown>, image: Frame): Promise<string> => {
+      expect(Object.keys(jsonSchema['properties'] as object)).toEqual(['objects', 'classifications'])
+      const objects = detect(image).map((d, i) => ({ object: 'Box', box: d.box, colour: i === 0 ? 'Red' : 'Blue', note: `patch ${i}` }))
+      return JSON.stringify({ objects, classifications: { weather: 'Sunny', image_issues: [], caption: 'two patches' } })
+    }
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { image: frame(), row: labelRow(), ontology: ontology() },
+        async handler({ deps }) {
+          const schema = ontologySchema(deps.ontology, { objects: ['Box'] })
+          const reply = await model(schema.jsonSchema, deps.image)
+          answers.push(JSON.parse(reply))
+          schema.addTo(deps.row, reply, { confidence: 0.8 })
+          return { pathway: 'complete', labelRow: deps.row }
+        },
+      }),
+    )
+    const result = await runner.run({ numRetries: 0 })
+    expect(result.stages[0].errors).toEqual([])
+    const project = await e.client.getProject(e.projectHash)
+    const row = await readBack(e.client, e.projectHash, e.fixture.projects[0].dataUnits[0].dataHash)
+    expect(row.objects().map((o) => o.annotation(0)!.confidence)).toEqual([0.8, 0.8])
+    expect(ontologySchema(project.ontology, { objects: ['Box'] }).answerOf(row)).toEqual(answers[0])
   })
 
   it('frame() of a PNG task is the exact pixels; frame 1 of an image is refused clearly', async () => {
