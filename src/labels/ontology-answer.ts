@@ -180,7 +180,8 @@ export class OntologySchema {
         if (coordinates !== undefined) detached.setForFrames(coordinates as never, { ...meta, frames: frame })
         return detached
       })
-      const set: Setter = (a, v) => instance.setAnswer(a, v, { frames: frame, manualAnnotation: meta.manualAnnotation })
+      // Frames are for dynamic attributes only (Python refuses them on static ones).
+      const set: Setter = (a, v) => instance.setAnswer(a, v, { ...(a.dynamic ? { frames: frame } : {}), manualAnnotation: meta.manualAnnotation })
       applyFields(entry.attributes, item, set, path, at)
       made.objects.push(instance as AnyObjectInstance)
     })
