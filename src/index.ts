@@ -87,7 +87,7 @@ export type {
   AnthropicUserMessage,
 } from './vision/index.js'
 /** Base64 and `data:` URLs of bytes (for frames, use `frame.toBase64()` / `frame.toDataUrl()`). */
-export { toBase64, toDataUrl, sniffImageMimeType } from './labels/media.js'
+export { toBase64, toDataUrl, sniffImageMimeType } from './labels/index.js'
 
 // The runner
 export { Runner, NonRetryableError, validateProject, resolveRunSettings } from './core/runner/index.js'
@@ -154,7 +154,7 @@ export type { CreateClientOptions } from './encord/credentials.js'
 export { signRequest } from './encord/auth/sign.js'
 export { parsePrivateKey, generateOpenSshKey, SigningKey } from './encord/auth/keys.js'
 
-// Labels and ontology
+// Labels and ontology: every public name of the label model (src/labels/index.ts)
 export {
   LabelRow,
   Ontology,
@@ -169,11 +169,79 @@ export {
   ChecklistAttribute,
   TextAttribute,
   NumericAttribute,
+  OtherAttribute,
+  lowerSnake,
+  Bitmask,
+  encodeRleCounts,
+  decodeRleCounts,
+  maskToRleCounts,
+  rleCountsToMask,
+  framesOf,
+  framesToRanges,
+  formatEncordDate,
+  parseEncordDate,
+  LabelErrorCode,
+  LABEL_ROW_FLOAT_KEYS,
   ontologySchema,
   OntologySchema,
+  schemaKey,
 } from './labels/index.js'
-export type { OntologyAnswer, ObjectAnswer, AnswerInstances, AnswerToLabelsOptions, OntologySchemaOptions } from './labels/index.js'
-export type { LabelRowDefaults, LabelRowOptions, Shape, BoundingBox, Polygon, Point2D } from './labels/index.js'
+export type {
+  Attribute,
+  AttributeParent,
+  AttributeType,
+  OntologyFeature,
+  OntologyInput,
+  OntologyNode,
+  OntologyStructureDict,
+  Shape,
+  SkeletonTemplate,
+  SkeletonTemplatePoint,
+  SetForFramesOptions,
+  SetClassificationFramesOptions,
+  AddClassificationOptions,
+  AddObjectOptions,
+  AnnotationOptions,
+  AnswersInput,
+  AnswerView,
+  AnyObjectInstance,
+  ClassificationFilter,
+  DataType,
+  DataUnitInfo,
+  LabelRowDefaults,
+  LabelRowOptions,
+  ObjectAnnotationOptions,
+  ObjectFilter,
+  SetAnswerOptions,
+  BoundingBox,
+  RotatableBoundingBox,
+  Point2D,
+  Polygon,
+  Polyline,
+  Skeleton,
+  SkeletonPoint,
+  SkeletonPointInput,
+  SkeletonVisibility,
+  RawCoordinates,
+  Coordinates,
+  CoordinatesByShape,
+  CoordinatesInput,
+  CoordinatesInputByShape,
+  BitmaskDict,
+  BitmaskInput,
+  AnswerValue,
+  AnswerInput,
+  AnswerOf,
+  AnswerInputOf,
+  FrameRange,
+  FrameSpec,
+  BinaryInput,
+  OntologyAnswer,
+  ObjectAnswer,
+  AnswerInstances,
+  AnswerToLabelsOptions,
+  OntologySchemaOptions,
+} from './labels/index.js'
 
 // The local emulator. `startEmulator` loads the server (fastify and friends) on first call, so that
 // `import 'encord-agents'` to define agents and configs stays cheap (the CLI imports this entry too).
