@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile, type File
 import { hostname } from 'node:os'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import createDebug from 'debug'
+import { isRunning, ownIdentity } from '../shared/process-identity.js'
 import { UserError } from '../shared/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from './journal.js'
 
@@ -381,23 +382,15 @@ function syncDirectory(dir: string): void {
   }
 }
 
-/** True when a process with this id runs (EPERM: it runs under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
- * Take `<journal>.lock` (created exclusively, holding our pid and host). A lock whose process is gone
- * (killed, crashed) is taken over; one held by a live process on this host is a UserError.
+ * Take `<journal>.lock` (created exclusively, holding our pid, its start time and the host). A lock
+ * whose process is gone (killed, crashed, a zombie not yet reaped, or its pid now used by another
+ * process) is taken over; one held by a running process on this host is a UserError.
  */
 async function takeLock(journalPath: string): Promise<string> {
   const lockPath = `${journalPath}.lock`
-  const mine = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() })
+  const me = ownIdentity()
+  const mine = JSON.stringify({ pid: me.pid, processStart: me.start, host: hostname(), startedAt: new Date().toISOString() })
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(lockPath, mine, { flag: 'wx', mode: 0o600 })
@@ -405,14 +398,15 @@ async function takeLock(journalPath: string): Promise<string> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    let holder: { pid?: unknown; host?: unknown; startedAt?: unknown } = {}
+    let holder: { pid?: unknown; processStart?: unknown; host?: unknown; startedAt?: unknown } = {}
     try {
       holder = JSON.parse(await readFile(lockPath, 'utf8')) as typeof holder
     } catch {
       // Unreadable or half-written: treated as abandoned.
     }
     const pid = typeof holder.pid === 'number' ? holder.pid : undefined
-    if (pid !== undefined && (holder.host !== hostname() || isAlive(pid))) {
+    const start = typeof holder.processStart === 'string' ? holder.processStart : undefined
+    if (pid !== undefined && (holder.host !== hostname() || isRunning({ pid, start }))) {
       throw new UserError(
         'JournalLocked',
         `Another encord-agents run (process ${pid}${holder.host !== hostname() ? ` on ${String(holder.host)}` : ''}, started ${String(holder.startedAt)}) is using the run journal ${journalPath}.`,
