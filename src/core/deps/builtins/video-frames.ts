@@ -27,6 +27,9 @@ export interface VideoFrames extends AsyncIterable<Frame> {
   sample(selection: VideoSelection): AsyncIterable<Frame>
 }
 
+/** Storage item types whose file is a video (an image sequence's is the video made of its images). */
+const VIDEO_ITEM_TYPES = new Set(['video', 'imageSequence'])
+
 /** Run once per run and ffmpeg executable: check it can be run at all. */
 export async function ensureFfmpeg(ffmpegPath: string | undefined, runCache: Map<string, unknown>): Promise<string> {
   const ffmpeg = ffmpegCommand(ffmpegPath)
@@ -71,8 +74,14 @@ export const videoFrames = makeFactory<VideoFramesOptions, VideoFrames>('videoFr
     deps: { asset: asset() },
     async resolve({ deps, runCache }): Promise<VideoFrames> {
       const { ffmpegPath, ...selection } = options
-      const ffmpeg = await ensureFfmpeg(ffmpegPath, runCache)
       const video = deps.asset
+      // An image would decode as a one-frame "video": almost always a mistake (frame() is for images).
+      if (!VIDEO_ITEM_TYPES.has(video.item.itemType)) {
+        throw new UserError('NotAVideo', `videoFrames() decodes videos and image sequences; "${video.item.name}" is a ${video.item.itemType} item.`, {
+          hint: 'Use frame() for the image of an image task, or asset() for the file itself.',
+        })
+      }
+      const ffmpeg = await ensureFfmpeg(ffmpegPath, runCache)
       const info = await videoInfoOf(ffmpeg, video)
       const sample = (chosen: VideoSelection): AsyncIterable<Frame> => ({
         [Symbol.asyncIterator]: () => decodeVideo(video.path, info, chosen, ffmpeg, video.item.name),
