@@ -69,6 +69,19 @@ describe('emulator generate', () => {
     expect(loaded.users[0].publicKeyHex).toBe(key.publicKeyHex)
   })
 
+  it('--data-type mixed: one data unit of every kind, each with its storage items; an unknown kind is exit 2', async () => {
+    const out = join(dir, 'mixed.json')
+    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, ['--out', out, '--tasks', '8', '--data-type', 'mixed', '--json'])
+    expect(res.exitCode).toBe(0)
+    const loaded = loadFixtureFile(out).fixture
+    expect(loaded.projects[0].dataUnits.map((d) => d.dataType)).toEqual(['IMAGE', 'VIDEO', 'IMG_GROUP', 'IMG_GROUP', 'PDF', 'AUDIO', 'PLAIN_TEXT', 'GROUP'])
+    const backing = loaded.projects[0].dataUnits.map((d) => loaded.storageItems.find((i) => i.uuid === d.backingItemUuid)!.itemType)
+    expect(backing).toEqual(['image', 'video', 'imageGroup', 'imageSequence', 'pdf', 'audio', 'plainText', 'group'])
+    const bad = await runCommand(EmulatorGenerate, ['--out', join(dir, 'bad-kind.json'), '--tasks', '1', '--data-type', 'hologram'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('mixed')
+  })
+
   it('refuses to overwrite without --force, and bad stage lists: exit 2 with a hint', async () => {
     const out = join(dir, 'gen2.json')
     expect((await runCommand(EmulatorGenerate, ['--out', out, '--tasks', '1'])).exitCode).toBe(0)
