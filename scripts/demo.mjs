@@ -24,7 +24,7 @@ function cli(argv, cwd, stdout = 'inherit') {
 
 if (args.includes('--reset')) rmSync(dir, { recursive: true, force: true })
 if (!existsSync(join(dir, 'encord-agents.config.ts'))) {
-  const code = cli(['init', dir, '--template', 'minimal', '--json'], root, 'ignore')
+  const code = cli(['init', dir, '--template', 'minimal', '--json', '--no-install'], root, 'ignore')
   if (code !== 0) process.exit(code)
   process.stderr.write(`Made the demo project with \`encord-agents init ${dir.slice(root.length + 1)} --template minimal\`.\n`)
 }

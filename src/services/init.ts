@@ -1,17 +1,17 @@
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { CONFIG_SEARCH_PLACES } from '../core/config/load.js'
 import { BugError, UserError } from '../shared/errors.js'
 import { generateOpenSshKey, parsePrivateKey } from '../encord/auth/keys.js'
+import { detectPackageManager, installDependencies, type InstallResult, type PackageManager } from './init-install.js'
+import { mergePackageJson, packageName, projectPackageJson, projectTsconfig } from './init-package.js'
+import { DEFAULT_TEMPLATE, listTemplates, TEMPLATE_MANIFEST, templatesRoot, type TemplateInfo } from './init-templates.js'
 
-/** The project templates `init` can write, with what each shows. */
-export const TEMPLATES = {
-  minimal: 'One agent stage; the agent moves every task along a pathway.',
-  'label-writer': 'An agent that writes labels (a bounding box and a classification) through the labelRow dependency.',
-  'multi-stage': 'Two agent stages: a triage agent routes tasks, a second agent finishes them.',
-} as const
+export { listTemplates, templatesRoot, type TemplateInfo } from './init-templates.js'
+export type { InstallResult, PackageManager } from './init-install.js'
 
-export type TemplateName = keyof typeof TEMPLATES
+/** A template's name: a folder of `templates/` (see init-templates.ts). */
+export type TemplateName = string
 
 /** Where `init` puts the local key, relative to the target directory (git-ignored). */
 export const LOCAL_KEY_PATH = '.encord-agents/local-key'
@@ -27,6 +27,8 @@ export interface InitOptions {
   bin?: string
   /** For tests: the templates folder. @default the package's templates/ */
   templatesRoot?: string
+  /** The package manager the next steps name. @default the one `init` was run with (npm) */
+  packageManager?: PackageManager
 }
 
 export type InitFileStatus = 'created' | 'alreadyExisted' | 'updated'
@@ -40,14 +42,13 @@ export interface InitResult {
   files: Array<{ path: string; status: InitFileStatus }>
   /** The local key (relative to `dir`) and its public half, registered in the fixture's users. */
   key: { path: string; publicKeyHex: string; registered: boolean }
+  /** The `encord-agents` dependency written into package.json (`file:` the running copy, or `^VERSION`). */
+  dependency: string
+  /** Installing the dependencies: done, failed (the project is there; install by hand) or skipped (`--no-install`). */
+  install: InstallResult
   /** Numbered next steps, as printed. */
   nextSteps: string[]
   warnings: string[]
-}
-
-/** The package's own templates folder (next to dist/ when installed, next to src/ in the repo). */
-export function templatesRoot(): string {
-  return fileURLToPath(new URL('../../templates/', import.meta.url))
 }
 
 /** `child` is `root` or inside it (both absolute and normalised). */
@@ -176,29 +177,44 @@ function writeFailed(target: string, error: unknown): UserError {
   })
 }
 
-const GITIGNORE_LINES = ['.encord-agents/', '*.local-key']
+const GITIGNORE_LINES = ['node_modules/', '.encord-agents/', '*.local-key']
+
+/** Files init writes beside the template's: the TypeScript project around it. */
+const PROJECT_FILES = ['package.json', 'tsconfig.json']
+
+/** The first line of a config written by init: how `init .` recognises the template a project came from. */
+const TEMPLATE_MARKER = /^\/\/ Made by `[^`]*init --template ([A-Za-z0-9_-]+)`/
 
 /**
- * Write a runnable agent project into `dir`: the template's config, handler(s) and demo fixture, a
- * fresh Ed25519 key for the local emulator (mode 0600, git-ignored) whose public key is registered as
- * a user of the fixture. Existing files are never overwritten (reported `alreadyExisted`); the only
- * change to an existing file is appending the key's ignore lines to `.gitignore`.
+ * Write a runnable TypeScript agent project into `dir`: the template's config, handler(s), test and
+ * demo fixture, a package.json and a strict tsconfig.json, a fresh Ed25519 key for the local emulator
+ * (mode 0600, git-ignored) whose public key is registered as a user of the fixture. Existing files are
+ * never overwritten (reported `alreadyExisted`); the only changes to existing files are ignore lines
+ * appended to `.gitignore` and missing scripts and dependencies added to `package.json`. A directory
+ * that already holds an agent project made from another template (or a config of its own) is refused
+ * before anything is written. Dependencies are not installed here: see {@link createAgentProject}.
  */
-export function initProject(options: InitOptions): InitResult {
+export function initProject(options: InitOptions): Omit<InitResult, 'install'> {
   const cwd = options.cwd ?? process.cwd()
-  const template = options.template ?? 'minimal'
-  if (!Object.hasOwn(TEMPLATES, template)) {
-    throw new UserError('UnknownTemplate', `There is no template named ${JSON.stringify(template)}.`, {
-      hint: `Choose one of: ${Object.keys(TEMPLATES).join(', ')}.`,
+  const templateName = options.template ?? DEFAULT_TEMPLATE
+  const templates = listTemplates(options.templatesRoot ?? templatesRoot())
+  const template = templates.find((t) => t.name === templateName)
+  if (template === undefined) {
+    throw new UserError('UnknownTemplate', `There is no template named ${JSON.stringify(templateName)}.`, {
+      hint: `Choose one of: ${templates.map((t) => t.name).join(', ')}.`,
     })
   }
-  const source = join(options.templatesRoot ?? templatesRoot(), template)
-  if (!existsSync(source)) throw new BugError(`The ${template} template is missing from ${source}: the package is incomplete.`)
+  const source = template.dir
+  if (!existsSync(source)) throw new BugError(`The ${templateName} template is missing from ${source}: the package is incomplete.`)
   const root = resolve(cwd, options.dir)
   // Everything is checked before anything is written: a refusal leaves DIR as it was.
   const realRoot = realRootOf(root, options.dir)
+  refuseOtherProject(root, options.dir, template, options.bin ?? 'encord-agents')
   const keyTarget = checkTarget(root, realRoot, LOCAL_KEY_PATH)
-  const templateTargets = templateFiles(source).map((rel) => ({ rel, target: checkTarget(root, realRoot, rel) }))
+  const templateTargets = templateFiles(source)
+    .filter((rel) => rel !== TEMPLATE_MANIFEST)
+    .map((rel) => ({ rel, target: checkTarget(root, realRoot, rel) }))
+  const projectTargets = PROJECT_FILES.map((rel) => ({ rel, target: checkTarget(root, realRoot, rel) }))
   const gitignoreTarget = checkTarget(root, realRoot, '.gitignore')
   const existingKey = existsSync(keyTarget) ? existingPublicKey(keyTarget) : undefined
 
@@ -223,6 +239,7 @@ export function initProject(options: InitOptions): InitResult {
   // Ignored before the templates are written: whatever happens next, the key is never left un-ignored.
   const gitignoreStatus = ensureGitignore(gitignoreTarget)
 
+  const bin = options.bin ?? 'encord-agents'
   let registered = false
   for (const { rel, target } of templateTargets) {
     let content: string | Buffer = readFileSync(join(source, rel))
@@ -231,6 +248,7 @@ export function initProject(options: InitOptions): InitResult {
       fixture.users = [...(fixture.users ?? []), { email: 'you@localhost', publicKeyHex, projects: '*' }]
       content = JSON.stringify(fixture, null, 2) + '\n'
     }
+    if (rel === CONFIG_FILE) content = `// Made by \`${bin} init --template ${template.name}\`: \`init .\` restores missing files of this template only.\n${content.toString('utf8')}`
     const status = writeNew(target, content)
     if (rel === 'fixture.json') {
       registered = status === 'created' || fixtureHasKey(target, publicKeyHex)
@@ -238,17 +256,116 @@ export function initProject(options: InitOptions): InitResult {
     }
     files.push({ path: rel, status })
   }
+
+  const pkg = projectPackageJson(packageName(root), template)
+  for (const { rel, target } of projectTargets) {
+    if (rel === 'package.json') files.push({ path: rel, status: ensurePackageJson(target, pkg, warnings) })
+    else files.push({ path: rel, status: writeNew(target, JSON.stringify(projectTsconfig(), null, 2) + '\n') })
+  }
   files.push({ path: '.gitignore', status: gitignoreStatus })
 
-  const bin = options.bin ?? 'encord-agents'
+  const dependency = (pkg.dependencies as Record<string, string>)['encord-agents']
+  return { dir: root, template: template.name, files, key: { path: LOCAL_KEY_PATH, publicKeyHex, registered }, dependency, nextSteps: [], warnings }
+}
+
+/** Options of {@link createAgentProject}: init's, and whether and how to install. */
+export interface CreateAgentProjectOptions extends InitOptions {
+  /** Install the dependencies after writing the files. @default true */
+  install?: boolean
+  /** Where the package manager's output goes while it installs (a person sees it on stderr). */
+  onInstallOutput?: (chunk: string) => void
+  /** Called just before installing (to say so). */
+  onInstallStart?: (command: string) => void
+}
+
+/**
+ * `encord-agents init`: write the project ({@link initProject}), then install its dependencies with the
+ * package manager `init` was run with (unless `install: false`), timed. A failed install is a warning:
+ * the project is written, and the next steps say to install by hand.
+ */
+export async function createAgentProject(options: CreateAgentProjectOptions): Promise<InitResult> {
+  const written = initProject(options)
+  const pm = options.packageManager ?? detectPackageManager()
+  let install: InstallResult
+  if (options.install === false) {
+    install = { packageManager: pm, command: `${pm} install`, status: 'skipped', durationMs: 0 }
+  } else {
+    options.onInstallStart?.(`${pm} install`)
+    install = await installDependencies(written.dir, pm, options.onInstallOutput)
+    if (install.status === 'failed') written.warnings.push(`Installing the dependencies failed (${install.error}). The project is written; run \`${install.command}\` in it once the cause is fixed.`)
+  }
+  const cwd = options.cwd ?? process.cwd()
+  return { ...written, install, nextSteps: nextSteps(written.dir, cwd, written.template, listTemplates(options.templatesRoot ?? templatesRoot()), install, options.bin ?? 'encord-agents') }
+}
+
+/** `npm run agent:run`, `pnpm agent:run`, `yarn agent:run`, `bun run agent:run`. */
+function runScript(pm: PackageManager, script: string): string {
+  return pm === 'npm' || pm === 'bun' ? `${pm} run ${script}` : `${pm} ${script}`
+}
+
+function nextSteps(root: string, cwd: string, templateName: string, templates: TemplateInfo[], install: InstallResult, bin: string): string[] {
+  const pm = install.packageManager
   const rel = relative(cwd, root)
-  const nextSteps: string[] = []
-  if (rel !== '') nextSteps.push(`cd ${rel.includes(' ') ? JSON.stringify(rel) : rel}`)
-  nextSteps.push(`${bin} run    runs the agent against the local Encord emulator (fixture.json); run it again: nothing is left`)
-  nextSteps.push(`${bin} list-stages    shows where the tasks went`)
-  nextSteps.push(`Edit ${template === 'multi-stage' ? 'agents/*.ts' : 'agent.ts'}; to reset the demo tasks, delete fixture.json and run \`${bin} init${rel === '' ? '' : ' .'} --template ${template}\` again`)
-  nextSteps.push(`For a real project: set projectHash in encord-agents.config.ts, remove \`local\`, and set ENCORD_SSH_KEY_FILE to your Encord key`)
-  return { dir: root, template, files, key: { path: LOCAL_KEY_PATH, publicKeyHex, registered }, nextSteps, warnings }
+  const edit = templates.find((t) => t.name === templateName)?.edit ?? 'agent.ts'
+  const steps: string[] = []
+  if (rel !== '') steps.push(`cd ${rel.includes(' ') ? JSON.stringify(rel) : rel}`)
+  const installed = install.status === 'installed' || (install.status === 'skipped' && existsSync(join(root, 'node_modules', 'encord-agents')))
+  if (!installed) steps.push(`${install.command}    installs encord-agents, TypeScript and vitest (types in your editor)`)
+  steps.push(`${runScript(pm, 'agent:run')}    runs the agent against the local Encord emulator (fixture.json); run it again: nothing is left`)
+  steps.push(`${pm} test    runs agent.test.ts: the agent on a test project in memory`)
+  steps.push(`${bin} list-stages    shows where the tasks went`)
+  steps.push(`Edit ${edit}; to reset the demo tasks, delete fixture.json and run \`${bin} init${rel === '' ? '' : ' .'} --template ${templateName}\` again`)
+  steps.push('For a real project: set projectHash in encord-agents.config.ts, remove `local`, and set ENCORD_SSH_KEY_FILE to your Encord key')
+  return steps
+}
+
+const CONFIG_FILE = 'encord-agents.config.ts'
+
+/**
+ * Refuse a directory that already holds an agent project of another template, or a config init did not
+ * write: writing this template into it would mix two projects (two configs' worth of handlers, a
+ * fixture of one and agents of the other). The same template is fine: init then restores missing files.
+ */
+function refuseOtherProject(root: string, shown: string, template: TemplateInfo, bin: string): void {
+  const configs = CONFIG_SEARCH_PLACES.filter((name) => name !== 'package.json' && existsSync(join(root, name)))
+  if (configs.length === 0) return
+  const own = configs.length === 1 && configs[0] === CONFIG_FILE ? TEMPLATE_MARKER.exec(readHead(join(root, CONFIG_FILE)))?.[1] : undefined
+  if (own === template.name) return
+  const what = own !== undefined ? `an agent project made from the ${own} template` : `an agent project of its own (${configs.join(', ')})`
+  throw new UserError('InitWouldMixProjects', `${shown} already holds ${what}; writing the ${template.name} template into it would mix the two. Nothing was written.`, {
+    hint: `Create the ${template.name} project in a new directory (\`${bin} init my-${template.name}-agent --template ${template.name}\`)${own !== undefined ? `, or run \`${bin} init ${shown} --template ${own}\` to restore missing files of this one` : ''}.`,
+    data: { dir: root, existing: own ?? null, configs },
+  })
+}
+
+function readHead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(0, 300)
+  } catch {
+    return ''
+  }
+}
+
+/** Create package.json, or add the project's missing scripts and dependencies to an existing one. */
+function ensurePackageJson(target: string, pkg: Record<string, unknown>, warnings: string[]): InitFileStatus {
+  if (!existsSync(target)) return writeNew(target, JSON.stringify(pkg, null, 2) + '\n')
+  let merged: ReturnType<typeof mergePackageJson>
+  try {
+    merged = mergePackageJson(readFileSync(target, 'utf8'), pkg)
+  } catch (error) {
+    throw new UserError('InitPackageJsonInvalid', `package.json exists but cannot be read as JSON: ${(error as Error).message}. Nothing more was written.`, {
+      hint: 'Fix package.json (or move it away) and run init again: files already written are kept.',
+      cause: error,
+    })
+  }
+  warnings.push(...merged.warnings)
+  if (merged.text === null) return 'alreadyExisted'
+  try {
+    writeFileSync(target, merged.text)
+  } catch (error) {
+    throw writeFailed(target, error)
+  }
+  return 'updated'
 }
 
 function existingPublicKey(file: string): string {
@@ -271,10 +388,10 @@ function fixtureHasKey(file: string, publicKeyHex: string): boolean {
   }
 }
 
-/** Create `.gitignore` with the key's lines, or append the missing ones to an existing file. */
+/** Create `.gitignore` with init's lines (dependencies, the key), or append the missing ones to an existing file. */
 function ensureGitignore(file: string): InitFileStatus {
   const content = GITIGNORE_LINES.join('\n') + '\n'
-  if (!existsSync(file)) return writeNew(file, `# encord-agents: the local key is a secret\n${content}`)
+  if (!existsSync(file)) return writeNew(file, `# encord-agents: installed packages, and the local key (a secret)\n${content}`)
   let existing: string
   try {
     existing = readFileSync(file, 'utf8')
@@ -285,7 +402,7 @@ function ensureGitignore(file: string): InitFileStatus {
   const missing = GITIGNORE_LINES.filter((l) => !present.has(l) && !present.has(l.replace(/\/$/, '')))
   if (missing.length === 0) return 'alreadyExisted'
   try {
-    appendFileSync(file, `${existing.endsWith('\n') || existing === '' ? '' : '\n'}# encord-agents: the local key is a secret\n${missing.join('\n')}\n`)
+    appendFileSync(file, `${existing.endsWith('\n') || existing === '' ? '' : '\n'}# encord-agents: installed packages, and the local key (a secret)\n${missing.join('\n')}\n`)
   } catch (error) {
     throw writeFailed(file, error)
   }

@@ -9,10 +9,22 @@ export function formatInitResult(result: InitResult, cwd = process.cwd()): strin
   const out = [`${theme.ok('✔')} ${created ? `Created the ${result.template} agent project in ${where}` : `Nothing to write in ${where}: every file already exists`}`]
   for (const f of result.files) {
     const mark = f.status === 'created' ? theme.ok('+') : f.status === 'updated' ? theme.warn('~') : theme.dim('=')
-    const note = f.status === 'alreadyExisted' ? theme.dim(' (already existed, left as it was)') : f.status === 'updated' ? theme.dim(' (appended the key lines)') : ''
+    const note = f.status === 'alreadyExisted' ? theme.dim(' (already existed, left as it was)') : f.status === 'updated' ? theme.dim(f.path === '.gitignore' ? ' (appended the ignore lines)' : ' (added the missing scripts and dependencies)') : ''
     out.push(`  ${mark} ${f.path}${note}`)
   }
+  const { install } = result
+  if (install.status === 'installed') out.push(`${theme.ok('✔')} Installed the dependencies with ${install.packageManager} in ${formatSeconds(install.durationMs)}`)
+  else if (install.status === 'failed') out.push(`${theme.warn('!')} Installing the dependencies with ${install.packageManager} failed after ${formatSeconds(install.durationMs)} (see the warning above)`)
   out.push('', theme.bold('Next steps:'))
   result.nextSteps.forEach((step, i) => out.push(`  ${i + 1}. ${step}`))
   return out.join('\n')
+}
+
+/** The line before the package manager's own output. */
+export function formatInstallStart(command: string): string {
+  return theme.dim(`Installing the dependencies (${command})…`)
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +6,7 @@ import type { RunResult } from '../../src/core/types.js'
 import type { InitResult } from '../../src/services/init.js'
 import type { ListStagesResult } from '../../src/services/list-stages.js'
 import type { ValidateResult } from '../../src/services/validate.js'
-import { assertBuilt, runBin } from './run-bin.js'
+import { assertBuilt, ROOT, runBin } from './run-bin.js'
 
 let tmp: string
 
@@ -23,15 +23,19 @@ function counts(stages: ListStagesResult): Record<string, number> {
 describe('init, then run in the new directory (built binary, local emulator)', () => {
   it('minimal: init writes a runnable project; run moves every task; a second run finds none', async () => {
     const dir = join(tmp, 'minimal')
-    const init = await runBin<InitResult>(['init', dir, '--json'])
+    const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
     expect(init.code, init.stderr).toBe(0)
     expect(init.json!.files.map((f) => [f.path, f.status])).toEqual([
       ['.encord-agents/local-key', 'created'],
+      ['agent.test.ts', 'created'],
       ['agent.ts', 'created'],
       ['encord-agents.config.ts', 'created'],
       ['fixture.json', 'created'],
+      ['package.json', 'created'],
+      ['tsconfig.json', 'created'],
       ['.gitignore', 'created'],
     ])
+    expect(init.json!.install).toEqual({ packageManager: 'npm', command: 'npm install', status: 'skipped', durationMs: 0 })
     // The key: private, git-ignored, registered in the fixture; never printed.
     const keyFile = join(dir, '.encord-agents/local-key')
     expect(statSync(keyFile).mode & 0o777).toBe(0o600)
@@ -72,11 +76,13 @@ describe('init, then run in the new directory (built binary, local emulator)', (
 
   it('human output: progress on stderr, the summary table on stdout, numbered next steps from init', async () => {
     const dir = join(tmp, 'human')
-    const init = await runBin(['init', dir])
+    const init = await runBin(['init', dir, '--no-install'])
     expect(init.code).toBe(0)
     expect(init.stdout).toContain('Next steps:')
     expect(init.stdout).toMatch(/1\. cd .*human/)
-    expect(init.stdout).toMatch(/2\. encord-agents run/)
+    expect(init.stdout).toMatch(/2\. npm install /)
+    expect(init.stdout).toMatch(/3\. npm run agent:run /)
+    expect(init.stdout).toMatch(/4\. npm test /)
     const run = await runBin(['run'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/│ Agent 1 +│ 6 +│ complete: 5/)
@@ -91,7 +97,7 @@ describe('init, then run in the new directory (built binary, local emulator)', (
 
   it('multi-stage: tasks triage sends on are finished by the second agent in the same run', async () => {
     const dir = join(tmp, 'multi')
-    expect((await runBin(['init', dir, '--template', 'multi-stage'])).code).toBe(0)
+    expect((await runBin(['init', dir, '--template', 'multi-stage', '--no-install'])).code).toBe(0)
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
     expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([
@@ -104,7 +110,7 @@ describe('init, then run in the new directory (built binary, local emulator)', (
 
   it('label-writer: every task gets a Car box and the Weather saved in its label row, then goes to review', async () => {
     const dir = join(tmp, 'labels')
-    expect((await runBin(['init', dir, '--template', 'label-writer'])).code).toBe(0)
+    expect((await runBin(['init', dir, '--template', 'label-writer', '--no-install'])).code).toBe(0)
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
     expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([['Pre-label', 6, { 'to review': 6 }]])
@@ -123,10 +129,10 @@ describe('init, then run in the new directory (built binary, local emulator)', (
 
   it('never overwrites: a second init reports every file as already there and changes nothing', async () => {
     const dir = join(tmp, 'again')
-    expect((await runBin(['init', dir])).code).toBe(0)
+    expect((await runBin(['init', dir, '--no-install'])).code).toBe(0)
     writeFileSync(join(dir, 'agent.ts'), '// mine\n')
     const before = readFileSync(join(dir, 'fixture.json'), 'utf8')
-    const again = await runBin<InitResult>(['init', dir, '--json'])
+    const again = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
     expect(again.code).toBe(0)
     expect(again.json!.files.every((f) => f.status === 'alreadyExisted')).toBe(true)
     expect(readFileSync(join(dir, 'agent.ts'), 'utf8')).toBe('// mine\n')
@@ -137,13 +143,13 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     const dir = join(tmp, 'gitignore')
     mkdirSync(dir)
     writeFileSync(join(dir, '.gitignore'), 'node_modules/')
-    const init = await runBin<InitResult>(['init', dir, '--json'])
+    const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
     expect(init.json!.files.find((f) => f.path === '.gitignore')?.status).toBe('updated')
-    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# encord-agents: the local key is a secret\n.encord-agents/\n*.local-key\n')
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# encord-agents: installed packages, and the local key (a secret)\n.encord-agents/\n*.local-key\n')
   })
 
   it('writes only inside DIR: unknown templates are refused, symlinks leading out are not followed', async () => {
-    const bad = await runBin(['init', join(tmp, 'bad'), '--template', '../../etc'])
+    const bad = await runBin(['init', join(tmp, 'bad'), '--template', '../../etc', '--no-install'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('Expected --template=../../etc to be one of: minimal, label-writer, multi-stage')
     expect(existsSync(join(tmp, 'bad'))).toBe(false)
@@ -153,9 +159,95 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     const dir = join(tmp, 'with-link')
     mkdirSync(dir)
     symlinkSync(outside, join(dir, 'agents'))
-    const escaped = await runBin(['init', dir, '--template', 'multi-stage'])
+    const escaped = await runBin(['init', dir, '--template', 'multi-stage', '--no-install'])
     expect(escaped.code).toBe(2)
     expect(escaped.stderr).toContain('Refusing to write agents/finish.ts: agents leads outside')
     expect(readdirSync(outside)).toEqual([])
+  })
+
+  it('a TypeScript project: package.json (ESM, this copy of encord-agents, the tools, the scripts), a strict tsconfig.json, the ignore lines', async () => {
+    const dir = join(tmp, 'Typed Agent')
+    const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
+    expect(init.code, init.stderr).toBe(0)
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>
+    // Run from the clone: the dependency is the clone itself.
+    expect(init.json!.dependency).toBe(`file:${realpathSync(ROOT)}`)
+    expect(pkg).toEqual({
+      name: 'typed-agent',
+      version: '0.0.0',
+      private: true,
+      type: 'module',
+      scripts: { 'agent:run': 'encord-agents run', 'agent:validate': 'encord-agents validate', test: 'vitest run', typecheck: 'tsc --noEmit' },
+      dependencies: { 'encord-agents': `file:${realpathSync(ROOT)}` },
+      devDependencies: { '@types/node': own.devDependencies['@types/node'], typescript: own.devDependencies.typescript, vitest: own.devDependencies.vitest },
+    })
+    const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> }
+    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: 'NodeNext', noEmit: true })
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules/', '.encord-agents/', '*.local-key']))
+    expect(readFileSync(join(dir, 'encord-agents.config.ts'), 'utf8')).toMatch(/^\/\/ Made by `encord-agents init --template minimal`/)
+    // The template's own manifest is not copied.
+    expect(existsSync(join(dir, 'template.json'))).toBe(false)
+  })
+
+  it('init . into a project of another template refuses and writes nothing; the same template restores a missing file', async () => {
+    const dir = join(tmp, 'mixed')
+    expect((await runBin(['init', dir, '--no-install'])).code).toBe(0)
+    const before = readdirSync(dir).sort()
+    const mixed = await runBin(['init', '.', '--template', 'multi-stage', '--no-install'], { cwd: dir })
+    expect(mixed.code).toBe(2)
+    expect(mixed.stderr).toContain('already holds an agent project made from the minimal template; writing the multi-stage template into it would mix the two. Nothing was written.')
+    expect(mixed.stderr).toContain('init . --template minimal')
+    expect(readdirSync(dir).sort()).toEqual(before)
+    const json = await runBin(['init', '.', '--template', 'label-writer', '--json', '--no-install'], { cwd: dir })
+    expect(json.code).toBe(2)
+    expect(json.json).toMatchObject({ error: { code: 'InitWouldMixProjects' } })
+
+    // A config init did not write (no marker) is refused too.
+    const own = join(tmp, 'own-config')
+    mkdirSync(own)
+    writeFileSync(join(own, 'encord-agents.config.ts'), "export default { agents: [] }\n")
+    const refused = await runBin(['init', own, '--no-install'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('already holds an agent project of its own (encord-agents.config.ts)')
+
+    rmSync(join(dir, 'fixture.json'))
+    const restored = await runBin<InitResult>(['init', '.', '--json', '--no-install'], { cwd: dir })
+    expect(restored.code, restored.stderr).toBe(0)
+    expect(restored.json!.files.filter((f) => f.status === 'created').map((f) => f.path)).toEqual(['fixture.json'])
+  })
+
+  it('an existing package.json gets the missing scripts and dependencies, keeps its own values, and is told to be ESM', async () => {
+    const dir = join(tmp, 'existing-package')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mine', scripts: { test: 'node --test' }, dependencies: { zod: '^4.0.0' } }, null, 4) + '\n')
+    const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
+    expect(init.code, init.stderr).toBe(0)
+    expect(init.json!.files.find((f) => f.path === 'package.json')?.status).toBe('updated')
+    expect(init.json!.warnings).toEqual([expect.stringContaining('package.json has no "type": "module"')])
+    const text = readFileSync(join(dir, 'package.json'), 'utf8')
+    expect(text).toMatch(/^\{\n {4}"name"/) // its indentation kept
+    const pkg = JSON.parse(text) as { name: string; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> }
+    expect(pkg.name).toBe('mine')
+    expect(pkg.scripts).toEqual({ test: 'node --test', 'agent:run': 'encord-agents run', 'agent:validate': 'encord-agents validate', typecheck: 'tsc --noEmit' })
+    expect(Object.keys(pkg.dependencies)).toEqual(['zod', 'encord-agents'])
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@types/node', 'typescript', 'vitest'])
+  })
+
+  it('installs with the package manager init was run with; a failed install is a warning: the project is written, the next steps say to install', async () => {
+    const dir = join(tmp, 'with-pnpm')
+    const path = join(tmp, 'no-pnpm-bin')
+    mkdirSync(path)
+    // Run by pnpm (its user agent), on a machine where pnpm is not on PATH.
+    const init = await runBin<InitResult>(['init', dir, '--json'], { env: { npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64', PATH: path } })
+    expect(init.code, init.stderr).toBe(0)
+    expect(init.json!.install).toMatchObject({ packageManager: 'pnpm', command: 'pnpm install', status: 'failed', error: 'pnpm was not found on PATH' })
+    expect(init.json!.warnings).toEqual([expect.stringContaining('Installing the dependencies failed (pnpm was not found on PATH)')])
+    expect(init.json!.nextSteps).toEqual(expect.arrayContaining([expect.stringMatching(/^pnpm install /), expect.stringMatching(/^pnpm agent:run /), expect.stringMatching(/^pnpm test /)]))
+    expect(existsSync(join(dir, 'package.json'))).toBe(true)
+    const human = await runBin(['init', join(tmp, 'with-pnpm-human')], { env: { npm_config_user_agent: 'pnpm/9.12.0', PATH: path } })
+    expect(human.code).toBe(0)
+    expect(human.stderr).toContain('Installing the dependencies (pnpm install)')
+    expect(human.stdout).toMatch(/! Installing the dependencies with pnpm failed after/)
   })
 })

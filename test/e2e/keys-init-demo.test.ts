@@ -60,7 +60,7 @@ describe('init and the demo (built binary)', () => {
   it('init without DIR writes into the current directory; the project runs at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ea-e2e-init-here-'))
     temps.push(dir)
-    const init = await runBin<{ files: Array<{ path: string; status: string }> }>(['init', '--json'], { cwd: dir })
+    const init = await runBin<{ files: Array<{ path: string; status: string }> }>(['init', '--json', '--no-install'], { cwd: dir })
     expect(init.code, init.stderr).toBe(0)
     expect(init.json!.files.every((f) => f.status === 'created')).toBe(true)
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })

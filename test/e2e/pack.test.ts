@@ -31,14 +31,15 @@ describe('the packed package, installed elsewhere', () => {
     const install = join(tmp, 'install')
     mkdirSync(install)
     writeFileSync(join(install, 'package.json'), '{ "name": "consumer", "private": true }\n')
-    // Offline, from the npm cache the repository's own install filled.
-    npm(['install', '--offline', '--no-audit', '--no-fund', join(packDir, tarball)], install)
+    // From the npm cache the repository's own install filled where it can (package metadata may not be
+    // cached on a fresh machine: then the registry answers).
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', join(packDir, tarball)], install)
     const bin = realpathSync(join(install, 'node_modules', '.bin', 'encord-agents'))
 
     // The project lives outside the install folder: its `import ... from 'encord-agents'` must resolve
     // to the running CLI's own package.
     const project = join(tmp, 'elsewhere', 'my-agent')
-    const init = await runNode([bin, 'init', project, '--template', 'multi-stage'], { cwd: tmp })
+    const init = await runNode([bin, 'init', project, '--template', 'multi-stage', '--no-install'], { cwd: tmp })
     expect(init.code, init.stderr).toBe(0)
     const run = await runNode<RunResult>([bin, 'run', '--json'], { cwd: project })
     expect(run.code, run.stderr).toBe(0)

@@ -76,7 +76,7 @@ describe('init: everything is checked before anything is written', () => {
       mkdirSync(join(d, 'real-state'))
       symlinkSync(join(d, 'real-state'), join(d, '.encord-agents'))
     })
-    const r = await runBin(['init', '.'], { cwd: dir, timeoutMs: 30_000 })
+    const r = await runBin(['init', '.', '--no-install'], { cwd: dir, timeoutMs: 30_000 })
     expect(r.code, r.stderr).toBe(0)
     expect(readdirSync(join(dir, 'real-state'))).toEqual(['local-key'])
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toContain('.encord-agents/')
