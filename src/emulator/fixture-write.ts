@@ -1,8 +1,13 @@
-import { open, rename, unlink } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { lstat, open, readdir, readlink, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { UserError } from '../shared/errors.js'
+import { isRunning } from '../shared/process-identity.js'
 import type { Fixture, FixtureDataUnit, FixtureProject, FixtureStorageItem, FixtureTask } from './fixture.js'
 
 /**
- * Writing fixtures: atomically (temporary file, fsync, rename), without the values the schema fills
+ * Writing fixtures: atomically (temporary file, fsync, rename; through a symlink to its target, keeping
+ * the file's mode), without the values the schema fills
  * in by default (a generated 100,000-task fixture is a third smaller, and loads faster), pretty-printed
  * when small, and for big fixtures compact and in pieces, yielding to the event loop between them so
  * that a running emulator keeps answering while it writes its state.
@@ -79,18 +84,83 @@ function* fixturePieces(f: Fixture): Generator<string> {
 }
 
 /**
+ * Where a write of `file` must land: through symlinks (a chain of them too, even a dangling one) to
+ * the file they lead to, so a symlinked fixture keeps being a symlink and its target gets the updates.
+ * Also what is there now (its mode is kept), or null for a new file. Anything but a regular file is
+ * refused: `--out /dev/sda --force` must not replace a device, nor a folder or a FIFO.
+ */
+async function writeTarget(file: string): Promise<{ path: string; mode: number | null }> {
+  let path = resolve(file)
+  for (let hops = 0; hops < 40; hops++) {
+    let stat: Stats
+    try {
+      stat = await lstat(path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, mode: null }
+      throw error
+    }
+    if (stat.isSymbolicLink()) {
+      path = resolve(dirname(path), await readlink(path))
+      continue
+    }
+    if (!stat.isFile()) {
+      throw new UserError('FixtureNotAFile', `${file}${path === resolve(file) ? '' : ` (a symlink to ${path})`} is not a regular file: a fixture is only written to a file.`, {
+        hint: 'Choose a file path (new, or a fixture file to replace).',
+      })
+    }
+    return { path, mode: stat.mode & 0o7777 }
+  }
+  throw new UserError('FixtureNotAFile', `${file} is a loop of symlinks.`, { hint: 'Point it at a file, or choose another path.' })
+}
+
+/** The temporary files of a write of `target`: `<target>.<pid>.<ms>.tmp`, next to it. */
+const tempName = (target: string) => `${target}.${process.pid}.${Date.now()}.tmp`
+const tempPattern = (name: string) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.\\d+\\.tmp$`)
+
+/**
+ * Remove temporary files a write of this fixture left when its process was killed (SIGKILL, OOM) in
+ * the middle of it. Those of a process that still runs (another emulator writing the same fixture)
+ * are left alone. Returns the names removed.
+ */
+export async function removeStaleTempFiles(file: string): Promise<string[]> {
+  const { path } = await writeTarget(file).catch(() => ({ path: resolve(file) }))
+  const pattern = tempPattern(basename(path))
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = await readdir(dirname(path))
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const m = pattern.exec(name)
+    if (m === null || isRunning({ pid: Number(m[1]) })) continue
+    await unlink(join(dirname(path), name)).then(
+      () => removed.push(name),
+      () => undefined,
+    )
+  }
+  return removed
+}
+
+/**
  * Write a fixture to `file` atomically. A crash leaves either the old or the new file. The fixture
- * object must not change while this runs (pass a snapshot, e.g. `state.toFixture()`).
+ * object must not change while this runs (pass a snapshot, e.g. `state.toFixture()`). A symlink is
+ * written through (its target is replaced), the file's mode is kept, and a path that holds anything
+ * but a regular file is refused (UserError `FixtureNotAFile`).
  * @param options.pretty indent (default: when at most PRETTY_PRINT_MAX_TASKS tasks)
  * @returns the number of bytes written
  */
 export async function writeFixtureFile(file: string, fixture: Fixture, options: { pretty?: boolean } = {}): Promise<number> {
   const tasks = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
   const pretty = options.pretty ?? tasks <= PRETTY_PRINT_MAX_TASKS
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  const target = await writeTarget(file)
+  const tmp = tempName(target.path)
   let bytes = 0
-  const handle = await open(tmp, 'w')
+  const handle = await open(tmp, 'wx', target.mode ?? 0o666)
   try {
+    // The open's mode is filtered by the umask: set the old file's mode exactly.
+    if (target.mode !== null) await handle.chmod(target.mode)
     if (pretty) {
       const text = JSON.stringify(compactFixture(fixture), null, 2) + '\n'
       bytes = Buffer.byteLength(text)
@@ -117,7 +187,7 @@ export async function writeFixtureFile(file: string, fixture: Fixture, options: 
   }
   await handle.close()
   try {
-    await rename(tmp, file)
+    await rename(tmp, target.path)
   } catch (error) {
     await unlink(tmp).catch(() => {})
     throw error

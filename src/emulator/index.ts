@@ -5,6 +5,7 @@ import { FaultInjector, type FaultConfig } from './faults.js'
 import type { Fixture, FixtureInput } from './fixture.js'
 import { loadFixture } from './fixture-load.js'
 import { MediaStore } from './media.js'
+import { removeStaleTempFiles } from './fixture-write.js'
 import { StateWriter } from './persist.js'
 import { InProcessDispatcher } from './in-process.js'
 import { buildServer } from './server.js'
@@ -111,6 +112,8 @@ async function prepareEmulator(options: EmulatorOptions, baseDir?: string) {
 
   const writer = options.inMemory || loaded.file === null ? null : new StateWriter(state, loaded.file, { debounceMs: options.writeDebounceMs, onError: (e) => warn(`Could not write the emulator state to ${loaded.file}: ${e.message}`) })
   const unsubscribe = writer ? state.onChange(() => writer.schedule()) : () => {}
+  // Temporary files of writes cut short by a kill (SIGKILL, OOM) of an earlier emulator on this fixture.
+  if (writer && loaded.file !== null) await removeStaleTempFiles(loaded.file)
 
   const app = buildServer({
     state,
