@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url'
 import createDebug from 'debug'
 import { createRequire } from 'node:module'
 import type { Agent, buildConnector, Dispatcher } from 'undici'
+import { channel } from 'node:diagnostics_channel'
 import { InterruptedError } from '../shared/errors.js'
+import { withSpan } from '../shared/tracing.js'
 import type { SigningKey } from './auth/keys.js'
 import { signRequest } from './auth/sign.js'
 import {
@@ -98,6 +100,24 @@ export function retryDelayMs(retry: number, retryAfterSeconds: number | null, po
   const full = Math.min(policy.maxRetryDelayMs, policy.backoffBaseMs * 2 ** (retry - 1))
   return full / 2 + (full / 2) * random()
 }
+
+/**
+ * What one attempt of a request came to, published on `requestChannel` for metrics and health checks
+ * (src/observability). Publishing costs nothing while nobody subscribes.
+ */
+export interface RequestOutcome {
+  endpoint: string
+  method: string
+  /** The HTTP status, or null when no response arrived (`networkCode` says why). */
+  status: number | null
+  networkCode?: string | null
+  durationMs: number
+  attempt: number
+  /** No retry follows: this outcome is the call's (a final network error means Encord is unreachable). */
+  final: boolean
+}
+
+export const requestChannel = channel('encord-agents:encord-request')
 
 /** Requests, retries and connections, as the bench reports them. */
 export interface TransportStats {
@@ -300,7 +320,15 @@ export class Transport {
    * whatever its status (mapping statuses to errors is the caller's job, as the SDK's
    * `raise_on_status=False`); rejects with `EncordNetworkError` when no response arrived.
    */
-  async send(req: ApiRequest): Promise<ApiResponse> {
+  send(req: ApiRequest): Promise<ApiResponse> {
+    return withSpan(`encord ${req.endpoint}`, { kind: 'client', attributes: { 'encord.endpoint': req.endpoint, 'http.request.method': req.method } }, async (span) => {
+      const response = await this.#send(req)
+      span?.setAttribute('http.response.status_code', response.status)
+      return response
+    })
+  }
+
+  async #send(req: ApiRequest): Promise<ApiResponse> {
     const call: EncordCall = { endpoint: req.endpoint, method: req.method, path: req.path, transport: req.transport, queryType: req.queryType, queryMethod: req.queryMethod }
     const traceId = randomUUID().replace(/-/g, '')
     let attempt = 0
@@ -319,7 +347,9 @@ export class Transport {
         const beforeSend = code !== null && CONNECT_ERROR_CODES.has(code)
         log('✗ %s %s after %d ms: %s', req.endpoint, code ?? 'error', Date.now() - started, (error as Error)?.message)
         const retryable = !isPermanentNetworkError(code) && (beforeSend || req.retry === 'idempotent')
-        if (retryable && attempt <= this.policy.retries) {
+        const retrying = retryable && attempt <= this.policy.retries
+        publishOutcome({ endpoint: req.endpoint, method: req.method, status: null, networkCode: code, durationMs: Date.now() - started, attempt, final: !retrying })
+        if (retrying) {
           const delay = retryDelayMs(attempt, null, this.policy, this.#random) ?? 0
           await this.#sleep(delay, req.signal)
           continue
@@ -335,18 +365,22 @@ export class Transport {
           cause: error,
         })
       }
-      log('← %s %d in %d ms', req.endpoint, response.status, Date.now() - started)
+      const durationMs = Date.now() - started
+      log('← %s %d in %d ms', req.endpoint, response.status, durationMs)
       const statuses = req.retry === 'idempotent' ? RETRY_STATUSES : req.retry === 'unapplied' ? UNAPPLIED_RETRY_STATUSES : undefined
+      let delay: number | null = null
+      let retryAfter: number | null = null
       if (statuses?.has(response.status) && attempt <= this.policy.retries) {
         const header = response.headers['retry-after']
-        const retryAfter = parseRetryAfter(Array.isArray(header) ? header[0] : header, this.#now())
-        const delay = retryDelayMs(attempt, retryAfter, this.policy, this.#random)
-        if (delay !== null) {
-          log('retrying %s after HTTP %d in %d ms', req.endpoint, response.status, Math.round(delay))
-          await this.#sleep(delay, req.signal)
-          continue
-        }
-        log('not retrying %s: Retry-After %s s exceeds the cap', req.endpoint, retryAfter)
+        retryAfter = parseRetryAfter(Array.isArray(header) ? header[0] : header, this.#now())
+        delay = retryDelayMs(attempt, retryAfter, this.policy, this.#random)
+        if (delay === null) log('not retrying %s: Retry-After %s s exceeds the cap', req.endpoint, retryAfter)
+      }
+      publishOutcome({ endpoint: req.endpoint, method: req.method, status: response.status, durationMs, attempt, final: delay === null })
+      if (delay !== null) {
+        log('retrying %s after HTTP %d in %d ms', req.endpoint, response.status, Math.round(delay))
+        await this.#sleep(delay, req.signal)
+        continue
       }
       return response
     }
@@ -507,6 +541,10 @@ const inflateAsync = promisify(inflate)
 const brotliAsync = promisify(brotliDecompress)
 
 /** Undo `Content-Encoding` (we ask for gzip; deflate and br are handled in case a proxy picks them). */
+function publishOutcome(outcome: RequestOutcome): void {
+  if (requestChannel.hasSubscribers) requestChannel.publish(outcome)
+}
+
 async function decompress(body: Buffer, encoding: string | undefined): Promise<Buffer> {
   let out = body
   const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity')
