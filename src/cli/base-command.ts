@@ -1,4 +1,5 @@
 import { Command, Errors } from '@oclif/core'
+import type { Logger } from 'pino'
 import { BugError, EncordAgentsError, UserError } from '../shared/errors.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { formatError, toErrorJson } from '../ui/error-output.js'
@@ -21,6 +22,9 @@ import { commonFlags } from './flags.js'
 export abstract class BaseCommand<T> extends Command {
   static override enableJsonFlag = true
   static override baseFlags = commonFlags
+
+  /** Set by a command run with `--log-format json`: its messages and its failure become JSON log lines. */
+  protected jsonLog: Logger | undefined
 
   /** Print the result of `run()` as JSON (the `--json` contract). */
   protected override logJson(json: unknown): void {
@@ -47,16 +51,19 @@ export abstract class BaseCommand<T> extends Command {
 
   /** Human output for the user (stderr, so stdout stays clean for results). Quiet under --json. */
   protected info(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(redact(message) + '\n')
+    if (this.jsonLog !== undefined) this.jsonLog.info(message)
+    else if (!this.jsonEnabled()) process.stderr.write(redact(message) + '\n')
   }
 
   /** A notice the user must see even under --json (e.g. "stopping" after Ctrl-C); stderr. */
   protected notice(message: string): void {
-    process.stderr.write(redact(message) + '\n')
+    if (this.jsonLog !== undefined) this.jsonLog.info(message)
+    else process.stderr.write(redact(message) + '\n')
   }
 
   /** A warning on stderr (also under --json: stdout holds only the result). */
   protected warnUser(message: string): void {
+    if (this.jsonLog !== undefined) return void this.jsonLog.warn(message)
     process.stderr.write(`${theme.warn('!')} ${redact(message)}\n`)
   }
 
@@ -77,6 +84,8 @@ export abstract class BaseCommand<T> extends Command {
     const error = toCommandError(err)
     if (this.jsonEnabled()) {
       this.logJson(toErrorJson(error))
+    } else if (this.jsonLog !== undefined) {
+      this.jsonLog.error(toErrorJson(error), error.message)
     } else {
       process.stderr.write(formatError(error, { theme, verbose: this.isVerbose() }) + '\n')
     }
