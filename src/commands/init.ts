@@ -15,6 +15,7 @@ ${listTemplates()
   static override examples = [
     { description: 'A minimal agent in a new folder, then run it', command: '<%= config.bin %> <%= command.id %> my-agent && cd my-agent && <%= config.bin %> run' },
     { description: 'An agent that writes labels', command: '<%= config.bin %> <%= command.id %> labels --template label-writer' },
+    { description: 'A vision agent: a detector on the decoded image writes boxes', command: '<%= config.bin %> <%= command.id %> cars --template vision' },
     { description: 'Write the files only; install later', command: '<%= config.bin %> <%= command.id %> my-agent --no-install' },
     { description: 'What was written, as JSON', command: '<%= config.bin %> <%= command.id %> my-agent --json' },
   ]

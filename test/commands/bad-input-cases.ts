@@ -134,7 +134,7 @@ export const cases: Case[] = [
   // Usage
   { name: 'unknown flag', args: ['--batch-size', '3'], code: 2, says: ['Nonexistent flag: --batch-size'] },
   { name: 'bad flag value', args: ['--concurrency', 'many'], code: 2, says: ['Expected an integer but received: many'] },
-  { name: 'unknown template', command: 'init', args: ['x', '--template', 'fancy'], code: 2, says: ['Expected --template=fancy to be one of: minimal, label-writer, multi-stage'] },
+  { name: 'unknown template', command: 'init', args: ['x', '--template', 'fancy'], code: 2, says: ['Expected --template=fancy to be one of: minimal, label-writer, multi-stage, vision'] },
 ]
 
 /** Handler returns: the run goes on; each bad task fails (exit 1) with a reason naming the fix. */

@@ -72,7 +72,7 @@ describe('the TypeScript developer\'s first hour (packed package, real npm)', ()
     expect(run.output).toContain('6 tasks processed: 6 moved')
 
     // The other templates: the same dependencies (checked), so they share the installed node_modules.
-    for (const template of ['label-writer', 'multi-stage']) {
+    for (const template of ['label-writer', 'multi-stage', 'vision']) {
       const dir = join(tmp, template)
       const other = await runNode<InitResult>([bin, 'init', dir, '--template', template, '--no-install', '--json'], { cwd: tmp })
       expect(other.code, other.stderr).toBe(0)

@@ -127,6 +127,27 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     }
   })
 
+  it('vision: the detector finds the car in every image (decoded from the served PNG) and writes it as a box with its confidence', async () => {
+    const dir = join(tmp, 'vision')
+    expect((await runBin(['init', dir, '--template', 'vision', '--no-install'])).code).toBe(0)
+    const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([['Detect cars', 6, { 'to review': 6 }]])
+    type Row = { dataHash: string; labels: { data_units: Record<string, { labels: { objects: Array<{ boundingBox: { x: number; w: number }; confidence: number; manualAnnotation: boolean }> } }> } }
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { projects: Array<{ labelRows: Row[] }> }
+    const rows = fixture.projects[0].labelRows
+    expect(rows).toHaveLength(6)
+    for (const row of rows) {
+      const [car, ...more] = row.labels.data_units[row.dataHash].labels.objects
+      expect(more).toEqual([])
+      // The demo images' dark block is their middle third.
+      expect(car.boundingBox.x).toBeCloseTo(1 / 3, 1)
+      expect(car.boundingBox.w).toBeCloseTo(1 / 3, 1)
+      expect(car.confidence).toBeGreaterThan(0.5)
+      expect(car.manualAnnotation).toBe(false)
+    }
+  })
+
   it('never overwrites: a second init reports every file as already there and changes nothing', async () => {
     const dir = join(tmp, 'again')
     expect((await runBin(['init', dir, '--no-install'])).code).toBe(0)
@@ -151,7 +172,7 @@ describe('init, then run in the new directory (built binary, local emulator)', (
   it('writes only inside DIR: unknown templates are refused, symlinks leading out are not followed', async () => {
     const bad = await runBin(['init', join(tmp, 'bad'), '--template', '../../etc', '--no-install'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('Expected --template=../../etc to be one of: minimal, label-writer, multi-stage')
+    expect(bad.stderr).toContain('Expected --template=../../etc to be one of: minimal, label-writer, multi-stage, vision')
     expect(existsSync(join(tmp, 'bad'))).toBe(false)
 
     const outside = join(tmp, 'outside')

@@ -54,7 +54,7 @@ describe('the packed package, installed elsewhere', () => {
     const pkgDir = join(install, 'node_modules', 'encord-agents')
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { type: string; engines: { node: string }; bin: Record<string, string>; exports: Record<string, { types: string; import: string }> }
     expect(pkg).toMatchObject({ type: 'module', engines: { node: '>=20.19' }, bin: { 'encord-agents': 'bin/run.js' }, exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' } } })
-    for (const template of ['minimal', 'label-writer', 'multi-stage']) expect(existsSync(join(pkgDir, 'templates', template, 'fixture.json'))).toBe(true)
+    for (const template of ['minimal', 'label-writer', 'multi-stage', 'vision']) expect(existsSync(join(pkgDir, 'templates', template, 'fixture.json'))).toBe(true)
     expect(existsSync(join(pkgDir, 'src'))).toBe(false)
     expect(existsSync(join(pkgDir, 'test'))).toBe(false)
 

@@ -16,7 +16,8 @@ export interface FrameOptions {
   ffmpegPath?: string
 }
 
-const VIDEO_TYPES = new Set(['video', 'imageSequence'])
+/** Item types (compared in lower case: fixtures and older payloads write `IMAGE`, Encord `image`). */
+const VIDEO_TYPES = new Set(['video', 'imagesequence'])
 
 function frameOutOfRange(item: TaskStorageItem, frame: number, count: number | null): UserError {
   return new UserError('FrameOutOfRange', `"${item.name}" has no frame ${frame}${count === null ? '' : ` (it has ${count} frame${count === 1 ? '' : 's'}, from 0)`}.`)
@@ -26,7 +27,8 @@ function frameOutOfRange(item: TaskStorageItem, frame: number, count: number | n
 export async function loadFrame(ctx: Pick<TaskResolveContext<unknown, unknown>, 'client' | 'signal' | 'runCache'>, item: TaskStorageItem, options: FrameOptions): Promise<Frame> {
   const n = options.frame ?? 0
   if (!Number.isInteger(n) || n < 0) throw new UserError('FrameOutOfRange', `frame() takes a frame number ≥ 0, got ${JSON.stringify(n)}.`)
-  if (item.itemType === 'image') {
+  const type = item.itemType.toLowerCase()
+  if (type === 'image') {
     if (n !== 0) throw frameOutOfRange(item, n, 1)
     const file = await downloadToTemp(ctx.client, item, await signedUrlOf(ctx.client, item), ctx.signal)
     try {
@@ -35,7 +37,7 @@ export async function loadFrame(ctx: Pick<TaskResolveContext<unknown, unknown>, 
       await removeDownload(file.path)
     }
   }
-  if (VIDEO_TYPES.has(item.itemType)) {
+  if (VIDEO_TYPES.has(type)) {
     const ffmpeg = await ensureFfmpeg(options.ffmpegPath, ctx.runCache)
     const file = await downloadToTemp(ctx.client, item, await signedUrlOf(ctx.client, item), ctx.signal)
     try {

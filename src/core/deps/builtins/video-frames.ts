@@ -28,7 +28,7 @@ export interface VideoFrames extends AsyncIterable<Frame> {
 }
 
 /** Storage item types whose file is a video (an image sequence's is the video made of its images). */
-const VIDEO_ITEM_TYPES = new Set(['video', 'imageSequence'])
+const VIDEO_ITEM_TYPES = new Set(['video', 'imagesequence']) // compared in lower case
 
 /** Run once per run and ffmpeg executable: check it can be run at all. */
 export async function ensureFfmpeg(ffmpegPath: string | undefined, runCache: Map<string, unknown>): Promise<string> {
@@ -76,7 +76,7 @@ export const videoFrames = makeFactory<VideoFramesOptions, VideoFrames>('videoFr
       const { ffmpegPath, ...selection } = options
       const video = deps.asset
       // An image would decode as a one-frame "video": almost always a mistake (frame() is for images).
-      if (!VIDEO_ITEM_TYPES.has(video.item.itemType)) {
+      if (!VIDEO_ITEM_TYPES.has(video.item.itemType.toLowerCase())) {
         throw new UserError('NotAVideo', `videoFrames() decodes videos and image sequences; "${video.item.name}" is a ${video.item.itemType} item.`, {
           hint: 'Use frame() for the image of an image task, or asset() for the file itself.',
         })
