@@ -99,7 +99,7 @@ export interface AgentDefinition<D extends DepsRecord = DepsRecord> extends Agen
  *   pathways: ['complete', 'needs review'],
  *   async handler({ task, deps }) {
  *     if (deps.item.clientMetadata.skip) return 'complete'
- *     return deps.row.objectInstances.length > 0 ? 'needs review' : undefined
+ *     return deps.row.objects().length > 0 ? 'needs review' : undefined
  *   },
  * })
  * ```

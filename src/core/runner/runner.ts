@@ -52,7 +52,7 @@ export interface ValidateOptions {
  * @example
  * ```ts
  * const runner = new Runner({ projectHash })
- * runner.stage('Agent 1', { deps: { row: labelRow() } }, async ({ deps }) => deps.row.objectInstances.length ? 'annotated' : 'empty')
+ * runner.stage('Agent 1', { deps: { row: labelRow() } }, async ({ deps }) => deps.row.objects().length ? 'annotated' : 'empty')
  * const result = await runner.run({ concurrency: 8 })
  * ```
  * @see defineAgent
