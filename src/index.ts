@@ -93,8 +93,10 @@ export { toBase64, toDataUrl, sniffImageMimeType } from './labels/index.js'
 export { Runner, NonRetryableError, validateProject, resolveRunSettings } from './core/runner/index.js'
 export type {
   InlineStageOptions,
+  PreparedRun,
   RunnerOptions,
   RunOptions,
+  StartOptions,
   RunEvent,
   RunEventType,
   EventStage,
@@ -127,6 +129,7 @@ export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedErr
 export { ExitCode } from './shared/exit-codes.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'
 export { DEFAULT_RUN_SETTINGS } from './core/types.js'
+export type { ResolvedRunOptions } from './core/config/options.js'
 
 // Encord domain types and the client
 export type {

@@ -1,4 +1,7 @@
-import { Flags } from '@oclif/core'
+import { Flags, type Interfaces } from '@oclif/core'
+import { z } from 'zod'
+import { declaredDefault, declaredRunOptions, innerType, numberBounds, type DeclaredOption } from '../core/config/options.js'
+import type { RunOptionsLayer } from '../core/config/resolve.js'
 
 /**
  * Flags shared by every command that talks to a project (`run`, `validate`, `list-stages`, ...).
@@ -47,23 +50,55 @@ export const commonFlags = {
   }),
 }
 
-/** Run options as flags; they override the config's `run` block (names follow the option names, STYLE C7). */
-export const runOptionFlags = {
-  'task-batch-size': Flags.integer({ summary: 'Tasks fetched, decided and flushed together (default 300).', min: 1, helpValue: 'N' }),
-  'max-tasks-per-stage': Flags.integer({ summary: 'Stop each stage after this many tasks (default: no limit).', min: 1, helpValue: 'N' }),
-  'num-retries': Flags.integer({ summary: 'Retries of a failing handler before the task fails (default 3).', min: 0, helpValue: 'N' }),
-  'refresh-every': Flags.integer({ summary: 'Keep polling: run again every N seconds until stopped (default: run once).', min: 1, helpValue: 'SECONDS' }),
-  concurrency: Flags.integer({ summary: 'Handlers running at once per stage (default 1).', min: 1, helpValue: 'N' }),
-  'dry-run': Flags.boolean({ summary: 'Decide and report, but move and save nothing.', allowNo: true }),
-  'task-timeout': Flags.integer({ summary: 'Fail a task whose handler takes longer than this many milliseconds.', min: 1, helpValue: 'MS' }),
-  journal: Flags.boolean({
-    summary: 'Keep the write-ahead run journal, so a killed run is finished by the next one without doubling anything (default: on; --no-journal turns it off).',
-    allowNo: true,
-  }),
-  'data-title': Flags.string({ summary: 'Only tasks whose data title contains this text.', helpValue: 'TEXT', helpGroup: 'TASK FILTER' }),
-  'data-hash': Flags.string({ summary: 'Only tasks of this data hash (repeatable).', multiple: true, helpValue: 'HASH', helpGroup: 'TASK FILTER' }),
-  assignee: Flags.string({ summary: 'Only tasks assigned to this email (repeatable).', multiple: true, helpValue: 'EMAIL', helpGroup: 'TASK FILTER' }),
-  status: Flags.string({ summary: 'Only tasks with this status, e.g. NEW, ASSIGNED, RELEASED (repeatable).', multiple: true, helpValue: 'STATUS', helpGroup: 'TASK FILTER' }),
+/** The oclif flag of a declared run option: its kind and bounds come from the option's zod type. */
+function flagOf(option: DeclaredOption, summary = flagSummary(option)): RunOptionFlag {
+  const { doc } = option
+  const inner = innerType(option.schema)
+  const helpGroup = option.path[0] === 'filters' ? 'TASK FILTER' : undefined
+  const range = numberBounds(option.schema)
+  if (range !== undefined) {
+    // Flags take whole numbers; a bound that is exclusive (`> 0`) or fractional becomes the nearest whole one inside.
+    const min = range.min === undefined ? undefined : Number.isInteger(range.min) && !range.minExclusive ? range.min : Math.floor(range.min) + 1
+    const max = range.max === undefined ? undefined : Math.floor(range.max)
+    return Flags.integer({ summary, min, max, helpValue: doc.flag!.helpValue, helpGroup })
+  }
+  if (inner instanceof z.ZodBoolean || (inner instanceof z.ZodUnion && inner.options.some((o) => o instanceof z.ZodBoolean))) return Flags.boolean({ summary, allowNo: true, helpGroup })
+  if (inner instanceof z.ZodArray) return Flags.string({ summary, multiple: true, helpValue: doc.flag!.helpValue, helpGroup })
+  return Flags.string({ summary, helpValue: doc.flag!.helpValue, helpGroup })
+}
+
+// Typed loosely: the values are read back through runOverridesFromFlags, which the declaration types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RunOptionFlag = Interfaces.Flag<any>
+
+/** "Tasks fetched, decided and flushed together (default 300)." from the option's summary and default. */
+function flagSummary(option: DeclaredOption): string {
+  const { doc } = option
+  if (doc.flag?.summary !== undefined) return doc.flag.summary
+  const text = doc.summary.charAt(0).toUpperCase() + doc.summary.slice(1)
+  const value = declaredDefault(option.schema)
+  const inner = innerType(option.schema)
+  const suffix = inner instanceof z.ZodArray ? ' (repeatable)' : value !== undefined && typeof value !== 'boolean' ? ` (default ${String(value)})` : doc.default !== undefined ? ` (default: ${doc.default})` : ''
+  return `${text}${suffix}.`
+}
+
+const declared = declaredRunOptions().filter((o) => o.doc.flag !== undefined)
+
+/** Run options as flags, derived from their declaration (src/core/config/options.ts); they override the config's `run` block. */
+export const runOptionFlags: Record<string, RunOptionFlag> = Object.fromEntries(declared.map((o) => [o.doc.flag!.name, flagOf(o)]))
+
+/**
+ * Some run options' flags, for commands that take only those (`enqueue`), with their own words where
+ * the command uses the option differently (its own default).
+ */
+export function runOptionFlagsOf(names: string[], summaries: Record<string, string> = {}): Record<string, RunOptionFlag> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const option = declared.find((o) => o.doc.flag!.name === name)
+      if (option === undefined) throw new Error(`No run option has the flag --${name}.`)
+      return [name, flagOf(option, summaries[name])]
+    }),
+  )
 }
 
 /** The session options the project flags give (`openSession` in src/services/session.ts). */
@@ -77,33 +112,16 @@ export function sessionFlags(flags: { config?: string; 'project-hash'?: string; 
   }
 }
 
-/** Run-option flags → the overrides of the config's `run` block (unset flags leave the config alone). */
-export function runOverridesFromFlags(flags: {
-  'task-batch-size'?: number
-  'max-tasks-per-stage'?: number
-  'num-retries'?: number
-  'refresh-every'?: number
-  concurrency?: number
-  'dry-run'?: boolean
-  'task-timeout'?: number
-  journal?: boolean
-  'data-title'?: string
-  'data-hash'?: string[]
-  assignee?: string[]
-  status?: string[]
-}) {
-  return {
-    taskBatchSize: flags['task-batch-size'],
-    maxTasksPerStage: flags['max-tasks-per-stage'],
-    numRetries: flags['num-retries'],
-    refreshEvery: flags['refresh-every'],
-    concurrency: flags.concurrency,
-    dryRun: flags['dry-run'],
-    taskTimeout: flags['task-timeout'],
-    journal: flags.journal,
-    dataTitleContains: flags['data-title'],
-    dataHashes: flags['data-hash'],
-    assignees: flags.assignee,
-    statuses: flags.status,
+/** Run-option flags → a layer over the config's `run` block (unset flags leave the config alone). */
+export function runOverridesFromFlags(flags: Record<string, unknown>): RunOptionsLayer {
+  const layer: Record<string, unknown> = {}
+  const filters: Record<string, unknown> = {}
+  for (const option of declared) {
+    const value = flags[option.doc.flag!.name]
+    if (value === undefined) continue
+    if (option.path.length === 2) filters[option.path[1]] = value
+    else layer[option.path[0]] = value
   }
+  if (Object.keys(filters).length > 0) layer.filters = filters
+  return layer as RunOptionsLayer
 }

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { runOptionFlags } from '../cli/flags.js'
+import { runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
+import { DEFAULT_RUN_SETTINGS } from '../core/config/options.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
 import { DEFAULT_WATCH_SECONDS, formatEnqueuePass, formatEnqueueResult, runEnqueue, type EnqueueCommandResult } from '../services/enqueue.js'
@@ -10,7 +11,7 @@ export default class Enqueue extends BaseCommand<EnqueueCommandResult> {
   static override summary = 'Queue the pending tasks of every agent stage on Redis (BullMQ), one job per task, for `encord-agents worker` processes.'
   static override description = `Validates the config's agents against the project (as run does), then lists each agent stage and adds one job per pending task. The job id is the task UUID: a task that already has a job (waiting, running, delayed for a retry, or failed) is not queued again, so enqueuing twice adds nothing. A task whose earlier job completed but which is pending again is queued again.
 
-Jobs get numRetries + 1 attempts (config run.numRetries, default 3) with exponential backoff.
+Jobs get numRetries + 1 attempts (config run.numRetries, default ${DEFAULT_RUN_SETTINGS.numRetries}) with exponential backoff.
 --watch keeps polling every refreshEvery seconds (config run.refreshEvery, default ${DEFAULT_WATCH_SECONDS}) until Ctrl-C or SIGTERM.
 Redis: --redis, else REDIS_URL, else redis://127.0.0.1:6379.
 
@@ -27,12 +28,11 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
     ...queueProjectFlags,
     ...redisFlags,
     watch: Flags.boolean({ summary: 'Keep polling for new pending tasks every --refresh-every seconds until stopped.', default: false }),
-    'refresh-every': runOptionFlags['refresh-every'],
-    'num-retries': Flags.integer({ summary: 'Retries of a failing job before it fails for good (attempts = N + 1; default: config run.numRetries, else 3).', min: 0, helpValue: 'N' }),
-    'data-title': runOptionFlags['data-title'],
-    'data-hash': runOptionFlags['data-hash'],
-    assignee: runOptionFlags.assignee,
-    status: runOptionFlags.status,
+    // Run options of the config's `run` block, with enqueue's own meaning of two of them.
+    ...runOptionFlagsOf(['refresh-every', 'num-retries', 'data-title', 'data-hash', 'assignee', 'status'], {
+      'refresh-every': `Seconds between passes with --watch (default: config run.refreshEvery, else ${DEFAULT_WATCH_SECONDS}).`,
+      'num-retries': `Retries of a failing job before it fails for good (attempts = N + 1; default: config run.numRetries, else ${DEFAULT_RUN_SETTINGS.numRetries}).`,
+    }),
   }
 
   async run(): Promise<EnqueueCommandResult> {
@@ -52,9 +52,7 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
         domain: flags.domain,
         redisUrl: flags.redis,
         watch: flags.watch,
-        refreshEvery: flags['refresh-every'],
-        numRetries: flags['num-retries'],
-        filters: { dataTitleContains: flags['data-title'], dataHashes: flags['data-hash'], assignees: flags.assignee, statuses: flags.status },
+        overrides: runOverridesFromFlags(flags),
         signal: controller.signal,
         onWarning: (m) => this.warnUser(m),
         onReady: (info) => this.info(`Project "${info.projectTitle}" (${info.projectHash}), Redis ${info.redis}: queueing ${info.stages.map((s) => `"${s}"`).join(', ')}${flags.watch ? ' (watching; Ctrl-C to stop)' : ''}.`),

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { projectFlags, runOptionFlags, runOverridesFromFlags, sessionFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
-import { loadAgents } from '../core/config/handlers.js'
 import { UserError } from '../shared/errors.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { dashboardUrl, waitForStopSignal } from '../dashboard/index.js'
@@ -57,20 +56,16 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
         throw new UserError('UiNeedsLocal', '--ui shows the dashboard of the local emulator, but this run talks to Encord.', { hint: 'Add --local FIXTURE (or set `local` in the config), or leave out --ui.' })
       }
       if (flags.ui) this.notice(`Dashboard: ${dashboardUrl(session.local!.emulator.domain)}`)
-      const loaded = session.loaded!
-      const agents = await loadAgents(loaded)
-      const overrides = runOverridesFromFlags(flags)
       const result = await runAgents({
-        session: { ...session, loaded },
-        agents,
-        overrides,
+        session: { ...session, loaded: session.loaded! },
+        overrides: runOverridesFromFlags(flags),
         signal: controller.signal,
-        onValidated: () => {
+        onValidated: ({ agents, settings }) => {
           progress = new RunProgress({
             renderer: this.rendererChoice(),
             stages: agents.map((a) => a.stage),
-            limit: overrides.maxTasksPerStage ?? loaded.config.run?.maxTasksPerStage,
-            refreshing: (overrides.refreshEvery ?? loaded.config.run?.refreshEvery) !== undefined,
+            limit: settings.maxTasksPerStage,
+            refreshing: settings.refreshEvery !== undefined,
             verbose: this.isVerbose(),
           })
           progress.start()

@@ -1,8 +1,7 @@
 import { BaseCommand } from '../cli/base-command.js'
 import { projectFlags, sessionFlags } from '../cli/flags.js'
-import { loadAgents } from '../core/config/handlers.js'
 import { openSession } from '../services/session.js'
-import { createRunnerFromConfig, validateAgents, type ValidateResult } from '../services/validate.js'
+import { validateAgents, type ValidateResult } from '../services/validate.js'
 import { formatValidation } from '../ui/validate-output.js'
 
 export default class Validate extends BaseCommand<ValidateResult> {
@@ -23,9 +22,7 @@ Exit codes: 0 valid, 2 a config or validation problem (every one is listed), 3 a
     const { flags } = await this.parse(Validate)
     const session = await openSession({ requireConfig: true, ...sessionFlags(flags), onWarning: (m) => this.warnUser(m) })
     try {
-      const loaded = session.loaded!
-      const agents = await loadAgents(loaded)
-      const result = await validateAgents({ runner: createRunnerFromConfig({ loaded, agents, projectHash: session.projectHash, client: session.client }) })
+      const result = await validateAgents({ ...session, loaded: session.loaded! })
       if (!this.jsonEnabled()) process.stdout.write(formatValidation(result) + '\n')
       return result
     } finally {

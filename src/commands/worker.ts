@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
+import { MAX_TIMER_MS, DEFAULT_RUN_SETTINGS } from '../core/config/options.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { terminalText, TEXT_WIDTH } from '../ui/terminal-text.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
@@ -25,10 +27,10 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
   static override flags = {
     ...queueProjectFlags,
     ...redisFlags,
-    concurrency: Flags.integer({ summary: 'Jobs handled at once per stage (default: config run.concurrency, else 1).', min: 1, helpValue: 'N' }),
+    ...runOptionFlagsOf(['concurrency'], { concurrency: `Jobs handled at once per stage (default: config run.concurrency, else ${DEFAULT_RUN_SETTINGS.concurrency}).` }),
     'until-empty': Flags.boolean({ summary: 'Exit once no job is waiting, running or delayed in any stage queue (exit 1 if some failed).', default: false }),
-    'lock-duration': Flags.integer({ summary: "Job lock in milliseconds: a dead worker's jobs return to the queue after it (default 30000).", min: 1000, helpValue: 'MS' }),
-    'flush-window': Flags.integer({ summary: 'Decisions are applied together within this many milliseconds (default 100).', min: 0, helpValue: 'MS' }),
+    'lock-duration': Flags.integer({ summary: "Job lock in milliseconds: a dead worker's jobs return to the queue after it (default 30000).", min: 1000, max: MAX_TIMER_MS, helpValue: 'MS' }),
+    'flush-window': Flags.integer({ summary: 'Decisions are applied together within this many milliseconds (default 100).', min: 0, max: MAX_TIMER_MS, helpValue: 'MS' }),
     'flush-size': Flags.integer({ summary: 'Decisions are applied together once this many wait (default 100).', min: 1, helpValue: 'N' }),
   }
 
@@ -55,7 +57,7 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
         sshKeyFile: flags['ssh-key-file'],
         domain: flags.domain,
         redisUrl: flags.redis,
-        concurrency: flags.concurrency,
+        overrides: runOverridesFromFlags(flags),
         untilEmpty: flags['until-empty'],
         lockDurationMs: flags['lock-duration'],
         flushWindowMs: flags['flush-window'],

@@ -36,34 +36,5 @@ export interface RunResult {
   stages: StageResult[]
 }
 
-/** Options of a run, from the config's `run` block and flags (flags win). */
-export interface RunSettings {
-  /** Tasks fetched, decided and flushed together. @default 300 */
-  taskBatchSize: number
-  /** Stop each stage after this many tasks. @default unlimited */
-  maxTasksPerStage?: number
-  /** Retries of a failing handler (or dependency) before the task fails. @default 3 */
-  numRetries: number
-  /** Poll again every N seconds until stopped. @default off */
-  refreshEvery?: number
-  /** Handlers running at once per stage. @default 1 */
-  concurrency: number
-  /** Decide and report; move and save nothing. @default false */
-  dryRun: boolean
-  /** Fail a task whose handler takes longer than this (ms). @default none */
-  taskTimeout?: number
-  /** Task filters passed to the listing. */
-  filters?: {
-    dataTitleContains?: string
-    dataHashes?: string[]
-    assignees?: string[]
-    statuses?: string[]
-  }
-}
-
-export const DEFAULT_RUN_SETTINGS: RunSettings = {
-  taskBatchSize: 300,
-  numRetries: 3,
-  concurrency: 1,
-  dryRun: false,
-}
+// Declared once with the other run options (src/core/config/options.ts).
+export { DEFAULT_RUN_SETTINGS, type RunSettings } from './config/options.js'

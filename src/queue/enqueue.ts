@@ -12,7 +12,7 @@ export interface EnqueueOptions {
   redis: Redis
   client: EncordApi
   project: Project
-  bindings: ResolvedBinding[]
+  bindings: readonly ResolvedBinding[]
   /** Attempts per job (the config's `numRetries` + 1). @default 4 */
   attempts?: number
   /** First retry delay of a failed job, doubled each retry. @default 1000 */

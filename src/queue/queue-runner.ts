@@ -1,11 +1,12 @@
-import type { AgentTask, EncordApi, Pathway, Project, Stage } from '../encord/types.js'
+import type { EncordApi, Pathway, Project, Stage } from '../encord/types.js'
 import { RunScope } from '../core/deps/resolver.js'
-import type { TaskLogger } from '../core/deps/types.js'
 import { UserError } from '../shared/errors.js'
 import { MemoryEffectJournal, type EffectJournal } from '../core/journal.js'
 import type { RunEvent } from '../core/runner/events.js'
-import { Runner, validationError, type RunnerOptions } from '../core/runner/runner.js'
-import { findStage, validateProject, type ResolvedBinding } from '../core/runner/validate.js'
+import { makeLogger } from '../core/runner/pipeline.js'
+import { Runner, type RunnerOptions } from '../core/runner/runner.js'
+import { findStage, type ResolvedBinding } from '../core/runner/validate.js'
+import type { RunSettings } from '../core/types.js'
 import { completionResult, StageExecutor, type TaskReport, type WorkItem } from './executor.js'
 import { parseTaskSpec, serializeTaskSpec, taskSpecOf, type TaskCompletionResult, type TaskSpec } from './spec.js'
 
@@ -66,7 +67,8 @@ export interface QueueAgentStage {
 interface Context {
   client: EncordApi
   project: Project
-  bindings: ResolvedBinding[]
+  settings: RunSettings
+  bindings: readonly ResolvedBinding[]
   runScope: RunScope
   executors: Map<string, StageExecutor>
   close: () => Promise<void>
@@ -204,10 +206,11 @@ export class QueueRunner extends Runner {
         binding,
         runScope: ctx.runScope,
         journal: this.#journalOf(binding.stage),
-        requestRetries: this.#options.settings?.numRetries,
+        requestRetries: ctx.settings.numRetries,
         retryDelayMs: this.#options.retryDelayMs,
         maxRetryDelayMs: this.#options.maxRetryDelayMs,
-        taskTimeout: this.#options.settings?.taskTimeout,
+        taskTimeout: ctx.settings.taskTimeout,
+        // Unset, a list given to a wrapped handler is decided all at once (not one by one, the default of `run`).
         concurrency: this.#options.settings?.concurrency,
         emit,
         logger: makeLogger(emit, this.#options.onEvent === undefined),
@@ -227,57 +230,24 @@ export class QueueRunner extends Runner {
     return context
   }
 
+  /** The run pipeline up to running: settings resolved, the project fetched and the agents validated, once. */
   async #open(): Promise<Context> {
-    let client = this.#options.client
-    let closeClient = async (): Promise<void> => undefined
-    if (client === undefined) {
-      const { createClient } = await import('../encord/credentials.js')
-      const made = createClient()
-      client = made
-      closeClient = () => made.close()
+    const prepared = await this.prepare({ retryDelayMs: this.#options.retryDelayMs, maxRetryDelayMs: this.#options.maxRetryDelayMs })
+    const emit = this.#options.onEvent ?? (() => undefined)
+    const { client, project } = prepared
+    const runScope = new RunScope({ project, client, dryRun: false, log: makeLogger(emit, this.#options.onEvent === undefined)() }, new AbortController().signal)
+    return {
+      client,
+      project,
+      settings: prepared.settings,
+      bindings: prepared.bindings,
+      runScope,
+      executors: new Map(),
+      close: async () => {
+        await runScope.dispose()
+        await prepared.close()
+      },
     }
-    try {
-      const project = await client.getProject(this.projectHash)
-      const validation = await validateProject(project, this.stages, this.#options.validate, { client })
-      if (validation.issues.length > 0) throw validationError(validation.issues)
-      const emit = this.#options.onEvent ?? (() => undefined)
-      const runScope = new RunScope({ project, client, dryRun: false, log: makeLogger(emit, this.#options.onEvent === undefined)() }, new AbortController().signal)
-      return {
-        client,
-        project,
-        bindings: validation.bindings,
-        runScope,
-        executors: new Map(),
-        close: async () => {
-          await runScope.dispose()
-          await closeClient()
-        },
-      }
-    } catch (error) {
-      await closeClient()
-      throw error
-    }
-  }
-}
-
-/** Log lines become `log` events; without a listener, warnings and errors go to stderr. */
-export function makeLogger(emit: (e: RunEvent) => void, toStderr: boolean): (stage?: Stage, task?: AgentTask) => TaskLogger {
-  return (stage, task) => {
-    const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Record<string, unknown>) => {
-      emit({
-        type: 'log',
-        level,
-        message,
-        stage: stage && { uuid: stage.uuid, title: stage.title },
-        task: task && { uuid: task.uuid, dataTitle: task.dataTitle, dataHash: task.dataHash },
-        data,
-      })
-      if (toStderr && (level === 'warn' || level === 'error')) {
-        const prefix = [stage?.title, task?.dataTitle].filter(Boolean).join(' › ')
-        process.stderr.write(`${level}: ${prefix ? `${prefix}: ` : ''}${message}\n`)
-      }
-    }
-    return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
   }
 }
 

@@ -19,7 +19,7 @@ export interface WorkerOptions {
   client: EncordApi
   /** The project, fetched; `bindings` validated against it. */
   project: Project
-  bindings: ResolvedBinding[]
+  bindings: readonly ResolvedBinding[]
   /** Jobs handled at once per stage. @default 1 */
   concurrency?: number
   /** Fail a handler that takes longer (ms). */

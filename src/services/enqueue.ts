@@ -1,5 +1,4 @@
 import Table from 'cli-table3'
-import { UserError } from '../shared/errors.js'
 import { enqueueTasks, type EnqueuePass, type EnqueueResult } from '../queue/enqueue.js'
 import { redact } from '../ui/redact.js'
 import { terminalText } from '../ui/terminal-text.js'
@@ -7,13 +6,11 @@ import { theme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
 export interface EnqueueServiceOptions extends QueueSessionOptions {
-  /** Keep polling (the config's `run.refreshEvery`, or this many seconds). */
+  /**
+   * Keep polling, every `refreshEvery` seconds (flag, else config), else every {@link DEFAULT_WATCH_SECONDS}.
+   * The options used: `refreshEvery`, `numRetries` (job attempts = numRetries + 1) and `filters`.
+   */
   watch?: boolean
-  /** Seconds between passes with `watch`. @default the config's refreshEvery, else 60 */
-  refreshEvery?: number
-  /** Job attempts = numRetries + 1. @default the config's numRetries, else 3 */
-  numRetries?: number
-  filters?: { dataTitleContains?: string; dataHashes?: string[]; assignees?: string[]; statuses?: string[] }
   signal?: AbortSignal
   onPass?: (pass: EnqueuePass) => void
   /** Called once the session is open (for a "connected" line). */
@@ -34,12 +31,7 @@ export const DEFAULT_WATCH_SECONDS = 60
 export async function runEnqueue(options: EnqueueServiceOptions): Promise<EnqueueCommandResult> {
   const session = await openQueueSession(options)
   try {
-    const run = session.loaded.config.run ?? {}
-    const numRetries = options.numRetries ?? run.numRetries ?? 3
-    if (!Number.isInteger(numRetries) || numRetries < 0) throw new UserError('InvalidRunSettings', `numRetries must be a whole number of 0 or more (got ${numRetries}).`)
-    const every = options.refreshEvery ?? run.refreshEvery ?? DEFAULT_WATCH_SECONDS
-    const configFilters = run.filters ?? {}
-    const f = { ...configFilters, ...Object.fromEntries(Object.entries(options.filters ?? {}).filter(([, v]) => v !== undefined)) }
+    const { numRetries, refreshEvery, filters: f = {} } = session.settings
     options.onReady?.({ projectHash: session.projectHash, projectTitle: session.project.title, redis: session.redisShown, stages: session.bindings.map((b) => b.stage.title) })
     const result = await enqueueTasks({
       redis: session.redis,
@@ -48,7 +40,7 @@ export async function runEnqueue(options: EnqueueServiceOptions): Promise<Enqueu
       bindings: session.bindings,
       attempts: numRetries + 1,
       filters: { dataTitleContains: f.dataTitleContains, dataHashes: f.dataHashes, statuses: f.statuses, userEmails: f.assignees },
-      watchEverySeconds: options.watch === true ? every : undefined,
+      watchEverySeconds: options.watch === true ? (refreshEvery ?? DEFAULT_WATCH_SECONDS) : undefined,
       signal: options.signal,
       onPass: options.onPass,
     })

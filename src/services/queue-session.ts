@@ -1,14 +1,16 @@
 import { displayPath } from '../core/config/issues.js'
-import { loadAgents, type LoadedAgent } from '../core/config/handlers.js'
+import type { LoadedAgent } from '../core/config/handlers.js'
 import { loadConfig, type LoadedConfig } from '../core/config/load.js'
+import type { ResolvedRunOptions } from '../core/config/options.js'
+import type { RunOptionsLayer } from '../core/config/resolve.js'
 import { UserError } from '../shared/errors.js'
-import { validationError } from '../core/runner/runner.js'
-import { validateProject, type ResolvedBinding } from '../core/runner/validate.js'
+import type { ResolvedBinding } from '../core/runner/validate.js'
 import type { EncordClient } from '../encord/client.js'
 import { createClient } from '../encord/credentials.js'
 import type { Project } from '../encord/types.js'
 import type { Redis } from 'ioredis'
 import { closeRedis, connectRedis, redactRedisUrl, resolveRedisUrl } from '../queue/redis.js'
+import { prepareConfiguredRun } from './configured-run.js'
 
 /** What the queue commands share: the config, the project and its validated agents, Redis. */
 export interface QueueSessionOptions {
@@ -20,6 +22,8 @@ export interface QueueSessionOptions {
   domain?: string
   /** `--redis URL`. */
   redisUrl?: string
+  /** Run options from flags; set ones win over the config's `run` block. */
+  overrides?: RunOptionsLayer
   cwd?: string
   env?: NodeJS.ProcessEnv
   onWarning?: (message: string) => void
@@ -31,8 +35,10 @@ export interface QueueSession {
   projectHash: string
   client: EncordClient
   project: Project
+  /** The run settings, resolved once (config ← flags). */
+  settings: ResolvedRunOptions
   /** The agents matched to their stages, validated (every issue at once, exit 2, before Redis is touched). */
-  bindings: ResolvedBinding[]
+  bindings: readonly ResolvedBinding[]
   redis: Redis
   /** The Redis URL with its password hidden. */
   redisShown: string
@@ -40,8 +46,9 @@ export interface QueueSession {
 }
 
 /**
- * Open what `enqueue` and `worker` need: load the config and its handlers, fetch the project and
- * validate the agents (as `run` does), then connect to Redis (a clear exit-3 error when it cannot).
+ * Open what `enqueue` and `worker` need: load the config, then the run pipeline of `run` (handlers,
+ * settings, the project fetched and validated once: `prepareConfiguredRun`), then connect to Redis (a
+ * clear exit-3 error when it cannot).
  *
  * Producers and workers are separate processes, so they cannot use the in-process emulator of a
  * config's `local`: with `local` set, ENCORD_DOMAIN (or `--domain`) must point at a shared one
@@ -64,18 +71,11 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
       hint: 'Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH.',
     })
   }
-  const agents = await loadAgents(loaded, cwd)
   const client = createClient({ sshKeyFile: options.sshKeyFile, domain, env, onWarning: options.onWarning })
   let redis: Redis | undefined
   try {
-    const project = await client.getProject(projectHash.trim())
-    const validation = await validateProject(
-      project,
-      agents.map((a) => ({ stage: a.stage, agent: a.definition, location: a.location, overwrite: a.overwrite })),
-      loaded.config.validate,
-      { client },
-    )
-    if (validation.issues.length > 0) throw validationError(validation.issues)
+    const { agents, settings, prepared } = await prepareConfiguredRun({ loaded, client, projectHash: projectHash.trim(), overrides: options.overrides, cwd })
+    const { project } = prepared
     const redisUrl = resolveRedisUrl(options.redisUrl, env)
     redis = await connectRedis(redisUrl, { onError: (e) => options.onWarning?.(`Redis: ${e.message}`) })
     const connection = redis
@@ -86,7 +86,8 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
       projectHash: project.projectHash,
       client,
       project,
-      bindings: validation.bindings,
+      settings,
+      bindings: prepared.bindings,
       redis: connection,
       redisShown: redactRedisUrl(redisUrl),
       close: () =>

@@ -1,22 +1,18 @@
-import type { RunOverrides } from '../core/config/resolve.js'
-import { resolveJournal, resolveRunSettings } from '../core/config/resolve.js'
+import type { RunOptionsLayer } from '../core/config/resolve.js'
 import type { RunEvent } from '../core/runner/events.js'
-import type { ValidationResult } from '../core/runner/validate.js'
 import type { RunResult } from '../core/types.js'
-import type { LoadedAgent } from '../core/config/handlers.js'
+import { prepareConfiguredRun, type ConfiguredRun } from './configured-run.js'
 import type { Session } from './session.js'
-import { createRunnerFromConfig, validateAgents } from './validate.js'
 
 export interface RunAgentsOptions {
   session: Session & { loaded: NonNullable<Session['loaded']> }
-  agents: LoadedAgent[]
   /** Flags; they win over the config's `run` block. */
-  overrides?: RunOverrides
+  overrides?: RunOptionsLayer
   /** Abort to stop: running handlers finish, decisions are flushed, the result says `interrupted`. */
   signal?: AbortSignal
   onEvent?: (event: RunEvent) => void
-  /** Called once validation passed, before anything is fetched (the CLI starts its progress here). */
-  onValidated?: (validation: ValidationResult) => void
+  /** Called once validation passed, before any task is fetched (the CLI starts its progress here). */
+  onValidated?: (run: ConfiguredRun) => void
 }
 
 /**
@@ -25,11 +21,9 @@ export interface RunAgentsOptions {
  * was interrupted: the caller picks the exit code from it).
  */
 export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
-  const { session, agents } = options
-  const settings = resolveRunSettings(session.loaded.config.run, options.overrides)
-  const runner = createRunnerFromConfig({ loaded: session.loaded, agents, projectHash: session.projectHash, client: session.client })
-  const validation = await validateAgents({ runner })
-  options.onValidated?.(validation)
-  const journal = resolveJournal(session.loaded.config.run, options.overrides ?? {}, session.loaded.dir, session.projectHash)
-  return runner.run({ ...settings, client: session.client, projectHash: session.projectHash, signal: options.signal, onEvent: options.onEvent, skipValidation: true, journal })
+  const { session } = options
+  const configured = await prepareConfiguredRun({ loaded: session.loaded, client: session.client, projectHash: session.projectHash, overrides: options.overrides })
+  options.onValidated?.(configured)
+  // The journal next to the config (`run.journal`, on unless the config or --no-journal says otherwise).
+  return configured.prepared.run({ signal: options.signal, onEvent: options.onEvent, journal: configured.settings.journal, journalDir: session.loaded.dir })
 }

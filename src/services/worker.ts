@@ -1,15 +1,13 @@
 import type { AgentTask, Stage } from '../encord/types.js'
 import type { TaskLogger } from '../core/deps/types.js'
-import { UserError } from '../shared/errors.js'
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
 import { redact } from '../ui/redact.js'
 import { failedTaskLine, stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
 import { theme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
+/** Run options used: `concurrency` (jobs at once per stage), `taskTimeout`, `numRetries` (of requests). */
 export interface WorkerServiceOptions extends QueueSessionOptions {
-  /** Jobs handled at once per stage. @default the config's run.concurrency, else 1 */
-  concurrency?: number
   /** Exit once every stage queue is empty. */
   untilEmpty?: boolean
   /** BullMQ job lock (ms): a dead worker's jobs go back to the queue after it. @default 30000 */
@@ -33,9 +31,7 @@ export type WorkerCommandResult = WorkerSummary & { redis: string }
 export async function runWorkerService(options: WorkerServiceOptions): Promise<WorkerCommandResult> {
   const session = await openQueueSession(options)
   try {
-    const run = session.loaded.config.run ?? {}
-    const concurrency = options.concurrency ?? run.concurrency ?? 1
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError('InvalidRunSettings', `concurrency must be a whole number of at least 1 (got ${concurrency}).`)
+    const { concurrency, taskTimeout, numRetries } = session.settings
     const log = options.onLog ?? (() => undefined)
     const logger = (stage?: Stage, task?: AgentTask): TaskLogger => {
       const prefix = [stage?.title, task?.dataTitle].filter(Boolean).join(' › ')
@@ -48,8 +44,8 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
       project: session.project,
       bindings: session.bindings,
       concurrency,
-      taskTimeout: run.taskTimeout,
-      requestRetries: run.numRetries,
+      taskTimeout,
+      requestRetries: numRetries,
       lockDurationMs: options.lockDurationMs,
       flushWindowMs: options.flushWindowMs,
       flushSize: options.flushSize,

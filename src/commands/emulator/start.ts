@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { MAX_TIMER_MS } from '../../core/config/options.js'
 import { formatEmulatorStart, startEmulatorService, DEFAULT_EMULATOR_PORT } from '../../services/emulator-start.js'
 
 export default class EmulatorStart extends BaseCommand<void> {
@@ -25,7 +26,7 @@ Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Obse
     host: Flags.string({ summary: 'Interface to listen on. Anything but loopback is reachable from other machines (a warning is printed).', default: '127.0.0.1', helpValue: 'HOST' }),
     'in-memory': Flags.boolean({ summary: 'Never write the state back to the fixture file.', default: false }),
     'allow-any-key': Flags.boolean({ summary: "Accept any correctly signed request, whatever the key (the fixture's users are not checked).", default: false }),
-    'latency-ms': Flags.integer({ summary: 'Latency added to every request, in milliseconds.', min: 0, helpValue: 'MS' }),
+    'latency-ms': Flags.integer({ summary: 'Latency added to every request, in milliseconds.', min: 0, max: MAX_TIMER_MS, helpValue: 'MS' }),
     'request-log': Flags.boolean({ summary: 'Keep the last 1000 requests at /_emulator/requests (signature headers redacted).', default: false }),
   }
 

@@ -3,4 +3,5 @@ export type { AgentConfig, EncordAgentsConfig, RunOptionsConfig, TaskFiltersConf
 export { loadConfig, checkConfig, CONFIG_SEARCH_PLACES, type LoadedConfig, type LoadConfigOptions } from './load.js'
 export { loadAgents, loadHandlerModule, type LoadedAgent } from './handlers.js'
 export { ConfigInvalidError, type ConfigIssue } from './issues.js'
-export { resolveRunSettings, resolveTarget, type RunOverrides } from './resolve.js'
+export { resolveRunSettings, resolveTarget, type RunOptionsLayer } from './resolve.js'
+export { MAX_TIMER_MS, RunOptionsSchema, type ResolvedRunOptions, type RunSettings } from './options.js'

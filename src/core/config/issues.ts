@@ -1,8 +1,9 @@
 import { basename, relative } from 'node:path'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { UserError } from '../../shared/errors.js'
 import { formatPath, locateField, type FieldPath } from './locate.js'
-import { KNOWN_KEYS } from './schema.js'
+import { innerType, MAX_TIMER_MS, optionDocs } from './options.js'
+import { ConfigSchema, KNOWN_KEYS } from './schema.js'
 import { closest } from './suggest.js'
 
 /** One problem in a config file. */
@@ -43,8 +44,30 @@ function describeValue(value: unknown): string {
   return typeof value
 }
 
+/** The declared schema of a field (`['run', 'taskTimeout']`, `['agents', 0, 'stage']`) under `root`. */
+function schemaAt(root: z.ZodType, path: FieldPath): z.ZodType | undefined {
+  let schema: z.ZodType | undefined = root
+  for (const segment of path) {
+    const inner: z.ZodType | undefined = schema === undefined ? undefined : innerType(schema)
+    if (typeof segment === 'number') schema = inner instanceof z.ZodArray ? (inner.element as z.ZodType) : undefined
+    else schema = inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[segment] : undefined
+  }
+  return schema
+}
+
 /** Whole-number options: zod reports a string given for them as "expected number". */
-const INT_FIELDS = new Set(['run.taskBatchSize', 'run.maxTasksPerStage', 'run.numRetries', 'run.concurrency', 'run.taskTimeout'])
+function isWholeNumber(schema: z.ZodType | undefined): boolean {
+  const inner = schema === undefined ? undefined : innerType(schema)
+  return inner instanceof z.ZodNumber && inner.isInt
+}
+
+/** "2147483647 ms (about 24.8 days, Node's longest timer)": a duration bound in words. */
+function durationBound(max: number | bigint, unit: 'ms' | 'seconds' | undefined): string {
+  if (unit === undefined) return String(max)
+  const ms = Number(max) * (unit === 'seconds' ? 1000 : 1)
+  const days = (Math.floor(ms / 8_640_000) / 10).toFixed(1)
+  return `${max} ${unit} (about ${days} days${ms > MAX_TIMER_MS - 1000 ? ", Node's longest timer" : ''})`
+}
 
 function genericPath(path: FieldPath): string {
   return path.map((s) => (typeof s === 'number' ? '[]' : s)).join('.').replace(/\.\[\]/g, '[]')
@@ -54,10 +77,14 @@ function knownKeysAt(path: FieldPath): readonly string[] {
   return KNOWN_KEYS[path.filter((s) => typeof s === 'string').join('.')] ?? []
 }
 
-/** One zod issue → one message per problem (an unknown-keys issue lists several keys: one each). */
-function describeIssue(issue: z.core.$ZodIssue): Array<{ path: FieldPath; key?: string; message: string; value?: unknown }> {
+/**
+ * One zod issue → one message per problem (an unknown-keys issue lists several keys: one each). Paths
+ * are under `root`: the config file's schema, or the run options' for settings given in code.
+ */
+export function describeIssue(issue: z.core.$ZodIssue, root: z.ZodType = ConfigSchema): Array<{ path: FieldPath; key?: string; message: string; value?: unknown }> {
   const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol')
   const input = (issue as { input?: unknown }).input
+  const field = schemaAt(root, path)
   switch (issue.code) {
     case 'unrecognized_keys': {
       const valid = knownKeysAt(path)
@@ -69,7 +96,7 @@ function describeIssue(issue: z.core.$ZodIssue): Array<{ path: FieldPath; key?: 
     }
     case 'invalid_type': {
       const hint = FIELD_HINTS[genericPath(path)]
-      const expected = hint ?? (INT_FIELDS.has(genericPath(path)) ? EXPECTED.int : undefined) ?? EXPECTED[issue.expected] ?? issue.expected
+      const expected = hint ?? (isWholeNumber(field) ? EXPECTED.int : undefined) ?? EXPECTED[issue.expected] ?? issue.expected
       if (input === undefined) return [{ path, message: `Missing: expected ${expected}.` }]
       return [{ path, message: `Expected ${expected}, got ${describeValue(input)}.`, value: input }]
     }
@@ -79,7 +106,7 @@ function describeIssue(issue: z.core.$ZodIssue): Array<{ path: FieldPath; key?: 
       return [{ path, message: `Must be ${bound}, got ${describeValue(input)}.`, value: input }]
     }
     case 'too_big':
-      return [{ path, message: `Must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, got ${describeValue(input)}.`, value: input }]
+      return [{ path, message: `Must be ${issue.inclusive ? 'at most' : 'less than'} ${durationBound(issue.maximum, field && optionDocs.get(field)?.unit)}, got ${describeValue(input)}.`, value: input }]
     case 'invalid_value':
       return [{ path, message: `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}.`, value: input }]
     case 'custom':

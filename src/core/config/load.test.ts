@@ -299,13 +299,14 @@ describe('settings', () => {
   it('defaults ← config ← flags, filters key by key', () => {
     const settings = resolveRunSettings(
       { taskBatchSize: 50, numRetries: 1, filters: { dataTitleContains: 'cat', statuses: ['NEW'] } },
-      { numRetries: 0, concurrency: 4, statuses: ['RELEASED'], dataHashes: undefined },
+      { numRetries: 0, concurrency: 4, filters: { statuses: ['RELEASED'], dataHashes: undefined } },
     )
     expect(settings).toEqual({
       taskBatchSize: 50,
       numRetries: 0,
       concurrency: 4,
       dryRun: false,
+      journal: true,
       filters: { dataTitleContains: 'cat', statuses: ['RELEASED'] },
     })
   })

@@ -1,51 +1,64 @@
 import { isAbsolute, resolve } from 'node:path'
-import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../types.js'
-import type { RunOptionsConfig } from './define.js'
+import type { z } from 'zod'
+import { UserError } from '../../shared/errors.js'
+import { describeIssue } from './issues.js'
+import { RunOptionsSchema, RunTuningSchema, TaskFiltersSchema, type ResolvedRunOptions, type RunOptionsConfig } from './options.js'
 
-/** Run options given as flags (`--task-batch-size` → `taskBatchSize`, ...); set ones win over the config. */
-export interface RunOverrides {
-  taskBatchSize?: number
-  maxTasksPerStage?: number
-  numRetries?: number
-  refreshEvery?: number
-  concurrency?: number
-  dryRun?: boolean
-  taskTimeout?: number
-  /** `--no-journal` turns the run journal off. */
-  journal?: boolean
-  dataTitleContains?: string
-  dataHashes?: string[]
-  assignees?: string[]
-  statuses?: string[]
+/** A layer of run options: the config's `run` block, flags, `new Runner({ settings })`, `run(options)`. */
+export type RunOptionsLayer = { [K in keyof RunOptionsConfig]?: RunOptionsConfig[K] | undefined }
+
+const OPTION_KEYS = Object.keys(RunOptionsSchema.shape) as Array<keyof RunOptionsConfig>
+const FILTER_KEYS = Object.keys(TaskFiltersSchema.shape)
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+function definedOnly(value: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
 }
 
 /**
- * Defaults ← the config's `run` block ← flags. Filters are replaced key by key (a `--status` flag
- * replaces the config's `statuses` but keeps its `dataTitleContains`).
+ * The run settings of a run, resolved once: defaults ← each layer in turn (later wins, undefined
+ * ignored; other keys ignored), then checked against the declaration (`options.ts`). Filters are
+ * merged key by key (a `--status` flag replaces the config's `statuses` but keeps its
+ * `dataTitleContains`). Every bad value is reported at once, as a UserError (exit 2), before anything
+ * is fetched; zero or negative sizes are refused rather than silently processing nothing (the Python
+ * Runner's behaviour), and durations are bounded by Node's longest timer.
  */
-export function resolveRunSettings(config: RunOptionsConfig | undefined, overrides: RunOverrides = {}): RunSettings {
-  // The journal is where a run keeps its decisions, not how it runs: see journalSetting().
-  const { dataTitleContains, dataHashes, assignees, statuses, journal: _flagJournal, ...options } = overrides
-  const { filters: configFilters, journal: _configJournal, ...configOptions } = config ?? {}
-  const filters = { ...definedOnly(configFilters ?? {}), ...definedOnly({ dataTitleContains, dataHashes, assignees, statuses }) }
-  const settings: RunSettings = { ...DEFAULT_RUN_SETTINGS, ...definedOnly(configOptions), ...definedOnly(options) }
-  if (Object.keys(filters).length > 0) settings.filters = filters
-  return settings
+export function resolveRunSettings(...layers: Array<RunOptionsLayer | undefined>): ResolvedRunOptions {
+  const merged: Record<string, unknown> = {}
+  const filters: Record<string, unknown> = {}
+  for (const layer of layers) {
+    if (layer === undefined || layer === null) continue
+    for (const key of OPTION_KEYS) {
+      const value = (layer as Record<string, unknown>)[key]
+      if (value === undefined) continue
+      if (key !== 'filters') merged[key] = value
+      else if (isRecord(value)) for (const name of FILTER_KEYS) filters[name] = value[name] ?? filters[name]
+      else merged.filters = value // not an object: reported below
+    }
+  }
+  const given = definedOnly(filters)
+  if (merged.filters === undefined && Object.keys(given).length > 0) merged.filters = given
+  return checked(RunOptionsSchema, merged)
 }
 
-/**
- * The run journal of a CLI run: the `--no-journal` flag, else the config's `run.journal`, else on.
- * Returns the journal file (absolute; a relative one is relative to the config's folder) or false.
- */
-export function resolveJournal(config: RunOptionsConfig | undefined, overrides: RunOverrides, configDir: string, projectHash: string): string | false {
-  const setting = overrides.journal === false ? false : (config?.journal ?? true)
-  if (setting === false) return false
-  if (setting === true) return resolve(configDir, '.encord-agents', 'journal', `${projectHash}.jsonl`)
-  return isAbsolute(setting) ? setting : resolve(configDir, setting)
+/** The Runner's own tuning (`retryDelayMs`, `maxRetryDelayMs`, `loadWindow`), defaults filled in and bounds checked. */
+export function resolveRunTuning(options: { retryDelayMs?: number; maxRetryDelayMs?: number; loadWindow?: number }): z.output<typeof RunTuningSchema> {
+  return checked(RunTuningSchema, definedOnly({ retryDelayMs: options.retryDelayMs, maxRetryDelayMs: options.maxRetryDelayMs, loadWindow: options.loadWindow }))
+}
+
+function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value, { reportInput: true })
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.flatMap((issue) =>
+    describeIssue(issue, schema).map((p) => `${[...p.path, ...(p.key !== undefined ? [p.key] : [])].join('.')}: ${p.message}`),
+  )
+  throw new UserError('InvalidRunSettings', `Invalid run settings:\n  ${problems.join('\n  ')}`, {
+    hint: 'Fix the `run` block of the config or the matching flags (--task-batch-size, --concurrency, --num-retries, ...).',
+    data: { problems },
+  })
 }
 
 /**

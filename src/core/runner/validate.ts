@@ -2,6 +2,7 @@ import type { EncordApi, Ontology, Pathway, Project, Stage, Workflow } from '../
 import type { AgentDefinition } from '../agent.js'
 import { inspectDependencyGraph, type DependencyGraph } from '../deps/graph.js'
 import type { DepsRecord } from '../deps/types.js'
+import { UserError } from '../../shared/errors.js'
 import { findPathway, unknownPathwayMessage } from './result.js'
 import { closest, quoteList } from './suggest.js'
 
@@ -205,8 +206,6 @@ export async function validateProject(
   userHook?: UserValidateHook,
   options: {
     client: EncordApi
-    /** Skip the dependencies' own checks (they may make requests), e.g. when the caller validated already. */
-    skipDependencyChecks?: boolean
   } = { client: undefined as never },
 ): Promise<ValidationResult & { bindings: ResolvedBinding[] }> {
   const issues: ValidationIssue[] = []
@@ -240,7 +239,7 @@ export async function validateProject(
     if (graph !== undefined) {
       for (const node of graph.order) {
         issues.push(...checkOntology(project.ontology, node.dep.requires, `The dependency ${node.label}`, node.dep.location ?? agentLocation, binding.stage))
-        if (node.dep.validate !== undefined && options.skipDependencyChecks !== true && !validatedDeps.has(node.dep)) {
+        if (node.dep.validate !== undefined && !validatedDeps.has(node.dep)) {
           validatedDeps.add(node.dep)
           try {
             const messages = await node.dep.validate({ project, client: options.client })
@@ -312,4 +311,14 @@ export async function validateProject(
     issues,
     bindings: ok,
   }
+}
+
+/** All validation issues as one UserError (exit 2); `data.issues` keeps them structured for --json. */
+export function validationError(issues: ValidationResult['issues']): UserError {
+  const lines = issues.map((i) => `${i.location !== undefined ? `${i.location}  ` : ''}${i.message}${i.hint !== undefined ? `\n    ${i.hint}` : ''}`)
+  return new UserError('ValidationFailed', `Validation failed (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, {
+    hint: 'Nothing was fetched or moved. Fix the issues above and run again (encord-agents validate checks without running).',
+    location: issues[0]?.location,
+    data: { issues },
+  })
 }

@@ -1,0 +1,218 @@
+import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
+import type { ResolvedRunOptions } from '../config/options.js'
+import type { resolveRunTuning } from '../config/resolve.js'
+import { RunScope } from '../deps/resolver.js'
+import type { TaskLogger } from '../deps/types.js'
+import type { EffectJournal } from '../journal.js'
+import { openRunJournal } from '../journal-file.js'
+import type { RunResult, RunSettings, StageResult } from '../types.js'
+import { runStage, sleep } from './engine.js'
+import type { RunEvent } from './events.js'
+import { emptyStageResult, eventStage, eventTask } from './flush.js'
+import { reconcileJournal } from './journal-replay.js'
+import { validateProject, validationError, type ResolvedBinding, type StageBinding, type UserValidateHook, type ValidationResult } from './validate.js'
+
+/**
+ * The one run pipeline, shared by `run`, `validate`, `enqueue`, `worker`, the library's `Runner` and
+ * `QueueRunner`: (config and handlers loaded, settings resolved by the caller) → open the project
+ * (fetched once) → validate (once, `validateProject`) → run. What a caller does between validation and
+ * running (the CLI starts its progress view) it does with the {@link PreparedRun} in hand; nothing is
+ * fetched or validated again.
+ */
+
+/** The project fetched once and the agents checked against it: every issue, nothing thrown for them. */
+export interface InspectedProject {
+  project: Project
+  validation: ValidationResult
+  /** The bindings that passed, matched to their stages (in run order). */
+  bindings: ResolvedBinding[]
+}
+
+/** Fetch the project (once) and validate the agents against it (once). Throws only when the project cannot be fetched. */
+export async function inspectProject(input: { client: EncordApi; projectHash: string; bindings: readonly StageBinding[]; validate?: UserValidateHook }): Promise<InspectedProject> {
+  const project = await input.client.getProject(input.projectHash)
+  const { bindings, ...validation } = await validateProject(project, input.bindings, input.validate, { client: input.client })
+  return { project, validation, bindings }
+}
+
+/** What {@link prepareRun} takes. */
+export interface PrepareRunInput {
+  client: EncordApi
+  projectHash: string
+  bindings: readonly StageBinding[]
+  validate?: UserValidateHook
+  /** Resolved once by the caller (`resolveRunSettings`). */
+  settings: ResolvedRunOptions | RunSettings
+  /** The Runner's tuning, resolved (`resolveRunTuning`). */
+  tuning: ReturnType<typeof resolveRunTuning>
+  /** Closes what the caller opened for this run (a client it made). Called by `close()`. */
+  onClose?: () => Promise<void>
+  /** When the run began (performance.now()), for `durationMs`. @default now */
+  startedAt?: number
+}
+
+/**
+ * Open the project and validate: a {@link PreparedRun}, or one UserError (exit 2) listing every
+ * validation issue, before anything is fetched beyond the project or moved.
+ */
+export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
+  const startedAt = input.startedAt ?? performance.now()
+  const inspected = await inspectProject(input)
+  if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
+  const { journal: _journal, ...settings } = input.settings as ResolvedRunOptions
+  return new PreparedRun({ ...input, ...inspected, settings, startedAt })
+}
+
+/** How a prepared run runs: what is not a setting. */
+export interface StartOptions {
+  /**
+   * Stop the run: no more tasks are listed or started, running handlers finish, every decision made
+   * is flushed, and the result says `interrupted: true`. The CLI aborts it on SIGINT.
+   */
+  signal?: AbortSignal
+  /** Progress events (see RunEvent). Exceptions thrown by the listener are ignored. */
+  onEvent?: (event: RunEvent) => void
+  /** The write-ahead journal: see `RunOptions.journal`. @default false */
+  journal?: boolean | string | EffectJournal
+  /** Where a relative (or the default) journal path is resolved. @default process.cwd() */
+  journalDir?: string
+}
+
+/** A project opened and validated for the agents: run it once, or close it. */
+export class PreparedRun {
+  readonly projectHash: string
+  readonly project: Project
+  readonly client: EncordApi
+  readonly settings: RunSettings
+  /** The validation that passed (for `validate` and the progress view). */
+  readonly validation: ValidationResult
+  /** The agents matched to their stages, in run order. */
+  readonly bindings: readonly ResolvedBinding[]
+  readonly #tuning: PrepareRunInput['tuning']
+  readonly #startedAt: number
+  readonly #onClose: () => Promise<void>
+  #closed: Promise<void> | undefined
+
+  constructor(o: InspectedProject & Omit<PrepareRunInput, 'bindings' | 'settings'> & { settings: RunSettings; startedAt: number }) {
+    this.projectHash = o.projectHash
+    this.project = o.project
+    this.client = o.client
+    this.settings = o.settings
+    this.validation = o.validation
+    this.bindings = o.bindings
+    this.#tuning = o.tuning
+    this.#startedAt = o.startedAt
+    this.#onClose = o.onClose ?? (async () => undefined)
+  }
+
+  /** Close what was opened for this run (a client the Runner made). Idempotent. */
+  close(): Promise<void> {
+    return (this.#closed ??= this.#onClose())
+  }
+
+  /**
+   * Run every stage once (or, with `refreshEvery`, again and again until `signal` aborts) and return
+   * the RunResult. Does not close: the caller does (Runner.run closes whatever happens).
+   */
+  async run(options: StartOptions = {}): Promise<RunResult> {
+    const { client, project, settings, projectHash } = this
+    const emit = makeEmitter(options.onEvent)
+    const stopSignal = options.signal ?? new AbortController().signal
+    const runLog = makeLogger(emit, options.onEvent === undefined)
+    const log = runLog()
+    // Opened after validation (a config mistake touches nothing) and before the first decision.
+    const journal = settings.dryRun ? undefined : await openRunJournal(options.journal, { projectHash, baseDir: options.journalDir, onWarning: (m) => log.warn(m) })
+    const runScope = new RunScope({ project, client, dryRun: settings.dryRun, log }, new AbortController().signal)
+    const totals = new Map<string, StageResult>()
+    try {
+      for (let pass = 1; ; pass++) {
+        for (const binding of this.bindings) {
+          if (stopSignal.aborted) break
+          const stageResult = await runStage({
+            client,
+            project,
+            stage: binding.stage,
+            agent: binding.binding.agent,
+            graph: binding.graph,
+            onFailure: binding.onFailure,
+            settings,
+            runScope,
+            stopSignal,
+            emit,
+            retryDelayMs: this.#tuning.retryDelayMs,
+            maxRetryDelayMs: this.#tuning.maxRetryDelayMs,
+            loadWindow: this.#tuning.loadWindow,
+            logger: runLog,
+            journal: journal?.journal,
+          })
+          mergeStageResult(totals, stageResult)
+        }
+        if (stopSignal.aborted || settings.refreshEvery === undefined) break
+        emit({ type: 'refreshWaiting', seconds: settings.refreshEvery, pass })
+        if (!(await sleep(settings.refreshEvery * 1000, stopSignal))) break
+      }
+      // Entries left by an earlier crash whose tasks have left their stage: nothing more to do.
+      if (!stopSignal.aborted && journal?.file !== undefined && journal.file.size > 0) {
+        await reconcileJournal(journal.file, client, projectHash, project.workflow.stages, log)
+      }
+    } finally {
+      await runScope.dispose()
+      await journal?.close().catch((error: unknown) => log.warn(`Closing the run journal failed: ${(error as Error).message}`))
+    }
+    const interrupted = stopSignal.aborted
+    const stages = this.bindings.map((b) => totals.get(b.stage.uuid) ?? emptyStageResult(b.stage))
+    const failed = stages.some((s) => s.failed > 0)
+    return {
+      ok: !failed && !interrupted,
+      projectHash,
+      durationMs: Math.round(performance.now() - this.#startedAt),
+      dryRun: settings.dryRun,
+      interrupted,
+      stages,
+    }
+  }
+}
+
+/** Passes of `refreshEvery` add up per stage. */
+function mergeStageResult(totals: Map<string, StageResult>, result: StageResult): void {
+  const total = totals.get(result.uuid)
+  if (total === undefined) {
+    totals.set(result.uuid, { ...result, moved: { ...result.moved }, errors: [...result.errors] })
+    return
+  }
+  total.processed += result.processed
+  if (result.replayed !== undefined) total.replayed = (total.replayed ?? 0) + result.replayed
+  total.stayed += result.stayed
+  total.failed += result.failed
+  for (const [name, n] of Object.entries(result.moved)) total.moved[name] = (total.moved[name] ?? 0) + n
+  total.errors.push(...result.errors)
+}
+
+/** A listener that can never break a run. */
+export function makeEmitter(onEvent: ((event: RunEvent) => void) | undefined): (event: RunEvent) => void {
+  if (onEvent === undefined) return () => undefined
+  return (event) => {
+    try {
+      onEvent(event)
+    } catch {
+      // A progress renderer must never break a run.
+    }
+  }
+}
+
+/**
+ * Loggers for handlers and dependencies: lines become `log` events; without a listener, warnings and
+ * errors go to stderr (a library user sees problems without wiring anything).
+ */
+export function makeLogger(emit: (e: RunEvent) => void, toStderr: boolean): (stage?: Stage, task?: AgentTask) => TaskLogger {
+  return (stage, task) => {
+    const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Record<string, unknown>) => {
+      emit({ type: 'log', level, message, stage: stage && eventStage(stage), task: task && eventTask(task), data })
+      if (toStderr && (level === 'warn' || level === 'error')) {
+        const prefix = [stage?.title, task?.dataTitle].filter(Boolean).join(' › ')
+        process.stderr.write(`${level}: ${prefix ? `${prefix}: ` : ''}${message}\n`)
+      }
+    }
+    return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+  }
+}
