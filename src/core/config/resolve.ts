@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import type { z } from 'zod'
 import { UserError } from '../../shared/errors.js'
+import { isRecord } from '../../shared/records.js'
 import { describeIssue } from './issues.js'
 import { RunOptionsSchema, RunTuningSchema, TaskFiltersSchema, type ResolvedRunOptions, type RunOptionsConfig } from './options.js'
 
@@ -9,10 +10,6 @@ export type RunOptionsLayer = { [K in keyof RunOptionsConfig]?: RunOptionsConfig
 
 const OPTION_KEYS = Object.keys(RunOptionsSchema.shape) as Array<keyof RunOptionsConfig>
 const FILTER_KEYS = Object.keys(TaskFiltersSchema.shape)
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
 
 function definedOnly(value: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
