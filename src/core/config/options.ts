@@ -140,10 +140,13 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = (() => {
   return Object.freeze(settings) as RunSettings
 })()
 
+/** A delay in ms that may be 0 (no wait), as long as Node's timers go. */
+const DelayMilliseconds = z.number().min(0).max(MAX_TIMER_MS)
+
 /** The Runner's own tuning (library only: no config key, no flag), bounded like the declared options. */
 export const RunTuningSchema = z.strictObject({
-  retryDelayMs: Milliseconds.default(1000),
-  maxRetryDelayMs: Milliseconds.default(30_000),
+  retryDelayMs: DelayMilliseconds.default(1000),
+  maxRetryDelayMs: DelayMilliseconds.default(30_000),
   loadWindow: z.int().min(1).default(200),
 })
 
