@@ -52,14 +52,14 @@ export default defineConfig({
     // Default: 3.
     numRetries: 3,
     // Keep polling: after a pass over all stages, wait this many seconds and run again, until Ctrl-C.
-    // Python: refresh_every. Default: run once.
+    // At most 2147483 (about 24.8 days, Node's longest timer). Python: refresh_every. Default: run once.
     refreshEvery: 60,
     // Handlers running at once per stage. Default: 1 (one task at a time, like the Python Runner).
     concurrency: 4,
     // Decide and report what would happen; move, save and prioritise nothing. Default: false.
     dryRun: false,
     // Fail a task whose handler (with its dependencies) takes longer than this many milliseconds; the
-    // handler's `signal` is aborted. Default: no timeout.
+    // handler's `signal` is aborted. At most 2147483647 (about 24.8 days). Default: no timeout.
     taskTimeout: 120_000,
     // The write-ahead run journal: each decision is written (and fsync'ed) before its labels are saved
     // or its task moved, so a killed run is finished by the next one without calling those handlers
