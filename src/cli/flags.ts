@@ -78,7 +78,14 @@ function flagSummary(option: DeclaredOption): string {
   const text = doc.summary.charAt(0).toUpperCase() + doc.summary.slice(1)
   const value = declaredDefault(option.schema)
   const inner = innerType(option.schema)
-  const suffix = inner instanceof z.ZodArray ? ' (repeatable)' : value !== undefined && typeof value !== 'boolean' ? ` (default ${String(value)})` : doc.default !== undefined ? ` (default: ${doc.default})` : ''
+  const notes: string[] = []
+  if (inner instanceof z.ZodArray) notes.push('repeatable')
+  else if (value !== undefined && typeof value !== 'boolean') notes.push(`default ${String(value)}`)
+  else if (doc.default !== undefined) notes.push(`default: ${doc.default}`)
+  // Durations say their bound: past it Node's timers misfire, so a longer value is refused.
+  const max = numberBounds(option.schema)?.max
+  if (doc.unit !== undefined && max !== undefined) notes.push(`at most ${Math.floor(max)}`)
+  const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : ''
   return `${text}${suffix}.`
 }
 

@@ -42,6 +42,23 @@ describe('--help (built binary)', () => {
     expect(r.stdout).toContain('130 interrupted')
   })
 
+  it('enqueue --help: --refresh-every states one default, enqueue\'s own; run --help states the bounds of durations', async () => {
+    const flagText = (help: string, flag: string) => {
+      const from = help.indexOf(`${flag}=`)
+      const rest = help.slice(from + flag.length)
+      const next = rest.search(/\n\s+(-\w, )?--/)
+      return rest.slice(0, next < 0 ? undefined : next).replace(/\s+/g, ' ')
+    }
+    const enqueue = await runBin(['enqueue', '--help'])
+    const every = flagText(enqueue.stdout, '--refresh-every')
+    expect(every.match(/default/g), every).toHaveLength(1)
+    expect(every).toContain('else 60')
+    expect(enqueue.stdout).not.toContain('run once')
+    const run = await runBin(['run', '--help'])
+    expect(flagText(run.stdout, '--task-timeout')).toContain('at most 2147483647')
+    expect(flagText(run.stdout, '--refresh-every')).toContain('at most 2147483')
+  })
+
   it('the root help lists the commands', async () => {
     const r = await runBin(['--help'])
     expect(r.code).toBe(0)

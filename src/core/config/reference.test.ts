@@ -44,7 +44,7 @@ describe('run options are declared once (options.ts) and everything else is deri
 
   it('flag summaries carry the declared default once; a command with its own default says only that one', () => {
     expect((runOptionFlags['task-batch-size'] as { summary?: string }).summary).toBe(`Tasks fetched, decided and flushed together (default ${DEFAULT_RUN_SETTINGS.taskBatchSize}).`)
-    expect((runOptionFlags['refresh-every'] as { summary?: string }).summary).toContain('(default: run once)')
+    expect((runOptionFlags['refresh-every'] as { summary?: string }).summary).toContain('(default: run once; at most 2147483)')
     const enqueue = runOptionFlagsOf(['refresh-every'], { 'refresh-every': 'Seconds between passes with --watch (default 60).' })
     expect((enqueue['refresh-every'] as { summary?: string }).summary).toBe('Seconds between passes with --watch (default 60).')
     expect(enqueue['refresh-every']).toMatchObject({ min: 1, max: Math.floor(MAX_TIMER_MS / 1000) })
