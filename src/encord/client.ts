@@ -1,36 +1,22 @@
-import type { z } from 'zod'
+import { ApiChannel, legacyCall, localCall, parseJson, parseWith, rephraseNotFound, seg, v2Call } from './api-channel.js'
 import {
   EncordInvalidArgumentsError,
   EncordNetworkError,
   EncordNotFoundError,
   EncordProtocolError,
   EncordServerError,
-  errorFromLegacyEnvelope,
-  errorFromV2Response,
   isEncordApiError,
-  looksLikeHtml,
   type EncordApiError,
   type EncordCall,
 } from './errors.js'
-import {
-  LegacyEnvelope,
-  LegacyLabelRowMetadataResponse,
-  LegacyLabelRowsResponse,
-  V2GetBulkResponse,
-  V2Ontology,
-  V2Project,
-  V2StorageItem,
-  V2TaskPage,
-  type LegacyLabelRowMetadataPayload,
-  type LegacyLabelRowMetadataRow,
-  type V2Stage,
-  type V2Task,
-} from './models.js'
+import { LegacyLabelRowMetadataResponse, LegacyLabelRowsResponse, V2GetBulkResponse, V2Ontology, V2Project, V2StorageItem, V2TaskPage, type LegacyLabelRowMetadataPayload } from './models.js'
 import { chunk } from '../shared/arrays.js'
+import { bundled, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundles.js'
 import { labelsFingerprint } from './labels-fingerprint.js'
-import { DEFAULT_FLOAT_KEYS, pythonJson } from './python-json.js'
-import { withQuery, type QueryParams } from './query.js'
-import { Transport, type ApiResponse, type RetryClass, type TransportOptions, type TransportStats } from './transport.js'
+import { DEFAULT_FLOAT_KEYS } from './python-json.js'
+import type { QueryParams } from './query.js'
+import { toLabelRowMetadata, toStage, toStorageItem, toTask } from './to-model.js'
+import { Transport, type TransportOptions, type TransportStats } from './transport.js'
 import type {
   AgentTask,
   EncordApi,
@@ -40,48 +26,11 @@ import type {
   ProceedAction,
   ProceedResult,
   Project,
-  Stage,
-  StageType,
   StorageItem,
   TaskFilters,
 } from './types.js'
 
-/**
- * How many items go into one request. Defaults are the Python SDK's (and its task runner's).
- * @see docs/encord-api.md for why each value.
- */
-export interface BundleLimits {
-  /** Actions per `…/actions` POST. @default 1000 */
-  proceed: number
-  /** Label hashes per `labelrow` GET. @default 1000 */
-  labelRowsGet: number
-  /** Data hashes per `labelrow` PUT (create). @default 1000 */
-  labelRowsCreate: number
-  /** Label rows per `labelrow` POST (save); the SDK runner uses min(100, batch). @default 100 */
-  labelRowsSave: number
-  /** Pairs per `priorities` POST. @default 100 */
-  priorities: number
-  /** Item uuids per `get-bulk` POST. @default 1000 */
-  storageGetBulk: number
-  /** Data hashes per `labelrowmetadata` GET. @default 1000 */
-  metadataDataHashes: number
-  /**
-   * Data hashes per task-listing GET: they travel in the URL (≈50 bytes each), and servers commonly
-   * refuse request lines over 8 KiB. @default 100
-   */
-  taskFilterDataHashes: number
-}
-
-export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
-  proceed: 1000,
-  labelRowsGet: 1000,
-  labelRowsCreate: 1000,
-  labelRowsSave: 100,
-  priorities: 100,
-  storageGetBulk: 1000,
-  metadataDataHashes: 1000,
-  taskFilterDataHashes: 100,
-}
+export type { BundleLimits } from './bundles.js'
 
 /** Options of {@link EncordClient}: the transport's (key, retries, timeouts, connections), an optional domain, and bundle sizes. */
 export interface EncordClientOptions extends Omit<TransportOptions, 'domain'> {
@@ -94,7 +43,6 @@ export interface EncordClientOptions extends Omit<TransportOptions, 'domain'> {
   bundles?: Partial<BundleLimits>
 }
 
-const KNOWN_STAGE_TYPES: ReadonlySet<string> = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW'])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** True when a pathway reference is a UUID (then it is sent as `pathwayUuid`, else as `pathwayName`). */
@@ -115,9 +63,7 @@ export function isUuid(value: string): boolean {
 export class EncordClient implements EncordApi {
   readonly domain: string
   readonly bundles: BundleLimits
-  readonly #transport: Transport
-  /** Legacy RPC path: `domain + "/public"` by string concatenation, as the SDK (keeps a domain's path). */
-  readonly #legacyPath: string
+  readonly #api: ApiChannel
 
   constructor(options: EncordClientOptions) {
     const domain = (options.domain ?? 'https://api.encord.com').replace(/\/+$/, '')
@@ -126,22 +72,21 @@ export class EncordClient implements EncordApi {
     for (const [name, value] of Object.entries(this.bundles)) {
       if (!Number.isInteger(value) || value < 1) throw new EncordInvalidArgumentsError({ call: localCall('new EncordClient'), summary: `bundles.${name} must be a positive integer, not ${value}` })
     }
-    this.#transport = new Transport({ ...options, domain })
-    this.#legacyPath = new URL(domain).pathname.replace(/\/+$/, '') + '/public'
+    this.#api = new ApiChannel(new Transport({ ...options, domain }), domain)
   }
 
   /** Requests per endpoint, retries and new connections since the client was made (or `resetStats`). */
   stats(): TransportStats {
-    return this.#transport.stats()
+    return this.#api.transport.stats()
   }
 
   resetStats(): void {
-    this.#transport.resetStats()
+    this.#api.transport.resetStats()
   }
 
   /** Close the keep-alive connections. The client cannot be used afterwards. */
   async close(): Promise<void> {
-    await this.#transport.close()
+    await this.#api.transport.close()
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -151,13 +96,13 @@ export class EncordClient implements EncordApi {
   async getProject(projectHash: string): Promise<Project> {
     let wire: V2Project
     try {
-      wire = await this.#v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
+      wire = await this.#api.v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
     } catch (error) {
       throw rephraseNotFound(error, `Project ${projectHash} was not found`, 'Check the project hash (the uuid in the project URL of the Encord app), that the key\'s user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).')
     }
     let ontology: V2Ontology
     try {
-      ontology = await this.#v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
+      ontology = await this.#api.v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
     } catch (error) {
       throw rephraseNotFound(error, `The ontology ${wire.ontologyHash} of project ${projectHash} was not found`, "Check that the key's user can see the project's ontology.")
     }
@@ -211,7 +156,7 @@ export class EncordClient implements EncordApi {
         ]
         let page: V2TaskPage
         try {
-          page = await this.#v2Json('listTasks', 'GET', path, V2TaskPage, { query })
+          page = await this.#api.v2Json('listTasks', 'GET', path, V2TaskPage, { query })
         } catch (error) {
           throw rephraseNotFound(error, `Stage ${stageUuid} of project ${projectHash} was not found`, 'Check the stage uuid against `encord-agents list-stages`.')
         }
@@ -294,8 +239,8 @@ export class EncordClient implements EncordApi {
         }
         if (isAmbiguous(error)) {
           ambiguousFailures++
-          if (ambiguousFailures > this.#transport.policy.retries) throw error
-          await this.#transport.backoff(ambiguousFailures)
+          if (ambiguousFailures > this.#api.transport.policy.retries) throw error
+          await this.#api.transport.backoff(ambiguousFailures)
           // The request may have been applied: only tasks still in the stage need sending again.
           const present = await this.#tasksInStage(projectHash, stageUuid, pending)
           result.proceeded.push(...pending.filter((a) => !present.has(a.taskUuid)).map((a) => a.taskUuid))
@@ -314,7 +259,7 @@ export class EncordClient implements EncordApi {
         ? { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayUuid: a.pathwayUuid }
         : { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayName: a.pathwayName },
     )
-    await this.#v2NoContent('proceed', 'POST', `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/actions`, { body, retry: 'unapplied' })
+    await this.#api.v2NoContent('proceed', 'POST', `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/actions`, { body, retry: 'unapplied' })
   }
 
   /** Uuids of the given tasks that are still in the stage (listed by their data hashes when known). */
@@ -337,7 +282,7 @@ export class EncordClient implements EncordApi {
    * `dataHashes` are split into bundles of `bundles.metadataDataHashes`; an empty list returns [].
    */
   async listLabelRowMetadata(projectHash: string, options: LabelRowMetadataOptions = {}): Promise<LabelRowMetadata[]> {
-    const call = legacyCall('labelRowMetadata', this.#legacyPath, 'labelrowmetadata', 'GET')
+    const call = legacyCall('labelRowMetadata', this.#api.legacyPath, 'labelrowmetadata', 'GET')
     if (options.branchName != null && options.includeAllLabelBranches) {
       throw new EncordInvalidArgumentsError({ call, summary: 'branchName and includeAllLabelBranches cannot be used together' })
     }
@@ -366,7 +311,7 @@ export class EncordClient implements EncordApi {
         include_all_label_branches: options.includeAllLabelBranches ?? false,
         branch_name: options.branchName ?? null,
       }
-      const response = await this.#legacy('labelRowMetadata', projectHash, 'labelrowmetadata', 'GET', null, payload, 'idempotent')
+      const response = await this.#api.legacy('labelRowMetadata', projectHash, 'labelrowmetadata', 'GET', null, payload, 'idempotent')
       if (response === null) throw new EncordNotFoundError({ call, summary: `Encord found no label rows in project ${projectHash}` })
       const parsed = parseWith(LegacyLabelRowMetadataResponse, response, call, 'label row metadata')
       rows.push(...parsed.map(toLabelRowMetadata))
@@ -384,10 +329,10 @@ export class EncordClient implements EncordApi {
     const branch = options.branchName ?? 'main'
     const wanted = unique(dataHashes)
     const byDataHash = new Map<string, LabelRowDict>()
-    const call = legacyCall('createLabelRows', this.#legacyPath, 'labelrow', 'PUT')
-    await this.#bundled(wanted, this.bundles.labelRowsCreate, async (bundle) => {
+    const call = legacyCall('createLabelRows', this.#api.legacyPath, 'labelrow', 'PUT')
+    await bundled(wanted, this.bundles.labelRowsCreate, async (bundle) => {
       const send = async (hashes: string[]): Promise<void> => {
-        const response = await this.#legacy('createLabelRows', projectHash, 'labelrow', 'PUT', hashes, { multi_request: true, get_signed_url: options.includeSignedUrl ?? false, branch_name: branch }, 'connect-only')
+        const response = await this.#api.legacy('createLabelRows', projectHash, 'labelrow', 'PUT', hashes, { multi_request: true, get_signed_url: options.includeSignedUrl ?? false, branch_name: branch }, 'connect-only')
         if (response === null) throw new EncordNotFoundError({ call, summary: 'Encord created no label rows' })
         for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'created label rows')) byDataHash.set(row.data_hash, row)
       }
@@ -427,8 +372,8 @@ export class EncordClient implements EncordApi {
   ): Promise<LabelRowDict[]> {
     const wanted = unique(labelHashes)
     const byLabelHash = new Map<string, LabelRowDict>()
-    const call = legacyCall('getLabelRows', this.#legacyPath, 'labelrow', 'GET')
-    await this.#bundled(wanted, this.bundles.labelRowsGet, async (bundle) => {
+    const call = legacyCall('getLabelRows', this.#api.legacyPath, 'labelrow', 'GET')
+    await bundled(wanted, this.bundles.labelRowsGet, async (bundle) => {
       const payload = {
         get_signed_url: options.includeSignedUrl ?? false,
         multi_request: true,
@@ -438,7 +383,7 @@ export class EncordClient implements EncordApi {
         include_export_history: false,
         include_archived: false,
       }
-      const response = await this.#legacy('getLabelRows', projectHash, 'labelrow', 'GET', bundle, payload, 'idempotent')
+      const response = await this.#api.legacy('getLabelRows', projectHash, 'labelrow', 'GET', bundle, payload, 'idempotent')
       if (response === null) throw new EncordNotFoundError({ call, summary: `Encord found none of ${bundle.length} label row(s): ${preview(bundle)}` })
       for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'label rows')) {
         if (row.label_hash !== null) byLabelHash.set(row.label_hash, row)
@@ -451,14 +396,14 @@ export class EncordClient implements EncordApi {
 
   /** Save (overwrite) label rows (legacy `labelrow` POST), `bundles.labelRowsSave` per request. */
   async saveLabelRows(projectHash: string, rows: Array<{ labelHash: string; labelRow: LabelRowDict }>): Promise<void> {
-    const call = legacyCall('saveLabelRows', this.#legacyPath, 'labelrow', 'POST')
+    const call = legacyCall('saveLabelRows', this.#api.legacyPath, 'labelrow', 'POST')
     for (const { labelHash, labelRow } of rows) {
       const own = labelRow.label_hash
       if (own !== undefined && own !== null && own !== labelHash) {
         throw new EncordInvalidArgumentsError({ call, summary: `The label row for ${labelHash} carries another label_hash (${String(own)})` })
       }
     }
-    await this.#bundled(rows, this.bundles.labelRowsSave, (bundle) => this.#saveBundle(projectHash, bundle, call))
+    await bundled(rows, this.bundles.labelRowsSave, (bundle) => this.#saveBundle(projectHash, bundle, call))
   }
 
   /**
@@ -473,14 +418,14 @@ export class EncordClient implements EncordApi {
     for (;;) {
       try {
         const payload = { multi_request: true, labels: pending.map((r) => r.labelRow), validate_before_saving: false }
-        const response = await this.#legacy('saveLabelRows', projectHash, 'labelrow', 'POST', pending.map((r) => r.labelHash), payload, 'unapplied', DEFAULT_FLOAT_KEYS)
+        const response = await this.#api.legacy('saveLabelRows', projectHash, 'labelrow', 'POST', pending.map((r) => r.labelHash), payload, 'unapplied', DEFAULT_FLOAT_KEYS)
         if (response === null) throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
         return
       } catch (error) {
         if (!isAmbiguous(error)) throw error
         ambiguousFailures++
-        if (ambiguousFailures > this.#transport.policy.retries) throw error
-        await this.#transport.backoff(ambiguousFailures)
+        if (ambiguousFailures > this.#api.transport.policy.retries) throw error
+        await this.#api.transport.backoff(ambiguousFailures)
         try {
           const current = await this.getLabelRows(projectHash, pending.map((r) => r.labelHash))
           pending = pending.filter((r, i) => labelsFingerprint(current[i]) !== labelsFingerprint(r.labelRow))
@@ -506,7 +451,7 @@ export class EncordClient implements EncordApi {
     for (const bundle of chunk(priorities, this.bundles.priorities)) {
       const body = { priorities: bundle.map((p) => [p.dataHash, p.priority]) }
       // Python sends floats: 0 → 0.0, 1 → 1.0.
-      await this.#v2NoContent('setPriorities', 'POST', path, { body, floatKeys: PRIORITY_FLOAT_KEYS, retry: 'idempotent' })
+      await this.#api.v2NoContent('setPriorities', 'POST', path, { body, floatKeys: PRIORITY_FLOAT_KEYS, retry: 'idempotent' })
     }
   }
 
@@ -522,7 +467,7 @@ export class EncordClient implements EncordApi {
     const byUuid = new Map<string, StorageItem>()
     const path = 'storage/items/get-bulk'
     for (const bundle of chunk(wanted, this.bundles.storageGetBulk)) {
-      const response = await this.#v2Json('storageGetBulk', 'POST', path, V2GetBulkResponse, { body: { itemUuids: bundle, signUrls: options.signUrls ?? true } })
+      const response = await this.#api.v2Json('storageGetBulk', 'POST', path, V2GetBulkResponse, { body: { itemUuids: bundle, signUrls: options.signUrls ?? true } })
       for (const item of response.results) byUuid.set(item.uuid, toStorageItem(item, v2Call('storageGetBulk', 'POST', path)))
     }
     const missing = wanted.filter((u) => !byUuid.has(u))
@@ -541,7 +486,7 @@ export class EncordClient implements EncordApi {
   async getStorageItem(itemUuid: string, options: { signUrl?: boolean } = {}): Promise<StorageItem> {
     const path = `storage/items/${seg(itemUuid)}`
     try {
-      const item = await this.#v2Json('getStorageItem', 'GET', path, V2StorageItem, { query: [['signUrl', options.signUrl ?? false]] })
+      const item = await this.#api.v2Json('getStorageItem', 'GET', path, V2StorageItem, { query: [['signUrl', options.signUrl ?? false]] })
       return toStorageItem(item, v2Call('getStorageItem', 'GET', path))
     } catch (error) {
       throw rephraseNotFound(error, `Storage item ${itemUuid} was not found`, "Check the uuid and that the key's user can see its storage folder.")
@@ -561,7 +506,7 @@ export class EncordClient implements EncordApi {
     if (patch.name !== undefined) body.name = patch.name
     if (patch.description !== undefined) body.description = patch.description
     if (patch.clientMetadata !== undefined) body.clientMetadata = patch.clientMetadata
-    const response = await this.#v2('updateStorageItem', 'PATCH', path, { body, retry: 'connect-only' })
+    const response = await this.#api.v2('updateStorageItem', 'PATCH', path, { body, retry: 'connect-only' })
     const call = v2Call('updateStorageItem', 'PATCH', path)
     if (response.status === 204 || response.bodyText.trim() === '') return this.getStorageItem(item.uuid)
     return toStorageItem(parseWith(V2StorageItem, parseJson(response, call), call, 'storage item'), call)
@@ -569,145 +514,19 @@ export class EncordClient implements EncordApi {
 
   /** Stream a (signed) media URL to a file; no Encord credentials are sent. */
   async downloadToFile(url: string, path: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number; contentType: string | null }> {
-    return this.#transport.download(url, path, options)
+    return this.#api.transport.download(url, path, options)
   }
 
-  // ----------------------------------------------------------------------------------------------
-  // Wire helpers
-
-  /** Run `fn` over bundles; when Encord answers `MULTI_LABEL_LIMIT_ERROR` or 413, use smaller bundles. */
-  async #bundled<T>(items: T[], size: number, fn: (bundle: T[]) => Promise<void>): Promise<void> {
-    let limit = size
-    let i = 0
-    while (i < items.length) {
-      const bundle = items.slice(i, i + limit)
-      try {
-        await fn(bundle)
-        i += bundle.length
-      } catch (error) {
-        if (error instanceof EncordInvalidArgumentsError && bundle.length > 1) {
-          if (error.maximumLabelsAllowed !== null && error.maximumLabelsAllowed < bundle.length) {
-            limit = Math.max(1, error.maximumLabelsAllowed)
-            continue
-          }
-          if (error.httpStatus === 413) {
-            limit = Math.ceil(bundle.length / 2)
-            continue
-          }
-        }
-        throw error
-      }
-    }
-  }
-
-  async #v2(endpoint: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: { query?: QueryParams; body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass } = {}): Promise<ApiResponse> {
-    const fullPath = withQuery(`/v2/public/${path}`, options.query)
-    const response = await this.#transport.send({
-      endpoint,
-      method,
-      path: fullPath,
-      body: options.body === undefined ? null : pythonJson(options.body, options.floatKeys),
-      retry: options.retry ?? (method === 'PATCH' || method === 'DELETE' ? 'connect-only' : 'idempotent'),
-      transport: 'rest-v2',
-    })
-    if (response.status < 200 || response.status >= 300) {
-      const header = response.headers['retry-after']
-      throw errorFromV2Response({ call: response.call, httpStatus: response.status, bodyText: response.bodyText, retryAfter: Array.isArray(header) ? header[0] : header, traceId: response.traceId, attempts: response.attempts })
-    }
-    return response
-  }
-
-  async #v2Json<S extends z.ZodType>(endpoint: string, method: 'GET' | 'POST', path: string, schema: S, options: { query?: QueryParams; body?: unknown } = {}): Promise<z.infer<S>> {
-    const response = await this.#v2(endpoint, method, path, options)
-    if (response.status === 204) throw protocolError(response, 'Encord answered 204 No Content where a result was expected')
-    return parseWith(schema, parseJson(response, response.call), response.call, endpoint, response)
-  }
-
-  async #v2NoContent(endpoint: string, method: 'POST' | 'PUT', path: string, options: { body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass }): Promise<void> {
-    // The result is ignored (as the SDK does); any 2xx is success.
-    await this.#v2(endpoint, method, path, options)
-  }
-
-  /** A legacy RPC call; resolves with the envelope's `response` (which may be null). */
-  async #legacy(
-    endpoint: string,
-    projectHash: string,
-    queryType: string,
-    queryMethod: 'GET' | 'POST' | 'PUT' | 'DELETE',
-    uid: unknown,
-    payload: unknown,
-    retry: RetryClass,
-    floatKeys?: ReadonlySet<string>,
-  ): Promise<unknown> {
-    const body = pythonJson({ query_type: queryType, query_method: queryMethod, values: { uid, payload } }, floatKeys)
-    const response = await this.#transport.send({
-      endpoint,
-      method: 'POST',
-      path: this.#legacyPath,
-      body,
-      headers: [
-        ['ResourceType', 'project'],
-        ['ResourceID', projectHash],
-      ],
-      retry,
-      transport: 'legacy-rpc',
-      queryType,
-      queryMethod,
-    })
-    const call = response.call
-    // The SDK ignores the HTTP status and reads the envelope; a non-JSON error page falls back to the status.
-    let json: unknown
-    try {
-      json = JSON.parse(response.bodyText)
-    } catch {
-      if (response.status >= 400) {
-        const header = response.headers['retry-after']
-        throw errorFromV2Response({ call, httpStatus: response.status, bodyText: response.bodyText, retryAfter: Array.isArray(header) ? header[0] : header, traceId: response.traceId, attempts: response.attempts })
-      }
-      throw protocolError(response, 'Encord sent a response that is not JSON')
-    }
-    const envelope = LegacyEnvelope.safeParse(json)
-    if (!envelope.success) {
-      if (response.status >= 400) throw errorFromV2Response({ call, httpStatus: response.status, bodyText: response.bodyText, traceId: response.traceId, attempts: response.attempts })
-      throw protocolError(response, 'Encord sent JSON without the {status, response} envelope')
-    }
-    if (envelope.data.status !== 200) {
-      const header = response.headers['retry-after']
-      throw errorFromLegacyEnvelope({
-        call,
-        httpStatus: response.status,
-        status: envelope.data.status,
-        response: envelope.data.response,
-        payload: envelope.data.payload,
-        traceId: response.traceId,
-        attempts: response.attempts,
-        retryAfter: Array.isArray(header) ? header[0] : header,
-      })
-    }
-    return envelope.data.response ?? null
-  }
 }
 
 // ------------------------------------------------------------------------------------------------
-// Conversions and small helpers
+// Small helpers
 
 const PRIORITY_FLOAT_KEYS: ReadonlySet<string> = new Set(['priorities'])
 
-function seg(value: string): string {
-  return encodeURIComponent(value)
-}
 
-function v2Call(endpoint: string, method: string, path: string): EncordCall {
-  return { endpoint, method, path: `/v2/public/${path}`, transport: 'rest-v2' }
-}
 
-function legacyCall(endpoint: string, path: string, queryType: string, queryMethod: string): EncordCall {
-  return { endpoint, method: 'POST', path, transport: 'legacy-rpc', queryType, queryMethod }
-}
 
-function localCall(endpoint: string): EncordCall {
-  return { endpoint, method: '-', path: '-', transport: 'rest-v2' }
-}
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)]
@@ -737,143 +556,12 @@ function dedupeActions(actions: ProceedAction[], call: EncordCall): ProceedActio
   return [...byTask.values()]
 }
 
-function rephraseNotFound(error: unknown, summary: string, hint: string): unknown {
-  if (!(error instanceof EncordNotFoundError)) return error
-  return new EncordNotFoundError({
-    call: error.call,
-    httpStatus: error.httpStatus,
-    legacyCode: error.legacyCode,
-    serverMessage: error.serverMessage,
-    traceId: error.traceId,
-    attempts: error.attempts,
-    summary,
-    hint,
-    cause: error,
-  })
-}
 
-function protocolError(response: ApiResponse, summary: string): EncordProtocolError {
-  const text = response.bodyText.trim()
-  const shown = text === '' ? '(empty body)' : looksLikeHtml(text) ? 'an HTML page: ' + text.slice(0, 120) : text.slice(0, 200)
-  const contentType = response.headers['content-type']
-  return new EncordProtocolError({
-    call: response.call,
-    httpStatus: response.status,
-    traceId: response.traceId,
-    attempts: response.attempts,
-    summary,
-    serverMessage: shown,
-    data: { contentType: Array.isArray(contentType) ? contentType[0] : (contentType ?? null) },
-  })
-}
 
-function parseJson(response: ApiResponse, _call: EncordCall): unknown {
-  try {
-    return JSON.parse(response.bodyText)
-  } catch {
-    throw protocolError(response, 'Encord sent a response that is not JSON')
-  }
-}
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, call: EncordCall, what: string, response?: ApiResponse): z.infer<S> {
-  const parsed = schema.safeParse(value)
-  if (parsed.success) return parsed.data
-  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
-  throw new EncordProtocolError({
-    call,
-    httpStatus: response?.status ?? null,
-    traceId: response?.traceId ?? null,
-    attempts: response?.attempts ?? 1,
-    summary: `Encord sent ${what} in a shape this client does not understand (${issues})`,
-  })
-}
 
-function toStage(stage: V2Stage): Stage {
-  const type: StageType = KNOWN_STAGE_TYPES.has(stage.stageType) ? (stage.stageType as StageType) : 'OTHER'
-  return {
-    uuid: stage.uuid,
-    title: stage.title,
-    type,
-    rawType: stage.stageType,
-    pathways: (stage.pathways ?? []).map((p) => ({ uuid: p.uuid, name: p.title, destinationUuid: p.destinationUuid })),
-  }
-}
 
-function toTask(task: V2Task, stageUuid: string): AgentTask {
-  return {
-    uuid: task.uuid,
-    stageUuid,
-    status: task.status ?? 'NEW',
-    dataHash: task.dataHash,
-    dataTitle: task.dataTitle,
-    labelBranchName: task.labelBranchName ?? 'main',
-    assignee: task.assignee ?? null,
-    lastActionedBy: task.lastActionedBy ?? null,
-    createdAt: task.createdAt,
-    updatedAt: task.updatedAt,
-  }
-}
 
-function toLabelRowMetadata(row: LegacyLabelRowMetadataRow): LabelRowMetadata {
-  return {
-    labelHash: row.label_hash ?? null,
-    dataHash: row.data_hash,
-    dataTitle: row.data_title,
-    dataType: row.data_type,
-    datasetHash: row.dataset_hash,
-    datasetTitle: row.dataset_title,
-    dataLink: row.data_link,
-    branchName: row.branch_name,
-    labelStatus: row.label_status,
-    workflowGraphNode: row.workflow_graph_node ?? null,
-    taskUuid: row.task_uuid ?? null,
-    priority: row.priority ?? null,
-    backingItemUuid: row.backing_item_uuid ?? null,
-    clientMetadata: row.client_metadata ?? null,
-    width: row.width ?? null,
-    height: row.height ?? null,
-    numberOfFrames: row.number_of_frames,
-    fps: row.frames_per_second ?? null,
-    duration: row.duration ?? null,
-    fileType: row.file_type ?? null,
-    createdAt: row.created_at ?? null,
-    lastEditedAt: row.last_edited_at ?? null,
-    raw: row,
-  }
-}
 
-function toStorageItem(item: V2StorageItem, call: EncordCall): StorageItem {
-  let clientMetadata: Record<string, unknown> = {}
-  const text = item.clientMetadata.trim()
-  if (text !== '') {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      throw new EncordProtocolError({ call, summary: `The client metadata of storage item ${item.uuid} is not valid JSON` })
-    }
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) clientMetadata = parsed as Record<string, unknown>
-  }
-  return {
-    uuid: item.uuid,
-    parent: item.parent,
-    itemType: item.itemType,
-    name: item.name,
-    description: item.description,
-    clientMetadata,
-    mimeType: item.mimeType,
-    url: item.url,
-    signedUrl: item.signedUrl,
-    width: item.width,
-    height: item.height,
-    frameCount: item.frameCount,
-    fps: item.fps,
-    duration: item.duration,
-    fileSize: item.fileSize,
-    createdAt: item.createdAt,
-    lastEditedAt: item.lastEditedAt,
-    raw: item as unknown as Record<string, unknown>,
-  }
-}
 
 export type { EncordApiError }
