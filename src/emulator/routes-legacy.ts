@@ -1,0 +1,138 @@
+/** Encord's legacy RPC API (`POST /public`, an `{query_type, query_method, values}` body): label rows. */
+import {
+  LegacyLabelRowCreatePayload,
+  LegacyLabelRowGetPayload,
+  LegacyLabelRowMetadataPayload,
+  LegacyLabelRowSavePayload,
+  LegacyRequestBody,
+} from '../encord/models.js'
+import { badRequest, EmulatorHttpError } from './http-error.js'
+import { by, describeIssues, ok, parseJson, parseWith, uidList, type Call, type RouteContext } from './server-pipeline.js'
+import { emptyLabels, wireLabelRow, wireMetadataRow } from './wire.js'
+
+// The request schemas with every key optional, built once: `.partial()` makes a new schema, and a new
+// zod schema compiles its parser on first use, which made up most of the emulator's CPU for these
+// calls when it ran per request.
+const LabelRowMetadataPayloadPartial = LegacyLabelRowMetadataPayload.partial()
+const LabelRowGetPayloadPartial = LegacyLabelRowGetPayload.partial()
+const LabelRowCreatePayloadPartial = LegacyLabelRowCreatePayload.partial()
+
+const LEGACY_ENDPOINTS: Record<string, string> = {
+  'labelrowmetadata:GET': 'label-row-metadata',
+  'labelrow:GET': 'get-label-rows',
+  'labelrow:PUT': 'create-label-rows',
+  'labelrow:POST': 'save-label-rows',
+}
+
+export function registerLegacyRoutes(ctx: RouteContext): void {
+  const { route, state, projectFor, signer } = ctx
+  const options = ctx
+  const legacyEndpoint = (call: Call): string => {
+    try {
+      const value: unknown = JSON.parse(call.body.toString('utf8'))
+      call.legacyJson = { ok: true, value }
+      const body = (value ?? {}) as { query_type?: unknown; query_method?: unknown }
+      const key = `${String(body.query_type)}:${String(body.query_method)}`
+      return LEGACY_ENDPOINTS[key] ?? 'legacy'
+    } catch {
+      call.legacyJson = { ok: false }
+      return 'legacy'
+    }
+  }
+
+  route('POST', '/public', legacyEndpoint, 'legacy', (call) => {
+    // Parsed by legacyEndpoint already (an empty or malformed body gets parseJson's 400 here).
+    const json = call.legacyJson?.ok === true && call.body.length > 0 ? call.legacyJson.value : parseJson(call.body)
+    const parsedBody = LegacyRequestBody.safeParse(json)
+    if (!parsedBody.success) throw badRequest(`Invalid request: ${describeIssues(parsedBody.error, 'body')}`)
+    const { query_type: type, query_method: method, values } = parsedBody.data
+    const resourceType = String(call.req.headers['resourcetype'] ?? '')
+    const resourceId = String(call.req.headers['resourceid'] ?? '')
+    if (resourceType !== 'project' || resourceId === '') {
+      throw new EmulatorHttpError(400, `This call needs the headers ResourceType: project and ResourceID: <project hash> (got ResourceType ${JSON.stringify(resourceType)})`)
+    }
+    const project = projectFor(call, resourceId)
+    const payload = values.payload
+    const key = `${type}:${method}`
+    switch (key) {
+      case 'labelrowmetadata:GET': {
+        const p = parseWith(LabelRowMetadataPayloadPartial, payload ?? {}, 'payload')
+        const rows = state.labelRowMetadata(project.projectHash, {
+          dataHashes: p.data_hashes,
+          labelHashes: p.label_hashes,
+          branchName: p.branch_name,
+          includeAllLabelBranches: p.include_all_label_branches ?? false,
+          includeUninitialisedLabels: p.include_uninitialised_labels ?? true,
+          dataTitleEq: p.data_title_eq,
+          dataTitleLike: p.data_title_like,
+          workflowGraphNodeTitleEq: p.workflow_graph_node_title_eq,
+          workflowGraphNodeTitleLike: p.workflow_graph_node_title_like,
+          labelStatuses: p.label_statuses,
+          editedBefore: p.edited_before,
+          editedAfter: p.edited_after,
+          shadowDataState: p.shadow_data_state,
+        })
+        const inc = {
+          includeClientMetadata: p.include_client_metadata ?? false,
+          includeImagesData: p.include_images_data ?? false,
+          includeWorkflowGraphNode: p.include_workflow_graph_node ?? true,
+        }
+        return ok(rows.map((row) => wireMetadataRow(state, project, row, inc)))
+      }
+      case 'labelrow:GET': {
+        const uids = uidList(values.uid, 'label hashes')
+        limitRows(uids.list.length)
+        const p = parseWith(LabelRowGetPayloadPartial, payload ?? {}, 'payload')
+        const sign = p.get_signed_url ? signer(call.origin) : null
+        const rows = uids.list.map((hash) =>
+          wireLabelRow(state, project, state.labelRow(project, hash), {
+            sign,
+            objectFeatureHashes: p.include_object_feature_hashes,
+            classificationFeatureHashes: p.include_classification_feature_hashes,
+          }),
+        )
+        return ok(uids.single ? rows[0] : rows)
+      }
+      case 'labelrow:PUT': {
+        const uids = uidList(values.uid, 'data hashes')
+        limitRows(uids.list.length)
+        const p = parseWith(LabelRowCreatePayloadPartial, payload ?? {}, 'payload')
+        const created = state.createLabelRows(project.projectHash, uids.list, p.branch_name ?? 'main', (unit) => emptyLabels(state, unit), by(call))
+        const sign = p.get_signed_url ? signer(call.origin) : null
+        const rows = created.map((row) => wireLabelRow(state, project, row, { sign }))
+        return ok(uids.single ? rows[0] : rows)
+      }
+      case 'labelrow:POST': {
+        const uids = uidList(values.uid, 'label hashes')
+        limitRows(uids.list.length)
+        const p = parseWith(LegacyLabelRowSavePayload, payload ?? {}, 'payload')
+        if (p.labels.length !== uids.list.length) throw badRequest(`uid has ${uids.list.length} label hashes but payload.labels has ${p.labels.length} rows`)
+        p.labels.forEach((labels, i) => {
+          if (labels.label_hash !== undefined && labels.label_hash !== null && labels.label_hash !== uids.list[i]) {
+            throw badRequest(`payload.labels[${i}].label_hash is ${labels.label_hash} but uid[${i}] is ${uids.list[i]}`)
+          }
+          if ('data_units' in labels && (typeof labels.data_units !== 'object' || labels.data_units === null || Array.isArray(labels.data_units))) {
+            throw new EmulatorHttpError(400, `payload.labels[${i}].data_units must be an object`, { code: 'CORRUPTED_LABEL_ERROR' })
+          }
+        })
+        state.saveLabelRows(
+          project.projectHash,
+          uids.list.map((labelHash, i) => ({ labelHash, labels: p.labels[i] as Record<string, unknown> })),
+          by(call),
+        )
+        return ok(true)
+      }
+      default:
+        throw new EmulatorHttpError(405, `${type} ${method} is not implemented by the emulator`, { code: 'METHOD_NOT_ALLOWED_ERROR' })
+    }
+  })
+
+  function limitRows(n: number): void {
+    if (n > options.maxLabelRowsPerRequest) {
+      throw new EmulatorHttpError(400, `At most ${options.maxLabelRowsPerRequest} label rows per request`, {
+        code: 'MULTI_LABEL_LIMIT_ERROR',
+        payload: { maximum_labels_allowed: options.maxLabelRowsPerRequest },
+      })
+    }
+  }
+}

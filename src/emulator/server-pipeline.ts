@@ -1,0 +1,276 @@
+/**
+ * The request pipeline every Encord route goes through: connection latency (first request of a
+ * socket) → latency + jitter → injected fault (before) → signature check → authorisation → handler
+ * (state mutation, synchronous) → injected fault (after: reset or slow) → response; and the helpers
+ * handlers share (parsing bodies and queries, access checks, the error shape of each transport).
+ */
+import type { Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
+import { parsePythonQuery } from '../encord/query.js'
+import { canAccessProject, verifyLegacy, verifyV2, type Principal } from './auth.js'
+import type { FaultDecision } from './faults.js'
+import { formatPath } from './fixture-load.js'
+import { badRequest, EmulatorHttpError } from './http-error.js'
+import type { ServerOptions } from './server.js'
+import type { ProjectRecord, StorageItemRecord } from './state.js'
+import { redactHeaders } from './stats.js'
+import type { SignUrl } from './wire.js'
+
+export type Transport = 'v2' | 'legacy' | 'media'
+
+export interface Result {
+  status: number
+  body?: unknown
+  /** Raw bytes (media) instead of JSON. */
+  raw?: Buffer
+  headers?: Record<string, string>
+}
+
+export interface Call {
+  req: FastifyRequest
+  params: Record<string, string>
+  body: Buffer
+  query: Map<string, string[]>
+  principal: Principal | null
+  /** `http://host:port` the client used; signed URLs point there. */
+  origin: string
+  /** The legacy body, parsed once when the endpoint id is read (a label save's body is megabytes). */
+  legacyJson?: { ok: true; value: unknown } | { ok: false }
+}
+
+/** What the route modules get: the server's parts, the route registrar and the access checks. */
+export interface RouteContext extends ServerOptions {
+  app: FastifyInstance
+  /** Add an Encord route: `endpoint` names it in stats, logs and fault rules (or reads it off the call). */
+  route(method: 'GET' | 'POST' | 'PATCH', url: string, endpoint: string | ((call: Call) => string), transport: Transport, handler: (call: Call) => Result | Promise<Result>): void
+  /** The project, when the caller may see it (404 / 403 otherwise). */
+  projectFor(call: Call, projectHash: string): ProjectRecord
+  /** The storage item, when the caller may see it (`missingStatus` when it does not exist). */
+  itemFor(call: Call, uuid: string, missingStatus: 403 | 404): StorageItemRecord
+  /** Signs media URLs for the origin the client used. */
+  signer(origin: string): SignUrl
+}
+
+export function createRouteContext(app: FastifyInstance, options: ServerOptions): RouteContext {
+  const { state, keys, faults, stats, media } = options
+  const seenSockets = new WeakSet<Socket>()
+  app.server.on('connection', (socket: Socket) => {
+    stats.connectionOpened()
+    socket.once('close', () => stats.connectionClosed())
+  })
+
+  const signer = (origin: string): SignUrl => (item) => media.signedUrl(origin, item)
+
+  function route(method: 'GET' | 'POST' | 'PATCH', url: string, endpoint: string | ((call: Call) => string), transport: Transport, handler: (call: Call) => Result | Promise<Result>): void {
+    app.route({
+      method,
+      url,
+      handler: async (req, reply) => {
+        const started = performance.now()
+        const call: Call = {
+          req,
+          params: req.params as Record<string, string>,
+          body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+          query: new Map(),
+          principal: null,
+          origin: `http://${req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`}`,
+        }
+        const id = typeof endpoint === 'string' ? endpoint : endpoint(call)
+        let status: number | 'reset' = 500
+        let fault: FaultDecision | null = null
+        try {
+          call.query = parseQuery(req.raw.url ?? '')
+          const socket = req.raw.socket
+          if (faults.connectionLatencyMs > 0 && !seenSockets.has(socket)) {
+            seenSockets.add(socket)
+            await sleep(faults.connectionLatencyMs)
+          }
+          const latency = faults.latency()
+          if (latency > 0) await sleep(latency)
+          fault = faults.decide(id)
+          if (fault) stats.fault(id, fault.kind)
+          if (fault?.kind === 'reset-before') {
+            status = 'reset'
+            return reset(req, reply)
+          }
+          if (fault?.kind === '5xx' || fault?.kind === '429') {
+            const code = fault.kind === '429' ? 429 : fault.status
+            const message = fault.kind === '429' ? 'Too many requests' : 'Service unavailable'
+            const retryAfter = fault.kind === '429' ? fault.retryAfter : fault.retryAfter
+            const result = errorResult(transport, new EmulatorHttpError(code, `${message} (injected fault)`, { code: fault.kind === '429' ? 'RATE_LIMIT_EXCEEDED' : 'UNKNOWN_ERROR', payload: null }))
+            if (retryAfter !== undefined) result.headers = { 'retry-after': String(retryAfter) }
+            status = result.status
+            return send(reply, result)
+          }
+          if (transport !== 'media') {
+            const auth =
+              transport === 'v2'
+                ? await verifyV2(keys, { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers, body: call.body }, state.now() / 1000)
+                : await verifyLegacy(keys, { headers: req.headers, body: call.body })
+            if (!auth.ok) {
+              stats.authFailure()
+              const error =
+                transport === 'legacy' && auth.unknownKey
+                  ? new EmulatorHttpError(400, auth.message, { code: 'SSH_KEY_NOT_FOUND_ERROR' })
+                  : new EmulatorHttpError(401, auth.message, { code: 'AUTHENTICATION_ERROR', payload: null })
+              const result = errorResult(transport, error)
+              status = result.status
+              return send(reply, result)
+            }
+            call.principal = auth.principal
+          }
+          const result = await handler(call)
+          status = result.status
+          if (fault?.kind === 'reset-after') {
+            status = 'reset'
+            return reset(req, reply)
+          }
+          if (fault?.kind === 'slow') await sleep(fault.delayMs)
+          return send(reply, result)
+        } catch (error) {
+          const known = error instanceof EmulatorHttpError ? error : new EmulatorHttpError(500, `Emulator bug: ${(error as Error).message}`)
+          if (known.status === 403) stats.authFailure()
+          const result = errorResult(transport, known)
+          status = result.status
+          return send(reply, result)
+        } finally {
+          stats.request(id, status)
+          if (stats.logging) {
+            stats.log({
+              at: new Date().toISOString(),
+              method: req.method,
+              url: req.raw.url ?? req.url,
+              endpoint: id,
+              status: status === 'reset' ? 0 : status,
+              durationMs: Math.round((performance.now() - started) * 100) / 100,
+              keyId: call.principal?.publicKeyHex ?? null,
+              fault: fault?.kind ?? null,
+              headers: redactHeaders(req.headers),
+            })
+          }
+        }
+      },
+    })
+  }
+
+  function projectFor(call: Call, projectHash: string): ProjectRecord {
+    const project = state.projects.get(projectHash)
+    if (!project) throw new EmulatorHttpError(404, 'Not found', { payload: `Project ${projectHash} not found` })
+    if (!canAccessProject(call.principal!, projectHash)) {
+      throw new EmulatorHttpError(403, 'You are not authorised to access this project', { payload: null })
+    }
+    return project
+  }
+
+  function itemFor(call: Call, uuid: string, missingStatus: 403 | 404): StorageItemRecord {
+    const item = state.storageItems.get(uuid)
+    if (!item) throw new EmulatorHttpError(missingStatus, missingStatus === 404 ? 'Not found' : `Storage item ${uuid} does not exist or you do not have access to it`)
+    const principal = call.principal!
+    if (principal.projects !== '*') {
+      const projects = state.itemProjects.get(uuid)
+      if (!projects || ![...projects].some((p) => canAccessProject(principal, p))) {
+        throw new EmulatorHttpError(403, `You are not authorised to access storage item ${uuid}`)
+      }
+    }
+    return item
+  }
+
+  return { ...options, app, route, projectFor, itemFor, signer }
+}
+
+/** Who did it, as the history records it: the key's email, else its public key. */
+export const by = (call: Call) => call.principal?.email ?? call.principal?.publicKeyHex ?? null
+/** The user a workflow action is attributed to. */
+export const actor = (call: Call) => call.principal?.email ?? null
+
+export const isLoopback = (address: string | undefined) => address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+
+export function ok(response: unknown): Result {
+  return { status: 200, body: { status: 200, response } }
+}
+
+export function send(reply: FastifyReply, result: Result): FastifyReply {
+  void reply.code(result.status)
+  if (result.headers) void reply.headers(result.headers)
+  if (result.raw) return reply.send(result.raw)
+  if (result.status === 204 || result.body === undefined) return reply.send()
+  return reply.type('application/json').send(JSON.stringify(result.body))
+}
+
+export function reset(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack()
+  req.raw.socket.destroy()
+  return reply
+}
+
+export function errorResult(transport: Transport, error: EmulatorHttpError): Result {
+  if (transport === 'legacy') {
+    const body: Record<string, unknown> = { status: error.status, response: [error.code] }
+    if (error.payload !== null && error.payload !== undefined) body.payload = error.payload
+    return { status: error.status, body }
+  }
+  if (transport === 'media') return { status: error.status, raw: Buffer.from(`${error.message}\n`), headers: { 'content-type': 'text/plain' } }
+  return { status: error.status, body: { message: error.message, ...error.extra } }
+}
+
+export function parseQuery(url: string): Map<string, string[]> {
+  const q = url.indexOf('?')
+  const out = new Map<string, string[]>()
+  if (q === -1) return out
+  let pairs: Array<[string, string]>
+  try {
+    pairs = parsePythonQuery(url.slice(q + 1))
+  } catch {
+    throw badRequest('Malformed query string')
+  }
+  for (const [k, v] of pairs) {
+    const list = out.get(k)
+    if (list) list.push(v)
+    else out.set(k, [v])
+  }
+  return out
+}
+
+/** Python `True`/`False` (any case; `1`/`0` too). */
+export function queryBool(query: Map<string, string[]>, key: string): boolean {
+  const value = query.get(key)?.[0]
+  if (value === undefined) return false
+  const v = value.toLowerCase()
+  if (v === 'true' || v === '1') return true
+  if (v === 'false' || v === '0') return false
+  throw badRequest(`Query parameter ${key} must be True or False, got ${JSON.stringify(value)}`)
+}
+
+export function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw badRequest('A JSON body is required')
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    throw badRequest('The request body is not valid JSON')
+  }
+}
+
+export function describeIssues(error: z.ZodError, root: string, suffix?: (path: PropertyKey[]) => string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = formatPath(issue.path)
+      return `${path === '(root)' ? root : `${root}${path.startsWith('[') ? '' : '.'}${path}`}${suffix ? suffix(issue.path) : ''}: ${issue.message}`
+    })
+    .join('; ')
+}
+
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, root: string, suffix?: (path: PropertyKey[]) => string): z.output<T> {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw badRequest(describeIssues(parsed.error, root, suffix))
+  return parsed.data
+}
+
+/** Legacy `uid`: a list, or one string (the single-row variants answer one object). */
+export function uidList(uid: unknown, what: string): { list: string[]; single: boolean } {
+  if (typeof uid === 'string') return { list: [uid], single: true }
+  if (Array.isArray(uid) && uid.every((u) => typeof u === 'string')) return { list: uid as string[], single: false }
+  throw badRequest(`values.uid must be a list of ${what}`)
+}
