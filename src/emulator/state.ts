@@ -5,117 +5,15 @@ import type {
   FixtureHistoryEvent,
   FixtureOntology,
   FixtureStage,
-  FixtureStorageItem,
   FixtureUser,
 } from './fixture.js'
-import { FIXTURE_FORMAT } from './fixture.js'
 import { badRequest, EmulatorHttpError, notFound } from './http-error.js'
 import { StageIndex } from './stage-index.js'
-import { formatIso, parseTimestamp } from './time.js'
+import { parseTimestamp } from './time.js'
+import { queryLabelRowMetadata, stateToFixture } from './state-queries.js'
+import type { ChangeListener, LabelRowRecord, MetadataQuery, MetadataRow, ProjectRecord, StorageItemRecord, TaskAction, TaskFilter, TaskPage, TaskRecord } from './state-records.js'
 
-/** A task as the emulator holds it. Timestamps are Unix milliseconds. */
-export interface TaskRecord {
-  uuid: string
-  projectHash: string
-  dataHash: string
-  stageUuid: string
-  status: string
-  assignee: string | null
-  lastActionedBy: string | null
-  labelBranchName: string
-  priority: number | null
-  createdAt: number
-  updatedAt: number
-  /** The last pathway move, to recognise a retried identical proceed. */
-  lastProceed: { fromStageUuid: string; pathwayUuid: string; toStageUuid: string } | null
-}
-
-export interface LabelRowRecord {
-  labelHash: string
-  projectHash: string
-  dataHash: string
-  branchName: string
-  labelStatus: string
-  createdAt: number | null
-  lastEditedAt: number | null
-  /** The label row dict as last saved (snake_case). */
-  labels: Record<string, unknown>
-}
-
-export type StorageItemRecord = Omit<FixtureStorageItem, 'createdAt' | 'lastEditedAt'> & { createdAt: number | null; lastEditedAt: number | null }
-
-export interface ProjectRecord {
-  projectHash: string
-  title: string
-  description: string
-  projectType: string
-  status: string
-  ontologyHash: string
-  createdAt: number | null
-  lastEditedAt: number | null
-  workflowManagerUuid: string | null
-  stages: FixtureStage[]
-  stageByUuid: Map<string, FixtureStage>
-  dataUnits: Map<string, FixtureDataUnit>
-  tasks: Map<string, TaskRecord>
-  tasksByData: Map<string, TaskRecord[]>
-  stageIndexes: Map<string, StageIndex>
-  labelRows: Map<string, LabelRowRecord>
-  /** data hash → branch name → row */
-  labelRowsByData: Map<string, Map<string, LabelRowRecord>>
-  history: FixtureHistoryEvent[]
-  /** task uuid or data hash → indexes into `history` */
-  historyIndex: Map<string, number[]>
-}
-
-/** One action of a `…/actions` bundle. */
-export interface TaskAction {
-  taskUuid: string
-  action: string
-  pathwayUuid?: string
-  pathwayName?: string
-  assignee?: string
-}
-
-export interface TaskFilter {
-  dataHashes?: string[]
-  statuses?: string[]
-  userEmails?: string[]
-  datasetHashes?: string[]
-  dataTitleContains?: string
-}
-
-export interface TaskPage {
-  tasks: TaskRecord[]
-  nextPageToken: string | null
-}
-
-export interface MetadataQuery {
-  dataHashes?: string[] | null
-  labelHashes?: string[] | null
-  branchName?: string | null
-  includeAllLabelBranches?: boolean
-  includeUninitialisedLabels?: boolean
-  dataTitleEq?: string | null
-  dataTitleLike?: string | null
-  workflowGraphNodeTitleEq?: string | null
-  workflowGraphNodeTitleLike?: string | null
-  labelStatuses?: string[] | null
-  editedBefore?: string | null
-  editedAfter?: string | null
-  shadowDataState?: string | null
-}
-
-/** One label row metadata row before it is put on the wire. */
-export interface MetadataRow {
-  dataUnit: FixtureDataUnit
-  branchName: string
-  labelRow: LabelRowRecord | null
-  task: TaskRecord | null
-}
-
-/** A change listener: called after every mutation (the persister schedules a write). */
-export type ChangeListener = (kind: FixtureHistoryEvent['kind']) => void
+export type * from './state-records.js'
 
 const MAX_ROUTING_HOPS = 32
 
@@ -482,55 +380,7 @@ export class EmulatorState {
 
   /** Label row metadata rows (one per data unit and branch), filtered as `labelrowmetadata` GET does. */
   labelRowMetadata(projectHash: string, q: MetadataQuery): MetadataRow[] {
-    const project = this.project(projectHash)
-    const units: FixtureDataUnit[] = []
-    if (q.dataHashes) {
-      const seen = new Set<string>()
-      for (const hash of q.dataHashes) {
-        const unit = project.dataUnits.get(hash)
-        if (unit && !seen.has(hash)) {
-          seen.add(hash)
-          units.push(unit)
-        }
-      }
-    } else units.push(...project.dataUnits.values())
-
-    const rows: MetadataRow[] = []
-    const branch = q.branchName ?? 'main'
-    for (const unit of units) {
-      const task = this.taskOfData(project, unit.dataHash)
-      const byBranch = project.labelRowsByData.get(unit.dataHash)
-      if (q.includeAllLabelBranches) {
-        const existing = byBranch ? [...byBranch.values()] : []
-        for (const row of existing) rows.push({ dataUnit: unit, branchName: row.branchName, labelRow: row, task })
-        if (!byBranch?.has('main')) rows.push({ dataUnit: unit, branchName: 'main', labelRow: null, task })
-      } else {
-        rows.push({ dataUnit: unit, branchName: branch, labelRow: byBranch?.get(branch) ?? null, task })
-      }
-    }
-    const labelHashes = q.labelHashes ? new Set(q.labelHashes) : null
-    const like = (pattern: string) => new RegExp('^' + pattern.split('%').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/_/g, '.')).join('.*') + '$', 'is')
-    const titleLike = q.dataTitleLike ? like(q.dataTitleLike) : null
-    const nodeLike = q.workflowGraphNodeTitleLike ? like(q.workflowGraphNodeTitleLike) : null
-    const before = q.editedBefore ? parseTimestamp(q.editedBefore) : null
-    const after = q.editedAfter ? parseTimestamp(q.editedAfter) : null
-    const statuses = q.labelStatuses ? new Set(q.labelStatuses) : null
-    return rows.filter((row) => {
-      if (q.includeUninitialisedLabels === false && row.labelRow === null) return false
-      if (labelHashes && (row.labelRow === null || !labelHashes.has(row.labelRow.labelHash))) return false
-      if (q.dataTitleEq && row.dataUnit.dataTitle !== q.dataTitleEq) return false
-      if (titleLike && !titleLike.test(row.dataUnit.dataTitle)) return false
-      const nodeTitle = row.task ? (project.stageByUuid.get(row.task.stageUuid)?.title ?? null) : null
-      if (q.workflowGraphNodeTitleEq && nodeTitle !== q.workflowGraphNodeTitleEq) return false
-      if (nodeLike && (nodeTitle === null || !nodeLike.test(nodeTitle))) return false
-      const edited = row.labelRow?.lastEditedAt ?? null
-      if (before !== null && (edited === null || edited >= before)) return false
-      if (after !== null && (edited === null || edited <= after)) return false
-      // Annotation task statuses are not modelled: rows carry `annotation_task_status: null`.
-      if (statuses) return false
-      if (q.shadowDataState === 'SHADOW_DATA') return false
-      return true
-    })
+    return queryLabelRowMetadata(this, this.project(projectHash), q)
   }
 
   labelRow(project: ProjectRecord, labelHash: string): LabelRowRecord {
@@ -624,48 +474,7 @@ export class EmulatorState {
 
   /** The whole state in fixture format (what is written back to the file). */
   toFixture(): Fixture {
-    return {
-      format: FIXTURE_FORMAT,
-      users: [...this.users.values()],
-      ontologies: [...this.ontologies.values()],
-      datasets: [...this.datasets.values()],
-      storageItems: [...this.storageItems.values()].map((item) => ({ ...item, createdAt: formatIso(item.createdAt), lastEditedAt: formatIso(item.lastEditedAt) })),
-      projects: [...this.projects.values()].map((p) => ({
-        projectHash: p.projectHash,
-        title: p.title,
-        description: p.description,
-        projectType: p.projectType,
-        status: p.status,
-        ontologyHash: p.ontologyHash,
-        createdAt: formatIso(p.createdAt),
-        lastEditedAt: formatIso(p.lastEditedAt),
-        workflowManagerUuid: p.workflowManagerUuid,
-        workflow: { stages: p.stages },
-        dataUnits: [...p.dataUnits.values()],
-        tasks: [...p.tasks.values()].map((t) => ({
-          uuid: t.uuid,
-          dataHash: t.dataHash,
-          stageUuid: t.stageUuid,
-          status: t.status,
-          assignee: t.assignee,
-          lastActionedBy: t.lastActionedBy,
-          labelBranchName: t.labelBranchName,
-          priority: t.priority,
-          createdAt: formatIso(t.createdAt),
-          updatedAt: formatIso(t.updatedAt),
-        })),
-        labelRows: [...p.labelRows.values()].map((r) => ({
-          labelHash: r.labelHash,
-          dataHash: r.dataHash,
-          branchName: r.branchName,
-          labelStatus: r.labelStatus,
-          createdAt: formatIso(r.createdAt),
-          lastEditedAt: formatIso(r.lastEditedAt),
-          labels: r.labels,
-        })),
-        history: p.history.slice(),
-      })),
-    }
+    return stateToFixture(this)
   }
 
   // ---------------------------------------------------------------------------------------------
