@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { sleep } from '../core/runner/engine.js'
+import { sleep } from '../core/runner/backoff.js'
 import type { ResolvedBinding } from '../core/runner/validate.js'
 import type { EncordApi, Project, TaskFilters } from '../encord/types.js'
 import { QUEUE_PREFIX, queueName, registerStages, type TaskJobData } from './names.js'

@@ -1,21 +1,22 @@
-import { setTimeout as sleepTimer } from 'node:timers/promises'
 import pLimit from 'p-limit'
 import type { AgentTask, EncordApi, Pathway, Project, Stage, TaskFilters } from '../../encord/types.js'
 import { EncordAuthenticationError, EncordPermissionError } from '../../encord/errors.js'
-import type { AgentDefinition, SavableLabelRow } from '../agent.js'
+import type { AgentDefinition } from '../agent.js'
 import { UserError } from '../../shared/errors.js'
-import { isUncreatedLabelRow, labelRowOrigin } from '../deps/builtins/origins.js'
 import { mergeLabelRowMetadata, type DependencyGraph } from '../deps/graph.js'
-import { BatchData, RunScope, TaskScope } from '../deps/resolver.js'
-import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
+import { BatchData, RunScope } from '../deps/resolver.js'
+import type { DepsRecord, TaskLogger } from '../deps/types.js'
 import type { EffectJournal } from '../journal.js'
 import type { RunSettings, StageResult } from '../types.js'
+import { backoffMs, sleep } from './backoff.js'
 import { makeBreather } from './breathe.js'
-import { describeTaskError, isRetryable, TaskTimeoutError } from './errors.js'
+import { decideTask } from './decide.js'
+import { describeTaskError, isRetryable } from './errors.js'
 import type { RunEvent } from './events.js'
-import { emptyStageResult, eventStage, eventTask, Flusher, type TaskOutcome } from './flush.js'
+import { emptyStageResult, eventStage, eventTask, Flusher } from './flush.js'
+import type { TaskOutcome } from './outcome.js'
 import { planReplays } from './journal-replay.js'
-import { interpretHandlerResult, type TaskDecision } from './result.js'
+import { batchesOf, readAhead, take } from './streams.js'
 
 /** Everything one stage pass needs. */
 export interface StageRunContext {
@@ -40,23 +41,6 @@ export interface StageRunContext {
   journal?: EffectJournal
 }
 
-/** Sleep that ends early (returns false) when the signal aborts. */
-export async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return false
-  try {
-    await sleepTimer(ms, undefined, { signal })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Equal-jitter exponential backoff: retry n waits between half and all of base × 2^(n-1). */
-export function backoffMs(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const full = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1))
-  return Math.round(full / 2 + (full / 2) * random())
-}
-
 /** Errors after which listing again cannot help: authentication, permissions, bad requests. */
 function isFatal(error: unknown): boolean {
   return error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
@@ -71,88 +55,6 @@ export function taskFilters(settings: RunSettings): TaskFilters | undefined {
     dataHashes: f.dataHashes,
     statuses: f.statuses,
     userEmails: f.assignees,
-  }
-}
-
-/**
- * Group an async stream of tasks into batches, taking exactly `max` tasks at most: the listing is not
- * read past the last task needed, so `maxTasksPerStage` never overshoots.
- */
-export async function* batchesOf<T>(source: AsyncIterable<T>, size: number, max = Infinity): AsyncGenerator<T[]> {
-  if (max <= 0) return
-  let batch: T[] = []
-  let taken = 0
-  for await (const item of source) {
-    batch.push(item)
-    taken++
-    if (taken >= max) break
-    if (batch.length >= size) {
-      yield batch
-      batch = []
-    }
-  }
-  if (batch.length > 0) yield batch
-}
-
-/** The first `max` items of a stream; the source is not read past them. */
-export async function* take<T>(source: AsyncIterable<T>, max = Infinity): AsyncGenerator<T> {
-  if (max <= 0) return
-  let taken = 0
-  for await (const item of source) {
-    yield item
-    if (++taken >= max) return
-  }
-}
-
-/**
- * Read a stream ahead of its consumer, keeping up to `max` items buffered: the next listing pages
- * are fetched while earlier tasks are being processed, so their round trips are hidden. Stops
- * reading (and closes the source) when the consumer stops.
- */
-export async function* readAhead<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]()
-  const buffer: T[] = []
-  let done = false
-  let failure: { error: unknown } | undefined
-  let stopped = false
-  let wakeConsumer: (() => void) | undefined
-  let wakeProducer: (() => void) | undefined
-  const pump = (async () => {
-    try {
-      while (!stopped) {
-        if (buffer.length >= max) {
-          await new Promise<void>((resolve) => (wakeProducer = resolve))
-          continue
-        }
-        const next = await iterator.next()
-        if (next.done === true) break
-        buffer.push(next.value)
-        wakeConsumer?.()
-      }
-    } catch (error) {
-      failure = { error }
-    } finally {
-      done = true
-      wakeConsumer?.()
-    }
-  })()
-  try {
-    for (;;) {
-      if (buffer.length > 0) {
-        const item = buffer.shift() as T
-        wakeProducer?.()
-        yield item
-        continue
-      }
-      if (failure !== undefined) throw failure.error
-      if (done) return
-      await new Promise<void>((resolve) => (wakeConsumer = resolve))
-    }
-  } finally {
-    stopped = true
-    wakeProducer?.()
-    await pump
-    if (failure === undefined) await iterator.return?.()
   }
 }
 
@@ -392,93 +294,3 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
   return { kind: 'failed', task, error: described, onFailure: ctx.onFailure }
 }
 
-/** What one handler attempt needs: the task, where it runs, and what to inject. */
-export interface DecideTaskOptions {
-  task: AgentTask
-  index: number
-  stage: Stage
-  batch: BatchData
-  runScope: RunScope
-  attempt: number
-  project: Project
-  client: EncordApi
-  dryRun: boolean
-  log: TaskLogger
-  graph: DependencyGraph
-  agent: AgentDefinition<DepsRecord>
-  /** Fail the attempt with TaskTimeoutError after this many ms (the handler's signal is aborted). */
-  taskTimeout?: number
-}
-
-/**
- * One attempt of a task's handler, shared by the runner and the queue workers: resolve its
- * dependencies in a fresh task scope, call the handler (under `taskTimeout`), check what it returned,
- * and collect the effects to apply (label saves of changed rows, storage updates, a returned label
- * row). The scope is disposed whatever happens; errors are thrown for the caller's retry policy.
- */
-export async function decideTask(o: DecideTaskOptions): Promise<{ decision: TaskDecision; effects: TaskEffect[] }> {
-  const controller = new AbortController()
-  const scope = new TaskScope({
-    task: o.task,
-    index: o.index,
-    stage: o.stage,
-    batch: o.batch,
-    run: o.runScope,
-    attempt: o.attempt,
-    signal: controller.signal,
-    base: { project: o.project, client: o.client, dryRun: o.dryRun, log: o.log },
-  })
-  let timer: NodeJS.Timeout | undefined
-  try {
-    const work = (async () => {
-      const deps = await scope.resolveRoots(o.graph)
-      return o.agent.handler({ task: o.task, project: o.project, stage: o.stage, deps: deps as never, signal: controller.signal, log: o.log, attempt: o.attempt })
-    })()
-    let value: unknown
-    if (o.taskTimeout !== undefined) {
-      const timeoutMs = o.taskTimeout
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new TaskTimeoutError(timeoutMs)
-          controller.abort(error)
-          reject(error)
-        }, timeoutMs)
-      })
-      // A handler that ignores the signal keeps running detached; its result is discarded.
-      work.catch(() => undefined)
-      value = await Promise.race([work, timeout])
-    } else {
-      value = await work
-    }
-    const decision = interpretHandlerResult(value, o.stage)
-    const effects = await scope.collectEffects()
-    if (decision.labelRow !== undefined) addReturnedLabelRow(effects, decision.labelRow, o.project.projectHash)
-    return { decision, effects }
-  } finally {
-    if (timer !== undefined) clearTimeout(timer)
-    await scope.dispose()
-  }
-}
-
-/**
- * A label row the handler returned is saved once, only if it changed. Rows from the label row
- * dependencies are already registered (and saved when changed); a row built by the handler itself is
- * saved to this project under its own label hash.
- */
-export function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
-  // A row from a label row dependency registered its own save (made only if it changed); one it gave
-  // in a dry run for a data unit without a label row has nothing to save (a dry run saves nothing).
-  if (labelRowOrigin(row) !== undefined || isUncreatedLabelRow(row)) return
-  if (typeof row.labelHash !== 'string') {
-    throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
-      hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
-    })
-  }
-  const labelHash = row.labelHash
-  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === projectHash && e.labelHash === labelHash)) return
-  const flags = row as { hasLabelChanges?: boolean; isDirty?: boolean | (() => boolean) }
-  const dirty = flags.hasLabelChanges ?? (typeof flags.isDirty === 'function' ? flags.isDirty.call(row) : flags.isDirty)
-  // A row we cannot tell about is saved; one that says it did not change is not.
-  if (dirty === false) return
-  effects.push({ kind: 'saveLabelRow', projectHash, labelHash, labelRow: row.toDict() })
-}

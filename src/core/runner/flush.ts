@@ -1,26 +1,18 @@
 import pLimit from 'p-limit'
 import { chunk } from '../../shared/arrays.js'
 import type { AgentTask, EncordApi, Pathway, ProceedAction, Stage } from '../../encord/types.js'
-import type { TaskEffect } from '../deps/types.js'
 import type { EffectJournal } from '../journal.js'
 import type { StageResult } from '../types.js'
 import type { EventStage, EventTask, RunEvent } from './events.js'
 import { describeTaskError } from './errors.js'
 import { journalDecisionOf } from './journal-replay.js'
-import type { TaskDecision } from './result.js'
+import type { TaskOutcome } from './outcome.js'
 
 /** Limits per request, as the Python SDK's SequentialRunner sends them (wire spec §7). */
 export const SAVE_BUNDLE = 100
 export const PRIORITY_BUNDLE = 100
 export const PROCEED_BUNDLE = 1000
 
-/**
- * What became of one task before its effects are applied. `replayed`: the decision comes from the run
- * journal (an earlier run made it and stopped before settling it); the handler did not run again.
- */
-export type TaskOutcome =
-  | { kind: 'done'; task: AgentTask; decision: TaskDecision; effects: TaskEffect[]; durationMs: number; replayed?: boolean }
-  | { kind: 'failed'; task: AgentTask; error: { code: string; message: string }; onFailure?: Pathway; replayed?: boolean }
 
 export interface FlushContext {
   client: EncordApi

@@ -3,7 +3,7 @@ import type { AgentTask, EncordApi, LabelRowDict, Pathway, Stage } from '../../e
 import type { TaskLogger } from '../deps/types.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../journal.js'
 import type { FileEffectJournal } from '../journal-file.js'
-import type { TaskOutcome } from './flush.js'
+import type { TaskOutcome } from './outcome.js'
 
 /**
  * How the single-process runner uses an {@link EffectJournal} (write-ahead): the Flusher records each

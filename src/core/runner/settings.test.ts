@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { UserError } from '../../shared/errors.js'
 import { resolveRunSettings } from './settings.js'
-import { backoffMs, batchesOf } from './engine.js'
+import { backoffMs } from './backoff.js'
+import { batchesOf } from './streams.js'
 
 describe('resolveRunSettings', () => {
   it('fills defaults and lets later layers win, ignoring undefined', () => {

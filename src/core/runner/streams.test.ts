@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { readAhead, take } from './engine.js'
+import { readAhead, take } from './streams.js'
 
 async function* source(n: number, log: string[], failAt = -1): AsyncGenerator<number> {
   try {

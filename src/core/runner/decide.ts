@@ -1,0 +1,104 @@
+/**
+ * One handler attempt, shared by the runner and the queue workers: dependencies resolved in a task
+ * scope, the handler called under its timeout, its result checked and its effects collected.
+ */
+import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
+import type { AgentDefinition, SavableLabelRow } from '../agent.js'
+import { UserError } from '../../shared/errors.js'
+import { isUncreatedLabelRow, labelRowOrigin } from '../deps/builtins/origins.js'
+import type { DependencyGraph } from '../deps/graph.js'
+import { TaskScope, type BatchData, type RunScope } from '../deps/resolver.js'
+import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
+import { TaskTimeoutError } from './errors.js'
+import { interpretHandlerResult, type TaskDecision } from './result.js'
+
+/** What one handler attempt needs: the task, where it runs, and what to inject. */
+export interface DecideTaskOptions {
+  task: AgentTask
+  index: number
+  stage: Stage
+  batch: BatchData
+  runScope: RunScope
+  attempt: number
+  project: Project
+  client: EncordApi
+  dryRun: boolean
+  log: TaskLogger
+  graph: DependencyGraph
+  agent: AgentDefinition<DepsRecord>
+  /** Fail the attempt with TaskTimeoutError after this many ms (the handler's signal is aborted). */
+  taskTimeout?: number
+}
+
+/**
+ * One attempt of a task's handler, shared by the runner and the queue workers: resolve its
+ * dependencies in a fresh task scope, call the handler (under `taskTimeout`), check what it returned,
+ * and collect the effects to apply (label saves of changed rows, storage updates, a returned label
+ * row). The scope is disposed whatever happens; errors are thrown for the caller's retry policy.
+ */
+export async function decideTask(o: DecideTaskOptions): Promise<{ decision: TaskDecision; effects: TaskEffect[] }> {
+  const controller = new AbortController()
+  const scope = new TaskScope({
+    task: o.task,
+    index: o.index,
+    stage: o.stage,
+    batch: o.batch,
+    run: o.runScope,
+    attempt: o.attempt,
+    signal: controller.signal,
+    base: { project: o.project, client: o.client, dryRun: o.dryRun, log: o.log },
+  })
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const work = (async () => {
+      const deps = await scope.resolveRoots(o.graph)
+      return o.agent.handler({ task: o.task, project: o.project, stage: o.stage, deps: deps as never, signal: controller.signal, log: o.log, attempt: o.attempt })
+    })()
+    let value: unknown
+    if (o.taskTimeout !== undefined) {
+      const timeoutMs = o.taskTimeout
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new TaskTimeoutError(timeoutMs)
+          controller.abort(error)
+          reject(error)
+        }, timeoutMs)
+      })
+      // A handler that ignores the signal keeps running detached; its result is discarded.
+      work.catch(() => undefined)
+      value = await Promise.race([work, timeout])
+    } else {
+      value = await work
+    }
+    const decision = interpretHandlerResult(value, o.stage)
+    const effects = await scope.collectEffects()
+    if (decision.labelRow !== undefined) addReturnedLabelRow(effects, decision.labelRow, o.project.projectHash)
+    return { decision, effects }
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+    await scope.dispose()
+  }
+}
+
+/**
+ * A label row the handler returned is saved once, only if it changed. Rows from the label row
+ * dependencies are already registered (and saved when changed); a row built by the handler itself is
+ * saved to this project under its own label hash.
+ */
+export function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow, projectHash: string): void {
+  // A row from a label row dependency registered its own save (made only if it changed); one it gave
+  // in a dry run for a data unit without a label row has nothing to save (a dry run saves nothing).
+  if (labelRowOrigin(row) !== undefined || isUncreatedLabelRow(row)) return
+  if (typeof row.labelHash !== 'string') {
+    throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
+      hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
+    })
+  }
+  const labelHash = row.labelHash
+  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === projectHash && e.labelHash === labelHash)) return
+  const flags = row as { hasLabelChanges?: boolean; isDirty?: boolean | (() => boolean) }
+  const dirty = flags.hasLabelChanges ?? (typeof flags.isDirty === 'function' ? flags.isDirty.call(row) : flags.isDirty)
+  // A row we cannot tell about is saved; one that says it did not change is not.
+  if (dirty === false) return
+  effects.push({ kind: 'saveLabelRow', projectHash, labelHash, labelRow: row.toDict() })
+}
