@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import type { EmulatorStats, RequestLogEntry } from '../../emulator/stats.js'
 
 /**
- * What the dashboard reads from the emulator: its `/_emulator/api/*` state endpoints (src/emulator/server.ts),
+ * What the dashboard reads from the emulator: its `/_emulator/api/*` state endpoints (src/emulator/routes-internal.ts),
  * `/_emulator/stats`, `/_emulator/requests`, and the dashboard's own events and media (src/dashboard/routes.ts).
  * All GETs: the dashboard never changes the emulator's state.
  */
