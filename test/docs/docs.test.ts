@@ -9,7 +9,7 @@
  * (EXTERNAL_MODULES: typed as `any`; everything of encord-agents around them is checked).
  */
 import { execFile, spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -17,42 +17,16 @@ import { generateOpenSshKey } from '../../src/encord/auth/keys.js'
 import { generateFixture } from '../../src/emulator/generate.js'
 import { startEmulator } from '../../src/emulator/index.js'
 import { assertBuilt, ROOT } from '../e2e/run-bin.js'
-import { documents, snippetsOf, type Snippet } from './snippets.js'
+import { docErrors, documents, snippetsOf, writeSnippets, type Snippet } from './snippets.js'
 
 const execFileAsync = promisify(execFile)
-
-/** SDKs the docs show calls to, not dependencies of this repository. */
-const EXTERNAL_MODULES = ['@anthropic-ai/sdk', 'openai']
 
 // Inside the repository (git-ignored .encord-agents/): `encord-agents` resolves to this package there.
 mkdirSync(join(ROOT, '.encord-agents'), { recursive: true })
 const work = mkdtempSync(join(ROOT, '.encord-agents', 'docs-check-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-const folderOf = (doc: string) => doc.replace(/\.md$/, '').replace(/[^\w-]+/g, '-')
 const all: Snippet[] = documents(ROOT).flatMap((doc) => snippetsOf(ROOT, doc))
-
-/** Write every document's snippets into a folder of its own; returns where each file came from. */
-function writeSnippets(): Map<string, Snippet> {
-  const origin = new Map<string, Snippet>()
-  for (const s of all) {
-    const dir = join(work, folderOf(s.doc))
-    mkdirSync(dir, { recursive: true })
-    cpSync(join(ROOT, 'test', 'docs', 'context'), dir, { recursive: true })
-    const path = join(dir, s.file)
-    if (origin.has(path)) throw new Error(`${s.doc}:${s.line} and ${origin.get(path)!.doc}:${origin.get(path)!.line} are both ${s.file}`)
-    // A block without import or export is still a module (its names stay its own).
-    const isModule = /^\s*(import|export)\s/m.test(s.code)
-    writeFileSync(path, isModule ? s.code : `${s.code}export {}\n`)
-    origin.set(path, s)
-  }
-  writeFileSync(join(work, 'external.d.ts'), EXTERNAL_MODULES.map((m) => `declare module '${m}'\n`).join(''))
-  writeFileSync(
-    join(work, 'tsconfig.json'),
-    JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { noEmit: true, rootDirs: [work], noUnusedLocals: false }, include: ['**/*.ts'] }, null, 2),
-  )
-  return origin
-}
 
 describe('docs that run', () => {
   it('finds the snippets (README and docs/)', () => {
@@ -61,17 +35,13 @@ describe('docs that run', () => {
   })
 
   it("every TypeScript snippet type-checks (strict, against the package's sources)", { timeout: 180_000 }, () => {
-    const origin = writeSnippets()
+    const origin = writeSnippets(ROOT, all, work)
+    writeFileSync(
+      join(work, 'tsconfig.json'),
+      JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { noEmit: true, rootDirs: [work] }, include: ['**/*.ts'] }, null, 2),
+    )
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--pretty', 'false'], { cwd: work, encoding: 'utf8', timeout: 170_000 })
-    // Each error as DOC:LINE of the Markdown, where the fix goes.
-    const errors = (tsc.stdout + tsc.stderr)
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => {
-        const m = /^(.*?\.ts)\((\d+),(\d+)\): (.*)$/.exec(l)
-        const s = m ? origin.get(join(work, m[1])) : undefined
-        return s && m ? `${s.doc}:${s.line + Number(m[2]) - 1}: ${m[4]}` : l
-      })
+    const errors = docErrors(tsc.stdout + tsc.stderr, work, origin)
     expect(errors).toEqual([])
     expect(tsc.status).toBe(0)
   })

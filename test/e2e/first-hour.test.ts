@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InitResult } from '../../src/services/init.js'
+import { listTemplates } from '../../src/services/init-templates.js'
+import { docErrors, documents, snippetsOf, writeSnippets } from '../docs/snippets.js'
 import { assertBuilt, ROOT, runNode } from './run-bin.js'
 
 let tmp: string
@@ -64,6 +66,12 @@ describe('the TypeScript developer\'s first hour (packed package, real npm)', ()
 
     const tsc = shell('npx', ['tsc', '--noEmit'], project)
     expect(tsc.code, tsc.output).toBe(0)
+    // The README's and docs' snippets type-check in it too, against the installed package.
+    const snippets = documents(ROOT).flatMap((doc) => snippetsOf(ROOT, doc))
+    const origin = writeSnippets(ROOT, snippets, join(project, 'docs-snippets'))
+    const docsTsc = shell('npx', ['tsc', '--noEmit', '--pretty', 'false'], project)
+    expect(docErrors(docsTsc.output, project, origin)).toEqual([])
+    rmSync(join(project, 'docs-snippets'), { recursive: true })
     const test = shell('npm', ['test'], project)
     expect(test.code, test.output).toBe(0)
     expect(test.output).toMatch(/Tests +1 passed/)
@@ -72,7 +80,7 @@ describe('the TypeScript developer\'s first hour (packed package, real npm)', ()
     expect(run.output).toContain('6 tasks processed: 6 moved')
 
     // The other templates: the same dependencies (checked), so they share the installed node_modules.
-    for (const template of ['label-writer', 'multi-stage', 'vision']) {
+    for (const template of listTemplates().map((t) => t.name).filter((name) => name !== 'minimal')) {
       const dir = join(tmp, template)
       const other = await runNode<InitResult>([bin, 'init', dir, '--template', template, '--no-install', '--json'], { cwd: tmp })
       expect(other.code, other.stderr).toBe(0)
