@@ -111,11 +111,12 @@ export class TestProject {
         pathway: pathway ? pathway.title : null,
       } as TestTask
       // Read with the label model on first use: most tests look at a few rows, and a row costs a copy.
+      // The row as it is now: a save replaces the record's labels, so this snapshot stays as it was.
+      const snapshot = rowRecord ? { ...rowRecord } : undefined
       let row: LabelRow | null | undefined
-      const labels = rowRecord ? wireLabelRow(state, record, rowRecord, { sign: null }) : null
       Object.defineProperty(entry, 'labelRow', {
         enumerable: true,
-        get: () => (row ??= labels ? new LabelRow(labels as Record<string, unknown>, { ontology }) : null),
+        get: () => (row ??= snapshot ? new LabelRow(wireLabelRow(state, record, snapshot, { sign: null }) as Record<string, unknown>, { ontology }) : null),
       })
       out.push(entry)
     }
