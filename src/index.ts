@@ -5,6 +5,9 @@
  */
 
 import type { EmulatorHandle, EmulatorOptions } from './emulator/index.js'
+import type { Runner } from './core/runner/runner.js'
+import type { RunResult } from './core/types.js'
+import type { RunScriptOptions } from './cli/script-run.js'
 
 // Config
 export { defineConfig } from './core/config/define.js'
@@ -108,6 +111,27 @@ export type {
   ValidationIssue,
   ValidationResult,
 } from './core/runner/index.js'
+
+// Script mode: a Runner built in code, run with the `run` command's flags (`node agent.ts --concurrency 8`).
+// The flag parser (oclif) loads on the call, so `import 'encord-agents'` stays cheap.
+export type { RunScriptOptions } from './cli/script-run.js'
+
+/**
+ * Run a `Runner` as a command-line program with the flags of `encord-agents run` (`--project-hash`,
+ * `--ssh-key-file`, `--domain`, `--concurrency`, `--task-batch-size`, ..., task filters, `--json`,
+ * `--help`): prints the summary and sets `process.exitCode` as the CLI does (Python's `runner.run()`).
+ *
+ * @example
+ * ```ts
+ * // agent.ts — node agent.ts --project-hash <hash> --concurrency 8
+ * const runner = new Runner().stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+ * await runScript(runner)
+ * ```
+ */
+export async function runScript(runner: Runner, options?: RunScriptOptions): Promise<RunResult | undefined> {
+  const script = await import('./cli/script-run.js')
+  return script.runScript(runner, options)
+}
 
 // Write-ahead journal of decisions (exactly-once effects across crashes and redeliveries)
 export { FileEffectJournal, defaultJournalPath } from './core/journal-file.js'
