@@ -51,6 +51,15 @@ abstract class AnnotationView {
     const v = this.fields['lastEditedBy']
     return typeof v === 'string' ? v : null
   }
+
+  /**
+   * Reviews of this label on this frame, as Encord sends them when labels are loaded with reviews
+   * (`labelRow({ includeReviews: true })`); `null` without. Read-only.
+   */
+  get reviews(): Raw[] | null {
+    const v = this.fields['reviews']
+    return Array.isArray(v) ? (structuredClone(v) as Raw[]) : null
+  }
 }
 
 /** An object's label on one frame: its coordinates and metadata. */

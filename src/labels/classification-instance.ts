@@ -5,7 +5,7 @@
 import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerOf, type AnswerValue } from './answers.js'
 import { ClassificationAnnotation } from './annotations.js'
 import { labelError, LabelErrorCode } from './errors.js'
-import { describeFrames, framesOf, type FrameSpec } from './frames.js'
+import { describeFrames, framesOf, framesToRanges, type FrameSpec } from './frames.js'
 import type { AnnotationOptions, AnswersInput, AnswerView } from './label-options.js'
 import type { LabelRow } from './label-row.js'
 import {
@@ -13,6 +13,9 @@ import {
   DEFAULT_CTX,
   FROM_STATE,
   answerView,
+  checkOverwrite,
+  classificationState,
+  inferAttribute,
   newClassificationEntry,
   newMeta,
   nextSeq,
@@ -161,13 +164,20 @@ export class ClassificationInstance {
   }
 
   /**
-   * Answer the question (or, with `attribute`, a nested attribute). Replaces an existing answer.
-   * @example weather.setAnswer('Sunny'); issues.setAnswer(['Blurry', 'Too dark']); cls.setAnswer('The moon', { attribute: 'Note' })
+   * Answer the question (or, with `attribute`, a nested attribute). An answered attribute is refused
+   * unless `overwrite: true`, as Encord's SDK does. Without `attribute`, an option (or options) answers
+   * its own attribute at any depth, other values the question.
+   * @example weather.setAnswer('Sunny'); issues.setAnswer(['Blurry', 'Too dark']); cls.setAnswer('The moon', { attribute: 'Note' }); weather.setAnswer('Rainy', { overwrite: true })
    */
-  setAnswer(value: AnswerInput, options: { attribute?: string | Attribute; manualAnnotation?: boolean } = {}): this {
+  setAnswer(value: AnswerInput, options: { attribute?: string | Attribute; manualAnnotation?: boolean; overwrite?: boolean } = {}): this {
     const st = this.#s
-    const attr = this.#attribute(options.attribute)
+    if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
+    const first = Array.isArray(value) ? value[0] : value
+    const isOption = typeof first === 'object' && first !== null && (first as { kind?: string }).kind === 'option'
+    const owner = `classification ${JSON.stringify(st.title)} (${st.hash})`
+    const attr = options.attribute === undefined && isOption ? inferAttribute(st.feature, value, owner) : this.#attribute(options.attribute)
     const { wire } = encodeAnswer(attr, value)
+    checkOverwrite(st.answers, attr, options.overwrite, owner)
     const fields: Raw = {
       name: attr.name,
       value: attr.value,
@@ -182,7 +192,7 @@ export class ClassificationInstance {
   }
 
   /** Answer nested attributes by title or feature hash. */
-  setAnswers(answers: AnswersInput, options: { manualAnnotation?: boolean } = {}): this {
+  setAnswers(answers: AnswersInput, options: { manualAnnotation?: boolean; overwrite?: boolean } = {}): this {
     for (const [k, v] of Object.entries(answers)) this.setAnswer(v, { ...options, attribute: k })
     return this
   }
@@ -213,6 +223,34 @@ export class ClassificationInstance {
 
   answers(): AnswerView[] {
     return this.#s.answers.map((e) => answerView(e, false))
+  }
+
+  /**
+   * The frames it is on as inclusive `[start, end]` ranges; on audio and text data, where
+   * classifications have no frames, the ranges its entry holds (Python's `range_list`).
+   */
+  get ranges(): [number, number][] {
+    const st = this.#s
+    if (st.frames.size > 0) return framesToRanges(st.frames.keys())
+    const r = st.entry?.['range']
+    return Array.isArray(r) ? (structuredClone(r) as [number, number][]) : []
+  }
+
+  /**
+   * An exact copy with a new classification hash, in no label row: its frames with their metadata
+   * and its answers (Python's `ClassificationInstance.copy()`).
+   * @example twin.labelRow.addClassificationInstance(weather.copy())
+   */
+  copy(): ClassificationInstance {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
+    const copy = new ClassificationInstance(st.feature)
+    const cs = classificationState(copy)
+    for (const [frame, d] of st.frames) cs.frames.set(frame, { seq: nextSeq(), unit: undefined, fields: { ...structuredClone(d.fields), classificationHash: cs.hash } })
+    cs.answers = st.answers.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
+    cs.entry = st.entry === null ? null : structuredClone(st.entry)
+    cs.entryFollowsFrames = st.entryFollowsFrames
+    return copy
   }
 
   /** Remove this classification from its label row. */

@@ -20,6 +20,8 @@ export const LabelErrorCode = {
   InvalidCoordinates: 'InvalidCoordinates',
   /** An answer of the wrong type, or an option that does not belong to the attribute. */
   InvalidAnswer: 'InvalidAnswer',
+  /** Answering an attribute that already has an answer, without `overwrite: true`. */
+  AnswerAlreadySet: 'AnswerAlreadySet',
   /** Annotation metadata out of range (confidence outside [0, 1], an unparsable date). */
   InvalidAnnotation: 'InvalidAnnotation',
   /** A frame index that the media does not have. */

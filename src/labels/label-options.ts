@@ -122,6 +122,8 @@ export interface AddClassificationOptions extends AnnotationOptions {
 
 /** Options of answer setters. */
 export interface SetAnswerOptions {
+  /** Replace an existing answer (static attributes; without it a second answer is refused, as Encord's SDK does). @default false */
+  overwrite?: boolean
   /** Dynamic attributes: the frames this answer holds for. @default every frame of the object */
   frames?: FrameSpec
   /** @default the row's `defaults.manualAnnotation` (false) */
@@ -143,6 +145,21 @@ export interface AnswerView {
   dynamic: boolean
   /** Dynamic answers: the frames they hold for. */
   frames?: number[]
+}
+
+/** An answer with the frames it holds for (see `ObjectInstance.getAnswers`). */
+export interface FrameAnswer {
+  value: AnswerValue | undefined
+  /** The frames, ascending. */
+  frames: number[]
+  /** The same frames as inclusive `[start, end]` ranges. */
+  ranges: [number, number][]
+}
+
+/** A range of an HTML document: from a node (XPath) and character offset to another. */
+export interface HtmlRange {
+  start: { xpath: string; offset: number }
+  end: { xpath: string; offset: number }
 }
 
 /** One data unit of the row: the single image or video, or one image of an image group. */

@@ -99,7 +99,7 @@ describe('round trip: load then save without changes gives the same JSON', () =>
     const row = new LabelRow(dict, { ontology: ontologyOf(ONTOLOGY.api) })
     expect(row.objects()).toHaveLength(1)
     expect(row.toDict()).toEqual(dict)
-    row.objects()[0].setAnswer('Note', 'changed')
+    row.objects()[0].setAnswer('Note', 'changed', { overwrite: true })
     const out = row.toDict()
     expect(Object.keys(out['object_answers'] as Json)).toEqual(['Ob1HaSh1', 'ghost001', 'mismatch'])
     expect(Object.keys(out['classification_answers'] as Json)).toEqual(['Cl1HaSh1', 'weird', 'other'])
@@ -132,7 +132,7 @@ describe('building labels gives exactly what the SDK writes', () => {
       [0, 0, 0, 0, 0, 0, 0, 0],
     ])
     row.addBitmask('Mask', mask, manual)
-    row.addClassification('Weather', { answer: 'Sunny' }).setAnswer('Sunny', manual)
+    row.addClassification('Weather', { answer: 'Sunny' }).setAnswer('Sunny', { ...manual, overwrite: true })
     row.addClassification('Issues', { answer: ['Blurry'], manualAnnotation: true })
     row.addClassification('Caption', { answer: 'a red car', manualAnnotation: true })
     expect(row.isDirty).toBe(true)
@@ -370,7 +370,9 @@ describe('reading', () => {
       ['Checklist classification', 0],
     ])
     expect(text.classifications()[1].getAnswer('cl 1 2 text')).toBe('Nested Text Answer')
-    expect(thrown(() => text.addClassification('Text classification', { answer: 'x' })).code).toBe('ReadOnlyLabels')
+    // Text data: a classification applies to the whole file (no frames); the same one twice is refused.
+    expect(thrown(() => text.addClassification('Text classification', { answer: 'x' })).code).toBe('ClassificationFramesOverlap')
+    expect(thrown(() => text.addClassification('Text classification', { answer: 'x', frames: 0 })).message).toMatch(/whole file, so it takes no frames/)
     const global = load('label-model/labels_global_classification.json', ONTOLOGY.allTypes)
     const [g] = global.classifications()
     expect([g.isGlobal, g.frames()]).toEqual([true, []])

@@ -16,16 +16,14 @@ import type {
   Point2D,
   RotatableBoundingBox,
 } from './coordinates.js'
-import { parseEncordDate } from './dates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import { framesOf, type FrameSpec } from './frames.js'
 import type {
   AddClassificationOptions,
   AddObjectOptions,
   AnyObjectInstance,
+  HtmlRange,
   ClassificationFilter,
-  DataType,
-  DataUnitInfo,
   LabelRowOptions,
   ObjectFilter,
 } from './label-options.js'
@@ -41,11 +39,12 @@ import {
 import { ObjectInstance } from './object-instance.js'
 import { Ontology, type OntologyClassification, type OntologyObject, type Shape } from './ontology.js'
 import { checkClassificationFrames, checkFrames, frameSize } from './row-frames.js'
-import { commonDimension, dataUnitInfo, frameLabels, loadRowContent, num, unitForFrame, type RowContent } from './row-content.js'
+import { frameLabels, loadRowContent, type RowContent } from './row-content.js'
+import { LabelRowInfo } from './row-info.js'
 import { writeRowDict } from './row-write.js'
 import { isRecord } from '../shared/records.js'
 import { cloneJson } from './wire.js'
-import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
+import type { LabelRowDict } from '../encord/types.js'
 
 /**
  * The labels of one data item, loaded from the label row JSON, editable, and written back with
@@ -57,11 +56,12 @@ import type { LabelRowDict, LabelRowMetadata } from '../encord/types.js'
  * row.addClassification('Weather', { answer: 'Sunny' })
  * if (row.isDirty) await api.saveLabelRows(projectHash, [{ labelHash: row.labelHash!, labelRow: row.toDict() }])
  */
-export class LabelRow {
+/** Data whose labels are placed by ranges (audio: milliseconds; plain text and HTML: characters). */
+const RANGE_DATA_TYPES = new Set(['audio', 'plain_text'])
+
+export class LabelRow extends LabelRowInfo {
   /** The project's ontology. */
   readonly ontology: Ontology
-  /** The row's metadata from the label row listing, when given. */
-  readonly metadata: LabelRowMetadata | null
 
   /** The loaded JSON and the instances made from it (read and written by row-content.ts). */
   readonly #c: RowContent
@@ -78,8 +78,8 @@ export class LabelRow {
         hint: 'Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).',
       })
     }
+    super(options.metadata ?? null)
     this.ontology = Ontology.from(options.ontology)
-    this.metadata = options.metadata ?? null
     this.#ctx = {
       now: options.clock ?? DEFAULT_CTX.now,
       newHash: options.newHash ?? DEFAULT_CTX.newHash,
@@ -110,6 +110,7 @@ export class LabelRow {
         this.#labelsDirty = true
       },
       checkFrames: (frames, what) => this.#checkFrames(frames, what),
+      checkRanges: (what) => this.#checkRanges(what),
       frameSize: (frame) => frameSize(this.#c.units, frame),
       checkClassificationFrames: (inst, frames, force) => checkClassificationFrames(this.#c.classifications, inst, frames, force),
       detachObject: (inst) => {
@@ -133,142 +134,30 @@ export class LabelRow {
     checkFrames(this.#c.units, frames, what, this)
   }
 
-  // ----- properties
-
-  #str(key: string): string | null {
-    const v = this.#c.top[key]
-    return typeof v === 'string' ? v : null
+  /** Audio and plain text (and HTML) rows place labels by ranges; the others by frames. */
+  get isRangeBased(): boolean {
+    return RANGE_DATA_TYPES.has(this.dataType)
   }
 
-  /** The label hash (null until the row has labels). */
-  get labelHash(): string | null {
-    return this.#str('label_hash') ?? this.metadata?.labelHash ?? null
-  }
-
-  get dataHash(): string {
-    return this.#str('data_hash') ?? this.metadata?.dataHash ?? ''
-  }
-
-  get dataTitle(): string {
-    return this.#str('data_title') ?? this.metadata?.dataTitle ?? ''
-  }
-
-  /** Lower case: `image`, `video`, `img_group`, `dicom`, ... */
-  get dataType(): DataType {
-    return (this.#str('data_type') ?? this.metadata?.dataType ?? '').toLowerCase()
-  }
-
-  get datasetHash(): string | null {
-    return this.#str('dataset_hash') ?? this.metadata?.datasetHash ?? null
-  }
-
-  get datasetTitle(): string | null {
-    return this.#str('dataset_title') ?? this.metadata?.datasetTitle ?? null
-  }
-
-  /** @default 'main' */
-  get branchName(): string {
-    return this.#str('branch_name') ?? this.metadata?.branchName ?? 'main'
-  }
-
-  /** `NOT_LABELLED`, `LABEL_IN_PROGRESS`, `LABELLED`, ... */
-  get labelStatus(): string | null {
-    return this.#str('label_status') ?? this.metadata?.labelStatus ?? null
-  }
-
-  get createdAt(): Date | null {
-    return parseEncordDate(this.#c.top['created_at'])
-  }
-
-  get lastEditedAt(): Date | null {
-    return parseEncordDate(this.#c.top['last_edited_at'])
-  }
-
-  /** The data units (one per image of an image group; one otherwise). */
-  get dataUnits(): DataUnitInfo[] {
-    return this.#c.units.map(dataUnitInfo)
-  }
-
-  /** The data unit showing `frame` (image groups: that image). */
-  frameInfo(frame: number): DataUnitInfo | undefined {
-    const u = unitForFrame(this.#c.units, frame)
-    return u ? this.dataUnits.find((d) => d.dataHash === u.hash) : undefined
-  }
-
-  /**
-   * The media's link: the label JSON's signed URL when it has one (rows fetched with signed URLs),
-   * else the metadata's link. Image groups: see {@link dataUnits}.
-   */
-  get dataLink(): string | null {
-    const fromUnit = this.#c.units.length === 1 ? this.#c.units[0].fields['data_link'] : undefined
-    const unitLink = typeof fromUnit === 'string' ? fromUnit : null
-    if (unitLink !== null && /^https?:\/\//.test(unitLink)) return unitLink
-    return this.metadata?.dataLink ?? unitLink
-  }
-
-  /** Width in pixels (image groups: when every image has the same size; else see {@link frameInfo}). */
-  get width(): number | null {
-    return commonDimension(this.#c.units, 'width') ?? this.metadata?.width ?? null
-  }
-
-  /** Height in pixels (image groups: when every image has the same size). */
-  get height(): number | null {
-    return commonDimension(this.#c.units, 'height') ?? this.metadata?.height ?? null
-  }
-
-  /** Frames per second (videos). */
-  get fps(): number | null {
-    return num(this.#c.units[0]?.fields['data_fps']) ?? this.metadata?.fps ?? null
-  }
-
-  /** Duration in seconds (videos, audio). */
-  get duration(): number | null {
-    return num(this.#c.units[0]?.fields['data_duration']) ?? this.metadata?.duration ?? null
-  }
-
-  /**
-   * Number of frames: from the metadata when given, else images 1, image groups their image count,
-   * videos fps × duration; `null` when unknown (audio, text).
-   */
-  get frameCount(): number | null {
-    const m = this.metadata?.numberOfFrames
-    if (typeof m === 'number' && m > 0) return m
-    const flat = this.#c.units.filter((u) => u.layout === 'flat')
-    if (flat.length > 0) return flat.length
-    if (this.#c.units.some((u) => u.layout === 'frames')) {
-      const fps = this.fps
-      const duration = this.duration
-      if (fps !== null && duration !== null) return Math.round(fps * duration)
+  #checkRanges(what: string): void {
+    if (!this.isRangeBased) {
+      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on ranges: ${JSON.stringify(this.dataTitle)} is ${this.dataType || 'not audio or text'} data, whose labels go on frames.`, {
+        hint: 'Ranges are for audio (milliseconds) and plain text or HTML (characters); use frames here.',
+      })
     }
-    return null
   }
 
-  /** The storage item's client metadata (when listed with client metadata). */
-  get clientMetadata(): Record<string, unknown> | null {
-    const v = this.metadata?.clientMetadata ?? this.#c.top['client_metadata']
-    return isRecord(v) ? v : null
-  }
+  // ----- properties: what the row says about its data are in row-info.ts
 
-  /** The workflow stage the item is in (`null` outside workflow projects or when unknown). */
-  get workflowGraphNode(): { uuid: string; title: string } | null {
-    if (this.metadata?.workflowGraphNode) return this.metadata.workflowGraphNode
-    const v = this.#c.top['workflow_graph_node']
-    return isRecord(v) && typeof v['uuid'] === 'string' ? { uuid: v['uuid'], title: String(v['title'] ?? '') } : null
-  }
-
-  /** The storage item's uuid. */
-  get backingItemUuid(): string | null {
-    return this.metadata?.backingItemUuid ?? this.#str('backing_item_uuid')
-  }
-
-  get taskUuid(): string | null {
-    return this.metadata?.taskUuid ?? this.#str('task_uuid')
+  /** @internal the row's content, for the properties of {@link LabelRowInfo}. */
+  protected override content(): RowContent {
+    return this.#c
   }
 
   /** The task's priority in [0, 1] (`null` when unknown). */
   get priority(): number | null {
     if (this.#priority !== undefined) return this.#priority
-    return this.metadata?.priority ?? num(this.#c.top['priority'])
+    return this.metadata?.priority ?? (typeof this.#c.top['priority'] === 'number' ? this.#c.top['priority'] : null)
   }
 
   /** Set the task's priority; 0 is valid. Saved separately from the labels ({@link hasPriorityChange}). */
@@ -439,6 +328,25 @@ export class LabelRow {
   }
 
   /**
+   * Audio and plain text / HTML rows: add an audio or text object on ranges, `[start, end]` inclusive
+   * (milliseconds of audio, characters of text), or HTML ranges `{ start: { xpath, offset }, end }`.
+   * @example row.addRangeObject('Speaker', [[0, 1500]], { answers: { Name: 'Ada' } })
+   */
+  addRangeObject(feature: string | OntologyObject, ranges: ReadonlyArray<readonly [number, number]> | readonly HtmlRange[], options: Omit<AddObjectOptions, 'frames' | 'frame'> = {}): AnyObjectInstance {
+    const object = this.ontology.object(feature)
+    this.#checkRanges(`object ${JSON.stringify(object.name)}`)
+    const { answers, objectHash, ...meta } = options
+    const inst = new ObjectInstance(object, { objectHash: objectHash ?? this.#ctx.newHash() })
+    objectState(inst).ctx = this.#ctx
+    const html = ranges.length > 0 && !Array.isArray(ranges[0])
+    if (html) inst.setHtmlRanges(ranges as readonly HtmlRange[], meta)
+    else inst.setRanges(ranges as ReadonlyArray<readonly [number, number]>, meta)
+    if (answers) inst.setAnswers(answers, { manualAnnotation: meta.manualAnnotation })
+    this.#attachObject(inst, true)
+    return inst as AnyObjectInstance
+  }
+
+  /**
    * Add a detached {@link ObjectInstance} (it must be on at least one frame). With `force` (default)
    * an instance with the same object hash is replaced.
    */
@@ -456,16 +364,20 @@ export class LabelRow {
         hint: 'Make instances from `row.ontology.object(...)`.',
       })
     }
-    if (st.frames.size === 0) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`, { hint: 'Call setForFrames(coordinates, { frames }) first.' })
+    const what = `object ${JSON.stringify(st.title)}`
+    if (instance.isRangeBased) this.#checkRanges(what)
+    else if (st.frames.size === 0) {
+      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`, { hint: 'Call setForFrames(coordinates, { frames }) (audio and text objects: setRanges) first.' })
+    } else {
+      this.#writableGuard(what)
+      this.#checkFrames([...st.frames.keys()], what)
     }
-    this.#writableGuard(`object ${JSON.stringify(st.title)}`)
-    this.#checkFrames([...st.frames.keys()], `object ${JSON.stringify(st.title)}`)
     for (const [f, d] of st.frames) checkBitmaskSize(this.#internals, own, f, d.coordinates)
     if (this.#c.objects.has(st.hash) && options.force === false) {
       throw labelError(LabelErrorCode.InvalidInstance, `This label row already has an object with hash ${st.hash}.`, { hint: 'Pass { force: true } to replace it.' })
     }
     st.feature = own // answers and later lookups resolve against this row's ontology
+    for (const e of [...st.answers, ...st.actions]) e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)
     this.#attachObject(instance as unknown as ObjectInstance, true)
     return instance
   }
@@ -505,9 +417,10 @@ export class LabelRow {
     const { frames: framesOpt, frame, answer, answers, classificationHash: _h, force, ...meta } = options
     st.entry = newClassificationEntry(this.#ctx, meta)
     let frames: number[] = []
-    if (cls.isGlobal) {
+    if (cls.isGlobal || this.isRangeBased) {
       if (framesOpt !== undefined || frame !== undefined) {
-        throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(cls.title)} is global: it applies to the whole item, so it takes no frames.`)
+        const why = cls.isGlobal ? 'is global: it applies to the whole item' : `is on ${this.dataType} data, whose classifications apply to the whole file`
+        throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(cls.title)} ${why}, so it takes no frames.`)
       }
     } else {
       const what = `classification ${JSON.stringify(cls.title)}`
@@ -519,7 +432,7 @@ export class LabelRow {
     // Answers are checked before the row changes (a forced add takes frames from other instances).
     if (answer !== undefined) inst.setAnswer(answer, { manualAnnotation: meta.manualAnnotation })
     if (answers) inst.setAnswers(answers, { manualAnnotation: meta.manualAnnotation })
-    if (cls.isGlobal) {
+    if (cls.isGlobal || this.isRangeBased) {
       const existing = [...this.#c.classifications.values()].find((c) => c.featureHash === cls.featureHash)
       if (existing && !force) {
         throw labelError(LabelErrorCode.ClassificationFramesOverlap, `Global classification ${JSON.stringify(cls.title)} is already in this label row (instance ${existing.classificationHash}).`, {
@@ -551,7 +464,7 @@ export class LabelRow {
     if (!st.feature || !own) {
       throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not a classification of this label row's ontology.`)
     }
-    if (st.frames.size === 0 && !own.isGlobal) {
+    if (st.frames.size === 0 && !own.isGlobal && !this.isRangeBased) {
       throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`, { hint: 'Call setForFrames({ frames }) first.' })
     }
     const frames = [...st.frames.keys()]
@@ -562,6 +475,7 @@ export class LabelRow {
       throw labelError(LabelErrorCode.ClassificationFramesOverlap, `Global classification ${JSON.stringify(st.title)} is already in this label row.`, { hint: 'Pass { force: true } to replace it.' })
     } else for (const other of this.classifications({ feature: own })) this.#internals.detachClassification(other)
     st.feature = own
+    for (const e of st.answers) e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)
     this.#attachClassification(instance)
     return instance
   }

@@ -169,6 +169,8 @@ export interface RowInternals {
   ctx: Ctx
   touch(): void
   checkFrames(frames: number[], what: string): void
+  /** Refuse range labels (audio, text) on a row whose data has no ranges. */
+  checkRanges(what: string): void
   frameSize(frame: number): { width: number; height: number } | null
   checkClassificationFrames(instance: ClassificationInstance, frames: number[], force: boolean): void
   detachObject(instance: ObjectInstance): void
@@ -324,6 +326,47 @@ export function replaceOrInsert(root: OntologyObject | OntologyClassification | 
     list[at] = entry
     for (let i = list.length - 1; i > at; i--) if (list[i].featureHash === entry.featureHash) list.splice(i, 1)
   } else insertAnswer(root, list, entry)
+}
+
+/** Refuse to replace a static answer unless asked (as Encord's SDK does). */
+export function checkOverwrite(list: readonly AnswerEntry[], attr: Attribute, overwrite: boolean | undefined, owner: string): void {
+  if (overwrite === true || !list.some((e) => e.featureHash === attr.featureHash)) return
+  throw labelError(LabelErrorCode.AnswerAlreadySet, `${owner} already has an answer to ${JSON.stringify(attr.name)} (${attr.path}).`, {
+    hint: 'Pass { overwrite: true } to replace it, or clearAnswer() first.',
+  })
+}
+
+/**
+ * The attribute an answer given without one is for (Encord's SDK infers it the same way): an
+ * option's (or the options') own attribute; a string the only text attribute; a number the only
+ * numeric attribute, at any depth below `root`.
+ */
+export function inferAttribute(root: OntologyObject | OntologyClassification, value: unknown, owner: string): Attribute {
+  const all = root.allAttributes()
+  const first = Array.isArray(value) ? value[0] : value
+  if (isRecord(first) && first['kind'] === 'option') {
+    const parent = (first as unknown as { parent: Attribute }).parent
+    const own = all.find((a) => a === parent) ?? all.find((a) => a.featureHash === parent.featureHash)
+    if (own === undefined) {
+      throw labelError(LabelErrorCode.InvalidAnswer, `Option ${JSON.stringify((first as unknown as { label: string }).label)} is not an option of any attribute of ${owner}.`, {
+        hint: 'Take the option from this object or classification, e.g. `instance.ontologyObject.attribute(...).option(...)`.',
+      })
+    }
+    return own
+  }
+  const type = typeof first === 'string' ? 'text' : typeof first === 'number' ? 'numeric' : undefined
+  if (type === undefined || (Array.isArray(value) && value.length === 0)) {
+    throw labelError(LabelErrorCode.InvalidAnswer, `Cannot tell which attribute of ${owner} the answer ${JSON.stringify(value)} is for.`, { hint: 'Name the attribute: setAnswer(attribute, value).' })
+  }
+  const candidates = all.filter((a) => a.type === type)
+  if (candidates.length !== 1) {
+    throw labelError(
+      LabelErrorCode.InvalidAnswer,
+      `Cannot tell which attribute of ${owner} the ${type} answer ${JSON.stringify(value)} is for: it has ${candidates.length === 0 ? 'no' : candidates.length} ${type} attributes${candidates.length > 1 ? ` (${candidates.map((a) => JSON.stringify(a.name)).join(', ')})` : ''}.`,
+      { hint: 'Name the attribute: setAnswer(attribute, value).' },
+    )
+  }
+  return candidates[0]
 }
 
 export function newClassificationEntry(ctx: Ctx, o: AnnotationOptions): Raw {

@@ -6,22 +6,26 @@ import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerInputOf, type 
 import { ObjectAnnotation, checkBitmaskSize } from './annotations.js'
 import { normaliseCoordinates, type CoordinatesByShape, type CoordinatesInputByShape } from './coordinates.js'
 import { labelError, LabelErrorCode } from './errors.js'
-import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameSpec } from './frames.js'
-import type { AnswersInput, AnswerView, ObjectAnnotationOptions, SetAnswerOptions } from './label-options.js'
+import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameRange, type FrameSpec } from './frames.js'
+import type { AnnotationOptions, AnswersInput, AnswerView, FrameAnswer, HtmlRange, ObjectAnnotationOptions, SetAnswerOptions } from './label-options.js'
 import type { LabelRow } from './label-row.js'
 import {
   DEFAULT_CTX,
   FROM_STATE,
   OBJECT_FRAME_KEYS,
   answerView,
+  checkOverwrite,
+  inferAttribute,
   newMeta,
   nextSeq,
+  objectState,
   registerObjectState,
   replaceOrInsert,
   unknownFeature,
   type ObjectState,
 } from './label-state.js'
-import type { Attribute, OntologyObject, Shape } from './ontology.js'
+import type { Attribute, OntologyObject, Option, Shape } from './ontology.js'
+import { isRecord } from '../shared/records.js'
 import type { Raw } from '../shared/records.js'
 
 /** Options of {@link ObjectInstance.setForFrames}. */
@@ -202,15 +206,25 @@ export class ObjectInstance<S extends Shape = Shape> {
   }
 
   /**
-   * Answer an attribute of this object (at any depth). Replaces an existing answer. Dynamic
-   * attributes take `frames` (default: every frame of the object).
-   * @example car.setAnswer('Colour', 'Red'); car.setAnswer('Tags', ['Parked']); car.setAnswer('Occluded', 'Yes', { frames: [3, 4] })
+   * Answer an attribute of this object (at any depth). An attribute that already has an answer is
+   * refused unless `overwrite: true` (dynamic attributes: the answer replaces the one on `frames`).
+   * Dynamic attributes take `frames` (default: every frame of the object). Without the attribute it
+   * is inferred, as Encord's SDK does: an option's own attribute, the only text attribute for a
+   * string, the only numeric attribute for a number.
+   * @example car.setAnswer('Colour', 'Red'); car.setAnswer(red); car.setAnswer('Tags', ['Parked']); car.setAnswer('Occluded', 'Yes', { frames: [3, 4] })
    */
   setAnswer<A extends Attribute>(attribute: A, value: AnswerInputOf<A>, options?: SetAnswerOptions): this
   setAnswer(attribute: string, value: AnswerInput, options?: SetAnswerOptions): this
-  setAnswer(attribute: string | Attribute, value: AnswerInput, options: SetAnswerOptions = {}): this {
+  setAnswer(value: Option | readonly Option[] | string | number, options?: SetAnswerOptions): this
+  setAnswer(...args: [string | Attribute, AnswerInput, SetAnswerOptions?] | [Option | readonly Option[] | string | number, SetAnswerOptions?]): this {
     const st = this.#s
-    const attr = this.#attribute(attribute)
+    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
+    const owner = `object ${JSON.stringify(st.title)} (${st.hash})`
+    // One value (and maybe options): the attribute is inferred from it.
+    const inferred = args.length === 1 || args[1] === undefined || (isRecord(args[1]) && args[1]['kind'] !== 'option')
+    const attr = inferred ? inferAttribute(st.feature, args[0], owner) : this.#attribute(args[0] as string | Attribute)
+    const value = (inferred ? args[0] : args[1]) as AnswerInput
+    const options = ((inferred ? args[1] : args[2]) ?? {}) as SetAnswerOptions
     const { wire } = encodeAnswer(attr, value)
     const manual = options.manualAnnotation ?? st.ctx.defaults.manualAnnotation
     if (attr.dynamic) {
@@ -225,6 +239,7 @@ export class ObjectInstance<S extends Shape = Shape> {
       if (frames.length === 0) throw labelError(LabelErrorCode.InvalidAnswer, `Dynamic attribute ${JSON.stringify(attr.name)} (${attr.path}) needs frames, and object ${JSON.stringify(st.title)} is on none.`)
       setDynamic(st, attr, wire, frames, manual)
     } else {
+      checkOverwrite(st.answers, attr, options.overwrite, owner)
       const fields: Raw = { name: attr.name, value: attr.value, answers: wire, featureHash: attr.featureHash, manualAnnotation: manual }
       replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
       st.answersEntry ??= {}
@@ -263,6 +278,29 @@ export class ObjectInstance<S extends Shape = Shape> {
     return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
   }
 
+  /**
+   * Every answer to an attribute with the frames it holds for: dynamic attributes one entry per
+   * distinct answer (in frame order), static ones a single entry for all the object's frames; empty
+   * when unanswered (Python's `get_answer` of a dynamic attribute without a frame filter).
+   * @example for (const { value, ranges } of car.getAnswers('Occluded')) console.log(value, ranges)
+   */
+  getAnswers(attribute: string | Attribute): FrameAnswer[] {
+    const st = this.#s
+    const attr = this.#attribute(attribute)
+    if (!attr.dynamic) {
+      const entry = st.answers.find((e) => e.featureHash === attr.featureHash)
+      const frames = this.frames()
+      return entry ? [{ value: decodeAnswer(attr, entry.fields['answers']), frames, ranges: framesToRanges(frames) }] : []
+    }
+    return st.actions
+      .filter((a) => a.featureHash === attr.featureHash)
+      .map((a) => {
+        const frames = rangesToFrames(a.fields['range'])
+        return { value: decodeAnswer(attr, a.fields['answers']), frames, ranges: framesToRanges(frames) }
+      })
+      .sort((x, y) => (x.frames[0] ?? 0) - (y.frames[0] ?? 0))
+  }
+
   /** Remove the answer to an attribute (dynamic: on `frames`, default all). */
   clearAnswer(attribute: string | Attribute, options: { frames?: FrameSpec } = {}): this {
     const st = this.#s
@@ -291,11 +329,95 @@ export class ObjectInstance<S extends Shape = Shape> {
     return [...this.#s.answers.map((e) => answerView(e, false)), ...this.#s.actions.map((e) => answerView(e, true))]
   }
 
+  /**
+   * An exact copy with a new object hash, in no label row: its frames with coordinates and label
+   * metadata (or its ranges), and its answers. Add it to another row, e.g. the twin project's
+   * (Python's `ObjectInstance.copy()`).
+   * @example for (const o of row.objects()) twin.labelRow.addObjectInstance(o.copy())
+   */
+  copy(): ObjectInstance<S> {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
+    const copy = new ObjectInstance(st.feature as OntologyObject<S>)
+    const cs = objectState(copy)
+    for (const [frame, d] of st.frames) {
+      // The data unit is the target row's to find (a twin's units may differ); coordinates are frozen values.
+      cs.frames.set(frame, { seq: nextSeq(), unit: undefined, fields: { ...structuredClone(d.fields), objectHash: cs.hash }, coordinates: d.coordinates, rawCoordinates: d.rawCoordinates && structuredClone(d.rawCoordinates) })
+    }
+    cs.answers = st.answers.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
+    cs.actions = st.actions.map((e) => ({ ...e, fields: { ...structuredClone(e.fields), trackHash: cs.ctx.newHash() } }))
+    cs.answersEntry = st.answersEntry === null ? {} : structuredClone(st.answersEntry)
+    cs.actionsEntry = st.actionsEntry === null ? null : structuredClone(st.actionsEntry)
+    return copy
+  }
+
+  /**
+   * Audio and plain text objects (shapes `audio` and `text`): place the object on ranges, `[start,
+   * end]` inclusive (milliseconds of audio, characters of text), replacing any it had. Python's
+   * `set_for_frames(AudioCoordinates(range=...))` / `TextCoordinates`.
+   * @example row.addObjectInstance(new ObjectInstance(speaker).setRanges([[0, 1500], [2000, 2600]]))
+   */
+  setRanges(ranges: ReadonlyArray<readonly [number, number] | FrameRange>, options: AnnotationOptions = {}): this {
+    const list = ranges.map((r) => ('start' in (r as object) ? [(r as FrameRange).start, (r as FrameRange).end] : [...(r as readonly [number, number])]) as [number, number])
+    const bad = list.find(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a)
+    if (bad !== undefined) throw labelError(LabelErrorCode.InvalidCoordinates, `A range is [start, end] with integers 0 ≤ start ≤ end; got ${JSON.stringify(bad)}.`)
+    return this.#setRangeEntry({ range: list }, options)
+  }
+
+  /**
+   * HTML text objects: place the object on ranges of the document, each from a node (its XPath) and
+   * offset to another (written as `range_html`).
+   * @example inst.setHtmlRanges([{ start: { xpath: '/html/body/p[1]', offset: 0 }, end: { xpath: '/html/body/p[1]', offset: 12 } }])
+   */
+  setHtmlRanges(ranges: readonly HtmlRange[], options: AnnotationOptions = {}): this {
+    const bad = ranges.find((r) => ![r?.start, r?.end].every((n) => isRecord(n) && typeof n.xpath === 'string' && Number.isInteger(n.offset) && n.offset >= 0))
+    if (bad !== undefined) throw labelError(LabelErrorCode.InvalidCoordinates, `An HTML range is { start: { xpath, offset }, end: { xpath, offset } }; got ${JSON.stringify(bad)}.`)
+    return this.#setRangeEntry({ range_html: ranges.map((r) => ({ start: { xpath: r.start.xpath, offset: r.start.offset }, end: { xpath: r.end.xpath, offset: r.end.offset } })), range: [] }, options)
+  }
+
+  /** HTML objects: the ranges of the document they cover. */
+  get htmlRanges(): HtmlRange[] {
+    const r = this.#s.answersEntry?.['range_html']
+    return Array.isArray(r) ? (structuredClone(r) as HtmlRange[]) : []
+  }
+
+  #setRangeEntry(range: Raw, options: AnnotationOptions): this {
+    const st = this.#s
+    if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
+    if (st.feature.shape !== 'audio' && st.feature.shape !== 'text') {
+      throw labelError(LabelErrorCode.WrongShape, `Object ${JSON.stringify(st.title)} is a ${st.feature.shape} object: only audio and text objects are placed by ranges.`, { hint: 'Use setForFrames(coordinates, { frames }).' })
+    }
+    if (st.frames.size > 0) throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) is on frames; an object is placed by frames or by ranges, not both.`)
+    st.owner?.checkRanges(`object ${JSON.stringify(st.title)}`)
+    const meta = newMeta(st.ctx, options)
+    const previous = st.answersEntry ?? {}
+    const { range: _r, range_html: _h, ...kept } = previous
+    // The keys Encord's SDK writes on a range object's entry, in its order, then any others it had.
+    st.answersEntry = {
+      createdBy: meta.createdBy,
+      createdAt: meta.createdAt,
+      lastEditedBy: meta.lastEditedBy,
+      lastEditedAt: meta.lastEditedAt,
+      manualAnnotation: meta.manualAnnotation,
+      featureHash: st.featureHash,
+      name: st.feature.name,
+      color: st.feature.color,
+      shape: st.feature.shape,
+      value: st.feature.value,
+      ...range,
+      ...Object.fromEntries(Object.entries(kept).filter(([k]) => !RANGE_ENTRY_KEYS.has(k))),
+    }
+    st.owner?.touch()
+    return this
+  }
+
   /** Remove this object from its label row. */
   remove(): void {
     if (this.#s.owner) this.#s.owner.detachObject(this)
   }
 }
+
+const RANGE_ENTRY_KEYS = new Set(['createdBy', 'createdAt', 'lastEditedBy', 'lastEditedAt', 'manualAnnotation', 'featureHash', 'name', 'color', 'shape', 'value', 'range', 'range_html'])
 
 /** A dynamic answer holds for frames; one action per distinct answer, its frames as ranges. */
 function setDynamic(st: ObjectState, attr: Attribute, wire: unknown, frames: number[], manual: boolean): void {
