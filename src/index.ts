@@ -32,6 +32,7 @@ export {
   frame,
   objectCrops,
   ontology,
+  encordClient,
 } from './core/deps/index.js'
 export type {
   Asset,

@@ -123,3 +123,31 @@ function rangeFixture(kind: 'audio' | 'text'): Fixture {
   })
   return fixture
 }
+
+describe('encordClient(): the escape hatch', () => {
+  it('reads another project, its label rows and a storage item with a signed URL, signed with the run key', async () => {
+    const { encordClient } = await import('../../src/core/deps/builtins/encord-client.js')
+    const { storageItem } = await import('../../src/core/deps/builtins/storage-item.js')
+    const e = (env = await startRunnerEnv({ tasks: 2, twin: true }))
+    const twin = e.fixture.projects[1]
+    const seen: unknown[] = []
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { client: encordClient(), item: storageItem() },
+        handler: async ({ task, deps }) => {
+          const other = await deps.client.getProject(twin.projectHash)
+          const [meta] = await deps.client.listLabelRowMetadata(twin.projectHash, { dataHashes: [task.dataHash] })
+          const [dict] = await deps.client.getLabelRows(twin.projectHash, [meta.labelHash!])
+          const signed = await deps.client.getStorageItem(deps.item.uuid, { signUrl: true })
+          seen.push({ title: other.title, rowData: dict['data_hash'], url: signed.signedUrl?.startsWith('http') })
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ numRetries: 0 })
+    expect(result.stages[0].errors).toEqual([])
+    const byData = (a: unknown, b: unknown) => String((a as { rowData: string }).rowData).localeCompare(String((b as { rowData: string }).rowData))
+    expect(seen.sort(byData)).toEqual(e.fixture.projects[0].tasks.map((t) => ({ title: twin.title, rowData: t.dataHash, url: true })).sort(byData))
+  })
+})
