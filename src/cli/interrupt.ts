@@ -1,3 +1,5 @@
+import { exitProcess } from '../core/runner/exit-guard.js'
+
 /**
  * Ctrl-C handling for long commands: the first SIGINT (or SIGTERM) asks for a graceful stop through
  * `onFirst` (the command aborts its run and still prints the summary, exit 130); a second one quits at
@@ -14,7 +16,7 @@ export function installInterruptHandler(options: { onFirst: (signal: NodeJS.Sign
       return
     }
     process.stderr.write('\nInterrupted again: quitting now. A rerun finishes the rest: decisions in the run journal are applied without calling their handlers again; other tasks are decided again.\n')
-    process.exit(130)
+    exitProcess(130)
   }
   for (const s of signals) process.on(s, handler)
   return () => {

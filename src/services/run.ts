@@ -1,5 +1,6 @@
 import type { RunOptionsLayer } from '../core/config/resolve.js'
 import type { RunEvent } from '../core/runner/events.js'
+import { guardProcessExit } from '../core/runner/exit-guard.js'
 import type { RunResult } from '../core/types.js'
 import { prepareConfiguredRun, type ConfiguredRun } from './configured-run.js'
 import type { Session } from './session.js'
@@ -24,6 +25,21 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
   const { session } = options
   const configured = await prepareConfiguredRun({ loaded: session.loaded, client: session.client, projectHash: session.projectHash, overrides: options.overrides })
   options.onValidated?.(configured)
-  // The journal next to the config (`run.journal`, on unless the config or --no-journal says otherwise).
-  return configured.prepared.run({ signal: options.signal, onEvent: options.onEvent, journal: configured.settings.journal, journalDir: session.loaded.dir })
+  // A handler's process.exit fails its task instead of ending the run with exit 0 (see exit-guard.ts).
+  let running = 'A handler'
+  const release = guardProcessExit({ describe: () => running })
+  try {
+    // The journal next to the config (`run.journal`, on unless the config or --no-journal says otherwise).
+    return await configured.prepared.run({
+      signal: options.signal,
+      onEvent: (event) => {
+        if (event.type === 'stageStarted') running = `The handler of stage "${event.stage.title}"${event.agentLocation ? ` (${event.agentLocation})` : ''}`
+        options.onEvent?.(event)
+      },
+      journal: configured.settings.journal,
+      journalDir: session.loaded.dir,
+    })
+  } finally {
+    release()
+  }
 }

@@ -1,5 +1,6 @@
 import type { AgentTask, Stage } from '../encord/types.js'
 import type { TaskLogger } from '../core/deps/types.js'
+import { guardProcessExit } from '../core/runner/exit-guard.js'
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
 import { redact } from '../ui/redact.js'
 import { failedTaskLine, stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
@@ -38,6 +39,9 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
       const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => log(level, `${prefix ? `${prefix}: ` : ''}${message}`)
       return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
     }
+    // A handler's process.exit fails its job instead of stopping the worker (see exit-guard.ts).
+    const stages = session.bindings.map((b) => `"${b.stage.title}"`).join(', ')
+    const release = guardProcessExit({ describe: () => `A handler of this worker (stages ${stages})` })
     const summary = await runWorker({
       redis: session.redis,
       client: session.client,
@@ -53,7 +57,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
       signal: options.signal,
       onEvent: options.onEvent,
       logger,
-    })
+    }).finally(release)
     return { ...summary, redis: session.redisShown }
   } finally {
     await session.close()
