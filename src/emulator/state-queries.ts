@@ -4,6 +4,7 @@
  */
 import type { FixtureDataUnit, Fixture } from './fixture.js'
 import { FIXTURE_FORMAT } from './fixture.js'
+import { likeMatcher } from './like.js'
 import type { EmulatorState } from './state.js'
 import type { MetadataQuery, MetadataRow, ProjectRecord } from './state-records.js'
 import { formatIso, parseTimestamp } from './time.js'
@@ -36,9 +37,9 @@ export function queryLabelRowMetadata(state: EmulatorState, project: ProjectReco
     }
   }
   const labelHashes = q.labelHashes ? new Set(q.labelHashes) : null
-  const like = (pattern: string) => new RegExp('^' + pattern.split('%').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/_/g, '.')).join('.*') + '$', 'is')
-  const titleLike = q.dataTitleLike ? like(q.dataTitleLike) : null
-  const nodeLike = q.workflowGraphNodeTitleLike ? like(q.workflowGraphNodeTitleLike) : null
+  // Not a regular expression: `%` as `.*` backtracks exponentially (see like.ts).
+  const titleLike = q.dataTitleLike ? likeMatcher(q.dataTitleLike) : null
+  const nodeLike = q.workflowGraphNodeTitleLike ? likeMatcher(q.workflowGraphNodeTitleLike) : null
   const before = q.editedBefore ? parseTimestamp(q.editedBefore) : null
   const after = q.editedAfter ? parseTimestamp(q.editedAfter) : null
   const statuses = q.labelStatuses ? new Set(q.labelStatuses) : null
@@ -46,10 +47,10 @@ export function queryLabelRowMetadata(state: EmulatorState, project: ProjectReco
     if (q.includeUninitialisedLabels === false && row.labelRow === null) return false
     if (labelHashes && (row.labelRow === null || !labelHashes.has(row.labelRow.labelHash))) return false
     if (q.dataTitleEq && row.dataUnit.dataTitle !== q.dataTitleEq) return false
-    if (titleLike && !titleLike.test(row.dataUnit.dataTitle)) return false
+    if (titleLike && !titleLike(row.dataUnit.dataTitle)) return false
     const nodeTitle = row.task ? (project.stageByUuid.get(row.task.stageUuid)?.title ?? null) : null
     if (q.workflowGraphNodeTitleEq && nodeTitle !== q.workflowGraphNodeTitleEq) return false
-    if (nodeLike && (nodeTitle === null || !nodeLike.test(nodeTitle))) return false
+    if (nodeLike && (nodeTitle === null || !nodeLike(nodeTitle))) return false
     const edited = row.labelRow?.lastEditedAt ?? null
     if (before !== null && (edited === null || edited >= before)) return false
     if (after !== null && (edited === null || edited <= after)) return false
