@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GeneratedDataType } from '../../src/emulator/data-types.js'
-import { asset, defineAgent, defineDependency, frame, labelRow, Runner, storageItem, twinLabelRow, videoFrames, type AgentDefinition, type Frame, type RunResult } from '../../src/index.js'
+import { asset, defineAgent, encordClient, frame, labelRow, Runner, storageItem, twinLabelRow, videoFrames, type AgentDefinition, type Frame, type RunResult } from '../../src/index.js'
 import { decodeImage } from '../helpers/media-check.js'
 import { toolAvailable } from '../helpers/system-tools.js'
 import { AGENT_STAGE_NAME, AGENT_TO_COMPLETE_PATHWAY_NAME, ONE_OF_EACH, suiteProject, type SuiteProject } from './helpers/workspace.js'
@@ -43,10 +43,9 @@ function itemOf(kind: GeneratedDataType) {
 }
 
 describe('test_task_dependencies.py', () => {
-  it('test_dep_client: a dependency gets the run’s authenticated client', async () => {
-    const client = defineDependency({ name: 'client', resolve: ({ client }) => client })
+  it('test_dep_client: encordClient() is the run’s authenticated client', async () => {
     const titles: string[] = []
-    const result = await runOn(['video'], defineAgent({ deps: { client }, handler: async ({ deps }) => void titles.push((await deps.client.getProject(env.projectHash)).title) }))
+    const result = await runOn(['video'], defineAgent({ deps: { client: encordClient() }, handler: async ({ deps }) => void titles.push((await deps.client.getProject(env.projectHash)).title) }))
     expect(result.stages[0].failed).toBe(0)
     expect(titles).toEqual(['encord-agents test project'])
   })
@@ -206,11 +205,10 @@ describe('test_task_dependencies.py', () => {
 
   // Last: it moves the video task on, as the example's handler returns a pathway.
   it('test_dependency_injection_example: a handler taking the client and the storage item', async () => {
-    const client = defineDependency({ name: 'client', resolve: ({ client }) => client })
     const result = await runOn(
       ['video'],
       defineAgent({
-        deps: { client, item: storageItem() },
+        deps: { client: encordClient(), item: storageItem() },
         handler: ({ deps }) => {
           expect(typeof deps.client.getProject).toBe('function')
           expect(deps.item.itemType).toBe('video')
