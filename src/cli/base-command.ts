@@ -4,8 +4,8 @@ import { BugError, EncordAgentsError, UserError } from '../shared/errors.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { formatError, toErrorJson } from '../ui/error-output.js'
 import { redact, redactJson } from '../ui/redact.js'
-import { isCi, isDebugEnabled, pickRenderer, type RendererChoice } from '../ui/renderer.js'
-import { isColorEnabled, theme } from '../ui/theme.js'
+import { isDebugEnabled, pickProgressMode, progressSituation, type ProgressMode } from '../ui/renderer.js'
+import { theme } from '../ui/theme.js'
 import { commonFlags } from './flags.js'
 
 /**
@@ -38,15 +38,21 @@ export abstract class BaseCommand<T> extends Command {
     return args.includes('--verbose') || isDebugEnabled()
   }
 
-  /** The listr2 renderer for this invocation (silent under --json; plain lines without a TTY, in CI or without colour). */
-  protected rendererChoice(): RendererChoice {
-    return pickRenderer({
-      json: this.jsonEnabled(),
-      tty: Boolean(process.stderr.isTTY),
-      color: isColorEnabled(),
-      ci: isCi(),
-      debug: this.isVerbose(),
-    })
+  /**
+   * `--verbose` is `DEBUG=encord-agents*` (README): our debug namespaces (HTTP requests, the journal)
+   * print to stderr, added to whatever DEBUG already enables.
+   */
+  override async init(): Promise<void> {
+    await super.init()
+    if (this.isVerbose() && !isDebugEnabled()) {
+      const { default: createDebug } = await import('debug')
+      createDebug.enable([process.env.DEBUG, 'encord-agents*'].filter(Boolean).join(','))
+    }
+  }
+
+  /** How progress shows on stderr: nothing under --json, live on a terminal, plain lines otherwise (ui/renderer.ts). */
+  protected progressMode(): ProgressMode {
+    return pickProgressMode(progressSituation({ json: this.jsonEnabled(), debug: this.isVerbose() }))
   }
 
   /** Human output for the user (stderr, so stdout stays clean for results). Quiet under --json. */

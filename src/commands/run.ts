@@ -62,11 +62,12 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
         signal: controller.signal,
         onValidated: ({ agents, settings }) => {
           progress = new RunProgress({
-            renderer: this.rendererChoice(),
+            mode: this.progressMode(),
             stages: agents.map((a) => a.stage),
-            limit: settings.maxTasksPerStage,
+            dryRun: settings.dryRun,
             refreshing: settings.refreshEvery !== undefined,
             verbose: this.isVerbose(),
+            signal: controller.signal,
           })
           progress.start()
         },
@@ -74,7 +75,7 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
       })
       await progress?.finish()
       progress = undefined
-      if (!this.jsonEnabled()) process.stdout.write(formatRunSummary(result) + '\n')
+      if (!this.jsonEnabled()) process.stdout.write(formatRunSummary(result, { verbose: this.isVerbose() }) + '\n')
       if (flags.ui && !result.interrupted) {
         // The run is over: Ctrl-C now only closes the dashboard (the run's exit code stands).
         removeInterrupt()

@@ -2,7 +2,7 @@ import Table from 'cli-table3'
 import { enqueueTasks, type EnqueuePass, type EnqueueResult } from '../queue/enqueue.js'
 import { redact } from '../ui/redact.js'
 import { terminalText } from '../ui/terminal-text.js'
-import { theme, type Theme } from '../ui/theme.js'
+import { stdoutTheme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
 export interface EnqueueServiceOptions extends QueueSessionOptions {
@@ -51,7 +51,7 @@ export async function runEnqueue(options: EnqueueServiceOptions): Promise<Enqueu
 }
 
 /** One line per stage of a pass (`enqueue --watch` prints one block per pass). */
-export function formatEnqueuePass(pass: EnqueuePass, t: Theme = theme): string {
+export function formatEnqueuePass(pass: EnqueuePass, t: Theme = stdoutTheme): string {
   return redact(
     pass.stages
       .map((s) => `${t.dim(`pass ${pass.pass}`)} ${terminalText(s.title)}: ${s.pending} pending, ${t.ok(`${s.added} added`)}, ${s.requeued} re-queued, ${s.alreadyQueued} already queued`)
@@ -60,7 +60,7 @@ export function formatEnqueuePass(pass: EnqueuePass, t: Theme = theme): string {
 }
 
 /** The human summary of `enqueue`. */
-export function formatEnqueueResult(result: EnqueueCommandResult, t: Theme = theme): string {
+export function formatEnqueueResult(result: EnqueueCommandResult, t: Theme = stdoutTheme): string {
   const rows = new Table({ head: ['Stage', 'Pending', 'Added', 'Re-queued', 'Already queued'].map((h) => t.bold(h)), style: { head: [], border: [] } })
   for (const s of result.stages) rows.push([terminalText(s.title), String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued)])
   const added = result.stages.reduce((n, s) => n + s.added + s.requeued, 0)

@@ -1,6 +1,6 @@
 import { retryFailed, type RetryFailedResult } from '../queue/status.js'
 import { redact } from '../ui/redact.js'
-import { theme, type Theme } from '../ui/theme.js'
+import { stdoutTheme, type Theme } from '../ui/theme.js'
 import { openRedisOnly } from './queue-session.js'
 
 export interface QueueRetryServiceOptions {
@@ -26,7 +26,7 @@ export async function runQueueRetry(options: QueueRetryServiceOptions): Promise<
   }
 }
 
-export function formatQueueRetry(result: QueueRetryResult, t: Theme = theme): string {
+export function formatQueueRetry(result: QueueRetryResult, t: Theme = stdoutTheme): string {
   const lines = result.stages.map((s) => `  ${s.stageTitle}: ${s.retried} job${s.retried === 1 ? '' : 's'} queued again`)
   lines.push(
     result.retried === 0

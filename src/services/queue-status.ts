@@ -1,7 +1,7 @@
 import Table from 'cli-table3'
 import { queueStatus, type QueueStatus } from '../queue/status.js'
 import { redact } from '../ui/redact.js'
-import { theme, type Theme } from '../ui/theme.js'
+import { stdoutTheme, type Theme } from '../ui/theme.js'
 import { openRedisOnly } from './queue-session.js'
 
 export interface QueueStatusServiceOptions {
@@ -27,7 +27,7 @@ export async function runQueueStatus(options: QueueStatusServiceOptions): Promis
   }
 }
 
-export function formatQueueStatus(result: QueueStatusResult, t: Theme = theme): string {
+export function formatQueueStatus(result: QueueStatusResult, t: Theme = stdoutTheme): string {
   if (result.stages.length === 0) {
     return `Nothing queued on ${result.redis}${result.projectHash !== null ? ` for project ${result.projectHash}` : ''}. Queue tasks with \`encord-agents enqueue\`.`
   }

@@ -4,7 +4,7 @@ import { guardProcessExit } from '../core/runner/exit-guard.js'
 import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker.js'
 import { redact } from '../ui/redact.js'
 import { failedTaskLine, stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
-import { theme, type Theme } from '../ui/theme.js'
+import { stdoutTheme, type Theme } from '../ui/theme.js'
 import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
 
 /** Run options used: `concurrency` (jobs at once per stage), `taskTimeout`, `numRetries` (of requests). */
@@ -101,7 +101,7 @@ export class WorkerProgress {
 }
 
 /** The summary printed when a worker stops. */
-export function formatWorkerSummary(result: WorkerCommandResult, t: Theme = theme): string {
+export function formatWorkerSummary(result: WorkerCommandResult, t: Theme = stdoutTheme): string {
   const rows = summaryTable([...STAGE_COLUMNS, 'Retried', 'Replayed', 'Gone'], t)
   for (const s of result.stages) rows.push([...stageCells(s, t), String(s.retried), String(s.replayed), String(s.gone + s.stale)])
   const out = [rows.toString()]

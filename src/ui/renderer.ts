@@ -1,22 +1,43 @@
 /**
- * Which listr2 renderer to use (lint-staged's rule, STYLE A6/C5): nothing under `--json`, one plain line
- * per update when there is no TTY, in CI, without colour or when debugging, and the live updating view
- * on an interactive terminal.
+ * How `run` shows its progress on stderr (STYLE C5): nothing under `--json`; a live view updated in
+ * place on a terminal; plain lines otherwise: not a terminal, a 0×0 one (`script`, some CI), a dumb
+ * terminal, CI, or debug output (which would tear a view that is redrawn in place).
+ *
+ * Only stderr counts: stdout may be redirected (`run > summary.txt`) while the user watches the
+ * terminal. Colour is a separate choice, made per stream (ui/theme.ts).
  */
-export type RendererChoice = { renderer: 'silent' } | { renderer: 'simple' } | { renderer: 'default'; fallbackRenderer: 'simple' }
+export type ProgressMode = 'silent' | 'lines' | 'live'
 
-export interface RendererSituation {
+export interface ProgressSituation {
   json: boolean
+  /** stderr is a terminal. */
   tty: boolean
-  color: boolean
+  /** The terminal's size; 0 when it reports none. */
+  columns: number
+  rows: number
+  /** TERM=dumb: no cursor movement. */
+  dumb: boolean
   ci: boolean
   debug: boolean
 }
 
-export function pickRenderer(m: RendererSituation): RendererChoice {
-  if (m.json) return { renderer: 'silent' }
-  if (!m.tty || m.ci || !m.color || m.debug) return { renderer: 'simple' }
-  return { renderer: 'default', fallbackRenderer: 'simple' }
+export function pickProgressMode(m: ProgressSituation): ProgressMode {
+  if (m.json) return 'silent'
+  if (!m.tty || m.columns <= 0 || m.rows <= 0 || m.dumb || m.ci || m.debug) return 'lines'
+  return 'live'
+}
+
+/** The situation of this process's stderr. */
+export function progressSituation(options: { json: boolean; debug: boolean }, env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): ProgressSituation {
+  return {
+    json: options.json,
+    tty: stream.isTTY === true,
+    columns: stream.columns ?? 0,
+    rows: stream.rows ?? 0,
+    dumb: env.TERM === 'dumb',
+    ci: isCi(env),
+    debug: options.debug,
+  }
 }
 
 /** `CI` as set by every major CI service (any value but empty/"false"/"0"). */

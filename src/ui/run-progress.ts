@@ -1,16 +1,20 @@
-import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2'
-import type { EventStage, RunEvent } from '../core/runner/events.js'
-import { redact } from './redact.js'
-import type { RendererChoice } from './renderer.js'
+import type { EventStage, EventTask, RunEvent } from '../core/runner/events.js'
+import type { TaskErrorReport } from '../core/runner/errors.js'
+import { LineOutput, LiveOutput, type ProgressOutput } from './progress-output.js'
+import type { ProgressMode } from './renderer.js'
 import { terminalText, TEXT_WIDTH } from './terminal-text.js'
-import { theme } from './theme.js'
+import { theme as stderrTheme, type Theme } from './theme.js'
 
 /** Live counters of one stage, from runner events. */
 export interface StageProgress {
   /** As configured (title or UUID); the event's stage is matched against it. */
   configured: string
   stage?: EventStage
+  state: 'waiting' | 'running' | 'done'
+  /** Tasks listed so far (this pass). */
   fetched: number
+  /** The stage's tasks for this run, once the listing is complete (`stageListed`); until then no ETA. */
+  total?: number
   done: number
   failed: number
   stayed: number
@@ -18,42 +22,49 @@ export interface StageProgress {
   moved: Record<string, number>
   startedAt?: number
   finishedAt?: number
-  /** Upper bound of tasks this stage will process, when known (`maxTasksPerStage`). */
-  limit?: number
+  /** The stage ended because the run was stopped (or never started). */
+  interrupted: boolean
+  /** Failures printed as their own line (the rest are counted; the summary lists them all). */
+  failuresShown: number
+  /** Counters before this pass (`refreshEvery` runs a stage again and again; the totals add up). */
+  base: { done: number; failed: number; stayed: number; moved: Record<string, number> }
 }
 
-export function newStageProgress(configured: string, limit?: number): StageProgress {
-  return { configured, fetched: 0, done: 0, failed: 0, stayed: 0, retries: 0, moved: {}, limit }
+export function newStageProgress(configured: string): StageProgress {
+  return { configured, state: 'waiting', fetched: 0, done: 0, failed: 0, stayed: 0, retries: 0, moved: {}, interrupted: false, failuresShown: 0, base: { done: 0, failed: 0, stayed: 0, moved: {} } }
 }
 
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000)
+function formatEta(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000))
   if (s < 60) return `${s}s`
   const m = Math.floor(s / 60)
   if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
 /**
- * `fetched 300 · done 120 · failed 2 · moved complete 100, needs review 20 · 12.3 tasks/s · ETA 15s`.
- * The ETA covers the tasks fetched so far (pages are listed lazily, so the total is not known up front)
- * or the `maxTasksPerStage` limit when there is one.
+ * The counters of a running stage: `done 120 of 600 · moved complete 100, needs review 20 · failed 2 ·
+ * 12 tasks/s · ETA 40s`. The total, and with it the ETA, is shown only once it is known (the listing is
+ * complete, see `stageListed`): pages are listed lazily, so "fetched so far" is no total. A dry run
+ * says "would move": nothing is moved.
  */
-export function formatStageLine(p: StageProgress, now = Date.now()): string {
+export function formatStageLine(p: StageProgress, now: number, options: { dryRun?: boolean; theme?: Theme } = {}): string {
+  const t = options.theme ?? stderrTheme
   const processed = p.done + p.failed
-  const parts = [`fetched ${p.fetched}`, `done ${p.done}`]
-  parts.push(p.failed > 0 ? theme.error(`failed ${p.failed}`) : `failed 0`)
+  const parts = [p.state === 'done' ? `${processed} processed` : p.total !== undefined ? `done ${processed} of ${p.total}` : `fetched ${p.fetched} · done ${processed}`]
   const moves = Object.entries(p.moved)
-  if (moves.length > 0) parts.push(`moved ${moves.map(([k, v]) => `${terminalText(k)} ${v}`).join(', ')}`)
-  if (p.stayed > 0) parts.push(`stayed ${p.stayed}`)
+  if (moves.length > 0) parts.push(`${options.dryRun ? 'would move' : 'moved'} ${moves.map(([k, v]) => `${terminalText(k)} ${v}`).join(', ')}`)
+  if (p.stayed > 0) parts.push(`${options.dryRun ? 'would stay' : 'stayed'} ${p.stayed}`)
+  if (p.failed > 0) parts.push(t.error(`failed ${p.failed}`))
   if (p.retries > 0) parts.push(`retries ${p.retries}`)
   if (p.startedAt !== undefined && processed > 0) {
     const elapsed = Math.max(1, (p.finishedAt ?? now) - p.startedAt)
     const rate = (processed * 1000) / elapsed
     parts.push(`${rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)} tasks/s`)
-    const target = p.limit !== undefined ? Math.min(p.limit, Math.max(p.fetched, processed)) : p.fetched
-    const remaining = target - processed
-    if (p.finishedAt === undefined && remaining > 0 && rate > 0) parts.push(`ETA ${formatDuration((remaining / rate) * 1000)}`)
+    const remaining = p.total === undefined ? 0 : p.total - processed
+    if (p.state === 'running' && remaining > 0) parts.push(`ETA ${formatEta((remaining / rate) * 1000)}`)
   }
   return parts.join(' · ')
 }
@@ -62,99 +73,74 @@ function matches(configured: string, stage: EventStage): boolean {
   return configured === stage.uuid || configured === stage.title || configured.toLowerCase() === stage.uuid.toLowerCase()
 }
 
-interface Deferred {
-  promise: Promise<void>
-  resolve: () => void
-}
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
-function deferred(): Deferred {
-  let resolve!: () => void
-  const promise = new Promise<void>((r) => (resolve = r))
-  return { promise, resolve }
-}
+/** Failures printed one by one per stage before the rest are only counted (all with --verbose). */
+const FAILURES_SHOWN = 3
 
 export interface RunProgressOptions {
-  renderer: RendererChoice
+  mode: ProgressMode
   /** The configured agents' stages, in order. */
   stages: string[]
-  /** `maxTasksPerStage`, for the ETA. */
-  limit?: number
+  /** Nothing is moved or saved: counters say "would move". */
+  dryRun?: boolean
   /** Stages repeat until stopped (`refreshEvery`): a stage's line stays open until the run ends. */
   refreshing?: boolean
-  /** Debug-level handler logs too. */
+  /** Debug-level handler logs, every failure and retry, and failures' user-code stacks. */
   verbose?: boolean
+  /** The run's stop signal: a stage that ends once it is aborted was interrupted. */
+  signal?: AbortSignal
   /** @default process.stderr */
   stream?: NodeJS.WriteStream
+  /** @default the stderr theme (colour decided by stderr) */
+  theme?: Theme
+  /** Plain lines: at most one progress line per stage this often. @default 5000 */
+  lineIntervalMs?: number
   /** For tests. @default Date.now */
   now?: () => number
 }
 
 /**
- * listr2 progress for `run`: one line per stage (fetched, done, failed, moved per pathway, rate, ETA),
- * driven by runner events. On a TTY it updates in place; otherwise (CI, pipes, NO_COLOR) the `simple`
- * renderer prints plain lines, throttled so a 5,000-task run does not print 5,000 lines; under `--json`
- * nothing is printed.
+ * Progress of `run` on stderr, driven by runner events. On a terminal, one line per stage redrawn in
+ * place (whatever stdout is); as plain lines (pipes, CI, a 0×0 terminal) at most one line per stage
+ * every few seconds, each naming its stage, plus the stage's final line; under `--json` nothing.
+ * Handler log lines and the first failures of each stage are printed as they come.
  */
 export class RunProgress {
   readonly stages: StageProgress[]
   readonly #options: RunProgressOptions
-  readonly #done: Deferred[]
-  readonly #wrappers: Array<ListrTaskWrapper<unknown, never, never> | undefined> = []
-  readonly #lastPrinted: number[] = []
-  readonly #lastText: string[] = []
-  /** What events said before listr started the stage's task (a fast run can be over by then). */
-  readonly #pendingTitle: Array<string | undefined> = []
-  readonly #pendingOutput: Array<string | undefined> = []
   readonly #now: () => number
-  #listr?: Promise<unknown>
+  readonly #theme: Theme
+  readonly #interval: number
+  #output?: ProgressOutput
+  #timer?: NodeJS.Timeout
+  #frame = 0
+  #dirty = false
+  /** Lines mode: when each stage last printed, and what. */
+  readonly #lastPrinted: number[] = []
+  readonly #lastLine: string[] = []
   #current = -1
 
   constructor(options: RunProgressOptions) {
     this.#options = options
     this.#now = options.now ?? Date.now
-    this.stages = options.stages.map((s) => newStageProgress(s, options.limit))
-    this.#done = options.stages.map(() => deferred())
+    this.#theme = options.theme ?? stderrTheme
+    this.#interval = options.lineIntervalMs ?? 5000
+    this.stages = options.stages.map((s) => newStageProgress(s))
   }
 
-  get #live(): boolean {
-    return this.#options.renderer.renderer === 'default'
-  }
-
-  /** Start rendering (returns at once; the listr promise settles in `finish`). */
+  /** Start showing progress (nothing under `--json`). */
   start(): void {
-    if (this.#options.renderer.renderer === 'silent') return
+    const { mode } = this.#options
+    if (mode === 'silent') return
     const stream = this.#options.stream ?? process.stderr
-    const processOutput = new ProcessOutput(stream, stream)
-    const logger = new ListrLogger({ processOutput, useIcons: this.#live })
-    const listr = new Listr(
-      this.stages.map((p, i) => ({
-        title: terminalText(p.configured),
-        // Keep each stage's last counters on screen when it completes.
-        rendererOptions: { persistentOutput: true } as never,
-        task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
-          this.#wrappers[i] = task
-          // listr starts tasks asynchronously: show what the runner reported meanwhile (on a fast run,
-          // everything, so the stage ends with its counters rather than "waiting").
-          const title = this.#pendingTitle[i]
-          if (title !== undefined) task.title = title
-          const output = this.#pendingOutput[i]
-          if (output !== undefined) task.output = output
-          else if (this.#live) task.output = 'waiting'
-          await this.#done[i].promise
-        },
-      })),
-      {
-        concurrent: true,
-        exitOnError: false,
-        // listr2 would exit 127 on SIGINT; `run` handles Ctrl-C itself (graceful stop, exit 130).
-        registerSignalListeners: false,
-        renderer: this.#options.renderer.renderer as 'default' | 'simple',
-        fallbackRenderer: 'simple',
-        rendererOptions: { logger, collapseSubtasks: false } as never,
-        fallbackRendererOptions: { logger } as never,
-      } as never,
-    )
-    this.#listr = listr.run().catch(() => undefined)
+    this.#output = mode === 'live' ? new LiveOutput(stream) : new LineOutput(stream)
+    // Live: redraw ~10 times a second when something changed (and every second for rates and the
+    // spinner). Lines: check every second whether a stage is due a line.
+    const tick = mode === 'live' ? 100 : 1000
+    this.#timer = setInterval(() => this.#tick(), tick)
+    this.#timer.unref()
+    if (mode === 'live') this.#draw()
   }
 
   /** Feed a runner event. Never throws (a broken progress display must not break a run). */
@@ -166,39 +152,65 @@ export class RunProgress {
     }
   }
 
+  /** End the display: stages close with their final line, and the terminal is given back. */
+  async finish(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+    const output = this.#output
+    if (output === undefined) return
+    const aborted = this.#options.signal?.aborted === true
+    for (const [i, p] of this.stages.entries()) {
+      if (p.state === 'done') continue
+      // No stageDone: the run ended before this stage did (stopped, or an error).
+      p.interrupted = aborted || p.state === 'running' || p.interrupted
+      p.state = 'done'
+      p.finishedAt ??= this.#now()
+      if (!output.live) output.print(`${this.#tag(i)} ${this.#finalLine(p, false)}`)
+    }
+    if (output.live) this.#draw()
+    output.close()
+    this.#output = undefined
+  }
+
   #index(stage: EventStage): number {
     if (this.#current >= 0 && this.stages[this.#current].stage?.uuid === stage.uuid) return this.#current
-    const i = this.stages.findIndex((p) => p.stage?.uuid === stage.uuid || (p.stage === undefined && matches(p.configured, stage)))
-    return i
+    return this.stages.findIndex((p) => p.stage?.uuid === stage.uuid || (p.stage === undefined && matches(p.configured, stage)))
   }
 
   #handle(event: RunEvent): void {
     if (event.type === 'refreshWaiting') {
-      for (const i of this.stages.keys()) this.#setOutput(i, `${formatStageLine(this.stages[i], this.#now())} · next pass in ${event.seconds}s`, true)
+      this.#print(`${this.#theme.dim('…')} Every stage is done for now; the next pass starts in ${event.seconds}s (Ctrl-C to stop).`)
+      for (const p of this.stages) if (p.state === 'running') p.state = 'waiting'
+      this.#dirty = true
       return
     }
     if (event.type === 'log') {
       if (event.level === 'debug' && !this.#options.verbose) return
       const i = event.stage ? this.#index(event.stage) : this.#current
-      const who = event.task ? `${terminalText(event.task.dataTitle)}: ` : ''
-      this.#setOutput(i, `${event.level === 'error' ? theme.error(event.level) : event.level === 'warn' ? theme.warn(event.level) : event.level} ${who}${terminalText(event.message, TEXT_WIDTH, 'end')}`, true)
+      const level = event.level === 'error' ? this.#theme.error(event.level) : event.level === 'warn' ? this.#theme.warn(event.level) : event.level
+      this.#print(`${this.#tag(i)} ${level} ${event.task ? `${terminalText(event.task.dataTitle)}: ` : ''}${terminalText(event.message, TEXT_WIDTH, 'end')}`)
       return
     }
     const i = this.#index(event.stage)
     if (i < 0) return
     const p = this.stages[i]
     this.#current = i
+    this.#dirty = true
     switch (event.type) {
       case 'stageStarted':
         p.stage = event.stage
+        p.state = 'running'
         p.startedAt ??= this.#now()
         p.finishedAt = undefined
-        this.#setTitle(i, event.stage.title === p.configured ? terminalText(p.configured) : `${terminalText(p.configured)} (${terminalText(event.stage.title)})`)
-        this.#setOutput(i, 'listing tasks', true)
+        p.fetched = 0
+        p.total = undefined
+        p.base = { done: p.done, failed: p.failed, stayed: p.stayed, moved: { ...p.moved } }
+        return
+      case 'stageListed':
+        p.total = event.total
         return
       case 'batchLoaded':
         p.fetched += event.tasks
-        this.#setOutput(i, formatStageLine(p, this.#now()), true)
         return
       case 'taskStarted':
         return
@@ -206,62 +218,117 @@ export class RunProgress {
         p.done++
         if (event.outcome === 'moved' && event.pathway) p.moved[event.pathway] = (p.moved[event.pathway] ?? 0) + 1
         else p.stayed++
-        this.#setOutput(i, formatStageLine(p, this.#now()))
         return
       case 'taskFailed':
         p.failed++
-        this.#setOutput(i, `${theme.error('failed')} ${terminalText(event.task.dataTitle)} (${event.task.uuid}): ${event.code}: ${terminalText(event.message, TEXT_WIDTH, 'end')}${event.onFailure ? ` → ${terminalText(event.onFailure)}` : ''}`, true)
+        this.#failure(i, event.task, event, event.onFailure)
         return
       case 'taskRetry':
         p.retries++
-        if (!this.#live) this.#setOutput(i, `retry ${event.attempt} of ${terminalText(event.task.dataTitle)} in ${Math.round(event.delayMs)}ms: ${event.code}: ${terminalText(event.message, TEXT_WIDTH, 'end')}`, true)
+        if (this.#options.verbose) this.#print(`${this.#tag(i)} retry ${event.attempt} of ${terminalText(event.task.dataTitle)} in ${Math.round(event.delayMs)}ms: ${this.#describe(event)}`)
         return
       case 'flushed':
-        this.#setOutput(i, formatStageLine(p, this.#now()) + (event.dryRun ? ' (dry run: nothing applied)' : ''), true)
         return
       case 'stageDone': {
+        // The result is authoritative (moves that turned out stale, failures at flush time).
+        const r = event.result
+        p.moved = { ...p.base.moved }
+        for (const [name, n] of Object.entries(r.moved)) p.moved[name] = (p.moved[name] ?? 0) + n
+        p.failed = p.base.failed + r.failed
+        p.stayed = p.base.stayed + r.stayed
+        p.done = p.base.done + r.processed - r.failed
+        p.interrupted = this.#options.signal?.aborted === true
+        if (this.#options.refreshing && !p.interrupted) {
+          p.state = 'waiting'
+          if (this.#output !== undefined && !this.#output.live) this.#printLine(i, `${this.#tag(i)} pass done: ${formatStageLine(p, this.#now(), { dryRun: this.#options.dryRun, theme: this.#theme })}`)
+          return
+        }
+        p.state = 'done'
         p.finishedAt = this.#now()
-        // The result is authoritative (e.g. moves that turned out stale at flush time).
-        p.moved = { ...event.result.moved }
-        p.failed = event.result.failed
-        p.stayed = event.result.stayed
-        p.done = event.result.processed - event.result.failed
-        this.#setOutput(i, formatStageLine(p, this.#now()), true)
-        this.#setTitle(i, `${terminalText(p.configured)}: ${event.result.processed} processed${event.result.failed ? `, ${event.result.failed} failed` : ''}`)
-        if (!this.#options.refreshing) this.#done[i].resolve()
+        if (this.#output !== undefined && !this.#output.live) this.#printLine(i, `${this.#tag(i)} ${this.#finalLine(p, false)}`)
         return
       }
     }
   }
 
-  #setTitle(i: number, title: string): void {
-    if (i < 0) return
-    const w = this.#wrappers[i]
-    if (w) w.title = redact(title)
-    else this.#pendingTitle[i] = redact(title)
+  /** `HandlerFailed: model server down (agent.ts:12:9)`. */
+  #describe(e: TaskErrorReport): string {
+    return `${terminalText(e.code)}: ${terminalText(e.message, TEXT_WIDTH, 'end')}${e.at ? this.#theme.dim(` (${terminalText(e.at, TEXT_WIDTH, 'middle')})`) : ''}`
   }
 
-  /** Non-TTY output is throttled to one line per stage every 2 s unless `force`. */
-  #setOutput(i: number, text: string, force = false): void {
-    if (i < 0 || this.#lastText[i] === text) return
-    const w = this.#wrappers[i]
-    if (!w) {
-      this.#lastText[i] = text
-      this.#pendingOutput[i] = redact(text)
+  #failure(i: number, task: EventTask, error: TaskErrorReport, onFailure: string | undefined): void {
+    const p = this.stages[i]
+    const verbose = this.#options.verbose === true
+    if (!verbose && p.failuresShown > FAILURES_SHOWN) return
+    p.failuresShown++
+    if (!verbose && p.failuresShown > FAILURES_SHOWN) {
+      this.#print(`${this.#tag(i)} ${this.#theme.dim('… more failures are counted; the summary lists them all.')}`)
       return
     }
-    if (!this.#live && !force) {
-      const now = this.#now()
-      if (now - (this.#lastPrinted[i] ?? 0) < 2000) return
-      this.#lastPrinted[i] = now
-    }
-    this.#lastText[i] = text
-    w.output = redact(text)
+    this.#print(`${this.#tag(i)} ${this.#theme.error('✖')} ${terminalText(task.dataTitle)} (${task.uuid}): ${this.#describe(error)}${onFailure ? ` → ${terminalText(onFailure)}` : ''}`)
   }
 
-  /** End the display (all stage lines close) and wait for the renderer to finish writing. */
-  async finish(): Promise<void> {
-    for (const d of this.#done) d.resolve()
-    await this.#listr
+  /** `[Agent 1]`: every printed line names its stage (several stages interleave in a log). */
+  #tag(i: number): string {
+    const p = this.stages[i]
+    return this.#theme.dim(`[${terminalText(p?.stage?.title ?? p?.configured ?? 'run')}]`)
+  }
+
+  #print(line: string): void {
+    this.#output?.print(line)
+  }
+
+  #printLine(i: number, line: string): void {
+    this.#lastPrinted[i] = this.#now()
+    this.#lastLine[i] = line
+    this.#print(line)
+  }
+
+  #tick(): void {
+    const output = this.#output
+    if (output === undefined) return
+    if (output.live) {
+      this.#frame++
+      // Rates and the spinner move every second even when no event came.
+      if (this.#dirty || this.#frame % 10 === 0) this.#draw()
+      return
+    }
+    // Lines: a running stage prints its counters at most once per interval, and only when they changed.
+    const now = this.#now()
+    for (const [i, p] of this.stages.entries()) {
+      if (p.state !== 'running' || now - (this.#lastPrinted[i] ?? p.startedAt ?? 0) < this.#interval) continue
+      const line = `${this.#tag(i)} ${p.fetched === 0 && p.done + p.failed === 0 ? 'listing tasks' : formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: this.#theme })}`
+      if (line !== this.#lastLine[i]) this.#printLine(i, line)
+    }
+  }
+
+  #draw(): void {
+    this.#dirty = false
+    const now = this.#now()
+    const t = this.#theme
+    this.#output?.render(
+      this.stages.map((p) => {
+        const title = t.bold(terminalText(p.stage?.title ?? p.configured))
+        if (p.state === 'done') return this.#finalLine(p, true)
+        if (p.state === 'waiting') return `${t.dim('·')} ${title}  ${t.dim(p.startedAt === undefined ? 'waiting' : `${formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: t })} · waiting for the next pass`)}`
+        const counters = p.fetched === 0 && p.done + p.failed === 0 ? t.dim('listing tasks') : formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: t })
+        return `${t.accent(SPINNER[this.#frame % SPINNER.length])} ${title}  ${counters}`
+      }),
+    )
+  }
+
+  /**
+   * `✔ Agent 1: 600 processed · moved complete 500, needs review 100 · 12 tasks/s`, `■ Agent 2: not
+   * started (the run was interrupted)`; without the title after a line's `[stage]` tag.
+   */
+  #finalLine(p: StageProgress, withTitle: boolean): string {
+    const t = this.#theme
+    const title = withTitle ? `${t.bold(terminalText(p.stage?.title ?? p.configured))}: ` : ''
+    const processed = p.done + p.failed
+    if (p.startedAt === undefined) return `${t.warn('■')} ${title}not started${p.interrupted ? ' (the run was interrupted)' : ''}`
+    const counters = formatStageLine(p, this.#now(), { dryRun: this.#options.dryRun, theme: t })
+    if (p.interrupted) return `${t.warn('■')} ${title}interrupted after ${plural(processed, 'task')} · ${counters}`
+    if (processed === 0) return `${t.ok('✔')} ${title}no tasks waiting`
+    return `${p.failed > 0 ? t.error('✖') : t.ok('✔')} ${title}${counters}`
   }
 }

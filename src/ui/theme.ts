@@ -1,8 +1,10 @@
 import { Chalk, type ChalkInstance } from 'chalk'
 
 /**
- * The one place chalk is used. Colour is on only when stderr is a TTY and neither `NO_COLOR` nor
- * `FORCE_COLOR=0` is set (https://no-color.org); `--json` output never goes through here.
+ * The one place chalk is used. Colour is decided per stream: on only when that stream is a TTY and
+ * neither `NO_COLOR` nor `FORCE_COLOR=0` is set (https://no-color.org), so `run > summary.txt` on a
+ * terminal keeps colour in the progress (stderr) and none in the file. `--json` output never goes
+ * through here.
  */
 export function isColorEnabled(env: NodeJS.ProcessEnv = process.env, stream: { isTTY?: boolean } = process.stderr): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
@@ -37,5 +39,8 @@ export function createTheme(color = isColorEnabled()): Theme {
   }
 }
 
-/** The theme for this process (stderr decides). */
-export const theme: Theme = createTheme()
+/** The theme of what goes to stderr (progress, notices, errors). */
+export const theme: Theme = createTheme(isColorEnabled(process.env, process.stderr))
+
+/** The theme of what goes to stdout (results, summaries, tables). */
+export const stdoutTheme: Theme = createTheme(isColorEnabled(process.env, process.stdout))

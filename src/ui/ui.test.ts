@@ -1,15 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { BugError, UserError } from '../shared/errors.js'
-import type { RunResult } from '../core/types.js'
 import { codeFrame, formatError, parseLocation, toErrorJson } from './error-output.js'
 import { redact, redactJson } from './redact.js'
-import { isCi, isDebugEnabled, pickRenderer } from './renderer.js'
-import { formatStageLine, newStageProgress, RunProgress } from './run-progress.js'
-import { formatDuration, formatRunSummary } from './summary.js'
+import { isCi, isDebugEnabled, pickProgressMode } from './renderer.js'
+import { formatDuration } from './summary.js'
 import { createTheme, isColorEnabled } from './theme.js'
 
 const plain = createTheme(false)
@@ -55,13 +52,14 @@ describe('error output', () => {
   })
 })
 
-describe('renderer and colour choice', () => {
-  it('silent under --json, simple without a TTY, in CI, without colour or when debugging, default otherwise', () => {
-    const tty = { json: false, tty: true, color: true, ci: false, debug: false }
-    expect(pickRenderer(tty)).toEqual({ renderer: 'default', fallbackRenderer: 'simple' })
-    expect(pickRenderer({ ...tty, json: true })).toEqual({ renderer: 'silent' })
-    for (const k of ['ci', 'debug'] as const) expect(pickRenderer({ ...tty, [k]: true })).toEqual({ renderer: 'simple' })
-    for (const k of ['tty', 'color'] as const) expect(pickRenderer({ ...tty, [k]: false })).toEqual({ renderer: 'simple' })
+describe('progress mode and colour choice', () => {
+  it('silent under --json; live on a terminal with a size; plain lines without one, on a 0×0 or dumb terminal, in CI or when debugging', () => {
+    const tty = { json: false, tty: true, columns: 100, rows: 30, dumb: false, ci: false, debug: false }
+    expect(pickProgressMode(tty)).toBe('live')
+    expect(pickProgressMode({ ...tty, json: true })).toBe('silent')
+    for (const k of ['ci', 'debug', 'dumb'] as const) expect(pickProgressMode({ ...tty, [k]: true })).toBe('lines')
+    expect(pickProgressMode({ ...tty, tty: false })).toBe('lines')
+    expect(pickProgressMode({ ...tty, columns: 0, rows: 0 })).toBe('lines')
   })
 
   it('reads CI, DEBUG, NO_COLOR and FORCE_COLOR', () => {
@@ -75,74 +73,8 @@ describe('renderer and colour choice', () => {
   })
 })
 
-describe('run progress and summary', () => {
-  it('a stage line: counts, moves per pathway, rate and ETA of the fetched tasks', () => {
-    const p = { ...newStageProgress('Agent 1'), fetched: 100, done: 40, failed: 2, stayed: 1, moved: { complete: 30, review: 9 }, startedAt: 0 }
-    expect(formatStageLine(p, 10_000)).toBe('fetched 100 · done 40 · failed 2 · moved complete 30, review 9 · stayed 1 · 4.2 tasks/s · ETA 14s')
-    expect(formatStageLine({ ...p, finishedAt: 10_000 }, 20_000)).not.toContain('ETA')
-  })
-
-  it('counts runner events per configured stage (matched by title or UUID), silently under --json', async () => {
-    const progress = new RunProgress({ renderer: { renderer: 'silent' }, stages: ['Agent 1', 'bbbbbbbb-0000-4000-8000-000000000002'] })
-    progress.start()
-    const s1 = { uuid: 'aaaaaaaa-0000-4000-8000-000000000001', title: 'Agent 1' }
-    const s2 = { uuid: 'bbbbbbbb-0000-4000-8000-000000000002', title: 'Second' }
-    const task = { uuid: 't', dataTitle: 'a.png', dataHash: 'd' }
-    progress.onEvent({ type: 'stageStarted', stage: s1 })
-    progress.onEvent({ type: 'batchLoaded', stage: s1, batch: 1, tasks: 3, durationMs: 1 })
-    progress.onEvent({ type: 'taskDone', stage: s1, task, outcome: 'moved', pathway: 'complete', durationMs: 1 })
-    progress.onEvent({ type: 'taskDone', stage: s1, task, outcome: 'stayed', durationMs: 1 })
-    progress.onEvent({ type: 'taskFailed', stage: s1, task, code: 'HandlerFailed', message: 'no' })
-    progress.onEvent({ type: 'stageStarted', stage: s2 })
-    progress.onEvent({ type: 'batchLoaded', stage: s2, batch: 1, tasks: 1, durationMs: 1 })
-    await progress.finish()
-    expect(progress.stages.map((p) => [p.fetched, p.done, p.failed, p.stayed, p.moved])).toEqual([
-      [3, 2, 1, 1, { complete: 1 }],
-      [1, 0, 0, 0, {}],
-    ])
-  })
-
-  it('a run that is over before listr starts the stage still ends with its counters, not "waiting"', async () => {
-    const chunks: string[] = []
-    const stream = new PassThrough()
-    stream.on('data', (d: Buffer) => chunks.push(d.toString()))
-    const progress = new RunProgress({ renderer: { renderer: 'simple' }, stages: ['Agent 1'], stream: stream as unknown as NodeJS.WriteStream })
-    progress.start()
-    // Every event at once, synchronously after start(), as a 20 ms run delivers them.
-    const stage = { uuid: 'aaaaaaaa-0000-4000-8000-000000000001', title: 'Agent 1' }
-    const task = { uuid: 't', dataTitle: 'a.png', dataHash: 'd' }
-    progress.onEvent({ type: 'stageStarted', stage })
-    progress.onEvent({ type: 'batchLoaded', stage, batch: 1, tasks: 3, durationMs: 1 })
-    for (let n = 0; n < 3; n++) progress.onEvent({ type: 'taskDone', stage, task, outcome: 'moved', pathway: 'complete', durationMs: 1 })
-    progress.onEvent({ type: 'stageDone', stage, result: { uuid: stage.uuid, title: 'Agent 1', processed: 3, moved: { complete: 3 }, stayed: 0, failed: 0, errors: [] } })
-    await progress.finish()
-    const text = chunks.join('')
-    expect(text).toContain('Agent 1: 3 processed')
-    expect(text).toMatch(/fetched 3 · done 3 · failed 0 · moved complete 3/)
-  })
-
-  it('the summary: a row per stage, failed tasks, and a closing line', () => {
-    const result: RunResult = {
-      ok: false,
-      projectHash: 'p',
-      durationMs: 1234,
-      dryRun: true,
-      interrupted: false,
-      stages: [{ uuid: 'u', title: 'Agent 1', processed: 3, moved: { complete: 1 }, stayed: 1, failed: 1, errors: [{ taskUuid: 't1', dataTitle: 'a.png', code: 'HandlerFailed', message: 'boom' }] }],
-    }
-    const text = formatRunSummary(result, plain)
-    expect(text).toMatch(/│ Agent 1 │ 3 +│ complete: 1 │ 1 +│ 1 +│/)
-    expect(text).toContain('Failed tasks (1):\n  ✖ Agent 1 / a.png (t1): HandlerFailed: boom')
-    expect(text).toContain('✖ 3 tasks processed: 1 moved, 1 stayed, 1 failed in 1.2s.')
-    expect(text).toContain('Dry run: nothing was moved or saved.')
-    expect(formatRunSummary({ ...result, ok: true, dryRun: false, stages: [{ ...result.stages[0], processed: 0, moved: {}, stayed: 0, failed: 0, errors: [] }] }, plain)).toContain(
-      '✔ Nothing to do: no tasks waiting in the agent stage',
-    )
-  })
-
-  it('durations: milliseconds under a second (a fast run is not "0.0s"), then seconds', () => {
+describe('durations', () => {
+  it('milliseconds under a second (a fast run is not "0.0s"), then seconds', () => {
     expect([0, 42.4, 999, 1000, 1234, 9_960, 10_000, 42_400].map(formatDuration)).toEqual(['0 ms', '42 ms', '999 ms', '1.0s', '1.2s', '10s', '10s', '42s'])
-    const fast: RunResult = { ok: true, projectHash: 'p', durationMs: 37, dryRun: false, interrupted: false, stages: [{ uuid: 'u', title: 'Agent 1', processed: 2, moved: { complete: 2 }, stayed: 0, failed: 0, errors: [] }] }
-    expect(formatRunSummary(fast, plain)).toContain('✔ 2 tasks processed: 2 moved, 0 stayed, 0 failed in 37 ms.')
   })
 })

@@ -52,7 +52,7 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     expect(first.code, first.stderr).toBe(0)
     expect(first.json).toMatchObject({ ok: true, dryRun: false, interrupted: false })
     expect(first.json!.stages).toEqual([
-      { uuid: expect.any(String), title: 'Agent 1', processed: 6, moved: { complete: 5, 'needs review': 1 }, stayed: 0, failed: 0, errors: [] },
+      { uuid: expect.any(String), title: 'Agent 1', processed: 6, moved: { complete: 5, 'needs review': 1 }, stayed: 0, failed: 0, saved: 0, priorities: 0, storageUpdated: 0, interrupted: false, errors: [] },
     ])
 
     const second = await runBin<RunResult>(['run', '--json'], { cwd: dir })

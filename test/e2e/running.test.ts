@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResult } from '../../src/core/types.js'
 import { generateOpenSshKey } from '../../src/encord/auth/keys.js'
+import { screenOf } from '../helpers/screen.js'
 import { agentProject, cleanUp, config, generatedFixture, readFixture, reports, startBinEmulator, tasksPerStage, titlesByTask, writeFixture, type BinEmulator } from './kit.js'
 import { assertBuilt, BIN, runBin } from './run-bin.js'
 
@@ -66,7 +67,10 @@ describe('run options (built binary)', () => {
     const r = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(r.code, r.stderr).toBe(1)
     expect(r.json!.stages[0]).toMatchObject({ processed: 6, moved: { complete: 5 }, failed: 1 })
-    expect(r.json!.stages[0].errors).toEqual([{ taskUuid: expect.any(String), dataTitle: 'street.png', code: 'HandlerFailed', message: 'the model cannot read this image' }])
+    // `at`: where in agent.ts the handler threw (the `new Error` of line 7).
+    expect(r.json!.stages[0].errors).toEqual([
+      { taskUuid: expect.any(String), dataTitle: 'street.png', code: 'HandlerFailed', message: 'the model cannot read this image', at: 'agent.ts:7:48', stack: ['at Object.handler (agent.ts:7:48)', expect.stringMatching(/^at … \d+ frames? in encord-agents$/)] },
+    ])
     const seen = reports<{ title: string; attempt: number; at: number }>(r.stderr)
     const attempts = (title: string) => seen.filter((s) => s.title === title)
     expect(attempts('bridge.png').map((s) => s.attempt)).toEqual([0, 1])
@@ -127,7 +131,8 @@ export default defineAgent({
     const before = readFileSync(`${dir}/fixture.json`, 'utf8')
     const dry = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(dry.code, dry.stderr).toBe(0)
-    expect(dry.json).toMatchObject({ ok: true, dryRun: true, stages: [{ processed: 6, moved: { 'to review': 6 } }] })
+    // A dry run reports what would have been written: every row saved, every priority set.
+    expect(dry.json).toMatchObject({ ok: true, dryRun: true, tasksProcessed: 6, stages: [{ processed: 6, moved: { 'to review': 6 }, saved: 6, priorities: 6, storageUpdated: 0, interrupted: false }] })
     const fixture = readFixture(dir)
     expect(tasksPerStage(fixture)).toEqual({ 'Pre-label': 6, Review: 0, Complete: 0 })
     expect(fixture.projects[0].labelRows).toEqual([])
@@ -135,10 +140,12 @@ export default defineAgent({
     expect(fixture.projects[0].tasks.every((t) => (t.priority ?? null) === null)).toBe(true)
     expect(JSON.parse(readFileSync(`${dir}/fixture.json`, 'utf8'))).toEqual(JSON.parse(before))
     const human = await runBin(['run'], { cwd: dir })
-    expect(human.stdout).toContain('Dry run: nothing was moved or saved.')
+    expect(human.stdout + human.stderr).not.toMatch(/\bmoved\b/)
+    expect(human.stdout).toContain('6 tasks decided: 6 would move, 0 would stay, 0 failed; 6 label rows would be saved, 6 priorities would be set in')
+    expect(human.stdout).toContain('Dry run: nothing was applied; the project is as it was.')
 
     const real = await runBin<RunResult>(['run', '--json', '--no-dry-run'], { cwd: dir })
-    expect(real.json).toMatchObject({ dryRun: false, stages: [{ moved: { 'to review': 6 } }] })
+    expect(real.json).toMatchObject({ dryRun: false, stages: [{ moved: { 'to review': 6 }, saved: 6, priorities: 6 }] })
     expect(tasksPerStage(readFixture(dir))).toEqual({ 'Pre-label': 0, Review: 6, Complete: 0 })
   })
 
@@ -178,18 +185,16 @@ export default defineAgent({
 describe('progress, summary and --json (built binary)', () => {
   const slowAgent = `${head}${sleep}export default defineAgent({ async handler({ task }) { await sleep(task.dataTitle === 'street.png' ? 300 : 5); return 'complete' } })\n`
 
-  it('plain lines on stderr in CI or when piped (fetched, done, failed, moved per pathway, rate, ETA), the summary table on stdout', async () => {
+  it('plain lines on stderr in CI or when piped (each naming its stage: done, moved per pathway, rate), the summary table on stdout', async () => {
     const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`]), 'agent.ts': slowAgent })
     for (const env of [{ CI: '1' }, { CI: undefined }]) {
       const r = await runBin(['run', '--max-tasks-per-stage', '3'], { cwd: dir, env })
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stderr).toContain('[STARTED] Agent 1')
-      expect(r.stderr).toMatch(/\[OUTPUT\] fetched 3 · done 3 · failed 0 · moved complete 3 · [\d.]+ tasks\/s/)
-      expect(r.stderr).toMatch(/\[OUTPUT\] fetched 3 · done 1 · failed 0 · moved complete 1 · [\d.]+ tasks\/s · ETA \d+s/)
-      expect(r.stderr).toContain('[COMPLETED] Agent 1: 3 processed')
+      // A short stage: its final line only (a long one adds a line every few seconds).
+      expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^\[Agent 1\] ✔ 3 processed · moved complete 3 · [\d.]+ tasks\/s$/)])
       expect(r.stdout).toMatch(/│ Stage +│ Processed +│ Moved +│ Stayed +│ Failed +│/)
       expect(r.stdout).toMatch(/│ Agent 1 +│ 3 +│ complete: 3 +│ 0 +│ 0 +│/)
-      expect(r.stdout).not.toContain('[OUTPUT]')
+      expect(r.stdout).not.toContain('[Agent 1]')
     }
   })
 
@@ -197,26 +202,25 @@ describe('progress, summary and --json (built binary)', () => {
     const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`]), 'agent.ts': `${head}export default defineAgent({ handler: () => 'complete' })\n` })
     const r = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(r.code).toBe(0)
-    expect(Object.keys(r.json!).sort()).toEqual(['dryRun', 'durationMs', 'interrupted', 'ok', 'projectHash', 'stages'])
-    expect(Object.keys(r.json!.stages[0]).sort()).toEqual(['errors', 'failed', 'moved', 'processed', 'stayed', 'title', 'uuid'])
+    expect(Object.keys(r.json!).sort()).toEqual(['dryRun', 'durationMs', 'interrupted', 'ok', 'projectHash', 'stages', 'tasksProcessed'])
+    expect(Object.keys(r.json!.stages[0]).sort()).toEqual(['errors', 'failed', 'interrupted', 'moved', 'priorities', 'processed', 'saved', 'stayed', 'storageUpdated', 'title', 'uuid'])
     expect(JSON.parse(r.stdout)).toEqual(r.json)
-    expect(r.stderr).not.toContain('[OUTPUT]')
-    expect(r.stderr).not.toContain('fetched')
+    expect(r.stderr).not.toContain('[Agent 1]')
   })
 
   const script = existsSync('/usr/bin/script') ? '/usr/bin/script' : undefined
-  it.runIf(script !== undefined)('on a terminal, listr2 updates the stage line in place and ends with its counters (also for a fast run)', () => {
+  it.runIf(script !== undefined)('on a terminal, the stage line is updated in place and ends with its counters (also for a fast run)', () => {
     const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`]), 'agent.ts': `${head}export default defineAgent({ handler: () => 'complete' })\n` })
     // util-linux `script` gives the CLI a pseudo-terminal (its size set, as a real terminal has one).
     const env = { ...process.env, FORCE_COLOR: '1' } as NodeJS.ProcessEnv
     for (const k of Object.keys(env)) if (k === 'CI' || k === 'NO_COLOR' || k.startsWith('VITEST') || k === 'NODE_ENV' || k === 'NODE_OPTIONS' || k.startsWith('ENCORD_')) delete env[k]
     const out = execFileSync(script!, ['-qec', `stty cols 120 rows 40; "${process.execPath}" "${BIN}" run`, '/dev/null'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
     const text = out.replace(/\r/g, '')
-    expect(text).not.toContain('[STARTED]') // not the plain renderer
+    expect(text).not.toContain('[Agent 1]') // not plain lines
     expect(text).toMatch(/\x1b\[\d*A/) // cursor moves: the line is redrawn in place
-    const frames = text.split('\n').filter((l) => l.includes('Agent 1') && !l.includes('│'))
-    expect(frames.at(-1)).toContain('Agent 1: 6 processed')
-    expect(text).toMatch(/fetched 6 · done 6 · failed 0 · moved complete 6/)
+    const screen = screenOf(out)
+    expect(screen[0]).toMatch(/^✔ Agent 1: 6 processed · moved complete 6 · [\d.]+ tasks\/s$/)
+    expect(screen.filter((l) => l.includes('Agent 1') && !l.includes('│'))).toHaveLength(1)
     expect(text).toContain('6 tasks processed: 6 moved, 0 stayed, 0 failed')
   })
 })

@@ -94,7 +94,7 @@ describe('write-ahead journal (library)', () => {
     const second = await s.run(s.e.client)
     expect(second.ok).toBe(true)
     expect(second.stages[0]).toMatchObject({ processed: TASKS, replayed: TASKS, failed: 0 })
-    expect(formatRunSummary(second, createTheme(false))).toContain(`${TASKS} of them were finished from the run journal`)
+    expect(formatRunSummary(second, { theme: createTheme(false) })).toContain(`${TASKS} of them were finished from the run journal`)
     expect([...s.calls.values()].every((n) => n === 1)).toBe(true)
     // The saves were recognised as landed: no save request was sent again.
     expect(s.e.history('save')).toHaveLength(TASKS)

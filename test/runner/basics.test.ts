@@ -20,7 +20,7 @@ describe('Runner against the emulator', () => {
     const result = await runner.run({ taskBatchSize: 3, onEvent: (e) => events.push(e) })
     expect(result).toMatchObject({ ok: true, dryRun: false, interrupted: false, projectHash: env.projectHash })
     expect(result.stages).toEqual([
-      { uuid: env.stageUuid('Agent 1'), title: 'Agent 1', processed: 7, moved: { complete: 7 }, stayed: 0, failed: 0, errors: [] },
+      { uuid: env.stageUuid('Agent 1'), title: 'Agent 1', processed: 7, moved: { complete: 7 }, stayed: 0, failed: 0, saved: 0, priorities: 0, storageUpdated: 0, interrupted: false, errors: [] },
     ])
     expect(env.tasksIn('Agent 1')).toHaveLength(0)
     expect(env.tasksIn('Complete')).toHaveLength(7)

@@ -155,7 +155,9 @@ describe('handler results', () => {
     )
     const result = await runner.run({ taskBatchSize: 4, numRetries: 2, ...fast, onEvent: (ev) => ev.type === 'taskRetry' && retries.push(ev) })
     expect(result.stages[0]).toMatchObject({ processed: 8, failed: 1, moved: { complete: 7 } })
-    expect(result.stages[0].errors).toEqual([{ taskUuid: bad, dataTitle: expect.any(String), code: 'HandlerFailed', message: 'model exploded' }])
+    expect(result.stages[0].errors).toEqual([
+      { taskUuid: bad, dataTitle: expect.any(String), code: 'HandlerFailed', message: 'model exploded', at: expect.stringMatching(/^test\/runner\/semantics\.test\.ts:\d+:\d+$/), stack: expect.any(Array) },
+    ])
     expect(attempts.get(bad)).toBe(3)
     expect(retries).toHaveLength(2)
     expect(e.tasksIn('Complete')).toHaveLength(7)

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createJiti, type Jiti } from 'jiti'
+import { parseStack, setPositionMapper } from '../stack-frames.js'
 
 /**
  * Loads user modules (config files, agent handlers) with jiti: TypeScript without a build step, ESM and
@@ -24,15 +26,45 @@ export function ownEntryPath(): string {
 }
 
 async function createLoader(): Promise<Jiti> {
-  // Stack frames of transpiled modules map back to the user's source.
   process.setSourceMapsEnabled(true)
   const self = (await import(pathToFileURL(ownEntryPath()).href)) as Record<string, unknown>
-  return createJiti(import.meta.url, {
+  const jiti = createJiti(import.meta.url, {
     sourceMaps: true,
     virtualModules: { 'encord-agents': self },
     // Resolution of subpaths (`encord-agents/package.json`) goes to this package as well.
     alias: { 'encord-agents/package.json': fileURLToPath(new URL('../../../package.json', import.meta.url)) },
   })
+  setPositionMapper(sourcePositions(jiti))
+  return jiti
+}
+
+/**
+ * Where a stack frame of a user's TypeScript module points in its source. jiti evaluates transpiled
+ * code with `vm`, and Node 20 applies no source map to `vm` code: frames carry the transpiled
+ * column (the line is kept by the transpiler). The map is jiti's own: the module transformed again
+ * with the options jiti imports it with (a hit in jiti's cache), its inline source map read with
+ * node:module's SourceMap. Line 1 is left as it is (jiti prefixes it with its module wrapper).
+ */
+function sourcePositions(jiti: Jiti): (file: string, line: number, column: number) => { line: number; column: number } | undefined {
+  const maps = new Map<string, SourceMap | null>()
+  const mapOf = (file: string): SourceMap | null => {
+    try {
+      const code = jiti.transform({ filename: file, source: readFileSync(file, 'utf8'), ts: true, async: true })
+      // jiti's cache may append a comment of its own after the map.
+      const inline = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)/.exec(code)
+      return inline === null ? null : new SourceMap(JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')) as ConstructorParameters<typeof SourceMap>[0])
+    } catch {
+      return null
+    }
+  }
+  return (file, line, column) => {
+    if (line <= 1 || !/\.[cm]?tsx?$/.test(file)) return undefined
+    let map = maps.get(file)
+    if (map === undefined) maps.set(file, (map = mapOf(file)))
+    const entry = map?.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number } | undefined
+    if (entry?.originalLine === undefined || entry.originalColumn === undefined) return undefined
+    return { line: entry.originalLine + 1, column: entry.originalColumn + 1 }
+  }
 }
 
 /** The shared loader (created on first use). */
@@ -63,22 +95,14 @@ export function parseSyntaxError(error: unknown): { reason: string; file: string
  * threw while loading.
  */
 export function frameIn(error: unknown, file: string): { file: string; line: number; column?: number } | undefined {
-  if (!(error instanceof Error) || !error.stack) return undefined
-  const url = pathToFileURL(file).href
-  for (const line of error.stack.split('\n')) {
-    for (const name of [file, url]) {
-      const i = line.indexOf(name + ':')
-      if (i === -1) continue
-      const m = /^:(\d+):(\d+)/.exec(line.slice(i + name.length))
-      if (m) return checkedPosition(file, Number(m[1]), Number(m[2]))
-    }
-  }
-  return undefined
+  if (!(error instanceof Error)) return undefined
+  const frame = parseStack(error.stack).find((f) => f.file === file)
+  return frame?.line === undefined || frame.column === undefined ? undefined : checkedPosition(file, frame.line, frame.column)
 }
 
 /**
- * Source maps of transpiled modules are exact except on a module's first line, where the transpiler
- * puts its own prelude: a column past the end of the line is dropped rather than pointing nowhere.
+ * Frames are mapped to the source (see sourcePositions) except on a module's first line, where jiti
+ * puts its module wrapper: a column past the end of the line is dropped rather than pointing nowhere.
  */
 function checkedPosition(file: string, line: number, column: number): { file: string; line: number; column?: number } {
   try {

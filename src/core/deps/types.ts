@@ -35,6 +35,17 @@ export type TaskEffect =
       priority: number
     }
   | {
+      /**
+       * A dry run's label row that does not exist yet (a dry run creates none) and that the handler
+       * changed: a real run would create and save it. Only counted for the dry run's summary; nothing
+       * applies it.
+       */
+      kind: 'wouldSaveLabelRow'
+      projectHash: string
+      dataHash: string
+      branchName: string
+    }
+  | {
       kind: 'updateStorageItem'
       item: { uuid: string; parent: string }
       patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> }

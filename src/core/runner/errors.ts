@@ -1,5 +1,6 @@
 import { EncordAgentsError } from '../../shared/errors.js'
 import { DependencyError } from '../deps/resolver.js'
+import { userLocation, userStack } from '../stack-frames.js'
 
 /**
  * Throw this from a handler (or a dependency) to fail the task at once, without retries: for inputs
@@ -51,8 +52,35 @@ export function isRetryable(error: unknown): boolean {
   return true
 }
 
-/** A task's error as reported in the stage result: a permanent code and one clear message. */
-export function describeTaskError(error: unknown): { code: string; message: string } {
+/** A task's error as reported in the stage result (`errors[]` of `run --json`) and in `taskFailed` events. */
+export interface TaskErrorReport {
+  /** A permanent code (`HandlerFailed`, `TaskTimeout`, a NonRetryableError's code, ...). */
+  code: string
+  message: string
+  /**
+   * Where in the user's code it was thrown: the first stack frame in a user module, as
+   * `agent.ts:12:9` (the TypeScript source, source-mapped; relative to the working directory).
+   * Absent when no frame of the stack is user code (a timeout, an invalid return value).
+   */
+  at?: string
+  /**
+   * The stack from the user's point of view (`--verbose` prints it): user frames as they are, each run
+   * of frames inside encord-agents or Node as one line. Absent when `at` is.
+   */
+  stack?: string[]
+}
+
+/** A task's error as reported in the stage result: a permanent code, one clear message, and where the user's code threw. */
+export function describeTaskError(error: unknown): TaskErrorReport {
+  const { code, message } = codeAndMessage(error)
+  // A dependency's failure is reported through its cause: the user's resolve() that threw.
+  const thrown = error instanceof DependencyError ? error.cause : error
+  const stack = thrown instanceof Error ? thrown.stack : undefined
+  const at = userLocation(stack)
+  return at === undefined ? { code, message } : { code, message, at, stack: userStack(stack) }
+}
+
+function codeAndMessage(error: unknown): { code: string; message: string } {
   if (error instanceof DependencyError) {
     const inner = error.cause
     const code = inner instanceof EncordAgentsError || inner instanceof NonRetryableError ? inner.code : 'DependencyFailed'

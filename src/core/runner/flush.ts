@@ -39,7 +39,7 @@ export function eventTask(task: AgentTask): EventTask {
 
 /** A fresh, empty stage result. */
 export function emptyStageResult(stage: Stage): StageResult {
-  return { uuid: stage.uuid, title: stage.title, processed: 0, moved: {}, stayed: 0, failed: 0, errors: [] }
+  return { uuid: stage.uuid, title: stage.title, processed: 0, moved: {}, stayed: 0, failed: 0, saved: 0, priorities: 0, storageUpdated: 0, interrupted: false, errors: [] }
 }
 
 interface Entry {
@@ -94,12 +94,13 @@ export class Flusher {
 
   private async flush(outcomes: TaskOutcome[]): Promise<void> {
     const entries: Entry[] = outcomes.map((outcome) => ({ outcome }))
-    const counts = { saved: 0, priorities: 0, moved: 0, stale: 0, failed: 0 }
-    if (!this.ctx.dryRun) {
+    const counts = { saved: 0, priorities: 0, storageUpdated: 0, moved: 0, stale: 0, failed: 0 }
+    if (this.ctx.dryRun) Object.assign(counts, wouldApply(entries, this.ctx.projectHash))
+    else {
       try {
         await this.recordDecisions(entries)
         counts.saved = await this.applySaves(entries)
-        await this.applyStorageUpdates(entries)
+        counts.storageUpdated = await this.applyStorageUpdates(entries)
         counts.priorities = await this.applyPriorities(entries)
         await this.markSaved(entries)
         const proceeded = await this.applyProceeds(entries)
@@ -115,6 +116,9 @@ export class Flusher {
     for (const entry of entries) {
       if (this.tally(entry)) counts.failed++
     }
+    this.result.saved += counts.saved
+    this.result.priorities += counts.priorities
+    this.result.storageUpdated += counts.storageUpdated
     this.ctx.emit({ type: 'flushed', stage: eventStage(this.ctx.stage), ...counts, dryRun: this.ctx.dryRun })
   }
 
@@ -212,7 +216,7 @@ export class Flusher {
       if (outcome.onFailure !== undefined) {
         message += entry.onFailureError !== undefined ? ` Moving it along the onFailure pathway "${outcome.onFailure.name}" failed too: ${entry.onFailureError}` : ''
       }
-      result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, code: outcome.error.code, message })
+      result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, ...outcome.error, message })
       return true
     }
     if (entry.flushError !== undefined) {
@@ -282,9 +286,10 @@ export class Flusher {
     return saved
   }
 
-  private async applyStorageUpdates(entries: Entry[]): Promise<void> {
+  private async applyStorageUpdates(entries: Entry[]): Promise<number> {
     const limit = pLimit(4)
     const jobs: Array<Promise<void>> = []
+    let updated = 0
     for (const entry of entries) {
       if (entry.outcome.kind !== 'done' || entry.flushError !== undefined) continue
       for (const effect of entry.outcome.effects) {
@@ -293,6 +298,7 @@ export class Flusher {
           limit(async () => {
             try {
               await this.ctx.retry('updating a storage item', () => this.ctx.client.updateStorageItem(effect.item, effect.patch))
+              updated++
             } catch (error) {
               entry.flushError ??= { code: 'StorageUpdateFailed', message: `Updating the storage item failed, so the task was not moved: ${describeTaskError(error).message}` }
             }
@@ -301,6 +307,7 @@ export class Flusher {
       }
     }
     await Promise.all(jobs)
+    return updated
   }
 
   private async applyPriorities(entries: Entry[]): Promise<number> {
@@ -406,4 +413,25 @@ export class Flusher {
     }
     return { moved, stale }
   }
+}
+
+/**
+ * A dry run applies nothing; its summary says what would have been: label rows (each once, as
+ * applySaves sends them), storage item updates, and priorities (one per project and data unit).
+ */
+function wouldApply(entries: Entry[], projectHash: string): { saved: number; priorities: number; storageUpdated: number } {
+  const rows = new Set<string>()
+  const priorities = new Set<string>()
+  let storageUpdated = 0
+  for (const { outcome } of entries) {
+    if (outcome.kind !== 'done') continue
+    for (const effect of outcome.effects) {
+      if (effect.kind === 'saveLabelRow') rows.add(`${effect.projectHash}\u0000${effect.labelHash}`)
+      else if (effect.kind === 'wouldSaveLabelRow') rows.add(`${effect.projectHash}\u0000${effect.branchName}\u0000${effect.dataHash}`)
+      else if (effect.kind === 'setPriority') priorities.add(`${effect.projectHash}\u0000${effect.dataHash}`)
+      else if (effect.kind === 'updateStorageItem') storageUpdated++
+    }
+    if (outcome.decision.priority !== undefined) priorities.add(`${projectHash}\u0000${outcome.task.dataHash}`)
+  }
+  return { saved: rows.size, priorities: priorities.size, storageUpdated }
 }

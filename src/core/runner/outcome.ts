@@ -1,5 +1,6 @@
 import type { AgentTask, Pathway } from '../../encord/types.js'
 import type { TaskEffect } from '../deps/types.js'
+import type { TaskErrorReport } from './errors.js'
 import type { TaskDecision } from './result.js'
 
 /**
@@ -8,4 +9,4 @@ import type { TaskDecision } from './result.js'
  */
 export type TaskOutcome =
   | { kind: 'done'; task: AgentTask; decision: TaskDecision; effects: TaskEffect[]; durationMs: number; replayed?: boolean }
-  | { kind: 'failed'; task: AgentTask; error: { code: string; message: string }; onFailure?: Pathway; replayed?: boolean }
+  | { kind: 'failed'; task: AgentTask; error: TaskErrorReport; onFailure?: Pathway; replayed?: boolean }

@@ -117,7 +117,11 @@ export class PreparedRun {
    */
   async run(options: StartOptions = {}): Promise<RunResult> {
     const { client, project, settings, projectHash } = this
-    const emit = makeEmitter(options.onEvent)
+    // A task moved by one stage and handled by the next is one task in the run's total.
+    const processedTasks = new Set<string>()
+    const emit = makeEmitter(options.onEvent, (event) => {
+      if (event.type === 'taskDone' || event.type === 'taskFailed') processedTasks.add(event.task.uuid)
+    })
     const stopSignal = options.signal ?? new AbortController().signal
     const runLog = makeLogger(emit, options.onEvent === undefined)
     const log = runLog()
@@ -146,6 +150,8 @@ export class PreparedRun {
             logger: runLog,
             journal: journal?.journal,
           })
+          // Stopped while this stage ran: it was cut short (its remaining tasks wait for the next run).
+          stageResult.interrupted = stopSignal.aborted
           mergeStageResult(totals, stageResult)
         }
         if (stopSignal.aborted || settings.refreshEvery === undefined) break
@@ -161,7 +167,7 @@ export class PreparedRun {
       await journal?.close().catch((error: unknown) => log.warn(`Closing the run journal failed: ${(error as Error).message}`))
     }
     const interrupted = stopSignal.aborted
-    const stages = this.bindings.map((b) => totals.get(b.stage.uuid) ?? emptyStageResult(b.stage))
+    const stages = this.bindings.map((b) => totals.get(b.stage.uuid) ?? { ...emptyStageResult(b.stage), interrupted })
     const failed = stages.some((s) => s.failed > 0)
     return {
       ok: !failed && !interrupted,
@@ -169,6 +175,7 @@ export class PreparedRun {
       durationMs: Math.round(performance.now() - this.#startedAt),
       dryRun: settings.dryRun,
       interrupted,
+      tasksProcessed: processedTasks.size,
       stages,
     }
   }
@@ -185,14 +192,20 @@ function mergeStageResult(totals: Map<string, StageResult>, result: StageResult)
   if (result.replayed !== undefined) total.replayed = (total.replayed ?? 0) + result.replayed
   total.stayed += result.stayed
   total.failed += result.failed
+  total.saved += result.saved
+  total.priorities += result.priorities
+  total.storageUpdated += result.storageUpdated
+  total.interrupted ||= result.interrupted
   for (const [name, n] of Object.entries(result.moved)) total.moved[name] = (total.moved[name] ?? 0) + n
   total.errors.push(...result.errors)
 }
 
-/** A listener that can never break a run. */
-export function makeEmitter(onEvent: ((event: RunEvent) => void) | undefined): (event: RunEvent) => void {
-  if (onEvent === undefined) return () => undefined
+/** A listener that can never break a run; `observe` sees every event first (the run's own bookkeeping). */
+export function makeEmitter(onEvent: ((event: RunEvent) => void) | undefined, observe?: (event: RunEvent) => void): (event: RunEvent) => void {
+  if (onEvent === undefined && observe === undefined) return () => undefined
   return (event) => {
+    observe?.(event)
+    if (onEvent === undefined) return
     try {
       onEvent(event)
     } catch {

@@ -55,6 +55,8 @@ function taskLabelRow(
     const effects: TaskEffect[] = []
     const labelHash = row.labelHash ?? metadata.labelHash
     if (row.hasLabelChanges && labelHash !== null) effects.push({ kind: 'saveLabelRow', projectHash, labelHash, labelRow: row.toDict() })
+    // No label hash: a dry run's uncreated row. Its summary still says a real run would save it.
+    else if (row.hasLabelChanges) effects.push({ kind: 'wouldSaveLabelRow', projectHash, dataHash: metadata.dataHash, branchName: metadata.branchName })
     if (row.hasPriorityChange && row.priority !== null) effects.push({ kind: 'setPriority', projectHash, dataHash: row.dataHash, priority: row.priority })
     return effects
   })
