@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Pool } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parsePrivateKey } from '../encord/auth/keys.js'
 import { signRequest } from '../encord/auth/sign.js'
 import { pythonJson } from '../encord/python-json.js'
+import { generateFixtureFile } from '../services/emulator-generate.js'
 import { generateFixture } from './generate.js'
 import { startEmulator, type EmulatorHandle } from './index.js'
 
@@ -89,5 +92,16 @@ describe('emulator speed', () => {
     expect(moved).toBe(2000)
     expect(e.state.projects.get(p.projectHash)!.stageIndexes.get(agent.uuid)!.size).toBe(98_000)
     expect(loopMs).toBeLessThan(5000)
+  })
+
+  it('generates 100,000 tasks in a few seconds, written compact', async () => {
+    const started = performance.now()
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'))
+    const result = await generateFixtureFile({ out: join(dir, 'big.json'), tasks: 100_000, seed: 7 })
+    expect(performance.now() - started).toBeLessThan(15_000)
+    expect(result.tasks).toBe(100_000)
+    const text = readFileSync(result.out, 'utf8')
+    expect(text.startsWith('{"format":')).toBe(true)
+    await expect(generateFixtureFile({ out: result.out, tasks: 1 })).rejects.toMatchObject({ code: 'FileExists' })
   })
 })
