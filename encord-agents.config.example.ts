@@ -81,6 +81,7 @@ export default defineConfig({
   // Throw, or return a message or a list of messages, to stop with exit code 2.
   // Also run by `encord-agents validate`.
   validate: ({ project, agents }) => {
-    if (!project.title.startsWith('[prod]') && agents.length > 1) return 'multi-agent configs only run on [prod] projects'
+    if (!project.title.startsWith('[prod]') && agents.length > 1)
+      return 'multi-agent configs only run on [prod] projects'
   },
 })

@@ -111,7 +111,9 @@ export function analyse(s, run, emulator, labelledMap) {
     emulatorServiceMs: emulator.serviceMs,
     lowerBoundWithServiceMs: Math.round(served),
     ratioWithService: lowerBoundMs > 0 ? round(run.wallMs / served, 2) : null,
-    boundTerms: Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])),
+    boundTerms: Object.fromEntries(
+      Object.entries(terms).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v]),
+    ),
     requestsPerTask: round(total / s.tasks, 4),
     requestsPerTaskByEndpoint: perTask,
     requestsByEndpoint: run.client.requests,
@@ -143,14 +145,25 @@ export function evaluateTargets(results, throughput) {
   const list = (rows, f) => rows.map(f).join('; ')
 
   // Correctness first: a fast run that lost or doubled a move is no result.
-  const broken = ok.filter((r) => r.moved !== r.tasks || r.failed > 0 || r.maxProceedsPerTask > 1 || !r.requestsMatchEmulator)
+  const broken = ok.filter(
+    (r) => r.moved !== r.tasks || r.failed > 0 || r.maxProceedsPerTask > 1 || !r.requestsMatchEmulator,
+  )
   targets.push({
     target: 'every task moved exactly once; client and emulator agree on request counts',
-    detail: broken.length === 0 ? `all ${ok.length} scenarios` : list(broken, (r) => `${r.scenario}: moved ${r.moved}/${r.tasks}, failed ${r.failed}, max proceeds ${r.maxProceedsPerTask}, requests ${r.totalRequests} vs ${r.emulatorRequests}`),
+    detail:
+      broken.length === 0
+        ? `all ${ok.length} scenarios`
+        : list(
+            broken,
+            (r) =>
+              `${r.scenario}: moved ${r.moved}/${r.tasks}, failed ${r.failed}, max proceeds ${r.maxProceedsPerTask}, requests ${r.totalRequests} vs ${r.emulatorRequests}`,
+          ),
     met: ok.length === 0 ? null : broken.length === 0,
   })
 
-  const b50 = find((r) => r.labelRows && r.deps === 'labelRow' && r.batchSize === 50 && r.labelledFraction === 1 && r.latencyMs > 0)
+  const b50 = find(
+    (r) => r.labelRows && r.deps === 'labelRow' && r.batchSize === 50 && r.labelledFraction === 1 && r.latencyMs > 0,
+  )
   targets.push({
     target: 'batch 50 + label rows: at most 0.05 requests per task',
     detail: b50.length === 0 ? 'not run' : list(b50, (r) => `${r.scenario}: ${r.requestsPerTask}`),
@@ -159,7 +172,10 @@ export function evaluateTargets(results, throughput) {
   const morePython = ok.filter((r) => r.totalRequests > r.python.requests)
   targets.push({
     target: "never more requests than the Python Runner's model",
-    detail: morePython.length === 0 ? `all ${ok.length} scenarios at or below it` : list(morePython, (r) => `${r.scenario}: ${r.totalRequests} vs ${r.python.requests}`),
+    detail:
+      morePython.length === 0
+        ? `all ${ok.length} scenarios at or below it`
+        : list(morePython, (r) => `${r.scenario}: ${r.totalRequests} vs ${r.python.requests}`),
     met: ok.length === 0 ? null : morePython.length === 0,
   })
   const maxConns = Math.max(0, ...ok.map((r) => r.connections))
@@ -172,41 +188,75 @@ export function evaluateTargets(results, throughput) {
   const worst = [...c16].sort((a, b) => b.ratio - a.ratio)
   targets.push({
     target: 'wall time within 1.25x of the lower bound at concurrency 16',
-    detail: c16.length === 0 ? 'not run' : `worst: ${list(worst.slice(0, 3), (r) => `${r.scenario} x${r.ratio}`)}; ${c16.filter((r) => r.ratio <= 1.25).length}/${c16.length} within`,
+    detail:
+      c16.length === 0
+        ? 'not run'
+        : `worst: ${list(worst.slice(0, 3), (r) => `${r.scenario} x${r.ratio}`)}; ${c16.filter((r) => r.ratio <= 1.25).length}/${c16.length} within`,
     met: c16.length === 0 ? null : c16.every((r) => r.ratio <= 1.25),
   })
-  const io16 = find((r) => r.tasks === 1000 && r.deps === 'none' && r.workKind === 'io' && r.concurrency === 16 && r.batchSize === 50)[0]
-  const io1 = find((r) => r.tasks === 1000 && r.deps === 'none' && r.workKind === 'io' && r.concurrency === 1 && r.batchSize === 50)[0]
+  const io16 = find(
+    (r) => r.tasks === 1000 && r.deps === 'none' && r.workKind === 'io' && r.concurrency === 16 && r.batchSize === 50,
+  )[0]
+  const io1 = find(
+    (r) => r.tasks === 1000 && r.deps === 'none' && r.workKind === 'io' && r.concurrency === 1 && r.batchSize === 50,
+  )[0]
   targets.push({
     target: '50 ms I/O handler, 1,000 tasks: concurrency 16 at least 12x faster than 1',
-    detail: io16 && io1 ? `${io1.wallMs} ms / ${io16.wallMs} ms = ${round(io1.wallMs / io16.wallMs, 1)}x` : 'not run (the quick run has no 1,000-task concurrency-1 I/O run)',
+    detail:
+      io16 && io1
+        ? `${io1.wallMs} ms / ${io16.wallMs} ms = ${round(io1.wallMs / io16.wallMs, 1)}x`
+        : 'not run (the quick run has no 1,000-task concurrency-1 I/O run)',
     met: io16 && io1 ? io1.wallMs / io16.wallMs >= 12 : null,
   })
   const rssPairs = []
   for (const big of find((r) => r.tasks > 1000 && r.tasks < 100000 && r.latencyMs > 0)) {
-    const small = find((r) => r.tasks === 1000 && r.deps === big.deps && r.workKind === big.workKind && r.concurrency === big.concurrency && r.batchSize === big.batchSize && r.latencyMs === big.latencyMs && r.labelledFraction === big.labelledFraction)[0]
+    const small = find(
+      (r) =>
+        r.tasks === 1000 &&
+        r.deps === big.deps &&
+        r.workKind === big.workKind &&
+        r.concurrency === big.concurrency &&
+        r.batchSize === big.batchSize &&
+        r.latencyMs === big.latencyMs &&
+        r.labelledFraction === big.labelledFraction,
+    )[0]
     if (small) rssPairs.push({ big, small, ratio: big.peakRssMb / small.peakRssMb })
   }
   targets.push({
     target: 'peak RSS of 10,000 tasks at most 1.5x that of 1,000',
-    detail: rssPairs.length === 0 ? 'not run' : list(rssPairs, (p) => `${p.big.scenario} ${p.big.peakRssMb} MB / ${p.small.peakRssMb} MB = ${round(p.ratio, 2)}x`),
+    detail:
+      rssPairs.length === 0
+        ? 'not run'
+        : list(
+            rssPairs,
+            (p) => `${p.big.scenario} ${p.big.peakRssMb} MB / ${p.small.peakRssMb} MB = ${round(p.ratio, 2)}x`,
+          ),
     met: rssPairs.length === 0 ? null : rssPairs.every((p) => p.ratio <= 1.5),
   })
   const large = find((r) => r.tasks >= 100000)
   targets.push({
     target: '100,000 tasks under 300 MB peak RSS',
-    detail: large.length === 0 ? 'not run (npm run bench -- --large)' : list(large, (r) => `${r.scenario}: ${r.peakRssMb} MB`),
+    detail:
+      large.length === 0
+        ? 'not run (npm run bench -- --large)'
+        : list(large, (r) => `${r.scenario}: ${r.peakRssMb} MB`),
     met: large.length === 0 ? null : large.every((r) => r.peakRssMb < 300),
   })
   const overhead = find((r) => r.latencyMs === 0 && r.workKind === 'none' && !r.labelRows)
   targets.push({
     target: "the engine's own overhead under 0.2 ms per task (CPU of the engine process)",
-    detail: overhead.length === 0 ? 'not run' : list(overhead, (r) => `${r.scenario}: ${r.cpuMsPerTask} ms CPU/task, ${r.wallMsPerTask} ms wall/task`),
+    detail:
+      overhead.length === 0
+        ? 'not run'
+        : list(overhead, (r) => `${r.scenario}: ${r.cpuMsPerTask} ms CPU/task, ${r.wallMsPerTask} ms wall/task`),
     met: overhead.length === 0 ? null : overhead.every((r) => r.cpuMsPerTask < 0.2),
   })
   targets.push({
     target: 'emulator serves at least 2,000 small requests/s on loopback',
-    detail: throughput.error !== undefined ? `failed: ${throughput.error}` : `${throughput.requestsPerSec} requests/s measured with the signing client on the same cores (load ${throughput.loadAvg1m}); ${throughput.requestsPerEmulatorCpuSecond} per emulator CPU-second`,
+    detail:
+      throughput.error !== undefined
+        ? `failed: ${throughput.error}`
+        : `${throughput.requestsPerSec} requests/s measured with the signing client on the same cores (load ${throughput.loadAvg1m}); ${throughput.requestsPerEmulatorCpuSecond} per emulator CPU-second`,
     met: throughput.error !== undefined ? false : throughput.requestsPerSec >= 2000,
   })
   return targets

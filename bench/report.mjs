@@ -38,5 +38,6 @@ if (tp && tp.error === undefined) {
   )
 }
 lines.push('| target | where it stands | met |', '|---|---|---|')
-for (const t of targets) lines.push(`| ${t.target} | ${t.detail.replace(/\|/g, '/')} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`)
+for (const t of targets)
+  lines.push(`| ${t.target} | ${t.detail.replace(/\|/g, '/')} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`)
 process.stdout.write(lines.join('\n') + '\n')

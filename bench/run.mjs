@@ -38,11 +38,16 @@ const { values: args } = parseArgs({
   },
 })
 if (args.help) {
-  process.stdout.write('Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--startup] [--testing]\n')
+  process.stdout.write(
+    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--startup] [--testing]\n',
+  )
   process.exit(0)
 }
 if (args.testing) {
-  const harness = spawnSync(process.execPath, [join(here, 'testing-harness.mjs')], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 })
+  const harness = spawnSync(process.execPath, [join(here, 'testing-harness.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  })
   process.exit(harness.status ?? 1)
 }
 if (args.startup) {
@@ -54,14 +59,18 @@ const LATENCY = Number(args.latency)
 const CONNECTION_LATENCY = args['connection-latency'] !== undefined ? Number(args['connection-latency']) : 2 * LATENCY
 // Short scenarios run this many times (the fastest run is kept): see runScenario.
 const REPEAT = Math.max(1, Number(args.repeat ?? (args.quick ? 1 : 3)))
-if (!(LATENCY >= 0) || !(CONNECTION_LATENCY >= 0)) throw new Error('--latency and --connection-latency must be numbers of milliseconds (>= 0)')
+if (!(LATENCY >= 0) || !(CONNECTION_LATENCY >= 0))
+  throw new Error('--latency and --connection-latency must be numbers of milliseconds (>= 0)')
 
 /** One scenario of the matrix. */
 function sc(tasks, deps, work, concurrency, batchSize, extra = {}) {
-  const [workKind, workMs] = work === 'none' ? ['none', 0] : work === 'io50' ? ['io', 50] : work === 'cpu5' ? ['cpu', 5] : [work, 0]
+  const [workKind, workMs] =
+    work === 'none' ? ['none', 0] : work === 'io50' ? ['io', 50] : work === 'cpu5' ? ['cpu', 5] : [work, 0]
   const size = tasks >= 1000 ? `${tasks / 1000}k` : String(tasks)
   const latencyMs = extra.latencyMs ?? LATENCY
-  const name = extra.name ?? `${size} ${deps} ${work} c${concurrency} b${batchSize}${latencyMs !== LATENCY ? ` L${latencyMs}` : ''}`
+  const name =
+    extra.name ??
+    `${size} ${deps} ${work} c${concurrency} b${batchSize}${latencyMs !== LATENCY ? ` L${latencyMs}` : ''}`
   return {
     scenario: name,
     tasks,
@@ -88,7 +97,11 @@ const FULL = [
   sc(1000, 'labelRow', 'none', 16, 1, { purpose: 'requests/task at batch 1' }),
   sc(1000, 'labelRow', 'none', 1, 50),
   sc(1000, 'labelRow', 'none', 1, 1),
-  sc(1000, 'labelRow', 'none', 16, 50, { labelledFraction: 0.3, name: '1k labelRow none c16 b50 mixed', purpose: '30% of rows exist: GET and PUT per batch' }),
+  sc(1000, 'labelRow', 'none', 16, 50, {
+    labelledFraction: 0.3,
+    name: '1k labelRow none c16 b50 mixed',
+    purpose: '30% of rows exist: GET and PUT per batch',
+  }),
   sc(1000, 'labelRowEdit', 'none', 16, 50, { purpose: 'every row saved' }),
   // Without dependencies, and with storage items.
   sc(1000, 'none', 'none', 16, 50),
@@ -112,7 +125,12 @@ const FULL = [
   sc(10000, 'labelRow', 'io50', 16, 50),
   sc(10000, 'labelRow', 'cpu5', 16, 50),
   // The engine's own overhead: no latency, no work, no label rows.
-  sc(10000, 'none', 'none', 16, 50, { latencyMs: 0, connectionLatencyMs: 0, name: 'overhead 10k none none c16 b50 L0', purpose: 'overhead target' }),
+  sc(10000, 'none', 'none', 16, 50, {
+    latencyMs: 0,
+    connectionLatencyMs: 0,
+    name: 'overhead 10k none none c16 b50 L0',
+    purpose: 'overhead target',
+  }),
 ]
 const QUICK = [
   sc(1000, 'labelRow', 'none', 16, 50, { purpose: 'requests/task target (batch 50)' }),
@@ -122,7 +140,12 @@ const QUICK = [
   sc(200, 'none', 'io50', 1, 50),
   sc(1000, 'labelRow', 'none', 1, 50),
   sc(3000, 'labelRow', 'none', 16, 50, { purpose: 'RSS vs 1k' }),
-  sc(3000, 'none', 'none', 16, 50, { latencyMs: 0, connectionLatencyMs: 0, name: 'overhead 3k none none c16 b50 L0', purpose: 'overhead target' }),
+  sc(3000, 'none', 'none', 16, 50, {
+    latencyMs: 0,
+    connectionLatencyMs: 0,
+    name: 'overhead 3k none none c16 b50 L0',
+    purpose: 'overhead target',
+  }),
 ]
 const LARGE = [sc(100000, 'labelRow', 'none', 16, 50, { purpose: '100k RSS < 300 MB' })]
 
@@ -148,7 +171,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /** Start a node script; resolve with its first stdout line parsed as JSON (and the child). */
 function startChild(script, config, { timeoutMs, keepStdin = false, nodeArgs = [] }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, join(here, script), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArgs, join(here, script), JSON.stringify(config)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     children.add(child)
     let out = ''
     let err = ''
@@ -230,7 +255,11 @@ async function emulatorStats(domain) {
   const stats = await res.json()
   // Per-task proceed counts are only used to prove nothing moved twice; keep the summary.
   const byTask = Object.values(stats.proceeds.byTask)
-  return { requests: stats.requests, connections: stats.connections, proceeds: { total: stats.proceeds.total, maxPerTask: byTask.length === 0 ? 0 : Math.max(...byTask) } }
+  return {
+    requests: stats.requests,
+    connections: stats.connections,
+    proceeds: { total: stats.proceeds.total, maxPerTask: byTask.length === 0 ? 0 : Math.max(...byTask) },
+  }
 }
 
 /** The emulator's counters of the measured run alone (after the warm-up). */
@@ -256,7 +285,10 @@ function minus(after, before) {
 async function serviceTime(domain, latencyMs, skip) {
   const res = await fetch(`${domain}/_emulator/requests`)
   const { requests } = await res.json()
-  const times = requests.slice(skip).map((r) => Math.max(0, r.durationMs - latencyMs)).sort((a, b) => a - b)
+  const times = requests
+    .slice(skip)
+    .map((r) => Math.max(0, r.durationMs - latencyMs))
+    .sort((a, b) => a - b)
   if (times.length === 0) return null
   return Math.round(times[Math.floor(times.length / 2)] * 100) / 100
 }
@@ -278,14 +310,31 @@ async function warmUp(emu) {
 
 /** One run of a scenario on a fresh emulator (its tasks are moved by the run). */
 async function runOnce(s) {
-  const emulatorConfig = { tasks: s.tasks, latencyMs: s.latencyMs, connectionLatencyMs: s.connectionLatencyMs, labelledFraction: s.labelledFraction, seed: 1, requestLog: 50_000 }
+  const emulatorConfig = {
+    tasks: s.tasks,
+    latencyMs: s.latencyMs,
+    connectionLatencyMs: s.connectionLatencyMs,
+    labelledFraction: s.labelledFraction,
+    seed: 1,
+    requestLog: 50_000,
+  }
   return withEmulator(emulatorConfig, async (emu, emuChild) => {
     // A real Encord server is warm: serve one signed request pair before measuring, so the
     // emulator's own first-request costs (JIT, lazy setup) are not billed to the engine.
     await warmUp(emu)
     const before = await emulatorStats(emu.domain)
     const cpuBefore = (await emuChild.ask('cpu')).cpuMs
-    const config = { domain: emu.domain, projectHash: emu.projectHash, stage: emu.stageTitle, tasks: s.tasks, deps: s.deps, workKind: s.workKind, workMs: s.workMs, concurrency: s.concurrency, batchSize: s.batchSize }
+    const config = {
+      domain: emu.domain,
+      projectHash: emu.projectHash,
+      stage: emu.stageTitle,
+      tasks: s.tasks,
+      deps: s.deps,
+      workKind: s.workKind,
+      workMs: s.workMs,
+      concurrency: s.concurrency,
+      batchSize: s.batchSize,
+    }
     const timeoutMs = Math.max(120_000, s.tasks * 20)
     const load = loadavg()[0]
     // --expose-gc: the scenario collects garbage once before its measurement window starts.
@@ -293,7 +342,11 @@ async function runOnce(s) {
     const emulatorCpuMs = (await emuChild.ask('cpu')).cpuMs - cpuBefore
     const emulator = minus(await emulatorStats(emu.domain), before)
     emulator.serviceMs = await serviceTime(emu.domain, s.latencyMs, before.requests.total)
-    return { ...analyse(s, run, emulator, emu.labelledMap), emulatorCpuMsPerRequest: Math.round((emulatorCpuMs / Math.max(1, emulator.requests.total)) * 1000) / 1000, loadAvg1m: Math.round(load * 100) / 100 }
+    return {
+      ...analyse(s, run, emulator, emu.labelledMap),
+      emulatorCpuMsPerRequest: Math.round((emulatorCpuMs / Math.max(1, emulator.requests.total)) * 1000) / 1000,
+      loadAvg1m: Math.round(load * 100) / 100,
+    }
   })
 }
 
@@ -304,7 +357,8 @@ async function runOnce(s) {
  */
 async function runScenario(s) {
   const runs = []
-  const times = s.tasks * (s.workKind === 'none' ? 0.5 : s.workMs / (s.workKind === 'io' ? s.concurrency : 1)) < 5000 ? REPEAT : 1
+  const times =
+    s.tasks * (s.workKind === 'none' ? 0.5 : s.workMs / (s.workKind === 'io' ? s.concurrency : 1)) < 5000 ? REPEAT : 1
   for (let i = 0; i < times; i++) runs.push(await runOnce(s))
   const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a))
   return { ...best, wallMsRuns: runs.map((r) => r.wallMs) }
@@ -313,40 +367,43 @@ async function runScenario(s) {
 /** The emulator's own throughput: a short, bounded load loop of small signed requests on loopback. */
 async function emulatorThroughput() {
   const { EncordClient, generateOpenSshKey, parsePrivateKey } = await import('../dist/index.js')
-  return withEmulator({ tasks: 100, latencyMs: 0, connectionLatencyMs: 0, labelledFraction: 1, seed: 1 }, async (emu, emuChild) => {
-    const key = generateOpenSshKey('bench throughput key')
-    const client = new EncordClient({ domain: emu.domain, key: parsePrivateKey(key.privateKeyText), connections: 16 })
-    const durationMs = args.quick ? 1500 : 3000
-    const maxRequests = 40_000
-    await client.getProject(emu.projectHash) // warm up: connections, JIT
-    const before = (await emulatorStats(emu.domain)).requests.total
-    const cpuBefore = (await emuChild.ask('cpu')).cpuMs
-    const started = performance.now()
-    let sent = 0
-    const worker = async () => {
-      // getStorageItem would need a uuid; a project GET + ontology GET is the smallest signed pair.
-      while (performance.now() - started < durationMs && sent < maxRequests) {
-        sent += 2
-        await client.getProject(emu.projectHash)
+  return withEmulator(
+    { tasks: 100, latencyMs: 0, connectionLatencyMs: 0, labelledFraction: 1, seed: 1 },
+    async (emu, emuChild) => {
+      const key = generateOpenSshKey('bench throughput key')
+      const client = new EncordClient({ domain: emu.domain, key: parsePrivateKey(key.privateKeyText), connections: 16 })
+      const durationMs = args.quick ? 1500 : 3000
+      const maxRequests = 40_000
+      await client.getProject(emu.projectHash) // warm up: connections, JIT
+      const before = (await emulatorStats(emu.domain)).requests.total
+      const cpuBefore = (await emuChild.ask('cpu')).cpuMs
+      const started = performance.now()
+      let sent = 0
+      const worker = async () => {
+        // getStorageItem would need a uuid; a project GET + ontology GET is the smallest signed pair.
+        while (performance.now() - started < durationMs && sent < maxRequests) {
+          sent += 2
+          await client.getProject(emu.projectHash)
+        }
       }
-    }
-    await Promise.all(Array.from({ length: 32 }, worker))
-    const elapsedMs = performance.now() - started
-    const emulatorCpuMs = (await emuChild.ask('cpu')).cpuMs - cpuBefore
-    const after = (await emulatorStats(emu.domain)).requests.total
-    await client.close()
-    const served = after - before
-    return {
-      requests: served,
-      elapsedMs: Math.round(elapsedMs),
-      requestsPerSec: Math.round((served / elapsedMs) * 1000),
-      // The client signing the requests shares the machine's cores; what one emulator core can serve:
-      emulatorCpuMsPerRequest: Math.round((emulatorCpuMs / served) * 1000) / 1000,
-      requestsPerEmulatorCpuSecond: Math.round(served / (emulatorCpuMs / 1000)),
-      loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
-      target: 2000,
-    }
-  })
+      await Promise.all(Array.from({ length: 32 }, worker))
+      const elapsedMs = performance.now() - started
+      const emulatorCpuMs = (await emuChild.ask('cpu')).cpuMs - cpuBefore
+      const after = (await emulatorStats(emu.domain)).requests.total
+      await client.close()
+      const served = after - before
+      return {
+        requests: served,
+        elapsedMs: Math.round(elapsedMs),
+        requestsPerSec: Math.round((served / elapsedMs) * 1000),
+        // The client signing the requests shares the machine's cores; what one emulator core can serve:
+        emulatorCpuMsPerRequest: Math.round((emulatorCpuMs / served) * 1000) / 1000,
+        requestsPerEmulatorCpuSecond: Math.round(served / (emulatorCpuMs / 1000)),
+        loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
+        target: 2000,
+      }
+    },
+  )
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -354,9 +411,13 @@ async function emulatorThroughput() {
 
 const fmt = (x, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits))
 const startedAll = performance.now()
-process.stderr.write(`bench: ${scenarios.length} scenario(s), latency ${LATENCY} ms, connection latency ${CONNECTION_LATENCY} ms, pool ${POOL_CONNECTIONS} connections\n`)
+process.stderr.write(
+  `bench: ${scenarios.length} scenario(s), latency ${LATENCY} ms, connection latency ${CONNECTION_LATENCY} ms, pool ${POOL_CONNECTIONS} connections\n`,
+)
 if (loadavg()[0] > cpus().length) {
-  process.stderr.write(`bench: the machine is busy (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores): wall times and ratios will be inflated; request counts and memory are not affected.\n`)
+  process.stderr.write(
+    `bench: the machine is busy (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores): wall times and ratios will be inflated; request counts and memory are not affected.\n`,
+  )
 }
 const results = []
 for (const s of scenarios) {
@@ -364,7 +425,9 @@ for (const s of scenarios) {
   try {
     const r = await runScenario(s)
     results.push(r)
-    process.stderr.write(`  ${s.scenario.padEnd(40)} ${fmt(r.wallMs).padStart(7)} ms  ${fmt(r.requestsPerTask, 3)} req/task  ${r.ratio === null ? 'no bound' : `x${fmt(r.ratio, 2)} of bound`}  ${fmt(r.peakRssMb)} MB  (${fmt((performance.now() - t0) / 1000, 1)} s)\n`)
+    process.stderr.write(
+      `  ${s.scenario.padEnd(40)} ${fmt(r.wallMs).padStart(7)} ms  ${fmt(r.requestsPerTask, 3)} req/task  ${r.ratio === null ? 'no bound' : `x${fmt(r.ratio, 2)} of bound`}  ${fmt(r.peakRssMb)} MB  (${fmt((performance.now() - t0) / 1000, 1)} s)\n`,
+    )
   } catch (error) {
     process.stderr.write(`  ${s.scenario}: FAILED: ${error.message}\n`)
     results.push({ ...s, error: error.message })
@@ -387,7 +450,19 @@ try {
 }
 
 const table = new Table({
-  head: ['scenario', 'wall ms', 'tasks/s', 'req/task', 'python', 'conns', 'bound ms', 'ratio', 'RSS MB', 'CPU ms/task', 'requests by endpoint'],
+  head: [
+    'scenario',
+    'wall ms',
+    'tasks/s',
+    'req/task',
+    'python',
+    'conns',
+    'bound ms',
+    'ratio',
+    'RSS MB',
+    'CPU ms/task',
+    'requests by endpoint',
+  ],
   style: { head: [], border: [] },
 })
 for (const r of results) {
@@ -406,15 +481,22 @@ for (const r of results) {
     fmt(r.ratio, 2),
     fmt(r.peakRssMb),
     fmt(r.cpuMsPerTask, 3),
-    Object.entries(r.requestsByEndpoint).map(([k, v]) => `${k} ${v}`).join(', '),
+    Object.entries(r.requestsByEndpoint)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
   ])
 }
 process.stdout.write(table.toString() + '\n')
-if (throughput.error === undefined) process.stdout.write(`Emulator throughput: ${throughput.requestsPerSec} requests/s (${throughput.requests} signed requests in ${throughput.elapsedMs} ms, load ${throughput.loadAvg1m}; ${throughput.emulatorCpuMsPerRequest} ms of emulator CPU each = ${throughput.requestsPerEmulatorCpuSecond} per CPU-second; target >= 2000/s)\n`)
+if (throughput.error === undefined)
+  process.stdout.write(
+    `Emulator throughput: ${throughput.requestsPerSec} requests/s (${throughput.requests} signed requests in ${throughput.elapsedMs} ms, load ${throughput.loadAvg1m}; ${throughput.emulatorCpuMsPerRequest} ms of emulator CPU each = ${throughput.requestsPerEmulatorCpuSecond} per CPU-second; target >= 2000/s)\n`,
+  )
 else process.stdout.write(`Emulator throughput: failed: ${throughput.error}\n`)
 if (testingHarness.error === undefined) {
   const h = testingHarness
-  process.stdout.write(`Agent test harness (testProject + runAgent, ${h.tasks} tasks, in process): median ${h.medianMs} ms (${h.medianCpuMs} ms of CPU; first run in a fresh process ${h.firstRunMs} ms); goal < ${h.goalMs} ms: ${h.met ? 'met' : 'NOT met'}\n`)
+  process.stdout.write(
+    `Agent test harness (testProject + runAgent, ${h.tasks} tasks, in process): median ${h.medianMs} ms (${h.medianCpuMs} ms of CPU; first run in a fresh process ${h.firstRunMs} ms); goal < ${h.goalMs} ms: ${h.met ? 'met' : 'NOT met'}\n`,
+  )
 } else process.stdout.write(`Agent test harness: failed: ${testingHarness.error}\n`)
 
 let startup
@@ -427,14 +509,33 @@ try {
 }
 
 const targets = evaluateTargets(results, throughput)
-const targetTable = new Table({ head: ['target', 'where it stands', 'met'], style: { head: [], border: [] }, colWidths: [48, 70, 6], wordWrap: true })
+const targetTable = new Table({
+  head: ['target', 'where it stands', 'met'],
+  style: { head: [], border: [] },
+  colWidths: [48, 70, 6],
+  wordWrap: true,
+})
 for (const t of targets) targetTable.push([t.target, t.detail, t.met === null ? '–' : t.met ? 'yes' : 'NO'])
 process.stdout.write(targetTable.toString() + '\n')
 
 const out = args.out ?? join(here, args.quick ? 'results-quick.json' : 'results.json')
-const meta = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, loadAvg: loadavg(), date: new Date().toISOString(), latencyMs: LATENCY, connectionLatencyMs: CONNECTION_LATENCY, quick: args.quick, large: args.large, totalSeconds: Math.round((performance.now() - startedAll) / 1000) }
+const meta = {
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  cpus: cpus().length,
+  loadAvg: loadavg(),
+  date: new Date().toISOString(),
+  latencyMs: LATENCY,
+  connectionLatencyMs: CONNECTION_LATENCY,
+  quick: args.quick,
+  large: args.large,
+  totalSeconds: Math.round((performance.now() - startedAll) / 1000),
+}
 // The committed file is the issue's array of scenario rows; the extras ride along in a sidecar.
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
-writeFileSync(out.replace(/\.json$/, '.summary.json'), JSON.stringify({ meta, emulatorThroughput: throughput, startup, testingHarness, targets }, null, 2) + '\n')
+writeFileSync(
+  out.replace(/\.json$/, '.summary.json'),
+  JSON.stringify({ meta, emulatorThroughput: throughput, startup, testingHarness, targets }, null, 2) + '\n',
+)
 process.stderr.write(`bench: wrote ${out} in ${meta.totalSeconds} s\n`)
 process.exitCode = results.some((r) => r.error !== undefined) ? 1 : 0

@@ -7,11 +7,23 @@
 //
 // Prints ONE JSON line: wall time, the run's result counts, the client's request stats, peak RSS, CPU.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EncordClient, Runner, defineAgent, generateOpenSshKey, labelRow, parsePrivateKey, storageItem } from '../dist/index.js'
+import {
+  EncordClient,
+  Runner,
+  defineAgent,
+  generateOpenSshKey,
+  labelRow,
+  parsePrivateKey,
+  storageItem,
+} from '../dist/index.js'
 
 const s = JSON.parse(process.argv[2])
 const key = generateOpenSshKey('bench key')
-const client = new EncordClient({ domain: s.domain, key: parsePrivateKey(key.privateKeyText), ...(s.connections ? { connections: s.connections } : {}) })
+const client = new EncordClient({
+  domain: s.domain,
+  key: parsePrivateKey(key.privateKeyText),
+  ...(s.connections ? { connections: s.connections } : {}),
+})
 
 /** The handler's work: nothing, awaited I/O (a model call), or CPU on the event-loop thread. */
 function work() {

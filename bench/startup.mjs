@@ -26,7 +26,9 @@ function timeOnce(args, cwd) {
     child.stdout.resume()
     child.stderr.resume()
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(' ')} exited ${code}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(' ')} exited ${code}`)),
+    )
   })
 }
 
@@ -80,7 +82,14 @@ export async function measureStartup({ runs = 9 } = {}) {
       }
       const ratio = median(ratios)
       const target = STARTUP_TARGETS[c.command]
-      rows.push({ command: c.command, baselineMs: Math.round(median(base)), commandMs: Math.round(median(cmd)), ratio: Number(ratio.toFixed(2)), target, met: ratio <= target })
+      rows.push({
+        command: c.command,
+        baselineMs: Math.round(median(base)),
+        commandMs: Math.round(median(cmd)),
+        ratio: Number(ratio.toFixed(2)),
+        target,
+        met: ratio <= target,
+      })
     }
     return rows
   } finally {
@@ -90,7 +99,10 @@ export async function measureStartup({ runs = 9 } = {}) {
 
 export function formatStartup(rows) {
   return rows
-    .map((r) => `  ${`encord-agents ${r.command}`.padEnd(26)} ${String(r.commandMs).padStart(5)} ms  node -e 0 ${String(r.baselineMs).padStart(4)} ms  ratio ${r.ratio.toFixed(2)} (target <= ${r.target}: ${r.met ? 'met' : 'NOT met'})`)
+    .map(
+      (r) =>
+        `  ${`encord-agents ${r.command}`.padEnd(26)} ${String(r.commandMs).padStart(5)} ms  node -e 0 ${String(r.baselineMs).padStart(4)} ms  ratio ${r.ratio.toFixed(2)} (target <= ${r.target}: ${r.met ? 'met' : 'NOT met'})`,
+    )
     .join('\n')
 }
 

@@ -19,7 +19,10 @@ const { runAgent, testProject } = await import('../dist/testing/index.js')
 const { defineAgent, labelRow } = await import('../dist/index.js')
 const importMs = performance.now() - importStarted
 
-const agent = defineAgent({ deps: { row: labelRow() }, handler: ({ deps }) => (deps.row.objects().length > 0 ? 'needs review' : 'complete') })
+const agent = defineAgent({
+  deps: { row: labelRow() },
+  handler: ({ deps }) => (deps.row.objects().length > 0 ? 'needs review' : 'complete'),
+})
 
 async function once(seed) {
   const cpu = process.cpuUsage()
@@ -28,9 +31,15 @@ async function once(seed) {
   const opened = performance.now()
   const run = await runAgent(agent, { project })
   const done = performance.now()
-  if (!run.ok || run.stages[0].processed !== TASKS) throw new Error(`the run did not process ${TASKS} tasks: ${JSON.stringify(run.stages[0])}`)
+  if (!run.ok || run.stages[0].processed !== TASKS)
+    throw new Error(`the run did not process ${TASKS} tasks: ${JSON.stringify(run.stages[0])}`)
   const used = process.cpuUsage(cpu)
-  return { totalMs: done - started, projectMs: opened - started, runMs: done - opened, cpuMs: (used.user + used.system) / 1000 }
+  return {
+    totalMs: done - started,
+    projectMs: opened - started,
+    runMs: done - opened,
+    cpuMs: (used.user + used.system) / 1000,
+  }
 }
 
 const first = await once(0)

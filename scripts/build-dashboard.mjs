@@ -16,13 +16,21 @@ import * as esbuild from 'esbuild'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const app = join(root, 'src', 'dashboard', 'app')
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, 'no-check': { type: 'boolean', default: false }, watch: { type: 'boolean', default: false } },
+  options: {
+    out: { type: 'string' },
+    'no-check': { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
+  },
 })
 const out = values.out ? resolve(values.out) : join(root, 'dist', 'dashboard', 'public')
 
 if (!values['no-check']) {
   // esbuild strips types without checking them; the app has its own tsconfig (DOM library, Preact JSX).
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(app, 'tsconfig.json')], { cwd: root, stdio: 'inherit' })
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(app, 'tsconfig.json')],
+    { cwd: root, stdio: 'inherit' },
+  )
 }
 
 mkdirSync(out, { recursive: true })
@@ -45,9 +53,13 @@ const options = {
 if (values.watch) {
   const ctx = await esbuild.context(options)
   await ctx.watch()
-  console.error(`Watching src/dashboard/app → ${out} (Ctrl-C to stop). Serve it with ENCORD_AGENTS_DASHBOARD_DIR=${out}`)
+  console.error(
+    `Watching src/dashboard/app → ${out} (Ctrl-C to stop). Serve it with ENCORD_AGENTS_DASHBOARD_DIR=${out}`,
+  )
 } else {
   const result = await esbuild.build({ ...options, metafile: true })
-  const sizes = Object.entries(result.metafile.outputs).map(([file, o]) => `${file.split('/').pop()} ${(o.bytes / 1024).toFixed(1)} KiB`)
+  const sizes = Object.entries(result.metafile.outputs).map(
+    ([file, o]) => `${file.split('/').pop()} ${(o.bytes / 1024).toFixed(1)} KiB`,
+  )
   console.error(`dashboard: ${sizes.join(', ')} → ${out}`)
 }

@@ -18,19 +18,26 @@ const manifestFile = join(root, 'oclif.manifest.json')
 rmSync(manifestFile, { force: true })
 const config = await Config.load({ root })
 const manifest = config.plugins.get(config.pjson.name).manifest
-if (Object.keys(manifest.commands).length === 0) throw new Error('oclif found no commands in dist/commands: was tsc run first?')
+if (Object.keys(manifest.commands).length === 0)
+  throw new Error('oclif found no commands in dist/commands: was tsc run first?')
 writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n')
 
 const renderHelp = (forceColor) =>
-  execFileSync(process.execPath, ['--input-type=module', '-e', `import { run } from '@oclif/core'; await run(['--help'], ${JSON.stringify(root)})`], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...withoutColorHints(process.env), FORCE_COLOR: forceColor },
-  })
+  execFileSync(
+    process.execPath,
+    ['--input-type=module', '-e', `import { run } from '@oclif/core'; await run(['--help'], ${JSON.stringify(root)})`],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...withoutColorHints(process.env), FORCE_COLOR: forceColor },
+    },
+  )
 const rootHelp = { userAgent: config.userAgent, plain: renderHelp('0'), color: renderHelp('1') }
 if (!rootHelp.plain.includes(config.userAgent)) throw new Error('the rendered help has no version line to replace')
 writeFileSync(join(root, 'dist', 'cli', 'root-help.json'), JSON.stringify(rootHelp) + '\n')
-process.stdout.write(`manifest: ${Object.keys(manifest.commands).length} commands → oclif.manifest.json; root help → dist/cli/root-help.json\n`)
+process.stdout.write(
+  `manifest: ${Object.keys(manifest.commands).length} commands → oclif.manifest.json; root help → dist/cli/root-help.json\n`,
+)
 
 function withoutColorHints(env) {
   const out = { ...env }

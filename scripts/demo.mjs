@@ -26,7 +26,11 @@ if (args.includes('--reset')) rmSync(dir, { recursive: true, force: true })
 if (!existsSync(join(dir, 'encord-agents.config.ts'))) {
   const code = cli(['init', dir, '--template', 'minimal', '--json', '--no-install'], root, 'ignore')
   if (code !== 0) process.exit(code)
-  process.stderr.write(`Made the demo project with \`encord-agents init ${dir.slice(root.length + 1)} --template minimal\`.\n`)
+  process.stderr.write(
+    `Made the demo project with \`encord-agents init ${dir.slice(root.length + 1)} --template minimal\`.\n`,
+  )
 }
-process.stderr.write(`Running the demo agent in ${dir.slice(root.length + 1)} (again: nothing left to do; --reset starts over)\n\n`)
+process.stderr.write(
+  `Running the demo agent in ${dir.slice(root.length + 1)} (again: nothing left to do; --reset starts over)\n\n`,
+)
 process.exit(cli(['run', ...args.filter((a) => a !== '--reset')], dir))

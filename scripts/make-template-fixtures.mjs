@@ -17,7 +17,16 @@ const ontology = {
   lastEditedAt: T0,
   structure: {
     objects: [
-      { id: '1', name: 'Car', color: '#D33115', shape: 'bounding_box', featureNodeHash: 'carBox01', required: false, archived: false, attributes: [] },
+      {
+        id: '1',
+        name: 'Car',
+        color: '#D33115',
+        shape: 'bounding_box',
+        featureNodeHash: 'carBox01',
+        required: false,
+        archived: false,
+        attributes: [],
+      },
     ],
     classifications: [
       {

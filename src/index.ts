@@ -11,11 +11,26 @@ import type { RunScriptOptions } from './cli/script-run.js'
 
 // Config
 export { defineConfig } from './core/config/define.js'
-export type { AgentConfig, EncordAgentsConfig, RunOptionsConfig, TaskFiltersConfig, ValidateHook, ValidateContext } from './core/config/define.js'
+export type {
+  AgentConfig,
+  EncordAgentsConfig,
+  RunOptionsConfig,
+  TaskFiltersConfig,
+  ValidateHook,
+  ValidateContext,
+} from './core/config/define.js'
 
 // Agents and handlers
 export { defineAgent, isAgentDefinition } from './core/agent.js'
-export type { AgentDefinition, AgentSpec, AgentStageOptions, Handler, HandlerContext, HandlerResult, SavableLabelRow } from './core/agent.js'
+export type {
+  AgentDefinition,
+  AgentSpec,
+  AgentStageOptions,
+  Handler,
+  HandlerContext,
+  HandlerResult,
+  SavableLabelRow,
+} from './core/agent.js'
 
 // Dependency injection and the built-in dependencies
 export {
@@ -144,8 +159,23 @@ export type { EffectJournal, JournalDecision, JournalEntry } from './core/journa
 // JSON, for any queue) and the Redis journal that makes redelivered tasks safe. These modules import
 // bullmq and ioredis as types only, so \`import 'encord-agents'\` loads neither; the caller brings the
 // Redis connection, and the BullMQ commands (enqueue, worker) load them when they run.
-export { QueueRunner, parseTaskSpec, serializeTaskSpec, taskSpecOf, RedisEffectJournal, JOURNAL_TTL_SECONDS } from './queue/index.js'
-export type { QueueRunnerOptions, QueueAgentStage, WrappedHandler, WrappedCallOptions, TaskSpec, TaskCompletionResult, TaskReport } from './queue/index.js'
+export {
+  QueueRunner,
+  parseTaskSpec,
+  serializeTaskSpec,
+  taskSpecOf,
+  RedisEffectJournal,
+  JOURNAL_TTL_SECONDS,
+} from './queue/index.js'
+export type {
+  QueueRunnerOptions,
+  QueueAgentStage,
+  WrappedHandler,
+  WrappedCallOptions,
+  TaskSpec,
+  TaskCompletionResult,
+  TaskReport,
+} from './queue/index.js'
 /** What became of a task handled by a QueueRunner (`TaskReport.status`); `TaskStatus` is Encord's task status. */
 export type { TaskStatus as QueueTaskStatus } from './queue/index.js'
 

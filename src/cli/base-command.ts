@@ -107,7 +107,9 @@ export function toCommandError(err: unknown): EncordAgentsError {
   if (err instanceof EncordAgentsError) return err
   if (isOclifParseError(err)) {
     const lines = err.message.split('\n').filter((l) => !/^See more help with --help$/.test(l.trim()))
-    return new UserError('UsageError', lines.join('\n').trim(), { hint: 'Run the command with --help to see its flags and examples.' })
+    return new UserError('UsageError', lines.join('\n').trim(), {
+      hint: 'Run the command with --help to see its flags and examples.',
+    })
   }
   if (err instanceof Error) return new BugError(err.message, { cause: err })
   return new BugError(String(err))

@@ -82,7 +82,9 @@ export function colorDecision(env: NodeJS.ProcessEnv, tty: boolean): boolean | u
     const level = Number.parseInt(env.FORCE_COLOR, 10)
     return Number.isNaN(level) ? undefined : level > 0
   }
-  const hinted = ['COLORTERM', 'CI', 'TF_BUILD', 'PM2_HOME', 'NEXT_RUNTIME'].some((k) => env[k] !== undefined) || Object.keys(env).some((k) => k.startsWith('TEAMCI'))
+  const hinted =
+    ['COLORTERM', 'CI', 'TF_BUILD', 'PM2_HOME', 'NEXT_RUNTIME'].some((k) => env[k] !== undefined) ||
+    Object.keys(env).some((k) => k.startsWith('TEAMCI'))
   if (hinted) return undefined
   if (!tty) return false
   return !/-mono|dumb/i.test(env.TERM ?? '')

@@ -1,6 +1,12 @@
 import { Flags, type Interfaces } from '@oclif/core'
 import { z } from 'zod'
-import { declaredDefault, declaredRunOptions, innerType, numberBounds, type DeclaredOption } from '../core/config/options.js'
+import {
+  declaredDefault,
+  declaredRunOptions,
+  innerType,
+  numberBounds,
+  type DeclaredOption,
+} from '../core/config/options.js'
 import type { RunOptionsLayer } from '../core/config/resolve.js'
 
 /**
@@ -21,7 +27,8 @@ export const projectFlags = {
     helpGroup: 'PROJECT',
   }),
   local: Flags.string({
-    summary: 'Run against the built-in local Encord emulator serving this fixture file (overrides `local` in the config).',
+    summary:
+      'Run against the built-in local Encord emulator serving this fixture file (overrides `local` in the config).',
     helpValue: 'FIXTURE',
     helpGroup: 'PROJECT',
   }),
@@ -29,7 +36,8 @@ export const projectFlags = {
   // an explicit flag must be told apart from the environment (with --local, a key from the environment
   // that the fixture does not know is replaced by a key made for the run; an explicit one is an error).
   'ssh-key-file': Flags.string({
-    summary: 'OpenSSH Ed25519 private key file to sign requests with (default: ENCORD_SSH_KEY_FILE, or ENCORD_SSH_KEY holding the key text).',
+    summary:
+      'OpenSSH Ed25519 private key file to sign requests with (default: ENCORD_SSH_KEY_FILE, or ENCORD_SSH_KEY holding the key text).',
     helpValue: 'FILE',
     helpGroup: 'PROJECT',
   }),
@@ -58,12 +66,22 @@ function flagOf(option: DeclaredOption, summary = flagSummary(option)): RunOptio
   const range = numberBounds(option.schema)
   if (range !== undefined) {
     // Flags take whole numbers; a bound that is exclusive (`> 0`) or fractional becomes the nearest whole one inside.
-    const min = range.min === undefined ? undefined : Number.isInteger(range.min) && !range.minExclusive ? range.min : Math.floor(range.min) + 1
+    const min =
+      range.min === undefined
+        ? undefined
+        : Number.isInteger(range.min) && !range.minExclusive
+          ? range.min
+          : Math.floor(range.min) + 1
     const max = range.max === undefined ? undefined : Math.floor(range.max)
     return Flags.integer({ summary, min, max, helpValue: doc.flag!.helpValue, helpGroup })
   }
-  if (inner instanceof z.ZodBoolean || (inner instanceof z.ZodUnion && inner.options.some((o) => o instanceof z.ZodBoolean))) return Flags.boolean({ summary, allowNo: true, helpGroup })
-  if (inner instanceof z.ZodArray) return Flags.string({ summary, multiple: true, helpValue: doc.flag!.helpValue, helpGroup })
+  if (
+    inner instanceof z.ZodBoolean ||
+    (inner instanceof z.ZodUnion && inner.options.some((o) => o instanceof z.ZodBoolean))
+  )
+    return Flags.boolean({ summary, allowNo: true, helpGroup })
+  if (inner instanceof z.ZodArray)
+    return Flags.string({ summary, multiple: true, helpValue: doc.flag!.helpValue, helpGroup })
   return Flags.string({ summary, helpValue: doc.flag!.helpValue, helpGroup })
 }
 
@@ -92,13 +110,18 @@ function flagSummary(option: DeclaredOption): string {
 const declared = declaredRunOptions().filter((o) => o.doc.flag !== undefined)
 
 /** Run options as flags, derived from their declaration (src/core/config/options.ts); they override the config's `run` block. */
-export const runOptionFlags: Record<string, RunOptionFlag> = Object.fromEntries(declared.map((o) => [o.doc.flag!.name, flagOf(o)]))
+export const runOptionFlags: Record<string, RunOptionFlag> = Object.fromEntries(
+  declared.map((o) => [o.doc.flag!.name, flagOf(o)]),
+)
 
 /**
  * Some run options' flags, for commands that take only those (`enqueue`), with their own words where
  * the command uses the option differently (its own default).
  */
-export function runOptionFlagsOf(names: string[], summaries: Record<string, string> = {}): Record<string, RunOptionFlag> {
+export function runOptionFlagsOf(
+  names: string[],
+  summaries: Record<string, string> = {},
+): Record<string, RunOptionFlag> {
   return Object.fromEntries(
     names.map((name) => {
       const option = declared.find((o) => o.doc.flag!.name === name)
@@ -109,7 +132,13 @@ export function runOptionFlagsOf(names: string[], summaries: Record<string, stri
 }
 
 /** The session options the project flags give (`openSession` in src/services/session.ts). */
-export function sessionFlags(flags: { config?: string; 'project-hash'?: string; local?: string; 'ssh-key-file'?: string; domain?: string }) {
+export function sessionFlags(flags: {
+  config?: string
+  'project-hash'?: string
+  local?: string
+  'ssh-key-file'?: string
+  domain?: string
+}) {
   return {
     configPath: flags.config,
     projectHash: flags['project-hash'],

@@ -6,7 +6,10 @@ import { exitProcess } from '../core/runner/exit-guard.js'
  * once with 130. This is the one exit outside `BaseCommand.catch`: when the user insists, nothing else
  * may run first.
  */
-export function installInterruptHandler(options: { onFirst: (signal: NodeJS.Signals) => void; signals?: NodeJS.Signals[] }): () => void {
+export function installInterruptHandler(options: {
+  onFirst: (signal: NodeJS.Signals) => void
+  signals?: NodeJS.Signals[]
+}): () => void {
   const signals = options.signals ?? ['SIGINT', 'SIGTERM']
   let count = 0
   const handler = (signal: NodeJS.Signals): void => {
@@ -15,7 +18,9 @@ export function installInterruptHandler(options: { onFirst: (signal: NodeJS.Sign
       options.onFirst(signal)
       return
     }
-    process.stderr.write('\nInterrupted again: quitting now. A rerun finishes the rest: decisions in the run journal are applied without calling their handlers again; other tasks are decided again.\n')
+    process.stderr.write(
+      '\nInterrupted again: quitting now. A rerun finishes the rest: decisions in the run journal are applied without calling their handlers again; other tasks are decided again.\n',
+    )
     exitProcess(130)
   }
   for (const s of signals) process.on(s, handler)

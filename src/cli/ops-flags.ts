@@ -8,7 +8,8 @@ import type { ObservabilityOptions } from '../observability/index.js'
 export const logFormatFlags = {
   'log-format': Flags.option({
     options: ['pretty', 'json'] as const,
-    summary: 'pretty: progress and tables for people; json: one JSON object per line on stderr for log pipelines (no progress view).',
+    summary:
+      'pretty: progress and tables for people; json: one JSON object per line on stderr for log pipelines (no progress view).',
     env: 'ENCORD_AGENTS_LOG_FORMAT',
     default: 'pretty',
     helpValue: 'FORMAT',
@@ -17,7 +18,8 @@ export const logFormatFlags = {
 
 export const metricsFlags = {
   'metrics-port': Flags.integer({
-    summary: 'Serve Prometheus metrics at /metrics and a health check at /healthz on this port (0: any free port, printed).',
+    summary:
+      'Serve Prometheus metrics at /metrics and a health check at /healthz on this port (0: any free port, printed).',
     env: 'ENCORD_AGENTS_METRICS_PORT',
     min: 0,
     max: 65535,
@@ -40,6 +42,9 @@ export function observabilityOptions(
     logFormat: flags['log-format'] ?? 'pretty',
     verbose: context.verbose,
     command: context.command,
-    metrics: flags['metrics-port'] === undefined ? undefined : { host: flags['metrics-host'] ?? '127.0.0.1', port: flags['metrics-port'] },
+    metrics:
+      flags['metrics-port'] === undefined
+        ? undefined
+        : { host: flags['metrics-host'] ?? '127.0.0.1', port: flags['metrics-port'] },
   }
 }

@@ -32,13 +32,18 @@ const SCRIPT_FLAGS = {
 }
 
 function usage(): string {
-  const lines = ['Runs this script\'s agents (a Runner built in code) with the flags of `encord-agents run`:', '']
+  const lines = ["Runs this script's agents (a Runner built in code) with the flags of `encord-agents run`:", '']
   for (const [name, flag] of Object.entries(SCRIPT_FLAGS)) {
     const f = flag as { summary?: string; helpValue?: string; type: string; allowNo?: boolean; char?: string }
     const value = f.type === 'option' ? ` ${f.helpValue ?? 'VALUE'}` : ''
-    lines.push(`  ${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]` : ''}${name}${value}`.padEnd(34) + (f.summary ?? ''))
+    lines.push(
+      `  ${f.char ? `-${f.char}, ` : ''}--${f.allowNo ? `[no-]` : ''}${name}${value}`.padEnd(34) + (f.summary ?? ''),
+    )
   }
-  lines.push('', 'Exit codes: 0 all done, 1 some tasks failed, 2 usage or validation error, 3 authentication or connection failure, 130 interrupted.')
+  lines.push(
+    '',
+    'Exit codes: 0 all done, 1 some tasks failed, 2 usage or validation error, 3 authentication or connection failure, 130 interrupted.',
+  )
   return `${lines.join('\n')}\n`
 }
 
@@ -72,7 +77,10 @@ export async function runScript(runner: Runner, options: RunScriptOptions = {}):
     // The same layer `run` puts over the config: run options and task filters, from the one declaration of them.
     const layer = runOverridesFromFlags(flags)
     // A key or domain on the command line makes the client; else the Runner's own (or the environment's).
-    const client = flags['ssh-key-file'] !== undefined || flags.domain !== undefined ? createClient({ sshKeyFile: flags['ssh-key-file'], domain: flags.domain }) : undefined
+    const client =
+      flags['ssh-key-file'] !== undefined || flags.domain !== undefined
+        ? createClient({ sshKeyFile: flags['ssh-key-file'], domain: flags.domain })
+        : undefined
     const result = await runner.run({
       ...layer,
       ...(flags['project-hash'] !== undefined ? { projectHash: flags['project-hash'] } : {}),

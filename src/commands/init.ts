@@ -4,7 +4,8 @@ import { createAgentProject, listTemplates, type InitResult } from '../services/
 import { formatInitResult, formatInstallStart } from '../ui/init-output.js'
 
 export default class Init extends BaseCommand<InitResult> {
-  static override summary = 'Create a runnable TypeScript agent project: config, handler, its test, demo fixture, package.json, tsconfig.json and a local key.'
+  static override summary =
+    'Create a runnable TypeScript agent project: config, handler, its test, demo fixture, package.json, tsconfig.json and a local key.'
   static override description = `Writes into DIR (default: the current directory) a config, a handler and its vitest test, a demo project fixture for the local Encord emulator, a package.json (scripts agent:run, agent:validate, test) and a strict tsconfig.json, and a fresh Ed25519 key for the emulator (mode 0600, git-ignored, registered in the fixture); then installs the dependencies with the package manager you ran init with (npm, pnpm, yarn or bun), unless --no-install. Existing files are never overwritten; a directory holding a project of another template is refused. The result runs at once with \`npm run agent:run\`, and \`npm test\` tests it.
 
 Templates:
@@ -13,10 +14,22 @@ ${listTemplates()
   .join('\n')}`
 
   static override examples = [
-    { description: 'A minimal agent in a new folder, then run it', command: '<%= config.bin %> <%= command.id %> my-agent && cd my-agent && <%= config.bin %> run' },
-    { description: 'An agent that writes labels', command: '<%= config.bin %> <%= command.id %> labels --template label-writer' },
-    { description: 'A vision agent: a detector on the decoded image writes boxes', command: '<%= config.bin %> <%= command.id %> cars --template vision' },
-    { description: 'Write the files only; install later', command: '<%= config.bin %> <%= command.id %> my-agent --no-install' },
+    {
+      description: 'A minimal agent in a new folder, then run it',
+      command: '<%= config.bin %> <%= command.id %> my-agent && cd my-agent && <%= config.bin %> run',
+    },
+    {
+      description: 'An agent that writes labels',
+      command: '<%= config.bin %> <%= command.id %> labels --template label-writer',
+    },
+    {
+      description: 'A vision agent: a detector on the decoded image writes boxes',
+      command: '<%= config.bin %> <%= command.id %> cars --template vision',
+    },
+    {
+      description: 'Write the files only; install later',
+      command: '<%= config.bin %> <%= command.id %> my-agent --no-install',
+    },
     { description: 'What was written, as JSON', command: '<%= config.bin %> <%= command.id %> my-agent --json' },
   ]
 
@@ -33,7 +46,8 @@ ${listTemplates()
     }),
     install: Flags.boolean({
       summary: 'Install the dependencies after writing the files (--no-install skips it).',
-      description: 'Installs with the package manager init was run with (npm_config_user_agent: npm, pnpm, yarn or bun; npm otherwise), and says how long it took. A failed install is a warning: the project is written.',
+      description:
+        'Installs with the package manager init was run with (npm_config_user_agent: npm, pnpm, yarn or bun; npm otherwise), and says how long it took. A failed install is a warning: the project is written.',
       default: true,
       allowNo: true,
     }),

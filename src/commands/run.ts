@@ -23,18 +23,34 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
 
   static override examples = [
     { description: 'Run the config found from the current directory', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Against the built-in local emulator, machine-readable', command: '<%= config.bin %> <%= command.id %> --local fixture.json --json' },
-    { description: 'Against the local emulator, watching tasks move and labels appear in its dashboard', command: '<%= config.bin %> <%= command.id %> --local fixture.json --ui' },
-    { description: 'See what would happen, changing nothing', command: '<%= config.bin %> <%= command.id %> --dry-run' },
-    { description: 'Eight handlers at once, a few tasks, only new ones', command: '<%= config.bin %> <%= command.id %> --concurrency 8 --max-tasks-per-stage 20 --status NEW' },
-    { description: 'Keep polling every minute until stopped', command: '<%= config.bin %> <%= command.id %> --refresh-every 60' },
+    {
+      description: 'Against the built-in local emulator, machine-readable',
+      command: '<%= config.bin %> <%= command.id %> --local fixture.json --json',
+    },
+    {
+      description: 'Against the local emulator, watching tasks move and labels appear in its dashboard',
+      command: '<%= config.bin %> <%= command.id %> --local fixture.json --ui',
+    },
+    {
+      description: 'See what would happen, changing nothing',
+      command: '<%= config.bin %> <%= command.id %> --dry-run',
+    },
+    {
+      description: 'Eight handlers at once, a few tasks, only new ones',
+      command: '<%= config.bin %> <%= command.id %> --concurrency 8 --max-tasks-per-stage 20 --status NEW',
+    },
+    {
+      description: 'Keep polling every minute until stopped',
+      command: '<%= config.bin %> <%= command.id %> --refresh-every 60',
+    },
   ]
 
   static override flags = {
     ...projectFlags,
     ...runOptionFlags,
     ui: Flags.boolean({
-      summary: "With the local emulator: serve its dashboard during the run (the URL is printed) and keep it up afterwards until Ctrl-C.",
+      summary:
+        'With the local emulator: serve its dashboard during the run (the URL is printed) and keep it up afterwards until Ctrl-C.',
       default: false,
     }),
   }
@@ -44,16 +60,28 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
     const controller = new AbortController()
     const removeInterrupt = installInterruptHandler({
       onFirst: () => {
-        this.notice('Stopping: no new tasks; running handlers finish and every decision made is applied. Press Ctrl-C again to quit at once.')
+        this.notice(
+          'Stopping: no new tasks; running handlers finish and every decision made is applied. Press Ctrl-C again to quit at once.',
+        )
         controller.abort()
       },
     })
     let session: Session | undefined
     let progress: RunProgress | undefined
     try {
-      session = await openSession({ requireConfig: true, ...sessionFlags(flags), requestLog: flags.ui, onWarning: (m) => this.warnUser(m), onDebug: (m) => this.isVerbose() && this.info(m) })
+      session = await openSession({
+        requireConfig: true,
+        ...sessionFlags(flags),
+        requestLog: flags.ui,
+        onWarning: (m) => this.warnUser(m),
+        onDebug: (m) => this.isVerbose() && this.info(m),
+      })
       if (flags.ui && !session.local) {
-        throw new UserError('UiNeedsLocal', '--ui shows the dashboard of the local emulator, but this run talks to Encord.', { hint: 'Add --local FIXTURE (or set `local` in the config), or leave out --ui.' })
+        throw new UserError(
+          'UiNeedsLocal',
+          '--ui shows the dashboard of the local emulator, but this run talks to Encord.',
+          { hint: 'Add --local FIXTURE (or set `local` in the config), or leave out --ui.' },
+        )
       }
       if (flags.ui) this.notice(`Dashboard: ${dashboardUrl(session.local!.emulator.domain)}`)
       const result = await runAgents({

@@ -119,7 +119,9 @@ export function defineAgent<D extends DepsRecord = {}>(spec: AgentSpec<D>): Agen
   for (const key of ['pathways'] as const) {
     const value = spec[key]
     if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
-      throw new UserError('InvalidAgent', '`pathways` of defineAgent must be a list of pathway names or UUIDs.', { location })
+      throw new UserError('InvalidAgent', '`pathways` of defineAgent must be a list of pathway names or UUIDs.', {
+        location,
+      })
     }
   }
   if (spec.onFailure !== undefined && typeof spec.onFailure !== 'string') {
@@ -145,7 +147,10 @@ export function isAgentDefinition(value: unknown): value is AgentDefinition<Deps
 }
 
 /** A copy of an agent with some options replaced (used by `Runner.stage` options). */
-export function withAgentOptions<D extends DepsRecord>(agent: AgentDefinition<D>, options: AgentStageOptions & { location?: string }): AgentDefinition<D> {
+export function withAgentOptions<D extends DepsRecord>(
+  agent: AgentDefinition<D>,
+  options: AgentStageOptions & { location?: string },
+): AgentDefinition<D> {
   return Object.freeze({
     ...agent,
     pathways: options.pathways ?? agent.pathways,

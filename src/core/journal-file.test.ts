@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -22,7 +32,14 @@ function decision(n: number, extra: Partial<JournalDecision> = {}): JournalDecis
     stageUuid: 'stage-1',
     dataHash: `data-${n}`,
     pathway: { uuid: 'p-1', name: 'complete', destinationUuid: 'stage-2' },
-    effects: [{ kind: 'saveLabelRow', projectHash: PROJECT, labelHash: `label-${n}`, labelRow: { label_hash: `label-${n}`, data_units: {} } }],
+    effects: [
+      {
+        kind: 'saveLabelRow',
+        projectHash: PROJECT,
+        labelHash: `label-${n}`,
+        labelRow: { label_hash: `label-${n}`, data_units: {} },
+      },
+    ],
     decidedAt: new Date(0).toISOString(),
     ...extra,
   }
@@ -102,7 +119,11 @@ describe('FileEffectJournal', () => {
     // The process died while writing a third decision.
     appendFileSync(path, JSON.stringify({ t: 'd', task: 't3', decision: decision(3) }).slice(0, 40))
     const warnings: string[] = []
-    const b = await FileEffectJournal.open(path, { projectHash: PROJECT, lock: false, onWarning: (m) => warnings.push(m) })
+    const b = await FileEffectJournal.open(path, {
+      projectHash: PROJECT,
+      lock: false,
+      onWarning: (m) => warnings.push(m),
+    })
     expect(b.size).toBe(2)
     expect(warnings).toEqual([])
     // After the rewrite the file is whole again: new records are readable.
@@ -110,7 +131,11 @@ describe('FileEffectJournal', () => {
     const text = readFileSync(path, 'utf8').split('\n')
     text.splice(2, 0, '{not json')
     writeFileSync(path, text.join('\n'))
-    const c = await FileEffectJournal.open(path, { projectHash: PROJECT, lock: false, onWarning: (m) => warnings.push(m) })
+    const c = await FileEffectJournal.open(path, {
+      projectHash: PROJECT,
+      lock: false,
+      onWarning: (m) => warnings.push(m),
+    })
     expect(c.size).toBe(3)
     expect(warnings).toEqual([expect.stringContaining('Line 3 of the run journal')])
     await Promise.all([a.close(), b.close(), c.close()])
@@ -122,9 +147,14 @@ describe('FileEffectJournal', () => {
     const j = await FileEffectJournal.open(path, { projectHash: PROJECT })
     await j.recordDecision('t1', decision(1))
     await j.close()
-    await expect(FileEffectJournal.open(path, { projectHash: 'other' })).rejects.toMatchObject({ code: 'JournalOtherProject', exitCode: 2 })
+    await expect(FileEffectJournal.open(path, { projectHash: 'other' })).rejects.toMatchObject({
+      code: 'JournalOtherProject',
+      exitCode: 2,
+    })
     writeFileSync(join(dir, 'notes.jsonl'), '{"hello":1}\n')
-    await expect(FileEffectJournal.open(join(dir, 'notes.jsonl'), { projectHash: PROJECT })).rejects.toMatchObject({ code: 'JournalInvalid' })
+    await expect(FileEffectJournal.open(join(dir, 'notes.jsonl'), { projectHash: PROJECT })).rejects.toMatchObject({
+      code: 'JournalInvalid',
+    })
     // A failed open leaves no lock behind.
     expect(existsSync(join(dir, 'notes.jsonl.lock'))).toBe(false)
   })
@@ -139,7 +169,10 @@ describe('FileEffectJournal', () => {
     // A process that held the lock and died (SIGKILL): its pid no longer runs.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(`${path}.lock`, JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), startedAt: 'then' }))
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), startedAt: 'then' }),
+    )
     const b = await FileEffectJournal.open(path, { projectHash: PROJECT })
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).pid).toBe(process.pid)
     await b.close()
@@ -148,7 +181,9 @@ describe('FileEffectJournal', () => {
   it('a folder that cannot be made is a UserError saying what to do; leftovers of a cut-short rewrite are removed', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'a-file'), 'x')
-    await expect(FileEffectJournal.open(join(dir, 'a-file', 'j.jsonl'), { projectHash: PROJECT })).rejects.toMatchObject({
+    await expect(
+      FileEffectJournal.open(join(dir, 'a-file', 'j.jsonl'), { projectHash: PROJECT }),
+    ).rejects.toMatchObject({
       code: 'JournalUnwritable',
       exitCode: 2,
       hint: expect.stringContaining('--no-journal'),

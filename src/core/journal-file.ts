@@ -209,9 +209,13 @@ export class FileEffectJournal implements EffectJournal {
       text = await readFile(this.path, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw new UserError('JournalUnreadable', `The run journal ${this.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
-        hint: 'Check its permissions, or turn the journal off for this run (`run: { journal: false }` in the config, or --no-journal).',
-      })
+      throw new UserError(
+        'JournalUnreadable',
+        `The run journal ${this.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+        {
+          hint: 'Check its permissions, or turn the journal off for this run (`run: { journal: false }` in the config, or --no-journal).',
+        },
+      )
     }
     const lines = text.split('\n')
     // A file that ends without a newline was cut short while its last line was written.
@@ -238,9 +242,13 @@ export class FileEffectJournal implements EffectJournal {
           })
         }
         if (h.projectHash !== this.projectHash) {
-          throw new UserError('JournalOtherProject', `The run journal ${this.path} belongs to project ${String(h.projectHash)}, not ${this.projectHash}.`, {
-            hint: 'Give each project its own journal file (the default path has the project hash in its name).',
-          })
+          throw new UserError(
+            'JournalOtherProject',
+            `The run journal ${this.path} belongs to project ${String(h.projectHash)}, not ${this.projectHash}.`,
+            {
+              hint: 'Give each project its own journal file (the default path has the project hash in its name).',
+            },
+          )
         }
         header = true
         continue
@@ -278,11 +286,20 @@ export class FileEffectJournal implements EffectJournal {
   async #rewrite(reopen = true): Promise<void> {
     await this.#handle?.close()
     this.#handle = undefined
-    const out: string[] = [JSON.stringify({ format: FORMAT, version: VERSION, projectHash: this.projectHash, createdAt: new Date().toISOString() })]
+    const out: string[] = [
+      JSON.stringify({
+        format: FORMAT,
+        version: VERSION,
+        projectHash: this.projectHash,
+        createdAt: new Date().toISOString(),
+      }),
+    ]
     for (const [task, entry] of this.#entries) {
       out.push(JSON.stringify({ t: 'd', task, decision: entry.decision } satisfies JournalLine))
-      if (entry.savedAt !== undefined) out.push(JSON.stringify({ t: 's', task, at: entry.savedAt } satisfies JournalLine))
-      if (entry.proceededAt !== undefined) out.push(JSON.stringify({ t: 'p', task, at: entry.proceededAt } satisfies JournalLine))
+      if (entry.savedAt !== undefined)
+        out.push(JSON.stringify({ t: 's', task, at: entry.savedAt } satisfies JournalLine))
+      if (entry.proceededAt !== undefined)
+        out.push(JSON.stringify({ t: 'p', task, at: entry.proceededAt } satisfies JournalLine))
     }
     const tmp = `${this.path}.${randomUUID().slice(0, 8)}.tmp`
     const handle = await open(tmp, 'w', 0o600)
@@ -330,7 +347,9 @@ export class FileEffectJournal implements EffectJournal {
         try {
           await this.#rewrite()
         } catch (error) {
-          this.#options.onWarning?.(`Compacting the run journal ${this.path} failed (${(error as Error).message}); it keeps growing until the run ends.`)
+          this.#options.onWarning?.(
+            `Compacting the run journal ${this.path} failed (${(error as Error).message}); it keeps growing until the run ends.`,
+          )
           this.#handle ??= await open(this.path, 'a', 0o600)
         }
       }
@@ -390,7 +409,12 @@ function syncDirectory(dir: string): void {
 async function takeLock(journalPath: string): Promise<string> {
   const lockPath = `${journalPath}.lock`
   const me = ownIdentity()
-  const mine = JSON.stringify({ pid: me.pid, processStart: me.start, host: hostname(), startedAt: new Date().toISOString() })
+  const mine = JSON.stringify({
+    pid: me.pid,
+    processStart: me.start,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+  })
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(lockPath, mine, { flag: 'wx', mode: 0o600 })
@@ -410,13 +434,19 @@ async function takeLock(journalPath: string): Promise<string> {
       throw new UserError(
         'JournalLocked',
         `Another encord-agents run (process ${pid}${holder.host !== hostname() ? ` on ${String(holder.host)}` : ''}, started ${String(holder.startedAt)}) is using the run journal ${journalPath}.`,
-        { hint: `Wait for that run to finish (two runs on one project would decide the same tasks twice). If it is not running any more, delete ${lockPath}.` },
+        {
+          hint: `Wait for that run to finish (two runs on one project would decide the same tasks twice). If it is not running any more, delete ${lockPath}.`,
+        },
       )
     }
     debug('taking over the lock of a process that is gone: %s', lockPath)
     await rm(lockPath, { force: true })
   }
-  throw new UserError('JournalLocked', `Could not take the lock of the run journal ${journalPath}: another run keeps taking it.`, { hint: `Make sure only one run works on this project, then delete ${lockPath}.` })
+  throw new UserError(
+    'JournalLocked',
+    `Could not take the lock of the run journal ${journalPath}: another run keeps taking it.`,
+    { hint: `Make sure only one run works on this project, then delete ${lockPath}.` },
+  )
 }
 
 /**
@@ -428,9 +458,19 @@ export async function openRunJournal(
   options: { projectHash: string; baseDir?: string; onWarning?: (message: string) => void },
 ): Promise<{ journal: EffectJournal; file?: FileEffectJournal; close(): Promise<void> } | undefined> {
   if (setting === undefined || setting === false) return undefined
-  if (typeof setting === 'object') return { journal: setting, file: setting instanceof FileEffectJournal ? setting : undefined, close: async () => undefined }
+  if (typeof setting === 'object')
+    return {
+      journal: setting,
+      file: setting instanceof FileEffectJournal ? setting : undefined,
+      close: async () => undefined,
+    }
   const base = options.baseDir ?? process.cwd()
-  const path = setting === true ? defaultJournalPath(base, options.projectHash) : isAbsolute(setting) ? setting : resolve(base, setting)
+  const path =
+    setting === true
+      ? defaultJournalPath(base, options.projectHash)
+      : isAbsolute(setting)
+        ? setting
+        : resolve(base, setting)
   const file = await FileEffectJournal.open(path, { projectHash: options.projectHash, onWarning: options.onWarning })
   return { journal: file, file, close: () => file.close() }
 }

@@ -24,7 +24,16 @@ const STACK = [
 
 describe('stack frames', () => {
   it('tell user code from encord-agents, Node and other packages', () => {
-    expect(parseStack(STACK).map((f) => f.origin)).toEqual(['user', 'user', 'encord-agents', 'encord-agents', 'node', 'node', 'dependency', 'encord-agents'])
+    expect(parseStack(STACK).map((f) => f.origin)).toEqual([
+      'user',
+      'user',
+      'encord-agents',
+      'encord-agents',
+      'node',
+      'node',
+      'dependency',
+      'encord-agents',
+    ])
     expect(originOf(`${ROOT}src/core/runner/engine.test.ts`)).toBe('user') // tests define agents
     expect(originOf(`${ROOT}node_modules/jiti/dist/jiti.cjs`)).toBe('encord-agents') // our loader
   })

@@ -32,7 +32,11 @@ const LOCATION = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?$/
  * otherwise. Registered by the module loader (core/config/module-loader.ts) once it exists, so this
  * file imports nothing heavy.
  */
-export type PositionMapper = (file: string, line: number, column: number) => { line: number; column: number } | undefined
+export type PositionMapper = (
+  file: string,
+  line: number,
+  column: number,
+) => { line: number; column: number } | undefined
 let mapPosition: PositionMapper = () => undefined
 
 export function setPositionMapper(mapper: PositionMapper): void {
@@ -109,7 +113,7 @@ export function userStack(stack: string | undefined, cwd?: string): string[] | u
   const frames = parseStack(stack)
   if (!frames.some((f) => f.origin === 'user')) return undefined
   const lines: string[] = []
-  for (let i = 0; i < frames.length; ) {
+  for (let i = 0; i < frames.length;) {
     const frame = frames[i]
     if (frame.origin === 'encord-agents' || frame.origin === 'node') {
       let n = 0

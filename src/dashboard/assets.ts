@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url'
  */
 export function findDashboardAssets(env: NodeJS.ProcessEnv = process.env): string | null {
   const here = fileURLToPath(new URL('.', import.meta.url))
-  const candidates = [env.ENCORD_AGENTS_DASHBOARD_DIR, join(here, 'public'), join(here, '..', '..', 'dist', 'dashboard', 'public')]
+  const candidates = [
+    env.ENCORD_AGENTS_DASHBOARD_DIR,
+    join(here, 'public'),
+    join(here, '..', '..', 'dist', 'dashboard', 'public'),
+  ]
   for (const dir of candidates) if (dir && existsSync(join(dir, 'index.html'))) return dir
   return null
 }

@@ -17,13 +17,45 @@ describe('viewLabels', () => {
     const byHash = Object.fromEntries(unit.objects[0].map((o) => [o.objectHash, o]))
     expect(byHash.objCar01.geometry).toEqual({ kind: 'box', x: 0.1, y: 0.2, w: 0.25, h: 0.5 })
     expect(byHash.objRot01.geometry).toEqual({ kind: 'rotated-box', x: 0.4, y: 0.4, w: 0.2, h: 0.3, theta: 45 })
-    expect(byHash.objPly01.geometry).toEqual({ kind: 'polygon', polygons: [[[[0.1, 0.1], [0.5, 0.1], [0.3, 0.6]]]] })
-    expect(byHash.objLin01.geometry).toEqual({ kind: 'polyline', points: [[0, 0], [0.5, 0.5], [1, 0.9]] })
+    expect(byHash.objPly01.geometry).toEqual({
+      kind: 'polygon',
+      polygons: [
+        [
+          [
+            [0.1, 0.1],
+            [0.5, 0.1],
+            [0.3, 0.6],
+          ],
+        ],
+      ],
+    })
+    expect(byHash.objLin01.geometry).toEqual({
+      kind: 'polyline',
+      points: [
+        [0, 0],
+        [0.5, 0.5],
+        [1, 0.9],
+      ],
+    })
     expect(byHash.objPnt01.geometry).toEqual({ kind: 'point', x: 0.25, y: 0.75 })
-    expect(byHash.objMsk01.geometry).toEqual({ kind: 'bitmask', top: 0, left: 0, width: 8, height: 4, rleString: ':3506' })
+    expect(byHash.objMsk01.geometry).toEqual({
+      kind: 'bitmask',
+      top: 0,
+      left: 0,
+      width: 8,
+      height: 4,
+      rleString: ':3506',
+    })
     // The mask the front end paints: rows 1–2, columns 2–4 (label-model.md §3.3).
     const mask = rleCountsToMask(decodeRleCounts(':3506'), 32)
-    expect([...mask].flatMap((v, i) => (v ? [`${Math.floor(i / 8)},${i % 8}`] : []))).toEqual(['1,2', '1,3', '1,4', '2,2', '2,3', '2,4'])
+    expect([...mask].flatMap((v, i) => (v ? [`${Math.floor(i / 8)},${i % 8}`] : []))).toEqual([
+      '1,2',
+      '1,3',
+      '1,4',
+      '2,2',
+      '2,3',
+      '2,4',
+    ])
 
     const car = view.objects.find((o) => o.objectHash === 'objCar01')!
     expect(car).toMatchObject({ name: 'Car', shape: 'bounding_box', frames: { [unit.unitHash]: [0] } })
@@ -68,7 +100,13 @@ describe('viewLabels', () => {
             objects: [
               { objectHash: 'a', name: 'Box', shape: 'bounding_box', boundingBox: { x: 'left' } },
               { objectHash: 'b', name: 'Box', shape: 'bounding_box', boundingBox: { x: 0, y: 0, w: 1, h: 1 } },
-              { objectHash: 'c', name: 'Gone', shape: 'bounding_box', isDeleted: true, boundingBox: { x: 0, y: 0, w: 1, h: 1 } },
+              {
+                objectHash: 'c',
+                name: 'Gone',
+                shape: 'bounding_box',
+                isDeleted: true,
+                boundingBox: { x: 0, y: 0, w: 1, h: 1 },
+              },
               'nonsense',
             ],
             classifications: [],
@@ -87,16 +125,48 @@ describe('viewLabels', () => {
 describe('compareObjects', () => {
   it('tells added, removed, changed and unchanged objects apart', () => {
     const row = (objects: Array<{ hash: string; x: number }>) => ({
-      data_units: { d: { labels: { objects: objects.map((o) => ({ objectHash: o.hash, name: 'Box', shape: 'bounding_box', boundingBox: { x: o.x, y: 0, w: 0.1, h: 0.1 } })), classifications: [] } } },
+      data_units: {
+        d: {
+          labels: {
+            objects: objects.map((o) => ({
+              objectHash: o.hash,
+              name: 'Box',
+              shape: 'bounding_box',
+              boundingBox: { x: o.x, y: 0, w: 0.1, h: 0.1 },
+            })),
+            classifications: [],
+          },
+        },
+      },
     })
-    const changes = compareObjects(viewLabels(row([{ hash: 'same', x: 0 }, { hash: 'moved', x: 0 }, { hash: 'gone', x: 0 }])), viewLabels(row([{ hash: 'same', x: 0 }, { hash: 'moved', x: 0.5 }, { hash: 'new', x: 0 }])))
+    const changes = compareObjects(
+      viewLabels(
+        row([
+          { hash: 'same', x: 0 },
+          { hash: 'moved', x: 0 },
+          { hash: 'gone', x: 0 },
+        ]),
+      ),
+      viewLabels(
+        row([
+          { hash: 'same', x: 0 },
+          { hash: 'moved', x: 0.5 },
+          { hash: 'new', x: 0 },
+        ]),
+      ),
+    )
     expect(Object.fromEntries(changes)).toEqual({ same: 'same', moved: 'changed', gone: 'removed', new: 'added' })
   })
 })
 
 describe('describeRanges', () => {
   it('prints inclusive frame ranges', () => {
-    expect(describeRanges([[1, 2], [5, 5]])).toBe('1–2, 5')
+    expect(
+      describeRanges([
+        [1, 2],
+        [5, 5],
+      ]),
+    ).toBe('1–2, 5')
     expect(describeRanges('x')).toBe('')
   })
 })

@@ -135,10 +135,28 @@ export function viewLabels(labels: unknown): LabelView {
         const shape = str(o.shape) ?? 'unknown'
         const geometry = readGeometry(shape, o, view.problems, `${str(o.name) ?? objectHash} on frame ${frame}`)
         const color = str(o.color) ?? FALLBACK_COLOR
-        drawn.push({ objectHash, name: str(o.name) ?? '(unnamed)', color, shape, geometry, confidence: num(o.confidence) })
+        drawn.push({
+          objectHash,
+          name: str(o.name) ?? '(unnamed)',
+          color,
+          shape,
+          geometry,
+          confidence: num(o.confidence),
+        })
         let summary = objects.get(objectHash)
         if (!summary) {
-          summary = { objectHash, name: str(o.name) ?? '(unnamed)', color, shape, featureHash: str(o.featureHash) ?? '', frames: {}, confidence: num(o.confidence), createdBy: str(o.createdBy), manualAnnotation: bool(o.manualAnnotation), answers: [] }
+          summary = {
+            objectHash,
+            name: str(o.name) ?? '(unnamed)',
+            color,
+            shape,
+            featureHash: str(o.featureHash) ?? '',
+            frames: {},
+            confidence: num(o.confidence),
+            createdBy: str(o.createdBy),
+            manualAnnotation: bool(o.manualAnnotation),
+            answers: [],
+          }
           objects.set(objectHash, summary)
         }
         ;(summary.frames[unitHash] ??= []).push(frame)
@@ -151,7 +169,15 @@ export function viewLabels(labels: unknown): LabelView {
         classes.push(hash)
         let summary = classifications.get(hash)
         if (!summary) {
-          summary = { classificationHash: hash, name: str(c.name) ?? '(unnamed)', featureHash: str(c.featureHash) ?? '', frames: {}, createdBy: str(c.createdBy), manualAnnotation: bool(c.manualAnnotation), answers: [] }
+          summary = {
+            classificationHash: hash,
+            name: str(c.name) ?? '(unnamed)',
+            featureHash: str(c.featureHash) ?? '',
+            frames: {},
+            createdBy: str(c.createdBy),
+            manualAnnotation: bool(c.manualAnnotation),
+            answers: [],
+          }
           classifications.set(hash, summary)
         }
         ;(summary.frames[unitHash] ??= []).push(frame)
@@ -171,7 +197,18 @@ export function viewLabels(labels: unknown): LabelView {
     let summary = objects.get(hash)
     if (!summary) {
       if (str(entry.name) === null) continue
-      summary = { objectHash: hash, name: str(entry.name)!, color: str(entry.color) ?? FALLBACK_COLOR, shape: str(entry.shape) ?? 'unknown', featureHash: str(entry.featureHash) ?? '', frames: {}, confidence: null, createdBy: str(entry.createdBy), manualAnnotation: bool(entry.manualAnnotation), answers: [] }
+      summary = {
+        objectHash: hash,
+        name: str(entry.name)!,
+        color: str(entry.color) ?? FALLBACK_COLOR,
+        shape: str(entry.shape) ?? 'unknown',
+        featureHash: str(entry.featureHash) ?? '',
+        frames: {},
+        confidence: null,
+        createdBy: str(entry.createdBy),
+        manualAnnotation: bool(entry.manualAnnotation),
+        answers: [],
+      }
       objects.set(hash, summary)
     }
     summary.answers.push(...answerLines(entry.classifications))
@@ -193,7 +230,15 @@ export function viewLabels(labels: unknown): LabelView {
     const lines = answerLines(entry.classifications)
     let summary = classifications.get(hash)
     if (!summary) {
-      summary = { classificationHash: hash, name: lines[0]?.name ?? '(unnamed)', featureHash: str(entry.featureHash) ?? '', frames: {}, createdBy: str(entry.createdBy), manualAnnotation: bool(entry.manualAnnotation), answers: [] }
+      summary = {
+        classificationHash: hash,
+        name: lines[0]?.name ?? '(unnamed)',
+        featureHash: str(entry.featureHash) ?? '',
+        frames: {},
+        createdBy: str(entry.createdBy),
+        manualAnnotation: bool(entry.manualAnnotation),
+        answers: [],
+      }
       classifications.set(hash, summary)
     }
     summary.answers.push(...lines)
@@ -212,7 +257,9 @@ export function compareObjects(before: LabelView, after: LabelView): Map<string,
     const out = new Map<string, string>()
     for (const o of view.objects) out.set(o.objectHash, JSON.stringify([o.name, o.answers]))
     for (const u of view.units) {
-      for (const f of u.frames) for (const d of u.objects[f] ?? []) out.set(d.objectHash, `${out.get(d.objectHash) ?? ''}|${u.unitHash}:${f}:${JSON.stringify(d.geometry)}`)
+      for (const f of u.frames)
+        for (const d of u.objects[f] ?? [])
+          out.set(d.objectHash, `${out.get(d.objectHash) ?? ''}|${u.unitHash}:${f}:${JSON.stringify(d.geometry)}`)
     }
     return out
   }
@@ -237,7 +284,9 @@ function readGeometry(shape: string, o: Raw, problems: string[], what: string): 
     case 'rotatable_bounding_box': {
       const r = o.rotatableBoundingBox
       const b = box(r)
-      return b && isRecord(r) ? { kind: 'rotated-box', ...b, theta: num(r.theta) ?? 0 } : bad('rotatableBoundingBox is missing or not {x, y, w, h, theta}')
+      return b && isRecord(r)
+        ? { kind: 'rotated-box', ...b, theta: num(r.theta) ?? 0 }
+        : bad('rotatableBoundingBox is missing or not {x, y, w, h, theta}')
     }
     case 'polygon': {
       const polygons = readPolygons(o.polygons) ?? wrap(points(o.polygon))
@@ -254,7 +303,11 @@ function readGeometry(shape: string, o: Raw, problems: string[], what: string): 
     case 'skeleton': {
       const raw = o.skeleton
       const list = isRecord(raw) ? Object.values(raw) : Array.isArray(raw) ? raw : []
-      const pts = list.filter(isRecord).flatMap((p) => (num(p.x) !== null && num(p.y) !== null ? [{ x: num(p.x)!, y: num(p.y)!, name: str(p.name) ?? '' }] : []))
+      const pts = list
+        .filter(isRecord)
+        .flatMap((p) =>
+          num(p.x) !== null && num(p.y) !== null ? [{ x: num(p.x)!, y: num(p.y)!, name: str(p.name) ?? '' }] : [],
+        )
       return pts.length > 0 ? { kind: 'skeleton', points: pts } : bad('skeleton has no points')
     }
     case 'bitmask': {
@@ -284,7 +337,9 @@ function points(raw: unknown): Array<[number, number]> | null {
           .sort((a, b) => Number(a[0]) - Number(b[0]))
           .map((e) => e[1])
       : []
-  const out = list.filter(isRecord).flatMap((p): Array<[number, number]> => (num(p.x) !== null && num(p.y) !== null ? [[num(p.x)!, num(p.y)!]] : []))
+  const out = list
+    .filter(isRecord)
+    .flatMap((p): Array<[number, number]> => (num(p.x) !== null && num(p.y) !== null ? [[num(p.x)!, num(p.y)!]] : []))
   return out.length > 0 ? out : null
 }
 
@@ -296,7 +351,8 @@ function readPolygons(raw: unknown): Array<Array<Array<[number, number]>>> | nul
     const rings = polygon.flatMap((ring) => {
       if (!Array.isArray(ring)) return []
       const pts: Array<[number, number]> = []
-      for (let i = 0; i + 1 < ring.length; i += 2) if (typeof ring[i] === 'number' && typeof ring[i + 1] === 'number') pts.push([ring[i], ring[i + 1]])
+      for (let i = 0; i + 1 < ring.length; i += 2)
+        if (typeof ring[i] === 'number' && typeof ring[i + 1] === 'number') pts.push([ring[i], ring[i + 1]])
       return pts.length > 0 ? [pts] : []
     })
     return rings.length > 0 ? [rings] : []
@@ -317,7 +373,8 @@ function answerLines(raw: unknown): AnswerLine[] {
 function formatAnswer(answers: unknown): string {
   if (typeof answers === 'string') return answers
   if (typeof answers === 'number' || typeof answers === 'boolean') return String(answers)
-  if (Array.isArray(answers)) return answers.map((o) => (isRecord(o) ? (str(o.name) ?? str(o.value) ?? '?') : String(o))).join(', ')
+  if (Array.isArray(answers))
+    return answers.map((o) => (isRecord(o) ? (str(o.name) ?? str(o.value) ?? '?') : String(o))).join(', ')
   return answers === null || answers === undefined ? '' : JSON.stringify(answers)
 }
 

@@ -12,8 +12,14 @@ describe('layoutWorkflow', () => {
   it('puts stages in layers by BFS depth from START, left to right', () => {
     const stages = [
       stage('done', 'DONE'),
-      stage('review', 'REVIEW', [['approve', 'done'], ['reject', 'annotate']]),
-      stage('agent', 'AGENT', [['complete', 'review'], ['skip', 'done']]),
+      stage('review', 'REVIEW', [
+        ['approve', 'done'],
+        ['reject', 'annotate'],
+      ]),
+      stage('agent', 'AGENT', [
+        ['complete', 'review'],
+        ['skip', 'done'],
+      ]),
       stage('annotate', 'ANNOTATION', [['submit', 'agent']]),
       stage('start', 'START', [['start', 'annotate']]),
     ]
@@ -40,16 +46,34 @@ describe('layoutWorkflow', () => {
   })
 
   it('copes with no START, unreachable stages, self loops and an empty workflow', () => {
-    const { nodes, edges } = layoutWorkflow([stage('a', 'AGENT', [['again', 'a'], ['next', 'b']]), stage('b', 'DONE'), stage('island', 'REVIEW')])
+    const { nodes, edges } = layoutWorkflow([
+      stage('a', 'AGENT', [
+        ['again', 'a'],
+        ['next', 'b'],
+      ]),
+      stage('b', 'DONE'),
+      stage('island', 'REVIEW'),
+    ])
     expect(Object.fromEntries(nodes.map((n) => [n.uuid, n.depth]))).toEqual({ a: 0, b: 1, island: 0 })
     expect(edges.find((e) => e.title === 'again')!.back).toBe(true)
     expect(layoutWorkflow([]).nodes).toEqual([])
   })
 
   it('keeps nodes of a layer apart and pathways to unknown stages out', () => {
-    const { nodes, edges } = layoutWorkflow([stage('s', 'START', [['x', 'a'], ['y', 'b'], ['z', 'c'], ['lost', 'nowhere']]), stage('a', 'AGENT'), stage('b', 'AGENT'), stage('c', 'DONE')])
+    const { nodes, edges } = layoutWorkflow([
+      stage('s', 'START', [
+        ['x', 'a'],
+        ['y', 'b'],
+        ['z', 'c'],
+        ['lost', 'nowhere'],
+      ]),
+      stage('a', 'AGENT'),
+      stage('b', 'AGENT'),
+      stage('c', 'DONE'),
+    ])
     const layer = nodes.filter((n) => n.depth === 1).sort((p, q) => p.y - q.y)
-    for (let i = 1; i < layer.length; i++) expect(layer[i].y).toBeGreaterThanOrEqual(layer[i - 1].y + layer[i - 1].height)
+    for (let i = 1; i < layer.length; i++)
+      expect(layer[i].y).toBeGreaterThanOrEqual(layer[i - 1].y + layer[i - 1].height)
     expect(edges.map((e) => e.title)).toEqual(['x', 'y', 'z'])
   })
 })

@@ -80,7 +80,9 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
   const byUuid = new Map(stages.map((s) => [s.uuid, s]))
   const order = new Map(stages.map((s, i) => [s.uuid, i]))
   const incoming = new Map<string, string[]>(stages.map((s) => [s.uuid, []]))
-  for (const s of stages) for (const p of s.pathways) if (byUuid.has(p.destinationUuid) && p.destinationUuid !== s.uuid) incoming.get(p.destinationUuid)!.push(s.uuid)
+  for (const s of stages)
+    for (const p of s.pathways)
+      if (byUuid.has(p.destinationUuid) && p.destinationUuid !== s.uuid) incoming.get(p.destinationUuid)!.push(s.uuid)
 
   // Roots: START stages; else stages nothing leads to; else the first stage.
   let roots = stages.filter((s) => s.stageType === 'START').map((s) => s.uuid)
@@ -113,7 +115,9 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
     if (d > 0) {
       const key = (uuid: string) => {
         const preds = incoming.get(uuid)!.filter((p) => depth.get(p) === d - 1)
-        return preds.length === 0 ? Number.POSITIVE_INFINITY : preds.reduce((a, p) => a + position.get(p)!, 0) / preds.length
+        return preds.length === 0
+          ? Number.POSITIVE_INFINITY
+          : preds.reduce((a, p) => a + position.get(p)!, 0) / preds.length
       }
       layer.sort((a, b) => key(a) - key(b) || order.get(a)! - order.get(b)!)
     }
@@ -128,7 +132,14 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
     if (!layer) return
     const top = margin + (columnHeight(tallest) - columnHeight(layer.length)) / 2
     layer.forEach((uuid, i) => {
-      const node = { uuid, x: margin + d * (nodeWidth + gapX), y: top + i * (nodeHeight + gapY), width: nodeWidth, height: nodeHeight, depth: d }
+      const node = {
+        uuid,
+        x: margin + d * (nodeWidth + gapX),
+        y: top + i * (nodeHeight + gapY),
+        width: nodeWidth,
+        height: nodeHeight,
+        depth: d,
+      }
       nodes.push(node)
       nodeOf.set(uuid, node)
     })
@@ -153,7 +164,17 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
         const x = a.x + a.width / 2 + (nth - (down ? 0 : 1)) * 24 + (down ? 12 : -12)
         const sy = down ? a.y + a.height : a.y
         const ty = down ? b.y : b.y + b.height
-        edges.push({ uuid: p.uuid, title: p.title, from: a.uuid, to: b.uuid, d: `M${x},${sy} L${x},${ty}`, labelX: x + (down ? 8 : -8), labelY: (sy + ty) / 2, back: false, anchor: down ? 'start' : 'end' })
+        edges.push({
+          uuid: p.uuid,
+          title: p.title,
+          from: a.uuid,
+          to: b.uuid,
+          d: `M${x},${sy} L${x},${ty}`,
+          labelX: x + (down ? 8 : -8),
+          labelY: (sy + ty) / 2,
+          back: false,
+          anchor: down ? 'start' : 'end',
+        })
       } else if (!back) {
         const sx = a.x + a.width
         const sy = a.y + a.height / 2
@@ -161,7 +182,17 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
         const ty = b.y + b.height / 2
         const mx = (sx + tx) / 2
         // Cubic Bézier with both control points on the vertical through the middle: its midpoint is (mx, (sy+ty)/2).
-        edges.push({ uuid: p.uuid, title: p.title, from: a.uuid, to: b.uuid, d: `M${sx},${sy} C${mx},${sy} ${mx},${ty} ${tx},${ty}`, labelX: mx, labelY: (sy + ty) / 2 + nth * 16, back, anchor: 'middle' })
+        edges.push({
+          uuid: p.uuid,
+          title: p.title,
+          from: a.uuid,
+          to: b.uuid,
+          d: `M${sx},${sy} C${mx},${sy} ${mx},${ty} ${tx},${ty}`,
+          labelX: mx,
+          labelY: (sy + ty) / 2 + nth * 16,
+          back,
+          anchor: 'middle',
+        })
       } else {
         // Below everything: leave from the bottom of the source, come back into the bottom of the target.
         const sx = a.x + a.width / 2 + (a === b ? -a.width / 4 : 0)
@@ -173,7 +204,17 @@ export function layoutWorkflow(stages: readonly LayoutStage[], options: LayoutOp
         // Control points at `dip` put the curve's lowest point (t = 0.5) at 0.75·dip + 0.25·mean(sy, ty).
         const low = 0.75 * dip + 0.125 * (sy + ty)
         lowest = Math.max(lowest, low + 14)
-        edges.push({ uuid: p.uuid, title: p.title, from: a.uuid, to: b.uuid, d: `M${sx},${sy} C${sx},${dip} ${tx},${dip} ${tx},${ty}`, labelX: (sx + tx) / 2, labelY: low, back, anchor: 'middle' })
+        edges.push({
+          uuid: p.uuid,
+          title: p.title,
+          from: a.uuid,
+          to: b.uuid,
+          d: `M${sx},${sy} C${sx},${dip} ${tx},${dip} ${tx},${ty}`,
+          labelX: (sx + tx) / 2,
+          labelY: low,
+          back,
+          anchor: 'middle',
+        })
       }
     }
   }

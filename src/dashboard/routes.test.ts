@@ -18,7 +18,10 @@ const savedDir = process.env.ENCORD_AGENTS_DASHBOARD_DIR
 beforeAll(() => {
   // A stand-in build: these tests are about the routes, not the front end (test/dashboard has the browser test).
   assets = mkdtempSync(join(tmpdir(), 'dashboard-assets-'))
-  writeFileSync(join(assets, 'index.html'), '<!doctype html><title>dash</title><script type="module" src="/_emulator/dashboard/assets/app.js"></script>')
+  writeFileSync(
+    join(assets, 'index.html'),
+    '<!doctype html><title>dash</title><script type="module" src="/_emulator/dashboard/assets/app.js"></script>',
+  )
   writeFileSync(join(assets, 'app.js'), 'console.log("app")')
   writeFileSync(join(assets, 'app.css'), 'body{}')
   process.env.ENCORD_AGENTS_DASHBOARD_DIR = assets
@@ -38,9 +41,31 @@ function fixtureWithGroup(): Fixture {
   const fixture = generateFixture({ tasks: 2, seed: 7 })
   const project = fixture.projects[0]
   const parent = fixture.storageItems[0].parent
-  const child = (uuid: string, width: number) => ({ ...fixture.storageItems[0], uuid, name: `${uuid}.png`, width, height: 20, media: { generate: 'png' as const }, children: [] })
-  fixture.storageItems.push(child('child-a', 30), child('child-b', 40), { ...fixture.storageItems[0], uuid: 'group-item', name: 'group', itemType: 'imageGroup', mimeType: null, media: undefined, children: ['child-a', 'child-b'] })
-  project.dataUnits.push({ ...project.dataUnits[0], dataHash: 'group-data', dataTitle: 'group', dataType: 'IMG_GROUP', backingItemUuid: 'group-item' })
+  const child = (uuid: string, width: number) => ({
+    ...fixture.storageItems[0],
+    uuid,
+    name: `${uuid}.png`,
+    width,
+    height: 20,
+    media: { generate: 'png' as const },
+    children: [],
+  })
+  fixture.storageItems.push(child('child-a', 30), child('child-b', 40), {
+    ...fixture.storageItems[0],
+    uuid: 'group-item',
+    name: 'group',
+    itemType: 'imageGroup',
+    mimeType: null,
+    media: undefined,
+    children: ['child-a', 'child-b'],
+  })
+  project.dataUnits.push({
+    ...project.dataUnits[0],
+    dataHash: 'group-data',
+    dataTitle: 'group',
+    dataType: 'IMG_GROUP',
+    backingItemUuid: 'group-item',
+  })
   return fixture
 }
 
@@ -68,7 +93,12 @@ describe('dashboard routes', () => {
 
   it('is read-only: no route of the dashboard accepts anything but GET', async () => {
     const e = await start()
-    for (const url of ['/', '/_emulator/dashboard/events', '/_emulator/dashboard/assets/app.js', `/_emulator/dashboard/projects/${e.state.projects.keys().next().value}/media/x`]) {
+    for (const url of [
+      '/',
+      '/_emulator/dashboard/events',
+      '/_emulator/dashboard/assets/app.js',
+      `/_emulator/dashboard/projects/${e.state.projects.keys().next().value}/media/x`,
+    ]) {
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
         const res = await e.app.inject({ method, url })
         expect(res.statusCode, `${method} ${url}`).toBe(404)
@@ -104,7 +134,9 @@ describe('dashboard routes', () => {
     expect(part.status).toBe(206)
     expect(part.headers.get('content-range')).toBe(`bytes 1-3/${bytes.length}`)
     expect(Buffer.from(await part.arrayBuffer()).toString()).toBe('PNG')
-    expect((await fetch(`${base}/${unit.dataHash}`, { headers: { range: `bytes=${bytes.length + 5}-` } })).status).toBe(416)
+    expect((await fetch(`${base}/${unit.dataHash}`, { headers: { range: `bytes=${bytes.length + 5}-` } })).status).toBe(
+      416,
+    )
 
     const second = Buffer.from(await (await fetch(`${base}/group-data?unit=child-b`)).arrayBuffer())
     expect(second.readUInt32BE(16)).toBe(40)
@@ -133,7 +165,13 @@ describe('dashboard routes', () => {
     }
     await until(/event: hello\ndata: \{"revision":0,"requests":0\}/)
     const dataHash = [...project.dataUnits.keys()][0]
-    const set = await signedRequest(e.domain, signingKey, 'POST', `/v2/public/projects/${project.projectHash}/priorities`, { body: { priorities: [[dataHash, 0.9]] } })
+    const set = await signedRequest(
+      e.domain,
+      signingKey,
+      'POST',
+      `/v2/public/projects/${project.projectHash}/priorities`,
+      { body: { priorities: [[dataHash, 0.9]] } },
+    )
     expect(set.status).toBe(204)
     await until(/event: change\ndata: \{"revision":1,"kinds":\["priority"\]\}/)
     await until(/event: requests\ndata: \{"total":1\}/)

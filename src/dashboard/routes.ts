@@ -41,7 +41,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 }
 /** Nothing is loaded from anywhere but the emulator itself (no CDN, no fonts, no analytics). */
-const CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const CSP =
+  "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 const CHANGE_THROTTLE_MS = 150
 const REQUESTS_CHECK_MS = 1000
 const PING_MS = 15_000
@@ -57,7 +58,11 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
   const get = (url: string, handler: (req: FastifyRequest, reply: FastifyReply) => unknown) =>
     app.get(url, async (req, reply) => {
       const refusal = refuse(req)
-      if (refusal) return reply.code(403).type('text/plain; charset=utf-8').send(refusal + '\n')
+      if (refusal)
+        return reply
+          .code(403)
+          .type('text/plain; charset=utf-8')
+          .send(refusal + '\n')
       return handler(req, reply)
     })
 
@@ -82,7 +87,12 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
   get(`${DASHBOARD_PREFIX}/events`, (req, reply) => {
     reply.hijack()
     const res = reply.raw
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-content-type-options': 'nosniff' })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    })
     const write = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
     let lastTotal = stats.snapshot().requests.total
     res.write('retry: 1000\n\n')
@@ -124,10 +134,15 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     const dataUnit = project?.dataUnits.get(dataHash)
     let item = dataUnit?.backingItemUuid ? state.storageItems.get(dataUnit.backingItemUuid) : undefined
     // An image group's images are its item's children; its label row keys them by the child's uuid.
-    if (item && unit && unit !== dataHash) item = item.children.includes(unit) ? state.storageItems.get(unit) : undefined
+    if (item && unit && unit !== dataHash)
+      item = item.children.includes(unit) ? state.storageItems.get(unit) : undefined
     const bytes = item ? await media.bytes(item).catch(() => null) : null
     if (!bytes) return reply.code(404).type('text/plain; charset=utf-8').send('No media for this data unit\n')
-    void reply.header('cache-control', 'no-cache').header('accept-ranges', 'bytes').header('x-content-type-options', 'nosniff').type(bytes.contentType)
+    void reply
+      .header('cache-control', 'no-cache')
+      .header('accept-ranges', 'bytes')
+      .header('x-content-type-options', 'nosniff')
+      .type(bytes.contentType)
     // Browsers seek in video with Range requests.
     const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''))
     const size = bytes.body.length
@@ -135,7 +150,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       const start = range[1] === '' ? Math.max(size - Number(range[2]), 0) : Number(range[1])
       const end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1)
       if (start > end || start >= size) return reply.code(416).header('content-range', `bytes */${size}`).send()
-      return reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).send(bytes.body.subarray(start, end + 1))
+      return reply
+        .code(206)
+        .header('content-range', `bytes ${start}-${end}/${size}`)
+        .send(bytes.body.subarray(start, end + 1))
     }
     return reply.send(bytes.body)
   })
@@ -149,8 +167,14 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 export function refuse(req: { socket: { remoteAddress?: string }; headers: { host?: string } }): string | null {
   if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return 'The dashboard answers loopback clients only.'
   const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
-  const allowed = host === 'localhost' || host.endsWith('.localhost') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || /^\[[0-9a-f:.]+\]$/.test(host)
-  return allowed ? null : `Host "${req.headers.host ?? ''}" is not a loopback address: open the dashboard at http://127.0.0.1:<port>/.`
+  const allowed =
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ||
+    /^\[[0-9a-f:.]+\]$/.test(host)
+  return allowed
+    ? null
+    : `Host "${req.headers.host ?? ''}" is not a loopback address: open the dashboard at http://127.0.0.1:<port>/.`
 }
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>encord-agents dashboard</title>

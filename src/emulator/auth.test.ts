@@ -11,7 +11,11 @@ const specDir = fileURLToPath(new URL('../../test/fixtures/encord-api/', import.
 const vectors = JSON.parse(readFileSync(specDir + 'vectors.json', 'utf8')) as {
   key: { public_key_hex: string; private_key_openssh: string }
   clock: { frozen_unix_time: number }
-  vectors: Array<{ id: string; transport: string; request: { method: string; path_and_query: string; headers: Array<[string, string]>; body_base64: string | null } }>
+  vectors: Array<{
+    id: string
+    transport: string
+    request: { method: string; path_and_query: string; headers: Array<[string, string]>; body_base64: string | null }
+  }>
 }
 const FROZEN_MS = vectors.clock.frozen_unix_time * 1000
 const PROJECT = '7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11'
@@ -19,8 +23,13 @@ const PROJECT = '7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11'
 async function replay(domain: string, v: (typeof vectors.vectors)[number], mutate?: { path?: string; body?: Buffer }) {
   const headers: Record<string, string> = {}
   for (const [name, value] of v.request.headers) if (name !== 'Content-Length') headers[name] = value
-  const body = mutate?.body ?? (v.request.body_base64 === null ? undefined : Buffer.from(v.request.body_base64, 'base64'))
-  const res = await request(domain + (mutate?.path ?? v.request.path_and_query), { method: v.request.method as 'GET', headers, body })
+  const body =
+    mutate?.body ?? (v.request.body_base64 === null ? undefined : Buffer.from(v.request.body_base64, 'base64'))
+  const res = await request(domain + (mutate?.path ?? v.request.path_and_query), {
+    method: v.request.method as 'GET',
+    headers,
+    body,
+  })
   const text = await res.body.text()
   return { status: res.statusCode, json: text ? JSON.parse(text) : undefined }
 }
@@ -108,11 +117,25 @@ describe('authentication failures get the service answers', () => {
   })
 
   it('v2: unknown key → 401; known key without access → 403; unknown project → 404', async () => {
-    const unknown = await signedRequest(emulator.domain, stranger, 'GET', `/v2/public/projects/${PROJECT}`, { now: at() })
+    const unknown = await signedRequest(emulator.domain, stranger, 'GET', `/v2/public/projects/${PROJECT}`, {
+      now: at(),
+    })
     expect(unknown.status).toBe(401)
-    const forbidden = await signedRequest(emulator.domain, key, 'GET', '/v2/public/projects/00000000-0000-4000-8000-0000000000ff', { now: at() })
+    const forbidden = await signedRequest(
+      emulator.domain,
+      key,
+      'GET',
+      '/v2/public/projects/00000000-0000-4000-8000-0000000000ff',
+      { now: at() },
+    )
     expect(forbidden).toMatchObject({ status: 403, json: { message: expect.any(String) } })
-    const missing = await signedRequest(emulator.domain, key, 'GET', '/v2/public/projects/00000000-0000-4000-8000-000000000000', { now: at() })
+    const missing = await signedRequest(
+      emulator.domain,
+      key,
+      'GET',
+      '/v2/public/projects/00000000-0000-4000-8000-000000000000',
+      { now: at() },
+    )
     expect(missing).toMatchObject({ status: 404, json: { message: 'Not found' } })
   })
 
@@ -121,32 +144,77 @@ describe('authentication failures get the service answers', () => {
     const headers = Object.fromEntries(signRequest({ method: 'GET', url, privateKey: key, now: at() }))
     const send = async (h: Record<string, string>) => (await request(url, { headers: h })).statusCode
     expect(await send(headers)).toBe(200)
-    expect(await send({ ...headers, 'Signature-Input': headers['Signature-Input'].replace(' "content-digest"', '') })).toBe(401)
-    expect(await send({ ...headers, 'Signature-Input': headers['Signature-Input'].replace('alg="ed25519"', 'alg="rsa-pss-sha512"') })).toBe(401)
-    expect(await send({ ...headers, 'Content-Digest': 'sha-256=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:' })).toBe(401)
+    expect(
+      await send({ ...headers, 'Signature-Input': headers['Signature-Input'].replace(' "content-digest"', '') }),
+    ).toBe(401)
+    expect(
+      await send({
+        ...headers,
+        'Signature-Input': headers['Signature-Input'].replace('alg="ed25519"', 'alg="rsa-pss-sha512"'),
+      }),
+    ).toBe(401)
+    expect(await send({ ...headers, 'Content-Digest': 'sha-256=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:' })).toBe(
+      401,
+    )
     expect(await send({ ...headers, Signature: 'encord-sig=:AAAA:' })).toBe(401)
   })
 
   it('legacy: missing Authorization → 401 AUTHENTICATION_ERROR; unknown key → 400 SSH_KEY_NOT_FOUND_ERROR; no access → 403', async () => {
-    const res = await request(`${emulator.domain}/public`, { method: 'POST', body: '{}', headers: { ResourceType: 'project', ResourceID: PROJECT } })
+    const res = await request(`${emulator.domain}/public`, {
+      method: 'POST',
+      body: '{}',
+      headers: { ResourceType: 'project', ResourceID: PROJECT },
+    })
     expect(res.statusCode).toBe(401)
     expect(await res.body.json()).toEqual({ status: 401, response: ['AUTHENTICATION_ERROR'] })
     const unknown = await legacyCall(emulator.domain, stranger, PROJECT, 'labelrowmetadata', 'GET', null, {})
     expect(unknown.status).toBe(400)
-    expect(unknown.json).toMatchObject({ status: 400, response: ['SSH_KEY_NOT_FOUND_ERROR'], payload: expect.any(String) })
-    const forbidden = await legacyCall(emulator.domain, key, '00000000-0000-4000-8000-0000000000ff', 'labelrowmetadata', 'GET', null, {})
+    expect(unknown.json).toMatchObject({
+      status: 400,
+      response: ['SSH_KEY_NOT_FOUND_ERROR'],
+      payload: expect.any(String),
+    })
+    const forbidden = await legacyCall(
+      emulator.domain,
+      key,
+      '00000000-0000-4000-8000-0000000000ff',
+      'labelrowmetadata',
+      'GET',
+      null,
+      {},
+    )
     expect(forbidden).toMatchObject({ status: 403, json: { status: 403, response: ['AUTHORISATION_ERROR'] } })
-    const missing = await legacyCall(emulator.domain, key, '00000000-0000-4000-8000-000000000000', 'labelrowmetadata', 'GET', null, {})
+    const missing = await legacyCall(
+      emulator.domain,
+      key,
+      '00000000-0000-4000-8000-000000000000',
+      'labelrowmetadata',
+      'GET',
+      null,
+      {},
+    )
     expect(missing).toMatchObject({ status: 404, json: { status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'] } })
   })
 
   it('allowKeys and allowAnyKey let other keys in', async () => {
     emulator.allowKey(stranger.publicKeyHex)
-    expect((await signedRequest(emulator.domain, stranger, 'GET', '/v2/public/projects/00000000-0000-4000-8000-0000000000ff', { now: at() })).status).toBe(200)
+    expect(
+      (
+        await signedRequest(
+          emulator.domain,
+          stranger,
+          'GET',
+          '/v2/public/projects/00000000-0000-4000-8000-0000000000ff',
+          { now: at() },
+        )
+      ).status,
+    ).toBe(200)
     const any = await startEmulator({ fixture: specFixture(specDir), allowAnyKey: true, clock: () => now })
     try {
       const other = parsePrivateKey(generateOpenSshKey().privateKeyText)
-      expect((await signedRequest(any.domain, other, 'GET', `/v2/public/projects/${PROJECT}`, { now: at() })).status).toBe(200)
+      expect(
+        (await signedRequest(any.domain, other, 'GET', `/v2/public/projects/${PROJECT}`, { now: at() })).status,
+      ).toBe(200)
       expect((await legacyCall(any.domain, other, PROJECT, 'labelrowmetadata', 'GET', null, {}, at())).status).toBe(200)
     } finally {
       await any.stop()

@@ -58,7 +58,8 @@ export class KeyRegistry {
   principal(publicKeyHex: string): Principal | null {
     const hex = publicKeyHex.toLowerCase()
     // allowAnyKey accepts any correctly signed request, for every project.
-    if (this.allowAnyKey || this.#allowed.has(hex)) return { publicKeyHex: hex, email: this.#users.get(hex)?.email ?? null, projects: '*' }
+    if (this.allowAnyKey || this.#allowed.has(hex))
+      return { publicKeyHex: hex, email: this.#users.get(hex)?.email ?? null, projects: '*' }
     const user = this.#users.get(hex)
     if (!user) return null
     return { publicKeyHex: hex, email: user.email, projects: user.projects === '*' ? '*' : new Set(user.projects) }
@@ -117,7 +118,8 @@ export async function verifyV2(
   const digestHeader = header(request.headers, 'content-digest')
   const inputHeader = header(request.headers, 'signature-input')
   const signatureHeader = header(request.headers, 'signature')
-  if (header(request.headers, 'authorization')?.startsWith('Bearer ')) return fail('Bearer tokens are not accepted by the emulator; sign requests with an SSH key')
+  if (header(request.headers, 'authorization')?.startsWith('Bearer '))
+    return fail('Bearer tokens are not accepted by the emulator; sign requests with an SSH key')
   if (!digestHeader || !inputHeader || !signatureHeader) {
     return fail('Missing request signature: Content-Digest, Signature-Input and Signature headers are required')
   }
@@ -130,7 +132,8 @@ export async function verifyV2(
     if (!input || !isInnerList(input)) return fail(`Signature-Input has no "${SIGNATURE_LABEL}" signature`)
     member = input
     const sig = parseDictionary(signatureHeader).get(SIGNATURE_LABEL)
-    if (!sig || isInnerList(sig) || !(sig[0] instanceof ArrayBuffer)) return fail(`Signature has no "${SIGNATURE_LABEL}" byte sequence`)
+    if (!sig || isInnerList(sig) || !(sig[0] instanceof ArrayBuffer))
+      return fail(`Signature has no "${SIGNATURE_LABEL}" byte sequence`)
     signature = new Uint8Array(sig[0])
     const d = parseDictionary(digestHeader).get('sha-256')
     if (!d || isInnerList(d) || !(d[0] instanceof ArrayBuffer)) return fail('Content-Digest has no sha-256 digest')
@@ -140,34 +143,49 @@ export async function verifyV2(
   }
 
   const expected = createHash('sha256').update(request.body).digest()
-  if (digest.byteLength !== expected.byteLength || !timingSafeEqual(digest, expected)) return fail('Content-Digest does not match the request body')
+  if (digest.byteLength !== expected.byteLength || !timingSafeEqual(digest, expected))
+    return fail('Content-Digest does not match the request body')
 
   const [items, params] = member
   const components = items.map(([value]) => value)
-  if (components.length !== COMPONENTS.length || components.some((c, i) => c !== COMPONENTS[i]) || items.some(([, p]) => p.size > 0)) {
+  if (
+    components.length !== COMPONENTS.length ||
+    components.some((c, i) => c !== COMPONENTS[i]) ||
+    items.some(([, p]) => p.size > 0)
+  ) {
     return fail('Signature-Input must cover exactly ("@method" "@request-target" "content-digest")')
   }
-  for (const name of params.keys()) if (!PARAMS.has(name)) return fail(`Signature-Input has an unexpected parameter "${name}"`)
+  for (const name of params.keys())
+    if (!PARAMS.has(name)) return fail(`Signature-Input has an unexpected parameter "${name}"`)
   const created = params.get('created')
   const keyId = params.get('keyid')
   const alg = params.get('alg')
-  if (typeof created !== 'number' || !Number.isInteger(created)) return fail('Signature-Input needs an integer "created"')
-  if (typeof keyId !== 'string' || !/^[0-9a-f]{64}$/i.test(keyId)) return fail('Signature-Input needs "keyid", the 64-hex public key')
-  if (alg !== 'ed25519') return fail(`Unsupported signature algorithm ${JSON.stringify(alg)}; only "ed25519" is accepted`)
+  if (typeof created !== 'number' || !Number.isInteger(created))
+    return fail('Signature-Input needs an integer "created"')
+  if (typeof keyId !== 'string' || !/^[0-9a-f]{64}$/i.test(keyId))
+    return fail('Signature-Input needs "keyid", the 64-hex public key')
+  if (alg !== 'ed25519')
+    return fail(`Unsupported signature algorithm ${JSON.stringify(alg)}; only "ed25519" is accepted`)
 
   const principal = registry.principal(keyId)
   if (!principal) return fail('Unknown public key: this SSH key is not registered', true)
 
   const base = signatureBase(request.method, request.rawTarget, digestHeader, serializeInnerList(member))
-  if (!(await registry.verify(principal.publicKeyHex, Buffer.from(base, 'utf8'), signature))) return fail('Signature verification failed')
+  if (!(await registry.verify(principal.publicKeyHex, Buffer.from(base, 'utf8'), signature)))
+    return fail('Signature verification failed')
 
-  if (created < nowSeconds - CREATED_MAX_AGE_SECONDS) return fail(`Signature expired: created ${Math.round(nowSeconds - created)} s ago`)
-  if (created > nowSeconds + CREATED_MAX_SKEW_SECONDS) return fail(`Signature created ${Math.round(created - nowSeconds)} s in the future; check the clock`)
+  if (created < nowSeconds - CREATED_MAX_AGE_SECONDS)
+    return fail(`Signature expired: created ${Math.round(nowSeconds - created)} s ago`)
+  if (created > nowSeconds + CREATED_MAX_SKEW_SECONDS)
+    return fail(`Signature created ${Math.round(created - nowSeconds)} s in the future; check the clock`)
   return { ok: true, principal }
 }
 
 /** Verify a legacy RPC request (`Authorization: <pubhex>:<sighex>`). */
-export async function verifyLegacy(registry: KeyRegistry, request: { headers: Record<string, string | string[] | undefined>; body: Buffer }): Promise<AuthOutcome> {
+export async function verifyLegacy(
+  registry: KeyRegistry,
+  request: { headers: Record<string, string | string[] | undefined>; body: Buffer },
+): Promise<AuthOutcome> {
   const authorization = header(request.headers, 'authorization')
   if (!authorization) return fail('Missing Authorization header')
   if (authorization.startsWith('Bearer ')) return fail('Bearer tokens are not accepted by the emulator')
@@ -180,6 +198,7 @@ export async function verifyLegacy(registry: KeyRegistry, request: { headers: Re
   // The legacy signature is over the 32-byte SHA-256 digest of the body, not the body.
   if (!/^[0-9a-f]{128}$/i.test(sigHex)) return fail('Signature verification failed')
   const digest = createHash('sha256').update(request.body).digest()
-  if (!(await registry.verify(principal.publicKeyHex, digest, Buffer.from(sigHex, 'hex')))) return fail('Signature verification failed')
+  if (!(await registry.verify(principal.publicKeyHex, digest, Buffer.from(sigHex, 'hex'))))
+    return fail('Signature verification failed')
   return { ok: true, principal }
 }

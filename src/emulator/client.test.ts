@@ -12,7 +12,9 @@ import { generateFixture } from './generate.js'
 import { startEmulator, type EmulatorHandle } from './index.js'
 
 /** The emulator through our own client (src/encord/client.ts): the path every run takes. */
-const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
+const key = parsePrivateKey(
+  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+)
 const users = [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }]
 const open: Array<{ close(): Promise<void> } | { stop(): Promise<void> }> = []
 afterEach(async () => {
@@ -22,9 +24,20 @@ afterAll(async () => {
   for (const x of open.splice(0).reverse()) await ('close' in x ? x.close() : x.stop())
 })
 
-async function setup(options: { tasks: number; pageSize?: number; faults?: FaultConfig; seed?: number; dataType?: 'image' | 'video' }) {
+async function setup(options: {
+  tasks: number
+  pageSize?: number
+  faults?: FaultConfig
+  seed?: number
+  dataType?: 'image' | 'video'
+}) {
   const fixture = generateFixture({ tasks: options.tasks, seed: 13, users, dataType: options.dataType })
-  const emulator = await startEmulator({ fixture, pageSize: options.pageSize ?? 100, faults: options.faults, seed: options.seed })
+  const emulator = await startEmulator({
+    fixture,
+    pageSize: options.pageSize ?? 100,
+    faults: options.faults,
+    seed: options.seed,
+  })
   const client = new EncordClient({ domain: emulator.domain, key, backoffBaseMs: 5 })
   open.push(emulator, client)
   const project = await client.getProject(fixture.projects[0].projectHash)
@@ -33,11 +46,21 @@ async function setup(options: { tasks: number; pageSize?: number; faults?: Fault
 }
 
 /** The Python runner's loop: take a batch from the lazy listing, proceed it, then read on. */
-async function drain(client: EncordClient, projectHash: string, stageUuid: string, batch: number, pathwayName: string): Promise<string[]> {
+async function drain(
+  client: EncordClient,
+  projectHash: string,
+  stageUuid: string,
+  batch: number,
+  pathwayName: string,
+): Promise<string[]> {
   const proceeded: string[] = []
   let pending: AgentTask[] = []
   const flush = async () => {
-    const result = await client.proceedTasks(projectHash, stageUuid, pending.map((t) => ({ taskUuid: t.uuid, pathwayName, dataHash: t.dataHash })))
+    const result = await client.proceedTasks(
+      projectHash,
+      stageUuid,
+      pending.map((t) => ({ taskUuid: t.uuid, pathwayName, dataHash: t.dataHash })),
+    )
     proceeded.push(...result.proceeded)
     pending = []
   }
@@ -114,7 +137,12 @@ describe('the emulator through EncordClient', () => {
     await drain(client, project.projectHash, agent.uuid, 4, 'complete')
     const dir = mkdtempSync(join(tmpdir(), 'emulator-snapshot-'))
     const out = join(dir, 'snap.json')
-    const result = await snapshotProject({ client, projectHash: project.projectHash, out, publicKeyHex: key.publicKeyHex })
+    const result = await snapshotProject({
+      client,
+      projectHash: project.projectHash,
+      out,
+      publicKeyHex: key.publicKeyHex,
+    })
     expect(result).toMatchObject({ tasks: 12, dataUnits: 12, truncated: false })
     expect(result.labelRows).toBe(emulator.state.projects.get(project.projectHash)!.labelRows.size)
 
@@ -131,9 +159,16 @@ describe('the emulator through EncordClient', () => {
     expect(copied).toEqual(original)
     const meta = await replayClient.listLabelRowMetadata(project.projectHash, { includeClientMetadata: true })
     const before = await client.listLabelRowMetadata(project.projectHash, { includeClientMetadata: true })
-    expect(meta.map((m) => [m.dataHash, m.labelHash, m.clientMetadata])).toEqual(before.map((m) => [m.dataHash, m.labelHash, m.clientMetadata]))
+    expect(meta.map((m) => [m.dataHash, m.labelHash, m.clientMetadata])).toEqual(
+      before.map((m) => [m.dataHash, m.labelHash, m.clientMetadata]),
+    )
 
-    const limited = await snapshotProject({ client, projectHash: project.projectHash, out: join(dir, 'small.json'), maxTasks: 5 })
+    const limited = await snapshotProject({
+      client,
+      projectHash: project.projectHash,
+      out: join(dir, 'small.json'),
+      maxTasks: 5,
+    })
     expect(limited).toMatchObject({ tasks: 5, dataUnits: 5, truncated: true })
   })
 })

@@ -15,7 +15,9 @@ import { startEmulator, type EmulatorHandle } from './index.js'
 import { generatePdf, generateText, generateWav } from './media-generate.js'
 import { signedRequest } from './testing.js'
 
-const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
+const key = parsePrivateKey(
+  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+)
 const withFfmpeg = toolAvailable('ffmpeg', 'emulator video and audio decoding')
 
 let fixture: Fixture
@@ -27,22 +29,42 @@ const byKind = new Map<GeneratedDataType, { meta: LabelRowMetadata; item: Storag
 
 async function download(url: string): Promise<{ status: number; type: string; bytes: Buffer }> {
   const res = await request(url)
-  return { status: res.statusCode, type: String(res.headers['content-type']), bytes: Buffer.from(await res.body.arrayBuffer()) }
+  return {
+    status: res.statusCode,
+    type: String(res.headers['content-type']),
+    bytes: Buffer.from(await res.body.arrayBuffer()),
+  }
 }
 
 async function childItems(item: StorageItem): Promise<StorageItem[]> {
-  const res = await signedRequest(emulator.domain, key, 'GET', `/v2/public/storage/folders/${item.parent}/items/${item.uuid}/child-items?signUrls=True`)
+  const res = await signedRequest(
+    emulator.domain,
+    key,
+    'GET',
+    `/v2/public/storage/folders/${item.parent}/items/${item.uuid}/child-items?signUrls=True`,
+  )
   expect(res.status).toBe(200)
-  return (res.json.results as Array<Record<string, unknown>>).map((r) => ({ ...r, signedUrl: r.signedUrl }) as unknown as StorageItem)
+  return (res.json.results as Array<Record<string, unknown>>).map(
+    (r) => ({ ...r, signedUrl: r.signedUrl }) as unknown as StorageItem,
+  )
 }
 
 beforeAll(async () => {
   // One data unit of each kind (`mixed` cycles through them in GENERATED_DATA_TYPES order).
-  fixture = generateFixture({ tasks: GENERATED_DATA_TYPES.length, dataType: 'mixed', seed: 16, labelledFraction: 0, users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }] })
+  fixture = generateFixture({
+    tasks: GENERATED_DATA_TYPES.length,
+    dataType: 'mixed',
+    seed: 16,
+    labelledFraction: 0,
+    users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }],
+  })
   projectHash = fixture.projects[0].projectHash
   emulator = await startEmulator({ fixture, inMemory: true })
   client = new EncordClient({ key, domain: emulator.domain })
-  const metadata = await client.listLabelRowMetadata(projectHash, { includeClientMetadata: true, includeImagesData: true })
+  const metadata = await client.listLabelRowMetadata(projectHash, {
+    includeClientMetadata: true,
+    includeImagesData: true,
+  })
   const items = await client.getStorageItems(
     metadata.map((m) => m.backingItemUuid!),
     { signUrls: true },
@@ -69,11 +91,23 @@ describe('every data type: metadata, storage items, label rows', () => {
     expect(byKind.get('image-group')!.meta.numberOfFrames).toBe(3)
     expect(byKind.get('image-sequence')!.meta).toMatchObject({ numberOfFrames: 4, width: 128, height: 96 })
     expect(byKind.get('pdf')!.meta.numberOfFrames).toBe(3)
-    expect(byKind.get('audio')!.meta.raw).toMatchObject({ audio_codec: 'mp3', audio_sample_rate: 44100, audio_num_channels: 1, audio_bit_depth: 16 })
-    expect(byKind.get('audio')!.item.raw).toMatchObject({ audioCodec: 'mp3', audioSampleRate: 44100, audioNumChannels: 1 })
+    expect(byKind.get('audio')!.meta.raw).toMatchObject({
+      audio_codec: 'mp3',
+      audio_sample_rate: 44100,
+      audio_num_channels: 1,
+      audio_bit_depth: 16,
+    })
+    expect(byKind.get('audio')!.item.raw).toMatchObject({
+      audioCodec: 'mp3',
+      audioSampleRate: 44100,
+      audioNumChannels: 1,
+    })
     // Image groups list one image per frame; a data group its spaces (one per member).
     expect((byKind.get('image-group')!.meta.raw.images_data as unknown[]).length).toBe(3)
-    const spaces = byKind.get('data-group')!.meta.raw.spaces as Record<string, { space_type: string; child_info: { file_name: string } }>
+    const spaces = byKind.get('data-group')!.meta.raw.spaces as Record<
+      string,
+      { space_type: string; child_info: { file_name: string } }
+    >
     expect(Object.values(spaces).map((s) => s.space_type)).toEqual(['audio', 'text'])
   })
 
@@ -94,7 +128,11 @@ describe('every data type: metadata, storage items, label rows', () => {
 
   it('initialises an empty label row for every kind, which the label model loads and saves back unchanged', async () => {
     const metas = GENERATED_DATA_TYPES.map((k) => byKind.get(k)!.meta)
-    const created = await client.createLabelRows(projectHash, metas.map((m) => m.dataHash), { includeSignedUrl: true })
+    const created = await client.createLabelRows(
+      projectHash,
+      metas.map((m) => m.dataHash),
+      { includeSignedUrl: true },
+    )
     expect(created).toHaveLength(GENERATED_DATA_TYPES.length)
     const ontology = (await client.getProject(projectHash)).ontology
     for (const [i, kind] of GENERATED_DATA_TYPES.entries()) {
@@ -104,23 +142,46 @@ describe('every data type: metadata, storage items, label rows', () => {
       expect(row.objects(), kind).toEqual([])
       const units = Object.values(dict.data_units as Record<string, Record<string, unknown>>)
       if (kind === 'image-group' || kind === 'image-sequence') {
-        expect(units.map((u) => u.data_sequence), kind).toEqual(kind === 'image-group' ? ['0', '1', '2'] : ['0', '1', '2', '3'])
+        expect(
+          units.map((u) => u.data_sequence),
+          kind,
+        ).toEqual(kind === 'image-group' ? ['0', '1', '2'] : ['0', '1', '2', '3'])
         for (const u of units) expect(u.data_link, kind).toMatch(/\/_emulator\/media\//) // each frame signed
       }
-      if (kind === 'audio') expect(units[0]).toMatchObject({ data_type: 'audio/mpeg', labels: {}, audio_codec: 'mp3', audio_sample_rate: 44100, data_duration: 1 })
+      if (kind === 'audio')
+        expect(units[0]).toMatchObject({
+          data_type: 'audio/mpeg',
+          labels: {},
+          audio_codec: 'mp3',
+          audio_sample_rate: 44100,
+          data_duration: 1,
+        })
       if (kind === 'text') expect(units[0]).toMatchObject({ data_type: 'text/plain', labels: {} })
-      if (kind === 'pdf') expect(units[0]).toMatchObject({ data_type: 'application/pdf', labels: {}, width: 0, height: 0 })
+      if (kind === 'pdf')
+        expect(units[0]).toMatchObject({ data_type: 'application/pdf', labels: {}, width: 0, height: 0 })
       if (kind === 'data-group') {
         expect(units[0]).toMatchObject({ data_type: 'group', labels: {} })
-        expect(Object.values(dict.spaces as Record<string, { space_type: string }>).map((s) => s.space_type)).toEqual(['audio', 'text'])
+        expect(Object.values(dict.spaces as Record<string, { space_type: string }>).map((s) => s.space_type)).toEqual([
+          'audio',
+          'text',
+        ])
       }
     }
     // Saved back as loaded, and read back identical.
-    await client.saveLabelRows(projectHash, created.map((d) => ({ labelHash: String(d.label_hash), labelRow: new LabelRow(d, { ontology }).toDict() })))
-    const again = await client.getLabelRows(projectHash, created.map((d) => String(d.label_hash)))
+    await client.saveLabelRows(
+      projectHash,
+      created.map((d) => ({ labelHash: String(d.label_hash), labelRow: new LabelRow(d, { ontology }).toDict() })),
+    )
+    const again = await client.getLabelRows(
+      projectHash,
+      created.map((d) => String(d.label_hash)),
+    )
     for (const d of again) {
       const before = created.find((c) => c.label_hash === d.label_hash)!
-      expect({ units: Object.keys(d.data_units as object), spaces: d.spaces }).toEqual({ units: Object.keys(before.data_units as object), spaces: before.spaces })
+      expect({ units: Object.keys(d.data_units as object), spaces: d.spaces }).toEqual({
+        units: Object.keys(before.data_units as object),
+        spaces: before.spaces,
+      })
     }
   })
 })
@@ -131,11 +192,21 @@ describe('every data type: the served media decodes', () => {
     const png = await download(item.signedUrl!)
     expect(png.type).toBe('image/png')
     expect(decodeImage(png.bytes)).toMatchObject({ format: 'png', width: item.width, height: item.height })
-    const f = generateFixture({ tasks: 1, seed: 3, imageSize: { width: 40, height: 30 }, users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }] })
+    const f = generateFixture({
+      tasks: 1,
+      seed: 3,
+      imageSize: { width: 40, height: 30 },
+      users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }],
+    })
     Object.assign(f.storageItems[0], { name: 'a.jpg', mimeType: 'image/jpeg', media: { generate: 'jpeg' } })
     const e = await startEmulator({ fixture: f, inMemory: true })
     try {
-      const res = await signedRequest(e.domain, key, 'GET', `/v2/public/storage/items/${f.storageItems[0].uuid}?signUrl=True`)
+      const res = await signedRequest(
+        e.domain,
+        key,
+        'GET',
+        `/v2/public/storage/items/${f.storageItems[0].uuid}?signUrl=True`,
+      )
       const jpeg = await download(res.json.signedUrl)
       expect(jpeg.type).toBe('image/jpeg')
       expect(decodeImage(jpeg.bytes)).toMatchObject({ format: 'jpeg', width: 40, height: 30 })
@@ -148,7 +219,14 @@ describe('every data type: the served media decodes', () => {
     const { item, meta } = byKind.get('pdf')!
     const pdf = await download(item.signedUrl!)
     expect(pdf.type).toBe('application/pdf')
-    expect(await pdfInfo(pdf.bytes)).toMatchObject({ pages: meta.numberOfFrames, sizes: [{ width: 612, height: 792 }, { width: 612, height: 792 }, { width: 612, height: 792 }] })
+    expect(await pdfInfo(pdf.bytes)).toMatchObject({
+      pages: meta.numberOfFrames,
+      sizes: [
+        { width: 612, height: 792 },
+        { width: 612, height: 792 },
+        { width: 612, height: 792 },
+      ],
+    })
     expect((await pdfInfo(generatePdf(12, 'a (tricky) title\\', { width: 300, height: 200 }))).pages).toBe(12)
   })
 
@@ -167,20 +245,36 @@ describe('every data type: the served media decodes', () => {
     const video = await download(item.signedUrl!)
     expect(video.type).toBe('video/mp4')
     const stream = probe(video.bytes, 'v.mp4')
-    expect(stream).toMatchObject({ codec_name: 'h264', width: item.width, height: item.height, r_frame_rate: `${item.fps}/1`, has_b_frames: 0, nb_read_frames: String(meta.numberOfFrames) })
+    expect(stream).toMatchObject({
+      codec_name: 'h264',
+      width: item.width,
+      height: item.height,
+      r_frame_rate: `${item.fps}/1`,
+      has_b_frames: 0,
+      nb_read_frames: String(meta.numberOfFrames),
+    })
   })
 
   it.skipIf(!withFfmpeg)('image sequence: a video whose frame n is child image n', async () => {
     const { item } = byKind.get('image-sequence')!
     const video = await download(item.signedUrl!)
-    expect(probe(video.bytes, 's.mp4')).toMatchObject({ codec_name: 'h264', width: 128, height: 96, nb_read_frames: '4', r_frame_rate: '2/1' })
+    expect(probe(video.bytes, 's.mp4')).toMatchObject({
+      codec_name: 'h264',
+      width: 128,
+      height: 96,
+      nb_read_frames: '4',
+      r_frame_rate: '2/1',
+    })
     const frames = decodeFrames(video.bytes, 's.mp4', 128, 96)
     const children = await childItems(item)
     expect(children).toHaveLength(4)
     for (const [i, child] of children.entries()) {
       const image = decodeImage((await download(child.signedUrl!)).bytes)
       expect(meanAbsDiff(frames[i], image.rgb), `frame ${i}`).toBeLessThan(6) // lossy, but the same picture
-      if (i > 0) expect(meanAbsDiff(frames[i], decodeImage((await download(children[0].signedUrl!)).bytes).rgb)).toBeGreaterThan(6)
+      if (i > 0)
+        expect(meanAbsDiff(frames[i], decodeImage((await download(children[0].signedUrl!)).bytes).rgb)).toBeGreaterThan(
+          6,
+        )
     }
   })
 

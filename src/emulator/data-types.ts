@@ -9,7 +9,16 @@ import type { Prng } from './prng.js'
  */
 
 /** The data kinds `generate` can make, as `--data-type` names them. */
-export const GENERATED_DATA_TYPES = ['image', 'video', 'image-group', 'image-sequence', 'pdf', 'audio', 'text', 'data-group'] as const
+export const GENERATED_DATA_TYPES = [
+  'image',
+  'video',
+  'image-group',
+  'image-sequence',
+  'pdf',
+  'audio',
+  'text',
+  'data-group',
+] as const
 export type GeneratedDataType = (typeof GENERATED_DATA_TYPES)[number]
 
 /** Label row metadata `data_type` (UPPER case) of each kind. Image sequences are image groups to the label API. */
@@ -79,42 +88,97 @@ export function buildDataUnit(kind: GeneratedDataType, options: BuildDataUnitOpt
   const image = options.imageSize ?? { width: 128, height: 96 }
   const item = (fields: ItemFields) => newItem(rng.uuid(), folder, createdAt, fields)
   const frames = (count: number, prefix: string, size: (i: number) => { width: number; height: number }) =>
-    Array.from({ length: count }, (_, i) => item({ itemType: 'image', name: `${prefix}-frame-${i}.png`, mimeType: 'image/png', ...size(i), media: { generate: 'png' } }))
+    Array.from({ length: count }, (_, i) =>
+      item({
+        itemType: 'image',
+        name: `${prefix}-frame-${i}.png`,
+        mimeType: 'image/png',
+        ...size(i),
+        media: { generate: 'png' },
+      }),
+    )
 
   let backing: FixtureStorageItem
   let children: FixtureStorageItem[] = []
   switch (kind) {
     case 'image': {
       const jpeg = options.imageFormat === 'jpeg'
-      backing = item({ itemType: 'image', name: `image-${n}.${jpeg ? 'jpg' : 'png'}`, mimeType: jpeg ? 'image/jpeg' : 'image/png', ...image, media: { generate: jpeg ? 'jpeg' : 'png' } })
+      backing = item({
+        itemType: 'image',
+        name: `image-${n}.${jpeg ? 'jpg' : 'png'}`,
+        mimeType: jpeg ? 'image/jpeg' : 'image/png',
+        ...image,
+        media: { generate: jpeg ? 'jpeg' : 'png' },
+      })
       break
     }
     case 'video':
-      backing = item({ itemType: 'video', name: `video-${n}.mp4`, mimeType: 'video/mp4', width: TINY_MP4.width, height: TINY_MP4.height, frameCount: TINY_MP4.frameCount, fps: TINY_MP4.fps, duration: TINY_MP4.duration, media: { generate: 'mp4' } })
+      backing = item({
+        itemType: 'video',
+        name: `video-${n}.mp4`,
+        mimeType: 'video/mp4',
+        width: TINY_MP4.width,
+        height: TINY_MP4.height,
+        frameCount: TINY_MP4.frameCount,
+        fps: TINY_MP4.fps,
+        duration: TINY_MP4.duration,
+        media: { generate: 'mp4' },
+      })
       break
     case 'image-group':
       // Images of a group may differ in size (Encord reports no size for the group itself).
       backing = item({ itemType: 'imageGroup', name: `image-group-${n}`, frameCount: GENERATED_FRAMES.imageGroup })
-      children = frames(GENERATED_FRAMES.imageGroup, `image-group-${n}`, (i) => ({ width: Math.max(8, image.width - 16 * i), height: Math.max(8, image.height - 8 * i) }))
+      children = frames(GENERATED_FRAMES.imageGroup, `image-group-${n}`, (i) => ({
+        width: Math.max(8, image.width - 16 * i),
+        height: Math.max(8, image.height - 8 * i),
+      }))
       break
     case 'image-sequence': {
       const count = GENERATED_FRAMES.imageSequence
-      backing = item({ itemType: 'imageSequence', name: `image-sequence-${n}`, mimeType: 'video/mp4', ...image, frameCount: count, fps: IMAGE_SEQUENCE_FPS, duration: count / IMAGE_SEQUENCE_FPS, media: { generate: 'mp4' } })
+      backing = item({
+        itemType: 'imageSequence',
+        name: `image-sequence-${n}`,
+        mimeType: 'video/mp4',
+        ...image,
+        frameCount: count,
+        fps: IMAGE_SEQUENCE_FPS,
+        duration: count / IMAGE_SEQUENCE_FPS,
+        media: { generate: 'mp4' },
+      })
       children = frames(count, `image-sequence-${n}`, () => image)
       break
     }
     case 'pdf':
-      backing = item({ itemType: 'pdf', name: `document-${n}.pdf`, mimeType: 'application/pdf', frameCount: GENERATED_FRAMES.pdfPages, media: { generate: 'pdf' } })
+      backing = item({
+        itemType: 'pdf',
+        name: `document-${n}.pdf`,
+        mimeType: 'application/pdf',
+        frameCount: GENERATED_FRAMES.pdfPages,
+        media: { generate: 'pdf' },
+      })
       break
     case 'audio':
       backing = item(audioFields(`audio-${n}.mp3`))
       break
     case 'text':
-      backing = item({ itemType: 'plainText', name: `text-${n}.txt`, mimeType: 'text/plain', media: { generate: 'txt' } })
+      backing = item({
+        itemType: 'plainText',
+        name: `text-${n}.txt`,
+        mimeType: 'text/plain',
+        media: { generate: 'txt' },
+      })
       break
     case 'data-group':
       backing = item({ itemType: 'group', name: `data-group-${n}` })
-      children = [item(audioFields(`data-group-${n}-audio.mp3`)), item({ itemType: 'plainText', name: `data-group-${n}-text.txt`, mimeType: 'text/plain', media: { generate: 'txt' } })]
+      children = [
+        item(audioFields(`data-group-${n}-audio.mp3`)),
+        item({
+          itemType: 'plainText',
+          name: `data-group-${n}-text.txt`,
+          mimeType: 'text/plain',
+          media: { generate: 'txt' },
+        }),
+      ]
       break
   }
   backing.clientMetadata = options.clientMetadata ?? {}

@@ -9,8 +9,14 @@ import { FaultInjector, type FaultConfig } from './faults.js'
 import { generateFixture } from './generate.js'
 import { startEmulator, type EmulatorHandle } from './index.js'
 
-const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
-const fixture = generateFixture({ tasks: 6, seed: 9, users: [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }] })
+const key = parsePrivateKey(
+  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+)
+const fixture = generateFixture({
+  tasks: 6,
+  seed: 9,
+  users: [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }],
+})
 const P = fixture.projects[0].projectHash
 const AGENT = fixture.projects[0].workflow.stages.find((s) => s.stageType === 'AGENT')!
 const actions = `/v2/public/projects/${P}/workflow/stages/${AGENT.uuid}/actions`
@@ -32,7 +38,8 @@ async function start(faults: FaultConfig, seed = 1): Promise<EmulatorHandle> {
 async function send(method: string, path: string, body?: unknown) {
   const text = body === undefined ? null : pythonJson(body)
   const headers: Record<string, string> = text === null ? {} : { 'content-type': 'application/json' }
-  for (const [k, v] of signRequest({ method, url: emulator!.domain + path, body: text, privateKey: key })) headers[k] = v
+  for (const [k, v] of signRequest({ method, url: emulator!.domain + path, body: text, privateKey: key }))
+    headers[k] = v
   const started = performance.now()
   const res = await pool!.request({ method: method as 'GET', path, headers, body: text ?? undefined })
   const out = await res.body.text()
@@ -147,7 +154,14 @@ describe('fault injection', () => {
     for (const seed of [0, 1, 'x']) {
       const f = new FaultInjector(config, seed)
       // proceed: 1st passes rule 1 (skipped) and takes rule 2's only 429; 2nd and 3rd are rule 1's 5xx; then nothing.
-      expect(Array.from({ length: 6 }, () => f.decide('proceed')?.kind ?? null)).toEqual(['429', '5xx', '5xx', null, null, null])
+      expect(Array.from({ length: 6 }, () => f.decide('proceed')?.kind ?? null)).toEqual([
+        '429',
+        '5xx',
+        '5xx',
+        null,
+        null,
+        null,
+      ])
       expect(f.decide('list-tasks')).toBeNull()
       expect(f.firedCounts()).toEqual([2, 1])
     }
@@ -159,7 +173,9 @@ describe('fault injection', () => {
     const counted: FaultConfig = { rules: [{ endpoint: 'proceed', kind: '429', skip: 100 }, ...plain.rules!] }
     const a = new FaultInjector(plain, 3)
     const b = new FaultInjector(counted, 3)
-    expect(Array.from({ length: 50 }, () => b.decide('proceed')?.kind ?? null)).toEqual(Array.from({ length: 50 }, () => a.decide('proceed')?.kind ?? null))
+    expect(Array.from({ length: 50 }, () => b.decide('proceed')?.kind ?? null)).toEqual(
+      Array.from({ length: 50 }, () => a.decide('proceed')?.kind ?? null),
+    )
 
     // Through the server: the second request of the endpoint fails, the first and third do not.
     await start({ rules: [{ endpoint: 'get-project', kind: '5xx', status: 502, skip: 1, times: 1 }] })
@@ -169,7 +185,11 @@ describe('fault injection', () => {
   })
 
   it('rejects an invalid configuration with a clear error', async () => {
-    await expect(startEmulator({ fixture, faults: { rules: [{ rate: 2, kind: '5xx' }] } })).rejects.toMatchObject({ code: 'EmulatorBadFaults' })
-    await expect(startEmulator({ fixture, faults: { rules: [{ times: -1, kind: '5xx' }] } })).rejects.toMatchObject({ code: 'EmulatorBadFaults' })
+    await expect(startEmulator({ fixture, faults: { rules: [{ rate: 2, kind: '5xx' }] } })).rejects.toMatchObject({
+      code: 'EmulatorBadFaults',
+    })
+    await expect(startEmulator({ fixture, faults: { rules: [{ times: -1, kind: '5xx' }] } })).rejects.toMatchObject({
+      code: 'EmulatorBadFaults',
+    })
   })
 })

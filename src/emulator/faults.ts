@@ -105,7 +105,11 @@ export class FaultInjector {
       this.#fired[i]++
       switch (rule.kind) {
         case '5xx':
-          return { kind: '5xx', status: rule.status ?? 503, ...(rule.retryAfter !== undefined ? { retryAfter: rule.retryAfter } : {}) }
+          return {
+            kind: '5xx',
+            status: rule.status ?? 503,
+            ...(rule.retryAfter !== undefined ? { retryAfter: rule.retryAfter } : {}),
+          }
         case '429':
           return { kind: '429', retryAfter: rule.retryAfter ?? 1 }
         case 'slow':

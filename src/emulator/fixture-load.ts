@@ -49,9 +49,16 @@ function invalid(source: string, issues: FixtureIssue[]): UserError {
  * @param baseDir where relative `media.path` entries are resolved (checked to exist when given)
  */
 export function parseFixture(input: unknown, source = 'fixture', baseDir?: string): Fixture {
-  if (typeof input === 'object' && input !== null && 'format' in input && (input as { format: unknown }).format !== FIXTURE_FORMAT) {
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    'format' in input &&
+    (input as { format: unknown }).format !== FIXTURE_FORMAT
+  ) {
     const got = JSON.stringify((input as { format: unknown }).format)
-    throw invalid(source, [{ path: 'format', message: `unsupported format ${got}; this version reads "${FIXTURE_FORMAT}"` }])
+    throw invalid(source, [
+      { path: 'format', message: `unsupported format ${got}; this version reads "${FIXTURE_FORMAT}"` },
+    ])
   }
   const parsed = Fixture.safeParse(input)
   if (!parsed.success) throw invalid(source, zodIssues(parsed.error))
@@ -72,7 +79,11 @@ export function loadFixtureFile(file: string): LoadedFixture {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new UserError('FixtureInvalid', `The emulator fixture ${file} is not valid JSON: ${(error as Error).message}`, { cause: error })
+    throw new UserError(
+      'FixtureInvalid',
+      `The emulator fixture ${file} is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    )
   }
   const baseDir = dirname(path)
   return { fixture: parseFixture(json, file, baseDir), file: path, baseDir }
@@ -117,7 +128,8 @@ export function checkReferences(fixture: Fixture, baseDir?: string): FixtureIssu
     const at = `projects[${pi}]`
     if (projects.has(p.projectHash)) add(`${at}.projectHash`, `duplicate project "${p.projectHash}"`)
     projects.add(p.projectHash)
-    if (!ontologies.has(p.ontologyHash)) add(`${at}.ontologyHash`, `unknown ontology "${p.ontologyHash}" (not in ontologies[])`)
+    if (!ontologies.has(p.ontologyHash))
+      add(`${at}.ontologyHash`, `unknown ontology "${p.ontologyHash}" (not in ontologies[])`)
 
     const stages = new Map<string, string>()
     p.workflow.stages.forEach((s, si) => {
@@ -128,12 +140,16 @@ export function checkReferences(fixture: Fixture, baseDir?: string): FixtureIssu
       const titles = new Set<string>()
       s.pathways.forEach((pw, wi) => {
         const where = `${at}.workflow.stages[${si}].pathways[${wi}]`
-        if (!stages.has(pw.destinationUuid)) add(`${where}.destinationUuid`, `pathway "${pw.title}" leads to unknown stage "${pw.destinationUuid}"`)
+        if (!stages.has(pw.destinationUuid))
+          add(`${where}.destinationUuid`, `pathway "${pw.title}" leads to unknown stage "${pw.destinationUuid}"`)
         if (titles.has(pw.title)) add(`${where}.title`, `duplicate pathway title "${pw.title}" on stage "${s.title}"`)
         titles.add(pw.title)
       })
       if ((s.stageType === 'START' || s.stageType.endsWith('_ROUTER')) && s.pathways.length === 0) {
-        add(`${at}.workflow.stages[${si}].pathways`, `a ${s.stageType} stage needs at least one pathway to route tasks along`)
+        add(
+          `${at}.workflow.stages[${si}].pathways`,
+          `a ${s.stageType} stage needs at least one pathway to route tasks along`,
+        )
       }
     })
 
@@ -143,7 +159,10 @@ export function checkReferences(fixture: Fixture, baseDir?: string): FixtureIssu
       if (dataUnits.has(d.dataHash)) add(`${where}.dataHash`, `duplicate data unit "${d.dataHash}"`)
       dataUnits.add(d.dataHash)
       if (d.backingItemUuid !== null && !items.has(d.backingItemUuid)) {
-        add(`${where}.backingItemUuid`, `data unit "${d.dataTitle}" is backed by unknown storage item "${d.backingItemUuid}"`)
+        add(
+          `${where}.backingItemUuid`,
+          `data unit "${d.dataTitle}" is backed by unknown storage item "${d.backingItemUuid}"`,
+        )
       }
     })
     p.tasks.forEach((t, ti) => {
@@ -153,16 +172,19 @@ export function checkReferences(fixture: Fixture, baseDir?: string): FixtureIssu
       const type = stages.get(t.stageUuid)
       if (type === undefined) add(`${where}.stageUuid`, `task "${t.uuid}" is in unknown stage "${t.stageUuid}"`)
       else if (!RESTING.has(type)) add(`${where}.stageUuid`, `task "${t.uuid}" cannot rest in a ${type} stage`)
-      if (!dataUnits.has(t.dataHash)) add(`${where}.dataHash`, `task "${t.uuid}" refers to unknown data unit "${t.dataHash}"`)
+      if (!dataUnits.has(t.dataHash))
+        add(`${where}.dataHash`, `task "${t.uuid}" refers to unknown data unit "${t.dataHash}"`)
     })
     const rowKeys = new Set<string>()
     p.labelRows.forEach((r, ri) => {
       const where = `${at}.labelRows[${ri}]`
       if (labelHashes.has(r.labelHash)) add(`${where}.labelHash`, `duplicate label row "${r.labelHash}"`)
       labelHashes.add(r.labelHash)
-      if (!dataUnits.has(r.dataHash)) add(`${where}.dataHash`, `label row "${r.labelHash}" refers to unknown data unit "${r.dataHash}"`)
+      if (!dataUnits.has(r.dataHash))
+        add(`${where}.dataHash`, `label row "${r.labelHash}" refers to unknown data unit "${r.dataHash}"`)
       const key = `${r.dataHash}\u0000${r.branchName}`
-      if (rowKeys.has(key)) add(`${where}.branchName`, `a second label row for data unit "${r.dataHash}" on branch "${r.branchName}"`)
+      if (rowKeys.has(key))
+        add(`${where}.branchName`, `a second label row for data unit "${r.dataHash}" on branch "${r.branchName}"`)
       rowKeys.add(key)
     })
   })

@@ -32,8 +32,35 @@ function omit<T extends object>(value: T, defaults: Partial<Record<keyof T, unkn
 }
 
 const TASK_DEFAULTS = { status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: null }
-const UNIT_DEFAULTS = { backingItemUuid: null, width: null, height: null, numberOfFrames: 1, fps: null, duration: null, fileType: null, dataLink: null }
-const ITEM_DEFAULTS = { description: '', mimeType: null, width: null, height: null, frameCount: null, fps: null, duration: null, fileSize: null, audioSampleRate: null, audioBitDepth: null, audioCodec: null, audioNumChannels: null, url: null, owner: null, storageLocation: 'encord', integrationHash: null, children: [] }
+const UNIT_DEFAULTS = {
+  backingItemUuid: null,
+  width: null,
+  height: null,
+  numberOfFrames: 1,
+  fps: null,
+  duration: null,
+  fileType: null,
+  dataLink: null,
+}
+const ITEM_DEFAULTS = {
+  description: '',
+  mimeType: null,
+  width: null,
+  height: null,
+  frameCount: null,
+  fps: null,
+  duration: null,
+  fileSize: null,
+  audioSampleRate: null,
+  audioBitDepth: null,
+  audioCodec: null,
+  audioNumChannels: null,
+  url: null,
+  owner: null,
+  storageLocation: 'encord',
+  integrationHash: null,
+  children: [],
+}
 
 export const compactTask = (t: FixtureTask): Partial<FixtureTask> => omit(t, TASK_DEFAULTS)
 export const compactDataUnit = (d: FixtureDataUnit): Partial<FixtureDataUnit> => omit(d, UNIT_DEFAULTS)
@@ -68,7 +95,11 @@ function* fixturePieces(f: Fixture): Generator<string> {
   yield* arrayPieces(storageItems, compactStorageItem)
   yield ',"projects":['
   for (const [pi, p] of projects.entries()) {
-    const rest = Object.fromEntries(Object.entries(omit(p, { description: '', projectType: 'workflow', status: 'inProgress', workflowManagerUuid: null })).filter(([k]) => !BIG_PROJECT_KEYS.has(k)))
+    const rest = Object.fromEntries(
+      Object.entries(
+        omit(p, { description: '', projectType: 'workflow', status: 'inProgress', workflowManagerUuid: null }),
+      ).filter(([k]) => !BIG_PROJECT_KEYS.has(k)),
+    )
     yield (pi === 0 ? '' : ',') + JSON.stringify(rest).slice(0, -1)
     yield ',"dataUnits":'
     yield* arrayPieces(p.dataUnits, compactDataUnit)
@@ -104,18 +135,25 @@ async function writeTarget(file: string): Promise<{ path: string; mode: number |
       continue
     }
     if (!stat.isFile()) {
-      throw new UserError('FixtureNotAFile', `${file}${path === resolve(file) ? '' : ` (a symlink to ${path})`} is not a regular file: a fixture is only written to a file.`, {
-        hint: 'Choose a file path (new, or a fixture file to replace).',
-      })
+      throw new UserError(
+        'FixtureNotAFile',
+        `${file}${path === resolve(file) ? '' : ` (a symlink to ${path})`} is not a regular file: a fixture is only written to a file.`,
+        {
+          hint: 'Choose a file path (new, or a fixture file to replace).',
+        },
+      )
     }
     return { path, mode: stat.mode & 0o7777 }
   }
-  throw new UserError('FixtureNotAFile', `${file} is a loop of symlinks.`, { hint: 'Point it at a file, or choose another path.' })
+  throw new UserError('FixtureNotAFile', `${file} is a loop of symlinks.`, {
+    hint: 'Point it at a file, or choose another path.',
+  })
 }
 
 /** The temporary files of a write of `target`: `<target>.<pid>.<ms>.tmp`, next to it. */
 const tempName = (target: string) => `${target}.${process.pid}.${Date.now()}.tmp`
-const tempPattern = (name: string) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.\\d+\\.tmp$`)
+const tempPattern = (name: string) =>
+  new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.\\d+\\.tmp$`)
 
 /**
  * Remove temporary files a write of this fixture left when its process was killed (SIGKILL, OOM) in
@@ -151,7 +189,11 @@ export async function removeStaleTempFiles(file: string): Promise<string[]> {
  * @param options.pretty indent (default: when at most PRETTY_PRINT_MAX_TASKS tasks)
  * @returns the number of bytes written
  */
-export async function writeFixtureFile(file: string, fixture: Fixture, options: { pretty?: boolean } = {}): Promise<number> {
+export async function writeFixtureFile(
+  file: string,
+  fixture: Fixture,
+  options: { pretty?: boolean } = {},
+): Promise<number> {
   const tasks = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
   const pretty = options.pretty ?? tasks <= PRETTY_PRINT_MAX_TASKS
   const target = await writeTarget(file)

@@ -41,7 +41,10 @@ describe('fixture validation', () => {
       expect.arrayContaining([
         expect.objectContaining({ path: 'projects[0].tasks[1].priority' }),
         expect.objectContaining({ path: 'projects[0].title' }),
-        expect.objectContaining({ path: 'storageItems[0].createdAt', message: expect.stringContaining('not a timestamp') }),
+        expect.objectContaining({
+          path: 'storageItems[0].createdAt',
+          message: expect.stringContaining('not a timestamp'),
+        }),
       ]),
     )
   })
@@ -69,8 +72,12 @@ describe('fixture validation', () => {
     f.projects[0].tasks[1].uuid = f.projects[0].tasks[0].uuid
     f.projects[0].tasks[2].stageUuid = f.projects[0].workflow.stages[0].uuid // START
     const issues = issuesOf(f)
-    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['projects[0].tasks[1].uuid', 'projects[0].tasks[2].stageUuid']))
-    expect(issuesOf({ ...base(), format: 'encord-agents-emulator/99' })).toEqual([{ path: 'format', message: expect.stringContaining('unsupported format') }])
+    expect(issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['projects[0].tasks[1].uuid', 'projects[0].tasks[2].stageUuid']),
+    )
+    expect(issuesOf({ ...base(), format: 'encord-agents-emulator/99' })).toEqual([
+      { path: 'format', message: expect.stringContaining('unsupported format') },
+    ])
   })
 
   it('files: missing file, bad JSON, missing media path — clear UserErrors', () => {
@@ -86,7 +93,12 @@ describe('fixture validation', () => {
 
   it('round-trips: the state written back (defaults omitted, pretty or in pieces) is a valid fixture equal to the input', async () => {
     const input = base()
-    input.projects[0].history.push({ at: '2025-06-02T10:00:00.000Z', kind: 'priority', dataHash: input.projects[0].dataUnits[0].dataHash, detail: { from: null, to: 1 } })
+    input.projects[0].history.push({
+      at: '2025-06-02T10:00:00.000Z',
+      kind: 'priority',
+      dataHash: input.projects[0].dataUnits[0].dataHash,
+      detail: { from: null, to: 1 },
+    })
     input.storageItems[0].children = [input.storageItems[1].uuid]
     const f = parseFixture(input)
     const dir = mkdtempSync(join(tmpdir(), 'fixture-write-'))

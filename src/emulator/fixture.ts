@@ -87,7 +87,17 @@ export const FixtureStage = z.strictObject({
   uuid: Uuid,
   title: z.string(),
   /** START is kept for display only: Encord never sends it over the wire. */
-  stageType: z.enum(['START', 'ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW', 'PERCENTAGE_ROUTER', 'USER_ROUTER']),
+  stageType: z.enum([
+    'START',
+    'ANNOTATION',
+    'REVIEW',
+    'AGENT',
+    'DONE',
+    'CONSENSUS_ANNOTATION',
+    'CONSENSUS_REVIEW',
+    'PERCENTAGE_ROUTER',
+    'USER_ROUTER',
+  ]),
   pathways: z.array(FixturePathway).default([]),
 })
 

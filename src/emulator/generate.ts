@@ -1,5 +1,14 @@
 import { UserError } from '../shared/errors.js'
-import type { Fixture, FixtureDataUnit, FixtureLabelRow, FixtureProject, FixtureStage, FixtureStorageItem, FixtureTask, FixtureUser } from './fixture.js'
+import type {
+  Fixture,
+  FixtureDataUnit,
+  FixtureLabelRow,
+  FixtureProject,
+  FixtureStage,
+  FixtureStorageItem,
+  FixtureTask,
+  FixtureUser,
+} from './fixture.js'
 import { FIXTURE_FORMAT } from './fixture.js'
 import { buildDataUnit, GENERATED_DATA_TYPES, type GeneratedDataType } from './data-types.js'
 import { Prng } from './prng.js'
@@ -59,10 +68,26 @@ export const GENERATED_ONTOLOGY_STRUCTURE = {
             { id: '1.1.2', label: 'Blue', value: 'blue', featureNodeHash: 'oPt0Blu2', archived: false },
           ],
         },
-        { id: '1.2', name: 'Note', type: 'text', featureNodeHash: 'nO7eTxt3', required: false, archived: false, dynamic: false },
+        {
+          id: '1.2',
+          name: 'Note',
+          type: 'text',
+          featureNodeHash: 'nO7eTxt3',
+          required: false,
+          archived: false,
+          dynamic: false,
+        },
       ],
     },
-    { id: '2', name: 'Region', color: '#E27300', shape: 'polygon', featureNodeHash: 'pL9yG0n4', required: false, archived: false },
+    {
+      id: '2',
+      name: 'Region',
+      color: '#E27300',
+      shape: 'polygon',
+      featureNodeHash: 'pL9yG0n4',
+      required: false,
+      archived: false,
+    },
   ],
   classifications: [
     {
@@ -106,7 +131,17 @@ export const GENERATED_ONTOLOGY_STRUCTURE = {
     {
       id: '3',
       featureNodeHash: 'cApT8n9x',
-      attributes: [{ id: '3.1', name: 'Caption', type: 'text', featureNodeHash: 'cApTAt0r', required: false, archived: false, dynamic: false }],
+      attributes: [
+        {
+          id: '3.1',
+          name: 'Caption',
+          type: 'text',
+          featureNodeHash: 'cApTAt0r',
+          required: false,
+          archived: false,
+          dynamic: false,
+        },
+      ],
     },
   ],
   skeleton_templates: [],
@@ -128,13 +163,18 @@ const SPLITS = ['train', 'train', 'train', 'val', 'test']
  */
 export function generateFixture(options: GenerateFixtureOptions): Fixture {
   const count = options.tasks
-  if (!Number.isInteger(count) || count < 0 || count > 5_000_000) throw new UserError('GenerateBadTasks', `tasks must be an integer from 0 to 5,000,000 (got ${count})`)
+  if (!Number.isInteger(count) || count < 0 || count > 5_000_000)
+    throw new UserError('GenerateBadTasks', `tasks must be an integer from 0 to 5,000,000 (got ${count})`)
   const agentTitles = options.stages && options.stages.length > 0 ? options.stages.map((s) => s.trim()) : ['Agent 1']
   const reserved = new Set(['Start', 'Review 1', 'Complete'])
   const seen = new Set<string>()
   for (const title of agentTitles) {
     if (title === '') throw new UserError('GenerateBadStages', 'Stage titles must not be empty')
-    if (reserved.has(title)) throw new UserError('GenerateBadStages', `"${title}" is a reserved stage title (Start, Review 1 and Complete are generated)`)
+    if (reserved.has(title))
+      throw new UserError(
+        'GenerateBadStages',
+        `"${title}" is a reserved stage title (Start, Review 1 and Complete are generated)`,
+      )
     if (seen.has(title)) throw new UserError('GenerateBadStages', `Stage "${title}" is listed twice`)
     seen.add(title)
   }
@@ -148,17 +188,28 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
   const image = options.imageSize ?? { width: 128, height: 96 }
 
   const start: FixtureStage = { uuid: rng.uuid(), title: 'Start', stageType: 'START', pathways: [] }
-  const agents: FixtureStage[] = agentTitles.map((title) => ({ uuid: rng.uuid(), title, stageType: 'AGENT', pathways: [] }))
+  const agents: FixtureStage[] = agentTitles.map((title) => ({
+    uuid: rng.uuid(),
+    title,
+    stageType: 'AGENT',
+    pathways: [],
+  }))
   const review: FixtureStage = { uuid: rng.uuid(), title: 'Review 1', stageType: 'REVIEW', pathways: [] }
   const done: FixtureStage = { uuid: rng.uuid(), title: 'Complete', stageType: 'DONE', pathways: [] }
   start.pathways.push({ uuid: rng.uuid(), title: 'start', destinationUuid: agents[0].uuid })
   agents.forEach((agent, i) => {
     const next = agents[i + 1] ?? done
-    agent.pathways.push({ uuid: rng.uuid(), title: 'complete', destinationUuid: next.uuid }, { uuid: rng.uuid(), title: 'needs review', destinationUuid: review.uuid })
+    agent.pathways.push(
+      { uuid: rng.uuid(), title: 'complete', destinationUuid: next.uuid },
+      { uuid: rng.uuid(), title: 'needs review', destinationUuid: review.uuid },
+    )
   })
 
   if (dataType !== 'mixed' && !GENERATED_DATA_TYPES.includes(dataType)) {
-    throw new UserError('GenerateBadDataType', `Unknown data type "${dataType}" (use one of ${[...GENERATED_DATA_TYPES, 'mixed'].join(', ')})`)
+    throw new UserError(
+      'GenerateBadDataType',
+      `Unknown data type "${dataType}" (use one of ${[...GENERATED_DATA_TYPES, 'mixed'].join(', ')})`,
+    )
   }
   const storageItems: FixtureStorageItem[] = []
   const dataUnits: FixtureDataUnit[] = new Array(count)
@@ -168,7 +219,15 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
   for (let i = 0; i < count; i++) {
     const kind = dataType === 'mixed' ? GENERATED_DATA_TYPES[i % GENERATED_DATA_TYPES.length] : dataType
     const created = iso(i)
-    const built = buildDataUnit(kind, { rng, folder, datasetHash, index: i, digits, createdAt: created, imageSize: image })
+    const built = buildDataUnit(kind, {
+      rng,
+      folder,
+      datasetHash,
+      index: i,
+      digits,
+      createdAt: created,
+      imageSize: image,
+    })
     built.items[0].clientMetadata = { index: i, camera: rng.pick(CAMERAS), split: rng.pick(SPLITS) }
     for (const item of built.items) storageItems.push(item)
     const dataHash = built.dataUnit.dataHash
@@ -186,10 +245,15 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
       updatedAt: created,
     }
     // Pre-existing labels (a box and a classification) only where they fit: images and videos.
-    if (rng.next() < fraction && (kind === 'image' || kind === 'video')) labelRows.push(labelRowFor(rng, dataUnits[i], created))
+    if (rng.next() < fraction && (kind === 'image' || kind === 'video'))
+      labelRows.push(labelRowFor(rng, dataUnits[i], created))
   }
 
-  const users: FixtureUser[] = (options.users ?? []).map((u) => ({ email: u.email, publicKeyHex: u.publicKeyHex.toLowerCase(), projects: u.projects ?? '*' }))
+  const users: FixtureUser[] = (options.users ?? []).map((u) => ({
+    email: u.email,
+    publicKeyHex: u.publicKeyHex.toLowerCase(),
+    projects: u.projects ?? '*',
+  }))
   const project: FixtureProject = {
     projectHash,
     title: 'Generated project',
@@ -211,7 +275,16 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
   return {
     format: FIXTURE_FORMAT,
     users,
-    ontologies: [{ ontologyHash, title: 'Generated ontology', description: 'Boxes, regions and image-level classifications', createdAt: iso(0), lastEditedAt: iso(0), structure: GENERATED_ONTOLOGY_STRUCTURE }],
+    ontologies: [
+      {
+        ontologyHash,
+        title: 'Generated ontology',
+        description: 'Boxes, regions and image-level classifications',
+        createdAt: iso(0),
+        lastEditedAt: iso(0),
+        structure: GENERATED_ONTOLOGY_STRUCTURE,
+      },
+    ],
     datasets: [{ datasetHash, title: 'Generated dataset' }],
     storageItems,
     projects,
@@ -236,9 +309,22 @@ function twinProject(rng: Prng, main: FixtureProject, dataUnits: FixtureDataUnit
     workflowManagerUuid: null,
     workflow: { stages: [start, annotate, done] },
     dataUnits,
-    tasks: dataUnits.map((d) => ({ uuid: rng.uuid(), dataHash: d.dataHash, stageUuid: annotate.uuid, status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: null, createdAt: main.createdAt, updatedAt: main.createdAt })),
+    tasks: dataUnits.map((d) => ({
+      uuid: rng.uuid(),
+      dataHash: d.dataHash,
+      stageUuid: annotate.uuid,
+      status: 'NEW',
+      assignee: null,
+      lastActionedBy: null,
+      labelBranchName: 'main',
+      priority: null,
+      createdAt: main.createdAt,
+      updatedAt: main.createdAt,
+    })),
     // Labels where a box fits (images, videos); the other kinds get theirs when first initialised.
-    labelRows: dataUnits.filter((d) => d.dataType === 'IMAGE' || d.dataType === 'VIDEO').map((d) => labelRowFor(rng, d, main.createdAt ?? iso(0))),
+    labelRows: dataUnits
+      .filter((d) => d.dataType === 'IMAGE' || d.dataType === 'VIDEO')
+      .map((d) => labelRowFor(rng, d, main.createdAt ?? iso(0))),
     history: [],
   }
 }
@@ -258,9 +344,39 @@ function labelRowFor(rng: Prng, unit: FixtureDataUnit, created: string): Fixture
     { name: 'Cloudy', value: 'cloudy', featureHash: 'cLoUd9y0' },
   ])
   const when = new Date(Date.parse(created)).toUTCString().replace('GMT', 'UTC')
-  const box = { h: round(0.1 + rng.next() * 0.3), w: round(0.1 + rng.next() * 0.3), x: round(rng.next() * 0.5), y: round(rng.next() * 0.5) }
-  const object = { name: 'Box', color: '#D33115', shape: 'bounding_box', value: 'box', createdAt: when, createdBy: 'generator@emulator.local', confidence: 1, objectHash, featureHash: 'bX7kQ2pL', manualAnnotation: true, lastEditedAt: when, lastEditedBy: 'generator@emulator.local', boundingBox: box }
-  const classification = { name: 'Weather', value: 'weather', createdAt: when, createdBy: 'generator@emulator.local', confidence: 1, featureHash: 'wE4thR5s', classificationHash, manualAnnotation: true, lastEditedAt: when, lastEditedBy: 'generator@emulator.local' }
+  const box = {
+    h: round(0.1 + rng.next() * 0.3),
+    w: round(0.1 + rng.next() * 0.3),
+    x: round(rng.next() * 0.5),
+    y: round(rng.next() * 0.5),
+  }
+  const object = {
+    name: 'Box',
+    color: '#D33115',
+    shape: 'bounding_box',
+    value: 'box',
+    createdAt: when,
+    createdBy: 'generator@emulator.local',
+    confidence: 1,
+    objectHash,
+    featureHash: 'bX7kQ2pL',
+    manualAnnotation: true,
+    lastEditedAt: when,
+    lastEditedBy: 'generator@emulator.local',
+    boundingBox: box,
+  }
+  const classification = {
+    name: 'Weather',
+    value: 'weather',
+    createdAt: when,
+    createdBy: 'generator@emulator.local',
+    confidence: 1,
+    featureHash: 'wE4thR5s',
+    classificationHash,
+    manualAnnotation: true,
+    lastEditedAt: when,
+    lastEditedBy: 'generator@emulator.local',
+  }
   const isVideo = unit.dataType === 'VIDEO'
   const labels = isVideo
     ? Object.fromEntries([0, 1, 2].map((f) => [String(f), { objects: [object], classifications: [classification] }]))
@@ -287,9 +403,23 @@ function labelRowFor(rng: Prng, unit: FixtureDataUnit, created: string): Fixture
     lastEditedAt: created,
     labels: {
       data_units: { [unit.dataHash]: du },
-      object_answers: { [objectHash]: { objectHash, classifications: [{ name: 'Colour', value: 'colour', answers: [colour], featureHash: 'cA1rT9zE', manualAnnotation: true }] } },
+      object_answers: {
+        [objectHash]: {
+          objectHash,
+          classifications: [
+            { name: 'Colour', value: 'colour', answers: [colour], featureHash: 'cA1rT9zE', manualAnnotation: true },
+          ],
+        },
+      },
       classification_answers: {
-        [classificationHash]: { classificationHash, featureHash: 'wE4thR5s', classifications: [{ name: 'Weather', value: 'weather', answers: [weather], featureHash: 'wE4thAt6', manualAnnotation: true }], spaces: {} },
+        [classificationHash]: {
+          classificationHash,
+          featureHash: 'wE4thR5s',
+          classifications: [
+            { name: 'Weather', value: 'weather', answers: [weather], featureHash: 'wE4thAt6', manualAnnotation: true },
+          ],
+          spaces: {},
+        },
       },
       object_actions: {},
       spaces: {},

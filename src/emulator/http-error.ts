@@ -12,7 +12,11 @@ export class EmulatorHttpError extends Error {
   /** Extra keys for the REST v2 body, next to `message`. */
   readonly extra?: Record<string, unknown>
 
-  constructor(status: number, message: string, options: { code?: string; payload?: unknown; extra?: Record<string, unknown> } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { code?: string; payload?: unknown; extra?: Record<string, unknown> } = {},
+  ) {
     super(message)
     this.status = status
     this.code = options.code ?? legacyCodeFor(status)
@@ -38,5 +42,6 @@ export function legacyCodeFor(status: number): string {
   }
 }
 
-export const badRequest = (message: string, extra?: Record<string, unknown>) => new EmulatorHttpError(400, message, { extra })
+export const badRequest = (message: string, extra?: Record<string, unknown>) =>
+  new EmulatorHttpError(400, message, { extra })
 export const notFound = (message: string, payload?: unknown) => new EmulatorHttpError(404, message, { payload })

@@ -28,7 +28,10 @@ describe('openInProcessEmulator', () => {
     const tasks = []
     for await (const t of client.listTasks(projectHash, agent.uuid)) tasks.push(t)
     expect(tasks).toHaveLength(3)
-    const items = await client.getStorageItems(fixture.storageItems.map((i) => i.uuid), { signUrls: true })
+    const items = await client.getStorageItems(
+      fixture.storageItems.map((i) => i.uuid),
+      { signUrls: true },
+    )
     expect(items[0].signedUrl).toMatch(new RegExp(`^${IN_PROCESS_DOMAIN}/`))
     const dir = mkdtempSync(join(tmpdir(), 'in-process-'))
     try {
@@ -46,8 +49,15 @@ describe('openInProcessEmulator', () => {
   it('verifies signatures as the server does: an unknown key is refused', async () => {
     const emulator = await openInProcessEmulator({ fixture })
     const stranger = parsePrivateKey(generateOpenSshKey('stranger').privateKeyText)
-    const client = new EncordClient({ domain: emulator.domain, key: stranger, dispatcher: emulator.dispatcher, retries: 0 })
-    await expect(client.getProject(projectHash)).rejects.toMatchObject({ name: expect.stringMatching(/Auth|Permission/) })
+    const client = new EncordClient({
+      domain: emulator.domain,
+      key: stranger,
+      dispatcher: emulator.dispatcher,
+      retries: 0,
+    })
+    await expect(client.getProject(projectHash)).rejects.toMatchObject({
+      name: expect.stringMatching(/Auth|Permission/),
+    })
     expect(emulator.stats().authFailures).toBe(1)
   })
 })

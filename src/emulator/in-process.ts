@@ -96,12 +96,18 @@ export class InProcessDispatcher extends DispatcherBase {
       const headers = toHeaderObject(options.headers)
       headers['host'] = origin.host
       const body = await readBody(options.body)
-      const res = await this.#app.inject({ method: options.method as 'GET', url: options.path, headers, payload: body ?? undefined })
+      const res = await this.#app.inject({
+        method: options.method as 'GET',
+        url: options.path,
+        headers,
+        payload: body ?? undefined,
+      })
       if (aborted) return fail(aborted)
 
       const responseHeaders: Headers = {}
       for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined) responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value)
+        if (value !== undefined)
+          responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value)
       }
       const payload = res.rawPayload
       if (modern) {
@@ -111,7 +117,8 @@ export class InProcessDispatcher extends DispatcherBase {
       } else {
         const raw: Buffer[] = []
         for (const [name, value] of Object.entries(responseHeaders)) {
-          for (const v of Array.isArray(value) ? value : [value]) raw.push(Buffer.from(name, 'latin1'), Buffer.from(v, 'latin1'))
+          for (const v of Array.isArray(value) ? value : [value])
+            raw.push(Buffer.from(name, 'latin1'), Buffer.from(v, 'latin1'))
         }
         handler.onHeaders?.(res.statusCode, raw, () => {}, res.statusMessage)
         if (payload.length > 0 && !aborted) handler.onData?.(payload)
@@ -132,11 +139,15 @@ function toHeaderObject(input: Dispatcher.DispatchOptions['headers']): Headers {
     const key = name.toLowerCase()
     const previous = out[key]
     const text = Array.isArray(value) ? value.map(String) : String(value)
-    out[key] = previous === undefined ? text : [...(Array.isArray(previous) ? previous : [previous]), ...(Array.isArray(text) ? text : [text])]
+    out[key] =
+      previous === undefined
+        ? text
+        : [...(Array.isArray(previous) ? previous : [previous]), ...(Array.isArray(text) ? text : [text])]
   }
   if (input == null) return out
   if (Array.isArray(input)) {
-    if (input.length > 0 && Array.isArray(input[0])) for (const [n, v] of input as unknown as Array<[string, string]>) add(n, v)
+    if (input.length > 0 && Array.isArray(input[0]))
+      for (const [n, v] of input as unknown as Array<[string, string]>) add(n, v)
     else for (let i = 0; i + 1 < input.length; i += 2) add(String(input[i]), input[i + 1])
     return out
   }
@@ -155,7 +166,8 @@ async function readBody(body: Dispatcher.DispatchOptions['body']): Promise<Buffe
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     const chunks: Buffer[] = []
-    for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+    for await (const chunk of body as AsyncIterable<Buffer | string>)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
     return Buffer.concat(chunks)
   }
   throw new errors.InvalidArgumentError('The in-process emulator takes string, Buffer or stream bodies only.')

@@ -95,22 +95,34 @@ async function prepareEmulator(options: EmulatorOptions, baseDir?: string) {
   const clock = options.clock ?? Date.now
   const state = new EmulatorState(loaded.fixture, clock)
   for (const key of options.allowKeys ?? []) {
-    if (!/^[0-9a-f]{64}$/i.test(key)) throw new UserError('EmulatorBadKey', `allowKeys: "${key}" is not a 64-hex Ed25519 public key`)
+    if (!/^[0-9a-f]{64}$/i.test(key))
+      throw new UserError('EmulatorBadKey', `allowKeys: "${key}" is not a 64-hex Ed25519 public key`)
   }
   const keys = new KeyRegistry(state.users.values(), { allowKeys: options.allowKeys, allowAnyKey: options.allowAnyKey })
-  const faultConfig: FaultConfig = { ...options.faults, ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) }
+  const faultConfig: FaultConfig = {
+    ...options.faults,
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+  }
   let faults: FaultInjector
   try {
     faults = new FaultInjector(faultConfig, options.seed ?? 0)
   } catch (error) {
-    throw new UserError('EmulatorBadFaults', `Invalid fault configuration: ${(error as Error).message}`, { cause: error })
+    throw new UserError('EmulatorBadFaults', `Invalid fault configuration: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
   const logSize = options.requestLog === true ? 1000 : typeof options.requestLog === 'number' ? options.requestLog : 0
   const stats = new StatsRecorder(logSize)
   const media = new MediaStore(loaded.baseDir, clock)
   const warn = options.onWarning ?? (() => {})
 
-  const writer = options.inMemory || loaded.file === null ? null : new StateWriter(state, loaded.file, { debounceMs: options.writeDebounceMs, onError: (e) => warn(`Could not write the emulator state to ${loaded.file}: ${e.message}`) })
+  const writer =
+    options.inMemory || loaded.file === null
+      ? null
+      : new StateWriter(state, loaded.file, {
+          debounceMs: options.writeDebounceMs,
+          onError: (e) => warn(`Could not write the emulator state to ${loaded.file}: ${e.message}`),
+        })
   const unsubscribe = writer ? state.onChange(() => writer.schedule()) : () => {}
   // Temporary files of writes cut short by a kill (SIGKILL, OOM) of an earlier emulator on this fixture.
   if (writer && loaded.file !== null) await removeStaleTempFiles(loaded.file)
@@ -131,7 +143,10 @@ async function prepareEmulator(options: EmulatorOptions, baseDir?: string) {
 }
 
 /** Options of {@link openInProcessEmulator}: an emulator in memory, never listening, never writing a file. */
-export interface InProcessEmulatorOptions extends Omit<EmulatorOptions, 'port' | 'host' | 'inMemory' | 'writeDebounceMs' | 'register' | 'onWarning'> {
+export interface InProcessEmulatorOptions extends Omit<
+  EmulatorOptions,
+  'port' | 'host' | 'inMemory' | 'writeDebounceMs' | 'register' | 'onWarning'
+> {
   /** Where relative `media.path` entries of a fixture object are found. @default process.cwd() */
   baseDir?: string
 }
@@ -162,7 +177,13 @@ export const IN_PROCESS_DOMAIN = 'http://emulator.encord-agents.invalid'
 export async function openInProcessEmulator(options: InProcessEmulatorOptions): Promise<InProcessEmulator> {
   const { state, keys, stats, app } = await prepareEmulator({ ...options, inMemory: true }, options.baseDir)
   await app.ready()
-  return { domain: IN_PROCESS_DOMAIN, dispatcher: new InProcessDispatcher(app), state, stats: () => stats.snapshot(), allowKey: (hex) => keys.allow(hex) }
+  return {
+    domain: IN_PROCESS_DOMAIN,
+    dispatcher: new InProcessDispatcher(app),
+    state,
+    stats: () => stats.snapshot(),
+    allowKey: (hex) => keys.allow(hex),
+  }
 }
 
 /**
@@ -184,9 +205,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE') {
-      throw new UserError('EmulatorPortInUse', `Port ${options.port} on ${host} is already in use.`, { hint: 'Pick another port with --port, or 0 for a free one.', cause: error })
+      throw new UserError('EmulatorPortInUse', `Port ${options.port} on ${host} is already in use.`, {
+        hint: 'Pick another port with --port, or 0 for a free one.',
+        cause: error,
+      })
     }
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError('EmulatorBadHost', `Cannot listen on ${host}: ${code}.`, { cause: error })
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UserError('EmulatorBadHost', `Cannot listen on ${host}: ${code}.`, { cause: error })
     throw error
   }
   const address = app.server.address()

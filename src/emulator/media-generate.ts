@@ -28,7 +28,11 @@ function clampSide(n: number): number {
  * (so each item looks different) with a darker block in the middle, which gives detectors and tests
  * something to find.
  */
-export function testPattern(width: number, height: number, seed: string): { width: number; height: number; rgb: Buffer } {
+export function testPattern(
+  width: number,
+  height: number,
+  seed: string,
+): { width: number; height: number; rgb: Buffer } {
   const w = clampSide(width)
   const h = clampSide(height)
   const c = createHash('sha256').update(seed).digest()
@@ -60,7 +64,12 @@ export function generatePng(width: number, height: number, seed: string): Buffer
   ihdr.writeUInt32BE(h, 4)
   ihdr[8] = 8 // bit depth
   ihdr[9] = 2 // colour type: RGB
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ])
 }
 
 function pngChunk(type: string, data: Buffer): Buffer {
@@ -92,7 +101,11 @@ export const MAX_PDF_PAGES = 500
  * block and "<title>: page i of n" in Helvetica (a standard font: nothing embedded). Every reader opens
  * it; the cross-reference table has exact offsets.
  */
-export function generatePdf(pages: number, title: string, size: { width?: number | null; height?: number | null } = {}): Buffer {
+export function generatePdf(
+  pages: number,
+  title: string,
+  size: { width?: number | null; height?: number | null } = {},
+): Buffer {
   const n = Math.max(1, Math.min(MAX_PDF_PAGES, Math.round(pages)))
   const w = Math.max(72, Math.round(size.width ?? 612))
   const h = Math.max(72, Math.round(size.height ?? 792))
@@ -109,7 +122,9 @@ export function generatePdf(pages: number, title: string, size: { width?: number
       `0.85 g ${Math.round(w / 3)} ${Math.round(h / 3)} ${Math.round(w / 3)} ${Math.round(h / 3)} re f 0 g`,
       `BT /F1 14 Tf 40 ${h - 60} Td (${text}: page ${i + 1} of ${n}) Tj ET`,
     ].join('\n')
-    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`)
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
+    )
     objects.push(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`)
   }
   let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n'
@@ -129,7 +144,24 @@ function pdfString(s: string): string {
   return s.replace(/[\\()]/g, (c) => `\\${c}`)
 }
 
-const WORDS = ['agent', 'label', 'frame', 'stage', 'pathway', 'review', 'ontology', 'object', 'box', 'task', 'workflow', 'annotation', 'dataset', 'storage', 'item', 'model']
+const WORDS = [
+  'agent',
+  'label',
+  'frame',
+  'stage',
+  'pathway',
+  'review',
+  'ontology',
+  'object',
+  'box',
+  'task',
+  'workflow',
+  'annotation',
+  'dataset',
+  'storage',
+  'item',
+  'model',
+]
 
 /** A few lines of plain UTF-8 text, different per seed (a title line, then numbered sentences). */
 export function generateText(title: string, seed: string, lines = 8): Buffer {
@@ -199,7 +231,22 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
  * H.264 (Constrained Baseline: no B-frames, a keyframe every second, so frame-accurate seeking works in
  * OpenCV and ffmpeg alike), yuv420p, exact frame count and fps. MPEG-4 part 2 when libx264 is missing.
  */
-const H264 = ['-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-profile:v', 'baseline', '-bf', '0', '-preset', 'veryfast', '-crf', '30', '-movflags', '+faststart']
+const H264 = [
+  '-pix_fmt',
+  'yuv420p',
+  '-c:v',
+  'libx264',
+  '-profile:v',
+  'baseline',
+  '-bf',
+  '0',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '30',
+  '-movflags',
+  '+faststart',
+]
 
 function h264Args(fps: number): string[] {
   return [...H264, '-g', String(Math.max(1, Math.round(fps)))]
@@ -211,9 +258,13 @@ export function makeMp4(width: number, height: number, fps: number, frames: numb
     const out = join(dir, 'clip.mp4')
     const input = ['-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${fps}`, '-frames:v', String(frames)]
     try {
-      await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...h264Args(fps), out], { timeout: 60_000 })
+      await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...h264Args(fps), out], {
+        timeout: 60_000,
+      })
     } catch {
-      await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-c:v', 'mpeg4', out], { timeout: 60_000 })
+      await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-c:v', 'mpeg4', out], {
+        timeout: 60_000,
+      })
     }
     return readFile(out)
   })
@@ -229,7 +280,9 @@ export function makeMp4FromFrames(width: number, height: number, fps: number, fr
     const input = ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0']
     const encode = (codec: string[]) =>
       new Promise<void>((resolve, reject) => {
-        const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...codec, out], { stdio: ['pipe', 'ignore', 'pipe'] })
+        const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...codec, out], {
+          stdio: ['pipe', 'ignore', 'pipe'],
+        })
         let stderr = ''
         child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 2000)))
         const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
@@ -260,7 +313,23 @@ export function makeMp3(seconds: number, seed: string, sampleRate = 44_100, chan
     const duration = Math.min(MAX_AUDIO_SECONDS, Math.max(0.1, seconds))
     await execFileAsync(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${pitch}:sample_rate=${sampleRate}:duration=${duration}`, '-ac', String(channels), '-c:a', 'libmp3lame', '-b:a', '32k', out],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=${pitch}:sample_rate=${sampleRate}:duration=${duration}`,
+        '-ac',
+        String(channels),
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '32k',
+        out,
+      ],
       { timeout: 60_000 },
     )
     return readFile(out)

@@ -13,11 +13,18 @@ import { generatePng, SIGNED_URL_TTL_SECONDS } from './media.js'
 import { signedRequest } from './testing.js'
 import { toolAvailable } from '../../test/helpers/system-tools.js'
 
-const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
+const key = parsePrivateKey(
+  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+)
 const hasFfmpeg = toolAvailable('ffmpeg', 'MP4s made with ffmpeg')
 
 function fixtureWith(media: Array<Record<string, unknown>>, size = { width: 96, height: 64 }) {
-  const f = generateFixture({ tasks: media.length, seed: 6, users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }], imageSize: size })
+  const f = generateFixture({
+    tasks: media.length,
+    seed: 6,
+    users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }],
+    imageSize: size,
+  })
   f.storageItems.forEach((item, i) => Object.assign(item, media[i]))
   return f
 }
@@ -25,7 +32,12 @@ function fixtureWith(media: Array<Record<string, unknown>>, size = { width: 96, 
 async function download(domain: string, uuid: string) {
   const item = await signedRequest(domain, key, 'GET', `/v2/public/storage/items/${uuid}?signUrl=True`)
   const res = await request(item.json.signedUrl)
-  return { status: res.statusCode, type: res.headers['content-type'], bytes: Buffer.from(await res.body.arrayBuffer()), url: item.json.signedUrl as string }
+  return {
+    status: res.statusCode,
+    type: res.headers['content-type'],
+    bytes: Buffer.from(await res.body.arrayBuffer()),
+    url: item.json.signedUrl as string,
+  }
 }
 
 describe('media', () => {
@@ -42,7 +54,10 @@ describe('media', () => {
   it('serves files relative to the fixture and inline base64, with their types', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emulator-media-'))
     writeFileSync(join(dir, 'a.jpg'), Buffer.from('not really a jpeg'))
-    const f = fixtureWith([{ media: { path: 'a.jpg' }, mimeType: null }, { media: { base64: Buffer.from('hello').toString('base64') }, mimeType: 'text/plain' }])
+    const f = fixtureWith([
+      { media: { path: 'a.jpg' }, mimeType: null },
+      { media: { base64: Buffer.from('hello').toString('base64') }, mimeType: 'text/plain' },
+    ])
     writeFileSync(join(dir, 'fixture.json'), JSON.stringify(f))
     const e = await startEmulator({ fixture: join(dir, 'fixture.json'), inMemory: true })
     try {
@@ -73,14 +88,39 @@ describe('media', () => {
   })
 
   it.skipIf(!hasFfmpeg)('makes MP4s of the item size with ffmpeg when it is installed', async () => {
-    const f = fixtureWith([{ itemType: 'video', mimeType: 'video/mp4', width: 96, height: 64, fps: 5, frameCount: 4, media: { generate: 'mp4' } }])
+    const f = fixtureWith([
+      {
+        itemType: 'video',
+        mimeType: 'video/mp4',
+        width: 96,
+        height: 64,
+        fps: 5,
+        frameCount: 4,
+        media: { generate: 'mp4' },
+      },
+    ])
     const e = await startEmulator({ fixture: f })
     try {
       const video = await download(e.domain, f.storageItems[0].uuid)
       expect(video.type).toBe('video/mp4')
       const dir = mkdtempSync(join(tmpdir(), 'emulator-mp4-'))
       writeFileSync(join(dir, 'v.mp4'), video.bytes)
-      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'json', join(dir, 'v.mp4')], { encoding: 'utf8' }))
+      const probe = JSON.parse(
+        execFileSync(
+          'ffprobe',
+          [
+            '-v',
+            'error',
+            '-count_frames',
+            '-show_entries',
+            'stream=width,height,nb_read_frames',
+            '-of',
+            'json',
+            join(dir, 'v.mp4'),
+          ],
+          { encoding: 'utf8' },
+        ),
+      )
       expect(probe.streams[0]).toMatchObject({ width: 96, height: 64, nb_read_frames: '4' })
     } finally {
       await e.stop()

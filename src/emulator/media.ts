@@ -2,7 +2,19 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { extname, isAbsolute, resolve } from 'node:path'
 import { TINY_MP3, TINY_MP4 } from './media-assets.js'
-import { generateJpeg, generatePdf, generatePng, generateText, generateWav, hasFfmpeg, makeMp3, makeMp4, makeMp4FromFrames, MAX_AUDIO_SECONDS, testPattern } from './media-generate.js'
+import {
+  generateJpeg,
+  generatePdf,
+  generatePng,
+  generateText,
+  generateWav,
+  hasFfmpeg,
+  makeMp3,
+  makeMp4,
+  makeMp4FromFrames,
+  MAX_AUDIO_SECONDS,
+  testPattern,
+} from './media-generate.js'
 import type { StorageItemRecord } from './state.js'
 
 export { generatePng } from './media-generate.js'
@@ -147,8 +159,10 @@ export class MediaStore {
     const height = even(item.height ?? TINY_MP4.height)
     const fps = item.fps ?? TINY_MP4.fps
     const frames = item.frameCount ?? TINY_MP4.frameCount
-    const isTiny = width === TINY_MP4.width && height === TINY_MP4.height && fps === TINY_MP4.fps && frames === TINY_MP4.frameCount
-    if (isTiny || !fitsGeneratedVideo(width, height, frames) || !(await hasFfmpeg())) return Buffer.from(TINY_MP4.base64, 'base64')
+    const isTiny =
+      width === TINY_MP4.width && height === TINY_MP4.height && fps === TINY_MP4.fps && frames === TINY_MP4.frameCount
+    if (isTiny || !fitsGeneratedVideo(width, height, frames) || !(await hasFfmpeg()))
+      return Buffer.from(TINY_MP4.base64, 'base64')
     return makeMp4(width, height, fps, frames).catch(() => Buffer.from(TINY_MP4.base64, 'base64'))
   }
 
@@ -176,7 +190,12 @@ export class MediaStore {
 }
 
 function fitsGeneratedVideo(width: number, height: number, frames: number): boolean {
-  return width <= MAX_GENERATED_VIDEO.width && height <= MAX_GENERATED_VIDEO.height && frames <= MAX_GENERATED_VIDEO.frames && frames > 0
+  return (
+    width <= MAX_GENERATED_VIDEO.width &&
+    height <= MAX_GENERATED_VIDEO.height &&
+    frames <= MAX_GENERATED_VIDEO.frames &&
+    frames > 0
+  )
 }
 
 function even(n: number): number {

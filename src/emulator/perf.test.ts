@@ -15,7 +15,9 @@ import { startEmulator, type EmulatorHandle } from './index.js'
  * Sanity checks of speed and size (the 2,000 requests/s figure is measured by the bench, on a quiet
  * machine; here the bar is low because tests share two cores with everything else).
  */
-const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
+const key = parsePrivateKey(
+  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+)
 const users = [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }]
 const handles: EmulatorHandle[] = []
 afterAll(async () => {
@@ -80,15 +82,24 @@ describe('emulator speed', () => {
       const body = (await res.body.json()) as { results: Array<{ uuid: string }>; nextPageToken?: string }
       expect(body.results).toHaveLength(100)
       token = body.nextPageToken
-      const actions = pythonJson(body.results.map((r) => ({ taskUuid: r.uuid, action: 'PATHWAY_ACTION', pathwayName: 'complete' })))
-      const post = await pool.request({ method: 'POST', path: actionsPath, headers: signedHeaders(e.domain, 'POST', actionsPath, actions), body: actions })
+      const actions = pythonJson(
+        body.results.map((r) => ({ taskUuid: r.uuid, action: 'PATHWAY_ACTION', pathwayName: 'complete' })),
+      )
+      const post = await pool.request({
+        method: 'POST',
+        path: actionsPath,
+        headers: signedHeaders(e.domain, 'POST', actionsPath, actions),
+        body: actions,
+      })
       await post.body.dump()
       expect(post.statusCode).toBe(204)
       moved += body.results.length
     }
     const loopMs = performance.now() - t
     await pool.close()
-    console.log(`emulator: 100,000 tasks loaded in ${Math.round(startMs)} ms; 20 pages + 2,000 proceeds in ${Math.round(loopMs)} ms`)
+    console.log(
+      `emulator: 100,000 tasks loaded in ${Math.round(startMs)} ms; 20 pages + 2,000 proceeds in ${Math.round(loopMs)} ms`,
+    )
     expect(moved).toBe(2000)
     expect(e.state.projects.get(p.projectHash)!.stageIndexes.get(agent.uuid)!.size).toBe(98_000)
     expect(loopMs).toBeLessThan(5000)

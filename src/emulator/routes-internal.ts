@@ -14,8 +14,13 @@ import { isLoopback, type RouteContext } from './server-pipeline.js'
 export function registerMediaRoutes(ctx: RouteContext): void {
   const { route, state, media } = ctx
   route('GET', `${MEDIA_PREFIX}/:itemUuid/:name`, 'media', 'media', async (call) => {
-    const reason = media.checkSignature(call.params.itemUuid, call.query.get('expires')?.[0], call.query.get('sig')?.[0])
-    if (reason) return { status: 403, raw: Buffer.from(`Forbidden: ${reason}\n`), headers: { 'content-type': 'text/plain' } }
+    const reason = media.checkSignature(
+      call.params.itemUuid,
+      call.query.get('expires')?.[0],
+      call.query.get('sig')?.[0],
+    )
+    if (reason)
+      return { status: 403, raw: Buffer.from(`Forbidden: ${reason}\n`), headers: { 'content-type': 'text/plain' } }
     const item = state.storageItems.get(call.params.itemUuid)
     const bytes = item ? await media.bytes(item) : null
     if (!bytes) return { status: 404, raw: Buffer.from('Not found\n'), headers: { 'content-type': 'text/plain' } }
@@ -74,7 +79,13 @@ export function registerInternalRoutes(app: FastifyInstance, options: ServerOpti
       ontology: state.ontologies.get(p.ontologyHash)?.structure ?? null,
       tasks: p.tasks.size,
       workflow: {
-        stages: p.stages.map((s) => ({ uuid: s.uuid, title: s.title, stageType: s.stageType, pathways: s.pathways, taskCount: counts.get(s.uuid) ?? 0 })),
+        stages: p.stages.map((s) => ({
+          uuid: s.uuid,
+          title: s.title,
+          stageType: s.stageType,
+          pathways: s.pathways,
+          taskCount: counts.get(s.uuid) ?? 0,
+        })),
       },
     }
   })
@@ -84,7 +95,9 @@ export function registerInternalRoutes(app: FastifyInstance, options: ServerOpti
     const q = req.query as { stage?: string; q?: string; limit?: string; cursor?: string }
     const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 1000)
     const needle = q.q?.toLowerCase() ?? ''
-    const stageUuids = q.stage ? [p.stages.find((s) => s.uuid === q.stage || s.title === q.stage)?.uuid ?? q.stage] : p.stages.map((s) => s.uuid)
+    const stageUuids = q.stage
+      ? [p.stages.find((s) => s.uuid === q.stage || s.title === q.stage)?.uuid ?? q.stage]
+      : p.stages.map((s) => s.uuid)
     const uuids: string[] = []
     for (const stageUuid of stageUuids) {
       const index = p.stageIndexes.get(stageUuid)
@@ -97,7 +110,15 @@ export function registerInternalRoutes(app: FastifyInstance, options: ServerOpti
       if (q.cursor && uuid <= q.cursor) continue
       const t = p.tasks.get(uuid)!
       const unit = p.dataUnits.get(t.dataHash)
-      if (needle && !(t.uuid.startsWith(needle) || t.dataHash.startsWith(needle) || (unit?.dataTitle.toLowerCase().includes(needle) ?? false))) continue
+      if (
+        needle &&
+        !(
+          t.uuid.startsWith(needle) ||
+          t.dataHash.startsWith(needle) ||
+          (unit?.dataTitle.toLowerCase().includes(needle) ?? false)
+        )
+      )
+        continue
       if (results.length === limit) {
         nextCursor = results[results.length - 1].uuid
         break
@@ -120,8 +141,24 @@ export function registerInternalRoutes(app: FastifyInstance, options: ServerOpti
     return {
       task: taskSummary(p, t.uuid),
       dataUnit: unit,
-      storageItem: item ? { uuid: item.uuid, name: item.name, itemType: item.itemType, mimeType: item.mimeType, clientMetadata: item.clientMetadata } : null,
-      labelRow: row ? { labelHash: row.labelHash, branchName: row.branchName, labelStatus: row.labelStatus, lastEditedAt: row.lastEditedAt === null ? null : new Date(row.lastEditedAt).toISOString(), labels: row.labels } : null,
+      storageItem: item
+        ? {
+            uuid: item.uuid,
+            name: item.name,
+            itemType: item.itemType,
+            mimeType: item.mimeType,
+            clientMetadata: item.clientMetadata,
+          }
+        : null,
+      labelRow: row
+        ? {
+            labelHash: row.labelHash,
+            branchName: row.branchName,
+            labelStatus: row.labelStatus,
+            lastEditedAt: row.lastEditedAt === null ? null : new Date(row.lastEditedAt).toISOString(),
+            labels: row.labels,
+          }
+        : null,
       labelRowBefore: lastSave?.before ?? null,
       history,
     }
@@ -133,7 +170,9 @@ export function registerInternalRoutes(app: FastifyInstance, options: ServerOpti
     const since = Math.max(Number(q.since ?? 0) || 0, 0)
     const limit = Math.min(Math.max(Number(q.limit ?? 500) || 500, 1), 5000)
     // `before` label rows can be large; the per-task endpoint has them.
-    const events = p.history.slice(since, since + limit).map(({ before, ...rest }) => ({ ...rest, hasBefore: before !== undefined }))
+    const events = p.history
+      .slice(since, since + limit)
+      .map(({ before, ...rest }) => ({ ...rest, hasBefore: before !== undefined }))
     return { since, next: since + events.length, total: p.history.length, events }
   })
 

@@ -7,7 +7,16 @@ import {
   LegacyRequestBody,
 } from '../encord/models.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
-import { by, describeIssues, ok, parseJson, parseWith, uidList, type Call, type RouteContext } from './server-pipeline.js'
+import {
+  by,
+  describeIssues,
+  ok,
+  parseJson,
+  parseWith,
+  uidList,
+  type Call,
+  type RouteContext,
+} from './server-pipeline.js'
 import { emptyLabels, wireLabelRow, wireMetadataRow } from './wire.js'
 
 // The request schemas with every key optional, built once: `.partial()` makes a new schema, and a new
@@ -49,7 +58,10 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
     const resourceType = String(call.req.headers['resourcetype'] ?? '')
     const resourceId = String(call.req.headers['resourceid'] ?? '')
     if (resourceType !== 'project' || resourceId === '') {
-      throw new EmulatorHttpError(400, `This call needs the headers ResourceType: project and ResourceID: <project hash> (got ResourceType ${JSON.stringify(resourceType)})`)
+      throw new EmulatorHttpError(
+        400,
+        `This call needs the headers ResourceType: project and ResourceID: <project hash> (got ResourceType ${JSON.stringify(resourceType)})`,
+      )
     }
     const project = projectFor(call, resourceId)
     const payload = values.payload
@@ -97,7 +109,13 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
         const uids = uidList(values.uid, 'data hashes')
         limitRows(uids.list.length)
         const p = parseWith(LabelRowCreatePayloadPartial, payload ?? {}, 'payload')
-        const created = state.createLabelRows(project.projectHash, uids.list, p.branch_name ?? 'main', (unit) => emptyLabels(state, unit), by(call))
+        const created = state.createLabelRows(
+          project.projectHash,
+          uids.list,
+          p.branch_name ?? 'main',
+          (unit) => emptyLabels(state, unit),
+          by(call),
+        )
         const sign = p.get_signed_url ? signer(call.origin) : null
         const rows = created.map((row) => wireLabelRow(state, project, row, { sign }))
         return ok(uids.single ? rows[0] : rows)
@@ -106,13 +124,19 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
         const uids = uidList(values.uid, 'label hashes')
         limitRows(uids.list.length)
         const p = parseWith(LegacyLabelRowSavePayload, payload ?? {}, 'payload')
-        if (p.labels.length !== uids.list.length) throw badRequest(`uid has ${uids.list.length} label hashes but payload.labels has ${p.labels.length} rows`)
+        if (p.labels.length !== uids.list.length)
+          throw badRequest(`uid has ${uids.list.length} label hashes but payload.labels has ${p.labels.length} rows`)
         p.labels.forEach((labels, i) => {
           if (labels.label_hash !== undefined && labels.label_hash !== null && labels.label_hash !== uids.list[i]) {
             throw badRequest(`payload.labels[${i}].label_hash is ${labels.label_hash} but uid[${i}] is ${uids.list[i]}`)
           }
-          if ('data_units' in labels && (typeof labels.data_units !== 'object' || labels.data_units === null || Array.isArray(labels.data_units))) {
-            throw new EmulatorHttpError(400, `payload.labels[${i}].data_units must be an object`, { code: 'CORRUPTED_LABEL_ERROR' })
+          if (
+            'data_units' in labels &&
+            (typeof labels.data_units !== 'object' || labels.data_units === null || Array.isArray(labels.data_units))
+          ) {
+            throw new EmulatorHttpError(400, `payload.labels[${i}].data_units must be an object`, {
+              code: 'CORRUPTED_LABEL_ERROR',
+            })
           }
         })
         state.saveLabelRows(
@@ -123,7 +147,9 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
         return ok(true)
       }
       default:
-        throw new EmulatorHttpError(405, `${type} ${method} is not implemented by the emulator`, { code: 'METHOD_NOT_ALLOWED_ERROR' })
+        throw new EmulatorHttpError(405, `${type} ${method} is not implemented by the emulator`, {
+          code: 'METHOD_NOT_ALLOWED_ERROR',
+        })
     }
   })
 

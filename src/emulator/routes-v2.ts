@@ -18,7 +18,9 @@ export function registerV2Routes(ctx: RouteContext): void {
     if (!ontology) throw new EmulatorHttpError(404, 'Not found')
     const principal = call.principal!
     if (principal.projects !== '*') {
-      const allowed = [...state.projects.values()].some((p) => p.ontologyHash === ontology.ontologyHash && canAccessProject(principal, p.projectHash))
+      const allowed = [...state.projects.values()].some(
+        (p) => p.ontologyHash === ontology.ontologyHash && canAccessProject(principal, p.projectHash),
+      )
       if (!allowed) throw new EmulatorHttpError(403, 'You are not authorised to access this ontology')
     }
     return { status: 200, body: wireOntology(ontology) }
@@ -59,23 +61,45 @@ export function registerV2Routes(ctx: RouteContext): void {
     const { moved } = state.applyActions(
       project.projectHash,
       call.params.stageUuid,
-      actions.map((a) => ({ taskUuid: a.taskUuid, action: a.action, pathwayUuid: a.pathwayUuid, pathwayName: a.pathwayName, assignee: a.assignee ?? undefined })),
+      actions.map((a) => ({
+        taskUuid: a.taskUuid,
+        action: a.action,
+        pathwayUuid: a.pathwayUuid,
+        pathwayName: a.pathwayName,
+        assignee: a.assignee ?? undefined,
+      })),
       actor(call),
     )
     stats.proceeded(moved)
     return { status: 204 }
   })
 
-  route('POST', '/v2/public/projects/:projectHash/workflow/stages/:stageUuid/move-tasks', 'move-tasks', 'v2', (call) => {
-    const project = projectFor(call, call.params.projectHash)
-    const body = parseJson(call.body) as { taskUuids?: unknown; destinationStageUuid?: unknown }
-    if (!Array.isArray(body?.taskUuids) || body.taskUuids.some((t) => typeof t !== 'string') || typeof body.destinationStageUuid !== 'string') {
-      throw badRequest('Body must be {"taskUuids": [...], "destinationStageUuid": "..."}')
-    }
-    if (!project.stageByUuid.has(call.params.stageUuid)) throw new EmulatorHttpError(404, 'Not found')
-    state.moveTasks(project.projectHash, call.params.stageUuid, body.taskUuids as string[], body.destinationStageUuid, actor(call))
-    return { status: 204 }
-  })
+  route(
+    'POST',
+    '/v2/public/projects/:projectHash/workflow/stages/:stageUuid/move-tasks',
+    'move-tasks',
+    'v2',
+    (call) => {
+      const project = projectFor(call, call.params.projectHash)
+      const body = parseJson(call.body) as { taskUuids?: unknown; destinationStageUuid?: unknown }
+      if (
+        !Array.isArray(body?.taskUuids) ||
+        body.taskUuids.some((t) => typeof t !== 'string') ||
+        typeof body.destinationStageUuid !== 'string'
+      ) {
+        throw badRequest('Body must be {"taskUuids": [...], "destinationStageUuid": "..."}')
+      }
+      if (!project.stageByUuid.has(call.params.stageUuid)) throw new EmulatorHttpError(404, 'Not found')
+      state.moveTasks(
+        project.projectHash,
+        call.params.stageUuid,
+        body.taskUuids as string[],
+        body.destinationStageUuid,
+        actor(call),
+      )
+      return { status: 204 }
+    },
+  )
 
   route('POST', '/v2/public/projects/:projectHash/priorities', 'set-priorities', 'v2', (call) => {
     const project = projectFor(call, call.params.projectHash)
@@ -87,7 +111,10 @@ export function registerV2Routes(ctx: RouteContext): void {
   route('GET', '/v2/public/projects/:projectHash/datasets', 'list-datasets', 'v2', (call) => {
     const project = projectFor(call, call.params.projectHash)
     const hashes = [...new Set([...project.dataUnits.values()].map((d) => d.datasetHash))]
-    return { status: 200, body: { results: hashes.map((h) => ({ datasetHash: h, title: state.datasetTitle(h), description: '' })) } }
+    return {
+      status: 200,
+      body: { results: hashes.map((h) => ({ datasetHash: h, title: state.datasetTitle(h), description: '' })) },
+    }
   })
 
   route('POST', '/v2/public/storage/items/get-bulk', 'get-storage-items', 'v2', (call) => {
@@ -113,12 +140,15 @@ export function registerV2Routes(ctx: RouteContext): void {
 
   route('PATCH', '/v2/public/storage/items/patch-bulk', 'update-storage-items', 'v2', (call) => {
     const body = parseJson(call.body) as { itemPatches?: unknown }
-    if (typeof body?.itemPatches !== 'object' || body.itemPatches === null || Array.isArray(body.itemPatches)) throw badRequest('Body must be {"itemPatches": {"<item uuid>": {...}}}')
+    if (typeof body?.itemPatches !== 'object' || body.itemPatches === null || Array.isArray(body.itemPatches))
+      throw badRequest('Body must be {"itemPatches": {"<item uuid>": {...}}}')
     const patches = Object.entries(body.itemPatches as Record<string, unknown>).map(([uuid, patch]) => {
       itemFor(call, uuid, 404)
       return [uuid, parseWith(V2StoragePatchBody, patch, `itemPatches.${uuid}`)] as const
     })
-    const results = patches.map(([uuid, patch]) => wireStorageItem(state, state.updateStorageItem(uuid, patch, by(call)), null))
+    const results = patches.map(([uuid, patch]) =>
+      wireStorageItem(state, state.updateStorageItem(uuid, patch, by(call)), null),
+    )
     return { status: 200, body: { results } }
   })
 
@@ -126,6 +156,9 @@ export function registerV2Routes(ctx: RouteContext): void {
     const item = itemFor(call, call.params.itemUuid, 404)
     if (item.parent !== call.params.folderUuid) throw new EmulatorHttpError(404, 'Not found')
     const sign = queryBool(call.query, 'signUrls') ? signer(call.origin) : null
-    return { status: 200, body: { results: item.children.map((uuid) => wireStorageItem(state, state.storageItem(uuid), sign)) } }
+    return {
+      status: 200,
+      body: { results: item.children.map((uuid) => wireStorageItem(state, state.storageItem(uuid), sign)) },
+    }
   })
 }

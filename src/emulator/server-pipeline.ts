@@ -44,7 +44,13 @@ export interface Call {
 export interface RouteContext extends ServerOptions {
   app: FastifyInstance
   /** Add an Encord route: `endpoint` names it in stats, logs and fault rules (or reads it off the call). */
-  route(method: 'GET' | 'POST' | 'PATCH', url: string, endpoint: string | ((call: Call) => string), transport: Transport, handler: (call: Call) => Result | Promise<Result>): void
+  route(
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    endpoint: string | ((call: Call) => string),
+    transport: Transport,
+    handler: (call: Call) => Result | Promise<Result>,
+  ): void
   /** The project, when the caller may see it (404 / 403 otherwise). */
   projectFor(call: Call, projectHash: string): ProjectRecord
   /** The storage item, when the caller may see it (`missingStatus` when it does not exist). */
@@ -61,9 +67,18 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
     socket.once('close', () => stats.connectionClosed())
   })
 
-  const signer = (origin: string): SignUrl => (item) => media.signedUrl(origin, item)
+  const signer =
+    (origin: string): SignUrl =>
+    (item) =>
+      media.signedUrl(origin, item)
 
-  function route(method: 'GET' | 'POST' | 'PATCH', url: string, endpoint: string | ((call: Call) => string), transport: Transport, handler: (call: Call) => Result | Promise<Result>): void {
+  function route(
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    endpoint: string | ((call: Call) => string),
+    transport: Transport,
+    handler: (call: Call) => Result | Promise<Result>,
+  ): void {
     app.route({
       method,
       url,
@@ -99,7 +114,13 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
             const code = fault.kind === '429' ? 429 : fault.status
             const message = fault.kind === '429' ? 'Too many requests' : 'Service unavailable'
             const retryAfter = fault.kind === '429' ? fault.retryAfter : fault.retryAfter
-            const result = errorResult(transport, new EmulatorHttpError(code, `${message} (injected fault)`, { code: fault.kind === '429' ? 'RATE_LIMIT_EXCEEDED' : 'UNKNOWN_ERROR', payload: null }))
+            const result = errorResult(
+              transport,
+              new EmulatorHttpError(code, `${message} (injected fault)`, {
+                code: fault.kind === '429' ? 'RATE_LIMIT_EXCEEDED' : 'UNKNOWN_ERROR',
+                payload: null,
+              }),
+            )
             if (retryAfter !== undefined) result.headers = { 'retry-after': String(retryAfter) }
             status = result.status
             return send(reply, result)
@@ -107,7 +128,11 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
           if (transport !== 'media') {
             const auth =
               transport === 'v2'
-                ? await verifyV2(keys, { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers, body: call.body }, state.now() / 1000)
+                ? await verifyV2(
+                    keys,
+                    { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers, body: call.body },
+                    state.now() / 1000,
+                  )
                 : await verifyLegacy(keys, { headers: req.headers, body: call.body })
             if (!auth.ok) {
               stats.authFailure()
@@ -130,7 +155,10 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
           if (fault?.kind === 'slow') await sleep(fault.delayMs)
           return send(reply, result)
         } catch (error) {
-          const known = error instanceof EmulatorHttpError ? error : new EmulatorHttpError(500, `Emulator bug: ${(error as Error).message}`)
+          const known =
+            error instanceof EmulatorHttpError
+              ? error
+              : new EmulatorHttpError(500, `Emulator bug: ${(error as Error).message}`)
           if (known.status === 403) stats.authFailure()
           const result = errorResult(transport, known)
           status = result.status
@@ -166,7 +194,11 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
 
   function itemFor(call: Call, uuid: string, missingStatus: 403 | 404): StorageItemRecord {
     const item = state.storageItems.get(uuid)
-    if (!item) throw new EmulatorHttpError(missingStatus, missingStatus === 404 ? 'Not found' : `Storage item ${uuid} does not exist or you do not have access to it`)
+    if (!item)
+      throw new EmulatorHttpError(
+        missingStatus,
+        missingStatus === 404 ? 'Not found' : `Storage item ${uuid} does not exist or you do not have access to it`,
+      )
     const principal = call.principal!
     if (principal.projects !== '*') {
       const projects = state.itemProjects.get(uuid)
@@ -185,7 +217,8 @@ export const by = (call: Call) => call.principal?.email ?? call.principal?.publi
 /** The user a workflow action is attributed to. */
 export const actor = (call: Call) => call.principal?.email ?? null
 
-export const isLoopback = (address: string | undefined) => address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+export const isLoopback = (address: string | undefined) =>
+  address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
 
 export function ok(response: unknown): Result {
   return { status: 200, body: { status: 200, response } }
@@ -211,7 +244,8 @@ export function errorResult(transport: Transport, error: EmulatorHttpError): Res
     if (error.payload !== null && error.payload !== undefined) body.payload = error.payload
     return { status: error.status, body }
   }
-  if (transport === 'media') return { status: error.status, raw: Buffer.from(`${error.message}\n`), headers: { 'content-type': 'text/plain' } }
+  if (transport === 'media')
+    return { status: error.status, raw: Buffer.from(`${error.message}\n`), headers: { 'content-type': 'text/plain' } }
   return { status: error.status, body: { message: error.message, ...error.extra } }
 }
 
@@ -262,7 +296,12 @@ export function describeIssues(error: z.ZodError, root: string, suffix?: (path: 
     .join('; ')
 }
 
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown, root: string, suffix?: (path: PropertyKey[]) => string): z.output<T> {
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  root: string,
+  suffix?: (path: PropertyKey[]) => string,
+): z.output<T> {
   const parsed = schema.safeParse(value)
   if (!parsed.success) throw badRequest(describeIssues(parsed.error, root, suffix))
   return parsed.data

@@ -3,15 +3,31 @@ import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parsePrivateKey } from '../encord/auth/keys.js'
-import { LegacyLabelRowMetadataRow, V2AgentTask, V2FinalTask, V2Ontology, V2Project, V2ReviewTask, V2StorageItem } from '../encord/models.js'
+import {
+  LegacyLabelRowMetadataRow,
+  V2AgentTask,
+  V2FinalTask,
+  V2Ontology,
+  V2Project,
+  V2ReviewTask,
+  V2StorageItem,
+} from '../encord/models.js'
 import { generateFixture } from './generate.js'
 import { startEmulator, type EmulatorHandle } from './index.js'
 import { legacyCall, signedRequest } from './testing.js'
 
 /** The HTTP API through raw signed requests: shapes, pagination, workflow, label rows, storage, media. */
 
-const key = parsePrivateKey(readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'))
-const fixture = generateFixture({ tasks: 35, seed: 3, stages: ['Pre-label', 'QA'], users: [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }], twin: true })
+const key = parsePrivateKey(
+  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+)
+const fixture = generateFixture({
+  tasks: 35,
+  seed: 3,
+  stages: ['Pre-label', 'QA'],
+  users: [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }],
+  twin: true,
+})
 const main = fixture.projects[0]
 const P = main.projectHash
 const stage = (title: string) => main.workflow.stages.find((s) => s.title === title)!
@@ -23,10 +39,13 @@ const pathway = (s: typeof PRE, title: string) => s.pathways.find((p) => p.title
 
 let emulator: EmulatorHandle
 const v2 = (method: string, path: string, body?: unknown) => signedRequest(emulator.domain, key, method, path, { body })
-const legacy = (type: string, method: string, uid: unknown, payload: unknown, project = P) => legacyCall(emulator.domain, key, project, type, method, uid, payload)
-const tasksPath = (s: { uuid: string }, query = '') => `/v2/public/projects/${P}/workflow/stages/${s.uuid}/tasks${query}`
+const legacy = (type: string, method: string, uid: unknown, payload: unknown, project = P) =>
+  legacyCall(emulator.domain, key, project, type, method, uid, payload)
+const tasksPath = (s: { uuid: string }, query = '') =>
+  `/v2/public/projects/${P}/workflow/stages/${s.uuid}/tasks${query}`
 const actionsPath = (s: { uuid: string }) => `/v2/public/projects/${P}/workflow/stages/${s.uuid}/actions`
-const proceed = (s: typeof PRE, taskUuid: string, pathwayName: string) => v2('POST', actionsPath(s), [{ taskUuid, action: 'PATHWAY_ACTION', pathwayName }])
+const proceed = (s: typeof PRE, taskUuid: string, pathwayName: string) =>
+  v2('POST', actionsPath(s), [{ taskUuid, action: 'PATHWAY_ACTION', pathwayName }])
 
 async function listAll(s: { uuid: string }, query = ''): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = []
@@ -60,7 +79,8 @@ const METADATA_DEFAULTS: Record<string, unknown> = {
   include_all_label_branches: false,
   branch_name: null,
 }
-const metadata = (payload: Record<string, unknown>, project = P) => legacy('labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, ...payload }, project)
+const metadata = (payload: Record<string, unknown>, project = P) =>
+  legacy('labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, ...payload }, project)
 
 beforeAll(async () => {
   emulator = await startEmulator({ fixture, pageSize: 4, requestLog: 50 })
@@ -107,7 +127,15 @@ describe('task listing', () => {
       if (token) expect(token).toBe(res.json.results.at(-1).uuid)
       else expect('nextPageToken' in res.json).toBe(false)
       // Move the whole page out before asking for the next one.
-      const moved = await v2('POST', actionsPath(PRE), res.json.results.map((t: { uuid: string }) => ({ taskUuid: t.uuid, action: 'PATHWAY_ACTION', pathwayName: 'complete' })))
+      const moved = await v2(
+        'POST',
+        actionsPath(PRE),
+        res.json.results.map((t: { uuid: string }) => ({
+          taskUuid: t.uuid,
+          action: 'PATHWAY_ACTION',
+          pathwayName: 'complete',
+        })),
+      )
       expect(moved.status).toBe(204)
     } while (token)
     expect(seen).toHaveLength(35)
@@ -121,13 +149,20 @@ describe('task listing', () => {
   it('filters: dataHashes, dataTitleContains, datasetHashes, statuses, userEmails', async () => {
     const all = await listAll(QA)
     const [a, b] = all
-    const byHash = await listAll(QA, `?dataHashes=${a.dataHash}&dataHashes=${b.dataHash}&dataHashes=00000000-0000-4000-8000-000000000000`)
+    const byHash = await listAll(
+      QA,
+      `?dataHashes=${a.dataHash}&dataHashes=${b.dataHash}&dataHashes=00000000-0000-4000-8000-000000000000`,
+    )
     expect(byHash.map((t) => t.uuid).sort()).toEqual([a.uuid, b.uuid].sort())
     const title = String(a.dataTitle)
-    expect((await listAll(QA, `?dataTitleContains=${encodeURIComponent(title.slice(3).toUpperCase())}`)).map((t) => t.uuid)).toEqual([a.uuid])
+    expect(
+      (await listAll(QA, `?dataTitleContains=${encodeURIComponent(title.slice(3).toUpperCase())}`)).map((t) => t.uuid),
+    ).toEqual([a.uuid])
     expect(await listAll(QA, `?datasetHashes=${fixture.datasets[0].datasetHash}`)).toHaveLength(35)
     expect(await listAll(QA, '?datasetHashes=nope')).toHaveLength(0)
-    const assign = await v2('POST', actionsPath(QA), [{ taskUuid: a.uuid, action: 'ASSIGN', assignee: 'ann@example.com' }])
+    const assign = await v2('POST', actionsPath(QA), [
+      { taskUuid: a.uuid, action: 'ASSIGN', assignee: 'ann@example.com' },
+    ])
     expect(assign.status).toBe(204)
     expect((await listAll(QA, '?statuses=ASSIGNED')).map((t) => t.uuid)).toEqual([a.uuid])
     expect((await listAll(QA, '?userEmails=ann%40example.com')).map((t) => t.assignee)).toEqual(['ann@example.com'])
@@ -159,7 +194,10 @@ describe('proceed', () => {
     const done = pathway(QA, 'complete')
     const before = emulator.stats().proceeds.byTask
     // c is moved; then a bundle with a (fine) and c (stale) is rejected as a whole.
-    expect((await v2('POST', actionsPath(QA), [{ taskUuid: c.uuid, action: 'PATHWAY_ACTION', pathwayUuid: done.uuid }])).status).toBe(204)
+    expect(
+      (await v2('POST', actionsPath(QA), [{ taskUuid: c.uuid, action: 'PATHWAY_ACTION', pathwayUuid: done.uuid }]))
+        .status,
+    ).toBe(204)
     const stale = await v2('POST', actionsPath(QA), [
       { taskUuid: a.uuid, action: 'PATHWAY_ACTION', pathwayName: 'complete' },
       { taskUuid: c.uuid, action: 'PATHWAY_ACTION', pathwayName: 'needs review' },
@@ -181,13 +219,31 @@ describe('proceed', () => {
 
   it('rejects unknown pathways, both/neither pathway keys, unknown tasks, bad JSON', async () => {
     const [a] = await listAll(QA)
-    const unknown = await v2('POST', actionsPath(QA), [{ taskUuid: a.uuid, action: 'PATHWAY_ACTION', pathwayName: 'nope' }])
-    expect(unknown).toMatchObject({ status: 400, json: { message: "Pathway 'nope' does not exist on stage 'QA' (task " + a.uuid + ')' } })
-    const both = await v2('POST', actionsPath(QA), [{ taskUuid: a.uuid, action: 'PATHWAY_ACTION', pathwayName: 'complete', pathwayUuid: pathway(QA, 'complete').uuid }])
+    const unknown = await v2('POST', actionsPath(QA), [
+      { taskUuid: a.uuid, action: 'PATHWAY_ACTION', pathwayName: 'nope' },
+    ])
+    expect(unknown).toMatchObject({
+      status: 400,
+      json: { message: "Pathway 'nope' does not exist on stage 'QA' (task " + a.uuid + ')' },
+    })
+    const both = await v2('POST', actionsPath(QA), [
+      {
+        taskUuid: a.uuid,
+        action: 'PATHWAY_ACTION',
+        pathwayName: 'complete',
+        pathwayUuid: pathway(QA, 'complete').uuid,
+      },
+    ])
     expect(both.status).toBe(400)
     expect(both.json.message).toContain(a.uuid as string)
     expect((await v2('POST', actionsPath(QA), [{ taskUuid: a.uuid, action: 'PATHWAY_ACTION' }])).status).toBe(400)
-    expect((await v2('POST', actionsPath(QA), [{ taskUuid: '00000000-0000-4000-8000-000000000000', action: 'PATHWAY_ACTION', pathwayName: 'complete' }])).status).toBe(400)
+    expect(
+      (
+        await v2('POST', actionsPath(QA), [
+          { taskUuid: '00000000-0000-4000-8000-000000000000', action: 'PATHWAY_ACTION', pathwayName: 'complete' },
+        ])
+      ).status,
+    ).toBe(400)
     expect((await signedRequest(emulator.domain, key, 'POST', actionsPath(QA), { rawBody: '[{' })).status).toBe(400)
     expect((await listAll(QA)).map((t) => t.uuid)).toContain(a.uuid)
   })
@@ -203,7 +259,12 @@ describe('label rows (legacy)', () => {
     for (const row of rows) LegacyLabelRowMetadataRow.parse(row)
     expect(rows.every((r) => r.data_type === 'IMAGE' && r.branch_name === 'main')).toBe(true)
     const labelled = main.labelRows.map((r) => r.dataHash)
-    expect(rows.filter((r) => r.label_hash !== null).map((r) => r.data_hash).sort()).toEqual([...labelled].sort())
+    expect(
+      rows
+        .filter((r) => r.label_hash !== null)
+        .map((r) => r.data_hash)
+        .sort(),
+    ).toEqual([...labelled].sort())
     const review = (await listAll(REVIEW))[0]
     const row = rows.find((r) => r.data_hash === review.dataHash)!
     expect(row.workflow_graph_node).toEqual({ uuid: REVIEW.uuid, title: 'Review 1' })
@@ -213,46 +274,100 @@ describe('label rows (legacy)', () => {
 
   it('create on PUT, get, save replaces (history keeps the row before), branches', async () => {
     const unlabelled = main.dataUnits.find((d) => !main.labelRows.some((r) => r.dataHash === d.dataHash))!
-    const created = await legacy('labelrow', 'PUT', [unlabelled.dataHash], { multi_request: true, get_signed_url: false, branch_name: 'main' })
+    const created = await legacy('labelrow', 'PUT', [unlabelled.dataHash], {
+      multi_request: true,
+      get_signed_url: false,
+      branch_name: 'main',
+    })
     expect(created.status).toBe(200)
     const row = created.json.response[0]
-    expect(row).toMatchObject({ data_hash: unlabelled.dataHash, data_type: 'image', label_status: 'LABEL_IN_PROGRESS', branch_name: 'main' })
+    expect(row).toMatchObject({
+      data_hash: unlabelled.dataHash,
+      data_type: 'image',
+      label_status: 'LABEL_IN_PROGRESS',
+      branch_name: 'main',
+    })
     expect(row.label_hash).toMatch(/^[0-9a-f-]{36}$/)
     expect(row.data_units[unlabelled.dataHash].labels).toEqual({ objects: [], classifications: [] })
     expect(row.created_at).toMatch(/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d UTC$/)
-    const again = await legacy('labelrow', 'PUT', [unlabelled.dataHash], { multi_request: true, get_signed_url: false, branch_name: 'main' })
+    const again = await legacy('labelrow', 'PUT', [unlabelled.dataHash], {
+      multi_request: true,
+      get_signed_url: false,
+      branch_name: 'main',
+    })
     expect(again.json).toMatchObject({ status: 400, response: ['RESOURCE_EXISTS_ERROR'] })
     const listed = (await metadata({ data_hashes: [unlabelled.dataHash] })).json.response
     expect(listed).toHaveLength(1)
     expect(listed[0].label_hash).toBe(row.label_hash)
 
-    const saved = { ...row, data_units: { [unlabelled.dataHash]: { ...row.data_units[unlabelled.dataHash], labels: { objects: [{ objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' }], classifications: [] } } } }
-    const save = await legacy('labelrow', 'POST', [row.label_hash], { multi_request: true, labels: [saved], validate_before_saving: false })
+    const saved = {
+      ...row,
+      data_units: {
+        [unlabelled.dataHash]: {
+          ...row.data_units[unlabelled.dataHash],
+          labels: { objects: [{ objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' }], classifications: [] },
+        },
+      },
+    }
+    const save = await legacy('labelrow', 'POST', [row.label_hash], {
+      multi_request: true,
+      labels: [saved],
+      validate_before_saving: false,
+    })
     expect(save.json).toEqual({ status: 200, response: true })
-    const got = await legacy('labelrow', 'GET', [row.label_hash], { get_signed_url: false, multi_request: true, include_object_feature_hashes: null, include_classification_feature_hashes: null, include_reviews: false, include_export_history: false, include_archived: false })
-    expect(got.json.response[0].data_units[unlabelled.dataHash].labels.objects).toEqual([{ objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' }])
+    const got = await legacy('labelrow', 'GET', [row.label_hash], {
+      get_signed_url: false,
+      multi_request: true,
+      include_object_feature_hashes: null,
+      include_classification_feature_hashes: null,
+      include_reviews: false,
+      include_export_history: false,
+      include_archived: false,
+    })
+    expect(got.json.response[0].data_units[unlabelled.dataHash].labels.objects).toEqual([
+      { objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' },
+    ])
     const events = emulator.state.historyOf(emulator.state.projects.get(P)!, unlabelled.dataHash)
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['create', 'save']))
     const saveEvent = events.find((e) => e.kind === 'save')!
-    expect((saveEvent.before as { data_units: Record<string, { labels: unknown }> }).data_units[unlabelled.dataHash].labels).toEqual({ objects: [], classifications: [] })
+    expect(
+      (saveEvent.before as { data_units: Record<string, { labels: unknown }> }).data_units[unlabelled.dataHash].labels,
+    ).toEqual({ objects: [], classifications: [] })
 
     // Another branch starts uninitialised; include_all_label_branches lists both.
     const branch = (await metadata({ data_hashes: [unlabelled.dataHash], branch_name: 'alt' })).json.response
     expect(branch).toEqual([expect.objectContaining({ branch_name: 'alt', label_hash: null })])
-    await legacy('labelrow', 'PUT', [unlabelled.dataHash], { multi_request: true, get_signed_url: false, branch_name: 'alt' })
+    await legacy('labelrow', 'PUT', [unlabelled.dataHash], {
+      multi_request: true,
+      get_signed_url: false,
+      branch_name: 'alt',
+    })
     const all = (await metadata({ data_hashes: [unlabelled.dataHash], include_all_label_branches: true })).json.response
     expect(all.map((r: { branch_name: string }) => r.branch_name).sort()).toEqual(['alt', 'main'])
-    expect((await metadata({ data_hashes: [unlabelled.dataHash], include_uninitialised_labels: false, branch_name: 'nope' })).json.response).toEqual([])
+    expect(
+      (await metadata({ data_hashes: [unlabelled.dataHash], include_uninitialised_labels: false, branch_name: 'nope' }))
+        .json.response,
+    ).toEqual([])
   })
 
   it('GET by label hash: feature filters, signed data_link on request, unknown hash → RESOURCE_NOT_FOUND_ERROR, limit → MULTI_LABEL_LIMIT_ERROR', async () => {
     const existing = main.labelRows[0]
-    const base = { get_signed_url: true, multi_request: true, include_object_feature_hashes: null, include_classification_feature_hashes: null, include_reviews: false, include_export_history: false, include_archived: false }
+    const base = {
+      get_signed_url: true,
+      multi_request: true,
+      include_object_feature_hashes: null,
+      include_classification_feature_hashes: null,
+      include_reviews: false,
+      include_export_history: false,
+      include_archived: false,
+    }
     const full = (await legacy('labelrow', 'GET', [existing.labelHash], base)).json.response[0]
     const unit = full.data_units[existing.dataHash]
     expect(unit.labels.objects).toHaveLength(1)
     expect(unit.data_link).toMatch(new RegExp(`^${emulator.domain}/_emulator/media/`))
-    const filtered = (await legacy('labelrow', 'GET', [existing.labelHash], { ...base, include_object_feature_hashes: ['pL9yG0n4'] })).json.response[0]
+    const filtered = (
+      await legacy('labelrow', 'GET', [existing.labelHash], { ...base, include_object_feature_hashes: ['pL9yG0n4'] })
+    ).json.response[0]
     expect(filtered.data_units[existing.dataHash].labels.objects).toEqual([])
     expect(filtered.object_answers).toEqual({})
     expect(filtered.data_units[existing.dataHash].labels.classifications).toHaveLength(1)
@@ -260,8 +375,20 @@ describe('label rows (legacy)', () => {
     expect(missing).toMatchObject({ status: 404, json: { status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'] } })
     const limited = await startEmulator({ fixture, maxLabelRowsPerRequest: 1 })
     try {
-      const res = await legacyCall(limited.domain, key, P, 'labelrow', 'GET', [existing.labelHash, main.labelRows[1].labelHash], base)
-      expect(res.json).toEqual({ status: 400, response: ['MULTI_LABEL_LIMIT_ERROR'], payload: { maximum_labels_allowed: 1 } })
+      const res = await legacyCall(
+        limited.domain,
+        key,
+        P,
+        'labelrow',
+        'GET',
+        [existing.labelHash, main.labelRows[1].labelHash],
+        base,
+      )
+      expect(res.json).toEqual({
+        status: 400,
+        response: ['MULTI_LABEL_LIMIT_ERROR'],
+        payload: { maximum_labels_allowed: 1 },
+      })
     } finally {
       await limited.stop()
     }
@@ -269,10 +396,26 @@ describe('label rows (legacy)', () => {
 
   it('priorities by data hash are reflected in metadata; a bad pair rejects the whole request', async () => {
     const [d1, d2] = main.dataUnits
-    expect((await v2('POST', `/v2/public/projects/${P}/priorities`, { priorities: [[d1.dataHash, 0], [d2.dataHash, 0.75]] })).status).toBe(204)
+    expect(
+      (
+        await v2('POST', `/v2/public/projects/${P}/priorities`, {
+          priorities: [
+            [d1.dataHash, 0],
+            [d2.dataHash, 0.75],
+          ],
+        })
+      ).status,
+    ).toBe(204)
     const rows = (await metadata({ data_hashes: [d1.dataHash, d2.dataHash] })).json.response
-    expect(Object.fromEntries(rows.map((r: { data_hash: string; priority: number }) => [r.data_hash, r.priority]))).toEqual({ [d1.dataHash]: 0, [d2.dataHash]: 0.75 })
-    const bad = await v2('POST', `/v2/public/projects/${P}/priorities`, { priorities: [[d1.dataHash, 0.5], ['00000000-0000-4000-8000-000000000000', 0.5]] })
+    expect(
+      Object.fromEntries(rows.map((r: { data_hash: string; priority: number }) => [r.data_hash, r.priority])),
+    ).toEqual({ [d1.dataHash]: 0, [d2.dataHash]: 0.75 })
+    const bad = await v2('POST', `/v2/public/projects/${P}/priorities`, {
+      priorities: [
+        [d1.dataHash, 0.5],
+        ['00000000-0000-4000-8000-000000000000', 0.5],
+      ],
+    })
     expect(bad.status).toBe(400)
     expect((await metadata({ data_hashes: [d1.dataHash] })).json.response[0].priority).toBe(0)
   })
@@ -299,8 +442,15 @@ describe('storage', () => {
     }
     expect(JSON.parse(unsigned.json.results[0].clientMetadata)).toEqual(items[5].clientMetadata)
     const signed = await v2('POST', '/v2/public/storage/items/get-bulk', { itemUuids: uuids, signUrls: true })
-    expect(signed.json.results.every((i: { signedUrl: string }) => i.signedUrl.startsWith(`${emulator.domain}/_emulator/media/`))).toBe(true)
-    const missing = await v2('POST', '/v2/public/storage/items/get-bulk', { itemUuids: [items[0].uuid, '00000000-0000-4000-8000-000000000000'], signUrls: true })
+    expect(
+      signed.json.results.every((i: { signedUrl: string }) =>
+        i.signedUrl.startsWith(`${emulator.domain}/_emulator/media/`),
+      ),
+    ).toBe(true)
+    const missing = await v2('POST', '/v2/public/storage/items/get-bulk', {
+      itemUuids: [items[0].uuid, '00000000-0000-4000-8000-000000000000'],
+      signUrls: true,
+    })
     expect(missing.status).toBe(403)
   })
 
@@ -310,13 +460,21 @@ describe('storage', () => {
     const signed = await v2('GET', `/v2/public/storage/items/${item.uuid}?signUrl=True`)
     expect(signed.json.signedUrl).toContain(item.uuid)
     expect((await v2('GET', `/v2/public/storage/items/${item.uuid}?signUrl=maybe`)).status).toBe(400)
-    const patched = await v2('PATCH', `/v2/public/storage/folders/${item.parent}/items/${item.uuid}`, { clientMetadata: { reviewed: true, score: 0.5 } })
+    const patched = await v2('PATCH', `/v2/public/storage/folders/${item.parent}/items/${item.uuid}`, {
+      clientMetadata: { reviewed: true, score: 0.5 },
+    })
     expect(patched.status).toBe(200)
     expect(JSON.parse(patched.json.clientMetadata)).toEqual({ reviewed: true, score: 0.5 })
     const unit = main.dataUnits.find((d) => d.backingItemUuid === item.uuid)!
     const row = (await metadata({ data_hashes: [unit.dataHash], include_client_metadata: true })).json.response[0]
     expect(row.client_metadata).toEqual({ reviewed: true, score: 0.5 })
-    expect((await v2('PATCH', `/v2/public/storage/folders/00000000-0000-4000-8000-000000000000/items/${item.uuid}`, { name: 'x' })).status).toBe(404)
+    expect(
+      (
+        await v2('PATCH', `/v2/public/storage/folders/00000000-0000-4000-8000-000000000000/items/${item.uuid}`, {
+          name: 'x',
+        })
+      ).status,
+    ).toBe(404)
   })
 
   it('media at signed URLs, unauthenticated; a tampered URL is refused', async () => {
@@ -334,10 +492,20 @@ describe('storage', () => {
   })
 
   it('video media is a real MP4', async () => {
-    const video = generateFixture({ tasks: 1, seed: 1, dataType: 'video', users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }] })
+    const video = generateFixture({
+      tasks: 1,
+      seed: 1,
+      dataType: 'video',
+      users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }],
+    })
     const e = await startEmulator({ fixture: video })
     try {
-      const signed = await signedRequest(e.domain, key, 'GET', `/v2/public/storage/items/${video.storageItems[0].uuid}?signUrl=True`)
+      const signed = await signedRequest(
+        e.domain,
+        key,
+        'GET',
+        `/v2/public/storage/items/${video.storageItems[0].uuid}?signUrl=True`,
+      )
       const res = await request(signed.json.signedUrl)
       const bytes = Buffer.from(await res.body.arrayBuffer())
       expect(res.headers['content-type']).toBe('video/mp4')
@@ -367,27 +535,42 @@ describe('/_emulator endpoints', () => {
 
   it('request log never holds signature values', async () => {
     const res = await request(`${emulator.domain}/_emulator/requests`)
-    const body = (await res.body.json()) as { enabled: boolean; requests: Array<{ headers: Record<string, string>; keyId: string | null }> }
+    const body = (await res.body.json()) as {
+      enabled: boolean
+      requests: Array<{ headers: Record<string, string>; keyId: string | null }>
+    }
     expect(body.enabled).toBe(true)
     expect(body.requests.length).toBe(50)
     const text = JSON.stringify(body)
     expect(text).not.toMatch(/encord-sig=:/)
     expect(text).not.toMatch(/[0-9a-f]{64}:[0-9a-f]{128}/)
-    expect(body.requests.some((r) => r.headers['signature'] === '[redacted]' || r.headers['authorization'] === '[redacted]')).toBe(true)
+    expect(
+      body.requests.some((r) => r.headers['signature'] === '[redacted]' || r.headers['authorization'] === '[redacted]'),
+    ).toBe(true)
   })
 
   it('dashboard state: projects, workflow with counts, tasks by stage and text, task detail with history', async () => {
-    const projects = (await (await request(`${emulator.domain}/_emulator/api/projects`)).body.json()) as Array<{ projectHash: string }>
+    const projects = (await (await request(`${emulator.domain}/_emulator/api/projects`)).body.json()) as Array<{
+      projectHash: string
+    }>
     expect(projects.map((p) => p.projectHash)).toEqual([P, fixture.projects[1].projectHash])
-    const detail = (await (await request(`${emulator.domain}/_emulator/api/projects/${P}`)).body.json()) as { workflow: { stages: Array<{ title: string; taskCount: number }> } }
+    const detail = (await (await request(`${emulator.domain}/_emulator/api/projects/${P}`)).body.json()) as {
+      workflow: { stages: Array<{ title: string; taskCount: number }> }
+    }
     expect(detail.workflow.stages.map((s) => s.title)).toEqual(['Start', 'Pre-label', 'QA', 'Review 1', 'Complete'])
     expect(detail.workflow.stages.reduce((n, s) => n + s.taskCount, 0)).toBe(35)
-    const review = (await (await request(`${emulator.domain}/_emulator/api/projects/${P}/tasks?stage=Review%201`)).body.json()) as { results: Array<{ uuid: string; dataTitle: string }> }
+    const review = (await (
+      await request(`${emulator.domain}/_emulator/api/projects/${P}/tasks?stage=Review%201`)
+    ).body.json()) as { results: Array<{ uuid: string; dataTitle: string }> }
     expect(review.results.length).toBe(detail.workflow.stages.find((s) => s.title === 'Review 1')!.taskCount)
     const t = review.results[0]
-    const byText = (await (await request(`${emulator.domain}/_emulator/api/projects/${P}/tasks?q=${t.dataTitle}`)).body.json()) as { results: Array<{ uuid: string }> }
+    const byText = (await (
+      await request(`${emulator.domain}/_emulator/api/projects/${P}/tasks?q=${t.dataTitle}`)
+    ).body.json()) as { results: Array<{ uuid: string }> }
     expect(byText.results.map((r) => r.uuid)).toEqual([t.uuid])
-    const one = (await (await request(`${emulator.domain}/_emulator/api/projects/${P}/tasks/${t.uuid}`)).body.json()) as { history: Array<{ kind: string }>; task: { proceeds: number } }
+    const one = (await (
+      await request(`${emulator.domain}/_emulator/api/projects/${P}/tasks/${t.uuid}`)
+    ).body.json()) as { history: Array<{ kind: string }>; task: { proceeds: number } }
     expect(one.history.filter((e) => e.kind === 'proceed')).toHaveLength(2)
     expect(one.task.proceeds).toBe(2)
     expect((await request(`${emulator.domain}/_emulator/api/projects/nope`)).statusCode).toBe(404)
@@ -405,45 +588,103 @@ describe('/_emulator endpoints', () => {
 describe('less common calls', () => {
   it('move-tasks, datasets, patch-bulk, unimplemented legacy calls', async () => {
     const [t] = await listAll(QA)
-    const move = await v2('POST', `/v2/public/projects/${P}/workflow/stages/${QA.uuid}/move-tasks`, { taskUuids: [t.uuid], destinationStageUuid: PRE.uuid })
+    const move = await v2('POST', `/v2/public/projects/${P}/workflow/stages/${QA.uuid}/move-tasks`, {
+      taskUuids: [t.uuid],
+      destinationStageUuid: PRE.uuid,
+    })
     expect(move.status).toBe(204)
     expect((await listAll(PRE)).map((x) => x.uuid)).toEqual([t.uuid])
-    const stale = await v2('POST', `/v2/public/projects/${P}/workflow/stages/${QA.uuid}/move-tasks`, { taskUuids: [t.uuid], destinationStageUuid: PRE.uuid })
+    const stale = await v2('POST', `/v2/public/projects/${P}/workflow/stages/${QA.uuid}/move-tasks`, {
+      taskUuids: [t.uuid],
+      destinationStageUuid: PRE.uuid,
+    })
     expect(stale.status).toBe(400)
 
     const datasets = await v2('GET', `/v2/public/projects/${P}/datasets`)
-    expect(datasets.json).toEqual({ results: [{ datasetHash: fixture.datasets[0].datasetHash, title: fixture.datasets[0].title, description: '' }] })
+    expect(datasets.json).toEqual({
+      results: [{ datasetHash: fixture.datasets[0].datasetHash, title: fixture.datasets[0].title, description: '' }],
+    })
 
     const [a, b] = fixture.storageItems
-    const bulk = await v2('PATCH', '/v2/public/storage/items/patch-bulk', { itemPatches: { [a.uuid]: { description: 'first' }, [b.uuid]: { name: 'renamed.png' } } })
+    const bulk = await v2('PATCH', '/v2/public/storage/items/patch-bulk', {
+      itemPatches: { [a.uuid]: { description: 'first' }, [b.uuid]: { name: 'renamed.png' } },
+    })
     expect(bulk.status).toBe(200)
-    expect(bulk.json.results.map((i: { description: string; name: string }) => [i.description, i.name])).toEqual([['first', a.name], ['', 'renamed.png']])
+    expect(bulk.json.results.map((i: { description: string; name: string }) => [i.description, i.name])).toEqual([
+      ['first', a.name],
+      ['', 'renamed.png'],
+    ])
 
-    const complete = await legacy('labelworkflowgraphnode', 'POST', [main.labelRows[0].labelHash], { action: 'complete' })
+    const complete = await legacy('labelworkflowgraphnode', 'POST', [main.labelRows[0].labelHash], {
+      action: 'complete',
+    })
     expect(complete.json).toMatchObject({ status: 405, response: ['METHOD_NOT_ALLOWED_ERROR'] })
-    const noHeaders = await signedRequest(emulator.domain, key, 'POST', '/public', { body: { query_type: 'labelrow', query_method: 'GET', values: { uid: [], payload: {} } } })
+    const noHeaders = await signedRequest(emulator.domain, key, 'POST', '/public', {
+      body: { query_type: 'labelrow', query_method: 'GET', values: { uid: [], payload: {} } },
+    })
     expect(noHeaders.json).toMatchObject({ status: 400, response: ['INVALID_ARGUMENTS_ERROR'] })
   })
 
   it('image groups: child items in order, no signed URL for the group, a data unit per child in new label rows', async () => {
-    const f = generateFixture({ tasks: 3, seed: 8, users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }], labelledFraction: 0 })
+    const f = generateFixture({
+      tasks: 3,
+      seed: 8,
+      users: [{ email: 'a@b', publicKeyHex: key.publicKeyHex }],
+      labelledFraction: 0,
+    })
     const children = f.storageItems.slice(0, 2)
-    const group = { ...f.storageItems[2], uuid: '6a000000-0000-4000-8000-000000000001', itemType: 'imageGroup', name: 'group', mimeType: null, media: undefined, children: children.map((c) => c.uuid) }
+    const group = {
+      ...f.storageItems[2],
+      uuid: '6a000000-0000-4000-8000-000000000001',
+      itemType: 'imageGroup',
+      name: 'group',
+      mimeType: null,
+      media: undefined,
+      children: children.map((c) => c.uuid),
+    }
     f.storageItems.push(group)
     const project = f.projects[0]
-    project.dataUnits.push({ ...project.dataUnits[0], dataHash: '6b000000-0000-4000-8000-000000000001', dataTitle: 'group', dataType: 'IMG_GROUP', backingItemUuid: group.uuid, numberOfFrames: 2 })
+    project.dataUnits.push({
+      ...project.dataUnits[0],
+      dataHash: '6b000000-0000-4000-8000-000000000001',
+      dataTitle: 'group',
+      dataType: 'IMG_GROUP',
+      backingItemUuid: group.uuid,
+      numberOfFrames: 2,
+    })
     const e = await startEmulator({ fixture: f })
     try {
-      const kids = await signedRequest(e.domain, key, 'GET', `/v2/public/storage/folders/${group.parent}/items/${group.uuid}/child-items?signUrls=True`)
+      const kids = await signedRequest(
+        e.domain,
+        key,
+        'GET',
+        `/v2/public/storage/folders/${group.parent}/items/${group.uuid}/child-items?signUrls=True`,
+      )
       expect(kids.json.results.map((i: { uuid: string }) => i.uuid)).toEqual(group.children)
       expect(kids.json.results.every((i: { signedUrl: string | null }) => i.signedUrl !== null)).toBe(true)
-      const bulk = await signedRequest(e.domain, key, 'POST', '/v2/public/storage/items/get-bulk', { body: { itemUuids: [group.uuid], signUrls: true } })
+      const bulk = await signedRequest(e.domain, key, 'POST', '/v2/public/storage/items/get-bulk', {
+        body: { itemUuids: [group.uuid], signUrls: true },
+      })
       expect(bulk.json.results[0].signedUrl).toBeNull()
-      const row = (await legacyCall(e.domain, key, project.projectHash, 'labelrow', 'PUT', ['6b000000-0000-4000-8000-000000000001'], { multi_request: true, get_signed_url: false, branch_name: 'main' })).json.response[0]
+      const row = (
+        await legacyCall(
+          e.domain,
+          key,
+          project.projectHash,
+          'labelrow',
+          'PUT',
+          ['6b000000-0000-4000-8000-000000000001'],
+          { multi_request: true, get_signed_url: false, branch_name: 'main' },
+        )
+      ).json.response[0]
       expect(row.data_type).toBe('img_group')
       expect(Object.keys(row.data_units)).toEqual(group.children)
       expect(row.data_units[group.children[1]].data_sequence).toBe('1')
-      const meta = await legacyCall(e.domain, key, project.projectHash, 'labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, data_hashes: ['6b000000-0000-4000-8000-000000000001'], include_images_data: true })
+      const meta = await legacyCall(e.domain, key, project.projectHash, 'labelrowmetadata', 'GET', null, {
+        ...METADATA_DEFAULTS,
+        data_hashes: ['6b000000-0000-4000-8000-000000000001'],
+        include_images_data: true,
+      })
       expect(meta.json.response[0].images_data.map((i: { image_hash: string }) => i.image_hash)).toEqual(group.children)
     } finally {
       await e.stop()
@@ -457,10 +698,14 @@ describe('malformed requests', () => {
     expect(bad).toMatchObject({ status: 400, json: { message: 'Malformed query string' } })
     const small = await startEmulator({ fixture, bodyLimit: 100 })
     try {
-      const big = await signedRequest(small.domain, key, 'POST', '/public', { body: { query_type: 'labelrow', query_method: 'POST', values: { uid: [], payload: { pad: 'x'.repeat(500) } } } })
+      const big = await signedRequest(small.domain, key, 'POST', '/public', {
+        body: { query_type: 'labelrow', query_method: 'POST', values: { uid: [], payload: { pad: 'x'.repeat(500) } } },
+      })
       expect(big.status).toBe(413)
       expect(big.json).toMatchObject({ status: 413, response: ['PAYLOAD_TOO_LARGE'] })
-      const bigV2 = await signedRequest(small.domain, key, 'POST', `/v2/public/projects/${P}/priorities`, { body: { priorities: [], pad: 'x'.repeat(500) } })
+      const bigV2 = await signedRequest(small.domain, key, 'POST', `/v2/public/projects/${P}/priorities`, {
+        body: { priorities: [], pad: 'x'.repeat(500) },
+      })
       expect(bigV2).toMatchObject({ status: 413, json: { message: expect.any(String) } })
     } finally {
       await small.stop()

@@ -58,7 +58,13 @@ export interface ServerOptions {
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, routerOptions: { maxParamLength: 1000 }, forceCloseConnections: true, return503OnClosing: false })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    routerOptions: { maxParamLength: 1000 },
+    forceCloseConnections: true,
+    return503OnClosing: false,
+  })
   // Digests and signatures cover the exact bytes: keep every body as a Buffer, whatever its type.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
@@ -75,14 +81,21 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
     const path = (req.raw.url ?? '').split('?')[0]
     const transport: Transport = path === '/public' ? 'legacy' : path.startsWith(MEDIA_PREFIX) ? 'media' : 'v2'
-    const result = errorResult(transport, new EmulatorHttpError(status, error.message, { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : undefined }))
+    const result = errorResult(
+      transport,
+      new EmulatorHttpError(status, error.message, { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : undefined }),
+    )
     return send(reply, result)
   })
 
   app.setNotFoundHandler((req, reply) => {
     const path = (req.raw.url ?? '').split('?')[0]
     if (path === '/public' || path.startsWith('/public/')) {
-      void reply.code(404).send({ status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'], payload: `No such endpoint: ${req.method} ${path}` })
+      void reply.code(404).send({
+        status: 404,
+        response: ['RESOURCE_NOT_FOUND_ERROR'],
+        payload: `No such endpoint: ${req.method} ${path}`,
+      })
       return
     }
     void reply.code(404).send({ message: 'Not found' })
@@ -92,4 +105,3 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerDashboard(app, options)
   return app
 }
-

@@ -68,7 +68,11 @@ export function stateToFixture(state: EmulatorState): Fixture {
     users: [...state.users.values()],
     ontologies: [...state.ontologies.values()],
     datasets: [...state.datasets.values()],
-    storageItems: [...state.storageItems.values()].map((item) => ({ ...item, createdAt: formatIso(item.createdAt), lastEditedAt: formatIso(item.lastEditedAt) })),
+    storageItems: [...state.storageItems.values()].map((item) => ({
+      ...item,
+      createdAt: formatIso(item.createdAt),
+      lastEditedAt: formatIso(item.lastEditedAt),
+    })),
     projects: [...state.projects.values()].map((p) => ({
       projectHash: p.projectHash,
       title: p.title,

@@ -31,7 +31,10 @@ export interface LabelRowRecord {
   labels: Record<string, unknown>
 }
 
-export type StorageItemRecord = Omit<FixtureStorageItem, 'createdAt' | 'lastEditedAt'> & { createdAt: number | null; lastEditedAt: number | null }
+export type StorageItemRecord = Omit<FixtureStorageItem, 'createdAt' | 'lastEditedAt'> & {
+  createdAt: number | null
+  lastEditedAt: number | null
+}
 
 export interface ProjectRecord {
   projectHash: string

@@ -11,7 +11,18 @@ import { badRequest, EmulatorHttpError, notFound } from './http-error.js'
 import { StageIndex } from './stage-index.js'
 import { parseTimestamp } from './time.js'
 import { queryLabelRowMetadata, stateToFixture } from './state-queries.js'
-import type { ChangeListener, LabelRowRecord, MetadataQuery, MetadataRow, ProjectRecord, StorageItemRecord, TaskAction, TaskFilter, TaskPage, TaskRecord } from './state-records.js'
+import type {
+  ChangeListener,
+  LabelRowRecord,
+  MetadataQuery,
+  MetadataRow,
+  ProjectRecord,
+  StorageItemRecord,
+  TaskAction,
+  TaskFilter,
+  TaskPage,
+  TaskRecord,
+} from './state-records.js'
 
 export type * from './state-records.js'
 
@@ -105,9 +116,20 @@ export class EmulatorState {
       }
       for (const event of p.history) {
         this.#indexEvent(project, event, project.history.push(event) - 1)
-        if (event.kind === 'proceed' && event.taskUuid && event.fromStageUuid && event.pathwayUuid && event.toStageUuid) {
+        if (
+          event.kind === 'proceed' &&
+          event.taskUuid &&
+          event.fromStageUuid &&
+          event.pathwayUuid &&
+          event.toStageUuid
+        ) {
           const task = project.tasks.get(event.taskUuid)
-          if (task) task.lastProceed = { fromStageUuid: event.fromStageUuid, pathwayUuid: event.pathwayUuid, toStageUuid: event.toStageUuid }
+          if (task)
+            task.lastProceed = {
+              fromStageUuid: event.fromStageUuid,
+              pathwayUuid: event.pathwayUuid,
+              toStageUuid: event.toStageUuid,
+            }
         }
       }
       for (const d of p.dataUnits) {
@@ -116,7 +138,8 @@ export class EmulatorState {
         const backed = this.itemDataUnits.get(d.backingItemUuid)
         if (backed) backed.push({ projectHash: p.projectHash, dataHash: d.dataHash })
         else this.itemDataUnits.set(d.backingItemUuid, [{ projectHash: p.projectHash, dataHash: d.dataHash }])
-        for (const child of this.storageItems.get(d.backingItemUuid)?.children ?? []) this.#linkItem(child, p.projectHash)
+        for (const child of this.storageItems.get(d.backingItemUuid)?.children ?? [])
+          this.#linkItem(child, p.projectHash)
       }
     }
   }
@@ -177,14 +200,23 @@ export class EmulatorState {
    * One page of a stage's tasks in task-uuid order. The page token is the uuid of the last task of the
    * previous page (a keyset cursor), so it stays valid while tasks leave the stage between pages.
    */
-  listTasks(projectHash: string, stageUuid: string, filter: TaskFilter, pageToken: string | undefined, pageSize: number): TaskPage {
+  listTasks(
+    projectHash: string,
+    stageUuid: string,
+    filter: TaskFilter,
+    pageToken: string | undefined,
+    pageSize: number,
+  ): TaskPage {
     const project = this.project(projectHash)
     const index = project.stageIndexes.get(stageUuid)
     if (!index) throw notFound('Not found', `Stage ${stageUuid} not found`)
     const matches = this.#taskMatcher(project, filter)
     const out: TaskRecord[] = []
     let more = false
-    const candidates = filter.dataHashes && filter.dataHashes.length > 0 ? this.#byDataHashes(project, index, filter.dataHashes, pageToken) : index.after(pageToken)
+    const candidates =
+      filter.dataHashes && filter.dataHashes.length > 0
+        ? this.#byDataHashes(project, index, filter.dataHashes, pageToken)
+        : index.after(pageToken)
     for (const uuid of candidates) {
       const task = project.tasks.get(uuid)!
       if (!matches(task)) continue
@@ -232,10 +264,17 @@ export class EmulatorState {
    *
    * @returns the uuids of the tasks moved now
    */
-  applyActions(projectHash: string, stageUuid: string, actions: TaskAction[], by: string | null): { moved: string[]; repeated: string[] } {
+  applyActions(
+    projectHash: string,
+    stageUuid: string,
+    actions: TaskAction[],
+    by: string | null,
+  ): { moved: string[]; repeated: string[] } {
     const project = this.project(projectHash)
     const stage = this.stage(project, stageUuid)
-    type Planned = { task: TaskRecord; kind: 'proceed'; pathway: { uuid: string; title: string; destinationUuid: string } } | { task: TaskRecord; kind: 'assign' | 'release'; assignee: string | null }
+    type Planned =
+      | { task: TaskRecord; kind: 'proceed'; pathway: { uuid: string; title: string; destinationUuid: string } }
+      | { task: TaskRecord; kind: 'assign' | 'release'; assignee: string | null }
     const planned: Planned[] = []
     const seen = new Map<string, string>()
     const repeated: string[] = []
@@ -243,20 +282,32 @@ export class EmulatorState {
     const staleWhere: string[] = []
     for (const [i, action] of actions.entries()) {
       const task = project.tasks.get(action.taskUuid)
-      if (!task) throw badRequest(`Task ${action.taskUuid} (actions[${i}]) does not exist in project ${projectHash}`, { taskUuids: [action.taskUuid] })
+      if (!task)
+        throw badRequest(`Task ${action.taskUuid} (actions[${i}]) does not exist in project ${projectHash}`, {
+          taskUuids: [action.taskUuid],
+        })
       if (action.action === 'PATHWAY_ACTION') {
-        if (stage.stageType !== 'AGENT') throw badRequest(`Stage '${stage.title}' is not an agent stage; PATHWAY_ACTION needs one`)
+        if (stage.stageType !== 'AGENT')
+          throw badRequest(`Stage '${stage.title}' is not an agent stage; PATHWAY_ACTION needs one`)
         const hasUuid = action.pathwayUuid !== undefined && action.pathwayUuid !== null
         const hasName = action.pathwayName !== undefined && action.pathwayName !== null
-        if (hasUuid === hasName) throw badRequest(`actions[${i}] (task ${task.uuid}) must have exactly one of pathwayUuid or pathwayName`)
-        const pathway = hasUuid ? stage.pathways.find((p) => p.uuid === action.pathwayUuid) : stage.pathways.find((p) => p.title === action.pathwayName)
+        if (hasUuid === hasName)
+          throw badRequest(`actions[${i}] (task ${task.uuid}) must have exactly one of pathwayUuid or pathwayName`)
+        const pathway = hasUuid
+          ? stage.pathways.find((p) => p.uuid === action.pathwayUuid)
+          : stage.pathways.find((p) => p.title === action.pathwayName)
         if (!pathway) {
           const got = hasUuid ? action.pathwayUuid : action.pathwayName
-          throw badRequest(`Pathway '${got}' does not exist on stage '${stage.title}' (task ${task.uuid})`, { taskUuids: [task.uuid] })
+          throw badRequest(`Pathway '${got}' does not exist on stage '${stage.title}' (task ${task.uuid})`, {
+            taskUuids: [task.uuid],
+          })
         }
         const previous = seen.get(task.uuid)
         if (previous !== undefined) {
-          if (previous !== pathway.uuid) throw badRequest(`Task ${task.uuid} appears twice in the bundle with different pathways`, { taskUuids: [task.uuid] })
+          if (previous !== pathway.uuid)
+            throw badRequest(`Task ${task.uuid} appears twice in the bundle with different pathways`, {
+              taskUuids: [task.uuid],
+            })
           continue
         }
         seen.set(task.uuid, pathway.uuid)
@@ -277,15 +328,24 @@ export class EmulatorState {
           staleWhere.push(project.stageByUuid.get(task.stageUuid)?.title ?? task.stageUuid)
           continue
         }
-        if (action.action === 'ASSIGN' && typeof action.assignee !== 'string') throw badRequest(`actions[${i}] (task ${task.uuid}): ASSIGN needs an assignee`)
-        planned.push({ task, kind: action.action === 'ASSIGN' ? 'assign' : 'release', assignee: action.action === 'ASSIGN' ? (action.assignee ?? null) : null })
+        if (action.action === 'ASSIGN' && typeof action.assignee !== 'string')
+          throw badRequest(`actions[${i}] (task ${task.uuid}): ASSIGN needs an assignee`)
+        planned.push({
+          task,
+          kind: action.action === 'ASSIGN' ? 'assign' : 'release',
+          assignee: action.action === 'ASSIGN' ? (action.assignee ?? null) : null,
+        })
       } else {
-        throw badRequest(`actions[${i}]: action '${action.action}' is not supported by the emulator (PATHWAY_ACTION, ASSIGN, RELEASE are)`)
+        throw badRequest(
+          `actions[${i}]: action '${action.action}' is not supported by the emulator (PATHWAY_ACTION, ASSIGN, RELEASE are)`,
+        )
       }
     }
     if (stale.length > 0) {
       const list = stale.map((t, i) => `${t} (now in '${staleWhere[i]}')`).join(', ')
-      throw badRequest(`Task${stale.length > 1 ? 's' : ''} not in stage '${stage.title}': ${list}`, { taskUuids: stale })
+      throw badRequest(`Task${stale.length > 1 ? 's' : ''} not in stage '${stage.title}': ${list}`, {
+        taskUuids: stale,
+      })
     }
     const at = this.now()
     const moved: string[] = []
@@ -295,13 +355,29 @@ export class EmulatorState {
         this.#moveTask(project, p.task, to, at)
         p.task.lastActionedBy = by
         p.task.lastProceed = { fromStageUuid: stageUuid, pathwayUuid: p.pathway.uuid, toStageUuid: to }
-        this.#event(project, { at: iso(at), kind: 'proceed', taskUuid: p.task.uuid, dataHash: p.task.dataHash, fromStageUuid: stageUuid, toStageUuid: to, pathwayUuid: p.pathway.uuid, ...(by ? { by } : {}) })
+        this.#event(project, {
+          at: iso(at),
+          kind: 'proceed',
+          taskUuid: p.task.uuid,
+          dataHash: p.task.dataHash,
+          fromStageUuid: stageUuid,
+          toStageUuid: to,
+          pathwayUuid: p.pathway.uuid,
+          ...(by ? { by } : {}),
+        })
         moved.push(p.task.uuid)
       } else {
         p.task.assignee = p.assignee
         p.task.status = p.kind === 'assign' ? 'ASSIGNED' : 'RELEASED'
         p.task.updatedAt = at
-        this.#event(project, { at: iso(at), kind: p.kind, taskUuid: p.task.uuid, dataHash: p.task.dataHash, ...(by ? { by } : {}), detail: { assignee: p.assignee } })
+        this.#event(project, {
+          at: iso(at),
+          kind: p.kind,
+          taskUuid: p.task.uuid,
+          dataHash: p.task.dataHash,
+          ...(by ? { by } : {}),
+          detail: { assignee: p.assignee },
+        })
       }
     }
     if (planned.length > 0) this.#changed(planned.some((p) => p.kind === 'proceed') ? 'proceed' : 'assign')
@@ -309,14 +385,22 @@ export class EmulatorState {
   }
 
   /** `move-tasks`: move tasks of a stage to any stage, atomically. */
-  moveTasks(projectHash: string, stageUuid: string, taskUuids: string[], destinationStageUuid: string, by: string | null): string[] {
+  moveTasks(
+    projectHash: string,
+    stageUuid: string,
+    taskUuids: string[],
+    destinationStageUuid: string,
+    by: string | null,
+  ): string[] {
     const project = this.project(projectHash)
     const stage = this.stage(project, stageUuid)
-    if (!project.stageByUuid.has(destinationStageUuid)) throw badRequest(`Destination stage ${destinationStageUuid} does not exist`)
+    if (!project.stageByUuid.has(destinationStageUuid))
+      throw badRequest(`Destination stage ${destinationStageUuid} does not exist`)
     const tasks = taskUuids.map((uuid) => {
       const task = project.tasks.get(uuid)
       if (!task) throw badRequest(`Task ${uuid} does not exist in project ${projectHash}`, { taskUuids: [uuid] })
-      if (task.stageUuid !== stageUuid) throw badRequest(`Task ${uuid} is not in stage '${stage.title}'`, { taskUuids: [uuid] })
+      if (task.stageUuid !== stageUuid)
+        throw badRequest(`Task ${uuid} is not in stage '${stage.title}'`, { taskUuids: [uuid] })
       return task
     })
     const at = this.now()
@@ -324,7 +408,15 @@ export class EmulatorState {
       const to = this.#route(project, destinationStageUuid, task.uuid)
       this.#moveTask(project, task, to, at)
       task.lastActionedBy = by
-      this.#event(project, { at: iso(at), kind: 'move', taskUuid: task.uuid, dataHash: task.dataHash, fromStageUuid: stageUuid, toStageUuid: to, ...(by ? { by } : {}) })
+      this.#event(project, {
+        at: iso(at),
+        kind: 'move',
+        taskUuid: task.uuid,
+        dataHash: task.dataHash,
+        fromStageUuid: stageUuid,
+        toStageUuid: to,
+        ...(by ? { by } : {}),
+      })
     }
     if (tasks.length > 0) this.#changed('move')
     return tasks.map((t) => t.uuid)
@@ -338,7 +430,10 @@ export class EmulatorState {
       if (!stage) throw new EmulatorHttpError(500, `Workflow leads to unknown stage ${current}`)
       if (stage.stageType !== 'START' && !stage.stageType.endsWith('_ROUTER')) return current
       // Routers send a task along one pathway; pick one deterministically per task.
-      const pick = stage.stageType === 'PERCENTAGE_ROUTER' ? createHash('sha1').update(taskUuid).digest().readUInt32BE(0) % stage.pathways.length : 0
+      const pick =
+        stage.stageType === 'PERCENTAGE_ROUTER'
+          ? createHash('sha1').update(taskUuid).digest().readUInt32BE(0) % stage.pathways.length
+          : 0
       current = stage.pathways[pick].destinationUuid
     }
     throw new EmulatorHttpError(500, `Workflow routing loops at stage ${current}`)
@@ -362,15 +457,24 @@ export class EmulatorState {
     const project = this.project(projectHash)
     for (const [i, pair] of priorities.entries()) {
       const [dataHash, value] = pair
-      if (!project.dataUnits.has(dataHash)) throw badRequest(`priorities[${i}]: data unit ${dataHash} is not in project ${projectHash}`)
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw badRequest(`priorities[${i}]: priority must be a number between 0 and 1, got ${JSON.stringify(value)}`)
+      if (!project.dataUnits.has(dataHash))
+        throw badRequest(`priorities[${i}]: data unit ${dataHash} is not in project ${projectHash}`)
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
+        throw badRequest(`priorities[${i}]: priority must be a number between 0 and 1, got ${JSON.stringify(value)}`)
     }
     const at = this.now()
     for (const [dataHash, value] of priorities) {
       const tasks = project.tasksByData.get(dataHash) ?? []
       const before = tasks.length > 0 ? tasks[tasks.length - 1].priority : null
       for (const task of tasks) task.priority = value
-      this.#event(project, { at: iso(at), kind: 'priority', dataHash, ...(tasks.length > 0 ? { taskUuid: tasks[tasks.length - 1].uuid } : {}), ...(by ? { by } : {}), detail: { from: before, to: value } })
+      this.#event(project, {
+        at: iso(at),
+        kind: 'priority',
+        dataHash,
+        ...(tasks.length > 0 ? { taskUuid: tasks[tasks.length - 1].uuid } : {}),
+        ...(by ? { by } : {}),
+        detail: { from: before, to: value },
+      })
     }
     if (priorities.length > 0) this.#changed('priority')
   }
@@ -385,7 +489,10 @@ export class EmulatorState {
 
   labelRow(project: ProjectRecord, labelHash: string): LabelRowRecord {
     const row = project.labelRows.get(labelHash)
-    if (!row) throw new EmulatorHttpError(404, `Label row ${labelHash} not found`, { payload: `Label row ${labelHash} not found` })
+    if (!row)
+      throw new EmulatorHttpError(404, `Label row ${labelHash} not found`, {
+        payload: `Label row ${labelHash} not found`,
+      })
     return row
   }
 
@@ -393,13 +500,22 @@ export class EmulatorState {
    * Create label rows (legacy `labelrow` PUT) for data units that have none on `branchName`, atomically.
    * An existing row gets `RESOURCE_EXISTS_ERROR`, an unknown data hash `RESOURCE_NOT_FOUND_ERROR`.
    */
-  createLabelRows(projectHash: string, dataHashes: string[], branchName: string, emptyLabels: (unit: FixtureDataUnit) => Record<string, unknown>, by: string | null): LabelRowRecord[] {
+  createLabelRows(
+    projectHash: string,
+    dataHashes: string[],
+    branchName: string,
+    emptyLabels: (unit: FixtureDataUnit) => Record<string, unknown>,
+    by: string | null,
+  ): LabelRowRecord[] {
     const project = this.project(projectHash)
     const seen = new Set<string>()
     for (const hash of dataHashes) {
-      if (!project.dataUnits.has(hash)) throw new EmulatorHttpError(404, `Data unit ${hash} not found in project ${projectHash}`)
+      if (!project.dataUnits.has(hash))
+        throw new EmulatorHttpError(404, `Data unit ${hash} not found in project ${projectHash}`)
       if (project.labelRowsByData.get(hash)?.has(branchName)) {
-        throw new EmulatorHttpError(400, `A label row already exists for data unit ${hash} on branch '${branchName}'`, { code: 'RESOURCE_EXISTS_ERROR' })
+        throw new EmulatorHttpError(400, `A label row already exists for data unit ${hash} on branch '${branchName}'`, {
+          code: 'RESOURCE_EXISTS_ERROR',
+        })
       }
       if (seen.has(hash)) throw new EmulatorHttpError(400, `Data unit ${hash} is listed twice`)
       seen.add(hash)
@@ -419,7 +535,15 @@ export class EmulatorState {
       }
       this.#insertLabelRow(project, row)
       const task = this.taskOfData(project, hash)
-      this.#event(project, { at: iso(at), kind: 'create', dataHash: hash, labelHash: row.labelHash, ...(task ? { taskUuid: task.uuid } : {}), ...(by ? { by } : {}), detail: { branchName } })
+      this.#event(project, {
+        at: iso(at),
+        kind: 'create',
+        dataHash: hash,
+        labelHash: row.labelHash,
+        ...(task ? { taskUuid: task.uuid } : {}),
+        ...(by ? { by } : {}),
+        detail: { branchName },
+      })
       return row
     })
     if (rows.length > 0) this.#changed('create')
@@ -427,7 +551,11 @@ export class EmulatorState {
   }
 
   /** Save (overwrite) label rows, atomically; each event keeps the row as it was before. */
-  saveLabelRows(projectHash: string, saves: Array<{ labelHash: string; labels: Record<string, unknown> }>, by: string | null): void {
+  saveLabelRows(
+    projectHash: string,
+    saves: Array<{ labelHash: string; labels: Record<string, unknown> }>,
+    by: string | null,
+  ): void {
     const project = this.project(projectHash)
     const rows = saves.map((s) => this.labelRow(project, s.labelHash))
     const at = this.now()
@@ -437,7 +565,15 @@ export class EmulatorState {
       row.labels = s.labels
       row.lastEditedAt = at
       const task = this.taskOfData(project, row.dataHash)
-      this.#event(project, { at: iso(at), kind: 'save', dataHash: row.dataHash, labelHash: row.labelHash, ...(task ? { taskUuid: task.uuid } : {}), ...(by ? { by } : {}), before })
+      this.#event(project, {
+        at: iso(at),
+        kind: 'save',
+        dataHash: row.dataHash,
+        labelHash: row.labelHash,
+        ...(task ? { taskUuid: task.uuid } : {}),
+        ...(by ? { by } : {}),
+        before,
+      })
     })
     if (saves.length > 0) this.#changed('save')
   }
@@ -452,7 +588,11 @@ export class EmulatorState {
   }
 
   /** Update a storage item's name / description / client metadata (the whole new object). */
-  updateStorageItem(uuid: string, patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> }, by: string | null): StorageItemRecord {
+  updateStorageItem(
+    uuid: string,
+    patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> },
+    by: string | null,
+  ): StorageItemRecord {
     const item = this.storageItem(uuid)
     const before = { name: item.name, description: item.description, clientMetadata: item.clientMetadata }
     if (patch.name !== undefined) item.name = patch.name
@@ -463,7 +603,14 @@ export class EmulatorState {
     for (const { projectHash, dataHash } of this.itemDataUnits.get(uuid) ?? []) {
       const project = this.projects.get(projectHash)!
       const task = this.taskOfData(project, dataHash)
-      this.#event(project, { at: iso(at), kind: 'metadata', dataHash, ...(task ? { taskUuid: task.uuid } : {}), ...(by ? { by } : {}), detail: { itemUuid: uuid, before, after: patch } })
+      this.#event(project, {
+        at: iso(at),
+        kind: 'metadata',
+        dataHash,
+        ...(task ? { taskUuid: task.uuid } : {}),
+        ...(by ? { by } : {}),
+        detail: { itemUuid: uuid, before, after: patch },
+      })
     }
     this.#changed('metadata')
     return item

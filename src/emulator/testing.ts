@@ -33,8 +33,23 @@ export function specFixture(specDir: string, publicKeyHex?: string): FixtureInpu
   const agent = (project.workflow.stages as Json[]).find((s) => s.stageType === 'AGENT')!
   return {
     format: FIXTURE_FORMAT,
-    users: [{ email: 'agent@example.com', publicKeyHex: publicKeyHex ?? vectors.key.public_key_hex, projects: [project.projectHash] }],
-    ontologies: [{ ontologyHash: ontology.ontologyUuid, title: ontology.title, description: ontology.description, createdAt: ontology.createdAt, lastEditedAt: ontology.lastEditedAt, structure: ontology.editor }],
+    users: [
+      {
+        email: 'agent@example.com',
+        publicKeyHex: publicKeyHex ?? vectors.key.public_key_hex,
+        projects: [project.projectHash],
+      },
+    ],
+    ontologies: [
+      {
+        ontologyHash: ontology.ontologyUuid,
+        title: ontology.title,
+        description: ontology.description,
+        createdAt: ontology.createdAt,
+        lastEditedAt: ontology.lastEditedAt,
+        structure: ontology.editor,
+      },
+    ],
     datasets: [{ datasetHash: rows[0].dataset_hash, title: rows[0].dataset_title }],
     storageItems: items.map((i) => ({
       uuid: i.uuid,
@@ -69,7 +84,14 @@ export function specFixture(specDir: string, publicKeyHex?: string): FixtureInpu
         createdAt: project.createdAt,
         lastEditedAt: project.lastEditedAt,
         workflowManagerUuid: project.workflowManagerUuid,
-        workflow: { stages: (project.workflow.stages as Json[]).map((s) => ({ uuid: s.uuid, title: s.title, stageType: s.stageType, pathways: s.pathways ?? [] })) },
+        workflow: {
+          stages: (project.workflow.stages as Json[]).map((s) => ({
+            uuid: s.uuid,
+            title: s.title,
+            stageType: s.stageType,
+            pathways: s.pathways ?? [],
+          })),
+        },
         dataUnits: rows.map((r) => ({
           dataHash: r.data_hash,
           dataTitle: r.data_title,
@@ -103,7 +125,13 @@ export function specFixture(specDir: string, publicKeyHex?: string): FixtureInpu
           labelStatus: l.label_status,
           createdAt: l.created_at,
           lastEditedAt: l.last_edited_at,
-          labels: { data_units: l.data_units, object_answers: l.object_answers, classification_answers: l.classification_answers, object_actions: l.object_actions, spaces: l.spaces },
+          labels: {
+            data_units: l.data_units,
+            object_answers: l.object_answers,
+            classification_answers: l.classification_answers,
+            object_actions: l.object_actions,
+            spaces: l.spaces,
+          },
         })),
       },
     ],
@@ -128,7 +156,13 @@ export async function signedRequest(
   key: SigningKey,
   method: string,
   pathAndQuery: string,
-  options: { body?: unknown; rawBody?: Buffer | string; resource?: { type: string; id: string }; now?: number; headers?: Record<string, string> } = {},
+  options: {
+    body?: unknown
+    rawBody?: Buffer | string
+    resource?: { type: string; id: string }
+    now?: number
+    headers?: Record<string, string>
+  } = {},
 ): Promise<SignedResponse> {
   const url = domain + pathAndQuery
   const body = options.rawBody ?? (options.body === undefined ? null : pythonJson(options.body))
@@ -138,7 +172,8 @@ export async function signedRequest(
     headers['ResourceType'] = options.resource.type
     headers['ResourceID'] = options.resource.id
   }
-  for (const [name, value] of signRequest({ method, url, body, privateKey: key, now: options.now })) headers[name] = value
+  for (const [name, value] of signRequest({ method, url, body, privateKey: key, now: options.now }))
+    headers[name] = value
   Object.assign(headers, options.headers)
   const res = await request(url, { method: method as 'GET', headers, body: body ?? undefined })
   const text = await res.body.text()
@@ -152,7 +187,16 @@ export async function signedRequest(
 }
 
 /** A legacy RPC call: `POST /public` with the SDK's body shape. */
-export function legacyCall(domain: string, key: SigningKey, projectHash: string, queryType: string, queryMethod: string, uid: unknown, payload: unknown, now?: number): Promise<SignedResponse> {
+export function legacyCall(
+  domain: string,
+  key: SigningKey,
+  projectHash: string,
+  queryType: string,
+  queryMethod: string,
+  uid: unknown,
+  payload: unknown,
+  now?: number,
+): Promise<SignedResponse> {
   return signedRequest(domain, key, 'POST', '/public', {
     body: { query_type: queryType, query_method: queryMethod, values: { uid, payload } },
     resource: { type: 'project', id: projectHash },

@@ -15,7 +15,14 @@ import type {
 import { pythonJson } from '../encord/python-json.js'
 import type { FixtureDataUnit, FixtureOntology } from './fixture.js'
 import { hasOwnMedia } from './media.js'
-import type { EmulatorState, LabelRowRecord, MetadataRow, ProjectRecord, StorageItemRecord, TaskRecord } from './state.js'
+import type {
+  EmulatorState,
+  LabelRowRecord,
+  MetadataRow,
+  ProjectRecord,
+  StorageItemRecord,
+  TaskRecord,
+} from './state.js'
 import { formatLabelRow, formatSql, formatV2, parseTimestamp } from './time.js'
 
 /**
@@ -28,7 +35,14 @@ import { formatLabelRow, formatSql, formatV2, parseTimestamp } from './time.js'
 export type SignUrl = (item: StorageItemRecord) => string
 
 /** Stage types Encord sends in `workflow.stages`: no START, no routers (the SDK cannot parse them). */
-export const WIRE_STAGE_TYPES: ReadonlySet<string> = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW'])
+export const WIRE_STAGE_TYPES: ReadonlySet<string> = new Set([
+  'ANNOTATION',
+  'REVIEW',
+  'AGENT',
+  'DONE',
+  'CONSENSUS_ANNOTATION',
+  'CONSENSUS_REVIEW',
+])
 
 /** The data types whose label rows hold labels per frame (`{"<frame>": {...}}`). */
 const FRAME_BASED = new Set(['VIDEO', 'DICOM', 'DICOM_STUDY', 'NIFTI', 'PDF', 'SCENE'])
@@ -41,7 +55,11 @@ function v2Time(ms: number | null, fallback: number): string {
  * @param options.allStages also send START and router nodes (Encord does not; see
  *   `EmulatorOptions.exposeAllStages`).
  */
-export function wireProject(state: EmulatorState, project: ProjectRecord, options: { allStages?: boolean } = {}): V2Project {
+export function wireProject(
+  state: EmulatorState,
+  project: ProjectRecord,
+  options: { allStages?: boolean } = {},
+): V2Project {
   const ontology = state.ontologies.get(project.ontologyHash)
   const epoch = project.createdAt ?? 0
   return {
@@ -66,7 +84,12 @@ export function wireStages(project: ProjectRecord, allStages = false): V2Stage[]
     .filter((s) => allStages || WIRE_STAGE_TYPES.has(s.stageType))
     .map((s) =>
       s.stageType === 'AGENT' || (allStages && s.pathways.length > 0)
-        ? { stageType: s.stageType, uuid: s.uuid, title: s.title, pathways: s.pathways.map((p) => ({ uuid: p.uuid, title: p.title, destinationUuid: p.destinationUuid })) }
+        ? {
+            stageType: s.stageType,
+            uuid: s.uuid,
+            title: s.title,
+            pathways: s.pathways.map((p) => ({ uuid: p.uuid, title: p.title, destinationUuid: p.destinationUuid })),
+          }
         : { stageType: s.stageType, uuid: s.uuid, title: s.title },
     )
 }
@@ -84,7 +107,8 @@ export function wireOntology(ontology: FixtureOntology): V2Ontology {
   }
 }
 
-type AnyTask = V2AgentTask | V2AnnotationTask | V2ReviewTask | V2FinalTask | V2ConsensusAnnotationTask | V2ConsensusReviewTask
+type AnyTask =
+  V2AgentTask | V2AnnotationTask | V2ReviewTask | V2FinalTask | V2ConsensusAnnotationTask | V2ConsensusReviewTask
 
 /** A task in the shape of its stage's type (spec §6.4). */
 export function wireTask(project: ProjectRecord, task: TaskRecord, stageType: string): AnyTask {
@@ -97,15 +121,43 @@ export function wireTask(project: ProjectRecord, task: TaskRecord, stageType: st
   const dataTitle = project.dataUnits.get(dataHash)?.dataTitle ?? ''
   switch (stageType) {
     case 'AGENT':
-      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee, lastActionedBy: task.lastActionedBy }
+      return {
+        uuid,
+        createdAt,
+        updatedAt,
+        status: task.status,
+        dataHash,
+        dataTitle,
+        labelBranchName: task.labelBranchName,
+        assignee: task.assignee,
+        lastActionedBy: task.lastActionedBy,
+      }
     case 'ANNOTATION':
-      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, labelBranchName: task.labelBranchName, assignee: task.assignee }
+      return {
+        uuid,
+        createdAt,
+        updatedAt,
+        status: task.status,
+        dataHash,
+        dataTitle,
+        labelBranchName: task.labelBranchName,
+        assignee: task.assignee,
+      }
     case 'REVIEW':
       return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, assignee: task.assignee }
     case 'CONSENSUS_ANNOTATION':
       return { uuid, createdAt, updatedAt, dataHash, dataTitle, subtasks: [] }
     case 'CONSENSUS_REVIEW':
-      return { uuid, createdAt, updatedAt, status: task.status, dataHash, dataTitle, assignee: task.assignee, options: [] }
+      return {
+        uuid,
+        createdAt,
+        updatedAt,
+        status: task.status,
+        dataHash,
+        dataTitle,
+        assignee: task.assignee,
+        options: [],
+      }
     default:
       return { uuid, createdAt, updatedAt, dataHash, dataTitle }
   }
@@ -177,7 +229,12 @@ export interface MetadataIncludes {
 }
 
 /** One `labelrowmetadata` row (spec §6.6): `data_type` UPPER case, `label_hash` null until created. */
-export function wireMetadataRow(state: EmulatorState, project: ProjectRecord, row: MetadataRow, inc: MetadataIncludes): LegacyLabelRowMetadataRow {
+export function wireMetadataRow(
+  state: EmulatorState,
+  project: ProjectRecord,
+  row: MetadataRow,
+  inc: MetadataIncludes,
+): LegacyLabelRowMetadataRow {
   const { dataUnit: unit, labelRow, task } = row
   const node = task ? project.stageByUuid.get(task.stageUuid) : undefined
   const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
@@ -223,14 +280,34 @@ export function wireMetadataRow(state: EmulatorState, project: ProjectRecord, ro
 /** Encord's default task priority. */
 export const DEFAULT_PRIORITY = 0.5
 
-function imagesData(state: EmulatorState, unit: FixtureDataUnit, item: StorageItemRecord | undefined): Array<Record<string, unknown>> | null {
+function imagesData(
+  state: EmulatorState,
+  unit: FixtureDataUnit,
+  item: StorageItemRecord | undefined,
+): Array<Record<string, unknown>> | null {
   if (unit.dataType === 'IMAGE') {
-    return [{ index: 0, title: unit.dataTitle, file_type: unit.fileType ?? item?.mimeType ?? null, height: unit.height, width: unit.width, image_hash: unit.dataHash }]
+    return [
+      {
+        index: 0,
+        title: unit.dataTitle,
+        file_type: unit.fileType ?? item?.mimeType ?? null,
+        height: unit.height,
+        width: unit.width,
+        image_hash: unit.dataHash,
+      },
+    ]
   }
   if (item && item.children.length > 0) {
     return item.children.map((uuid, index) => {
       const child = state.storageItems.get(uuid)!
-      return { index, title: child.name, file_type: child.mimeType, height: child.height, width: child.width, image_hash: child.uuid }
+      return {
+        index,
+        title: child.name,
+        file_type: child.mimeType,
+        height: child.height,
+        width: child.width,
+        image_hash: child.uuid,
+      }
     })
   }
   return null
@@ -249,7 +326,13 @@ export function emptyLabels(state: EmulatorState, unit: FixtureDataUnit): Record
   let spaces: Record<string, unknown> = {}
   if (unit.dataType === 'GROUP') {
     // Data groups: the labels live in `spaces`; the one data unit is a placeholder (no link, no size).
-    units[unit.dataHash] = { data_hash: unit.dataHash, data_title: unit.dataTitle, data_type: 'group', data_sequence: 0, labels: {} }
+    units[unit.dataHash] = {
+      data_hash: unit.dataHash,
+      data_title: unit.dataTitle,
+      data_type: 'group',
+      data_sequence: 0,
+      labels: {},
+    }
     if (item) spaces = groupSpaces(state, item)
   } else if (item && item.children.length > 0 && unit.dataType === 'IMG_GROUP') {
     item.children.forEach((uuid, index) => {
@@ -292,7 +375,11 @@ export function emptyLabels(state: EmulatorState, unit: FixtureDataUnit): Record
         Object.assign(du, { width: 0, height: 0, labels: {} })
         break
       default:
-        Object.assign(du, { width: unit.width, height: unit.height, labels: FRAME_BASED.has(unit.dataType) ? {} : { objects: [], classifications: [] } })
+        Object.assign(du, {
+          width: unit.width,
+          height: unit.height,
+          labels: FRAME_BASED.has(unit.dataType) ? {} : { objects: [], classifications: [] },
+        })
         if (unit.dataType === 'VIDEO') {
           du.data_fps = unit.fps
           du.data_duration = unit.duration
@@ -304,10 +391,23 @@ export function emptyLabels(state: EmulatorState, unit: FixtureDataUnit): Record
 }
 
 /** The mime type of a data unit whose file type is not recorded anywhere. */
-const DEFAULT_MIME: Record<string, string> = { VIDEO: 'video/mp4', AUDIO: 'audio/mpeg', PLAIN_TEXT: 'text/plain', PDF: 'application/pdf' }
+const DEFAULT_MIME: Record<string, string> = {
+  VIDEO: 'video/mp4',
+  AUDIO: 'audio/mpeg',
+  PLAIN_TEXT: 'text/plain',
+  PDF: 'application/pdf',
+}
 
 /** Space types of a data group's members, by storage item type. */
-const SPACE_TYPE: Record<string, string> = { image: 'image', video: 'video', imageSequence: 'image_sequence', audio: 'audio', plainText: 'text', pdf: 'pdf', dicomFile: 'medical_file' }
+const SPACE_TYPE: Record<string, string> = {
+  image: 'image',
+  video: 'video',
+  imageSequence: 'image_sequence',
+  audio: 'audio',
+  plainText: 'text',
+  pdf: 'pdf',
+  dicomFile: 'medical_file',
+}
 
 /**
  * A data group's spaces: one per member item, keyed by the member's uuid, with its layout key (the
@@ -319,10 +419,14 @@ export function groupSpaces(state: EmulatorState, item: StorageItemRecord): Reco
     const child = state.storageItems.get(uuid)
     if (!child) continue
     const spaceType = SPACE_TYPE[child.itemType] ?? (child.mimeType === 'text/html' ? 'html' : 'text')
-    const space: Record<string, unknown> = { space_type: spaceType, child_info: { layout_key: child.name.replace(/\.[^.]*$/, ''), file_name: child.name } }
+    const space: Record<string, unknown> = {
+      space_type: spaceType,
+      child_info: { layout_key: child.name.replace(/\.[^.]*$/, ''), file_name: child.name },
+    }
     if (spaceType === 'audio') space.duration_ms = Math.round((child.duration ?? 0) * 1000)
     if (spaceType === 'image') Object.assign(space, { width: child.width, height: child.height })
-    if (spaceType === 'video' || spaceType === 'image_sequence' || spaceType === 'medical_file') Object.assign(space, { number_of_frames: child.frameCount ?? 1, width: child.width, height: child.height })
+    if (spaceType === 'video' || spaceType === 'image_sequence' || spaceType === 'medical_file')
+      Object.assign(space, { number_of_frames: child.frameCount ?? 1, width: child.width, height: child.height })
     if (spaceType === 'pdf') space.number_of_pages = child.frameCount ?? 1
     space.labels = {}
     spaces[uuid] = space
@@ -341,10 +445,17 @@ export interface LabelRowOptions {
  * (data units, answers, actions) as last saved; `data_link` signed when asked for; labels of other
  * features left out when feature filters are given.
  */
-export function wireLabelRow(state: EmulatorState, project: ProjectRecord, row: LabelRowRecord, options: LabelRowOptions): LegacyLabelRow {
+export function wireLabelRow(
+  state: EmulatorState,
+  project: ProjectRecord,
+  row: LabelRowRecord,
+  options: LabelRowOptions,
+): LegacyLabelRow {
   const unit = project.dataUnits.get(row.dataHash)!
   const stored = row.labels
-  let dataUnits = isObject(stored.data_units) ? stored.data_units : (emptyLabels(state, unit).data_units as Record<string, unknown>)
+  let dataUnits = isObject(stored.data_units)
+    ? stored.data_units
+    : (emptyLabels(state, unit).data_units as Record<string, unknown>)
   const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
   const children = new Set(unit.dataType === 'IMG_GROUP' ? (item?.children ?? []) : [])
   dataUnits = Object.fromEntries(
@@ -365,7 +476,14 @@ export function wireLabelRow(state: EmulatorState, project: ProjectRecord, row: 
   if (objects || classifications) {
     const keptObjects = new Set<string>()
     const keptClassifications = new Set<string>()
-    dataUnits = Object.fromEntries(Object.entries(dataUnits).map(([hash, du]) => [hash, isObject(du) ? { ...du, labels: filterLabels(du.labels, objects, classifications, keptObjects, keptClassifications) } : du]))
+    dataUnits = Object.fromEntries(
+      Object.entries(dataUnits).map(([hash, du]) => [
+        hash,
+        isObject(du)
+          ? { ...du, labels: filterLabels(du.labels, objects, classifications, keptObjects, keptClassifications) }
+          : du,
+      ]),
+    )
     if (objects) {
       objectAnswers = pick(objectAnswers, keptObjects)
       objectActions = pick(objectActions, keptObjects)
@@ -402,7 +520,13 @@ function pick(record: Record<string, unknown>, keys: Set<string>): Record<string
 }
 
 /** Filter `labels` of one data unit: `{objects, classifications}` or per frame `{"0": {...}}`. */
-function filterLabels(labels: unknown, objects: Set<string> | null, classifications: Set<string> | null, keptObjects: Set<string>, keptClassifications: Set<string>): unknown {
+function filterLabels(
+  labels: unknown,
+  objects: Set<string> | null,
+  classifications: Set<string> | null,
+  keptObjects: Set<string>,
+  keptClassifications: Set<string>,
+): unknown {
   if (!isObject(labels)) return labels
   const filterFrame = (frame: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...frame }
@@ -416,12 +540,15 @@ function filterLabels(labels: unknown, objects: Set<string> | null, classificati
     if (Array.isArray(frame.classifications)) {
       out.classifications = frame.classifications.filter((c) => {
         const keep = !classifications || (isObject(c) && classifications.has(String(c.featureHash)))
-        if (keep && isObject(c) && typeof c.classificationHash === 'string') keptClassifications.add(c.classificationHash)
+        if (keep && isObject(c) && typeof c.classificationHash === 'string')
+          keptClassifications.add(c.classificationHash)
         return keep
       })
     }
     return out
   }
   if ('objects' in labels || 'classifications' in labels) return filterFrame(labels)
-  return Object.fromEntries(Object.entries(labels).map(([frame, content]) => [frame, isObject(content) ? filterFrame(content) : content]))
+  return Object.fromEntries(
+    Object.entries(labels).map(([frame, content]) => [frame, isObject(content) ? filterFrame(content) : content]),
+  )
 }

@@ -29,8 +29,12 @@ export class ApiChannel {
     this.legacyPath = new URL(domain).pathname.replace(/\/+$/, '') + '/public'
   }
 
-
-  async v2(endpoint: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: { query?: QueryParams; body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass } = {}): Promise<ApiResponse> {
+  async v2(
+    endpoint: string,
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    options: { query?: QueryParams; body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass } = {},
+  ): Promise<ApiResponse> {
     const fullPath = withQuery(`/v2/public/${path}`, options.query)
     const response = await this.transport.send({
       endpoint,
@@ -42,18 +46,37 @@ export class ApiChannel {
     })
     if (response.status < 200 || response.status >= 300) {
       const header = response.headers['retry-after']
-      throw errorFromV2Response({ call: response.call, httpStatus: response.status, bodyText: response.bodyText, retryAfter: Array.isArray(header) ? header[0] : header, traceId: response.traceId, attempts: response.attempts })
+      throw errorFromV2Response({
+        call: response.call,
+        httpStatus: response.status,
+        bodyText: response.bodyText,
+        retryAfter: Array.isArray(header) ? header[0] : header,
+        traceId: response.traceId,
+        attempts: response.attempts,
+      })
     }
     return response
   }
 
-  async v2Json<S extends z.ZodType>(endpoint: string, method: 'GET' | 'POST', path: string, schema: S, options: { query?: QueryParams; body?: unknown } = {}): Promise<z.infer<S>> {
+  async v2Json<S extends z.ZodType>(
+    endpoint: string,
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    options: { query?: QueryParams; body?: unknown } = {},
+  ): Promise<z.infer<S>> {
     const response = await this.v2(endpoint, method, path, options)
-    if (response.status === 204) throw protocolError(response, 'Encord answered 204 No Content where a result was expected')
+    if (response.status === 204)
+      throw protocolError(response, 'Encord answered 204 No Content where a result was expected')
     return parseWith(schema, parseJson(response, response.call), response.call, endpoint, response)
   }
 
-  async v2NoContent(endpoint: string, method: 'POST' | 'PUT', path: string, options: { body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass }): Promise<void> {
+  async v2NoContent(
+    endpoint: string,
+    method: 'POST' | 'PUT',
+    path: string,
+    options: { body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass },
+  ): Promise<void> {
     // The result is ignored (as the SDK does); any 2xx is success.
     await this.v2(endpoint, method, path, options)
   }
@@ -92,13 +115,27 @@ export class ApiChannel {
     } catch {
       if (response.status >= 400) {
         const header = response.headers['retry-after']
-        throw errorFromV2Response({ call, httpStatus: response.status, bodyText: response.bodyText, retryAfter: Array.isArray(header) ? header[0] : header, traceId: response.traceId, attempts: response.attempts })
+        throw errorFromV2Response({
+          call,
+          httpStatus: response.status,
+          bodyText: response.bodyText,
+          retryAfter: Array.isArray(header) ? header[0] : header,
+          traceId: response.traceId,
+          attempts: response.attempts,
+        })
       }
       throw protocolError(response, 'Encord sent a response that is not JSON')
     }
     const envelope = LegacyEnvelope.safeParse(json)
     if (!envelope.success) {
-      if (response.status >= 400) throw errorFromV2Response({ call, httpStatus: response.status, bodyText: response.bodyText, traceId: response.traceId, attempts: response.attempts })
+      if (response.status >= 400)
+        throw errorFromV2Response({
+          call,
+          httpStatus: response.status,
+          bodyText: response.bodyText,
+          traceId: response.traceId,
+          attempts: response.attempts,
+        })
       throw protocolError(response, 'Encord sent JSON without the {status, response} envelope')
     }
     if (envelope.data.status !== 200) {
@@ -117,7 +154,6 @@ export class ApiChannel {
     return envelope.data.response ?? null
   }
 }
-
 
 export function seg(value: string): string {
   return encodeURIComponent(value)
@@ -152,7 +188,8 @@ export function rephraseNotFound(error: unknown, summary: string, hint: string):
 
 export function protocolError(response: ApiResponse, summary: string): EncordProtocolError {
   const text = response.bodyText.trim()
-  const shown = text === '' ? '(empty body)' : looksLikeHtml(text) ? 'an HTML page: ' + text.slice(0, 120) : text.slice(0, 200)
+  const shown =
+    text === '' ? '(empty body)' : looksLikeHtml(text) ? 'an HTML page: ' + text.slice(0, 120) : text.slice(0, 200)
   const contentType = response.headers['content-type']
   return new EncordProtocolError({
     call: response.call,
@@ -173,10 +210,19 @@ export function parseJson(response: ApiResponse, _call: EncordCall): unknown {
   }
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, call: EncordCall, what: string, response?: ApiResponse): z.infer<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  call: EncordCall,
+  what: string,
+  response?: ApiResponse,
+): z.infer<S> {
   const parsed = schema.safeParse(value)
   if (parsed.success) return parsed.data
-  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+  const issues = parsed.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
   throw new EncordProtocolError({
     call,
     httpStatus: response?.status ?? null,

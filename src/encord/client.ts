@@ -1,4 +1,13 @@
-import { ApiChannel, legacyCall, localCall, parseJson, parseWith, rephraseNotFound, seg, v2Call } from './api-channel.js'
+import {
+  ApiChannel,
+  legacyCall,
+  localCall,
+  parseJson,
+  parseWith,
+  rephraseNotFound,
+  seg,
+  v2Call,
+} from './api-channel.js'
 import {
   EncordInvalidArgumentsError,
   EncordNetworkError,
@@ -9,7 +18,16 @@ import {
   type EncordApiError,
   type EncordCall,
 } from './errors.js'
-import { LegacyLabelRowMetadataResponse, LegacyLabelRowsResponse, V2GetBulkResponse, V2Ontology, V2Project, V2StorageItem, V2TaskPage, type LegacyLabelRowMetadataPayload } from './models.js'
+import {
+  LegacyLabelRowMetadataResponse,
+  LegacyLabelRowsResponse,
+  V2GetBulkResponse,
+  V2Ontology,
+  V2Project,
+  V2StorageItem,
+  V2TaskPage,
+  type LegacyLabelRowMetadataPayload,
+} from './models.js'
 import { chunk } from '../shared/arrays.js'
 import { bundled, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundles.js'
 import { labelsFingerprint } from './labels-fingerprint.js'
@@ -70,7 +88,11 @@ export class EncordClient implements EncordApi {
     this.domain = domain
     this.bundles = { ...DEFAULT_BUNDLE_LIMITS, ...options.bundles }
     for (const [name, value] of Object.entries(this.bundles)) {
-      if (!Number.isInteger(value) || value < 1) throw new EncordInvalidArgumentsError({ call: localCall('new EncordClient'), summary: `bundles.${name} must be a positive integer, not ${value}` })
+      if (!Number.isInteger(value) || value < 1)
+        throw new EncordInvalidArgumentsError({
+          call: localCall('new EncordClient'),
+          summary: `bundles.${name} must be a positive integer, not ${value}`,
+        })
     }
     this.#api = new ApiChannel(new Transport({ ...options, domain }), domain)
   }
@@ -98,13 +120,21 @@ export class EncordClient implements EncordApi {
     try {
       wire = await this.#api.v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
     } catch (error) {
-      throw rephraseNotFound(error, `Project ${projectHash} was not found`, 'Check the project hash (the uuid in the project URL of the Encord app), that the key\'s user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).')
+      throw rephraseNotFound(
+        error,
+        `Project ${projectHash} was not found`,
+        "Check the project hash (the uuid in the project URL of the Encord app), that the key's user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).",
+      )
     }
     let ontology: V2Ontology
     try {
       ontology = await this.#api.v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
     } catch (error) {
-      throw rephraseNotFound(error, `The ontology ${wire.ontologyHash} of project ${projectHash} was not found`, "Check that the key's user can see the project's ontology.")
+      throw rephraseNotFound(
+        error,
+        `The ontology ${wire.ontologyHash} of project ${projectHash} was not found`,
+        "Check that the key's user can see the project's ontology.",
+      )
     }
     return {
       projectHash: wire.projectHash,
@@ -158,13 +188,21 @@ export class EncordClient implements EncordApi {
         try {
           page = await this.#api.v2Json('listTasks', 'GET', path, V2TaskPage, { query })
         } catch (error) {
-          throw rephraseNotFound(error, `Stage ${stageUuid} of project ${projectHash} was not found`, 'Check the stage uuid against `encord-agents list-stages`.')
+          throw rephraseNotFound(
+            error,
+            `Stage ${stageUuid} of project ${projectHash} was not found`,
+            'Check the stage uuid against `encord-agents list-stages`.',
+          )
         }
         for (const task of page.results) yield toTask(task, stageUuid)
         const next = page.nextPageToken ?? undefined
         if (next !== undefined) {
           // A server handing out a token twice would loop forever; stop with a clear error instead.
-          if (seen.has(next)) throw new EncordProtocolError({ call: v2Call('listTasks', 'GET', path), summary: 'Encord returned the same page token twice while listing tasks' })
+          if (seen.has(next))
+            throw new EncordProtocolError({
+              call: v2Call('listTasks', 'GET', path),
+              summary: 'Encord returned the same page token twice while listing tasks',
+            })
           seen.add(next)
         }
         pageToken = next
@@ -191,7 +229,10 @@ export class EncordClient implements EncordApi {
    */
   async proceedTasks(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult> {
     const result: ProceedResult = { proceeded: [], stale: [] }
-    const deduped = dedupeActions(actions, v2Call('proceed', 'POST', `projects/${projectHash}/workflow/stages/${stageUuid}/actions`))
+    const deduped = dedupeActions(
+      actions,
+      v2Call('proceed', 'POST', `projects/${projectHash}/workflow/stages/${stageUuid}/actions`),
+    )
     const done = new Set<string>()
     try {
       for (const bundle of chunk(deduped, this.bundles.proceed)) {
@@ -212,7 +253,12 @@ export class EncordClient implements EncordApi {
     return result
   }
 
-  async #proceedBundle(projectHash: string, stageUuid: string, bundle: ProceedAction[], result: ProceedResult): Promise<void> {
+  async #proceedBundle(
+    projectHash: string,
+    stageUuid: string,
+    bundle: ProceedAction[],
+    result: ProceedResult,
+  ): Promise<void> {
     let pending = bundle
     let ambiguousFailures = 0
     while (pending.length > 0) {
@@ -259,13 +305,20 @@ export class EncordClient implements EncordApi {
         ? { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayUuid: a.pathwayUuid }
         : { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayName: a.pathwayName },
     )
-    await this.#api.v2NoContent('proceed', 'POST', `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/actions`, { body, retry: 'unapplied' })
+    await this.#api.v2NoContent(
+      'proceed',
+      'POST',
+      `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/actions`,
+      { body, retry: 'unapplied' },
+    )
   }
 
   /** Uuids of the given tasks that are still in the stage (listed by their data hashes when known). */
   async #tasksInStage(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<Set<string>> {
     const wanted = new Set(actions.map((a) => a.taskUuid))
-    const hashes = actions.every((a) => a.dataHash !== undefined) ? unique(actions.map((a) => a.dataHash as string)) : undefined
+    const hashes = actions.every((a) => a.dataHash !== undefined)
+      ? unique(actions.map((a) => a.dataHash as string))
+      : undefined
     const present = new Set<string>()
     for await (const task of this.listTasks(projectHash, stageUuid, hashes ? { dataHashes: hashes } : {})) {
       if (wanted.has(task.uuid)) present.add(task.uuid)
@@ -284,11 +337,18 @@ export class EncordClient implements EncordApi {
   async listLabelRowMetadata(projectHash: string, options: LabelRowMetadataOptions = {}): Promise<LabelRowMetadata[]> {
     const call = legacyCall('labelRowMetadata', this.#api.legacyPath, 'labelrowmetadata', 'GET')
     if (options.branchName != null && options.includeAllLabelBranches) {
-      throw new EncordInvalidArgumentsError({ call, summary: 'branchName and includeAllLabelBranches cannot be used together' })
+      throw new EncordInvalidArgumentsError({
+        call,
+        summary: 'branchName and includeAllLabelBranches cannot be used together',
+      })
     }
     if (options.dataHashes !== undefined && options.dataHashes.length === 0) return []
-    if (options.dataHashes === undefined && options.labelHashes !== undefined && options.labelHashes.length === 0) return []
-    const dataChunks = options.dataHashes === undefined ? [undefined] : chunk(unique(options.dataHashes), this.bundles.metadataDataHashes)
+    if (options.dataHashes === undefined && options.labelHashes !== undefined && options.labelHashes.length === 0)
+      return []
+    const dataChunks =
+      options.dataHashes === undefined
+        ? [undefined]
+        : chunk(unique(options.dataHashes), this.bundles.metadataDataHashes)
     const rows: LabelRowMetadata[] = []
     for (const dataHashes of dataChunks) {
       // Every key, in the SDK's order (the body is signed byte for byte).
@@ -311,8 +371,17 @@ export class EncordClient implements EncordApi {
         include_all_label_branches: options.includeAllLabelBranches ?? false,
         branch_name: options.branchName ?? null,
       }
-      const response = await this.#api.legacy('labelRowMetadata', projectHash, 'labelrowmetadata', 'GET', null, payload, 'idempotent')
-      if (response === null) throw new EncordNotFoundError({ call, summary: `Encord found no label rows in project ${projectHash}` })
+      const response = await this.#api.legacy(
+        'labelRowMetadata',
+        projectHash,
+        'labelrowmetadata',
+        'GET',
+        null,
+        payload,
+        'idempotent',
+      )
+      if (response === null)
+        throw new EncordNotFoundError({ call, summary: `Encord found no label rows in project ${projectHash}` })
       const parsed = parseWith(LegacyLabelRowMetadataResponse, response, call, 'label row metadata')
       rows.push(...parsed.map(toLabelRowMetadata))
     }
@@ -325,16 +394,29 @@ export class EncordClient implements EncordApi {
    * Get-or-create: when a row already exists (`RESOURCE_EXISTS_ERROR`) or the create may have been
    * applied before a failure, existing rows are fetched instead of created twice.
    */
-  async createLabelRows(projectHash: string, dataHashes: string[], options: { branchName?: string; includeSignedUrl?: boolean } = {}): Promise<LabelRowDict[]> {
+  async createLabelRows(
+    projectHash: string,
+    dataHashes: string[],
+    options: { branchName?: string; includeSignedUrl?: boolean } = {},
+  ): Promise<LabelRowDict[]> {
     const branch = options.branchName ?? 'main'
     const wanted = unique(dataHashes)
     const byDataHash = new Map<string, LabelRowDict>()
     const call = legacyCall('createLabelRows', this.#api.legacyPath, 'labelrow', 'PUT')
     await bundled(wanted, this.bundles.labelRowsCreate, async (bundle) => {
       const send = async (hashes: string[]): Promise<void> => {
-        const response = await this.#api.legacy('createLabelRows', projectHash, 'labelrow', 'PUT', hashes, { multi_request: true, get_signed_url: options.includeSignedUrl ?? false, branch_name: branch }, 'connect-only')
+        const response = await this.#api.legacy(
+          'createLabelRows',
+          projectHash,
+          'labelrow',
+          'PUT',
+          hashes,
+          { multi_request: true, get_signed_url: options.includeSignedUrl ?? false, branch_name: branch },
+          'connect-only',
+        )
         if (response === null) throw new EncordNotFoundError({ call, summary: 'Encord created no label rows' })
-        for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'created label rows')) byDataHash.set(row.data_hash, row)
+        for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'created label rows'))
+          byDataHash.set(row.data_hash, row)
       }
       try {
         await send(bundle)
@@ -342,10 +424,18 @@ export class EncordClient implements EncordApi {
         const exists = error instanceof EncordInvalidArgumentsError && error.legacyCode === 'RESOURCE_EXISTS_ERROR'
         if (!exists && !isAmbiguous(error)) throw error
         // Some rows may exist now: fetch those, create only the rest (once).
-        const meta = await this.listLabelRowMetadata(projectHash, { dataHashes: bundle, branchName: branch, includeWorkflowGraphNode: false })
-        const existing = new Map(meta.filter((m) => m.labelHash !== null).map((m) => [m.dataHash, m.labelHash as string]))
+        const meta = await this.listLabelRowMetadata(projectHash, {
+          dataHashes: bundle,
+          branchName: branch,
+          includeWorkflowGraphNode: false,
+        })
+        const existing = new Map(
+          meta.filter((m) => m.labelHash !== null).map((m) => [m.dataHash, m.labelHash as string]),
+        )
         if (existing.size > 0) {
-          const rows = await this.getLabelRows(projectHash, [...existing.values()], { includeSignedUrl: options.includeSignedUrl })
+          const rows = await this.getLabelRows(projectHash, [...existing.values()], {
+            includeSignedUrl: options.includeSignedUrl,
+          })
           for (const row of rows) byDataHash.set(String(row.data_hash), row)
         }
         const missing = bundle.filter((h) => !existing.has(h))
@@ -356,7 +446,11 @@ export class EncordClient implements EncordApi {
       }
     })
     const absent = wanted.filter((h) => !byDataHash.has(h))
-    if (absent.length > 0) throw new EncordProtocolError({ call, summary: `Encord did not return label rows for ${absent.length} data unit(s): ${preview(absent)}` })
+    if (absent.length > 0)
+      throw new EncordProtocolError({
+        call,
+        summary: `Encord did not return label rows for ${absent.length} data unit(s): ${preview(absent)}`,
+      })
     return dataHashes.map((h) => byDataHash.get(h) as LabelRowDict)
   }
 
@@ -368,7 +462,12 @@ export class EncordClient implements EncordApi {
   async getLabelRows(
     projectHash: string,
     labelHashes: string[],
-    options: { includeSignedUrl?: boolean; includeObjectFeatureHashes?: string[]; includeClassificationFeatureHashes?: string[]; includeReviews?: boolean } = {},
+    options: {
+      includeSignedUrl?: boolean
+      includeObjectFeatureHashes?: string[]
+      includeClassificationFeatureHashes?: string[]
+      includeReviews?: boolean
+    } = {},
   ): Promise<LabelRowDict[]> {
     const wanted = unique(labelHashes)
     const byLabelHash = new Map<string, LabelRowDict>()
@@ -383,14 +482,30 @@ export class EncordClient implements EncordApi {
         include_export_history: false,
         include_archived: false,
       }
-      const response = await this.#api.legacy('getLabelRows', projectHash, 'labelrow', 'GET', bundle, payload, 'idempotent')
-      if (response === null) throw new EncordNotFoundError({ call, summary: `Encord found none of ${bundle.length} label row(s): ${preview(bundle)}` })
+      const response = await this.#api.legacy(
+        'getLabelRows',
+        projectHash,
+        'labelrow',
+        'GET',
+        bundle,
+        payload,
+        'idempotent',
+      )
+      if (response === null)
+        throw new EncordNotFoundError({
+          call,
+          summary: `Encord found none of ${bundle.length} label row(s): ${preview(bundle)}`,
+        })
       for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'label rows')) {
         if (row.label_hash !== null) byLabelHash.set(row.label_hash, row)
       }
     })
     const absent = wanted.filter((h) => !byLabelHash.has(h))
-    if (absent.length > 0) throw new EncordNotFoundError({ call, summary: `Encord returned no label row for ${absent.length} label hash(es): ${preview(absent)}` })
+    if (absent.length > 0)
+      throw new EncordNotFoundError({
+        call,
+        summary: `Encord returned no label row for ${absent.length} label hash(es): ${preview(absent)}`,
+      })
     return labelHashes.map((h) => byLabelHash.get(h) as LabelRowDict)
   }
 
@@ -400,7 +515,10 @@ export class EncordClient implements EncordApi {
     for (const { labelHash, labelRow } of rows) {
       const own = labelRow.label_hash
       if (own !== undefined && own !== null && own !== labelHash) {
-        throw new EncordInvalidArgumentsError({ call, summary: `The label row for ${labelHash} carries another label_hash (${String(own)})` })
+        throw new EncordInvalidArgumentsError({
+          call,
+          summary: `The label row for ${labelHash} carries another label_hash (${String(own)})`,
+        })
       }
     }
     await bundled(rows, this.bundles.labelRowsSave, (bundle) => this.#saveBundle(projectHash, bundle, call))
@@ -412,14 +530,28 @@ export class EncordClient implements EncordApi {
    * Encord may have written the rows) the rows are read back and only those not already holding the
    * labels we sent are saved again. When they cannot be read back, all are sent again (same labels).
    */
-  async #saveBundle(projectHash: string, bundle: Array<{ labelHash: string; labelRow: LabelRowDict }>, call: EncordCall): Promise<void> {
+  async #saveBundle(
+    projectHash: string,
+    bundle: Array<{ labelHash: string; labelRow: LabelRowDict }>,
+    call: EncordCall,
+  ): Promise<void> {
     let pending = bundle
     let ambiguousFailures = 0
     for (;;) {
       try {
         const payload = { multi_request: true, labels: pending.map((r) => r.labelRow), validate_before_saving: false }
-        const response = await this.#api.legacy('saveLabelRows', projectHash, 'labelrow', 'POST', pending.map((r) => r.labelHash), payload, 'unapplied', DEFAULT_FLOAT_KEYS)
-        if (response === null) throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
+        const response = await this.#api.legacy(
+          'saveLabelRows',
+          projectHash,
+          'labelrow',
+          'POST',
+          pending.map((r) => r.labelHash),
+          payload,
+          'unapplied',
+          DEFAULT_FLOAT_KEYS,
+        )
+        if (response === null)
+          throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
         return
       } catch (error) {
         if (!isAmbiguous(error)) throw error
@@ -427,7 +559,10 @@ export class EncordClient implements EncordApi {
         if (ambiguousFailures > this.#api.transport.policy.retries) throw error
         await this.#api.transport.backoff(ambiguousFailures)
         try {
-          const current = await this.getLabelRows(projectHash, pending.map((r) => r.labelHash))
+          const current = await this.getLabelRows(
+            projectHash,
+            pending.map((r) => r.labelHash),
+          )
           pending = pending.filter((r, i) => labelsFingerprint(current[i]) !== labelsFingerprint(r.labelRow))
         } catch {
           // Cannot tell what landed: send them all again (the same labels, so nothing is doubled).
@@ -445,13 +580,20 @@ export class EncordClient implements EncordApi {
     const path = `projects/${seg(projectHash)}/priorities`
     for (const p of priorities) {
       if (typeof p.priority !== 'number' || !Number.isFinite(p.priority) || p.priority < 0 || p.priority > 1) {
-        throw new EncordInvalidArgumentsError({ call: v2Call('setPriorities', 'POST', path), summary: `Priority ${String(p.priority)} for data unit ${p.dataHash} is not a number between 0 and 1` })
+        throw new EncordInvalidArgumentsError({
+          call: v2Call('setPriorities', 'POST', path),
+          summary: `Priority ${String(p.priority)} for data unit ${p.dataHash} is not a number between 0 and 1`,
+        })
       }
     }
     for (const bundle of chunk(priorities, this.bundles.priorities)) {
       const body = { priorities: bundle.map((p) => [p.dataHash, p.priority]) }
       // Python sends floats: 0 → 0.0, 1 → 1.0.
-      await this.#api.v2NoContent('setPriorities', 'POST', path, { body, floatKeys: PRIORITY_FLOAT_KEYS, retry: 'idempotent' })
+      await this.#api.v2NoContent('setPriorities', 'POST', path, {
+        body,
+        floatKeys: PRIORITY_FLOAT_KEYS,
+        retry: 'idempotent',
+      })
     }
   }
 
@@ -467,8 +609,11 @@ export class EncordClient implements EncordApi {
     const byUuid = new Map<string, StorageItem>()
     const path = 'storage/items/get-bulk'
     for (const bundle of chunk(wanted, this.bundles.storageGetBulk)) {
-      const response = await this.#api.v2Json('storageGetBulk', 'POST', path, V2GetBulkResponse, { body: { itemUuids: bundle, signUrls: options.signUrls ?? true } })
-      for (const item of response.results) byUuid.set(item.uuid, toStorageItem(item, v2Call('storageGetBulk', 'POST', path)))
+      const response = await this.#api.v2Json('storageGetBulk', 'POST', path, V2GetBulkResponse, {
+        body: { itemUuids: bundle, signUrls: options.signUrls ?? true },
+      })
+      for (const item of response.results)
+        byUuid.set(item.uuid, toStorageItem(item, v2Call('storageGetBulk', 'POST', path)))
     }
     const missing = wanted.filter((u) => !byUuid.has(u))
     if (missing.length > 0) {
@@ -486,10 +631,16 @@ export class EncordClient implements EncordApi {
   async getStorageItem(itemUuid: string, options: { signUrl?: boolean } = {}): Promise<StorageItem> {
     const path = `storage/items/${seg(itemUuid)}`
     try {
-      const item = await this.#api.v2Json('getStorageItem', 'GET', path, V2StorageItem, { query: [['signUrl', options.signUrl ?? false]] })
+      const item = await this.#api.v2Json('getStorageItem', 'GET', path, V2StorageItem, {
+        query: [['signUrl', options.signUrl ?? false]],
+      })
       return toStorageItem(item, v2Call('getStorageItem', 'GET', path))
     } catch (error) {
-      throw rephraseNotFound(error, `Storage item ${itemUuid} was not found`, "Check the uuid and that the key's user can see its storage folder.")
+      throw rephraseNotFound(
+        error,
+        `Storage item ${itemUuid} was not found`,
+        "Check the uuid and that the key's user can see its storage folder.",
+      )
     }
   }
 
@@ -513,20 +664,19 @@ export class EncordClient implements EncordApi {
   }
 
   /** Stream a (signed) media URL to a file; no Encord credentials are sent. */
-  async downloadToFile(url: string, path: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number; contentType: string | null }> {
+  async downloadToFile(
+    url: string,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ bytes: number; contentType: string | null }> {
     return this.#api.transport.download(url, path, options)
   }
-
 }
 
 // ------------------------------------------------------------------------------------------------
 // Small helpers
 
 const PRIORITY_FLOAT_KEYS: ReadonlySet<string> = new Set(['priorities'])
-
-
-
-
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)]
@@ -545,23 +695,21 @@ function dedupeActions(actions: ProceedAction[], call: EncordCall): ProceedActio
   const byTask = new Map<string, ProceedAction>()
   for (const a of actions) {
     if ((a.pathwayUuid === undefined) === (a.pathwayName === undefined)) {
-      throw new EncordInvalidArgumentsError({ call, summary: `The action for task ${a.taskUuid} needs exactly one of pathwayUuid or pathwayName` })
+      throw new EncordInvalidArgumentsError({
+        call,
+        summary: `The action for task ${a.taskUuid} needs exactly one of pathwayUuid or pathwayName`,
+      })
     }
     const before = byTask.get(a.taskUuid)
     if (before === undefined) byTask.set(a.taskUuid, a)
     else if (before.pathwayUuid !== a.pathwayUuid || before.pathwayName !== a.pathwayName) {
-      throw new EncordInvalidArgumentsError({ call, summary: `Task ${a.taskUuid} is sent along two different pathways in one call` })
+      throw new EncordInvalidArgumentsError({
+        call,
+        summary: `Task ${a.taskUuid} is sent along two different pathways in one call`,
+      })
     }
   }
   return [...byTask.values()]
 }
-
-
-
-
-
-
-
-
 
 export type { EncordApiError }

@@ -15,9 +15,18 @@ const dir = fileURLToPath(new URL('../../test/fixtures/encord-api/', import.meta
 const fixture = (name: string): string => readFileSync(dir + 'fixtures/' + name, 'utf8')
 interface Vector {
   id: string
-  request: { method: string; url: string; path_and_query: string; headers: Array<[string, string]>; body_utf8: string | null }
+  request: {
+    method: string
+    url: string
+    path_and_query: string
+    headers: Array<[string, string]>
+    body_utf8: string | null
+  }
 }
-const vectors = JSON.parse(readFileSync(dir + 'vectors.json', 'utf8')) as { clock: { frozen_unix_time: number }; vectors: Vector[] }
+const vectors = JSON.parse(readFileSync(dir + 'vectors.json', 'utf8')) as {
+  clock: { frozen_unix_time: number }
+  vectors: Vector[]
+}
 const vector = (id: string): Vector => vectors.vectors.find((v) => v.id === id)!
 const key = parsePrivateKey(readFileSync(dir + 'test-key', 'utf8'))
 
@@ -56,21 +65,40 @@ beforeAll(async () => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const c: Captured = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }
+      const c: Captured = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      }
       captured.push(c)
       const [status, body] = respond(c)
-      res.writeHead(status, status === 204 ? {} : { 'content-type': 'application/json' }).end(status === 204 ? undefined : body)
+      res
+        .writeHead(status, status === 204 ? {} : { 'content-type': 'application/json' })
+        .end(status === 204 ? undefined : body)
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  client = new EncordClient({ domain: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, key, now: () => vectors.clock.frozen_unix_time * 1000 })
+  client = new EncordClient({
+    domain: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    key,
+    now: () => vectors.clock.frozen_unix_time * 1000,
+  })
 })
 afterAll(async () => {
   await client.close()
   await new Promise<void>((r) => server.close(() => r()))
 })
 
-const SIGNED = ['Content-Digest', 'Signature-Input', 'Signature', 'Authorization', 'ResourceType', 'ResourceID', 'Content-Type']
+const SIGNED = [
+  'Content-Digest',
+  'Signature-Input',
+  'Signature',
+  'Authorization',
+  'ResourceType',
+  'ResourceID',
+  'Content-Type',
+]
 
 function expectMatches(c: Captured, id: string): void {
   const v = vector(id)
@@ -95,7 +123,9 @@ describe('EncordClient sends exactly what the Python SDK sends (vectors.json)', 
 
   it('v2-get-agent-tasks-first-page / next-page, fetched lazily', async () => {
     captured = []
-    const it = client.listTasks('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', '1b2c3d4e-0002-4a00-8000-00000000a002')[Symbol.asyncIterator]()
+    const it = client
+      .listTasks('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', '1b2c3d4e-0002-4a00-8000-00000000a002')
+      [Symbol.asyncIterator]()
     const first = await it.next()
     expect(first.value.dataTitle).toBe('street.jpg')
     expect(captured).toHaveLength(1)
@@ -111,17 +141,28 @@ describe('EncordClient sends exactly what the Python SDK sends (vectors.json)', 
 
   it('v2-post-workflow-actions-proceed', async () => {
     captured = []
-    const result = await client.proceedTasks('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', '1b2c3d4e-0002-4a00-8000-00000000a002', [
-      { taskUuid: 'a0000001-dddd-4eee-bfff-000000000001', pathwayName: 'complete' },
-      { taskUuid: 'a0000002-dddd-4eee-bfff-000000000002', pathwayUuid: '9d8c7b6a-0002-4b00-9000-0000000000b2' },
-    ])
+    const result = await client.proceedTasks(
+      '7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11',
+      '1b2c3d4e-0002-4a00-8000-00000000a002',
+      [
+        { taskUuid: 'a0000001-dddd-4eee-bfff-000000000001', pathwayName: 'complete' },
+        { taskUuid: 'a0000002-dddd-4eee-bfff-000000000002', pathwayUuid: '9d8c7b6a-0002-4b00-9000-0000000000b2' },
+      ],
+    )
     expectMatches(captured[0], 'v2-post-workflow-actions-proceed')
-    expect(result).toEqual({ proceeded: ['a0000001-dddd-4eee-bfff-000000000001', 'a0000002-dddd-4eee-bfff-000000000002'], stale: [] })
+    expect(result).toEqual({
+      proceeded: ['a0000001-dddd-4eee-bfff-000000000001', 'a0000002-dddd-4eee-bfff-000000000002'],
+      stale: [],
+    })
   })
 
   it('v2-post-storage-items-get-bulk', async () => {
     captured = []
-    const uuids = ['f0000001-cccc-4ddd-aeee-000000000001', 'f0000002-cccc-4ddd-aeee-000000000002', 'f0000003-cccc-4ddd-aeee-000000000003']
+    const uuids = [
+      'f0000001-cccc-4ddd-aeee-000000000001',
+      'f0000002-cccc-4ddd-aeee-000000000002',
+      'f0000003-cccc-4ddd-aeee-000000000003',
+    ]
     const items = await client.getStorageItems(uuids, { signUrls: true })
     expectMatches(captured[0], 'v2-post-storage-items-get-bulk')
     expect(items.map((i) => i.uuid)).toEqual(uuids)
@@ -131,7 +172,11 @@ describe('EncordClient sends exactly what the Python SDK sends (vectors.json)', 
   it('legacy-list-label-row-metadata', async () => {
     captured = []
     const rows = await client.listLabelRowMetadata('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', {
-      dataHashes: ['d0000001-aaaa-4bbb-8ccc-000000000001', 'd0000002-aaaa-4bbb-8ccc-000000000002', 'd0000003-aaaa-4bbb-8ccc-000000000003'],
+      dataHashes: [
+        'd0000001-aaaa-4bbb-8ccc-000000000001',
+        'd0000002-aaaa-4bbb-8ccc-000000000002',
+        'd0000003-aaaa-4bbb-8ccc-000000000003',
+      ],
       includeClientMetadata: true,
     })
     expectMatches(captured[0], 'legacy-list-label-row-metadata')
@@ -141,21 +186,40 @@ describe('EncordClient sends exactly what the Python SDK sends (vectors.json)', 
 
   it('legacy-get-label-rows', async () => {
     captured = []
-    const rows = await client.getLabelRows('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', ['e0000001-bbbb-4ccc-9ddd-000000000001', 'e0000002-bbbb-4ccc-9ddd-000000000002'])
+    const rows = await client.getLabelRows('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', [
+      'e0000001-bbbb-4ccc-9ddd-000000000001',
+      'e0000002-bbbb-4ccc-9ddd-000000000002',
+    ])
     expectMatches(captured[0], 'legacy-get-label-rows')
-    expect(rows.map((r) => r.label_hash)).toEqual(['e0000001-bbbb-4ccc-9ddd-000000000001', 'e0000002-bbbb-4ccc-9ddd-000000000002'])
+    expect(rows.map((r) => r.label_hash)).toEqual([
+      'e0000001-bbbb-4ccc-9ddd-000000000001',
+      'e0000002-bbbb-4ccc-9ddd-000000000002',
+    ])
   })
 
   it('legacy-save-label-rows', async () => {
     captured = []
-    const body = JSON.parse(vector('legacy-save-label-rows').request.body_utf8!) as { values: { uid: string[]; payload: { labels: Array<Record<string, unknown>> } } }
-    await client.saveLabelRows('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', [{ labelHash: body.values.uid[0], labelRow: body.values.payload.labels[0] }])
+    const body = JSON.parse(vector('legacy-save-label-rows').request.body_utf8!) as {
+      values: { uid: string[]; payload: { labels: Array<Record<string, unknown>> } }
+    }
+    await client.saveLabelRows('7f1d3b52-4c2e-4a8b-9b1e-2f6c8d9a0e11', [
+      { labelHash: body.values.uid[0], labelRow: body.values.payload.labels[0] },
+    ])
     expectMatches(captured[0], 'legacy-save-label-rows')
   })
 
   it('counts requests per endpoint', () => {
     const stats = client.stats()
-    expect(stats.requests).toMatchObject({ getProject: 1, getOntology: 1, listTasks: 2, proceed: 1, storageGetBulk: 1, labelRowMetadata: 1, getLabelRows: 1, saveLabelRows: 1 })
+    expect(stats.requests).toMatchObject({
+      getProject: 1,
+      getOntology: 1,
+      listTasks: 2,
+      proceed: 1,
+      storageGetBulk: 1,
+      labelRowMetadata: 1,
+      getLabelRows: 1,
+      saveLabelRows: 1,
+    })
     expect(stats.totalRetries).toBe(0)
   })
 })

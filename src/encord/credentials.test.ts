@@ -35,7 +35,10 @@ describe('resolveSigningKey', () => {
   })
   it('both set: warns, ENCORD_SSH_KEY wins', () => {
     const warnings: string[] = []
-    const key = resolveSigningKey({ env: { ENCORD_SSH_KEY: keyText, ENCORD_SSH_KEY_FILE: '/nonexistent' }, onWarning: (m) => warnings.push(m) })
+    const key = resolveSigningKey({
+      env: { ENCORD_SSH_KEY: keyText, ENCORD_SSH_KEY_FILE: '/nonexistent' },
+      onWarning: (m) => warnings.push(m),
+    })
     expect(key.publicKeyHex).toBe(PUB)
     expect(warnings.join()).toMatch(/Both ENCORD_SSH_KEY and ENCORD_SSH_KEY_FILE/)
   })
@@ -50,7 +53,9 @@ describe('resolveSigningKey', () => {
   })
   it('missing key, missing file, directory', () => {
     expect(fails(() => resolveSigningKey({ env: {} })).code).toBe('KeyMissing')
-    expect(fails(() => resolveSigningKey({ env: { ENCORD_SSH_KEY_FILE: join(tmp, 'nope') } })).code).toBe('KeyFileNotFound')
+    expect(fails(() => resolveSigningKey({ env: { ENCORD_SSH_KEY_FILE: join(tmp, 'nope') } })).code).toBe(
+      'KeyFileNotFound',
+    )
     expect(fails(() => resolveSigningKey({ env: { ENCORD_SSH_KEY_FILE: tmp } })).code).toBe('KeyFileNotAFile')
   })
   it('warns when the key file is readable by others', () => {
@@ -65,7 +70,11 @@ describe('resolveSigningKey', () => {
     expect(warnings).toEqual([])
   })
   it('a bad key never shows up in the error', () => {
-    const e = fails(() => resolveSigningKey({ env: { ENCORD_SSH_KEY: keyText.replace(/[A-Za-z0-9+/]{60}/, 'A'.repeat(60)).slice(0, 200) } }))
+    const e = fails(() =>
+      resolveSigningKey({
+        env: { ENCORD_SSH_KEY: keyText.replace(/[A-Za-z0-9+/]{60}/, 'A'.repeat(60)).slice(0, 200) },
+      }),
+    )
     expect(e.message).not.toContain(keyText.slice(40, 80))
   })
 })

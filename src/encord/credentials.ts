@@ -60,13 +60,17 @@ function readKeyFile(rawPath: string, source: string, onWarning?: (message: stri
   if (!stats.isFile()) throw new UserError('KeyFileNotAFile', `${path} is not a file (${source})`, { hint: HOW_TO })
   // POSIX only: SSH itself refuses keys others can read.
   if (process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {
-    onWarning?.(`The private key file ${path} can be read by other users (mode ${(stats.mode & 0o777).toString(8)}); restrict it with \`chmod 600 ${path}\`.`)
+    onWarning?.(
+      `The private key file ${path} can be read by other users (mode ${(stats.mode & 0o777).toString(8)}); restrict it with \`chmod 600 ${path}\`.`,
+    )
   }
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unknown error'
-    throw new UserError('KeyFileUnreadable', `The private key file ${path} cannot be read (${code}) (${source})`, { hint: 'Check the file permissions of the key file for the user running encord-agents.' })
+    throw new UserError('KeyFileUnreadable', `The private key file ${path} cannot be read (${code}) (${source})`, {
+      hint: 'Check the file permissions of the key file for the user running encord-agents.',
+    })
   }
 }
 
@@ -95,7 +99,8 @@ export function resolveSigningKey(options: ResolveSigningKeyOptions = {}): Signi
     if (explicitFile !== undefined) warn?.('Both a private key and a private key file were given; using the key.')
     return parsePrivateKey(unescapeNewlines(explicitText), 'the sshKey option')
   }
-  if (explicitFile !== undefined) return parsePrivateKey(readKeyFile(explicitFile, 'the key file option', warn), `key file ${explicitFile}`)
+  if (explicitFile !== undefined)
+    return parsePrivateKey(readKeyFile(explicitFile, 'the key file option', warn), `key file ${explicitFile}`)
   if (envText !== undefined) {
     if (envFile !== undefined) warn?.('Both ENCORD_SSH_KEY and ENCORD_SSH_KEY_FILE are set; using ENCORD_SSH_KEY.')
     if (looksLikePath(envText)) {
@@ -105,7 +110,8 @@ export function resolveSigningKey(options: ResolveSigningKeyOptions = {}): Signi
     }
     return parsePrivateKey(unescapeNewlines(envText), 'ENCORD_SSH_KEY')
   }
-  if (envFile !== undefined) return parsePrivateKey(readKeyFile(envFile, 'ENCORD_SSH_KEY_FILE', warn), `ENCORD_SSH_KEY_FILE=${envFile}`)
+  if (envFile !== undefined)
+    return parsePrivateKey(readKeyFile(envFile, 'ENCORD_SSH_KEY_FILE', warn), `ENCORD_SSH_KEY_FILE=${envFile}`)
   throw new UserError('KeyMissing', 'No Encord private key is configured', { hint: HOW_TO })
 }
 
@@ -116,20 +122,28 @@ export function resolveSigningKey(options: ResolveSigningKeyOptions = {}): Signi
 export function resolveDomain(env: Record<string, string | undefined> = process.env, explicit?: string): string {
   const source = nonEmpty(explicit) !== undefined ? 'the domain option' : 'ENCORD_DOMAIN'
   const raw = (nonEmpty(explicit) ?? nonEmpty(env.ENCORD_DOMAIN) ?? DEFAULT_DOMAIN).trim()
-  const hint = 'Use the API origin: https://api.encord.com (default), https://api.us.encord.com (US), or http://127.0.0.1:PORT for the local emulator.'
+  const hint =
+    'Use the API origin: https://api.encord.com (default), https://api.us.encord.com (US), or http://127.0.0.1:PORT for the local emulator.'
   let url: URL
   try {
     url = new URL(raw)
   } catch {
     throw new UserError('DomainInvalid', `${source} is not a URL: ${JSON.stringify(raw)}`, { hint })
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError('DomainInvalid', `${source} must be an http(s) URL, not ${url.protocol}`, { hint })
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UserError('DomainInvalid', `${source} must be an http(s) URL, not ${url.protocol}`, { hint })
   // The SDK builds v2 URLs with urljoin, which drops a path: a domain with one cannot work for both transports.
   if (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '' || url.hash !== '') {
-    throw new UserError('DomainInvalid', `${source} must be a bare origin without a path or query: ${JSON.stringify(raw)}`, { hint })
+    throw new UserError(
+      'DomainInvalid',
+      `${source} must be a bare origin without a path or query: ${JSON.stringify(raw)}`,
+      { hint },
+    )
   }
   if (/^app(\.us)?\.encord\.com$/.test(url.hostname)) {
-    throw new UserError('DomainInvalid', `${source} points at the Encord web app (${url.hostname}), not the API`, { hint })
+    throw new UserError('DomainInvalid', `${source} points at the Encord web app (${url.hostname}), not the API`, {
+      hint,
+    })
   }
   return url.origin
 }

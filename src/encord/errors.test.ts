@@ -24,7 +24,14 @@ const errors = JSON.parse(readFileSync(dir + 'fixtures/errors.json', 'utf8')) as
   legacy_rpc: Record<string, { status: number; response: string[]; payload?: unknown }>
 }
 const call: EncordCall = { endpoint: 'getProject', method: 'GET', path: '/v2/public/projects/p1', transport: 'rest-v2' }
-const legacy: EncordCall = { endpoint: 'getLabelRows', method: 'POST', path: '/public', transport: 'legacy-rpc', queryType: 'labelrow', queryMethod: 'GET' }
+const legacy: EncordCall = {
+  endpoint: 'getLabelRows',
+  method: 'POST',
+  path: '/public',
+  transport: 'legacy-rpc',
+  queryType: 'labelrow',
+  queryMethod: 'GET',
+}
 
 describe('v2 error mapping (by HTTP status)', () => {
   const cases: Array<[string, unknown, number]> = [
@@ -38,7 +45,14 @@ describe('v2 error mapping (by HTTP status)', () => {
   for (const [status, cls, exit] of cases) {
     it(`${status} → ${(cls as { name: string }).name}, exit ${exit}`, () => {
       const body = errors.rest_v2[status]
-      const e = errorFromV2Response({ call, httpStatus: Number(status), bodyText: JSON.stringify(body), retryAfter: body._headers?.['Retry-After'], traceId: 'abc', attempts: 2 })
+      const e = errorFromV2Response({
+        call,
+        httpStatus: Number(status),
+        bodyText: JSON.stringify(body),
+        retryAfter: body._headers?.['Retry-After'],
+        traceId: 'abc',
+        attempts: 2,
+      })
       expect(e).toBeInstanceOf(cls as new (...args: never[]) => unknown)
       expect(e.exitCode).toBe(exit)
       expect(e.serverMessage).toBe(body.message)
@@ -57,7 +71,11 @@ describe('v2 error mapping (by HTTP status)', () => {
     expect(e.hint).toContain('7 s')
   })
   it('5xx and HTML pages become server errors with a readable message', () => {
-    const e = errorFromV2Response({ call, httpStatus: 502, bodyText: '<html><head><title>502 Bad Gateway</title></head></html>' })
+    const e = errorFromV2Response({
+      call,
+      httpStatus: 502,
+      bodyText: '<html><head><title>502 Bad Gateway</title></head></html>',
+    })
     expect(e).toBeInstanceOf(EncordServerError)
     expect(e).toBeInstanceOf(ConnectionError)
     expect(e.serverMessage).toBe('an HTML page titled "502 Bad Gateway"')
@@ -93,14 +111,35 @@ describe('legacy error mapping (by code)', () => {
     })
   }
   it('MULTI_LABEL_LIMIT_ERROR exposes the maximum (default 100)', () => {
-    expect((errorFromLegacyEnvelope({ call: legacy, httpStatus: 400, status: 400, response: ['MULTI_LABEL_LIMIT_ERROR'], payload: { maximum_labels_allowed: 25 } }) as EncordInvalidArgumentsError).maximumLabelsAllowed).toBe(25)
-    expect((errorFromLegacyEnvelope({ call: legacy, httpStatus: 400, status: 400, response: ['MULTI_LABEL_LIMIT_ERROR'] }) as EncordInvalidArgumentsError).maximumLabelsAllowed).toBe(100)
+    expect(
+      (
+        errorFromLegacyEnvelope({
+          call: legacy,
+          httpStatus: 400,
+          status: 400,
+          response: ['MULTI_LABEL_LIMIT_ERROR'],
+          payload: { maximum_labels_allowed: 25 },
+        }) as EncordInvalidArgumentsError
+      ).maximumLabelsAllowed,
+    ).toBe(25)
+    expect(
+      (
+        errorFromLegacyEnvelope({
+          call: legacy,
+          httpStatus: 400,
+          status: 400,
+          response: ['MULTI_LABEL_LIMIT_ERROR'],
+        }) as EncordInvalidArgumentsError
+      ).maximumLabelsAllowed,
+    ).toBe(100)
   })
   it('an unknown code is a server error naming it; no code falls back to the HTTP status', () => {
     const e = errorFromLegacyEnvelope({ call: legacy, httpStatus: 400, status: 400, response: ['SOMETHING_NEW'] })
     expect(e).toBeInstanceOf(EncordServerError)
     expect(e.message).toContain('SOMETHING_NEW')
-    expect(errorFromLegacyEnvelope({ call: legacy, httpStatus: 404, status: 404, response: null })).toBeInstanceOf(EncordNotFoundError)
+    expect(errorFromLegacyEnvelope({ call: legacy, httpStatus: 404, status: 404, response: null })).toBeInstanceOf(
+      EncordNotFoundError,
+    )
   })
   it('not-found is a UserError (exit 2) with a hint; auth is a ConnectionError (exit 3)', () => {
     expect(new EncordNotFoundError({ call })).toBeInstanceOf(UserError)

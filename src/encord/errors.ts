@@ -133,7 +133,10 @@ export class EncordPermissionError extends ConnectionError implements EncordErro
     super(
       'EncordPermission',
       composeMessage(init.summary ?? 'Encord refused access', init),
-      details(init, "Ask an admin of the project (or of the storage folder) to give the key's user access, or use a key of a user who has it."),
+      details(
+        init,
+        "Ask an admin of the project (or of the storage folder) to give the key's user access, or use a key of a user who has it.",
+      ),
     )
     assignInfo(this, init)
   }
@@ -153,7 +156,7 @@ export class EncordNotFoundError extends UserError implements EncordErrorInfo {
       composeMessage(init.summary ?? 'Encord has no such resource', init),
       details(
         init,
-        'Check the hash/uuid (copy it from the Encord app URL), that the key\'s user can see it, and that ENCORD_DOMAIN is the right deployment (US projects live on https://api.us.encord.com).',
+        "Check the hash/uuid (copy it from the Encord app URL), that the key's user can see it, and that ENCORD_DOMAIN is the right deployment (US projects live on https://api.us.encord.com).",
       ),
     )
     assignInfo(this, init)
@@ -171,11 +174,17 @@ export class EncordRateLimitedError extends ConnectionError implements EncordErr
   /** Seconds the server asked us to wait (`Retry-After`), if it said. */
   readonly retryAfterSeconds: number | null
   constructor(init: EncordErrorInit & { retryAfterSeconds?: number | null }) {
-    const wait = init.retryAfterSeconds != null ? `wait ${Math.ceil(init.retryAfterSeconds)} s (the server's Retry-After) and run again` : 'wait a minute and run again'
+    const wait =
+      init.retryAfterSeconds != null
+        ? `wait ${Math.ceil(init.retryAfterSeconds)} s (the server's Retry-After) and run again`
+        : 'wait a minute and run again'
     super(
       'EncordRateLimited',
       composeMessage(init.summary ?? 'Encord is rate-limiting this key', init),
-      details({ ...init, data: { ...init.data, retryAfterSeconds: init.retryAfterSeconds ?? null } }, `Too many requests: ${wait}, or lower the concurrency / task batch size.`),
+      details(
+        { ...init, data: { ...init.data, retryAfterSeconds: init.retryAfterSeconds ?? null } },
+        `Too many requests: ${wait}, or lower the concurrency / task batch size.`,
+      ),
     )
     assignInfo(this, init)
     this.retryAfterSeconds = init.retryAfterSeconds ?? null
@@ -191,7 +200,11 @@ export class EncordServerError extends ConnectionError implements EncordErrorInf
   declare traceId: string | null
   declare attempts: number
   constructor(init: EncordErrorInit) {
-    super('EncordServer', composeMessage(init.summary ?? 'Encord reported an error', init), details(init, `This is on Encord's side; try again later. ${TRACE_HINT}`))
+    super(
+      'EncordServer',
+      composeMessage(init.summary ?? 'Encord reported an error', init),
+      details(init, `This is on Encord's side; try again later. ${TRACE_HINT}`),
+    )
     assignInfo(this, init)
   }
 }
@@ -212,7 +225,9 @@ export class EncordNetworkError extends ConnectionError implements EncordErrorIn
   /** The low-level error code, e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`. */
   readonly networkCode: string | null
   constructor(init: EncordErrorInit & { ambiguous: boolean; networkCode?: string | null; origin?: string }) {
-    const what = init.summary ?? `Could not talk to Encord${init.origin ? ` at ${init.origin}` : ''}${init.networkCode ? ` (${init.networkCode})` : ''}`
+    const what =
+      init.summary ??
+      `Could not talk to Encord${init.origin ? ` at ${init.origin}` : ''}${init.networkCode ? ` (${init.networkCode})` : ''}`
     super(
       'EncordNetwork',
       composeMessage(what, init),
@@ -267,7 +282,10 @@ export class EncordInvalidArgumentsError extends UserError implements EncordErro
     super(
       'EncordInvalidArguments',
       composeMessage(init.summary ?? 'Encord rejected the request as invalid', init),
-      details(init, 'Check the values passed to this call (pathway names, label rows, priorities between 0 and 1, ...).'),
+      details(
+        init,
+        'Check the values passed to this call (pathway names, label rows, priorities between 0 and 1, ...).',
+      ),
     )
     assignInfo(this, init)
     this.maximumLabelsAllowed = init.maximumLabelsAllowed ?? null
@@ -373,7 +391,11 @@ function errorFromStatus(status: number, init: EncordErrorInit, retryAfter?: str
     case 405:
       return new EncordInvalidArgumentsError({ ...init, summary: 'Encord does not allow this method here' })
     case 413:
-      return new EncordInvalidArgumentsError({ ...init, summary: 'The request was too large for Encord', hint: 'Send fewer items per request.' })
+      return new EncordInvalidArgumentsError({
+        ...init,
+        summary: 'The request was too large for Encord',
+        hint: 'Send fewer items per request.',
+      })
     case 429:
       return new EncordRateLimitedError({ ...init, retryAfterSeconds: parseRetryAfter(retryAfter) })
     default:
@@ -430,7 +452,11 @@ export function errorFromLegacyEnvelope(facts: LegacyErrorFacts): EncordApiError
     case 'METHOD_NOT_ALLOWED_ERROR':
       return new EncordInvalidArgumentsError(init)
     case 'CORRUPTED_LABEL_ERROR':
-      return new EncordInvalidArgumentsError({ ...init, summary: 'Encord rejected a label row as corrupted', hint: 'The label row does not match the ontology or the media (e.g. a frame past the end of a video); fix the labels the agent writes.' })
+      return new EncordInvalidArgumentsError({
+        ...init,
+        summary: 'Encord rejected a label row as corrupted',
+        hint: 'The label row does not match the ontology or the media (e.g. a frame past the end of a video); fix the labels the agent writes.',
+      })
     case 'RESOURCE_EXISTS_ERROR':
       return new EncordInvalidArgumentsError({ ...init, summary: 'The resource already exists in Encord' })
     case 'MULTI_LABEL_LIMIT_ERROR': {

@@ -6,9 +6,15 @@ import type { LabelRowDict } from './types.js'
  * whatever their key order or metadata. Used to tell whether a save whose answer was lost did land.
  */
 export function labelsFingerprint(row: LabelRowDict): string {
-  const units = typeof row.data_units === 'object' && row.data_units !== null ? (row.data_units as Record<string, unknown>) : {}
+  const units =
+    typeof row.data_units === 'object' && row.data_units !== null ? (row.data_units as Record<string, unknown>) : {}
   return canonical({
-    data_units: Object.fromEntries(Object.entries(units).map(([hash, unit]) => [hash, typeof unit === 'object' && unit !== null ? ((unit as Record<string, unknown>).labels ?? null) : null])),
+    data_units: Object.fromEntries(
+      Object.entries(units).map(([hash, unit]) => [
+        hash,
+        typeof unit === 'object' && unit !== null ? ((unit as Record<string, unknown>).labels ?? null) : null,
+      ]),
+    ),
     object_answers: row.object_answers ?? {},
     classification_answers: row.classification_answers ?? {},
     object_actions: row.object_actions ?? {},

@@ -51,7 +51,11 @@ describe('wire models parse every fixture', () => {
     expect(V2AgentTask.safeParse(t).success).toBe(false)
   })
   it('stages: unknown types are kept, stage_type is accepted, AGENT requires pathways', () => {
-    expect(V2Stage.parse({ stageType: 'PERCENTAGE_ROUTER', uuid: 'u', title: 't', extra: 1 })).toEqual({ stageType: 'PERCENTAGE_ROUTER', uuid: 'u', title: 't' })
+    expect(V2Stage.parse({ stageType: 'PERCENTAGE_ROUTER', uuid: 'u', title: 't', extra: 1 })).toEqual({
+      stageType: 'PERCENTAGE_ROUTER',
+      uuid: 'u',
+      title: 't',
+    })
     expect(V2Stage.parse({ stage_type: 'REVIEW', uuid: 'u', title: 't' }).stageType).toBe('REVIEW')
     expect(V2Stage.safeParse({ stageType: 'AGENT', uuid: 'u', title: 't' }).success).toBe(false)
   })
@@ -63,7 +67,10 @@ describe('wire models parse every fixture', () => {
   it('proceed body: exactly one pathway key', () => {
     expect(V2WorkflowActionsBody.parse(body('v2-post-workflow-actions-proceed'))).toHaveLength(2)
     expect(V2WorkflowActionsBody.safeParse([{ taskUuid: 't', action: 'PATHWAY_ACTION' }]).success).toBe(false)
-    expect(V2WorkflowActionsBody.safeParse([{ taskUuid: 't', action: 'PATHWAY_ACTION', pathwayName: 'a', pathwayUuid: 'b' }]).success).toBe(false)
+    expect(
+      V2WorkflowActionsBody.safeParse([{ taskUuid: 't', action: 'PATHWAY_ACTION', pathwayName: 'a', pathwayUuid: 'b' }])
+        .success,
+    ).toBe(false)
   })
   it('legacy request bodies and payloads of the vectors', () => {
     const meta = LegacyRequestBody.parse(body('legacy-list-label-row-metadata'))

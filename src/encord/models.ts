@@ -213,7 +213,14 @@ export type V2TaskPage = z.infer<typeof V2TaskPage>
  * Query parameters of `GET …/workflow/stages/{S}/tasks`, in the order the SDK sends them (base DTO
  * first: `pageToken`). Lists are repeated keys.
  */
-export const LIST_TASKS_QUERY_KEYS = ['pageToken', 'userEmails', 'dataHashes', 'datasetHashes', 'dataTitleContains', 'statuses'] as const
+export const LIST_TASKS_QUERY_KEYS = [
+  'pageToken',
+  'userEmails',
+  'dataHashes',
+  'datasetHashes',
+  'dataTitleContains',
+  'statuses',
+] as const
 
 /** The parsed query of a task listing (what a server reads; lists already collected). */
 export const V2ListTasksQuery = z.object({

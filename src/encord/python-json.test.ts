@@ -21,7 +21,15 @@ function reference(value: unknown, floatKeys: ReadonlySet<string> = new Set(['co
       return String(n)
     }
     case 'string': {
-      const escapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' }
+      const escapes: Record<string, string> = {
+        '"': '\\"',
+        '\\': '\\\\',
+        '\n': '\\n',
+        '\r': '\\r',
+        '\t': '\\t',
+        '\b': '\\b',
+        '\f': '\\f',
+      }
       let out = '"'
       for (let i = 0; i < value.length; i++) {
         const code = value.charCodeAt(i)
@@ -57,13 +65,41 @@ function prng(seed: number): () => number {
   }
 }
 
-const ALPHABET = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\r', '\t', '\b', '\f', '\u0000', '\u001f', '\u007f', '\u0080', 'é', 'ß', '中', '😀', '\ud800', '\udfff', '~', '{', ':']
+const ALPHABET = [
+  'a',
+  'Z',
+  ' ',
+  '"',
+  '\\',
+  '/',
+  '\n',
+  '\r',
+  '\t',
+  '\b',
+  '\f',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u0080',
+  'é',
+  'ß',
+  '中',
+  '😀',
+  '\ud800',
+  '\udfff',
+  '~',
+  '{',
+  ':',
+]
 
 function randomValue(next: () => number, depth: number): unknown {
   const pick = next()
   if (depth > 3 || pick < 0.35) {
     const kind = Math.floor(next() * 6)
-    if (kind === 0) return Array.from({ length: Math.floor(next() * 8) }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join('')
+    if (kind === 0)
+      return Array.from({ length: Math.floor(next() * 8) }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join(
+        '',
+      )
     if (kind === 1) return Math.floor(next() * 2000) - 1000
     if (kind === 2) return (next() - 0.5) * 10 ** Math.floor(next() * 40 - 20)
     if (kind === 3) return next() < 0.5
@@ -73,15 +109,21 @@ function randomValue(next: () => number, depth: number): unknown {
   if (pick < 0.6) return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1))
   const keys = ['confidence', 'x', 'label_hash', 'données', 'a"b', 'objects']
   const out: Record<string, unknown> = {}
-  for (let i = Math.floor(next() * 5); i > 0; i--) out[keys[Math.floor(next() * keys.length)] + (next() < 0.3 ? String(i) : '')] = next() < 0.1 ? undefined : randomValue(next, depth + 1)
+  for (let i = Math.floor(next() * 5); i > 0; i--)
+    out[keys[Math.floor(next() * keys.length)] + (next() < 0.3 ? String(i) : '')] =
+      next() < 0.1 ? undefined : randomValue(next, depth + 1)
   return out
 }
 
 describe('pythonJson', () => {
   it("writes what Python's json.dumps writes", () => {
     // Expected values printed by CPython 3: json.dumps(...)
-    expect(pythonJson({ a: '\u007f\u001f\u00e9\u{1F600}\ud800"\\', b: [1e-7, 1.5e300, 0.25] })).toBe('{"a": "\\u007f\\u001f\\u00e9\\ud83d\\ude00\\ud800\\"\\\\", "b": [1e-07, 1.5e+300, 0.25]}')
-    expect(pythonJson({ confidence: 1, n: 1, nested: { confidence: 0.5, list: [] } })).toBe('{"confidence": 1.0, "n": 1, "nested": {"confidence": 0.5, "list": []}}')
+    expect(pythonJson({ a: '\u007f\u001f\u00e9\u{1F600}\ud800"\\', b: [1e-7, 1.5e300, 0.25] })).toBe(
+      '{"a": "\\u007f\\u001f\\u00e9\\ud83d\\ude00\\ud800\\"\\\\", "b": [1e-07, 1.5e+300, 0.25]}',
+    )
+    expect(pythonJson({ confidence: 1, n: 1, nested: { confidence: 0.5, list: [] } })).toBe(
+      '{"confidence": 1.0, "n": 1, "nested": {"confidence": 0.5, "list": []}}',
+    )
     expect(pythonJson({ s: 'tab\there\nnew "q" \b\f\r' })).toBe('{"s": "tab\\there\\nnew \\"q\\" \\b\\f\\r"}')
     expect(pythonJson({ skipped: undefined, kept: null })).toBe('{"kept": null}')
   })

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { parsePythonQuery, pythonQuery, quotePlus, withQuery } from './query.js'
 
 const dir = fileURLToPath(new URL('../../test/fixtures/encord-api/', import.meta.url))
-const vectors = JSON.parse(readFileSync(dir + 'vectors.json', 'utf8')) as { vectors: Array<{ id: string; request: { url: string } }> }
+const vectors = JSON.parse(readFileSync(dir + 'vectors.json', 'utf8')) as {
+  vectors: Array<{ id: string; request: { url: string } }>
+}
 
 describe('pythonQuery (requests / urlencode(doseq=True))', () => {
   it('reproduces the query of every vector', () => {

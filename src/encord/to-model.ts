@@ -3,7 +3,14 @@ import { EncordProtocolError, type EncordCall } from './errors.js'
 import type { LegacyLabelRowMetadataRow, V2Stage, V2StorageItem, V2Task } from './models.js'
 import type { AgentTask, LabelRowMetadata, Stage, StageType, StorageItem } from './types.js'
 
-const KNOWN_STAGE_TYPES: ReadonlySet<string> = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW'])
+const KNOWN_STAGE_TYPES: ReadonlySet<string> = new Set([
+  'ANNOTATION',
+  'REVIEW',
+  'AGENT',
+  'DONE',
+  'CONSENSUS_ANNOTATION',
+  'CONSENSUS_REVIEW',
+])
 
 export function toStage(stage: V2Stage): Stage {
   const type: StageType = KNOWN_STAGE_TYPES.has(stage.stageType) ? (stage.stageType as StageType) : 'OTHER'
@@ -67,9 +74,13 @@ export function toStorageItem(item: V2StorageItem, call: EncordCall): StorageIte
     try {
       parsed = JSON.parse(text)
     } catch {
-      throw new EncordProtocolError({ call, summary: `The client metadata of storage item ${item.uuid} is not valid JSON` })
+      throw new EncordProtocolError({
+        call,
+        summary: `The client metadata of storage item ${item.uuid} is not valid JSON`,
+      })
     }
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) clientMetadata = parsed as Record<string, unknown>
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      clientMetadata = parsed as Record<string, unknown>
   }
   return {
     uuid: item.uuid,

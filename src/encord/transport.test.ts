@@ -39,9 +39,11 @@ afterEach(() => {
   seen = []
 })
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Step => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
-}
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Step =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
+  }
 const drop: Step = (req) => req.socket.destroy()
 
 function makeTransport(sleeps: number[], extra: Partial<ConstructorParameters<typeof Transport>[0]> = {}): Transport {
@@ -93,7 +95,12 @@ describe('Transport retries', () => {
     expect(res.status).toBe(200)
     expect(res.attempts).toBe(4)
     expect(sleeps).toEqual([2100, 5250, 4500]) // Retry-After 2 s and 5 s (+5 % jitter at random 0.5), then backoff 6 s × 0.75
-    expect(t.stats()).toMatchObject({ requests: { getProject: 4 }, retries: { getProject: 3 }, totalRequests: 4, totalRetries: 3 })
+    expect(t.stats()).toMatchObject({
+      requests: { getProject: 4 },
+      retries: { getProject: 3 },
+      totalRequests: 4,
+      totalRetries: 3,
+    })
     await t.close()
   })
 
@@ -186,7 +193,9 @@ describe('Transport retries', () => {
     // (undici would otherwise open a new connection, a handshake on a WAN, for the next request).
     expect(t.stats().connections).toBe(1)
     expect(t.stats().totalRequests).toBe(10)
-    expect(seen[0].headers['signature-input']).toMatch(/^encord-sig=\("@method" "@request-target" "content-digest"\);created=\d+;keyid="bd879c96/)
+    expect(seen[0].headers['signature-input']).toMatch(
+      /^encord-sig=\("@method" "@request-target" "content-digest"\);created=\d+;keyid="bd879c96/,
+    )
     expect(seen[0].headers['x-cloud-trace-context']).toMatch(/^[0-9a-f]{32}\/1;o=1$/)
     expect(seen[0].headers['content-digest']).toBe('sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:')
     await t.close()
@@ -194,8 +203,24 @@ describe('Transport retries', () => {
 
   it('decompresses gzip responses (legacy calls ask for gzip)', async () => {
     const t = makeTransport([])
-    steps = [(_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync('{"status": 200, "response": true}'))]
-    const res = await t.send({ endpoint: 'saveLabelRows', method: 'POST', path: '/public', body: '{}', retry: 'idempotent', transport: 'legacy-rpc', headers: [['ResourceType', 'project'], ['ResourceID', 'p']] })
+    steps = [
+      (_req, res) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+          .end(gzipSync('{"status": 200, "response": true}')),
+    ]
+    const res = await t.send({
+      endpoint: 'saveLabelRows',
+      method: 'POST',
+      path: '/public',
+      body: '{}',
+      retry: 'idempotent',
+      transport: 'legacy-rpc',
+      headers: [
+        ['ResourceType', 'project'],
+        ['ResourceID', 'p'],
+      ],
+    })
     expect(res.bodyText).toBe('{"status": 200, "response": true}')
     expect(seen[0].headers['accept-encoding']).toBe('gzip')
     expect(seen[0].headers.authorization).toMatch(/^bd879c96[0-9a-f]{56}:[0-9a-f]{128}$/)

@@ -68,7 +68,15 @@ const CONNECT_ERROR_CODES = new Set([
 /** Errors that retrying cannot fix (certificates, bad URLs): fail at once. */
 function isPermanentNetworkError(code: string | null): boolean {
   if (code === null) return false
-  return code.startsWith('CERT_') || code.startsWith('ERR_TLS_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL'
+  return (
+    code.startsWith('CERT_') ||
+    code.startsWith('ERR_TLS_') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'ERR_INVALID_URL'
+  )
 }
 
 export interface RetryPolicy {
@@ -91,7 +99,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 3, backoffBaseMs: 15
  * 3–6 s (the SDK sleeps 0, 3, 6 s). A `Retry-After` (seconds) replaces the backoff, plus up to 10 %
  * jitter (it is a minimum). Returns null when the server asks for longer than `maxRetryDelayMs`.
  */
-export function retryDelayMs(retry: number, retryAfterSeconds: number | null, policy: RetryPolicy, random: () => number = Math.random): number | null {
+export function retryDelayMs(
+  retry: number,
+  retryAfterSeconds: number | null,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number | null {
   if (retryAfterSeconds !== null) {
     const ms = retryAfterSeconds * 1000
     if (ms > policy.maxRetryDelayMs) return null
@@ -289,7 +302,11 @@ export class Transport {
         connector(opts, callback)
       }
       // An Agent keeps one Pool per origin, each with keep-alive connections.
-      this.#agent = new UndiciAgent({ connections: options.connections ?? 8, connect: counted, keepAliveTimeout: 10_000 })
+      this.#agent = new UndiciAgent({
+        connections: options.connections ?? 8,
+        connect: counted,
+        keepAliveTimeout: 10_000,
+      })
       this.#api = this.#agent
     }
     // Responses are decompressed by hand (see `decompress`): undici's interceptor warns as experimental.
@@ -321,15 +338,26 @@ export class Transport {
    * `raise_on_status=False`); rejects with `EncordNetworkError` when no response arrived.
    */
   send(req: ApiRequest): Promise<ApiResponse> {
-    return withSpan(`encord ${req.endpoint}`, { kind: 'client', attributes: { 'encord.endpoint': req.endpoint, 'http.request.method': req.method } }, async (span) => {
-      const response = await this.#send(req)
-      span?.setAttribute('http.response.status_code', response.status)
-      return response
-    })
+    return withSpan(
+      `encord ${req.endpoint}`,
+      { kind: 'client', attributes: { 'encord.endpoint': req.endpoint, 'http.request.method': req.method } },
+      async (span) => {
+        const response = await this.#send(req)
+        span?.setAttribute('http.response.status_code', response.status)
+        return response
+      },
+    )
   }
 
   async #send(req: ApiRequest): Promise<ApiResponse> {
-    const call: EncordCall = { endpoint: req.endpoint, method: req.method, path: req.path, transport: req.transport, queryType: req.queryType, queryMethod: req.queryMethod }
+    const call: EncordCall = {
+      endpoint: req.endpoint,
+      method: req.method,
+      path: req.path,
+      transport: req.transport,
+      queryType: req.queryType,
+      queryMethod: req.queryMethod,
+    }
     const traceId = randomUUID().replace(/-/g, '')
     let attempt = 0
     for (;;) {
@@ -348,7 +376,15 @@ export class Transport {
         log('✗ %s %s after %d ms: %s', req.endpoint, code ?? 'error', Date.now() - started, (error as Error)?.message)
         const retryable = !isPermanentNetworkError(code) && (beforeSend || req.retry === 'idempotent')
         const retrying = retryable && attempt <= this.policy.retries
-        publishOutcome({ endpoint: req.endpoint, method: req.method, status: null, networkCode: code, durationMs: Date.now() - started, attempt, final: !retrying })
+        publishOutcome({
+          endpoint: req.endpoint,
+          method: req.method,
+          status: null,
+          networkCode: code,
+          durationMs: Date.now() - started,
+          attempt,
+          final: !retrying,
+        })
         if (retrying) {
           const delay = retryDelayMs(attempt, null, this.policy, this.#random) ?? 0
           await this.#sleep(delay, req.signal)
@@ -367,7 +403,8 @@ export class Transport {
       }
       const durationMs = Date.now() - started
       log('← %s %d in %d ms', req.endpoint, response.status, durationMs)
-      const statuses = req.retry === 'idempotent' ? RETRY_STATUSES : req.retry === 'unapplied' ? UNAPPLIED_RETRY_STATUSES : undefined
+      const statuses =
+        req.retry === 'idempotent' ? RETRY_STATUSES : req.retry === 'unapplied' ? UNAPPLIED_RETRY_STATUSES : undefined
       let delay: number | null = null
       let retryAfter: number | null = null
       if (statuses?.has(response.status) && attempt <= this.policy.retries) {
@@ -376,7 +413,14 @@ export class Transport {
         delay = retryDelayMs(attempt, retryAfter, this.policy, this.#random)
         if (delay === null) log('not retrying %s: Retry-After %s s exceeds the cap', req.endpoint, retryAfter)
       }
-      publishOutcome({ endpoint: req.endpoint, method: req.method, status: response.status, durationMs, attempt, final: delay === null })
+      publishOutcome({
+        endpoint: req.endpoint,
+        method: req.method,
+        status: response.status,
+        durationMs,
+        attempt,
+        final: delay === null,
+      })
       if (delay !== null) {
         log('retrying %s after HTTP %d in %d ms', req.endpoint, response.status, Math.round(delay))
         await this.#sleep(delay, req.signal)
@@ -390,7 +434,14 @@ export class Transport {
     const url = this.origin + req.path
     const body = req.body == null ? null : Buffer.from(req.body, 'utf8')
     // Signed per attempt: `created` stays fresh across long Retry-After waits.
-    const signed = signRequest({ method: req.method, url, body, privateKey: this.#key, now: this.#now() / 1000, transport: req.transport })
+    const signed = signRequest({
+      method: req.method,
+      url,
+      body,
+      privateKey: this.#key,
+      now: this.#now() / 1000,
+      transport: req.transport,
+    })
     const headers: string[] = []
     const add = (name: string, value: string): void => void headers.push(name, value)
     if (req.transport === 'legacy-rpc') {
@@ -445,13 +496,21 @@ export class Transport {
    * Written to `<path>.part` and renamed when complete, so `path` never holds a partial file. Retried
    * (from the start) on connection errors, timeouts and 429/5xx.
    */
-  async download(url: string, path: string, options: { signal?: AbortSignal; endpoint?: string } = {}): Promise<{ bytes: number; contentType: string | null }> {
+  async download(
+    url: string,
+    path: string,
+    options: { signal?: AbortSignal; endpoint?: string } = {},
+  ): Promise<{ bytes: number; contentType: string | null }> {
     const endpoint = options.endpoint ?? 'download'
     const parsed = new URL(url)
     const shown = `${parsed.origin}${parsed.pathname}` // signed URLs carry credentials in the query: never show it
     const call: EncordCall = { endpoint, method: 'GET', path: shown, transport: 'download' }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new EncordNotFoundError({ call, summary: `Cannot download a ${parsed.protocol} URL`, hint: 'Only http(s) signed URLs can be downloaded; ask for a signed URL (signUrl / signUrls).' })
+      throw new EncordNotFoundError({
+        call,
+        summary: `Cannot download a ${parsed.protocol} URL`,
+        hint: 'Only http(s) signed URLs can be downloaded; ask for a signed URL (signUrl / signUrls).',
+      })
     }
     const part = `${path}.part`
     let attempt = 0
@@ -476,7 +535,15 @@ export class Transport {
           await this.#sleep(retryDelayMs(attempt, null, this.policy, this.#random) ?? 0, options.signal)
           continue
         }
-        throw new EncordNetworkError({ call, attempts: attempt, ambiguous: false, networkCode: code, origin: parsed.origin, serverMessage: (error as Error)?.message ?? String(error), cause: error })
+        throw new EncordNetworkError({
+          call,
+          attempts: attempt,
+          ambiguous: false,
+          networkCode: code,
+          origin: parsed.origin,
+          serverMessage: (error as Error)?.message ?? String(error),
+          cause: error,
+        })
       }
       const status = res.statusCode
       if (status < 200 || status >= 300) {
@@ -490,7 +557,13 @@ export class Transport {
             continue
           }
         }
-        const error = errorFromV2Response({ call, httpStatus: status, bodyText: text.slice(0, 2000), retryAfter, attempts: attempt })
+        const error = errorFromV2Response({
+          call,
+          httpStatus: status,
+          bodyText: text.slice(0, 2000),
+          retryAfter,
+          attempts: attempt,
+        })
         if (status === 401 || status === 403) {
           throw new EncordPermissionError({
             call,
@@ -530,7 +603,16 @@ export class Transport {
           await this.#sleep(retryDelayMs(attempt, null, this.policy, this.#random) ?? 0, options.signal)
           continue
         }
-        throw new EncordNetworkError({ call, attempts: attempt, ambiguous: false, networkCode: code, origin: parsed.origin, summary: 'The download broke off', serverMessage: (error as Error)?.message ?? String(error), cause: error })
+        throw new EncordNetworkError({
+          call,
+          attempts: attempt,
+          ambiguous: false,
+          networkCode: code,
+          origin: parsed.origin,
+          summary: 'The download broke off',
+          serverMessage: (error as Error)?.message ?? String(error),
+          cause: error,
+        })
       }
     }
   }
@@ -547,7 +629,10 @@ function publishOutcome(outcome: RequestOutcome): void {
 
 async function decompress(body: Buffer, encoding: string | undefined): Promise<Buffer> {
   let out = body
-  const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity')
+  const codings = (encoding ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity')
   for (const coding of codings.reverse()) {
     if (coding === 'gzip' || coding === 'x-gzip') out = await gunzipAsync(out)
     else if (coding === 'deflate') out = await inflateAsync(out)

@@ -5,7 +5,8 @@
  */
 
 /** Stage types the workflow graph can hold. Unknown types (routers, future kinds) become `OTHER`. */
-export type StageType = 'ANNOTATION' | 'REVIEW' | 'AGENT' | 'DONE' | 'CONSENSUS_ANNOTATION' | 'CONSENSUS_REVIEW' | 'OTHER'
+export type StageType =
+  'ANNOTATION' | 'REVIEW' | 'AGENT' | 'DONE' | 'CONSENSUS_ANNOTATION' | 'CONSENSUS_REVIEW' | 'OTHER'
 
 export interface Pathway {
   uuid: string
@@ -181,9 +182,22 @@ export interface EncordApi {
   proceedTasks(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult>
   listLabelRowMetadata(projectHash: string, options?: LabelRowMetadataOptions): Promise<LabelRowMetadata[]>
   /** Create label rows for data units that have none yet (legacy `labelrow` PUT), bundled. */
-  createLabelRows(projectHash: string, dataHashes: string[], options?: { branchName?: string; includeSignedUrl?: boolean }): Promise<LabelRowDict[]>
+  createLabelRows(
+    projectHash: string,
+    dataHashes: string[],
+    options?: { branchName?: string; includeSignedUrl?: boolean },
+  ): Promise<LabelRowDict[]>
   /** Fetch label rows by label hash (legacy `labelrow` GET), bundled. */
-  getLabelRows(projectHash: string, labelHashes: string[], options?: { includeSignedUrl?: boolean; includeObjectFeatureHashes?: string[]; includeClassificationFeatureHashes?: string[]; includeReviews?: boolean }): Promise<LabelRowDict[]>
+  getLabelRows(
+    projectHash: string,
+    labelHashes: string[],
+    options?: {
+      includeSignedUrl?: boolean
+      includeObjectFeatureHashes?: string[]
+      includeClassificationFeatureHashes?: string[]
+      includeReviews?: boolean
+    },
+  ): Promise<LabelRowDict[]>
   /** Save (overwrite) label rows, bundled. */
   saveLabelRows(projectHash: string, rows: Array<{ labelHash: string; labelRow: LabelRowDict }>): Promise<void>
   /** Set priorities by data hash, bundled. 0 is a valid priority and is sent. */
@@ -191,7 +205,14 @@ export interface EncordApi {
   /** Storage items in bulk, in the order asked. */
   getStorageItems(itemUuids: string[], options?: { signUrls?: boolean }): Promise<StorageItem[]>
   getStorageItem(itemUuid: string, options?: { signUrl?: boolean }): Promise<StorageItem>
-  updateStorageItem(item: { uuid: string; parent: string }, patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> }): Promise<StorageItem>
+  updateStorageItem(
+    item: { uuid: string; parent: string },
+    patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> },
+  ): Promise<StorageItem>
   /** Stream a (signed) media URL to a file. */
-  downloadToFile(url: string, path: string, options?: { signal?: AbortSignal }): Promise<{ bytes: number; contentType: string | null }>
+  downloadToFile(
+    url: string,
+    path: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ bytes: number; contentType: string | null }>
 }

@@ -3,12 +3,24 @@
  * read and edited through the instance they belong to.
  */
 import { Bitmask } from './bitmask.js'
-import { normaliseCoordinates, type Coordinates, type CoordinatesByShape, type CoordinatesInputByShape } from './coordinates.js'
+import {
+  normaliseCoordinates,
+  type Coordinates,
+  type CoordinatesByShape,
+  type CoordinatesInputByShape,
+} from './coordinates.js'
 import { parseEncordDate } from './dates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import type { ClassificationInstance } from './classification-instance.js'
 import type { AnnotationOptions, ObjectAnnotationOptions } from './label-options.js'
-import { applyMetaChanges, classificationState, objectState, unknownFeature, type ObjectFrameData, type RowInternals } from './label-state.js'
+import {
+  applyMetaChanges,
+  classificationState,
+  objectState,
+  unknownFeature,
+  type ObjectFrameData,
+  type RowInternals,
+} from './label-state.js'
 import type { ObjectInstance } from './object-instance.js'
 import type { OntologyObject, Shape } from './ontology.js'
 import type { Raw } from '../shared/records.js'
@@ -73,7 +85,11 @@ export class ObjectAnnotation<S extends Shape = Shape> extends AnnotationView {
 
   get #data(): ObjectFrameData {
     const d = objectState(this.#instance).frames.get(this.frame)
-    if (!d) throw labelError(LabelErrorCode.FrameOutOfRange, `Object ${JSON.stringify(this.#instance.title)} (${this.#instance.objectHash}) is no longer on frame ${this.frame}.`)
+    if (!d)
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Object ${JSON.stringify(this.#instance.title)} (${this.#instance.objectHash}) is no longer on frame ${this.frame}.`,
+      )
     return d
   }
 
@@ -127,7 +143,11 @@ export class ClassificationAnnotation extends AnnotationView {
 
   protected get fields(): Raw {
     const d = classificationState(this.#instance).frames.get(this.frame)
-    if (!d) throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(this.#instance.title)} is no longer on frame ${this.frame}.`)
+    if (!d)
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Classification ${JSON.stringify(this.#instance.title)} is no longer on frame ${this.frame}.`,
+      )
     return d.fields
   }
 
@@ -144,7 +164,12 @@ export class ClassificationAnnotation extends AnnotationView {
   }
 }
 
-export function checkBitmaskSize(owner: RowInternals | null, feature: OntologyObject, frame: number, coords: Coordinates): void {
+export function checkBitmaskSize(
+  owner: RowInternals | null,
+  feature: OntologyObject,
+  frame: number,
+  coords: Coordinates,
+): void {
   if (owner === null || !(coords instanceof Bitmask)) return
   const size = owner.frameSize(frame)
   if (size && (size.width !== coords.width || size.height !== coords.height)) {

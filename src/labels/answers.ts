@@ -5,7 +5,15 @@
  * a list of those, text → string, numeric → number. Nested answers are flat siblings in the same list.
  */
 import { labelError, LabelErrorCode } from './errors.js'
-import type { Attribute, ChecklistAttribute, NumericAttribute, Option, OtherAttribute, RadioAttribute, TextAttribute } from './ontology.js'
+import type {
+  Attribute,
+  ChecklistAttribute,
+  NumericAttribute,
+  Option,
+  OtherAttribute,
+  RadioAttribute,
+  TextAttribute,
+} from './ontology.js'
 import { quoteList, closest } from './suggest.js'
 import { isRecord, type Raw } from '../shared/records.js'
 
@@ -46,10 +54,14 @@ function optionWire(o: Option): Raw {
 }
 
 function invalid(attr: Attribute, why: string, hint?: string): Error {
-  return labelError(LabelErrorCode.InvalidAnswer, `Invalid answer for ${attr.type} attribute ${JSON.stringify(attr.name)} (${attr.path}): ${why}.`, {
-    hint,
-    data: { attribute: attr.name, featureHash: attr.featureHash, type: attr.type },
-  })
+  return labelError(
+    LabelErrorCode.InvalidAnswer,
+    `Invalid answer for ${attr.type} attribute ${JSON.stringify(attr.name)} (${attr.path}): ${why}.`,
+    {
+      hint,
+      data: { attribute: attr.name, featureHash: attr.featureHash, type: attr.type },
+    },
+  )
 }
 
 function describe(v: unknown): string {
@@ -69,7 +81,12 @@ function resolveOption(attr: RadioAttribute | ChecklistAttribute, v: unknown): O
       const name = typeof v === 'string' ? v : (v as unknown as Option).label
       const suggestion = typeof v === 'string' ? closest(v, labels) : undefined
       const where = typeof v === 'string' ? '' : ` (it belongs to ${(v as unknown as Option).path})`
-      throw invalid(attr, `${JSON.stringify(name)}${where} is not one of its options ${quoteList(labels)}` + (suggestion ? `. Did you mean ${JSON.stringify(suggestion)}?` : ''), undefined)
+      throw invalid(
+        attr,
+        `${JSON.stringify(name)}${where} is not one of its options ${quoteList(labels)}` +
+          (suggestion ? `. Did you mean ${JSON.stringify(suggestion)}?` : ''),
+        undefined,
+      )
     }
   }
   throw invalid(attr, `expected an option (label, feature hash or Option), got ${describe(v)}`)
@@ -83,7 +100,12 @@ export function encodeAnswer(attr: Attribute, input: unknown): { value: AnswerVa
   switch (attr.type) {
     case 'radio': {
       const v = Array.isArray(input) && input.length === 1 ? input[0] : input
-      if (Array.isArray(v)) throw invalid(attr, `a radio attribute takes exactly one option, got ${v.length}`, 'Use a checklist attribute for several options.')
+      if (Array.isArray(v))
+        throw invalid(
+          attr,
+          `a radio attribute takes exactly one option, got ${v.length}`,
+          'Use a checklist attribute for several options.',
+        )
       const o = resolveOption(attr, v)
       return { value: o, wire: [optionWire(o)] }
     }
@@ -98,10 +120,15 @@ export function encodeAnswer(attr: Attribute, input: unknown): { value: AnswerVa
       if (typeof input !== 'string') throw invalid(attr, `expected a string, got ${describe(input)}`)
       return { value: input, wire: input }
     case 'numeric':
-      if (typeof input !== 'number' || !Number.isFinite(input)) throw invalid(attr, `expected a finite number, got ${describe(input)}`)
+      if (typeof input !== 'number' || !Number.isFinite(input))
+        throw invalid(attr, `expected a finite number, got ${describe(input)}`)
       return { value: input, wire: input }
     default:
-      throw invalid(attr, `this version cannot write answers of type ${JSON.stringify(attr.rawType)}`, 'Upgrade encord-agents, or leave this attribute alone (its answers are kept).')
+      throw invalid(
+        attr,
+        `this version cannot write answers of type ${JSON.stringify(attr.rawType)}`,
+        'Upgrade encord-agents, or leave this attribute alone (its answers are kept).',
+      )
   }
 }
 
@@ -120,12 +147,18 @@ export function decodeAnswer(attr: Attribute | undefined, wire: unknown): Answer
     case 'checklist': {
       if (!Array.isArray(wire)) return undefined
       const hashes = wire.map((e) => (isRecord(e) ? e['featureHash'] : undefined))
-      return Object.freeze(hashes.map((h) => attr.options.find((o) => o.featureHash === h)).filter((o): o is Option => o !== undefined))
+      return Object.freeze(
+        hashes.map((h) => attr.options.find((o) => o.featureHash === h)).filter((o): o is Option => o !== undefined),
+      )
     }
     case 'text':
       return typeof wire === 'string' ? wire : undefined
     case 'numeric':
-      return typeof wire === 'number' ? wire : typeof wire === 'string' && wire.trim() !== '' && Number.isFinite(Number(wire)) ? Number(wire) : undefined
+      return typeof wire === 'number'
+        ? wire
+        : typeof wire === 'string' && wire.trim() !== '' && Number.isFinite(Number(wire))
+          ? Number(wire)
+          : undefined
     default:
       return wire as AnswerValue
   }

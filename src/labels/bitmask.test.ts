@@ -15,7 +15,9 @@ describe('bitmask RLE', () => {
     expect(decodeRleCounts(':3506')).toEqual([10, 3, 5, 3, 11])
     const b = Bitmask.fromMask(exampleMask(), { width: 8, height: 4 })
     expect(b.toDict()).toEqual({ top: 0, left: 0, height: 4, width: 8, rleString: ':3506' })
-    expect([...new Bitmask({ top: 0, left: 0, height: 4, width: 8, rleString: ':3506' }).toMask()]).toEqual([...exampleMask()])
+    expect([...new Bitmask({ top: 0, left: 0, height: 4, width: 8, rleString: ':3506' }).toMask()]).toEqual([
+      ...exampleMask(),
+    ])
     expect(b.area).toBe(6)
   })
 
@@ -38,7 +40,7 @@ describe('bitmask RLE', () => {
 
   it('round-trips random masks through RLE', () => {
     let seed = 42
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let n = 0; n < 20; n++) {
       const width = 1 + Math.floor(rand() * 40)
       const height = 1 + Math.floor(rand() * 40)
@@ -63,10 +65,16 @@ describe('bitmask RLE', () => {
   })
 
   it('refuses masks whose size does not add up', () => {
-    expect(() => Bitmask.fromMask(new Uint8Array(10), { width: 8, height: 4 })).toThrow('the mask has 10 pixels, but 8×4 = 32')
-    expect(() => Bitmask.from({ top: 0, left: 0, width: 8, height: 5, rleString: ':3506' })).toThrow('cover 32 pixels but the mask has 40')
+    expect(() => Bitmask.fromMask(new Uint8Array(10), { width: 8, height: 4 })).toThrow(
+      'the mask has 10 pixels, but 8×4 = 32',
+    )
+    expect(() => Bitmask.from({ top: 0, left: 0, width: 8, height: 5, rleString: ':3506' })).toThrow(
+      'cover 32 pixels but the mask has 40',
+    )
     expect(() => Bitmask.fromRows([[1, 0], [1]])).toThrow('row 1 has 1 pixels, row 0 has 2')
     expect(() => decodeRleCounts('3\x7f')).toThrow('outside the RLE alphabet')
-    expect(() => new Bitmask({ top: 0, left: 0, width: 1.5, height: 2, rleString: '' })).toThrow('"width" must be a non-negative integer')
+    expect(() => new Bitmask({ top: 0, left: 0, width: 1.5, height: 2, rleString: '' })).toThrow(
+      '"width" must be a non-negative integer',
+    )
   })
 })

@@ -117,7 +117,8 @@ export class Bitmask {
 
   constructor(dict: BitmaskDict) {
     for (const k of ['top', 'left', 'width', 'height'] as const) {
-      if (!Number.isInteger(dict[k]) || dict[k] < 0) throw invalid(`"${k}" must be a non-negative integer (pixels), got ${JSON.stringify(dict[k])}`)
+      if (!Number.isInteger(dict[k]) || dict[k] < 0)
+        throw invalid(`"${k}" must be a non-negative integer (pixels), got ${JSON.stringify(dict[k])}`)
     }
     if (typeof dict.rleString !== 'string') throw invalid('"rleString" must be a string')
     this.top = dict.top
@@ -134,7 +135,8 @@ export class Bitmask {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
       throw invalid(`the mask size must be positive integers, got ${width}×${height}`)
     }
-    if (mask.length !== width * height) throw invalid(`the mask has ${mask.length} pixels, but ${width}×${height} = ${width * height}`)
+    if (mask.length !== width * height)
+      throw invalid(`the mask has ${mask.length} pixels, but ${width}×${height} = ${width * height}`)
     return new Bitmask({ top: 0, left: 0, height, width, rleString: encodeRleCounts(maskToRleCounts(mask)) })
   }
 

@@ -107,14 +107,21 @@ export class ClassificationInstance {
     const st = this.#s
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
     if (st.feature.isGlobal) {
-      throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(st.title)} is global: it applies to the whole item and has no frames.`)
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Classification ${JSON.stringify(st.title)} is global: it applies to the whole item and has no frames.`,
+      )
     }
     const frames = framesOf(options.frames ?? 0)
     const taken = frames.filter((f) => st.frames.has(f))
     if (taken.length > 0 && !options.overwrite) {
-      throw labelError(LabelErrorCode.FrameAlreadyLabelled, `Classification ${JSON.stringify(st.title)} (${st.hash}) is already on frame(s) ${describeFrames(taken)}.`, {
-        hint: 'Pass { overwrite: true } to replace its metadata there.',
-      })
+      throw labelError(
+        LabelErrorCode.FrameAlreadyLabelled,
+        `Classification ${JSON.stringify(st.title)} (${st.hash}) is already on frame(s) ${describeFrames(taken)}.`,
+        {
+          hint: 'Pass { overwrite: true } to replace its metadata there.',
+        },
+      )
     }
     const meta = newMeta(st.ctx, options) // checked before a forced call takes frames from others
     if (st.owner) {
@@ -135,7 +142,9 @@ export class ClassificationInstance {
         lastEditedAt: meta.lastEditedAt,
       }
       if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
-      if (existing) for (const [k, v] of Object.entries(existing.fields)) if (!(CLASSIFICATION_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
+      if (existing)
+        for (const [k, v] of Object.entries(existing.fields))
+          if (!(CLASSIFICATION_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
       st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields })
     }
     st.framesChanged = true
@@ -169,13 +178,19 @@ export class ClassificationInstance {
    * its own attribute at any depth, other values the question.
    * @example weather.setAnswer('Sunny'); issues.setAnswer(['Blurry', 'Too dark']); cls.setAnswer('The moon', { attribute: 'Note' }); weather.setAnswer('Rainy', { overwrite: true })
    */
-  setAnswer(value: AnswerInput, options: { attribute?: string | Attribute; manualAnnotation?: boolean; overwrite?: boolean } = {}): this {
+  setAnswer(
+    value: AnswerInput,
+    options: { attribute?: string | Attribute; manualAnnotation?: boolean; overwrite?: boolean } = {},
+  ): this {
     const st = this.#s
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
     const first = Array.isArray(value) ? value[0] : value
     const isOption = typeof first === 'object' && first !== null && (first as { kind?: string }).kind === 'option'
     const owner = `classification ${JSON.stringify(st.title)} (${st.hash})`
-    const attr = options.attribute === undefined && isOption ? inferAttribute(st.feature, value, owner) : this.#attribute(options.attribute)
+    const attr =
+      options.attribute === undefined && isOption
+        ? inferAttribute(st.feature, value, owner)
+        : this.#attribute(options.attribute)
     const { wire } = encodeAnswer(attr, value)
     checkOverwrite(st.answers, attr, options.overwrite, owner)
     const fields: Raw = {
@@ -246,7 +261,12 @@ export class ClassificationInstance {
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
     const copy = new ClassificationInstance(st.feature)
     const cs = classificationState(copy)
-    for (const [frame, d] of st.frames) cs.frames.set(frame, { seq: nextSeq(), unit: undefined, fields: { ...structuredClone(d.fields), classificationHash: cs.hash } })
+    for (const [frame, d] of st.frames)
+      cs.frames.set(frame, {
+        seq: nextSeq(),
+        unit: undefined,
+        fields: { ...structuredClone(d.fields), classificationHash: cs.hash },
+      })
     cs.answers = st.answers.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
     cs.entry = st.entry === null ? null : structuredClone(st.entry)
     cs.entryFollowsFrames = st.entryFollowsFrames
@@ -259,8 +279,10 @@ export class ClassificationInstance {
   }
 }
 
-
 /** An instance around state loaded by a row (the constructor takes it under a label-model-private key). */
 export function makeClassificationInstance(state: ClassificationState): ClassificationInstance {
-  return new ClassificationInstance(state.feature as OntologyClassification, { [FROM_STATE]: state } as { classificationHash?: string })
+  return new ClassificationInstance(
+    state.feature as OntologyClassification,
+    { [FROM_STATE]: state } as { classificationHash?: string },
+  )
 }

@@ -87,7 +87,8 @@ export type SkeletonPointInput = Point2D & Partial<Omit<SkeletonPoint, 'x' | 'y'
 export interface CoordinatesInputByShape {
   bounding_box: BoundingBox
   rotatable_bounding_box: RotatableBoundingBox
-  polygon: readonly Point2D[] | { points: readonly Point2D[] } | { polygons: readonly (readonly (readonly Point2D[])[])[] }
+  polygon:
+    readonly Point2D[] | { points: readonly Point2D[] } | { polygons: readonly (readonly (readonly Point2D[])[])[] }
   polyline: readonly Point2D[] | { points: readonly Point2D[] }
   point: Point2D
   bitmask: BitmaskInput
@@ -116,7 +117,6 @@ export const COORDINATE_KEYS: ReadonlySet<string> = new Set([
   'cuboid_2d',
   'cuboid2d',
 ])
-
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
@@ -158,10 +158,17 @@ function readFlatRings(v: unknown): Point2D[][][] {
  */
 export function readCoordinates(entry: Raw): Coordinates {
   const bb = entry['boundingBox']
-  if (isRecord(bb)) return deepFreeze({ x: Number(bb['x']), y: Number(bb['y']), w: Number(bb['w']), h: Number(bb['h']) })
+  if (isRecord(bb))
+    return deepFreeze({ x: Number(bb['x']), y: Number(bb['y']), w: Number(bb['w']), h: Number(bb['h']) })
   const rb = entry['rotatableBoundingBox']
   if (isRecord(rb)) {
-    return deepFreeze({ x: Number(rb['x']), y: Number(rb['y']), w: Number(rb['w']), h: Number(rb['h']), theta: Number(rb['theta']) })
+    return deepFreeze({
+      x: Number(rb['x']),
+      y: Number(rb['y']),
+      w: Number(rb['w']),
+      h: Number(rb['h']),
+      theta: Number(rb['theta']),
+    })
   }
   if ('polygon' in entry || 'polygons' in entry) {
     let polygons = readFlatRings(entry['polygons'])
@@ -295,15 +302,24 @@ function wrongShape(obj: OntologyObject, input: unknown): Error {
 }
 
 function bad(obj: OntologyObject, why: string, hint?: string): Error {
-  return labelError(LabelErrorCode.InvalidCoordinates, `Invalid coordinates for ${obj.shape} object ${JSON.stringify(obj.name)}: ${why}.`, {
-    hint: hint ?? 'Geometry is normalised: x and w are fractions of the width, y and h of the height (0 to 1).',
-  })
+  return labelError(
+    LabelErrorCode.InvalidCoordinates,
+    `Invalid coordinates for ${obj.shape} object ${JSON.stringify(obj.name)}: ${why}.`,
+    {
+      hint: hint ?? 'Geometry is normalised: x and w are fractions of the width, y and h of the height (0 to 1).',
+    },
+  )
 }
 
 function unit(obj: OntologyObject, v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(obj, `${name} must be a finite number, got ${JSON.stringify(v)}`)
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw bad(obj, `${name} must be a finite number, got ${JSON.stringify(v)}`)
   if (v < -EPS || v > 1 + EPS) {
-    throw bad(obj, `${name} = ${v} is outside [0, 1]`, v > 1 ? 'Looks like pixels: divide x and w by the frame width, y and h by its height.' : undefined)
+    throw bad(
+      obj,
+      `${name} = ${v} is outside [0, 1]`,
+      v > 1 ? 'Looks like pixels: divide x and w by the frame width, y and h by its height.' : undefined,
+    )
   }
   return v
 }
@@ -334,11 +350,18 @@ function normalise(obj: OntologyObject, input: unknown): Coordinates {
     case 'bounding_box':
     case 'rotatable_bounding_box': {
       const rotatable = obj.shape === 'rotatable_bounding_box'
-      if (!isRecord(input) || !('w' in r) || !('h' in r) || (rotatable && !('theta' in r)) || input instanceof Bitmask) throw wrongShape(obj, input)
-      const box = { x: unit(obj, r['x'], 'x'), y: unit(obj, r['y'], 'y'), w: unit(obj, r['w'], 'w'), h: unit(obj, r['h'], 'h') }
+      if (!isRecord(input) || !('w' in r) || !('h' in r) || (rotatable && !('theta' in r)) || input instanceof Bitmask)
+        throw wrongShape(obj, input)
+      const box = {
+        x: unit(obj, r['x'], 'x'),
+        y: unit(obj, r['y'], 'y'),
+        w: unit(obj, r['w'], 'w'),
+        h: unit(obj, r['h'], 'h'),
+      }
       if (!rotatable) return box
       const theta = r['theta']
-      if (typeof theta !== 'number' || !Number.isFinite(theta)) throw bad(obj, `theta must be a finite number of degrees, got ${JSON.stringify(theta)}`)
+      if (typeof theta !== 'number' || !Number.isFinite(theta))
+        throw bad(obj, `theta must be a finite number of degrees, got ${JSON.stringify(theta)}`)
       return { ...box, theta }
     }
     case 'polygon': {
@@ -350,7 +373,8 @@ function normalise(obj: OntologyObject, input: unknown): Coordinates {
         const polys = r['polygons'] as unknown[]
         if (polys.length === 0) throw bad(obj, 'polygons is empty')
         const polygons = polys.map((poly, p) => {
-          if (!Array.isArray(poly) || poly.length === 0) throw bad(obj, `polygons[${p}] must be a non-empty list of rings (lists of points)`)
+          if (!Array.isArray(poly) || poly.length === 0)
+            throw bad(obj, `polygons[${p}] must be a non-empty list of rings (lists of points)`)
           return poly.map((ring, k) => points(obj, ring, 3, `polygons[${p}][${k}]`))
         })
         return { points: polygons[0][0], polygons }
@@ -371,15 +395,24 @@ function normalise(obj: OntologyObject, input: unknown): Coordinates {
       return point(obj, input, 'point')
     }
     case 'bitmask': {
-      if (!(input instanceof Bitmask) && !(isRecord(input) && ('rleString' in r || 'mask' in r || 'rows' in r))) throw wrongShape(obj, input)
+      if (!(input instanceof Bitmask) && !(isRecord(input) && ('rleString' in r || 'mask' in r || 'rows' in r)))
+        throw wrongShape(obj, input)
       return Bitmask.from(input as BitmaskInput)
     }
     case 'skeleton': {
-      const list = Array.isArray(input) ? input : isRecord(input) && Array.isArray(r['points']) ? (r['points'] as unknown[]) : undefined
+      const list = Array.isArray(input)
+        ? input
+        : isRecord(input) && Array.isArray(r['points'])
+          ? (r['points'] as unknown[])
+          : undefined
       if (!list) throw wrongShape(obj, input)
       const template = obj.skeletonTemplate?.points ?? []
       if (template.length > 0 && list.length !== template.length) {
-        throw bad(obj, `the skeleton template has ${template.length} points (${template.map((p) => p.name).join(', ')}), got ${list.length}`, 'Give one point per template point, in template order.')
+        throw bad(
+          obj,
+          `the skeleton template has ${template.length} points (${template.map((p) => p.name).join(', ')}), got ${list.length}`,
+          'Give one point per template point, in template order.',
+        )
       }
       return {
         points: list.map((p, i) => {

@@ -7,4 +7,14 @@
  * unit's `data_fps`/`data_duration`. Bitmask sizes (`top`, `left`, `width`, `height`) and frame
  * ranges are integers.
  */
-export const LABEL_ROW_FLOAT_KEYS: ReadonlySet<string> = new Set(['confidence', 'x', 'y', 'w', 'h', 'theta', 'polygons', 'data_fps', 'data_duration'])
+export const LABEL_ROW_FLOAT_KEYS: ReadonlySet<string> = new Set([
+  'confidence',
+  'x',
+  'y',
+  'w',
+  'h',
+  'theta',
+  'polygons',
+  'data_fps',
+  'data_duration',
+])

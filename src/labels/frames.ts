@@ -18,7 +18,10 @@ function isRange(v: unknown): v is FrameRange {
 
 function checkFrame(f: unknown): number {
   if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) {
-    throw labelError(LabelErrorCode.FrameOutOfRange, `Frame ${JSON.stringify(f)} is not a frame index: frames are integers from 0.`)
+    throw labelError(
+      LabelErrorCode.FrameOutOfRange,
+      `Frame ${JSON.stringify(f)} is not a frame index: frames are integers from 0.`,
+    )
   }
   return f
 }
@@ -30,7 +33,8 @@ export function framesOf(spec: FrameSpec): number[] {
     if (isRange(v)) {
       const start = checkFrame(v.start)
       const end = checkFrame(v.end)
-      if (end < start) throw labelError(LabelErrorCode.FrameOutOfRange, `Frame range ${start}–${end} ends before it starts.`)
+      if (end < start)
+        throw labelError(LabelErrorCode.FrameOutOfRange, `Frame range ${start}–${end} ends before it starts.`)
       for (let f = start; f <= end; f++) out.add(f)
     } else out.add(checkFrame(v))
   }

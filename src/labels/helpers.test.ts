@@ -7,7 +7,10 @@ import { closest, quoteList } from './suggest.js'
 import { cloneJson } from './wire.js'
 
 // 1×1 PNG
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+)
 
 describe('media helpers', () => {
   it('turns bytes into base64 and data URLs, sniffing image types', () => {
@@ -29,7 +32,13 @@ describe('dates', () => {
   it('writes the SDK form and reads every form Encord sends', () => {
     const d = new Date(Date.UTC(2024, 0, 2, 3, 4, 5))
     expect(formatEncordDate(d)).toBe('Tue, 02 Jan 2024 03:04:05 UTC')
-    for (const s of ['Tue, 02 Jan 2024 03:04:05 UTC', 'Tue, 02 Jan 2024 03:04:05 GMT', '2024-01-02T03:04:05', '2024-01-02 03:04:05', '2024-01-02T03:04:05.000000+00:00']) {
+    for (const s of [
+      'Tue, 02 Jan 2024 03:04:05 UTC',
+      'Tue, 02 Jan 2024 03:04:05 GMT',
+      '2024-01-02T03:04:05',
+      '2024-01-02 03:04:05',
+      '2024-01-02T03:04:05.000000+00:00',
+    ]) {
       expect(parseEncordDate(s)?.toISOString()).toBe('2024-01-02T03:04:05.000Z')
     }
     expect(parseEncordDate('nope')).toBeNull()

@@ -59,12 +59,27 @@ export {
   type CoordinatesInput,
   type CoordinatesInputByShape,
 } from './coordinates.js'
-export { Bitmask, encodeRleCounts, decodeRleCounts, maskToRleCounts, rleCountsToMask, type BitmaskDict, type BitmaskInput } from './bitmask.js'
+export {
+  Bitmask,
+  encodeRleCounts,
+  decodeRleCounts,
+  maskToRleCounts,
+  rleCountsToMask,
+  type BitmaskDict,
+  type BitmaskInput,
+} from './bitmask.js'
 export { type AnswerValue, type AnswerInput, type AnswerOf, type AnswerInputOf } from './answers.js'
 export { framesOf, framesToRanges, type FrameRange, type FrameSpec } from './frames.js'
 export { formatEncordDate, parseEncordDate } from './dates.js'
 export { toBase64, toDataUrl, sniffImageMimeType, type BinaryInput } from './media.js'
 export { LabelErrorCode } from './errors.js'
-export { ontologySchema, OntologySchema, type OntologyAnswer, type ObjectAnswer, type AnswerInstances, type AnswerToLabelsOptions } from './ontology-answer.js'
+export {
+  ontologySchema,
+  OntologySchema,
+  type OntologyAnswer,
+  type ObjectAnswer,
+  type AnswerInstances,
+  type AnswerToLabelsOptions,
+} from './ontology-answer.js'
 export { schemaKey, type OntologySchemaOptions } from './ontology-schema.js'
 export { LABEL_ROW_FLOAT_KEYS } from './float-keys.js'

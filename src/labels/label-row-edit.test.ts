@@ -18,27 +18,69 @@ import {
 
 describe('writing', () => {
   it('writes every shape in the save format', () => {
-    const row = load('label-model/generated_image_empty_input.json', ONTOLOGY.synthetic, { hashes: ['a', 'b', 'c', 'd'] })
+    const row = load('label-model/generated_image_empty_input.json', ONTOLOGY.synthetic, {
+      hashes: ['a', 'b', 'c', 'd'],
+    })
     row.addPolygon('Area', {
       polygons: [
         [
-          [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }],
-          [{ x: 0.5, y: 0.5 }, { x: 0.6, y: 0.5 }, { x: 0.6, y: 0.6 }],
+          [
+            { x: 0, y: 0 },
+            { x: 1, y: 0 },
+            { x: 1, y: 1 },
+          ],
+          [
+            { x: 0.5, y: 0.5 },
+            { x: 0.6, y: 0.5 },
+            { x: 0.6, y: 0.6 },
+          ],
         ],
-        [[{ x: 0.1, y: 0.1 }, { x: 0.2, y: 0.1 }, { x: 0.2, y: 0.2 }]],
+        [
+          [
+            { x: 0.1, y: 0.1 },
+            { x: 0.2, y: 0.1 },
+            { x: 0.2, y: 0.2 },
+          ],
+        ],
       ],
     })
-    row.addPolyline('Lane', { points: [{ x: 0, y: 0 }, { x: 1, y: 1 }] })
+    row.addPolyline('Lane', {
+      points: [
+        { x: 0, y: 0 },
+        { x: 1, y: 1 },
+      ],
+    })
     row.addObject('Keypoint', { x: 0.5, y: 0.5 })
     row.addBitmask('Mask', { mask: new Uint8Array(32).fill(1), width: 8, height: 4 })
-    const objects = ((Object.values(row.toDict()['data_units'] as Json)[0] as Json)['labels'] as { objects: Json[] }).objects
+    const objects = ((Object.values(row.toDict()['data_units'] as Json)[0] as Json)['labels'] as { objects: Json[] })
+      .objects
     expect(objects[0]['polygon']).toEqual({ '0': { x: 0, y: 0 }, '1': { x: 1, y: 0 }, '2': { x: 1, y: 1 } })
-    expect(objects[0]['polygons']).toEqual([[[0, 0, 1, 0, 1, 1], [0.5, 0.5, 0.6, 0.5, 0.6, 0.6]], [[0.1, 0.1, 0.2, 0.1, 0.2, 0.2]]])
+    expect(objects[0]['polygons']).toEqual([
+      [
+        [0, 0, 1, 0, 1, 1],
+        [0.5, 0.5, 0.6, 0.5, 0.6, 0.6],
+      ],
+      [[0.1, 0.1, 0.2, 0.1, 0.2, 0.2]],
+    ])
     expect(objects[1]['polyline']).toEqual({ '0': { x: 0, y: 0 }, '1': { x: 1, y: 1 } })
     expect(objects[2]['point']).toEqual({ '0': { x: 0.5, y: 0.5 } })
     expect(objects[3]['bitmask']).toEqual({ top: 0, left: 0, height: 4, width: 8, rleString: '0P1' }) // counts [0, 32]
     expect(Bitmask.from(objects[3]['bitmask'] as never).area).toBe(32)
-    expect(Object.keys(objects[0])).toEqual(['name', 'color', 'shape', 'value', 'createdAt', 'createdBy', 'confidence', 'objectHash', 'featureHash', 'manualAnnotation', 'lastEditedAt', 'polygon', 'polygons'])
+    expect(Object.keys(objects[0])).toEqual([
+      'name',
+      'color',
+      'shape',
+      'value',
+      'createdAt',
+      'createdBy',
+      'confidence',
+      'objectHash',
+      'featureHash',
+      'manualAnnotation',
+      'lastEditedAt',
+      'polygon',
+      'polygons',
+    ])
     expect(objects[0]['createdBy']).toBeNull()
     expect(objects[0]['manualAnnotation']).toBe(false) // agent-made by default
     expect(objects[0]['createdAt']).toBe('Tue, 02 Jan 2024 03:04:05 UTC')
@@ -53,9 +95,18 @@ describe('writing', () => {
       { x: 0.1, y: 0.2 },
     ]
     const sk = row.addSkeleton('Square', pts)
-    const obj = ((Object.values(row.toDict()['data_units'] as Json)[0] as Json)['labels'] as { objects: Json[] }).objects[1]
+    const obj = ((Object.values(row.toDict()['data_units'] as Json)[0] as Json)['labels'] as { objects: Json[] })
+      .objects[1]
     expect(obj['skeleton']).toEqual({
-      '0': { x: 0.1, y: 0.1, name: 'point_0', color: '#000000', value: 'point_0', featureHash: 'A9sGmBca', visibility: 'visible' },
+      '0': {
+        x: 0.1,
+        y: 0.1,
+        name: 'point_0',
+        color: '#000000',
+        value: 'point_0',
+        featureHash: 'A9sGmBca',
+        visibility: 'visible',
+      },
       '1': { x: 0.2, y: 0.1, name: 'point_1', color: '#000000', value: 'point_1', featureHash: 'UWKgC/Db' },
       '2': { x: 0.2, y: 0.2, name: 'point_2', color: '#000000', value: 'point_2', featureHash: 'mBt9AAhc' },
       '3': { x: 0.1, y: 0.2, name: 'point_3', color: '#000000', value: 'point_3', featureHash: 'mBt9AAhd' },
@@ -72,9 +123,13 @@ describe('writing', () => {
     expect(e1.message).toBe('Object "Area" is a polygon object, not a bounding_box object.')
     const e2 = thrown(() => row.addObject('Area', { x: 0, y: 0, w: 0.1, h: 0.1 }))
     expect(e2.code).toBe('WrongShape')
-    expect(e2.message).toBe('Object "Area" is a polygon object; it takes points [{x, y}, ...] (at least 3), { points } or { polygons }, got a bounding box {x, y, w, h}.')
+    expect(e2.message).toBe(
+      'Object "Area" is a polygon object; it takes points [{x, y}, ...] (at least 3), { points } or { polygons }, got a bounding box {x, y, w, h}.',
+    )
     const e3 = thrown(() => row.addObject('Car', [{ x: 0, y: 0 }]))
-    expect(e3.message).toContain('Object "Car" is a bounding_box object; it takes a bounding box {x, y, w, h}, got a list of 1 item(s).')
+    expect(e3.message).toContain(
+      'Object "Car" is a bounding_box object; it takes a bounding box {x, y, w, h}, got a list of 1 item(s).',
+    )
     expect(thrown(() => row.addObject('Mask', { x: 0.1, y: 0.1 })).code).toBe('WrongShape')
     expect(row.isDirty).toBe(false)
     expect(row.objects()).toHaveLength(0)
@@ -86,9 +141,20 @@ describe('writing', () => {
     expect(e.code).toBe('InvalidCoordinates')
     expect(e.message).toBe('Invalid coordinates for bounding_box object "Car": x = 120 is outside [0, 1].')
     expect(e.hint).toContain('divide x and w by the frame width')
-    expect(thrown(() => row.addPoint('Keypoint', { x: Number.NaN, y: 0 })).message).toContain('x must be a finite number')
-    expect(thrown(() => row.addPolygon('Area', [{ x: 0, y: 0 }, { x: 1, y: 1 }])).message).toContain('points has 2 point(s); a polygon needs at least 3')
-    expect(thrown(() => row.addBoundingBox('Car', { x: 0, y: 0, w: 0.1, h: 0.1 }, { confidence: 1.5 })).code).toBe('InvalidAnnotation')
+    expect(thrown(() => row.addPoint('Keypoint', { x: Number.NaN, y: 0 })).message).toContain(
+      'x must be a finite number',
+    )
+    expect(
+      thrown(() =>
+        row.addPolygon('Area', [
+          { x: 0, y: 0 },
+          { x: 1, y: 1 },
+        ]),
+      ).message,
+    ).toContain('points has 2 point(s); a polygon needs at least 3')
+    expect(thrown(() => row.addBoundingBox('Car', { x: 0, y: 0, w: 0.1, h: 0.1 }, { confidence: 1.5 })).code).toBe(
+      'InvalidAnnotation',
+    )
     expect(row.objects()).toHaveLength(0)
   })
 
@@ -105,15 +171,20 @@ describe('writing', () => {
     expect(e.code).toBe('FrameOutOfRange')
     expect(e.message).toBe('Cannot put object "Car" on frame(s) 1: an image has only frame 0.')
     const group = load('label-model/labels_image_group.json', ONTOLOGY.imageGroup)
-    expect(thrown(() => group.addBoundingBox('Cars', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frames: [4, 5, 6] })).message).toBe(
-      'Cannot put object "Cars" on frame(s) 5–6: this img_group has frames 0–4.',
-    )
+    expect(
+      thrown(() => group.addBoundingBox('Cars', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frames: [4, 5, 6] })).message,
+    ).toBe('Cannot put object "Cars" on frame(s) 5–6: this img_group has frames 0–4.')
     group.addBoundingBox('Cars', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frames: [3, 4] })
-    const video = new LabelRow(fixture('label_row_video.json'), { ontology: ontologyOf(ONTOLOGY.api), metadata: metadata({ numberOfFrames: 50, dataTitle: 'drive.mp4' }) })
+    const video = new LabelRow(fixture('label_row_video.json'), {
+      ontology: ontologyOf(ONTOLOGY.api),
+      metadata: metadata({ numberOfFrames: 50, dataTitle: 'drive.mp4' }),
+    })
     expect(thrown(() => video.addBoundingBox('Box', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frame: 50 })).message).toBe(
       'Cannot put object "Box" on frame(s) 50: "drive.mp4" has 50 frames (0–49).',
     )
-    expect(thrown(() => video.addBoundingBox('Box', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frame: -1 })).code).toBe('FrameOutOfRange')
+    expect(thrown(() => video.addBoundingBox('Box', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frame: -1 })).code).toBe(
+      'FrameOutOfRange',
+    )
   })
 
   it('refuses to set a frame twice unless overwrite, and edits annotations', () => {
@@ -128,10 +199,19 @@ describe('writing', () => {
     expect(box.frames()).toEqual([0, 1, 2, 3])
     expect(box.annotation(2)?.confidence).toBe(0.3)
     row.markSaved()
-    box.annotation(0)!.update({ coordinates: { x: 0.2, y: 0.2, w: 0.2, h: 0.2 }, confidence: 0.5, lastEditedBy: 'me@example.com' })
+    box
+      .annotation(0)!
+      .update({ coordinates: { x: 0.2, y: 0.2, w: 0.2, h: 0.2 }, confidence: 0.5, lastEditedBy: 'me@example.com' })
     expect(row.isDirty).toBe(true)
-    const frame0 = (row.toDict()['data_units'] as Record<string, { labels: Record<string, { objects: Json[] }> }>)['d0000002-aaaa-4bbb-8ccc-000000000002'].labels['0'].objects[0]
-    expect(frame0).toMatchObject({ confidence: 0.5, lastEditedBy: 'me@example.com', lastEditedAt: 'Tue, 02 Jan 2024 03:04:05 UTC', boundingBox: { h: 0.2, w: 0.2, x: 0.2, y: 0.2 } })
+    const frame0 = (row.toDict()['data_units'] as Record<string, { labels: Record<string, { objects: Json[] }> }>)[
+      'd0000002-aaaa-4bbb-8ccc-000000000002'
+    ].labels['0'].objects[0]
+    expect(frame0).toMatchObject({
+      confidence: 0.5,
+      lastEditedBy: 'me@example.com',
+      lastEditedAt: 'Tue, 02 Jan 2024 03:04:05 UTC',
+      boundingBox: { h: 0.2, w: 0.2, x: 0.2, y: 0.2 },
+    })
     expect(frame0['createdAt']).toBe('Tue, 03 Jun 2025 11:31:02 UTC') // kept
   })
 
@@ -140,7 +220,13 @@ describe('writing', () => {
     const box = row.objects()[0]
     box.removeFrames([0, 1])
     expect(box.frames()).toEqual([2])
-    const labels = () => (row.toDict()['data_units'] as Record<string, { labels: Record<string, { objects: Json[]; classifications: Json[] }> }>)['d0000002-aaaa-4bbb-8ccc-000000000002'].labels
+    const labels = () =>
+      (
+        row.toDict()['data_units'] as Record<
+          string,
+          { labels: Record<string, { objects: Json[]; classifications: Json[] }> }
+        >
+      )['d0000002-aaaa-4bbb-8ccc-000000000002'].labels
     expect(labels()['0'].objects).toEqual([])
     box.removeFrames(2) // its last frame: it leaves the row
     expect(row.objects()).toHaveLength(0)
@@ -160,7 +246,11 @@ describe('writing', () => {
 describe('answers', () => {
   it('answers radio, checklist, text and nested attributes, in any form', () => {
     const row = load('label-model/generated_image_empty_input.json', ONTOLOGY.synthetic)
-    const car = row.addBoundingBox('Car', { x: 0, y: 0, w: 0.5, h: 0.5 }, { answers: { Colour: 'redOptFH', Tags: 'Parked' } })
+    const car = row.addBoundingBox(
+      'Car',
+      { x: 0, y: 0, w: 0.5, h: 0.5 },
+      { answers: { Colour: 'redOptFH', Tags: 'Parked' } },
+    )
     const colour = row.ontology.object('Car').attribute('Colour')
     expect(car.getAnswer(colour)).toBe(row.ontology.get('Car', 'Colour', 'Red'))
     expect(car.getAnswer('Tags')).toEqual([row.ontology.get('Car', 'Tags', 'Parked')])
@@ -178,9 +268,17 @@ describe('answers', () => {
   it('answers numeric attributes, static and dynamic', () => {
     const row = load('label_row_video.json', ONTOLOGY.api)
     const ontology = new Ontology(ANSWERS_ONTOLOGY)
-    const video = new LabelRow(fixture('label_row_video.json'), { ontology, clock: () => FIXED_NOW, newHash: () => 'track001' })
+    const video = new LabelRow(fixture('label_row_video.json'), {
+      ontology,
+      clock: () => FIXED_NOW,
+      newHash: () => 'track001',
+    })
     void row
-    const box = video.addBoundingBox('Box', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frames: { start: 0, end: 3 }, objectHash: 'box00001', answers: { Count: 3 } })
+    const box = video.addBoundingBox(
+      'Box',
+      { x: 0, y: 0, w: 0.1, h: 0.1 },
+      { frames: { start: 0, end: 3 }, objectHash: 'box00001', answers: { Count: 3 } },
+    )
     box.setAnswer('Speed', 12.5, { frames: [0, 1] })
     box.setAnswer('Speed', 20, { frames: [2, 3] })
     expect(box.getAnswer('Count')).toBe(3)
@@ -189,24 +287,39 @@ describe('answers', () => {
     expect(box.getAnswer('Speed')).toBe(12.5) // the earliest
     const e = thrown(() => box.setAnswer('Count', 'three'))
     expect(e.code).toBe('InvalidAnswer')
-    expect(e.message).toBe('Invalid answer for numeric attribute "Count" (Box › Count): expected a finite number, got the string "three".')
+    expect(e.message).toBe(
+      'Invalid answer for numeric attribute "Count" (Box › Count): expected a finite number, got the string "three".',
+    )
     const out = video.toDict()
     expect((out['object_answers'] as Json)['box00001']).toEqual({
-      classifications: [{ name: 'Count', value: 'count', answers: 3, featureHash: 'countFH1', manualAnnotation: false }],
+      classifications: [
+        { name: 'Count', value: 'count', answers: 3, featureHash: 'countFH1', manualAnnotation: false },
+      ],
       objectHash: 'box00001',
     })
-    expect(((out['object_actions'] as Json)['box00001'] as { actions: Json[] }).actions.map((a) => [a['answers'], a['range']])).toEqual([
+    expect(
+      ((out['object_actions'] as Json)['box00001'] as { actions: Json[] }).actions.map((a) => [
+        a['answers'],
+        a['range'],
+      ]),
+    ).toEqual([
       [12.5, [[0, 1]]],
       [20, [[2, 3]]],
     ])
   })
 
   it('keeps one action per distinct dynamic answer, splitting and merging ranges', () => {
-    const row = load('label-model/generated_video_empty_input.json', ONTOLOGY.synthetic, { hashes: ['car00001', 't1', 't2', 't3'] })
+    const row = load('label-model/generated_video_empty_input.json', ONTOLOGY.synthetic, {
+      hashes: ['car00001', 't1', 't2', 't3'],
+    })
     const car = row.addBoundingBox('Car', { x: 0, y: 0, w: 0.1, h: 0.1 }, { frames: { start: 0, end: 5 } })
     car.setAnswer('Occluded', 'Yes') // every frame of the object
     car.setAnswer('Occluded', 'No', { frames: [2, 3] })
-    const actions = () => car.answers().filter((a) => a.dynamic).map((a) => [(a.value as { label: string }).label, a.frames])
+    const actions = () =>
+      car
+        .answers()
+        .filter((a) => a.dynamic)
+        .map((a) => [(a.value as { label: string }).label, a.frames])
     expect(actions()).toEqual([
       ['Yes', [0, 1, 4, 5]],
       ['No', [2, 3]],
@@ -232,7 +345,9 @@ describe('answers', () => {
     car.clearAnswer('Occluded', { frames: [0, 1] })
     expect(actions()).toEqual([['Yes', [3, 4, 5]]])
     const e = thrown(() => car.setAnswer('Occluded', 'Yes', { frames: [9] }))
-    expect(e.message).toBe('Object "Car" (car00001) is not on frame(s) 9; dynamic answers to "Occluded" go on frames where the object is.')
+    expect(e.message).toBe(
+      'Object "Car" (car00001) is not on frame(s) 9; dynamic answers to "Occluded" go on frames where the object is.',
+    )
   })
 
   it('refuses options of another attribute, unknown options and unknown attributes, naming the feature', () => {
@@ -240,12 +355,16 @@ describe('answers', () => {
     const car = row.addBoundingBox('Car', { x: 0, y: 0, w: 0.5, h: 0.5 })
     const e1 = thrown(() => car.setAnswer('Colour', 'Purple'))
     expect(e1.code).toBe('InvalidAnswer')
-    expect(e1.message).toBe('Invalid answer for radio attribute "Colour" (Car › Colour): "Purple" is not one of its options "Red", "Blue".')
+    expect(e1.message).toBe(
+      'Invalid answer for radio attribute "Colour" (Car › Colour): "Purple" is not one of its options "Red", "Blue".',
+    )
     const e2 = thrown(() => car.setAnswer('Colour', 'Bleu'))
     expect(e2.message).toContain('Did you mean "Blue"?')
     const parked = row.ontology.get('Car', 'Tags', 'Parked')
     const e3 = thrown(() => car.setAnswer('Colour', parked as never))
-    expect(e3.message).toBe('Invalid answer for radio attribute "Colour" (Car › Colour): "Parked" (it belongs to Car › Tags › Parked) is not one of its options "Red", "Blue".')
+    expect(e3.message).toBe(
+      'Invalid answer for radio attribute "Colour" (Car › Colour): "Parked" (it belongs to Car › Tags › Parked) is not one of its options "Red", "Blue".',
+    )
     const e4 = thrown(() => car.setAnswer('Colour', ['Red', 'Blue']))
     expect(e4.message).toContain('a radio attribute takes exactly one option, got 2')
     const e5 = thrown(() => car.setAnswer('Weather', 'Sunny'))
@@ -253,13 +372,17 @@ describe('answers', () => {
     expect(e5.message).toContain('No attribute "Weather" on object "Car".')
     const e6 = thrown(() => car.setAnswer('Note', 5 as never))
     expect(e6.message).toContain('expected a string, got the number 5')
-    const e7 = thrown(() => row.addBoundingBox('Car', { x: 0, y: 0, w: 0.1, h: 0.1 }, { answers: { Tags: ['Parked', 'Flying'] } }))
+    const e7 = thrown(() =>
+      row.addBoundingBox('Car', { x: 0, y: 0, w: 0.1, h: 0.1 }, { answers: { Tags: ['Parked', 'Flying'] } }),
+    )
     expect(e7.message).toContain('"Flying" is not one of its options "Parked", "Moving"')
     expect(row.objects()).toHaveLength(1) // the refused object was not added
   })
 
   it('answers classifications and nested classification attributes', () => {
-    const row = load('label-model/labels_image_classification_no_answer.json', ONTOLOGY.allTypes, { hashes: ['newCls01'] })
+    const row = load('label-model/labels_image_classification_no_answer.json', ONTOLOGY.allTypes, {
+      hashes: ['newCls01'],
+    })
     // Loaded without classification_answers: unanswered, and written back without an entry.
     const radio = row.classifications({ feature: 'Radio classification 1' })[0]
     expect(radio.answer).toBeUndefined()
@@ -267,8 +390,20 @@ describe('answers', () => {
     const entry = (row.toDict()['classification_answers'] as Json)['3AqiIPrF'] as Json
     expect(entry).toEqual({
       classifications: [
-        { name: 'cl 1 2 text', value: 'cl_1_2_text', answers: 'The moon', featureHash: 'MTg0MjIw', manualAnnotation: false },
-        { name: 'Radio classification 1', value: 'radio_classification_1', answers: [{ name: 'cl 1 option 2', value: 'cl_1_option_2', featureHash: 'MjUzMTg1' }], featureHash: 'MjI5MTA5', manualAnnotation: false },
+        {
+          name: 'cl 1 2 text',
+          value: 'cl_1_2_text',
+          answers: 'The moon',
+          featureHash: 'MTg0MjIw',
+          manualAnnotation: false,
+        },
+        {
+          name: 'Radio classification 1',
+          value: 'radio_classification_1',
+          answers: [{ name: 'cl 1 option 2', value: 'cl_1_option_2', featureHash: 'MjUzMTg1' }],
+          featureHash: 'MjI5MTA5',
+          manualAnnotation: false,
+        },
       ],
       classificationHash: '3AqiIPrF',
       featureHash: 'NzIxNTU1',
@@ -287,7 +422,9 @@ describe('classifications', () => {
     const row = load('label_row_video.json', ONTOLOGY.api, { hashes: ['refused1', 'cls00001', 'cls00002'] })
     const e = thrown(() => row.addClassification('Weather', { answer: 'Sunny', frames: { start: 4, end: 6 } }))
     expect(e.code).toBe('ClassificationFramesOverlap')
-    expect(e.message).toBe('Classification "Weather" is already on frame(s) 4 of this label row (instance Cl2HaSh2); a classification can be on a frame only once.')
+    expect(e.message).toBe(
+      'Classification "Weather" is already on frame(s) 4 of this label row (instance Cl2HaSh2); a classification can be on a frame only once.',
+    )
     expect(row.isDirty).toBe(false)
     row.addClassification('Weather', { answer: 'Sunny', frames: { start: 5, end: 6 } })
     row.addClassification('Weather', { answer: 'Sunny', frames: [3, 4], force: true })
@@ -306,12 +443,23 @@ describe('classifications', () => {
   })
 
   it('writes range and metadata for new classifications from their frames', () => {
-    const row = load('label_row_video.json', ONTOLOGY.api, { hashes: ['cls00001'], defaults: { createdBy: 'bot@example.com' } })
+    const row = load('label_row_video.json', ONTOLOGY.api, {
+      hashes: ['cls00001'],
+      defaults: { createdBy: 'bot@example.com' },
+    })
     row.classification('Cl2HaSh2')!.remove()
     row.addClassification('Weather', { answer: 'Cloudy', frames: [0, 1, 2, 7] })
     const entry = (row.toDict()['classification_answers'] as Json)['cls00001'] as Json
     expect(entry).toEqual({
-      classifications: [{ name: 'Weather', value: 'weather', answers: [{ name: 'Cloudy', value: 'cloudy', featureHash: 'cLoUd9y0' }], featureHash: 'wE4thAt6', manualAnnotation: false }],
+      classifications: [
+        {
+          name: 'Weather',
+          value: 'weather',
+          answers: [{ name: 'Cloudy', value: 'cloudy', featureHash: 'cLoUd9y0' }],
+          featureHash: 'wE4thAt6',
+          manualAnnotation: false,
+        },
+      ],
       classificationHash: 'cls00001',
       featureHash: 'wE4thR5s',
       spaces: {},
@@ -328,13 +476,19 @@ describe('classifications', () => {
   })
 
   it('adds global classifications once, without frames', () => {
-    const row = load('label-model/labels_video_empty.json', ONTOLOGY.allTypes, { hashes: ['glob0001', 'refused1', 'refused2', 'glob0002'] })
+    const row = load('label-model/labels_video_empty.json', ONTOLOGY.allTypes, {
+      hashes: ['glob0001', 'refused1', 'refused2', 'glob0002'],
+    })
     const g = row.addClassification('Global classification', { answer: ['Global Answer 2'] })
     expect(g.frames()).toEqual([])
     const entry = (row.toDict()['classification_answers'] as Json)['glob0001'] as Json
     expect(entry['range']).toEqual([])
-    expect((entry['classifications'] as Json[])[0]['answers']).toEqual([{ name: 'Global Answer 2', value: 'checklist_classification_answer_2', featureHash: '74r7nK9e' }])
-    expect(thrown(() => row.addClassification('Global classification', { answer: [] })).code).toBe('ClassificationFramesOverlap')
+    expect((entry['classifications'] as Json[])[0]['answers']).toEqual([
+      { name: 'Global Answer 2', value: 'checklist_classification_answer_2', featureHash: '74r7nK9e' },
+    ])
+    expect(thrown(() => row.addClassification('Global classification', { answer: [] })).code).toBe(
+      'ClassificationFramesOverlap',
+    )
     expect(thrown(() => row.addClassification('Global classification', { frames: 0 })).message).toContain('is global')
     row.addClassification('Global classification', { answer: ['Global Answer 1'], force: true })
     expect(row.classifications().map((c) => c.classificationHash)).toEqual(['glob0002'])
@@ -363,7 +517,9 @@ describe('detached instances (the SDK way)', () => {
     expect(thrown(() => row.addClassificationInstance(clash)).code).toBe('ClassificationFramesOverlap')
     const written = row.toDict()
     expect(Object.keys(written['classification_answers'] as Json)).toEqual(['detcls01'])
-    expect(((written['object_answers'] as Json)['detach01'] as { classifications: Json[] }).classifications[0]['name']).toBe('Colour')
+    expect(
+      ((written['object_answers'] as Json)['detach01'] as { classifications: Json[] }).classifications[0]['name'],
+    ).toBe('Colour')
   })
 })
 
@@ -373,9 +529,18 @@ describe('types', () => {
     const carFeature = row.ontology.object('Car', 'bounding_box')
     const car = row.addObject(carFeature, { x: 0, y: 0, w: 0.1, h: 0.1 })
     expectTypeOf(car.coordinates()).toEqualTypeOf<import('./coordinates.js').BoundingBox | undefined>()
-    expectTypeOf(row.addPolygon('Area', [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }]).coordinates(0)).toEqualTypeOf<import('./coordinates.js').Polygon | undefined>()
+    expectTypeOf(
+      row
+        .addPolygon('Area', [
+          { x: 0, y: 0 },
+          { x: 1, y: 0 },
+          { x: 1, y: 1 },
+        ])
+        .coordinates(0),
+    ).toEqualTypeOf<import('./coordinates.js').Polygon | undefined>()
     for (const o of row.objects()) {
-      if (o.shape === 'polygon') expectTypeOf(o.coordinates()).toEqualTypeOf<import('./coordinates.js').Polygon | undefined>()
+      if (o.shape === 'polygon')
+        expectTypeOf(o.coordinates()).toEqualTypeOf<import('./coordinates.js').Polygon | undefined>()
     }
     const colour = carFeature.attribute('Colour')
     if (colour.type === 'radio') {
@@ -388,7 +553,10 @@ describe('types', () => {
 
 describe('priority and dirty tracking', () => {
   it('sets priorities in [0, 1], 0 included, only for workflow tasks', () => {
-    const row = new LabelRow(fixture('label_row_image.json'), { ontology: ontologyOf(ONTOLOGY.api), metadata: metadata() })
+    const row = new LabelRow(fixture('label_row_image.json'), {
+      ontology: ontologyOf(ONTOLOGY.api),
+      metadata: metadata(),
+    })
     expect(row.isDirty).toBe(false)
     row.priority = 0
     expect(row.priority).toBe(0)
@@ -399,7 +567,10 @@ describe('priority and dirty tracking', () => {
     expect(thrown(() => row.setPriority(Number.NaN)).code).toBe('InvalidPriority')
     row.markSaved('priority')
     expect(row.isDirty).toBe(false)
-    const notWorkflow = new LabelRow(fixture('label_row_image.json'), { ontology: ontologyOf(ONTOLOGY.api), metadata: metadata({ workflowGraphNode: null }) })
+    const notWorkflow = new LabelRow(fixture('label_row_image.json'), {
+      ontology: ontologyOf(ONTOLOGY.api),
+      metadata: metadata({ workflowGraphNode: null }),
+    })
     expect(thrown(() => notWorkflow.setPriority(0.5)).code).toBe('NotAWorkflowProject')
   })
 

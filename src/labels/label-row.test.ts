@@ -16,16 +16,20 @@ import {
   ontologyOf,
   load,
   metadata,
-  } from '../../test/helpers/label-rows.js'
+} from '../../test/helpers/label-rows.js'
 
 describe('round trip: load then save without changes gives the same JSON', () => {
   it('covers every fixture file that holds label rows', () => {
     const root = new URL('../../test/fixtures/encord-api/fixtures/', import.meta.url)
-    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).map((f) => f.split(sep).join('/'))
+    const files = (readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.split(sep).join('/'))
     const holdsRows = (j: unknown): boolean => {
       const o = j as { data_units?: unknown; response?: unknown }
       if (o !== null && typeof o === 'object' && 'data_units' in o) return true
-      return Array.isArray(o?.response) && o.response.some((r) => r !== null && typeof r === 'object' && 'data_units' in r)
+      return (
+        Array.isArray(o?.response) && o.response.some((r) => r !== null && typeof r === 'object' && 'data_units' in r)
+      )
     }
     const withRows = files.filter((f) => holdsRows(fixture(f))).sort()
     expect(withRows.length).toBeGreaterThanOrEqual(20)
@@ -50,7 +54,9 @@ describe('round trip: load then save without changes gives the same JSON', () =>
       }
       if (sdkWritten) {
         // Byte for byte as the SDK writes it (key order and float formatting included).
-        expect(pythonJson(new LabelRow(dicts[0], { ontology: ontologyOf(ontology) }).toDict(), LABEL_ROW_FLOAT_KEYS)).toBe(compactPythonJson(text(file)))
+        expect(
+          pythonJson(new LabelRow(dicts[0], { ontology: ontologyOf(ontology) }).toDict(), LABEL_ROW_FLOAT_KEYS),
+        ).toBe(compactPythonJson(text(file)))
       }
     })
   }
@@ -86,7 +92,22 @@ describe('round trip: load then save without changes gives the same JSON', () =>
       'group_hash',
     ])
     const polygon = ((Object.values(out['data_units'] as Json)[0] as Json)['labels'] as { objects: Json[] }).objects[2]
-    expect(Object.keys(polygon)).toEqual(['name', 'color', 'shape', 'value', 'createdAt', 'createdBy', 'confidence', 'objectHash', 'featureHash', 'manualAnnotation', 'lastEditedAt', 'lastEditedBy', 'polygon', 'polygons'])
+    expect(Object.keys(polygon)).toEqual([
+      'name',
+      'color',
+      'shape',
+      'value',
+      'createdAt',
+      'createdBy',
+      'confidence',
+      'objectHash',
+      'featureHash',
+      'manualAnnotation',
+      'lastEditedAt',
+      'lastEditedBy',
+      'polygon',
+      'polygons',
+    ])
   })
 
   it('keeps entries it cannot attach to an instance (orphans, keys that differ from hashes, junk)', () => {
@@ -95,7 +116,11 @@ describe('round trip: load then save without changes gives the same JSON', () =>
     ;(dict['object_answers'] as Json)['mismatch'] = { objectHash: 'Ob1HaSh1', classifications: [] }
     ;(dict['object_actions'] as Json)['ghost002'] = { objectHash: 'ghost002', actions: [] }
     ;(dict['classification_answers'] as Json)['weird'] = 5
-    ;(dict['classification_answers'] as Json)['other'] = { classificationHash: 'Cl1HaSh1', featureHash: 'wE4thR5s', classifications: [] }
+    ;(dict['classification_answers'] as Json)['other'] = {
+      classificationHash: 'Cl1HaSh1',
+      featureHash: 'wE4thR5s',
+      classifications: [],
+    }
     const row = new LabelRow(dict, { ontology: ontologyOf(ONTOLOGY.api) })
     expect(row.objects()).toHaveLength(1)
     expect(row.toDict()).toEqual(dict)
@@ -114,16 +139,45 @@ describe('round trip: load then save without changes gives the same JSON', () =>
 describe('building labels gives exactly what the SDK writes', () => {
   it('image: one instance of every shape, answers of every kind, three classifications', () => {
     const row = load('label-model/generated_image_empty_input.json', ONTOLOGY.synthetic, {
-      hashes: ['objCar01', 'objRot01', 'objPly01', 'objLin01', 'objPnt01', 'objMsk01', 'clsRad01', 'clsChk01', 'clsTxt01'],
+      hashes: [
+        'objCar01',
+        'objRot01',
+        'objPly01',
+        'objLin01',
+        'objPnt01',
+        'objMsk01',
+        'clsRad01',
+        'clsChk01',
+        'clsTxt01',
+      ],
       defaults: { createdBy: 'agent@example.com' },
     })
     const car = row.addBoundingBox('Car', { x: 0.1, y: 0.2, w: 0.25, h: 0.5 }, { confidence: 0.87 })
     // Any order: answers are written in the SDK's order.
-    car.setAnswers({ Note: 'free text', Shade: 'dark', Colour: 'Red', Tags: ['Moving', 'Parked'] }, { manualAnnotation: true })
+    car.setAnswers(
+      { Note: 'free text', Shade: 'dark', Colour: 'Red', Tags: ['Moving', 'Parked'] },
+      { manualAnnotation: true },
+    )
     const manual = { manualAnnotation: true }
     row.addRotatableBoundingBox('Rotated', { x: 0.4, y: 0.4, w: 0.2, h: 0.3, theta: 45 }, manual)
-    row.addPolygon('Area', [{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.1 }, { x: 0.3, y: 0.6 }], manual)
-    row.addPolyline('Lane', [{ x: 0, y: 0 }, { x: 0.5, y: 0.5 }, { x: 1, y: 0.9 }], manual)
+    row.addPolygon(
+      'Area',
+      [
+        { x: 0.1, y: 0.1 },
+        { x: 0.5, y: 0.1 },
+        { x: 0.3, y: 0.6 },
+      ],
+      manual,
+    )
+    row.addPolyline(
+      'Lane',
+      [
+        { x: 0, y: 0 },
+        { x: 0.5, y: 0.5 },
+        { x: 1, y: 0.9 },
+      ],
+      manual,
+    )
     row.addPoint('Keypoint', { x: 0.25, y: 0.75 }, manual)
     const mask = Bitmask.fromRows([
       [0, 0, 0, 0, 0, 0, 0, 0],
@@ -139,7 +193,9 @@ describe('building labels gives exactly what the SDK writes', () => {
     const expected = fixture('label-model/generated_image_all_shapes_output.json')
     expect(row.toDict()).toEqual(expected)
     expect(JSON.stringify(row.toDict())).toBe(JSON.stringify(expected)) // key order too
-    expect(pythonJson(row.toDict(), LABEL_ROW_FLOAT_KEYS)).toBe(compactPythonJson(text('label-model/generated_image_all_shapes_output.json')))
+    expect(pythonJson(row.toDict(), LABEL_ROW_FLOAT_KEYS)).toBe(
+      compactPythonJson(text('label-model/generated_image_all_shapes_output.json')),
+    )
     row.markSaved()
     expect(row.isDirty).toBe(false)
   })
@@ -161,7 +217,9 @@ describe('building labels gives exactly what the SDK writes', () => {
   it('adds to a row that already has labels, after them', () => {
     const row = load('label_row_video.json', ONTOLOGY.api, { hashes: ['newBox01'] })
     row.addBoundingBox('Box', { x: 0.5, y: 0.5, w: 0.1, h: 0.1 }, { frames: [0, 5] })
-    const labels = (row.toDict()['data_units'] as Record<string, { labels: Record<string, { objects: Json[] }> }>)['d0000002-aaaa-4bbb-8ccc-000000000002'].labels
+    const labels = (row.toDict()['data_units'] as Record<string, { labels: Record<string, { objects: Json[] }> }>)[
+      'd0000002-aaaa-4bbb-8ccc-000000000002'
+    ].labels
     expect(labels['0'].objects.map((o) => o['objectHash'])).toEqual(['Ob2HaSh2', 'newBox01'])
     expect(labels['5'].objects.map((o) => o['objectHash'])).toEqual(['newBox01'])
     expect(Object.keys(labels)).toEqual(['0', '1', '2', '3', '4', '5'])
@@ -170,7 +228,10 @@ describe('building labels gives exactly what the SDK writes', () => {
 
 describe('reading', () => {
   it('exposes the row properties from the dict and the metadata', () => {
-    const row = new LabelRow(fixture('label_row_image.json'), { ontology: ontologyOf(ONTOLOGY.api), metadata: metadata() })
+    const row = new LabelRow(fixture('label_row_image.json'), {
+      ontology: ontologyOf(ONTOLOGY.api),
+      metadata: metadata(),
+    })
     expect(row.labelHash).toBe('e0000001-bbbb-4ccc-9ddd-000000000001')
     expect(row.dataHash).toBe('d0000001-aaaa-4bbb-8ccc-000000000001')
     expect(row.dataTitle).toBe('street.jpg')
@@ -198,8 +259,16 @@ describe('reading', () => {
       },
     ])
     const plain = new LabelRow(fixture('label_row_image.json'), { ontology: ontologyOf(ONTOLOGY.api) })
-    expect([plain.clientMetadata, plain.workflowGraphNode, plain.priority, plain.backingItemUuid]).toEqual([null, null, null, null])
-    const dicom = new LabelRow(fixture('label-model/labels_dicom.json'), { ontology: ontologyOf(ONTOLOGY.dynamic), metadata: metadata({ dataLink: 'cord-dicoms/x' }) })
+    expect([plain.clientMetadata, plain.workflowGraphNode, plain.priority, plain.backingItemUuid]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ])
+    const dicom = new LabelRow(fixture('label-model/labels_dicom.json'), {
+      ontology: ontologyOf(ONTOLOGY.dynamic),
+      metadata: metadata({ dataLink: 'cord-dicoms/x' }),
+    })
     expect(dicom.dataLink).toBe('cord-dicoms/x') // no link in the row: the metadata's
   })
 
@@ -211,7 +280,13 @@ describe('reading', () => {
     expect(box.coordinates()).toEqual({ x: 0.1, y: 0.3, w: 0.2, h: 0.25 })
     expect(box.frames()).toEqual([0])
     const ann = box.annotation(0)!
-    expect([ann.confidence, ann.manualAnnotation, ann.createdBy, ann.lastEditedBy, ann.isDeleted]).toEqual([1, false, 'agent@example.com', 'agent@example.com', false])
+    expect([ann.confidence, ann.manualAnnotation, ann.createdBy, ann.lastEditedBy, ann.isDeleted]).toEqual([
+      1,
+      false,
+      'agent@example.com',
+      'agent@example.com',
+      false,
+    ])
     expect(ann.createdAt?.toISOString()).toBe('2025-06-03T11:31:02.000Z')
     const colour = row.ontology.object('Box').attribute('Colour')
     expect(box.getAnswer(colour)).toBe(colour.type === 'radio' ? colour.option('Red') : undefined)
@@ -245,7 +320,9 @@ describe('reading', () => {
     expect(row.classifications()[0].frames()).toEqual([0, 1, 2, 3, 4])
     expect(row.objects({ frames: { start: 2, end: 4 } })).toHaveLength(1)
     const onFrame = row.frameLabels(2)
-    expect(onFrame.objects.map((a) => [a.instance.objectHash, (a.coordinates as { x: number }).x])).toEqual([['Ob2HaSh2', 0.2]])
+    expect(onFrame.objects.map((a) => [a.instance.objectHash, (a.coordinates as { x: number }).x])).toEqual([
+      ['Ob2HaSh2', 0.2],
+    ])
     expect(onFrame.classifications.map((a) => a.instance.title)).toEqual(['Weather'])
     expect(row.frameLabels(7)).toEqual({ objects: [], classifications: [] })
     expect(row.classifications({ frames: 4 })).toHaveLength(1)
@@ -256,17 +333,38 @@ describe('reading', () => {
     const byShape = Object.fromEntries(row.objects().map((o) => [o.shape, o.coordinates()]))
     expect(byShape['rotatable_bounding_box']).toEqual({ x: 0.4, y: 0.4, w: 0.2, h: 0.3, theta: 45 })
     expect(byShape['polygon']).toEqual({
-      points: [{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.1 }, { x: 0.3, y: 0.6 }],
-      polygons: [[[{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.1 }, { x: 0.3, y: 0.6 }]]],
+      points: [
+        { x: 0.1, y: 0.1 },
+        { x: 0.5, y: 0.1 },
+        { x: 0.3, y: 0.6 },
+      ],
+      polygons: [
+        [
+          [
+            { x: 0.1, y: 0.1 },
+            { x: 0.5, y: 0.1 },
+            { x: 0.3, y: 0.6 },
+          ],
+        ],
+      ],
     })
-    expect(byShape['polyline']).toEqual({ points: [{ x: 0, y: 0 }, { x: 0.5, y: 0.5 }, { x: 1, y: 0.9 }] })
+    expect(byShape['polyline']).toEqual({
+      points: [
+        { x: 0, y: 0 },
+        { x: 0.5, y: 0.5 },
+        { x: 1, y: 0.9 },
+      ],
+    })
     expect(byShape['point']).toEqual({ x: 0.25, y: 0.75 })
     const mask = byShape['bitmask'] as Bitmask
     expect(mask).toBeInstanceOf(Bitmask)
     expect(mask.area).toBe(6)
     expect(mask.toMask()[1 * 8 + 2]).toBe(1)
     const car = row.objects({ feature: 'Car' })[0]
-    expect(car.getAnswer('Tags')).toEqual([row.ontology.get('Car', 'Tags', 'Parked'), row.ontology.get('Car', 'Tags', 'Moving')])
+    expect(car.getAnswer('Tags')).toEqual([
+      row.ontology.get('Car', 'Tags', 'Parked'),
+      row.ontology.get('Car', 'Tags', 'Moving'),
+    ])
     expect(car.getAnswer('Shade')).toBe('dark')
     const issues = row.classifications({ feature: 'Issues' })[0]
     expect(issues.getAnswer()).toEqual([row.ontology.classification('Issues').option('Blurry')])
@@ -277,7 +375,11 @@ describe('reading', () => {
     const objects = ((Object.values(dict['data_units'] as Json)[0] as Json)['labels'] as { objects: Json[] }).objects
     const poly = objects[2]
     delete poly['polygons']
-    poly['polygon'] = [{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.1 }, { x: 0.3, y: 0.6 }]
+    poly['polygon'] = [
+      { x: 0.1, y: 0.1 },
+      { x: 0.5, y: 0.1 },
+      { x: 0.3, y: 0.6 },
+    ]
     const row1 = new LabelRow(dict, { ontology: ontologyOf(ONTOLOGY.synthetic) })
     expect((row1.object('objPly01')!.coordinates() as { points: unknown[] }).points).toHaveLength(3)
     expect(row1.toDict()).toEqual(dict)
@@ -322,7 +424,13 @@ describe('reading', () => {
       ['This is a test', [2, 3, 4]],
     ])
     expect([row.width, row.height]).toEqual([952, 678])
-    expect(row.frameInfo(3)).toMatchObject({ dataHash: '6518e742-8dee-4a6d-b491-710f8a5c0fc4', width: 952, height: 678, mimeType: 'image/png', frame: 3 })
+    expect(row.frameInfo(3)).toMatchObject({
+      dataHash: '6518e742-8dee-4a6d-b491-710f8a5c0fc4',
+      width: 952,
+      height: 678,
+      mimeType: 'image/png',
+      frame: 3,
+    })
     expect(row.frameInfo(9)).toBeUndefined()
   })
 
@@ -345,7 +453,12 @@ describe('reading', () => {
     expect(box.ontologyObject).toBeUndefined()
     expect(box.title).toBe('box')
     expect(box.shape).toBe('bounding_box')
-    expect(box.answers().filter((a) => a.dynamic).map((a) => [a.name, a.frames, a.value])).toEqual([
+    expect(
+      box
+        .answers()
+        .filter((a) => a.dynamic)
+        .map((a) => [a.name, a.frames, a.value]),
+    ).toEqual([
       ['dynamic text', [0], undefined],
       ['dynamic classification', [0], undefined],
       ['dynamic radio', [0], undefined],
@@ -354,7 +467,9 @@ describe('reading', () => {
       ['dynamic classification', [1], undefined],
     ])
     expect(thrown(() => box.setAnswer('x', 'y')).code).toBe('UnknownOntologyFeature')
-    expect(thrown(() => box.annotation(0)!.update({ coordinates: { x: 0, y: 0, w: 0.1, h: 0.1 } as never })).code).toBe('UnknownOntologyFeature')
+    expect(thrown(() => box.annotation(0)!.update({ coordinates: { x: 0, y: 0, w: 0.1, h: 0.1 } as never })).code).toBe(
+      'UnknownOntologyFeature',
+    )
     box.remove()
     expect(row.objects()).toHaveLength(1)
     expect(Object.keys(row.toDict()['object_actions'] as Json)).toEqual(['Wpc+TmG+'])
@@ -371,8 +486,12 @@ describe('reading', () => {
     ])
     expect(text.classifications()[1].getAnswer('cl 1 2 text')).toBe('Nested Text Answer')
     // Text data: a classification applies to the whole file (no frames); the same one twice is refused.
-    expect(thrown(() => text.addClassification('Text classification', { answer: 'x' })).code).toBe('ClassificationFramesOverlap')
-    expect(thrown(() => text.addClassification('Text classification', { answer: 'x', frames: 0 })).message).toMatch(/whole file, so it takes no frames/)
+    expect(thrown(() => text.addClassification('Text classification', { answer: 'x' })).code).toBe(
+      'ClassificationFramesOverlap',
+    )
+    expect(thrown(() => text.addClassification('Text classification', { answer: 'x', frames: 0 })).message).toMatch(
+      /whole file, so it takes no frames/,
+    )
     const global = load('label-model/labels_global_classification.json', ONTOLOGY.allTypes)
     const [g] = global.classifications()
     expect([g.isGlobal, g.frames()]).toEqual([true, []])

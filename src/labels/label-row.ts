@@ -74,9 +74,13 @@ export class LabelRow extends LabelRowInfo {
   /** Load a label row from its JSON (as fetched; not modified). */
   constructor(dict: LabelRowDict, options: LabelRowOptions) {
     if (!isRecord(dict) || !isRecord(dict['data_units'])) {
-      throw labelError(LabelErrorCode.LabelRowInvalid, 'The label row JSON is malformed: it has no "data_units" object.', {
-        hint: 'Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).',
-      })
+      throw labelError(
+        LabelErrorCode.LabelRowInvalid,
+        'The label row JSON is malformed: it has no "data_units" object.',
+        {
+          hint: 'Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).',
+        },
+      )
     }
     super(options.metadata ?? null)
     this.ontology = Ontology.from(options.ontology)
@@ -112,7 +116,8 @@ export class LabelRow extends LabelRowInfo {
       checkFrames: (frames, what) => this.#checkFrames(frames, what),
       checkRanges: (what) => this.#checkRanges(what),
       frameSize: (frame) => frameSize(this.#c.units, frame),
-      checkClassificationFrames: (inst, frames, force) => checkClassificationFrames(this.#c.classifications, inst, frames, force),
+      checkClassificationFrames: (inst, frames, force) =>
+        checkClassificationFrames(this.#c.classifications, inst, frames, force),
       detachObject: (inst) => {
         if (this.#c.objects.get(inst.objectHash) === inst) {
           this.#c.objects.delete(inst.objectHash)
@@ -141,9 +146,13 @@ export class LabelRow extends LabelRowInfo {
 
   #checkRanges(what: string): void {
     if (!this.isRangeBased) {
-      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on ranges: ${JSON.stringify(this.dataTitle)} is ${this.dataType || 'not audio or text'} data, whose labels go on frames.`, {
-        hint: 'Ranges are for audio (milliseconds) and plain text or HTML (characters); use frames here.',
-      })
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Cannot put ${what} on ranges: ${JSON.stringify(this.dataTitle)} is ${this.dataType || 'not audio or text'} data, whose labels go on frames.`,
+        {
+          hint: 'Ranges are for audio (milliseconds) and plain text or HTML (characters); use frames here.',
+        },
+      )
     }
   }
 
@@ -168,10 +177,16 @@ export class LabelRow extends LabelRowInfo {
   /** Set the task's priority in [0, 1] (0 included). */
   setPriority(value: number): this {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-      throw labelError(LabelErrorCode.InvalidPriority, `Priority must be a number in [0, 1], got ${JSON.stringify(value)}.`)
+      throw labelError(
+        LabelErrorCode.InvalidPriority,
+        `Priority must be a number in [0, 1], got ${JSON.stringify(value)}.`,
+      )
     }
     if (this.metadata && this.metadata.workflowGraphNode === null && !isRecord(this.#c.top['workflow_graph_node'])) {
-      throw labelError(LabelErrorCode.NotAWorkflowProject, `Cannot set the priority of ${JSON.stringify(this.dataTitle)}: it is not in a workflow stage (priorities exist only for tasks of workflow projects).`)
+      throw labelError(
+        LabelErrorCode.NotAWorkflowProject,
+        `Cannot set the priority of ${JSON.stringify(this.dataTitle)}: it is not in a workflow stage (priorities exist only for tasks of workflow projects).`,
+      )
     }
     this.#priority = value
     this.#priorityDirty = true
@@ -265,9 +280,17 @@ export class LabelRow extends LabelRowInfo {
    * Add an object with the same coordinates on `frames` (default 0), with metadata and answers.
    * @example row.addObject('Car', { x: 0.1, y: 0.2, w: 0.3, h: 0.2 }, { frames: [0, 1], answers: { Colour: 'Red' } })
    */
-  addObject<S extends Shape>(feature: OntologyObject<S>, coordinates: CoordinatesInputByShape[S], options?: AddObjectOptions): ObjectInstance<S>
+  addObject<S extends Shape>(
+    feature: OntologyObject<S>,
+    coordinates: CoordinatesInputByShape[S],
+    options?: AddObjectOptions,
+  ): ObjectInstance<S>
   addObject(feature: string, coordinates: CoordinatesInput, options?: AddObjectOptions): AnyObjectInstance
-  addObject(feature: string | OntologyObject, coordinates: CoordinatesInput, options: AddObjectOptions = {}): AnyObjectInstance {
+  addObject(
+    feature: string | OntologyObject,
+    coordinates: CoordinatesInput,
+    options: AddObjectOptions = {},
+  ): AnyObjectInstance {
     return this.#addObject(this.ontology.object(feature), coordinates, options)
   }
 
@@ -289,8 +312,16 @@ export class LabelRow extends LabelRowInfo {
   }
 
   /** Add an axis-aligned box (normalised `{x, y, w, h}`, top-left corner) of a bounding-box object. */
-  addBoundingBox(feature: string | OntologyObject<'bounding_box'>, box: BoundingBox, options: AddObjectOptions = {}): ObjectInstance<'bounding_box'> {
-    return this.#addObject(this.ontology.object(feature, 'bounding_box'), box, options) as ObjectInstance<'bounding_box'>
+  addBoundingBox(
+    feature: string | OntologyObject<'bounding_box'>,
+    box: BoundingBox,
+    options: AddObjectOptions = {},
+  ): ObjectInstance<'bounding_box'> {
+    return this.#addObject(
+      this.ontology.object(feature, 'bounding_box'),
+      box,
+      options,
+    ) as ObjectInstance<'bounding_box'>
   }
 
   /** Add a rotated box (normalised, `theta` in degrees) of a rotatable-bounding-box object. */
@@ -299,31 +330,55 @@ export class LabelRow extends LabelRowInfo {
     box: RotatableBoundingBox,
     options: AddObjectOptions = {},
   ): ObjectInstance<'rotatable_bounding_box'> {
-    return this.#addObject(this.ontology.object(feature, 'rotatable_bounding_box'), box, options) as ObjectInstance<'rotatable_bounding_box'>
+    return this.#addObject(
+      this.ontology.object(feature, 'rotatable_bounding_box'),
+      box,
+      options,
+    ) as ObjectInstance<'rotatable_bounding_box'>
   }
 
   /** Add a polygon: a list of points, or `{ polygons }` for several polygons / holes. */
-  addPolygon(feature: string | OntologyObject<'polygon'>, polygon: CoordinatesInputByShape['polygon'], options: AddObjectOptions = {}): ObjectInstance<'polygon'> {
+  addPolygon(
+    feature: string | OntologyObject<'polygon'>,
+    polygon: CoordinatesInputByShape['polygon'],
+    options: AddObjectOptions = {},
+  ): ObjectInstance<'polygon'> {
     return this.#addObject(this.ontology.object(feature, 'polygon'), polygon, options) as ObjectInstance<'polygon'>
   }
 
   /** Add a polyline through points. */
-  addPolyline(feature: string | OntologyObject<'polyline'>, points: CoordinatesInputByShape['polyline'], options: AddObjectOptions = {}): ObjectInstance<'polyline'> {
+  addPolyline(
+    feature: string | OntologyObject<'polyline'>,
+    points: CoordinatesInputByShape['polyline'],
+    options: AddObjectOptions = {},
+  ): ObjectInstance<'polyline'> {
     return this.#addObject(this.ontology.object(feature, 'polyline'), points, options) as ObjectInstance<'polyline'>
   }
 
   /** Add a point. */
-  addPoint(feature: string | OntologyObject<'point'>, point: Point2D, options: AddObjectOptions = {}): ObjectInstance<'point'> {
+  addPoint(
+    feature: string | OntologyObject<'point'>,
+    point: Point2D,
+    options: AddObjectOptions = {},
+  ): ObjectInstance<'point'> {
     return this.#addObject(this.ontology.object(feature, 'point'), point, options) as ObjectInstance<'point'>
   }
 
   /** Add a bitmask (the frame's size; see {@link Bitmask.fromMask}). */
-  addBitmask(feature: string | OntologyObject<'bitmask'>, mask: CoordinatesInputByShape['bitmask'], options: AddObjectOptions = {}): ObjectInstance<'bitmask'> {
+  addBitmask(
+    feature: string | OntologyObject<'bitmask'>,
+    mask: CoordinatesInputByShape['bitmask'],
+    options: AddObjectOptions = {},
+  ): ObjectInstance<'bitmask'> {
     return this.#addObject(this.ontology.object(feature, 'bitmask'), mask, options) as ObjectInstance<'bitmask'>
   }
 
   /** Add a skeleton: one point per template point, in template order. */
-  addSkeleton(feature: string | OntologyObject<'skeleton'>, points: CoordinatesInputByShape['skeleton'], options: AddObjectOptions = {}): ObjectInstance<'skeleton'> {
+  addSkeleton(
+    feature: string | OntologyObject<'skeleton'>,
+    points: CoordinatesInputByShape['skeleton'],
+    options: AddObjectOptions = {},
+  ): ObjectInstance<'skeleton'> {
     return this.#addObject(this.ontology.object(feature, 'skeleton'), points, options) as ObjectInstance<'skeleton'>
   }
 
@@ -332,7 +387,11 @@ export class LabelRow extends LabelRowInfo {
    * (milliseconds of audio, characters of text), or HTML ranges `{ start: { xpath, offset }, end }`.
    * @example row.addRangeObject('Speaker', [[0, 1500]], { answers: { Name: 'Ada' } })
    */
-  addRangeObject(feature: string | OntologyObject, ranges: ReadonlyArray<readonly [number, number]> | readonly HtmlRange[], options: Omit<AddObjectOptions, 'frames' | 'frame'> = {}): AnyObjectInstance {
+  addRangeObject(
+    feature: string | OntologyObject,
+    ranges: ReadonlyArray<readonly [number, number]> | readonly HtmlRange[],
+    options: Omit<AddObjectOptions, 'frames' | 'frame'> = {},
+  ): AnyObjectInstance {
     const object = this.ontology.object(feature)
     this.#checkRanges(`object ${JSON.stringify(object.name)}`)
     const { answers, objectHash, ...meta } = options
@@ -350,34 +409,52 @@ export class LabelRow extends LabelRowInfo {
    * Add a detached {@link ObjectInstance} (it must be on at least one frame). With `force` (default)
    * an instance with the same object hash is replaced.
    */
-  addObjectInstance<S extends Shape>(instance: ObjectInstance<S>, options: { force?: boolean } = {}): ObjectInstance<S> {
+  addObjectInstance<S extends Shape>(
+    instance: ObjectInstance<S>,
+    options: { force?: boolean } = {},
+  ): ObjectInstance<S> {
     const st = objectState(instance)
     if (st.owner?.row === this) return instance
     if (st.owner) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) already belongs to the label row of ${JSON.stringify(st.owner.row.dataTitle)}.`, {
-        hint: 'Remove it there first, or make a new instance.',
-      })
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Object ${JSON.stringify(st.title)} (${st.hash}) already belongs to the label row of ${JSON.stringify(st.owner.row.dataTitle)}.`,
+        {
+          hint: 'Remove it there first, or make a new instance.',
+        },
+      )
     }
     const own = this.ontology.objects.find((o) => o.featureHash === st.featureHash && o.shape === st.shape)
     if (!st.feature || !own) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not an object of this label row's ontology.`, {
-        hint: 'Make instances from `row.ontology.object(...)`.',
-      })
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Object ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not an object of this label row's ontology.`,
+        {
+          hint: 'Make instances from `row.ontology.object(...)`.',
+        },
+      )
     }
     const what = `object ${JSON.stringify(st.title)}`
     if (instance.isRangeBased) this.#checkRanges(what)
     else if (st.frames.size === 0) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`, { hint: 'Call setForFrames(coordinates, { frames }) (audio and text objects: setRanges) first.' })
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Object ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`,
+        { hint: 'Call setForFrames(coordinates, { frames }) (audio and text objects: setRanges) first.' },
+      )
     } else {
       this.#writableGuard(what)
       this.#checkFrames([...st.frames.keys()], what)
     }
     for (const [f, d] of st.frames) checkBitmaskSize(this.#internals, own, f, d.coordinates)
     if (this.#c.objects.has(st.hash) && options.force === false) {
-      throw labelError(LabelErrorCode.InvalidInstance, `This label row already has an object with hash ${st.hash}.`, { hint: 'Pass { force: true } to replace it.' })
+      throw labelError(LabelErrorCode.InvalidInstance, `This label row already has an object with hash ${st.hash}.`, {
+        hint: 'Pass { force: true } to replace it.',
+      })
     }
     st.feature = own // answers and later lookups resolve against this row's ontology
-    for (const e of [...st.answers, ...st.actions]) e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)
+    for (const e of [...st.answers, ...st.actions])
+      e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)
     this.#attachObject(instance as unknown as ObjectInstance, true)
     return instance
   }
@@ -408,7 +485,10 @@ export class LabelRow extends LabelRowInfo {
    * with its answer. The same classification on overlapping frames is refused unless `force`.
    * @example row.addClassification('Weather', { answer: 'Sunny' }); row.addClassification('Issues', { answer: ['Blurry'], frames: 'all' })
    */
-  addClassification(feature: string | OntologyClassification, options: AddClassificationOptions = {}): ClassificationInstance {
+  addClassification(
+    feature: string | OntologyClassification,
+    options: AddClassificationOptions = {},
+  ): ClassificationInstance {
     const cls = this.ontology.classification(feature)
     const hash = options.classificationHash ?? this.#ctx.newHash()
     const inst = new ClassificationInstance(cls, { classificationHash: hash })
@@ -419,8 +499,13 @@ export class LabelRow extends LabelRowInfo {
     let frames: number[] = []
     if (cls.isGlobal || this.isRangeBased) {
       if (framesOpt !== undefined || frame !== undefined) {
-        const why = cls.isGlobal ? 'is global: it applies to the whole item' : `is on ${this.dataType} data, whose classifications apply to the whole file`
-        throw labelError(LabelErrorCode.FrameOutOfRange, `Classification ${JSON.stringify(cls.title)} ${why}, so it takes no frames.`)
+        const why = cls.isGlobal
+          ? 'is global: it applies to the whole item'
+          : `is on ${this.dataType} data, whose classifications apply to the whole file`
+        throw labelError(
+          LabelErrorCode.FrameOutOfRange,
+          `Classification ${JSON.stringify(cls.title)} ${why}, so it takes no frames.`,
+        )
       }
     } else {
       const what = `classification ${JSON.stringify(cls.title)}`
@@ -435,9 +520,13 @@ export class LabelRow extends LabelRowInfo {
     if (cls.isGlobal || this.isRangeBased) {
       const existing = [...this.#c.classifications.values()].find((c) => c.featureHash === cls.featureHash)
       if (existing && !force) {
-        throw labelError(LabelErrorCode.ClassificationFramesOverlap, `Global classification ${JSON.stringify(cls.title)} is already in this label row (instance ${existing.classificationHash}).`, {
-          hint: 'Change its answer with setAnswer, or pass { force: true } to replace it.',
-        })
+        throw labelError(
+          LabelErrorCode.ClassificationFramesOverlap,
+          `Global classification ${JSON.stringify(cls.title)} is already in this label row (instance ${existing.classificationHash}).`,
+          {
+            hint: 'Change its answer with setAnswer, or pass { force: true } to replace it.',
+          },
+        )
       }
       if (existing) this.#internals.detachClassification(existing)
     } else checkClassificationFrames(this.#c.classifications, inst, frames, force ?? false)
@@ -448,31 +537,53 @@ export class LabelRow extends LabelRowInfo {
   #allFrames(): FrameSpec {
     const count = this.frameCount
     if (count === null || count <= 0) {
-      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot use frames: 'all' for ${JSON.stringify(this.dataTitle)}: its frame count is unknown.`, {
-        hint: 'Pass the frames explicitly, or load the row with its metadata (number_of_frames).',
-      })
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Cannot use frames: 'all' for ${JSON.stringify(this.dataTitle)}: its frame count is unknown.`,
+        {
+          hint: 'Pass the frames explicitly, or load the row with its metadata (number_of_frames).',
+        },
+      )
     }
     return { start: 0, end: count - 1 }
   }
 
   /** Add a detached {@link ClassificationInstance}. Overlapping frames are refused unless `force`. */
-  addClassificationInstance(instance: ClassificationInstance, options: { force?: boolean } = {}): ClassificationInstance {
+  addClassificationInstance(
+    instance: ClassificationInstance,
+    options: { force?: boolean } = {},
+  ): ClassificationInstance {
     const st = classificationState(instance)
     if (st.owner?.row === this) return instance
-    if (st.owner) throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (${st.hash}) already belongs to another label row.`)
+    if (st.owner)
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Classification ${JSON.stringify(st.title)} (${st.hash}) already belongs to another label row.`,
+      )
     const own = this.ontology.classifications.find((c) => c.featureHash === st.featureHash)
     if (!st.feature || !own) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not a classification of this label row's ontology.`)
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Classification ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not a classification of this label row's ontology.`,
+      )
     }
     if (st.frames.size === 0 && !own.isGlobal && !this.isRangeBased) {
-      throw labelError(LabelErrorCode.InvalidInstance, `Classification ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`, { hint: 'Call setForFrames({ frames }) first.' })
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Classification ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`,
+        { hint: 'Call setForFrames({ frames }) first.' },
+      )
     }
     const frames = [...st.frames.keys()]
     if (frames.length > 0) {
       this.#checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
       checkClassificationFrames(this.#c.classifications, instance, frames, options.force ?? false)
     } else if (this.classifications({ feature: own }).length > 0 && !options.force) {
-      throw labelError(LabelErrorCode.ClassificationFramesOverlap, `Global classification ${JSON.stringify(st.title)} is already in this label row.`, { hint: 'Pass { force: true } to replace it.' })
+      throw labelError(
+        LabelErrorCode.ClassificationFramesOverlap,
+        `Global classification ${JSON.stringify(st.title)} is already in this label row.`,
+        { hint: 'Pass { force: true } to replace it.' },
+      )
     } else for (const other of this.classifications({ feature: own })) this.#internals.detachClassification(other)
     st.feature = own
     for (const e of st.answers) e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)

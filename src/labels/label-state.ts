@@ -37,7 +37,18 @@ export const TOP_KEYS = [
   'data_units',
   'spaces',
 ] as const
-export const UNIT_KEYS = ['data_hash', 'data_title', 'data_link', 'data_type', 'data_sequence', 'width', 'height', 'labels', 'data_duration', 'data_fps'] as const
+export const UNIT_KEYS = [
+  'data_hash',
+  'data_title',
+  'data_link',
+  'data_type',
+  'data_sequence',
+  'width',
+  'height',
+  'labels',
+  'data_duration',
+  'data_fps',
+] as const
 export const OBJECT_FRAME_KEYS = [
   'name',
   'color',
@@ -66,7 +77,17 @@ export const CLASSIFICATION_FRAME_KEYS = [
   'lastEditedBy',
 ] as const
 export const ANSWER_KEYS = ['name', 'value', 'answers', 'featureHash', 'manualAnnotation'] as const
-export const ACTION_KEYS = ['name', 'value', 'featureHash', 'answers', 'manualAnnotation', 'dynamic', 'range', 'shouldPropagate', 'trackHash'] as const
+export const ACTION_KEYS = [
+  'name',
+  'value',
+  'featureHash',
+  'answers',
+  'manualAnnotation',
+  'dynamic',
+  'range',
+  'shouldPropagate',
+  'trackHash',
+] as const
 export const CLASSIFICATION_ANSWER_KEYS = [
   'classifications',
   'classificationHash',
@@ -80,7 +101,13 @@ export const CLASSIFICATION_ANSWER_KEYS = [
   'manualAnnotation',
 ] as const
 /** Meta keys of a classification_answers entry that mirror the instance's first frame. */
-export const CLASSIFICATION_META_KEYS = ['createdBy', 'createdAt', 'lastEditedBy', 'lastEditedAt', 'manualAnnotation'] as const
+export const CLASSIFICATION_META_KEYS = [
+  'createdBy',
+  'createdAt',
+  'lastEditedBy',
+  'lastEditedAt',
+  'manualAnnotation',
+] as const
 
 // ---------------------------------------------------------------------------------------------------
 // Internal state
@@ -96,7 +123,11 @@ function randomHash(): string {
   return randomBytes(6).toString('base64')
 }
 
-export const DEFAULT_CTX: Ctx = { now: () => new Date(), newHash: randomHash, defaults: { createdBy: null, manualAnnotation: false, confidence: 1 } }
+export const DEFAULT_CTX: Ctx = {
+  now: () => new Date(),
+  newHash: randomHash,
+  defaults: { createdBy: null, manualAnnotation: false, confidence: 1 },
+}
 
 let sequence = 0
 /** Order of labels within a frame: loaded ones in the order they came, new ones after. */
@@ -206,22 +237,37 @@ export function classificationState(instance: ClassificationInstance): Classific
 // ---------------------------------------------------------------------------------------------------
 // Shared helpers
 
-
 export function dateString(v: Date | string, what: string): string {
   const d = parseEncordDate(v)
-  if (!d) throw labelError(LabelErrorCode.InvalidAnnotation, `${what} ${JSON.stringify(v)} is not a date.`, { hint: 'Pass a Date or an ISO-8601 string.' })
+  if (!d)
+    throw labelError(LabelErrorCode.InvalidAnnotation, `${what} ${JSON.stringify(v)} is not a date.`, {
+      hint: 'Pass a Date or an ISO-8601 string.',
+    })
   return formatEncordDate(d)
 }
 
 export function checkConfidence(v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw labelError(LabelErrorCode.InvalidAnnotation, `Confidence must be a number in [0, 1], got ${JSON.stringify(v)}.`)
+    throw labelError(
+      LabelErrorCode.InvalidAnnotation,
+      `Confidence must be a number in [0, 1], got ${JSON.stringify(v)}.`,
+    )
   }
   return v
 }
 
 /** Fields of a new label on a frame, from options and defaults. */
-export function newMeta(ctx: Ctx, o: AnnotationOptions): { createdAt: string; createdBy: string | null; confidence: number; manualAnnotation: boolean; lastEditedAt: string; lastEditedBy: string | null } {
+export function newMeta(
+  ctx: Ctx,
+  o: AnnotationOptions,
+): {
+  createdAt: string
+  createdBy: string | null
+  confidence: number
+  manualAnnotation: boolean
+  lastEditedAt: string
+  lastEditedBy: string | null
+} {
   const createdAt = o.createdAt !== undefined ? dateString(o.createdAt, 'createdAt') : formatEncordDate(ctx.now())
   const createdBy = o.createdBy !== undefined ? o.createdBy : ctx.defaults.createdBy
   return {
@@ -240,17 +286,24 @@ export function applyMetaChanges(ctx: Ctx, fields: Raw, o: ObjectAnnotationOptio
   if (o.manualAnnotation !== undefined) fields['manualAnnotation'] = o.manualAnnotation
   if (o.createdAt !== undefined) fields['createdAt'] = dateString(o.createdAt, 'createdAt')
   if (o.createdBy !== undefined) fields['createdBy'] = o.createdBy
-  fields['lastEditedAt'] = o.lastEditedAt !== undefined ? dateString(o.lastEditedAt, 'lastEditedAt') : formatEncordDate(ctx.now())
+  fields['lastEditedAt'] =
+    o.lastEditedAt !== undefined ? dateString(o.lastEditedAt, 'lastEditedAt') : formatEncordDate(ctx.now())
   const by = o.lastEditedBy !== undefined ? o.lastEditedBy : ctx.defaults.createdBy
   if (by !== null) fields['lastEditedBy'] = by
   if (isObject && o.isDeleted !== undefined) fields['isDeleted'] = o.isDeleted
 }
 
-function resolveAnswerAttribute(root: OntologyObject | OntologyClassification | undefined, featureHash: string): Attribute | undefined {
+function resolveAnswerAttribute(
+  root: OntologyObject | OntologyClassification | undefined,
+  featureHash: string,
+): Attribute | undefined {
   return root?.allAttributes().find((a) => a.featureHash === featureHash)
 }
 
-export function readAnswerEntries(root: OntologyObject | OntologyClassification | undefined, list: unknown): AnswerEntry[] {
+export function readAnswerEntries(
+  root: OntologyObject | OntologyClassification | undefined,
+  list: unknown,
+): AnswerEntry[] {
   if (!Array.isArray(list)) return []
   return list.filter(isRecord).map((fields) => {
     const featureHash = typeof fields['featureHash'] === 'string' ? fields['featureHash'] : ''
@@ -261,14 +314,18 @@ export function readAnswerEntries(root: OntologyObject | OntologyClassification 
 
 export function writeAnswerEntry(e: AnswerEntry): Raw {
   return ordered(
-    ANSWER_KEYS.map((k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const),
+    ANSWER_KEYS.map(
+      (k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const,
+    ),
     e.fields,
   )
 }
 
 export function writeActionEntry(e: AnswerEntry): Raw {
   return ordered(
-    ACTION_KEYS.map((k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const),
+    ACTION_KEYS.map(
+      (k) => [k, k === 'featureHash' ? (e.fields[k] ?? e.featureHash) : structuredClone(e.fields[k])] as const,
+    ),
     e.fields,
   )
 }
@@ -281,7 +338,11 @@ function rank(root: OntologyObject | OntologyClassification | undefined, a: Attr
 }
 
 /** Put a new static answer where the SDK would: answers are written in reverse traversal order. */
-function insertAnswer(root: OntologyObject | OntologyClassification | undefined, list: AnswerEntry[], entry: AnswerEntry): void {
+function insertAnswer(
+  root: OntologyObject | OntologyClassification | undefined,
+  list: AnswerEntry[],
+  entry: AnswerEntry,
+): void {
   const r = rank(root, entry.attribute)
   if (r !== undefined) {
     const at = list.findIndex((e) => {
@@ -318,22 +379,36 @@ export function unknownFeature(kind: string, title: string, featureHash: string)
   )
 }
 
-export function replaceOrInsert(root: OntologyObject | OntologyClassification | undefined, list: AnswerEntry[], entry: AnswerEntry): void {
+export function replaceOrInsert(
+  root: OntologyObject | OntologyClassification | undefined,
+  list: AnswerEntry[],
+  entry: AnswerEntry,
+): void {
   const at = list.findIndex((e) => e.featureHash === entry.featureHash)
   if (at >= 0) {
     // Keep keys we do not model, and the answer's place.
-    for (const [k, v] of Object.entries(list[at].fields)) if (!(ANSWER_KEYS as readonly string[]).includes(k)) entry.fields[k] = v
+    for (const [k, v] of Object.entries(list[at].fields))
+      if (!(ANSWER_KEYS as readonly string[]).includes(k)) entry.fields[k] = v
     list[at] = entry
     for (let i = list.length - 1; i > at; i--) if (list[i].featureHash === entry.featureHash) list.splice(i, 1)
   } else insertAnswer(root, list, entry)
 }
 
 /** Refuse to replace a static answer unless asked (as Encord's SDK does). */
-export function checkOverwrite(list: readonly AnswerEntry[], attr: Attribute, overwrite: boolean | undefined, owner: string): void {
+export function checkOverwrite(
+  list: readonly AnswerEntry[],
+  attr: Attribute,
+  overwrite: boolean | undefined,
+  owner: string,
+): void {
   if (overwrite === true || !list.some((e) => e.featureHash === attr.featureHash)) return
-  throw labelError(LabelErrorCode.AnswerAlreadySet, `${owner} already has an answer to ${JSON.stringify(attr.name)} (${attr.path}).`, {
-    hint: 'Pass { overwrite: true } to replace it, or clearAnswer() first.',
-  })
+  throw labelError(
+    LabelErrorCode.AnswerAlreadySet,
+    `${owner} already has an answer to ${JSON.stringify(attr.name)} (${attr.path}).`,
+    {
+      hint: 'Pass { overwrite: true } to replace it, or clearAnswer() first.',
+    },
+  )
 }
 
 /**
@@ -341,22 +416,34 @@ export function checkOverwrite(list: readonly AnswerEntry[], attr: Attribute, ov
  * option's (or the options') own attribute; a string the only text attribute; a number the only
  * numeric attribute, at any depth below `root`.
  */
-export function inferAttribute(root: OntologyObject | OntologyClassification, value: unknown, owner: string): Attribute {
+export function inferAttribute(
+  root: OntologyObject | OntologyClassification,
+  value: unknown,
+  owner: string,
+): Attribute {
   const all = root.allAttributes()
   const first = Array.isArray(value) ? value[0] : value
   if (isRecord(first) && first['kind'] === 'option') {
     const parent = (first as unknown as { parent: Attribute }).parent
     const own = all.find((a) => a === parent) ?? all.find((a) => a.featureHash === parent.featureHash)
     if (own === undefined) {
-      throw labelError(LabelErrorCode.InvalidAnswer, `Option ${JSON.stringify((first as unknown as { label: string }).label)} is not an option of any attribute of ${owner}.`, {
-        hint: 'Take the option from this object or classification, e.g. `instance.ontologyObject.attribute(...).option(...)`.',
-      })
+      throw labelError(
+        LabelErrorCode.InvalidAnswer,
+        `Option ${JSON.stringify((first as unknown as { label: string }).label)} is not an option of any attribute of ${owner}.`,
+        {
+          hint: 'Take the option from this object or classification, e.g. `instance.ontologyObject.attribute(...).option(...)`.',
+        },
+      )
     }
     return own
   }
   const type = typeof first === 'string' ? 'text' : typeof first === 'number' ? 'numeric' : undefined
   if (type === undefined || (Array.isArray(value) && value.length === 0)) {
-    throw labelError(LabelErrorCode.InvalidAnswer, `Cannot tell which attribute of ${owner} the answer ${JSON.stringify(value)} is for.`, { hint: 'Name the attribute: setAnswer(attribute, value).' })
+    throw labelError(
+      LabelErrorCode.InvalidAnswer,
+      `Cannot tell which attribute of ${owner} the answer ${JSON.stringify(value)} is for.`,
+      { hint: 'Name the attribute: setAnswer(attribute, value).' },
+    )
   }
   const candidates = all.filter((a) => a.type === type)
   if (candidates.length !== 1) {

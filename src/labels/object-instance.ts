@@ -2,12 +2,27 @@
  * Object instances: one object of the ontology (a box, polygon, ...) across the frames it is on,
  * with its static and dynamic answers.
  */
-import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerInputOf, type AnswerOf, type AnswerValue } from './answers.js'
+import {
+  decodeAnswer,
+  encodeAnswer,
+  type AnswerInput,
+  type AnswerInputOf,
+  type AnswerOf,
+  type AnswerValue,
+} from './answers.js'
 import { ObjectAnnotation, checkBitmaskSize } from './annotations.js'
 import { normaliseCoordinates, type CoordinatesByShape, type CoordinatesInputByShape } from './coordinates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameRange, type FrameSpec } from './frames.js'
-import type { AnnotationOptions, AnswersInput, AnswerView, FrameAnswer, HtmlRange, ObjectAnnotationOptions, SetAnswerOptions } from './label-options.js'
+import type {
+  AnnotationOptions,
+  AnswersInput,
+  AnswerView,
+  FrameAnswer,
+  HtmlRange,
+  ObjectAnnotationOptions,
+  SetAnswerOptions,
+} from './label-options.js'
 import type { LabelRow } from './label-row.js'
 import {
   DEFAULT_CTX,
@@ -169,9 +184,16 @@ export class ObjectInstance<S extends Shape = Shape> {
       if (options.isDeleted !== undefined) fields['isDeleted'] = options.isDeleted
       if (existing) {
         // Keep keys we do not model (reviews, ...) and the label's place in the frame.
-        for (const [k, v] of Object.entries(existing.fields)) if (!(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
+        for (const [k, v] of Object.entries(existing.fields))
+          if (!(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
       }
-      st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields, coordinates: coords, rawCoordinates: null })
+      st.frames.set(f, {
+        seq: existing?.seq ?? nextSeq(),
+        unit: existing?.unit,
+        fields,
+        coordinates: coords,
+        rawCoordinates: null,
+      })
     }
     if (st.owner) st.owner.touch()
     return this
@@ -216,7 +238,11 @@ export class ObjectInstance<S extends Shape = Shape> {
   setAnswer<A extends Attribute>(attribute: A, value: AnswerInputOf<A>, options?: SetAnswerOptions): this
   setAnswer(attribute: string, value: AnswerInput, options?: SetAnswerOptions): this
   setAnswer(value: Option | readonly Option[] | string | number, options?: SetAnswerOptions): this
-  setAnswer(...args: [string | Attribute, AnswerInput, SetAnswerOptions?] | [Option | readonly Option[] | string | number, SetAnswerOptions?]): this {
+  setAnswer(
+    ...args:
+      | [string | Attribute, AnswerInput, SetAnswerOptions?]
+      | [Option | readonly Option[] | string | number, SetAnswerOptions?]
+  ): this {
     const st = this.#s
     if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
     const owner = `object ${JSON.stringify(st.title)} (${st.hash})`
@@ -236,11 +262,21 @@ export class ObjectInstance<S extends Shape = Shape> {
           `Object ${JSON.stringify(st.title)} (${st.hash}) is not on frame(s) ${describeFrames(missing)}; dynamic answers to ${JSON.stringify(attr.name)} go on frames where the object is.`,
         )
       }
-      if (frames.length === 0) throw labelError(LabelErrorCode.InvalidAnswer, `Dynamic attribute ${JSON.stringify(attr.name)} (${attr.path}) needs frames, and object ${JSON.stringify(st.title)} is on none.`)
+      if (frames.length === 0)
+        throw labelError(
+          LabelErrorCode.InvalidAnswer,
+          `Dynamic attribute ${JSON.stringify(attr.name)} (${attr.path}) needs frames, and object ${JSON.stringify(st.title)} is on none.`,
+        )
       setDynamic(st, attr, wire, frames, manual)
     } else {
       checkOverwrite(st.answers, attr, options.overwrite, owner)
-      const fields: Raw = { name: attr.name, value: attr.value, answers: wire, featureHash: attr.featureHash, manualAnnotation: manual }
+      const fields: Raw = {
+        name: attr.name,
+        value: attr.value,
+        answers: wire,
+        featureHash: attr.featureHash,
+        manualAnnotation: manual,
+      }
       replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
       st.answersEntry ??= {}
     }
@@ -290,7 +326,9 @@ export class ObjectInstance<S extends Shape = Shape> {
     if (!attr.dynamic) {
       const entry = st.answers.find((e) => e.featureHash === attr.featureHash)
       const frames = this.frames()
-      return entry ? [{ value: decodeAnswer(attr, entry.fields['answers']), frames, ranges: framesToRanges(frames) }] : []
+      return entry
+        ? [{ value: decodeAnswer(attr, entry.fields['answers']), frames, ranges: framesToRanges(frames) }]
+        : []
     }
     return st.actions
       .filter((a) => a.featureHash === attr.featureHash)
@@ -342,10 +380,19 @@ export class ObjectInstance<S extends Shape = Shape> {
     const cs = objectState(copy)
     for (const [frame, d] of st.frames) {
       // The data unit is the target row's to find (a twin's units may differ); coordinates are frozen values.
-      cs.frames.set(frame, { seq: nextSeq(), unit: undefined, fields: { ...structuredClone(d.fields), objectHash: cs.hash }, coordinates: d.coordinates, rawCoordinates: d.rawCoordinates && structuredClone(d.rawCoordinates) })
+      cs.frames.set(frame, {
+        seq: nextSeq(),
+        unit: undefined,
+        fields: { ...structuredClone(d.fields), objectHash: cs.hash },
+        coordinates: d.coordinates,
+        rawCoordinates: d.rawCoordinates && structuredClone(d.rawCoordinates),
+      })
     }
     cs.answers = st.answers.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
-    cs.actions = st.actions.map((e) => ({ ...e, fields: { ...structuredClone(e.fields), trackHash: cs.ctx.newHash() } }))
+    cs.actions = st.actions.map((e) => ({
+      ...e,
+      fields: { ...structuredClone(e.fields), trackHash: cs.ctx.newHash() },
+    }))
     cs.answersEntry = st.answersEntry === null ? {} : structuredClone(st.answersEntry)
     cs.actionsEntry = st.actionsEntry === null ? null : structuredClone(st.actionsEntry)
     return copy
@@ -358,9 +405,18 @@ export class ObjectInstance<S extends Shape = Shape> {
    * @example row.addObjectInstance(new ObjectInstance(speaker).setRanges([[0, 1500], [2000, 2600]]))
    */
   setRanges(ranges: ReadonlyArray<readonly [number, number] | FrameRange>, options: AnnotationOptions = {}): this {
-    const list = ranges.map((r) => ('start' in (r as object) ? [(r as FrameRange).start, (r as FrameRange).end] : [...(r as readonly [number, number])]) as [number, number])
+    const list = ranges.map(
+      (r) =>
+        ('start' in (r as object)
+          ? [(r as FrameRange).start, (r as FrameRange).end]
+          : [...(r as readonly [number, number])]) as [number, number],
+    )
     const bad = list.find(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a)
-    if (bad !== undefined) throw labelError(LabelErrorCode.InvalidCoordinates, `A range is [start, end] with integers 0 ≤ start ≤ end; got ${JSON.stringify(bad)}.`)
+    if (bad !== undefined)
+      throw labelError(
+        LabelErrorCode.InvalidCoordinates,
+        `A range is [start, end] with integers 0 ≤ start ≤ end; got ${JSON.stringify(bad)}.`,
+      )
     return this.#setRangeEntry({ range: list }, options)
   }
 
@@ -370,9 +426,27 @@ export class ObjectInstance<S extends Shape = Shape> {
    * @example inst.setHtmlRanges([{ start: { xpath: '/html/body/p[1]', offset: 0 }, end: { xpath: '/html/body/p[1]', offset: 12 } }])
    */
   setHtmlRanges(ranges: readonly HtmlRange[], options: AnnotationOptions = {}): this {
-    const bad = ranges.find((r) => ![r?.start, r?.end].every((n) => isRecord(n) && typeof n.xpath === 'string' && Number.isInteger(n.offset) && n.offset >= 0))
-    if (bad !== undefined) throw labelError(LabelErrorCode.InvalidCoordinates, `An HTML range is { start: { xpath, offset }, end: { xpath, offset } }; got ${JSON.stringify(bad)}.`)
-    return this.#setRangeEntry({ range_html: ranges.map((r) => ({ start: { xpath: r.start.xpath, offset: r.start.offset }, end: { xpath: r.end.xpath, offset: r.end.offset } })), range: [] }, options)
+    const bad = ranges.find(
+      (r) =>
+        ![r?.start, r?.end].every(
+          (n) => isRecord(n) && typeof n.xpath === 'string' && Number.isInteger(n.offset) && n.offset >= 0,
+        ),
+    )
+    if (bad !== undefined)
+      throw labelError(
+        LabelErrorCode.InvalidCoordinates,
+        `An HTML range is { start: { xpath, offset }, end: { xpath, offset } }; got ${JSON.stringify(bad)}.`,
+      )
+    return this.#setRangeEntry(
+      {
+        range_html: ranges.map((r) => ({
+          start: { xpath: r.start.xpath, offset: r.start.offset },
+          end: { xpath: r.end.xpath, offset: r.end.offset },
+        })),
+        range: [],
+      },
+      options,
+    )
   }
 
   /** HTML objects: the ranges of the document they cover. */
@@ -385,9 +459,17 @@ export class ObjectInstance<S extends Shape = Shape> {
     const st = this.#s
     if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
     if (st.feature.shape !== 'audio' && st.feature.shape !== 'text') {
-      throw labelError(LabelErrorCode.WrongShape, `Object ${JSON.stringify(st.title)} is a ${st.feature.shape} object: only audio and text objects are placed by ranges.`, { hint: 'Use setForFrames(coordinates, { frames }).' })
+      throw labelError(
+        LabelErrorCode.WrongShape,
+        `Object ${JSON.stringify(st.title)} is a ${st.feature.shape} object: only audio and text objects are placed by ranges.`,
+        { hint: 'Use setForFrames(coordinates, { frames }).' },
+      )
     }
-    if (st.frames.size > 0) throw labelError(LabelErrorCode.InvalidInstance, `Object ${JSON.stringify(st.title)} (${st.hash}) is on frames; an object is placed by frames or by ranges, not both.`)
+    if (st.frames.size > 0)
+      throw labelError(
+        LabelErrorCode.InvalidInstance,
+        `Object ${JSON.stringify(st.title)} (${st.hash}) is on frames; an object is placed by frames or by ranges, not both.`,
+      )
     st.owner?.checkRanges(`object ${JSON.stringify(st.title)}`)
     const meta = newMeta(st.ctx, options)
     const previous = st.answersEntry ?? {}
@@ -417,7 +499,20 @@ export class ObjectInstance<S extends Shape = Shape> {
   }
 }
 
-const RANGE_ENTRY_KEYS = new Set(['createdBy', 'createdAt', 'lastEditedBy', 'lastEditedAt', 'manualAnnotation', 'featureHash', 'name', 'color', 'shape', 'value', 'range', 'range_html'])
+const RANGE_ENTRY_KEYS = new Set([
+  'createdBy',
+  'createdAt',
+  'lastEditedBy',
+  'lastEditedAt',
+  'manualAnnotation',
+  'featureHash',
+  'name',
+  'color',
+  'shape',
+  'value',
+  'range',
+  'range_html',
+])
 
 /** A dynamic answer holds for frames; one action per distinct answer, its frames as ranges. */
 function setDynamic(st: ObjectState, attr: Attribute, wire: unknown, frames: number[], manual: boolean): void {
@@ -429,7 +524,9 @@ function setDynamic(st: ObjectState, attr: Attribute, wire: unknown, frames: num
     if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
     else a.fields['range'] = framesToRanges(left)
   }
-  const match = st.actions.find((a) => a.featureHash === attr.featureHash && JSON.stringify(a.fields['answers']) === same)
+  const match = st.actions.find(
+    (a) => a.featureHash === attr.featureHash && JSON.stringify(a.fields['answers']) === same,
+  )
   if (match) {
     match.fields['range'] = framesToRanges([...rangesToFrames(match.fields['range']), ...frames])
     match.fields['manualAnnotation'] = manual

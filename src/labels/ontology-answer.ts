@@ -13,7 +13,15 @@ import type { LabelRow } from './label-row.js'
 import { ObjectInstance } from './object-instance.js'
 import type { Attribute, Ontology, OntologyInput, Option } from './ontology.js'
 import { Ontology as OntologyClass } from './ontology.js'
-import { layoutZod, schemaLayout, type AttributeField, type ClassificationEntry, type ObjectEntry, type OntologySchemaOptions, type SchemaLayout } from './ontology-schema.js'
+import {
+  layoutZod,
+  schemaLayout,
+  type AttributeField,
+  type ClassificationEntry,
+  type ObjectEntry,
+  type OntologySchemaOptions,
+  type SchemaLayout,
+} from './ontology-schema.js'
 
 /** One object of an answer: which object (`object`), its coordinates, and its attributes by key. */
 export interface ObjectAnswer {
@@ -28,7 +36,10 @@ export interface OntologyAnswer {
 }
 
 /** Options of {@link OntologySchema.toInstances} and {@link OntologySchema.addTo}. */
-export interface AnswerToLabelsOptions extends Pick<AnnotationOptions, 'confidence' | 'manualAnnotation' | 'createdBy'> {
+export interface AnswerToLabelsOptions extends Pick<
+  AnnotationOptions,
+  'confidence' | 'manualAnnotation' | 'createdBy'
+> {
   /** The frame the answer is about. @default 0 */
   frame?: number
 }
@@ -49,10 +60,14 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function invalidAnswer(problems: string[]): Error {
-  return labelError(LabelErrorCode.InvalidAnswer, `The answer does not match the ontology schema: ${problems.join('; ')}.`, {
-    hint: 'Give the model the schema (`schema.jsonSchema`) as its structured output format, and send it these problems to correct its answer.',
-    data: { problems },
-  })
+  return labelError(
+    LabelErrorCode.InvalidAnswer,
+    `The answer does not match the ontology schema: ${problems.join('; ')}.`,
+    {
+      hint: 'Give the model the schema (`schema.jsonSchema`) as its structured output format, and send it these problems to correct its answer.',
+      data: { problems },
+    },
+  )
 }
 
 /**
@@ -140,11 +155,16 @@ export class OntologySchema {
     if (this.#layout.objects !== undefined) {
       out.objects = []
       for (const instance of row.objects({ frames: frame })) {
-        const entry = this.#layout.objects.find((e) => e.object.featureHash === instance.featureHash && e.object.shape === instance.shape)
+        const entry = this.#layout.objects.find(
+          (e) => e.object.featureHash === instance.featureHash && e.object.shape === instance.shape,
+        )
         if (entry === undefined) continue
         const item: ObjectAnswer = { object: entry.tag }
         if (entry.coordinates) item[entry.coordinates.key] = coordinatesAnswer(entry, instance.coordinates(frame))
-        Object.assign(item, fieldsAnswer(entry.attributes, (a) => instance.getAnswer(a, { frame }) as AnswerValue | undefined))
+        Object.assign(
+          item,
+          fieldsAnswer(entry.attributes, (a) => instance.getAnswer(a, { frame }) as AnswerValue | undefined),
+        )
         out.objects.push(item)
       }
     }
@@ -153,7 +173,10 @@ export class OntologySchema {
       for (const c of this.#layout.classifications) {
         const feature = c.classification
         const instance = row.classifications({ feature }).find((i) => feature.isGlobal || i.frames().includes(frame))
-        out.classifications[c.key] = fieldAnswer(c.question, instance === undefined ? () => undefined : (a) => instance.getAnswer(a) as AnswerValue | undefined)
+        out.classifications[c.key] = fieldAnswer(
+          c.question,
+          instance === undefined ? () => undefined : (a) => instance.getAnswer(a) as AnswerValue | undefined,
+        )
       }
     }
     return out
@@ -161,7 +184,11 @@ export class OntologySchema {
 
   #build(answer: OntologyAnswer, options: AnswerToLabelsOptions, row: LabelRow | undefined): AnswerInstances {
     const frame = options.frame ?? 0
-    const meta = { confidence: options.confidence, manualAnnotation: options.manualAnnotation ?? false, createdBy: options.createdBy }
+    const meta = {
+      confidence: options.confidence,
+      manualAnnotation: options.manualAnnotation ?? false,
+      createdBy: options.createdBy,
+    }
     const made: AnswerInstances = { objects: [], classifications: [] }
     const at = <T>(path: string, fn: () => T): T => {
       try {
@@ -175,13 +202,15 @@ export class OntologySchema {
       const path = `objects[${i}]`
       const coordinates = entry.coordinates ? coordinatesInput(entry, item[entry.coordinates.key]) : undefined
       const instance = at(path, () => {
-        if (row !== undefined && coordinates !== undefined) return row.addObject(entry.object, coordinates as never, { ...meta, frames: frame })
+        if (row !== undefined && coordinates !== undefined)
+          return row.addObject(entry.object, coordinates as never, { ...meta, frames: frame })
         const detached = new ObjectInstance(entry.object) as AnyObjectInstance
         if (coordinates !== undefined) detached.setForFrames(coordinates as never, { ...meta, frames: frame })
         return detached
       })
       // Frames are for dynamic attributes only (Python refuses them on static ones).
-      const set: Setter = (a, v) => instance.setAnswer(a, v, { ...(a.dynamic ? { frames: frame } : {}), manualAnnotation: meta.manualAnnotation })
+      const set: Setter = (a, v) =>
+        instance.setAnswer(a, v, { ...(a.dynamic ? { frames: frame } : {}), manualAnnotation: meta.manualAnnotation })
       applyFields(entry.attributes, item, set, path, at)
       made.objects.push(instance as AnyObjectInstance)
     })
@@ -191,11 +220,18 @@ export class OntologySchema {
       const path = `classifications.${c.key}`
       const feature = c.classification
       const instance = at(path, () => {
-        if (row !== undefined) return row.addClassification(feature, { ...meta, ...(feature.isGlobal ? {} : { frames: frame }) })
+        if (row !== undefined)
+          return row.addClassification(feature, { ...meta, ...(feature.isGlobal ? {} : { frames: frame }) })
         const detached = new ClassificationInstance(feature)
         return feature.isGlobal ? detached : detached.setForFrames({ ...meta, frames: frame })
       })
-      applyField(c.question, value, (a, v) => instance.setAnswer(v, { attribute: a, manualAnnotation: meta.manualAnnotation }), path, at)
+      applyField(
+        c.question,
+        value,
+        (a, v) => instance.setAnswer(v, { attribute: a, manualAnnotation: meta.manualAnnotation }),
+        path,
+        at,
+      )
       made.classifications.push(instance)
     }
     return made
@@ -221,15 +257,32 @@ function isUnanswered(value: unknown): boolean {
   return value === null || value === undefined || (Array.isArray(value) && value.length === 0)
 }
 
-function applyFields(fields: readonly AttributeField[], values: Record<string, unknown>, set: Setter, path: string, at: <T>(path: string, fn: () => T) => T): void {
+function applyFields(
+  fields: readonly AttributeField[],
+  values: Record<string, unknown>,
+  set: Setter,
+  path: string,
+  at: <T>(path: string, fn: () => T) => T,
+): void {
   for (const f of fields) applyField(f, values[f.key], set, `${path}.${f.key}`, at)
 }
 
-function applyField(f: AttributeField, value: unknown, set: Setter, path: string, at: <T>(path: string, fn: () => T) => T): void {
+function applyField(
+  f: AttributeField,
+  value: unknown,
+  set: Setter,
+  path: string,
+  at: <T>(path: string, fn: () => T) => T,
+): void {
   if (isUnanswered(value)) return
   switch (f.attribute.type) {
     case 'checklist':
-      at(path, () => set(f.attribute, (value as string[]).map((label) => f.options.get(label)!.option)))
+      at(path, () =>
+        set(
+          f.attribute,
+          (value as string[]).map((label) => f.options.get(label)!.option),
+        ),
+      )
       return
     case 'radio': {
       const label = f.hasNested ? (value as { choice: string }).choice : (value as string)
@@ -244,7 +297,8 @@ function applyField(f: AttributeField, value: unknown, set: Setter, path: string
 }
 
 function labelOf(f: AttributeField, option: Option): string | undefined {
-  for (const [label, o] of f.options) if (o.option === option || o.option.featureHash === option.featureHash) return label
+  for (const [label, o] of f.options)
+    if (o.option === option || o.option.featureHash === option.featureHash) return label
   return undefined
 }
 
@@ -263,7 +317,10 @@ function fieldAnswer(f: AttributeField, get: (a: Attribute) => AnswerValue | und
   }
 }
 
-function fieldsAnswer(fields: readonly AttributeField[], get: (a: Attribute) => AnswerValue | undefined): Record<string, unknown> {
+function fieldsAnswer(
+  fields: readonly AttributeField[],
+  get: (a: Attribute) => AnswerValue | undefined,
+): Record<string, unknown> {
   return Object.fromEntries(fields.map((f) => [f.key, fieldAnswer(f, get)]))
 }
 

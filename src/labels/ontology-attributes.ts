@@ -4,7 +4,18 @@
  */
 import { labelError, LabelErrorCode } from './errors.js'
 import type { OntologyClassification, OntologyFeature, OntologyObject } from './ontology.js'
-import { ambiguous, bool, capitalise, lowerSnake, match, nodePath, notFound, str, tryFind, walkAttributes } from './ontology-lookup.js'
+import {
+  ambiguous,
+  bool,
+  capitalise,
+  lowerSnake,
+  match,
+  nodePath,
+  notFound,
+  str,
+  tryFind,
+  walkAttributes,
+} from './ontology-lookup.js'
 import { isRecord, type Raw } from '../shared/records.js'
 import { quoteList } from './suggest.js'
 
@@ -146,7 +157,9 @@ abstract class OptionsAttribute extends BaseAttribute {
   constructor(raw: Raw, parent: AttributeParent) {
     super(raw, parent)
     const list = Array.isArray(raw['options']) ? raw['options'] : []
-    this.#options = list.filter(isRecord).map((o) => new Option(o, this as unknown as RadioAttribute | ChecklistAttribute))
+    this.#options = list
+      .filter(isRecord)
+      .map((o) => new Option(o, this as unknown as RadioAttribute | ChecklistAttribute))
   }
 
   override get options(): readonly Option[] {
@@ -167,14 +180,18 @@ abstract class OptionsAttribute extends BaseAttribute {
         `Option ${JSON.stringify(labelOrHash.label)} (${labelOrHash.path}) is not an option of ${this.type} attribute ${JSON.stringify(this.name)} (${this.path}). Options: ${quoteList(this.options.map((o) => o.label))}.`,
       )
     }
-    const candidates = this.options.map((o) => ({ node: o, title: o.label, featureHash: o.featureHash, aliases: [o.value] }))
+    const candidates = this.options.map((o) => ({
+      node: o,
+      title: o.label,
+      featureHash: o.featureHash,
+      aliases: [o.value],
+    }))
     const found = match(labelOrHash, candidates)
     if (found.ok) return found.node
     const where = `in ${this.type} attribute ${JSON.stringify(this.name)} (${this.path})`
     if (found.ambiguous) throw ambiguous('option', labelOrHash, where, found.ambiguous)
     throw notFound('option', labelOrHash, where, candidates)
   }
-
 }
 
 /** Exactly one option is chosen; options may nest further attributes. */

@@ -64,7 +64,10 @@ export function notFound(what: string, input: string, where: string, candidates:
     LabelErrorCode.OntologyFeatureNotFound,
     `No ${what} ${JSON.stringify(input)} ${where}. ${capitalise(kinds)}: ${quoteList(titles)}.` +
       (suggestion ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''),
-    { hint: `Use a title or feature hash of the ontology; list them with \`ontology.describe()\`.`, data: { input, available: titles } },
+    {
+      hint: `Use a title or feature hash of the ontology; list them with \`ontology.describe()\`.`,
+      data: { input, available: titles },
+    },
   )
 }
 
@@ -73,7 +76,10 @@ export function ambiguous(what: string, input: string, where: string, matches: C
   return labelError(
     LabelErrorCode.OntologyFeatureAmbiguous,
     `${capitalise(what)} ${JSON.stringify(input)} ${where} is ambiguous: ${list}.`,
-    { hint: 'Pass the feature hash instead of the title, or the feature object itself.', data: { input, featureHashes: matches.map((m) => m.featureHash) } },
+    {
+      hint: 'Pass the feature hash instead of the title, or the feature object itself.',
+      data: { input, featureHashes: matches.map((m) => m.featureHash) },
+    },
   )
 }
 
@@ -93,7 +99,11 @@ export function collectAttributes(attributes: readonly Attribute[], out: Attribu
 export type AttributeHolder = OntologyObject | OntologyClassification | Option
 
 export function holderName(h: AttributeHolder): string {
-  return h.kind === 'option' ? `option ${JSON.stringify(h.label)}` : h.kind === 'object' ? `object ${JSON.stringify(h.name)}` : `classification ${JSON.stringify(h.title)}`
+  return h.kind === 'option'
+    ? `option ${JSON.stringify(h.label)}`
+    : h.kind === 'object'
+      ? `object ${JSON.stringify(h.name)}`
+      : `classification ${JSON.stringify(h.title)}`
 }
 
 /**
@@ -112,9 +122,13 @@ export function walkAttributes(holder: AttributeHolder, first: string | Attribut
     }
     const option = attr.option(rest[i])
     if (i + 1 >= rest.length) {
-      throw labelError(LabelErrorCode.OntologyFeatureNotFound, `The path ends at option ${JSON.stringify(option.label)} (${option.path}); an attribute path must end at an attribute.`, {
-        hint: 'Use `.option(...)` on the attribute to get an option.',
-      })
+      throw labelError(
+        LabelErrorCode.OntologyFeatureNotFound,
+        `The path ends at option ${JSON.stringify(option.label)} (${option.path}); an attribute path must end at an attribute.`,
+        {
+          hint: 'Use `.option(...)` on the attribute to get an option.',
+        },
+      )
     }
     attr = resolveAttribute(option, rest[i + 1])
   }
@@ -132,11 +146,16 @@ export function resolveAttribute(holder: AttributeHolder, input: string | Attrib
     throw labelError(
       LabelErrorCode.OntologyFeatureNotFound,
       `Attribute ${JSON.stringify(input.name)} (${input.path}) is not an attribute of ${holderName(holder)}. Attributes: ${quoteList(all.map((a) => a.name))}.`,
-      { hint: 'Take the attribute from the same object or classification, e.g. `instance.ontologyObject.attribute(...)`.' },
+      {
+        hint: 'Take the attribute from the same object or classification, e.g. `instance.ontologyObject.attribute(...)`.',
+      },
     )
   }
   const where = `on ${holderName(holder)}`
-  const directFound = match(input, direct.map((a) => candidateOf(a)))
+  const directFound = match(
+    input,
+    direct.map((a) => candidateOf(a)),
+  )
   if (directFound.ok) return directFound.node
   if (directFound.ambiguous) throw ambiguous('attribute', input, where, directFound.ambiguous)
   const nestedCandidates = all.map((a) => candidateOf(a))

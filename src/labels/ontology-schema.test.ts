@@ -8,7 +8,10 @@ import { ontologySchema, type OntologyAnswer } from './ontology-answer.js'
 import { Ontology, type OntologyStructureDict } from './ontology.js'
 
 type Json = Record<string, unknown>
-const fixture = <T = Json>(path: string): T => JSON.parse(readFileSync(new URL(`../../test/fixtures/encord-api/fixtures/label-model/${path}`, import.meta.url), 'utf8')) as T
+const fixture = <T = Json>(path: string): T =>
+  JSON.parse(
+    readFileSync(new URL(`../../test/fixtures/encord-api/fixtures/label-model/${path}`, import.meta.url), 'utf8'),
+  ) as T
 
 const SYNTHETIC = fixture<OntologyStructureDict>('generated_ontology_synthetic.json')
 const ALL_TYPES = fixture<OntologyStructureDict>('ontology_all_types.json')
@@ -16,7 +19,17 @@ const ALL_TYPES = fixture<OntologyStructureDict>('ontology_all_types.json')
 /** The synthetic ontology with a numeric attribute added to Car (no fixture has one). */
 function withNumeric(): OntologyStructureDict {
   const structure = structuredClone(SYNTHETIC) as { objects: Array<{ name: string; attributes?: Json[] }> }
-  structure.objects.find((o) => o.name === 'Car')!.attributes!.push({ id: '1.9', name: 'Speed (km/h)', type: 'numeric', featureNodeHash: 'speedFH1', required: false, archived: false, dynamic: false })
+  structure.objects
+    .find((o) => o.name === 'Car')!
+    .attributes!.push({
+      id: '1.9',
+      name: 'Speed (km/h)',
+      type: 'numeric',
+      featureNodeHash: 'speedFH1',
+      required: false,
+      archived: false,
+      dynamic: false,
+    })
   return structure as unknown as OntologyStructureDict
 }
 
@@ -51,7 +64,13 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     expect(schema.jsonSchema['$schema']).toBeUndefined()
     // Bitmasks have no coordinates a model can give: left out by default.
     const items = ((schema.jsonSchema['properties'] as Json)['objects'] as { items: { anyOf: Json[] } }).items.anyOf
-    expect(items.map((i) => ((i['properties'] as Json)['object'] as Json)['enum'])).toEqual([['Car'], ['Rotated'], ['Area'], ['Lane'], ['Keypoint']])
+    expect(items.map((i) => ((i['properties'] as Json)['object'] as Json)['enum'])).toEqual([
+      ['Car'],
+      ['Rotated'],
+      ['Area'],
+      ['Lane'],
+      ['Keypoint'],
+    ])
     expect(schema.jsonSchemaString).not.toMatch(/"oneOf"|"const"/) // OpenAI strict mode takes anyOf and enum
     const car = items[0]['properties'] as Json
     expect(Object.keys(car)).toEqual(['object', 'box', 'colour', 'tags', 'note', 'occluded'])
@@ -86,10 +105,15 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     expect(added.classifications.map((c) => c.title)).toEqual(['Weather', 'Issues', 'Caption'])
     expect(schema.answerOf(fresh)).toEqual(answer)
     // The label model agrees with the original on coordinates and answers.
-    for (const [i, o] of original.objects().filter((x) => x.shape !== 'bitmask').entries()) {
+    for (const [i, o] of original
+      .objects()
+      .filter((x) => x.shape !== 'bitmask')
+      .entries()) {
       const copy = added.objects[i]
       expect(copy.coordinates(0)).toEqual(o.coordinates(0))
-      expect(copy.answers().map((a) => [a.name, a.wire])).toEqual(expect.arrayContaining(o.answers().map((a) => [a.name, a.wire])))
+      expect(copy.answers().map((a) => [a.name, a.wire])).toEqual(
+        expect.arrayContaining(o.answers().map((a) => [a.name, a.wire])),
+      )
       expect(copy.annotation(0)!.confidence).toBe(0.7)
       expect(copy.annotation(0)!.createdBy).toBe('agent@example.com') // the row's defaults
     }
@@ -101,7 +125,22 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     const schema = ontologySchema(ontology, { objects: ['Car'], classifications: false })
     expect(Object.keys(schema.jsonSchema['properties'] as Json)).toEqual(['objects'])
     const video = row('generated_video_output.json', ontology, 3)
-    const detached = schema.toInstances({ objects: [{ object: 'Car', box: { x: 0, y: 0, w: 0.5, h: 0.5 }, colour: { choice: 'Blue' }, tags: [], note: null, occluded: 'Yes', speed_km_h: 42.5 }] }, { frame: 2 })
+    const detached = schema.toInstances(
+      {
+        objects: [
+          {
+            object: 'Car',
+            box: { x: 0, y: 0, w: 0.5, h: 0.5 },
+            colour: { choice: 'Blue' },
+            tags: [],
+            note: null,
+            occluded: 'Yes',
+            speed_km_h: 42.5,
+          },
+        ],
+      },
+      { frame: 2 },
+    )
     const car = detached.objects[0]
     expect(car.frames()).toEqual([2])
     expect(car.getAnswer('Speed (km/h)')).toBe(42.5)
@@ -109,7 +148,11 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     expect(car.row).toBeNull()
     video.addObjectInstance(car)
     const again = schema.answerOf(video, { frame: 2 })
-    expect(again.objects!.find((o) => o['speed_km_h'] === 42.5)).toMatchObject({ colour: { choice: 'Blue' }, occluded: 'Yes', tags: [] })
+    expect(again.objects!.find((o) => o['speed_km_h'] === 42.5)).toMatchObject({
+      colour: { choice: 'Blue' },
+      occluded: 'Yes',
+      tags: [],
+    })
 
     // The fixture's own dynamic answer (Occluded on frames 1–2) reads per frame.
     const fromFixture = schema.answerOf(video, { frame: 1 }).objects!
@@ -119,13 +162,20 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     const globalSchema = ontologySchema(all, { objects: false })
     const globals = all.classifications.filter((c) => c.isGlobal)
     expect(globals.length).toBeGreaterThan(0)
-    const properties = (globalSchema.jsonSchema['properties'] as { classifications: { properties: Record<string, Json> } }).classifications.properties
+    const properties = (
+      globalSchema.jsonSchema['properties'] as { classifications: { properties: Record<string, Json> } }
+    ).classifications.properties
     const key = Object.keys(properties).find((k) => k.startsWith('global'))!
     // Nothing answered: null, or [] for checklists.
-    const answer = { classifications: Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, p['type'] === 'array' ? [] : null])) } as OntologyAnswer
+    const answer = {
+      classifications: Object.fromEntries(
+        Object.entries(properties).map(([k, p]) => [k, p['type'] === 'array' ? [] : null]),
+      ),
+    } as OntologyAnswer
     const first = globals[0]
     const option = first.question.options[0]
-    answer.classifications![key] = first.question.type === 'checklist' ? [option.label] : first.question.type === 'radio' ? option.label : 'text'
+    answer.classifications![key] =
+      first.question.type === 'checklist' ? [option.label] : first.question.type === 'radio' ? option.label : 'text'
     const made = globalSchema.toInstances(answer).classifications
     expect(made).toHaveLength(1)
     expect(made[0].isGlobal).toBe(true)
@@ -151,7 +201,15 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     const schema = ontologySchema(new Ontology(withNumeric()))
     const bad = {
       objects: [
-        { object: 'Car', box: { x: 0.1, y: 0.2, w: 1.5, h: 0.5 }, colour: { choice: 'Green' }, tags: ['Parked'], note: null, occluded: null, speed_km_h: 'fast' },
+        {
+          object: 'Car',
+          box: { x: 0.1, y: 0.2, w: 1.5, h: 0.5 },
+          colour: { choice: 'Green' },
+          tags: ['Parked'],
+          note: null,
+          occluded: null,
+          speed_km_h: 'fast',
+        },
         { object: 'Boat', box: { x: 0, y: 0, w: 0.1, h: 0.1 } },
       ],
       classifications: { weather: 'Sunny', issues: [], caption: null, extra: 1 },
@@ -164,11 +222,15 @@ describe('ontologySchema: the ontology as a JSON Schema and a zod schema', () =>
     expect(e.message).toMatch(/objects\[1\]\.object: .*'Car' \| 'Rotated'/)
     expect(e.message).toMatch(/classifications: Unrecognized key: "extra"/)
     expect(thrown(() => schema.toInstances('{"objects": [')).message).toMatch(/not JSON/)
-    expect(thrown(() => schema.toInstances({ objects: [] })).message).toMatch(/classifications: Invalid input: expected object, received undefined/)
+    expect(thrown(() => schema.toInstances({ objects: [] })).message).toMatch(
+      /classifications: Invalid input: expected object, received undefined/,
+    )
     expect(thrown(() => schema.validate([])).message).toMatch(/\(the answer\): Invalid input: expected object/)
     // Problems the label model finds are reported at their path too.
     const twice = ontologySchema(new Ontology(SYNTHETIC), { objects: false })
     const r = row('generated_image_all_shapes_output.json', new Ontology(SYNTHETIC))
-    expect(thrown(() => twice.addTo(r, { classifications: { weather: 'Rainy', issues: [], caption: null } })).message).toMatch(/^classifications\.weather: .*already/)
+    expect(
+      thrown(() => twice.addTo(r, { classifications: { weather: 'Rainy', issues: [], caption: null } })).message,
+    ).toMatch(/^classifications\.weather: .*already/)
   })
 })

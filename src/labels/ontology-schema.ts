@@ -116,7 +116,11 @@ function optionLabels(options: readonly Option[]): Array<[string, Option]> {
   return options.map((o) => [(counts.get(o.label) ?? 0) > 1 ? `${o.label} [${o.featureHash}]` : o.label, o])
 }
 
-function attributeFields(attributes: readonly Attribute[], skipArchived: boolean, reserved: readonly string[]): AttributeField[] {
+function attributeFields(
+  attributes: readonly Attribute[],
+  skipArchived: boolean,
+  reserved: readonly string[],
+): AttributeField[] {
   const key = keyMaker(reserved)
   const out: AttributeField[] = []
   for (const attribute of attributes) {
@@ -132,7 +136,13 @@ function attributeFields(attributes: readonly Attribute[], skipArchived: boolean
       }
       if (options.size === 0) continue // nothing to choose from
     }
-    out.push({ key: key(attribute.name), attribute, nullable: !attribute.required && attribute.type !== 'checklist', options, hasNested })
+    out.push({
+      key: key(attribute.name),
+      attribute,
+      nullable: !attribute.required && attribute.type !== 'checklist',
+      options,
+      hasNested,
+    })
   }
   return out
 }
@@ -146,7 +156,11 @@ function pick<T extends OntologyObject | OntologyClassification>(
 ): T[] | undefined {
   if (chosen === false) return undefined
   if (chosen === undefined || chosen === true) return all.filter(byDefault)
-  if (!Array.isArray(chosen)) throw labelError(LabelErrorCode.InvalidAnswer, `\`${kind}\` of ontologySchema must be a list of titles or feature hashes, or true/false.`)
+  if (!Array.isArray(chosen))
+    throw labelError(
+      LabelErrorCode.InvalidAnswer,
+      `\`${kind}\` of ontologySchema must be a list of titles or feature hashes, or true/false.`,
+    )
   return [...new Set(chosen.map(find))]
 }
 
@@ -154,15 +168,29 @@ function pick<T extends OntologyObject | OntologyClassification>(
 export function schemaLayout(ontology: Ontology, options: OntologySchemaOptions = {}): SchemaLayout {
   const skipArchived = options.skipArchived ?? true
   const withCoordinates = options.coordinates ?? true
-  const objects = pick('objects', options.objects, ontology.objects, (o) => ontology.object(o), (o) => !(skipArchived && o.archived) && (!withCoordinates || SCHEMA_SHAPES[o.shape] !== undefined))
-  const classifications = pick('classifications', options.classifications, ontology.classifications, (c) => ontology.classification(c), (c) => !(skipArchived && c.archived))
+  const objects = pick(
+    'objects',
+    options.objects,
+    ontology.objects,
+    (o) => ontology.object(o),
+    (o) => !(skipArchived && o.archived) && (!withCoordinates || SCHEMA_SHAPES[o.shape] !== undefined),
+  )
+  const classifications = pick(
+    'classifications',
+    options.classifications,
+    ontology.classifications,
+    (c) => ontology.classification(c),
+    (c) => !(skipArchived && c.archived),
+  )
   if (withCoordinates && objects !== undefined) {
     const unsupported = objects.filter((o) => SCHEMA_SHAPES[o.shape] === undefined)
     if (unsupported.length > 0) {
       throw labelError(
         LabelErrorCode.WrongShape,
         `A model cannot give coordinates of ${unsupported.map((o) => `${JSON.stringify(o.name)} (${o.shape})`).join(', ')}: the schema has coordinates for bounding boxes, rotated boxes, polygons, polylines and points.`,
-        { hint: 'Leave these objects out, or pass { coordinates: false } to have the model name objects and answer their attributes only.' },
+        {
+          hint: 'Leave these objects out, or pass { coordinates: false } to have the model name objects and answer their attributes only.',
+        },
       )
     }
   }
@@ -176,7 +204,10 @@ export function schemaLayout(ontology: Ontology, options: OntologySchemaOptions 
         tag: (titles.get(object.name) ?? 0) > 1 ? `${object.name} (${object.shape})` : object.name,
         object,
         coordinates,
-        attributes: attributeFields(object.attributes, skipArchived, ['object', ...(coordinates ? [coordinates.key] : [])]),
+        attributes: attributeFields(object.attributes, skipArchived, [
+          'object',
+          ...(coordinates ? [coordinates.key] : []),
+        ]),
       }
     }),
     classifications: classifications?.flatMap((classification) => {
@@ -193,9 +224,22 @@ const unit = (what: string) => z.number().min(0).max(1).describe(what)
 const point = z.strictObject({ x: unit('from the left edge, 0 to 1'), y: unit('from the top edge, 0 to 1') })
 
 const COORDINATES: Record<CoordinatesField, z.ZodType> = {
-  box: z.strictObject({ x: unit('left edge, 0 to 1 of the image width'), y: unit('top edge, 0 to 1 of the image height'), w: unit('width, 0 to 1 of the image width'), h: unit('height, 0 to 1 of the image height') }).describe('Axis-aligned box, normalised to the image size'),
+  box: z
+    .strictObject({
+      x: unit('left edge, 0 to 1 of the image width'),
+      y: unit('top edge, 0 to 1 of the image height'),
+      w: unit('width, 0 to 1 of the image width'),
+      h: unit('height, 0 to 1 of the image height'),
+    })
+    .describe('Axis-aligned box, normalised to the image size'),
   rotatedBox: z
-    .strictObject({ x: unit('left edge before rotation'), y: unit('top edge before rotation'), w: unit('width, 0 to 1 of the image width'), h: unit('height, 0 to 1 of the image height'), theta: z.number().describe('rotation in degrees about the box centre') })
+    .strictObject({
+      x: unit('left edge before rotation'),
+      y: unit('top edge before rotation'),
+      w: unit('width, 0 to 1 of the image width'),
+      h: unit('height, 0 to 1 of the image height'),
+      theta: z.number().describe('rotation in degrees about the box centre'),
+    })
     .describe('Rotated box, normalised to the image size'),
   points: z.array(point).describe('Points in order, normalised to the image size'),
   point: point.describe('A point, normalised to the image size'),
@@ -222,7 +266,9 @@ function attributeZod(f: AttributeField): z.ZodType {
       schema = f.hasNested
         ? z.discriminatedUnion(
             'choice',
-            [...f.options].map(([label, { nested }]) => z.strictObject({ choice: z.literal(label), ...fieldsZod(nested) })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+            [...f.options].map(([label, { nested }]) =>
+              z.strictObject({ choice: z.literal(label), ...fieldsZod(nested) }),
+            ) as unknown as [z.ZodObject, ...z.ZodObject[]],
           )
         : z.enum(labels)
   }
@@ -247,14 +293,27 @@ export function layoutZod(layout: SchemaLayout): z.ZodObject {
         })
         .describe(`A ${JSON.stringify(e.object.name)}${e.coordinates ? ` (${e.coordinates.label})` : ''}`),
     )
-    const item = items.length === 0 ? z.never() : items.length === 1 ? items[0] : z.discriminatedUnion('object', items as unknown as [z.ZodObject, ...z.ZodObject[]])
+    const item =
+      items.length === 0
+        ? z.never()
+        : items.length === 1
+          ? items[0]
+          : z.discriminatedUnion('object', items as unknown as [z.ZodObject, ...z.ZodObject[]])
     shape['objects'] = z.array(item).describe('Every object seen, one item each')
   }
   if (layout.classifications !== undefined) {
     const fields = Object.fromEntries(
       layout.classifications.map((c) => {
-        const answer = attributeZod({ ...c.question, nullable: !c.classification.required && c.question.attribute.type !== 'checklist' })
-        return [c.key, answer.describe(`${describeAttribute(c.question.attribute)}${c.classification.required ? '' : '; null when it does not apply'}`)]
+        const answer = attributeZod({
+          ...c.question,
+          nullable: !c.classification.required && c.question.attribute.type !== 'checklist',
+        })
+        return [
+          c.key,
+          answer.describe(
+            `${describeAttribute(c.question.attribute)}${c.classification.required ? '' : '; null when it does not apply'}`,
+          ),
+        ]
       }),
     )
     shape['classifications'] = z.strictObject(fields).describe('Answers about the whole image')

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { thrown } from '../../test/helpers/thrown.js'
 import { Ontology, lowerSnake, type OntologyStructureDict } from './ontology.js'
 
-const fixture = (path: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/encord-api/fixtures/${path}`, import.meta.url), 'utf8'))
+const fixture = (path: string) =>
+  JSON.parse(readFileSync(new URL(`../../test/fixtures/encord-api/fixtures/${path}`, import.meta.url), 'utf8'))
 
 const synthetic = () => Ontology.from(fixture('label-model/generated_ontology_synthetic.json') as OntologyStructureDict)
 const allTypes = () => Ontology.from(fixture('label-model/ontology_all_types.json') as OntologyStructureDict)
@@ -55,7 +56,16 @@ describe('Ontology parsing', () => {
 
   it('defaults missing required/archived/dynamic to false and keeps unknown attribute types', () => {
     const o = Ontology.from({
-      objects: [{ id: '1', name: 'Thing', color: '#fff', shape: 'bounding_box', featureNodeHash: 'thing001', attributes: [{ id: '1.1', name: 'Odd', type: 'future', featureNodeHash: 'odd00001' }] }],
+      objects: [
+        {
+          id: '1',
+          name: 'Thing',
+          color: '#fff',
+          shape: 'bounding_box',
+          featureNodeHash: 'thing001',
+          attributes: [{ id: '1.1', name: 'Odd', type: 'future', featureNodeHash: 'odd00001' }],
+        },
+      ],
       classifications: [],
     })
     const thing = o.object('Thing')
@@ -74,7 +84,9 @@ describe('Ontology parsing', () => {
   })
 
   it('refuses a classification without an attribute and a non-object structure', () => {
-    expect(thrown(() => new Ontology({ objects: [], classifications: [{ id: '1', featureNodeHash: 'x' }] })).code).toBe('OntologyInvalid')
+    expect(thrown(() => new Ontology({ objects: [], classifications: [{ id: '1', featureNodeHash: 'x' }] })).code).toBe(
+      'OntologyInvalid',
+    )
     expect(thrown(() => new Ontology(null as unknown as OntologyStructureDict)).code).toBe('OntologyInvalid')
   })
 
@@ -132,15 +144,21 @@ describe('Ontology lookups', () => {
     const o = synthetic()
     const e = thrown(() => o.object('Cra'))
     expect(e.code).toBe('OntologyFeatureNotFound')
-    expect(e.message).toBe('No object "Cra" in the ontology. Objects: "Car", "Rotated", "Area", "Lane", "Keypoint", "Mask". Did you mean "Car"?')
+    expect(e.message).toBe(
+      'No object "Cra" in the ontology. Objects: "Car", "Rotated", "Area", "Lane", "Keypoint", "Mask". Did you mean "Car"?',
+    )
     const a = thrown(() => o.object('Car').attribute('Color'))
-    expect(a.message).toBe('No attribute "Color" on object "Car". Attributes: "Colour", "Shade", "Tags", "Note", "Occluded". Did you mean "Colour"?')
+    expect(a.message).toBe(
+      'No attribute "Color" on object "Car". Attributes: "Colour", "Shade", "Tags", "Note", "Occluded". Did you mean "Colour"?',
+    )
     const opt = thrown(() => o.object('Car').attribute('Colour').option('Green'))
     expect(opt.message).toBe('No option "Green" in radio attribute "Colour" (Car › Colour). Options: "Red", "Blue".')
     const c = thrown(() => o.classification('Wether'))
     expect(c.message).toContain('Did you mean "Weather"?')
     expect(c.message).toContain('Classifications: "Weather", "Issues", "Caption"')
-    expect(thrown(() => o.object('Car').attribute('Note').option('x')).message).toBe('Text attribute "Note" (Car › Note) has no options, so it has no option "x".')
+    expect(thrown(() => o.object('Car').attribute('Note').option('x')).message).toBe(
+      'Text attribute "Note" (Car › Note) has no options, so it has no option "x".',
+    )
     expect(o.object('Car').attribute('Note').options).toEqual([])
     expect(o.object('Car').attribute('Colour').findOption('Green')).toBeUndefined()
     const g = thrown(() => o.get('Car', 'Note', 'x'))
@@ -151,7 +169,9 @@ describe('Ontology lookups', () => {
     const o = Ontology.from(fixture('label-model/ontology_image_group.json'))
     const e = thrown(() => o.object('Bin'))
     expect(e.code).toBe('OntologyFeatureAmbiguous')
-    expect(e.message).toBe('Object "Bin" in the ontology is ambiguous: Bin (featureHash oYAJdhR1), Bin (featureHash cFwx+HfR).')
+    expect(e.message).toBe(
+      'Object "Bin" in the ontology is ambiguous: Bin (featureHash oYAJdhR1), Bin (featureHash cFwx+HfR).',
+    )
     expect(o.object('Bin', 'polygon').featureHash).toBe('cFwx+HfR')
     expect(o.object('cFwx+HfR').shape).toBe('polygon')
   })

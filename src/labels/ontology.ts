@@ -12,7 +12,21 @@
 import { labelError, LabelErrorCode } from './errors.js'
 import { Option, parseAttributes, type Attribute } from './ontology-attributes.js'
 export { lowerSnake } from './ontology-lookup.js'
-import { ambiguous, bool, candidateOf, capitalise, collectAttributes, lowerSnake, match, notFound, resolveAttribute, str, tryFind, walkAttributes, type Candidate } from './ontology-lookup.js'
+import {
+  ambiguous,
+  bool,
+  candidateOf,
+  capitalise,
+  collectAttributes,
+  lowerSnake,
+  match,
+  notFound,
+  resolveAttribute,
+  str,
+  tryFind,
+  walkAttributes,
+  type Candidate,
+} from './ontology-lookup.js'
 import { isRecord, type Raw } from '../shared/records.js'
 
 export {
@@ -55,7 +69,6 @@ export type OntologyNode = OntologyObject | OntologyClassification | Attribute |
 
 /** Objects and classifications: the roots that label instances refer to. */
 export type OntologyFeature = OntologyObject | OntologyClassification
-
 
 // ---------------------------------------------------------------------------------------------------
 // Objects, classifications, skeleton templates
@@ -111,7 +124,8 @@ export class OntologyObject<S extends Shape = Shape> {
     this.attributes = parseAttributes(raw, this)
     if (this.shape === 'skeleton') {
       this.#skeleton =
-        skeletonTemplates.find((t) => t.featureHash === this.featureHash) ?? skeletonTemplates.find((t) => t.name === this.name)
+        skeletonTemplates.find((t) => t.featureHash === this.featureHash) ??
+        skeletonTemplates.find((t) => t.name === this.name)
     }
   }
 
@@ -174,7 +188,10 @@ export class OntologyClassification {
     this.level = typeof raw['level'] === 'string' ? raw['level'] : undefined
     this.attributes = parseAttributes(raw, this)
     if (this.attributes.length === 0) {
-      throw labelError(LabelErrorCode.OntologyInvalid, `The ontology is malformed: classification ${JSON.stringify(this.featureHash)} has no attribute.`)
+      throw labelError(
+        LabelErrorCode.OntologyInvalid,
+        `The ontology is malformed: classification ${JSON.stringify(this.featureHash)} has no attribute.`,
+      )
     }
   }
 
@@ -223,7 +240,10 @@ export class OntologyClassification {
   option(labelOrHash: string | Option): Option {
     const q = this.question
     if (q.type !== 'radio' && q.type !== 'checklist') {
-      throw labelError(LabelErrorCode.OntologyFeatureNotFound, `Classification ${JSON.stringify(this.title)} is a ${q.type} question and has no options.`)
+      throw labelError(
+        LabelErrorCode.OntologyFeatureNotFound,
+        `Classification ${JSON.stringify(this.title)} is a ${q.type} question and has no options.`,
+      )
     }
     return q.option(labelOrHash)
   }
@@ -258,7 +278,12 @@ function parseSkeletonTemplates(raw: unknown): SkeletonTemplate[] {
       })
     out.push({
       name: String(t['name'] ?? ''),
-      featureHash: typeof t['feature_node_hash'] === 'string' ? t['feature_node_hash'] : typeof t['featureNodeHash'] === 'string' ? t['featureNodeHash'] : null,
+      featureHash:
+        typeof t['feature_node_hash'] === 'string'
+          ? t['feature_node_hash']
+          : typeof t['featureNodeHash'] === 'string'
+            ? t['featureNodeHash']
+            : null,
       width: typeof t['width'] === 'number' ? t['width'] : null,
       height: typeof t['height'] === 'number' ? t['height'] : null,
       points,
@@ -294,7 +319,10 @@ export class Ontology {
 
   constructor(structure: OntologyStructureDict) {
     if (!isRecord(structure)) {
-      throw labelError(LabelErrorCode.OntologyInvalid, 'The ontology structure must be an object with "objects" and "classifications".')
+      throw labelError(
+        LabelErrorCode.OntologyInvalid,
+        'The ontology structure must be an object with "objects" and "classifications".',
+      )
     }
     this.#raw = structuredClone(structure)
     this.skeletonTemplates = parseSkeletonTemplates(structure.skeleton_templates)
@@ -337,12 +365,20 @@ export class Ontology {
       const other = match(titleOrHash, all)
       if (other.ok) throw wrongShape(other.node, shape)
     }
-    throw notFound(shape === undefined ? 'object' : `${shape} object`, titleOrHash, 'in the ontology', shape === undefined ? all : pool.length > 0 ? pool : all)
+    throw notFound(
+      shape === undefined ? 'object' : `${shape} object`,
+      titleOrHash,
+      'in the ontology',
+      shape === undefined ? all : pool.length > 0 ? pool : all,
+    )
   }
 
   /** Like {@link object} but `undefined` when nothing matches. */
   findObject<S extends Shape = Shape>(titleOrHash: string, shape?: S): OntologyObject<S> | undefined {
-    const found = match(titleOrHash, this.objects.filter((o) => shape === undefined || o.shape === shape).map((o) => candidateOf(o)))
+    const found = match(
+      titleOrHash,
+      this.objects.filter((o) => shape === undefined || o.shape === shape).map((o) => candidateOf(o)),
+    )
     return found.ok ? (found.node as OntologyObject<S>) : undefined
   }
 
@@ -381,7 +417,10 @@ export class Ontology {
     if (obj) node = obj
     else if (cls) node = cls
     else {
-      const all: Candidate<OntologyNode>[] = [...this.objects.map((o) => candidateOf(o)), ...this.classifications.map((c) => candidateOf(c))]
+      const all: Candidate<OntologyNode>[] = [
+        ...this.objects.map((o) => candidateOf(o)),
+        ...this.classifications.map((c) => candidateOf(c)),
+      ]
       const found = match(first, all)
       if (!found.ok && found.ambiguous) throw ambiguous('feature', first, 'in the ontology', found.ambiguous)
       throw notFound('object or classification', first, 'in the ontology', all)
@@ -389,7 +428,10 @@ export class Ontology {
     for (const seg of rest) {
       if (node.kind === 'attribute') {
         if (node.type !== 'radio' && node.type !== 'checklist') {
-          throw labelError(LabelErrorCode.OntologyFeatureNotFound, `${capitalise(node.type)} attribute ${JSON.stringify(node.name)} (${node.path}) has no options, so the path cannot continue with ${JSON.stringify(seg)}.`)
+          throw labelError(
+            LabelErrorCode.OntologyFeatureNotFound,
+            `${capitalise(node.type)} attribute ${JSON.stringify(node.name)} (${node.path}) has no options, so the path cannot continue with ${JSON.stringify(seg)}.`,
+          )
         }
         node = node.option(seg)
       } else {
@@ -429,7 +471,11 @@ export class Ontology {
 
   /** The first node with this feature hash (objects and classifications first), or `undefined`. */
   byFeatureHash(featureHash: string): OntologyNode | undefined {
-    return this.objects.find((o) => o.featureHash === featureHash) ?? this.classifications.find((c) => c.featureHash === featureHash) ?? this.nodesByFeatureHash(featureHash)[0]
+    return (
+      this.objects.find((o) => o.featureHash === featureHash) ??
+      this.classifications.find((c) => c.featureHash === featureHash) ??
+      this.nodesByFeatureHash(featureHash)[0]
+    )
   }
 
   /** A readable outline of the ontology (objects with shapes, classifications, attributes, options). */
@@ -437,7 +483,9 @@ export class Ontology {
     const lines: string[] = []
     const attrs = (list: readonly Attribute[], indent: string) => {
       for (const a of list) {
-        lines.push(`${indent}- ${a.name} (${a.type === 'other' ? a.rawType : a.type}${a.dynamic ? ', dynamic' : ''}) [${a.featureHash}]`)
+        lines.push(
+          `${indent}- ${a.name} (${a.type === 'other' ? a.rawType : a.type}${a.dynamic ? ', dynamic' : ''}) [${a.featureHash}]`,
+        )
         if (a.type === 'radio' || a.type === 'checklist') {
           for (const o of a.options) {
             lines.push(`${indent}  * ${o.label} [${o.featureHash}]`)
@@ -481,6 +529,9 @@ function wrongShape(obj: OntologyObject, wanted: Shape): Error {
   return labelError(
     LabelErrorCode.WrongShape,
     `Object ${JSON.stringify(obj.name)} is a ${obj.shape} object, not a ${wanted} object.`,
-    { hint: `Use the method for ${obj.shape} objects, or pick an object of shape ${wanted}.`, data: { object: obj.name, shape: obj.shape, expected: wanted } },
+    {
+      hint: `Use the method for ${obj.shape} objects, or pick an object of shape ${wanted}.`,
+      data: { object: obj.name, shape: obj.shape, expected: wanted },
+    },
   )
 }

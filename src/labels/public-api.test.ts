@@ -8,7 +8,12 @@ function exportedNames(file: URL, from?: string): string[] {
   for (const m of text.matchAll(/export (?:type )?\{([^}]*)\}(?: from '([^']+)')?/g)) {
     if (from !== undefined && m[2] !== from) continue
     for (const part of m[1].split(',')) {
-      const name = part.trim().replace(/^type /, '').split(/\s+as\s+/).pop()!.trim()
+      const name = part
+        .trim()
+        .replace(/^type /, '')
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim()
       if (name !== '') names.push(name)
     }
   }
@@ -20,5 +25,14 @@ it('the package root exports every public name of the label model (classes, help
   const fromRoot = new Set(exportedNames(new URL('../index.ts', import.meta.url), './labels/index.js'))
   expect(fromLabels.length).toBeGreaterThan(60)
   expect(fromLabels.filter((name) => !fromRoot.has(name))).toEqual([])
-  for (const name of ['Bitmask', 'FrameSpec', 'ObjectFilter', 'RotatableBoundingBox', 'Skeleton', 'AnswerValue', 'ontologySchema']) expect(fromRoot.has(name)).toBe(true)
+  for (const name of [
+    'Bitmask',
+    'FrameSpec',
+    'ObjectFilter',
+    'RotatableBoundingBox',
+    'Skeleton',
+    'AnswerValue',
+    'ontologySchema',
+  ])
+    expect(fromRoot.has(name)).toBe(true)
 })

@@ -10,7 +10,17 @@ import { makeClassificationInstance } from './classification-instance.js'
 import { COORDINATE_KEYS, readCoordinates } from './coordinates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import type { DataUnitInfo } from './label-options.js'
-import { classificationState, nextSeq, objectState, readAnswerEntries, type ClassificationFrameData, type ClassificationState, type ObjectFrameData, type ObjectState, type RowInternals } from './label-state.js'
+import {
+  classificationState,
+  nextSeq,
+  objectState,
+  readAnswerEntries,
+  type ClassificationFrameData,
+  type ClassificationState,
+  type ObjectFrameData,
+  type ObjectState,
+  type RowInternals,
+} from './label-state.js'
 import type { ObjectInstance } from './object-instance.js'
 import { makeObjectInstance } from './object-instance.js'
 import type { Ontology, Shape } from './ontology.js'
@@ -56,7 +66,8 @@ function unitLayout(dataType: string, labels: unknown): UnitState['layout'] {
   if (FRAME_TYPES.has(dataType)) return 'frames'
   if (dataType === 'group' || dataType === 'scene' || dataType === 'audio' || dataType === 'plain_text') return 'opaque'
   if (isRecord(labels) && ('objects' in labels || 'classifications' in labels)) return 'flat'
-  if (isRecord(labels) && Object.keys(labels).length > 0 && Object.keys(labels).every((k) => /^\d+$/.test(k))) return 'frames'
+  if (isRecord(labels) && Object.keys(labels).length > 0 && Object.keys(labels).every((k) => /^\d+$/.test(k)))
+    return 'frames'
   return 'opaque'
 }
 
@@ -153,7 +164,10 @@ class RowLoader {
     for (const [key, frameDict] of Object.entries(labels)) {
       const frame = Number(key)
       if (!Number.isInteger(frame) || frame < 0 || !isRecord(frameDict)) {
-        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: data unit ${hash} has labels under ${JSON.stringify(key)}, which is not a frame.`)
+        throw labelError(
+          LabelErrorCode.LabelRowInvalid,
+          `The label row JSON is malformed: data unit ${hash} has labels under ${JSON.stringify(key)}, which is not a frame.`,
+        )
       }
       unit.frameExtras.set(frame, rest(frameDict, ['objects', 'classifications']))
       const objects = Array.isArray(frameDict['objects']) ? frameDict['objects'] : []
@@ -167,7 +181,10 @@ class RowLoader {
     const objects = Array.isArray(labels['objects']) ? labels['objects'] : []
     for (const o of objects) {
       if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
-        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: an object on frame ${frame} has no "objectHash".`)
+        throw labelError(
+          LabelErrorCode.LabelRowInvalid,
+          `The label row JSON is malformed: an object on frame ${frame} has no "objectHash".`,
+        )
       }
       const inst = this.c.objects.get(o['objectHash']) ?? this.#newLoadedObject(o['objectHash'], o)
       const rawCoordinates: Raw = {}
@@ -183,9 +200,14 @@ class RowLoader {
     const classifications = Array.isArray(labels['classifications']) ? labels['classifications'] : []
     for (const c of classifications) {
       if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
-        throw labelError(LabelErrorCode.LabelRowInvalid, `The label row JSON is malformed: a classification on frame ${frame} has no "classificationHash".`)
+        throw labelError(
+          LabelErrorCode.LabelRowInvalid,
+          `The label row JSON is malformed: a classification on frame ${frame} has no "classificationHash".`,
+        )
       }
-      const inst = this.c.classifications.get(c['classificationHash']) ?? this.#newLoadedClassification(c['classificationHash'], c, null)
+      const inst =
+        this.c.classifications.get(c['classificationHash']) ??
+        this.#newLoadedClassification(c['classificationHash'], c, null)
       classificationState(inst).frames.set(frame, { seq: nextSeq(), unit: unit.hash, fields: c })
     }
   }
@@ -220,7 +242,17 @@ class RowLoader {
       hash,
       feature,
       featureHash,
-      title: feature?.title ?? String(entry['name'] ?? (answersEntry && Array.isArray(answersEntry['classifications']) && isRecord(answersEntry['classifications'][0]) ? answersEntry['classifications'][0]['name'] : '') ?? ''),
+      title:
+        feature?.title ??
+        String(
+          entry['name'] ??
+            (answersEntry &&
+            Array.isArray(answersEntry['classifications']) &&
+            isRecord(answersEntry['classifications'][0])
+              ? answersEntry['classifications'][0]['name']
+              : '') ??
+            '',
+        ),
       frames: new Map(),
       answers: [],
       entry: null,
@@ -276,7 +308,8 @@ class RowLoader {
     if (!isRecord(map)) return
     for (const [key, entry] of Object.entries(map)) {
       this.c.classificationAnswersOrder.push(key)
-      const hash = isRecord(entry) && typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
+      const hash =
+        isRecord(entry) && typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
       const found = this.c.classifications.get(hash)
       if (!isRecord(entry) || hash !== key || (found && classificationState(found).entry !== null)) {
         // Not something we can attach to an instance: written back as it came.
@@ -293,7 +326,10 @@ class RowLoader {
 }
 
 /** Everything on one frame in the order the labels have it: object labels, then classification labels. */
-export function frameLabels(c: RowContent, frame: number): { objects: ObjectAnnotation[]; classifications: ClassificationAnnotation[] } {
+export function frameLabels(
+  c: RowContent,
+  frame: number,
+): { objects: ObjectAnnotation[]; classifications: ClassificationAnnotation[] } {
   const objects = [...c.objects.values()]
     .map((inst) => ({ inst, d: objectState(inst).frames.get(frame) }))
     .filter((x): x is { inst: ObjectInstance; d: ObjectFrameData } => x.d !== undefined)

@@ -9,7 +9,12 @@ import { num, unitForFrame, type UnitState } from './row-content.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 
 /** Refuse `frames` the row has no place for (read-only data, a frame past the images or the frame count). */
-export function checkFrames(units: readonly UnitState[], frames: number[], what: string, row: { dataType: string; dataTitle: string; metadata: LabelRowMetadata | null }): void {
+export function checkFrames(
+  units: readonly UnitState[],
+  frames: number[],
+  what: string,
+  row: { dataType: string; dataTitle: string; metadata: LabelRowMetadata | null },
+): void {
   const writable = units.some((u) => u.layout !== 'opaque')
   if (!writable) {
     throw labelError(
@@ -22,8 +27,14 @@ export function checkFrames(units: readonly UnitState[], frames: number[], what:
     const valid = new Set(flat.map((u) => u.frame))
     const bad = frames.filter((f) => !valid.has(f))
     if (bad.length > 0) {
-      const desc = row.dataType === 'image' ? 'an image has only frame 0' : `this ${row.dataType} has frames ${describeFrames(valid)}`
-      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${desc}.`)
+      const desc =
+        row.dataType === 'image'
+          ? 'an image has only frame 0'
+          : `this ${row.dataType} has frames ${describeFrames(valid)}`
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${desc}.`,
+      )
     }
     return
   }
@@ -31,7 +42,10 @@ export function checkFrames(units: readonly UnitState[], frames: number[], what:
   if (typeof count === 'number' && count > 0) {
     const bad = frames.filter((f) => f >= count)
     if (bad.length > 0) {
-      throw labelError(LabelErrorCode.FrameOutOfRange, `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${JSON.stringify(row.dataTitle)} has ${count} frames (0–${count - 1}).`)
+      throw labelError(
+        LabelErrorCode.FrameOutOfRange,
+        `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${JSON.stringify(row.dataTitle)} has ${count} frames (0–${count - 1}).`,
+      )
     }
   }
 }
@@ -40,7 +54,12 @@ export function checkFrames(units: readonly UnitState[], frames: number[], what:
  * Refuse a classification on frames where another instance of the same classification is, or with
  * `force` take those frames from it.
  */
-export function checkClassificationFrames(classifications: ReadonlyMap<string, ClassificationInstance>, inst: ClassificationInstance, frames: number[], force: boolean): void {
+export function checkClassificationFrames(
+  classifications: ReadonlyMap<string, ClassificationInstance>,
+  inst: ClassificationInstance,
+  frames: number[],
+  force: boolean,
+): void {
   for (const other of classifications.values()) {
     if (other === inst || other.featureHash !== inst.featureHash) continue
     const overlap = other.frames().filter((f) => frames.includes(f))

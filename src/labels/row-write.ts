@@ -91,7 +91,12 @@ class RowWriter {
    * orphan, whose object is gone, copied as it came), then the objects added since; an object gets an
    * entry only when `wanted`.
    */
-  writeObjectMap(order: readonly string[], orphans: ReadonlyMap<string, Raw>, wanted: (st: ObjectState) => boolean, entry: (st: ObjectState) => Raw): Raw {
+  writeObjectMap(
+    order: readonly string[],
+    orphans: ReadonlyMap<string, Raw>,
+    wanted: (st: ObjectState) => boolean,
+    entry: (st: ObjectState) => Raw,
+  ): Raw {
     const out: Raw = {}
     const write = (inst: ObjectInstance) => {
       const st = objectState(inst)
@@ -119,16 +124,26 @@ class RowWriter {
       if (st.entryFollowsFrames) {
         entry['range'] = framesToRanges(frames)
         const first = frames.length > 0 ? st.frames.get(frames[0])!.fields : undefined
-        if (first) for (const k of CLASSIFICATION_META_KEYS) entry[k] = k === 'lastEditedBy' ? (first['lastEditedBy'] ?? first['createdBy'] ?? null) : first[k]
+        if (first)
+          for (const k of CLASSIFICATION_META_KEYS)
+            entry[k] = k === 'lastEditedBy' ? (first['lastEditedBy'] ?? first['createdBy'] ?? null) : first[k]
       } else if (st.framesChanged && 'range' in entry) entry['range'] = framesToRanges(frames)
-      const values: Raw = { ...entry, classifications: st.answers.map(writeAnswerEntry), classificationHash: st.hash, featureHash: st.featureHash }
+      const values: Raw = {
+        ...entry,
+        classifications: st.answers.map(writeAnswerEntry),
+        classificationHash: st.hash,
+        featureHash: st.featureHash,
+      }
       out[st.hash] = ordered(
-        CLASSIFICATION_ANSWER_KEYS.map((k) => [k, values[k] === undefined ? undefined : structuredClone(values[k])] as const),
+        CLASSIFICATION_ANSWER_KEYS.map(
+          (k) => [k, values[k] === undefined ? undefined : structuredClone(values[k])] as const,
+        ),
         values,
       )
     }
     for (const key of this.c.classificationAnswersOrder) {
-      if (this.c.orphanClassificationAnswers.has(key)) out[key] = structuredClone(this.c.orphanClassificationAnswers.get(key))
+      if (this.c.orphanClassificationAnswers.has(key))
+        out[key] = structuredClone(this.c.orphanClassificationAnswers.get(key))
       else {
         const inst = this.c.classifications.get(key)
         if (inst) write(inst)
@@ -153,14 +168,23 @@ class RowWriter {
     }
     for (const inst of this.c.objects.values()) {
       const st = objectState(inst)
-      for (const [frame, d] of st.frames) slot(d.unit, frame)?.objects.push({ seq: d.seq, entry: writeObjectFrame(st, d) })
+      for (const [frame, d] of st.frames)
+        slot(d.unit, frame)?.objects.push({ seq: d.seq, entry: writeObjectFrame(st, d) })
     }
     for (const inst of this.c.classifications.values()) {
       const st = classificationState(inst)
       for (const [frame, d] of st.frames) {
         const entry = ordered(
           CLASSIFICATION_FRAME_KEYS.map(
-            (k) => [k, k === 'classificationHash' ? st.hash : k === 'featureHash' ? (d.fields[k] ?? st.featureHash) : structuredClone(d.fields[k])] as const,
+            (k) =>
+              [
+                k,
+                k === 'classificationHash'
+                  ? st.hash
+                  : k === 'featureHash'
+                    ? (d.fields[k] ?? st.featureHash)
+                    : structuredClone(d.fields[k]),
+              ] as const,
           ),
           d.fields,
         )
@@ -185,11 +209,15 @@ class RowWriter {
         labels = {}
         const byFrame = slots.get(u.hash) ?? new Map<number, Slot>()
         const frames = new Set([...byFrame.keys(), ...u.emptyFrames])
-        for (const f of [...frames].sort((a, b) => a - b)) labels[String(f)] = frameDict(byFrame.get(f), u.frameExtras.get(f) ?? {})
+        for (const f of [...frames].sort((a, b) => a - b))
+          labels[String(f)] = frameDict(byFrame.get(f), u.frameExtras.get(f) ?? {})
       }
       const values: Raw = { ...u.fields, labels }
       out[u.hash] = ordered(
-        UNIT_KEYS.map((k) => [k, values[k] === undefined ? undefined : k === 'labels' ? labels : structuredClone(values[k])] as const),
+        UNIT_KEYS.map(
+          (k) =>
+            [k, values[k] === undefined ? undefined : k === 'labels' ? labels : structuredClone(values[k])] as const,
+        ),
         values,
       )
     }
@@ -199,10 +227,21 @@ class RowWriter {
 
 function writeObjectFrame(st: ObjectState, d: ObjectFrameData): Raw {
   const base = ordered(
-    OBJECT_FRAME_KEYS.map((k) => [k, k === 'objectHash' ? st.hash : k === 'featureHash' ? (d.fields[k] ?? st.featureHash) : structuredClone(d.fields[k])] as const),
+    OBJECT_FRAME_KEYS.map(
+      (k) =>
+        [
+          k,
+          k === 'objectHash'
+            ? st.hash
+            : k === 'featureHash'
+              ? (d.fields[k] ?? st.featureHash)
+              : structuredClone(d.fields[k]),
+        ] as const,
+    ),
   )
   const coords = d.rawCoordinates ? structuredClone(d.rawCoordinates) : writeCoordinates(st.shape, d.coordinates)
   Object.assign(base, coords)
-  for (const [k, v] of Object.entries(d.fields)) if (!(k in base) && !(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) base[k] = structuredClone(v)
+  for (const [k, v] of Object.entries(d.fields))
+    if (!(k in base) && !(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) base[k] = structuredClone(v)
   return base
 }

@@ -48,7 +48,8 @@ export function cloneJson<T>(value: T): T {
 }
 
 function cloneValue(v: unknown, depth: number): unknown {
-  if (typeof v !== 'object' || v === null) return typeof v === 'function' || typeof v === 'symbol' ? structuredClone(v) : v
+  if (typeof v !== 'object' || v === null)
+    return typeof v === 'function' || typeof v === 'symbol' ? structuredClone(v) : v
   if (depth > CLONE_DEPTH_LIMIT) return structuredClone(v)
   const proto = Object.getPrototypeOf(v) as unknown
   if (proto === Array.prototype) {
@@ -62,7 +63,8 @@ function cloneValue(v: unknown, depth: number): unknown {
   for (const k of Object.keys(v)) {
     const c = cloneValue((v as Raw)[k], depth + 1)
     // JSON.parse makes "__proto__" an own key; plain assignment would set the prototype instead.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: c, writable: true, enumerable: true, configurable: true })
+    if (k === '__proto__')
+      Object.defineProperty(out, k, { value: c, writable: true, enumerable: true, configurable: true })
     else out[k] = c
   }
   return out

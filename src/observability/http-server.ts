@@ -15,7 +15,12 @@ export interface OpsServer {
   close(): Promise<void>
 }
 
-export async function startOpsServer(options: { host: string; port: number; metrics: AgentMetrics; health: Health }): Promise<OpsServer> {
+export async function startOpsServer(options: {
+  host: string
+  port: number
+  metrics: AgentMetrics
+  health: Health
+}): Promise<OpsServer> {
   const { metrics, health } = options
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
@@ -36,7 +41,9 @@ export async function startOpsServer(options: { host: string; port: number; metr
           res.end(req.method === 'HEAD' ? undefined : text)
         },
         (error: unknown) => {
-          res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`)
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`)
         },
       )
       return
@@ -48,9 +55,16 @@ export async function startOpsServer(options: { host: string; port: number; metr
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
-        new UserError('MetricsPortUnavailable', `Cannot serve metrics on ${options.host}:${options.port}: ${error.code ?? error.message}.`, {
-          hint: error.code === 'EADDRINUSE' ? 'Another process uses that port: pick another --metrics-port (0 picks a free one).' : 'Check --metrics-host and --metrics-port.',
-        }),
+        new UserError(
+          'MetricsPortUnavailable',
+          `Cannot serve metrics on ${options.host}:${options.port}: ${error.code ?? error.message}.`,
+          {
+            hint:
+              error.code === 'EADDRINUSE'
+                ? 'Another process uses that port: pick another --metrics-port (0 picks a free one).'
+                : 'Check --metrics-host and --metrics-port.',
+          },
+        ),
       )
     })
     server.listen(options.port, options.host, () => resolve())

@@ -62,8 +62,13 @@ export class Observability {
       logging = await import('./json-log.js')
       log = logging.createJsonLogger({ level: options.verbose ? 'debug' : 'info', base: { command: options.command } })
     }
-    if (options.metrics === undefined) return new Observability({ log, logRunEvent: logging?.logRunEvent, logWorkerEvent: logging?.logWorkerEvent })
-    const [{ AgentMetrics }, { Health }, { startOpsServer }] = await Promise.all([import('./metrics.js'), import('./health.js'), import('./http-server.js')])
+    if (options.metrics === undefined)
+      return new Observability({ log, logRunEvent: logging?.logRunEvent, logWorkerEvent: logging?.logWorkerEvent })
+    const [{ AgentMetrics }, { Health }, { startOpsServer }] = await Promise.all([
+      import('./metrics.js'),
+      import('./health.js'),
+      import('./http-server.js'),
+    ])
     const metrics = new AgentMetrics({ queueJobs: options.queueJobs })
     const health = new Health()
     if (options.redisStatus !== undefined) health.watchRedis(options.redisStatus)
@@ -77,7 +82,14 @@ export class Observability {
       health.unsubscribe()
       throw error
     }
-    return new Observability({ log, metrics, health, server, logRunEvent: logging?.logRunEvent, logWorkerEvent: logging?.logWorkerEvent })
+    return new Observability({
+      log,
+      metrics,
+      health,
+      server,
+      logRunEvent: logging?.logRunEvent,
+      logWorkerEvent: logging?.logWorkerEvent,
+    })
   }
 
   /** Where `/metrics` and `/healthz` are served, when they are. */

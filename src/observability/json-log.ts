@@ -68,34 +68,79 @@ export function logRunEvent(log: Logger, event: RunEvent): void {
     case 'stageStarted':
       return log.info({ ...stageFields(event.stage) }, 'stage started')
     case 'batchLoaded':
-      return log.debug({ ...stageFields(event.stage), batch: event.batch, tasks: event.tasks, durationMs: event.durationMs }, 'batch loaded')
+      return log.debug(
+        { ...stageFields(event.stage), batch: event.batch, tasks: event.tasks, durationMs: event.durationMs },
+        'batch loaded',
+      )
     case 'taskStarted':
-      return log.debug({ ...stageFields(event.stage), ...taskFields(event.task), attempt: event.attempt }, 'task started')
+      return log.debug(
+        { ...stageFields(event.stage), ...taskFields(event.task), attempt: event.attempt },
+        'task started',
+      )
     case 'taskDone':
       return log.info(
-        { ...stageFields(event.stage), ...taskFields(event.task), outcome: event.outcome, pathway: event.pathway, durationMs: event.durationMs, ...(event.replayed === true ? { replayed: true } : {}) },
+        {
+          ...stageFields(event.stage),
+          ...taskFields(event.task),
+          outcome: event.outcome,
+          pathway: event.pathway,
+          durationMs: event.durationMs,
+          ...(event.replayed === true ? { replayed: true } : {}),
+        },
         event.outcome === 'moved' ? `task moved to "${event.pathway ?? ''}"` : 'task stayed',
       )
     case 'taskFailed':
       return log.error(
-        { ...stageFields(event.stage), ...taskFields(event.task), ...errorFields(event.code, event.message, (event as { at?: unknown }).at), onFailure: event.onFailure },
+        {
+          ...stageFields(event.stage),
+          ...taskFields(event.task),
+          ...errorFields(event.code, event.message, (event as { at?: unknown }).at),
+          onFailure: event.onFailure,
+        },
         `task failed: ${event.message}`,
       )
     case 'taskRetry':
       return log.warn(
-        { ...stageFields(event.stage), ...taskFields(event.task), attempt: event.attempt, delayMs: event.delayMs, ...errorFields(event.code, event.message, (event as { at?: unknown }).at) },
+        {
+          ...stageFields(event.stage),
+          ...taskFields(event.task),
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          ...errorFields(event.code, event.message, (event as { at?: unknown }).at),
+        },
         `task will be retried: ${event.message}`,
       )
     case 'flushed':
-      return log.info({ ...stageFields(event.stage), saved: event.saved, priorities: event.priorities, moved: event.moved, stale: event.stale, failed: event.failed, dryRun: event.dryRun }, 'decisions applied')
+      return log.info(
+        {
+          ...stageFields(event.stage),
+          saved: event.saved,
+          priorities: event.priorities,
+          moved: event.moved,
+          stale: event.stale,
+          failed: event.failed,
+          dryRun: event.dryRun,
+        },
+        'decisions applied',
+      )
     case 'stageDone': {
       const r = event.result
-      return log.info({ ...stageFields(event.stage), processed: r.processed, moved: r.moved, stayed: r.stayed, failed: r.failed }, 'stage done')
+      return log.info(
+        { ...stageFields(event.stage), processed: r.processed, moved: r.moved, stayed: r.stayed, failed: r.failed },
+        'stage done',
+      )
     }
     case 'refreshWaiting':
       return log.info({ seconds: event.seconds, pass: event.pass }, `waiting ${event.seconds} s before the next pass`)
     case 'log':
-      return log[event.level]({ ...stageFields(event.stage), ...taskFields(event.task), ...(event.data !== undefined ? { data: event.data } : {}) }, event.message)
+      return log[event.level](
+        {
+          ...stageFields(event.stage),
+          ...taskFields(event.task),
+          ...(event.data !== undefined ? { data: event.data } : {}),
+        },
+        event.message,
+      )
     default:
       return undefined
   }
@@ -121,11 +166,17 @@ export function logWorkerEvent(log: Logger, event: WorkerEvent): void {
         ...(r.replayed ? { replayed: true } : {}),
         ...(r.error !== undefined ? errorFields(r.error.code, r.error.message, (r.error as { at?: unknown }).at) : {}),
       }
-      if (r.error !== undefined) return event.willRetry ? log.warn(fields, `task will be retried: ${r.error.message}`) : log.error(fields, `task failed: ${r.error.message}`)
+      if (r.error !== undefined)
+        return event.willRetry
+          ? log.warn(fields, `task will be retried: ${r.error.message}`)
+          : log.error(fields, `task failed: ${r.error.message}`)
       return log.info(fields, r.status === 'moved' ? `task moved to "${r.pathway?.name ?? ''}"` : `task ${r.status}`)
     }
     case 'flushed':
-      return log.info({ stage: event.stage.title, stageUuid: event.stage.uuid, tasks: event.tasks, durationMs: event.durationMs }, 'decisions applied')
+      return log.info(
+        { stage: event.stage.title, stageUuid: event.stage.uuid, tasks: event.tasks, durationMs: event.durationMs },
+        'decisions applied',
+      )
     case 'stopping':
       return log.info({ reason: event.reason }, 'worker stopping')
     case 'error':

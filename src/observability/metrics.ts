@@ -35,10 +35,32 @@ export class AgentMetrics {
   constructor(options: { queueJobs?: () => Promise<QueueJobCounts[]> } = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'encord_agents_' })
     const registers = [this.registry]
-    this.#tasks = new Counter({ name: 'encord_agents_tasks_total', help: 'Tasks decided, by stage and outcome (moved, stayed, failed, retried; workers also gone and stale).', labelNames: ['stage', 'outcome'], registers })
-    this.#taskDuration = new Histogram({ name: 'encord_agents_task_duration_seconds', help: 'Handler time per task, by stage.', labelNames: ['stage'], buckets: TASK_BUCKETS, registers })
-    this.#requests = new Counter({ name: 'encord_agents_encord_requests_total', help: 'Requests sent to the Encord API (each retry counts), by endpoint and HTTP status ("network" when no response arrived).', labelNames: ['endpoint', 'status'], registers })
-    this.#requestDuration = new Histogram({ name: 'encord_agents_encord_request_duration_seconds', help: 'Encord API round trips, by endpoint.', labelNames: ['endpoint'], buckets: REQUEST_BUCKETS, registers })
+    this.#tasks = new Counter({
+      name: 'encord_agents_tasks_total',
+      help: 'Tasks decided, by stage and outcome (moved, stayed, failed, retried; workers also gone and stale).',
+      labelNames: ['stage', 'outcome'],
+      registers,
+    })
+    this.#taskDuration = new Histogram({
+      name: 'encord_agents_task_duration_seconds',
+      help: 'Handler time per task, by stage.',
+      labelNames: ['stage'],
+      buckets: TASK_BUCKETS,
+      registers,
+    })
+    this.#requests = new Counter({
+      name: 'encord_agents_encord_requests_total',
+      help: 'Requests sent to the Encord API (each retry counts), by endpoint and HTTP status ("network" when no response arrived).',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    })
+    this.#requestDuration = new Histogram({
+      name: 'encord_agents_encord_request_duration_seconds',
+      help: 'Encord API round trips, by endpoint.',
+      labelNames: ['endpoint'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    })
     const queueJobs = options.queueJobs
     if (queueJobs !== undefined) {
       new Gauge({
@@ -49,7 +71,8 @@ export class AgentMetrics {
         async collect() {
           this.reset()
           for (const { stage, counts } of await queueJobs()) {
-            for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ stage, state }, counts[state] ?? 0)
+            for (const state of ['waiting', 'active', 'delayed', 'failed'] as const)
+              this.set({ stage, state }, counts[state] ?? 0)
           }
         },
       })
@@ -70,7 +93,10 @@ export class AgentMetrics {
   }
 
   observeRequest(outcome: RequestOutcome): void {
-    this.#requests.inc({ endpoint: outcome.endpoint, status: outcome.status === null ? 'network' : String(outcome.status) })
+    this.#requests.inc({
+      endpoint: outcome.endpoint,
+      status: outcome.status === null ? 'network' : String(outcome.status),
+    })
     this.#requestDuration.observe({ endpoint: outcome.endpoint }, outcome.durationMs / 1000)
   }
 

@@ -71,9 +71,21 @@ export async function enqueueTasks(options: EnqueueOptions): Promise<EnqueueResu
   const { project, redis } = options
   await registerStages(
     redis,
-    options.bindings.map((b) => ({ projectHash: project.projectHash, projectTitle: project.title, stageUuid: b.stage.uuid, stageTitle: b.stage.title, queue: queueName(project.projectHash, b.stage.uuid) })),
+    options.bindings.map((b) => ({
+      projectHash: project.projectHash,
+      projectTitle: project.title,
+      stageUuid: b.stage.uuid,
+      stageTitle: b.stage.title,
+      queue: queueName(project.projectHash, b.stage.uuid),
+    })),
   )
-  const queues = options.bindings.map((b) => ({ binding: b, queue: new Queue<TaskJobData>(queueName(project.projectHash, b.stage.uuid), { connection: redis, prefix: QUEUE_PREFIX }) }))
+  const queues = options.bindings.map((b) => ({
+    binding: b,
+    queue: new Queue<TaskJobData>(queueName(project.projectHash, b.stage.uuid), {
+      connection: redis,
+      prefix: QUEUE_PREFIX,
+    }),
+  }))
   const jobOptions: JobsOptions = {
     attempts: options.attempts ?? 4,
     backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
@@ -89,7 +101,15 @@ export async function enqueueTasks(options: EnqueueOptions): Promise<EnqueueResu
       for (const { binding, queue } of queues) {
         if (options.signal?.aborted === true) break
         const stage = binding.stage
-        const result: EnqueueStageResult = { uuid: stage.uuid, title: stage.title, queue: queue.name, pending: 0, added: 0, alreadyQueued: 0, requeued: 0 }
+        const result: EnqueueStageResult = {
+          uuid: stage.uuid,
+          title: stage.title,
+          queue: queue.name,
+          pending: 0,
+          added: 0,
+          alreadyQueued: 0,
+          requeued: 0,
+        }
         let chunk: TaskJobData[] = []
         const flush = async (): Promise<void> => {
           if (chunk.length === 0) return
@@ -112,12 +132,23 @@ export async function enqueueTasks(options: EnqueueOptions): Promise<EnqueueResu
             }
           }
           if (toAdd.length > 0) {
-            await queue.addBulk(toAdd.map((data) => ({ name: data.task.data_title || data.task.uuid, data, opts: { ...jobOptions, jobId: data.task.uuid } })))
+            await queue.addBulk(
+              toAdd.map((data) => ({
+                name: data.task.data_title || data.task.uuid,
+                data,
+                opts: { ...jobOptions, jobId: data.task.uuid },
+              })),
+            )
           }
         }
         for await (const task of options.client.listTasks(project.projectHash, stage.uuid, options.filters)) {
           result.pending++
-          chunk.push({ projectHash: project.projectHash, stageUuid: stage.uuid, stageTitle: stage.title, task: taskSpecOf(task) })
+          chunk.push({
+            projectHash: project.projectHash,
+            stageUuid: stage.uuid,
+            stageTitle: stage.title,
+            task: taskSpecOf(task),
+          })
           if (chunk.length >= CHUNK) await flush()
         }
         await flush()
@@ -142,6 +173,17 @@ export async function enqueueTasks(options: EnqueueOptions): Promise<EnqueueResu
     projectHash: project.projectHash,
     passes,
     interrupted: options.signal?.aborted === true,
-    stages: options.bindings.map((b) => totals.get(b.stage.uuid) ?? { uuid: b.stage.uuid, title: b.stage.title, queue: queueName(project.projectHash, b.stage.uuid), pending: 0, added: 0, alreadyQueued: 0, requeued: 0 }),
+    stages: options.bindings.map(
+      (b) =>
+        totals.get(b.stage.uuid) ?? {
+          uuid: b.stage.uuid,
+          title: b.stage.title,
+          queue: queueName(project.projectHash, b.stage.uuid),
+          pending: 0,
+          added: 0,
+          alreadyQueued: 0,
+          requeued: 0,
+        },
+    ),
   }
 }

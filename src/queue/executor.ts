@@ -159,7 +159,8 @@ export class StageExecutor {
     if (hashes.length > 0) {
       await this.#retry('re-fetching the tasks', async () => {
         live.clear()
-        for await (const task of client.listTasks(project.projectHash, this.stage.uuid, { dataHashes: hashes })) live.set(task.uuid, task)
+        for await (const task of client.listTasks(project.projectHash, this.stage.uuid, { dataHashes: hashes }))
+          live.set(task.uuid, task)
       })
     }
     const entries = await Promise.all(items.map((i) => journal.get(i.spec.uuid)))
@@ -173,7 +174,10 @@ export class StageExecutor {
         entry = undefined
       }
       if (entry !== undefined) {
-        out[at] = task !== undefined ? { kind: 'apply', item, task, entry, replayed: true, started } : { kind: 'report', report: await this.#goneWithEntry(item, entry, started) }
+        out[at] =
+          task !== undefined
+            ? { kind: 'apply', item, task, entry, replayed: true, started }
+            : { kind: 'report', report: await this.#goneWithEntry(item, entry, started) }
         continue
       }
       if (task === undefined) {
@@ -182,7 +186,10 @@ export class StageExecutor {
           report: this.#report(item, 'gone', {
             started,
             settled: true,
-            error: { code: 'TaskNotInStage', message: `The task is no longer in stage "${this.stage.title}" (moved or deleted): nothing to do.` },
+            error: {
+              code: 'TaskNotInStage',
+              message: `The task is no longer in stage "${this.stage.title}" (moved or deleted): nothing to do.`,
+            },
           }),
         }
         continue
@@ -252,9 +259,17 @@ export class StageExecutor {
       await Promise.all(pre.filter((d) => !preFailed.has(d.task.uuid)).map((d) => journal.markSaved(d.task.uuid)))
     }
 
-    const moves = decided.filter((d) => !preFailed.has(d.task.uuid) && d.entry.decision.pathway !== null && d.entry.proceededAt === undefined)
+    const moves = decided.filter(
+      (d) => !preFailed.has(d.task.uuid) && d.entry.decision.pathway !== null && d.entry.proceededAt === undefined,
+    )
     if (moves.length > 0) {
-      const outcomes: TaskOutcome[] = moves.map((d) => ({ kind: 'done', task: d.task, decision: { pathway: d.entry.decision.pathway }, effects: [], durationMs: 0 }))
+      const outcomes: TaskOutcome[] = moves.map((d) => ({
+        kind: 'done',
+        task: d.task,
+        decision: { pathway: d.entry.decision.pathway },
+        effects: [],
+        durationMs: 0,
+      }))
       for (const e of await this.#flush(outcomes)) moveFailed.set(e.taskUuid, { code: e.code, message: e.message })
       // A stale task is not in the stage any more: there is nothing left to do for it either.
       const settledMoves = moves.filter((d) => {
@@ -268,10 +283,19 @@ export class StageExecutor {
       const decision = d.entry.decision
       const base = { started: d.started, replayed: d.replayed }
       const failedBefore = preFailed.get(d.task.uuid) ?? moveFailed.get(d.task.uuid)
-      if (failedBefore?.code === 'StaleTask') return this.#report(d.item, 'stale', { ...base, settled: true, error: failedBefore })
-      if (failedBefore !== undefined) return this.#report(d.item, 'failed', { ...base, settled: false, retryable: true, error: failedBefore })
-      if (decision.failure !== undefined) return this.#report(d.item, 'failed', { ...base, settled: true, pathway: decision.pathway ?? undefined, error: decision.failure })
-      if (decision.pathway !== null) return this.#report(d.item, 'moved', { ...base, settled: true, pathway: decision.pathway })
+      if (failedBefore?.code === 'StaleTask')
+        return this.#report(d.item, 'stale', { ...base, settled: true, error: failedBefore })
+      if (failedBefore !== undefined)
+        return this.#report(d.item, 'failed', { ...base, settled: false, retryable: true, error: failedBefore })
+      if (decision.failure !== undefined)
+        return this.#report(d.item, 'failed', {
+          ...base,
+          settled: true,
+          pathway: decision.pathway ?? undefined,
+          error: decision.failure,
+        })
+      if (decision.pathway !== null)
+        return this.#report(d.item, 'moved', { ...base, settled: true, pathway: decision.pathway })
       return this.#report(d.item, 'stayed', { ...base, settled: true })
     })
   }
@@ -292,13 +316,22 @@ export class StageExecutor {
     if (d.pathway !== null && saved) {
       // Our move went through before the earlier delivery was acknowledged: report it, do not redo it.
       if (entry.proceededAt === undefined) await this.#o.journal.markProceeded(item.spec.uuid)
-      return this.#report(item, d.failure !== undefined ? 'failed' : 'moved', { started, replayed: true, settled: true, pathway: d.pathway, error: d.failure })
+      return this.#report(item, d.failure !== undefined ? 'failed' : 'moved', {
+        started,
+        replayed: true,
+        settled: true,
+        pathway: d.pathway,
+        error: d.failure,
+      })
     }
     return this.#report(item, 'gone', {
       started,
       replayed: true,
       settled: true,
-      error: { code: 'TaskNotInStage', message: `The task left stage "${this.stage.title}" before its decision was applied (moved by someone else or deleted).` },
+      error: {
+        code: 'TaskNotInStage',
+        message: `The task left stage "${this.stage.title}" before its decision was applied (moved by someone else or deleted).`,
+      },
     })
   }
 
@@ -336,13 +369,17 @@ export class StageExecutor {
       }
       const entry = await journal.recordDecision(task.uuid, mine)
       // Another delivery recorded first: apply its decision, not ours (both must not be applied).
-      const replayed = entry.decision.decidedAt !== mine.decidedAt || entry.decision.pathway?.uuid !== mine.pathway?.uuid
+      const replayed =
+        entry.decision.decidedAt !== mine.decidedAt || entry.decision.pathway?.uuid !== mine.pathway?.uuid
       return { kind: 'apply', item, task, entry, replayed, started }
     } catch (error) {
       const described = describeTaskError(error)
       const retryable = isRetryable(error)
       if (retryable && !item.finalAttempt) {
-        return { kind: 'report', report: this.#report(item, 'retry', { started, settled: false, retryable: true, error: described }) }
+        return {
+          kind: 'report',
+          report: this.#report(item, 'retry', { started, settled: false, retryable: true, error: described }),
+        }
       }
       const onFailure = binding.onFailure
       if (onFailure !== undefined) {
@@ -383,16 +420,26 @@ export class StageExecutor {
     const current = new Map<string, string>()
     for (const [projectHash, labelHashes] of byProject) {
       try {
-        const rows = await this.#retry('reading label rows', () => this.#o.client.getLabelRows(projectHash, [...labelHashes]))
-        for (const row of rows) if (typeof row.label_hash === 'string') current.set(`${projectHash}\u0000${row.label_hash}`, labelsFingerprint(row))
+        const rows = await this.#retry('reading label rows', () =>
+          this.#o.client.getLabelRows(projectHash, [...labelHashes]),
+        )
+        for (const row of rows)
+          if (typeof row.label_hash === 'string')
+            current.set(`${projectHash}\u0000${row.label_hash}`, labelsFingerprint(row))
       } catch (error) {
-        this.#stageLog.warn(`Could not check which label saves of redelivered tasks already landed (${(error as Error).message}); saving them again.`)
+        this.#stageLog.warn(
+          `Could not check which label saves of redelivered tasks already landed (${(error as Error).message}); saving them again.`,
+        )
       }
     }
     for (const d of replayed) {
       remaining.set(
         d,
-        d.entry.decision.effects.filter((e) => e.kind !== 'saveLabelRow' || current.get(`${e.projectHash}\u0000${e.labelHash}`) !== labelsFingerprint(e.labelRow)),
+        d.entry.decision.effects.filter(
+          (e) =>
+            e.kind !== 'saveLabelRow' ||
+            current.get(`${e.projectHash}\u0000${e.labelHash}`) !== labelsFingerprint(e.labelRow),
+        ),
       )
     }
     return remaining
@@ -402,7 +449,14 @@ export class StageExecutor {
   async #flush(outcomes: TaskOutcome[]): Promise<Array<{ taskUuid: string; code: string; message: string }>> {
     const result = emptyStageResult(this.stage)
     const flusher = new Flusher(
-      { client: this.#o.client, projectHash: this.#o.project.projectHash, stage: this.stage, dryRun: false, emit: this.#o.emit ?? (() => undefined), retry: this.#retry },
+      {
+        client: this.#o.client,
+        projectHash: this.#o.project.projectHash,
+        stage: this.stage,
+        dryRun: false,
+        emit: this.#o.emit ?? (() => undefined),
+        retry: this.#retry,
+      },
       result,
     )
     flusher.enqueue(outcomes)
@@ -413,7 +467,14 @@ export class StageExecutor {
   #report(
     item: WorkItem,
     status: TaskStatus,
-    extra: { started: number; settled: boolean; replayed?: boolean; retryable?: boolean; pathway?: Pathway; error?: { code: string; message: string } },
+    extra: {
+      started: number
+      settled: boolean
+      replayed?: boolean
+      retryable?: boolean
+      pathway?: Pathway
+      error?: { code: string; message: string }
+    },
   ): TaskReport {
     return {
       taskUuid: item.spec.uuid,
@@ -449,10 +510,19 @@ function hasPreEffects(decision: JournalDecision): boolean {
 
 /** Errors after which trying a request again cannot help. */
 function isFatal(error: unknown): boolean {
-  return error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
+  return (
+    error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
+  )
 }
 
-async function withRetries<T>(what: string, fn: () => Promise<T>, retries: number, baseMs: number, maxMs: number, log: TaskLogger): Promise<T> {
+async function withRetries<T>(
+  what: string,
+  fn: () => Promise<T>,
+  retries: number,
+  baseMs: number,
+  maxMs: number,
+  log: TaskLogger,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn()

@@ -101,10 +101,19 @@ export class QueueRunner extends Runner {
   #context: Promise<Context> | undefined
 
   constructor(options: QueueRunnerOptions) {
-    if (options === null || typeof options !== 'object' || typeof options.projectHash !== 'string' || options.projectHash.trim() === '') {
-      throw new UserError('ProjectHashMissing', 'new QueueRunner() needs the project hash: new QueueRunner({ projectHash }).', {
-        hint: 'The wrapped handlers re-fetch tasks from this project, so it must be known up front.',
-      })
+    if (
+      options === null ||
+      typeof options !== 'object' ||
+      typeof options.projectHash !== 'string' ||
+      options.projectHash.trim() === ''
+    ) {
+      throw new UserError(
+        'ProjectHashMissing',
+        'new QueueRunner() needs the project hash: new QueueRunner({ projectHash }).',
+        {
+          hint: 'The wrapped handlers re-fetch tasks from this project, so it must be known up front.',
+        },
+      )
     }
     super({ ...options, projectHash: options.projectHash.trim() })
     this.projectHash = options.projectHash.trim()
@@ -157,7 +166,11 @@ export class QueueRunner extends Runner {
   async handleSpecs(stage: string, specs: TaskSpec[], options: WrappedCallOptions = {}): Promise<TaskReport[]> {
     const ctx = await this.#connect()
     const executor = this.#executor(ctx, stage)
-    const items: WorkItem[] = specs.map((spec) => ({ spec, attempt: options.attempt ?? 0, finalAttempt: options.finalAttempt ?? true }))
+    const items: WorkItem[] = specs.map((spec) => ({
+      spec,
+      attempt: options.attempt ?? 0,
+      finalAttempt: options.finalAttempt ?? true,
+    }))
     const reports = await executor.process(items)
     const journal = this.#journalOf(executor.stage)
     await Promise.all(reports.filter((r) => r.settled).map((r) => journal.forget(r.taskUuid)))
@@ -232,10 +245,16 @@ export class QueueRunner extends Runner {
 
   /** The run pipeline up to running: settings resolved, the project fetched and the agents validated, once. */
   async #open(): Promise<Context> {
-    const prepared = await this.prepare({ retryDelayMs: this.#options.retryDelayMs, maxRetryDelayMs: this.#options.maxRetryDelayMs })
+    const prepared = await this.prepare({
+      retryDelayMs: this.#options.retryDelayMs,
+      maxRetryDelayMs: this.#options.maxRetryDelayMs,
+    })
     const emit = this.#options.onEvent ?? (() => undefined)
     const { client, project } = prepared
-    const runScope = new RunScope({ project, client, dryRun: false, log: makeLogger(emit, this.#options.onEvent === undefined)() }, new AbortController().signal)
+    const runScope = new RunScope(
+      { project, client, dryRun: false, log: makeLogger(emit, this.#options.onEvent === undefined)() },
+      new AbortController().signal,
+    )
     return {
       client,
       project,

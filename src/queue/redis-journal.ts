@@ -28,11 +28,18 @@ export class RedisEffectJournal implements EffectJournal {
 
   async recordDecision(taskUuid: string, decision: JournalDecision): Promise<JournalEntry> {
     const key = this.key(taskUuid)
-    const results = await this.redis.multi().hsetnx(key, 'decision', JSON.stringify(decision)).hgetall(key).expire(key, this.ttlSeconds).exec()
+    const results = await this.redis
+      .multi()
+      .hsetnx(key, 'decision', JSON.stringify(decision))
+      .hgetall(key)
+      .expire(key, this.ttlSeconds)
+      .exec()
     const failed = results?.find(([error]) => error !== null)
-    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('Redis discarded the journal transaction')
+    if (results === null || failed !== undefined)
+      throw failed?.[0] ?? new Error('Redis discarded the journal transaction')
     const entry = toEntry(results[1][1] as Record<string, string>)
-    if (entry === undefined) throw new Error(`The journal entry of task ${taskUuid} vanished while it was being recorded`)
+    if (entry === undefined)
+      throw new Error(`The journal entry of task ${taskUuid} vanished while it was being recorded`)
     return entry
   }
 

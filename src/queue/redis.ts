@@ -6,7 +6,10 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 
 /** `--redis` wins over `REDIS_URL`, which wins over the default. */
 export function resolveRedisUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = flag ?? (env.REDIS_URL !== undefined && env.REDIS_URL.trim() !== '' ? env.REDIS_URL : undefined) ?? DEFAULT_REDIS_URL
+  const value =
+    flag ??
+    (env.REDIS_URL !== undefined && env.REDIS_URL.trim() !== '' ? env.REDIS_URL : undefined) ??
+    DEFAULT_REDIS_URL
   return value.trim()
 }
 
@@ -31,9 +34,13 @@ function checkUrl(url: string): void {
     })
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UserError('InvalidRedisUrl', `"${redactRedisUrl(url)}" is not a Redis URL (it starts with ${parsed.protocol}//).`, {
-      hint: `Write it as redis://host:port (rediss:// for TLS), e.g. ${DEFAULT_REDIS_URL}.`,
-    })
+    throw new UserError(
+      'InvalidRedisUrl',
+      `"${redactRedisUrl(url)}" is not a Redis URL (it starts with ${parsed.protocol}//).`,
+      {
+        hint: `Write it as redis://host:port (rediss:// for TLS), e.g. ${DEFAULT_REDIS_URL}.`,
+      },
+    )
   }
 }
 

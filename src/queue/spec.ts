@@ -46,16 +46,29 @@ const TaskSpecSchema = z
     data_title: z.string().default(''),
     label_branch_name: z.string().default('main'),
   })
-  .refine((v) => v.uuid !== undefined || v.task_uuid !== undefined, { message: 'needs "uuid" (the task UUID)', path: ['uuid'] })
+  .refine((v) => v.uuid !== undefined || v.task_uuid !== undefined, {
+    message: 'needs "uuid" (the task UUID)',
+    path: ['uuid'],
+  })
 
 /** The task spec of a listed task. */
 export function taskSpecOf(task: AgentTask): TaskSpec {
-  return { uuid: task.uuid, data_hash: task.dataHash, data_title: task.dataTitle, label_branch_name: task.labelBranchName }
+  return {
+    uuid: task.uuid,
+    data_hash: task.dataHash,
+    data_title: task.dataTitle,
+    label_branch_name: task.labelBranchName,
+  }
 }
 
 /** A task spec as the JSON string a queue carries. */
 export function serializeTaskSpec(spec: TaskSpec): string {
-  return JSON.stringify({ uuid: spec.uuid, data_hash: spec.data_hash, data_title: spec.data_title, label_branch_name: spec.label_branch_name })
+  return JSON.stringify({
+    uuid: spec.uuid,
+    data_hash: spec.data_hash,
+    data_title: spec.data_title,
+    label_branch_name: spec.label_branch_name,
+  })
 }
 
 /**
@@ -82,5 +95,10 @@ export function parseTaskSpec(input: string | Record<string, unknown>): TaskSpec
     })
   }
   const v = parsed.data
-  return { uuid: (v.uuid ?? v.task_uuid) as string, data_hash: v.data_hash, data_title: v.data_title, label_branch_name: v.label_branch_name }
+  return {
+    uuid: (v.uuid ?? v.task_uuid) as string,
+    data_hash: v.data_hash,
+    data_title: v.data_title,
+    label_branch_name: v.label_branch_name,
+  }
 }

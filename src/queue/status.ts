@@ -48,7 +48,10 @@ export interface QueueStatus {
  * Counts per stage queue and the errors of failed jobs. Reads Redis only (no Encord call): the stages
  * are those `enqueue` or `worker` registered, of one project or of all.
  */
-export async function queueStatus(redis: Redis, options: { projectHash?: string; failedLimit?: number } = {}): Promise<QueueStatus> {
+export async function queueStatus(
+  redis: Redis,
+  options: { projectHash?: string; failedLimit?: number } = {},
+): Promise<QueueStatus> {
   const { Queue } = await loadBullmq()
   const stages = await registeredStages(redis, options.projectHash)
   const limit = options.failedLimit ?? 20
@@ -71,15 +74,17 @@ export async function queueStatus(redis: Redis, options: { projectHash?: string;
         ...stage,
         counts,
         workers: await queue.getWorkersCount(),
-        failedJobs: failed.filter((job) => job !== undefined && job !== null).map((job) => ({
-          jobId: job.id ?? '',
-          taskUuid: job.data?.task?.uuid ?? job.id ?? '',
-          dataTitle: job.data?.task?.data_title ?? '',
-          attemptsMade: job.attemptsMade,
-          error: job.failedReason ?? '',
-          failedAt: job.finishedOn !== undefined ? new Date(job.finishedOn).toISOString() : null,
-          processedBy: job.processedBy ?? null,
-        })),
+        failedJobs: failed
+          .filter((job) => job !== undefined && job !== null)
+          .map((job) => ({
+            jobId: job.id ?? '',
+            taskUuid: job.data?.task?.uuid ?? job.id ?? '',
+            dataTitle: job.data?.task?.data_title ?? '',
+            attemptsMade: job.attemptsMade,
+            error: job.failedReason ?? '',
+            failedAt: job.finishedOn !== undefined ? new Date(job.finishedOn).toISOString() : null,
+            processedBy: job.processedBy ?? null,
+          })),
       })
     } finally {
       await queue.close()
@@ -104,7 +109,10 @@ export interface RetryFailedResult {
  * Their decisions, if any were recorded, are finished from the journal rather than decided again.
  * `stage` (a title or UUID) limits it to one stage.
  */
-export async function retryFailed(redis: Redis, options: { projectHash?: string; stage?: string } = {}): Promise<RetryFailedResult> {
+export async function retryFailed(
+  redis: Redis,
+  options: { projectHash?: string; stage?: string } = {},
+): Promise<RetryFailedResult> {
   const { Queue } = await loadBullmq()
   let stages = await registeredStages(redis, options.projectHash)
   if (options.stage !== undefined) {
@@ -113,7 +121,10 @@ export async function retryFailed(redis: Redis, options: { projectHash?: string;
     stages = stages.filter((s) => s.stageUuid.toLowerCase() === wanted || s.stageTitle.toLowerCase() === wanted)
     if (stages.length === 0) {
       throw new UserError('StageNotQueued', `No queue for stage ${JSON.stringify(options.stage)}.`, {
-        hint: known.length > 0 ? `Queued stages: ${known.map((s) => `"${s.stageTitle}" (${s.stageUuid})`).join(', ')}.` : 'Nothing was enqueued yet: run `encord-agents enqueue` first.',
+        hint:
+          known.length > 0
+            ? `Queued stages: ${known.map((s) => `"${s.stageTitle}" (${s.stageUuid})`).join(', ')}.`
+            : 'Nothing was enqueued yet: run `encord-agents enqueue` first.',
       })
     }
   }

@@ -6,8 +6,23 @@ import type { TaskLogger } from '../core/deps/types.js'
 import type { RunEvent } from '../core/runner/events.js'
 import type { ResolvedBinding } from '../core/runner/validate.js'
 import type { AgentTask, EncordApi, Project, Stage } from '../encord/types.js'
-import { completionResult, StageExecutor, type DecidedTask, type PreparedTask, type RunSlot, type TaskReport, type WorkItem } from './executor.js'
-import { journalNamespace, QUEUE_PREFIX, queueName, registerStages, type TaskJobData, type TaskJobResult } from './names.js'
+import {
+  completionResult,
+  StageExecutor,
+  type DecidedTask,
+  type PreparedTask,
+  type RunSlot,
+  type TaskReport,
+  type WorkItem,
+} from './executor.js'
+import {
+  journalNamespace,
+  QUEUE_PREFIX,
+  queueName,
+  registerStages,
+  type TaskJobData,
+  type TaskJobResult,
+} from './names.js'
 import { loadBullmq } from './redis.js'
 import { RedisEffectJournal } from './redis-journal.js'
 import { parseTaskSpec } from './spec.js'
@@ -111,7 +126,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     }
   }
   const runLog = options.logger()
-  const runScope = new RunScope({ project: options.project, client: options.client, dryRun: false, log: runLog }, new AbortController().signal)
+  const runScope = new RunScope(
+    { project: options.project, client: options.client, dryRun: false, log: runLog },
+    new AbortController().signal,
+  )
   await registerStages(
     options.redis,
     options.bindings.map((b) => ({
@@ -132,7 +150,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           project: options.project,
           binding,
           runScope,
-          journal: new RedisEffectJournal(options.redis, journalNamespace(options.project.projectHash, binding.stage.uuid)),
+          journal: new RedisEffectJournal(
+            options.redis,
+            journalNamespace(options.project.projectHash, binding.stage.uuid),
+          ),
           requestRetries: options.requestRetries,
           retryDelayMs: options.retryDelayMs,
           maxRetryDelayMs: options.maxRetryDelayMs,
@@ -142,7 +163,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           },
           logger: options.logger,
         }),
-        journal: new RedisEffectJournal(options.redis, journalNamespace(options.project.projectHash, binding.stage.uuid)),
+        journal: new RedisEffectJournal(
+          options.redis,
+          journalNamespace(options.project.projectHash, binding.stage.uuid),
+        ),
         queue: queueName(options.project.projectHash, binding.stage.uuid),
         concurrency,
         flushWindowMs: options.flushWindowMs ?? 100,
@@ -164,18 +188,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   let emptyTimer: NodeJS.Timeout | undefined
   try {
     for (const processor of processors) {
-      const worker = new Worker<TaskJobData, TaskJobResult>(processor.queue, (job, token) => processor.process(job, token), {
-        connection: options.redis,
-        prefix: QUEUE_PREFIX,
-        // Recorded on each job as `processedBy`: which machine and process handled it.
-        name: workerName(),
-        concurrency,
-        lockDuration,
-        stalledInterval: options.stalledIntervalMs ?? lockDuration,
-        // Effects are exactly-once, so a job whose worker died may safely come back several times.
-        maxStalledCount: 10,
-        autorun: false,
-      })
+      const worker = new Worker<TaskJobData, TaskJobResult>(
+        processor.queue,
+        (job, token) => processor.process(job, token),
+        {
+          connection: options.redis,
+          prefix: QUEUE_PREFIX,
+          // Recorded on each job as `processedBy`: which machine and process handled it.
+          name: workerName(),
+          concurrency,
+          lockDuration,
+          stalledInterval: options.stalledIntervalMs ?? lockDuration,
+          // Effects are exactly-once, so a job whose worker died may safely come back several times.
+          maxStalledCount: 10,
+          autorun: false,
+        },
+      )
       worker.on('completed', (job) => processor.onCompleted(job))
       worker.on('failed', (job) => processor.onFailed(job))
       worker.on('error', (error) => emit({ type: 'error', message: error.message }))
@@ -185,7 +213,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       void worker.run().catch((error: Error) => emit({ type: 'error', message: error.message }))
     }
     await Promise.all(workers.map((w) => w.waitUntilReady()))
-    emit({ type: 'started', stages: processors.map((p) => ({ uuid: p.stage.uuid, title: p.stage.title, queue: p.queue })), concurrency })
+    emit({
+      type: 'started',
+      stages: processors.map((p) => ({ uuid: p.stage.uuid, title: p.stage.title, queue: p.queue })),
+      concurrency,
+    })
 
     if (options.untilEmpty === true) {
       const { Queue } = await loadBullmq()
@@ -331,8 +363,25 @@ class StageProcessor {
     this.#o = options
     this.stage = options.executor.stage
     this.queue = options.queue
-    this.summary = { uuid: this.stage.uuid, title: this.stage.title, queue: options.queue, processed: 0, moved: {}, stayed: 0, failed: 0, retried: 0, gone: 0, stale: 0, replayed: 0, errors: [] }
-    this.#loader = new MicroBatcher((items) => options.executor.prepare(items), () => Math.max(1, options.concurrency), options.loadWindowMs)
+    this.summary = {
+      uuid: this.stage.uuid,
+      title: this.stage.title,
+      queue: options.queue,
+      processed: 0,
+      moved: {},
+      stayed: 0,
+      failed: 0,
+      retried: 0,
+      gone: 0,
+      stale: 0,
+      replayed: 0,
+      errors: [],
+    }
+    this.#loader = new MicroBatcher(
+      (items) => options.executor.prepare(items),
+      () => Math.max(1, options.concurrency),
+      options.loadWindowMs,
+    )
     // Every job of this worker is waiting for the flush: nothing else can join it, go now.
     this.#flusher = new MicroBatcher(
       async (inputs) => {
@@ -342,7 +391,12 @@ class StageProcessor {
         const locks = await options.redis.mget(...inputs.map((i) => i.lockKey))
         const owned = inputs.filter((input, i) => input.token === undefined || locks[i] === input.token)
         const reports = await options.executor.apply(owned.map((i) => i.decided))
-        options.emit({ type: 'flushed', stage: { uuid: this.stage.uuid, title: this.stage.title }, tasks: owned.length, durationMs: Math.round(performance.now() - t0) })
+        options.emit({
+          type: 'flushed',
+          stage: { uuid: this.stage.uuid, title: this.stage.title },
+          tasks: owned.length,
+          durationMs: Math.round(performance.now() - t0),
+        })
         const byInput = new Map(owned.map((input, i) => [input, reports[i]]))
         return inputs.map((input) => byInput.get(input) ?? 'lockLost')
       },
@@ -361,7 +415,12 @@ class StageProcessor {
       // Not a job of ours (or a damaged one): retrying cannot help.
       throw this.#o.unrecoverable(`InvalidTaskSpec: ${(error as Error).message}`)
     }
-    const item: WorkItem = { spec, attempt: job.attemptsMade, finalAttempt: job.attemptsMade + 1 >= attempts, ref: `${job.id}@${job.timestamp}` }
+    const item: WorkItem = {
+      spec,
+      attempt: job.attemptsMade,
+      finalAttempt: job.attemptsMade + 1 >= attempts,
+      ref: `${job.id}@${job.timestamp}`,
+    }
     this.inFlight++
     let report: TaskReport
     try {
@@ -370,17 +429,31 @@ class StageProcessor {
       const prepared = slot.kind === 'run' ? await slot.run() : slot
       if (prepared.kind === 'report') report = prepared.report
       else {
-        const applied = await this.#flusher.add({ decided: prepared, lockKey: `${QUEUE_PREFIX}:${this.queue}:${job.id}:lock`, token })
-        if (applied === 'lockLost') throw new Error('This worker lost the job (its lock expired): the worker that took it over applies its decision.')
+        const applied = await this.#flusher.add({
+          decided: prepared,
+          lockKey: `${QUEUE_PREFIX}:${this.queue}:${job.id}:lock`,
+          token,
+        })
+        if (applied === 'lockLost')
+          throw new Error(
+            'This worker lost the job (its lock expired): the worker that took it over applies its decision.',
+          )
         report = applied
       }
     } finally {
       this.inFlight--
       this.#flusher.poke()
     }
-    const willRetry = (report.status === 'retry' || (report.status === 'failed' && report.retryable)) && !item.finalAttempt
+    const willRetry =
+      (report.status === 'retry' || (report.status === 'failed' && report.retryable)) && !item.finalAttempt
     this.#tally(report, willRetry)
-    this.#o.emit({ type: 'job', stage: { uuid: this.stage.uuid, title: this.stage.title }, report, attempt: item.attempt, willRetry })
+    this.#o.emit({
+      type: 'job',
+      stage: { uuid: this.stage.uuid, title: this.stage.title },
+      report,
+      attempt: item.attempt,
+      willRetry,
+    })
     if (report.status === 'retry' || report.status === 'failed') {
       const message = report.error !== undefined ? `${report.error.code}: ${report.error.message}` : 'The task failed.'
       if (willRetry) throw new Error(message)
@@ -430,7 +503,12 @@ class StageProcessor {
         break
       default:
         s.failed++
-        s.errors.push({ taskUuid: report.taskUuid, dataTitle: report.dataTitle, code: report.error?.code ?? 'TaskFailed', message: report.error?.message ?? 'The task failed.' })
+        s.errors.push({
+          taskUuid: report.taskUuid,
+          dataTitle: report.dataTitle,
+          code: report.error?.code ?? 'TaskFailed',
+          message: report.error?.message ?? 'The task failed.',
+        })
         if (s.errors.length > 50) s.errors.shift()
     }
   }

@@ -60,6 +60,7 @@ export async function prepareConfiguredRun(options: ConfiguredRunOptions): Promi
  */
 function bindAgents(agents: LoadedAgent[]): Runner {
   const runner = new Runner()
-  for (const agent of agents) runner.stage(agent.stage, agent.definition, { overwrite: agent.overwrite, location: agent.location })
+  for (const agent of agents)
+    runner.stage(agent.stage, agent.definition, { overwrite: agent.overwrite, location: agent.location })
   return runner
 }

@@ -29,7 +29,12 @@ export interface EmulatorGenerateOptions {
 export interface EmulatorGenerateResult {
   projectHash: string
   /** Every stage of the workflow, in order (START included: it is where tasks enter). */
-  stages: Array<{ uuid: string; title: string; stageType: string; pathways: Array<{ uuid: string; title: string; destinationUuid: string }> }>
+  stages: Array<{
+    uuid: string
+    title: string
+    stageType: string
+    pathways: Array<{ uuid: string; title: string; destinationUuid: string }>
+  }>
   tasks: number
   out: string
   twinProjectHash: string | null
@@ -41,11 +46,17 @@ export interface EmulatorGenerateResult {
 export async function generateFixtureFile(options: EmulatorGenerateOptions): Promise<EmulatorGenerateResult> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
   if (existsSync(out) && !options.force) {
-    throw new UserError('FileExists', `${options.out} already exists.`, { hint: 'Choose another --out, or pass --force to replace it.' })
+    throw new UserError('FileExists', `${options.out} already exists.`, {
+      hint: 'Choose another --out, or pass --force to replace it.',
+    })
   }
-  if (!existsSync(dirname(out))) throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
+  if (!existsSync(dirname(out)))
+    throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
   for (const key of options.publicKeys ?? []) {
-    if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UserError('BadPublicKey', `"${key}" is not a public key hex (64 hex characters).`, { hint: 'Your key id is shown by `encord-agents init` and in Encord under Settings → Public keys.' })
+    if (!/^[0-9a-fA-F]{64}$/.test(key))
+      throw new UserError('BadPublicKey', `"${key}" is not a public key hex (64 hex characters).`, {
+        hint: 'Your key id is shown by `encord-agents init` and in Encord under Settings → Public keys.',
+      })
   }
   const fixture = generateFixture({
     tasks: options.tasks,
@@ -54,13 +65,21 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     seed: options.seed,
     projectHash: options.projectHash,
     twin: options.twin,
-    users: (options.publicKeys ?? []).map((publicKeyHex, i) => ({ email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`, publicKeyHex })),
+    users: (options.publicKeys ?? []).map((publicKeyHex, i) => ({
+      email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`,
+      publicKeyHex,
+    })),
   })
   const bytes = await writeFixtureFile(out, fixture)
   const [main, twin] = fixture.projects
   return {
     projectHash: main.projectHash,
-    stages: main.workflow.stages.map((s) => ({ uuid: s.uuid, title: s.title, stageType: s.stageType, pathways: s.pathways })),
+    stages: main.workflow.stages.map((s) => ({
+      uuid: s.uuid,
+      title: s.title,
+      stageType: s.stageType,
+      pathways: s.pathways,
+    })),
     tasks: main.tasks.length,
     out,
     twinProjectHash: twin?.projectHash ?? null,
@@ -76,7 +95,8 @@ export function formatEmulatorGenerate(result: EmulatorGenerateResult): string {
     `Wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`,
     `Project ${result.projectHash}: ${result.tasks} tasks in "${agents[0]?.title ?? '?'}", ${result.labelRows} label rows`,
   ]
-  for (const s of agents) lines.push(`  agent stage "${s.title}" (${s.uuid}): pathways ${s.pathways.map((p) => `"${p.title}"`).join(', ')}`)
+  for (const s of agents)
+    lines.push(`  agent stage "${s.title}" (${s.uuid}): pathways ${s.pathways.map((p) => `"${p.title}"`).join(', ')}`)
   if (result.twinProjectHash) lines.push(`Twin project ${result.twinProjectHash}`)
   lines.push('', 'Next:', `  encord-agents emulator start ${result.out}`, `  encord-agents run --local ${result.out}`)
   return lines.join('\n')

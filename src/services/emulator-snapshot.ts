@@ -39,7 +39,16 @@ export interface EmulatorSnapshotResult {
   truncated: boolean
 }
 
-const STAGE_TYPES = new Set(['ANNOTATION', 'REVIEW', 'AGENT', 'DONE', 'CONSENSUS_ANNOTATION', 'CONSENSUS_REVIEW', 'PERCENTAGE_ROUTER', 'USER_ROUTER'])
+const STAGE_TYPES = new Set([
+  'ANNOTATION',
+  'REVIEW',
+  'AGENT',
+  'DONE',
+  'CONSENSUS_ANNOTATION',
+  'CONSENSUS_REVIEW',
+  'PERCENTAGE_ROUTER',
+  'USER_ROUTER',
+])
 
 /** ISO 8601 for any timestamp the API sends (null when absent or unreadable). */
 function iso(text: string | null | undefined): string | null {
@@ -55,8 +64,12 @@ function iso(text: string | null | undefined): string | null {
  */
 export async function snapshotProject(options: EmulatorSnapshotOptions): Promise<EmulatorSnapshotResult> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
-  if (existsSync(out) && !options.force) throw new UserError('FileExists', `${options.out} already exists.`, { hint: 'Choose another --out, or pass --force to replace it.' })
-  if (!existsSync(dirname(out))) throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
+  if (existsSync(out) && !options.force)
+    throw new UserError('FileExists', `${options.out} already exists.`, {
+      hint: 'Choose another --out, or pass --force to replace it.',
+    })
+  if (!existsSync(dirname(out)))
+    throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
   const { client, projectHash } = options
   const progress = options.onProgress ?? (() => {})
   const max = options.maxTasks ?? Number.POSITIVE_INFINITY
@@ -155,18 +168,18 @@ export async function snapshotProject(options: EmulatorSnapshotOptions): Promise
           })),
         },
         dataUnits: [...byData.values()].map((m) => ({
-            dataHash: m.dataHash,
-            dataTitle: m.dataTitle,
-            dataType: m.dataType,
-            datasetHash: m.datasetHash,
-            backingItemUuid: m.backingItemUuid,
-            width: m.width,
-            height: m.height,
-            numberOfFrames: m.numberOfFrames,
-            fps: m.fps,
-            duration: m.duration,
-            fileType: m.fileType,
-            dataLink: m.dataLink,
+          dataHash: m.dataHash,
+          dataTitle: m.dataTitle,
+          dataType: m.dataType,
+          datasetHash: m.datasetHash,
+          backingItemUuid: m.backingItemUuid,
+          width: m.width,
+          height: m.height,
+          numberOfFrames: m.numberOfFrames,
+          fps: m.fps,
+          duration: m.duration,
+          fileType: m.fileType,
+          dataLink: m.dataLink,
         })),
         tasks: tasks.map((t) => ({
           uuid: t.uuid,

@@ -34,7 +34,12 @@ export interface EmulatorStartResult {
   fixture: string
   inMemory: boolean
   allowAnyKey: boolean
-  projects: Array<{ projectHash: string; title: string; tasks: number; agentStages: Array<{ uuid: string; title: string; tasks: number }> }>
+  projects: Array<{
+    projectHash: string
+    title: string
+    tasks: number
+    agentStages: Array<{ uuid: string; title: string; tasks: number }>
+  }>
   /** Keys accepted (fixture users), so users can check theirs is there. */
   users: Array<{ email: string; publicKeyHex: string }>
   warnings: string[]
@@ -46,12 +51,15 @@ export const DEFAULT_EMULATOR_PORT = 4010
 export function hostWarning(host: string): string | null {
   // Loopback: localhost, 127/8, ::1, and 127/8 written as IPv4-mapped IPv6 (::ffff:127.0.0.1).
   const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h)) return null
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h))
+    return null
   return `Listening on ${host}, not loopback: other machines can reach the emulator, download its media and read /_emulator state without signing. Use it only on a trusted network.`
 }
 
 /** Start the emulator for the `emulator start` command; the caller stops it (handle.stop()). */
-export async function startEmulatorService(options: EmulatorStartOptions): Promise<{ result: EmulatorStartResult; handle: EmulatorHandle }> {
+export async function startEmulatorService(
+  options: EmulatorStartOptions,
+): Promise<{ result: EmulatorStartResult; handle: EmulatorHandle }> {
   const cwd = options.cwd ?? process.cwd()
   const fixture = options.fixture !== undefined ? resolve(cwd, options.fixture) : await fixtureFromConfig(cwd)
   const host = options.host ?? '127.0.0.1'
@@ -72,13 +80,17 @@ export async function startEmulatorService(options: EmulatorStartOptions): Promi
   })
   const state = handle.state
   if (state.users.size === 0 && !options.allowAnyKey && (options.allowKeys ?? []).length === 0) {
-    warnings.push('The fixture lists no users, so every request will be refused: add your public key to its "users", or pass --allow-any-key.')
+    warnings.push(
+      'The fixture lists no users, so every request will be refused: add your public key to its "users", or pass --allow-any-key.',
+    )
   }
   const projects = [...state.projects.values()].map((p) => ({
     projectHash: p.projectHash,
     title: p.title,
     tasks: p.tasks.size,
-    agentStages: p.stages.filter((s) => s.stageType === 'AGENT').map((s) => ({ uuid: s.uuid, title: s.title, tasks: p.stageIndexes.get(s.uuid)?.size ?? 0 })),
+    agentStages: p.stages
+      .filter((s) => s.stageType === 'AGENT')
+      .map((s) => ({ uuid: s.uuid, title: s.title, tasks: p.stageIndexes.get(s.uuid)?.size ?? 0 })),
   }))
   return {
     handle,
@@ -117,13 +129,18 @@ async function fixtureFromConfig(cwd: string): Promise<string> {
 /** Human output of `emulator start` (plain text: stdout). */
 export function formatEmulatorStart(result: EmulatorStartResult): string {
   const lines = [`Encord emulator listening on ${result.domain}`, '', `  export ENCORD_DOMAIN=${result.domain}`, '']
-  lines.push(`Fixture: ${result.fixture}${result.inMemory ? ' (in memory: changes are not written back)' : ' (changes are written back)'}`)
+  lines.push(
+    `Fixture: ${result.fixture}${result.inMemory ? ' (in memory: changes are not written back)' : ' (changes are written back)'}`,
+  )
   for (const p of result.projects) {
     lines.push(`Project ${p.projectHash}  "${terminalText(p.title)}"  ${p.tasks} tasks`)
     for (const s of p.agentStages) lines.push(`  agent stage "${terminalText(s.title)}" (${s.uuid}): ${s.tasks} tasks`)
   }
   if (result.allowAnyKey) lines.push('Keys: any correctly signed request is accepted (--allow-any-key).')
-  else lines.push(`Keys: ${result.users.length === 0 ? 'none registered' : result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`).join(', ')}`)
+  else
+    lines.push(
+      `Keys: ${result.users.length === 0 ? 'none registered' : result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`).join(', ')}`,
+    )
   lines.push(`Dashboard: ${result.domain}/`, `Stats: ${result.domain}/_emulator/stats`, 'Stop with Ctrl+C.')
   return lines.join('\n')
 }

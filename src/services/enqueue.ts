@@ -32,14 +32,24 @@ export async function runEnqueue(options: EnqueueServiceOptions): Promise<Enqueu
   const session = await openQueueSession(options)
   try {
     const { numRetries, refreshEvery, filters: f = {} } = session.settings
-    options.onReady?.({ projectHash: session.projectHash, projectTitle: session.project.title, redis: session.redisShown, stages: session.bindings.map((b) => b.stage.title) })
+    options.onReady?.({
+      projectHash: session.projectHash,
+      projectTitle: session.project.title,
+      redis: session.redisShown,
+      stages: session.bindings.map((b) => b.stage.title),
+    })
     const result = await enqueueTasks({
       redis: session.redis,
       client: session.client,
       project: session.project,
       bindings: session.bindings,
       attempts: numRetries + 1,
-      filters: { dataTitleContains: f.dataTitleContains, dataHashes: f.dataHashes, statuses: f.statuses, userEmails: f.assignees },
+      filters: {
+        dataTitleContains: f.dataTitleContains,
+        dataHashes: f.dataHashes,
+        statuses: f.statuses,
+        userEmails: f.assignees,
+      },
       watchEverySeconds: options.watch === true ? (refreshEvery ?? DEFAULT_WATCH_SECONDS) : undefined,
       signal: options.signal,
       onPass: options.onPass,
@@ -54,16 +64,27 @@ export async function runEnqueue(options: EnqueueServiceOptions): Promise<Enqueu
 export function formatEnqueuePass(pass: EnqueuePass, t: Theme = stdoutTheme): string {
   return redact(
     pass.stages
-      .map((s) => `${t.dim(`pass ${pass.pass}`)} ${terminalText(s.title)}: ${s.pending} pending, ${t.ok(`${s.added} added`)}, ${s.requeued} re-queued, ${s.alreadyQueued} already queued`)
+      .map(
+        (s) =>
+          `${t.dim(`pass ${pass.pass}`)} ${terminalText(s.title)}: ${s.pending} pending, ${t.ok(`${s.added} added`)}, ${s.requeued} re-queued, ${s.alreadyQueued} already queued`,
+      )
       .join('\n'),
   )
 }
 
 /** The human summary of `enqueue`. */
 export function formatEnqueueResult(result: EnqueueCommandResult, t: Theme = stdoutTheme): string {
-  const rows = new Table({ head: ['Stage', 'Pending', 'Added', 'Re-queued', 'Already queued'].map((h) => t.bold(h)), style: { head: [], border: [] } })
-  for (const s of result.stages) rows.push([terminalText(s.title), String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued)])
+  const rows = new Table({
+    head: ['Stage', 'Pending', 'Added', 'Re-queued', 'Already queued'].map((h) => t.bold(h)),
+    style: { head: [], border: [] },
+  })
+  for (const s of result.stages)
+    rows.push([terminalText(s.title), String(s.pending), String(s.added), String(s.requeued), String(s.alreadyQueued)])
   const added = result.stages.reduce((n, s) => n + s.added + s.requeued, 0)
-  const lines = [rows.toString(), '', `${t.ok('✔')} ${added} job${added === 1 ? '' : 's'} added on ${result.redis}${result.passes > 1 ? ` over ${result.passes} passes` : ''}. Start workers with \`encord-agents worker\`; follow them with \`encord-agents queue status\`.`]
+  const lines = [
+    rows.toString(),
+    '',
+    `${t.ok('✔')} ${added} job${added === 1 ? '' : 's'} added on ${result.redis}${result.passes > 1 ? ` over ${result.passes} passes` : ''}. Start workers with \`encord-agents worker\`; follow them with \`encord-agents queue status\`.`,
+  ]
   return redact(lines.join('\n'))
 }

@@ -35,7 +35,11 @@ export function installCommand(pm: PackageManager): string {
  * (stderr for a person; nothing under --json), and the last lines are kept for the error when it fails.
  * Never throws: a failed install is reported, and the project is still there to install by hand.
  */
-export function installDependencies(dir: string, pm: PackageManager, output?: (chunk: string) => void): Promise<InstallResult> {
+export function installDependencies(
+  dir: string,
+  pm: PackageManager,
+  output?: (chunk: string) => void,
+): Promise<InstallResult> {
   const command = installCommand(pm)
   const started = performance.now()
   return new Promise((resolve) => {
@@ -46,16 +50,32 @@ export function installDependencies(dir: string, pm: PackageManager, output?: (c
       tail = (tail + text).slice(-2000)
     }
     const done = (status: InstallResult['status'], error?: string): void =>
-      resolve({ packageManager: pm, command, status, durationMs: Math.round(performance.now() - started), ...(error === undefined ? {} : { error }) })
+      resolve({
+        packageManager: pm,
+        command,
+        status,
+        durationMs: Math.round(performance.now() - started),
+        ...(error === undefined ? {} : { error }),
+      })
     // The package managers are .cmd scripts on Windows, which only a shell can start.
-    const child = spawn(pm, ['install'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32', env: process.env })
+    const child = spawn(pm, ['install'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32',
+      env: process.env,
+    })
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
-    child.on('error', (error: NodeJS.ErrnoException) => done('failed', error.code === 'ENOENT' ? `${pm} was not found on PATH` : error.message))
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      done('failed', error.code === 'ENOENT' ? `${pm} was not found on PATH` : error.message),
+    )
     child.on('close', (code, signal) => {
       if (code === 0) return done('installed')
       const lastLines = tail.trim().split('\n').slice(-8).join('\n')
-      done('failed', `${command} ${signal ? `was stopped by ${signal}` : `exited with ${code}`}${lastLines ? `:\n${lastLines}` : ''}`)
+      done(
+        'failed',
+        `${command} ${signal ? `was stopped by ${signal}` : `exited with ${code}`}${lastLines ? `:\n${lastLines}` : ''}`,
+      )
     })
   })
 }

@@ -24,7 +24,11 @@ export function ownPackage(): OwnPackage {
   for (let i = 0; i < 6; i++) {
     const file = join(dir, 'package.json')
     if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; devDependencies?: Record<string, string> }
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: string
+        version?: string
+        devDependencies?: Record<string, string>
+      }
       if (pkg.name === 'encord-agents' && pkg.version) {
         own = { root: realpathSync(dir), version: pkg.version, devDependencies: pkg.devDependencies ?? {} }
         return own
@@ -85,7 +89,11 @@ export function packageName(folder: string): string {
 }
 
 /** The package.json of a new project. */
-export function projectPackageJson(name: string, template: TemplateInfo, pkg: OwnPackage = ownPackage()): Record<string, unknown> {
+export function projectPackageJson(
+  name: string,
+  template: TemplateInfo,
+  pkg: OwnPackage = ownPackage(),
+): Record<string, unknown> {
   return {
     name,
     version: '0.0.0',
@@ -112,7 +120,10 @@ export function projectPackageJson(name: string, template: TemplateInfo, pkg: Ow
  * dependencies (existing values are never changed). Returns the new text, or null when nothing is
  * missing, and warnings for what init leaves to the user (a package that is not ESM).
  */
-export function mergePackageJson(existingText: string, wanted: Record<string, unknown>): { text: string | null; warnings: string[] } {
+export function mergePackageJson(
+  existingText: string,
+  wanted: Record<string, unknown>,
+): { text: string | null; warnings: string[] } {
   const existing = JSON.parse(existingText) as Record<string, unknown>
   const warnings: string[] = []
   let changed = false
@@ -126,7 +137,9 @@ export function mergePackageJson(existingText: string, wanted: Record<string, un
     existing[field] = have
   }
   if (existing.type !== 'module') {
-    warnings.push('package.json has no "type": "module": the agent files are ES modules, so add it (or rename them to .mts) for tsc and your editor to resolve encord-agents.')
+    warnings.push(
+      'package.json has no "type": "module": the agent files are ES modules, so add it (or rename them to .mts) for tsc and your editor to resolve encord-agents.',
+    )
   }
   const indent = /^\{\r?\n([ \t]+)"/.exec(existingText)?.[1] ?? '  '
   return { text: changed ? JSON.stringify(existing, null, indent) + '\n' : null, warnings }

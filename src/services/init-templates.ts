@@ -50,10 +50,15 @@ export function listTemplates(root = templatesRoot()): TemplateInfo[] {
     const manifest = join(dir, TEMPLATE_MANIFEST)
     if (!entry.isDirectory() || !existsSync(manifest)) continue
     const parsed = TemplateManifest.safeParse(JSON.parse(readFileSync(manifest, 'utf8')))
-    if (!parsed.success) throw new BugError(`The template manifest ${manifest} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    if (!parsed.success)
+      throw new BugError(
+        `The template manifest ${manifest} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      )
     templates.push({ name: entry.name, dir, ...parsed.data })
   }
-  templates.sort((a, b) => (a.name === DEFAULT_TEMPLATE ? -1 : b.name === DEFAULT_TEMPLATE ? 1 : a.name.localeCompare(b.name)))
+  templates.sort((a, b) =>
+    a.name === DEFAULT_TEMPLATE ? -1 : b.name === DEFAULT_TEMPLATE ? 1 : a.name.localeCompare(b.name),
+  )
   cache.set(root, templates)
   return templates
 }

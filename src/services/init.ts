@@ -1,11 +1,29 @@
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { CONFIG_SEARCH_PLACES } from '../core/config/load.js'
 import { BugError, UserError } from '../shared/errors.js'
 import { generateOpenSshKey, parsePrivateKey } from '../encord/auth/keys.js'
 import { detectPackageManager, installDependencies, type InstallResult, type PackageManager } from './init-install.js'
 import { mergePackageJson, packageName, projectPackageJson, projectTsconfig } from './init-package.js'
-import { DEFAULT_TEMPLATE, listTemplates, TEMPLATE_MANIFEST, templatesRoot, type TemplateInfo } from './init-templates.js'
+import {
+  DEFAULT_TEMPLATE,
+  listTemplates,
+  TEMPLATE_MANIFEST,
+  templatesRoot,
+  type TemplateInfo,
+} from './init-templates.js'
 
 export { listTemplates, templatesRoot, type TemplateInfo } from './init-templates.js'
 export type { InstallResult, PackageManager } from './init-install.js'
@@ -69,9 +87,14 @@ function checkTarget(root: string, realRoot: string, rel: string): string {
     throw new BugError(`Template file name ${JSON.stringify(rel)} would leave the target directory.`)
   }
   const target = resolve(root, rel)
-  if (!isInside(root, target)) throw new BugError(`Template file ${JSON.stringify(rel)} would be written outside ${root}.`)
+  if (!isInside(root, target))
+    throw new BugError(`Template file ${JSON.stringify(rel)} would be written outside ${root}.`)
   const refuse = (path: string, why: string, hint: string): never => {
-    throw new UserError('InitPathEscape', `Refusing to write ${rel}: ${relative(root, path) || '.'} ${why}. Nothing was written.`, { hint, data: { path } })
+    throw new UserError(
+      'InitPathEscape',
+      `Refusing to write ${rel}: ${relative(root, path) || '.'} ${why}. Nothing was written.`,
+      { hint, data: { path } },
+    )
   }
   const parts = rel.split(/[\\/]/)
   let path = root
@@ -85,18 +108,34 @@ function checkTarget(root: string, realRoot: string, rel: string): string {
       return target // the rest is created
     }
     if (stat.isSymbolicLink()) {
-      if (last) refuse(path, `is a symlink (to ${readlinkSync(path)})`, `Remove the symlink ${path} (init writes only regular files of its own) or choose another directory.`)
+      if (last)
+        refuse(
+          path,
+          `is a symlink (to ${readlinkSync(path)})`,
+          `Remove the symlink ${path} (init writes only regular files of its own) or choose another directory.`,
+        )
       let real: string
       try {
         real = realpathSync(path)
       } catch {
-        return refuse(path, `is a symlink to ${readlinkSync(path)}, which does not exist`, `Remove the symlink ${path}, or create the folder it points to, then run init again.`)
+        return refuse(
+          path,
+          `is a symlink to ${readlinkSync(path)}, which does not exist`,
+          `Remove the symlink ${path}, or create the folder it points to, then run init again.`,
+        )
       }
-      if (!isInside(realRoot, real)) refuse(path, `leads outside ${root} (a symlink to ${real})`, `Remove the symlink ${path} or choose another directory.`)
+      if (!isInside(realRoot, real))
+        refuse(
+          path,
+          `leads outside ${root} (a symlink to ${real})`,
+          `Remove the symlink ${path} or choose another directory.`,
+        )
       stat = statSync(path)
     }
-    if (!last && !stat.isDirectory()) refuse(path, 'exists and is not a folder', `Move ${path} away or choose another directory.`)
-    if (last && !stat.isFile()) refuse(path, 'exists and is not a regular file', `Move ${path} away or choose another directory.`)
+    if (!last && !stat.isDirectory())
+      refuse(path, 'exists and is not a folder', `Move ${path} away or choose another directory.`)
+    if (last && !stat.isFile())
+      refuse(path, 'exists and is not a regular file', `Move ${path} away or choose another directory.`)
   }
   return target
 }
@@ -138,11 +177,18 @@ function realFolder(path: string, shown: string): string {
   try {
     real = realpathSync(path)
   } catch {
-    throw new UserError('InitTargetNotADirectory', `${shown} cannot be used: ${path} is a symlink to ${readlinkSync(path)}, which does not exist. Nothing was written.`, {
-      hint: 'Create the folder it points to, remove the symlink, or choose another directory.',
-    })
+    throw new UserError(
+      'InitTargetNotADirectory',
+      `${shown} cannot be used: ${path} is a symlink to ${readlinkSync(path)}, which does not exist. Nothing was written.`,
+      {
+        hint: 'Create the folder it points to, remove the symlink, or choose another directory.',
+      },
+    )
   }
-  if (!statSync(real).isDirectory()) throw new UserError('InitTargetNotADirectory', `${shown} cannot be used: ${path} exists and is not a directory.`, { hint: 'Choose a new or existing directory.' })
+  if (!statSync(real).isDirectory())
+    throw new UserError('InitTargetNotADirectory', `${shown} cannot be used: ${path} exists and is not a directory.`, {
+      hint: 'Choose a new or existing directory.',
+    })
   return real
 }
 
@@ -171,10 +217,14 @@ function writeNew(target: string, content: string | Buffer, mode?: number): Init
 /** A write the checks could not foresee (permissions, a full disk): the path and the system's reason. */
 function writeFailed(target: string, error: unknown): UserError {
   const e = error as NodeJS.ErrnoException
-  return new UserError('InitWriteFailed', `Could not write ${target}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '), {
-    hint: 'Check that you may write to that folder and that the disk has room, then run init again (files already written are kept and not overwritten).',
-    cause: error,
-  })
+  return new UserError(
+    'InitWriteFailed',
+    `Could not write ${target}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '),
+    {
+      hint: 'Check that you may write to that folder and that the disk has room, then run init again (files already written are kept and not overwritten).',
+      cause: error,
+    },
+  )
 }
 
 const GITIGNORE_LINES = ['node_modules/', '.encord-agents/', '*.local-key']
@@ -205,7 +255,8 @@ export function initProject(options: InitOptions): Omit<InitResult, 'install'> {
     })
   }
   const source = template.dir
-  if (!existsSync(source)) throw new BugError(`The ${templateName} template is missing from ${source}: the package is incomplete.`)
+  if (!existsSync(source))
+    throw new BugError(`The ${templateName} template is missing from ${source}: the package is incomplete.`)
   const root = resolve(cwd, options.dir)
   // Everything is checked before anything is written: a refusal leaves DIR as it was.
   const realRoot = realRootOf(root, options.dir)
@@ -248,11 +299,15 @@ export function initProject(options: InitOptions): Omit<InitResult, 'install'> {
       fixture.users = [...(fixture.users ?? []), { email: 'you@localhost', publicKeyHex, projects: '*' }]
       content = JSON.stringify(fixture, null, 2) + '\n'
     }
-    if (rel === CONFIG_FILE) content = `// Made by \`${bin} init --template ${template.name}\`: \`init .\` restores missing files of this template only.\n${content.toString('utf8')}`
+    if (rel === CONFIG_FILE)
+      content = `// Made by \`${bin} init --template ${template.name}\`: \`init .\` restores missing files of this template only.\n${content.toString('utf8')}`
     const status = writeNew(target, content)
     if (rel === 'fixture.json') {
       registered = status === 'created' || fixtureHasKey(target, publicKeyHex)
-      if (!registered) warnings.push(`fixture.json already existed and its users were left unchanged; add { "email": "you@localhost", "publicKeyHex": "${publicKeyHex}" } to its users to use ${LOCAL_KEY_PATH} with it.`)
+      if (!registered)
+        warnings.push(
+          `fixture.json already existed and its users were left unchanged; add { "email": "you@localhost", "publicKeyHex": "${publicKeyHex}" } to its users to use ${LOCAL_KEY_PATH} with it.`,
+        )
     }
     files.push({ path: rel, status })
   }
@@ -265,7 +320,15 @@ export function initProject(options: InitOptions): Omit<InitResult, 'install'> {
   files.push({ path: '.gitignore', status: gitignoreStatus })
 
   const dependency = (pkg.dependencies as Record<string, string>)['encord-agents']
-  return { dir: root, template: template.name, files, key: { path: LOCAL_KEY_PATH, publicKeyHex, registered }, dependency, nextSteps: [], warnings }
+  return {
+    dir: root,
+    template: template.name,
+    files,
+    key: { path: LOCAL_KEY_PATH, publicKeyHex, registered },
+    dependency,
+    nextSteps: [],
+    warnings,
+  }
 }
 
 /** Options of {@link createAgentProject}: init's, and whether and how to install. */
@@ -292,10 +355,24 @@ export async function createAgentProject(options: CreateAgentProjectOptions): Pr
   } else {
     options.onInstallStart?.(`${pm} install`)
     install = await installDependencies(written.dir, pm, options.onInstallOutput)
-    if (install.status === 'failed') written.warnings.push(`Installing the dependencies failed (${install.error}). The project is written; run \`${install.command}\` in it once the cause is fixed.`)
+    if (install.status === 'failed')
+      written.warnings.push(
+        `Installing the dependencies failed (${install.error}). The project is written; run \`${install.command}\` in it once the cause is fixed.`,
+      )
   }
   const cwd = options.cwd ?? process.cwd()
-  return { ...written, install, nextSteps: nextSteps(written.dir, cwd, written.template, listTemplates(options.templatesRoot ?? templatesRoot()), install, options.bin ?? 'encord-agents') }
+  return {
+    ...written,
+    install,
+    nextSteps: nextSteps(
+      written.dir,
+      cwd,
+      written.template,
+      listTemplates(options.templatesRoot ?? templatesRoot()),
+      install,
+      options.bin ?? 'encord-agents',
+    ),
+  }
 }
 
 /** `npm run agent:run`, `pnpm agent:run`, `yarn agent:run`, `bun run agent:run`. */
@@ -303,19 +380,35 @@ function runScript(pm: PackageManager, script: string): string {
   return pm === 'npm' || pm === 'bun' ? `${pm} run ${script}` : `${pm} ${script}`
 }
 
-function nextSteps(root: string, cwd: string, templateName: string, templates: TemplateInfo[], install: InstallResult, bin: string): string[] {
+function nextSteps(
+  root: string,
+  cwd: string,
+  templateName: string,
+  templates: TemplateInfo[],
+  install: InstallResult,
+  bin: string,
+): string[] {
   const pm = install.packageManager
   const rel = relative(cwd, root)
   const edit = templates.find((t) => t.name === templateName)?.edit ?? 'agent.ts'
   const steps: string[] = []
   if (rel !== '') steps.push(`cd ${rel.includes(' ') ? JSON.stringify(rel) : rel}`)
-  const installed = install.status === 'installed' || (install.status === 'skipped' && existsSync(join(root, 'node_modules', 'encord-agents')))
-  if (!installed) steps.push(`${install.command}    installs encord-agents, TypeScript and vitest (types in your editor)`)
-  steps.push(`${runScript(pm, 'agent:run')}    runs the agent against the local Encord emulator (fixture.json); run it again: nothing is left`)
+  const installed =
+    install.status === 'installed' ||
+    (install.status === 'skipped' && existsSync(join(root, 'node_modules', 'encord-agents')))
+  if (!installed)
+    steps.push(`${install.command}    installs encord-agents, TypeScript and vitest (types in your editor)`)
+  steps.push(
+    `${runScript(pm, 'agent:run')}    runs the agent against the local Encord emulator (fixture.json); run it again: nothing is left`,
+  )
   steps.push(`${pm} test    runs agent.test.ts: the agent on a test project in memory`)
   steps.push(`${bin} list-stages    shows where the tasks went`)
-  steps.push(`Edit ${edit}; to reset the demo tasks, delete fixture.json and run \`${bin} init${rel === '' ? '' : ' .'} --template ${templateName}\` again`)
-  steps.push('For a real project: set projectHash in encord-agents.config.ts, remove `local`, and set ENCORD_SSH_KEY_FILE to your Encord key')
+  steps.push(
+    `Edit ${edit}; to reset the demo tasks, delete fixture.json and run \`${bin} init${rel === '' ? '' : ' .'} --template ${templateName}\` again`,
+  )
+  steps.push(
+    'For a real project: set projectHash in encord-agents.config.ts, remove `local`, and set ENCORD_SSH_KEY_FILE to your Encord key',
+  )
   return steps
 }
 
@@ -329,13 +422,23 @@ const CONFIG_FILE = 'encord-agents.config.ts'
 function refuseOtherProject(root: string, shown: string, template: TemplateInfo, bin: string): void {
   const configs = CONFIG_SEARCH_PLACES.filter((name) => name !== 'package.json' && existsSync(join(root, name)))
   if (configs.length === 0) return
-  const own = configs.length === 1 && configs[0] === CONFIG_FILE ? TEMPLATE_MARKER.exec(readHead(join(root, CONFIG_FILE)))?.[1] : undefined
+  const own =
+    configs.length === 1 && configs[0] === CONFIG_FILE
+      ? TEMPLATE_MARKER.exec(readHead(join(root, CONFIG_FILE)))?.[1]
+      : undefined
   if (own === template.name) return
-  const what = own !== undefined ? `an agent project made from the ${own} template` : `an agent project of its own (${configs.join(', ')})`
-  throw new UserError('InitWouldMixProjects', `${shown} already holds ${what}; writing the ${template.name} template into it would mix the two. Nothing was written.`, {
-    hint: `Create the ${template.name} project in a new directory (\`${bin} init my-${template.name}-agent --template ${template.name}\`)${own !== undefined ? `, or run \`${bin} init ${shown} --template ${own}\` to restore missing files of this one` : ''}.`,
-    data: { dir: root, existing: own ?? null, configs },
-  })
+  const what =
+    own !== undefined
+      ? `an agent project made from the ${own} template`
+      : `an agent project of its own (${configs.join(', ')})`
+  throw new UserError(
+    'InitWouldMixProjects',
+    `${shown} already holds ${what}; writing the ${template.name} template into it would mix the two. Nothing was written.`,
+    {
+      hint: `Create the ${template.name} project in a new directory (\`${bin} init my-${template.name}-agent --template ${template.name}\`)${own !== undefined ? `, or run \`${bin} init ${shown} --template ${own}\` to restore missing files of this one` : ''}.`,
+      data: { dir: root, existing: own ?? null, configs },
+    },
+  )
 }
 
 function readHead(file: string): string {
@@ -353,10 +456,14 @@ function ensurePackageJson(target: string, pkg: Record<string, unknown>, warning
   try {
     merged = mergePackageJson(readFileSync(target, 'utf8'), pkg)
   } catch (error) {
-    throw new UserError('InitPackageJsonInvalid', `package.json exists but cannot be read as JSON: ${(error as Error).message}. Nothing more was written.`, {
-      hint: 'Fix package.json (or move it away) and run init again: files already written are kept.',
-      cause: error,
-    })
+    throw new UserError(
+      'InitPackageJsonInvalid',
+      `package.json exists but cannot be read as JSON: ${(error as Error).message}. Nothing more was written.`,
+      {
+        hint: 'Fix package.json (or move it away) and run init again: files already written are kept.',
+        cause: error,
+      },
+    )
   }
   warnings.push(...merged.warnings)
   if (merged.text === null) return 'alreadyExisted'
@@ -373,9 +480,13 @@ function existingPublicKey(file: string): string {
     // Loaded only to learn its public half; the private text is never printed.
     return parsePrivateKey(readFileSync(file, 'utf8'), LOCAL_KEY_PATH).publicKeyHex
   } catch {
-    throw new UserError('InitKeyUnreadable', `${LOCAL_KEY_PATH} exists but is not a usable OpenSSH Ed25519 private key.`, {
-      hint: `Remove ${LOCAL_KEY_PATH} and run init again to make a fresh one.`,
-    })
+    throw new UserError(
+      'InitKeyUnreadable',
+      `${LOCAL_KEY_PATH} exists but is not a usable OpenSSH Ed25519 private key.`,
+      {
+        hint: `Remove ${LOCAL_KEY_PATH} and run init again to make a fresh one.`,
+      },
+    )
   }
 }
 
@@ -391,7 +502,8 @@ function fixtureHasKey(file: string, publicKeyHex: string): boolean {
 /** Create `.gitignore` with init's lines (dependencies, the key), or append the missing ones to an existing file. */
 function ensureGitignore(file: string): InitFileStatus {
   const content = GITIGNORE_LINES.join('\n') + '\n'
-  if (!existsSync(file)) return writeNew(file, `# encord-agents: installed packages, and the local key (a secret)\n${content}`)
+  if (!existsSync(file))
+    return writeNew(file, `# encord-agents: installed packages, and the local key (a secret)\n${content}`)
   let existing: string
   try {
     existing = readFileSync(file, 'utf8')
@@ -402,7 +514,10 @@ function ensureGitignore(file: string): InitFileStatus {
   const missing = GITIGNORE_LINES.filter((l) => !present.has(l) && !present.has(l.replace(/\/$/, '')))
   if (missing.length === 0) return 'alreadyExisted'
   try {
-    appendFileSync(file, `${existing.endsWith('\n') || existing === '' ? '' : '\n'}# encord-agents: installed packages, and the local key (a secret)\n${missing.join('\n')}\n`)
+    appendFileSync(
+      file,
+      `${existing.endsWith('\n') || existing === '' ? '' : '\n'}# encord-agents: installed packages, and the local key (a secret)\n${missing.join('\n')}\n`,
+    )
   } catch (error) {
     throw writeFailed(file, error)
   }

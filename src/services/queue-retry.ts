@@ -27,7 +27,9 @@ export async function runQueueRetry(options: QueueRetryServiceOptions): Promise<
 }
 
 export function formatQueueRetry(result: QueueRetryResult, t: Theme = stdoutTheme): string {
-  const lines = result.stages.map((s) => `  ${s.stageTitle}: ${s.retried} job${s.retried === 1 ? '' : 's'} queued again`)
+  const lines = result.stages.map(
+    (s) => `  ${s.stageTitle}: ${s.retried} job${s.retried === 1 ? '' : 's'} queued again`,
+  )
   lines.push(
     result.retried === 0
       ? `${t.ok('✔')} No failed jobs on ${result.redis}.`

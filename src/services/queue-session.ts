@@ -58,12 +58,18 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
   const cwd = options.cwd ?? process.cwd()
   const env = options.env ?? process.env
   const loaded = await loadConfig({ configPath: options.configPath, cwd })
-  const domain = options.domain ?? (env.ENCORD_DOMAIN !== undefined && env.ENCORD_DOMAIN.trim() !== '' ? env.ENCORD_DOMAIN : undefined)
+  const domain =
+    options.domain ??
+    (env.ENCORD_DOMAIN !== undefined && env.ENCORD_DOMAIN.trim() !== '' ? env.ENCORD_DOMAIN : undefined)
   if (loaded.config.local !== undefined && domain === undefined) {
-    throw new UserError('LocalEmulatorNotShared', `The config (${displayPath(loaded.filepath, cwd)}) uses the built-in local emulator (\`local\`), which lives inside one process: a producer and workers in other processes cannot share it.`, {
-      hint: `Serve the fixture once with \`encord-agents emulator start ${loaded.config.local} --allow-any-key\`, export the ENCORD_DOMAIN it prints, and run again (ENCORD_DOMAIN is then used instead of \`local\`); or remove \`local\` to work on Encord.`,
-      location: loaded.locate(['local']),
-    })
+    throw new UserError(
+      'LocalEmulatorNotShared',
+      `The config (${displayPath(loaded.filepath, cwd)}) uses the built-in local emulator (\`local\`), which lives inside one process: a producer and workers in other processes cannot share it.`,
+      {
+        hint: `Serve the fixture once with \`encord-agents emulator start ${loaded.config.local} --allow-any-key\`, export the ENCORD_DOMAIN it prints, and run again (ENCORD_DOMAIN is then used instead of \`local\`); or remove \`local\` to work on Encord.`,
+        location: loaded.locate(['local']),
+      },
+    )
   }
   const projectHash = options.projectHash ?? loaded.config.projectHash
   if (projectHash === undefined || projectHash.trim() === '') {
@@ -74,7 +80,13 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
   const client = createClient({ sshKeyFile: options.sshKeyFile, domain, env, onWarning: options.onWarning })
   let redis: Redis | undefined
   try {
-    const { agents, settings, prepared } = await prepareConfiguredRun({ loaded, client, projectHash: projectHash.trim(), overrides: options.overrides, cwd })
+    const { agents, settings, prepared } = await prepareConfiguredRun({
+      loaded,
+      client,
+      projectHash: projectHash.trim(),
+      overrides: options.overrides,
+      cwd,
+    })
     const { project } = prepared
     const redisUrl = resolveRedisUrl(options.redisUrl, env)
     redis = await connectRedis(redisUrl, { onError: (e) => options.onWarning?.(`Redis: ${e.message}`) })
@@ -107,7 +119,14 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
  * Connect to Redis only (`queue status`, `queue retry-failed`): the project, when known, comes from
  * `--project-hash` or the config found (none needed).
  */
-export async function openRedisOnly(options: { redisUrl?: string; configPath?: string; projectHash?: string; cwd?: string; env?: NodeJS.ProcessEnv; onWarning?: (m: string) => void }): Promise<{
+export async function openRedisOnly(options: {
+  redisUrl?: string
+  configPath?: string
+  projectHash?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  onWarning?: (m: string) => void
+}): Promise<{
   redis: Redis
   redisShown: string
   projectHash?: string
@@ -122,7 +141,8 @@ export async function openRedisOnly(options: { redisUrl?: string; configPath?: s
       projectHash = loaded.config.projectHash
     } catch (error) {
       // Without a config every project's queues are shown; a config that is broken is still an error.
-      if (!(error instanceof UserError && error.code === 'ConfigNotFound' && options.configPath === undefined)) throw error
+      if (!(error instanceof UserError && error.code === 'ConfigNotFound' && options.configPath === undefined))
+        throw error
     }
   }
   const url = resolveRedisUrl(options.redisUrl, env)

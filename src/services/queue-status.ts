@@ -20,7 +20,10 @@ export type QueueStatusResult = QueueStatus & { redis: string; projectHash: stri
 export async function runQueueStatus(options: QueueStatusServiceOptions): Promise<QueueStatusResult> {
   const session = await openRedisOnly(options)
   try {
-    const status = await queueStatus(session.redis, { projectHash: session.projectHash, failedLimit: options.failedLimit })
+    const status = await queueStatus(session.redis, {
+      projectHash: session.projectHash,
+      failedLimit: options.failedLimit,
+    })
     return { ...status, redis: session.redisShown, projectHash: session.projectHash ?? null }
   } finally {
     await session.close()
@@ -33,21 +36,52 @@ export function formatQueueStatus(result: QueueStatusResult, t: Theme = stdoutTh
   }
   const several = new Set(result.stages.map((s) => s.projectHash)).size > 1
   const rows = new Table({
-    head: [...(several ? ['Project'] : []), 'Stage', 'Waiting', 'Active', 'Delayed', 'Completed', 'Failed', 'Workers'].map((h) => t.bold(h)),
+    head: [
+      ...(several ? ['Project'] : []),
+      'Stage',
+      'Waiting',
+      'Active',
+      'Delayed',
+      'Completed',
+      'Failed',
+      'Workers',
+    ].map((h) => t.bold(h)),
     style: { head: [], border: [] },
   })
   for (const s of result.stages) {
     const c = s.counts
-    rows.push([...(several ? [s.projectTitle] : []), s.stageTitle, String(c.waiting), String(c.active), String(c.delayed), String(c.completed), c.failed > 0 ? t.error(String(c.failed)) : '0', String(s.workers)])
+    rows.push([
+      ...(several ? [s.projectTitle] : []),
+      s.stageTitle,
+      String(c.waiting),
+      String(c.active),
+      String(c.delayed),
+      String(c.completed),
+      c.failed > 0 ? t.error(String(c.failed)) : '0',
+      String(s.workers),
+    ])
   }
   const out = [rows.toString()]
   const failed = result.stages.flatMap((s) => s.failedJobs.map((j) => ({ stage: s.stageTitle, ...j })))
   if (failed.length > 0) {
-    out.push('', t.bold(`Failed jobs (${result.totals.failed}${failed.length < result.totals.failed ? `, latest ${failed.length} shown` : ''}):`))
-    for (const j of failed) out.push(`  ${t.error('✖')} ${j.stage} / ${j.dataTitle || j.taskUuid} ${t.dim(`(${j.taskUuid}, ${j.attemptsMade} attempt${j.attemptsMade === 1 ? '' : 's'})`)}: ${j.error}`)
+    out.push(
+      '',
+      t.bold(
+        `Failed jobs (${result.totals.failed}${failed.length < result.totals.failed ? `, latest ${failed.length} shown` : ''}):`,
+      ),
+    )
+    for (const j of failed)
+      out.push(
+        `  ${t.error('✖')} ${j.stage} / ${j.dataTitle || j.taskUuid} ${t.dim(`(${j.taskUuid}, ${j.attemptsMade} attempt${j.attemptsMade === 1 ? '' : 's'})`)}: ${j.error}`,
+      )
     out.push('', `Queue them again with \`encord-agents queue retry-failed\`.`)
   }
   const busy = result.totals.waiting + result.totals.active + result.totals.delayed
-  out.push('', busy === 0 ? `${t.ok('✔')} Queues are empty (${result.redis}).` : `${busy} job${busy === 1 ? '' : 's'} outstanding (${result.redis}).`)
+  out.push(
+    '',
+    busy === 0
+      ? `${t.ok('✔')} Queues are empty (${result.redis}).`
+      : `${busy} job${busy === 1 ? '' : 's'} outstanding (${result.redis}).`,
+  )
   return redact(out.join('\n'))
 }

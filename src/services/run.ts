@@ -23,7 +23,12 @@ export interface RunAgentsOptions {
  */
 export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
   const { session } = options
-  const configured = await prepareConfiguredRun({ loaded: session.loaded, client: session.client, projectHash: session.projectHash, overrides: options.overrides })
+  const configured = await prepareConfiguredRun({
+    loaded: session.loaded,
+    client: session.client,
+    projectHash: session.projectHash,
+    overrides: options.overrides,
+  })
   options.onValidated?.(configured)
   // A handler's process.exit fails its task instead of ending the run with exit 0 (see exit-guard.ts).
   let running = 'A handler'
@@ -33,7 +38,8 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
     return await configured.prepared.run({
       signal: options.signal,
       onEvent: (event) => {
-        if (event.type === 'stageStarted') running = `The handler of stage "${event.stage.title}"${event.agentLocation ? ` (${event.agentLocation})` : ''}`
+        if (event.type === 'stageStarted')
+          running = `The handler of stage "${event.stage.title}"${event.agentLocation ? ` (${event.agentLocation})` : ''}`
         options.onEvent?.(event)
       },
       journal: configured.settings.journal,

@@ -80,7 +80,13 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     }
   }
   const target = resolveTarget(
-    { projectHashFlag: options.projectHash, localFlag: options.local, configProjectHash: loaded?.config.projectHash, configLocal: loaded?.config.local, configDir: loaded?.dir },
+    {
+      projectHashFlag: options.projectHash,
+      localFlag: options.local,
+      configProjectHash: loaded?.config.projectHash,
+      configLocal: loaded?.config.local,
+      configDir: loaded?.dir,
+    },
     cwd,
   )
 
@@ -90,18 +96,30 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   if (target.localFixture === undefined || domainWins) {
     if (domainWins) {
       const given = domainFromEnv ? `ENCORD_DOMAIN=${options.domain}` : `--domain ${options.domain}`
-      options.onWarning?.(`Using ${given}, not the config's local emulator (${displayPath(target.localFixture!, cwd)}).`)
+      options.onWarning?.(
+        `Using ${given}, not the config's local emulator (${displayPath(target.localFixture!, cwd)}).`,
+      )
     }
     if (target.projectHash === undefined) throw missingProjectHash(loaded, cwd)
-    const projectKey = domainWins && options.sshKeyFile === undefined && environmentKey(env) === undefined ? projectKeyFile(loaded?.dir ?? dirname(target.localFixture!)) : undefined
-    const client = createClient({ sshKeyFile: options.sshKeyFile ?? projectKey, domain: options.domain, env, onWarning: options.onWarning })
+    const projectKey =
+      domainWins && options.sshKeyFile === undefined && environmentKey(env) === undefined
+        ? projectKeyFile(loaded?.dir ?? dirname(target.localFixture!))
+        : undefined
+    const client = createClient({
+      sshKeyFile: options.sshKeyFile ?? projectKey,
+      domain: options.domain,
+      env,
+      onWarning: options.onWarning,
+    })
     return { loaded, projectHash: target.projectHash, client, close: once(() => client.close()) }
   }
 
   // Loaded lazily: plain Encord runs never load the emulator (fastify and friends).
   const { startEmulator } = await import('../emulator/index.js')
   if (options.domain !== undefined) {
-    options.onWarning?.(`${domainFromEnv ? `ENCORD_DOMAIN (${options.domain})` : '--domain'} is not used: --local runs the built-in emulator.`)
+    options.onWarning?.(
+      `${domainFromEnv ? `ENCORD_DOMAIN (${options.domain})` : '--domain'} is not used: --local runs the built-in emulator.`,
+    )
   }
   const fixtureShown = displayPath(target.localFixture, cwd)
   let key: SigningKey
@@ -109,21 +127,36 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   let emulator: EmulatorHandle
   if (options.sshKeyFile !== undefined) {
     key = resolveSigningKey({ sshKeyFile: options.sshKeyFile, onWarning: options.onWarning })
-    emulator = await startEmulator({ fixture: target.localFixture, requestLog: options.requestLog, onWarning: options.onWarning })
+    emulator = await startEmulator({
+      fixture: target.localFixture,
+      requestLog: options.requestLog,
+      onWarning: options.onWarning,
+    })
     if (!emulator.state.users.has(key.publicKeyHex)) {
       await emulator.stop()
-      throw new ConnectionError('LocalKeyNotRegistered', `The key ${options.sshKeyFile} is not a user of ${fixtureShown}, so the local emulator would reject every request.`, {
-        hint: `Add { "email": "you@localhost", "publicKeyHex": "${key.publicKeyHex}" } to the fixture's users, or leave out --ssh-key-file to use a key made for this run.`,
-      })
+      throw new ConnectionError(
+        'LocalKeyNotRegistered',
+        `The key ${options.sshKeyFile} is not a user of ${fixtureShown}, so the local emulator would reject every request.`,
+        {
+          hint: `Add { "email": "you@localhost", "publicKeyHex": "${key.publicKeyHex}" } to the fixture's users, or leave out --ssh-key-file to use a key made for this run.`,
+        },
+      )
     }
   } else {
     const fromEnv = environmentKey(env)
-    emulator = await startEmulator({ fixture: target.localFixture, requestLog: options.requestLog, onWarning: options.onWarning })
-    const isUser = (k: SigningKey | undefined): k is SigningKey => k !== undefined && emulator.state.users.has(k.publicKeyHex)
-    if (fromEnv !== undefined && !isUser(fromEnv)) options.onDebug?.(`The key in ENCORD_SSH_KEY(_FILE) is not a user of ${fixtureShown}.`)
+    emulator = await startEmulator({
+      fixture: target.localFixture,
+      requestLog: options.requestLog,
+      onWarning: options.onWarning,
+    })
+    const isUser = (k: SigningKey | undefined): k is SigningKey =>
+      k !== undefined && emulator.state.users.has(k.publicKeyHex)
+    if (fromEnv !== undefined && !isUser(fromEnv))
+      options.onDebug?.(`The key in ENCORD_SSH_KEY(_FILE) is not a user of ${fixtureShown}.`)
     const projectFile = projectKeyFile(loaded?.dir ?? dirname(target.localFixture))
     const fromProject = isUser(fromEnv) || projectFile === undefined ? undefined : loadProjectKey(projectFile, options)
-    if (fromProject !== undefined && !isUser(fromProject)) options.onDebug?.(`${displayPath(projectFile!, cwd)} is not a user of ${fixtureShown}.`)
+    if (fromProject !== undefined && !isUser(fromProject))
+      options.onDebug?.(`${displayPath(projectFile!, cwd)} is not a user of ${fixtureShown}.`)
     if (isUser(fromEnv)) key = fromEnv
     else if (isUser(fromProject)) {
       key = fromProject
@@ -141,16 +174,23 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     const hashes = [...emulator.state.projects.keys()]
     if (hashes.length !== 1) {
       await emulator.stop()
-      throw new UserError('ProjectHashMissing', `${fixtureShown} holds ${hashes.length} projects; say which one to use.`, {
-        hint: `Set projectHash in the config or pass --project-hash. Projects: ${hashes.join(', ')}.`,
-      })
+      throw new UserError(
+        'ProjectHashMissing',
+        `${fixtureShown} holds ${hashes.length} projects; say which one to use.`,
+        {
+          hint: `Set projectHash in the config or pass --project-hash. Projects: ${hashes.join(', ')}.`,
+        },
+      )
     }
     projectHash = hashes[0]
   }
   if (!emulator.state.projects.has(projectHash)) {
     const hashes = [...emulator.state.projects.keys()]
     await emulator.stop()
-    const fromEnv = options.projectHash !== undefined && options.projectHash === env.ENCORD_PROJECT_HASH ? ' (from ENCORD_PROJECT_HASH)' : ''
+    const fromEnv =
+      options.projectHash !== undefined && options.projectHash === env.ENCORD_PROJECT_HASH
+        ? ' (from ENCORD_PROJECT_HASH)'
+        : ''
     throw new UserError('ProjectNotInFixture', `Project ${projectHash}${fromEnv} is not in ${fixtureShown}.`, {
       hint: `The fixture holds: ${hashes.join(', ')}.${fromEnv ? ' Unset ENCORD_PROJECT_HASH for local runs, or' : ''} Set projectHash (or --project-hash) to one of them.`,
     })

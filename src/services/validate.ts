@@ -11,7 +11,13 @@ export type ValidateResult = ValidationResult
  * hook). Every issue at once, as one UserError (exit 2); nothing is fetched beyond the project, and
  * nothing is moved.
  */
-export async function validateAgents(session: Session & { loaded: NonNullable<Session['loaded']> }): Promise<ValidateResult> {
-  const { prepared } = await prepareConfiguredRun({ loaded: session.loaded, client: session.client, projectHash: session.projectHash })
+export async function validateAgents(
+  session: Session & { loaded: NonNullable<Session['loaded']> },
+): Promise<ValidateResult> {
+  const { prepared } = await prepareConfiguredRun({
+    loaded: session.loaded,
+    client: session.client,
+    projectHash: session.projectHash,
+  })
   return prepared.validation
 }

@@ -36,7 +36,8 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
     const log = options.onLog ?? (() => undefined)
     const logger = (stage?: Stage, task?: AgentTask): TaskLogger => {
       const prefix = [stage?.title, task?.dataTitle].filter(Boolean).join(' › ')
-      const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => log(level, `${prefix ? `${prefix}: ` : ''}${message}`)
+      const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) =>
+        log(level, `${prefix ? `${prefix}: ` : ''}${message}`)
       return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
     }
     // A handler's process.exit fails its job instead of stopping the worker (see exit-guard.ts).
@@ -103,13 +104,18 @@ export class WorkerProgress {
 /** The summary printed when a worker stops. */
 export function formatWorkerSummary(result: WorkerCommandResult, t: Theme = stdoutTheme): string {
   const rows = summaryTable([...STAGE_COLUMNS, 'Retried', 'Replayed', 'Gone'], t)
-  for (const s of result.stages) rows.push([...stageCells(s, t), String(s.retried), String(s.replayed), String(s.gone + s.stale)])
+  for (const s of result.stages)
+    rows.push([...stageCells(s, t), String(s.retried), String(s.replayed), String(s.gone + s.stale)])
   const out = [rows.toString()]
   const errors = result.stages.flatMap((s) => s.errors.map((e) => ({ stage: s.title, ...e })))
   if (errors.length > 0) {
     out.push('', t.bold(`Failed jobs (latest ${Math.min(errors.length, 20)}):`))
-    for (const e of errors.slice(-20)) out.push(`  ${t.error('✖')} ${failedTaskLine(e.stage, e.dataTitle, e.taskUuid, e.code, e.message, t)}`)
-    out.push('', 'Their errors stay on the jobs: `encord-agents queue status`; queue them again with `encord-agents queue retry-failed`.')
+    for (const e of errors.slice(-20))
+      out.push(`  ${t.error('✖')} ${failedTaskLine(e.stage, e.dataTitle, e.taskUuid, e.code, e.message, t)}`)
+    out.push(
+      '',
+      'Their errors stay on the jobs: `encord-agents queue status`; queue them again with `encord-agents queue retry-failed`.',
+    )
   }
   const processed = result.stages.reduce((n, s) => n + s.processed, 0)
   const seconds = (result.durationMs / 1000).toFixed(1)

@@ -14,7 +14,10 @@ describe('editDistance', () => {
 
 describe('nearest', () => {
   it('gives the lowest-scoring candidate, the first of equals, or undefined for none', () => {
-    expect(nearest(['b', 'a', 'c'], (c) => Math.abs(c.charCodeAt(0) - 'a'.charCodeAt(0)))).toEqual({ candidate: 'a', score: 0 })
+    expect(nearest(['b', 'a', 'c'], (c) => Math.abs(c.charCodeAt(0) - 'a'.charCodeAt(0)))).toEqual({
+      candidate: 'a',
+      score: 0,
+    })
     expect(nearest(['x', 'y'], () => 1)).toEqual({ candidate: 'x', score: 1 })
     expect(nearest(new Set<string>(), () => 0)).toBeUndefined()
   })

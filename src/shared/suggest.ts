@@ -35,7 +35,10 @@ export function editDistance(a: string, b: string): number {
  * The candidate with the lowest `score` (the first one of equals), with its score; undefined when
  * there are no candidates.
  */
-export function nearest(candidates: Iterable<string>, score: (candidate: string) => number): { candidate: string; score: number } | undefined {
+export function nearest(
+  candidates: Iterable<string>,
+  score: (candidate: string) => number,
+): { candidate: string; score: number } | undefined {
   let best: { candidate: string; score: number } | undefined
   for (const candidate of candidates) {
     const s = score(candidate)

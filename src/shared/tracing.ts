@@ -64,7 +64,10 @@ export function withSpan<T>(name: string, options: SpanOptions, fn: (span?: Span
       return await fn(span)
     } catch (error) {
       span.recordException(error instanceof Error ? error : String(error))
-      span.setStatus({ code: otel.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+      span.setStatus({
+        code: otel.SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      })
       throw error
     } finally {
       span.end()

@@ -1,6 +1,13 @@
 import { UserError } from '../shared/errors.js'
 import { closest } from '../core/runner/suggest.js'
-import { FIXTURE_FORMAT, type Fixture, type FixtureDataUnit, type FixtureInput, type FixtureStage, type FixtureTask } from '../emulator/fixture.js'
+import {
+  FIXTURE_FORMAT,
+  type Fixture,
+  type FixtureDataUnit,
+  type FixtureInput,
+  type FixtureStage,
+  type FixtureTask,
+} from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'
 import { Prng } from '../emulator/prng.js'
 import { EmulatorState } from '../emulator/state.js'
@@ -76,7 +83,9 @@ const IMAGE = { width: 640, height: 480 }
 const VIDEO = { width: 64, height: 48, fps: 5, frameCount: 10, duration: 2 }
 
 function invalid(message: string, hint?: string): UserError {
-  return new UserError('TestProjectInvalid', message, { hint: hint ?? 'Fix the project description given to testProject().' })
+  return new UserError('TestProjectInvalid', message, {
+    hint: hint ?? 'Fix the project description given to testProject().',
+  })
 }
 
 /**
@@ -98,7 +107,11 @@ export function describedFixture(description: TestProjectDescription): Fixture {
   for (const s of stageDescriptions) {
     if (byTitle.has(s.title)) throw invalid(`Stage "${s.title}" is listed twice.`)
     const type = STAGE_TYPES[s.type ?? 'agent']
-    if (type === undefined) throw invalid(`Stage "${s.title}" has the type ${JSON.stringify(s.type)}.`, `Use one of: ${Object.keys(STAGE_TYPES).join(', ')}.`)
+    if (type === undefined)
+      throw invalid(
+        `Stage "${s.title}" has the type ${JSON.stringify(s.type)}.`,
+        `Use one of: ${Object.keys(STAGE_TYPES).join(', ')}.`,
+      )
     const stage: FixtureStage = { uuid: rng.uuid(), title: s.title, stageType: type, pathways: [] }
     stages.push(stage)
     byTitle.set(s.title, stage)
@@ -108,13 +121,21 @@ export function describedFixture(description: TestProjectDescription): Fixture {
     const stage = byTitle.get(name)
     if (stage) return stage
     const near = closest(name, stageTitles)
-    throw invalid(`${where} names the stage "${name}", which is not in the workflow.`, near ? `Did you mean "${near}"?` : `The stages are: ${stageTitles.join(', ')}.`)
+    throw invalid(
+      `${where} names the stage "${name}", which is not in the workflow.`,
+      near ? `Did you mean "${near}"?` : `The stages are: ${stageTitles.join(', ')}.`,
+    )
   }
   for (const s of stageDescriptions) {
     const stage = byTitle.get(s.title)!
     for (const [name, destination] of Object.entries(s.pathways ?? {})) {
-      if (stage.stageType !== 'AGENT') throw invalid(`Stage "${s.title}" is not an agent stage, so it cannot have pathways.`)
-      stage.pathways.push({ uuid: rng.uuid(), title: name, destinationUuid: stageNamed(destination, `The pathway "${name}" of "${s.title}"`).uuid })
+      if (stage.stageType !== 'AGENT')
+        throw invalid(`Stage "${s.title}" is not an agent stage, so it cannot have pathways.`)
+      stage.pathways.push({
+        uuid: rng.uuid(),
+        title: name,
+        destinationUuid: stageNamed(destination, `The pathway "${name}" of "${s.title}"`).uuid,
+      })
     }
   }
   const firstAgent = stages.find((s) => s.stageType === 'AGENT')
@@ -127,7 +148,11 @@ export function describedFixture(description: TestProjectDescription): Fixture {
   const seenTitles = new Set<string>()
   for (const input of description.tasks) {
     const task = typeof input === 'string' ? { title: input } : input
-    if (seenTitles.has(task.title)) throw invalid(`Two tasks have the title "${task.title}".`, 'Give every task its own title: tests find tasks by it.')
+    if (seenTitles.has(task.title))
+      throw invalid(
+        `Two tasks have the title "${task.title}".`,
+        'Give every task its own title: tests find tasks by it.',
+      )
     seenTitles.add(task.title)
     const stage = task.stage === undefined ? firstAgent : stageNamed(task.stage, `Task "${task.title}"`)
     if (stage === undefined) throw invalid(`Task "${task.title}" names no stage, and the workflow has no agent stage.`)
@@ -167,15 +192,35 @@ export function describedFixture(description: TestProjectDescription): Fixture {
       fileType: mimeType,
       dataLink: null,
     })
-    if (task.priority !== undefined && !(task.priority >= 0 && task.priority <= 1)) throw invalid(`Task "${task.title}" has the priority ${task.priority}; priorities are from 0 to 1.`)
-    tasks.push({ uuid: rng.uuid(), dataHash, stageUuid: stage.uuid, status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: task.priority ?? null, createdAt: CREATED, updatedAt: CREATED })
+    if (task.priority !== undefined && !(task.priority >= 0 && task.priority <= 1))
+      throw invalid(`Task "${task.title}" has the priority ${task.priority}; priorities are from 0 to 1.`)
+    tasks.push({
+      uuid: rng.uuid(),
+      dataHash,
+      stageUuid: stage.uuid,
+      status: 'NEW',
+      assignee: null,
+      lastActionedBy: null,
+      labelBranchName: 'main',
+      priority: task.priority ?? null,
+      createdAt: CREATED,
+      updatedAt: CREATED,
+    })
     if (task.labels) labelled.push({ dataHash, write: task.labels })
   }
 
   const fixture: FixtureInput = {
     format: FIXTURE_FORMAT,
     users: [],
-    ontologies: [{ ontologyHash, title: `${title} ontology`, createdAt: CREATED, lastEditedAt: CREATED, structure: ontologyStructure(description.ontology ?? {}, rng) }],
+    ontologies: [
+      {
+        ontologyHash,
+        title: `${title} ontology`,
+        createdAt: CREATED,
+        lastEditedAt: CREATED,
+        structure: ontologyStructure(description.ontology ?? {}, rng),
+      },
+    ],
     datasets: [{ datasetHash, title: `${title} dataset` }],
     storageItems,
     projects: [
@@ -198,13 +243,30 @@ export function describedFixture(description: TestProjectDescription): Fixture {
 }
 
 /** The ontology structure Encord stores, from the short description (feature hashes drawn from `rng`). */
-function ontologyStructure(ontology: NonNullable<TestProjectDescription['ontology']>, rng: Prng): Record<string, unknown> {
+function ontologyStructure(
+  ontology: NonNullable<TestProjectDescription['ontology']>,
+  rng: Prng,
+): Record<string, unknown> {
   const attribute = (a: TestAttributeDescription, id: string): Record<string, unknown> => {
     const type = a.type ?? (a.options ? 'radio' : 'text')
-    const base: Record<string, unknown> = { id, name: a.name, type, featureNodeHash: rng.token(), required: false, archived: false, dynamic: false }
+    const base: Record<string, unknown> = {
+      id,
+      name: a.name,
+      type,
+      featureNodeHash: rng.token(),
+      required: false,
+      archived: false,
+      dynamic: false,
+    }
     if (type !== 'text') {
       if (!a.options?.length) throw invalid(`The ${type} "${a.name}" needs options.`)
-      base.options = a.options.map((label, i) => ({ id: `${id}.${i + 1}`, label, value: lowerSnake(label), featureNodeHash: rng.token(), archived: false }))
+      base.options = a.options.map((label, i) => ({
+        id: `${id}.${i + 1}`,
+        label,
+        value: lowerSnake(label),
+        featureNodeHash: rng.token(),
+        archived: false,
+      }))
     }
     return base
   }
@@ -222,12 +284,20 @@ function ontologyStructure(ontology: NonNullable<TestProjectDescription['ontolog
       attributes: (object.attributes ?? []).map((a, j) => attribute(a, `${id}.${j + 1}`)),
     }
   })
-  const classifications = (ontology.classifications ?? []).map((c, i) => ({ id: String(i + 1), featureNodeHash: rng.token(), attributes: [attribute(c, `${i + 1}.1`)] }))
+  const classifications = (ontology.classifications ?? []).map((c, i) => ({
+    id: String(i + 1),
+    featureNodeHash: rng.token(),
+    attributes: [attribute(c, `${i + 1}.1`)],
+  }))
   return { objects, classifications }
 }
 
 /** Write each task's given labels through a LabelRow on its empty row, and store the result as the task's label row. */
-function writeLabels(fixture: Fixture, labelled: Array<{ dataHash: string; write: (row: LabelRow) => void }>, rng: Prng): void {
+function writeLabels(
+  fixture: Fixture,
+  labelled: Array<{ dataHash: string; write: (row: LabelRow) => void }>,
+  rng: Prng,
+): void {
   const state = new EmulatorState(fixture)
   const project = fixture.projects[0]
   const record = state.project(project.projectHash)
@@ -236,10 +306,34 @@ function writeLabels(fixture: Fixture, labelled: Array<{ dataHash: string; write
     const unit = record.dataUnits.get(dataHash)!
     const labelHash = rng.uuid()
     const empty = emptyLabels(state, unit)
-    const row = new LabelRow({ ...empty, label_hash: labelHash, data_hash: dataHash, data_title: unit.dataTitle, data_type: unit.dataType.toLowerCase(), branch_name: 'main' }, { ontology, newHash: () => rng.token(), clock: () => new Date(CREATED) })
+    const row = new LabelRow(
+      {
+        ...empty,
+        label_hash: labelHash,
+        data_hash: dataHash,
+        data_title: unit.dataTitle,
+        data_type: unit.dataType.toLowerCase(),
+        branch_name: 'main',
+      },
+      { ontology, newHash: () => rng.token(), clock: () => new Date(CREATED) },
+    )
     write(row)
     const dict = row.toDict() as Record<string, unknown>
-    const labels = { data_units: dict.data_units, object_answers: dict.object_answers, classification_answers: dict.classification_answers, object_actions: dict.object_actions, spaces: dict.spaces ?? {} }
-    project.labelRows.push({ labelHash, dataHash, branchName: 'main', labelStatus: 'LABEL_IN_PROGRESS', createdAt: CREATED, lastEditedAt: CREATED, labels })
+    const labels = {
+      data_units: dict.data_units,
+      object_answers: dict.object_answers,
+      classification_answers: dict.classification_answers,
+      object_actions: dict.object_actions,
+      spaces: dict.spaces ?? {},
+    }
+    project.labelRows.push({
+      labelHash,
+      dataHash,
+      branchName: 'main',
+      labelStatus: 'LABEL_IN_PROGRESS',
+      createdAt: CREATED,
+      lastEditedAt: CREATED,
+      labels,
+    })
   }
 }

@@ -16,6 +16,12 @@
  */
 export { testProject, TestProject, TEST_AGENT_EMAIL, type TestProjectSource, type TestTask } from './project.js'
 export { runAgent, type AgentTestRun, type RunAgentOptions } from './run-agent.js'
-export type { TestAttributeDescription, TestObjectDescription, TestProjectDescription, TestStageDescription, TestTaskDescription } from './describe.js'
+export type {
+  TestAttributeDescription,
+  TestObjectDescription,
+  TestProjectDescription,
+  TestStageDescription,
+  TestTaskDescription,
+} from './describe.js'
 export type { GenerateFixtureOptions } from '../emulator/generate.js'
 export type { Fixture, FixtureInput } from '../emulator/fixture.js'

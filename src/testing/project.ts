@@ -43,7 +43,10 @@ let testKey: { key: SigningKey; publicKeyHex: string } | undefined
 function processTestKey(): { key: SigningKey; publicKeyHex: string } {
   if (!testKey) {
     const made = generateOpenSshKey('encord-agents/testing')
-    testKey = { key: parsePrivateKey(made.privateKeyText, 'encord-agents/testing key'), publicKeyHex: made.publicKeyHex }
+    testKey = {
+      key: parsePrivateKey(made.privateKeyText, 'encord-agents/testing key'),
+      publicKeyHex: made.publicKeyHex,
+    }
   }
   return testKey
 }
@@ -71,11 +74,16 @@ export class TestProject {
     const { key, publicKeyHex } = processTestKey()
     fixture.users = [...fixture.users, { email: TEST_AGENT_EMAIL, publicKeyHex, projects: '*' }]
     const requested = 'projectHash' in source ? source.projectHash : undefined
-    const project = requested === undefined ? fixture.projects[0] : fixture.projects.find((p) => p.projectHash === requested)
+    const project =
+      requested === undefined ? fixture.projects[0] : fixture.projects.find((p) => p.projectHash === requested)
     if (project === undefined) {
-      throw new UserError('TestProjectInvalid', requested === undefined ? 'The fixture has no project.' : `The fixture has no project ${requested}.`, {
-        hint: `Its projects: ${fixture.projects.map((p) => `${p.projectHash} (${p.title})`).join(', ') || 'none'}.`,
-      })
+      throw new UserError(
+        'TestProjectInvalid',
+        requested === undefined ? 'The fixture has no project.' : `The fixture has no project ${requested}.`,
+        {
+          hint: `Its projects: ${fixture.projects.map((p) => `${p.projectHash} (${p.title})`).join(', ') || 'none'}.`,
+        },
+      )
     }
     const emulator = await openInProcessEmulator({ fixture, baseDir })
     // No retry waits: an in-process emulator without faults does not fail transiently.
@@ -85,7 +93,9 @@ export class TestProject {
 
   /** Titles of the project's agent stages, in workflow order. */
   get agentStages(): string[] {
-    return this.#record().stages.filter((s) => s.stageType === 'AGENT').map((s) => s.title)
+    return this.#record()
+      .stages.filter((s) => s.stageType === 'AGENT')
+      .map((s) => s.title)
   }
 
   /** Every task of the project now, in the fixture's order; with `stage`, only the tasks in that stage (title or UUID). */
@@ -98,7 +108,11 @@ export class TestProject {
       const at = record.stageByUuid.get(task.stageUuid)!
       if (stage !== undefined && at.title !== stage && at.uuid !== stage) continue
       const rowRecord = record.labelRowsByData.get(task.dataHash)?.get(task.labelBranchName)
-      const pathway = task.lastProceed && record.stageByUuid.get(task.lastProceed.fromStageUuid)?.pathways.find((p) => p.uuid === task.lastProceed!.pathwayUuid)
+      const pathway =
+        task.lastProceed &&
+        record.stageByUuid
+          .get(task.lastProceed.fromStageUuid)
+          ?.pathways.find((p) => p.uuid === task.lastProceed!.pathwayUuid)
       const entry = {
         uuid: task.uuid,
         dataHash: task.dataHash,
@@ -116,20 +130,32 @@ export class TestProject {
       let row: LabelRow | null | undefined
       Object.defineProperty(entry, 'labelRow', {
         enumerable: true,
-        get: () => (row ??= snapshot ? new LabelRow(wireLabelRow(state, record, snapshot, { sign: null }) as Record<string, unknown>, { ontology }) : null),
+        get: () =>
+          (row ??= snapshot
+            ? new LabelRow(wireLabelRow(state, record, snapshot, { sign: null }) as Record<string, unknown>, {
+                ontology,
+              })
+            : null),
       })
       out.push(entry)
     }
     if (stage !== undefined && out.length === 0 && !record.stages.some((s) => s.title === stage || s.uuid === stage)) {
-      throw new UserError('StageNotFound', `The test project has no stage "${stage}".`, { hint: `Its stages: ${record.stages.map((s) => s.title).join(', ')}.` })
+      throw new UserError('StageNotFound', `The test project has no stage "${stage}".`, {
+        hint: `Its stages: ${record.stages.map((s) => s.title).join(', ')}.`,
+      })
     }
     return out
   }
 
   /** One task now, by data title (or task UUID, or data hash). Throws when there is none. */
   task(titleOrUuid: string): TestTask {
-    const found = this.tasks().find((t) => t.dataTitle === titleOrUuid || t.uuid === titleOrUuid || t.dataHash === titleOrUuid)
-    if (!found) throw new UserError('TaskNotFound', `The test project has no task "${titleOrUuid}".`, { hint: 'Tasks are found by data title, task UUID or data hash.' })
+    const found = this.tasks().find(
+      (t) => t.dataTitle === titleOrUuid || t.uuid === titleOrUuid || t.dataHash === titleOrUuid,
+    )
+    if (!found)
+      throw new UserError('TaskNotFound', `The test project has no task "${titleOrUuid}".`, {
+        hint: 'Tasks are found by data title, task UUID or data hash.',
+      })
     return found
   }
 
@@ -174,7 +200,11 @@ function fixtureOf(source: TestProjectSource): { fixture: Fixture; baseDir?: str
   }
   if ('generate' in source) return { fixture: generateFixture(source.generate) }
   if ('tasks' in source) return { fixture: describedFixture(source) }
-  throw new UserError('TestProjectInvalid', 'testProject() needs { fixture }, { generate } or a description with tasks.', {
-    hint: "e.g. testProject({ fixture: new URL('./fixture.json', import.meta.url) }) or testProject({ tasks: ['a.jpg', 'b.jpg'] }).",
-  })
+  throw new UserError(
+    'TestProjectInvalid',
+    'testProject() needs { fixture }, { generate } or a description with tasks.',
+    {
+      hint: "e.g. testProject({ fixture: new URL('./fixture.json', import.meta.url) }) or testProject({ tasks: ['a.jpg', 'b.jpg'] }).",
+    },
+  )
 }

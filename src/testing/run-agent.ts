@@ -41,15 +41,26 @@ export interface AgentTestRun extends RunResult {
  * ```
  * @see testProject
  */
-export async function runAgent(agents: AnyAgent | Record<string, AnyAgent>, options: RunAgentOptions): Promise<AgentTestRun> {
+export async function runAgent(
+  agents: AnyAgent | Record<string, AnyAgent>,
+  options: RunAgentOptions,
+): Promise<AgentTestRun> {
   const { project, stage, validate, ...runOptions } = options
   const runner = new Runner({ projectHash: project.projectHash, client: project.client, validate })
   if (isAgentDefinition(agents)) {
     runner.stage(stage ?? onlyAgentStage(project), agents as AgentDefinition<DepsRecord>)
   } else {
-    if (stage !== undefined) throw new UserError('InvalidStage', 'runAgent(): give `stage` with a single agent, not with a record of agents (its keys are the stages).')
+    if (stage !== undefined)
+      throw new UserError(
+        'InvalidStage',
+        'runAgent(): give `stage` with a single agent, not with a record of agents (its keys are the stages).',
+      )
     const entries = Object.entries(agents ?? {})
-    if (entries.length === 0) throw new UserError('InvalidStage', 'runAgent() needs an agent made with defineAgent, or a record of them by stage title.')
+    if (entries.length === 0)
+      throw new UserError(
+        'InvalidStage',
+        'runAgent() needs an agent made with defineAgent, or a record of them by stage title.',
+      )
     for (const [title, agent] of entries) runner.stage(title, agent as AgentDefinition<DepsRecord>)
   }
   const result = await runner.run({ retryDelayMs: 0, ...runOptions, client: project.client, journal: false })
@@ -59,7 +70,13 @@ export async function runAgent(agents: AnyAgent | Record<string, AnyAgent>, opti
 function onlyAgentStage(project: TestProject): string {
   const stages = project.agentStages
   if (stages.length === 1) return stages[0]
-  throw new UserError('InvalidStage', stages.length === 0 ? 'The test project has no agent stage to run the agent on.' : `The test project has ${stages.length} agent stages (${stages.join(', ')}): which one should the agent run on?`, {
-    hint: "Pass { stage: 'title' } to runAgent, or a record of agents by stage: runAgent({ Triage: triage, Finish: finish }, { project }).",
-  })
+  throw new UserError(
+    'InvalidStage',
+    stages.length === 0
+      ? 'The test project has no agent stage to run the agent on.'
+      : `The test project has ${stages.length} agent stages (${stages.join(', ')}): which one should the agent run on?`,
+    {
+      hint: "Pass { stage: 'title' } to runAgent, or a record of agents by stage: runAgent({ Triage: triage, Finish: finish }, { project }).",
+    },
+  )
 }

@@ -7,7 +7,14 @@ import type { Theme } from './theme.js'
 
 /** `{ error: {...} }`: what `--json` prints on failure. */
 export interface ErrorJson {
-  error: { code: string; message: string; hint?: string; location?: string; exitCode: number; data?: Record<string, unknown> }
+  error: {
+    code: string
+    message: string
+    hint?: string
+    location?: string
+    exitCode: number
+    data?: Record<string, unknown>
+  }
 }
 
 export function toErrorJson(error: EncordAgentsError): ErrorJson {
@@ -29,7 +36,13 @@ export function parseLocation(location: string): { file: string; line?: number; 
  * Up to three lines around `line` of `file`, with a caret under `column`. Empty when the file cannot
  * be read (a location is a hint, never a reason to fail).
  */
-export function codeFrame(file: string, line: number, column: number | undefined, theme: Theme, cwd = process.cwd()): string {
+export function codeFrame(
+  file: string,
+  line: number,
+  column: number | undefined,
+  theme: Theme,
+  cwd = process.cwd(),
+): string {
   let text: string
   try {
     text = readFileSync(isAbsolute(file) ? file : resolve(cwd, file), 'utf8')
@@ -79,13 +92,18 @@ export function formatError(error: EncordAgentsError, { theme, verbose, cwd }: F
     }
   }
   for (const cause of causes(error)) {
-    const message = cause instanceof Error ? `${cause.name && cause.name !== 'Error' ? cause.name + ': ' : ''}${cause.message}` : String(cause)
+    const message =
+      cause instanceof Error
+        ? `${cause.name && cause.name !== 'Error' ? cause.name + ': ' : ''}${cause.message}`
+        : String(cause)
     out.push(`  ${theme.dim('cause:')} ${terminalLines(message)}`)
   }
   if (error.hint) out.push(`  ${theme.accent('Try:')} ${rel(terminalLines(error.hint))}`)
   if (verbose) {
     out.push('', theme.dim(terminalLines(error.stack ?? '', TEXT_WIDTH, 200)))
-    for (const cause of causes(error)) if (cause instanceof Error && cause.stack) out.push(theme.dim(`Caused by: ${terminalLines(cause.stack, TEXT_WIDTH, 200)}`))
+    for (const cause of causes(error))
+      if (cause instanceof Error && cause.stack)
+        out.push(theme.dim(`Caused by: ${terminalLines(cause.stack, TEXT_WIDTH, 200)}`))
   } else if (error.exitCode === 10) {
     out.push(`  ${theme.dim('Run again with --verbose (or DEBUG=encord-agents*) to see the stack trace.')}`)
   }

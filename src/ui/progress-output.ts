@@ -51,7 +51,9 @@ export class LiveOutput implements ProgressOutput {
 
   render(lines: string[]): void {
     const width = Math.max(20, (this.#stream.columns ?? 80) - 1)
-    this.#block = redact(lines.map((l) => cliTruncate(l, width, { position: 'end', truncationCharacter: '…' })).join('\n'))
+    this.#block = redact(
+      lines.map((l) => cliTruncate(l, width, { position: 'end', truncationCharacter: '…' })).join('\n'),
+    )
     this.#update(this.#block)
   }
 

@@ -4,7 +4,8 @@
  */
 // A BEGIN marker followed by a key body (base64, or PEM headers such as "Proc-Type: 4,ENCRYPTED"):
 // a sentence that merely names the marker ("a file starting with -----BEGIN ...-----") is left alone.
-const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?=\s*[A-Za-z0-9+/:,\- ]{16})[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g
+const PEM_BLOCK =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?=\s*[A-Za-z0-9+/:,\- ]{16})[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g
 const OPENSSH_BODY = /b3BlbnNzaC1rZXktdjE[A-Za-z0-9+/=\s]*/g // base64 of "openssh-key-v1", the private key body
 
 export function redact(text: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -28,7 +28,11 @@ export function pickProgressMode(m: ProgressSituation): ProgressMode {
 }
 
 /** The situation of this process's stderr. */
-export function progressSituation(options: { json: boolean; debug: boolean }, env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): ProgressSituation {
+export function progressSituation(
+  options: { json: boolean; debug: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressSituation {
   return {
     json: options.json,
     tty: stream.isTTY === true,

@@ -12,7 +12,20 @@ const S2 = { uuid: 'bbbbbbbb-0000-4000-8000-000000000002', title: 'Agent 2' }
 const task = (n: number) => ({ uuid: `t${n}`, dataTitle: `img-${n}.png`, dataHash: `d${n}` })
 
 function result(stage: typeof S1, counts: Partial<StageResult>): StageResult {
-  return { uuid: stage.uuid, title: stage.title, processed: 0, moved: {}, stayed: 0, failed: 0, saved: 0, priorities: 0, storageUpdated: 0, interrupted: false, errors: [], ...counts }
+  return {
+    uuid: stage.uuid,
+    title: stage.title,
+    processed: 0,
+    moved: {},
+    stayed: 0,
+    failed: 0,
+    saved: 0,
+    priorities: 0,
+    storageUpdated: 0,
+    interrupted: false,
+    errors: [],
+    ...counts,
+  }
 }
 
 /** A stream that collects what is written; `tty` makes it look like a terminal of that size. */
@@ -31,7 +44,20 @@ function progress(options: Partial<RunProgressOptions> & Pick<RunProgressOptions
 }
 
 /** `count` tasks done in a stage, `msPerTask` apart (fake time). */
-function work(p: RunProgress, stage: typeof S1, count: number, msPerTask: number, outcome: (n: number) => RunEvent = (n) => ({ type: 'taskDone', stage, task: task(n), outcome: 'moved', pathway: 'complete', durationMs: 1 })) {
+function work(
+  p: RunProgress,
+  stage: typeof S1,
+  count: number,
+  msPerTask: number,
+  outcome: (n: number) => RunEvent = (n) => ({
+    type: 'taskDone',
+    stage,
+    task: task(n),
+    outcome: 'moved',
+    pathway: 'complete',
+    durationMs: 1,
+  }),
+) {
   p.onEvent({ type: 'stageStarted', stage })
   p.onEvent({ type: 'batchLoaded', stage, batch: 1, tasks: count, durationMs: 1 })
   for (let n = 0; n < count; n++) {
@@ -80,7 +106,14 @@ describe('run progress', () => {
   it('log lines and the first failures print above the live view, with where the user code threw', async () => {
     const out = sink({ columns: 120, rows: 30 })
     const p = progress({ mode: 'live' }, out.stream)
-    const failure = (n: number): RunEvent => ({ type: 'taskFailed', stage: S1, task: task(n), code: 'HandlerFailed', message: 'model server down', at: 'agent.ts:12:9' })
+    const failure = (n: number): RunEvent => ({
+      type: 'taskFailed',
+      stage: S1,
+      task: task(n),
+      code: 'HandlerFailed',
+      message: 'model server down',
+      at: 'agent.ts:12:9',
+    })
     work(p, S1, 6, 10, failure)
     p.onEvent({ type: 'log', level: 'info', stage: S1, task: task(9), message: 'hello from the handler' })
     await p.finish()
@@ -98,14 +131,27 @@ describe('run progress', () => {
   it('--verbose prints every failure', async () => {
     const out = sink()
     const p = progress({ mode: 'lines', verbose: true }, out.stream)
-    work(p, S1, 6, 10, (n) => ({ type: 'taskFailed', stage: S1, task: task(n), code: 'HandlerFailed', message: 'down' }))
+    work(p, S1, 6, 10, (n) => ({
+      type: 'taskFailed',
+      stage: S1,
+      task: task(n),
+      code: 'HandlerFailed',
+      message: 'down',
+    }))
     await p.finish()
-    expect(out.text().split('\n').filter((l) => l.includes('HandlerFailed'))).toHaveLength(6)
+    expect(
+      out
+        .text()
+        .split('\n')
+        .filter((l) => l.includes('HandlerFailed')),
+    ).toHaveLength(6)
   })
 
   it('a 0×0 terminal is not redrawn: plain lines', async () => {
     const { pickProgressMode } = await import('./renderer.js')
-    expect(pickProgressMode({ json: false, tty: true, columns: 0, rows: 0, dumb: false, ci: false, debug: false })).toBe('lines')
+    expect(
+      pickProgressMode({ json: false, tty: true, columns: 0, rows: 0, dumb: false, ci: false, debug: false }),
+    ).toBe('lines')
   })
 
   it('an interrupted stage says so (and one never started too), not ✔', async () => {
@@ -114,22 +160,51 @@ describe('run progress', () => {
     const p = progress({ mode: 'lines', signal: controller.signal }, out.stream)
     work(p, S1, 3, 10)
     controller.abort()
-    p.onEvent({ type: 'stageDone', stage: S1, result: result(S1, { processed: 3, moved: { complete: 3 }, interrupted: true }) })
+    p.onEvent({
+      type: 'stageDone',
+      stage: S1,
+      result: result(S1, { processed: 3, moved: { complete: 3 }, interrupted: true }),
+    })
     await p.finish()
-    expect(out.text().trimEnd().split('\n')).toEqual(['[Agent 1] ■ interrupted after 3 tasks · 3 processed · moved complete 3 · 100 tasks/s', '[Agent 2] ■ not started (the run was interrupted)'])
+    expect(out.text().trimEnd().split('\n')).toEqual([
+      '[Agent 1] ■ interrupted after 3 tasks · 3 processed · moved complete 3 · 100 tasks/s',
+      '[Agent 2] ■ not started (the run was interrupted)',
+    ])
   })
 })
 
 describe('a stage line', () => {
   it('no total and no ETA while the listing goes on; the total and an ETA once it is complete', () => {
-    const p = { ...newStageProgress('Agent 1'), state: 'running' as const, fetched: 100, done: 40, failed: 2, stayed: 1, moved: { complete: 30, review: 9 }, startedAt: 0 }
-    expect(formatStageLine(p, 10_000, { theme: plain })).toBe('fetched 100 · done 42 · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s')
-    expect(formatStageLine({ ...p, total: 126 }, 10_000, { theme: plain })).toBe('done 42 of 126 · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s · ETA 20s')
-    expect(formatStageLine({ ...p, total: 126, state: 'done', finishedAt: 10_000 }, 20_000, { theme: plain })).toBe('42 processed · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s')
+    const p = {
+      ...newStageProgress('Agent 1'),
+      state: 'running' as const,
+      fetched: 100,
+      done: 40,
+      failed: 2,
+      stayed: 1,
+      moved: { complete: 30, review: 9 },
+      startedAt: 0,
+    }
+    expect(formatStageLine(p, 10_000, { theme: plain })).toBe(
+      'fetched 100 · done 42 · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s',
+    )
+    expect(formatStageLine({ ...p, total: 126 }, 10_000, { theme: plain })).toBe(
+      'done 42 of 126 · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s · ETA 20s',
+    )
+    expect(formatStageLine({ ...p, total: 126, state: 'done', finishedAt: 10_000 }, 20_000, { theme: plain })).toBe(
+      '42 processed · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s',
+    )
   })
 
   it('a dry run says "would move", never "moved"', () => {
-    const p = { ...newStageProgress('Agent 1'), state: 'running' as const, fetched: 3, done: 3, stayed: 1, moved: { complete: 2 } }
+    const p = {
+      ...newStageProgress('Agent 1'),
+      state: 'running' as const,
+      fetched: 3,
+      done: 3,
+      stayed: 1,
+      moved: { complete: 2 },
+    }
     const line = formatStageLine(p, 0, { dryRun: true, theme: plain })
     expect(line).toBe('fetched 3 · done 3 · would move complete 2 · would stay 1')
   })

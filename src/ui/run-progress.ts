@@ -31,7 +31,19 @@ export interface StageProgress {
 }
 
 export function newStageProgress(configured: string): StageProgress {
-  return { configured, state: 'waiting', fetched: 0, done: 0, failed: 0, stayed: 0, retries: 0, moved: {}, interrupted: false, failuresShown: 0, base: { done: 0, failed: 0, stayed: 0, moved: {} } }
+  return {
+    configured,
+    state: 'waiting',
+    fetched: 0,
+    done: 0,
+    failed: 0,
+    stayed: 0,
+    retries: 0,
+    moved: {},
+    interrupted: false,
+    failuresShown: 0,
+    base: { done: 0, failed: 0, stayed: 0, moved: {} },
+  }
 }
 
 function formatEta(ms: number): string {
@@ -50,12 +62,25 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * complete, see `stageListed`): pages are listed lazily, so "fetched so far" is no total. A dry run
  * says "would move": nothing is moved.
  */
-export function formatStageLine(p: StageProgress, now: number, options: { dryRun?: boolean; theme?: Theme } = {}): string {
+export function formatStageLine(
+  p: StageProgress,
+  now: number,
+  options: { dryRun?: boolean; theme?: Theme } = {},
+): string {
   const t = options.theme ?? stderrTheme
   const processed = p.done + p.failed
-  const parts = [p.state === 'done' ? `${processed} processed` : p.total !== undefined ? `done ${processed} of ${p.total}` : `fetched ${p.fetched} · done ${processed}`]
+  const parts = [
+    p.state === 'done'
+      ? `${processed} processed`
+      : p.total !== undefined
+        ? `done ${processed} of ${p.total}`
+        : `fetched ${p.fetched} · done ${processed}`,
+  ]
   const moves = Object.entries(p.moved)
-  if (moves.length > 0) parts.push(`${options.dryRun ? 'would move' : 'moved'} ${moves.map(([k, v]) => `${terminalText(k)} ${v}`).join(', ')}`)
+  if (moves.length > 0)
+    parts.push(
+      `${options.dryRun ? 'would move' : 'moved'} ${moves.map(([k, v]) => `${terminalText(k)} ${v}`).join(', ')}`,
+    )
   if (p.stayed > 0) parts.push(`${options.dryRun ? 'would stay' : 'stayed'} ${p.stayed}`)
   if (p.failed > 0) parts.push(t.error(`failed ${p.failed}`))
   if (p.retries > 0) parts.push(`retries ${p.retries}`)
@@ -70,7 +95,9 @@ export function formatStageLine(p: StageProgress, now: number, options: { dryRun
 }
 
 function matches(configured: string, stage: EventStage): boolean {
-  return configured === stage.uuid || configured === stage.title || configured.toLowerCase() === stage.uuid.toLowerCase()
+  return (
+    configured === stage.uuid || configured === stage.title || configured.toLowerCase() === stage.uuid.toLowerCase()
+  )
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
@@ -174,12 +201,16 @@ export class RunProgress {
 
   #index(stage: EventStage): number {
     if (this.#current >= 0 && this.stages[this.#current].stage?.uuid === stage.uuid) return this.#current
-    return this.stages.findIndex((p) => p.stage?.uuid === stage.uuid || (p.stage === undefined && matches(p.configured, stage)))
+    return this.stages.findIndex(
+      (p) => p.stage?.uuid === stage.uuid || (p.stage === undefined && matches(p.configured, stage)),
+    )
   }
 
   #handle(event: RunEvent): void {
     if (event.type === 'refreshWaiting') {
-      this.#print(`${this.#theme.dim('…')} Every stage is done for now; the next pass starts in ${event.seconds}s (Ctrl-C to stop).`)
+      this.#print(
+        `${this.#theme.dim('…')} Every stage is done for now; the next pass starts in ${event.seconds}s (Ctrl-C to stop).`,
+      )
       for (const p of this.stages) if (p.state === 'running') p.state = 'waiting'
       this.#dirty = true
       return
@@ -187,8 +218,15 @@ export class RunProgress {
     if (event.type === 'log') {
       if (event.level === 'debug' && !this.#options.verbose) return
       const i = event.stage ? this.#index(event.stage) : this.#current
-      const level = event.level === 'error' ? this.#theme.error(event.level) : event.level === 'warn' ? this.#theme.warn(event.level) : event.level
-      this.#print(`${this.#tag(i)} ${level} ${event.task ? `${terminalText(event.task.dataTitle)}: ` : ''}${terminalText(event.message, TEXT_WIDTH, 'end')}`)
+      const level =
+        event.level === 'error'
+          ? this.#theme.error(event.level)
+          : event.level === 'warn'
+            ? this.#theme.warn(event.level)
+            : event.level
+      this.#print(
+        `${this.#tag(i)} ${level} ${event.task ? `${terminalText(event.task.dataTitle)}: ` : ''}${terminalText(event.message, TEXT_WIDTH, 'end')}`,
+      )
       return
     }
     const i = this.#index(event.stage)
@@ -225,7 +263,10 @@ export class RunProgress {
         return
       case 'taskRetry':
         p.retries++
-        if (this.#options.verbose) this.#print(`${this.#tag(i)} retry ${event.attempt} of ${terminalText(event.task.dataTitle)} in ${Math.round(event.delayMs)}ms: ${this.#describe(event)}`)
+        if (this.#options.verbose)
+          this.#print(
+            `${this.#tag(i)} retry ${event.attempt} of ${terminalText(event.task.dataTitle)} in ${Math.round(event.delayMs)}ms: ${this.#describe(event)}`,
+          )
         return
       case 'flushed':
         return
@@ -240,12 +281,17 @@ export class RunProgress {
         p.interrupted = this.#options.signal?.aborted === true
         if (this.#options.refreshing && !p.interrupted) {
           p.state = 'waiting'
-          if (this.#output !== undefined && !this.#output.live) this.#printLine(i, `${this.#tag(i)} pass done: ${formatStageLine(p, this.#now(), { dryRun: this.#options.dryRun, theme: this.#theme })}`)
+          if (this.#output !== undefined && !this.#output.live)
+            this.#printLine(
+              i,
+              `${this.#tag(i)} pass done: ${formatStageLine(p, this.#now(), { dryRun: this.#options.dryRun, theme: this.#theme })}`,
+            )
           return
         }
         p.state = 'done'
         p.finishedAt = this.#now()
-        if (this.#output !== undefined && !this.#output.live) this.#printLine(i, `${this.#tag(i)} ${this.#finalLine(p, false)}`)
+        if (this.#output !== undefined && !this.#output.live)
+          this.#printLine(i, `${this.#tag(i)} ${this.#finalLine(p, false)}`)
         return
       }
     }
@@ -265,7 +311,9 @@ export class RunProgress {
       this.#print(`${this.#tag(i)} ${this.#theme.dim('… more failures are counted; the summary lists them all.')}`)
       return
     }
-    this.#print(`${this.#tag(i)} ${this.#theme.error('✖')} ${terminalText(task.dataTitle)} (${task.uuid}): ${this.#describe(error)}${onFailure ? ` → ${terminalText(onFailure)}` : ''}`)
+    this.#print(
+      `${this.#tag(i)} ${this.#theme.error('✖')} ${terminalText(task.dataTitle)} (${task.uuid}): ${this.#describe(error)}${onFailure ? ` → ${terminalText(onFailure)}` : ''}`,
+    )
   }
 
   /** `[Agent 1]`: every printed line names its stage (several stages interleave in a log). */
@@ -310,8 +358,12 @@ export class RunProgress {
       this.stages.map((p) => {
         const title = t.bold(terminalText(p.stage?.title ?? p.configured))
         if (p.state === 'done') return this.#finalLine(p, true)
-        if (p.state === 'waiting') return `${t.dim('·')} ${title}  ${t.dim(p.startedAt === undefined ? 'waiting' : `${formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: t })} · waiting for the next pass`)}`
-        const counters = p.fetched === 0 && p.done + p.failed === 0 ? t.dim('listing tasks') : formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: t })
+        if (p.state === 'waiting')
+          return `${t.dim('·')} ${title}  ${t.dim(p.startedAt === undefined ? 'waiting' : `${formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: t })} · waiting for the next pass`)}`
+        const counters =
+          p.fetched === 0 && p.done + p.failed === 0
+            ? t.dim('listing tasks')
+            : formatStageLine(p, now, { dryRun: this.#options.dryRun, theme: t })
         return `${t.accent(SPINNER[this.#frame % SPINNER.length])} ${title}  ${counters}`
       }),
     )
@@ -325,7 +377,8 @@ export class RunProgress {
     const t = this.#theme
     const title = withTitle ? `${t.bold(terminalText(p.stage?.title ?? p.configured))}: ` : ''
     const processed = p.done + p.failed
-    if (p.startedAt === undefined) return `${t.warn('■')} ${title}not started${p.interrupted ? ' (the run was interrupted)' : ''}`
+    if (p.startedAt === undefined)
+      return `${t.warn('■')} ${title}not started${p.interrupted ? ' (the run was interrupted)' : ''}`
     const counters = formatStageLine(p, this.#now(), { dryRun: this.#options.dryRun, theme: t })
     if (p.interrupted) return `${t.warn('■')} ${title}interrupted after ${plural(processed, 'task')} · ${counters}`
     if (processed === 0) return `${t.ok('✔')} ${title}no tasks waiting`

@@ -40,16 +40,42 @@ export function stageCells(s: StageCounts, t: Theme): string[] {
  * summaries), with the server's strings made printable: titles and messages come from Encord, a
  * fixture or a handler. `at` is where the user's code threw.
  */
-export function failedTaskLine(stage: string, dataTitle: string | undefined, taskUuid: string, code: string, message: string, t: Theme, at?: string): string {
+export function failedTaskLine(
+  stage: string,
+  dataTitle: string | undefined,
+  taskUuid: string,
+  code: string,
+  message: string,
+  t: Theme,
+  at?: string,
+): string {
   const where = at !== undefined ? ` ${t.dim(`(${terminalText(at, TEXT_WIDTH)})`)}` : ''
   return `${terminalText(stage)} / ${terminalText(dataTitle || taskUuid)} ${t.dim(`(${taskUuid})`)}: ${terminalText(code)}: ${terminalText(message, TEXT_WIDTH, 'end')}${where}`
 }
 
 /** What a stage's effects columns are called, and whether any stage had such effects. */
 const EFFECTS = [
-  { key: 'saved', head: 'Label rows saved', dryHead: 'Would save', what: (n: number) => `${n} label row${n === 1 ? '' : 's'} saved`, dryWhat: (n: number) => `${n} label row${n === 1 ? '' : 's'} would be saved` },
-  { key: 'priorities', head: 'Priorities set', dryHead: 'Would set priority', what: (n: number) => `${n} priorit${n === 1 ? 'y' : 'ies'} set`, dryWhat: (n: number) => `${n} priorit${n === 1 ? 'y' : 'ies'} would be set` },
-  { key: 'storageUpdated', head: 'Storage items updated', dryHead: 'Would update storage', what: (n: number) => `${n} storage item${n === 1 ? '' : 's'} updated`, dryWhat: (n: number) => `${n} storage item${n === 1 ? '' : 's'} would be updated` },
+  {
+    key: 'saved',
+    head: 'Label rows saved',
+    dryHead: 'Would save',
+    what: (n: number) => `${n} label row${n === 1 ? '' : 's'} saved`,
+    dryWhat: (n: number) => `${n} label row${n === 1 ? '' : 's'} would be saved`,
+  },
+  {
+    key: 'priorities',
+    head: 'Priorities set',
+    dryHead: 'Would set priority',
+    what: (n: number) => `${n} priorit${n === 1 ? 'y' : 'ies'} set`,
+    dryWhat: (n: number) => `${n} priorit${n === 1 ? 'y' : 'ies'} would be set`,
+  },
+  {
+    key: 'storageUpdated',
+    head: 'Storage items updated',
+    dryHead: 'Would update storage',
+    what: (n: number) => `${n} storage item${n === 1 ? '' : 's'} updated`,
+    dryWhat: (n: number) => `${n} storage item${n === 1 ? '' : 's'} would be updated`,
+  },
 ] as const
 
 export interface RunSummaryOptions {
@@ -86,7 +112,8 @@ export function formatRunSummary(result: RunResult, options: RunSummaryOptions =
     out.push('', t.bold(`Failed tasks (${errors.length}):`))
     for (const e of errors.slice(0, 20)) {
       out.push(`  ${t.error('✖')} ${failedTaskLine(e.stage, e.dataTitle, e.taskUuid, e.code, e.message, t, e.at)}`)
-      if (verbose && e.stack !== undefined) for (const frame of e.stack) out.push(t.dim(`      ${terminalText(frame, TEXT_WIDTH, 'middle')}`))
+      if (verbose && e.stack !== undefined)
+        for (const frame of e.stack) out.push(t.dim(`      ${terminalText(frame, TEXT_WIDTH, 'middle')}`))
     }
     if (errors.length > 20) out.push(t.dim(`  ... and ${errors.length - 20} more (see --json for all)`))
   }
@@ -95,10 +122,15 @@ export function formatRunSummary(result: RunResult, options: RunSummaryOptions =
   const replayed = result.stages.reduce((n, s) => n + (s.replayed ?? 0), 0)
   if (replayed > 0) {
     out.push(
-      t.dim(`${replayed} of them ${replayed === 1 ? 'was' : 'were'} finished from the run journal: decided by an earlier run that stopped before applying everything; their handlers did not run again.`),
+      t.dim(
+        `${replayed} of them ${replayed === 1 ? 'was' : 'were'} finished from the run journal: decided by an earlier run that stopped before applying everything; their handlers did not run again.`,
+      ),
     )
   }
-  if (dry) out.push(t.warn('Dry run: nothing was applied; the project is as it was. Run without --dry-run to apply these decisions.'))
+  if (dry)
+    out.push(
+      t.warn('Dry run: nothing was applied; the project is as it was. Run without --dry-run to apply these decisions.'),
+    )
   return redact(out.join('\n'))
 }
 
@@ -118,12 +150,15 @@ function closingLine(result: RunResult, effects: ReadonlyArray<(typeof EFFECTS)[
       : `${moved} ${dry ? 'would move' : 'moved'}, ${stayed} ${dry ? 'would stay' : 'stayed'}, ${failed} failed`
   const effectText = effects.map((e) => (dry ? e.dryWhat : e.what)(sum((s) => s[e.key]))).join(', ')
   const what = `${tasks} task${tasks === 1 ? '' : 's'} ${dry ? 'decided' : 'processed'}${stagesRun > 1 ? ` in ${stagesRun} stages` : ''}: ${counts}${effectText ? `; ${effectText}` : ''} in ${formatDuration(result.durationMs)}`
-  const notRun = result.stages.filter((s) => s.interrupted && s.processed === 0).map((s) => `"${terminalText(s.title)}"`)
+  const notRun = result.stages
+    .filter((s) => s.interrupted && s.processed === 0)
+    .map((s) => `"${terminalText(s.title)}"`)
   if (result.interrupted) {
     const rest = notRun.length > 0 ? ` ${notRun.join(', ')} did not run.` : ''
     return `${t.warn('■')} Interrupted after ${what}. Decisions already made were applied; run again to finish the rest.${rest}`
   }
   if (failed > 0) return `${t.error('✖')} ${what}.`
-  if (processed === 0) return `${t.ok('✔')} Nothing to do: no tasks waiting in ${result.stages.length === 1 ? 'the agent stage' : 'the agent stages'} (${formatDuration(result.durationMs)}).`
+  if (processed === 0)
+    return `${t.ok('✔')} Nothing to do: no tasks waiting in ${result.stages.length === 1 ? 'the agent stage' : 'the agent stages'} (${formatDuration(result.durationMs)}).`
   return `${t.ok('✔')} ${what}.`
 }

@@ -21,7 +21,11 @@ describe('terminalText', () => {
 
   it('terminalLines keeps line breaks, cuts each line and the number of lines', () => {
     expect(terminalLines('one\u001b[2J\ntwo\r\nthree')).toBe('one\ntwo\nthree')
-    const out = terminalLines(['a'.repeat(10_000), ...Array.from({ length: 100 }, (_, i) => `line ${i}`)].join('\n'), 50, 5)
+    const out = terminalLines(
+      ['a'.repeat(10_000), ...Array.from({ length: 100 }, (_, i) => `line ${i}`)].join('\n'),
+      50,
+      5,
+    )
     expect(out.split('\n')[0]).toHaveLength(50)
     expect(out.split('\n')).toHaveLength(6)
     expect(out).toContain('… 96 more lines')

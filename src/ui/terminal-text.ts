@@ -26,7 +26,9 @@ const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u20
  * cut in the middle (a data title's end, its extension, says as much as its start).
  */
 export function terminalText(value: string, width = NAME_WIDTH, position: 'middle' | 'end' = 'middle'): string {
-  const text = stripAnsi(value).replace(/[\t\r\n\u000b\u000c]+/g, ' ').replace(CONTROL, '')
+  const text = stripAnsi(value)
+    .replace(/[\t\r\n\u000b\u000c]+/g, ' ')
+    .replace(CONTROL, '')
   return cut(text, width, position)
 }
 
@@ -35,7 +37,10 @@ export function terminalText(value: string, width = NAME_WIDTH, position: 'middl
  * kept, each line is cut to `width` and at most `maxLines` lines are kept.
  */
 export function terminalLines(value: string, width = TEXT_WIDTH, maxLines = 40): string {
-  const lines = stripAnsi(value).replace(/\r\n?/g, '\n').replace(CONTROL_BUT_NEWLINE, (c) => (c === '\t' ? ' ' : '')).split('\n')
+  const lines = stripAnsi(value)
+    .replace(/\r\n?/g, '\n')
+    .replace(CONTROL_BUT_NEWLINE, (c) => (c === '\t' ? ' ' : ''))
+    .split('\n')
   const kept = lines.slice(0, maxLines).map((line) => cut(line, width, 'end'))
   if (lines.length > maxLines) kept.push(`… ${lines.length - maxLines} more lines`)
   return kept.join('\n')

@@ -6,7 +6,10 @@ import { Chalk, type ChalkInstance } from 'chalk'
  * terminal keeps colour in the progress (stderr) and none in the file. `--json` output never goes
  * through here.
  */
-export function isColorEnabled(env: NodeJS.ProcessEnv = process.env, stream: { isTTY?: boolean } = process.stderr): boolean {
+export function isColorEnabled(
+  env: NodeJS.ProcessEnv = process.env,
+  stream: { isTTY?: boolean } = process.stderr,
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
   if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return true

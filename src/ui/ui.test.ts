@@ -17,7 +17,9 @@ describe('redact', () => {
     expect(redact(`before ${KEY.trim()} after`)).toBe('before [redacted private key] after')
     const body = KEY.split('\n')[1]
     expect(redact(`oops: ${body}`)).not.toContain(body)
-    expect(redact('the key is hunter2hunter2hunter2', { ENCORD_SSH_KEY: 'hunter2hunter2hunter2' })).toBe('the key is [redacted private key]')
+    expect(redact('the key is hunter2hunter2hunter2', { ENCORD_SSH_KEY: 'hunter2hunter2hunter2' })).toBe(
+      'the key is [redacted private key]',
+    )
     expect(redactJson({ a: [{ b: KEY.trim() }] })).toEqual({ a: [{ b: '[redacted private key]' }] })
   })
 })
@@ -33,9 +35,24 @@ describe('error output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ea-ui-'))
     try {
       writeFileSync(join(dir, 'c.ts'), 'one\ntwo: 2\nthree\nfour\n')
-      const error = new UserError('ConfigInvalid', 'bad two', { hint: 'fix two', location: 'c.ts:2:6', cause: new Error('deeper') })
+      const error = new UserError('ConfigInvalid', 'bad two', {
+        hint: 'fix two',
+        location: 'c.ts:2:6',
+        cause: new Error('deeper'),
+      })
       const text = formatError(error, { theme: plain, verbose: false, cwd: dir })
-      expect(text).toBe(['✖ bad two', '  at c.ts:2:6', '    1 | one', '  > 2 | two: 2', '      |      ^', '    3 | three', '  cause: deeper', '  Try: fix two'].join('\n'))
+      expect(text).toBe(
+        [
+          '✖ bad two',
+          '  at c.ts:2:6',
+          '    1 | one',
+          '  > 2 | two: 2',
+          '      |      ^',
+          '    3 | three',
+          '  cause: deeper',
+          '  Try: fix two',
+        ].join('\n'),
+      )
       expect(formatError(error, { theme: plain, verbose: true, cwd: dir })).toContain('Caused by: Error: deeper')
       expect(codeFrame('missing.ts', 1, 1, plain, dir)).toBe('')
     } finally {
@@ -47,7 +64,13 @@ describe('error output', () => {
     const bug = new BugError('x is undefined')
     expect(formatError(bug, { theme: plain, verbose: false })).toContain('Run again with --verbose')
     expect(toErrorJson(new UserError('A', `leak ${KEY.trim()}`, { hint: 'h', data: { k: KEY.trim() } }))).toEqual({
-      error: { code: 'A', message: 'leak [redacted private key]', hint: 'h', exitCode: 2, data: { k: '[redacted private key]' } },
+      error: {
+        code: 'A',
+        message: 'leak [redacted private key]',
+        hint: 'h',
+        exitCode: 2,
+        data: { k: '[redacted private key]' },
+      },
     })
   })
 })
@@ -75,6 +98,15 @@ describe('progress mode and colour choice', () => {
 
 describe('durations', () => {
   it('milliseconds under a second (a fast run is not "0.0s"), then seconds', () => {
-    expect([0, 42.4, 999, 1000, 1234, 9_960, 10_000, 42_400].map(formatDuration)).toEqual(['0 ms', '42 ms', '999 ms', '1.0s', '1.2s', '10s', '10s', '42s'])
+    expect([0, 42.4, 999, 1000, 1234, 9_960, 10_000, 42_400].map(formatDuration)).toEqual([
+      '0 ms',
+      '42 ms',
+      '999 ms',
+      '1.0s',
+      '1.2s',
+      '10s',
+      '10s',
+      '42s',
+    ])
   })
 })

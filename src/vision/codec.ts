@@ -33,10 +33,14 @@ async function sharp(): Promise<Sharp> {
     (m) => m.default,
     (cause: unknown) => {
       loading = undefined
-      throw new UserError('ImageCodecUnavailable', 'Decoding images needs the "sharp" package, which could not be loaded on this machine.', {
-        hint: 'Reinstall dependencies (`npm install`) so that sharp\'s prebuilt binary for this platform (@img/sharp-*) is installed; see https://sharp.pixelplumbing.com/install.',
-        cause,
-      })
+      throw new UserError(
+        'ImageCodecUnavailable',
+        'Decoding images needs the "sharp" package, which could not be loaded on this machine.',
+        {
+          hint: "Reinstall dependencies (`npm install`) so that sharp's prebuilt binary for this platform (@img/sharp-*) is installed; see https://sharp.pixelplumbing.com/install.",
+          cause,
+        },
+      )
     },
   )
   return loading
@@ -52,14 +56,23 @@ export const MIME_OF: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'i
 export async function decodeImage(bytes: Uint8Array, what: string): Promise<RgbPixels> {
   const lib = await sharp()
   try {
-    const { data, info } = await lib(bytes).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await lib(bytes)
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true })
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`)
     return { width: info.width, height: info.height, data }
   } catch (cause) {
-    throw new UserError('ImageDecodeFailed', `Could not decode ${what} as an image: ${cause instanceof Error ? cause.message : String(cause)}.`, {
-      hint: 'Images must be JPEG, PNG, WebP, GIF, TIFF or AVIF files. Check the storage item\'s media.',
-      cause,
-    })
+    throw new UserError(
+      'ImageDecodeFailed',
+      `Could not decode ${what} as an image: ${cause instanceof Error ? cause.message : String(cause)}.`,
+      {
+        hint: "Images must be JPEG, PNG, WebP, GIF, TIFF or AVIF files. Check the storage item's media.",
+        cause,
+      },
+    )
   }
 }
 
@@ -69,7 +82,10 @@ export async function encodeImage(pixels: RgbPixels, format: ImageFormat, qualit
     throw new UserError('InvalidImageFormat', `Images are encoded as "png" or "jpeg", not ${JSON.stringify(format)}.`)
   }
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new UserError('InvalidImageFormat', `JPEG quality must be an integer from 1 to 100, got ${JSON.stringify(quality)}.`)
+    throw new UserError(
+      'InvalidImageFormat',
+      `JPEG quality must be an integer from 1 to 100, got ${JSON.stringify(quality)}.`,
+    )
   }
   const lib = await sharp()
   const image = lib(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })

@@ -22,11 +22,19 @@ function pointsBox(points: Iterable<Point2D>, size: { width: number; height: num
     maxY = Math.max(maxY, p.y)
   }
   if (minX === Infinity) return undefined
-  return { left: minX * size.width, top: minY * size.height, width: (maxX - minX) * size.width, height: (maxY - minY) * size.height }
+  return {
+    left: minX * size.width,
+    top: minY * size.height,
+    width: (maxX - minX) * size.width,
+    height: (maxY - minY) * size.height,
+  }
 }
 
 /** The corners of a box rotated by `theta` degrees about its centre (the direction does not change the enclosing box). */
-function rotatedCorners(b: { x: number; y: number; w: number; h: number; theta: number }, size: { width: number; height: number }): Point2D[] {
+function rotatedCorners(
+  b: { x: number; y: number; w: number; h: number; theta: number },
+  size: { width: number; height: number },
+): Point2D[] {
   const cx = (b.x + b.w / 2) * size.width
   const cy = (b.y + b.h / 2) * size.height
   const hw = (b.w * size.width) / 2
@@ -69,12 +77,20 @@ export function pixelBoxOf(coordinates: Coordinates, size: { width: number; heig
   if (coordinates instanceof Bitmask) return maskBox(coordinates)
   const c = coordinates as unknown as Record<string, unknown>
   if ('raw' in c) return undefined
-  if ('theta' in c) return pointsBox(rotatedCorners(coordinates as { x: number; y: number; w: number; h: number; theta: number }, size), size)
+  if ('theta' in c)
+    return pointsBox(
+      rotatedCorners(coordinates as { x: number; y: number; w: number; h: number; theta: number }, size),
+      size,
+    )
   if ('w' in c && 'h' in c) {
     const b = coordinates as { x: number; y: number; w: number; h: number }
     return { left: b.x * size.width, top: b.y * size.height, width: b.w * size.width, height: b.h * size.height }
   }
-  if ('polygons' in c) return pointsBox((coordinates as { polygons: readonly (readonly (readonly Point2D[])[])[] }).polygons.flatMap((p) => p[0] ?? []), size)
+  if ('polygons' in c)
+    return pointsBox(
+      (coordinates as { polygons: readonly (readonly (readonly Point2D[])[])[] }).polygons.flatMap((p) => p[0] ?? []),
+      size,
+    )
   if ('points' in c) return pointsBox((coordinates as { points: readonly Point2D[] }).points, size)
   if ('x' in c && 'y' in c) return pointsBox([coordinates as Point2D], size)
   return undefined
@@ -99,5 +115,8 @@ export function padBox(box: PixelBox, padding: CropPadding | undefined): PixelBo
 }
 
 function invalidPadding(padding: unknown): UserError {
-  return new UserError('InvalidCropPadding', `Crop padding must be a number of pixels ≥ 0 or a percentage such as "10%", got ${JSON.stringify(padding)}.`)
+  return new UserError(
+    'InvalidCropPadding',
+    `Crop padding must be a number of pixels ≥ 0 or a percentage such as "10%", got ${JSON.stringify(padding)}.`,
+  )
 }

@@ -4,7 +4,13 @@ import { rejected, thrown } from '../../test/helpers/thrown.js'
 import { Bitmask } from '../labels/bitmask.js'
 import { padBox, pixelBoxOf } from './crops.js'
 import { Frame } from './frame.js'
-import { anthropicImagePart, anthropicUserMessage, openaiImagePart, openaiInputImage, openaiUserMessage } from './messages.js'
+import {
+  anthropicImagePart,
+  anthropicUserMessage,
+  openaiImagePart,
+  openaiInputImage,
+  openaiUserMessage,
+} from './messages.js'
 import { planFrames } from './video.js'
 
 // 3 × 2 pixels: red, green, blue / white, black, grey.
@@ -13,7 +19,8 @@ const PIXELS = Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 0, 0
 /** A 40 × 20 image: left half red, right half blue, encoded by sharp (an independent encoder). */
 async function halves(format: 'png' | 'jpeg'): Promise<Buffer> {
   const rgb = Buffer.alloc(40 * 20 * 3)
-  for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) rgb.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3)
+  for (let y = 0; y < 20; y++)
+    for (let x = 0; x < 40; x++) rgb.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3)
   const image = sharp(rgb, { raw: { width: 40, height: 20, channels: 3 } })
   return format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 95 }).toBuffer()
 }
@@ -56,7 +63,9 @@ describe('Frame', () => {
   })
 
   it('applies EXIF orientation and drops alpha (as the editor shows the image)', async () => {
-    const rgba = await sharp({ create: { width: 4, height: 2, channels: 4, background: { r: 0, g: 200, b: 0, alpha: 0.5 } } })
+    const rgba = await sharp({
+      create: { width: 4, height: 2, channels: 4, background: { r: 0, g: 200, b: 0, alpha: 0.5 } },
+    })
       .png()
       .withMetadata({ orientation: 6 }) // rotate 90° clockwise to display
       .toBuffer()
@@ -69,7 +78,12 @@ describe('Frame', () => {
     const f = Frame.fromRgb(PIXELS, { width: 3, height: 2, frame: 2 })
     const c = f.crop({ left: 1, top: 0, width: 2, height: 2 })
     expect([c.width, c.height, c.frame]).toEqual([2, 2, 2])
-    expect([c.pixel(0, 0), c.pixel(1, 0), c.pixel(0, 1), c.pixel(1, 1)]).toEqual([[0, 255, 0], [0, 0, 255], [0, 0, 0], [128, 128, 128]])
+    expect([c.pixel(0, 0), c.pixel(1, 0), c.pixel(0, 1), c.pixel(1, 1)]).toEqual([
+      [0, 255, 0],
+      [0, 0, 255],
+      [0, 0, 0],
+      [128, 128, 128],
+    ])
     const clamped = f.crop({ left: -5, top: -5, width: 100, height: 100 })
     expect([clamped.width, clamped.height]).toEqual([3, 2])
     const tiny = f.crop({ left: 2.2, top: 1.5, width: 0, height: 0 })
@@ -77,10 +91,16 @@ describe('Frame', () => {
   })
 
   it('refuses bad input with clear errors', async () => {
-    expect((await rejected(() => Frame.decode(Buffer.from('not an image'), { name: '"cat.jpg"' }))).message).toMatch(/Could not decode "cat.jpg" as an image/)
+    expect((await rejected(() => Frame.decode(Buffer.from('not an image'), { name: '"cat.jpg"' }))).message).toMatch(
+      /Could not decode "cat.jpg" as an image/,
+    )
     expect(thrown(() => Frame.fromRgb(Buffer.alloc(5), { width: 3, height: 2 })).message).toMatch(/18 bytes, got 5/)
-    expect(thrown(() => Frame.fromRgb(PIXELS, { width: 3, height: 2 }).pixel(3, 0)).message).toMatch(/outside the 3×2 frame/)
-    expect((await rejected(() => Frame.fromRgb(PIXELS, { width: 3, height: 2 }).encode({ format: 'gif' as 'png' }))).message).toMatch(/"png" or "jpeg"/)
+    expect(thrown(() => Frame.fromRgb(PIXELS, { width: 3, height: 2 }).pixel(3, 0)).message).toMatch(
+      /outside the 3×2 frame/,
+    )
+    expect(
+      (await rejected(() => Frame.fromRgb(PIXELS, { width: 3, height: 2 }).encode({ format: 'gif' as 'png' }))).message,
+    ).toMatch(/"png" or "jpeg"/)
   })
 })
 
@@ -90,9 +110,19 @@ describe('message helpers', () => {
     const f = await Frame.decode(png)
     const b64 = png.toString('base64')
     expect(await openaiImagePart(f)).toEqual({ type: 'image_url', image_url: { url: `data:image/png;base64,${b64}` } })
-    expect(await openaiImagePart(png, { detail: 'low' })).toEqual({ type: 'image_url', image_url: { url: `data:image/png;base64,${b64}`, detail: 'low' } })
-    expect(await openaiInputImage(f)).toEqual({ type: 'input_image', image_url: `data:image/png;base64,${b64}`, detail: 'auto' })
-    expect(await anthropicImagePart(f)).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: b64 } })
+    expect(await openaiImagePart(png, { detail: 'low' })).toEqual({
+      type: 'image_url',
+      image_url: { url: `data:image/png;base64,${b64}`, detail: 'low' },
+    })
+    expect(await openaiInputImage(f)).toEqual({
+      type: 'input_image',
+      image_url: `data:image/png;base64,${b64}`,
+      detail: 'auto',
+    })
+    expect(await anthropicImagePart(f)).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: b64 },
+    })
     const jpegPart = await anthropicImagePart(png, { format: 'jpeg' })
     expect(jpegPart.source.media_type).toBe('image/jpeg')
     expect(Buffer.from(jpegPart.source.data, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
@@ -122,12 +152,23 @@ describe('pixel boxes of coordinates', () => {
     expect(rotated.top).toBeCloseTo(0)
     expect(rotated.width).toBeCloseTo(50)
     expect(rotated.height).toBeCloseTo(100)
-    const poly = [{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.2 }, { x: 0.3, y: 0.6 }]
+    const poly = [
+      { x: 0.1, y: 0.1 },
+      { x: 0.5, y: 0.2 },
+      { x: 0.3, y: 0.6 },
+    ]
     expect(pixelBoxOf({ points: poly, polygons: [[poly]] }, size)).toEqual({ left: 20, top: 10, width: 80, height: 50 })
     expect(pixelBoxOf({ points: poly }, size)).toEqual({ left: 20, top: 10, width: 80, height: 50 })
     expect(pixelBoxOf({ x: 0.5, y: 0.5 }, size)).toEqual({ left: 100, top: 50, width: 0, height: 0 })
-    const rows = Array.from({ length: 4 }, (_, y) => Array.from({ length: 8 }, (_, x) => (y >= 1 && y <= 2 && x >= 2 && x <= 4 ? 1 : 0)))
-    expect(pixelBoxOf(Bitmask.fromRows(rows), { width: 8, height: 4 })).toEqual({ left: 2, top: 1, width: 3, height: 2 })
+    const rows = Array.from({ length: 4 }, (_, y) =>
+      Array.from({ length: 8 }, (_, x) => (y >= 1 && y <= 2 && x >= 2 && x <= 4 ? 1 : 0)),
+    )
+    expect(pixelBoxOf(Bitmask.fromRows(rows), { width: 8, height: 4 })).toEqual({
+      left: 2,
+      top: 1,
+      width: 3,
+      height: 2,
+    })
     expect(pixelBoxOf(Bitmask.fromRows([[0, 0]]), { width: 2, height: 1 })).toBeUndefined()
     expect(pixelBoxOf({ raw: {} }, size)).toBeUndefined()
   })

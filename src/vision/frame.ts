@@ -43,7 +43,14 @@ export class Frame {
   /** The encoded bytes this frame was decoded from, when PNG or JPEG: returned as they are. */
   readonly #source: Buffer | undefined
 
-  private constructor(data: Buffer, width: number, height: number, frame: number, source?: Buffer, sourceMime?: string) {
+  private constructor(
+    data: Buffer,
+    width: number,
+    height: number,
+    frame: number,
+    source?: Buffer,
+    sourceMime?: string,
+  ) {
     this.data = data
     this.width = width
     this.height = height
@@ -71,7 +78,10 @@ export class Frame {
       throw new UserError('InvalidImage', `A frame's size must be positive integers, got ${width}×${height}.`)
     }
     if (data.length !== width * height * 3) {
-      throw new UserError('InvalidImage', `RGB pixels of ${width}×${height} are ${width * height * 3} bytes, got ${data.length}.`)
+      throw new UserError(
+        'InvalidImage',
+        `RGB pixels of ${width}×${height} are ${width * height * 3} bytes, got ${data.length}.`,
+      )
     }
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     return new Frame(buffer, width, height, size.frame ?? 0)
@@ -106,7 +116,8 @@ export class Frame {
   /** The frame as an image file (PNG or JPEG). */
   async encode(options: EncodeOptions = {}): Promise<Buffer> {
     const format = options.format ?? formatOfMime(this.mimeType) ?? 'png'
-    if (this.#source !== undefined && MIME_OF[format] === this.mimeType && options.quality === undefined) return this.#source
+    if (this.#source !== undefined && MIME_OF[format] === this.mimeType && options.quality === undefined)
+      return this.#source
     return encodeImage(this, format, options.quality)
   }
 

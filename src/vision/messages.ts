@@ -54,16 +54,27 @@ const ANTHROPIC_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/
 async function encoded(image: ImageInput, options: EncodeOptions): Promise<{ base64: string; mimeType: string }> {
   if (image instanceof Frame) return { base64: await image.toBase64(options), mimeType: image.mimeTypeOf(options) }
   if (!(image instanceof Uint8Array)) {
-    throw new UserError('InvalidImage', 'Expected a Frame (from frame(), videoFrames(), objectCrops()) or the bytes of an image file.')
+    throw new UserError(
+      'InvalidImage',
+      'Expected a Frame (from frame(), videoFrames(), objectCrops()) or the bytes of an image file.',
+    )
   }
   const sniffed = sniffImageMimeType(image)
   if (sniffed === undefined) {
-    throw new UserError('InvalidImage', 'These bytes are not an image file this library recognises (JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF).', {
-      hint: 'Pass a Frame, or encoded image bytes such as the contents of a .jpg or .png file.',
-    })
+    throw new UserError(
+      'InvalidImage',
+      'These bytes are not an image file this library recognises (JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF).',
+      {
+        hint: 'Pass a Frame, or encoded image bytes such as the contents of a .jpg or .png file.',
+      },
+    )
   }
   const wanted = options.format === undefined ? undefined : options.format === 'png' ? 'image/png' : 'image/jpeg'
-  if (wanted === undefined || wanted === sniffed) return { base64: Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64'), mimeType: sniffed }
+  if (wanted === undefined || wanted === sniffed)
+    return {
+      base64: Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64'),
+      mimeType: sniffed,
+    }
   const frame = await Frame.decode(image)
   return { base64: await frame.toBase64(options), mimeType: wanted }
 }
@@ -96,19 +107,32 @@ export async function openaiInputImage(image: ImageInput, options: ImagePartOpti
 export async function anthropicImagePart(image: ImageInput, options: EncodeOptions = {}): Promise<AnthropicImagePart> {
   const { base64, mimeType } = await encoded(image, options)
   if (!ANTHROPIC_TYPES.has(mimeType)) {
-    throw new UserError('InvalidImage', `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${mimeType}.`, { hint: "Pass { format: 'png' } or { format: 'jpeg' } to convert it." })
+    throw new UserError('InvalidImage', `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${mimeType}.`, {
+      hint: "Pass { format: 'png' } or { format: 'jpeg' } to convert it.",
+    })
   }
-  return { type: 'image', source: { type: 'base64', media_type: mimeType as AnthropicImagePart['source']['media_type'], data: base64 } }
+  return {
+    type: 'image',
+    source: { type: 'base64', media_type: mimeType as AnthropicImagePart['source']['media_type'], data: base64 },
+  }
 }
 
 /** A Chat Completions user message: the text, then the images. */
-export async function openaiUserMessage(text: string, images: readonly ImageInput[], options: ImagePartOptions = {}): Promise<OpenAIUserMessage> {
+export async function openaiUserMessage(
+  text: string,
+  images: readonly ImageInput[],
+  options: ImagePartOptions = {},
+): Promise<OpenAIUserMessage> {
   const parts = await Promise.all(images.map((image) => openaiImagePart(image, options)))
   return { role: 'user', content: [{ type: 'text', text }, ...parts] }
 }
 
 /** An Anthropic user message: the images, then the text (the order Anthropic recommends). */
-export async function anthropicUserMessage(text: string, images: readonly ImageInput[], options: EncodeOptions = {}): Promise<AnthropicUserMessage> {
+export async function anthropicUserMessage(
+  text: string,
+  images: readonly ImageInput[],
+  options: EncodeOptions = {},
+): Promise<AnthropicUserMessage> {
   const parts = await Promise.all(images.map((image) => anthropicImagePart(image, options)))
   return { role: 'user', content: [...parts, { type: 'text', text }] }
 }

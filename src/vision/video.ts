@@ -56,7 +56,10 @@ function runTool(command: string, args: string[]): Promise<{ code: number | null
 }
 
 function ffmpegMissing(command: string, cause: unknown): UserError {
-  return new UserError('FfmpegNotFound', `Decoding video frames needs ffmpeg, and "${command}" could not be run.`, { hint: INSTALL_HINT, cause })
+  return new UserError('FfmpegNotFound', `Decoding video frames needs ffmpeg, and "${command}" could not be run.`, {
+    hint: INSTALL_HINT,
+    cause,
+  })
 }
 
 /** Check that ffmpeg runs; a clear "install ffmpeg" error otherwise. */
@@ -80,11 +83,24 @@ function parseRate(rate: string | undefined): number | null {
 export async function probeVideo(ffmpeg: string, path: string): Promise<VideoInfo | undefined> {
   const ffprobe = ffmpeg.replace(/ffmpeg(\.exe)?$/i, (_m, exe: string | undefined) => `ffprobe${exe ?? ''}`)
   try {
-    const { code, stdout } = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate', '-of', 'json', path])
+    const { code, stdout } = await runTool(ffprobe, [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,avg_frame_rate,r_frame_rate',
+      '-of',
+      'json',
+      path,
+    ])
     if (code !== 0) return undefined
     const stream = (JSON.parse(stdout) as { streams?: Array<Record<string, unknown>> }).streams?.[0]
-    if (stream === undefined || typeof stream['width'] !== 'number' || typeof stream['height'] !== 'number') return undefined
-    const fps = parseRate(stream['avg_frame_rate'] as string | undefined) ?? parseRate(stream['r_frame_rate'] as string | undefined)
+    if (stream === undefined || typeof stream['width'] !== 'number' || typeof stream['height'] !== 'number')
+      return undefined
+    const fps =
+      parseRate(stream['avg_frame_rate'] as string | undefined) ??
+      parseRate(stream['r_frame_rate'] as string | undefined)
     return { width: stream['width'], height: stream['height'], fps }
   } catch {
     return undefined
@@ -95,7 +111,8 @@ export async function probeVideo(ffmpeg: string, path: string): Promise<VideoInf
 export function frameList(frames: Iterable<number>): number[] {
   const list = [...new Set(frames)].sort((a, b) => a - b)
   const bad = list.find((f) => !Number.isInteger(f) || f < 0)
-  if (bad !== undefined) throw new UserError('InvalidVideoFrames', `Frame numbers are integers from 0; got ${JSON.stringify(bad)}.`)
+  if (bad !== undefined)
+    throw new UserError('InvalidVideoFrames', `Frame numbers are integers from 0; got ${JSON.stringify(bad)}.`)
   return list
 }
 
@@ -130,26 +147,39 @@ export interface FramePlan {
 
 export function planFrames(selection: VideoSelection, sourceFps: number | null): FramePlan {
   const max = selection.maxFrames
-  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new UserError('InvalidVideoFrames', `maxFrames must be an integer ≥ 1, got ${JSON.stringify(max)}.`)
+  if (max !== undefined && (!Number.isInteger(max) || max < 1))
+    throw new UserError('InvalidVideoFrames', `maxFrames must be an integer ≥ 1, got ${JSON.stringify(max)}.`)
   if (selection.frames !== undefined) {
     const list = frameList(selection.frames).slice(0, max)
     const terms = runs(list)
     const numbers = () => list[Symbol.iterator]()
     if (terms.length <= MAX_SELECT_TERMS) {
-      const expression = terms.length === 0 ? '0' : terms.map(([a, b]) => (a === b ? `eq(n\\,${a})` : `between(n\\,${a}\\,${b})`)).join('+')
+      const expression =
+        terms.length === 0
+          ? '0'
+          : terms.map(([a, b]) => (a === b ? `eq(n\\,${a})` : `between(n\\,${a}\\,${b})`)).join('+')
       return { expression, numbers, limit: list.length }
     }
     const wanted = new Set(list)
-    return { expression: undefined, numbers: everyFrame, limit: list.length === 0 ? 0 : list[list.length - 1] + 1, wanted: (n) => wanted.has(n) }
+    return {
+      expression: undefined,
+      numbers: everyFrame,
+      limit: list.length === 0 ? 0 : list[list.length - 1] + 1,
+      wanted: (n) => wanted.has(n),
+    }
   }
   if (selection.fps !== undefined) {
     if (typeof selection.fps !== 'number' || !Number.isFinite(selection.fps) || selection.fps <= 0) {
       throw new UserError('InvalidVideoFrames', `fps must be a number > 0, got ${JSON.stringify(selection.fps)}.`)
     }
     if (sourceFps === null) {
-      throw new UserError('InvalidVideoFrames', 'Sampling by fps needs the video\'s frame rate, which neither ffprobe nor the storage item gives.', {
-        hint: 'Pass the frame numbers instead: videoFrames({ frames: [0, 30, 60] }).',
-      })
+      throw new UserError(
+        'InvalidVideoFrames',
+        "Sampling by fps needs the video's frame rate, which neither ffprobe nor the storage item gives.",
+        {
+          hint: 'Pass the frame numbers instead: videoFrames({ frames: [0, 30, 60] }).',
+        },
+      )
     }
     const ratio = selection.fps / sourceFps
     if (ratio < 1) {
@@ -196,19 +226,43 @@ function rawSplitter(frameBytes: number): (chunk: Buffer) => Buffer[] {
  * Decode the selected frames of a video file as RGB frames numbered as in the source.
  * @param info the video's size and rate (from {@link probeVideo}, or the storage item)
  */
-export async function* decodeVideo(path: string, info: VideoInfo, selection: VideoSelection, ffmpeg: string, name = path): AsyncGenerator<Frame> {
+export async function* decodeVideo(
+  path: string,
+  info: VideoInfo,
+  selection: VideoSelection,
+  ffmpeg: string,
+  name = path,
+): AsyncGenerator<Frame> {
   const plan = planFrames(selection, info.fps)
   if (plan.limit === 0) return
   const filters = plan.expression === undefined ? [] : ['-vf', `select=${plan.expression}`]
   const limit = plan.limit === undefined ? [] : ['-frames:v', String(plan.limit)]
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, ...filters, '-fps_mode', 'passthrough', ...limit, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-i',
+    path,
+    ...filters,
+    '-fps_mode',
+    'passthrough',
+    ...limit,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ]
   const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     if (stderr.length < 4000) stderr += d
   })
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? ffmpegMissing(ffmpeg, error) : error))
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? ffmpegMissing(ffmpeg, error) : error),
+    )
     child.on('close', (code) => resolve(code))
   })
   exited.catch(() => undefined)
@@ -227,7 +281,11 @@ export async function* decodeVideo(path: string, info: VideoInfo, selection: Vid
     }
     const code = await exited
     finished = true
-    if (code !== 0) throw new UserError('VideoDecodeFailed', `ffmpeg could not decode ${name}: ${stderr.trim() || `exit code ${code}`}`)
+    if (code !== 0)
+      throw new UserError(
+        'VideoDecodeFailed',
+        `ffmpeg could not decode ${name}: ${stderr.trim() || `exit code ${code}`}`,
+      )
   } finally {
     if (!finished && child.exitCode === null) child.kill('SIGKILL')
   }

@@ -15,7 +15,10 @@ it('writes a Car box and the Weather, saves the label row and sends the task to 
   })
   const run = await runAgent(agent, { project })
   expect(run.ok).toBe(true)
-  for (const [title, weather] of [['bridge-01.png', 'Rainy'], ['street-02.png', 'Sunny']]) {
+  for (const [title, weather] of [
+    ['bridge-01.png', 'Rainy'],
+    ['street-02.png', 'Sunny'],
+  ]) {
     const task = project.task(title)
     expect(task.stage).toBe('Review')
     // The label row as saved, read back with the label model.

@@ -31,7 +31,8 @@ export async function detectCars(image: Frame): Promise<Detection[]> {
   const mean = (x0: number, y0: number, x1: number, y1: number) => {
     let sum = 0
     let n = 0
-    for (let y = Math.max(0, y0); y < Math.min(grid, y1); y++) for (let x = Math.max(0, x0); x < Math.min(grid, x1); x++) (sum += cells[y * grid + x]), n++
+    for (let y = Math.max(0, y0); y < Math.min(grid, y1); y++)
+      for (let x = Math.max(0, x0); x < Math.min(grid, x1); x++) ((sum += cells[y * grid + x]), n++)
     return { sum, n }
   }
   // Every window of 4 × 4 cells, against the ring of cells around it.
@@ -44,7 +45,8 @@ export async function detectCars(image: Frame): Promise<Detection[]> {
       const ring = (around.sum - inside.sum) / Math.max(1, around.n - inside.n)
       const contrast = ring / (inside.sum / inside.n + 1)
       const score = Math.min(1, Math.max(0, (contrast - 1) / 2))
-      if (best === undefined || score > best.score) best = { box: { x: x / grid, y: y / grid, w: size / grid, h: size / grid }, score }
+      if (best === undefined || score > best.score)
+        best = { box: { x: x / grid, y: y / grid, w: size / grid, h: size / grid }, score }
     }
   }
   return best !== undefined && best.score >= 0.25 ? [best] : []

@@ -15,7 +15,12 @@ import { runCommand } from './run-command.js'
 
 const project = tempProjects()
 
-const COMMANDS: Record<CommandId, typeof Run | typeof Validate | typeof ListStages | typeof Init> = { run: Run, validate: Validate, 'list-stages': ListStages, init: Init }
+const COMMANDS: Record<CommandId, typeof Run | typeof Validate | typeof ListStages | typeof Init> = {
+  run: Run,
+  validate: Validate,
+  'list-stages': ListStages,
+  init: Init,
+}
 
 describe('bad input: clear message, documented exit code, no stack trace, no key material', () => {
   it.each(cases)('$name → exit $code', async (c) => {
@@ -34,6 +39,8 @@ describe('bad handler returns: that task fails with the reason, the others are s
     expect(r.exitCode, r.stderr).toBe(1)
     const stage = (r.json as RunResult).stages[0]
     expect(stage).toMatchObject({ processed: 6, failed: 1, moved: { complete: 5 } })
-    expect(stage.errors).toEqual([expect.objectContaining({ dataTitle: 'street.png', code: c.code, message: expect.stringContaining(c.says) })])
+    expect(stage.errors).toEqual([
+      expect.objectContaining({ dataTitle: 'street.png', code: c.code, message: expect.stringContaining(c.says) }),
+    ])
   })
 })

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const [name, ...argv] = process.argv.slice(2)
-const mod = (await import(`../../src/commands/emulator/${name}.ts`)) as { default: { run(argv: string[], root: string): Promise<unknown> } }
+const mod = (await import(`../../src/commands/emulator/${name}.ts`)) as {
+  default: { run(argv: string[], root: string): Promise<unknown> }
+}
 try {
   await mod.default.run(argv, ROOT)
   process.exit(0)

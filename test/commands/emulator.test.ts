@@ -29,13 +29,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
  * `waitFor(match)` collects stdout until `match` finds something in it; it fails if the child exits first.
  */
 function startChild(args: string[], timeoutMs: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'emulator-child.ts'), 'start', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
+    },
+  )
   const out = { stdout: '', stderr: '' }
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  )
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   const waitFor = <T>(match: (stdout: string) => T | undefined): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -59,7 +65,21 @@ const firstLine = (stdout: string): string | undefined => (stdout.includes('\n')
 describe('emulator generate', () => {
   it('--json prints { projectHash, stages, tasks }; the file loads', async () => {
     const out = join(dir, 'gen.json')
-    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, ['--out', out, '--tasks', '12', '--stages', 'Pre-label,QA', '--data-type', 'video', '--seed', '5', '--public-key', key.publicKeyHex, '--json'])
+    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, [
+      '--out',
+      out,
+      '--tasks',
+      '12',
+      '--stages',
+      'Pre-label,QA',
+      '--data-type',
+      'video',
+      '--seed',
+      '5',
+      '--public-key',
+      key.publicKeyHex,
+      '--json',
+    ])
     expect(res.exitCode).toBe(0)
     const json = res.json as EmulatorGenerateResult
     expect(json).toMatchObject({ tasks: 12, out })
@@ -71,13 +91,39 @@ describe('emulator generate', () => {
 
   it('--data-type mixed: one data unit of every kind, each with its storage items; an unknown kind is exit 2', async () => {
     const out = join(dir, 'mixed.json')
-    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, ['--out', out, '--tasks', '8', '--data-type', 'mixed', '--json'])
+    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, [
+      '--out',
+      out,
+      '--tasks',
+      '8',
+      '--data-type',
+      'mixed',
+      '--json',
+    ])
     expect(res.exitCode).toBe(0)
     const loaded = loadFixtureFile(out).fixture
-    expect(loaded.projects[0].dataUnits.map((d) => d.dataType)).toEqual(['IMAGE', 'VIDEO', 'IMG_GROUP', 'IMG_GROUP', 'PDF', 'AUDIO', 'PLAIN_TEXT', 'GROUP'])
-    const backing = loaded.projects[0].dataUnits.map((d) => loaded.storageItems.find((i) => i.uuid === d.backingItemUuid)!.itemType)
+    expect(loaded.projects[0].dataUnits.map((d) => d.dataType)).toEqual([
+      'IMAGE',
+      'VIDEO',
+      'IMG_GROUP',
+      'IMG_GROUP',
+      'PDF',
+      'AUDIO',
+      'PLAIN_TEXT',
+      'GROUP',
+    ])
+    const backing = loaded.projects[0].dataUnits.map(
+      (d) => loaded.storageItems.find((i) => i.uuid === d.backingItemUuid)!.itemType,
+    )
     expect(backing).toEqual(['image', 'video', 'imageGroup', 'imageSequence', 'pdf', 'audio', 'plainText', 'group'])
-    const bad = await runCommand(EmulatorGenerate, ['--out', join(dir, 'bad-kind.json'), '--tasks', '1', '--data-type', 'hologram'])
+    const bad = await runCommand(EmulatorGenerate, [
+      '--out',
+      join(dir, 'bad-kind.json'),
+      '--tasks',
+      '1',
+      '--data-type',
+      'hologram',
+    ])
     expect(bad.exitCode).toBe(2)
     expect(bad.stderr).toContain('mixed')
   })
@@ -109,9 +155,13 @@ describe('emulator snapshot', () => {
     try {
       const projectHash = [...emulator.state.projects.keys()][0]
       const out = join(dir, 'snap.json')
-      const res = await runCommand<EmulatorSnapshotResult>(EmulatorSnapshot, ['--project-hash', projectHash, '--out', out, '--max-tasks', '5', '--json'], {
-        env: { ENCORD_DOMAIN: emulator.domain, ENCORD_SSH_KEY_FILE: KEY_FILE },
-      })
+      const res = await runCommand<EmulatorSnapshotResult>(
+        EmulatorSnapshot,
+        ['--project-hash', projectHash, '--out', out, '--max-tasks', '5', '--json'],
+        {
+          env: { ENCORD_DOMAIN: emulator.domain, ENCORD_SSH_KEY_FILE: KEY_FILE },
+        },
+      )
       expect(res.exitCode, res.stderr).toBe(0)
       expect(res.json).toMatchObject({ projectHash, tasks: 5, truncated: true })
       expect(loadFixtureFile(out).fixture.users.map((u) => u.publicKeyHex)).toEqual([key.publicKeyHex])
@@ -127,8 +177,10 @@ describe('emulator start', () => {
     expect(hostWarning('127.0.0.1')).toBeNull()
     expect(hostWarning('localhost')).toBeNull()
     expect(hostWarning('0.0.0.0')).toMatch(/not loopback/)
-    for (const loopback of ['127.0.0.2', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST']) expect(hostWarning(loopback), loopback).toBeNull()
-    for (const other of ['::', '192.168.1.20', '::ffff:10.0.0.1', '127.example.com']) expect(hostWarning(other), other).toMatch(/not loopback/)
+    for (const loopback of ['127.0.0.2', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST'])
+      expect(hostWarning(loopback), loopback).toBeNull()
+    for (const other of ['::', '192.168.1.20', '::ffff:10.0.0.1', '127.example.com'])
+      expect(hostWarning(other), other).toMatch(/not loopback/)
   })
 
   it('prints the domain as one JSON line, serves, and stops cleanly on SIGTERM writing the state back', async () => {
@@ -141,9 +193,15 @@ describe('emulator start', () => {
       expect(started.projects[0].agentStages[0].tasks).toBe(4)
       const p = started.projects[0]
       const task = loadFixtureFile(fixture).fixture.projects[0].tasks[0].uuid
-      const moved = await signedRequest(started.domain, key, 'POST', `/v2/public/projects/${p.projectHash}/workflow/stages/${p.agentStages[0].uuid}/actions`, {
-        body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
-      })
+      const moved = await signedRequest(
+        started.domain,
+        key,
+        'POST',
+        `/v2/public/projects/${p.projectHash}/workflow/stages/${p.agentStages[0].uuid}/actions`,
+        {
+          body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
+        },
+      )
       expect(moved.status).toBe(204)
       child.kill('SIGTERM')
       expect((await exited).code).toBe(0)
@@ -161,7 +219,10 @@ describe('emulator start', () => {
     const fixture = join(dir, 'served-any.json')
     await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '3', '--public-key', key.publicKeyHex])
     const before = readFileSync(fixture, 'utf8')
-    const { child, out, exited, waitFor, stop } = startChild([fixture, '--port', '0', '--allow-any-key', '--in-memory'], 30_000)
+    const { child, out, exited, waitFor, stop } = startChild(
+      [fixture, '--port', '0', '--allow-any-key', '--in-memory'],
+      30_000,
+    )
     try {
       const domain = await waitFor((stdout) => {
         const m = /export ENCORD_DOMAIN=(http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout)
@@ -173,12 +234,20 @@ describe('emulator start', () => {
       // A key the fixture does not list is accepted, and a change is made.
       const stranger = parsePrivateKey(generateOpenSshKey('stranger').privateKeyText)
       const projectHash = loadFixtureFile(fixture).fixture.projects[0].projectHash
-      const p = (await signedRequest(domain, stranger, 'GET', `/v2/public/projects/${projectHash}`)).json as { workflow: { stages: Array<{ uuid: string; stageType: string }> } }
+      const p = (await signedRequest(domain, stranger, 'GET', `/v2/public/projects/${projectHash}`)).json as {
+        workflow: { stages: Array<{ uuid: string; stageType: string }> }
+      }
       const agentStage = p.workflow.stages.find((st) => st.stageType === 'AGENT')!.uuid
       const task = loadFixtureFile(fixture).fixture.projects[0].tasks[0].uuid
-      const moved = await signedRequest(domain, stranger, 'POST', `/v2/public/projects/${projectHash}/workflow/stages/${agentStage}/actions`, {
-        body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
-      })
+      const moved = await signedRequest(
+        domain,
+        stranger,
+        'POST',
+        `/v2/public/projects/${projectHash}/workflow/stages/${agentStage}/actions`,
+        {
+          body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
+        },
+      )
       expect(moved.status).toBe(204)
       child.kill('SIGINT')
       expect((await exited).code).toBe(0)
@@ -210,9 +279,15 @@ describe('emulator start', () => {
       try {
         const p = started.projects[0]
         const task = loadFixtureFile(fixture).fixture.projects[0].tasks[0].uuid
-        const moved = await signedRequest(started.domain, key, 'POST', `/v2/public/projects/${p.projectHash}/workflow/stages/${p.agentStages[0].uuid}/actions`, {
-          body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
-        })
+        const moved = await signedRequest(
+          started.domain,
+          key,
+          'POST',
+          `/v2/public/projects/${p.projectHash}/workflow/stages/${p.agentStages[0].uuid}/actions`,
+          {
+            body: [{ taskUuid: task, action: 'PATHWAY_ACTION', pathwayName: 'complete' }],
+          },
+        )
         expect(moved.status).toBe(204)
         expect((await exited).signal).toBe('SIGKILL')
       } finally {

@@ -18,12 +18,18 @@ afterEach(() => {
 })
 
 function project(): string {
-  const dir = makeProject({ 'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`), 'agent.ts': COMPLETE_AGENT })
+  const dir = makeProject({
+    'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`),
+    'agent.ts': COMPLETE_AGENT,
+  })
   dirs.push(dir)
   return dir
 }
 
-type Written = { users: Array<{ email: string; publicKeyHex: string }>; projects: Array<{ history: Array<{ kind: string; by?: string }> }> }
+type Written = {
+  users: Array<{ email: string; publicKeyHex: string }>
+  projects: Array<{ history: Array<{ kind: string; by?: string }> }>
+}
 const written = (dir: string) => JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as Written
 
 /** Register a key as a user of the project's fixture. */
@@ -37,7 +43,10 @@ function addUser(dir: string, email: string, publicKeyHex: string): void {
 describe('run --local and keys', () => {
   it('no key configured: a key made for the run is let in, for that run only', async () => {
     const dir = project()
-    const r = await runCommand<RunResult>(Run, ['--json'], { cwd: dir, env: { ENCORD_SSH_KEY: undefined, ENCORD_SSH_KEY_FILE: undefined } })
+    const r = await runCommand<RunResult>(Run, ['--json'], {
+      cwd: dir,
+      env: { ENCORD_SSH_KEY: undefined, ENCORD_SSH_KEY_FILE: undefined },
+    })
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.result!.stages[0]).toMatchObject({ processed: 6, moved: { complete: 6 }, failed: 0 })
     expect(tasksByStage(dir)).toMatchObject({ 'Agent 1': 0, Complete: 6 })
@@ -68,6 +77,10 @@ describe('run --local and keys', () => {
     const r = await runCommand<RunResult>(Run, ['--ssh-key-file', 'key', '--json'], { cwd: dir })
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.result!.stages[0].moved).toEqual({ complete: 6 })
-    expect(written(dir).projects[0].history.filter((e) => e.kind === 'proceed').every((e) => e.by === 'flag@example.com')).toBe(true)
+    expect(
+      written(dir)
+        .projects[0].history.filter((e) => e.kind === 'proceed')
+        .every((e) => e.by === 'flag@example.com'),
+    ).toBe(true)
   })
 })

@@ -62,7 +62,10 @@ export default defineAgent({ handler: () => 'complete' })
 /** Tasks per stage title, read from the fixture file the emulator wrote back. */
 export function tasksByStage(dir: string): Record<string, number> {
   const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
-    projects: Array<{ workflow: { stages: Array<{ uuid: string; title: string }> }; tasks: Array<{ stageUuid: string }> }>
+    projects: Array<{
+      workflow: { stages: Array<{ uuid: string; title: string }> }
+      tasks: Array<{ stageUuid: string }>
+    }>
   }
   const project = fixture.projects[0]
   const out: Record<string, number> = {}

@@ -23,7 +23,11 @@ type CommandClass = { run(argv?: string[], opts?: string): Promise<unknown> } & 
  * stdout and stderr are captured, environment changes are undone, and the exit code is read from the
  * ExitError that BaseCommand.catch throws. `cwd` is entered for the duration (vitest runs files in forks).
  */
-export async function runCommand<T>(Cmd: CommandClass, argv: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CommandResult<T>> {
+export async function runCommand<T>(
+  Cmd: CommandClass,
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CommandResult<T>> {
   const out: string[] = []
   const err: string[] = []
   const origOut = process.stdout.write.bind(process.stdout)
@@ -37,8 +41,14 @@ export async function runCommand<T>(Cmd: CommandClass, argv: string[], options: 
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    out.push(String(chunk)),
+    true
+  )) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    err.push(String(chunk)),
+    true
+  )) as typeof process.stderr.write
   if (options.cwd) process.chdir(options.cwd)
   let exitCode = 0
   let result: T | undefined

@@ -45,14 +45,32 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     // Build the front end for this test only (esbuild, a second or so), so a concurrent `npm run build`
     // emptying dist/ cannot pull the assets away; the e2e test of `run --ui` covers the package's own build.
     const assets = join(temp, 'assets')
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-dashboard.mjs'), '--out', assets, '--no-check'], { cwd: ROOT, stdio: 'pipe' })
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-dashboard.mjs'), '--out', assets, '--no-check'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    })
     process.env.ENCORD_AGENTS_DASHBOARD_DIR = assets
 
-    env = await startRunnerEnv({ tasks: 6, stages: ['Pre-label', 'Quality check'], labelledFraction: 0, seed: 11, imageSize: { width: 320, height: 240 } })
+    env = await startRunnerEnv({
+      tasks: 6,
+      stages: ['Pre-label', 'Quality check'],
+      labelledFraction: 0,
+      seed: 11,
+      imageSize: { width: 320, height: 240 },
+    })
     context = await chromium.launchPersistentContext(join(temp, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 860 },
     })
     page = context.pages()[0] ?? (await context.newPage())
@@ -112,7 +130,15 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const rect = after.locator('g.label-object[data-shape="bounding_box"][data-name="Box"] rect')
     await rect.waitFor()
     const image = after.locator('img.media')
-    await expect.poll(() => image.evaluate((img) => ((img as unknown as { complete: boolean }).complete ? (img as unknown as { naturalWidth: number }).naturalWidth : 0))).toBe(320)
+    await expect
+      .poll(() =>
+        image.evaluate((img) =>
+          (img as unknown as { complete: boolean }).complete
+            ? (img as unknown as { naturalWidth: number }).naturalWidth
+            : 0,
+        ),
+      )
+      .toBe(320)
     const frame = (await image.boundingBox())!
     // The rectangle's geometry on screen (its fill box through the SVG's transform; the client box would include the stroke).
     const drawn = await rect.evaluate((el) => {
@@ -130,7 +156,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     expect(Math.abs(drawn.width - BOX.w * frame.width)).toBeLessThan(tolerance)
     expect(Math.abs(drawn.height - BOX.h * frame.height)).toBeLessThan(tolerance)
     // ...and visible: stroked in the ontology's colour for Box.
-    expect(await rect.evaluate((el) => [getComputedStyle(el).stroke, parseFloat(getComputedStyle(el).strokeWidth) > 0])).toEqual(['rgb(211, 49, 21)', true])
+    expect(
+      await rect.evaluate((el) => [getComputedStyle(el).stroke, parseFloat(getComputedStyle(el).strokeWidth) > 0]),
+    ).toEqual(['rgb(211, 49, 21)', true])
     expect(await after.locator('g.label-object text').textContent()).toBe('Box')
     // Before: the row as it was before the agent's save, without the box.
     expect(await panel.locator('[data-testid=labels-before] g.label-object').count()).toBe(0)
@@ -138,7 +166,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const objects = panel.locator('.lists .label-list').last()
     await expect.poll(() => objects.textContent()).toMatch(/Box.*bounding box.*added.*confidence 0\.9.*Colour: Red/)
     // The history says which agent stage moved it along which pathway.
-    expect(await panel.locator('[data-testid=history] li[data-kind=proceed]').textContent()).toMatch(/Pre-label took pathway complete → Quality check/)
+    expect(await panel.locator('[data-testid=history] li[data-kind=proceed]').textContent()).toMatch(
+      /Pre-label took pathway complete → Quality check/,
+    )
 
     mkdirSync(join(ROOT, 'test-results'), { recursive: true })
     await page.screenshot({ path: join(ROOT, 'test-results', 'dashboard.png'), fullPage: true })

@@ -13,7 +13,10 @@ import { assertBuilt, ROOT, runBin } from '../e2e/run-bin.js'
 const dirs: string[] = []
 beforeAll(() => {
   assertBuilt()
-  if (!existsSync(join(ROOT, 'dist', 'dashboard', 'public', 'index.html'))) throw new Error('dist/dashboard/public is missing: `npm run build` builds the dashboard (scripts/build-dashboard.mjs).')
+  if (!existsSync(join(ROOT, 'dist', 'dashboard', 'public', 'index.html')))
+    throw new Error(
+      'dist/dashboard/public is missing: `npm run build` builds the dashboard (scripts/build-dashboard.mjs).',
+    )
 })
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
@@ -28,7 +31,10 @@ interface Seen {
 
 describe('run --ui (built binary)', () => {
   it('serves the dashboard after the run until Ctrl-C, then exits with the run’s code and writes the state', async () => {
-    const dir = makeProject({ 'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`), 'agent.ts': COMPLETE_AGENT })
+    const dir = makeProject({
+      'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`),
+      'agent.ts': COMPLETE_AGENT,
+    })
     dirs.push(dir)
     let seen: Promise<Seen> | undefined
     let stderr = ''
@@ -62,12 +68,18 @@ describe('run --ui (built binary)', () => {
   it('refuses --ui when the run talks to Encord, not the local emulator', async () => {
     const key = generateOpenSshKey('ui test')
     const dir = makeProject({
-      'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`).replace("  local: './fixture.json',\n", ''),
+      'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`).replace(
+        "  local: './fixture.json',\n",
+        '',
+      ),
       'agent.ts': COMPLETE_AGENT,
       key: key.privateKeyText,
     })
     dirs.push(dir)
-    const r = await runBin<{ error: { code: string; hint: string } }>(['run', '--ui', '--json'], { cwd: dir, env: { ENCORD_SSH_KEY_FILE: join(dir, 'key'), ENCORD_DOMAIN: 'http://127.0.0.1:9' } })
+    const r = await runBin<{ error: { code: string; hint: string } }>(['run', '--ui', '--json'], {
+      cwd: dir,
+      env: { ENCORD_SSH_KEY_FILE: join(dir, 'key'), ENCORD_DOMAIN: 'http://127.0.0.1:9' },
+    })
     expect(r.code, r.stderr).toBe(2)
     expect(r.json?.error).toMatchObject({ code: 'UiNeedsLocal' })
     expect(r.json?.error.hint).toContain('--local')
@@ -77,8 +89,13 @@ describe('run --ui (built binary)', () => {
 async function look(url: string): Promise<Seen> {
   const page = await fetch(url)
   const script = await fetch(new URL('/_emulator/dashboard/assets/app.js', url))
-  const project = (await (await fetch(new URL(`/_emulator/api/projects/${PROJECT_HASH}`, url))).json()) as { workflow: { stages: Array<{ title: string; taskCount: number }> } }
-  const log = (await (await fetch(new URL('/_emulator/requests', url))).json()) as { enabled: boolean; requests: Array<{ endpoint: string }> }
+  const project = (await (await fetch(new URL(`/_emulator/api/projects/${PROJECT_HASH}`, url))).json()) as {
+    workflow: { stages: Array<{ title: string; taskCount: number }> }
+  }
+  const log = (await (await fetch(new URL('/_emulator/requests', url))).json()) as {
+    enabled: boolean
+    requests: Array<{ endpoint: string }>
+  }
   return {
     page: { status: page.status, csp: page.headers.get('content-security-policy'), html: await page.text() },
     script: { status: script.status, bytes: (await script.arrayBuffer()).byteLength },

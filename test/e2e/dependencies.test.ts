@@ -19,7 +19,9 @@ afterAll(async () => {
   cleanUp()
 })
 
-type GenFixture = { projects: Array<{ projectHash: string; workflow: { stages: Array<{ uuid: string; title: string }> } }> }
+type GenFixture = {
+  projects: Array<{ projectHash: string; workflow: { stages: Array<{ uuid: string; title: string }> } }>
+}
 const projectsOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as GenFixture).projects
 
 const head = `import { existsSync } from 'node:fs'
@@ -35,7 +37,11 @@ describe('dependencies (built binary)', () => {
     emulators.push(emulator)
     const key = generateOpenSshKey('e2e deps')
     const env = { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: emulator.domain }
-    const cfg = (stage: string) => config([`{ stage: '${stage}', handler: './${stage === 'Agent 1' ? 'plain' : 'data'}.ts' }`], { local: '', projectHash: `'${project.projectHash}'` })
+    const cfg = (stage: string) =>
+      config([`{ stage: '${stage}', handler: './${stage === 'Agent 1' ? 'plain' : 'data'}.ts' }`], {
+        local: '',
+        projectHash: `'${project.projectHash}'`,
+      })
 
     // No deps: the handler still gets the task and the project, and nothing else is fetched.
     const plain = agentProject({
@@ -50,7 +56,15 @@ describe('dependencies (built binary)', () => {
     expect(new Set(seen.map((s) => s.project))).toEqual(new Set(['Generated project']))
     expect(seen.every((s) => s.stage === 'Agent 1' && typeof s.task === 'string' && s.ontology.length > 0)).toBe(true)
     const before = await emulator.requests()
-    for (const endpoint of ['label-row-metadata', 'get-label-rows', 'create-label-rows', 'get-storage-items', 'get-storage-item', 'media']) expect(before[endpoint] ?? 0, endpoint).toBe(0)
+    for (const endpoint of [
+      'label-row-metadata',
+      'get-label-rows',
+      'create-label-rows',
+      'get-storage-items',
+      'get-storage-item',
+      'media',
+    ])
+      expect(before[endpoint] ?? 0, endpoint).toBe(0)
     expect(before['proceed']).toBe(2) // two batches of 5
 
     // Label row and storage item declared: loaded for the batch, not per task.
@@ -82,13 +96,17 @@ describe('dependencies (built binary)', () => {
     expect(await emulator.stageCounts(project.projectHash)).toMatchObject({ 'Agent 1': 0, 'Agent 2': 0, Complete: 10 })
   })
 
-  it.skipIf(!hasFfmpeg)('every built-in dependency: label row, storage item, twin project label row, video frames (async iterator), asset (removed after the task)', async () => {
-    const fixture = await generatedFixture(['--tasks', '2', '--twin', '--data-type', 'video'])
-    const [project, twin] = projectsOf(fixture)
-    const dir = agentProject(
-      {
-        'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { projectHash: `'${project.projectHash}'` }),
-        'agent.ts': `${head}export default defineAgent({
+  it.skipIf(!hasFfmpeg)(
+    'every built-in dependency: label row, storage item, twin project label row, video frames (async iterator), asset (removed after the task)',
+    async () => {
+      const fixture = await generatedFixture(['--tasks', '2', '--twin', '--data-type', 'video'])
+      const [project, twin] = projectsOf(fixture)
+      const dir = agentProject(
+        {
+          'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], {
+            projectHash: `'${project.projectHash}'`,
+          }),
+          'agent.ts': `${head}export default defineAgent({
   deps: {
     row: labelRow(),
     item: storageItem(),
@@ -118,20 +136,40 @@ describe('dependencies (built binary)', () => {
   },
 })
 `,
-      },
-      { file: fixture },
-    )
-    const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
-    expect(run.code, run.stderr).toBe(0)
-    expect(run.json!.stages[0]).toMatchObject({ processed: 2, moved: { complete: 2 }, failed: 0 })
-    const seen = reports<{ project: string; row: boolean; item: string; twinProject: string; twinRow: boolean; frames: number; size: string; asset: string; assetThere: boolean }>(run.stderr)
-    expect(seen).toHaveLength(2)
-    for (const s of seen) {
-      expect(s).toMatchObject({ project: project.projectHash, row: true, item: 'video/mp4', twinProject: 'Generated project (twin)', twinRow: true, frames: 3, size: '64x48', assetThere: true })
-      // The local copy of the media is removed after the task.
-      expect(existsSync(s.asset)).toBe(false)
-    }
-  })
+        },
+        { file: fixture },
+      )
+      const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.json!.stages[0]).toMatchObject({ processed: 2, moved: { complete: 2 }, failed: 0 })
+      const seen = reports<{
+        project: string
+        row: boolean
+        item: string
+        twinProject: string
+        twinRow: boolean
+        frames: number
+        size: string
+        asset: string
+        assetThere: boolean
+      }>(run.stderr)
+      expect(seen).toHaveLength(2)
+      for (const s of seen) {
+        expect(s).toMatchObject({
+          project: project.projectHash,
+          row: true,
+          item: 'video/mp4',
+          twinProject: 'Generated project (twin)',
+          twinRow: true,
+          frames: 3,
+          size: '64x48',
+          assetThere: true,
+        })
+        // The local copy of the media is removed after the task.
+        expect(existsSync(s.asset)).toBe(false)
+      }
+    },
+  )
 
   it('factories take arguments; custom dependencies depend on others to any depth, each resolved once per task', async () => {
     const dir = agentProject({
@@ -161,7 +199,14 @@ export default defineAgent({
     expect(run.code, run.stderr).toBe(0)
     const seen = reports<{ title: string; top: boolean; base: number; middle: number; resolved: number }>(run.stderr)
     expect(seen).toHaveLength(6)
-    for (const s of seen) expect(s).toEqual({ title: s.title, top: s.title.length * 3 >= 34, base: s.title.length, middle: s.title.length * 2, resolved: 1 })
+    for (const s of seen)
+      expect(s).toEqual({
+        title: s.title,
+        top: s.title.length * 3 >= 34,
+        base: s.title.length,
+        middle: s.title.length * 2,
+        resolved: 1,
+      })
     // 'parking-lot.png' and 'crossing.png' (3 × length ≥ 34) go to review.
     expect(run.json!.stages[0].moved).toEqual({ complete: 4, 'needs review': 2 })
   })
@@ -169,7 +214,10 @@ export default defineAgent({
   it('a dependency cycle is reported at load time: exit 2 before any request (the same config without the cycle goes on to the project)', async () => {
     const key = generateOpenSshKey('e2e cycle')
     const files = (cycle: boolean) => ({
-      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { local: '', projectHash: `'0b000000-0000-4000-8000-000000000001'` }),
+      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], {
+        local: '',
+        projectHash: `'0b000000-0000-4000-8000-000000000001'`,
+      }),
       'agent.ts': `${head}import type { Dependency } from 'encord-agents'
 const later: Record<string, Dependency<number>> = {}
 const a: Dependency<number> = defineDependency({ name: 'a', deps: () => (${cycle} ? { c: later.c } : {}), resolve: () => 1 })
@@ -179,10 +227,16 @@ export default defineAgent({ deps: { c: later.c }, handler: () => 'complete' })
 `,
     })
     // An emulator that knows no key: any request made is counted, and answered 401 (exit 3).
-    const strict = await startBinEmulator(await generatedFixture(['--tasks', '1', '--project-hash', '0b000000-0000-4000-8000-000000000001']), ['--in-memory'])
+    const strict = await startBinEmulator(
+      await generatedFixture(['--tasks', '1', '--project-hash', '0b000000-0000-4000-8000-000000000001']),
+      ['--in-memory'],
+    )
     emulators.push(strict)
     const env = { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: strict.domain }
-    const cyclic = await runBin<{ error: { code: string; message: string; exitCode: number } }>(['validate', '--json'], { cwd: agentProject(files(true)), env })
+    const cyclic = await runBin<{ error: { code: string; message: string; exitCode: number } }>(
+      ['validate', '--json'],
+      { cwd: agentProject(files(true)), env },
+    )
     expect(cyclic.code, cyclic.stderr).toBe(2)
     expect(cyclic.json!.error.code).toBe('DependencyCycle')
     expect(cyclic.json!.error.message).toMatch(/Dependency cycle: (c → b → a → c|b → a → c → b|a → c → b → a)\./)
@@ -193,7 +247,10 @@ export default defineAgent({ deps: { c: later.c }, handler: () => 'complete' })
     expect(Object.values(await strict.requests()).reduce((a, b) => a + b, 0)).toBe(0)
 
     // Without the cycle the same config goes on to talk to the project (and is refused).
-    const fine = await runBin<{ error: { code: string; exitCode: number } }>(['validate', '--json'], { cwd: agentProject(files(false)), env })
+    const fine = await runBin<{ error: { code: string; exitCode: number } }>(['validate', '--json'], {
+      cwd: agentProject(files(false)),
+      env,
+    })
     expect(fine.code, fine.stderr).toBe(3)
     expect((await strict.requests())['get-project']).toBeGreaterThan(0)
   })
@@ -203,7 +260,10 @@ export default defineAgent({ deps: { c: later.c }, handler: () => 'complete' })
     const [project] = projectsOf(fixture)
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './with.ts' }`, `{ stage: 'Agent 2', handler: './without.ts' }`], { projectHash: `'${project.projectHash}'` }),
+        'encord-agents.config.ts': config(
+          [`{ stage: 'Agent 1', handler: './with.ts' }`, `{ stage: 'Agent 2', handler: './without.ts' }`],
+          { projectHash: `'${project.projectHash}'` },
+        ),
         'with.ts': `${head}export default defineAgent({
   labelRowMetadata: { includeClientMetadata: true },
   deps: { row: labelRow() },
@@ -221,7 +281,10 @@ export default defineAgent({ deps: { c: later.c }, handler: () => 'complete' })
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
     const seen = reports<{ stage: number; metadata: Record<string, unknown> | null }>(run.stderr)
-    expect(seen.filter((s) => s.stage === 1).map((s) => s.metadata)).toEqual([expect.objectContaining({ camera: expect.any(String) }), expect.objectContaining({ camera: expect.any(String) })])
+    expect(seen.filter((s) => s.stage === 1).map((s) => s.metadata)).toEqual([
+      expect.objectContaining({ camera: expect.any(String) }),
+      expect.objectContaining({ camera: expect.any(String) }),
+    ])
     expect(seen.filter((s) => s.stage === 2).map((s) => s.metadata)).toEqual([null, null])
   })
 })

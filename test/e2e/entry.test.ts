@@ -43,7 +43,14 @@ console.log(JSON.stringify({ afterImport, afterDefine, afterUse: loaded(), stage
 
 describe('the package entry (built)', () => {
   it('import, defineAgent, defineConfig and new Runner load no server, HTTP, key or image library; startEmulator, the client and encoding a frame load them on use', async () => {
-    const r = await runNode<{ afterImport: string[]; afterDefine: string[]; afterUse: string[]; stages: number; config: number; png: string }>(['--input-type=module', '-e', script])
+    const r = await runNode<{
+      afterImport: string[]
+      afterDefine: string[]
+      afterUse: string[]
+      stages: number
+      config: number
+      png: string
+    }>(['--input-type=module', '-e', script])
     expect(r.code, r.stderr).toBe(0)
     const heavy = ['fastify', 'undici', 'sshpk']
     for (const name of heavy) {
@@ -76,7 +83,9 @@ const afterLoad = loaded()
 const kinds = Object.fromEntries(['QueueRunner', 'RedisEffectJournal', 'parseTaskSpec', 'serializeTaskSpec', 'taskSpecOf', 'JOURNAL_TTL_SECONDS', 'MemoryEffectJournal'].map((name) => [name, typeof api[name]]))
 console.log(JSON.stringify({ kinds, ttl: api.JOURNAL_TTL_SECONDS, isRunner: runner instanceof api.Runner, journalKey: journal.key('t1'), spec, serialized, fromTask, afterImport, afterUse, afterLoad }))
 `
-    const r = await runNode<Record<string, unknown> & { afterImport: string[]; afterUse: string[]; afterLoad: string[] }>(['--input-type=module', '-e', queueScript])
+    const r = await runNode<
+      Record<string, unknown> & { afterImport: string[]; afterUse: string[]; afterLoad: string[] }
+    >(['--input-type=module', '-e', queueScript])
     expect(r.code, r.stderr).toBe(0)
     const json = r.json!
     expect(json.kinds).toEqual({

@@ -23,7 +23,7 @@ function ptyEnv(): NodeJS.ProcessEnv {
 }
 
 describe('fast start (built binary)', () => {
-  it('--version: oclif\'s version line, without loading oclif', async () => {
+  it("--version: oclif's version line, without loading oclif", async () => {
     const r = await runNode(['--import', NO_OCLIF, BIN, '--version'])
     expect(r.code, r.stderr).toBe(0)
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -58,8 +58,20 @@ describe('fast start (built binary)', () => {
   })
 
   it('the build writes the oclif manifest: every command, found without importing the others', async () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, unknown> }> }
-    expect(Object.keys(manifest.commands)).toEqual(expect.arrayContaining(['run', 'validate', 'init', 'list-stages', 'emulator:start', 'emulator:generate', 'queue:status']))
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { flags: Record<string, unknown> }>
+    }
+    expect(Object.keys(manifest.commands)).toEqual(
+      expect.arrayContaining([
+        'run',
+        'validate',
+        'init',
+        'list-stages',
+        'emulator:start',
+        'emulator:generate',
+        'queue:status',
+      ]),
+    )
     expect(Object.keys(manifest.commands.run.flags)).toEqual(expect.arrayContaining(['verbose', 'json', 'dry-run']))
     const r = await runBin(['list-stages', '--help'])
     expect(r.code).toBe(0)

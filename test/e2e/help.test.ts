@@ -21,7 +21,9 @@ function builtCommands(dir = join(ROOT, 'dist', 'commands'), prefix: string[] = 
 
 describe('--help (built binary)', () => {
   it('the issue 3 commands are all there', () => {
-    expect(builtCommands()).toEqual(expect.arrayContaining(['run', 'validate', 'init', 'list-stages', 'emulator start']))
+    expect(builtCommands()).toEqual(
+      expect.arrayContaining(['run', 'validate', 'init', 'list-stages', 'emulator start']),
+    )
   })
 
   it.each(builtCommands())('%s has a description, examples, and the --json flag', async (command) => {
@@ -35,14 +37,32 @@ describe('--help (built binary)', () => {
 
   it('run --help lists the run options and the exit codes', async () => {
     const r = await runBin(['run', '--help'])
-    for (const flag of ['--task-batch-size', '--max-tasks-per-stage', '--num-retries', '--refresh-every', '--concurrency', '--dry-run', '--task-timeout', '--data-title', '--data-hash', '--assignee', '--status', '--project-hash', '--local', '--ssh-key-file', '--domain', '--config', '--verbose']) {
+    for (const flag of [
+      '--task-batch-size',
+      '--max-tasks-per-stage',
+      '--num-retries',
+      '--refresh-every',
+      '--concurrency',
+      '--dry-run',
+      '--task-timeout',
+      '--data-title',
+      '--data-hash',
+      '--assignee',
+      '--status',
+      '--project-hash',
+      '--local',
+      '--ssh-key-file',
+      '--domain',
+      '--config',
+      '--verbose',
+    ]) {
       expect(r.stdout).toContain(flag)
     }
     expect(r.stdout).toContain('ENCORD_PROJECT_HASH')
     expect(r.stdout).toContain('130 interrupted')
   })
 
-  it('enqueue --help: --refresh-every states one default, enqueue\'s own; run --help states the bounds of durations', async () => {
+  it("enqueue --help: --refresh-every states one default, enqueue's own; run --help states the bounds of durations", async () => {
     const flagText = (help: string, flag: string) => {
       const from = help.indexOf(`${flag}=`)
       const rest = help.slice(from + flag.length)
@@ -62,15 +82,20 @@ describe('--help (built binary)', () => {
   it('the root help lists the commands', async () => {
     const r = await runBin(['--help'])
     expect(r.code).toBe(0)
-    for (const command of ['run', 'validate', 'list-stages', 'init']) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
+    for (const command of ['run', 'validate', 'list-stages', 'init'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
   })
 })
 
 describe('errors through the built binary', () => {
   it('a config error: exit 2, one JSON object on stdout under --json, a readable message otherwise', async () => {
-    const dir = makeProject({ 'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts', retries: 2 },`) })
+    const dir = makeProject({
+      'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts', retries: 2 },`),
+    })
     dirs.push(dir)
-    const json = await runBin<{ error: { code: string; message: string; hint: string } }>(['validate', '--json'], { cwd: dir })
+    const json = await runBin<{ error: { code: string; message: string; hint: string } }>(['validate', '--json'], {
+      cwd: dir,
+    })
     expect(json.code).toBe(2)
     expect(json.json!.error.code).toBe('ConfigInvalid')
     expect(json.json!.error.message).toContain('agents[0].retries  Unknown option "retries".')

@@ -1,4 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,12 +46,19 @@ describe('init, then run in the new directory (built binary, local emulator)', (
       ['tsconfig.json', 'created'],
       ['.gitignore', 'created'],
     ])
-    expect(init.json!.install).toEqual({ packageManager: 'npm', command: 'npm install', status: 'skipped', durationMs: 0 })
+    expect(init.json!.install).toEqual({
+      packageManager: 'npm',
+      command: 'npm install',
+      status: 'skipped',
+      durationMs: 0,
+    })
     // The key: private, git-ignored, registered in the fixture; never printed.
     const keyFile = join(dir, '.encord-agents/local-key')
     expect(statSync(keyFile).mode & 0o777).toBe(0o600)
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toContain('.encord-agents/')
-    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { users: Array<{ publicKeyHex: string }> }
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
+      users: Array<{ publicKeyHex: string }>
+    }
     expect(fixture.users.map((u) => u.publicKeyHex)).toEqual([init.json!.key.publicKeyHex])
     expect(init.stdout + init.stderr).not.toContain('OPENSSH PRIVATE KEY')
 
@@ -52,7 +70,19 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     expect(first.code, first.stderr).toBe(0)
     expect(first.json).toMatchObject({ ok: true, dryRun: false, interrupted: false })
     expect(first.json!.stages).toEqual([
-      { uuid: expect.any(String), title: 'Agent 1', processed: 6, moved: { complete: 5, 'needs review': 1 }, stayed: 0, failed: 0, saved: 0, priorities: 0, storageUpdated: 0, interrupted: false, errors: [] },
+      {
+        uuid: expect.any(String),
+        title: 'Agent 1',
+        processed: 6,
+        moved: { complete: 5, 'needs review': 1 },
+        stayed: 0,
+        failed: 0,
+        saved: 0,
+        priorities: 0,
+        storageUpdated: 0,
+        interrupted: false,
+        errors: [],
+      },
     ])
 
     const second = await runBin<RunResult>(['run', '--json'], { cwd: dir })
@@ -114,15 +144,36 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
     expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([['Pre-label', 6, { 'to review': 6 }]])
-    type Row = { dataHash: string; labels: { data_units: Record<string, { labels: { objects: Array<Record<string, unknown>>; classifications: Array<Record<string, unknown>> } }>; classification_answers: Record<string, { classifications: Array<{ answers: Array<{ name: string }> }> }> } }
-    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { projects: Array<{ labelRows: Row[] }> }
+    type Row = {
+      dataHash: string
+      labels: {
+        data_units: Record<
+          string,
+          { labels: { objects: Array<Record<string, unknown>>; classifications: Array<Record<string, unknown>> } }
+        >
+        classification_answers: Record<string, { classifications: Array<{ answers: Array<{ name: string }> }> }>
+      }
+    }
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
+      projects: Array<{ labelRows: Row[] }>
+    }
     const rows = fixture.projects[0].labelRows
     expect(rows).toHaveLength(6)
     for (const row of rows) {
       const labels = row.labels.data_units[row.dataHash].labels
-      expect(labels.objects).toEqual([expect.objectContaining({ name: 'Car', shape: 'bounding_box', featureHash: 'carBox01', boundingBox: { x: 0.25, y: 0.4, w: 0.3, h: 0.2 }, confidence: 0.8 })])
+      expect(labels.objects).toEqual([
+        expect.objectContaining({
+          name: 'Car',
+          shape: 'bounding_box',
+          featureHash: 'carBox01',
+          boundingBox: { x: 0.25, y: 0.4, w: 0.3, h: 0.2 },
+          confidence: 0.8,
+        }),
+      ])
       expect(labels.classifications).toEqual([expect.objectContaining({ name: 'Weather', featureHash: 'weathr01' })])
-      const answers = Object.values(row.labels.classification_answers).flatMap((c) => c.classifications[0].answers.map((a) => a.name))
+      const answers = Object.values(row.labels.classification_answers).flatMap((c) =>
+        c.classifications[0].answers.map((a) => a.name),
+      )
       expect(answers).toEqual([expect.stringMatching(/^(Sunny|Rainy)$/)])
     }
   })
@@ -132,9 +183,25 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     expect((await runBin(['init', dir, '--template', 'vision', '--no-install'])).code).toBe(0)
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
-    expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([['Detect cars', 6, { 'to review': 6 }]])
-    type Row = { dataHash: string; labels: { data_units: Record<string, { labels: { objects: Array<{ boundingBox: { x: number; w: number }; confidence: number; manualAnnotation: boolean }> } }> } }
-    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { projects: Array<{ labelRows: Row[] }> }
+    expect(run.json!.stages.map((s) => [s.title, s.processed, s.moved])).toEqual([
+      ['Detect cars', 6, { 'to review': 6 }],
+    ])
+    type Row = {
+      dataHash: string
+      labels: {
+        data_units: Record<
+          string,
+          {
+            labels: {
+              objects: Array<{ boundingBox: { x: number; w: number }; confidence: number; manualAnnotation: boolean }>
+            }
+          }
+        >
+      }
+    }
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
+      projects: Array<{ labelRows: Row[] }>
+    }
     const rows = fixture.projects[0].labelRows
     expect(rows).toHaveLength(6)
     for (const row of rows) {
@@ -166,13 +233,17 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     writeFileSync(join(dir, '.gitignore'), 'node_modules/')
     const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
     expect(init.json!.files.find((f) => f.path === '.gitignore')?.status).toBe('updated')
-    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# encord-agents: installed packages, and the local key (a secret)\n.encord-agents/\n*.local-key\n')
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe(
+      'node_modules/\n# encord-agents: installed packages, and the local key (a secret)\n.encord-agents/\n*.local-key\n',
+    )
   })
 
   it('writes only inside DIR: unknown templates are refused, symlinks leading out are not followed', async () => {
     const bad = await runBin(['init', join(tmp, 'bad'), '--template', '../../etc', '--no-install'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('Expected --template=../../etc to be one of: minimal, label-writer, multi-stage, vision')
+    expect(bad.stderr).toContain(
+      'Expected --template=../../etc to be one of: minimal, label-writer, multi-stage, vision',
+    )
     expect(existsSync(join(tmp, 'bad'))).toBe(false)
 
     const outside = join(tmp, 'outside')
@@ -190,7 +261,9 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     const dir = join(tmp, 'Typed Agent')
     const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
     expect(init.code, init.stderr).toBe(0)
-    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>
+    }
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>
     // Run from the clone: the dependency is the clone itself.
     expect(init.json!.dependency).toBe(`file:${realpathSync(ROOT)}`)
@@ -199,14 +272,29 @@ describe('init, then run in the new directory (built binary, local emulator)', (
       version: '0.0.0',
       private: true,
       type: 'module',
-      scripts: { 'agent:run': 'encord-agents run', 'agent:validate': 'encord-agents validate', test: 'vitest run', typecheck: 'tsc --noEmit' },
+      scripts: {
+        'agent:run': 'encord-agents run',
+        'agent:validate': 'encord-agents validate',
+        test: 'vitest run',
+        typecheck: 'tsc --noEmit',
+      },
       dependencies: { 'encord-agents': `file:${realpathSync(ROOT)}` },
-      devDependencies: { '@types/node': own.devDependencies['@types/node'], typescript: own.devDependencies.typescript, vitest: own.devDependencies.vitest },
+      devDependencies: {
+        '@types/node': own.devDependencies['@types/node'],
+        typescript: own.devDependencies.typescript,
+        vitest: own.devDependencies.vitest,
+      },
     })
-    const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> }
+    const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: Record<string, unknown>
+    }
     expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: 'NodeNext', noEmit: true })
-    expect(readFileSync(join(dir, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules/', '.encord-agents/', '*.local-key']))
-    expect(readFileSync(join(dir, 'encord-agents.config.ts'), 'utf8')).toMatch(/^\/\/ Made by `encord-agents init --template minimal`/)
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8').split('\n')).toEqual(
+      expect.arrayContaining(['node_modules/', '.encord-agents/', '*.local-key']),
+    )
+    expect(readFileSync(join(dir, 'encord-agents.config.ts'), 'utf8')).toMatch(
+      /^\/\/ Made by `encord-agents init --template minimal`/,
+    )
     // The template's own manifest is not copied.
     expect(existsSync(join(dir, 'template.json'))).toBe(false)
   })
@@ -217,7 +305,9 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     const before = readdirSync(dir).sort()
     const mixed = await runBin(['init', '.', '--template', 'multi-stage', '--no-install'], { cwd: dir })
     expect(mixed.code).toBe(2)
-    expect(mixed.stderr).toContain('already holds an agent project made from the minimal template; writing the multi-stage template into it would mix the two. Nothing was written.')
+    expect(mixed.stderr).toContain(
+      'already holds an agent project made from the minimal template; writing the multi-stage template into it would mix the two. Nothing was written.',
+    )
     expect(mixed.stderr).toContain('init . --template minimal')
     expect(readdirSync(dir).sort()).toEqual(before)
     const json = await runBin(['init', '.', '--template', 'label-writer', '--json', '--no-install'], { cwd: dir })
@@ -227,7 +317,7 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     // A config init did not write (no marker) is refused too.
     const own = join(tmp, 'own-config')
     mkdirSync(own)
-    writeFileSync(join(own, 'encord-agents.config.ts'), "export default { agents: [] }\n")
+    writeFileSync(join(own, 'encord-agents.config.ts'), 'export default { agents: [] }\n')
     const refused = await runBin(['init', own, '--no-install'])
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('already holds an agent project of its own (encord-agents.config.ts)')
@@ -241,16 +331,30 @@ describe('init, then run in the new directory (built binary, local emulator)', (
   it('an existing package.json gets the missing scripts and dependencies, keeps its own values, and is told to be ESM', async () => {
     const dir = join(tmp, 'existing-package')
     mkdirSync(dir)
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mine', scripts: { test: 'node --test' }, dependencies: { zod: '^4.0.0' } }, null, 4) + '\n')
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'mine', scripts: { test: 'node --test' }, dependencies: { zod: '^4.0.0' } }, null, 4) +
+        '\n',
+    )
     const init = await runBin<InitResult>(['init', dir, '--json', '--no-install'])
     expect(init.code, init.stderr).toBe(0)
     expect(init.json!.files.find((f) => f.path === 'package.json')?.status).toBe('updated')
     expect(init.json!.warnings).toEqual([expect.stringContaining('package.json has no "type": "module"')])
     const text = readFileSync(join(dir, 'package.json'), 'utf8')
     expect(text).toMatch(/^\{\n {4}"name"/) // its indentation kept
-    const pkg = JSON.parse(text) as { name: string; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> }
+    const pkg = JSON.parse(text) as {
+      name: string
+      scripts: Record<string, string>
+      dependencies: Record<string, string>
+      devDependencies: Record<string, string>
+    }
     expect(pkg.name).toBe('mine')
-    expect(pkg.scripts).toEqual({ test: 'node --test', 'agent:run': 'encord-agents run', 'agent:validate': 'encord-agents validate', typecheck: 'tsc --noEmit' })
+    expect(pkg.scripts).toEqual({
+      test: 'node --test',
+      'agent:run': 'encord-agents run',
+      'agent:validate': 'encord-agents validate',
+      typecheck: 'tsc --noEmit',
+    })
     expect(Object.keys(pkg.dependencies)).toEqual(['zod', 'encord-agents'])
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@types/node', 'typescript', 'vitest'])
   })
@@ -260,13 +364,30 @@ describe('init, then run in the new directory (built binary, local emulator)', (
     const path = join(tmp, 'no-pnpm-bin')
     mkdirSync(path)
     // Run by pnpm (its user agent), on a machine where pnpm is not on PATH.
-    const init = await runBin<InitResult>(['init', dir, '--json'], { env: { npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64', PATH: path } })
+    const init = await runBin<InitResult>(['init', dir, '--json'], {
+      env: { npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64', PATH: path },
+    })
     expect(init.code, init.stderr).toBe(0)
-    expect(init.json!.install).toMatchObject({ packageManager: 'pnpm', command: 'pnpm install', status: 'failed', error: 'pnpm was not found on PATH' })
-    expect(init.json!.warnings).toEqual([expect.stringContaining('Installing the dependencies failed (pnpm was not found on PATH)')])
-    expect(init.json!.nextSteps).toEqual(expect.arrayContaining([expect.stringMatching(/^pnpm install /), expect.stringMatching(/^pnpm agent:run /), expect.stringMatching(/^pnpm test /)]))
+    expect(init.json!.install).toMatchObject({
+      packageManager: 'pnpm',
+      command: 'pnpm install',
+      status: 'failed',
+      error: 'pnpm was not found on PATH',
+    })
+    expect(init.json!.warnings).toEqual([
+      expect.stringContaining('Installing the dependencies failed (pnpm was not found on PATH)'),
+    ])
+    expect(init.json!.nextSteps).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pnpm install /),
+        expect.stringMatching(/^pnpm agent:run /),
+        expect.stringMatching(/^pnpm test /),
+      ]),
+    )
     expect(existsSync(join(dir, 'package.json'))).toBe(true)
-    const human = await runBin(['init', join(tmp, 'with-pnpm-human')], { env: { npm_config_user_agent: 'pnpm/9.12.0', PATH: path } })
+    const human = await runBin(['init', join(tmp, 'with-pnpm-human')], {
+      env: { npm_config_user_agent: 'pnpm/9.12.0', PATH: path },
+    })
     expect(human.code).toBe(0)
     expect(human.stderr).toContain('Installing the dependencies (pnpm install)')
     expect(human.stdout).toMatch(/! Installing the dependencies with pnpm failed after/)

@@ -14,7 +14,10 @@ afterAll(() => {
 /** Each task takes `ms`; one at a time, one task per batch so every decision is flushed at once. */
 function slowProject(ms: number): string {
   const dir = makeProject({
-    'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`, `\n  run: { taskBatchSize: 1 },`),
+    'encord-agents.config.ts': configText(
+      `    { stage: 'Agent 1', handler: './agent.ts' },`,
+      `\n  run: { taskBatchSize: 1 },`,
+    ),
     'agent.ts': `import { defineAgent } from 'encord-agents'
 export default defineAgent({
   async handler() {
@@ -92,7 +95,9 @@ export default defineAgent({
     const moved = r.json!.stages[0].moved['to review'] ?? 0
     expect(moved).toBeGreaterThanOrEqual(2)
     expect(moved).toBeLessThan(6)
-    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { projects: Array<{ history: Array<{ kind: string }> }> }
+    const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
+      projects: Array<{ history: Array<{ kind: string }> }>
+    }
     expect(fixture.projects[0].history.filter((h) => h.kind === 'save')).toHaveLength(moved)
     expect(fixture.projects[0].history.filter((h) => h.kind === 'proceed')).toHaveLength(moved)
     expect(tasksByStage(dir)).toEqual({ 'Pre-label': 6 - moved, Review: moved, Complete: 0 })

@@ -31,17 +31,45 @@ describe('the key and the domain (built binary, emulator start)', () => {
   it('ENCORD_SSH_KEY (text), ENCORD_SSH_KEY_FILE and --ssh-key-file each sign; ENCORD_DOMAIN or --domain say where; a non-Ed25519 key is refused saying what is accepted', async () => {
     const key = generateOpenSshKey('e2e key')
     const fixture = await generatedFixture(['--tasks', '3', '--public-key', key.publicKeyHex])
-    const projectHash = (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ projectHash: string }> }).projects[0].projectHash
+    const projectHash = (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ projectHash: string }> })
+      .projects[0].projectHash
     const emulator = await startBinEmulator(fixture, ['--in-memory'])
     emulators.push(emulator)
-    const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { local: '', projectHash: `'${projectHash}'` }), 'agent.ts': AGENT, 'keys/agent-key': key.privateKeyText })
-    const rsa = sshpk.parsePrivateKey(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string, 'pem').toString('ssh')
+    const dir = agentProject({
+      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], {
+        local: '',
+        projectHash: `'${projectHash}'`,
+      }),
+      'agent.ts': AGENT,
+      'keys/agent-key': key.privateKeyText,
+    })
+    const rsa = sshpk
+      .parsePrivateKey(
+        generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+          type: 'pkcs1',
+          format: 'pem',
+        }) as string,
+        'pem',
+      )
+      .toString('ssh')
     writeFileSync(join(dir, 'keys', 'rsa-key'), rsa)
     const [text, file, flag, wrongKind] = await Promise.all([
-      runBin<ValidateResult>(['validate', '--json'], { cwd: dir, env: { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: emulator.domain } }),
-      runBin<ValidateResult>(['validate', '--json', '--domain', emulator.domain], { cwd: dir, env: { ENCORD_SSH_KEY_FILE: join(dir, 'keys', 'agent-key') } }),
-      runBin<ValidateResult>(['validate', '--json', '--ssh-key-file', 'keys/agent-key'], { cwd: dir, env: { ENCORD_DOMAIN: emulator.domain } }),
-      runBin<ErrorJson>(['validate', '--json', '--ssh-key-file', 'keys/rsa-key'], { cwd: dir, env: { ENCORD_DOMAIN: emulator.domain } }),
+      runBin<ValidateResult>(['validate', '--json'], {
+        cwd: dir,
+        env: { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: emulator.domain },
+      }),
+      runBin<ValidateResult>(['validate', '--json', '--domain', emulator.domain], {
+        cwd: dir,
+        env: { ENCORD_SSH_KEY_FILE: join(dir, 'keys', 'agent-key') },
+      }),
+      runBin<ValidateResult>(['validate', '--json', '--ssh-key-file', 'keys/agent-key'], {
+        cwd: dir,
+        env: { ENCORD_DOMAIN: emulator.domain },
+      }),
+      runBin<ErrorJson>(['validate', '--json', '--ssh-key-file', 'keys/rsa-key'], {
+        cwd: dir,
+        env: { ENCORD_DOMAIN: emulator.domain },
+      }),
     ])
     for (const r of [text, file, flag]) {
       expect(r.code, r.stderr).toBe(0)
@@ -50,7 +78,10 @@ describe('the key and the domain (built binary, emulator start)', () => {
     expect(wrongKind.code).toBe(2)
     expect(`${wrongKind.json!.error.message} ${wrongKind.json!.error.hint}`).toMatch(/Ed25519/)
     expect(wrongKind.stdout + wrongKind.stderr).not.toContain(rsa.split('\n')[1])
-    const run = await runBin<RunResult>(['run', '--json'], { cwd: dir, env: { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: emulator.domain } })
+    const run = await runBin<RunResult>(['run', '--json'], {
+      cwd: dir,
+      env: { ENCORD_SSH_KEY: key.privateKeyText, ENCORD_DOMAIN: emulator.domain },
+    })
     expect(run.json!.stages[0].moved).toEqual({ complete: 3 })
     expect(await emulator.stageCounts(projectHash)).toMatchObject({ 'Agent 1': 0, Complete: 3 })
   })
@@ -60,7 +91,9 @@ describe('init and the demo (built binary)', () => {
   it('init without DIR writes into the current directory; the project runs at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ea-e2e-init-here-'))
     temps.push(dir)
-    const init = await runBin<{ files: Array<{ path: string; status: string }> }>(['init', '--json', '--no-install'], { cwd: dir })
+    const init = await runBin<{ files: Array<{ path: string; status: string }> }>(['init', '--json', '--no-install'], {
+      cwd: dir,
+    })
     expect(init.code, init.stderr).toBe(0)
     expect(init.json!.files.every((f) => f.status === 'created')).toBe(true)
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
@@ -85,6 +118,8 @@ describe('init and the demo (built binary)', () => {
     expect(second.stdout).toContain('Nothing to do: no tasks waiting in the agent stage')
     const reset = await demo(['--reset'])
     expect(reset.stdout).toContain('6 tasks processed: 6 moved')
-    expect(execFileSync('git', ['check-ignore', '.encord-agents/demo'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe('.encord-agents/demo')
+    expect(execFileSync('git', ['check-ignore', '.encord-agents/demo'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe(
+      '.encord-agents/demo',
+    )
   })
 })

@@ -22,11 +22,17 @@ export function cleanUp(): void {
  * A throwaway agent project: a package.json (stops the config search), a fixture (a template's, or
  * one made by `emulator generate`), and the given files. Returns its directory.
  */
-export function agentProject(files: Record<string, string>, fixture: 'minimal' | 'label-writer' | 'multi-stage' | { file: string } = 'minimal'): string {
+export function agentProject(
+  files: Record<string, string>,
+  fixture: 'minimal' | 'label-writer' | 'multi-stage' | { file: string } = 'minimal',
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'ea-e2e-'))
   dirs.push(dir)
   writeFileSync(join(dir, 'package.json'), '{ "name": "agents-under-test", "private": true }\n')
-  copyFileSync(typeof fixture === 'string' ? join(ROOT, 'templates', fixture, 'fixture.json') : fixture.file, join(dir, 'fixture.json'))
+  copyFileSync(
+    typeof fixture === 'string' ? join(ROOT, 'templates', fixture, 'fixture.json') : fixture.file,
+    join(dir, 'fixture.json'),
+  )
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true })
     writeFileSync(join(dir, rel), text)
@@ -68,7 +74,14 @@ type FixtureJson = {
     title: string
     workflow: { stages: Array<{ uuid: string; title: string; pathways?: Array<{ uuid: string; title: string }> }> }
     dataUnits: Array<{ dataHash: string; dataTitle: string }>
-    tasks: Array<{ uuid: string; dataHash: string; stageUuid: string; status: string; assignee: string | null; priority: number | null }>
+    tasks: Array<{
+      uuid: string
+      dataHash: string
+      stageUuid: string
+      status: string
+      assignee: string | null
+      priority: number | null
+    }>
     labelRows: Array<{ labelHash: string; dataHash: string; labels: Record<string, unknown> }>
     history: Array<{ kind: string; taskUuid?: string; dataHash?: string; labelHash?: string }>
   }>
@@ -85,7 +98,8 @@ export function writeFixture(dir: string, fixture: FixtureJson, name = 'fixture.
 
 /** Tasks per stage title of the first project (or `projectHash`). */
 export function tasksPerStage(fixture: FixtureJson, projectHash?: string): Record<string, number> {
-  const project = projectHash === undefined ? fixture.projects[0] : fixture.projects.find((p) => p.projectHash === projectHash)!
+  const project =
+    projectHash === undefined ? fixture.projects[0] : fixture.projects.find((p) => p.projectHash === projectHash)!
   const out: Record<string, number> = {}
   for (const s of project.workflow.stages) out[s.title] = project.tasks.filter((t) => t.stageUuid === s.uuid).length
   return out
@@ -126,11 +140,16 @@ export interface BinEmulator {
 export function startBinEmulator(fixture: string, flags: string[] = []): Promise<BinEmulator> {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('ENCORD_') || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV' || k === 'DEBUG') continue
+    if (k.startsWith('ENCORD_') || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV' || k === 'DEBUG')
+      continue
     env[k] = v
   }
   Object.assign(env, { NO_COLOR: '1', CI: '1' })
-  const child = spawn(process.execPath, [BIN, 'emulator', 'start', fixture, '--port', '0', '--json', ...flags], { cwd: dirname(fixture), env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'emulator', 'start', fixture, '--port', '0', '--json', ...flags], {
+    cwd: dirname(fixture),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return new Promise((resolve, reject) => {
     let out = ''
@@ -157,11 +176,20 @@ export function startBinEmulator(fixture: string, flags: string[] = []): Promise
         domain,
         child,
         requests: async () => {
-          const stats = await get<{ requests: { byEndpoint: Record<string, Record<string, number>> } }>('/_emulator/stats')
-          return Object.fromEntries(Object.entries(stats.requests.byEndpoint).map(([e, byStatus]) => [e, Object.values(byStatus).reduce((a, b) => a + b, 0)]))
+          const stats = await get<{ requests: { byEndpoint: Record<string, Record<string, number>> } }>(
+            '/_emulator/stats',
+          )
+          return Object.fromEntries(
+            Object.entries(stats.requests.byEndpoint).map(([e, byStatus]) => [
+              e,
+              Object.values(byStatus).reduce((a, b) => a + b, 0),
+            ]),
+          )
         },
         stageCounts: async (projectHash) => {
-          const detail = await get<{ workflow: { stages: Array<{ title: string; taskCount: number }> } }>(`/_emulator/api/projects/${projectHash}`)
+          const detail = await get<{ workflow: { stages: Array<{ title: string; taskCount: number }> } }>(
+            `/_emulator/api/projects/${projectHash}`,
+          )
           return Object.fromEntries(detail.workflow.stages.map((s) => [s.title, s.taskCount]))
         },
         stop: async () => {

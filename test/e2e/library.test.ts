@@ -60,13 +60,23 @@ console.log(JSON.stringify({ result, seen, duplicate, rejected }))
 describe('the Runner as a library (built package, emulator start)', () => {
   it("new Runner({ projectHash, validate }); runner.stage('Agent 1', { deps, overwrite?, labelRowMetadata? }, handler); await runner.run(opts)", async () => {
     const fixture = await generatedFixture(['--tasks', '4', '--stages', 'Agent 1,Agent 2'])
-    const projectHash = (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ projectHash: string }> }).projects[0].projectHash
+    const projectHash = (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ projectHash: string }> })
+      .projects[0].projectHash
     const emulator = await startBinEmulator(fixture, ['--allow-any-key', '--in-memory'])
     emulators.push(emulator)
     writeFileSync(join(consumer, 'main.js'), program)
-    const r = await runNode<{ result: RunResult; seen: Array<{ title: string; metadata: boolean }>; duplicate: { code: string; userError: boolean }; rejected: { code: string; exitCode: number; message: string } }>([join(consumer, 'main.js')], {
+    const r = await runNode<{
+      result: RunResult
+      seen: Array<{ title: string; metadata: boolean }>
+      duplicate: { code: string; userError: boolean }
+      rejected: { code: string; exitCode: number; message: string }
+    }>([join(consumer, 'main.js')], {
       cwd: consumer,
-      env: { PROJECT: projectHash, ENCORD_SSH_KEY: generateOpenSshKey('library').privateKeyText, ENCORD_DOMAIN: emulator.domain },
+      env: {
+        PROJECT: projectHash,
+        ENCORD_SSH_KEY: generateOpenSshKey('library').privateKeyText,
+        ENCORD_DOMAIN: emulator.domain,
+      },
     })
     expect(r.code, r.stderr).toBe(0)
     const { result, seen, duplicate, rejected } = r.json!
@@ -82,6 +92,11 @@ describe('the Runner as a library (built package, emulator start)', () => {
     ])
     expect(seen).toHaveLength(4)
     expect(seen.every((s) => s.metadata)).toBe(true)
-    expect(await emulator.stageCounts(projectHash)).toMatchObject({ 'Agent 1': 0, 'Agent 2': 0, Complete: 4, 'Review 1': 0 })
+    expect(await emulator.stageCounts(projectHash)).toMatchObject({
+      'Agent 1': 0,
+      'Agent 2': 0,
+      Complete: 4,
+      'Review 1': 0,
+    })
   })
 })

@@ -21,7 +21,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 type History = Array<{ kind: string; by?: string }>
 const proceedsBy = (fixture: string): Array<string | undefined> =>
-  (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ history: History }> }).projects[0].history.filter((e) => e.kind === 'proceed').map((e) => e.by)
+  (JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ history: History }> }).projects[0].history
+    .filter((e) => e.kind === 'proceed')
+    .map((e) => e.by)
 
 async function initProject(name: string): Promise<string> {
   const dir = join(tmp, name)
@@ -38,7 +40,7 @@ async function noInstallFlag(): Promise<string[]> {
 }
 
 describe('local emulator or an explicit domain (built binary)', () => {
-  it('run --local signs with the project\'s init key: the history shows its user, not a run key', async () => {
+  it("run --local signs with the project's init key: the history shows its user, not a run key", async () => {
     const dir = await initProject('init-key')
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
@@ -46,20 +48,24 @@ describe('local emulator or an explicit domain (built binary)', () => {
     expect(proceedsBy(join(dir, 'fixture.json'))).toEqual(Array(6).fill('you@localhost'))
   })
 
-  it('ENCORD_DOMAIN (or --domain) wins over the config\'s local and says so in one line; the started emulator gets the run', async () => {
+  it("ENCORD_DOMAIN (or --domain) wins over the config's local and says so in one line; the started emulator gets the run", async () => {
     const dir = await initProject('domain-wins')
     const emulator = await startBinEmulator(join(dir, 'fixture.json'))
     try {
       const run = await runBin(['run', '--dry-run'], { cwd: dir, env: { ENCORD_DOMAIN: emulator.domain } })
       expect(run.code, run.stderr).toBe(0)
       const notes = run.stderr.split('\n').filter((l) => l.includes('ENCORD_DOMAIN'))
-      expect(notes).toEqual([`! Using ENCORD_DOMAIN=${emulator.domain}, not the config's local emulator (fixture.json).`])
+      expect(notes).toEqual([
+        `! Using ENCORD_DOMAIN=${emulator.domain}, not the config's local emulator (fixture.json).`,
+      ])
       // The started emulator answered the run.
       expect(Object.keys(await emulator.requests())).not.toHaveLength(0)
 
       const flag = await runBin<RunResult>(['run', '--json', '--domain', emulator.domain], { cwd: dir })
       expect(flag.code, flag.stderr).toBe(0)
-      expect(flag.stderr).toContain(`Using --domain ${emulator.domain}, not the config's local emulator (fixture.json).`)
+      expect(flag.stderr).toContain(
+        `Using --domain ${emulator.domain}, not the config's local emulator (fixture.json).`,
+      )
       expect(flag.json!.stages[0].processed).toBe(6)
     } finally {
       await emulator.stop()
@@ -70,7 +76,10 @@ describe('local emulator or an explicit domain (built binary)', () => {
 
   it('--local on the command line wins over ENCORD_DOMAIN, and says so', async () => {
     const dir = await initProject('local-flag')
-    const run = await runBin<RunResult>(['run', '--json', '--local', 'fixture.json'], { cwd: dir, env: { ENCORD_DOMAIN: 'http://127.0.0.1:9' } })
+    const run = await runBin<RunResult>(['run', '--json', '--local', 'fixture.json'], {
+      cwd: dir,
+      env: { ENCORD_DOMAIN: 'http://127.0.0.1:9' },
+    })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).toContain('ENCORD_DOMAIN (http://127.0.0.1:9) is not used: --local runs the built-in emulator.')
     expect(run.json!.stages[0].processed).toBe(6)

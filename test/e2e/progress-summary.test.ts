@@ -35,7 +35,17 @@ const CALL_AT = 'agent.ts:9:27'
 function ptyEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('ENCORD_') || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV' || k === 'DEBUG' || k === 'CI' || k === 'NO_COLOR' || k === 'FORCE_COLOR') continue
+    if (
+      k.startsWith('ENCORD_') ||
+      k.startsWith('VITEST') ||
+      k === 'NODE_OPTIONS' ||
+      k === 'NODE_ENV' ||
+      k === 'DEBUG' ||
+      k === 'CI' ||
+      k === 'NO_COLOR' ||
+      k === 'FORCE_COLOR'
+    )
+      continue
     env[k] = v
   }
   return { ...env, TERM: 'xterm-256color' }
@@ -45,7 +55,10 @@ const node = `${shellQuote(process.execPath)} ${shellQuote(BIN)}`
 
 describe('users find their own bug (built binary)', () => {
   it('--json errors[].at, the summary and the progress name agent.ts:LINE:COL of the TypeScript source', async () => {
-    const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { run: '{ numRetries: 0 }' }), 'agent.ts': THROWING_AGENT })
+    const dir = agentProject({
+      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { run: '{ numRetries: 0 }' }),
+      'agent.ts': THROWING_AGENT,
+    })
     const json = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(json.code, json.stderr).toBe(1)
     const errors = json.json!.stages[0].errors
@@ -62,19 +75,28 @@ describe('users find their own bug (built binary)', () => {
 
     const human = await runBin(['run'], { cwd: dir })
     expect(human.code).toBe(1)
-    expect(human.stdout).toMatch(new RegExp(`✖ Agent 1 / \\S+ \\([0-9a-f-]+\\): HandlerFailed: model server down for \\S+ \\(${THROW_AT}\\)`))
+    expect(human.stdout).toMatch(
+      new RegExp(`✖ Agent 1 / \\S+ \\([0-9a-f-]+\\): HandlerFailed: model server down for \\S+ \\(${THROW_AT}\\)`),
+    )
     expect(human.stderr).toContain(`HandlerFailed: model server down for `)
     expect(human.stderr).toContain(`(${THROW_AT})`)
     // Without --verbose no stack.
     expect(human.stdout).not.toContain('frames in encord-agents')
   })
 
-  it('--verbose prints the user-code stack under each failed task, ours and Node\'s collapsed', async () => {
-    const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { run: '{ numRetries: 0, maxTasksPerStage: 1 }' }), 'agent.ts': THROWING_AGENT })
+  it("--verbose prints the user-code stack under each failed task, ours and Node's collapsed", async () => {
+    const dir = agentProject({
+      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], {
+        run: '{ numRetries: 0, maxTasksPerStage: 1 }',
+      }),
+      'agent.ts': THROWING_AGENT,
+    })
     const r = await runBin(['run', '--verbose'], { cwd: dir })
     expect(r.code).toBe(1)
     const block = r.stdout.slice(r.stdout.indexOf('Failed tasks (1):'))
-    expect(block).toContain(`(${THROW_AT})\n      at callModel (${THROW_AT})\n      at Object.handler (${CALL_AT})\n      at … `)
+    expect(block).toContain(
+      `(${THROW_AT})\n      at callModel (${THROW_AT})\n      at Object.handler (${CALL_AT})\n      at … `,
+    )
     expect(block).toMatch(/ {6}at … \d+ frames? in encord-agents/)
     expect(block).not.toMatch(/\/dist\/|node:internal/)
     // --verbose is DEBUG=encord-agents*: the HTTP debug log shows too.
@@ -89,7 +111,16 @@ describe('progress on a terminal, a pipe and a 0×0 terminal', () => {
     const agent = `import { defineAgent } from 'encord-agents'
 export default defineAgent({ async handler() { await new Promise((r) => setTimeout(r, 15)); return undefined } })
 `
-    dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`, `{ stage: 'Agent 2', handler: './agent.ts' }`], { run: '{ dryRun: true, taskBatchSize: 20 }' }), 'agent.ts': agent }, { file: fixture })
+    dir = agentProject(
+      {
+        'encord-agents.config.ts': config(
+          [`{ stage: 'Agent 1', handler: './agent.ts' }`, `{ stage: 'Agent 2', handler: './agent.ts' }`],
+          { run: '{ dryRun: true, taskBatchSize: 20 }' },
+        ),
+        'agent.ts': agent,
+      },
+      { file: fixture },
+    )
   })
 
   it('stdout redirected on a terminal: the view updates in place on stderr, the file gets no colour codes', async () => {
@@ -111,7 +142,9 @@ export default defineAgent({ async handler() { await new Promise((r) => setTimeo
     const r = await runInPty(`${node} run > summary.txt`, { env: ptyEnv(), cwd: dir })
     expect(r.code, r.output).toBe(0)
     expect(r.output).not.toContain('\u001b[1A')
-    const lines = withoutEscapes(r.output).split(/\r?\n/).filter((l) => l !== '')
+    const lines = withoutEscapes(r.output)
+      .split(/\r?\n/)
+      .filter((l) => l !== '')
     expect(lines.every((l) => /^\[Agent [12]\] /.test(l))).toBe(true)
     expect(lines).toContain('[Agent 2] ✔ no tasks waiting')
   })
@@ -132,7 +165,10 @@ describe('the summary says everything that happened', () => {
   it('multi-stage: the total counts each task once; stages and effects in --json', async () => {
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Triage', handler: './triage.ts' }`, `{ stage: 'Finish', handler: './finish.ts' }`]),
+        'encord-agents.config.ts': config([
+          `{ stage: 'Triage', handler: './triage.ts' }`,
+          `{ stage: 'Finish', handler: './finish.ts' }`,
+        ]),
         'triage.ts': `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: ({ task }) => (task.dataTitle.includes('garage') ? 'manual' : { pathway: 'auto', priority: 0.5 }) })\n`,
         'finish.ts': `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => 'done' })\n`,
       },
@@ -140,7 +176,9 @@ describe('the summary says everything that happened', () => {
     )
     const human = await runBin(['run', '--dry-run'], { cwd: dir })
     expect(human.code, human.stderr).toBe(0)
-    expect(human.stdout).toMatch(/✔ 6 tasks decided: 6 would move, 0 would stay, 0 failed; 5 priorities would be set in/)
+    expect(human.stdout).toMatch(
+      /✔ 6 tasks decided: 6 would move, 0 would stay, 0 failed; 5 priorities would be set in/,
+    )
     const json = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(json.code, json.stderr).toBe(0)
     expect(json.json!.tasksProcessed).toBe(6)
@@ -153,7 +191,10 @@ describe('the summary says everything that happened', () => {
   it('multi-stage, human: "6 tasks processed in 2 stages", priorities in the table', async () => {
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Triage', handler: './triage.ts' }`, `{ stage: 'Finish', handler: './finish.ts' }`]),
+        'encord-agents.config.ts': config([
+          `{ stage: 'Triage', handler: './triage.ts' }`,
+          `{ stage: 'Finish', handler: './finish.ts' }`,
+        ]),
         'triage.ts': `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: ({ task }) => (task.dataTitle.includes('garage') ? 'manual' : { pathway: 'auto', priority: 0.5 }) })\n`,
         'finish.ts': `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => 'done' })\n`,
       },
@@ -169,7 +210,16 @@ describe('the summary says everything that happened', () => {
     const fixture = await generatedFixture(['--tasks', '200', '--stages', 'Agent 1,Agent 2'])
     // The handler says when it first runs; Ctrl-C then, while the first stage is at work.
     const slow = `import { defineAgent } from 'encord-agents'\nlet told = false\nexport default defineAgent({ async handler() { if (!told) { told = true; process.stderr.write('@@started\\n') } await new Promise((r) => setTimeout(r, 50)) } })\n`
-    const dir = agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`, `{ stage: 'Agent 2', handler: './agent.ts' }`], { run: '{ taskBatchSize: 10 }' }), 'agent.ts': slow }, { file: fixture })
+    const dir = agentProject(
+      {
+        'encord-agents.config.ts': config(
+          [`{ stage: 'Agent 1', handler: './agent.ts' }`, `{ stage: 'Agent 2', handler: './agent.ts' }`],
+          { run: '{ taskBatchSize: 10 }' },
+        ),
+        'agent.ts': slow,
+      },
+      { file: fixture },
+    )
     let sent = false
     const interruptOnStart = (chunk: string, child: import('node:child_process').ChildProcess) => {
       if (!sent && chunk.includes('@@started')) {

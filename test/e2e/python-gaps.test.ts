@@ -5,7 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResult } from '../../src/core/types.js'
-import { agentProject, cleanUp, config, generatedFixture, readFixture, reports, tasksPerStage, titlesByTask } from './kit.js'
+import {
+  agentProject,
+  cleanUp,
+  config,
+  generatedFixture,
+  readFixture,
+  reports,
+  tasksPerStage,
+  titlesByTask,
+} from './kit.js'
 import { assertBuilt, runBin } from './run-bin.js'
 
 beforeAll(() => assertBuilt())
@@ -14,14 +23,20 @@ afterAll(() => cleanUp())
 const head = `import { defineAgent, defineDependency, labelRow } from 'encord-agents'
 const report = (value: unknown) => process.stderr.write('@@' + JSON.stringify(value) + '\\n')
 `
-type Row = { labelHash: string; dataHash: string; labels: { data_units: Record<string, { labels: { objects: Array<{ name: string }> } }> } }
+type Row = {
+  labelHash: string
+  dataHash: string
+  labels: { data_units: Record<string, { labels: { objects: Array<{ name: string }> } }> }
+}
 const objectsOf = (row: Row) => row.labels.data_units[row.dataHash].labels.objects.map((o) => o.name)
 
 describe('where the Python Runner fails its users (built binary)', () => {
   it('one failing task (an exception, an unknown pathway, a dependency that throws) loses none of the moves and saves of its batch', async () => {
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Pre-label', handler: './agent.ts' }`], { run: `{ numRetries: 0 }` }),
+        'encord-agents.config.ts': config([`{ stage: 'Pre-label', handler: './agent.ts' }`], {
+          run: `{ numRetries: 0 }`,
+        }),
         'agent.ts': `${head}const detector = defineDependency({
   name: 'detector',
   resolve: ({ task }) => {
@@ -57,13 +72,19 @@ export default defineAgent({
     expect(tasksPerStage(fixture)).toEqual({ 'Pre-label': 3, Review: 3, Complete: 0 })
     // The three decided tasks had their labels saved; the failed ones saved nothing.
     const titleOf = new Map(project.dataUnits.map((d) => [d.dataHash, d.dataTitle]))
-    const saved = project.history.filter((h) => h.kind === 'save').map((h) => titleOf.get(h.dataHash ?? (project.labelRows as Row[]).find((l) => l.labelHash === h.labelHash)!.dataHash))
+    const saved = project.history
+      .filter((h) => h.kind === 'save')
+      .map((h) =>
+        titleOf.get(h.dataHash ?? (project.labelRows as Row[]).find((l) => l.labelHash === h.labelHash)!.dataHash),
+      )
     expect(saved.sort()).toEqual(['crossing.png', 'highway.png', 'parking-lot.png'])
   })
 
   it('dependency errors are retried like handler errors and do not stop the run', async () => {
     const dir = agentProject({
-      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { run: `{ numRetries: 1, concurrency: 6 }` }),
+      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], {
+        run: `{ numRetries: 1, concurrency: 6 }`,
+      }),
       'agent.ts': `${head}const tries = new Map<string, number>()
 const model = defineDependency({
   name: 'model',
@@ -90,7 +111,9 @@ export default defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model
   it('a retried task saves its label row once (no duplicate labels); a task that exhausts its retries is reported and the exit code is 1', async () => {
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Pre-label', handler: './agent.ts' }`], { run: `{ numRetries: 1, concurrency: 6 }` }),
+        'encord-agents.config.ts': config([`{ stage: 'Pre-label', handler: './agent.ts' }`], {
+          run: `{ numRetries: 1, concurrency: 6 }`,
+        }),
         'agent.ts': `${head}export default defineAgent({
   deps: { row: labelRow() },
   handler({ task, deps, attempt }) {
@@ -108,7 +131,9 @@ export default defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model
     expect(r.code, r.stderr).toBe(1)
     expect(r.json!.ok).toBe(false)
     expect(r.json!.stages[0]).toMatchObject({ processed: 6, moved: { 'to review': 5 }, failed: 1 })
-    expect(r.json!.stages[0].errors).toEqual([expect.objectContaining({ dataTitle: 'street.png', code: 'HandlerFailed', message: 'always fails' })])
+    expect(r.json!.stages[0].errors).toEqual([
+      expect.objectContaining({ dataTitle: 'street.png', code: 'HandlerFailed', message: 'always fails' }),
+    ])
     const project = readFixture(dir).projects[0]
     const saves = project.history.filter((h) => h.kind === 'save')
     expect(saves).toHaveLength(5)
@@ -126,7 +151,10 @@ export default defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model
     const fixture = await generatedFixture(['--tasks', '10'])
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { projectHash: '', run: `{ taskBatchSize: 4 }` }),
+        'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], {
+          projectHash: '',
+          run: `{ taskBatchSize: 4 }`,
+        }),
         'agent.ts': `${head}export default defineAgent({ handler: () => ({ pathway: 'complete', priority: 0 }) })\n`,
       },
       { file: fixture },
@@ -136,7 +164,9 @@ export default defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model
     expect(r.json!.stages[0].processed).toBe(6)
     const state = readFixture(dir)
     expect(tasksPerStage(state)).toMatchObject({ 'Agent 1': 4, Complete: 6 })
-    const moved = state.projects[0].tasks.filter((t) => t.stageUuid !== state.projects[0].workflow.stages.find((s) => s.title === 'Agent 1')!.uuid)
+    const moved = state.projects[0].tasks.filter(
+      (t) => t.stageUuid !== state.projects[0].workflow.stages.find((s) => s.title === 'Agent 1')!.uuid,
+    )
     expect(moved.map((t) => t.priority)).toEqual(Array(6).fill(0))
     expect(titlesByTask(state).size).toBe(10)
   })
@@ -146,9 +176,26 @@ export default defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model
       'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`]),
       'agent.ts': `${head}export default defineAgent({ handler: () => 'complete' })\n`,
     })
-    const flagCases = [['--task-batch-size', '0'], ['--task-batch-size', '-5'], ['--num-retries', '-1'], ['--max-tasks-per-stage', '0'], ['--concurrency', '0']]
-    const configCases = ['{ taskBatchSize: 0 }', '{ numRetries: -1 }', '{ maxTasksPerStage: 0 }', '{ concurrency: 0 }', '{ taskBatchSize: 2.5 }']
-    const configDirs = configCases.map((run) => agentProject({ 'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { run }), 'agent.ts': `${head}export default defineAgent({ handler: () => 'complete' })\n` }))
+    const flagCases = [
+      ['--task-batch-size', '0'],
+      ['--task-batch-size', '-5'],
+      ['--num-retries', '-1'],
+      ['--max-tasks-per-stage', '0'],
+      ['--concurrency', '0'],
+    ]
+    const configCases = [
+      '{ taskBatchSize: 0 }',
+      '{ numRetries: -1 }',
+      '{ maxTasksPerStage: 0 }',
+      '{ concurrency: 0 }',
+      '{ taskBatchSize: 2.5 }',
+    ]
+    const configDirs = configCases.map((run) =>
+      agentProject({
+        'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`], { run }),
+        'agent.ts': `${head}export default defineAgent({ handler: () => 'complete' })\n`,
+      }),
+    )
     type ErrorJson = { error: { code: string; message: string } }
     const [byFlag, byConfig] = await Promise.all([
       Promise.all(flagCases.map((args) => runBin<ErrorJson>(['run', '--json', ...args], { cwd: dir }))),

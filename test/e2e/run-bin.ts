@@ -39,7 +39,8 @@ function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
     // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources.
-    if (k.startsWith('ENCORD_') || k === 'DEBUG' || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV') continue
+    if (k.startsWith('ENCORD_') || k === 'DEBUG' || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV')
+      continue
     env[k] = v
   }
   Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' })
@@ -59,7 +60,11 @@ export function runBin<T = unknown>(args: string[], options: RunBinOptions = {})
 export function runNode<T = unknown>(args: string[], options: RunBinOptions = {}): Promise<BinResult<T>> {
   recordSecretsOfInvocation(args, options.env, options.cwd ?? ROOT)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, {
+      cwd: options.cwd ?? ROOT,
+      env: cleanEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))

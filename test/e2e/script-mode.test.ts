@@ -51,7 +51,22 @@ const env = () => ({ ENCORD_DOMAIN: emulator.domain, ENCORD_SSH_KEY: key.private
 
 describe('script mode (runScript)', () => {
   it('reads --project-hash, --concurrency and --task-batch-size like `run`, prints the RunResult with --json, exit 0', async () => {
-    const r = await runNode<RunResult>([join(dir, 'agent.mjs'), '--project-hash', projectHash, '--concurrency', '4', '--task-batch-size', '3', '--max-tasks-per-stage', '5', '--json', '--no-journal'], { env: env() })
+    const r = await runNode<RunResult>(
+      [
+        join(dir, 'agent.mjs'),
+        '--project-hash',
+        projectHash,
+        '--concurrency',
+        '4',
+        '--task-batch-size',
+        '3',
+        '--max-tasks-per-stage',
+        '5',
+        '--json',
+        '--no-journal',
+      ],
+      { env: env() },
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.json!.stages[0]).toMatchObject({ title: 'Agent 1', processed: 5, failed: 0 })
     expect(Object.values(r.json!.stages[0].moved).reduce((a, b) => a + b, 0)).toBe(5)
@@ -59,7 +74,9 @@ describe('script mode (runScript)', () => {
   })
 
   it('prints the summary table without --json, and takes the project hash from ENCORD_PROJECT_HASH', async () => {
-    const r = await runNode([join(dir, 'agent.mjs'), '--no-journal'], { env: { ...env(), ENCORD_PROJECT_HASH: projectHash } })
+    const r = await runNode([join(dir, 'agent.mjs'), '--no-journal'], {
+      env: { ...env(), ENCORD_PROJECT_HASH: projectHash },
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Stage +│ Processed/)
     expect(r.stdout).toMatch(/1 task processed: 1 moved|tasks processed/)
@@ -74,12 +91,22 @@ describe('script mode (runScript)', () => {
     expect(unknown.stderr).toMatch(/Nonexistent flag: --concurency/)
     const help = await runNode([join(dir, 'agent.mjs'), '--help'], { env: env() })
     expect(help.code).toBe(0)
-    for (const flag of ['--project-hash', '--concurrency', '--task-batch-size', '--data-title', '--[no-]dry-run', '--json']) expect(help.stdout).toContain(flag)
+    for (const flag of [
+      '--project-hash',
+      '--concurrency',
+      '--task-batch-size',
+      '--data-title',
+      '--[no-]dry-run',
+      '--json',
+    ])
+      expect(help.stdout).toContain(flag)
   })
 
   it('a wrong key is an authentication failure: exit 3', async () => {
     const other = generateOpenSshKey('not registered')
-    const r = await runNode([join(dir, 'agent.mjs'), '--project-hash', projectHash, '--no-journal'], { env: { ENCORD_DOMAIN: emulator.domain, ENCORD_SSH_KEY: other.privateKeyText } })
+    const r = await runNode([join(dir, 'agent.mjs'), '--project-hash', projectHash, '--no-journal'], {
+      env: { ENCORD_DOMAIN: emulator.domain, ENCORD_SSH_KEY: other.privateKeyText },
+    })
     expect(r.code, r.stderr).toBe(3)
   })
 })

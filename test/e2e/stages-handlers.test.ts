@@ -17,18 +17,30 @@ const NEEDS_REVIEW = '0aa00000-0000-4000-8000-000000000002'
 const agent = (body: string) => `import { defineAgent, defineDependency, labelRow } from 'encord-agents'\n${body}\n`
 const always = (pathway: string) => agent(`export default defineAgent({ handler: () => ${JSON.stringify(pathway)} })`)
 
-type ErrorJson = { error: { code: string; message: string; exitCode: number; data?: { issues?: Array<{ code: string; message: string; location?: string }> } } }
+type ErrorJson = {
+  error: {
+    code: string
+    message: string
+    exitCode: number
+    data?: { issues?: Array<{ code: string; message: string; location?: string }> }
+  }
+}
 
 describe('stages (built binary, local emulator)', () => {
   it('an agent binds to a stage by title or by UUID; agents run stage after stage in the order declared', async () => {
     const fixture = await generatedFixture(['--tasks', '4', '--stages', 'Agent 1,Agent 2'])
-    const gen = JSON.parse(readFileSync(fixture, 'utf8')) as { projects: Array<{ projectHash: string; workflow: { stages: Array<{ uuid: string; title: string }> } }> }
+    const gen = JSON.parse(readFileSync(fixture, 'utf8')) as {
+      projects: Array<{ projectHash: string; workflow: { stages: Array<{ uuid: string; title: string }> } }>
+    }
     const hash = gen.projects[0].projectHash
     const agent2 = gen.projects[0].workflow.stages.find((s) => s.title === 'Agent 2')!.uuid
     // Workflow order, Agent 2 by UUID: Agent 1 hands its tasks on and Agent 2 finishes them in the same run.
     const dir = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './one.ts' }`, `{ stage: '${agent2}', handler: './two.ts' }`], { projectHash: `'${hash}'` }),
+        'encord-agents.config.ts': config(
+          [`{ stage: 'Agent 1', handler: './one.ts' }`, `{ stage: '${agent2}', handler: './two.ts' }`],
+          { projectHash: `'${hash}'` },
+        ),
         'one.ts': always('complete'),
         'two.ts': always('complete'),
       },
@@ -36,7 +48,9 @@ describe('stages (built binary, local emulator)', () => {
     )
     const run = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(run.code, run.stderr).toBe(0)
-    expect(run.json!.stages.map((s) => [s.uuid === agent2 ? 'by uuid' : 'by title', s.title, s.processed, s.moved])).toEqual([
+    expect(
+      run.json!.stages.map((s) => [s.uuid === agent2 ? 'by uuid' : 'by title', s.title, s.processed, s.moved]),
+    ).toEqual([
       ['by title', 'Agent 1', 4, { complete: 4 }],
       ['by uuid', 'Agent 2', 4, { complete: 4 }],
     ])
@@ -45,7 +59,10 @@ describe('stages (built binary, local emulator)', () => {
     // Declared against the workflow: Agent 2 runs first (nothing there yet), then Agent 1 fills it.
     const reversed = agentProject(
       {
-        'encord-agents.config.ts': config([`{ stage: '${agent2}', handler: './two.ts' }`, `{ stage: 'Agent 1', handler: './one.ts' }`], { projectHash: `'${hash}'` }),
+        'encord-agents.config.ts': config(
+          [`{ stage: '${agent2}', handler: './two.ts' }`, `{ stage: 'Agent 1', handler: './one.ts' }`],
+          { projectHash: `'${hash}'` },
+        ),
         'one.ts': always('complete'),
         'two.ts': always('complete'),
       },
@@ -62,7 +79,11 @@ describe('stages (built binary, local emulator)', () => {
 
   it('a stage declared twice is an error naming both places; overwrite: true replaces the handler and keeps the first position', async () => {
     const files = (overwrite: string) => ({
-      'encord-agents.config.ts': config([`{ stage: 'Triage', handler: './first.ts' }`, `{ stage: 'Finish', handler: './finish.ts' }`, `{ stage: 'Triage', handler: './second.ts'${overwrite} }`]),
+      'encord-agents.config.ts': config([
+        `{ stage: 'Triage', handler: './first.ts' }`,
+        `{ stage: 'Finish', handler: './finish.ts' }`,
+        `{ stage: 'Triage', handler: './second.ts'${overwrite} }`,
+      ]),
       'first.ts': always('auto'),
       'second.ts': always('manual'),
       'finish.ts': always('done'),
@@ -72,7 +93,9 @@ describe('stages (built binary, local emulator)', () => {
     expect(r.code).toBe(2)
     expect(r.json!.error.code).toBe('DuplicateStage')
     // Both config entries, by line: the first (line 6) and the third (line 8).
-    expect(r.json!.error.message).toMatch(/Stage "Triage" has two agents: one declared at encord-agents\.config\.ts:6:\d+ and one at encord-agents\.config\.ts:8:\d+/)
+    expect(r.json!.error.message).toMatch(
+      /Stage "Triage" has two agents: one declared at encord-agents\.config\.ts:6:\d+ and one at encord-agents\.config\.ts:8:\d+/,
+    )
     const human = await runBin(['run'], { cwd: dup })
     expect(human.code).toBe(2)
     expect(human.stderr).toContain('overwrite: true')
@@ -91,7 +114,10 @@ describe('stages (built binary, local emulator)', () => {
 
   it('the same stage named once by title and once by UUID is a duplicate too: exit 2, nothing runs (the Python Runner runs both)', async () => {
     const dir = agentProject({
-      'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './a.ts' }`, `{ stage: '${AGENT_1}', handler: './b.ts' }`]),
+      'encord-agents.config.ts': config([
+        `{ stage: 'Agent 1', handler: './a.ts' }`,
+        `{ stage: '${AGENT_1}', handler: './b.ts' }`,
+      ]),
       'a.ts': always('complete'),
       'b.ts': always('needs review'),
     })
@@ -99,7 +125,9 @@ describe('stages (built binary, local emulator)', () => {
     expect(r.code).toBe(2)
     expect(r.json!.error.code).toBe('ValidationFailed')
     const issue = r.json!.error.data!.issues!.find((i) => i.code === 'DuplicateStage')!
-    expect(issue.message).toMatch(/Stage "Agent 1" has two agents: "Agent 1" \(encord-agents\.config\.ts:6:\d+\) and "05a00000-[^"]+" \(encord-agents\.config\.ts:7:\d+\)/)
+    expect(issue.message).toMatch(
+      /Stage "Agent 1" has two agents: "Agent 1" \(encord-agents\.config\.ts:6:\d+\) and "05a00000-[^"]+" \(encord-agents\.config\.ts:7:\d+\)/,
+    )
     expect(tasksPerStage(readFixture(dir))).toEqual({ 'Agent 1': 6, Review: 0, Complete: 0 })
   })
 })
@@ -119,11 +147,24 @@ describe('handler results (built binary, local emulator)', () => {
     })
     const first = await runBin<RunResult>(['run', '--json'], { cwd: dir })
     expect(first.code, first.stderr).toBe(0)
-    expect(first.json!.stages[0]).toMatchObject({ processed: 6, moved: { complete: 3, 'needs review': 1 }, stayed: 2, failed: 0 })
+    expect(first.json!.stages[0]).toMatchObject({
+      processed: 6,
+      moved: { complete: 3, 'needs review': 1 },
+      stayed: 2,
+      failed: 0,
+    })
     const fixture = readFixture(dir)
     const titles = titlesByTask(fixture)
-    const where = (title: string) => fixture.projects[0].workflow.stages.find((s) => s.uuid === fixture.projects[0].tasks.find((t) => titles.get(t.uuid) === title)!.stageUuid)!.title
-    expect([where('street.png'), where('bridge.png'), where('garage.png'), where('highway.png')]).toEqual(['Review', 'Agent 1', 'Agent 1', 'Complete'])
+    const where = (title: string) =>
+      fixture.projects[0].workflow.stages.find(
+        (s) => s.uuid === fixture.projects[0].tasks.find((t) => titles.get(t.uuid) === title)!.stageUuid,
+      )!.title
+    expect([where('street.png'), where('bridge.png'), where('garage.png'), where('highway.png')]).toEqual([
+      'Review',
+      'Agent 1',
+      'Agent 1',
+      'Complete',
+    ])
 
     const second = await runBin<RunResult>(['run', '--json'], { cwd: dir, env: { SECOND_RUN: '1' } })
     expect(second.json!.stages[0]).toMatchObject({ processed: 2, moved: { complete: 1 }, stayed: 1 })
@@ -161,7 +202,8 @@ describe('handler results (built binary, local emulator)', () => {
     const saves = project.history.filter((h) => h.kind === 'save')
     expect(saves).toHaveLength(6)
     for (const row of project.labelRows) {
-      const objects = (row.labels as { data_units: Record<string, { labels: { objects: Array<{ name: string }> } }> }).data_units[row.dataHash].labels.objects
+      const objects = (row.labels as { data_units: Record<string, { labels: { objects: Array<{ name: string }> } }> })
+        .data_units[row.dataHash].labels.objects
       expect(objects.map((o) => o.name)).toEqual(['Car'])
     }
   })
@@ -169,7 +211,9 @@ describe('handler results (built binary, local emulator)', () => {
   it('an unknown pathway fails that task only, with the stage pathways listed; the run goes on (exit 1)', async () => {
     const dir = agentProject({
       'encord-agents.config.ts': config([`{ stage: 'Agent 1', handler: './agent.ts' }`]),
-      'agent.ts': agent(`export default defineAgent({ handler: ({ task }) => (task.dataTitle === 'bridge.png' ? 'aprove' : 'complete') })`),
+      'agent.ts': agent(
+        `export default defineAgent({ handler: ({ task }) => (task.dataTitle === 'bridge.png' ? 'aprove' : 'complete') })`,
+      ),
     })
     const r = await runBin<RunResult>(['run', '--json', '--num-retries', '0'], { cwd: dir })
     expect(r.code).toBe(1)

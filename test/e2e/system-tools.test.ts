@@ -19,7 +19,12 @@ function vitestWithoutTools(file: string, ci: boolean) {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin }
   delete env.CI
   if (ci) env.CI = 'true'
-  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', file], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 })
+  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', file], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
   return { code: run.status, output: run.stdout + run.stderr }
 }
 
@@ -30,13 +35,19 @@ describe('tests that need system tools (built binary not involved: a child vites
     expect(inCi({})).toBe(false)
   })
 
-  it('without ffmpeg outside CI: the file passes, the ffmpeg test is skipped with one notice line', { timeout: 150_000 }, () => {
-    const run = vitestWithoutTools('test/runner/media.test.ts', false)
-    expect(run.code, run.output).toBe(0)
-    const notices = run.output.split('\n').filter((l) => l.startsWith('[skipped] ffmpeg is not installed'))
-    expect(notices).toEqual(['[skipped] ffmpeg is not installed: skipping the tests of videoFrames() decoding (apt-get install ffmpeg; CI runs them).'])
-    expect(run.output).toMatch(/1 skipped/)
-  })
+  it(
+    'without ffmpeg outside CI: the file passes, the ffmpeg test is skipped with one notice line',
+    { timeout: 150_000 },
+    () => {
+      const run = vitestWithoutTools('test/runner/media.test.ts', false)
+      expect(run.code, run.output).toBe(0)
+      const notices = run.output.split('\n').filter((l) => l.startsWith('[skipped] ffmpeg is not installed'))
+      expect(notices).toEqual([
+        '[skipped] ffmpeg is not installed: skipping the tests of videoFrames() decoding (apt-get install ffmpeg; CI runs them).',
+      ])
+      expect(run.output).toMatch(/1 skipped/)
+    },
+  )
 
   it('without ffmpeg under CI=true: the file fails, naming the missing tool', { timeout: 150_000 }, () => {
     const run = vitestWithoutTools('test/runner/media.test.ts', true)

@@ -6,7 +6,8 @@ import { LabelRow } from '../../src/labels/label-row.js'
 import { Ontology, type OntologyStructureDict } from '../../src/labels/ontology.js'
 
 export type Json = Record<string, unknown>
-export const text = (path: string) => readFileSync(new URL(`../fixtures/encord-api/fixtures/${path}`, import.meta.url), 'utf8')
+export const text = (path: string) =>
+  readFileSync(new URL(`../fixtures/encord-api/fixtures/${path}`, import.meta.url), 'utf8')
 export const fixture = <T = Json>(path: string): T => JSON.parse(text(path)) as T
 /** `json.dumps(obj)` from a fixture the SDK wrote with `json.dumps(obj, indent=n)`. */
 export const compactPythonJson = (indented: string) => indented.replace(/,\n\s*/g, ', ').replace(/\n\s*/g, '')
@@ -26,7 +27,12 @@ export const envelope = (j: unknown) => (j as { response: Json[] }).response
  * feature hashes). labels_video_dynamic_attributes.json matches no ontology among the fixtures: its
  * features are read as unknown.
  */
-export const LABEL_ROW_FIXTURES: Array<{ file: string; ontology: string; rows?: (j: unknown) => Json[]; sdkWritten?: boolean }> = [
+export const LABEL_ROW_FIXTURES: Array<{
+  file: string
+  ontology: string
+  rows?: (j: unknown) => Json[]
+  sdkWritten?: boolean
+}> = [
   { file: 'label_row_created_empty.json', ontology: ONTOLOGY.api },
   { file: 'label_row_image.json', ontology: ONTOLOGY.api, sdkWritten: true },
   { file: 'label_row_video.json', ontology: ONTOLOGY.api, sdkWritten: true },
@@ -53,7 +59,11 @@ export const ontologyOf = (path: string) => Ontology.from(fixture<OntologyStruct
 export const FIXED_NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5))
 
 /** A row with a fixed clock and hashes taken from `hashes` in order. */
-export function load(file: string, ontology: string, options: Partial<LabelRowOptions> & { hashes?: string[] } = {}): LabelRow {
+export function load(
+  file: string,
+  ontology: string,
+  options: Partial<LabelRowOptions> & { hashes?: string[] } = {},
+): LabelRow {
   const hashes = [...(options.hashes ?? [])]
   let n = 0
   return new LabelRow(fixture(file), {

@@ -40,7 +40,20 @@ export interface ProbedStream {
 /** ffprobe of the first stream, frames counted by decoding (`-count_frames`). */
 export function probe(bytes: Buffer, name: string): ProbedStream {
   return withFile(bytes, name, (path) => {
-    const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,codec_type,profile,width,height,r_frame_rate,has_b_frames,nb_read_frames,sample_rate,channels,duration', '-of', 'json', path], { encoding: 'utf8' })
+    const out = execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_name,codec_type,profile,width,height,r_frame_rate,has_b_frames,nb_read_frames,sample_rate,channels,duration',
+        '-of',
+        'json',
+        path,
+      ],
+      { encoding: 'utf8' },
+    )
     return (JSON.parse(out) as { streams: ProbedStream[] }).streams[0]
   })
 }
@@ -48,7 +61,9 @@ export function probe(bytes: Buffer, name: string): ProbedStream {
 /** Every frame of a video decoded by ffmpeg as RGB24. */
 export function decodeFrames(bytes: Buffer, name: string, width: number, height: number): Buffer[] {
   return withFile(bytes, name, (path) => {
-    const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 256 * 1024 * 1024 })
+    const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
+      maxBuffer: 256 * 1024 * 1024,
+    })
     const size = width * height * 3
     return Array.from({ length: Math.floor(raw.length / size) }, (_, i) => raw.subarray(i * size, (i + 1) * size))
   })
@@ -60,9 +75,10 @@ export function decodeImage(bytes: Buffer): { format: 'png' | 'jpeg'; width: num
     const width = bytes.readUInt32BE(16)
     const height = bytes.readUInt32BE(20)
     const idat: Buffer[] = []
-    for (let offset = 8; offset < bytes.length; ) {
+    for (let offset = 8; offset < bytes.length;) {
       const length = bytes.readUInt32BE(offset)
-      if (bytes.toString('latin1', offset + 4, offset + 8) === 'IDAT') idat.push(bytes.subarray(offset + 8, offset + 8 + length))
+      if (bytes.toString('latin1', offset + 4, offset + 8) === 'IDAT')
+        idat.push(bytes.subarray(offset + 8, offset + 8 + length))
       offset += 12 + length
     }
     const raw = inflateSync(Buffer.concat(idat))
@@ -83,7 +99,9 @@ export function meanAbsDiff(a: Buffer, b: Buffer): number {
 }
 
 /** Page count and page sizes (points) of a PDF, read by pdf-lib's parser. */
-export async function pdfInfo(bytes: Buffer): Promise<{ pages: number; sizes: Array<{ width: number; height: number }> }> {
+export async function pdfInfo(
+  bytes: Buffer,
+): Promise<{ pages: number; sizes: Array<{ width: number; height: number }> }> {
   const doc = await PDFDocument.load(bytes, { throwOnInvalidObject: true })
   return { pages: doc.getPageCount(), sizes: doc.getPages().map((p) => p.getSize()) }
 }

@@ -21,7 +21,9 @@ export default function setup(): () => Promise<void> {
         for (const what of findKeyMaterial(text, needles)) findings.push(`${what} in the output of: ${label}`)
       }
       if (process.env.ENCORD_AGENTS_TEST_SCAN_REPORT !== undefined) {
-        process.stderr.write(`key-material scan: ${outputs.length} outputs, ${secrets.length} registered keys, ${findings.length} findings\n`)
+        process.stderr.write(
+          `key-material scan: ${outputs.length} outputs, ${secrets.length} registered keys, ${findings.length} findings\n`,
+        )
       }
       if (findings.length > 0) {
         // An error thrown from a global teardown is printed but does not change vitest's exit code.

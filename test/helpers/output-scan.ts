@@ -36,7 +36,11 @@ export function recordSecret(keyText: string | undefined): void {
 }
 
 /** The key text behind `--ssh-key-file FILE` / `ENCORD_SSH_KEY(_FILE)` of a command line, registered. */
-export function recordSecretsOfInvocation(args: readonly string[], env: Record<string, string | undefined> | undefined, cwd: string): void {
+export function recordSecretsOfInvocation(
+  args: readonly string[],
+  env: Record<string, string | undefined> | undefined,
+  cwd: string,
+): void {
   const files: string[] = []
   const flag = args.indexOf('--ssh-key-file')
   if (flag >= 0 && args[flag + 1] !== undefined) files.push(args[flag + 1])
@@ -58,7 +62,8 @@ export function needlesOf(keyText: string): Array<{ what: string; needle: string
     .split(/\r?\n/)
     .map((l) => l.trim())
     .forEach((line, i) => {
-      if (line.length >= 16 && !line.startsWith('-----') && !line.includes(':')) needles.push({ what: `line ${i + 1} of a private key`, needle: line })
+      if (line.length >= 16 && !line.startsWith('-----') && !line.includes(':'))
+        needles.push({ what: `line ${i + 1} of a private key`, needle: line })
     })
   try {
     const seed = seedOf(keyText)
@@ -85,7 +90,10 @@ function seedOf(keyText: string): Buffer | undefined {
 
 /** Key material anywhere, known or not: a private key block with its body, or an OpenSSH key body. */
 const GENERIC: Array<{ what: string; pattern: RegExp }> = [
-  { what: 'a PEM private key block', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\s*\n\s*(?:Proc-Type:|[A-Za-z0-9+/]{16})/ },
+  {
+    what: 'a PEM private key block',
+    pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\s*\n\s*(?:Proc-Type:|[A-Za-z0-9+/]{16})/,
+  },
   { what: 'an OpenSSH private key body', pattern: /b3BlbnNzaC1rZXktdjE[A-Za-z0-9+/]{8}/ },
   { what: 'a PKCS#8 Ed25519 private key body', pattern: /MC4CAQAwBQYDK2VwBCIEI[A-Za-z0-9+/]{8}/ },
 ]
@@ -103,8 +111,11 @@ export function readRecorded(dir: string): { outputs: Array<{ label: string; tex
   const outputs: Array<{ label: string; text: string }> = []
   const secrets: string[] = []
   for (const name of readdirSync(dir)) {
-    const lines = readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l !== '')
-    if (name.startsWith('output-')) for (const l of lines) outputs.push(JSON.parse(l) as { label: string; text: string })
+    const lines = readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+    if (name.startsWith('output-'))
+      for (const l of lines) outputs.push(JSON.parse(l) as { label: string; text: string })
     if (name.startsWith('secrets-')) for (const l of lines) secrets.push(JSON.parse(l) as string)
   }
   return { outputs, secrets }

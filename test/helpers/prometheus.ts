@@ -6,7 +6,11 @@ export function parseMetrics(text: string): PrometheusFamily[] {
 }
 
 /** A counter's or gauge's value for the labels (undefined when no such series). */
-export function sampleValue(families: PrometheusFamily[], name: string, labels: Record<string, string>): number | undefined {
+export function sampleValue(
+  families: PrometheusFamily[],
+  name: string,
+  labels: Record<string, string>,
+): number | undefined {
   const family = families.find((f) => f.name === name)
   const metric = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
   return metric?.value === undefined ? undefined : Number(metric.value)
@@ -15,7 +19,9 @@ export function sampleValue(families: PrometheusFamily[], name: string, labels: 
 /** The sum of a counter's series whose labels include these. */
 export function sampleSum(families: PrometheusFamily[], name: string, labels: Record<string, string>): number {
   const family = families.find((f) => f.name === name)
-  return (family?.metrics ?? []).filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)).reduce((sum, m) => sum + Number(m.value ?? 0), 0)
+  return (family?.metrics ?? [])
+    .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+    .reduce((sum, m) => sum + Number(m.value ?? 0), 0)
 }
 
 /**
@@ -23,6 +29,8 @@ export function sampleSum(families: PrometheusFamily[], name: string, labels: Re
  * buckets but drops its labels and count.
  */
 export function histogramCount(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
 }

@@ -33,7 +33,11 @@ export function runInPty(command: string, options: PtyOptions): Promise<PtyResul
   const size = options.cols !== undefined ? `stty cols ${options.cols} rows ${options.rows ?? 40}; ` : ''
   return new Promise((resolve, reject) => {
     // -q quiet, -f flush at once, -e the command's exit code; the typescript file is not needed.
-    const child = spawn('script', ['-qfec', `${size}${command}`, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-qfec', `${size}${command}`, '/dev/null'], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d))

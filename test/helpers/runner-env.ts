@@ -1,6 +1,12 @@
 import { generateOpenSshKey, parsePrivateKey } from '../../src/encord/auth/keys.js'
 import { EncordClient } from '../../src/encord/client.js'
-import { generateFixture, startEmulator, type EmulatorHandle, type FaultConfig, type GenerateFixtureOptions } from '../../src/emulator/index.js'
+import {
+  generateFixture,
+  startEmulator,
+  type EmulatorHandle,
+  type FaultConfig,
+  type GenerateFixtureOptions,
+} from '../../src/emulator/index.js'
 import type { Fixture } from '../../src/emulator/fixture.js'
 import type { TaskRecord } from '../../src/emulator/state.js'
 
@@ -27,7 +33,10 @@ export interface RunnerEnv {
   /** Requests the emulator served, per endpoint (all statuses). */
   requestsByEndpoint(): Record<string, number>
   /** History events of a kind (save, priority, create, proceed...). */
-  history(kind: string, projectHash?: string): Array<{ kind: string; taskUuid?: string; dataHash?: string; labelHash?: string; detail?: unknown }>
+  history(
+    kind: string,
+    projectHash?: string,
+  ): Array<{ kind: string; taskUuid?: string; dataHash?: string; labelHash?: string; detail?: unknown }>
   close(): Promise<void>
 }
 
@@ -96,7 +105,13 @@ export async function startRunnerEnv(options: RunnerEnvOptions = {}): Promise<Ru
       return task
     },
     proceedsByTask: () => emulator.stats().proceeds.byTask,
-    requestsByEndpoint: () => Object.fromEntries(Object.entries(emulator.stats().requests.byEndpoint).map(([endpoint, byStatus]) => [endpoint, Object.values(byStatus).reduce((a, b) => a + b, 0)])),
+    requestsByEndpoint: () =>
+      Object.fromEntries(
+        Object.entries(emulator.stats().requests.byEndpoint).map(([endpoint, byStatus]) => [
+          endpoint,
+          Object.values(byStatus).reduce((a, b) => a + b, 0),
+        ]),
+      ),
     history: (kind, hash = projectHash) => projectOf(hash).history.filter((h) => h.kind === kind),
     close: async () => {
       await client.close()

@@ -31,7 +31,11 @@ export function screenOf(output: string): string[] {
       col++
     }
   }
-  const lines = rows.map((r) => Array.from(r, (c) => c ?? ' ').join('').trimEnd())
+  const lines = rows.map((r) =>
+    Array.from(r, (c) => c ?? ' ')
+      .join('')
+      .trimEnd(),
+  )
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
   return lines
 }

@@ -45,10 +45,15 @@ const noticed = new Set<SystemTool>()
  */
 export function toolAvailable(tool: SystemTool, what: string, env: NodeJS.ProcessEnv = process.env): boolean {
   if (findTool(tool, env) !== undefined) return true
-  if (inCi(env)) throw new Error(`${tool} is not installed, and CI=true: the tests of ${what} must run in CI (.ci/run installs ${tool}).`)
+  if (inCi(env))
+    throw new Error(
+      `${tool} is not installed, and CI=true: the tests of ${what} must run in CI (.ci/run installs ${tool}).`,
+    )
   if (!noticed.has(tool)) {
     noticed.add(tool)
-    process.stderr.write(`[skipped] ${tool} is not installed: skipping the tests of ${what} (${INSTALL[tool]}; CI runs them).\n`)
+    process.stderr.write(
+      `[skipped] ${tool} is not installed: skipping the tests of ${what} (${INSTALL[tool]}; CI runs them).\n`,
+    )
   }
   return false
 }

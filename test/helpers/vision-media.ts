@@ -31,15 +31,25 @@ export async function patchesImage(format: 'jpeg' | 'png' = 'jpeg'): Promise<Buf
   const height = 96
   const rgb = Buffer.alloc(width * height * 3, 128)
   for (const p of PATCHES) {
-    for (let y = p.top; y < p.top + p.height; y++) for (let x = p.left; x < p.left + p.width; x++) rgb.set(p.rgb, (y * width + x) * 3)
+    for (let y = p.top; y < p.top + p.height; y++)
+      for (let x = p.left; x < p.left + p.width; x++) rgb.set(p.rgb, (y * width + x) * 3)
   }
   const image = sharp(rgb, { raw: { width, height, channels: 3 } })
   return format === 'jpeg' ? image.jpeg({ quality: 92 }).toBuffer() : image.png().toBuffer()
 }
 
 /** One image task whose media is `bytes` (served by the emulator as the item's file). */
-export function imageFixture(bytes: Buffer, mimeType: string, options: { stages?: string[]; tasks?: number } = {}): Fixture {
-  const fixture = generateFixture({ tasks: options.tasks ?? 1, stages: options.stages, labelledFraction: 0, imageSize: { width: 128, height: 96 } })
+export function imageFixture(
+  bytes: Buffer,
+  mimeType: string,
+  options: { stages?: string[]; tasks?: number } = {},
+): Fixture {
+  const fixture = generateFixture({
+    tasks: options.tasks ?? 1,
+    stages: options.stages,
+    labelledFraction: 0,
+    imageSize: { width: 128, height: 96 },
+  })
   for (const item of fixture.storageItems) {
     item.media = { base64: bytes.toString('base64') }
     item.mimeType = mimeType
@@ -58,7 +68,29 @@ export const greyOf = (n: number) => 16 + n * 6
 export function numberedVideo(path: string): string {
   if (!existsSync(path)) {
     const filter = `geq=lum='${greyOf(0)}+N*6':cb=128:cr=128`
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=black:s=64x48:r=10:d=3', '-vf', filter, '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', path], { timeout: 60_000 })
+    execFileSync(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=black:s=64x48:r=10:d=3',
+        '-vf',
+        filter,
+        '-c:v',
+        'libx264',
+        '-qp',
+        '0',
+        '-pix_fmt',
+        'yuv420p',
+        path,
+      ],
+      { timeout: 60_000 },
+    )
   }
   return path
 }

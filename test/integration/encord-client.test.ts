@@ -50,7 +50,11 @@ function fastClient(domain: string, extra: Partial<ConstructorParameters<typeof 
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ fixture: generateFixture({ tasks: TASKS, seed: 11, users: USERS, labelledFraction: 0.3 }), pageSize: 20, maxLabelRowsPerRequest: 40 })
+  emulator = await startEmulator({
+    fixture: generateFixture({ tasks: TASKS, seed: 11, users: USERS, labelledFraction: 0.3 }),
+    pageSize: 20,
+    maxLabelRowsPerRequest: 40,
+  })
   client = fastClient(emulator.domain, { bundles: { proceed: 50, labelRowsSave: 25, metadataDataHashes: 100 } })
   const hash = emulator.state.projects.keys().next().value as string
   project = await client.getProject(hash)
@@ -89,18 +93,35 @@ describe('EncordClient against the emulator', () => {
   it('applies every filter', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     const picked = [tasks[3], tasks[77], tasks[200]]
-    const byHash = await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: picked.map((t) => t.dataHash) }))
+    const byHash = await all(
+      client.listTasks(project.projectHash, agent.uuid, { dataHashes: picked.map((t) => t.dataHash) }),
+    )
     expect(byHash.map((t) => t.uuid).sort()).toEqual(picked.map((t) => t.uuid).sort())
     const byTitle = await all(client.listTasks(project.projectHash, agent.uuid, { dataTitleContains: 'image-00001' }))
-    expect(byTitle.map((t) => t.dataTitle).sort()).toEqual(tasks.filter((t) => t.dataTitle.includes('image-00001')).map((t) => t.dataTitle).sort())
+    expect(byTitle.map((t) => t.dataTitle).sort()).toEqual(
+      tasks
+        .filter((t) => t.dataTitle.includes('image-00001'))
+        .map((t) => t.dataTitle)
+        .sort(),
+    )
     expect(await all(client.listTasks(project.projectHash, agent.uuid, { statuses: ['ASSIGNED'] }))).toEqual([])
-    expect(await all(client.listTasks(project.projectHash, agent.uuid, { statuses: ['NEW', 'ASSIGNED'] }))).toHaveLength(TASKS)
-    expect(await all(client.listTasks(project.projectHash, agent.uuid, { datasetHashes: ['00000000-0000-4000-8000-000000000000'] }))).toEqual([])
-    expect(await all(client.listTasks(project.projectHash, agent.uuid, { userEmails: ['nobody@example.com'] }))).toEqual([])
+    expect(
+      await all(client.listTasks(project.projectHash, agent.uuid, { statuses: ['NEW', 'ASSIGNED'] })),
+    ).toHaveLength(TASKS)
+    expect(
+      await all(
+        client.listTasks(project.projectHash, agent.uuid, { datasetHashes: ['00000000-0000-4000-8000-000000000000'] }),
+      ),
+    ).toEqual([])
+    expect(
+      await all(client.listTasks(project.projectHash, agent.uuid, { userEmails: ['nobody@example.com'] })),
+    ).toEqual([])
     expect(await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: [] }))).toEqual([])
     // More data hashes than fit in one URL: split over several listings.
     client.resetStats()
-    const many = await all(client.listTasks(project.projectHash, agent.uuid, { dataHashes: tasks.slice(0, 150).map((t) => t.dataHash) }))
+    const many = await all(
+      client.listTasks(project.projectHash, agent.uuid, { dataHashes: tasks.slice(0, 150).map((t) => t.dataHash) }),
+    )
     expect(many).toHaveLength(150)
     expect(client.stats().requests.listTasks).toBeGreaterThanOrEqual(2)
   })
@@ -118,11 +139,22 @@ describe('EncordClient against the emulator', () => {
       const ann = await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com'] }))
       expect(uuids(ann)).toEqual(uuids(p.tasks.slice(0, 3)))
       expect(ann.every((t) => t.assignee === 'ann@example.com' && t.status === 'ASSIGNED')).toBe(true)
-      expect(uuids(await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com', 'bob@example.com'] })))).toEqual(uuids(p.tasks.slice(0, 4)))
-      expect(uuids(await all(c.listTasks(p.projectHash, stage, { statuses: ['NEW'] })))).toEqual(uuids(p.tasks.slice(4)))
+      expect(
+        uuids(await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com', 'bob@example.com'] }))),
+      ).toEqual(uuids(p.tasks.slice(0, 4)))
+      expect(uuids(await all(c.listTasks(p.projectHash, stage, { statuses: ['NEW'] })))).toEqual(
+        uuids(p.tasks.slice(4)),
+      )
       const dataset = p.dataUnits[0].datasetHash
       expect(await all(c.listTasks(p.projectHash, stage, { datasetHashes: [dataset] }))).toHaveLength(8)
-      const combined = await all(c.listTasks(p.projectHash, stage, { userEmails: ['ann@example.com'], datasetHashes: [dataset], dataHashes: [p.tasks[0].dataHash, p.tasks[5].dataHash], statuses: ['ASSIGNED'] }))
+      const combined = await all(
+        c.listTasks(p.projectHash, stage, {
+          userEmails: ['ann@example.com'],
+          datasetHashes: [dataset],
+          dataHashes: [p.tasks[0].dataHash, p.tasks[5].dataHash],
+          statuses: ['ASSIGNED'],
+        }),
+      )
       expect(uuids(combined)).toEqual([p.tasks[0].uuid])
     } finally {
       await c.close()
@@ -133,7 +165,10 @@ describe('EncordClient against the emulator', () => {
   it('reads label row metadata in bundles, creates, gets and saves label rows', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     client.resetStats()
-    const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: tasks.map((t) => t.dataHash), includeClientMetadata: true })
+    const meta = await client.listLabelRowMetadata(project.projectHash, {
+      dataHashes: tasks.map((t) => t.dataHash),
+      includeClientMetadata: true,
+    })
     expect(client.stats().requests.labelRowMetadata).toBe(3) // 250 data hashes, 100 per request
     expect(meta).toHaveLength(TASKS)
     expect(meta.every((m) => m.workflowGraphNode?.uuid === agent.uuid)).toBe(true)
@@ -145,11 +180,17 @@ describe('EncordClient against the emulator', () => {
 
     // Create more rows than the server takes per request (40): the client rebundles.
     client.resetStats()
-    const created = await client.createLabelRows(project.projectHash, unlabelled.map((m) => m.dataHash))
+    const created = await client.createLabelRows(
+      project.projectHash,
+      unlabelled.map((m) => m.dataHash),
+    )
     expect(created.map((r) => r.data_hash)).toEqual(unlabelled.map((m) => m.dataHash))
     expect(created.every((r) => typeof r.label_hash === 'string')).toBe(true)
     // Create again: rows exist now; get-or-create returns the same rows instead of failing.
-    const again = await client.createLabelRows(project.projectHash, unlabelled.slice(0, 5).map((m) => m.dataHash))
+    const again = await client.createLabelRows(
+      project.projectHash,
+      unlabelled.slice(0, 5).map((m) => m.dataHash),
+    )
     expect(again.map((r) => r.label_hash)).toEqual(created.slice(0, 5).map((r) => r.label_hash))
 
     // Get more rows than the server takes per request.
@@ -159,12 +200,23 @@ describe('EncordClient against the emulator', () => {
 
     // Save (25 per request), then read back.
     client.resetStats()
-    const edited = rows.slice(0, 60).map((r) => ({ labelHash: r.label_hash as string, labelRow: { ...r, object_answers: { ...(r.object_answers as object), marker: { objectHash: 'marker', classifications: [] } } } }))
+    const edited = rows.slice(0, 60).map((r) => ({
+      labelHash: r.label_hash as string,
+      labelRow: {
+        ...r,
+        object_answers: { ...(r.object_answers as object), marker: { objectHash: 'marker', classifications: [] } },
+      },
+    }))
     await client.saveLabelRows(project.projectHash, edited)
     expect(client.stats().requests.saveLabelRows).toBe(3)
-    const back = await client.getLabelRows(project.projectHash, edited.map((e) => e.labelHash))
+    const back = await client.getLabelRows(
+      project.projectHash,
+      edited.map((e) => e.labelHash),
+    )
     expect(back.every((r) => 'marker' in (r.object_answers as object))).toBe(true)
-    await expect(client.getLabelRows(project.projectHash, ['00000000-0000-4000-8000-00000000dead'])).rejects.toBeInstanceOf(EncordNotFoundError)
+    await expect(
+      client.getLabelRows(project.projectHash, ['00000000-0000-4000-8000-00000000dead']),
+    ).rejects.toBeInstanceOf(EncordNotFoundError)
   })
 
   it('label row metadata honours the include options and branches', async () => {
@@ -174,19 +226,36 @@ describe('EncordClient against the emulator', () => {
     expect(plain.map((m) => m.dataHash)).toEqual(hashes)
     expect(plain.every((m) => m.clientMetadata === null && !('client_metadata' in m.raw))).toBe(true)
     expect(plain.every((m) => m.workflowGraphNode?.title === agent.title && m.taskUuid !== null)).toBe(true)
-    const rich = await client.listLabelRowMetadata(project.projectHash, { dataHashes: hashes, includeClientMetadata: true, includeWorkflowGraphNode: false, includeImagesData: true })
-    expect(rich.every((m) => typeof m.clientMetadata === 'object' && m.clientMetadata !== null && 'camera' in m.clientMetadata)).toBe(true)
+    const rich = await client.listLabelRowMetadata(project.projectHash, {
+      dataHashes: hashes,
+      includeClientMetadata: true,
+      includeWorkflowGraphNode: false,
+      includeImagesData: true,
+    })
+    expect(
+      rich.every(
+        (m) => typeof m.clientMetadata === 'object' && m.clientMetadata !== null && 'camera' in m.clientMetadata,
+      ),
+    ).toBe(true)
     expect(rich.every((m) => m.workflowGraphNode === null)).toBe(true)
     expect(rich.every((m) => 'images_data' in m.raw)).toBe(true)
     // A second branch: its own rows, listed by name or together with main.
     const [first] = hashes
     const onBranch = await client.createLabelRows(project.projectHash, [first], { branchName: 'model-a' })
     expect(onBranch[0].branch_name).toBe('model-a')
-    const branch = await client.listLabelRowMetadata(project.projectHash, { dataHashes: [first], branchName: 'model-a' })
+    const branch = await client.listLabelRowMetadata(project.projectHash, {
+      dataHashes: [first],
+      branchName: 'model-a',
+    })
     expect(branch.map((m) => [m.branchName, m.labelHash])).toEqual([['model-a', onBranch[0].label_hash]])
-    const both = await client.listLabelRowMetadata(project.projectHash, { dataHashes: [first], includeAllLabelBranches: true })
+    const both = await client.listLabelRowMetadata(project.projectHash, {
+      dataHashes: [first],
+      includeAllLabelBranches: true,
+    })
     expect(both.map((m) => m.branchName).sort()).toEqual(['main', 'model-a'])
-    await expect(client.listLabelRowMetadata(project.projectHash, { branchName: 'x', includeAllLabelBranches: true })).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
+    await expect(
+      client.listLabelRowMetadata(project.projectHash, { branchName: 'x', includeAllLabelBranches: true }),
+    ).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
     // Title filters.
     const byTitle = await client.listLabelRowMetadata(project.projectHash, { dataTitleEq: tasks[1].dataTitle })
     expect(byTitle.map((m) => m.dataHash)).toEqual([tasks[1].dataHash])
@@ -194,16 +263,22 @@ describe('EncordClient against the emulator', () => {
 
   it('sets priorities, 0 included', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
-    const ps = tasks.slice(0, 130).map((t, i) => ({ dataHash: t.dataHash, priority: i === 0 ? 0 : i % 2 === 0 ? 0.75 : 1 }))
+    const ps = tasks
+      .slice(0, 130)
+      .map((t, i) => ({ dataHash: t.dataHash, priority: i === 0 ? 0 : i % 2 === 0 ? 0.75 : 1 }))
     client.resetStats()
     await client.setPriorities(project.projectHash, ps)
     expect(client.stats().requests.setPriorities).toBe(2)
-    const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: [ps[0].dataHash, ps[2].dataHash, ps[3].dataHash] })
+    const meta = await client.listLabelRowMetadata(project.projectHash, {
+      dataHashes: [ps[0].dataHash, ps[2].dataHash, ps[3].dataHash],
+    })
     const byHash = new Map(meta.map((m) => [m.dataHash, m.priority]))
     expect(byHash.get(ps[0].dataHash)).toBe(0)
     expect(byHash.get(ps[2].dataHash)).toBe(0.75)
     expect(byHash.get(ps[3].dataHash)).toBe(1)
-    await expect(client.setPriorities(project.projectHash, [{ dataHash: ps[0].dataHash, priority: 1.5 }])).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
+    await expect(
+      client.setPriorities(project.projectHash, [{ dataHash: ps[0].dataHash, priority: 1.5 }]),
+    ).rejects.toBeInstanceOf(EncordInvalidArgumentsError)
   })
 
   it('sends priorities as Python floats: 0 as 0.0, never dropped', async () => {
@@ -220,7 +295,10 @@ describe('EncordClient against the emulator', () => {
     try {
       const p = e.state.projects.values().next().value!
       const [a, b] = [...p.dataUnits.keys()]
-      await c.setPriorities(p.projectHash, [{ dataHash: a, priority: 0 }, { dataHash: b, priority: 1 }])
+      await c.setPriorities(p.projectHash, [
+        { dataHash: a, priority: 0 },
+        { dataHash: b, priority: 1 },
+      ])
       expect(bodies).toEqual([`{"priorities": [["${a}", 0.0], ["${b}", 1.0]]}`])
       const meta = await c.listLabelRowMetadata(p.projectHash, { dataHashes: [a, b] })
       expect(meta.map((m) => m.priority)).toEqual([0, 1])
@@ -232,7 +310,9 @@ describe('EncordClient against the emulator', () => {
 
   it('gets storage items in the order asked, updates one, and downloads its media', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
-    const meta = await client.listLabelRowMetadata(project.projectHash, { dataHashes: tasks.slice(0, 30).map((t) => t.dataHash) })
+    const meta = await client.listLabelRowMetadata(project.projectHash, {
+      dataHashes: tasks.slice(0, 30).map((t) => t.dataHash),
+    })
     const uuids = meta.map((m) => m.backingItemUuid as string).reverse()
     const items = await client.getStorageItems([...uuids, uuids[0]])
     expect(items.map((i) => i.uuid)).toEqual([...uuids, uuids[0]])
@@ -241,10 +321,14 @@ describe('EncordClient against the emulator', () => {
     const unsigned = await client.getStorageItems(uuids.slice(0, 2), { signUrls: false })
     expect(unsigned[0].signedUrl).toBeNull()
     // Encord (and the emulator) refuse a bulk request naming an item the key cannot see.
-    const missing = await client.getStorageItems([uuids[0], '00000000-0000-4000-8000-00000000beef']).catch((e: unknown) => e)
+    const missing = await client
+      .getStorageItems([uuids[0], '00000000-0000-4000-8000-00000000beef'])
+      .catch((e: unknown) => e)
     expect(missing instanceof EncordPermissionError || missing instanceof EncordNotFoundError).toBe(true)
 
-    const updated = await client.updateStorageItem(items[0], { clientMetadata: { ...items[0].clientMetadata, reviewed: true } })
+    const updated = await client.updateStorageItem(items[0], {
+      clientMetadata: { ...items[0].clientMetadata, reviewed: true },
+    })
     expect(updated.clientMetadata).toMatchObject({ reviewed: true })
     const single = await client.getStorageItem(items[0].uuid, { signUrl: true })
     expect(single.clientMetadata).toMatchObject({ reviewed: true, camera: items[0].clientMetadata.camera })
@@ -270,35 +354,51 @@ describe('EncordClient against the emulator', () => {
     const result = await client.proceedTasks(
       project.projectHash,
       agent.uuid,
-      batch.map((t, i) => ({ taskUuid: t.uuid, dataHash: t.dataHash, ...(i % 2 ? { pathwayName: 'complete' } : { pathwayUuid: agent.pathways[0].uuid }) })),
+      batch.map((t, i) => ({
+        taskUuid: t.uuid,
+        dataHash: t.dataHash,
+        ...(i % 2 ? { pathwayName: 'complete' } : { pathwayUuid: agent.pathways[0].uuid }),
+      })),
     )
     expect(result.stale).toEqual([])
     expect(result.proceeded.sort()).toEqual(batch.map((t) => t.uuid).sort())
     expect(client.stats().requests.proceed).toBe(3) // 50 + 50 + 20
     const left = await all(client.listTasks(project.projectHash, agent.uuid))
     expect(left).toHaveLength(TASKS - 120)
-    const done = await all(client.listTasks(project.projectHash, complete.uuid, { dataHashes: batch.slice(0, 5).map((t) => t.dataHash) }))
+    const done = await all(
+      client.listTasks(project.projectHash, complete.uuid, { dataHashes: batch.slice(0, 5).map((t) => t.dataHash) }),
+    )
     expect(done).toHaveLength(5)
   })
 
   it('reports a stale task inside a bundle and proceeds the rest', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     const [gone, a, b] = tasks
-    await client.proceedTasks(project.projectHash, agent.uuid, [{ taskUuid: gone.uuid, dataHash: gone.dataHash, pathwayName: 'needs review' }])
+    await client.proceedTasks(project.projectHash, agent.uuid, [
+      { taskUuid: gone.uuid, dataHash: gone.dataHash, pathwayName: 'needs review' },
+    ])
     client.resetStats()
-    const result = await client.proceedTasks(project.projectHash, agent.uuid, [gone, a, b].map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+    const result = await client.proceedTasks(
+      project.projectHash,
+      agent.uuid,
+      [gone, a, b].map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })),
+    )
     expect(result.proceeded.sort()).toEqual([a.uuid, b.uuid].sort())
     expect(result.stale).toHaveLength(1)
     expect(result.stale[0].taskUuid).toBe(gone.uuid)
     expect(result.stale[0].reason).toMatch(/not in stage/)
     expect(client.stats().requests.proceed).toBe(2)
     // The stale task stayed where it was moved to.
-    expect(await all(client.listTasks(project.projectHash, review.uuid, { dataHashes: [gone.dataHash] }))).toHaveLength(1)
+    expect(await all(client.listTasks(project.projectHash, review.uuid, { dataHashes: [gone.dataHash] }))).toHaveLength(
+      1,
+    )
   })
 
   it('an unknown pathway is an error, and nothing moves', async () => {
     const [t] = await all(client.listTasks(project.projectHash, agent.uuid))
-    const error = await client.proceedTasks(project.projectHash, agent.uuid, [{ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'nope' }]).catch((e: unknown) => e)
+    const error = await client
+      .proceedTasks(project.projectHash, agent.uuid, [{ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'nope' }])
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(EncordInvalidArgumentsError)
     expect((error as Error).message).toMatch(/nope/)
     expect((error as EncordInvalidArgumentsError).data).toMatchObject({ proceeded: [], notProceeded: [t.uuid] })
@@ -312,12 +412,18 @@ describe('EncordClient against the emulator', () => {
     expect((missing as EncordNotFoundError).hint).toMatch(/project hash/)
     const { privateKey } = generateKeyPairSync('ed25519')
     const jwk = privateKey.export({ format: 'jwk' }) as { x: string }
-    const stranger = new EncordClient({ domain: emulator.domain, key: new SigningKey(privateKey, Buffer.from(jwk.x, 'base64url').toString('hex')), retries: 0 })
+    const stranger = new EncordClient({
+      domain: emulator.domain,
+      key: new SigningKey(privateKey, Buffer.from(jwk.x, 'base64url').toString('hex')),
+      retries: 0,
+    })
     const denied = await stranger.getProject(project.projectHash).catch((e: unknown) => e)
     expect(denied instanceof EncordAuthenticationError || denied instanceof EncordPermissionError).toBe(true)
     expect((denied as EncordAuthenticationError).exitCode).toBe(3)
     const legacyDenied = await stranger.listLabelRowMetadata(project.projectHash).catch((e: unknown) => e)
-    expect(legacyDenied instanceof EncordAuthenticationError || legacyDenied instanceof EncordPermissionError).toBe(true)
+    expect(legacyDenied instanceof EncordAuthenticationError || legacyDenied instanceof EncordPermissionError).toBe(
+      true,
+    )
     await stranger.close()
   })
 
@@ -327,8 +433,19 @@ describe('EncordClient against the emulator', () => {
 })
 
 describe('EncordClient under injected faults', () => {
-  async function withEmulator(faults: FaultConfig, seed: number, fn: (e: EmulatorHandle, c: EncordClient, p: Project) => Promise<void>, tasks = 30): Promise<void> {
-    const e = await startEmulator({ fixture: generateFixture({ tasks, seed: 5, users: USERS }), pageSize: 10, faults, seed, requestLog: true })
+  async function withEmulator(
+    faults: FaultConfig,
+    seed: number,
+    fn: (e: EmulatorHandle, c: EncordClient, p: Project) => Promise<void>,
+    tasks = 30,
+  ): Promise<void> {
+    const e = await startEmulator({
+      fixture: generateFixture({ tasks, seed: 5, users: USERS }),
+      pageSize: 10,
+      faults,
+      seed,
+      requestLog: true,
+    })
     const c = fastClient(e.domain)
     try {
       const hash = e.state.projects.keys().next().value as string
@@ -370,13 +487,19 @@ describe('EncordClient under injected faults', () => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 12)
       c.resetStats()
-      const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+      const result = await c.proceedTasks(
+        p.projectHash,
+        stage.uuid,
+        tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })),
+      )
       expect(result.proceeded.sort()).toEqual(tasks.map((t) => t.uuid).sort())
       expect(result.stale).toEqual([])
       expect(c.stats().requests.proceed).toBe(1) // checked, not resent
       expect(c.stats().requests.listTasks).toBeGreaterThanOrEqual(1)
       expect(e.requests().filter((r) => r.endpoint === 'proceed')).toHaveLength(1)
-      expect(await all(c.listTasks(p.projectHash, stage.uuid, { dataHashes: tasks.map((t) => t.dataHash) }))).toEqual([])
+      expect(await all(c.listTasks(p.projectHash, stage.uuid, { dataHashes: tasks.map((t) => t.dataHash) }))).toEqual(
+        [],
+      )
     })
   })
 
@@ -385,7 +508,11 @@ describe('EncordClient under injected faults', () => {
     await withEmulator(faults, 0, async (e, c, p) => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 12)
-      const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+      const result = await c.proceedTasks(
+        p.projectHash,
+        stage.uuid,
+        tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })),
+      )
       expect(result.proceeded.sort()).toEqual(tasks.map((t) => t.uuid).sort())
       expect(e.requests().filter((r) => r.endpoint === 'proceed')).toHaveLength(2)
       const history = e.state.projects.get(p.projectHash)!.history.filter((h) => h.kind === 'proceed')
@@ -400,7 +527,11 @@ describe('EncordClient under injected faults', () => {
       try {
         const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
         const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 3)
-        const result = await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })))
+        const result = await c.proceedTasks(
+          p.projectHash,
+          stage.uuid,
+          tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })),
+        )
         expect(result.proceeded).toHaveLength(3)
         expect(c.stats().requests.proceed).toBe(1)
       } finally {
@@ -426,8 +557,13 @@ describe('EncordClient under injected faults', () => {
       const rows = await c.createLabelRows(p.projectHash, unlabelled)
       expect(rows.map((r) => r.data_hash)).toEqual(unlabelled)
       expect(c.stats().requests.createLabelRows).toBe(1) // applied once; the rows were fetched instead
-      expect(e.state.projects.get(p.projectHash)!.history.filter((h) => h.kind === 'create')).toHaveLength(unlabelled.length)
-      await c.saveLabelRows(p.projectHash, rows.map((r) => ({ labelHash: r.label_hash as string, labelRow: r })))
+      expect(e.state.projects.get(p.projectHash)!.history.filter((h) => h.kind === 'create')).toHaveLength(
+        unlabelled.length,
+      )
+      await c.saveLabelRows(
+        p.projectHash,
+        rows.map((r) => ({ labelHash: r.label_hash as string, labelRow: r })),
+      )
       // After a 503 Encord may or may not have written the rows: they are read back first. These rows
       // already hold the labels sent (they were just created), so nothing is sent again.
       expect(c.stats().requests.saveLabelRows).toBe(1)
@@ -460,7 +596,13 @@ describe('EncordClient under injected faults', () => {
     await withEmulator(faults, 0, async (_e, c, p) => {
       const stage = p.workflow.stages.find((s) => s.type === 'AGENT')!
       const tasks = (await all(c.listTasks(p.projectHash, stage.uuid))).slice(0, 2)
-      const error = (await c.proceedTasks(p.projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' }))).catch((x: unknown) => x)) as EncordNetworkError
+      const error = (await c
+        .proceedTasks(
+          p.projectHash,
+          stage.uuid,
+          tasks.map((t) => ({ taskUuid: t.uuid, dataHash: t.dataHash, pathwayName: 'complete' })),
+        )
+        .catch((x: unknown) => x)) as EncordNetworkError
       expect(error).toBeInstanceOf(EncordNetworkError)
       expect(error.exitCode).toBe(3)
       expect(error.data).toMatchObject({ proceeded: [], notProceeded: tasks.map((t) => t.uuid) })
@@ -485,7 +627,9 @@ describe('a workflow with stage types the client does not know', () => {
         { uuid: '00000000-0000-4000-8000-0000000000ac', title: 'check', destinationUuid: reviewStage.uuid },
       ],
     }
-    agentStage.pathways = agentStage.pathways.map((p) => (p.title === 'complete' ? { ...p, destinationUuid: router.uuid } : p))
+    agentStage.pathways = agentStage.pathways.map((p) =>
+      p.title === 'complete' ? { ...p, destinationUuid: router.uuid } : p,
+    )
     stages.splice(stages.indexOf(agentStage) + 1, 0, router)
     return fixture
   }
@@ -527,7 +671,16 @@ describe('a workflow with stage types the client does not know', () => {
 
 describe('typed errors carry the server message and the call, never the key', () => {
   /** Everything an error shows or serialises. */
-  const everything = (e: EncordApiError) => JSON.stringify({ message: e.message, hint: e.hint, data: e.data, stack: e.stack, call: e.call, serverMessage: e.serverMessage, cause: String(e.cause) })
+  const everything = (e: EncordApiError) =>
+    JSON.stringify({
+      message: e.message,
+      hint: e.hint,
+      data: e.data,
+      stack: e.stack,
+      call: e.call,
+      serverMessage: e.serverMessage,
+      cause: String(e.cause),
+    })
   /** Pieces of secret material: lines of the private key, a v2 signature, a legacy signature. */
   const keyLines = keyText.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))
   function expectNoSecrets(e: EncordApiError): void {
@@ -560,22 +713,41 @@ describe('typed errors carry the server message and the call, never the key', ()
     const limited = fastClient(e.domain, { key: limitedKey, retries: 0 })
     const { privateKey: strangerKey } = generateKeyPairSync('ed25519')
     const sjwk = strangerKey.export({ format: 'jwk' }) as { x: string }
-    const stranger = fastClient(e.domain, { key: new SigningKey(strangerKey, Buffer.from(sjwk.x, 'base64url').toString('hex')), retries: 0 })
-    const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure') }, (x: unknown) => x as EncordApiError)
+    const stranger = fastClient(e.domain, {
+      key: new SigningKey(strangerKey, Buffer.from(sjwk.x, 'base64url').toString('hex')),
+      retries: 0,
+    })
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => {
+          throw new Error('expected a failure')
+        },
+        (x: unknown) => x as EncordApiError,
+      )
     try {
       // Authentication, both transports: the emulator's own words reach the error.
       const v2Auth = await fail(stranger.getProject(own))
       expect(v2Auth).toBeInstanceOf(EncordAuthenticationError)
       expect(v2Auth.httpStatus).toBe(401)
       expect(v2Auth.serverMessage).toMatch(/Unknown public key/)
-      expect(v2Auth.call).toMatchObject({ endpoint: 'getProject', method: 'GET', path: `/v2/public/projects/${own}`, transport: 'rest-v2' })
+      expect(v2Auth.call).toMatchObject({
+        endpoint: 'getProject',
+        method: 'GET',
+        path: `/v2/public/projects/${own}`,
+        transport: 'rest-v2',
+      })
       expect(v2Auth.message).toContain('Unknown public key')
       expect(v2Auth.message).toContain('getProject')
       const legacyAuth = await fail(stranger.listLabelRowMetadata(own))
       expect(legacyAuth).toBeInstanceOf(EncordAuthenticationError)
       expect(legacyAuth.legacyCode).toBe('SSH_KEY_NOT_FOUND_ERROR')
       expect(legacyAuth.serverMessage).toMatch(/SSH key does not exist/)
-      expect(legacyAuth.call).toMatchObject({ endpoint: 'labelRowMetadata', transport: 'legacy-rpc', queryType: 'labelrowmetadata', queryMethod: 'GET' })
+      expect(legacyAuth.call).toMatchObject({
+        endpoint: 'labelRowMetadata',
+        transport: 'legacy-rpc',
+        queryType: 'labelrowmetadata',
+        queryMethod: 'GET',
+      })
 
       // Permission: a registered key without access to this project.
       const denied = await fail(limited.getProject(own))
@@ -604,11 +776,17 @@ describe('typed errors carry the server message and the call, never the key', ()
       expect(limitedError.call).toMatchObject({ endpoint: 'getStorageItem', method: 'GET' })
 
       // Server error after the retries.
-      const server = await fail(c.setPriorities(own, [{ dataHash: fixture.projects[0].dataUnits[0].dataHash, priority: 0.5 }]))
+      const server = await fail(
+        c.setPriorities(own, [{ dataHash: fixture.projects[0].dataUnits[0].dataHash, priority: 0.5 }]),
+      )
       expect(server).toBeInstanceOf(EncordServerError)
       expect(server.httpStatus).toBe(502)
       expect(server.serverMessage).toMatch(/Service unavailable/)
-      expect(server.call).toMatchObject({ endpoint: 'setPriorities', method: 'POST', path: `/v2/public/projects/${own}/priorities` })
+      expect(server.call).toMatchObject({
+        endpoint: 'setPriorities',
+        method: 'POST',
+        path: `/v2/public/projects/${own}/priorities`,
+      })
 
       // Network: the connection dropped.
       const agentStage = fixture.projects[0].workflow.stages.find((st) => st.stageType === 'AGENT')!
@@ -628,7 +806,9 @@ describe('typed errors carry the server message and the call, never the key', ()
     }
 
     // Protocol: something that is not Encord answers (a proxy's HTML page).
-    const html = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Please sign in to the proxy</body></html>'))
+    const html = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Please sign in to the proxy</body></html>'),
+    )
     await new Promise<void>((r) => html.listen(0, '127.0.0.1', r))
     const port = (html.address() as { port: number }).port
     const confused = fastClient(`http://127.0.0.1:${port}`, { retries: 0 })

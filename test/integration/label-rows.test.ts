@@ -27,18 +27,42 @@ afterEach(async () => {
 function withImageGroup(): FixtureInput {
   const f = generateFixture({ tasks: 4, seed: 8, users, labelledFraction: 0.5 })
   const children = f.storageItems.slice(0, 2)
-  const group = { ...f.storageItems[2], uuid: '6a000000-0000-4000-8000-000000000001', itemType: 'imageGroup', name: 'group', mimeType: null, media: undefined, children: children.map((c) => c.uuid) }
+  const group = {
+    ...f.storageItems[2],
+    uuid: '6a000000-0000-4000-8000-000000000001',
+    itemType: 'imageGroup',
+    name: 'group',
+    mimeType: null,
+    media: undefined,
+    children: children.map((c) => c.uuid),
+  }
   f.storageItems.push(group)
   const project = f.projects[0]
-  project.dataUnits.push({ ...project.dataUnits[0], dataHash: '6b000000-0000-4000-8000-000000000001', dataTitle: 'group', dataType: 'IMG_GROUP', backingItemUuid: group.uuid, numberOfFrames: 2 })
+  project.dataUnits.push({
+    ...project.dataUnits[0],
+    dataHash: '6b000000-0000-4000-8000-000000000001',
+    dataTitle: 'group',
+    dataType: 'IMG_GROUP',
+    backingItemUuid: group.uuid,
+    numberOfFrames: 2,
+  })
   return f
 }
 
 const CASES: Array<{ name: string; fixture: () => FixtureInput }> = [
-  { name: 'generated images with labels of every kind the generator writes', fixture: () => generateFixture({ tasks: 12, seed: 31, users, labelledFraction: 0.6 }) },
-  { name: 'generated videos', fixture: () => generateFixture({ tasks: 6, seed: 32, users, dataType: 'video', labelledFraction: 0.6 }) },
+  {
+    name: 'generated images with labels of every kind the generator writes',
+    fixture: () => generateFixture({ tasks: 12, seed: 31, users, labelledFraction: 0.6 }),
+  },
+  {
+    name: 'generated videos',
+    fixture: () => generateFixture({ tasks: 6, seed: 32, users, dataType: 'video', labelledFraction: 0.6 }),
+  },
   { name: 'image groups', fixture: withImageGroup },
-  { name: "the spec's example project (SDK-written image and video rows)", fixture: () => specFixture(specDir, key.publicKeyHex) },
+  {
+    name: "the spec's example project (SDK-written image and video rows)",
+    fixture: () => specFixture(specDir, key.publicKeyHex),
+  },
 ]
 
 describe('label rows served by the emulator round-trip through LabelRow', () => {
@@ -53,8 +77,17 @@ describe('label rows served by the emulator round-trip through LabelRow', () => 
       const labelled = meta.filter((m) => m.labelHash !== null)
       const unlabelled = meta.filter((m) => m.labelHash === null)
       expect(labelled.length).toBeGreaterThan(0)
-      const fetched = await client.getLabelRows(projectHash, labelled.map((m) => m.labelHash as string))
-      const created = unlabelled.length > 0 ? await client.createLabelRows(projectHash, unlabelled.map((m) => m.dataHash)) : []
+      const fetched = await client.getLabelRows(
+        projectHash,
+        labelled.map((m) => m.labelHash as string),
+      )
+      const created =
+        unlabelled.length > 0
+          ? await client.createLabelRows(
+              projectHash,
+              unlabelled.map((m) => m.dataHash),
+            )
+          : []
       const dicts: LabelRowDict[] = [...fetched, ...created]
       const metaOf = new Map(meta.map((m) => [m.dataHash, m]))
       const types = new Set<string>()
@@ -68,7 +101,10 @@ describe('label rows served by the emulator round-trip through LabelRow', () => 
       }
       // Saved unchanged, the server holds the same rows as before (only the edit time moves on).
       await client.saveLabelRows(projectHash, saves)
-      const again = await client.getLabelRows(projectHash, saves.map((s) => s.labelHash))
+      const again = await client.getLabelRows(
+        projectHash,
+        saves.map((s) => s.labelHash),
+      )
       const edited = ({ last_edited_at: _, ...rest }: LabelRowDict) => rest
       expect(again.map(edited)).toEqual(dicts.map(edited))
       if (name.startsWith('image groups')) expect(types).toContain('img_group')

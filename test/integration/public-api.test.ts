@@ -11,7 +11,11 @@ const specDir = fileURLToPath(new URL('../fixtures/encord-api/', import.meta.url
 const keyText = readFileSync(`${specDir}test-key`, 'utf8')
 const vectors = JSON.parse(readFileSync(`${specDir}vectors.json`, 'utf8')) as {
   clock: { frozen_unix_time: number }
-  vectors: Array<{ id: string; transport: string; request: { method: string; url: string; headers: Array<[string, string]>; body_base64: string | null } }>
+  vectors: Array<{
+    id: string
+    transport: string
+    request: { method: string; url: string; headers: Array<[string, string]>; body_base64: string | null }
+  }>
 }
 const SIGNED = new Set(['Content-Digest', 'Signature-Input', 'Signature', 'Authorization'])
 
@@ -32,7 +36,10 @@ describe("the package root's client API", () => {
 
   it('EncordClient scripts a project: load it, list a stage, proceed, read labels and storage', async () => {
     const key = parsePrivateKey(keyText)
-    const emulator = await startEmulator({ fixture: generateFixture({ tasks: 5, seed: 2, labelledFraction: 1 }), allowKeys: [key.publicKeyHex] })
+    const emulator = await startEmulator({
+      fixture: generateFixture({ tasks: 5, seed: 2, labelledFraction: 1 }),
+      allowKeys: [key.publicKeyHex],
+    })
     const client = new EncordClient({ domain: emulator.domain, key })
     try {
       const projectHash = emulator.state.projects.keys().next().value as string
@@ -41,12 +48,22 @@ describe("the package root's client API", () => {
       const tasks = []
       for await (const task of client.listTasks(projectHash, stage.uuid)) tasks.push(task)
       expect(tasks).toHaveLength(5)
-      const meta = await client.listLabelRowMetadata(projectHash, { dataHashes: tasks.map((t) => t.dataHash), includeClientMetadata: true })
-      const rows = await client.getLabelRows(projectHash, meta.map((m) => m.labelHash!))
+      const meta = await client.listLabelRowMetadata(projectHash, {
+        dataHashes: tasks.map((t) => t.dataHash),
+        includeClientMetadata: true,
+      })
+      const rows = await client.getLabelRows(
+        projectHash,
+        meta.map((m) => m.labelHash!),
+      )
       expect(rows.map((r) => r.data_hash)).toEqual(tasks.map((t) => t.dataHash))
       const items = await client.getStorageItems(meta.map((m) => m.backingItemUuid!))
       expect(items.every((i) => typeof i.clientMetadata === 'object')).toBe(true)
-      const result = await client.proceedTasks(projectHash, stage.uuid, tasks.map((t) => ({ taskUuid: t.uuid, pathwayName: 'complete' })))
+      const result = await client.proceedTasks(
+        projectHash,
+        stage.uuid,
+        tasks.map((t) => ({ taskUuid: t.uuid, pathwayName: 'complete' })),
+      )
       expect(result.proceeded).toHaveLength(5)
       expect(client.stats().requests.proceed).toBe(1)
     } finally {

@@ -17,10 +17,33 @@ describe('metrics', () => {
     try {
       metrics.observeRunEvent({ type: 'taskDone', stage, task, outcome: 'moved', pathway: 'approve', durationMs: 30 })
       metrics.observeRunEvent({ type: 'taskDone', stage, task, outcome: 'stayed', durationMs: 10 })
-      metrics.observeRunEvent({ type: 'taskRetry', stage, task, attempt: 1, delayMs: 5, code: 'HandlerFailed', message: 'x' })
+      metrics.observeRunEvent({
+        type: 'taskRetry',
+        stage,
+        task,
+        attempt: 1,
+        delayMs: 5,
+        code: 'HandlerFailed',
+        message: 'x',
+      })
       metrics.observeRunEvent({ type: 'taskFailed', stage, task, code: 'HandlerFailed', message: 'x' })
-      requestChannel.publish({ endpoint: 'listTasks', method: 'POST', status: 200, durationMs: 12, attempt: 1, final: true })
-      requestChannel.publish({ endpoint: 'listTasks', method: 'POST', status: null, networkCode: 'ECONNRESET', durationMs: 3, attempt: 1, final: false })
+      requestChannel.publish({
+        endpoint: 'listTasks',
+        method: 'POST',
+        status: 200,
+        durationMs: 12,
+        attempt: 1,
+        final: true,
+      })
+      requestChannel.publish({
+        endpoint: 'listTasks',
+        method: 'POST',
+        status: null,
+        networkCode: 'ECONNRESET',
+        durationMs: 3,
+        attempt: 1,
+        final: false,
+      })
       const text = await metrics.text()
       const families = parseMetrics(text)
       expect(sampleValue(families, 'encord_agents_tasks_total', { stage: 'Agent 1', outcome: 'moved' })).toBe(1)
@@ -28,8 +51,12 @@ describe('metrics', () => {
       expect(sampleValue(families, 'encord_agents_tasks_total', { stage: 'Agent 1', outcome: 'retried' })).toBe(1)
       expect(sampleValue(families, 'encord_agents_tasks_total', { stage: 'Agent 1', outcome: 'failed' })).toBe(1)
       expect(histogramCount(text, 'encord_agents_task_duration_seconds', { stage: 'Agent 1' })).toBe(2)
-      expect(sampleValue(families, 'encord_agents_encord_requests_total', { endpoint: 'listTasks', status: '200' })).toBe(1)
-      expect(sampleValue(families, 'encord_agents_encord_requests_total', { endpoint: 'listTasks', status: 'network' })).toBe(1)
+      expect(
+        sampleValue(families, 'encord_agents_encord_requests_total', { endpoint: 'listTasks', status: '200' }),
+      ).toBe(1)
+      expect(
+        sampleValue(families, 'encord_agents_encord_requests_total', { endpoint: 'listTasks', status: 'network' }),
+      ).toBe(1)
       expect(histogramCount(text, 'encord_agents_encord_request_duration_seconds', { endpoint: 'listTasks' })).toBe(2)
       expect(families.some((f) => f.name === 'encord_agents_process_cpu_seconds_total')).toBe(true)
     } finally {
@@ -40,9 +67,19 @@ describe('metrics', () => {
   it('reads queue job counts at scrape time', async () => {
     let waiting = 3
     const metrics = new AgentMetrics({ queueJobs: async () => [{ stage: 'Agent 1', counts: { waiting, active: 1 } }] })
-    expect(sampleValue(parseMetrics(await metrics.text()), 'encord_agents_queue_jobs', { stage: 'Agent 1', state: 'waiting' })).toBe(3)
+    expect(
+      sampleValue(parseMetrics(await metrics.text()), 'encord_agents_queue_jobs', {
+        stage: 'Agent 1',
+        state: 'waiting',
+      }),
+    ).toBe(3)
     waiting = 0
-    expect(sampleValue(parseMetrics(await metrics.text()), 'encord_agents_queue_jobs', { stage: 'Agent 1', state: 'waiting' })).toBe(0)
+    expect(
+      sampleValue(parseMetrics(await metrics.text()), 'encord_agents_queue_jobs', {
+        stage: 'Agent 1',
+        state: 'waiting',
+      }),
+    ).toBe(0)
   })
 })
 
@@ -53,11 +90,34 @@ describe('health', () => {
     health.subscribe()
     try {
       expect(health.report()).toEqual({ ok: true, reasons: [] })
-      requestChannel.publish({ endpoint: 'listTasks', method: 'POST', status: null, networkCode: 'ECONNREFUSED', durationMs: 1, attempt: 1, final: false })
+      requestChannel.publish({
+        endpoint: 'listTasks',
+        method: 'POST',
+        status: null,
+        networkCode: 'ECONNREFUSED',
+        durationMs: 1,
+        attempt: 1,
+        final: false,
+      })
       expect(health.report().ok).toBe(true) // a retry follows: not down yet
-      requestChannel.publish({ endpoint: 'listTasks', method: 'POST', status: null, networkCode: 'ECONNREFUSED', durationMs: 1, attempt: 4, final: true })
+      requestChannel.publish({
+        endpoint: 'listTasks',
+        method: 'POST',
+        status: null,
+        networkCode: 'ECONNREFUSED',
+        durationMs: 1,
+        attempt: 4,
+        final: true,
+      })
       expect(health.report()).toEqual({ ok: false, reasons: ['encord unreachable (ECONNREFUSED)'] })
-      requestChannel.publish({ endpoint: 'listTasks', method: 'POST', status: 503, durationMs: 1, attempt: 1, final: true })
+      requestChannel.publish({
+        endpoint: 'listTasks',
+        method: 'POST',
+        status: 503,
+        durationMs: 1,
+        attempt: 1,
+        final: true,
+      })
       expect(health.report().ok).toBe(true) // it answered: reachable again
 
       let redis = 'ready'
@@ -103,7 +163,9 @@ describe('ops server', () => {
     const first = await startOpsServer({ host: '127.0.0.1', port: 0, metrics, health: new Health() })
     try {
       const port = Number(new URL(first.url).port)
-      await expect(startOpsServer({ host: '127.0.0.1', port, metrics, health: new Health() })).rejects.toMatchObject({ code: 'MetricsPortUnavailable' })
+      await expect(startOpsServer({ host: '127.0.0.1', port, metrics, health: new Health() })).rejects.toMatchObject({
+        code: 'MetricsPortUnavailable',
+      })
     } finally {
       await first.close()
     }
@@ -119,7 +181,15 @@ describe('JSON logs', () => {
         done()
       },
     })
-    return { stream, lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) }
+    return {
+      stream,
+      lines: () =>
+        chunks
+          .join('')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+    }
   }
 
   it('one JSON object per line with time, level, msg and the task fields; key material redacted', () => {
@@ -127,11 +197,31 @@ describe('JSON logs', () => {
     const log = createJsonLogger({ destination: out.stream, level: 'debug' })
     logRunEvent(log, { type: 'taskStarted', stage, task, attempt: 1 })
     logRunEvent(log, { type: 'taskFailed', stage, task, code: 'HandlerFailed', message: 'model server down' })
-    logRunEvent(log, { type: 'log', level: 'warn', message: 'low confidence -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', stage, task, data: { score: 0.2 } })
+    logRunEvent(log, {
+      type: 'log',
+      level: 'warn',
+      message:
+        'low confidence -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
+      stage,
+      task,
+      data: { score: 0.2 },
+    })
     const [started, failed, handler] = out.lines()
-    expect(started).toMatchObject({ level: 'debug', msg: 'task started', stage: 'Agent 1', taskUuid: 't-1', dataHash: 'd-1', attempt: 1 })
+    expect(started).toMatchObject({
+      level: 'debug',
+      msg: 'task started',
+      stage: 'Agent 1',
+      taskUuid: 't-1',
+      dataHash: 'd-1',
+      attempt: 1,
+    })
     expect(new Date(String(started!.time)).toISOString()).toBe(started!.time)
-    expect(failed).toMatchObject({ level: 'error', stage: 'Agent 1', taskUuid: 't-1', error: { code: 'HandlerFailed', message: 'model server down' } })
+    expect(failed).toMatchObject({
+      level: 'error',
+      stage: 'Agent 1',
+      taskUuid: 't-1',
+      error: { code: 'HandlerFailed', message: 'model server down' },
+    })
     expect(handler).toMatchObject({ level: 'warn', stage: 'Agent 1', taskUuid: 't-1', data: { score: 0.2 } })
     expect(String(handler!.msg)).not.toContain('b3BlbnNzaC1rZXktdjE')
   })

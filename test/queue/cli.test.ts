@@ -25,19 +25,36 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
   })
 
   /** Run the CLI in the project's directory, against this Redis and emulator. */
-  function cli(project: QueueProject, emulator: EmulatorHandle | undefined, args: string[], options: RunBinOptions = {}): Promise<BinResult<Json>> {
+  function cli(
+    project: QueueProject,
+    emulator: EmulatorHandle | undefined,
+    args: string[],
+    options: RunBinOptions = {},
+  ): Promise<BinResult<Json>> {
     return runNode<Json>([pkg.bin, ...args], {
       cwd: project.dir,
       timeoutMs: 60_000,
       ...options,
-      env: { REDIS_URL: server.url, ENCORD_SSH_KEY_FILE: project.keyFile, ...(emulator ? { ENCORD_DOMAIN: emulator.domain } : {}), ...options.env },
+      env: {
+        REDIS_URL: server.url,
+        ENCORD_SSH_KEY_FILE: project.keyFile,
+        ...(emulator ? { ENCORD_DOMAIN: emulator.domain } : {}),
+        ...options.env,
+      },
     })
   }
 
-  async function withProject(tasks: number, fn: (project: QueueProject, emulator: EmulatorHandle) => Promise<void>): Promise<void> {
+  async function withProject(
+    tasks: number,
+    fn: (project: QueueProject, emulator: EmulatorHandle) => Promise<void>,
+  ): Promise<void> {
     await server.flush()
     const project = makeQueueProject(tasks)
-    const emulator = await startEmulator({ fixture: project.fixture, inMemory: true, allowKeys: [project.publicKeyHex] })
+    const emulator = await startEmulator({
+      fixture: project.fixture,
+      inMemory: true,
+      allowKeys: [project.publicKeyHex],
+    })
     try {
       await fn(project, emulator)
     } finally {
@@ -60,21 +77,39 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
     await withProject(12, async (project, emulator) => {
       const first = await cli(project, emulator, ['enqueue', '--json'])
       expect(first.code, first.stderr).toBe(0)
-      expect(first.json).toMatchObject({ projectHash: project.projectHash, passes: 1, interrupted: false, watch: false, redis: server.url, stages: [{ title: 'Agent 1', pending: 12, added: 12, alreadyQueued: 0 }] })
+      expect(first.json).toMatchObject({
+        projectHash: project.projectHash,
+        passes: 1,
+        interrupted: false,
+        watch: false,
+        redis: server.url,
+        stages: [{ title: 'Agent 1', pending: 12, added: 12, alreadyQueued: 0 }],
+      })
       const second = await cli(project, emulator, ['enqueue', '--json'])
       expect(second.json?.stages[0]).toMatchObject({ pending: 12, added: 0, alreadyQueued: 12 })
 
       const titles = project.fixture.projects[0].dataUnits.map((d) => d.dataTitle)
       const broken = titles[4]
-      const worker = await cli(project, emulator, ['worker', '--until-empty', '--concurrency', '4', '--json'], { env: { TEST_FAIL_TITLES: broken } })
+      const worker = await cli(project, emulator, ['worker', '--until-empty', '--concurrency', '4', '--json'], {
+        env: { TEST_FAIL_TITLES: broken },
+      })
       expect(worker.code, worker.stderr).toBe(1)
       expect(worker.json).toMatchObject({ stoppedBecause: 'empty', interrupted: false, concurrency: 4 })
-      expect(worker.json?.stages[0]).toMatchObject({ title: 'Agent 1', processed: 12, failed: 1, errors: [{ dataTitle: broken, code: 'Unreadable', message: `cannot read ${broken}` }] })
+      expect(worker.json?.stages[0]).toMatchObject({
+        title: 'Agent 1',
+        processed: 12,
+        failed: 1,
+        errors: [{ dataTitle: broken, code: 'Unreadable', message: `cannot read ${broken}` }],
+      })
 
       const status = await cli(project, emulator, ['queue', 'status', '--json'])
       expect(status.code, status.stderr).toBe(0)
       expect(status.json?.totals).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 11, failed: 1 })
-      expect(status.json?.stages[0]).toMatchObject({ projectHash: project.projectHash, stageTitle: 'Agent 1', failedJobs: [{ dataTitle: broken, error: `Unreadable: cannot read ${broken}`, attemptsMade: 1 }] })
+      expect(status.json?.stages[0]).toMatchObject({
+        projectHash: project.projectHash,
+        stageTitle: 'Agent 1',
+        failedJobs: [{ dataTitle: broken, error: `Unreadable: cannot read ${broken}`, attemptsMade: 1 }],
+      })
       const human = await cli(project, emulator, ['queue', 'status'])
       expect(human.stdout).toContain('Failed jobs (1)')
       expect(human.stdout).toContain(`Unreadable: cannot read ${broken}`)
@@ -94,7 +129,9 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
         expect(proceeds[task.uuid], task.uuid).toBe(1)
         const title = state.dataUnits.get(task.dataHash)!.dataTitle
         const now = state.tasks.get(task.uuid)!
-        expect(state.stageByUuid.get(now.stageUuid)?.title).toBe(expectedPathway(title) === 'complete' ? 'Complete' : 'Review 1')
+        expect(state.stageByUuid.get(now.stageUuid)?.title).toBe(
+          expectedPathway(title) === 'complete' ? 'Complete' : 'Review 1',
+        )
         expect(state.history.filter((h) => h.kind === 'save' && h.dataHash === task.dataHash)).toHaveLength(1)
       }
     })
@@ -161,10 +198,18 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
     const port = await freePort()
     const project = makeQueueProject(1)
     try {
-      const result = await cli(project, undefined, ['queue', 'status', '--redis', `redis://127.0.0.1:${port}`, '--json'])
+      const result = await cli(project, undefined, [
+        'queue',
+        'status',
+        '--redis',
+        `redis://127.0.0.1:${port}`,
+        '--json',
+      ])
       expect(result.code).toBe(3)
       expect(result.json?.error).toMatchObject({ code: 'RedisUnreachable', hint: expect.stringContaining('REDIS_URL') })
-      const human = await cli(project, undefined, ['queue', 'retry-failed'], { env: { REDIS_URL: `redis://127.0.0.1:${port}` } })
+      const human = await cli(project, undefined, ['queue', 'retry-failed'], {
+        env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+      })
       expect(human.code).toBe(3)
       expect(human.stderr).toContain(`Cannot reach Redis at redis://127.0.0.1:${port}`)
       expect(human.stderr).not.toMatch(/\n\s+at /)
@@ -178,7 +223,10 @@ describe.skipIf(!available)('queue commands (built binary, real redis-server, em
     try {
       const result = await cli(project, undefined, ['enqueue', '--json'])
       expect(result.code).toBe(2)
-      expect(result.json?.error).toMatchObject({ code: 'LocalEmulatorNotShared', hint: expect.stringContaining('encord-agents emulator start ./fixture.json') })
+      expect(result.json?.error).toMatchObject({
+        code: 'LocalEmulatorNotShared',
+        hint: expect.stringContaining('encord-agents emulator start ./fixture.json'),
+      })
     } finally {
       project.cleanup()
     }

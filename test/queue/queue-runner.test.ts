@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
-import { MemoryEffectJournal, type EffectJournal, type JournalDecision, type JournalEntry } from '../../src/core/journal.js'
+import {
+  MemoryEffectJournal,
+  type EffectJournal,
+  type JournalDecision,
+  type JournalEntry,
+} from '../../src/core/journal.js'
 import { NonRetryableError } from '../../src/core/runner/errors.js'
 import { QueueRunner } from '../../src/queue/queue-runner.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
@@ -54,7 +59,10 @@ describe('QueueRunner (queue-agnostic)', () => {
   it('lists agent stages with task specs and round-trips them through the wrapped handler as JSON', async () => {
     const e = (env = await startRunnerEnv({ tasks: 5 }))
     runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
-    runner.stage('Agent 1', defineAgent({ handler: ({ task }) => (task.dataTitle.endsWith('3.png') ? 'needs review' : 'complete') }))
+    runner.stage(
+      'Agent 1',
+      defineAgent({ handler: ({ task }) => (task.dataTitle.endsWith('3.png') ? 'needs review' : 'complete') }),
+    )
 
     const stages = []
     const specs: string[] = []
@@ -67,7 +75,12 @@ describe('QueueRunner (queue-agnostic)', () => {
     const first = JSON.parse(specs[0])
     expect(Object.keys(first)).toEqual(['uuid', 'data_hash', 'data_title', 'label_branch_name'])
     const fixtureTask = e.fixture.projects[0].tasks.find((t) => t.uuid === first.uuid)!
-    expect(first).toEqual({ uuid: fixtureTask.uuid, data_hash: fixtureTask.dataHash, data_title: expect.any(String), label_branch_name: 'main' })
+    expect(first).toEqual({
+      uuid: fixtureTask.uuid,
+      data_hash: fixtureTask.dataHash,
+      data_title: expect.any(String),
+      label_branch_name: 'main',
+    })
 
     const handle = runner.handler('Agent 1')
     const results = []
@@ -75,7 +88,13 @@ describe('QueueRunner (queue-agnostic)', () => {
     for (const [i, result] of results.entries()) {
       const spec = JSON.parse(specs[i])
       const expected = spec.data_title.endsWith('3.png') ? 'needs review' : 'complete'
-      expect(result).toEqual({ task_uuid: spec.uuid, stage_uuid: e.stageUuid('Agent 1'), success: true, pathway: e.pathwayUuid('Agent 1', expected), error: null })
+      expect(result).toEqual({
+        task_uuid: spec.uuid,
+        stage_uuid: e.stageUuid('Agent 1'),
+        success: true,
+        pathway: e.pathwayUuid('Agent 1', expected),
+        error: null,
+      })
       expect(Object.keys(result)).toEqual(['task_uuid', 'stage_uuid', 'success', 'pathway', 'error'])
     }
     expect(e.tasksIn('Agent 1')).toHaveLength(0)
@@ -93,7 +112,15 @@ describe('QueueRunner (queue-agnostic)', () => {
     runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
     runner.stage('Agent 1', {}, () => 'complete')
     const tasks = e.fixture.projects[0].tasks
-    const specs = tasks.map((t) => JSON.stringify({ task_uuid: t.uuid, data_hash: t.dataHash, data_title: 'x', label_branch_name: 'main', status: 'NEW' }))
+    const specs = tasks.map((t) =>
+      JSON.stringify({
+        task_uuid: t.uuid,
+        data_hash: t.dataHash,
+        data_title: 'x',
+        label_branch_name: 'main',
+        status: 'NEW',
+      }),
+    )
     const results = JSON.parse(await runner.handler(e.stageUuid('Agent 1'))(specs))
     expect(results.map((r: { success: boolean }) => r.success)).toEqual([true, true, true, true])
     expect(e.requestsByEndpoint()['proceed']).toBe(1)
@@ -116,7 +143,13 @@ describe('QueueRunner (queue-agnostic)', () => {
         },
       }),
     )
-    const spec = (t: typeof t0) => JSON.stringify({ uuid: t.uuid, data_hash: t.dataHash, data_title: e.fixture.projects[0].dataUnits.find((d) => d.dataHash === t.dataHash)!.dataTitle, label_branch_name: 'main' })
+    const spec = (t: typeof t0) =>
+      JSON.stringify({
+        uuid: t.uuid,
+        data_hash: t.dataHash,
+        data_title: e.fixture.projects[0].dataUnits.find((d) => d.dataHash === t.dataHash)!.dataTitle,
+        label_branch_name: 'main',
+      })
     const handle = runner.handler('Agent 1')
     // A transient error on a non-final attempt: nothing applied, the task stays for the redelivery.
     const transient = JSON.parse(await handle(spec(t1), { finalAttempt: false }))
@@ -124,14 +157,22 @@ describe('QueueRunner (queue-agnostic)', () => {
     expect(e.proceedsByTask()[t1.uuid]).toBeUndefined()
     // The last attempt: the task takes onFailure and the result still says it failed.
     const final = JSON.parse(await handle(spec(t1)))
-    expect(final).toMatchObject({ success: false, pathway: e.pathwayUuid('Agent 1', 'needs review'), error: 'HandlerFailed: model timed out' })
+    expect(final).toMatchObject({
+      success: false,
+      pathway: e.pathwayUuid('Agent 1', 'needs review'),
+      error: 'HandlerFailed: model timed out',
+    })
     // NonRetryableError fails at once, even when more attempts would follow.
     const corrupt = JSON.parse(await handle(spec(t0), { finalAttempt: false }))
-    expect(corrupt).toMatchObject({ success: false, pathway: e.pathwayUuid('Agent 1', 'needs review'), error: 'CorruptImage: corrupt image' })
+    expect(corrupt).toMatchObject({
+      success: false,
+      pathway: e.pathwayUuid('Agent 1', 'needs review'),
+      error: 'CorruptImage: corrupt image',
+    })
     expect(e.proceedsByTask()).toEqual({ [t0.uuid]: 1, [t1.uuid]: 1 })
   })
 
-  it('a returned label row whose only change is its priority: the priority is set, the labels are not saved (the runner\'s rule)', async () => {
+  it("a returned label row whose only change is its priority: the priority is set, the labels are not saved (the runner's rule)", async () => {
     const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
     runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
     runner.stage(
@@ -145,7 +186,12 @@ describe('QueueRunner (queue-agnostic)', () => {
       }),
     )
     const [task] = e.fixture.projects[0].tasks
-    const spec = JSON.stringify({ uuid: task.uuid, data_hash: task.dataHash, data_title: 't', label_branch_name: 'main' })
+    const spec = JSON.stringify({
+      uuid: task.uuid,
+      data_hash: task.dataHash,
+      data_title: 't',
+      label_branch_name: 'main',
+    })
     const result = JSON.parse(await runner.handler('Agent 1')(spec))
     expect(result).toMatchObject({ success: true, pathway: e.pathwayUuid('Agent 1', 'complete') })
     expect(e.emulator.state.project(e.projectHash).tasks.get(task.uuid)?.priority).toBe(0.5)
@@ -170,7 +216,12 @@ describe('QueueRunner (queue-agnostic)', () => {
       }),
     )
     const [task] = e.fixture.projects[0].tasks
-    const spec = JSON.stringify({ uuid: task.uuid, data_hash: task.dataHash, data_title: 't', label_branch_name: 'main' })
+    const spec = JSON.stringify({
+      uuid: task.uuid,
+      data_hash: task.dataHash,
+      data_title: 't',
+      label_branch_name: 'main',
+    })
     const handle = runner.handler('Agent 1')
     await expect(handle(spec)).rejects.toThrow(/died after proceeding/)
     expect(e.proceedsByTask()[task.uuid]).toBe(1)
@@ -199,7 +250,12 @@ describe('QueueRunner (queue-agnostic)', () => {
       }),
     )
     const [task] = e.fixture.projects[0].tasks
-    const spec = JSON.stringify({ uuid: task.uuid, data_hash: task.dataHash, data_title: 't', label_branch_name: 'main' })
+    const spec = JSON.stringify({
+      uuid: task.uuid,
+      data_hash: task.dataHash,
+      data_title: 't',
+      label_branch_name: 'main',
+    })
     const handle = runner.handler('Agent 1')
     await expect(handle(spec)).rejects.toThrow(/died after saving/)
     expect(e.history('save').filter((h) => h.dataHash === task.dataHash)).toHaveLength(1)

@@ -39,19 +39,45 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
   })
 
   async function bindings(project: Project, agent: AgentDefinition<DepsRecord>): Promise<ResolvedBinding[]> {
-    const v = await validateProject(project, [{ stage: 'Agent 1', agent, overwrite: false }], undefined, { client: env!.client })
+    const v = await validateProject(project, [{ stage: 'Agent 1', agent, overwrite: false }], undefined, {
+      client: env!.client,
+    })
     expect(v.issues).toEqual([])
     return v.bindings
   }
 
-  function workerOptions(e: RunnerEnv, project: Project, b: ResolvedBinding[], extra: Partial<WorkerOptions> = {}): WorkerOptions {
-    return { redis, client: e.client, project, bindings: b, concurrency: 4, untilEmpty: true, retryDelayMs: 1, maxRetryDelayMs: 5, logger: () => silentLog, ...extra }
+  function workerOptions(
+    e: RunnerEnv,
+    project: Project,
+    b: ResolvedBinding[],
+    extra: Partial<WorkerOptions> = {},
+  ): WorkerOptions {
+    return {
+      redis,
+      client: e.client,
+      project,
+      bindings: b,
+      concurrency: 4,
+      untilEmpty: true,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 5,
+      logger: () => silentLog,
+      ...extra,
+    }
   }
 
   it('enqueuing twice adds nothing; a worker handles every job once and the journal is emptied', async () => {
     const e = (env = await startRunnerEnv({ tasks: 20 }))
     const project = await e.client.getProject(e.projectHash)
-    const b = await bindings(project, defineAgent({ handler: ({ task }) => ({ pathway: /[13579]\.png$/.test(task.dataTitle) ? 'needs review' : 'complete', priority: 0 }) }))
+    const b = await bindings(
+      project,
+      defineAgent({
+        handler: ({ task }) => ({
+          pathway: /[13579]\.png$/.test(task.dataTitle) ? 'needs review' : 'complete',
+          priority: 0,
+        }),
+      }),
+    )
     const first = await enqueueTasks({ redis, client: e.client, project, bindings: b })
     expect(first.stages[0]).toMatchObject({ title: 'Agent 1', pending: 20, added: 20, alreadyQueued: 0, requeued: 0 })
     const second = await enqueueTasks({ redis, client: e.client, project, bindings: b })
@@ -71,7 +97,11 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
 
     const status = await queueStatus(redis, { projectHash: e.projectHash })
     expect(status.stages).toHaveLength(1)
-    expect(status.stages[0]).toMatchObject({ stageTitle: 'Agent 1', counts: { waiting: 0, active: 0, delayed: 0, completed: 20, failed: 0 }, failedJobs: [] })
+    expect(status.stages[0]).toMatchObject({
+      stageTitle: 'Agent 1',
+      counts: { waiting: 0, active: 0, delayed: 0, completed: 20, failed: 0 },
+      failedJobs: [],
+    })
     await until(async () => (await redis.keys(`${QUEUE_PREFIX}:journal:*`)).length === 0)
 
     // Pending again? Nothing is: a third enqueue finds no task.
@@ -90,7 +120,8 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
       defineAgent({
         handler: ({ task, attempt }) => {
           calls.set(task.uuid, (calls.get(task.uuid) ?? 0) + 1)
-          if (task.uuid === bad.uuid && broken) throw new NonRetryableError('unreadable image', { code: 'CorruptImage' })
+          if (task.uuid === bad.uuid && broken)
+            throw new NonRetryableError('unreadable image', { code: 'CorruptImage' })
           if (task.uuid === flaky.uuid && attempt < 2) throw new Error(`model busy (attempt ${attempt})`)
           return 'complete'
         },
@@ -100,14 +131,26 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
     const summary = await runWorker(workerOptions(e, project, b))
     const s = summary.stages[0]
     expect(s).toMatchObject({ processed: 6, failed: 1, retried: 2, moved: { complete: 5 } })
-    expect(s.errors).toEqual([{ taskUuid: bad.uuid, dataTitle: expect.any(String), code: 'CorruptImage', message: 'unreadable image' }])
+    expect(s.errors).toEqual([
+      { taskUuid: bad.uuid, dataTitle: expect.any(String), code: 'CorruptImage', message: 'unreadable image' },
+    ])
     expect(calls.get(bad.uuid)).toBe(1)
     expect(calls.get(flaky.uuid)).toBe(3)
     expect(e.proceedsByTask()[bad.uuid]).toBeUndefined()
 
     const status = await queueStatus(redis)
     expect(status.totals).toMatchObject({ completed: 5, failed: 1, waiting: 0 })
-    expect(status.stages[0].failedJobs).toEqual([{ jobId: bad.uuid, taskUuid: bad.uuid, dataTitle: expect.any(String), attemptsMade: 1, error: 'CorruptImage: unreadable image', failedAt: expect.any(String), processedBy: expect.stringMatching(/:\d+$/) }])
+    expect(status.stages[0].failedJobs).toEqual([
+      {
+        jobId: bad.uuid,
+        taskUuid: bad.uuid,
+        dataTitle: expect.any(String),
+        attemptsMade: 1,
+        error: 'CorruptImage: unreadable image',
+        failedAt: expect.any(String),
+        processedBy: expect.stringMatching(/:\d+$/),
+      },
+    ])
 
     await expect(retryFailed(redis, { stage: 'Nope' })).rejects.toThrow(/No queue for stage "Nope"/)
     broken = false
@@ -131,9 +174,26 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
     const journal = new RedisEffectJournal(redis, journalNamespace(e.projectHash, stage.uuid))
     const pathway = stage.pathways.find((p) => p.name === 'complete')!
     for (const task of [moved, decidedOnly]) {
-      const job = await queue.add('t', { projectHash: e.projectHash, stageUuid: stage.uuid, stageTitle: stage.title, task: { uuid: task.uuid, data_hash: task.dataHash, data_title: 't', label_branch_name: 'main' } }, { jobId: task.uuid })
+      const job = await queue.add(
+        't',
+        {
+          projectHash: e.projectHash,
+          stageUuid: stage.uuid,
+          stageTitle: stage.title,
+          task: { uuid: task.uuid, data_hash: task.dataHash, data_title: 't', label_branch_name: 'main' },
+        },
+        { jobId: task.uuid },
+      )
       // The earlier delivery decided "complete" (the handler now says otherwise: it must not run again).
-      await journal.recordDecision(task.uuid, { stageUuid: stage.uuid, dataHash: task.dataHash, pathway, priority: 0.5, effects: [], ref: `${job.id}@${job.timestamp}`, decidedAt: new Date().toISOString() })
+      await journal.recordDecision(task.uuid, {
+        stageUuid: stage.uuid,
+        dataHash: task.dataHash,
+        pathway,
+        priority: 0.5,
+        effects: [],
+        ref: `${job.id}@${job.timestamp}`,
+        decidedAt: new Date().toISOString(),
+      })
     }
     // The first one got as far as moving the task, then died.
     await e.client.setPriorities(e.projectHash, [{ dataHash: moved.dataHash, priority: 0.5 }])
@@ -146,7 +206,12 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
     expect(calls).toBe(0)
     expect(e.proceedsByTask()).toEqual({ [moved.uuid]: 1, [decidedOnly.uuid]: 1 })
     expect(e.history('priority').filter((h) => h.dataHash === moved.dataHash)).toHaveLength(1)
-    expect(e.tasksIn('Complete').map((t) => t.uuid).sort()).toEqual([moved.uuid, decidedOnly.uuid].sort())
+    expect(
+      e
+        .tasksIn('Complete')
+        .map((t) => t.uuid)
+        .sort(),
+    ).toEqual([moved.uuid, decidedOnly.uuid].sort())
   })
 
   it('says clearly when Redis cannot be reached (exit code 3)', async () => {
@@ -156,7 +221,9 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
     expect(error).toMatchObject({ code: 'RedisUnreachable', exitCode: 3 })
     expect((error as Error).message).toContain(`redis://127.0.0.1:${port}`)
     await expect(connectRedis('http://127.0.0.1:1')).rejects.toMatchObject({ code: 'InvalidRedisUrl', exitCode: 2 })
-    await expect(connectRedis(`redis://:secret@127.0.0.1:${port}`, { connectTimeoutMs: 500 })).rejects.toSatisfy((e: Error) => !e.message.includes('secret'))
+    await expect(connectRedis(`redis://:secret@127.0.0.1:${port}`, { connectTimeoutMs: 500 })).rejects.toSatisfy(
+      (e: Error) => !e.message.includes('secret'),
+    )
   })
 })
 

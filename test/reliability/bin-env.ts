@@ -44,7 +44,9 @@ function expectedPathway(title: string): string {
 
 /** The pathway APPENDING_AGENT picks for a data title, and the stage it leads to. */
 export function expectedPathway(title: string): { pathway: string; stage: string } {
-  return /[37]\.(png|mp4)$/.test(title) ? { pathway: 'needs review', stage: 'Review 1' } : { pathway: 'complete', stage: 'Complete' }
+  return /[37]\.(png|mp4)$/.test(title)
+    ? { pathway: 'needs review', stage: 'Review 1' }
+    : { pathway: 'complete', stage: 'Complete' }
 }
 
 export interface BinEnvOptions {
@@ -85,7 +87,11 @@ export interface BinEnv {
 
 export async function startBinEnv(options: BinEnvOptions): Promise<BinEnv> {
   const key = generateOpenSshKey('reliability test key')
-  const fixture = generateFixture({ tasks: options.tasks, seed: options.seed ?? 1, labelledFraction: options.labelledFraction ?? 0.5 })
+  const fixture = generateFixture({
+    tasks: options.tasks,
+    seed: options.seed ?? 1,
+    labelledFraction: options.labelledFraction ?? 0.5,
+  })
   let answered = 0
   const waiters: Array<{ at: number; fn: () => void; endpoint?: string }> = []
   let handle: EmulatorHandle | undefined
@@ -137,7 +143,12 @@ export default defineConfig({
     projectHash,
     keyFile,
     titles,
-    run: (args = [], runOptions = {}) => runBin(['run', '--domain', emulator.domain, '--ssh-key-file', keyFile, ...args], { cwd: dir, timeoutMs: 120_000, ...runOptions }),
+    run: (args = [], runOptions = {}) =>
+      runBin(['run', '--domain', emulator.domain, '--ssh-key-file', keyFile, ...args], {
+        cwd: dir,
+        timeoutMs: 120_000,
+        ...runOptions,
+      }),
     afterRequests: (n, fn, endpoint) => {
       waiters.push({ at: answeredBy(endpoint) + n, fn, endpoint })
     },

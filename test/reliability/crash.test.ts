@@ -28,7 +28,12 @@ afterAll(async () => {
 
 /** What must be equal between two runs: everything but hashes and timestamps. */
 function comparable(state: Map<string, TaskState>): Record<string, unknown> {
-  return Object.fromEntries([...state].map(([dataHash, s]) => [dataHash, { stage: s.stage, proceeds: s.proceeds, priority: s.priority, labels: s.labels, saves: s.saves }]))
+  return Object.fromEntries(
+    [...state].map(([dataHash, s]) => [
+      dataHash,
+      { stage: s.stage, proceeds: s.proceeds, priority: s.priority, labels: s.labels, saves: s.saves },
+    ]),
+  )
 }
 
 /** Tasks with a decision recorded and not yet settled (live entries of the journal file). */
@@ -50,73 +55,86 @@ const journalEntries = (e: BinEnv): Set<string> => {
 }
 
 describe('SIGKILL at seeded points, then reruns (built binary)', () => {
-  it(`${KILLS} kills: the project converges to the uninterrupted run's state, nothing doubled`, { timeout: SOAK ? 600_000 : 240_000 }, async () => {
-    // The reference: the same project, run once without interruption.
-    const reference = await startBinEnv({ tasks: TASKS, seed: 6, run: RUN })
-    envs.push(reference)
-    const clean = await reference.run<RunResult>(['--json'])
-    expect(clean.code, clean.stderr.slice(-1500)).toBe(0)
-    const expected = comparable(reference.state())
+  it(
+    `${KILLS} kills: the project converges to the uninterrupted run's state, nothing doubled`,
+    { timeout: SOAK ? 600_000 : 240_000 },
+    async () => {
+      // The reference: the same project, run once without interruption.
+      const reference = await startBinEnv({ tasks: TASKS, seed: 6, run: RUN })
+      envs.push(reference)
+      const clean = await reference.run<RunResult>(['--json'])
+      expect(clean.code, clean.stderr.slice(-1500)).toBe(0)
+      const expected = comparable(reference.state())
 
-    const e = await startBinEnv({ tasks: TASKS, seed: 6, run: RUN })
-    envs.push(e)
-    const random = seededRandom(9)
-    // Handler calls of each task at the moment its decision was found recorded after a kill: the
-    // decision must be finished without calling the handler again, so these never grow.
-    const callsWhenRecorded = new Map<string, number>()
-    let replayed = 0
-    const kinds: string[] = []
-    for (let kill = 0; kill < KILLS; kill++) {
-      // One in three kills lands right after a save or a move was applied; the others anywhere.
-      const kind = kill % 3 === 1 ? 'save-label-rows' : kill % 3 === 2 ? 'proceed' : undefined
-      const after = kind === undefined ? 2 + Math.floor(random() * 20) : 1 + Math.floor(random() * 3)
-      kinds.push(`${kind ?? 'any'}#${after}`)
-      let child: Parameters<typeof signalChild>[0]
-      e.afterRequests(after, () => signalChild(child, 'SIGKILL'), kind)
-      const r = await e.run<RunResult>(['--json'], { env: { AGENT_DELAY_MS: '20' }, timeoutMs: 60_000, onSpawn: (c) => (child = c) })
-      if (r.signal !== 'SIGKILL') {
-        // The run ended before the kill point: it must have finished cleanly then.
-        expect(r.code, r.stderr.slice(-1500)).toBe(0)
-        replayed += r.json?.stages[0].replayed ?? 0
-        break
+      const e = await startBinEnv({ tasks: TASKS, seed: 6, run: RUN })
+      envs.push(e)
+      const random = seededRandom(9)
+      // Handler calls of each task at the moment its decision was found recorded after a kill: the
+      // decision must be finished without calling the handler again, so these never grow.
+      const callsWhenRecorded = new Map<string, number>()
+      let replayed = 0
+      const kinds: string[] = []
+      for (let kill = 0; kill < KILLS; kill++) {
+        // One in three kills lands right after a save or a move was applied; the others anywhere.
+        const kind = kill % 3 === 1 ? 'save-label-rows' : kill % 3 === 2 ? 'proceed' : undefined
+        const after = kind === undefined ? 2 + Math.floor(random() * 20) : 1 + Math.floor(random() * 3)
+        kinds.push(`${kind ?? 'any'}#${after}`)
+        let child: Parameters<typeof signalChild>[0]
+        e.afterRequests(after, () => signalChild(child, 'SIGKILL'), kind)
+        const r = await e.run<RunResult>(['--json'], {
+          env: { AGENT_DELAY_MS: '20' },
+          timeoutMs: 60_000,
+          onSpawn: (c) => (child = c),
+        })
+        if (r.signal !== 'SIGKILL') {
+          // The run ended before the kill point: it must have finished cleanly then.
+          expect(r.code, r.stderr.slice(-1500)).toBe(0)
+          replayed += r.json?.stages[0].replayed ?? 0
+          break
+        }
+        const calls = e.handlerCalls()
+        for (const task of journalEntries(e))
+          if (!callsWhenRecorded.has(task)) callsWhenRecorded.set(task, calls.get(task) ?? 0)
+        // Nothing is doubled at any moment, even before the rerun.
+        for (const [, s] of e.state()) {
+          expect(s.proceeds).toBeLessThanOrEqual(1)
+          expect(s.saves).toBeLessThanOrEqual(1)
+        }
       }
+      const rest = await e.run<RunResult>(['--json'], { timeoutMs: 120_000 })
+      expect(rest.code, rest.stderr.slice(-1500)).toBe(0)
+      replayed += rest.json!.stages[0].replayed ?? 0
+      // A rerun after a kill takes the dead run's lock over; the clean end removes journal and lock.
+      expect(existsSync(join(e.dir, '.encord-agents'))).toBe(false)
       const calls = e.handlerCalls()
-      for (const task of journalEntries(e)) if (!callsWhenRecorded.has(task)) callsWhenRecorded.set(task, calls.get(task) ?? 0)
-      // Nothing is doubled at any moment, even before the rerun.
-      for (const [, s] of e.state()) {
-        expect(s.proceeds).toBeLessThanOrEqual(1)
-        expect(s.saves).toBeLessThanOrEqual(1)
-      }
-    }
-    const rest = await e.run<RunResult>(['--json'], { timeoutMs: 120_000 })
-    expect(rest.code, rest.stderr.slice(-1500)).toBe(0)
-    replayed += rest.json!.stages[0].replayed ?? 0
-    // A rerun after a kill takes the dead run's lock over; the clean end removes journal and lock.
-    expect(existsSync(join(e.dir, '.encord-agents'))).toBe(false)
-    const calls = e.handlerCalls()
-    process.stderr.write(
-      `crash: ${KILLS} kills (${kinds.join(', ')}); ${callsWhenRecorded.size} tasks had a recorded, unsettled decision after a kill; ` +
-        `${replayed} replayed by the last run; ${[...calls.values()].filter((n) => n > 1).length} tasks whose handler ran again (decisions not yet recorded when killed)\n`,
-    )
-    expect(comparable(e.state())).toEqual(expected)
-    // The kills did leave recorded-but-unsettled decisions, and the reruns finished them without
-    // calling their handlers again.
-    expect(callsWhenRecorded.size).toBeGreaterThan(0)
-    for (const [task, n] of callsWhenRecorded) expect(calls.get(task), task).toBe(n)
-  })
+      process.stderr.write(
+        `crash: ${KILLS} kills (${kinds.join(', ')}); ${callsWhenRecorded.size} tasks had a recorded, unsettled decision after a kill; ` +
+          `${replayed} replayed by the last run; ${[...calls.values()].filter((n) => n > 1).length} tasks whose handler ran again (decisions not yet recorded when killed)\n`,
+      )
+      expect(comparable(e.state())).toEqual(expected)
+      // The kills did leave recorded-but-unsettled decisions, and the reruns finished them without
+      // calling their handlers again.
+      expect(callsWhenRecorded.size).toBeGreaterThan(0)
+      for (const [task, n] of callsWhenRecorded) expect(calls.get(task), task).toBe(n)
+    },
+  )
 
-  it('control: the same kill right after a label save, with --no-journal, doubles the box on the rerun', { timeout: 120_000 }, async () => {
-    const e = await startBinEnv({ tasks: 6, seed: 6, run: '{ taskBatchSize: 6 }' })
-    envs.push(e)
-    const before = e.state()
-    let child: Parameters<typeof signalChild>[0]
-    e.afterRequests(1, () => signalChild(child, 'SIGKILL'), 'save-label-rows')
-    const killed = await e.run(['--no-journal'], { onSpawn: (c) => (child = c) })
-    expect(killed.signal).toBe('SIGKILL')
-    const rerun = await e.run(['--no-journal', '--json'])
-    expect(rerun.code, rerun.stderr.slice(-1500)).toBe(0)
-    const boxes = (s: TaskState) => s.labels.filter((l) => l.startsWith('object ')).length
-    const doubled = [...e.state()].filter(([d, s]) => boxes(s) === boxes(before.get(d)!) + 2)
-    expect(doubled.length).toBe(6)
-  })
+  it(
+    'control: the same kill right after a label save, with --no-journal, doubles the box on the rerun',
+    { timeout: 120_000 },
+    async () => {
+      const e = await startBinEnv({ tasks: 6, seed: 6, run: '{ taskBatchSize: 6 }' })
+      envs.push(e)
+      const before = e.state()
+      let child: Parameters<typeof signalChild>[0]
+      e.afterRequests(1, () => signalChild(child, 'SIGKILL'), 'save-label-rows')
+      const killed = await e.run(['--no-journal'], { onSpawn: (c) => (child = c) })
+      expect(killed.signal).toBe('SIGKILL')
+      const rerun = await e.run(['--no-journal', '--json'])
+      expect(rerun.code, rerun.stderr.slice(-1500)).toBe(0)
+      const boxes = (s: TaskState) => s.labels.filter((l) => l.startsWith('object ')).length
+      const doubled = [...e.state()].filter(([d, s]) => boxes(s) === boxes(before.get(d)!) + 2)
+      expect(doubled.length).toBe(6)
+    },
+  )
 })

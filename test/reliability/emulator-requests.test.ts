@@ -11,7 +11,11 @@ import { generateFixture, startEmulator, type EmulatorHandle } from '../../src/e
 import { legacyCall } from '../../src/emulator/testing.js'
 
 const key = parsePrivateKey(generateOpenSshKey('emulator requests').privateKeyText)
-const fixture = generateFixture({ tasks: 200, seed: 21, users: [{ email: 'me@localhost', publicKeyHex: key.publicKeyHex }] })
+const fixture = generateFixture({
+  tasks: 200,
+  seed: 21,
+  users: [{ email: 'me@localhost', publicKeyHex: key.publicKeyHex }],
+})
 const projectHash = fixture.projects[0].projectHash
 let emulator: EmulatorHandle
 beforeAll(async () => {
@@ -29,9 +33,16 @@ async function health(): Promise<{ status: number; ms: number }> {
 
 describe('LIKE filters (item 2)', () => {
   it('a pattern of many % answers at once and does not block other requests', async () => {
-    for (const payload of [{ data_title_like: '%%%%%%%%%%%%x' }, { workflow_graph_node_title_like: '%%%%%%%%%%%%%%%%x' }, { data_title_like: '%_%_%_%_%_%_%_%_%_%_%_%_x' }]) {
+    for (const payload of [
+      { data_title_like: '%%%%%%%%%%%%x' },
+      { workflow_graph_node_title_like: '%%%%%%%%%%%%%%%%x' },
+      { data_title_like: '%_%_%_%_%_%_%_%_%_%_%_%_x' },
+    ]) {
       const started = performance.now()
-      const [answer, probe] = await Promise.all([legacyCall(emulator.domain, key, projectHash, 'labelrowmetadata', 'GET', null, payload), health()])
+      const [answer, probe] = await Promise.all([
+        legacyCall(emulator.domain, key, projectHash, 'labelrowmetadata', 'GET', null, payload),
+        health(),
+      ])
       const ms = performance.now() - started
       expect(answer.status, answer.text).toBe(200)
       expect(answer.json.response).toEqual([])
@@ -46,7 +57,9 @@ describe('LIKE filters (item 2)', () => {
     // `%3._%`: a "3." followed by at least one character, anywhere.
     const expected = titles.filter((t) => /3\../s.test(t)).length
     expect(expected).toBeGreaterThan(0)
-    const answer = await legacyCall(emulator.domain, key, projectHash, 'labelrowmetadata', 'GET', null, { data_title_like: '%3._%' })
+    const answer = await legacyCall(emulator.domain, key, projectHash, 'labelrowmetadata', 'GET', null, {
+      data_title_like: '%3._%',
+    })
     expect(answer.status).toBe(200)
     expect(answer.json.response.length).toBe(expected)
   })

@@ -35,7 +35,13 @@ export interface FaultOutcome {
  * once, before the move) or left in its stage and reported failed with a reason; the RunResult's
  * counts are the emulator's.
  */
-export function checkFaultRun(stage: StageResult, before: Map<string, TaskState>, after: Map<string, TaskState>, titles: Map<string, string>, taskUuidOf: (dataHash: string) => string): FaultOutcome {
+export function checkFaultRun(
+  stage: StageResult,
+  before: Map<string, TaskState>,
+  after: Map<string, TaskState>,
+  titles: Map<string, string>,
+  taskUuidOf: (dataHash: string) => string,
+): FaultOutcome {
   const failedTasks = new Map(stage.errors.map((e) => [e.taskUuid, e]))
   let moved = 0
   let identicalResaves = 0

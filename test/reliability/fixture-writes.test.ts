@@ -6,7 +6,18 @@
  * still runs are left alone).
  */
 import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { COMPLETE_AGENT, configText, tempProjects } from '../commands/project.js'
@@ -50,9 +61,15 @@ describe('fixture writes', () => {
     const fifo = join(dir, 'pipe')
     const made = spawnSync('mkfifo', [fifo])
     expect(made.status, String(made.stderr)).toBe(0)
-    const r = await runBin<{ error: { code: string; message: string } }>(['emulator', 'generate', '--out', fifo, '--tasks', '3', '--force', '--json'], { cwd: dir, timeoutMs: 30_000 })
+    const r = await runBin<{ error: { code: string; message: string } }>(
+      ['emulator', 'generate', '--out', fifo, '--tasks', '3', '--force', '--json'],
+      { cwd: dir, timeoutMs: 30_000 },
+    )
     expect(r.code, r.stderr).toBe(2)
-    expect(r.json?.error).toMatchObject({ code: 'FixtureNotAFile', message: expect.stringContaining('is not a regular file') })
+    expect(r.json?.error).toMatchObject({
+      code: 'FixtureNotAFile',
+      message: expect.stringContaining('is not a regular file'),
+    })
     expect(lstatSync(fifo).isFIFO()).toBe(true)
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([])
   })

@@ -15,7 +15,10 @@ const project = tempProjects()
 
 const withHandler = (body: string) =>
   project({
-    'encord-agents.config.ts': configText(`    { stage: 'Agent 1', handler: './agent.ts' },`, `\n  run: { numRetries: 2 },`),
+    'encord-agents.config.ts': configText(
+      `    { stage: 'Agent 1', handler: './agent.ts' },`,
+      `\n  run: { numRetries: 2 },`,
+    ),
     'agent.ts': `import { defineAgent } from 'encord-agents'\nexport default defineAgent({\n  async handler({ task }) {\n${body}\n  },\n})\n`,
   })
 
@@ -29,11 +32,17 @@ describe('process.exit from a handler', () => {
     const stage = r.json!.stages[0]
     expect(stage).toMatchObject({ processed: 6, failed: 2, moved: { complete: 4 } })
     const errors = Object.fromEntries(stage.errors.map((e) => [e.dataTitle, e]))
-    expect(errors['street.png']).toMatchObject({ code: 'HandlerCalledExit', message: expect.stringContaining('The handler of stage "Agent 1"') })
+    expect(errors['street.png']).toMatchObject({
+      code: 'HandlerCalledExit',
+      message: expect.stringContaining('The handler of stage "Agent 1"'),
+    })
     expect(errors['street.png'].message).toContain('called process.exit(0)')
     expect(errors['parking-lot.png'].message).toContain('called process.exit(3)')
 
-    const human = await runBin(['run'], { cwd: withHandler(`    if (task.dataTitle === 'street.png') process.exit(0)\n    return 'complete'`), timeoutMs: 60_000 })
+    const human = await runBin(['run'], {
+      cwd: withHandler(`    if (task.dataTitle === 'street.png') process.exit(0)\n    return 'complete'`),
+      timeoutMs: 60_000,
+    })
     expect(human.code, human.stderr).toBe(1)
     expect(human.stdout).toContain('HandlerCalledExit')
     expect(human.stdout).toMatch(/5 moved, 0 stayed, 1 failed/)
@@ -45,7 +54,9 @@ describe('process.exit from a handler', () => {
     return 'complete'`)
     const r = await runBin(['run'], { cwd: dir, timeoutMs: 60_000 })
     expect(r.code, r.stderr).toBe(1)
-    expect(r.stderr).toMatch(/The handler of stage "Agent 1" .*called process\.exit\(0\) from a callback outside its task/)
+    expect(r.stderr).toMatch(
+      /The handler of stage "Agent 1" .*called process\.exit\(0\) from a callback outside its task/,
+    )
     expect(r.stderr).toContain('remove process.exit from the handler')
     expect(r.stderr).not.toMatch(STACK_FRAME)
   })

@@ -36,7 +36,11 @@ async function expectRefused(cwd: string, args: string[], says: RegExp): Promise
   expect(human.stderr).not.toMatch(STACK_FRAME)
   const json = await runBin<ErrorJson>(['init', ...args, '--json'], { cwd, timeoutMs: 30_000 })
   expect(json.code).toBe(2)
-  expect(json.json?.error).toMatchObject({ exitCode: 2, message: expect.stringMatching(says), hint: expect.any(String) })
+  expect(json.json?.error).toMatchObject({
+    exitCode: 2,
+    message: expect.stringMatching(says),
+    hint: expect.any(String),
+  })
   // Nothing was written.
   expect(readdirSync(cwd).sort()).toEqual(before)
 }

@@ -51,8 +51,10 @@ async function setup() {
   )
   const before = projectState(e.emulator.state, e.projectHash, {})
   const journal = defaultJournalPath(dir, e.projectHash)
-  const runWith = (options: RunOptions) => runner.run({ journal, numRetries: 0, retryDelayMs: 1, maxRetryDelayMs: 2, taskBatchSize: 4, ...options })
-  const run = (client: EncordApi, journalSetting: boolean | string = journal) => runWith({ client, journal: journalSetting })
+  const runWith = (options: RunOptions) =>
+    runner.run({ journal, numRetries: 0, retryDelayMs: 1, maxRetryDelayMs: 2, taskBatchSize: 4, ...options })
+  const run = (client: EncordApi, journalSetting: boolean | string = journal) =>
+    runWith({ client, journal: journalSetting })
   return { e, dir, calls, run, runWith, before, journal }
 }
 
@@ -61,7 +63,8 @@ function failing(client: EncordApi, method: keyof EncordApi, how: 'before' | 'af
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown
-      if (property !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+      if (property !== method || typeof value !== 'function')
+        return typeof value === 'function' ? value.bind(target) : value
       return async (...args: unknown[]) => {
         if (how === 'after') await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
         throw new Error(`connection lost ${how} ${String(method)} was applied`)
@@ -78,7 +81,9 @@ function expectConverged(s: Awaited<ReturnType<typeof setup>>) {
     const was = before.get(dataHash)!
     expect(state.proceeds, dataHash).toBe(1)
     expect(['Complete', 'Review 1']).toContain(state.stage)
-    expect(state.labels.filter((l) => l.startsWith('object ')).length).toBe(was.labels.filter((l) => l.startsWith('object ')).length + 1)
+    expect(state.labels.filter((l) => l.startsWith('object ')).length).toBe(
+      was.labels.filter((l) => l.startsWith('object ')).length + 1,
+    )
     expect(state.effectiveSaves).toBe(1)
     expect(state.priority).toBe(0.25)
   }
@@ -94,7 +99,9 @@ describe('write-ahead journal (library)', () => {
     const second = await s.run(s.e.client)
     expect(second.ok).toBe(true)
     expect(second.stages[0]).toMatchObject({ processed: TASKS, replayed: TASKS, failed: 0 })
-    expect(formatRunSummary(second, { theme: createTheme(false) })).toContain(`${TASKS} of them were finished from the run journal`)
+    expect(formatRunSummary(second, { theme: createTheme(false) })).toContain(
+      `${TASKS} of them were finished from the run journal`,
+    )
     expect([...s.calls.values()].every((n) => n === 1)).toBe(true)
     // The saves were recognised as landed: no save request was sent again.
     expect(s.e.history('save')).toHaveLength(TASKS)
@@ -108,7 +115,11 @@ describe('write-ahead journal (library)', () => {
     await s.run(failing(s.e.client, 'saveLabelRows', 'after'), false)
     await s.run(s.e.client, false)
     const after = projectState(s.e.emulator.state, s.e.projectHash, s.e.proceedsByTask())
-    const doubled = [...after].filter(([data, st]) => st.labels.filter((l) => l.startsWith('object ')).length === s.before.get(data)!.labels.filter((l) => l.startsWith('object ')).length + 2)
+    const doubled = [...after].filter(
+      ([data, st]) =>
+        st.labels.filter((l) => l.startsWith('object ')).length ===
+        s.before.get(data)!.labels.filter((l) => l.startsWith('object ')).length + 2,
+    )
     expect(doubled).toHaveLength(TASKS)
   })
 
@@ -129,7 +140,8 @@ describe('write-ahead journal (library)', () => {
     const client = new Proxy(s.e.client, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown
-        if (property !== 'proceedTasks' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+        if (property !== 'proceedTasks' || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value
         return async (...args: unknown[]) => {
           await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
           stop.abort()
@@ -141,7 +153,9 @@ describe('write-ahead journal (library)', () => {
     expect(first).toMatchObject({ interrupted: true, stages: [{ failed: TASKS }] })
     const file = await FileEffectJournal.open(s.journal, { projectHash: s.e.projectHash, lock: false })
     expect(file.size).toBe(TASKS)
-    expect(file.entries().every(([, entry]) => entry.savedAt !== undefined && entry.proceededAt === undefined)).toBe(true)
+    expect(file.entries().every(([, entry]) => entry.savedAt !== undefined && entry.proceededAt === undefined)).toBe(
+      true,
+    )
     await file.close()
     const second = await s.run(s.e.client)
     expect(second.stages[0].processed).toBe(0)
@@ -161,9 +175,19 @@ describe('write-ahead journal (library)', () => {
   it('a task that came back to its stage after its recorded move is decided afresh', async () => {
     const s = await setup()
     const task = s.e.tasksIn('Agent 1')[0]
-    const pathway = { uuid: s.e.pathwayUuid('Agent 1', 'complete'), name: 'complete', destinationUuid: s.e.stageUuid('Complete') }
+    const pathway = {
+      uuid: s.e.pathwayUuid('Agent 1', 'complete'),
+      name: 'complete',
+      destinationUuid: s.e.stageUuid('Complete'),
+    }
     const j = await FileEffectJournal.open(s.journal, { projectHash: s.e.projectHash })
-    await j.recordDecision(task.uuid, { stageUuid: s.e.stageUuid('Agent 1'), dataHash: task.dataHash, pathway, effects: [], decidedAt: new Date().toISOString() })
+    await j.recordDecision(task.uuid, {
+      stageUuid: s.e.stageUuid('Agent 1'),
+      dataHash: task.dataHash,
+      pathway,
+      effects: [],
+      decidedAt: new Date().toISOString(),
+    })
     await j.markProceeded(task.uuid)
     await j.close()
     const result = await s.run(s.e.client)
@@ -230,11 +254,24 @@ describe('write-ahead journal (library)', () => {
     const s = await setup()
     const task = s.e.tasksIn('Agent 1')[0]
     const j = await FileEffectJournal.open(s.journal, { projectHash: s.e.projectHash })
-    const gone = { uuid: '00000000-0000-4000-8000-00000000dead', name: 'archived', destinationUuid: s.e.stageUuid('Complete') }
-    await j.recordDecision(task.uuid, { stageUuid: s.e.stageUuid('Agent 1'), dataHash: task.dataHash, pathway: gone, effects: [], decidedAt: new Date().toISOString() })
+    const gone = {
+      uuid: '00000000-0000-4000-8000-00000000dead',
+      name: 'archived',
+      destinationUuid: s.e.stageUuid('Complete'),
+    }
+    await j.recordDecision(task.uuid, {
+      stageUuid: s.e.stageUuid('Agent 1'),
+      dataHash: task.dataHash,
+      pathway: gone,
+      effects: [],
+      decidedAt: new Date().toISOString(),
+    })
     await j.close()
     const warnings: string[] = []
-    const result = await s.runWith({ client: s.e.client, onEvent: (e) => e.type === 'log' && e.level === 'warn' && warnings.push(e.message) })
+    const result = await s.runWith({
+      client: s.e.client,
+      onEvent: (e) => e.type === 'log' && e.level === 'warn' && warnings.push(e.message),
+    })
     expect(result.stages[0].replayed).toBeUndefined()
     expect(s.calls.get(task.uuid)).toBe(1)
     expect(warnings).toEqual([expect.stringContaining('takes pathway "archived", which stage "Agent 1" no longer has')])
@@ -256,7 +293,9 @@ describe('write-ahead journal (library)', () => {
       const inner = new MemoryEffectJournal()
       return new Proxy(inner, {
         get(target, property, receiver) {
-          if (property === fail) return async () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
+          if (property === fail)
+            return async () =>
+              Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
           const value = Reflect.get(target, property, receiver) as unknown
           return typeof value === 'function' ? value.bind(target) : value
         },
@@ -264,11 +303,18 @@ describe('write-ahead journal (library)', () => {
     }
     const refused = await s.runWith({ client: s.e.client, journal: full('recordDecision') })
     expect(refused.stages[0].failed).toBe(TASKS)
-    expect(refused.stages[0].errors[0]).toMatchObject({ code: 'JournalFailed', message: expect.stringContaining('ENOSPC') })
+    expect(refused.stages[0].errors[0]).toMatchObject({
+      code: 'JournalFailed',
+      message: expect.stringContaining('ENOSPC'),
+    })
     expect(s.e.history('save')).toHaveLength(0)
     expect(s.e.history('proceed')).toHaveLength(0)
     const events: string[] = []
-    const marked = await s.runWith({ client: s.e.client, journal: full('markSaved'), onEvent: (e) => e.type === 'log' && events.push(e.message) })
+    const marked = await s.runWith({
+      client: s.e.client,
+      journal: full('markSaved'),
+      onEvent: (e) => e.type === 'log' && events.push(e.message),
+    })
     expect(marked.stages[0]).toMatchObject({ failed: 0, processed: TASKS })
     expect(events.some((m) => m.includes('The run journal could not be updated (ENOSPC'))).toBe(true)
     expectConverged(s)

@@ -24,11 +24,13 @@ export function labelContent(labels: Json | undefined): string[] {
   const out: string[] = []
   for (const unit of Object.values((labels.data_units ?? {}) as Json)) {
     const l = (unit as Json).labels ?? {}
-    for (const o of (l.objects ?? []) as Json[]) out.push(`object ${o.featureHash} ${canonical(o.boundingBox ?? o.polygon ?? o.point ?? null)}`)
+    for (const o of (l.objects ?? []) as Json[])
+      out.push(`object ${o.featureHash} ${canonical(o.boundingBox ?? o.polygon ?? o.point ?? null)}`)
     for (const c of (l.classifications ?? []) as Json[]) out.push(`classification ${c.featureHash}`)
   }
   for (const c of Object.values((labels.classification_answers ?? {}) as Json)) {
-    for (const a of ((c as Json).classifications ?? []) as Json[]) out.push(`answer ${a.featureHash} ${canonical(a.answers)}`)
+    for (const a of ((c as Json).classifications ?? []) as Json[])
+      out.push(`answer ${a.featureHash} ${canonical(a.answers)}`)
   }
   return out.sort()
 }
@@ -45,7 +47,11 @@ export interface TaskState {
 }
 
 /** Per data unit: the task's stage, proceeds, priority and label content. */
-export function projectState(state: EmulatorState, projectHash: string, proceedsByTask: Record<string, number>): Map<string, TaskState> {
+export function projectState(
+  state: EmulatorState,
+  projectHash: string,
+  proceedsByTask: Record<string, number>,
+): Map<string, TaskState> {
   const project = state.project(projectHash)
   const stageTitle = new Map(project.stages.map((s) => [s.uuid, s.title]))
   const out = new Map<string, TaskState>()

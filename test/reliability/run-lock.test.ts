@@ -19,13 +19,23 @@ const envs: BinEnv[] = []
 const children: ChildProcess[] = []
 beforeAll(() => assertBuilt())
 afterAll(async () => {
-  for (const c of children) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL')
+  for (const c of children)
+    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL')
   for (const e of envs) await e.close()
 })
 
 /** The environment runBin gives the binary (no ENCORD_*, no vitest or NODE_* settings), plus `extra`. */
 function runEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ENCORD_') && !k.startsWith('VITEST') && k !== 'NODE_ENV' && k !== 'NODE_OPTIONS' && k !== 'DEBUG'))
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.startsWith('ENCORD_') &&
+        !k.startsWith('VITEST') &&
+        k !== 'NODE_ENV' &&
+        k !== 'NODE_OPTIONS' &&
+        k !== 'DEBUG',
+    ),
+  )
   return { ...env, NO_COLOR: '1', CI: '1', ...extra }
 }
 
@@ -54,56 +64,76 @@ async function until(what: string, check: () => boolean, ms = 30_000): Promise<v
 }
 
 describe('the run lock', () => {
-  it.skipIf(process.platform !== 'linux')('a run killed with SIGKILL and not yet reaped (a zombie) does not block the rerun', { timeout: 120_000 }, async () => {
-    const e = await startBinEnv({ tasks: 12, seed: 14, run: '{ taskBatchSize: 2, concurrency: 1 }' })
-    envs.push(e)
-    // The run is started by a shell that then becomes `sleep`, which never waits for its children: once
-    // killed, the run stays a zombie until the sleep ends, exactly as under a parent that is slow to reap.
-    const parent = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" run --domain ${e.emulator.domain} --ssh-key-file ${e.keyFile} >run.log 2>&1 & echo $!; exec sleep 60`], {
-      cwd: e.dir,
-      env: runEnv({ AGENT_DELAY_MS: '200' }),
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-    children.push(parent)
-    const runPid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))))
-    const log = () => readFileSync(join(e.dir, 'run.log'), 'utf8')
-    // Killed in the middle of its tasks, holding the lock.
-    await until('the run to decide a task', () => e.emulator.stats().requests.total > 4 && existsSync(lockOf(e)))
-    expect(JSON.parse(readFileSync(lockOf(e), 'utf8')).pid, log()).toBe(runPid)
-    process.kill(runPid, 'SIGKILL')
-    await until('the run to become a zombie', () => procState(runPid) === 'Z')
+  it.skipIf(process.platform !== 'linux')(
+    'a run killed with SIGKILL and not yet reaped (a zombie) does not block the rerun',
+    { timeout: 120_000 },
+    async () => {
+      const e = await startBinEnv({ tasks: 12, seed: 14, run: '{ taskBatchSize: 2, concurrency: 1 }' })
+      envs.push(e)
+      // The run is started by a shell that then becomes `sleep`, which never waits for its children: once
+      // killed, the run stays a zombie until the sleep ends, exactly as under a parent that is slow to reap.
+      const parent = spawn(
+        'sh',
+        [
+          '-c',
+          `"${process.execPath}" "${BIN}" run --domain ${e.emulator.domain} --ssh-key-file ${e.keyFile} >run.log 2>&1 & echo $!; exec sleep 60`,
+        ],
+        {
+          cwd: e.dir,
+          env: runEnv({ AGENT_DELAY_MS: '200' }),
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      )
+      children.push(parent)
+      const runPid = await new Promise<number>((resolve) =>
+        parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+      )
+      const log = () => readFileSync(join(e.dir, 'run.log'), 'utf8')
+      // Killed in the middle of its tasks, holding the lock.
+      await until('the run to decide a task', () => e.emulator.stats().requests.total > 4 && existsSync(lockOf(e)))
+      expect(JSON.parse(readFileSync(lockOf(e), 'utf8')).pid, log()).toBe(runPid)
+      process.kill(runPid, 'SIGKILL')
+      await until('the run to become a zombie', () => procState(runPid) === 'Z')
 
-    const rerun = await e.run<RunResult>(['--json'])
-    expect(rerun.code, rerun.stderr).toBe(0)
-    expect(rerun.stderr).not.toContain('Another encord-agents run')
-    expect(procState(runPid), 'still a zombie while the rerun ran').toBe('Z')
-    const left = [...e.state().values()].filter((t) => t.stage === 'Agent 1')
-    expect(left).toEqual([])
-  })
+      const rerun = await e.run<RunResult>(['--json'])
+      expect(rerun.code, rerun.stderr).toBe(0)
+      expect(rerun.stderr).not.toContain('Another encord-agents run')
+      expect(procState(runPid), 'still a zombie while the rerun ran').toBe('Z')
+      const left = [...e.state().values()].filter((t) => t.stage === 'Agent 1')
+      expect(left).toEqual([])
+    },
+  )
 
-  it.skipIf(process.platform !== 'linux')('a lock whose pid now belongs to another process is taken over; one held by a running run refuses the rerun', { timeout: 120_000 }, async () => {
-    const e = await startBinEnv({ tasks: 4, seed: 15 })
-    envs.push(e)
-    const other = spawn('sleep', ['60'], { stdio: 'ignore' })
-    children.push(other)
-    const pid = other.pid!
-    await until('sleep to run', () => procState(pid) !== undefined)
-    const lock = (processStart: string) => {
-      // A clean run removes the journal folder with its lock.
-      mkdirSync(dirname(lockOf(e)), { recursive: true })
-      writeFileSync(lockOf(e), JSON.stringify({ pid, processStart, host: hostname(), startedAt: 'then' }))
-    }
+  it.skipIf(process.platform !== 'linux')(
+    'a lock whose pid now belongs to another process is taken over; one held by a running run refuses the rerun',
+    { timeout: 120_000 },
+    async () => {
+      const e = await startBinEnv({ tasks: 4, seed: 15 })
+      envs.push(e)
+      const other = spawn('sleep', ['60'], { stdio: 'ignore' })
+      children.push(other)
+      const pid = other.pid!
+      await until('sleep to run', () => procState(pid) !== undefined)
+      const lock = (processStart: string) => {
+        // A clean run removes the journal folder with its lock.
+        mkdirSync(dirname(lockOf(e)), { recursive: true })
+        writeFileSync(lockOf(e), JSON.stringify({ pid, processStart, host: hostname(), startedAt: 'then' }))
+      }
 
-    // The pid of a dead run, now used by another process (it started at another time): taken over.
-    lock(String(Number(procStart(pid)) - 1000))
-    const reused = await e.run<RunResult>(['--json'])
-    expect(reused.code, reused.stderr).toBe(0)
-    expect(reused.json?.stages[0].processed).toBe(4)
+      // The pid of a dead run, now used by another process (it started at another time): taken over.
+      lock(String(Number(procStart(pid)) - 1000))
+      const reused = await e.run<RunResult>(['--json'])
+      expect(reused.code, reused.stderr).toBe(0)
+      expect(reused.json?.stages[0].processed).toBe(4)
 
-    // The same pid and start time: that run is alive, the rerun is refused.
-    lock(procStart(pid))
-    const refused = await e.run<{ error: { code: string; message: string } }>(['--json'])
-    expect(refused.code).toBe(2)
-    expect(refused.json?.error).toMatchObject({ code: 'JournalLocked', message: expect.stringContaining(`Another encord-agents run (process ${pid}`) })
-  })
+      // The same pid and start time: that run is alive, the rerun is refused.
+      lock(procStart(pid))
+      const refused = await e.run<{ error: { code: string; message: string } }>(['--json'])
+      expect(refused.code).toBe(2)
+      expect(refused.json?.error).toMatchObject({
+        code: 'JournalLocked',
+        message: expect.stringContaining(`Another encord-agents run (process ${pid}`),
+      })
+    },
+  )
 })

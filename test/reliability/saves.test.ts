@@ -21,7 +21,10 @@ async function editedRows(e: RunnerEnv): Promise<Array<{ labelHash: string; labe
   return rows.map((row) => {
     const edited = structuredClone(row) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
     const unit = Object.values(edited.data_units as Record<string, any>)[0] // eslint-disable-line @typescript-eslint/no-explicit-any
-    unit.labels.objects = [...(unit.labels.objects ?? []), { ...unit.labels.objects[0], objectHash: `x${String(row.label_hash).slice(0, 7)}` }]
+    unit.labels.objects = [
+      ...(unit.labels.objects ?? []),
+      { ...unit.labels.objects[0], objectHash: `x${String(row.label_hash).slice(0, 7)}` },
+    ]
     return { labelHash: row.label_hash as string, labelRow: edited }
   })
 }
@@ -31,7 +34,9 @@ describe('label saves are applied once', () => {
     { name: 'the connection drops after the server wrote the rows', fault: 'reset-after' as const, sent: 1 },
     { name: 'a 503 before anything was written', fault: '5xx' as const, sent: 2 },
   ])('$name: one save per row in the history; sent $sent time(s)', async ({ fault, sent }) => {
-    const faults: FaultConfig = { rules: [{ endpoint: 'save-label-rows', kind: fault, status: 503, rate: 1, times: 1 }] }
+    const faults: FaultConfig = {
+      rules: [{ endpoint: 'save-label-rows', kind: fault, status: 503, rate: 1, times: 1 }],
+    }
     const e = (env = await startRunnerEnv({ tasks: 5, labelledFraction: 1, seed: 3, faults }))
     const rows = await editedRows(e)
     e.client.resetStats()

@@ -4,7 +4,16 @@
  * of the whole suite's output runs in the vitest global teardown (test/helpers/output-scan.global.ts);
  * these tests prove it is active and that it finds what it must.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { request } from 'undici'
@@ -23,21 +32,29 @@ beforeAll(() => assertBuilt())
 
 describe('the key-material scan', () => {
   const key = generateOpenSshKey('scan test')
-  const seed = Buffer.from(String(parsePrivateKey(key.privateKeyText).privateKey.export({ format: 'jwk' }).d), 'base64url')
+  const seed = Buffer.from(
+    String(parsePrivateKey(key.privateKeyText).privateKey.export({ format: 'jwk' }).d),
+    'base64url',
+  )
   const needles = needlesOf(key.privateKeyText)
 
   it('finds a key block, a key body, one line of a known key, or its seed in any encoding', () => {
     const body = key.privateKeyText.split('\n')[2]
     expect(findKeyMaterial(`error: ${key.privateKeyText}`, needles)).toContain('a PEM private key block')
-    expect(findKeyMaterial(`x ${key.privateKeyText.split('\n').slice(1).join('')}`, needles)).toContain('an OpenSSH private key body')
+    expect(findKeyMaterial(`x ${key.privateKeyText.split('\n').slice(1).join('')}`, needles)).toContain(
+      'an OpenSSH private key body',
+    )
     expect(findKeyMaterial(`got "${body}"`, needles)).toEqual(['line 3 of a private key'])
     expect(findKeyMaterial(`seed=${seed.toString('hex')}`, needles)).toEqual(['the seed of a private key (hex)'])
-    expect(findKeyMaterial(`d: "${seed.toString('base64url')}"`, needles)).toContain('the seed of a private key (base64url)')
+    expect(findKeyMaterial(`d: "${seed.toString('base64url')}"`, needles)).toContain(
+      'the seed of a private key (base64url)',
+    )
     expect(findKeyMaterial(seed.toString('base64'), needles)).toContain('the seed of a private key (base64)')
   })
 
   it('does not flag public keys, or hints that name the key format', () => {
-    const hint = 'encord-agents accepts an unencrypted OpenSSH Ed25519 private key (a file starting with "-----BEGIN OPENSSH PRIVATE KEY-----", as made by `ssh-keygen -t ed25519`).'
+    const hint =
+      'encord-agents accepts an unencrypted OpenSSH Ed25519 private key (a file starting with "-----BEGIN OPENSSH PRIVATE KEY-----", as made by `ssh-keygen -t ed25519`).'
     expect(findKeyMaterial(`${hint}\nkey ${key.publicKeyHex} ${key.publicKeyOpenSsh}`, needles)).toEqual([])
   })
 
@@ -46,7 +63,10 @@ describe('the key-material scan', () => {
     expect(dir, 'the vitest global setup (test/helpers/output-scan.global.ts) must be configured').toBeDefined()
     const keyFile = join(tmp, 'scan-key')
     writeFileSync(keyFile, key.privateKeyText, { mode: 0o600 })
-    const r = await runBin(['list-stages', '--project-hash', 'p', '--domain', 'not-a-url', '--ssh-key-file', keyFile, '--json'], { timeoutMs: 30_000 })
+    const r = await runBin(
+      ['list-stages', '--project-hash', 'p', '--domain', 'not-a-url', '--ssh-key-file', keyFile, '--json'],
+      { timeoutMs: 30_000 },
+    )
     expect(r.code).toBe(2)
     const recorded = readRecorded(dir!)
     expect(recorded.outputs.some((o) => o.label.includes('list-stages --project-hash p'))).toBe(true)
@@ -58,7 +78,11 @@ describe('key files', () => {
   let emulator: EmulatorHandle
   const key = generateOpenSshKey('mode test')
   beforeAll(async () => {
-    emulator = await startEmulator({ fixture: generateFixture({ tasks: 2, seed: 3 }), inMemory: true, allowKeys: [key.publicKeyHex] })
+    emulator = await startEmulator({
+      fixture: generateFixture({ tasks: 2, seed: 3 }),
+      inMemory: true,
+      allowKeys: [key.publicKeyHex],
+    })
   })
   afterAll(() => emulator.stop())
 
@@ -70,7 +94,9 @@ describe('key files', () => {
     const args = ['list-stages', '--project-hash', projectHash, '--domain', emulator.domain, '--ssh-key-file', file]
     const loose = await runBin(args, { timeoutMs: 30_000 })
     expect(loose.code, loose.stderr).toBe(0)
-    expect(loose.stderr).toContain(`The private key file ${file} can be read by other users (mode 644); restrict it with \`chmod 600 ${file}\`.`)
+    expect(loose.stderr).toContain(
+      `The private key file ${file} can be read by other users (mode 644); restrict it with \`chmod 600 ${file}\`.`,
+    )
     chmodSync(file, 0o600)
     const tight = await runBin(args, { timeoutMs: 30_000 })
     expect(tight.code, tight.stderr).toBe(0)
@@ -81,7 +107,12 @@ describe('key files', () => {
 describe('the emulator', () => {
   const key = parsePrivateKey(generateOpenSshKey('emulator security').privateKeyText)
   const stranger = parsePrivateKey(generateOpenSshKey('stranger').privateKeyText)
-  const fixture = generateFixture({ tasks: 3, seed: 5, labelledFraction: 1, users: [{ email: 'me@localhost', publicKeyHex: key.publicKeyHex }] })
+  const fixture = generateFixture({
+    tasks: 3,
+    seed: 5,
+    labelledFraction: 1,
+    users: [{ email: 'me@localhost', publicKeyHex: key.publicKeyHex }],
+  })
   let emulator: EmulatorHandle
   beforeAll(async () => {
     emulator = await startEmulator({ fixture, inMemory: true })
@@ -116,13 +147,29 @@ describe('the emulator', () => {
       { method: 'GET', path: `/v2/public/projects/${project.projectHash}` },
       { method: 'GET', path: `/v2/public/ontologies/${project.ontologyHash}` },
       { method: 'GET', path: `/v2/public/projects/${project.projectHash}/workflow/stages/${stage.uuid}/tasks` },
-      { method: 'POST', path: `/v2/public/projects/${project.projectHash}/workflow/stages/${stage.uuid}/actions`, body: [{ taskUuid: task.uuid, pathwayUuid: stage.pathways[0].uuid }] },
-      { method: 'POST', path: `/v2/public/projects/${project.projectHash}/workflow/stages/${stage.uuid}/move-tasks`, body: [] },
-      { method: 'POST', path: `/v2/public/projects/${project.projectHash}/priorities`, body: { priorities: [[task.dataHash, 0.5]] } },
+      {
+        method: 'POST',
+        path: `/v2/public/projects/${project.projectHash}/workflow/stages/${stage.uuid}/actions`,
+        body: [{ taskUuid: task.uuid, pathwayUuid: stage.pathways[0].uuid }],
+      },
+      {
+        method: 'POST',
+        path: `/v2/public/projects/${project.projectHash}/workflow/stages/${stage.uuid}/move-tasks`,
+        body: [],
+      },
+      {
+        method: 'POST',
+        path: `/v2/public/projects/${project.projectHash}/priorities`,
+        body: { priorities: [[task.dataHash, 0.5]] },
+      },
       { method: 'GET', path: `/v2/public/projects/${project.projectHash}/datasets` },
       { method: 'POST', path: '/v2/public/storage/items/get-bulk', body: { itemUuids: [item.uuid] } },
       { method: 'GET', path: `/v2/public/storage/items/${item.uuid}` },
-      { method: 'PATCH', path: `/v2/public/storage/folders/${item.parent}/items/${item.uuid}`, body: { description: 'x' } },
+      {
+        method: 'PATCH',
+        path: `/v2/public/storage/folders/${item.parent}/items/${item.uuid}`,
+        body: { description: 'x' },
+      },
       { method: 'PATCH', path: '/v2/public/storage/items/patch-bulk', body: { items: [] } },
       { method: 'GET', path: `/v2/public/storage/folders/${item.parent}/items/${item.uuid}/child-items` },
     ]
@@ -130,12 +177,26 @@ describe('the emulator', () => {
     const before = emulator.state.project(project.projectHash).history.length
     for (const route of routes) {
       const what = `${route.method} ${route.path}`
-      const unsigned = await request(emulator.domain + route.path, { method: route.method as 'GET', body: route.body === undefined ? undefined : JSON.stringify(route.body) })
+      const unsigned = await request(emulator.domain + route.path, {
+        method: route.method as 'GET',
+        body: route.body === undefined ? undefined : JSON.stringify(route.body),
+      })
       await unsigned.body.dump()
       expect(unsigned.statusCode, what).toBe(401)
-      expect((await signedRequest(emulator.domain, key, route.method, route.path, { body: route.body, now: now - 400 })).status, `${what} stale`).toBe(401)
-      expect((await signedRequest(emulator.domain, key, route.method, route.path, { body: route.body, now: now + 200 })).status, `${what} future`).toBe(401)
-      expect((await signedRequest(emulator.domain, stranger, route.method, route.path, { body: route.body, now })).status, `${what} unknown key`).toBe(401)
+      expect(
+        (await signedRequest(emulator.domain, key, route.method, route.path, { body: route.body, now: now - 400 }))
+          .status,
+        `${what} stale`,
+      ).toBe(401)
+      expect(
+        (await signedRequest(emulator.domain, key, route.method, route.path, { body: route.body, now: now + 200 }))
+          .status,
+        `${what} future`,
+      ).toBe(401)
+      expect(
+        (await signedRequest(emulator.domain, stranger, route.method, route.path, { body: route.body, now })).status,
+        `${what} unknown key`,
+      ).toBe(401)
       // Signed for one request, sent as another: another body, or (without a body) another query.
       const url = emulator.domain + route.path
       const body = route.body === undefined ? null : JSON.stringify(route.body)
@@ -143,14 +204,20 @@ describe('the emulator', () => {
       const tampered =
         body === null
           ? await request(`${url}?page_size=1`, { method: route.method as 'GET', headers })
-          : await request(url, { method: route.method as 'GET', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ tampered: true }) })
+          : await request(url, {
+              method: route.method as 'GET',
+              headers: { ...headers, 'content-type': 'application/json' },
+              body: JSON.stringify({ tampered: true }),
+            })
       await tampered.body.dump()
       expect(tampered.statusCode, `${what} tampered`).toBe(401)
     }
     // Nothing any refused request asked for was applied.
     expect(emulator.state.project(project.projectHash).history.length).toBe(before)
     for (const route of routes.filter((r) => r.method === 'GET')) {
-      expect((await signedRequest(emulator.domain, key, route.method, route.path, { now })).status, route.path).toBe(200)
+      expect((await signedRequest(emulator.domain, key, route.method, route.path, { now })).status, route.path).toBe(
+        200,
+      )
     }
   })
 
@@ -162,11 +229,19 @@ describe('the emulator', () => {
     const unsigned = await request(emulator.domain + path, { method: 'POST', headers, body: JSON.stringify(body) })
     await unsigned.body.dump()
     expect(unsigned.statusCode).toBe(401)
-    const signed = Object.fromEntries(signRequest({ method: 'POST', url: emulator.domain + path, body: JSON.stringify(body), privateKey: key }))
-    const tampered = await request(emulator.domain + path, { method: 'POST', headers: { ...headers, ...signed }, body: JSON.stringify({ ...body, query_type: 'labelrow' }) })
+    const signed = Object.fromEntries(
+      signRequest({ method: 'POST', url: emulator.domain + path, body: JSON.stringify(body), privateKey: key }),
+    )
+    const tampered = await request(emulator.domain + path, {
+      method: 'POST',
+      headers: { ...headers, ...signed },
+      body: JSON.stringify({ ...body, query_type: 'labelrow' }),
+    })
     await tampered.body.dump()
     expect(tampered.statusCode).toBe(401)
-    expect((await legacyCall(emulator.domain, stranger, projectHash, 'labelrowmetadata', 'GET', null, {})).status).toBe(400)
+    expect((await legacyCall(emulator.domain, stranger, projectHash, 'labelrowmetadata', 'GET', null, {})).status).toBe(
+      400,
+    )
     expect((await legacyCall(emulator.domain, key, projectHash, 'labelrowmetadata', 'GET', null, {})).status).toBe(200)
   })
 })
@@ -190,7 +265,10 @@ describe('init stays inside its directory', () => {
     const root = join(tmp, 'init-dotdot')
     mkdirSync(join(root, 'cwd', 'deep'), { recursive: true })
     const before = tree(root)
-    const r = await runBin(['init', 'deep/../../target', '--json', '--no-install'], { cwd: join(root, 'cwd'), timeoutMs: 30_000 })
+    const r = await runBin(['init', 'deep/../../target', '--json', '--no-install'], {
+      cwd: join(root, 'cwd'),
+      timeoutMs: 30_000,
+    })
     expect(r.code, r.stderr).toBe(0)
     const added = tree(root).filter((p) => !before.includes(p))
     expect(added.length).toBeGreaterThan(3)
@@ -203,7 +281,10 @@ describe('init stays inside its directory', () => {
     writeFileSync(secret, 'do not copy')
     mkdirSync(join(templates, 'minimal', 'sub'), { recursive: true })
     writeFileSync(join(templates, 'minimal', 'agent.ts'), 'export {}\n')
-    writeFileSync(join(templates, 'minimal', 'template.json'), JSON.stringify({ description: 'hostile', edit: 'agent.ts' }))
+    writeFileSync(
+      join(templates, 'minimal', 'template.json'),
+      JSON.stringify({ description: 'hostile', edit: 'agent.ts' }),
+    )
     symlinkSync(secret, join(templates, 'minimal', 'sub', 'linked.txt'))
     const dir = join(tmp, 'init-hostile')
     const result = initProject({ dir, template: 'minimal', templatesRoot: templates })
@@ -211,7 +292,9 @@ describe('init stays inside its directory', () => {
     expect(tree(dir)).not.toContain(join('sub', 'linked.txt'))
     expect(readFileSync(secret, 'utf8')).toBe('do not copy')
     // A template name that is a path is refused before anything is written.
-    expect(() => initProject({ dir: join(tmp, 'init-evil'), template: '../../etc' as 'minimal', templatesRoot: templates })).toThrow(/no template named/)
+    expect(() =>
+      initProject({ dir: join(tmp, 'init-evil'), template: '../../etc' as 'minimal', templatesRoot: templates }),
+    ).toThrow(/no template named/)
     expect(readdirSync(tmp)).not.toContain('init-evil')
   })
 })

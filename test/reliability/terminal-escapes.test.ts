@@ -27,7 +27,10 @@ const ACTIVE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u20
 
 function hostileProject(): string {
   const dir = project({
-    'encord-agents.config.ts': configText(`    { stage: '${AGENT_STAGE_UUID}', handler: './agent.ts' },`, `\n  run: { numRetries: 0 },`),
+    'encord-agents.config.ts': configText(
+      `    { stage: '${AGENT_STAGE_UUID}', handler: './agent.ts' },`,
+      `\n  run: { numRetries: 0 },`,
+    ),
     // Even data units move along the (hostile) "complete" pathway; odd ones fail quoting their title.
     'agent.ts': `import { defineAgent } from 'encord-agents'
 export default defineAgent({
@@ -40,7 +43,11 @@ export default defineAgent({
   })
   const file = join(dir, 'fixture.json')
   const fixture = JSON.parse(readFileSync(file, 'utf8')) as {
-    projects: Array<{ title: string; workflow: { stages: Array<{ title: string; pathways: Array<{ title: string }> }> }; dataUnits: Array<{ dataTitle: string }> }>
+    projects: Array<{
+      title: string
+      workflow: { stages: Array<{ title: string; pathways: Array<{ title: string }> }> }
+      dataUnits: Array<{ dataTitle: string }>
+    }>
   }
   const p = fixture.projects[0]
   p.title = hostile('Project')
@@ -55,7 +62,10 @@ export default defineAgent({
 
 function expectPrintable(output: string, what: string): void {
   const active = ACTIVE.exec(output)
-  expect(active, `${what} holds ${JSON.stringify(active?.[0])} at ${active?.index}: ${JSON.stringify(output.slice(Math.max(0, (active?.index ?? 0) - 40), (active?.index ?? 0) + 40))}`).toBeNull()
+  expect(
+    active,
+    `${what} holds ${JSON.stringify(active?.[0])} at ${active?.index}: ${JSON.stringify(output.slice(Math.max(0, (active?.index ?? 0) - 40), (active?.index ?? 0) + 40))}`,
+  ).toBeNull()
   const longest = Math.max(...output.split('\n').map((l) => l.length))
   expect(longest, `${what}: a line of ${longest} characters`).toBeLessThan(1000)
 }

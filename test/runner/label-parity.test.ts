@@ -28,7 +28,12 @@ function objectsOf(row: LabelRow): unknown[] {
 }
 
 function classificationsOf(row: LabelRow): unknown[] {
-  return row.classifications().map((c) => ({ title: c.title, frames: c.frames(), ranges: c.ranges, answers: c.answers().map((a) => [a.name, a.wire]) }))
+  return row.classifications().map((c) => ({
+    title: c.title,
+    frames: c.frames(),
+    ranges: c.ranges,
+    answers: c.answers().map((a) => [a.name, a.wire]),
+  }))
 }
 
 describe('label API parity, end to end on the emulator', () => {
@@ -67,8 +72,23 @@ describe('label API parity, end to end on the emulator', () => {
     text.storageItems[1].mimeType = 'text/html'
     text.projects[0].dataUnits[1].fileType = 'text/html'
     for (const [fixture, objects] of [
-      [audio, { first: [[0, 1500], [2000, 2600]], second: [[100, 200]] }],
-      [text, { first: [[0, 4]], second: [{ start: { xpath: '/html/body/p[1]', offset: 0 }, end: { xpath: '/html/body/p[2]', offset: 5 } }] }],
+      [
+        audio,
+        {
+          first: [
+            [0, 1500],
+            [2000, 2600],
+          ],
+          second: [[100, 200]],
+        },
+      ],
+      [
+        text,
+        {
+          first: [[0, 4]],
+          second: [{ start: { xpath: '/html/body/p[1]', offset: 0 }, end: { xpath: '/html/body/p[2]', offset: 5 } }],
+        },
+      ],
     ] as const) {
       const e = (env = await startRunnerEnv({ fixture }))
       const written = new Map<string, Json>()
@@ -78,11 +98,18 @@ describe('label API parity, end to end on the emulator', () => {
           deps: { row: labelRow() },
           handler: ({ task, deps }) => {
             const html = deps.row.fileType === 'text/html'
-            const ranges = task.dataTitle === fixture.projects[0].dataUnits[0].dataTitle ? objects.first : objects.second
+            const ranges =
+              task.dataTitle === fixture.projects[0].dataUnits[0].dataTitle ? objects.first : objects.second
             const shape = fixture === audio ? 'Speech' : 'Span'
-            const inst = deps.row.addRangeObject(shape, ranges as never, { confidence: 0.9, answers: { Note: html ? 'html' : 'plain' } })
+            const inst = deps.row.addRangeObject(shape, ranges as never, {
+              confidence: 0.9,
+              answers: { Note: html ? 'html' : 'plain' },
+            })
             deps.row.addClassification('Weather', { answer: 'Sunny' })
-            written.set(task.dataHash, (deps.row.toDict() as { object_answers: Json }).object_answers[inst.objectHash] as Json)
+            written.set(
+              task.dataHash,
+              (deps.row.toDict() as { object_answers: Json }).object_answers[inst.objectHash] as Json,
+            )
             return { pathway: 'complete', labelRow: deps.row }
           },
         }),
@@ -98,7 +125,14 @@ describe('label API parity, end to end on the emulator', () => {
         if (unit.fileType === 'text/html') expect(obj.htmlRanges).toEqual(objects.second)
         else expect(obj.ranges).toEqual(unit === fixture.projects[0].dataUnits[0] ? objects.first : objects.second)
         expect(obj.getAnswer('Note')).toBe(unit.fileType === 'text/html' ? 'html' : 'plain')
-        expect(classificationsOf(row)).toEqual([{ title: 'Weather', frames: [], ranges: [], answers: [['Weather', [{ name: 'Sunny', value: 'sunny', featureHash: 'sUnNy7o8' }]]] }])
+        expect(classificationsOf(row)).toEqual([
+          {
+            title: 'Weather',
+            frames: [],
+            ranges: [],
+            answers: [['Weather', [{ name: 'Sunny', value: 'sunny', featureHash: 'sUnNy7o8' }]]],
+          },
+        ])
         if (fixture === audio) expect(row.fileType).toMatch(/^audio\//)
       }
       await e.close()
@@ -119,7 +153,17 @@ function rangeFixture(kind: 'audio' | 'text'): Fixture {
     featureNodeHash: kind === 'audio' ? 'sPeEcH01' : 'sPaN0001',
     required: false,
     archived: false,
-    attributes: [{ id: '9.1', name: 'Note', type: 'text', featureNodeHash: 'nOtE9001', required: false, archived: false, dynamic: false }],
+    attributes: [
+      {
+        id: '9.1',
+        name: 'Note',
+        type: 'text',
+        featureNodeHash: 'nOtE9001',
+        required: false,
+        archived: false,
+        dynamic: false,
+      },
+    ],
   })
   return fixture
 }
@@ -147,7 +191,10 @@ describe('encordClient(): the escape hatch', () => {
     )
     const result = await runner.run({ numRetries: 0 })
     expect(result.stages[0].errors).toEqual([])
-    const byData = (a: unknown, b: unknown) => String((a as { rowData: string }).rowData).localeCompare(String((b as { rowData: string }).rowData))
-    expect(seen.sort(byData)).toEqual(e.fixture.projects[0].tasks.map((t) => ({ title: twin.title, rowData: t.dataHash, url: true })).sort(byData))
+    const byData = (a: unknown, b: unknown) =>
+      String((a as { rowData: string }).rowData).localeCompare(String((b as { rowData: string }).rowData))
+    expect(seen.sort(byData)).toEqual(
+      e.fixture.projects[0].tasks.map((t) => ({ title: twin.title, rowData: t.dataHash, url: true })).sort(byData),
+    )
   })
 })

@@ -35,7 +35,11 @@ describe('labelRow()', () => {
       defineAgent({
         deps: { row: labelRow() },
         handler: ({ deps }) => {
-          deps.row.addBoundingBox('Box', { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, { answers: { Colour: 'Red' }, confidence: 0.9 })
+          deps.row.addBoundingBox(
+            'Box',
+            { x: 0.1, y: 0.2, w: 0.3, h: 0.4 },
+            { answers: { Colour: 'Red' }, confidence: 0.9 },
+          )
           deps.row.addClassification('Weather', { answer: 'Sunny', force: true })
           return 'complete'
         },
@@ -49,13 +53,25 @@ describe('labelRow()', () => {
       expect(row).toBeDefined()
       const labels = frameLabels(row!, unit.dataHash)
       const box = labels.objects.find((o) => o.name === 'Box' && o.confidence === 0.9)
-      expect(box).toMatchObject({ shape: 'bounding_box', featureHash: 'bX7kQ2pL', boundingBox: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, manualAnnotation: false })
+      expect(box).toMatchObject({
+        shape: 'bounding_box',
+        featureHash: 'bX7kQ2pL',
+        boundingBox: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 },
+        manualAnnotation: false,
+      })
       expect(row!.object_answers[box!.objectHash].classifications).toEqual([
-        expect.objectContaining({ name: 'Colour', featureHash: 'cA1rT9zE', answers: [expect.objectContaining({ name: 'Red', value: 'red', featureHash: 'oPt0Red1' })] }),
+        expect.objectContaining({
+          name: 'Colour',
+          featureHash: 'cA1rT9zE',
+          answers: [expect.objectContaining({ name: 'Red', value: 'red', featureHash: 'oPt0Red1' })],
+        }),
       ])
       const weather = labels.classifications.find((c) => c.featureHash === 'wE4thR5s')
       expect(weather).toMatchObject({ name: 'Weather' })
-      expect(row!.classification_answers[weather!.classificationHash].classifications[0]).toMatchObject({ name: 'Weather', answers: [expect.objectContaining({ name: 'Sunny' })] })
+      expect(row!.classification_answers[weather!.classificationHash].classifications[0]).toMatchObject({
+        name: 'Weather',
+        answers: [expect.objectContaining({ name: 'Sunny' })],
+      })
     }
     // One metadata request, one GET for the rows that existed, one PUT for the others, one save: per batch.
     const requests = e.requestsByEndpoint()
@@ -85,7 +101,9 @@ describe('labelRow()', () => {
         },
       }),
     )
-    const before = new Map(tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]))
+    const before = new Map(
+      tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]),
+    )
     const result = await runner.run({ taskBatchSize: 6, numRetries: 2, ...fast })
     expect(result.stages[0]).toMatchObject({ moved: { complete: 6 }, failed: 0 })
     const saves = e.history('save')
@@ -99,9 +117,15 @@ describe('labelRow()', () => {
   })
 
   it('a save whose answer was lost is sent again and replaces the row: one box, never two', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 1, faults: { rules: [{ endpoint: 'save-label-rows', kind: 'reset-after', times: 1 }] } }))
+    const e = (env = await startRunnerEnv({
+      tasks: 3,
+      labelledFraction: 1,
+      faults: { rules: [{ endpoint: 'save-label-rows', kind: 'reset-after', times: 1 }] },
+    }))
     const tasks = e.fixture.projects[0].tasks
-    const before = new Map(tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]))
+    const before = new Map(
+      tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]),
+    )
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       'Agent 1',
       defineAgent({
@@ -118,18 +142,25 @@ describe('labelRow()', () => {
     // Applied, answer lost: the client reads the rows back, sees the labels landed, and does not send again.
     expect(e.requestsByEndpoint()['save-label-rows']).toBe(1)
     expect(e.history('save')).toHaveLength(3)
-    for (const t of tasks) expect(frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length - before.get(t.dataHash)!).toBe(1)
+    for (const t of tasks)
+      expect(frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length - before.get(t.dataHash)!).toBe(1)
     expect(Object.values(e.proceedsByTask())).toEqual([1, 1, 1])
   })
 
   it('never moves a task whose label save failed; other tasks of the batch are moved', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 1, retries: 0, faults: { rules: [{ endpoint: 'save-label-rows', kind: '5xx', status: 500, rate: 1 }] } }))
+    const e = (env = await startRunnerEnv({
+      tasks: 3,
+      labelledFraction: 1,
+      retries: 0,
+      faults: { rules: [{ endpoint: 'save-label-rows', kind: '5xx', status: 500, rate: 1 }] },
+    }))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       'Agent 1',
       defineAgent({
         deps: { row: labelRow() },
         handler: ({ task, deps }) => {
-          if (task.uuid === e.fixture.projects[0].tasks[0].uuid) deps.row.addClassification('Caption', { answer: 'a cat' })
+          if (task.uuid === e.fixture.projects[0].tasks[0].uuid)
+            deps.row.addClassification('Caption', { answer: 'a cat' })
           return 'complete'
         },
       }),
@@ -208,10 +239,14 @@ describe('labelRow()', () => {
     const seen: Array<Record<string, unknown> | null> = []
     const plain: Array<Record<string, unknown> | null> = []
     await new Runner({ projectHash: e.projectHash, client: e.client })
-      .stage('Agent 1', { deps: { meta: labelRowMetadata() }, labelRowMetadata: { includeClientMetadata: true } }, ({ deps }) => {
-        seen.push(deps.meta.clientMetadata)
-        return undefined
-      })
+      .stage(
+        'Agent 1',
+        { deps: { meta: labelRowMetadata() }, labelRowMetadata: { includeClientMetadata: true } },
+        ({ deps }) => {
+          seen.push(deps.meta.clientMetadata)
+          return undefined
+        },
+      )
       .run()
     await new Runner({ projectHash: e.projectHash, client: e.client })
       .stage('Agent 1', { deps: { meta: labelRowMetadata() } }, ({ deps }) => {
@@ -265,7 +300,10 @@ describe('twinLabelRow()', () => {
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       'Agent 1',
       defineAgent({
-        deps: { twin: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle' }), none: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle', branchName: 'nope' }) },
+        deps: {
+          twin: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle' }),
+          none: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle', branchName: 'nope' }),
+        },
         handler: ({ task, deps }) => (deps.twin?.labelRow.dataTitle === task.dataTitle ? 'complete' : 'needs review'),
       }),
     )
@@ -278,11 +316,17 @@ describe('twinLabelRow()', () => {
     const twin = fixture.projects[1]
     // The twin holds copies of the data (new data hashes, same titles), except one title it lacks.
     const newHash = (h: string) => `7${h.slice(1)}`
-    twin.dataUnits = twin.dataUnits.map((d, i) => ({ ...d, dataHash: newHash(d.dataHash), dataTitle: i === 0 ? 'not-in-main.png' : d.dataTitle }))
+    twin.dataUnits = twin.dataUnits.map((d, i) => ({
+      ...d,
+      dataHash: newHash(d.dataHash),
+      dataTitle: i === 0 ? 'not-in-main.png' : d.dataTitle,
+    }))
     twin.tasks = twin.tasks.map((t) => ({ ...t, dataHash: newHash(t.dataHash) }))
     twin.labelRows = twin.labelRows.map((r) => {
       const labels = structuredClone(r.labels) as { data_units: Record<string, { data_hash?: string }> }
-      labels.data_units = Object.fromEntries(Object.entries(labels.data_units).map(([k, v]) => [newHash(k), { ...v, data_hash: newHash(k) }]))
+      labels.data_units = Object.fromEntries(
+        Object.entries(labels.data_units).map(([k, v]) => [newHash(k), { ...v, data_hash: newHash(k) }]),
+      )
       return { ...r, dataHash: newHash(r.dataHash), labels }
     })
     const e = (env = await startRunnerEnv({ fixture }))
@@ -294,7 +338,11 @@ describe('twinLabelRow()', () => {
       defineAgent({
         deps: { twin: twinLabelRow({ twinProjectHash: twin.projectHash, matchBy: 'dataTitle' }) },
         handler: ({ task, deps }) => {
-          seen.set(task.dataTitle, { twinHash: deps.twin?.labelRow.dataHash ?? null, twinTitle: deps.twin?.labelRow.dataTitle ?? null, labelled: deps.twin?.labelRow.objects().length ?? 0 })
+          seen.set(task.dataTitle, {
+            twinHash: deps.twin?.labelRow.dataHash ?? null,
+            twinTitle: deps.twin?.labelRow.dataTitle ?? null,
+            labelled: deps.twin?.labelRow.objects().length ?? 0,
+          })
           return deps.twin === null ? 'needs review' : 'complete'
         },
       }),
@@ -309,8 +357,12 @@ describe('twinLabelRow()', () => {
       else expect(got).toEqual({ twinHash: newHash(unit.dataHash), twinTitle: title, labelled: 1 })
     }
     // The twin was asked about the titles of each batch, one exact title per request, never listed whole.
-    const twinCalls = recorded.calls.filter((c) => c.method === 'listLabelRowMetadata' && c.args[0] === twin.projectHash)
-    expect(twinCalls.map((c) => (c.args[1] as { dataTitleEq?: string }).dataTitleEq).sort()).toEqual([...seen.keys()].sort())
+    const twinCalls = recorded.calls.filter(
+      (c) => c.method === 'listLabelRowMetadata' && c.args[0] === twin.projectHash,
+    )
+    expect(twinCalls.map((c) => (c.args[1] as { dataTitleEq?: string }).dataTitleEq).sort()).toEqual(
+      [...seen.keys()].sort(),
+    )
     expect(twinCalls.every((c) => (c.args[1] as { dataHashes?: unknown }).dataHashes === undefined)).toBe(true)
   })
 
@@ -318,7 +370,10 @@ describe('twinLabelRow()', () => {
     const e = (env = await startRunnerEnv({ tasks: 1 }))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       'Agent 1',
-      defineAgent({ deps: { twin: twinLabelRow({ twinProjectHash: '00000000-0000-4000-8000-00000000dead' }) }, handler: () => 'complete' }),
+      defineAgent({
+        deps: { twin: twinLabelRow({ twinProjectHash: '00000000-0000-4000-8000-00000000dead' }) },
+        handler: () => 'complete',
+      }),
     )
     const validation = await runner.validate()
     expect(validation.ok).toBe(false)

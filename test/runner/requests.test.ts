@@ -21,27 +21,30 @@ describe('requests per task', () => {
     { taskBatchSize: 50, concurrency: 1, labelledFraction: 0.3, writes: false },
     { taskBatchSize: 1, concurrency: 16, labelledFraction: 1, writes: false },
     { taskBatchSize: 50, concurrency: 16, labelledFraction: 1, writes: true },
-  ])('batch $taskBatchSize, concurrency $concurrency, labelled $labelledFraction, writes $writes', async ({ taskBatchSize, concurrency, labelledFraction, writes }) => {
-    const tasks = 1000
-    const e = (env = await startRunnerEnv({ tasks, labelledFraction, pageSize: 100 }))
-    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
-      'Agent 1',
-      defineAgent({
-        deps: { row: labelRow() },
-        handler: ({ deps }) => {
-          if (writes) deps.row.addClassification('Caption', { answer: 'seen' })
-          return 'complete'
-        },
-      }),
-    )
-    const result = await runner.run({ taskBatchSize, concurrency })
-    expect(result.stages[0].moved).toEqual({ complete: tasks })
-    const stats = e.client.stats()
-    const perTask = stats.totalRequests / tasks
-    const line = `batch=${taskBatchSize} concurrency=${concurrency} labelled=${labelledFraction} writes=${writes}: ${perTask.toFixed(3)} requests/task ${JSON.stringify(stats.requests)}`
-    process.stdout.write(`${line}\n`)
-    // Saves are one request per 100 rows (the API's bundle), so writing every row adds 0.01.
-    expect(perTask).toBeLessThanOrEqual(writes ? 0.06 : 0.05)
-    expect(stats.requests.labelRowMetadata).toBeLessThanOrEqual(Math.ceil(tasks / Math.max(200, taskBatchSize)))
-  })
+  ])(
+    'batch $taskBatchSize, concurrency $concurrency, labelled $labelledFraction, writes $writes',
+    async ({ taskBatchSize, concurrency, labelledFraction, writes }) => {
+      const tasks = 1000
+      const e = (env = await startRunnerEnv({ tasks, labelledFraction, pageSize: 100 }))
+      const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+        'Agent 1',
+        defineAgent({
+          deps: { row: labelRow() },
+          handler: ({ deps }) => {
+            if (writes) deps.row.addClassification('Caption', { answer: 'seen' })
+            return 'complete'
+          },
+        }),
+      )
+      const result = await runner.run({ taskBatchSize, concurrency })
+      expect(result.stages[0].moved).toEqual({ complete: tasks })
+      const stats = e.client.stats()
+      const perTask = stats.totalRequests / tasks
+      const line = `batch=${taskBatchSize} concurrency=${concurrency} labelled=${labelledFraction} writes=${writes}: ${perTask.toFixed(3)} requests/task ${JSON.stringify(stats.requests)}`
+      process.stdout.write(`${line}\n`)
+      // Saves are one request per 100 rows (the API's bundle), so writing every row adds 0.01.
+      expect(perTask).toBeLessThanOrEqual(writes ? 0.06 : 0.05)
+      expect(stats.requests.labelRowMetadata).toBeLessThanOrEqual(Math.ceil(tasks / Math.max(200, taskBatchSize)))
+    },
+  )
 })

@@ -38,20 +38,32 @@ async function rejection(promise: Promise<unknown>): Promise<UserError> {
 describe('stages', () => {
   it('run in declaration order', async () => {
     const e = await start({ tasks: 4, stages: ['Agent 1', 'Agent 2'] })
-    const inOrder = runnerFor(e).stage('Agent 1', defineAgent({ handler: () => 'complete' })).stage('Agent 2', defineAgent({ handler: () => 'complete' }))
+    const inOrder = runnerFor(e)
+      .stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+      .stage('Agent 2', defineAgent({ handler: () => 'complete' }))
     const events: RunEvent[] = []
     const result = await inOrder.run({ onEvent: (ev) => events.push(ev) })
-    expect(result.stages.map((s) => [s.title, s.processed])).toEqual([['Agent 1', 4], ['Agent 2', 4]])
-    expect(events.filter((ev) => ev.type === 'stageStarted').map((ev) => (ev as { stage: { title: string } }).stage.title)).toEqual(['Agent 1', 'Agent 2'])
+    expect(result.stages.map((s) => [s.title, s.processed])).toEqual([
+      ['Agent 1', 4],
+      ['Agent 2', 4],
+    ])
+    expect(
+      events.filter((ev) => ev.type === 'stageStarted').map((ev) => (ev as { stage: { title: string } }).stage.title),
+    ).toEqual(['Agent 1', 'Agent 2'])
     expect(e.tasksIn('Complete')).toHaveLength(4)
   })
 
   it('run in declaration order even when that is against the workflow', async () => {
     const e = await start({ tasks: 4, stages: ['Agent 1', 'Agent 2'] })
-    const reversed = runnerFor(e).stage('Agent 2', defineAgent({ handler: () => 'complete' })).stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+    const reversed = runnerFor(e)
+      .stage('Agent 2', defineAgent({ handler: () => 'complete' }))
+      .stage('Agent 1', defineAgent({ handler: () => 'complete' }))
     const result = await reversed.run()
     // Agent 2 ran first and found nothing; Agent 1 then moved everything into Agent 2.
-    expect(result.stages.map((s) => [s.title, s.processed])).toEqual([['Agent 2', 0], ['Agent 1', 4]])
+    expect(result.stages.map((s) => [s.title, s.processed])).toEqual([
+      ['Agent 2', 0],
+      ['Agent 1', 4],
+    ])
     expect(e.tasksIn('Agent 2')).toHaveLength(4)
   })
 
@@ -86,15 +98,21 @@ describe('stages', () => {
   it('see the same stage named by title and by UUID as a duplicate, and run nothing', async () => {
     const e = await start({ tasks: 3 })
     const uuid = e.stageUuid('Agent 1')
-    const runner = runnerFor(e).stage('Agent 1', defineAgent({ handler: () => 'complete' })).stage(uuid, defineAgent({ handler: () => 'needs review' }))
+    const runner = runnerFor(e)
+      .stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+      .stage(uuid, defineAgent({ handler: () => 'needs review' }))
     const error = await rejection(runner.run())
     expect(error.code).toBe('ValidationFailed')
     expect(error.exitCode).toBe(2)
-    expect(error.message).toMatch(/Stage "Agent 1" has two agents: "Agent 1" \(.*semantics\.test\.ts:\d+:\d+\) and ".*" \(.*semantics\.test\.ts:\d+:\d+\)/)
+    expect(error.message).toMatch(
+      /Stage "Agent 1" has two agents: "Agent 1" \(.*semantics\.test\.ts:\d+:\d+\) and ".*" \(.*semantics\.test\.ts:\d+:\d+\)/,
+    )
     expect(e.tasksIn('Agent 1')).toHaveLength(3)
     expect(e.requestsByEndpoint()['list-tasks'] ?? 0).toBe(0)
 
-    const overwritten = runnerFor(e).stage('Agent 1', defineAgent({ handler: () => 'complete' })).stage(uuid, defineAgent({ handler: () => 'needs review' }), { overwrite: true })
+    const overwritten = runnerFor(e)
+      .stage('Agent 1', defineAgent({ handler: () => 'complete' }))
+      .stage(uuid, defineAgent({ handler: () => 'needs review' }), { overwrite: true })
     const result = await overwritten.run()
     expect(result.stages).toHaveLength(1)
     expect(result.stages[0].moved).toEqual({ 'needs review': 3 })
@@ -103,7 +121,9 @@ describe('stages', () => {
   it('support the Python-like stage(title, options, handler) form with typed deps', async () => {
     const e = await start({ tasks: 2 })
     const threshold = defineDependency({ resolve: () => 0.5 })
-    const runner = runnerFor(e).stage('Agent 1', { deps: { threshold }, pathways: ['complete'] }, ({ deps }) => (deps.threshold > 0.1 ? 'complete' : undefined))
+    const runner = runnerFor(e).stage('Agent 1', { deps: { threshold }, pathways: ['complete'] }, ({ deps }) =>
+      deps.threshold > 0.1 ? 'complete' : undefined,
+    )
     const result = await runner.run()
     expect(result.stages[0].moved).toEqual({ complete: 2 })
   })
@@ -113,7 +133,10 @@ describe('handler results', () => {
   it('an unknown pathway fails that task only, listing the stage pathways; other moves are kept', async () => {
     const e = await start({ tasks: 6 })
     const bad = e.fixture.projects[0].tasks[2].uuid
-    const runner = runnerFor(e).stage('Agent 1', defineAgent({ handler: ({ task }) => (task.uuid === bad ? 'compleet' : 'complete') }))
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({ handler: ({ task }) => (task.uuid === bad ? 'compleet' : 'complete') }),
+    )
     const result = await runner.run({ taskBatchSize: 6, ...fast })
     const stage = result.stages[0]
     expect(result.ok).toBe(false)
@@ -129,7 +152,13 @@ describe('handler results', () => {
   it('a number, an object without pathway and a nothing are told apart', async () => {
     const e = await start({ tasks: 3 })
     const [a, b] = e.fixture.projects[0].tasks.map((t) => t.uuid)
-    const runner = runnerFor(e).stage('Agent 1', defineAgent({ handler: ({ task }) => (task.uuid === a ? (42 as never) : task.uuid === b ? ({ pathwy: 'complete' } as never) : undefined) }))
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        handler: ({ task }) =>
+          task.uuid === a ? (42 as never) : task.uuid === b ? ({ pathwy: 'complete' } as never) : undefined,
+      }),
+    )
     const result = await runner.run(fast)
     const stage = result.stages[0]
     expect(stage).toMatchObject({ processed: 3, failed: 2, stayed: 1, moved: {} })
@@ -153,10 +182,22 @@ describe('handler results', () => {
         },
       }),
     )
-    const result = await runner.run({ taskBatchSize: 4, numRetries: 2, ...fast, onEvent: (ev) => ev.type === 'taskRetry' && retries.push(ev) })
+    const result = await runner.run({
+      taskBatchSize: 4,
+      numRetries: 2,
+      ...fast,
+      onEvent: (ev) => ev.type === 'taskRetry' && retries.push(ev),
+    })
     expect(result.stages[0]).toMatchObject({ processed: 8, failed: 1, moved: { complete: 7 } })
     expect(result.stages[0].errors).toEqual([
-      { taskUuid: bad, dataTitle: expect.any(String), code: 'HandlerFailed', message: 'model exploded', at: expect.stringMatching(/^test\/runner\/semantics\.test\.ts:\d+:\d+$/), stack: expect.any(Array) },
+      {
+        taskUuid: bad,
+        dataTitle: expect.any(String),
+        code: 'HandlerFailed',
+        message: 'model exploded',
+        at: expect.stringMatching(/^test\/runner\/semantics\.test\.ts:\d+:\d+$/),
+        stack: expect.any(Array),
+      },
     ])
     expect(attempts.get(bad)).toBe(3)
     expect(retries).toHaveLength(2)
@@ -204,7 +245,10 @@ describe('handler results', () => {
     const [a, b, c] = e.fixture.projects[0].tasks.map((t) => t.uuid)
     const runner = runnerFor(e).stage(
       'Agent 1',
-      defineAgent({ handler: ({ task }) => (task.uuid === a ? { pathway: 'complete', priority: 0 } : task.uuid === b ? { priority: 0.75 } : 'complete') }),
+      defineAgent({
+        handler: ({ task }) =>
+          task.uuid === a ? { pathway: 'complete', priority: 0 } : task.uuid === b ? { priority: 0.75 } : 'complete',
+      }),
     )
     const result = await runner.run()
     expect(result.stages[0]).toMatchObject({ moved: { complete: 2 }, stayed: 1 })
@@ -239,7 +283,13 @@ describe('dependencies', () => {
       },
     })
     const user = defineDependency({ deps: { flaky }, resolve: ({ deps }) => deps.flaky * 10 })
-    const runner = runnerFor(e).stage('Agent 1', defineAgent({ deps: { flaky, user }, handler: ({ deps }) => (deps.user === deps.flaky * 10 ? 'complete' : undefined) }))
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { flaky, user },
+        handler: ({ deps }) => (deps.user === deps.flaky * 10 ? 'complete' : undefined),
+      }),
+    )
     const result = await runner.run({ numRetries: 1, ...fast })
     expect(result.stages[0]).toMatchObject({ processed: 4, moved: { complete: 4 }, failed: 0 })
     // Two attempts per task, and within an attempt `flaky` was resolved once although two deps use it.
@@ -259,7 +309,10 @@ describe('dependencies', () => {
     const runner = runnerFor(e).stage('Agent 1', defineAgent({ deps: { broken }, handler: () => 'complete' }))
     const result = await runner.run({ numRetries: 1, ...fast })
     expect(result.stages[0]).toMatchObject({ failed: 1, moved: { complete: 2 } })
-    expect(result.stages[0].errors[0]).toMatchObject({ code: 'DependencyFailed', message: 'Dependency detector failed: GPU not found' })
+    expect(result.stages[0].errors[0]).toMatchObject({
+      code: 'DependencyFailed',
+      message: 'Dependency detector failed: GPU not found',
+    })
   })
 
   it('run-scoped dependencies are resolved once per run and disposed at its end', async () => {
@@ -267,7 +320,10 @@ describe('dependencies', () => {
     let created = 0
     let disposed = 0
     const model = defineDependency({ scope: 'run', resolve: () => ({ id: ++created }), dispose: () => void disposed++ })
-    const runner = runnerFor(e).stage('Agent 1', defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model.id === 1 ? 'complete' : undefined) }))
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({ deps: { model }, handler: ({ deps }) => (deps.model.id === 1 ? 'complete' : undefined) }),
+    )
     const result = await runner.run({ taskBatchSize: 2, concurrency: 3 })
     expect(result.stages[0].moved).toEqual({ complete: 5 })
     expect(created).toBe(1)
@@ -284,7 +340,13 @@ describe('dependencies', () => {
       },
       resolve: ({ batch }) => batch,
     })
-    const runner = runnerFor(e).stage('Agent 1', defineAgent({ deps: { bulk }, handler: ({ task, deps }) => (deps.bulk === task.dataTitle.toUpperCase() ? 'complete' : undefined) }))
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { bulk },
+        handler: ({ task, deps }) => (deps.bulk === task.dataTitle.toUpperCase() ? 'complete' : undefined),
+      }),
+    )
     const result = await runner.run({ taskBatchSize: 3, loadWindow: 3 })
     expect(result.stages[0].moved).toEqual({ complete: 7 })
     expect(batches).toEqual([3, 3, 1])
@@ -292,7 +354,9 @@ describe('dependencies', () => {
     batches.length = 0
     const e2 = await startRunnerEnv({ tasks: 7 })
     try {
-      await new Runner({ projectHash: e2.projectHash, client: e2.client }).stage('Agent 1', defineAgent({ deps: { bulk }, handler: () => 'complete' })).run({ taskBatchSize: 3 })
+      await new Runner({ projectHash: e2.projectHash, client: e2.client })
+        .stage('Agent 1', defineAgent({ deps: { bulk }, handler: () => 'complete' }))
+        .run({ taskBatchSize: 3 })
       expect(batches).toEqual([7])
       expect(e2.requestsByEndpoint()['proceed']).toBeGreaterThanOrEqual(1)
     } finally {
@@ -357,7 +421,13 @@ describe('run settings', () => {
   it('bad values are rejected before any request', async () => {
     const e = await start({ tasks: 2 })
     const runner = runnerFor(e).stage('Agent 1', defineAgent({ handler: () => 'complete' }))
-    for (const bad of [{ taskBatchSize: 0 }, { taskBatchSize: -3 }, { concurrency: 0 }, { numRetries: -1 }, { maxTasksPerStage: 0 }]) {
+    for (const bad of [
+      { taskBatchSize: 0 },
+      { taskBatchSize: -3 },
+      { concurrency: 0 },
+      { numRetries: -1 },
+      { maxTasksPerStage: 0 },
+    ]) {
       const error = await rejection(runner.run(bad))
       expect(error.code).toBe('InvalidRunSettings')
       expect(error.exitCode).toBe(2)
@@ -381,7 +451,8 @@ describe('run settings', () => {
     expect(result).toMatchObject({ ok: true, dryRun: true })
     expect(result.stages[0]).toMatchObject({ processed: 4, moved: { complete: 4 } })
     const requests = e.requestsByEndpoint()
-    for (const write of ['proceed', 'set-priorities', 'update-storage-item', 'save-label-rows', 'create-label-rows']) expect(requests[write] ?? 0).toBe(0)
+    for (const write of ['proceed', 'set-priorities', 'update-storage-item', 'save-label-rows', 'create-label-rows'])
+      expect(requests[write] ?? 0).toBe(0)
     expect(e.tasksIn('Agent 1')).toHaveLength(4)
   })
 
@@ -411,7 +482,20 @@ describe('run settings', () => {
     peak = 0
     const e2 = await startRunnerEnv({ tasks: 4 })
     try {
-      await new Runner({ projectHash: e2.projectHash, client: e2.client }).stage('Agent 1', defineAgent({ handler: async () => { running++; peak = Math.max(peak, running); await sleep(10); running--; return 'complete' } })).run()
+      await new Runner({ projectHash: e2.projectHash, client: e2.client })
+        .stage(
+          'Agent 1',
+          defineAgent({
+            handler: async () => {
+              running++
+              peak = Math.max(peak, running)
+              await sleep(10)
+              running--
+              return 'complete'
+            },
+          }),
+        )
+        .run()
       expect(peak).toBe(1) // default: one at a time, like the Python Runner
     } finally {
       await e2.close()
@@ -517,7 +601,10 @@ describe('interrupts and stale tasks', () => {
       'Agent 1',
       defineAgent({
         handler: async ({ task }) => {
-          if (task.uuid === victim) await e.client.proceedTasks(e.projectHash, e.stageUuid('Agent 1'), [{ taskUuid: victim, pathwayUuid: reviewUuid }])
+          if (task.uuid === victim)
+            await e.client.proceedTasks(e.projectHash, e.stageUuid('Agent 1'), [
+              { taskUuid: victim, pathwayUuid: reviewUuid },
+            ])
           return 'complete'
         },
       }),

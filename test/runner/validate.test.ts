@@ -16,7 +16,14 @@ describe('validation before anything runs', () => {
   it('passes for a correct setup and lists the stages in run order', async () => {
     const e = (env = await startRunnerEnv({ tasks: 2, stages: ['Agent 1', 'Agent 2'] }))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client })
-      .stage('Agent 2', defineAgent({ pathways: ['complete'], ontology: { objects: ['Box'], classifications: ['Weather', 'tAgS1c2h'] }, handler: () => 'complete' }))
+      .stage(
+        'Agent 2',
+        defineAgent({
+          pathways: ['complete'],
+          ontology: { objects: ['Box'], classifications: ['Weather', 'tAgS1c2h'] },
+          handler: () => 'complete',
+        }),
+      )
       .stage(e.stageUuid('Agent 1'), defineAgent({ description: 'first', handler: () => 'complete' }))
     const result = await runner.validate()
     expect(result.issues).toEqual([])
@@ -41,18 +48,39 @@ describe('validation before anything runs', () => {
     })
       .stage('Agnet 1', defineAgent({ handler: () => 'complete' }))
       .stage('Review 1', defineAgent({ handler: () => 'complete' }))
-      .stage('Agent 1', defineAgent({ pathways: ['complete', 'to QA'], onFailure: 'failed', ontology: { objects: ['Bx'], classifications: ['Weather'] }, deps: { a }, handler: () => 'complete' }))
+      .stage(
+        'Agent 1',
+        defineAgent({
+          pathways: ['complete', 'to QA'],
+          onFailure: 'failed',
+          ontology: { objects: ['Bx'], classifications: ['Weather'] },
+          deps: { a },
+          handler: () => 'complete',
+        }),
+      )
     const result = await runner.validate()
     expect(result.ok).toBe(false)
     const codes = result.issues.map((i) => i.code)
-    expect(codes).toEqual(['StageNotFound', 'StageNotAgent', 'DependencyCycle', 'OntologyMismatch', 'PathwayNotFound', 'PathwayNotFound', 'UserValidation'])
+    expect(codes).toEqual([
+      'StageNotFound',
+      'StageNotAgent',
+      'DependencyCycle',
+      'OntologyMismatch',
+      'PathwayNotFound',
+      'PathwayNotFound',
+      'UserValidation',
+    ])
     const byCode = (code: string) => result.issues.filter((i) => i.code === code)
     expect(byCode('StageNotFound')[0].message).toContain('Did you mean "Agent 1"?')
     expect(byCode('StageNotFound')[0].hint).toMatch(/Agent stages of this project: "Agent 1" \(/)
     expect(byCode('StageNotFound')[0].location).toMatch(/validate\.test\.ts:\d+:\d+/)
     expect(byCode('StageNotAgent')[0].message).toMatch(/"Review 1" is a REVIEW stage, not an agent stage/)
     expect(byCode('OntologyMismatch')[0].message).toContain('Did you mean "Box"?')
-    expect(byCode('PathwayNotFound').map((i) => i.message).join('\n')).toMatch(/"to QA"[\s\S]*onFailure set to an unknown pathway "failed"/)
+    expect(
+      byCode('PathwayNotFound')
+        .map((i) => i.message)
+        .join('\n'),
+    ).toMatch(/"to QA"[\s\S]*onFailure set to an unknown pathway "failed"/)
     expect(byCode('DependencyCycle')[0].message).toMatch(/a → b → a/)
     expect(byCode('UserValidation')[0].message).toBe('the model server is down')
     expect(hookSaw).toEqual({ stages: 3, ontology: 'Generated ontology', agents: 3 })

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkDependencyGraph, defineAgent, defineDependency, labelRow, Runner, storageItem, type AgentDefinition, type RunResult } from '../../src/index.js'
+import {
+  checkDependencyGraph,
+  defineAgent,
+  defineDependency,
+  labelRow,
+  Runner,
+  storageItem,
+  type AgentDefinition,
+  type RunResult,
+} from '../../src/index.js'
 import { AGENT_STAGE_NAME, suiteProject, type SuiteProject } from './helpers/workspace.js'
 
 /**
@@ -20,7 +29,12 @@ afterAll(async () => {
 /** Run `agent` on the first data unit's task (it stays in its stage). */
 async function runOnFirst(agent: AgentDefinition<any>): Promise<RunResult> {
   const runner = new Runner({ projectHash: env.projectHash, client: env.client }).stage(AGENT_STAGE_NAME, agent)
-  const result = await runner.run({ numRetries: 0, retryDelayMs: 1, journal: false, filters: { dataHashes: [env.fixture.projects[0].dataUnits[0].dataHash] } })
+  const result = await runner.run({
+    numRetries: 0,
+    retryDelayMs: 1,
+    journal: false,
+    filters: { dataHashes: [env.fixture.projects[0].dataUnits[0].dataHash] },
+  })
   expect(result.stages[0].errors).toEqual([])
   expect(result.stages[0].processed).toBe(1)
   return result
@@ -31,7 +45,11 @@ async function requestsDuring(fn: () => Promise<unknown>): Promise<Record<string
   const before = env.requestsByEndpoint()
   await fn()
   const after = env.requestsByEndpoint()
-  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0))
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)])
+      .filter(([, v]) => (v as number) > 0),
+  )
 }
 
 describe('test_dependency_resolution.py', () => {
@@ -39,7 +57,11 @@ describe('test_dependency_resolution.py', () => {
     const dependency1 = defineDependency({ name: 'dependency1', resolve: () => 'dependency value 1' })
     let cleanedUpWith: Record<string, string> | undefined
     // Python's generator dependency: code after `yield` runs once the function is done; ours is `dispose`.
-    const dependency2 = defineDependency({ name: 'dependency2', resolve: (): Record<string, string> => ({ test: 'value' }), dispose: (value) => void (cleanedUpWith = { ...value }) })
+    const dependency2 = defineDependency({
+      name: 'dependency2',
+      resolve: (): Record<string, string> => ({ test: 'value' }),
+      dispose: (value) => void (cleanedUpWith = { ...value }),
+    })
     const agent = defineAgent({
       deps: { row: labelRow(), annotated: dependency1, generated: dependency2 },
       handler: ({ project, deps }) => {
@@ -77,8 +99,14 @@ describe('test_dependency_resolution.py', () => {
   it('test_resolve_shared_resources: a dependency two others share is resolved once per task, the same object', async () => {
     let resolved = 0
     const shared = defineDependency({ resolve: (): Record<string, string> => (resolved++, {}) })
-    const dependency1 = defineDependency({ deps: { shared }, resolve: ({ deps }) => Object.assign(deps.shared, { test1: 'value1' }) })
-    const dependency2 = defineDependency({ deps: { shared }, resolve: ({ deps }) => Object.assign(deps.shared, { test2: 'value2' }) })
+    const dependency1 = defineDependency({
+      deps: { shared },
+      resolve: ({ deps }) => Object.assign(deps.shared, { test1: 'value1' }),
+    })
+    const dependency2 = defineDependency({
+      deps: { shared },
+      resolve: ({ deps }) => Object.assign(deps.shared, { test2: 'value2' }),
+    })
     await runOnFirst(
       defineAgent({
         deps: { dep1: dependency1, dep2: dependency2 },
@@ -94,7 +122,11 @@ describe('test_dependency_resolution.py', () => {
 
   it('test_depends_repr: a dependency is shown by its name', () => {
     // Python: repr(Depends(func1)) == "Depends(func1)"; ours names nodes in graphs and messages.
-    const func1 = defineDependency({ name: 'func1', deps: { dep1: defineDependency({ resolve: () => 1 }) }, resolve: ({ deps }) => deps.dep1 })
+    const func1 = defineDependency({
+      name: 'func1',
+      deps: { dep1: defineDependency({ resolve: () => 1 }) },
+      resolve: ({ deps }) => deps.dep1,
+    })
     const graph = checkDependencyGraph({ x: func1 })
     expect(graph.roots[0].node.label).toBe('func1')
     expect(graph.roots[0].node.children[0].key).toBe('dep1')
@@ -104,34 +136,86 @@ describe('test_dependency_resolution.py', () => {
     // Python resolves `project: "Project"` (a string annotation); TypeScript types are erased, and the
     // context's `project` is the run's project whatever the handler's declared types.
     let seen: string | undefined
-    await runOnFirst(defineAgent({ handler: ({ project }: { project: { projectHash: string } }) => void (seen = project.projectHash) }))
+    await runOnFirst(
+      defineAgent({
+        handler: ({ project }: { project: { projectHash: string } }) => void (seen = project.projectHash),
+      }),
+    )
     expect(seen).toBe(env.projectHash)
   })
 
   it('test_label_row_dependency: label rows are loaded only when the handler or one of its dependencies needs one', async () => {
     const loadsRows = (r: Record<string, number>) => (r['get-label-rows'] ?? 0) + (r['create-label-rows'] ?? 0)
-    expect(loadsRows(await requestsDuring(() => runOnFirst(defineAgent({ deps: { row: labelRow() }, handler: ({ deps }) => void expect(deps.row.dataTitle).toBeTruthy() }))))).toBeGreaterThan(0)
-    expect(loadsRows(await requestsDuring(() => runOnFirst(defineAgent({ handler: ({ project }) => void expect(project).toBeTruthy() }))))).toBe(0)
+    expect(
+      loadsRows(
+        await requestsDuring(() =>
+          runOnFirst(
+            defineAgent({
+              deps: { row: labelRow() },
+              handler: ({ deps }) => void expect(deps.row.dataTitle).toBeTruthy(),
+            }),
+          ),
+        ),
+      ),
+    ).toBeGreaterThan(0)
+    expect(
+      loadsRows(
+        await requestsDuring(() =>
+          runOnFirst(defineAgent({ handler: ({ project }) => void expect(project).toBeTruthy() })),
+        ),
+      ),
+    ).toBe(0)
     const dep1 = defineDependency({ deps: { row: labelRow() }, resolve: ({ deps }) => deps.row.dataTitle })
-    expect(loadsRows(await requestsDuring(() => runOnFirst(defineAgent({ deps: { dep1 }, handler: ({ deps }) => void expect(deps.dep1).toBeTruthy() }))))).toBeGreaterThan(0)
+    expect(
+      loadsRows(
+        await requestsDuring(() =>
+          runOnFirst(defineAgent({ deps: { dep1 }, handler: ({ deps }) => void expect(deps.dep1).toBeTruthy() })),
+        ),
+      ),
+    ).toBeGreaterThan(0)
   })
 
   it('test_storage_item_dependency: storage items are loaded only when the handler or one of its dependencies needs one', async () => {
     const items = (r: Record<string, number>) => (r['get-storage-items'] ?? 0) + (r['get-storage-item'] ?? 0)
-    expect(items(await requestsDuring(() => runOnFirst(defineAgent({ deps: { item: storageItem() }, handler: ({ deps }) => void expect(deps.item.name).toBeTruthy() }))))).toBe(1)
+    expect(
+      items(
+        await requestsDuring(() =>
+          runOnFirst(
+            defineAgent({
+              deps: { item: storageItem() },
+              handler: ({ deps }) => void expect(deps.item.name).toBeTruthy(),
+            }),
+          ),
+        ),
+      ),
+    ).toBe(1)
     expect(items(await requestsDuring(() => runOnFirst(defineAgent({ handler: () => undefined }))))).toBe(0)
     const dep1 = defineDependency({ deps: { item: storageItem() }, resolve: ({ deps }) => deps.item.name })
-    expect(items(await requestsDuring(() => runOnFirst(defineAgent({ deps: { dep1 }, handler: ({ deps }) => void expect(deps.dep1).toBeTruthy() }))))).toBe(1)
+    expect(
+      items(
+        await requestsDuring(() =>
+          runOnFirst(defineAgent({ deps: { dep1 }, handler: ({ deps }) => void expect(deps.dep1).toBeTruthy() })),
+        ),
+      ),
+    ).toBe(1)
   })
 
   it('test_dont_use_annotated_and_default_value_dependencies_together: a deps entry that is not a dependency is refused before any request', async () => {
     // Python refuses `Depends` given twice for one parameter; ours has one way to declare a dependency
     // (a `deps` record), and refuses an entry that is not one, naming it, when the agent is checked.
     const agent = defineAgent({ deps: { dep1: (() => 'value1') as never }, handler: () => undefined })
-    expect(() => checkDependencyGraph(agent)).toThrow(expect.objectContaining({ code: 'InvalidDependency', message: expect.stringContaining('dep1 is not a dependency (got a function)') }))
+    expect(() => checkDependencyGraph(agent)).toThrow(
+      expect.objectContaining({
+        code: 'InvalidDependency',
+        message: expect.stringContaining('dep1 is not a dependency (got a function)'),
+      }),
+    )
     const requests = await requestsDuring(async () => {
       const runner = new Runner({ projectHash: env.projectHash, client: env.client }).stage(AGENT_STAGE_NAME, agent)
-      await expect(runner.run({ journal: false })).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('dep1') })
+      await expect(runner.run({ journal: false })).rejects.toMatchObject({
+        exitCode: 2,
+        message: expect.stringContaining('dep1'),
+      })
     })
     expect(requests['list-tasks']).toBeUndefined()
   })

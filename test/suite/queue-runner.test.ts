@@ -45,7 +45,10 @@ describe('test_queue_runner.py', () => {
     const none = async () => {
       for await (const stage of runner!.agentStages()) void stage
     }
-    await expect(none()).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('No agent is configured') })
+    await expect(none()).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('No agent is configured'),
+    })
     expect(e.requestsByEndpoint()['list-tasks']).toBeUndefined()
     runner.stage(AGENT_STAGE_NAME, defineAgent({ handler: () => undefined }))
     const stages = []
@@ -57,7 +60,10 @@ describe('test_queue_runner.py', () => {
     const e = (env = await suiteProject('one-of-each'))
     runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
     const calls: string[] = []
-    runner.stage(AGENT_STAGE_NAME, defineAgent({ handler: ({ task }) => (calls.push(task.uuid), AGENT_TO_COMPLETE_PATHWAY_NAME) }))
+    runner.stage(
+      AGENT_STAGE_NAME,
+      defineAgent({ handler: ({ task }) => (calls.push(task.uuid), AGENT_TO_COMPLETE_PATHWAY_NAME) }),
+    )
     const queue = await enqueueAll(runner)
     const n = (await e.client.listLabelRowMetadata(e.projectHash)).length
     expect(queue).toHaveLength(n)
@@ -67,7 +73,13 @@ describe('test_queue_runner.py', () => {
     while (queue.length > 0) {
       const spec = queue.pop()!
       const result = JSON.parse(await handle(spec)) as TaskCompletionResult
-      expect(result).toEqual({ task_uuid: JSON.parse(spec).uuid, stage_uuid: AGENT_STAGE_UUID, success: true, pathway: AGENT_TO_COMPLETE_PATHWAY_HASH, error: null })
+      expect(result).toEqual({
+        task_uuid: JSON.parse(spec).uuid,
+        stage_uuid: AGENT_STAGE_UUID,
+        success: true,
+        pathway: AGENT_TO_COMPLETE_PATHWAY_HASH,
+        error: null,
+      })
     }
     expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(0)
     expect(e.tasksIn(COMPLETE_STAGE_NAME)).toHaveLength(n)
@@ -128,7 +140,12 @@ describe('test_queue_runner.py', () => {
     while (queue.length > 0) {
       const spec = queue.pop()!
       const result = JSON.parse(await handle(spec)) as TaskCompletionResult
-      expect(result).toMatchObject({ task_uuid: JSON.parse(spec).uuid, stage_uuid: AGENT_STAGE_UUID, success: false, pathway: null })
+      expect(result).toMatchObject({
+        task_uuid: JSON.parse(spec).uuid,
+        stage_uuid: AGENT_STAGE_UUID,
+        success: false,
+        pathway: null,
+      })
       expect(result.error).toContain('Exception')
     }
     expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(e.size)
@@ -164,7 +181,13 @@ describe('test_queue_runner.py', () => {
       defineAgent({
         deps: { row: labelRow() },
         handler: ({ deps }) => {
-          if (!WITHOUT_BOXES.includes(deps.row.dataType)) deps.row.addBoundingBox(deps.row.ontology.object(BBOX_ONTOLOGY_HASH, 'bounding_box'), { h: 0.5, w: 0.5, x: 0, y: 0 })
+          if (!WITHOUT_BOXES.includes(deps.row.dataType))
+            deps.row.addBoundingBox(deps.row.ontology.object(BBOX_ONTOLOGY_HASH, 'bounding_box'), {
+              h: 0.5,
+              w: 0.5,
+              x: 0,
+              y: 0,
+            })
           return { pathway: AGENT_TO_COMPLETE_PATHWAY_HASH, labelRow: deps.row }
         },
       }),
@@ -179,13 +202,26 @@ describe('test_queue_runner.py', () => {
     expect(e.requestsByEndpoint()['save-label-rows']).toBeGreaterThan(0)
     // Read back in one bundled request, as the Python test does with create_bundle().
     const metadata = await e.client.listLabelRowMetadata(e.projectHash)
-    const rows = await e.client.getLabelRows(e.projectHash, metadata.map((m) => m.labelHash!))
+    const rows = await e.client.getLabelRows(
+      e.projectHash,
+      metadata.map((m) => m.labelHash!),
+    )
     const withBoxes = rows.filter((r) => !WITHOUT_BOXES.includes(String(r.data_type)))
     expect(withBoxes.map((r) => r.data_type).sort()).toEqual(['image', 'img_group', 'img_group', 'pdf', 'video'])
     for (const row of withBoxes) {
       const units = Object.values(row.data_units as Record<string, { labels: Record<string, unknown> }>)
-      const objects = units.flatMap((u) => ('objects' in u.labels ? [u.labels] : Object.values(u.labels)) as Array<{ objects: Array<{ featureHash: string }> }>).flatMap((l) => l.objects)
-      expect(objects.map((o) => o.featureHash), String(row.data_type)).toEqual([BBOX_ONTOLOGY_HASH])
+      const objects = units
+        .flatMap(
+          (u) =>
+            ('objects' in u.labels ? [u.labels] : Object.values(u.labels)) as Array<{
+              objects: Array<{ featureHash: string }>
+            }>,
+        )
+        .flatMap((l) => l.objects)
+      expect(
+        objects.map((o) => o.featureHash),
+        String(row.data_type),
+      ).toEqual([BBOX_ONTOLOGY_HASH])
     }
     expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(0)
     expect(e.tasksIn(COMPLETE_STAGE_NAME)).toHaveLength(e.size)

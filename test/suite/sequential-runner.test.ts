@@ -41,17 +41,28 @@ describe('test_sequential_runner.py', () => {
     expect(batches).toHaveLength(10)
     expect(batches.slice(0, -1).every((b) => b.length === 10)).toBe(true)
     expect(batches[9]).toHaveLength(9)
-    batches.forEach((batch, i) => batch.forEach((s, j) => expect(s).toBe(`hash_${String(i * 10 + j).padStart(2, '0')}`)))
+    batches.forEach((batch, i) =>
+      batch.forEach((s, j) => expect(s).toBe(`hash_${String(i * 10 + j).padStart(2, '0')}`)),
+    )
   })
 
   it('test_define_agent: an agent on an agent stage is fine; on a stage that is not an agent stage it is refused', async () => {
     // Python refuses at definition (it has the project already); ours when the run validates, before
     // anything is fetched or moved (exit code 2 from the CLI), naming the agent stages there are.
     const e = (env = await suiteProject('one-of-each'))
-    const ok = new Runner({ projectHash: e.projectHash, client: e.client }).stage(AGENT_STAGE_NAME, defineAgent({ handler: () => undefined }))
+    const ok = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      AGENT_STAGE_NAME,
+      defineAgent({ handler: () => undefined }),
+    )
     await expect(ok.validate()).resolves.toMatchObject({ ok: true })
-    const wrong = new Runner({ projectHash: e.projectHash, client: e.client }).stage(COMPLETE_STAGE_NAME, defineAgent({ handler: () => undefined }))
-    await expect(wrong.run({ journal: false })).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(`"${AGENT_STAGE_NAME}" (${AGENT_STAGE_UUID})`) })
+    const wrong = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      COMPLETE_STAGE_NAME,
+      defineAgent({ handler: () => undefined }),
+    )
+    await expect(wrong.run({ journal: false })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(`"${AGENT_STAGE_NAME}" (${AGENT_STAGE_UUID})`),
+    })
     expect(e.requestsByEndpoint()['list-tasks']).toBeUndefined()
   })
 
@@ -73,7 +84,11 @@ describe('test_sequential_runner.py', () => {
       const result = await runner.run({ taskBatchSize: 11, journal: false })
       expect(calls.size).toBe(n)
       expect([...calls.values()].every((c) => c === 1)).toBe(true)
-      expect(result.stages[0]).toMatchObject({ processed: n, moved: { [AGENT_TO_COMPLETE_PATHWAY_NAME]: n }, failed: 0 })
+      expect(result.stages[0]).toMatchObject({
+        processed: n,
+        moved: { [AGENT_TO_COMPLETE_PATHWAY_NAME]: n },
+        failed: 0,
+      })
       expect(e.tasksIn(COMPLETE_STAGE_NAME)).toHaveLength(n)
       expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(0)
       expect(e.emulator.state.project(e.projectHash).tasks.size).toBe(n) // no task made on the way
@@ -122,7 +137,11 @@ describe('test_sequential_runner.py', () => {
     it(`test_project_validation_callback_trivial[project hash given ${atDefineTime ? 'to the Runner' : 'to run()'}]: the hook runs once, at run time`, async () => {
       const e = (env = await suiteProject('one-of-each'))
       const seen: string[] = []
-      const runner = new Runner({ projectHash: atDefineTime ? e.projectHash : undefined, client: e.client, validate: (ctx) => void seen.push(ctx.project.projectHash) })
+      const runner = new Runner({
+        projectHash: atDefineTime ? e.projectHash : undefined,
+        client: e.client,
+        validate: (ctx) => void seen.push(ctx.project.projectHash),
+      })
       expect(seen).toEqual([]) // not at define time
       runner.stage(AGENT_STAGE_NAME, defineAgent({ handler: () => undefined }))
       await runner.run({ projectHash: atDefineTime ? undefined : e.projectHash, journal: false })
@@ -158,7 +177,9 @@ describe('test_sequential_runner.py', () => {
       }).stage(AGENT_STAGE_NAME, defineAgent({ handler: () => AGENT_TO_COMPLETE_PATHWAY_NAME }))
       // Python lets the AssertionError through; ours reports it as a validation failure (exit code 2)
       // with the hook's message, so the CLI prints it instead of a stack trace.
-      await expect(runner.run({ projectHash: atDefineTime ? undefined : e.projectHash, journal: false })).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('assert False') })
+      await expect(
+        runner.run({ projectHash: atDefineTime ? undefined : e.projectHash, journal: false }),
+      ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('assert False') })
       expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(e.size)
       expect(e.requestsByEndpoint()['list-tasks']).toBeUndefined()
     })
@@ -168,7 +189,10 @@ describe('test_sequential_runner.py', () => {
     it(`test_runner_throws_error_if_wrong_pathway[${byName ? 'an incorrect name' : 'an incorrect UUID'}]: the error names the stage's real pathway`, async () => {
       const e = (env = await suiteProject('one-of-each'))
       const wrong = byName ? 'Not the name of the pathway' : randomUUID()
-      const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(AGENT_STAGE_NAME, defineAgent({ handler: () => wrong }))
+      const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+        AGENT_STAGE_NAME,
+        defineAgent({ handler: () => wrong }),
+      )
       // Python raises out of the run at the first task; ours fails each such task with the stage's
       // pathways listed and goes on with the others (README "Coming from Python": no task's work is
       // lost for another's mistake), so the run ends not ok (exit code 1) with every task still here.
@@ -190,7 +214,10 @@ describe('test_sequential_runner.py', () => {
       defineAgent({
         handler: ({ stage }) => {
           expect(stage.title).toBe(AGENT_STAGE_NAME)
-          expect(stage.pathways[0]).toMatchObject({ name: AGENT_TO_COMPLETE_PATHWAY_NAME, uuid: AGENT_TO_COMPLETE_PATHWAY_HASH })
+          expect(stage.pathways[0]).toMatchObject({
+            name: AGENT_TO_COMPLETE_PATHWAY_NAME,
+            uuid: AGENT_TO_COMPLETE_PATHWAY_HASH,
+          })
           return stage.pathways[0].name
         },
       }),
@@ -256,7 +283,12 @@ describe('test_sequential_runner.py', () => {
       defineAgent({
         deps: { row: labelRow() },
         handler: ({ deps }) => {
-          deps.row.addBoundingBox(deps.row.ontology.object(BBOX_ONTOLOGY_HASH, 'bounding_box'), { h: 0.5, w: 0.5, x: 0, y: 0 })
+          deps.row.addBoundingBox(deps.row.ontology.object(BBOX_ONTOLOGY_HASH, 'bounding_box'), {
+            h: 0.5,
+            w: 0.5,
+            x: 0,
+            y: 0,
+          })
           return { pathway: AGENT_TO_COMPLETE_PATHWAY_HASH, labelRow: deps.row, priority: 0.1337 }
         },
       }),
@@ -266,10 +298,15 @@ describe('test_sequential_runner.py', () => {
     // Python: save_label_rows called at most N / 100 + 1 times (its label bundle size is 100).
     expect(e.requestsByEndpoint()['save-label-rows']).toBeLessThanOrEqual(Math.floor(e.size / 100) + 1)
     const metadata = await e.client.listLabelRowMetadata(e.projectHash)
-    const rows = await e.client.getLabelRows(e.projectHash, metadata.map((m) => m.labelHash!))
+    const rows = await e.client.getLabelRows(
+      e.projectHash,
+      metadata.map((m) => m.labelHash!),
+    )
     expect(rows).toHaveLength(e.size)
     for (const row of rows) {
-      const objects = Object.values(row.data_units as Record<string, { labels: { objects: Array<{ featureHash: string }> } }>)[0].labels.objects
+      const objects = Object.values(
+        row.data_units as Record<string, { labels: { objects: Array<{ featureHash: string }> } }>,
+      )[0].labels.objects
       expect(objects.map((o) => o.featureHash)).toEqual([BBOX_ONTOLOGY_HASH])
     }
     expect(metadata.every((m) => m.priority === 0.1337)).toBe(true)
@@ -278,7 +315,10 @@ describe('test_sequential_runner.py', () => {
 
   it('test_runner_set_bundled_priority: priorities alone, set in one request', async () => {
     const e = (env = await suiteProject('one-of-each'))
-    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(AGENT_STAGE_NAME, defineAgent({ handler: () => ({ priority: 0.1337 }) }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      AGENT_STAGE_NAME,
+      defineAgent({ handler: () => ({ priority: 0.1337 }) }),
+    )
     await runner.run({ journal: false })
     expect(e.requestsByEndpoint()['set-priorities']).toBe(1)
     const metadata = await e.client.listLabelRowMetadata(e.projectHash)
@@ -306,9 +346,16 @@ describe('test_sequential_runner.py', () => {
   it('test_runner_can_take_user_client: a client whose key Encord does not know fails with an authentication error', async () => {
     const e = (env = await suiteProject('one-of-each'))
     const stranger = generateOpenSshKey('not registered')
-    const client = new EncordClient({ key: parsePrivateKey(stranger.privateKeyText), domain: e.emulator.domain, retries: 0 })
+    const client = new EncordClient({
+      key: parsePrivateKey(stranger.privateKeyText),
+      domain: e.emulator.domain,
+      retries: 0,
+    })
     try {
-      const runner = new Runner({ projectHash: e.projectHash, client }).stage(AGENT_STAGE_NAME, defineAgent({ handler: () => undefined }))
+      const runner = new Runner({ projectHash: e.projectHash, client }).stage(
+        AGENT_STAGE_NAME,
+        defineAgent({ handler: () => undefined }),
+      )
       await expect(runner.run({ journal: false })).rejects.toMatchObject({ exitCode: 3 })
     } finally {
       await client.close()

@@ -22,7 +22,10 @@ describe('encord-agents/testing', () => {
     const text = readFileSync(MINIMAL_FIXTURE, 'utf8')
     const handles = sockets()
     const project = await testProject({ fixture: MINIMAL_FIXTURE })
-    const agent = defineAgent({ pathways: ['complete', 'needs review'], handler: ({ task }) => (task.dataTitle.includes('crossing') ? 'needs review' : 'complete') })
+    const agent = defineAgent({
+      pathways: ['complete', 'needs review'],
+      handler: ({ task }) => (task.dataTitle.includes('crossing') ? 'needs review' : 'complete'),
+    })
     const run = await runAgent(agent, { project })
     expect(run).toMatchObject({ ok: true, dryRun: false, interrupted: false })
     expect(run.stages).toHaveLength(1)
@@ -33,7 +36,10 @@ describe('encord-agents/testing', () => {
       expect(t.pathway, t.dataTitle).toBe(wanted)
       expect(t.stageType).not.toBe('AGENT')
     }
-    expect(run.stages[0].moved).toEqual({ complete: run.tasks.length - crossing.length, 'needs review': crossing.length })
+    expect(run.stages[0].moved).toEqual({
+      complete: run.tasks.length - crossing.length,
+      'needs review': crossing.length,
+    })
     expect(sockets()).toBe(handles)
     expect(statSync(MINIMAL_FIXTURE).mtimeMs).toBe(before)
     expect(readFileSync(MINIMAL_FIXTURE, 'utf8')).toBe(text)
@@ -59,7 +65,9 @@ describe('encord-agents/testing', () => {
     const first = project.task('image-000001.png')
     expect(first.priority).toBe(0.9)
     expect(project.task('image-000002.png').priority).toBe(0.1)
-    expect(first.labelRow?.classifications().map((c) => [c.title, c.getAnswer()])).toEqual([['Weather', expect.objectContaining({ title: 'Sunny' })]])
+    expect(first.labelRow?.classifications().map((c) => [c.title, c.getAnswer()])).toEqual([
+      ['Weather', expect.objectContaining({ title: 'Sunny' })],
+    ])
   })
 
   it('an inline description: workflow, ontology, tasks with labels; a record of agents runs stage after stage', async () => {
@@ -82,7 +90,10 @@ describe('encord-agents/testing', () => {
     expect(project.task('one-car.jpg').labelRow?.objects()).toHaveLength(1)
     expect(project.task('empty.jpg').labelRow).toBeNull()
 
-    const triage = defineAgent({ deps: { row: labelRow() }, handler: ({ deps }) => (deps.row.objects().length > 0 ? 'auto' : 'manual') })
+    const triage = defineAgent({
+      deps: { row: labelRow() },
+      handler: ({ deps }) => (deps.row.objects().length > 0 ? 'auto' : 'manual'),
+    })
     const finish = defineAgent({
       deps: { row: labelRow() },
       handler: ({ deps }) => {
@@ -130,7 +141,9 @@ describe('encord-agents/testing', () => {
     expect(performance.now() - started).toBeLessThan(5000)
     expect(attempts).toBe(1 + 4) // b.jpg: the first attempt and 3 retries
     expect(failing.ok).toBe(false)
-    expect(failing.stages[0].errors.map((e) => [e.dataTitle, e.message])).toEqual([['b.jpg', expect.stringContaining('model server down')]])
+    expect(failing.stages[0].errors.map((e) => [e.dataTitle, e.message])).toEqual([
+      ['b.jpg', expect.stringContaining('model server down')],
+    ])
     expect(project.task('b.jpg').stage).toBe('Agent 1')
     expect(project.task('a.jpg').stage).toBe('Complete')
   })
@@ -138,14 +151,38 @@ describe('encord-agents/testing', () => {
   it('the emulator records the moves as made by the test key user', async () => {
     const project = await testProject({ tasks: ['a.jpg'] })
     await runAgent(defineAgent({ handler: () => 'complete' }), { project })
-    expect(project.history()).toEqual([expect.objectContaining({ kind: 'proceed', by: TEST_AGENT_EMAIL, taskUuid: project.task('a.jpg').uuid })])
+    expect(project.history()).toEqual([
+      expect.objectContaining({ kind: 'proceed', by: TEST_AGENT_EMAIL, taskUuid: project.task('a.jpg').uuid }),
+    ])
   })
 
   it('clear errors: several agent stages without `stage`, an unknown stage in a description, a missing task', async () => {
-    const project = await testProject({ stages: [{ title: 'A', pathways: { x: 'B' } }, { title: 'B', pathways: { y: 'A' } }], tasks: ['t.jpg'] })
+    const project = await testProject({
+      stages: [
+        { title: 'A', pathways: { x: 'B' } },
+        { title: 'B', pathways: { y: 'A' } },
+      ],
+      tasks: ['t.jpg'],
+    })
     await expect(runAgent(defineAgent({ handler: () => 'x' }), { project })).rejects.toThrow(/2 agent stages \(A, B\)/)
-    await expect(testProject({ stages: [{ title: 'Agent 1', pathways: { done: 'Complet' } }, { title: 'Complete', type: 'done' }], tasks: [] })).rejects.toThrow(UserError)
-    await expect(testProject({ stages: [{ title: 'Agent 1', pathways: { done: 'Complet' } }, { title: 'Complete', type: 'done' }], tasks: [] })).rejects.toMatchObject({ hint: 'Did you mean "Complete"?' })
+    await expect(
+      testProject({
+        stages: [
+          { title: 'Agent 1', pathways: { done: 'Complet' } },
+          { title: 'Complete', type: 'done' },
+        ],
+        tasks: [],
+      }),
+    ).rejects.toThrow(UserError)
+    await expect(
+      testProject({
+        stages: [
+          { title: 'Agent 1', pathways: { done: 'Complet' } },
+          { title: 'Complete', type: 'done' },
+        ],
+        tasks: [],
+      }),
+    ).rejects.toMatchObject({ hint: 'Did you mean "Complete"?' })
     expect(() => project.task('nope.jpg')).toThrow(/no task "nope.jpg"/)
     // An unknown pathway fails the task, as in a real run.
     const run = await runAgent(defineAgent({ handler: () => 'nowhere' }), { project, stage: 'A' })

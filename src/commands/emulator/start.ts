@@ -12,22 +12,56 @@ Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Obse
 
   static override examples = [
     { description: 'Serve a fixture on the default port', command: '<%= config.bin %> <%= command.id %> fixture.json' },
-    { description: 'A generated project, any signed request accepted, nothing written back', command: '<%= config.bin %> emulator generate --out big.json --tasks 10000 && <%= config.bin %> <%= command.id %> big.json --allow-any-key --in-memory' },
-    { description: 'Use it from another shell', command: 'export ENCORD_DOMAIN=http://127.0.0.1:4010 && <%= config.bin %> run' },
-    { description: 'Machine-readable start line, free port', command: '<%= config.bin %> <%= command.id %> fixture.json --port 0 --json' },
+    {
+      description: 'A generated project, any signed request accepted, nothing written back',
+      command:
+        '<%= config.bin %> emulator generate --out big.json --tasks 10000 && <%= config.bin %> <%= command.id %> big.json --allow-any-key --in-memory',
+    },
+    {
+      description: 'Use it from another shell',
+      command: 'export ENCORD_DOMAIN=http://127.0.0.1:4010 && <%= config.bin %> run',
+    },
+    {
+      description: 'Machine-readable start line, free port',
+      command: '<%= config.bin %> <%= command.id %> fixture.json --port 0 --json',
+    },
   ]
 
   static override args = {
-    fixture: Args.string({ description: 'Fixture file (default: `local` of the config found from the current directory).' }),
+    fixture: Args.string({
+      description: 'Fixture file (default: `local` of the config found from the current directory).',
+    }),
   }
 
   static override flags = {
-    port: Flags.integer({ char: 'p', summary: `TCP port (0 picks a free one). Default ${DEFAULT_EMULATOR_PORT}.`, min: 0, max: 65535, helpValue: 'N', env: 'ENCORD_EMULATOR_PORT' }),
-    host: Flags.string({ summary: 'Interface to listen on. Anything but loopback is reachable from other machines (a warning is printed).', default: '127.0.0.1', helpValue: 'HOST' }),
+    port: Flags.integer({
+      char: 'p',
+      summary: `TCP port (0 picks a free one). Default ${DEFAULT_EMULATOR_PORT}.`,
+      min: 0,
+      max: 65535,
+      helpValue: 'N',
+      env: 'ENCORD_EMULATOR_PORT',
+    }),
+    host: Flags.string({
+      summary: 'Interface to listen on. Anything but loopback is reachable from other machines (a warning is printed).',
+      default: '127.0.0.1',
+      helpValue: 'HOST',
+    }),
     'in-memory': Flags.boolean({ summary: 'Never write the state back to the fixture file.', default: false }),
-    'allow-any-key': Flags.boolean({ summary: "Accept any correctly signed request, whatever the key (the fixture's users are not checked).", default: false }),
-    'latency-ms': Flags.integer({ summary: 'Latency added to every request, in milliseconds.', min: 0, max: MAX_TIMER_MS, helpValue: 'MS' }),
-    'request-log': Flags.boolean({ summary: 'Keep the last 1000 requests at /_emulator/requests (signature headers redacted).', default: false }),
+    'allow-any-key': Flags.boolean({
+      summary: "Accept any correctly signed request, whatever the key (the fixture's users are not checked).",
+      default: false,
+    }),
+    'latency-ms': Flags.integer({
+      summary: 'Latency added to every request, in milliseconds.',
+      min: 0,
+      max: MAX_TIMER_MS,
+      helpValue: 'MS',
+    }),
+    'request-log': Flags.boolean({
+      summary: 'Keep the last 1000 requests at /_emulator/requests (signature headers redacted).',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {

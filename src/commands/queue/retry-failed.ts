@@ -11,7 +11,10 @@ Exit codes: 0 done, 2 usage error (e.g. an unknown --stage), 3 Redis unreachable
 
   static override examples = [
     { description: "Every failed job of the config's project", command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Only one stage, machine-readable', command: '<%= config.bin %> <%= command.id %> --stage "Agent 1" --json' },
+    {
+      description: 'Only one stage, machine-readable',
+      command: '<%= config.bin %> <%= command.id %> --stage "Agent 1" --json',
+    },
   ]
 
   static override flags = {
@@ -22,7 +25,13 @@ Exit codes: 0 done, 2 usage error (e.g. an unknown --stage), 3 Redis unreachable
 
   async run(): Promise<QueueRetryResult> {
     const { flags } = await this.parse(QueueRetryFailed)
-    const result = await runQueueRetry({ redisUrl: flags.redis, configPath: flags.config, projectHash: flags['project-hash'], stage: flags.stage, onWarning: (m) => this.warnUser(m) })
+    const result = await runQueueRetry({
+      redisUrl: flags.redis,
+      configPath: flags.config,
+      projectHash: flags['project-hash'],
+      stage: flags.stage,
+      onWarning: (m) => this.warnUser(m),
+    })
     if (!this.jsonEnabled()) process.stdout.write(formatQueueRetry(result) + '\n')
     return result
   }

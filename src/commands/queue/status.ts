@@ -4,14 +4,18 @@ import { queueSelectFlags, redisFlags } from '../../queue/cli/flags.js'
 import { formatQueueStatus, runQueueStatus, type QueueStatusResult } from '../../services/queue-status.js'
 
 export default class QueueStatus extends BaseCommand<QueueStatusResult> {
-  static override summary = 'Show the queue of each agent stage: waiting, active, delayed, completed and failed jobs, and the errors of failed ones.'
+  static override summary =
+    'Show the queue of each agent stage: waiting, active, delayed, completed and failed jobs, and the errors of failed ones.'
   static override description = `Reads Redis only (no Encord credentials needed). Shows the stages queued by \`encord-agents enqueue\` or served by \`encord-agents worker\`: of the config's project (or --project-hash), else of every project on this Redis. Completed jobs are kept for 24 hours (10,000 per stage at most).
 
 Exit codes: 0 shown, 2 usage error, 3 Redis unreachable.`
 
   static override examples = [
     { description: "The queues of the config's project", command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Every project on a shared Redis, machine-readable', command: '<%= config.bin %> <%= command.id %> --redis redis://queue.internal:6379 --json' },
+    {
+      description: 'Every project on a shared Redis, machine-readable',
+      command: '<%= config.bin %> <%= command.id %> --redis redis://queue.internal:6379 --json',
+    },
     { description: 'More failed jobs per stage', command: '<%= config.bin %> <%= command.id %> --failed-limit 100' },
   ]
 

@@ -47,7 +47,13 @@ export async function loadAgents(loaded: LoadedConfig, cwd = process.cwd()): Pro
     const stageLocation = loaded.locate(['agents', index, 'stage'])
     const definition = await loadHandlerModule(entry.handler, entry.stage, loaded.dir, location, cwd)
     checkAgentDependencies(definition.agent, entry.stage, definition.file, location, cwd)
-    out.push({ stage: entry.stage, overwrite: entry.overwrite ?? false, handlerPath: definition.file, definition: definition.agent, location: stageLocation })
+    out.push({
+      stage: entry.stage,
+      overwrite: entry.overwrite ?? false,
+      handlerPath: definition.file,
+      definition: definition.agent,
+      location: stageLocation,
+    })
   }
   return out
 }
@@ -65,7 +71,10 @@ export async function loadHandlerModule(
   if (!file) {
     throw new UserError('HandlerNotFound', `Handler module "${spec}" of ${who} was not found.`, {
       location,
-      hint: `Create it, or fix the path (it is relative to the config file). Looked for: ${tried.slice(0, 4).map((t) => displayPath(t, cwd)).join(', ')}${tried.length > 4 ? ', ...' : ''}.`,
+      hint: `Create it, or fix the path (it is relative to the config file). Looked for: ${tried
+        .slice(0, 4)
+        .map((t) => displayPath(t, cwd))
+        .join(', ')}${tried.length > 4 ? ', ...' : ''}.`,
       data: { handler: spec, stage, tried },
     })
   }
@@ -76,18 +85,26 @@ export async function loadHandlerModule(
   } catch (error) {
     const syntax = parseSyntaxError(error)
     if (syntax) {
-      throw new UserError('HandlerSyntaxError', `Handler module ${shown} of ${who} has a syntax error: ${syntax.reason}`, {
-        location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}`,
-        hint: 'Fix the syntax at the location shown.',
-      })
+      throw new UserError(
+        'HandlerSyntaxError',
+        `Handler module ${shown} of ${who} has a syntax error: ${syntax.reason}`,
+        {
+          location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}`,
+          hint: 'Fix the syntax at the location shown.',
+        },
+      )
     }
     const where = frameIn(error, file)
     const message = error instanceof Error ? error.message : String(error)
-    throw new UserError('HandlerLoadFailed', `Handler module ${shown} of ${who} threw an error while loading: ${message}`, {
-      location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : location,
-      hint: 'Code at the top level of the module runs when it is loaded: fix what throws (or the import it cannot resolve), or move it into the handler. Run with --verbose for the stack trace.',
-      cause: error,
-    })
+    throw new UserError(
+      'HandlerLoadFailed',
+      `Handler module ${shown} of ${who} threw an error while loading: ${message}`,
+      {
+        location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : location,
+        hint: 'Code at the top level of the module runs when it is loaded: fix what throws (or the import it cannot resolve), or move it into the handler. Run with --verbose for the stack trace.',
+        cause: error,
+      },
+    )
   }
   const hasDefault = 'default' in mod && mod.default !== undefined
   if (!hasDefault) {
@@ -106,10 +123,14 @@ export async function loadHandlerModule(
       typeof value === 'function'
         ? `It exports a plain function: wrap it, \`export default defineAgent({ handler: ${value.name || 'yourHandler'} })\`.`
         : `Write \`export default defineAgent({ handler: async ({ task }) => ... })\` (import { defineAgent } from 'encord-agents').`
-    throw new UserError('HandlerNotAnAgent', `The default export of ${shown} (${who}) is not an agent made with defineAgent(); it is ${describe(value)}.`, {
-      location,
-      hint,
-    })
+    throw new UserError(
+      'HandlerNotAnAgent',
+      `The default export of ${shown} (${who}) is not an agent made with defineAgent(); it is ${describe(value)}.`,
+      {
+        location,
+        hint,
+      },
+    )
   }
   return { file, agent: value }
 }
@@ -120,17 +141,27 @@ export async function loadHandlerModule(
  * dependency needing a task-scoped one is a config error (exit 2) before any connection is made.
  * Every problem of the agent is listed, each with where the dependency was defined.
  */
-function checkAgentDependencies(agent: AgentDefinition<DepsRecord>, stage: string, file: string, entryLocation: string, cwd: string): void {
+function checkAgentDependencies(
+  agent: AgentDefinition<DepsRecord>,
+  stage: string,
+  file: string,
+  entryLocation: string,
+  cwd: string,
+): void {
   const { problems } = inspectDependencyGraph(agent.deps, 'handler')
   if (problems.length === 0) return
   const first = problems[0]
   // Messages name where each dependency was defined (absolute): shown relative, like every location.
   const lines = problems.map((p) => p.message.split(cwd + sep).join(''))
-  throw new UserError(first.code, `The agent for stage "${stage}" (${displayPath(file, cwd)}) has ${problems.length === 1 ? 'a dependency problem' : `${problems.length} dependency problems`}:\n${lines.join('\n')}`, {
-    location: first.location !== undefined ? displayLocation(first.location, cwd) : entryLocation,
-    hint: first.hint ?? 'Fix the `deps` of the agent (and of the dependencies it uses).',
-    data: { stage, problems },
-  })
+  throw new UserError(
+    first.code,
+    `The agent for stage "${stage}" (${displayPath(file, cwd)}) has ${problems.length === 1 ? 'a dependency problem' : `${problems.length} dependency problems`}:\n${lines.join('\n')}`,
+    {
+      location: first.location !== undefined ? displayLocation(first.location, cwd) : entryLocation,
+      hint: first.hint ?? 'Fix the `deps` of the agent (and of the dependencies it uses).',
+      data: { stage, problems },
+    },
+  )
 }
 
 /** `/abs/file.ts:3:7` → `file.ts:3:7` relative to the working directory, like every other location. */

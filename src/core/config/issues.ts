@@ -36,7 +36,8 @@ const FIELD_HINTS: Record<string, string> = {
 function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
   if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`
   if (typeof value === 'boolean') return String(value)
   if (typeof value === 'function') return 'a function'
@@ -70,7 +71,10 @@ function durationBound(max: number | bigint, unit: 'ms' | 'seconds' | undefined)
 }
 
 function genericPath(path: FieldPath): string {
-  return path.map((s) => (typeof s === 'number' ? '[]' : s)).join('.').replace(/\.\[\]/g, '[]')
+  return path
+    .map((s) => (typeof s === 'number' ? '[]' : s))
+    .join('.')
+    .replace(/\.\[\]/g, '[]')
 }
 
 function knownKeysAt(path: FieldPath): readonly string[] {
@@ -81,7 +85,10 @@ function knownKeysAt(path: FieldPath): readonly string[] {
  * One zod issue → one message per problem (an unknown-keys issue lists several keys: one each). Paths
  * are under `root`: the config file's schema, or the run options' for settings given in code.
  */
-export function describeIssue(issue: z.core.$ZodIssue, root: z.ZodType = ConfigSchema): Array<{ path: FieldPath; key?: string; message: string; value?: unknown }> {
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  root: z.ZodType = ConfigSchema,
+): Array<{ path: FieldPath; key?: string; message: string; value?: unknown }> {
   const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol')
   const input = (issue as { input?: unknown }).input
   const field = schemaAt(root, path)
@@ -96,19 +103,33 @@ export function describeIssue(issue: z.core.$ZodIssue, root: z.ZodType = ConfigS
     }
     case 'invalid_type': {
       const hint = FIELD_HINTS[genericPath(path)]
-      const expected = hint ?? (isWholeNumber(field) ? EXPECTED.int : undefined) ?? EXPECTED[issue.expected] ?? issue.expected
+      const expected =
+        hint ?? (isWholeNumber(field) ? EXPECTED.int : undefined) ?? EXPECTED[issue.expected] ?? issue.expected
       if (input === undefined) return [{ path, message: `Missing: expected ${expected}.` }]
       return [{ path, message: `Expected ${expected}, got ${describeValue(input)}.`, value: input }]
     }
     case 'too_small': {
-      if (issue.origin === 'array' || issue.origin === 'string') return [{ path, message: capitalise(issue.message), value: input }]
+      if (issue.origin === 'array' || issue.origin === 'string')
+        return [{ path, message: capitalise(issue.message), value: input }]
       const bound = `${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`
       return [{ path, message: `Must be ${bound}, got ${describeValue(input)}.`, value: input }]
     }
     case 'too_big':
-      return [{ path, message: `Must be ${issue.inclusive ? 'at most' : 'less than'} ${durationBound(issue.maximum, field && optionDocs.get(field)?.unit)}, got ${describeValue(input)}.`, value: input }]
+      return [
+        {
+          path,
+          message: `Must be ${issue.inclusive ? 'at most' : 'less than'} ${durationBound(issue.maximum, field && optionDocs.get(field)?.unit)}, got ${describeValue(input)}.`,
+          value: input,
+        },
+      ]
     case 'invalid_value':
-      return [{ path, message: `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}.`, value: input }]
+      return [
+        {
+          path,
+          message: `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}.`,
+          value: input,
+        },
+      ]
     case 'custom':
       return [{ path, message: `${capitalise(issue.message)}, got ${describeValue(input)}.`, value: input }]
     default:
@@ -124,14 +145,24 @@ function capitalise(s: string): string {
  * Turn every zod issue into a `ConfigIssue` with a location in the file (STYLE C3: all of them at
  * once, each naming the file, the field path and what was expected).
  */
-export function toConfigIssues(issues: readonly z.core.$ZodIssue[], filepath: string, text: string | undefined, cwd = process.cwd()): ConfigIssue[] {
+export function toConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  filepath: string,
+  text: string | undefined,
+  cwd = process.cwd(),
+): ConfigIssue[] {
   const shown = displayPath(filepath, cwd)
   const out: ConfigIssue[] = []
   for (const issue of issues) {
     for (const problem of describeIssue(issue)) {
-      const pos = text === undefined ? undefined : locateField(text, problem.path, { key: problem.key, value: problem.value })
+      const pos =
+        text === undefined ? undefined : locateField(text, problem.path, { key: problem.key, value: problem.value })
       const fieldPath = problem.key === undefined ? problem.path : [...problem.path, problem.key]
-      out.push({ path: formatPath(fieldPath), message: problem.message, location: pos ? `${shown}:${pos.line}:${pos.column}` : shown })
+      out.push({
+        path: formatPath(fieldPath),
+        message: problem.message,
+        location: pos ? `${shown}:${pos.line}:${pos.column}` : shown,
+      })
     }
   }
   return out

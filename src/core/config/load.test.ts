@@ -53,7 +53,10 @@ describe('finding the config', () => {
     write('.encord-agentsrc.json', JSON.stringify({ agents: [{ stage: 'A', handler: './a.ts' }] }))
     expect((await loadConfig({ cwd: dir })).config.agents[0].stage).toBe('A')
     rmSync(join(dir, '.encord-agentsrc.json'))
-    write('package.json', JSON.stringify({ name: 'x', 'encord-agents': { agents: [{ stage: 'B', handler: './b.ts' }] } }))
+    write(
+      'package.json',
+      JSON.stringify({ name: 'x', 'encord-agents': { agents: [{ stage: 'B', handler: './b.ts' }] } }),
+    )
     const loaded = await loadConfig({ cwd: dir })
     expect(loaded.filepath).toBe(join(dir, 'package.json'))
     expect(loaded.config.agents[0].stage).toBe('B')
@@ -141,7 +144,15 @@ describe('config errors', () => {
     const issues = (error as ConfigInvalidError).issues
     const byPath = Object.fromEntries(issues.map((i) => [i.path, i]))
     expect(Object.keys(byPath).sort()).toEqual(
-      ['agents[1].overwrite', 'agents[1].stage', 'colour', 'projectHash', 'run.batchSize', 'run.concurrency', 'run.numRetries'].sort(),
+      [
+        'agents[1].overwrite',
+        'agents[1].stage',
+        'colour',
+        'projectHash',
+        'run.batchSize',
+        'run.concurrency',
+        'run.numRetries',
+      ].sort(),
     )
     expect(byPath.projectHash.message).toBe('Expected the project hash (a UUID) as a string, got the number 42.')
     expect(byPath.projectHash.location).toBe('encord-agents.config.ts:2:3')
@@ -162,7 +173,11 @@ describe('config errors', () => {
     write('encord-agents.config.json', JSON.stringify({ agents: [] }, null, 2))
     const error = (await loadError()) as ConfigInvalidError
     expect(error.issues).toEqual([
-      { path: 'agents', message: 'Declare at least one agent: agents: [{ stage, handler }]', location: 'encord-agents.config.json:2:3' },
+      {
+        path: 'agents',
+        message: 'Declare at least one agent: agents: [{ stage, handler }]',
+        location: 'encord-agents.config.json:2:3',
+      },
     ])
   })
 
@@ -210,9 +225,17 @@ describe('handler modules', () => {
   const config = (agents: string) => write('encord-agents.config.ts', `export default { agents: [\n${agents}\n] }\n`)
 
   it('loads defineAgent modules (extension optional), importing encord-agents from anywhere', async () => {
-    config(`  { stage: 'Agent 1', handler: './agents/one' },\n  { stage: 'Agent 2', handler: './agents/two.js', overwrite: true },`)
-    write('agents/one.ts', `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => 'approve' })\n`)
-    write('agents/two.ts', `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => undefined })\n`)
+    config(
+      `  { stage: 'Agent 1', handler: './agents/one' },\n  { stage: 'Agent 2', handler: './agents/two.js', overwrite: true },`,
+    )
+    write(
+      'agents/one.ts',
+      `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => 'approve' })\n`,
+    )
+    write(
+      'agents/two.ts',
+      `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => undefined })\n`,
+    )
     const agents = await loadAgents(await loadConfig({ cwd: dir }), dir)
     expect(agents.map((a) => [a.stage, a.overwrite, a.handlerPath])).toEqual([
       ['Agent 1', false, join(dir, 'agents/one.ts')],
@@ -242,7 +265,10 @@ describe('handler modules', () => {
   })
 
   it('no default export (and a named agent is suggested)', async () => {
-    const error = await agentError('agent.ts', `import { defineAgent } from 'encord-agents'\nexport const approve = defineAgent({ handler: () => 'a' })\n`)
+    const error = await agentError(
+      'agent.ts',
+      `import { defineAgent } from 'encord-agents'\nexport const approve = defineAgent({ handler: () => 'a' })\n`,
+    )
     expect(error.code).toBe('HandlerNoDefaultExport')
     expect(error.message).toBe('Handler module agent.ts of the agent for stage "Agent 1" has no default export.')
     expect(error.hint).toContain('It exports an agent named "approve"')
@@ -256,9 +282,14 @@ describe('handler modules', () => {
   })
 
   it('a module that throws on import, with the line in the module', async () => {
-    const error = await agentError('agent.ts', `type T = string\nconst model: T = 'm'\nthrow new Error('model weights not found: ' + model)\n`)
+    const error = await agentError(
+      'agent.ts',
+      `type T = string\nconst model: T = 'm'\nthrow new Error('model weights not found: ' + model)\n`,
+    )
     expect(error.code).toBe('HandlerLoadFailed')
-    expect(error.message).toBe('Handler module agent.ts of the agent for stage "Agent 1" threw an error while loading: model weights not found: m')
+    expect(error.message).toBe(
+      'Handler module agent.ts of the agent for stage "Agent 1" threw an error while loading: model weights not found: m',
+    )
     expect(error.location).toBe('agent.ts:3:7')
   })
 
@@ -283,7 +314,10 @@ export default defineAgent({ deps: { a }, handler: () => 'complete' })
   })
 
   it('an entry of deps that is not a dependency is reported at load time too', async () => {
-    const error = await agentError('agent.ts', `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ deps: { row: 42 as never }, handler: () => 'complete' })\n`)
+    const error = await agentError(
+      'agent.ts',
+      `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ deps: { row: 42 as never }, handler: () => 'complete' })\n`,
+    )
     expect(error.code).toBe('InvalidDependency')
     expect(error.message).toContain('handler.deps.row')
   })
@@ -312,8 +346,16 @@ describe('settings', () => {
   })
 
   it('flags win for project and fixture; config paths are relative to the config', () => {
-    expect(resolveTarget({ configProjectHash: 'a', configLocal: 'f.json', configDir: '/cfg' }, '/cwd')).toEqual({ projectHash: 'a', localFixture: '/cfg/f.json' })
-    expect(resolveTarget({ projectHashFlag: 'b', localFlag: 'x.json', configProjectHash: 'a', configLocal: 'f.json', configDir: '/cfg' }, '/cwd')).toEqual({
+    expect(resolveTarget({ configProjectHash: 'a', configLocal: 'f.json', configDir: '/cfg' }, '/cwd')).toEqual({
+      projectHash: 'a',
+      localFixture: '/cfg/f.json',
+    })
+    expect(
+      resolveTarget(
+        { projectHashFlag: 'b', localFlag: 'x.json', configProjectHash: 'a', configLocal: 'f.json', configDir: '/cfg' },
+        '/cwd',
+      ),
+    ).toEqual({
       projectHash: 'b',
       localFixture: '/cwd/x.json',
     })
@@ -338,7 +380,10 @@ describe('encord-agents.config.example.ts', () => {
 describe("README.md's config reference", () => {
   it('has a row for every option of the schema (`agents[].stage`, `run.filters.statuses`, ...)', async () => {
     const { KNOWN_KEYS } = await import('./schema.js')
-    const readme = (await import('node:fs')).readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8')
+    const readme = (await import('node:fs')).readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'README.md'),
+      'utf8',
+    )
     const rows = new Set([...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]))
     const prefix: Record<string, string> = { '': '', agents: 'agents[].', run: 'run.', 'run.filters': 'run.filters.' }
     const options = Object.entries(KNOWN_KEYS).flatMap(([level, keys]) => keys.map((k) => `${prefix[level]}${k}`))

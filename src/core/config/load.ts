@@ -87,7 +87,14 @@ function explorer() {
     searchPlaces: CONFIG_SEARCH_PLACES,
     searchStrategy: 'project',
     cache: false,
-    loaders: { '.ts': codeLoader, '.mts': codeLoader, '.cts': codeLoader, '.js': codeLoader, '.mjs': codeLoader, '.cjs': codeLoader },
+    loaders: {
+      '.ts': codeLoader,
+      '.mts': codeLoader,
+      '.cts': codeLoader,
+      '.js': codeLoader,
+      '.mjs': codeLoader,
+      '.cjs': codeLoader,
+    },
   })
 }
 
@@ -121,9 +128,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     throw toLoadError(error, cwd)
   }
   if (!found) {
-    throw new UserError('ConfigNotFound', `No encord-agents config found in ${cwd} or its parent directories (up to the project root).`, {
-      hint: 'Create one with `encord-agents init`, or pass --config FILE. Looked for encord-agents.config.{ts,mts,js,mjs,json}, .encord-agentsrc* and an "encord-agents" key in package.json.',
-    })
+    throw new UserError(
+      'ConfigNotFound',
+      `No encord-agents config found in ${cwd} or its parent directories (up to the project root).`,
+      {
+        hint: 'Create one with `encord-agents init`, or pass --config FILE. Looked for encord-agents.config.{ts,mts,js,mjs,json}, .encord-agentsrc* and an "encord-agents" key in package.json.',
+      },
+    )
   }
   return checkConfig(found.config, found.filepath, cwd)
 }
@@ -138,14 +149,20 @@ export function checkConfig(raw: unknown, filepath: string, cwd = process.cwd())
   }
   const shown = displayPath(filepath, cwd)
   if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    const got = raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`
-    throw new UserError('ConfigInvalid', `${shown} must export a config object (export default defineConfig({ ... })), but it exports ${got}.`, {
-      hint: "Write `export default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })` (JSON files: an object with an \"agents\" list).",
-      location: shown,
-    })
+    const got =
+      raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`
+    throw new UserError(
+      'ConfigInvalid',
+      `${shown} must export a config object (export default defineConfig({ ... })), but it exports ${got}.`,
+      {
+        hint: "Write `export default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })` (JSON files: an object with an \"agents\" list).",
+        location: shown,
+      },
+    )
   }
   const parsed = ConfigSchema.safeParse(raw, { reportInput: true })
-  if (!parsed.success) throw new ConfigInvalidError(filepath, toConfigIssues(parsed.error.issues, filepath, text, cwd), cwd)
+  if (!parsed.success)
+    throw new ConfigInvalidError(filepath, toConfigIssues(parsed.error.issues, filepath, text, cwd), cwd)
   return {
     filepath,
     dir: dirname(filepath),
@@ -172,10 +189,14 @@ function toLoadError(error: unknown, cwd: string): unknown {
     const shown = displayPath(error.filepath, cwd)
     if (error.original instanceof NoDefaultExport) {
       const names = error.original.names
-      return new UserError('ConfigNoDefaultExport', `${shown} has no default export${names.length ? ` (it exports ${names.join(', ')})` : ''}.`, {
-        location: shown,
-        hint: "The config is the module's default export: `export default defineConfig({ agents: [...] })`.",
-      })
+      return new UserError(
+        'ConfigNoDefaultExport',
+        `${shown} has no default export${names.length ? ` (it exports ${names.join(', ')})` : ''}.`,
+        {
+          location: shown,
+          hint: "The config is the module's default export: `export default defineConfig({ agents: [...] })`.",
+        },
+      )
     }
     const syntax = parseSyntaxError(error.original)
     if (syntax) {
@@ -213,7 +234,10 @@ function toLoadError(error: unknown, cwd: string): unknown {
       }
       // V8 quotes the whole input after the reason: keep only the reason.
       const reasonLine = detail.split('\n').find((l) => l.trim() !== '' && !/^\s*>?\s*\d*\s*\|/.test(l)) ?? detail
-      const reason = reasonLine.replace(/, ".*" is not valid JSON.*$/s, '').replace(/ while parsing .*$/s, '').trim()
+      const reason = reasonLine
+        .replace(/, ".*" is not valid JSON.*$/s, '')
+        .replace(/ while parsing .*$/s, '')
+        .trim()
       return new UserError('ConfigSyntaxError', `${shown} is not valid ${kind}: ${reason}`, {
         location,
         hint: `Fix the ${kind} syntax${location === shown ? '' : ' at the location shown'} (a JSON config is plain JSON: double quotes, no trailing commas, no comments).`,

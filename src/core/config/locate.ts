@@ -56,7 +56,11 @@ function stringLiteralIndexes(text: string, value: string, from = 0): number[] {
  * @param key when given, locate this key inside the object at `path` (unknown options)
  * @param value when the field's value is a string, it is searched for first
  */
-export function locateField(text: string, path: FieldPath, options: { key?: string; value?: unknown } = {}): TextPosition | undefined {
+export function locateField(
+  text: string,
+  path: FieldPath,
+  options: { key?: string; value?: unknown } = {},
+): TextPosition | undefined {
   let from = 0
   let arrayIndex: number | undefined
   const segments = options.key === undefined ? [...path] : [...path, options.key]
@@ -86,7 +90,10 @@ export function locateField(text: string, path: FieldPath, options: { key?: stri
     // Skip a leading quote so the column points at the name.
     if (isLast) {
       const quote = text[from]
-      return positionAt(text, quote === '"' || quote === "'" || quote === '`' ? from + (options.value === undefined ? 1 : 0) : from)
+      return positionAt(
+        text,
+        quote === '"' || quote === "'" || quote === '`' ? from + (options.value === undefined ? 1 : 0) : from,
+      )
     }
   }
   return undefined

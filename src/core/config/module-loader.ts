@@ -45,14 +45,22 @@ async function createLoader(): Promise<Jiti> {
  * with the options jiti imports it with (a hit in jiti's cache), its inline source map read with
  * node:module's SourceMap. Line 1 is left as it is (jiti prefixes it with its module wrapper).
  */
-function sourcePositions(jiti: Jiti): (file: string, line: number, column: number) => { line: number; column: number } | undefined {
+function sourcePositions(
+  jiti: Jiti,
+): (file: string, line: number, column: number) => { line: number; column: number } | undefined {
   const maps = new Map<string, SourceMap | null>()
   const mapOf = (file: string): SourceMap | null => {
     try {
       const code = jiti.transform({ filename: file, source: readFileSync(file, 'utf8'), ts: true, async: true })
       // jiti's cache may append a comment of its own after the map.
-      const inline = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)/.exec(code)
-      return inline === null ? null : new SourceMap(JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')) as ConstructorParameters<typeof SourceMap>[0])
+      const inline = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)/.exec(
+        code,
+      )
+      return inline === null
+        ? null
+        : new SourceMap(
+            JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')) as ConstructorParameters<typeof SourceMap>[0],
+          )
     } catch {
       return null
     }
@@ -83,7 +91,9 @@ export async function importUserModule(file: string): Promise<Record<string, unk
  * jiti reports syntax errors as `Error("ParseError: <what>\n <file>:<line>:<col>")` with a 0-based
  * column. Returns the reason and a 1-based location, or undefined for any other error.
  */
-export function parseSyntaxError(error: unknown): { reason: string; file: string; line: number; column: number } | undefined {
+export function parseSyntaxError(
+  error: unknown,
+): { reason: string; file: string; line: number; column: number } | undefined {
   if (!(error instanceof Error)) return undefined
   const m = /^(?:ParseError|SyntaxError): ([\s\S]*?)\s*\n\s*(.+):(\d+):(\d+)\s*$/.exec(error.message)
   if (!m) return undefined
@@ -97,7 +107,9 @@ export function parseSyntaxError(error: unknown): { reason: string; file: string
 export function frameIn(error: unknown, file: string): { file: string; line: number; column?: number } | undefined {
   if (!(error instanceof Error)) return undefined
   const frame = parseStack(error.stack).find((f) => f.file === file)
-  return frame?.line === undefined || frame.column === undefined ? undefined : checkedPosition(file, frame.line, frame.column)
+  return frame?.line === undefined || frame.column === undefined
+    ? undefined
+    : checkedPosition(file, frame.line, frame.column)
 }
 
 /**

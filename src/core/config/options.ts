@@ -53,13 +53,25 @@ const Milliseconds = z.int().min(1).max(MAX_TIMER_MS)
 /** Task filters passed to the task listing of every agent stage. */
 export const TaskFiltersSchema = z.strictObject({
   /** Only tasks whose data title contains this text. @default no filter */
-  dataTitleContains: doc(NonEmpty.optional(), { summary: 'only tasks whose data title contains this text', flag: { name: 'data-title', helpValue: 'TEXT' } }),
+  dataTitleContains: doc(NonEmpty.optional(), {
+    summary: 'only tasks whose data title contains this text',
+    flag: { name: 'data-title', helpValue: 'TEXT' },
+  }),
   /** Only tasks of these data hashes. @default no filter */
-  dataHashes: doc(z.array(NonEmpty).optional(), { summary: 'only tasks of these data units', flag: { name: 'data-hash', helpValue: 'HASH' } }),
+  dataHashes: doc(z.array(NonEmpty).optional(), {
+    summary: 'only tasks of these data units',
+    flag: { name: 'data-hash', helpValue: 'HASH' },
+  }),
   /** Only tasks assigned to these emails. @default no filter */
-  assignees: doc(z.array(NonEmpty).optional(), { summary: 'only tasks assigned to these emails', flag: { name: 'assignee', helpValue: 'EMAIL' } }),
+  assignees: doc(z.array(NonEmpty).optional(), {
+    summary: 'only tasks assigned to these emails',
+    flag: { name: 'assignee', helpValue: 'EMAIL' },
+  }),
   /** Only tasks with these statuses (`NEW`, `ASSIGNED`, `RELEASED`, `SKIPPED`, `REOPENED`, `COMPLETED`). @default no filter */
-  statuses: doc(z.array(NonEmpty).optional(), { summary: 'only tasks with these statuses, e.g. NEW, ASSIGNED, RELEASED', flag: { name: 'status', helpValue: 'STATUS' } }),
+  statuses: doc(z.array(NonEmpty).optional(), {
+    summary: 'only tasks with these statuses, e.g. NEW, ASSIGNED, RELEASED',
+    flag: { name: 'status', helpValue: 'STATUS' },
+  }),
 })
 
 /** How agents run: the config's `run` block. Each option has a flag that wins over it (`--task-batch-size`, ...). */
@@ -69,36 +81,64 @@ export const RunOptionsSchema = z.strictObject({
    * storage items) is loaded once per batch. Python: `task_batch_size`.
    * @default 300
    */
-  taskBatchSize: doc(z.int().min(1).default(300), { summary: 'tasks fetched, decided and flushed together', flag: { name: 'task-batch-size', helpValue: 'N' } }),
+  taskBatchSize: doc(z.int().min(1).default(300), {
+    summary: 'tasks fetched, decided and flushed together',
+    flag: { name: 'task-batch-size', helpValue: 'N' },
+  }),
   /** Stop each stage after exactly this many tasks. Python: `max_tasks_per_stage`. @default no limit */
-  maxTasksPerStage: doc(z.int().min(1).optional(), { summary: 'stop each stage after exactly this many tasks', default: 'no limit', flag: { name: 'max-tasks-per-stage', helpValue: 'N' } }),
+  maxTasksPerStage: doc(z.int().min(1).optional(), {
+    summary: 'stop each stage after exactly this many tasks',
+    default: 'no limit',
+    flag: { name: 'max-tasks-per-stage', helpValue: 'N' },
+  }),
   /**
    * Retries (with backoff) of a handler or dependency that throws, before the task fails. A failed task
    * stays in its stage, or goes to the agent's `onFailure` pathway. Python: `num_retries`.
    * @default 3
    */
-  numRetries: doc(z.int().min(0).default(3), { summary: 'retries of a failing handler or dependency before the task fails', flag: { name: 'num-retries', helpValue: 'N' } }),
+  numRetries: doc(z.int().min(0).default(3), {
+    summary: 'retries of a failing handler or dependency before the task fails',
+    flag: { name: 'num-retries', helpValue: 'N' },
+  }),
   /**
    * Keep polling: after a pass over all stages, wait this many seconds and run again, until stopped.
    * At most 2147483 (Node's longest timer, about 24.8 days). Python: `refresh_every`.
    * @default run once
    */
-  refreshEvery: doc(z.number().positive().max(Math.floor(MAX_TIMER_MS / 1000)).optional(), {
-    summary: 'keep polling: run again every N seconds until stopped',
-    default: 'run once',
-    unit: 'seconds',
-    flag: { name: 'refresh-every', helpValue: 'SECONDS' },
-  }),
+  refreshEvery: doc(
+    z
+      .number()
+      .positive()
+      .max(Math.floor(MAX_TIMER_MS / 1000))
+      .optional(),
+    {
+      summary: 'keep polling: run again every N seconds until stopped',
+      default: 'run once',
+      unit: 'seconds',
+      flag: { name: 'refresh-every', helpValue: 'SECONDS' },
+    },
+  ),
   /** Handlers running at once per stage. 1 processes one task at a time, like the Python Runner. @default 1 */
-  concurrency: doc(z.int().min(1).default(1), { summary: 'handlers running at once per stage', flag: { name: 'concurrency', helpValue: 'N' } }),
+  concurrency: doc(z.int().min(1).default(1), {
+    summary: 'handlers running at once per stage',
+    flag: { name: 'concurrency', helpValue: 'N' },
+  }),
   /** Decide and report what would happen; move, save and prioritise nothing. @default false */
-  dryRun: doc(z.boolean().default(false), { summary: 'decide and report, but move and save nothing', flag: { name: 'dry-run' } }),
+  dryRun: doc(z.boolean().default(false), {
+    summary: 'decide and report, but move and save nothing',
+    flag: { name: 'dry-run' },
+  }),
   /**
    * Fail a task whose handler (with its dependencies) takes longer than this many milliseconds. At most
    * 2147483647 (Node's longest timer, about 24.8 days).
    * @default no timeout
    */
-  taskTimeout: doc(Milliseconds.optional(), { summary: 'fail a task whose handler takes longer than this', default: 'none', unit: 'ms', flag: { name: 'task-timeout', helpValue: 'MS' } }),
+  taskTimeout: doc(Milliseconds.optional(), {
+    summary: 'fail a task whose handler takes longer than this',
+    default: 'none',
+    unit: 'ms',
+    flag: { name: 'task-timeout', helpValue: 'MS' },
+  }),
   /** Only process tasks that match these filters. @default all tasks of the stage */
   filters: TaskFiltersSchema.optional(),
   /**
@@ -117,7 +157,8 @@ export const RunOptionsSchema = z.strictObject({
     type: 'boolean \\| path',
     flag: {
       name: 'journal',
-      summary: 'Keep the write-ahead run journal, so a killed run is finished by the next one without doubling anything (default: on; --no-journal turns it off).',
+      summary:
+        'Keep the write-ahead run journal, so a killed run is finished by the next one without doubling anything (default: on; --no-journal turns it off).',
     },
   }),
 })
@@ -163,7 +204,8 @@ export function declaredRunOptions(): DeclaredOption[] {
   const out: DeclaredOption[] = []
   for (const [key, schema] of Object.entries(RunOptionsSchema.shape)) {
     if (key === 'filters') {
-      for (const [name, inner] of Object.entries(TaskFiltersSchema.shape)) out.push({ path: ['filters', name], schema: inner, doc: optionDocs.get(inner)! })
+      for (const [name, inner] of Object.entries(TaskFiltersSchema.shape))
+        out.push({ path: ['filters', name], schema: inner, doc: optionDocs.get(inner)! })
       continue
     }
     out.push({ path: [key], schema, doc: optionDocs.get(schema)! })
@@ -206,5 +248,10 @@ export function declaredDefault(schema: z.ZodType): unknown {
  * resolves them (so flags can win over what the config says, and only over that).
  */
 export const WrittenRunOptionsSchema = z.strictObject(
-  Object.fromEntries(Object.entries(RunOptionsSchema.shape).map(([key, schema]) => [key, schema instanceof z.ZodDefault ? schema.unwrap().optional() : schema])),
+  Object.fromEntries(
+    Object.entries(RunOptionsSchema.shape).map(([key, schema]) => [
+      key,
+      schema instanceof z.ZodDefault ? schema.unwrap().optional() : schema,
+    ]),
+  ),
 ) as unknown as z.ZodType<RunOptionsConfig, RunOptionsConfig>

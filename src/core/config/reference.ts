@@ -9,7 +9,8 @@ import { ConfigSchema } from './schema.js'
  */
 
 /** Where the generated table sits in README.md. */
-export const TABLE_BEGIN = '<!-- config-reference: generated from src/core/config/options.ts and schema.ts by `npm run docs:config` -->'
+export const TABLE_BEGIN =
+  '<!-- config-reference: generated from src/core/config/options.ts and schema.ts by `npm run docs:config` -->'
 export const TABLE_END = '<!-- /config-reference -->'
 
 interface Row {
@@ -22,7 +23,11 @@ interface Row {
 /** The table's lines: header, separator, one row per option (objects and lists by their fields). */
 export function configReferenceTable(): string[] {
   const rows = collect(ConfigSchema, '')
-  return ['| option | type | default | meaning |', '|---|---|---|---|', ...rows.map((r) => `| \`${r.name}\` | ${r.type} | ${r.default} | ${r.meaning} |`)]
+  return [
+    '| option | type | default | meaning |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| \`${r.name}\` | ${r.type} | ${r.default} | ${r.meaning} |`),
+  ]
 }
 
 function collect(schema: z.ZodObject, prefix: string): Row[] {
@@ -33,7 +38,8 @@ function collect(schema: z.ZodObject, prefix: string): Row[] {
     // The `run` block is parsed as written (defaults left out): its rows come from the declaration.
     if (name === 'run') rows.push(...collect(RunOptionsSchema, 'run.'))
     else if (inner instanceof z.ZodObject) rows.push(...collect(inner, `${name}.`))
-    else if (inner instanceof z.ZodArray && innerType(inner.element as z.ZodType) instanceof z.ZodObject) rows.push(...collect(innerType(inner.element as z.ZodType) as z.ZodObject, `${name}[].`))
+    else if (inner instanceof z.ZodArray && innerType(inner.element as z.ZodType) instanceof z.ZodObject)
+      rows.push(...collect(innerType(inner.element as z.ZodType) as z.ZodObject, `${name}[].`))
     else rows.push(row(name, field))
   }
   return rows
@@ -42,7 +48,12 @@ function collect(schema: z.ZodObject, prefix: string): Row[] {
 function row(name: string, field: z.ZodType): Row {
   const doc = optionDocs.get(field)
   if (doc === undefined) throw new Error(`The config option ${name} has no doc (options.ts / schema.ts).`)
-  return { name, type: typeText(field, doc), default: defaultText(field, doc), meaning: `${doc.summary}${flagText(field, doc)}` }
+  return {
+    name,
+    type: typeText(field, doc),
+    default: defaultText(field, doc),
+    meaning: `${doc.summary}${flagText(field, doc)}`,
+  }
 }
 
 function typeText(field: z.ZodType, doc: OptionDoc): string {
@@ -72,7 +83,9 @@ function defaultText(field: z.ZodType, doc: OptionDoc): string {
 function flagText(field: z.ZodType, doc: OptionDoc): string {
   if (doc.flag === undefined) return ''
   const inner = innerType(field)
-  const isBoolean = inner instanceof z.ZodBoolean || (inner instanceof z.ZodUnion && inner.options.some((o) => o instanceof z.ZodBoolean))
+  const isBoolean =
+    inner instanceof z.ZodBoolean ||
+    (inner instanceof z.ZodUnion && inner.options.some((o) => o instanceof z.ZodBoolean))
   // A boolean flag is named by the form that changes the default: --dry-run, --no-journal.
   const name = isBoolean && declaredDefault(field) === true ? `no-${doc.flag.name}` : doc.flag.name
   return ` (\`--${name}\`${inner instanceof z.ZodArray ? ', repeatable' : ''})`

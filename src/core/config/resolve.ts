@@ -3,7 +3,13 @@ import type { z } from 'zod'
 import { UserError } from '../../shared/errors.js'
 import { isRecord } from '../../shared/records.js'
 import { describeIssue } from './issues.js'
-import { RunOptionsSchema, RunTuningSchema, TaskFiltersSchema, type ResolvedRunOptions, type RunOptionsConfig } from './options.js'
+import {
+  RunOptionsSchema,
+  RunTuningSchema,
+  TaskFiltersSchema,
+  type ResolvedRunOptions,
+  type RunOptionsConfig,
+} from './options.js'
 
 /** A layer of run options: the config's `run` block, flags, `new Runner({ settings })`, `run(options)`. */
 export type RunOptionsLayer = { [K in keyof RunOptionsConfig]?: RunOptionsConfig[K] | undefined }
@@ -42,15 +48,28 @@ export function resolveRunSettings(...layers: Array<RunOptionsLayer | undefined>
 }
 
 /** The Runner's own tuning (`retryDelayMs`, `maxRetryDelayMs`, `loadWindow`), defaults filled in and bounds checked. */
-export function resolveRunTuning(options: { retryDelayMs?: number; maxRetryDelayMs?: number; loadWindow?: number }): z.output<typeof RunTuningSchema> {
-  return checked(RunTuningSchema, definedOnly({ retryDelayMs: options.retryDelayMs, maxRetryDelayMs: options.maxRetryDelayMs, loadWindow: options.loadWindow }))
+export function resolveRunTuning(options: {
+  retryDelayMs?: number
+  maxRetryDelayMs?: number
+  loadWindow?: number
+}): z.output<typeof RunTuningSchema> {
+  return checked(
+    RunTuningSchema,
+    definedOnly({
+      retryDelayMs: options.retryDelayMs,
+      maxRetryDelayMs: options.maxRetryDelayMs,
+      loadWindow: options.loadWindow,
+    }),
+  )
 }
 
 function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value, { reportInput: true })
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.flatMap((issue) =>
-    describeIssue(issue, schema).map((p) => `${[...p.path, ...(p.key !== undefined ? [p.key] : [])].join('.')}: ${p.message}`),
+    describeIssue(issue, schema).map(
+      (p) => `${[...p.path, ...(p.key !== undefined ? [p.key] : [])].join('.')}: ${p.message}`,
+    ),
   )
   throw new UserError('InvalidRunSettings', `Invalid run settings:\n  ${problems.join('\n  ')}`, {
     hint: 'Fix the `run` block of the config or the matching flags (--task-batch-size, --concurrency, --num-retries, ...).',
@@ -63,7 +82,13 @@ function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
  * config is relative to the config file; one from `--local` to the working directory.
  */
 export function resolveTarget(
-  input: { projectHashFlag?: string; localFlag?: string; configProjectHash?: string; configLocal?: string; configDir?: string },
+  input: {
+    projectHashFlag?: string
+    localFlag?: string
+    configProjectHash?: string
+    configLocal?: string
+    configDir?: string
+  },
   cwd = process.cwd(),
 ): { projectHash?: string; localFixture?: string } {
   const abs = (p: string, base: string) => (isAbsolute(p) ? p : resolve(base, p))

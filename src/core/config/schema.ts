@@ -23,26 +23,37 @@ export const AgentEntrySchema = z.strictObject({
    * Module whose default export is `defineAgent({ handler })`, relative to this config file
    * (e.g. `"./agents/pre-label.ts"`). `.ts` works without a build step.
    */
-  handler: doc(nonEmpty(), { summary: 'module whose default export is `defineAgent(...)`, relative to the config', type: 'path' }),
+  handler: doc(nonEmpty(), {
+    summary: 'module whose default export is `defineAgent(...)`, relative to the config',
+    type: 'path',
+  }),
   /**
    * Replace an agent declared earlier for the same stage (keeping that one's position in the order)
    * instead of failing with a duplicate-stage error.
    * @default false
    */
-  overwrite: doc(z.boolean().optional(), { summary: 'replace an earlier agent of the same stage, keeping its position', default: '`false`' }),
+  overwrite: doc(z.boolean().optional(), {
+    summary: 'replace an earlier agent of the same stage, keeping its position',
+    default: '`false`',
+  }),
 })
 
 const FunctionSchema = z.custom<UserValidateHook>((v) => typeof v === 'function', { message: 'expected a function' })
 
 export const ConfigSchema = z.strictObject({
   /** The Encord project's hash. `--project-hash` and `ENCORD_PROJECT_HASH` override it. @default none (then a flag or env var is required) */
-  projectHash: doc(nonEmpty().optional(), { summary: 'the project; `--project-hash` / `ENCORD_PROJECT_HASH` override it' }),
+  projectHash: doc(nonEmpty().optional(), {
+    summary: 'the project; `--project-hash` / `ENCORD_PROJECT_HASH` override it',
+  }),
   /**
    * Run against the built-in local Encord emulator serving this fixture file (relative to this config)
    * instead of Encord. `--local` overrides it. Leave it out for the real Encord.
    * @default none: talk to Encord
    */
-  local: doc(nonEmpty().optional(), { summary: 'serve this fixture with the local emulator instead of Encord (relative to the config)', type: 'path' }),
+  local: doc(nonEmpty().optional(), {
+    summary: 'serve this fixture with the local emulator instead of Encord (relative to the config)',
+    type: 'path',
+  }),
   /** The agents, run stage after stage in this order. */
   agents: z.array(AgentEntrySchema).min(1, { message: 'declare at least one agent: agents: [{ stage, handler }]' }),
   /** Run options; flags of the same name win. @default see each option */
@@ -53,7 +64,10 @@ export const ConfigSchema = z.strictObject({
    * message or a list of messages, to stop the run with exit code 2.
    * @default none
    */
-  validate: doc(FunctionSchema.optional(), { summary: 'your checks before anything runs: throw or return messages to stop with exit 2', type: '`(ctx) => …`' }),
+  validate: doc(FunctionSchema.optional(), {
+    summary: 'your checks before anything runs: throw or return messages to stop with exit 2',
+    type: '`(ctx) => …`',
+  }),
 })
 
 /** Every option name at each level, for "did you mean" on unknown options. */

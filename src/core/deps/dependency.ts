@@ -68,7 +68,9 @@ export interface RunDependencySpec<T, D extends DepsRecord> extends CommonSpec<T
  * @see defineAgent
  */
 export function defineDependency<T, D extends DepsRecord = {}>(spec: RunDependencySpec<T, D>): Dependency<T, never>
-export function defineDependency<T, D extends DepsRecord = {}, B = never>(spec: TaskDependencySpec<T, D, B>): Dependency<T, B>
+export function defineDependency<T, D extends DepsRecord = {}, B = never>(
+  spec: TaskDependencySpec<T, D, B>,
+): Dependency<T, B>
 export function defineDependency<T, D extends DepsRecord, B>(
   spec: TaskDependencySpec<T, D, B> | RunDependencySpec<T, D>,
 ): Dependency<T, B> {
@@ -80,15 +82,23 @@ export function defineDependency<T, D extends DepsRecord, B>(
   }
   const scope = spec.scope ?? 'task'
   if (scope !== 'task' && scope !== 'run') {
-    throw new UserError('InvalidDependency', `A dependency's scope must be 'task' or 'run', not ${JSON.stringify(scope)}.`, {
-      location: captureCallerLocation(),
-    })
+    throw new UserError(
+      'InvalidDependency',
+      `A dependency's scope must be 'task' or 'run', not ${JSON.stringify(scope)}.`,
+      {
+        location: captureCallerLocation(),
+      },
+    )
   }
   const resolveMany = 'resolveMany' in spec ? spec.resolveMany : undefined
   if (scope === 'run' && resolveMany !== undefined) {
-    throw new UserError('InvalidDependency', 'A run-scoped dependency cannot have `resolveMany` (it is resolved once, not per batch).', {
-      location: captureCallerLocation(),
-    })
+    throw new UserError(
+      'InvalidDependency',
+      'A run-scoped dependency cannot have `resolveMany` (it is resolved once, not per batch).',
+      {
+        location: captureCallerLocation(),
+      },
+    )
   }
   const dep: Dependency<T, B> = {
     [DEPENDENCY_BRAND]: true,
@@ -113,7 +123,10 @@ export function isDependency(value: unknown): value is Dependency<unknown, unkno
 
 /** True for a built-in factory (e.g. `labelRow`) that may stand for its default instance. */
 export function isDependencyFactory(value: unknown): value is DependencyFactory<unknown> {
-  return typeof value === 'function' && typeof (value as unknown as Record<symbol, unknown>)[DEPENDENCY_FACTORY_BRAND] === 'function'
+  return (
+    typeof value === 'function' &&
+    typeof (value as unknown as Record<symbol, unknown>)[DEPENDENCY_FACTORY_BRAND] === 'function'
+  )
 }
 
 /**
@@ -123,7 +136,12 @@ export function isDependencyFactory(value: unknown): value is DependencyFactory<
 export function toDependency(value: unknown, path: string): Dependency<unknown, unknown> {
   if (isDependency(value)) return value
   if (isDependencyFactory(value)) return value[DEPENDENCY_FACTORY_BRAND]()
-  const what = value === undefined ? 'undefined' : typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value)
+  const what =
+    value === undefined
+      ? 'undefined'
+      : typeof value === 'function'
+        ? 'a function'
+        : (JSON.stringify(value) ?? String(value))
   throw new UserError('InvalidDependency', `${path} is not a dependency (got ${what}).`, {
     hint:
       typeof value === 'function'
@@ -148,7 +166,10 @@ export function depsOf(dep: { deps?: DepsRecord | (() => DepsRecord) }): DepsRec
  * handlers or dependencies asking for `labelRow()` share one value per task), and the bare factory
  * may be put in `deps` for its defaults.
  */
-export function makeFactory<O, T>(name: string, create: (options: O | undefined) => Dependency<T, unknown>): ((options?: O) => Dependency<T, unknown>) & DependencyFactory<T> {
+export function makeFactory<O, T>(
+  name: string,
+  create: (options: O | undefined) => Dependency<T, unknown>,
+): ((options?: O) => Dependency<T, unknown>) & DependencyFactory<T> {
   const instances = new Map<string, Dependency<T, unknown>>()
   const get = (options?: O): Dependency<T, unknown> => {
     const key = stableKey(options)
@@ -170,7 +191,11 @@ export function stableKey(value: unknown): string {
   if (value === undefined) return ''
   const key = JSON.stringify(value, (_key, v: unknown) => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      )
     }
     return v
   })

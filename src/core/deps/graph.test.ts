@@ -11,7 +11,10 @@ describe('defineDependency / defineAgent', () => {
   it('types handler deps from the deps record (no reflection)', () => {
     const threshold = defineDependency({ resolve: () => 0.5 })
     const model = defineDependency({ scope: 'run', resolve: () => ({ predict: (x: number) => x > 0.5 }) })
-    const derived = defineDependency({ deps: { threshold, model }, resolve: ({ deps }) => deps.model.predict(deps.threshold) })
+    const derived = defineDependency({
+      deps: { threshold, model },
+      resolve: ({ deps }) => deps.model.predict(deps.threshold),
+    })
     const agent = defineAgent({
       deps: { threshold, derived, item: storageItem },
       handler: ({ deps }) => {
@@ -30,7 +33,9 @@ describe('defineDependency / defineAgent', () => {
   it('refuses bad definitions with a UserError', () => {
     expect(() => defineAgent({} as never)).toThrow(UserError)
     expect(() => defineDependency({} as never)).toThrow(/resolve/)
-    expect(() => defineDependency({ scope: 'run', resolve: () => 1, resolveMany: async () => [] } as never)).toThrow(/run-scoped/)
+    expect(() => defineDependency({ scope: 'run', resolve: () => 1, resolveMany: async () => [] } as never)).toThrow(
+      /run-scoped/,
+    )
   })
 
   it('built-in factories return one instance per options, and stand for their default when not called', () => {
@@ -76,14 +81,32 @@ describe('dependency graph', () => {
     const self: Dependency<number> = defineDependency({ name: 'self', deps: () => ({ self }), resolve: () => 1 })
     const perTask = defineDependency({ name: 'perTask', resolve: () => 1 })
     const perRun = defineDependency({ name: 'perRun', scope: 'run', deps: { perTask }, resolve: () => 1 })
-    const { problems } = inspectDependencyGraph({ self, perRun, oops: (() => 1) as never, missing: undefined as never } as DepsRecord)
-    expect(problems.map((p) => p.code).sort()).toEqual(['DependencyCycle', 'InvalidDependency', 'InvalidDependency', 'RunScopeDependsOnTask'])
+    const { problems } = inspectDependencyGraph({
+      self,
+      perRun,
+      oops: (() => 1) as never,
+      missing: undefined as never,
+    } as DepsRecord)
+    expect(problems.map((p) => p.code).sort()).toEqual([
+      'DependencyCycle',
+      'InvalidDependency',
+      'InvalidDependency',
+      'RunScopeDependsOnTask',
+    ])
     expect(problems.find((p) => p.code === 'DependencyCycle')?.message).toMatch(/self → self/)
     expect(problems.find((p) => p.message.includes('oops'))?.hint).toMatch(/defineDependency/)
   })
 
   it('merges label row listing options of the graph (flags OR-ed)', () => {
-    expect(mergeLabelRowMetadata([{ includeClientMetadata: true }, { includeImagesData: true }, undefined, { branchName: 'b1' }, { branchName: 'b2' }])).toEqual({
+    expect(
+      mergeLabelRowMetadata([
+        { includeClientMetadata: true },
+        { includeImagesData: true },
+        undefined,
+        { branchName: 'b1' },
+        { branchName: 'b2' },
+      ]),
+    ).toEqual({
       includeClientMetadata: true,
       includeImagesData: true,
       branchName: 'b1',

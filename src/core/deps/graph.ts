@@ -33,7 +33,10 @@ export interface DependencyGraphProblem {
  * Walk a `deps` record to any depth. Problems (cycles, entries that are not dependencies, a run-scoped
  * dependency that needs a task-scoped one) are collected, not thrown, so `validate` can list them all.
  */
-export function inspectDependencyGraph(deps: DepsRecord | undefined, ownerLabel = 'handler'): { graph?: DependencyGraph; problems: DependencyGraphProblem[] } {
+export function inspectDependencyGraph(
+  deps: DepsRecord | undefined,
+  ownerLabel = 'handler',
+): { graph?: DependencyGraph; problems: DependencyGraphProblem[] } {
   const problems: DependencyGraphProblem[] = []
   const nodes = new Map<Dependency<unknown, unknown>, DependencyNode>()
   const state = new Map<Dependency<unknown, unknown>, 'visiting' | 'done'>()
@@ -46,7 +49,11 @@ export function inspectDependencyGraph(deps: DepsRecord | undefined, ownerLabel 
     try {
       dep = toDependency(value, path)
     } catch (error) {
-      problems.push({ code: 'InvalidDependency', message: (error as UserError).message, hint: (error as UserError).hint })
+      problems.push({
+        code: 'InvalidDependency',
+        message: (error as UserError).message,
+        hint: (error as UserError).hint,
+      })
       return undefined
     }
     let node = nodes.get(dep)
@@ -63,7 +70,9 @@ export function inspectDependencyGraph(deps: DepsRecord | undefined, ownerLabel 
       const id = [...names.slice(0, -1)].sort().join('|')
       if (!reportedCycles.has(id)) {
         reportedCycles.add(id)
-        const where = cycle.slice(0, -1).map((n) => (n.dep.location !== undefined ? `  ${n.label} (${n.dep.location})` : `  ${n.label}`))
+        const where = cycle
+          .slice(0, -1)
+          .map((n) => (n.dep.location !== undefined ? `  ${n.label} (${n.dep.location})` : `  ${n.label}`))
         problems.push({
           code: 'DependencyCycle',
           message: `Dependency cycle: ${names.join(' → ')}.\n${where.join('\n')}`,
@@ -79,7 +88,11 @@ export function inspectDependencyGraph(deps: DepsRecord | undefined, ownerLabel 
     try {
       record = depsOf(dep)
     } catch (error) {
-      problems.push({ code: 'InvalidDependency', message: `${path}: ${(error as Error).message}`, location: dep.location })
+      problems.push({
+        code: 'InvalidDependency',
+        message: `${path}: ${(error as Error).message}`,
+        location: dep.location,
+      })
     }
     node.children = []
     for (const [childKey, childValue] of Object.entries(record)) {
@@ -107,7 +120,10 @@ export function inspectDependencyGraph(deps: DepsRecord | undefined, ownerLabel 
     if (node !== undefined) roots.push({ key, node })
   }
   if (problems.length > 0) return { problems }
-  return { graph: { roots, order, labelRowMetadata: mergeLabelRowMetadata(order.map((n) => n.dep.labelRowMetadata)) }, problems }
+  return {
+    graph: { roots, order, labelRowMetadata: mergeLabelRowMetadata(order.map((n) => n.dep.labelRowMetadata)) },
+    problems,
+  }
 }
 
 /**
@@ -119,7 +135,9 @@ export function inspectDependencyGraph(deps: DepsRecord | undefined, ownerLabel 
  * checkDependencyGraph(defineAgent({ deps: { a }, handler }))   // throws "Dependency cycle: a → b → a"
  * ```
  */
-export function checkDependencyGraph(agentOrDeps: { deps?: DepsRecord; location?: string } | DepsRecord): DependencyGraph {
+export function checkDependencyGraph(
+  agentOrDeps: { deps?: DepsRecord; location?: string } | DepsRecord,
+): DependencyGraph {
   const isAgent = typeof (agentOrDeps as { handler?: unknown }).handler === 'function'
   const deps = isAgent ? (agentOrDeps as { deps?: DepsRecord }).deps : (agentOrDeps as DepsRecord)
   const { graph, problems } = inspectDependencyGraph(deps)
@@ -135,14 +153,22 @@ export function checkDependencyGraph(agentOrDeps: { deps?: DepsRecord; location?
 }
 
 /** Merge label row listing options: include flags are OR-ed; the first branch named wins. */
-export function mergeLabelRowMetadata(list: Array<StageLabelRowMetadataOptions | undefined>): StageLabelRowMetadataOptions {
+export function mergeLabelRowMetadata(
+  list: Array<StageLabelRowMetadataOptions | undefined>,
+): StageLabelRowMetadataOptions {
   const merged: StageLabelRowMetadataOptions = {}
   for (const options of list) {
     if (options === undefined) continue
-    for (const key of ['includeClientMetadata', 'includeImagesData', 'includeChildren', 'includeAllLabelBranches'] as const) {
+    for (const key of [
+      'includeClientMetadata',
+      'includeImagesData',
+      'includeChildren',
+      'includeAllLabelBranches',
+    ] as const) {
       if (options[key] === true) merged[key] = true
     }
-    if (options.includeWorkflowGraphNode === false && merged.includeWorkflowGraphNode === undefined) merged.includeWorkflowGraphNode = false
+    if (options.includeWorkflowGraphNode === false && merged.includeWorkflowGraphNode === undefined)
+      merged.includeWorkflowGraphNode = false
     if (options.includeWorkflowGraphNode === true) merged.includeWorkflowGraphNode = true
     if (options.branchName != null && merged.branchName == null) merged.branchName = options.branchName
   }

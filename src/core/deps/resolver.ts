@@ -33,14 +33,21 @@ export class DependencyError extends Error {
 
 /** An error for every task of a batch whose bulk load failed after its retries. */
 export class BatchLoadError extends Error {
-  constructor(readonly dependency: string, cause: unknown) {
+  constructor(
+    readonly dependency: string,
+    cause: unknown,
+  ) {
     super(cause instanceof Error ? cause.message : String(cause), { cause })
     this.name = 'BatchLoadError'
   }
 }
 
 /** Memoise a promise under a key; a rejected promise is forgotten so a retry tries again. */
-export function memoize<T>(cache: Map<string, Promise<unknown>> | Map<unknown, Promise<unknown>>, key: unknown, make: () => Promise<T>): Promise<T> {
+export function memoize<T>(
+  cache: Map<string, Promise<unknown>> | Map<unknown, Promise<unknown>>,
+  key: unknown,
+  make: () => Promise<T>,
+): Promise<T> {
   const map = cache as Map<unknown, Promise<unknown>>
   const existing = map.get(key)
   if (existing !== undefined) return existing as Promise<T>
@@ -75,7 +82,12 @@ export class RunScope {
     return memoize(this.values, node.dep, async () => {
       const deps: Record<string, unknown> = {}
       for (const { key, node: child } of node.children) deps[key] = await this.get(child)
-      const ctx: RunResolveContext<Record<string, unknown>> = { ...this.base, signal: this.signal, deps, runCache: this.runCache }
+      const ctx: RunResolveContext<Record<string, unknown>> = {
+        ...this.base,
+        signal: this.signal,
+        deps,
+        runCache: this.runCache,
+      }
       try {
         const value = await (node.dep.resolve as (c: typeof ctx) => unknown)(ctx)
         this.resolved.push({ dep: node.dep, value })
@@ -142,10 +154,16 @@ export class BatchData {
 
   /** Batch values of a dependency (memoised; a failed load is forgotten so it can be retried). */
   load<B>(dep: Dependency<unknown, B>): Promise<BatchValues<B>> {
-    return memoize(this.items, dep, () => this.callResolveMany(dep, this.options.tasks, this.batchCache)) as Promise<BatchValues<B>>
+    return memoize(this.items, dep, () => this.callResolveMany(dep, this.options.tasks, this.batchCache)) as Promise<
+      BatchValues<B>
+    >
   }
 
-  private async callResolveMany<B>(dep: Dependency<unknown, B>, tasks: readonly AgentTask[], batchCache: Map<string, Promise<unknown>>): Promise<BatchValues<B>> {
+  private async callResolveMany<B>(
+    dep: Dependency<unknown, B>,
+    tasks: readonly AgentTask[],
+    batchCache: Map<string, Promise<unknown>>,
+  ): Promise<BatchValues<B>> {
     if (dep.resolveMany === undefined) throw new Error(`Dependency ${dep.name} has no resolveMany`)
     const ctx: BatchContext = {
       tasks,
@@ -159,11 +177,17 @@ export class BatchData {
       batchCache,
       runCache: this.options.runCache,
       load: <C>(other: Dependency<unknown, C>) =>
-        tasks === this.options.tasks ? this.load(other) : (memoize(batchCache, other, () => this.callResolveMany(other, tasks, batchCache)) as Promise<BatchValues<C>>),
+        tasks === this.options.tasks
+          ? this.load(other)
+          : (memoize(batchCache, other, () => this.callResolveMany(other, tasks, batchCache)) as Promise<
+              BatchValues<C>
+            >),
     }
     const values = await dep.resolveMany(ctx)
     if (!Array.isArray(values) || values.length !== tasks.length) {
-      throw new Error(`resolveMany of ${dep.name || 'a dependency'} returned ${Array.isArray(values) ? values.length : typeof values} items for ${tasks.length} tasks`)
+      throw new Error(
+        `resolveMany of ${dep.name || 'a dependency'} returned ${Array.isArray(values) ? values.length : typeof values} items for ${tasks.length} tasks`,
+      )
     }
     return values
   }
@@ -212,7 +236,9 @@ export interface TaskScopeOptions {
 export class TaskScope {
   private readonly values = new Map<Dependency<unknown, unknown>, Promise<unknown>>()
   private readonly resolved: Array<{ dep: Dependency<unknown, unknown>; value: unknown; label: string }> = []
-  private readonly commits: Array<() => TaskEffect | TaskEffect[] | undefined | Promise<TaskEffect | TaskEffect[] | undefined>> = []
+  private readonly commits: Array<
+    () => TaskEffect | TaskEffect[] | undefined | Promise<TaskEffect | TaskEffect[] | undefined>
+  > = []
   private readonly taskCache = new Map<string, unknown>()
 
   constructor(private readonly options: TaskScopeOptions) {}
@@ -229,7 +255,10 @@ export class TaskScope {
     return memoize(this.values, node.dep, async () => {
       const deps: Record<string, unknown> = {}
       for (const { key, node: child } of node.children) deps[key] = await this.get(child)
-      const batch = node.dep.resolveMany !== undefined ? await this.options.batch.itemFor(node, this.options.index, this.options.attempt) : undefined
+      const batch =
+        node.dep.resolveMany !== undefined
+          ? await this.options.batch.itemFor(node, this.options.index, this.options.attempt)
+          : undefined
       const ctx: TaskResolveContext<Record<string, unknown>, unknown> = {
         ...this.options.base,
         task: this.options.task,

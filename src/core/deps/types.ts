@@ -54,7 +54,12 @@ export type TaskEffect =
 /** Options of a stage's label row listing (Python's `LabelRowMetadataIncludeArgs`). */
 export type StageLabelRowMetadataOptions = Pick<
   LabelRowMetadataOptions,
-  'includeClientMetadata' | 'includeImagesData' | 'includeChildren' | 'includeWorkflowGraphNode' | 'includeAllLabelBranches' | 'branchName'
+  | 'includeClientMetadata'
+  | 'includeImagesData'
+  | 'includeChildren'
+  | 'includeWorkflowGraphNode'
+  | 'includeAllLabelBranches'
+  | 'branchName'
 >
 
 /** What every resolution can see, whatever the scope. */

@@ -12,7 +12,10 @@
  * returns `undefined` (no await, no extra microtask): I/O-bound handlers turn the loop themselves and
  * never wait here.
  */
-export function makeBreather(everyMs = 5, now: () => number = () => performance.now()): () => Promise<void> | undefined {
+export function makeBreather(
+  everyMs = 5,
+  now: () => number = () => performance.now(),
+): () => Promise<void> | undefined {
   let lastTurn = now()
   let markerPending = false
   const mark = (): void => {

@@ -52,7 +52,15 @@ export async function decideTask(o: DecideTaskOptions): Promise<{ decision: Task
   try {
     const work = (async () => {
       const deps = await scope.resolveRoots(o.graph)
-      return o.agent.handler({ task: o.task, project: o.project, stage: o.stage, deps: deps as never, signal: controller.signal, log: o.log, attempt: o.attempt })
+      return o.agent.handler({
+        task: o.task,
+        project: o.project,
+        stage: o.stage,
+        deps: deps as never,
+        signal: controller.signal,
+        log: o.log,
+        attempt: o.attempt,
+      })
     })()
     let value: unknown
     if (o.taskTimeout !== undefined) {
@@ -90,12 +98,17 @@ export function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow,
   // in a dry run for a data unit without a label row has nothing to save (a dry run saves nothing).
   if (labelRowOrigin(row) !== undefined || isUncreatedLabelRow(row)) return
   if (typeof row.labelHash !== 'string') {
-    throw new UserError('LabelRowNotSavable', 'The handler returned a label row without a label hash, so it cannot be saved.', {
-      hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
-    })
+    throw new UserError(
+      'LabelRowNotSavable',
+      'The handler returned a label row without a label hash, so it cannot be saved.',
+      {
+        hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
+      },
+    )
   }
   const labelHash = row.labelHash
-  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === projectHash && e.labelHash === labelHash)) return
+  if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === projectHash && e.labelHash === labelHash))
+    return
   const flags = row as { hasLabelChanges?: boolean; isDirty?: boolean | (() => boolean) }
   const dirty = flags.hasLabelChanges ?? (typeof flags.isDirty === 'function' ? flags.isDirty.call(row) : flags.isDirty)
   // A row we cannot tell about is saved; one that says it did not change is not.

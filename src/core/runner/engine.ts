@@ -43,7 +43,9 @@ export interface StageRunContext {
 
 /** Errors after which listing again cannot help: authentication, permissions, bad requests. */
 function isFatal(error: unknown): boolean {
-  return error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
+  return (
+    error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
+  )
 }
 
 /** The task filters of the run settings, in the client's terms. */
@@ -70,11 +72,21 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const result = emptyStageResult(stage)
   const evStage = eventStage(stage)
   const stageLog = ctx.logger(stage)
-  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog)
-  const loadRetry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, settings.numRetries, ctx, stageLog, ctx.stopSignal)
+  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    withRetries(what, fn, settings.numRetries, ctx, stageLog)
+  const loadRetry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    withRetries(what, fn, settings.numRetries, ctx, stageLog, ctx.stopSignal)
   const journal = settings.dryRun ? undefined : ctx.journal
   const flusher = new Flusher(
-    { client: ctx.client, projectHash: ctx.project.projectHash, stage, dryRun: settings.dryRun, emit: ctx.emit, retry, journal },
+    {
+      client: ctx.client,
+      projectHash: ctx.project.projectHash,
+      stage,
+      dryRun: settings.dryRun,
+      emit: ctx.emit,
+      retry,
+      journal,
+    },
     result,
   )
   const limit = pLimit(settings.concurrency)
@@ -108,7 +120,13 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
     })
     try {
       await data.loadAll(loadRetry)
-      ctx.emit({ type: 'batchLoaded', stage: evStage, batch: number, tasks: tasks.length, durationMs: Math.round(performance.now() - started) })
+      ctx.emit({
+        type: 'batchLoaded',
+        stage: evStage,
+        batch: number,
+        tasks: tasks.length,
+        durationMs: Math.round(performance.now() - started),
+      })
       const batches: Array<Array<{ task: AgentTask; index: number }>> = []
       tasks.forEach((task, index) => {
         if (index % settings.taskBatchSize === 0) batches.push([])
@@ -146,14 +164,35 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
    */
   const replayRecorded = async (listed: AgentTask[]): Promise<AgentTask[]> => {
     if (journal === undefined) return listed
-    const { fresh, replays } = await planReplays({ journal, client: ctx.client, stage, tasks: listed, log: stageLog, retry: loadRetry })
+    const { fresh, replays } = await planReplays({
+      journal,
+      client: ctx.client,
+      stage,
+      tasks: listed,
+      log: stageLog,
+      retry: loadRetry,
+    })
     for (const outcome of replays) {
       const evTask = eventTask(outcome.task)
       if (outcome.kind === 'done') {
         const pathway = outcome.decision.pathway
-        ctx.emit({ type: 'taskDone', stage: evStage, task: evTask, outcome: pathway === null ? 'stayed' : 'moved', pathway: pathway?.name, durationMs: 0, replayed: true })
+        ctx.emit({
+          type: 'taskDone',
+          stage: evStage,
+          task: evTask,
+          outcome: pathway === null ? 'stayed' : 'moved',
+          pathway: pathway?.name,
+          durationMs: 0,
+          replayed: true,
+        })
       } else {
-        ctx.emit({ type: 'taskFailed', stage: evStage, task: evTask, ...outcome.error, onFailure: outcome.onFailure?.name })
+        ctx.emit({
+          type: 'taskFailed',
+          stage: evStage,
+          task: evTask,
+          ...outcome.error,
+          onFailure: outcome.onFailure?.name,
+        })
       }
     }
     flusher.enqueue(replays)
@@ -197,7 +236,11 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
   let failures = 0
   for (;;) {
     try {
-      for await (const task of ctx.client.listTasks(ctx.project.projectHash, ctx.stage.uuid, taskFilters(ctx.settings))) {
+      for await (const task of ctx.client.listTasks(
+        ctx.project.projectHash,
+        ctx.stage.uuid,
+        taskFilters(ctx.settings),
+      )) {
         if (ctx.stopSignal.aborted) return
         if (seen.has(task.uuid)) continue
         seen.add(task.uuid)
@@ -210,7 +253,9 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
       failures++
       if (isFatal(error) || failures > ctx.settings.numRetries) throw error
       const delay = backoffMs(failures, ctx.retryDelayMs, ctx.maxRetryDelayMs)
-      log.warn(`Listing the tasks of "${ctx.stage.title}" failed (${(error as Error).message}); listing again in ${delay} ms.`)
+      log.warn(
+        `Listing the tasks of "${ctx.stage.title}" failed (${(error as Error).message}); listing again in ${delay} ms.`,
+      )
       if (!(await sleep(delay, ctx.stopSignal))) return
     }
   }
@@ -221,7 +266,14 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
  * an abort ends the wait and the last failure is thrown (loads); flushes pass none, so pending
  * decisions are still applied after a stop.
  */
-async function withRetries<T>(what: string, fn: () => Promise<T>, retries: number, ctx: StageRunContext, log: TaskLogger, signal?: AbortSignal): Promise<T> {
+async function withRetries<T>(
+  what: string,
+  fn: () => Promise<T>,
+  retries: number,
+  ctx: StageRunContext,
+  log: TaskLogger,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn()
@@ -238,7 +290,12 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, retries: numbe
  * One task: resolve its dependencies, call the handler, check the result, retry with backoff.
  * Undefined when the run stopped before the task was decided (it is left for the next run).
  */
-async function runTask(ctx: StageRunContext, task: AgentTask, index: number, data: BatchData): Promise<TaskOutcome | undefined> {
+async function runTask(
+  ctx: StageRunContext,
+  task: AgentTask,
+  index: number,
+  data: BatchData,
+): Promise<TaskOutcome | undefined> {
   const { settings, stage, agent } = ctx
   const evStage = eventStage(stage)
   const evTask = eventTask(task)
@@ -293,4 +350,3 @@ async function runTask(ctx: StageRunContext, task: AgentTask, index: number, dat
   ctx.emit({ type: 'taskFailed', stage: evStage, task: evTask, ...described, onFailure: ctx.onFailure?.name })
   return { kind: 'failed', task, error: described, onFailure: ctx.onFailure }
 }
-

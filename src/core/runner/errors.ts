@@ -83,7 +83,8 @@ export function describeTaskError(error: unknown): TaskErrorReport {
 function codeAndMessage(error: unknown): { code: string; message: string } {
   if (error instanceof DependencyError) {
     const inner = error.cause
-    const code = inner instanceof EncordAgentsError || inner instanceof NonRetryableError ? inner.code : 'DependencyFailed'
+    const code =
+      inner instanceof EncordAgentsError || inner instanceof NonRetryableError ? inner.code : 'DependencyFailed'
     return { code, message: withHint(error.message, inner) }
   }
   if (error instanceof NonRetryableError || error instanceof HandlerResultError || error instanceof TaskTimeoutError) {
@@ -96,7 +97,8 @@ function codeAndMessage(error: unknown): { code: string; message: string } {
 
 /** A user error's hint says what to do: keep it with the task's message. */
 function withHint(message: string, error: unknown): string {
-  if (error instanceof EncordAgentsError && error.hint !== undefined && !message.includes(error.hint)) return `${message} ${error.hint}`
+  if (error instanceof EncordAgentsError && error.hint !== undefined && !message.includes(error.hint))
+    return `${message} ${error.hint}`
   return message
 }
 

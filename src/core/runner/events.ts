@@ -34,16 +34,41 @@ export type RunEvent =
    * The handler decided (the move and saves happen at the next flush; `dryRun` moves nothing).
    * `replayed`: the decision came from the run journal (an earlier run made it); no handler ran.
    */
-  | { type: 'taskDone'; stage: EventStage; task: EventTask; outcome: 'moved' | 'stayed'; pathway?: string; durationMs: number; replayed?: boolean }
+  | {
+      type: 'taskDone'
+      stage: EventStage
+      task: EventTask
+      outcome: 'moved' | 'stayed'
+      pathway?: string
+      durationMs: number
+      replayed?: boolean
+    }
   /** The task failed after its retries, or its decision could not be applied at flush time. */
   | ({ type: 'taskFailed'; stage: EventStage; task: EventTask; onFailure?: string } & TaskErrorReport)
   | ({ type: 'taskRetry'; stage: EventStage; task: EventTask; attempt: number; delayMs: number } & TaskErrorReport)
   /** Decisions were applied: labels saved, storage items updated, priorities set, tasks moved (in a dry run: the counts that would have been). */
-  | { type: 'flushed'; stage: EventStage; saved: number; priorities: number; storageUpdated: number; moved: number; stale: number; failed: number; dryRun: boolean }
+  | {
+      type: 'flushed'
+      stage: EventStage
+      saved: number
+      priorities: number
+      storageUpdated: number
+      moved: number
+      stale: number
+      failed: number
+      dryRun: boolean
+    }
   | { type: 'stageDone'; stage: EventStage; result: StageResult }
   /** `refreshEvery`: every stage is done, waiting before the next pass. */
   | { type: 'refreshWaiting'; seconds: number; pass: number }
   /** A log line from a handler or a dependency (`log.info(...)`). */
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; stage?: EventStage; task?: EventTask; data?: Record<string, unknown> }
+  | {
+      type: 'log'
+      level: 'debug' | 'info' | 'warn' | 'error'
+      message: string
+      stage?: EventStage
+      task?: EventTask
+      data?: Record<string, unknown>
+    }
 
 export type RunEventType = RunEvent['type']

@@ -13,7 +13,6 @@ export const SAVE_BUNDLE = 100
 export const PRIORITY_BUNDLE = 100
 export const PROCEED_BUNDLE = 1000
 
-
 export interface FlushContext {
   client: EncordApi
   projectHash: string
@@ -39,7 +38,19 @@ export function eventTask(task: AgentTask): EventTask {
 
 /** A fresh, empty stage result. */
 export function emptyStageResult(stage: Stage): StageResult {
-  return { uuid: stage.uuid, title: stage.title, processed: 0, moved: {}, stayed: 0, failed: 0, saved: 0, priorities: 0, storageUpdated: 0, interrupted: false, errors: [] }
+  return {
+    uuid: stage.uuid,
+    title: stage.title,
+    processed: 0,
+    moved: {},
+    stayed: 0,
+    failed: 0,
+    saved: 0,
+    priorities: 0,
+    storageUpdated: 0,
+    interrupted: false,
+    errors: [],
+  }
 }
 
 interface Entry {
@@ -110,7 +121,9 @@ export class Flusher {
       } catch (error) {
         // Only a bug can get here (each step catches its own request failures); keep the tasks honest.
         const described = describeTaskError(error)
-        for (const entry of entries) if (entry.outcome.kind === 'done' && entry.flushError === undefined) entry.flushError = { code: 'Bug', message: described.message }
+        for (const entry of entries)
+          if (entry.outcome.kind === 'done' && entry.flushError === undefined)
+            entry.flushError = { code: 'Bug', message: described.message }
       }
     }
     for (const entry of entries) {
@@ -156,7 +169,11 @@ export class Flusher {
     const journal = this.ctx.journal
     if (journal === undefined) return
     const saved = entries.filter(
-      (e) => e.journaled === true && e.outcome.kind === 'done' && e.flushError === undefined && (e.outcome.effects.length > 0 || e.outcome.decision.priority !== undefined),
+      (e) =>
+        e.journaled === true &&
+        e.outcome.kind === 'done' &&
+        e.flushError === undefined &&
+        (e.outcome.effects.length > 0 || e.outcome.decision.priority !== undefined),
     )
     await this.journalUpdate(() => Promise.all(saved.map((e) => journal.markSaved(e.outcome.task.uuid))))
   }
@@ -214,7 +231,10 @@ export class Flusher {
       result.failed++
       let message = outcome.error.message
       if (outcome.onFailure !== undefined) {
-        message += entry.onFailureError !== undefined ? ` Moving it along the onFailure pathway "${outcome.onFailure.name}" failed too: ${entry.onFailureError}` : ''
+        message +=
+          entry.onFailureError !== undefined
+            ? ` Moving it along the onFailure pathway "${outcome.onFailure.name}" failed too: ${entry.onFailureError}`
+            : ''
       }
       result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, ...outcome.error, message })
       return true
@@ -222,12 +242,22 @@ export class Flusher {
     if (entry.flushError !== undefined) {
       result.failed++
       result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, ...entry.flushError })
-      this.ctx.emit({ type: 'taskFailed', stage: eventStage(this.ctx.stage), task: eventTask(outcome.task), ...entry.flushError })
+      this.ctx.emit({
+        type: 'taskFailed',
+        stage: eventStage(this.ctx.stage),
+        task: eventTask(outcome.task),
+        ...entry.flushError,
+      })
       return true
     }
     if (entry.stale !== undefined) {
       // Someone else moved the task first: not our failure, but reported.
-      result.errors.push({ taskUuid: outcome.task.uuid, dataTitle: outcome.task.dataTitle, code: 'StaleTask', message: entry.stale })
+      result.errors.push({
+        taskUuid: outcome.task.uuid,
+        dataTitle: outcome.task.dataTitle,
+        code: 'StaleTask',
+        message: entry.stale,
+      })
       return false
     }
     const pathway = outcome.decision.pathway
@@ -238,14 +268,23 @@ export class Flusher {
 
   private async applySaves(entries: Entry[]): Promise<number> {
     // Each label row once per flush (two tasks could share a data unit): the last decision wins.
-    const rows = new Map<string, { projectHash: string; labelHash: string; labelRow: Record<string, unknown>; owners: Entry[] }>()
+    const rows = new Map<
+      string,
+      { projectHash: string; labelHash: string; labelRow: Record<string, unknown>; owners: Entry[] }
+    >()
     for (const entry of entries) {
       if (entry.outcome.kind !== 'done' || entry.flushError !== undefined) continue
       for (const effect of entry.outcome.effects) {
         if (effect.kind !== 'saveLabelRow') continue
         const key = `${effect.projectHash}\u0000${effect.labelHash}`
         const existing = rows.get(key)
-        if (existing === undefined) rows.set(key, { projectHash: effect.projectHash, labelHash: effect.labelHash, labelRow: effect.labelRow, owners: [entry] })
+        if (existing === undefined)
+          rows.set(key, {
+            projectHash: effect.projectHash,
+            labelHash: effect.labelHash,
+            labelRow: effect.labelRow,
+            owners: [entry],
+          })
         else {
           existing.labelRow = effect.labelRow
           if (!existing.owners.includes(entry)) existing.owners.push(entry)
@@ -276,7 +315,12 @@ export class Flusher {
               saved += bundle.length
             } catch (error) {
               const { message } = describeTaskError(error)
-              for (const row of bundle) for (const owner of row.owners) owner.flushError ??= { code: 'SaveFailed', message: `Saving the label row failed, so the task was not moved: ${message}` }
+              for (const row of bundle)
+                for (const owner of row.owners)
+                  owner.flushError ??= {
+                    code: 'SaveFailed',
+                    message: `Saving the label row failed, so the task was not moved: ${message}`,
+                  }
             }
           }),
         )
@@ -297,10 +341,15 @@ export class Flusher {
         jobs.push(
           limit(async () => {
             try {
-              await this.ctx.retry('updating a storage item', () => this.ctx.client.updateStorageItem(effect.item, effect.patch))
+              await this.ctx.retry('updating a storage item', () =>
+                this.ctx.client.updateStorageItem(effect.item, effect.patch),
+              )
               updated++
             } catch (error) {
-              entry.flushError ??= { code: 'StorageUpdateFailed', message: `Updating the storage item failed, so the task was not moved: ${describeTaskError(error).message}` }
+              entry.flushError ??= {
+                code: 'StorageUpdateFailed',
+                message: `Updating the storage item failed, so the task was not moved: ${describeTaskError(error).message}`,
+              }
             }
           }),
         )
@@ -326,8 +375,10 @@ export class Flusher {
     for (const entry of entries) {
       const { outcome } = entry
       if (outcome.kind !== 'done' || entry.flushError !== undefined) continue
-      for (const effect of outcome.effects) if (effect.kind === 'setPriority') add(effect.projectHash, effect.dataHash, effect.priority, entry, false)
-      if (outcome.decision.priority !== undefined) add(this.ctx.projectHash, outcome.task.dataHash, outcome.decision.priority, entry, true)
+      for (const effect of outcome.effects)
+        if (effect.kind === 'setPriority') add(effect.projectHash, effect.dataHash, effect.priority, entry, false)
+      if (outcome.decision.priority !== undefined)
+        add(this.ctx.projectHash, outcome.task.dataHash, outcome.decision.priority, entry, true)
     }
     let set = 0
     for (const [projectHash, rows] of byProject) {
@@ -338,7 +389,12 @@ export class Flusher {
           set += bundle.length
         } catch (error) {
           const { message } = describeTaskError(error)
-          for (const [, { owners }] of bundle) for (const e of owners) e.flushError ??= { code: 'PriorityFailed', message: `Setting the priority failed, so the task was not moved: ${message}` }
+          for (const [, { owners }] of bundle)
+            for (const e of owners)
+              e.flushError ??= {
+                code: 'PriorityFailed',
+                message: `Setting the priority failed, so the task was not moved: ${message}`,
+              }
         }
       }
     }
@@ -353,7 +409,10 @@ export class Flusher {
       if (outcome.kind === 'done') pathway = entry.flushError === undefined ? outcome.decision.pathway : null
       else pathway = entry.onFailureError === undefined ? outcome.onFailure : undefined
       if (pathway === null || pathway === undefined) continue
-      actions.push({ entry, action: { taskUuid: outcome.task.uuid, pathwayUuid: pathway.uuid, dataHash: outcome.task.dataHash } })
+      actions.push({
+        entry,
+        action: { taskUuid: outcome.task.uuid, pathwayUuid: pathway.uuid, dataHash: outcome.task.dataHash },
+      })
     }
     let moved = 0
     let stale = 0
@@ -369,7 +428,10 @@ export class Flusher {
       // which tasks it did move (or found gone), so a task is never sent twice and never reported
       // stale because our own first attempt moved it.
       let pending = bundle
-      const settle = (proceeded: readonly string[], staleTasks: ReadonlyArray<{ taskUuid: string; reason: string }>): void => {
+      const settle = (
+        proceeded: readonly string[],
+        staleTasks: ReadonlyArray<{ taskUuid: string; reason: string }>,
+      ): void => {
         const movedSet = new Set(proceeded)
         const staleByTask = new Map(staleTasks.map((x) => [x.taskUuid, x.reason]))
         pending = pending.filter(({ entry, action }) => {
@@ -394,7 +456,13 @@ export class Flusher {
               pending.map((a) => a.action),
             )
             // Anything neither moved nor stale was accepted by Encord: moved.
-            settle([...result.proceeded, ...pending.map((a) => a.action.taskUuid).filter((t) => !result.stale.some((x) => x.taskUuid === t))], result.stale)
+            settle(
+              [
+                ...result.proceeded,
+                ...pending.map((a) => a.action.taskUuid).filter((t) => !result.stale.some((x) => x.taskUuid === t)),
+              ],
+              result.stale,
+            )
           } catch (error) {
             const data = (error as { data?: { proceeded?: unknown; stale?: unknown } }).data
             if (data !== undefined && Array.isArray(data.proceeded) && Array.isArray(data.stale)) {
@@ -407,7 +475,11 @@ export class Flusher {
         const { message } = describeTaskError(error)
         for (const { entry } of pending) {
           if (entry.outcome.kind === 'failed') entry.onFailureError = message
-          else entry.flushError ??= { code: 'ProceedFailed', message: `Moving the task failed (its labels were saved): ${message}` }
+          else
+            entry.flushError ??= {
+              code: 'ProceedFailed',
+              message: `Moving the task failed (its labels were saved): ${message}`,
+            }
         }
       }
     }
@@ -419,7 +491,10 @@ export class Flusher {
  * A dry run applies nothing; its summary says what would have been: label rows (each once, as
  * applySaves sends them), storage item updates, and priorities (one per project and data unit).
  */
-function wouldApply(entries: Entry[], projectHash: string): { saved: number; priorities: number; storageUpdated: number } {
+function wouldApply(
+  entries: Entry[],
+  projectHash: string,
+): { saved: number; priorities: number; storageUpdated: number } {
   const rows = new Set<string>()
   const priorities = new Set<string>()
   let storageUpdated = 0
@@ -427,7 +502,8 @@ function wouldApply(entries: Entry[], projectHash: string): { saved: number; pri
     if (outcome.kind !== 'done') continue
     for (const effect of outcome.effects) {
       if (effect.kind === 'saveLabelRow') rows.add(`${effect.projectHash}\u0000${effect.labelHash}`)
-      else if (effect.kind === 'wouldSaveLabelRow') rows.add(`${effect.projectHash}\u0000${effect.branchName}\u0000${effect.dataHash}`)
+      else if (effect.kind === 'wouldSaveLabelRow')
+        rows.add(`${effect.projectHash}\u0000${effect.branchName}\u0000${effect.dataHash}`)
       else if (effect.kind === 'setPriority') priorities.add(`${effect.projectHash}\u0000${effect.dataHash}`)
       else if (effect.kind === 'updateStorageItem') storageUpdated++
     }

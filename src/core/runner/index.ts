@@ -8,6 +8,13 @@ export type { StartOptions, PrepareRunInput, InspectedProject } from './pipeline
 export type { RunEvent, RunEventType, EventStage, EventTask } from './events.js'
 export { NonRetryableError, HandlerResultError, TaskTimeoutError } from './errors.js'
 export { validateProject, validationError, resolveStageBindings, findStage } from './validate.js'
-export type { StageBinding, ValidateContext, ValidationIssue, ValidationResult, UserValidateHook, ResolvedBinding } from './validate.js'
+export type {
+  StageBinding,
+  ValidateContext,
+  ValidationIssue,
+  ValidationResult,
+  UserValidateHook,
+  ResolvedBinding,
+} from './validate.js'
 export { interpretHandlerResult, findPathway } from './result.js'
 export type { TaskDecision } from './result.js'

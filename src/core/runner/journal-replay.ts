@@ -17,7 +17,14 @@ export function journalDecisionOf(outcome: TaskOutcome, stage: Stage): JournalDe
   const decidedAt = new Date().toISOString()
   if (outcome.kind === 'failed') {
     if (outcome.onFailure === undefined) return undefined
-    return { stageUuid: stage.uuid, dataHash: outcome.task.dataHash, pathway: outcome.onFailure, effects: [], failure: outcome.error, decidedAt }
+    return {
+      stageUuid: stage.uuid,
+      dataHash: outcome.task.dataHash,
+      pathway: outcome.onFailure,
+      effects: [],
+      failure: outcome.error,
+      decidedAt,
+    }
   }
   const { pathway, priority } = outcome.decision
   if (pathway === null && priority === undefined && outcome.effects.length === 0) return undefined
@@ -68,7 +75,9 @@ export async function planReplays(options: {
     const settledStay = d.pathway === null && (entry.savedAt !== undefined || !hasPreMoveEffects(d))
     if (d.stageUuid !== stage.uuid || entry.proceededAt !== undefined || settledStay || pathway === undefined) {
       if (pathway === undefined && d.stageUuid === stage.uuid && entry.proceededAt === undefined) {
-        log.warn(`The recorded decision for "${task.dataTitle}" takes pathway "${d.pathway?.name}", which stage "${stage.title}" no longer has: deciding the task again.`)
+        log.warn(
+          `The recorded decision for "${task.dataTitle}" takes pathway "${d.pathway?.name}", which stage "${stage.title}" no longer has: deciding the task again.`,
+        )
       }
       await journal.forget(task.uuid)
       fresh.push(task)
@@ -87,13 +96,18 @@ export async function planReplays(options: {
   )
   const replays = pending.map(({ task, entry, pathway }): TaskOutcome => {
     const d = entry.decision
-    if (d.failure !== undefined && pathway !== null) return { kind: 'failed', task, error: d.failure, onFailure: pathway, replayed: true }
+    if (d.failure !== undefined && pathway !== null)
+      return { kind: 'failed', task, error: d.failure, onFailure: pathway, replayed: true }
     const saved = entry.savedAt !== undefined
     return {
       kind: 'done',
       task,
       decision: { pathway, ...(!saved && d.priority !== undefined ? { priority: d.priority } : {}) },
-      effects: saved ? [] : d.effects.filter((e) => e.kind !== 'saveLabelRow' || !landed.has(saveKey(e.projectHash, e.labelHash, e.labelRow))),
+      effects: saved
+        ? []
+        : d.effects.filter(
+            (e) => e.kind !== 'saveLabelRow' || !landed.has(saveKey(e.projectHash, e.labelHash, e.labelRow)),
+          ),
       durationMs: 0,
       replayed: true,
     }
@@ -123,10 +137,15 @@ async function landedSaves(
   const landed = new Set<string>()
   for (const [projectHash, labelHashes] of byProject) {
     try {
-      const rows = await options.retry('reading label rows', () => options.client.getLabelRows(projectHash, [...labelHashes]))
-      for (const row of rows) if (typeof row.label_hash === 'string') landed.add(saveKey(projectHash, row.label_hash, row))
+      const rows = await options.retry('reading label rows', () =>
+        options.client.getLabelRows(projectHash, [...labelHashes]),
+      )
+      for (const row of rows)
+        if (typeof row.label_hash === 'string') landed.add(saveKey(projectHash, row.label_hash, row))
     } catch (error) {
-      options.log.warn(`Could not check which label saves of an earlier run already landed (${(error as Error).message}); saving them again (same labels).`)
+      options.log.warn(
+        `Could not check which label saves of an earlier run already landed (${(error as Error).message}); saving them again (same labels).`,
+      )
     }
   }
   return landed
@@ -141,7 +160,13 @@ function saveKey(projectHash: string, labelHash: string, row: LabelRowDict): str
  * their decision was made in (moved by that decision before the crash let us mark it, or by someone
  * else): nothing is left to do for them. One listing request per stage with entries left.
  */
-export async function reconcileJournal(journal: FileEffectJournal, client: EncordApi, projectHash: string, stages: readonly Stage[], log: TaskLogger): Promise<void> {
+export async function reconcileJournal(
+  journal: FileEffectJournal,
+  client: EncordApi,
+  projectHash: string,
+  stages: readonly Stage[],
+  log: TaskLogger,
+): Promise<void> {
   const byStage = new Map<string, Array<{ taskUuid: string; dataHash: string }>>()
   for (const [taskUuid, entry] of journal.entries()) {
     const list = byStage.get(entry.decision.stageUuid) ?? []
@@ -155,10 +180,15 @@ export async function reconcileJournal(journal: FileEffectJournal, client: Encor
     }
     try {
       const inStage = new Set<string>()
-      for await (const task of client.listTasks(projectHash, stageUuid, { dataHashes: [...new Set(list.map((x) => x.dataHash))] })) inStage.add(task.uuid)
+      for await (const task of client.listTasks(projectHash, stageUuid, {
+        dataHashes: [...new Set(list.map((x) => x.dataHash))],
+      }))
+        inStage.add(task.uuid)
       for (const { taskUuid } of list) if (!inStage.has(taskUuid)) await journal.forget(taskUuid)
     } catch (error) {
-      log.warn(`Could not check the tasks of ${list.length} decision(s) left in the run journal (${(error as Error).message}); they are kept for the next run.`)
+      log.warn(
+        `Could not check the tasks of ${list.length} decision(s) left in the run journal (${(error as Error).message}); they are kept for the next run.`,
+      )
     }
   }
 }

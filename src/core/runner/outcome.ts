@@ -8,5 +8,12 @@ import type { TaskDecision } from './result.js'
  * journal (an earlier run made it and stopped before settling it); the handler did not run again.
  */
 export type TaskOutcome =
-  | { kind: 'done'; task: AgentTask; decision: TaskDecision; effects: TaskEffect[]; durationMs: number; replayed?: boolean }
+  | {
+      kind: 'done'
+      task: AgentTask
+      decision: TaskDecision
+      effects: TaskEffect[]
+      durationMs: number
+      replayed?: boolean
+    }
   | { kind: 'failed'; task: AgentTask; error: TaskErrorReport; onFailure?: Pathway; replayed?: boolean }

@@ -11,7 +11,14 @@ import { runStage } from './engine.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask } from './flush.js'
 import { reconcileJournal } from './journal-replay.js'
-import { validateProject, validationError, type ResolvedBinding, type StageBinding, type UserValidateHook, type ValidationResult } from './validate.js'
+import {
+  validateProject,
+  validationError,
+  type ResolvedBinding,
+  type StageBinding,
+  type UserValidateHook,
+  type ValidationResult,
+} from './validate.js'
 
 /**
  * The one run pipeline, shared by `run`, `validate`, `enqueue`, `worker`, the library's `Runner` and
@@ -30,9 +37,16 @@ export interface InspectedProject {
 }
 
 /** Fetch the project (once) and validate the agents against it (once). Throws only when the project cannot be fetched. */
-export async function inspectProject(input: { client: EncordApi; projectHash: string; bindings: readonly StageBinding[]; validate?: UserValidateHook }): Promise<InspectedProject> {
+export async function inspectProject(input: {
+  client: EncordApi
+  projectHash: string
+  bindings: readonly StageBinding[]
+  validate?: UserValidateHook
+}): Promise<InspectedProject> {
   const project = await input.client.getProject(input.projectHash)
-  const { bindings, ...validation } = await validateProject(project, input.bindings, input.validate, { client: input.client })
+  const { bindings, ...validation } = await validateProject(project, input.bindings, input.validate, {
+    client: input.client,
+  })
   return { project, validation, bindings }
 }
 
@@ -94,7 +108,9 @@ export class PreparedRun {
   readonly #onClose: () => Promise<void>
   #closed: Promise<void> | undefined
 
-  constructor(o: InspectedProject & Omit<PrepareRunInput, 'bindings' | 'settings'> & { settings: RunSettings; startedAt: number }) {
+  constructor(
+    o: InspectedProject & Omit<PrepareRunInput, 'bindings' | 'settings'> & { settings: RunSettings; startedAt: number },
+  ) {
     this.projectHash = o.projectHash
     this.project = o.project
     this.client = o.client
@@ -126,7 +142,13 @@ export class PreparedRun {
     const runLog = makeLogger(emit, options.onEvent === undefined)
     const log = runLog()
     // Opened after validation (a config mistake touches nothing) and before the first decision.
-    const journal = settings.dryRun ? undefined : await openRunJournal(options.journal, { projectHash, baseDir: options.journalDir, onWarning: (m) => log.warn(m) })
+    const journal = settings.dryRun
+      ? undefined
+      : await openRunJournal(options.journal, {
+          projectHash,
+          baseDir: options.journalDir,
+          onWarning: (m) => log.warn(m),
+        })
     const runScope = new RunScope({ project, client, dryRun: settings.dryRun, log }, new AbortController().signal)
     const totals = new Map<string, StageResult>()
     try {
@@ -164,7 +186,9 @@ export class PreparedRun {
       }
     } finally {
       await runScope.dispose()
-      await journal?.close().catch((error: unknown) => log.warn(`Closing the run journal failed: ${(error as Error).message}`))
+      await journal
+        ?.close()
+        .catch((error: unknown) => log.warn(`Closing the run journal failed: ${(error as Error).message}`))
     }
     const interrupted = stopSignal.aborted
     const stages = this.bindings.map((b) => totals.get(b.stage.uuid) ?? { ...emptyStageResult(b.stage), interrupted })
@@ -201,7 +225,10 @@ function mergeStageResult(totals: Map<string, StageResult>, result: StageResult)
 }
 
 /** A listener that can never break a run; `observe` sees every event first (the run's own bookkeeping). */
-export function makeEmitter(onEvent: ((event: RunEvent) => void) | undefined, observe?: (event: RunEvent) => void): (event: RunEvent) => void {
+export function makeEmitter(
+  onEvent: ((event: RunEvent) => void) | undefined,
+  observe?: (event: RunEvent) => void,
+): (event: RunEvent) => void {
   if (onEvent === undefined && observe === undefined) return () => undefined
   return (event) => {
     observe?.(event)
@@ -218,7 +245,10 @@ export function makeEmitter(onEvent: ((event: RunEvent) => void) | undefined, ob
  * Loggers for handlers and dependencies: lines become `log` events; without a listener, warnings and
  * errors go to stderr (a library user sees problems without wiring anything).
  */
-export function makeLogger(emit: (e: RunEvent) => void, toStderr: boolean): (stage?: Stage, task?: AgentTask) => TaskLogger {
+export function makeLogger(
+  emit: (e: RunEvent) => void,
+  toStderr: boolean,
+): (stage?: Stage, task?: AgentTask) => TaskLogger {
   return (stage, task) => {
     const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Record<string, unknown>) => {
       emit({ type: 'log', level, message, stage: stage && eventStage(stage), task: task && eventTask(task), data })

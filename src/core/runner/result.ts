@@ -33,7 +33,10 @@ export function describePathways(stage: Stage): string {
 
 /** The error for a pathway the stage does not have, with a suggestion and the list of pathways. */
 export function unknownPathwayMessage(stage: Stage, value: string): string {
-  const suggestion = closest(value, stage.pathways.map((p) => p.name))
+  const suggestion = closest(
+    value,
+    stage.pathways.map((p) => p.name),
+  )
   return (
     `Unknown pathway ${JSON.stringify(value)} for stage "${stage.title}".` +
     (suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : '') +
@@ -68,7 +71,10 @@ export function interpretHandlerResult(value: unknown, stage: Stage): TaskDecisi
   if (value === undefined || value === null) return { pathway: null }
   if (typeof value === 'string') return { pathway: resolvePathway(stage, value) }
   if (typeof value !== 'object' || Array.isArray(value) || value instanceof Promise) {
-    throw new HandlerResultError('InvalidHandlerResult', `The handler returned ${describe(value)}. ${EXPECTED} ${describePathways(stage)}`)
+    throw new HandlerResultError(
+      'InvalidHandlerResult',
+      `The handler returned ${describe(value)}. ${EXPECTED} ${describePathways(stage)}`,
+    )
   }
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)
@@ -83,27 +89,39 @@ export function interpretHandlerResult(value: unknown, stage: Stage): TaskDecisi
     )
   }
   if (keys.length === 0) {
-    throw new HandlerResultError('InvalidHandlerResult', `The handler returned an empty object. ${EXPECTED} Return undefined to leave the task in the stage.`)
+    throw new HandlerResultError(
+      'InvalidHandlerResult',
+      `The handler returned an empty object. ${EXPECTED} Return undefined to leave the task in the stage.`,
+    )
   }
   const decision: TaskDecision = { pathway: null }
   const pathway = record.pathway
   if (pathway !== undefined && pathway !== null) {
     if (typeof pathway !== 'string') {
-      throw new HandlerResultError('InvalidHandlerResult', `The handler returned pathway ${describe(pathway)}; expected a pathway name or UUID. ${describePathways(stage)}`)
+      throw new HandlerResultError(
+        'InvalidHandlerResult',
+        `The handler returned pathway ${describe(pathway)}; expected a pathway name or UUID. ${describePathways(stage)}`,
+      )
     }
     decision.pathway = resolvePathway(stage, pathway)
   }
   const priority = record.priority
   if (priority !== undefined && priority !== null) {
     if (typeof priority !== 'number' || !Number.isFinite(priority) || priority < 0 || priority > 1) {
-      throw new HandlerResultError('InvalidHandlerResult', `The handler returned priority ${describe(priority)}; a priority is a number from 0 (lowest) to 1 (highest).`)
+      throw new HandlerResultError(
+        'InvalidHandlerResult',
+        `The handler returned priority ${describe(priority)}; a priority is a number from 0 (lowest) to 1 (highest).`,
+      )
     }
     decision.priority = priority
   }
   const labelRow = record.labelRow
   if (labelRow !== undefined && labelRow !== null) {
     if (typeof labelRow !== 'object' || typeof (labelRow as SavableLabelRow).toDict !== 'function') {
-      throw new HandlerResultError('InvalidHandlerResult', `The handler returned labelRow ${describe(labelRow)}; expected a label row (for example the labelRow() dependency's value).`)
+      throw new HandlerResultError(
+        'InvalidHandlerResult',
+        `The handler returned labelRow ${describe(labelRow)}; expected a label row (for example the labelRow() dependency's value).`,
+      )
     }
     decision.labelRow = labelRow as SavableLabelRow
   }

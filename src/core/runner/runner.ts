@@ -1,5 +1,12 @@
 import type { EncordApi } from '../../encord/types.js'
-import { defineAgent, isAgentDefinition, withAgentOptions, type AgentDefinition, type AgentStageOptions, type Handler } from '../agent.js'
+import {
+  defineAgent,
+  isAgentDefinition,
+  withAgentOptions,
+  type AgentDefinition,
+  type AgentStageOptions,
+  type Handler,
+} from '../agent.js'
 import { resolveRunSettings, resolveRunTuning } from '../config/resolve.js'
 import { captureCallerLocation } from '../deps/location.js'
 import type { DepsRecord } from '../deps/types.js'
@@ -74,10 +81,16 @@ export class Runner {
    */
   stage<D extends DepsRecord>(stage: string, agent: AgentDefinition<D>, options?: StageOptions): this
   stage<D extends DepsRecord = {}>(stage: string, options: InlineStageOptions<D>, handler: Handler<D>): this
-  stage<D extends DepsRecord>(stage: string, agentOrOptions: AgentDefinition<D> | InlineStageOptions<D>, third?: StageOptions | Handler<D>): this {
+  stage<D extends DepsRecord>(
+    stage: string,
+    agentOrOptions: AgentDefinition<D> | InlineStageOptions<D>,
+    third?: StageOptions | Handler<D>,
+  ): this {
     const callerLocation = captureCallerLocation()
     if (typeof stage !== 'string' || stage.trim() === '') {
-      throw new UserError('InvalidStage', 'runner.stage() needs a stage title or UUID as its first argument.', { location: callerLocation })
+      throw new UserError('InvalidStage', 'runner.stage() needs a stage title or UUID as its first argument.', {
+        location: callerLocation,
+      })
     }
     let agent: AgentDefinition<DepsRecord>
     let options: StageOptions
@@ -97,10 +110,14 @@ export class Runner {
       agent = withAgentOptions(agent, { location: inline.location ?? callerLocation })
       options = { overwrite: inline.overwrite, location: inline.location }
     } else {
-      throw new UserError('InvalidStage', `runner.stage(${JSON.stringify(stage)}, ...) needs an agent made with defineAgent, or options and a handler function.`, {
-        hint: "Write runner.stage('Agent 1', defineAgent({ handler })) or runner.stage('Agent 1', { deps }, handler).",
-        location: callerLocation,
-      })
+      throw new UserError(
+        'InvalidStage',
+        `runner.stage(${JSON.stringify(stage)}, ...) needs an agent made with defineAgent, or options and a handler function.`,
+        {
+          hint: "Write runner.stage('Agent 1', defineAgent({ handler })) or runner.stage('Agent 1', { deps }, handler).",
+          location: callerLocation,
+        },
+      )
     }
     const location = options.location ?? callerLocation
     const binding: StageBinding = { stage, agent, location, overwrite: options.overwrite === true }
@@ -111,7 +128,10 @@ export class Runner {
         throw new UserError(
           'DuplicateStage',
           `Stage ${JSON.stringify(stage)} has two agents: one declared at ${previous.location ?? 'an earlier call'} and one at ${location ?? 'this call'}.`,
-          { hint: 'Remove one of them, or pass { overwrite: true } to the later one to replace the earlier (it keeps the earlier position).', location },
+          {
+            hint: 'Remove one of them, or pass { overwrite: true } to the later one to replace the earlier (it keeps the earlier position).',
+            location,
+          },
         )
       }
       this.#bindings[index] = binding
@@ -128,7 +148,12 @@ export class Runner {
   async validate(options: ValidateOptions = {}): Promise<ValidationResult> {
     const { client, close } = await this.#client(options.client)
     try {
-      const { validation } = await inspectProject({ client, projectHash: this.#projectHash(options.projectHash), bindings: this.#bindings, validate: this.#options.validate })
+      const { validation } = await inspectProject({
+        client,
+        projectHash: this.#projectHash(options.projectHash),
+        bindings: this.#bindings,
+        validate: this.#options.validate,
+      })
       return validation
     } finally {
       await close()
@@ -163,7 +188,16 @@ export class Runner {
     const projectHash = this.#projectHash(options.projectHash)
     const { client, close } = await this.#client(options.client)
     try {
-      return await prepareRun({ client, projectHash, bindings: this.#bindings, validate: this.#options.validate, settings, tuning, onClose: close, startedAt })
+      return await prepareRun({
+        client,
+        projectHash,
+        bindings: this.#bindings,
+        validate: this.#options.validate,
+        settings,
+        tuning,
+        onClose: close,
+        startedAt,
+      })
     } catch (error) {
       await close()
       throw error

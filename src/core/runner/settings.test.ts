@@ -17,7 +17,14 @@ describe('resolveRunSettings', () => {
   it('rejects zero, negative and fractional values, all at once', () => {
     let error: unknown
     try {
-      resolveRunSettings({ taskBatchSize: 0, concurrency: -1, numRetries: -1, maxTasksPerStage: 2.5, refreshEvery: 0, taskTimeout: -5 })
+      resolveRunSettings({
+        taskBatchSize: 0,
+        concurrency: -1,
+        numRetries: -1,
+        maxTasksPerStage: 2.5,
+        refreshEvery: 0,
+        taskTimeout: -5,
+      })
     } catch (e) {
       error = e
     }
@@ -25,7 +32,15 @@ describe('resolveRunSettings', () => {
     const e = error as UserError
     expect(e.code).toBe('InvalidRunSettings')
     expect(e.exitCode).toBe(2)
-    for (const name of ['taskBatchSize', 'concurrency', 'numRetries', 'maxTasksPerStage', 'refreshEvery', 'taskTimeout']) expect(e.message).toContain(name)
+    for (const name of [
+      'taskBatchSize',
+      'concurrency',
+      'numRetries',
+      'maxTasksPerStage',
+      'refreshEvery',
+      'taskTimeout',
+    ])
+      expect(e.message).toContain(name)
   })
 
   it('checks filter types', () => {
@@ -50,7 +65,10 @@ describe('batching', () => {
 
   it('splits into batches of the size, the last one shorter', async () => {
     expect((await collect(7, 3)).batches).toEqual([[0, 1, 2], [3, 4, 5], [6]])
-    expect((await collect(6, 3)).batches).toEqual([[0, 1, 2], [3, 4, 5]])
+    expect((await collect(6, 3)).batches).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ])
     expect((await collect(0, 3)).batches).toEqual([])
   })
 

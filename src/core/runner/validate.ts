@@ -94,14 +94,20 @@ function where(location: string | undefined): string {
  * twice, by title or UUID, without `overwrite`) are issues. An `overwrite` replaces the earlier
  * binding and keeps its position.
  */
-export function resolveStageBindings(project: Project, bindings: readonly StageBinding[]): { resolved: Array<{ binding: StageBinding; stage?: Stage }>; issues: ValidationIssue[] } {
+export function resolveStageBindings(
+  project: Project,
+  bindings: readonly StageBinding[],
+): { resolved: Array<{ binding: StageBinding; stage?: Stage }>; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = []
   const resolved: Array<{ binding: StageBinding; stage?: Stage }> = []
   const byUuid = new Map<string, number>()
   for (const binding of bindings) {
     const stage = findStage(project, binding.stage)
     if (stage === undefined) {
-      const suggestion = closest(binding.stage, project.workflow.stages.map((s) => s.title))
+      const suggestion = closest(
+        binding.stage,
+        project.workflow.stages.map((s) => s.title),
+      )
       issues.push({
         code: 'StageNotFound',
         message: `Unknown stage ${JSON.stringify(binding.stage)} in project "${project.title}".${suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''}`,
@@ -152,10 +158,15 @@ function article(word: string): string {
 }
 
 /** Titles and feature hashes of the ontology's objects and classifications. */
-function ontologyFeatures(ontology: Ontology): { objects: Array<{ title: string; hash: string }>; classifications: Array<{ title: string; hash: string }> } {
+function ontologyFeatures(ontology: Ontology): {
+  objects: Array<{ title: string; hash: string }>
+  classifications: Array<{ title: string; hash: string }>
+} {
   const structure = ontology.structure as { objects?: unknown; classifications?: unknown }
   const objects = Array.isArray(structure.objects) ? (structure.objects as Array<Record<string, unknown>>) : []
-  const classifications = Array.isArray(structure.classifications) ? (structure.classifications as Array<Record<string, unknown>>) : []
+  const classifications = Array.isArray(structure.classifications)
+    ? (structure.classifications as Array<Record<string, unknown>>)
+    : []
   return {
     objects: objects.map((o) => ({ title: String(o.name ?? ''), hash: String(o.featureNodeHash ?? '') })),
     classifications: classifications.map((c) => {
@@ -180,11 +191,17 @@ function checkOntology(
     for (const name of wanted[kind] ?? []) {
       if (available.some((f) => f.title === name || f.hash === name)) continue
       const singular = kind === 'objects' ? 'object' : 'classification'
-      const suggestion = closest(name, available.map((f) => f.title))
+      const suggestion = closest(
+        name,
+        available.map((f) => f.title),
+      )
       issues.push({
         code: 'OntologyMismatch',
         message: `${who} needs the ${singular} ${JSON.stringify(name)}, which the ontology "${ontology.title}" does not have.${suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''}`,
-        hint: available.length > 0 ? `Its ${kind}: ${quoteList(available.map((f) => f.title))} (by title or feature hash).` : `The ontology has no ${kind}.`,
+        hint:
+          available.length > 0
+            ? `Its ${kind}: ${quoteList(available.map((f) => f.title))} (by title or feature hash).`
+            : `The ontology has no ${kind}.`,
         location,
         stage,
       })
@@ -223,7 +240,11 @@ export async function validateProject(
     })
   }
   if (bindings.length === 0) {
-    issues.push({ code: 'NoAgents', message: 'No agent is configured, so there is nothing to run.', hint: 'Add agents: [{ stage, handler }] to the config, or call runner.stage(...).' })
+    issues.push({
+      code: 'NoAgents',
+      message: 'No agent is configured, so there is nothing to run.',
+      hint: 'Add agents: [{ stage, handler }] to the config, or call runner.stage(...).',
+    })
   }
   const { resolved, issues: bindingIssues } = resolveStageBindings(project, bindings)
   issues.push(...bindingIssues)
@@ -234,18 +255,38 @@ export async function validateProject(
     const who = `The agent for stage ${JSON.stringify(binding.stage)}`
     const agentLocation = binding.agent.location ?? binding.location
     const { graph, problems } = inspectDependencyGraph(binding.agent.deps)
-    for (const problem of problems) issues.push({ ...problem, location: problem.location ?? agentLocation, stage: binding.stage })
+    for (const problem of problems)
+      issues.push({ ...problem, location: problem.location ?? agentLocation, stage: binding.stage })
     issues.push(...checkOntology(project.ontology, binding.agent.ontology, who, agentLocation, binding.stage))
     if (graph !== undefined) {
       for (const node of graph.order) {
-        issues.push(...checkOntology(project.ontology, node.dep.requires, `The dependency ${node.label}`, node.dep.location ?? agentLocation, binding.stage))
+        issues.push(
+          ...checkOntology(
+            project.ontology,
+            node.dep.requires,
+            `The dependency ${node.label}`,
+            node.dep.location ?? agentLocation,
+            binding.stage,
+          ),
+        )
         if (node.dep.validate !== undefined && !validatedDeps.has(node.dep)) {
           validatedDeps.add(node.dep)
           try {
             const messages = await node.dep.validate({ project, client: options.client })
-            for (const message of messages) issues.push({ code: 'DependencyInvalid', message: `${node.label}: ${message}`, location: node.dep.location ?? agentLocation, stage: binding.stage })
+            for (const message of messages)
+              issues.push({
+                code: 'DependencyInvalid',
+                message: `${node.label}: ${message}`,
+                location: node.dep.location ?? agentLocation,
+                stage: binding.stage,
+              })
           } catch (error) {
-            issues.push({ code: 'DependencyInvalid', message: `${node.label}: ${(error as Error).message}`, location: node.dep.location ?? agentLocation, stage: binding.stage })
+            issues.push({
+              code: 'DependencyInvalid',
+              message: `${node.label}: ${(error as Error).message}`,
+              location: node.dep.location ?? agentLocation,
+              stage: binding.stage,
+            })
           }
         }
       }
@@ -283,10 +324,16 @@ export async function validateProject(
         project,
         ontology: project.ontology,
         workflow: project.workflow,
-        agents: resolved.map(({ binding, stage }) => ({ stage: binding.stage, stageUuid: stage?.uuid, agent: binding.agent, location: binding.location })),
+        agents: resolved.map(({ binding, stage }) => ({
+          stage: binding.stage,
+          stageUuid: stage?.uuid,
+          agent: binding.agent,
+          location: binding.location,
+        })),
         client: options.client,
       })
-      const messages = returned === undefined || returned === null ? [] : Array.isArray(returned) ? returned : [returned]
+      const messages =
+        returned === undefined || returned === null ? [] : Array.isArray(returned) ? returned : [returned]
       for (const message of messages) issues.push({ code: 'UserValidation', message: String(message) })
     } catch (error) {
       issues.push({
@@ -315,10 +362,17 @@ export async function validateProject(
 
 /** All validation issues as one UserError (exit 2); `data.issues` keeps them structured for --json. */
 export function validationError(issues: ValidationResult['issues']): UserError {
-  const lines = issues.map((i) => `${i.location !== undefined ? `${i.location}  ` : ''}${i.message}${i.hint !== undefined ? `\n    ${i.hint}` : ''}`)
-  return new UserError('ValidationFailed', `Validation failed (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, {
-    hint: 'Nothing was fetched or moved. Fix the issues above and run again (encord-agents validate checks without running).',
-    location: issues[0]?.location,
-    data: { issues },
-  })
+  const lines = issues.map(
+    (i) =>
+      `${i.location !== undefined ? `${i.location}  ` : ''}${i.message}${i.hint !== undefined ? `\n    ${i.hint}` : ''}`,
+  )
+  return new UserError(
+    'ValidationFailed',
+    `Validation failed (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    {
+      hint: 'Nothing was fetched or moved. Fix the issues above and run again (encord-agents validate checks without running).',
+      location: issues[0]?.location,
+      data: { issues },
+    },
+  )
 }

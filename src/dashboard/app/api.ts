@@ -90,8 +90,20 @@ export interface DataUnit {
 export interface TaskDetail {
   task: TaskSummary
   dataUnit: DataUnit
-  storageItem: { uuid: string; name: string; itemType: string; mimeType: string | null; clientMetadata: Record<string, unknown> } | null
-  labelRow: { labelHash: string; branchName: string; labelStatus: string; lastEditedAt: string | null; labels: Record<string, unknown> } | null
+  storageItem: {
+    uuid: string
+    name: string
+    itemType: string
+    mimeType: string | null
+    clientMetadata: Record<string, unknown>
+  } | null
+  labelRow: {
+    labelHash: string
+    branchName: string
+    labelStatus: string
+    lastEditedAt: string | null
+    labels: Record<string, unknown>
+  } | null
   history: HistoryEvent[]
 }
 

@@ -18,25 +18,53 @@ const TYPE_LABEL: Record<string, string> = {
  * The workflow: stages as boxes (agent stages marked) with the number of tasks in each, pathways as
  * labelled arrows. A count that changed since the last render flashes.
  */
-export function WorkflowGraph(props: { stages: StageInfo[]; selected?: string; onSelect: (stageUuid: string) => void }) {
+export function WorkflowGraph(props: {
+  stages: StageInfo[]
+  selected?: string
+  onSelect: (stageUuid: string) => void
+}) {
   const { stages, selected, onSelect } = props
   const structure = stages.map((s) => `${s.uuid}:${s.pathways.map((p) => p.destinationUuid).join(',')}`).join(';')
   // The layout depends on the workflow only, not on the counts.
   const layout = useMemo(() => layoutWorkflow(stages), [structure])
   const previous = useRef(new Map<string, number>())
-  const changed = new Set(stages.filter((s) => previous.current.has(s.uuid) && previous.current.get(s.uuid) !== s.taskCount).map((s) => s.uuid))
+  const changed = new Set(
+    stages
+      .filter((s) => previous.current.has(s.uuid) && previous.current.get(s.uuid) !== s.taskCount)
+      .map((s) => s.uuid),
+  )
   previous.current = new Map(stages.map((s) => [s.uuid, s.taskCount]))
   const byUuid = new Map(stages.map((s) => [s.uuid, s]))
 
   return (
-    <svg class="graph" viewBox={`0 0 ${layout.width} ${layout.height}`} width={layout.width} height={layout.height} role="img" aria-label="Workflow graph">
+    <svg
+      class="graph"
+      viewBox={`0 0 ${layout.width} ${layout.height}`}
+      width={layout.width}
+      height={layout.height}
+      role="img"
+      aria-label="Workflow graph"
+    >
       <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="7"
+          markerHeight="7"
+          orient="auto-start-reverse"
+        >
           <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
         </marker>
       </defs>
       {layout.edges.map((e) => (
-        <g class={`pathway${e.back ? ' back' : ''}`} key={e.uuid} data-pathway-uuid={e.uuid} data-pathway-title={e.title}>
+        <g
+          class={`pathway${e.back ? ' back' : ''}`}
+          key={e.uuid}
+          data-pathway-uuid={e.uuid}
+          data-pathway-title={e.title}
+        >
           <path d={e.d} marker-end="url(#arrow)" />
           <text x={e.labelX} y={e.labelY} text-anchor={e.anchor} dominant-baseline="middle">
             <title>{`${byUuid.get(e.from)?.title} → ${e.title} → ${byUuid.get(e.to)?.title}`}</title>

@@ -46,7 +46,11 @@ export function LabelCanvas(props: {
   const objects = unit.objects[frame] ?? []
   return (
     <figure class="canvas" data-testid={props.testId}>
-      <div ref={box} class={`stage-box${missing ? ' missing' : ''}`} style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, ${((62 * width) / height).toFixed(2)}vh)` }}>
+      <div
+        ref={box}
+        class={`stage-box${missing ? ' missing' : ''}`}
+        style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, ${((62 * width) / height).toFixed(2)}vh)` }}
+      >
         {isVideo ? (
           <video
             ref={video}
@@ -63,12 +67,32 @@ export function LabelCanvas(props: {
             onError={() => setMissing(true)}
           />
         ) : (
-          <img class="media" src={src} alt={unit.title} onLoad={(e) => setNatural({ w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })} onError={() => setMissing(true)} />
+          <img
+            class="media"
+            src={src}
+            alt={unit.title}
+            onLoad={(e) => setNatural({ w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })}
+            onError={() => setMissing(true)}
+          />
         )}
         {missing && <span class="no-media">no media for this item</span>}
-        <svg class="overlay" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-width={width} data-height={height}>
+        <svg
+          class="overlay"
+          viewBox={`0 0 ${width} ${height}`}
+          preserveAspectRatio="none"
+          data-width={width}
+          data-height={height}
+        >
           {objects.map((o, i) => (
-            <Shape key={`${o.objectHash}-${i}`} object={o} width={width} height={height} px={px} change={changes?.get(o.objectHash)} highlighted={highlight === o.objectHash} />
+            <Shape
+              key={`${o.objectHash}-${i}`}
+              object={o}
+              width={width}
+              height={height}
+              px={px}
+              change={changes?.get(o.objectHash)}
+              highlighted={highlight === o.objectHash}
+            />
           ))}
         </svg>
       </div>
@@ -78,12 +102,20 @@ export function LabelCanvas(props: {
 }
 
 /** `px`: the size of one screen pixel in the frame's pixels. */
-function Shape(props: { object: DrawnObject; width: number; height: number; px: number; change?: ObjectChange; highlighted: boolean }) {
+function Shape(props: {
+  object: DrawnObject
+  width: number
+  height: number
+  px: number
+  change?: ObjectChange
+  highlighted: boolean
+}) {
   const { object: o, width: W, height: H, px } = props
   const g = o.geometry
   const at = anchor(g, W, H, px)
   // Keep the name inside the picture (a polyline starting at the top-left corner, a box at the edge).
-  const label = at && ([Math.min(Math.max(at[0], 2 * px), W - 30 * px), Math.min(Math.max(at[1], 13 * px), H - 2 * px)] as const)
+  const label =
+    at && ([Math.min(Math.max(at[0], 2 * px), W - 30 * px), Math.min(Math.max(at[1], 13 * px), H - 2 * px)] as const)
   return (
     <g
       class={`label-object${props.change ? ` ${props.change}` : ''}${props.highlighted ? ' highlighted' : ''}`}
@@ -111,10 +143,27 @@ function draw(g: Geometry, W: number, H: number, px: number, color: string) {
     case 'rotated-box': {
       const cx = (g.x + g.w / 2) * W
       const cy = (g.y + g.h / 2) * H
-      return <rect class="shape" x={g.x * W} y={g.y * H} width={g.w * W} height={g.h * H} transform={`rotate(${g.theta} ${cx} ${cy})`} />
+      return (
+        <rect
+          class="shape"
+          x={g.x * W}
+          y={g.y * H}
+          width={g.w * W}
+          height={g.h * H}
+          transform={`rotate(${g.theta} ${cx} ${cy})`}
+        />
+      )
     }
     case 'polygon':
-      return <path class="shape" fill-rule="evenodd" d={g.polygons.flatMap((rings) => rings.map((ring) => `M${ring.map(([x, y]) => `${x * W},${y * H}`).join(' L')} Z`)).join(' ')} />
+      return (
+        <path
+          class="shape"
+          fill-rule="evenodd"
+          d={g.polygons
+            .flatMap((rings) => rings.map((ring) => `M${ring.map(([x, y]) => `${x * W},${y * H}`).join(' L')} Z`))
+            .join(' ')}
+        />
+      )
     case 'polyline':
       return <polyline class="shape line" points={g.points.map(([x, y]) => `${x * W},${y * H}`).join(' ')} />
     case 'point':
@@ -140,7 +189,17 @@ function Bitmask(props: { g: Extract<Geometry, { kind: 'bitmask' }>; color: stri
   const { g, color } = props
   const href = useMemo(() => maskImage(g, color), [g.rleString, g.width, g.height, color])
   if (!href) return null
-  return <image class="shape mask" href={href} x={g.left} y={g.top} width={g.width} height={g.height} preserveAspectRatio="none" />
+  return (
+    <image
+      class="shape mask"
+      href={href}
+      x={g.left}
+      y={g.top}
+      width={g.width}
+      height={g.height}
+      preserveAspectRatio="none"
+    />
+  )
 }
 
 /** A bitmask as a PNG data URL: set pixels in the object's colour, half transparent. */
@@ -190,7 +249,11 @@ function anchor(g: Geometry, W: number, H: number, px: number): [number, number]
 }
 
 /** The objects and classifications of a version, with their answers, beside the picture. */
-export function LabelList(props: { view: LabelView; changes?: Map<string, ObjectChange>; onHover?: (objectHash: string | undefined) => void }) {
+export function LabelList(props: {
+  view: LabelView
+  changes?: Map<string, ObjectChange>
+  onHover?: (objectHash: string | undefined) => void
+}) {
   const { view, changes } = props
   return (
     <div class="label-list">
@@ -200,10 +263,17 @@ export function LabelList(props: { view: LabelView; changes?: Map<string, Object
         {view.objects.map((o) => {
           const frames = Object.values(o.frames).flat()
           return (
-            <li key={o.objectHash} data-object-hash={o.objectHash} onMouseEnter={() => props.onHover?.(o.objectHash)} onMouseLeave={() => props.onHover?.(undefined)}>
+            <li
+              key={o.objectHash}
+              data-object-hash={o.objectHash}
+              onMouseEnter={() => props.onHover?.(o.objectHash)}
+              onMouseLeave={() => props.onHover?.(undefined)}
+            >
               <span class="swatch" style={{ background: o.color }} />
               <b>{o.name}</b> <span class="muted">{o.shape.replace(/_/g, ' ')}</span>
-              {changes?.get(o.objectHash) && changes.get(o.objectHash) !== 'same' && <span class={`badge ${changes.get(o.objectHash)}`}>{changes.get(o.objectHash)}</span>}
+              {changes?.get(o.objectHash) && changes.get(o.objectHash) !== 'same' && (
+                <span class={`badge ${changes.get(o.objectHash)}`}>{changes.get(o.objectHash)}</span>
+              )}
               <div class="meta">
                 {o.confidence !== null && <span>confidence {o.confidence}</span>}
                 {o.createdBy && <span>by {o.createdBy}</span>}

@@ -34,17 +34,29 @@ function App() {
           encord-agents <span class="muted">local dashboard</span>
         </h1>
         {projects.data && projects.data.length > 1 ? (
-          <select value={projectHash} onChange={(e) => navigate({ project: e.currentTarget.value, stage: undefined, task: undefined })} aria-label="Project">
+          <select
+            value={projectHash}
+            onChange={(e) => navigate({ project: e.currentTarget.value, stage: undefined, task: undefined })}
+            aria-label="Project"
+          >
             {projects.data.map((p) => (
-              <option key={p.projectHash} value={p.projectHash}>{p.title}</option>
+              <option key={p.projectHash} value={p.projectHash}>
+                {p.title}
+              </option>
             ))}
           </select>
         ) : (
           <span class="project-title">{project.data?.title}</span>
         )}
         <nav class="tabs">
-          <button class={route.tab === 'workflow' ? 'active' : ''} onClick={() => navigate({ tab: 'workflow' })}>Workflow</button>
-          <button class={route.tab === 'requests' ? 'active' : ''} onClick={() => navigate({ tab: 'requests' })} data-testid="tab-requests">
+          <button class={route.tab === 'workflow' ? 'active' : ''} onClick={() => navigate({ tab: 'workflow' })}>
+            Workflow
+          </button>
+          <button
+            class={route.tab === 'requests' ? 'active' : ''}
+            onClick={() => navigate({ tab: 'requests' })}
+            data-testid="tab-requests"
+          >
             Requests <span class="count">{live.requests}</span>
           </button>
         </nav>
@@ -67,18 +79,36 @@ function App() {
                 {stage && (
                   <>
                     {' · '}
-                    <a href="#" onClick={(e) => (e.preventDefault(), navigate({ stage: undefined }))}>all stages</a>
+                    <a href="#" onClick={(e) => (e.preventDefault(), navigate({ stage: undefined }))}>
+                      all stages
+                    </a>
                   </>
                 )}
               </span>
             </header>
-            <div class="graph-scroll">{stages.length > 0 && <WorkflowGraph stages={stages} selected={route.stage} onSelect={(uuid) => navigate({ stage: uuid })} />}</div>
+            <div class="graph-scroll">
+              {stages.length > 0 && (
+                <WorkflowGraph stages={stages} selected={route.stage} onSelect={(uuid) => navigate({ stage: uuid })} />
+              )}
+            </div>
           </section>
           {projectHash && (
             <div class="columns">
-              <TaskList projectHash={projectHash} stage={stage} selected={route.task} revision={live.revision} onSelect={(task) => navigate({ task })} />
+              <TaskList
+                projectHash={projectHash}
+                stage={stage}
+                selected={route.task}
+                revision={live.revision}
+                onSelect={(task) => navigate({ task })}
+              />
               {route.task ? (
-                <TaskPanel projectHash={projectHash} taskUuid={route.task} stages={stages} revision={live.revision} onClose={() => navigate({ task: undefined })} />
+                <TaskPanel
+                  projectHash={projectHash}
+                  taskUuid={route.task}
+                  stages={stages}
+                  revision={live.revision}
+                  onClose={() => navigate({ task: undefined })}
+                />
               ) : (
                 <section class="panel placeholder">
                   <p class="muted">Pick a task to see its history and its labels drawn on its media.</p>

@@ -13,14 +13,23 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
   const [endpoint, setEndpoint] = useState('')
   const [errorsOnly, setErrorsOnly] = useState(false)
   const s = stats.data
-  if (!s) return <section class="panel">{stats.error ? <p class="error">{stats.error}</p> : <p class="muted">Loading…</p>}</section>
+  if (!s)
+    return (
+      <section class="panel">
+        {stats.error ? <p class="error">{stats.error}</p> : <p class="muted">Loading…</p>}
+      </section>
+    )
 
   const endpoints = Object.keys(s.requests.byEndpoint).sort()
   const statuses = [...new Set(endpoints.flatMap((e) => Object.keys(s.requests.byEndpoint[e])))].sort()
   const faultEndpoints = Object.keys(s.faults.byEndpoint).sort()
   const faultKinds = [...new Set(faultEndpoints.flatMap((e) => Object.keys(s.faults.byEndpoint[e])))].sort()
   const entries = (log.data?.requests ?? [])
-    .filter((r) => (!endpoint || r.endpoint === endpoint) && (!errorsOnly || r.status === 0 || r.status >= 400 || r.fault !== null))
+    .filter(
+      (r) =>
+        (!endpoint || r.endpoint === endpoint) &&
+        (!errorsOnly || r.status === 0 || r.status >= 400 || r.fault !== null),
+    )
     .slice(-300)
     .reverse()
 
@@ -43,7 +52,9 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
             <tr>
               <th>endpoint</th>
               {statuses.map((st) => (
-                <th key={st} class={`num ${statusClass(st)}`}>{st}</th>
+                <th key={st} class={`num ${statusClass(st)}`}>
+                  {st}
+                </th>
               ))}
             </tr>
           </thead>
@@ -52,7 +63,9 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
               <tr key={e}>
                 <td>{e}</td>
                 {statuses.map((st) => (
-                  <td key={st} class={`num ${s.requests.byEndpoint[e][st] ? statusClass(st) : 'zero'}`}>{s.requests.byEndpoint[e][st] ?? ''}</td>
+                  <td key={st} class={`num ${s.requests.byEndpoint[e][st] ? statusClass(st) : 'zero'}`}>
+                    {s.requests.byEndpoint[e][st] ?? ''}
+                  </td>
                 ))}
               </tr>
             ))}
@@ -69,7 +82,9 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
             <tr>
               <th>endpoint</th>
               {faultKinds.map((k) => (
-                <th key={k} class="num">{k}</th>
+                <th key={k} class="num">
+                  {k}
+                </th>
               ))}
             </tr>
           </thead>
@@ -78,7 +93,9 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
               <tr key={e}>
                 <td>{e}</td>
                 {faultKinds.map((k) => (
-                  <td key={k} class="num">{s.faults.byEndpoint[e][k] ?? ''}</td>
+                  <td key={k} class="num">
+                    {s.faults.byEndpoint[e][k] ?? ''}
+                  </td>
                 ))}
               </tr>
             ))}
@@ -89,7 +106,8 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
       <h3>Request log</h3>
       {log.data && !log.data.enabled ? (
         <p class="muted">
-          The emulator is not keeping a request log. Start it with <code>emulator start --request-log</code> (<code>run --ui</code> keeps one).
+          The emulator is not keeping a request log. Start it with <code>emulator start --request-log</code> (
+          <code>run --ui</code> keeps one).
         </p>
       ) : (
         <>
@@ -97,11 +115,14 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
             <select value={endpoint} onChange={(e) => setEndpoint(e.currentTarget.value)} aria-label="Endpoint">
               <option value="">every endpoint</option>
               {endpoints.map((e) => (
-                <option key={e} value={e}>{e}</option>
+                <option key={e} value={e}>
+                  {e}
+                </option>
               ))}
             </select>
             <label>
-              <input type="checkbox" checked={errorsOnly} onChange={(e) => setErrorsOnly(e.currentTarget.checked)} /> errors and faults only
+              <input type="checkbox" checked={errorsOnly} onChange={(e) => setErrorsOnly(e.currentTarget.checked)} />{' '}
+              errors and faults only
             </label>
             <span class="muted">newest first, last {entries.length}</span>
           </div>
@@ -123,7 +144,9 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
                   <td>{fmtTime(r.at)}</td>
                   <td>{r.method}</td>
                   <td>{r.endpoint}</td>
-                  <td class="url" title={r.url}>{r.url}</td>
+                  <td class="url" title={r.url}>
+                    {r.url}
+                  </td>
                   <td class={`num ${statusClass(String(r.status))}`}>{r.status === 0 ? 'reset' : r.status}</td>
                   <td class="num">{r.durationMs}</td>
                   <td>{r.fault ?? ''}</td>

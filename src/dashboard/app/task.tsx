@@ -14,7 +14,13 @@ interface Version {
  * label row was saved, the emulator kept each earlier version: "before" is the row before the first
  * save it saw and "after" the current row; any two versions can be compared.
  */
-export function TaskPanel(props: { projectHash: string; taskUuid: string; stages: StageInfo[]; revision: number; onClose: () => void }) {
+export function TaskPanel(props: {
+  projectHash: string
+  taskUuid: string
+  stages: StageInfo[]
+  revision: number
+  onClose: () => void
+}) {
   const { projectHash, taskUuid, stages } = props
   const { data, error } = useJson<TaskDetail>(urls.task(projectHash, taskUuid), props.revision)
   const [left, setLeft] = useState<number | null>(null)
@@ -22,8 +28,18 @@ export function TaskPanel(props: { projectHash: string; taskUuid: string; stages
   const [highlight, setHighlight] = useState<string | undefined>()
 
   const versions = useMemo(() => (data ? labelVersions(data) : []), [data])
-  if (error && !data) return <section class="panel task-panel"><p class="error">Could not load the task: {error}</p></section>
-  if (!data) return <section class="panel task-panel"><p class="muted">Loading…</p></section>
+  if (error && !data)
+    return (
+      <section class="panel task-panel">
+        <p class="error">Could not load the task: {error}</p>
+      </section>
+    )
+  if (!data)
+    return (
+      <section class="panel task-panel">
+        <p class="muted">Loading…</p>
+      </section>
+    )
 
   const last = versions.length - 1
   const afterIndex = Math.min(right ?? last, last)
@@ -34,7 +50,9 @@ export function TaskPanel(props: { projectHash: string; taskUuid: string; stages
     <section class="panel task-panel" data-testid="task-panel" data-task-uuid={t.uuid}>
       <header class="panel-head">
         <h2 title={t.dataTitle}>{t.dataTitle}</h2>
-        <button class="close" onClick={props.onClose} aria-label="Close the task">×</button>
+        <button class="close" onClick={props.onClose} aria-label="Close the task">
+          ×
+        </button>
       </header>
       <dl class="facts">
         <dt>Stage</dt>
@@ -49,10 +67,22 @@ export function TaskPanel(props: { projectHash: string; taskUuid: string; stages
         <dd class="mono">{t.uuid}</dd>
         <dt>Data</dt>
         <dd class="mono">
-          {data.dataUnit.dataHash} <span class="muted">({data.dataUnit.dataType.toLowerCase()}{data.dataUnit.width ? `, ${data.dataUnit.width}×${data.dataUnit.height}` : ''})</span>
+          {data.dataUnit.dataHash}{' '}
+          <span class="muted">
+            ({data.dataUnit.dataType.toLowerCase()}
+            {data.dataUnit.width ? `, ${data.dataUnit.width}×${data.dataUnit.height}` : ''})
+          </span>
         </dd>
         <dt>Label row</dt>
-        <dd>{data.labelRow ? <span class="mono">{data.labelRow.labelHash} · {data.labelRow.labelStatus}</span> : <span class="muted">not created yet</span>}</dd>
+        <dd>
+          {data.labelRow ? (
+            <span class="mono">
+              {data.labelRow.labelHash} · {data.labelRow.labelStatus}
+            </span>
+          ) : (
+            <span class="muted">not created yet</span>
+          )}
+        </dd>
       </dl>
 
       <h3>Labels</h3>
@@ -60,17 +90,29 @@ export function TaskPanel(props: { projectHash: string; taskUuid: string; stages
         <div class="versions">
           <label>
             before{' '}
-            <select value={beforeIndex} onChange={(e) => setLeft(Number(e.currentTarget.value))} data-testid="version-before">
+            <select
+              value={beforeIndex}
+              onChange={(e) => setLeft(Number(e.currentTarget.value))}
+              data-testid="version-before"
+            >
               {versions.map((v) => (
-                <option value={v.index} key={v.index}>{v.title}</option>
+                <option value={v.index} key={v.index}>
+                  {v.title}
+                </option>
               ))}
             </select>
           </label>
           <label>
             after{' '}
-            <select value={afterIndex} onChange={(e) => setRight(Number(e.currentTarget.value))} data-testid="version-after">
+            <select
+              value={afterIndex}
+              onChange={(e) => setRight(Number(e.currentTarget.value))}
+              data-testid="version-after"
+            >
               {versions.map((v) => (
-                <option value={v.index} key={v.index}>{v.title}</option>
+                <option value={v.index} key={v.index}>
+                  {v.title}
+                </option>
               ))}
             </select>
           </label>
@@ -91,11 +133,21 @@ export function TaskPanel(props: { projectHash: string; taskUuid: string; stages
   )
 }
 
-function Comparison(props: { projectHash: string; detail: TaskDetail; before?: Version; after: Version; highlight?: string; onHover: (h: string | undefined) => void }) {
+function Comparison(props: {
+  projectHash: string
+  detail: TaskDetail
+  before?: Version
+  after: Version
+  highlight?: string
+  onHover: (h: string | undefined) => void
+}) {
   const { detail, before, after } = props
   const afterView = useMemo(() => viewLabels(after.labels), [after])
   const beforeView = useMemo(() => (before ? viewLabels(before.labels) : undefined), [before])
-  const changes = useMemo(() => (beforeView ? compareObjects(beforeView, afterView) : undefined), [beforeView, afterView])
+  const changes = useMemo(
+    () => (beforeView ? compareObjects(beforeView, afterView) : undefined),
+    [beforeView, afterView],
+  )
   const units = mergedUnits(afterView, beforeView, detail)
   const [unitIndex, setUnitIndex] = useState(0)
   const unit = units[Math.min(unitIndex, units.length - 1)]
@@ -119,13 +171,21 @@ function Comparison(props: { projectHash: string; detail: TaskDetail; before?: V
         <div class="frames">
           <label>
             frame <b>{shown}</b> / {frameCount - 1}{' '}
-            <input type="range" min={0} max={frameCount - 1} value={shown} onInput={(e) => setFrame(Number(e.currentTarget.value))} />
+            <input
+              type="range"
+              min={0}
+              max={frameCount - 1}
+              value={shown}
+              onInput={(e) => setFrame(Number(e.currentTarget.value))}
+            />
           </label>
           {labelledFrames.length > 0 && (
             <span class="muted">
               labelled: {compactFrames(labelledFrames)}{' '}
               {labelledFrames.slice(0, 12).map((f) => (
-                <button key={f} class={`chip${f === shown ? ' active' : ''}`} onClick={() => setFrame(f)}>{f}</button>
+                <button key={f} class={`chip${f === shown ? ' active' : ''}`} onClick={() => setFrame(f)}>
+                  {f}
+                </button>
               ))}
             </span>
           )}
@@ -133,9 +193,26 @@ function Comparison(props: { projectHash: string; detail: TaskDetail; before?: V
       )}
       <div class={`pictures${before ? ' two' : ''}`}>
         {before && unit.before && (
-          <LabelCanvas projectHash={props.projectHash} dataUnit={detail.dataUnit} unit={unit.before} frame={shown} caption={`Before: ${before.title}`} testId="labels-before" highlight={props.highlight} />
+          <LabelCanvas
+            projectHash={props.projectHash}
+            dataUnit={detail.dataUnit}
+            unit={unit.before}
+            frame={shown}
+            caption={`Before: ${before.title}`}
+            testId="labels-before"
+            highlight={props.highlight}
+          />
         )}
-        <LabelCanvas projectHash={props.projectHash} dataUnit={detail.dataUnit} unit={unit.after} frame={shown} caption={before ? `After: ${after.title}` : after.title} changes={changes} testId="labels-after" highlight={props.highlight} />
+        <LabelCanvas
+          projectHash={props.projectHash}
+          dataUnit={detail.dataUnit}
+          unit={unit.after}
+          frame={shown}
+          caption={before ? `After: ${after.title}` : after.title}
+          changes={changes}
+          testId="labels-after"
+          highlight={props.highlight}
+        />
       </div>
       <div class={`lists${before ? ' two' : ''}`}>
         {beforeView && <LabelList view={beforeView} onHover={props.onHover} />}
@@ -146,7 +223,11 @@ function Comparison(props: { projectHash: string; detail: TaskDetail; before?: V
 }
 
 /** Units of the shown versions, paired by unit hash; a row without labels yet still shows its media. */
-function mergedUnits(after: LabelView, before: LabelView | undefined, detail: TaskDetail): Array<{ after: UnitView; before?: UnitView }> {
+function mergedUnits(
+  after: LabelView,
+  before: LabelView | undefined,
+  detail: TaskDetail,
+): Array<{ after: UnitView; before?: UnitView }> {
   const blank = (unitHash: string, title: string): UnitView => ({
     unitHash,
     title,
@@ -160,10 +241,18 @@ function mergedUnits(after: LabelView, before: LabelView | undefined, detail: Ta
     classifications: {},
   })
   const list = after.units.length > 0 ? after.units : (before?.units ?? [])
-  if (list.length === 0) return [{ after: blank(detail.dataUnit.dataHash, detail.dataUnit.dataTitle), before: before ? blank(detail.dataUnit.dataHash, detail.dataUnit.dataTitle) : undefined }]
+  if (list.length === 0)
+    return [
+      {
+        after: blank(detail.dataUnit.dataHash, detail.dataUnit.dataTitle),
+        before: before ? blank(detail.dataUnit.dataHash, detail.dataUnit.dataTitle) : undefined,
+      },
+    ]
   return list.map((u) => ({
     after: after.units.find((a) => a.unitHash === u.unitHash) ?? { ...u, frames: [], objects: {}, classifications: {} },
-    before: before ? (before.units.find((b) => b.unitHash === u.unitHash) ?? { ...u, frames: [], objects: {}, classifications: {} }) : undefined,
+    before: before
+      ? (before.units.find((b) => b.unitHash === u.unitHash) ?? { ...u, frames: [], objects: {}, classifications: {} })
+      : undefined,
   }))
 }
 
@@ -171,13 +260,20 @@ function mergedUnits(after: LabelView, before: LabelView | undefined, detail: Ta
 export function labelVersions(detail: TaskDetail): Version[] {
   const row = detail.labelRow
   if (!row) return [{ index: 0, title: 'no label row yet', labels: {} }]
-  const saves = detail.history.filter((e) => e.kind === 'save' && e.labelHash === row.labelHash && e.before !== undefined)
+  const saves = detail.history.filter(
+    (e) => e.kind === 'save' && e.labelHash === row.labelHash && e.before !== undefined,
+  )
   const versions: Version[] = saves.map((e, i) => ({
     index: i,
     title: i === 0 ? `original (before ${fmtTime(e.at)})` : `after save ${i} (${fmtTime(saves[i - 1].at)})`,
     labels: e.before!,
   }))
-  versions.push({ index: saves.length, title: saves.length === 0 ? 'current' : `after save ${saves.length} (${fmtTime(saves[saves.length - 1].at)}) · current`, labels: row.labels })
+  versions.push({
+    index: saves.length,
+    title:
+      saves.length === 0 ? 'current' : `after save ${saves.length} (${fmtTime(saves[saves.length - 1].at)}) · current`,
+    labels: row.labels,
+  })
   return versions
 }
 
@@ -203,11 +299,14 @@ function History(props: { events: HistoryEvent[]; stages: StageInfo[] }) {
     <ol class="history" data-testid="history">
       {[...props.events].reverse().map((e, i) => (
         <li key={i} class={e.kind} data-kind={e.kind}>
-          <time dateTime={e.at} title={e.at}>{fmtTime(e.at)}</time>
+          <time dateTime={e.at} title={e.at}>
+            {fmtTime(e.at)}
+          </time>
           <span class="what">
             {e.kind === 'proceed' ? (
               <>
-                <b>{stageTitle(e.fromStageUuid)}</b> took pathway <b class="pathway-name">{pathwayTitle(e.pathwayUuid)}</b> → <b>{stageTitle(e.toStageUuid)}</b>
+                <b>{stageTitle(e.fromStageUuid)}</b> took pathway{' '}
+                <b class="pathway-name">{pathwayTitle(e.pathwayUuid)}</b> → <b>{stageTitle(e.toStageUuid)}</b>
               </>
             ) : e.kind === 'move' ? (
               <>
@@ -218,10 +317,14 @@ function History(props: { events: HistoryEvent[]; stages: StageInfo[] }) {
                 priority → <b>{String((e.detail as { to?: unknown } | undefined)?.to ?? '?')}</b>
               </>
             ) : (
-              KIND_TEXT[e.kind] ?? e.kind
+              (KIND_TEXT[e.kind] ?? e.kind)
             )}
           </span>
-          {e.by && <span class="by" title={e.by}>by {who(e.by)}</span>}
+          {e.by && (
+            <span class="by" title={e.by}>
+              by {who(e.by)}
+            </span>
+          )}
         </li>
       ))}
     </ol>

@@ -5,7 +5,13 @@ import { urls, useJson, type StageInfo, type TaskPage } from './api.js'
  * The tasks of a stage (or of every stage), filterable by text (data title, task uuid or data hash
  * prefix; the emulator filters) and by status (here). Reloads when the emulator's state changes.
  */
-export function TaskList(props: { projectHash: string; stage?: StageInfo; selected?: string; revision: number; onSelect: (taskUuid: string) => void }) {
+export function TaskList(props: {
+  projectHash: string
+  stage?: StageInfo
+  selected?: string
+  revision: number
+  onSelect: (taskUuid: string) => void
+}) {
   const { projectHash, stage } = props
   const [text, setText] = useState('')
   const [query, setQuery] = useState('')
@@ -17,7 +23,10 @@ export function TaskList(props: { projectHash: string; stage?: StageInfo; select
   }, [text])
   useEffect(() => setLimit(200), [stage?.uuid, query])
 
-  const { data, error } = useJson<TaskPage>(urls.tasks(projectHash, { stage: stage?.uuid, q: query || undefined, limit }), props.revision)
+  const { data, error } = useJson<TaskPage>(
+    urls.tasks(projectHash, { stage: stage?.uuid, q: query || undefined, limit }),
+    props.revision,
+  )
   const tasks = data?.results ?? []
   const statuses = [...new Set(tasks.map((t) => t.status))].sort()
   const shown = status ? tasks.filter((t) => t.status === status) : tasks
@@ -29,11 +38,19 @@ export function TaskList(props: { projectHash: string; stage?: StageInfo; select
         <span class="muted">{stage ? `${stage.taskCount} task${stage.taskCount === 1 ? '' : 's'}` : ''}</span>
       </header>
       <div class="filters">
-        <input type="search" placeholder="Filter: title, task or data hash" value={text} onInput={(e) => setText(e.currentTarget.value)} data-testid="task-filter" />
+        <input
+          type="search"
+          placeholder="Filter: title, task or data hash"
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          data-testid="task-filter"
+        />
         <select value={status} onChange={(e) => setStatus(e.currentTarget.value)} aria-label="Status">
           <option value="">any status</option>
           {statuses.map((s) => (
-            <option key={s} value={s}>{s}</option>
+            <option key={s} value={s}>
+              {s}
+            </option>
           ))}
         </select>
       </div>
@@ -51,9 +68,16 @@ export function TaskList(props: { projectHash: string; stage?: StageInfo; select
           </thead>
           <tbody>
             {shown.map((t) => (
-              <tr key={t.uuid} class={t.uuid === props.selected ? 'selected' : ''} data-task-uuid={t.uuid} onClick={() => props.onSelect(t.uuid)}>
+              <tr
+                key={t.uuid}
+                class={t.uuid === props.selected ? 'selected' : ''}
+                data-task-uuid={t.uuid}
+                onClick={() => props.onSelect(t.uuid)}
+              >
                 <td class="title" title={t.uuid}>
-                  <a href={`#`} onClick={(e) => (e.preventDefault(), props.onSelect(t.uuid))}>{t.dataTitle}</a>
+                  <a href={`#`} onClick={(e) => (e.preventDefault(), props.onSelect(t.uuid))}>
+                    {t.dataTitle}
+                  </a>
                 </td>
                 {!stage && <td>{t.stageTitle}</td>}
                 <td class="num">{t.priority.toFixed(2)}</td>

@@ -57,24 +57,42 @@ function keyError(code: string, message: string, source: string): UserError {
 export function parsePrivateKey(text: string, source = 'the private key'): SigningKey {
   const trimmed = text.trim()
   if (trimmed === '') throw keyError('KeyEmpty', 'The private key is empty', source)
-  if (/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-\S+) AAAA/.test(trimmed) || trimmed.includes('BEGIN PUBLIC KEY') || trimmed.includes('BEGIN SSH2 PUBLIC KEY')) {
-    throw keyError('KeyIsPublic', 'This is a public key, not a private key: Encord needs the private half to sign requests', source)
+  if (
+    /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-\S+) AAAA/.test(trimmed) ||
+    trimmed.includes('BEGIN PUBLIC KEY') ||
+    trimmed.includes('BEGIN SSH2 PUBLIC KEY')
+  ) {
+    throw keyError(
+      'KeyIsPublic',
+      'This is a public key, not a private key: Encord needs the private half to sign requests',
+      source,
+    )
   }
-  if (trimmed.includes('BEGIN RSA PRIVATE KEY')) throw keyError('KeyNotEd25519', 'This is an RSA key; Encord signs with Ed25519 keys only', source)
-  if (trimmed.includes('BEGIN EC PRIVATE KEY')) throw keyError('KeyNotEd25519', 'This is an ECDSA key; Encord signs with Ed25519 keys only', source)
-  if (trimmed.includes('BEGIN ENCRYPTED PRIVATE KEY')) throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
+  if (trimmed.includes('BEGIN RSA PRIVATE KEY'))
+    throw keyError('KeyNotEd25519', 'This is an RSA key; Encord signs with Ed25519 keys only', source)
+  if (trimmed.includes('BEGIN EC PRIVATE KEY'))
+    throw keyError('KeyNotEd25519', 'This is an ECDSA key; Encord signs with Ed25519 keys only', source)
+  if (trimmed.includes('BEGIN ENCRYPTED PRIVATE KEY'))
+    throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
   if (trimmed.includes('BEGIN PRIVATE KEY')) {
-    throw keyError('KeyWrongFormat', 'This is a PEM (PKCS#8) private key, not an OpenSSH one; convert it with `ssh-keygen -p -f FILE` or create a new key', source)
+    throw keyError(
+      'KeyWrongFormat',
+      'This is a PEM (PKCS#8) private key, not an OpenSSH one; convert it with `ssh-keygen -p -f FILE` or create a new key',
+      source,
+    )
   }
-  if (!trimmed.includes('BEGIN OPENSSH PRIVATE KEY')) throw keyError('KeyWrongFormat', 'This is not an OpenSSH private key', source)
-  if (!trimmed.includes('END OPENSSH PRIVATE KEY')) throw keyError('KeyTruncated', 'The private key is truncated (no END line)', source)
+  if (!trimmed.includes('BEGIN OPENSSH PRIVATE KEY'))
+    throw keyError('KeyWrongFormat', 'This is not an OpenSSH private key', source)
+  if (!trimmed.includes('END OPENSSH PRIVATE KEY'))
+    throw keyError('KeyTruncated', 'The private key is truncated (no END line)', source)
 
   let parsed: sshpkTypes.PrivateKey
   try {
     parsed = sshpk().parsePrivateKey(trimmed + '\n', 'ssh')
   } catch (error) {
     const name = error instanceof Error ? error.name : ''
-    if (name === 'KeyEncryptedError') throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
+    if (name === 'KeyEncryptedError')
+      throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
     // sshpk's messages can quote parts of the input; never pass them on.
     throw keyError('KeyTruncated', 'The private key could not be read: it is truncated or corrupted', source)
   }
@@ -100,12 +118,22 @@ function publicKeyHex(privateKey: KeyObject): string {
 /** Turn a 64-char hex Ed25519 public key into a KeyObject (used by the emulator to verify). */
 export function publicKeyFromHex(hex: string): KeyObject {
   if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error('not a 32-byte hex Ed25519 public key')
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') }, format: 'jwk' })
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') },
+    format: 'jwk',
+  })
 }
 
 /** Render a SigningKey's private half as OpenSSH text (used by `init` to write a fresh key). */
-export function generateOpenSshKey(comment = 'encord-agents local key'): { privateKeyText: string; publicKeyHex: string; publicKeyOpenSsh: string } {
-  const key = (sshpk().generatePrivateKey as (type: string, options?: { comment?: string }) => sshpkTypes.PrivateKey)('ed25519', { comment })
+export function generateOpenSshKey(comment = 'encord-agents local key'): {
+  privateKeyText: string
+  publicKeyHex: string
+  publicKeyOpenSsh: string
+} {
+  const key = (sshpk().generatePrivateKey as (type: string, options?: { comment?: string }) => sshpkTypes.PrivateKey)(
+    'ed25519',
+    { comment },
+  )
   const privateKeyText = key.toString('ssh')
   const signing = parsePrivateKey(privateKeyText)
   return { privateKeyText, publicKeyHex: signing.publicKeyHex, publicKeyOpenSsh: key.toPublic().toString('ssh') }

@@ -12,7 +12,13 @@ const vectors = JSON.parse(readFileSync(sharedDir + 'vectors.json', 'utf8')) as 
   vectors: Array<{
     id: string
     transport: 'rest-v2' | 'legacy-rpc'
-    request: { method: string; url: string; headers: Array<[string, string]>; body_utf8: string | null; body_base64: string | null }
+    request: {
+      method: string
+      url: string
+      headers: Array<[string, string]>
+      body_utf8: string | null
+      body_base64: string | null
+    }
   }>
 }
 const SIGNED = new Set(['Content-Digest', 'Signature-Input', 'Signature', 'Authorization'])

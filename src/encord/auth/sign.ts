@@ -49,7 +49,8 @@ export function signRequest(input: SignRequestInput): SignedHeaders {
   if (transport === 'legacy-rpc') {
     return [['Authorization', `${key.publicKeyHex}:${legacySignature(key.privateKey, body)}`]]
   }
-  const nowSeconds = input.now === undefined ? Date.now() / 1000 : input.now instanceof Date ? input.now.getTime() / 1000 : input.now
+  const nowSeconds =
+    input.now === undefined ? Date.now() / 1000 : input.now instanceof Date ? input.now.getTime() / 1000 : input.now
   const created = Math.floor(nowSeconds) - CREATED_BACKDATE_SECONDS
   const digest = contentDigest(body)
   const params = signatureParams(created, key.publicKeyHex)
@@ -68,7 +69,9 @@ export function transportOf(pathname: string): Transport {
 
 export function toBytes(body: string | Uint8Array | null | undefined): Buffer {
   if (body === null || body === undefined) return Buffer.alloc(0)
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  return typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
 /** `sha-256=:<base64 SHA-256 of the body>:` (over zero bytes when there is no body). */

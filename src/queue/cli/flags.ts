@@ -19,6 +19,15 @@ export const queueProjectFlags = {
 
 /** `--config` and `--project-hash` only: which project's queues (Redis-only commands). */
 export const queueSelectFlags = {
-  config: Flags.string({ char: 'c', summary: 'Config file whose projectHash selects the queues (default: the config found from the current directory, if any).', helpValue: 'FILE' }),
-  'project-hash': Flags.string({ summary: "Only this project's queues (default: the config's project, else every project).", env: 'ENCORD_PROJECT_HASH', helpValue: 'HASH' }),
+  config: Flags.string({
+    char: 'c',
+    summary:
+      'Config file whose projectHash selects the queues (default: the config found from the current directory, if any).',
+    helpValue: 'FILE',
+  }),
+  'project-hash': Flags.string({
+    summary: "Only this project's queues (default: the config's project, else every project).",
+    env: 'ENCORD_PROJECT_HASH',
+    helpValue: 'HASH',
+  }),
 }

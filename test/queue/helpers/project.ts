@@ -11,7 +11,8 @@ import { ROOT } from '../../e2e/run-bin.js'
  * elsewhere (which empties dist/) cannot pull the binary from under long-running worker processes.
  */
 export function snapshotPackage(): { bin: string; dir: string; cleanup(): void } {
-  if (!existsSync(join(ROOT, 'dist', 'commands', 'worker.js'))) throw new Error('dist/ is missing or stale: run `npm run build` first (npm test does it).')
+  if (!existsSync(join(ROOT, 'dist', 'commands', 'worker.js')))
+    throw new Error('dist/ is missing or stale: run `npm run build` first (npm test does it).')
   const dir = mkdtempSync(join(tmpdir(), 'ea-pkg-'))
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true })
   cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true })
@@ -74,5 +75,14 @@ export function makeQueueProject(tasks: number, options: { seed?: number; local?
     configFile,
     `import { defineConfig } from 'encord-agents'\n\nexport default defineConfig({\n  projectHash: '${projectHash}',\n${options.local ? "  local: './fixture.json',\n" : ''}  agents: [{ stage: 'Agent 1', handler: './agent.ts' }],\n  run: { numRetries: 2 },\n})\n`,
   )
-  return { dir, fixture, fixtureFile, projectHash, keyFile, publicKeyHex: key.publicKeyHex, configFile, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    fixture,
+    fixtureFile,
+    projectHash,
+    keyFile,
+    publicKeyHex: key.publicKeyHex,
+    configFile,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
 }

@@ -45,9 +45,28 @@ export async function startRedis(): Promise<RedisServer> {
   if (binary === undefined) throw new Error('redis-server is not installed')
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'ea-redis-'))
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

@@ -1,5 +1,11 @@
 import { buildDataUnit, type GeneratedDataType } from '../../../src/emulator/data-types.js'
-import { FIXTURE_FORMAT, type Fixture, type FixtureDataUnit, type FixtureProject, type FixtureStorageItem } from '../../../src/emulator/fixture.js'
+import {
+  FIXTURE_FORMAT,
+  type Fixture,
+  type FixtureDataUnit,
+  type FixtureProject,
+  type FixtureStorageItem,
+} from '../../../src/emulator/fixture.js'
 import { Prng } from '../../../src/emulator/prng.js'
 import { startRunnerEnv, type RunnerEnv } from '../../helpers/runner-env.js'
 
@@ -25,14 +31,59 @@ export const AGENT_TO_COMPLETE_PATHWAY_NAME = 'complete'
 export const BBOX_ONTOLOGY_HASH = 'PXFZO2ra'
 
 /** The kinds of the "one of each" dataset, in the suite's order (its image is a JPEG). */
-export const ONE_OF_EACH: GeneratedDataType[] = ['image', 'image-group', 'image-sequence', 'pdf', 'audio', 'text', 'data-group', 'video']
+export const ONE_OF_EACH: GeneratedDataType[] = [
+  'image',
+  'image-group',
+  'image-sequence',
+  'pdf',
+  'audio',
+  'text',
+  'data-group',
+  'video',
+]
 
 const ONTOLOGY_STRUCTURE = {
   objects: [
-    { id: '1', name: 'Bounding box', color: '#D33115', shape: 'bounding_box', featureNodeHash: BBOX_ONTOLOGY_HASH, required: false, archived: false, attributes: [] },
-    { id: '2', name: 'Polygon', color: '#E27300', shape: 'polygon', featureNodeHash: 'pOlYg0n1', required: false, archived: false, attributes: [] },
-    { id: '3', name: 'Text span', color: '#A4FF00', shape: 'text', featureNodeHash: 'tExTsPn1', required: false, archived: false, attributes: [] },
-    { id: '4', name: 'Audio span', color: '#16406C', shape: 'audio', featureNodeHash: 'aUdIoSp1', required: false, archived: false, attributes: [] },
+    {
+      id: '1',
+      name: 'Bounding box',
+      color: '#D33115',
+      shape: 'bounding_box',
+      featureNodeHash: BBOX_ONTOLOGY_HASH,
+      required: false,
+      archived: false,
+      attributes: [],
+    },
+    {
+      id: '2',
+      name: 'Polygon',
+      color: '#E27300',
+      shape: 'polygon',
+      featureNodeHash: 'pOlYg0n1',
+      required: false,
+      archived: false,
+      attributes: [],
+    },
+    {
+      id: '3',
+      name: 'Text span',
+      color: '#A4FF00',
+      shape: 'text',
+      featureNodeHash: 'tExTsPn1',
+      required: false,
+      archived: false,
+      attributes: [],
+    },
+    {
+      id: '4',
+      name: 'Audio span',
+      color: '#16406C',
+      shape: 'audio',
+      featureNodeHash: 'aUdIoSp1',
+      required: false,
+      archived: false,
+      attributes: [],
+    },
   ],
   classifications: [
     {
@@ -102,13 +153,40 @@ function project(projectHash: string, title: string, units: FixtureDataUnit[], r
     workflowManagerUuid: null,
     workflow: {
       stages: [
-        { uuid: rng.uuid(), title: 'Start', stageType: 'START', pathways: [{ uuid: rng.uuid(), title: 'start', destinationUuid: AGENT_STAGE_UUID }] },
-        { uuid: AGENT_STAGE_UUID, title: AGENT_STAGE_NAME, stageType: 'AGENT', pathways: [{ uuid: AGENT_TO_COMPLETE_PATHWAY_HASH, title: AGENT_TO_COMPLETE_PATHWAY_NAME, destinationUuid: COMPLETE_STAGE_UUID }] },
+        {
+          uuid: rng.uuid(),
+          title: 'Start',
+          stageType: 'START',
+          pathways: [{ uuid: rng.uuid(), title: 'start', destinationUuid: AGENT_STAGE_UUID }],
+        },
+        {
+          uuid: AGENT_STAGE_UUID,
+          title: AGENT_STAGE_NAME,
+          stageType: 'AGENT',
+          pathways: [
+            {
+              uuid: AGENT_TO_COMPLETE_PATHWAY_HASH,
+              title: AGENT_TO_COMPLETE_PATHWAY_NAME,
+              destinationUuid: COMPLETE_STAGE_UUID,
+            },
+          ],
+        },
         { uuid: COMPLETE_STAGE_UUID, title: COMPLETE_STAGE_NAME, stageType: 'DONE', pathways: [] },
       ],
     },
     dataUnits: units,
-    tasks: units.map((u) => ({ uuid: rng.uuid(), dataHash: u.dataHash, stageUuid: AGENT_STAGE_UUID, status: 'NEW', assignee: null, lastActionedBy: null, labelBranchName: 'main', priority: null, createdAt: CREATED, updatedAt: CREATED })),
+    tasks: units.map((u) => ({
+      uuid: rng.uuid(),
+      dataHash: u.dataHash,
+      stageUuid: AGENT_STAGE_UUID,
+      status: 'NEW',
+      assignee: null,
+      lastActionedBy: null,
+      labelBranchName: 'main',
+      priority: null,
+      createdAt: CREATED,
+      updatedAt: CREATED,
+    })),
     labelRows: [],
     history: [],
   }
@@ -127,7 +205,10 @@ let counter = 0
  * A fresh project of the suite's workspace on its own emulator: `one-of-each` (8 data units, every
  * data type) or `images-520`; with `twin`, a second project over the same dataset.
  */
-export async function suiteProject(which: SuiteDataset, options: { twin?: boolean; pageSize?: number } = {}): Promise<SuiteProject> {
+export async function suiteProject(
+  which: SuiteDataset,
+  options: { twin?: boolean; pageSize?: number } = {},
+): Promise<SuiteProject> {
   const { items, units } = dataset(which)
   const rng = new Prng(`suite-project:${which}:${++counter}`)
   const projects = [project(rng.uuid(), 'encord-agents test project', units, rng)]
@@ -135,7 +216,16 @@ export async function suiteProject(which: SuiteDataset, options: { twin?: boolea
   const fixture: Fixture = {
     format: FIXTURE_FORMAT,
     users: [],
-    ontologies: [{ ontologyHash: ONTOLOGY_HASH, title: 'encord-agents all purpose ontology', description: '', createdAt: CREATED, lastEditedAt: CREATED, structure: ONTOLOGY_STRUCTURE }],
+    ontologies: [
+      {
+        ontologyHash: ONTOLOGY_HASH,
+        title: 'encord-agents all purpose ontology',
+        description: '',
+        createdAt: CREATED,
+        lastEditedAt: CREATED,
+        structure: ONTOLOGY_STRUCTURE,
+      },
+    ],
     datasets: [
       { datasetHash: ONE_OF_EACH_DATASET_HASH, title: 'one of each' },
       { datasetHash: IMAGES_520_DATASET_HASH, title: '520 images' },

@@ -78,9 +78,13 @@ export async function signedUrlOf(client: EncordApi, item: TaskStorageItem): Pro
   let url = item.signedUrl
   if (url === null) url = (await client.getStorageItem(item.uuid, { signUrl: true })).signedUrl
   if (url === null) {
-    throw new UserError('AssetUnavailable', `The storage item "${item.name}" (${item.itemType}) has no downloadable media (no signed URL).`, {
-      hint: 'asset() works for items with a single file (image, video, audio, PDF); image groups and DICOM series have none.',
-    })
+    throw new UserError(
+      'AssetUnavailable',
+      `The storage item "${item.name}" (${item.itemType}) has no downloadable media (no signed URL).`,
+      {
+        hint: 'asset() works for items with a single file (image, video, audio, PDF); image groups and DICOM series have none.',
+      },
+    )
   }
   return url
 }

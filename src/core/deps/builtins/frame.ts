@@ -20,13 +20,21 @@ export interface FrameOptions {
 const VIDEO_TYPES = new Set(['video', 'imagesequence'])
 
 function frameOutOfRange(item: TaskStorageItem, frame: number, count: number | null): UserError {
-  return new UserError('FrameOutOfRange', `"${item.name}" has no frame ${frame}${count === null ? '' : ` (it has ${count} frame${count === 1 ? '' : 's'}, from 0)`}.`)
+  return new UserError(
+    'FrameOutOfRange',
+    `"${item.name}" has no frame ${frame}${count === null ? '' : ` (it has ${count} frame${count === 1 ? '' : 's'}, from 0)`}.`,
+  )
 }
 
 /** One frame of an image, a video or an image group, decoded (downloads go to a temp folder, removed before returning). */
-export async function loadFrame(ctx: Pick<TaskResolveContext<unknown, unknown>, 'client' | 'signal' | 'runCache'>, item: TaskStorageItem, options: FrameOptions): Promise<Frame> {
+export async function loadFrame(
+  ctx: Pick<TaskResolveContext<unknown, unknown>, 'client' | 'signal' | 'runCache'>,
+  item: TaskStorageItem,
+  options: FrameOptions,
+): Promise<Frame> {
   const n = options.frame ?? 0
-  if (!Number.isInteger(n) || n < 0) throw new UserError('FrameOutOfRange', `frame() takes a frame number ≥ 0, got ${JSON.stringify(n)}.`)
+  if (!Number.isInteger(n) || n < 0)
+    throw new UserError('FrameOutOfRange', `frame() takes a frame number ≥ 0, got ${JSON.stringify(n)}.`)
   const type = item.itemType.toLowerCase()
   if (type === 'image') {
     if (n !== 0) throw frameOutOfRange(item, n, 1)
@@ -48,9 +56,13 @@ export async function loadFrame(ctx: Pick<TaskResolveContext<unknown, unknown>, 
       await removeDownload(file.path)
     }
   }
-  throw new UserError('FrameUnavailable', `frame() decodes images and videos; "${item.name}" is a ${item.itemType} item.`, {
-    hint: 'Use asset() for the media file of other data types.',
-  })
+  throw new UserError(
+    'FrameUnavailable',
+    `frame() decodes images and videos; "${item.name}" is a ${item.itemType} item.`,
+    {
+      hint: 'Use asset() for the media file of other data types.',
+    },
+  )
 }
 
 /**

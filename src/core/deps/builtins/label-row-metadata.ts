@@ -20,16 +20,19 @@ export interface LabelRowMetadataDepOptions {
  * storage item uuid...) without loading the labels. The whole batch shares ONE `labelrowmetadata`
  * request with the other built-ins.
  */
-export const labelRowMetadata = makeFactory<LabelRowMetadataDepOptions, LabelRowMetadata>('labelRowMetadata', (options) => {
-  const include: StageLabelRowMetadataOptions = {
-    includeClientMetadata: options?.includeClientMetadata,
-    includeImagesData: options?.includeImagesData,
-    includeChildren: options?.includeChildren,
-  }
-  return defineDependency<LabelRowMetadata, {}, LabelRowMetadata>({
-    name: 'labelRowMetadata()',
-    labelRowMetadata: include,
-    resolveMany: (ctx) => batchMetadata(ctx, options?.branchName),
-    resolve: ({ batch }) => batch,
-  })
-})
+export const labelRowMetadata = makeFactory<LabelRowMetadataDepOptions, LabelRowMetadata>(
+  'labelRowMetadata',
+  (options) => {
+    const include: StageLabelRowMetadataOptions = {
+      includeClientMetadata: options?.includeClientMetadata,
+      includeImagesData: options?.includeImagesData,
+      includeChildren: options?.includeChildren,
+    }
+    return defineDependency<LabelRowMetadata, {}, LabelRowMetadata>({
+      name: 'labelRowMetadata()',
+      labelRowMetadata: include,
+      resolveMany: (ctx) => batchMetadata(ctx, options?.branchName),
+      resolve: ({ batch }) => batch,
+    })
+  },
+)

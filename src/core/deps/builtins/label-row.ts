@@ -54,10 +54,18 @@ function taskLabelRow(
   ctx.onCommit(() => {
     const effects: TaskEffect[] = []
     const labelHash = row.labelHash ?? metadata.labelHash
-    if (row.hasLabelChanges && labelHash !== null) effects.push({ kind: 'saveLabelRow', projectHash, labelHash, labelRow: row.toDict() })
+    if (row.hasLabelChanges && labelHash !== null)
+      effects.push({ kind: 'saveLabelRow', projectHash, labelHash, labelRow: row.toDict() })
     // No label hash: a dry run's uncreated row. Its summary still says a real run would save it.
-    else if (row.hasLabelChanges) effects.push({ kind: 'wouldSaveLabelRow', projectHash, dataHash: metadata.dataHash, branchName: metadata.branchName })
-    if (row.hasPriorityChange && row.priority !== null) effects.push({ kind: 'setPriority', projectHash, dataHash: row.dataHash, priority: row.priority })
+    else if (row.hasLabelChanges)
+      effects.push({
+        kind: 'wouldSaveLabelRow',
+        projectHash,
+        dataHash: metadata.dataHash,
+        branchName: metadata.branchName,
+      })
+    if (row.hasPriorityChange && row.priority !== null)
+      effects.push({ kind: 'setPriority', projectHash, dataHash: row.dataHash, priority: row.priority })
     return effects
   })
   return row
@@ -87,7 +95,10 @@ export const labelRow = makeFactory<LabelRowDepOptions, LabelRow>('labelRow', (o
       return (await loadLabelRows(ctx, ctx.project.projectHash, metadata, fetch)) as BatchValues<LoadedLabelRow>
     },
     resolve: ({ batch, project, runCache, taskCache, onCommit }) =>
-      taskLabelRow(batch, project.projectHash, ontologyOf(project, runCache), defaults, { taskCache, onCommit: onCommit as never }),
+      taskLabelRow(batch, project.projectHash, ontologyOf(project, runCache), defaults, {
+        taskCache,
+        onCommit: onCommit as never,
+      }),
   })
 })
 
@@ -138,7 +149,10 @@ async function twinMetadata(ctx: BatchContext, options: TwinLabelRowOptions): Pr
   const base = { includeClientMetadata: options.includeClientMetadata, branchName: branch }
   if ((options.matchBy ?? 'dataHash') === 'dataHash') {
     const dataHashes = [...new Set(ctx.tasks.map((t) => t.dataHash))]
-    const rows = indexByDataHash(await listMetadata(ctx.client, options.twinProjectHash, { ...base, dataHashes }), branch)
+    const rows = indexByDataHash(
+      await listMetadata(ctx.client, options.twinProjectHash, { ...base, dataHashes }),
+      branch,
+    )
     return ctx.tasks.map((t) => rows.get(t.dataHash) ?? null)
   }
   // The API filters by one exact title per request; ask only for the titles of this batch.
@@ -149,7 +163,8 @@ async function twinMetadata(ctx: BatchContext, options: TwinLabelRowOptions): Pr
     titles.map((title) =>
       limit(async () => {
         const rows = await listMetadata(ctx.client, options.twinProjectHash, { ...base, dataTitleEq: title })
-        const match = rows.find((r) => r.dataTitle === title && r.branchName === branch) ?? rows.find((r) => r.dataTitle === title)
+        const match =
+          rows.find((r) => r.dataTitle === title && r.branchName === branch) ?? rows.find((r) => r.dataTitle === title)
         if (match !== undefined) byTitle.set(title, match)
       }),
     ),
@@ -194,14 +209,21 @@ export const twinLabelRow = makeFactory<TwinLabelRowOptions, TwinLabelRow | null
         if (item instanceof Error) return item
         if (item === null) {
           const task = ctx.tasks[index]
-          return required === true ? new Error(`"${task.dataTitle}" has no twin in project "${project.title}" (matched by ${options.matchBy ?? 'dataHash'}).`) : null
+          return required === true
+            ? new Error(
+                `"${task.dataTitle}" has no twin in project "${project.title}" (matched by ${options.matchBy ?? 'dataHash'}).`,
+              )
+            : null
         }
         return { ...item, project }
       })
     },
     resolve: ({ batch, runCache, taskCache, onCommit }) => {
       if (batch === null) return null
-      const row = taskLabelRow(batch, twinProjectHash, ontologyOf(batch.project, runCache), defaults, { taskCache, onCommit: onCommit as never })
+      const row = taskLabelRow(batch, twinProjectHash, ontologyOf(batch.project, runCache), defaults, {
+        taskCache,
+        onCommit: onCommit as never,
+      })
       return { labelRow: row, metadata: batch.metadata, project: batch.project }
     },
   })

@@ -70,15 +70,21 @@ export function loadLabelRows(
         continue
       }
       requests.push(
-        ctx.client.createLabelRows(projectHash, dataHashes, { branchName: branch, includeSignedUrl: options.includeSignedUrl }).then((rows) => {
-          for (const row of rows) if (typeof row.data_hash === 'string') byDataHash.set(`${branch}:${row.data_hash}`, row)
-        }),
+        ctx.client
+          .createLabelRows(projectHash, dataHashes, { branchName: branch, includeSignedUrl: options.includeSignedUrl })
+          .then((rows) => {
+            for (const row of rows)
+              if (typeof row.data_hash === 'string') byDataHash.set(`${branch}:${row.data_hash}`, row)
+          }),
       )
     }
     await Promise.all(requests)
     return metadata.map((meta) => {
       if (meta instanceof Error || meta === null) return meta
-      const dict = meta.labelHash !== null ? byLabelHash.get(meta.labelHash) : byDataHash.get(`${meta.branchName}:${meta.dataHash}`)
+      const dict =
+        meta.labelHash !== null
+          ? byLabelHash.get(meta.labelHash)
+          : byDataHash.get(`${meta.branchName}:${meta.dataHash}`)
       if (dict === undefined) {
         return new Error(`The label row of "${meta.dataTitle}" (${meta.dataHash}) was not returned by Encord.`)
       }

@@ -9,12 +9,19 @@ import type { BatchContext, BatchValues, StageLabelRowMetadataOptions } from '..
  */
 
 /** The label branch a task's label row lives on. */
-export function branchOf(task: AgentTask, explicit: string | null | undefined, stage: StageLabelRowMetadataOptions): string {
+export function branchOf(
+  task: AgentTask,
+  explicit: string | null | undefined,
+  stage: StageLabelRowMetadataOptions,
+): string {
   return explicit ?? stage.branchName ?? (task.labelBranchName || 'main')
 }
 
 /** Metadata rows of the batch's tasks, one per task (an Error for a task whose data unit has no row). */
-export async function batchMetadata(ctx: BatchContext, branchName?: string | null): Promise<BatchValues<LabelRowMetadata>> {
+export async function batchMetadata(
+  ctx: BatchContext,
+  branchName?: string | null,
+): Promise<BatchValues<LabelRowMetadata>> {
   const groups = new Map<string, number[]>()
   ctx.tasks.forEach((task, index) => {
     const branch = branchOf(task, branchName, ctx.labelRowMetadata)
@@ -47,17 +54,30 @@ function missingRow(task: AgentTask, branch: string): Error {
  * of the same batch share it). All the batch's data hashes are sent so the request is made once even
  * when only some tasks use that branch.
  */
-export function metadataFor(ctx: BatchContext, projectHash: string, branch: string, tasks: readonly AgentTask[]): Promise<Map<string, LabelRowMetadata>> {
+export function metadataFor(
+  ctx: BatchContext,
+  projectHash: string,
+  branch: string,
+  tasks: readonly AgentTask[],
+): Promise<Map<string, LabelRowMetadata>> {
   const key = `metadata:${projectHash}:${branch}`
   return memoize(ctx.batchCache, key, async () => {
     const dataHashes = [...new Set(tasks.map((t) => t.dataHash))]
-    const rows = await listMetadata(ctx.client, projectHash, { ...ctx.labelRowMetadata, dataHashes, branchName: branch })
+    const rows = await listMetadata(ctx.client, projectHash, {
+      ...ctx.labelRowMetadata,
+      dataHashes,
+      branchName: branch,
+    })
     return indexByDataHash(rows, branch)
   })
 }
 
 /** `listLabelRowMetadata` with the runner's defaults (workflow node included, `main` sent as no branch). */
-export function listMetadata(client: EncordApi, projectHash: string, options: LabelRowMetadataOptions): Promise<LabelRowMetadata[]> {
+export function listMetadata(
+  client: EncordApi,
+  projectHash: string,
+  options: LabelRowMetadataOptions,
+): Promise<LabelRowMetadata[]> {
   const { branchName, ...rest } = options
   return client.listLabelRowMetadata(projectHash, {
     includeWorkflowGraphNode: true,
@@ -71,7 +91,8 @@ export function indexByDataHash(rows: LabelRowMetadata[], branch: string): Map<s
   const byHash = new Map<string, LabelRowMetadata>()
   for (const row of rows) {
     const existing = byHash.get(row.dataHash)
-    if (existing === undefined || (existing.branchName !== branch && row.branchName === branch)) byHash.set(row.dataHash, row)
+    if (existing === undefined || (existing.branchName !== branch && row.branchName === branch))
+      byHash.set(row.dataHash, row)
   }
   return byHash
 }

@@ -49,7 +49,8 @@ export const objectCrops = makeFactory<ObjectCropsOptions, ObjectCrop[]>('object
     resolve({ deps }): ObjectCrop[] {
       const { row, image } = deps
       const n = image.frame
-      const features = objects === undefined ? undefined : new Set(objects.map((o) => row.ontology.object(o).featureHash))
+      const features =
+        objects === undefined ? undefined : new Set(objects.map((o) => row.ontology.object(o).featureHash))
       const crops: ObjectCrop[] = []
       for (const instance of row.objects({ frames: n })) {
         if (features !== undefined && !features.has(instance.featureHash)) continue

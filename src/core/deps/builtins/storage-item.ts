@@ -33,7 +33,9 @@ export function batchStorageItems(ctx: BatchContext): Promise<BatchValues<Storag
   return memoize(ctx.batchCache, 'storageItems', async () => {
     const metadata = await batchMetadata(ctx)
     const uuids = [
-      ...new Set(metadata.flatMap((m) => (m instanceof Error || m.backingItemUuid === null ? [] : [m.backingItemUuid]))),
+      ...new Set(
+        metadata.flatMap((m) => (m instanceof Error || m.backingItemUuid === null ? [] : [m.backingItemUuid])),
+      ),
     ]
     const items = new Map<string, StorageItem>()
     for (let i = 0; i < uuids.length; i += STORAGE_BUNDLE) {
@@ -44,16 +46,25 @@ export function batchStorageItems(ctx: BatchContext): Promise<BatchValues<Storag
     return metadata.map((meta, index): StorageItemBatchItem | Error => {
       if (meta instanceof Error) return meta
       const task = ctx.tasks[index]
-      if (meta.backingItemUuid === null) return new Error(`The data unit "${task.dataTitle}" (${task.dataHash}) has no storage item (no backing item uuid in its label row metadata).`)
+      if (meta.backingItemUuid === null)
+        return new Error(
+          `The data unit "${task.dataTitle}" (${task.dataHash}) has no storage item (no backing item uuid in its label row metadata).`,
+        )
       const item = items.get(meta.backingItemUuid)
-      if (item === undefined) return new Error(`The storage item ${meta.backingItemUuid} of "${task.dataTitle}" was not returned by Encord (deleted, or not accessible with this key).`)
+      if (item === undefined)
+        return new Error(
+          `The storage item ${meta.backingItemUuid} of "${task.dataTitle}" was not returned by Encord (deleted, or not accessible with this key).`,
+        )
       return { item, metadata: meta }
     })
   })
 }
 
 /** A fresh, mutable copy of the item for one task attempt, whose changes become effects. */
-export function taskStorageItem(item: StorageItem, onCommit: (collect: () => TaskEffect | undefined) => void): TaskStorageItem {
+export function taskStorageItem(
+  item: StorageItem,
+  onCommit: (collect: () => TaskEffect | undefined) => void,
+): TaskStorageItem {
   let patch: { name?: string; description?: string; clientMetadata?: Record<string, unknown> } | undefined
   const value: TaskStorageItem = {
     ...item,
@@ -71,7 +82,11 @@ export function taskStorageItem(item: StorageItem, onCommit: (collect: () => Tas
       patch = { ...patch, ...change }
     },
   }
-  onCommit(() => (patch === undefined ? undefined : { kind: 'updateStorageItem', item: { uuid: item.uuid, parent: item.parent }, patch }))
+  onCommit(() =>
+    patch === undefined
+      ? undefined
+      : { kind: 'updateStorageItem', item: { uuid: item.uuid, parent: item.parent }, patch },
+  )
   return value
 }
 
@@ -91,6 +106,7 @@ export const storageItem = makeFactory<undefined, TaskStorageItem>('storageItem'
   defineDependency<TaskStorageItem, {}, StorageItemBatchItem>({
     name: 'storageItem()',
     resolveMany: batchStorageItems,
-    resolve: ({ batch, onCommit }) => taskStorageItem(batch.item, onCommit as (collect: () => TaskEffect | undefined) => void),
+    resolve: ({ batch, onCommit }) =>
+      taskStorageItem(batch.item, onCommit as (collect: () => TaskEffect | undefined) => void),
   }),
 )

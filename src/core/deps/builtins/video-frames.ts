@@ -1,4 +1,11 @@
-import { checkFfmpeg, decodeVideo, ffmpegCommand, probeVideo, type VideoInfo, type VideoSelection } from '../../../vision/video.js'
+import {
+  checkFfmpeg,
+  decodeVideo,
+  ffmpegCommand,
+  probeVideo,
+  type VideoInfo,
+  type VideoSelection,
+} from '../../../vision/video.js'
 import type { Frame } from '../../../vision/frame.js'
 import { UserError } from '../../../shared/errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
@@ -47,9 +54,13 @@ export async function videoInfoOf(ffmpeg: string, video: Asset): Promise<VideoIn
   const { width, height, fps } = video.item
   if (probed !== undefined) return { ...probed, fps: probed.fps ?? fps }
   if (width === null || height === null) {
-    throw new UserError('VideoDecodeFailed', `Could not read the size of the video "${video.item.name}" (ffprobe failed and the storage item has none).`, {
-      hint: 'Install ffprobe (it comes with ffmpeg) next to ffmpeg.',
-    })
+    throw new UserError(
+      'VideoDecodeFailed',
+      `Could not read the size of the video "${video.item.name}" (ffprobe failed and the storage item has none).`,
+      {
+        hint: 'Install ffprobe (it comes with ffmpeg) next to ffmpeg.',
+      },
+    )
   }
   return { width, height, fps }
 }
@@ -77,16 +88,25 @@ export const videoFrames = makeFactory<VideoFramesOptions, VideoFrames>('videoFr
       const video = deps.asset
       // An image would decode as a one-frame "video": almost always a mistake (frame() is for images).
       if (!VIDEO_ITEM_TYPES.has(video.item.itemType.toLowerCase())) {
-        throw new UserError('NotAVideo', `videoFrames() decodes videos and image sequences; "${video.item.name}" is a ${video.item.itemType} item.`, {
-          hint: 'Use frame() for the image of an image task, or asset() for the file itself.',
-        })
+        throw new UserError(
+          'NotAVideo',
+          `videoFrames() decodes videos and image sequences; "${video.item.name}" is a ${video.item.itemType} item.`,
+          {
+            hint: 'Use frame() for the image of an image task, or asset() for the file itself.',
+          },
+        )
       }
       const ffmpeg = await ensureFfmpeg(ffmpegPath, runCache)
       const info = await videoInfoOf(ffmpeg, video)
       const sample = (chosen: VideoSelection): AsyncIterable<Frame> => ({
         [Symbol.asyncIterator]: () => decodeVideo(video.path, info, chosen, ffmpeg, video.item.name),
       })
-      return { asset: video, info, sample, [Symbol.asyncIterator]: () => decodeVideo(video.path, info, selection, ffmpeg, video.item.name) }
+      return {
+        asset: video,
+        info,
+        sample,
+        [Symbol.asyncIterator]: () => decodeVideo(video.path, info, selection, ffmpeg, video.item.name),
+      }
     },
   }),
 )
