@@ -6,6 +6,7 @@ import { formatError, toErrorJson } from '../ui/error-output.js'
 import { redact, redactJson } from '../ui/redact.js'
 import { isDebugEnabled, pickProgressMode, progressSituation, type ProgressMode } from '../ui/renderer.js'
 import { theme } from '../ui/theme.js'
+import { closest } from '../core/config/suggest.js'
 import { commonFlags } from './flags.js'
 
 /**
@@ -107,8 +108,12 @@ export function toCommandError(err: unknown): EncordAgentsError {
   if (err instanceof EncordAgentsError) return err
   if (isOclifParseError(err)) {
     const lines = err.message.split('\n').filter((l) => !/^See more help with --help$/.test(l.trim()))
+    const suggestion = flagSuggestion(err)
     return new UserError('UsageError', lines.join('\n').trim(), {
-      hint: 'Run the command with --help to see its flags and examples.',
+      hint: suggestion
+        ? `Did you mean ${suggestion}? Run the command with --help to see its flags and examples.`
+        : 'Run the command with --help to see its flags and examples.',
+      data: suggestion ? { suggestion } : undefined,
     })
   }
   if (err instanceof Error) return new BugError(err.message, { cause: err })
@@ -120,4 +125,16 @@ function isOclifParseError(err: unknown): err is Error {
   // CLIParseError subclasses carry `parse`; flag `parse` functions throwing land here too (exit 2).
   const e = err as Error & { parse?: unknown; oclif?: { exit?: number } }
   return e.parse !== undefined || (err instanceof Errors.CLIError && e.oclif?.exit === ExitCode.Config)
+}
+
+/** "did you mean --concurrency" for oclif's NonExistentFlagsError (it names the flags, we know the rest). */
+function flagSuggestion(err: Error): string | undefined {
+  const e = err as Error & { flags?: unknown; parse?: { input?: { flags?: Record<string, unknown> } } }
+  const known = Object.keys(e.parse?.input?.flags ?? {})
+  if (!Array.isArray(e.flags) || known.length === 0) return undefined
+  const guesses = e.flags
+    .map((flag) => String(flag).replace(/^-+/, '').split('=')[0])
+    .map((name) => closest(name, known))
+    .filter((guess): guess is string => guess !== undefined)
+  return guesses.length > 0 ? guesses.map((guess) => `--${guess}`).join(', ') : undefined
 }

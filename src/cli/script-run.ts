@@ -42,7 +42,7 @@ function usage(): string {
   }
   lines.push(
     '',
-    'Exit codes: 0 all done, 1 some tasks failed, 2 usage or validation error, 3 authentication or connection failure, 130 interrupted.',
+    'Exit codes: 0 all done, 1 some tasks failed, 2 usage or validation error, 3 authentication or connection failure, 10 a bug in encord-agents, 130 interrupted.',
   )
   return `${lines.join('\n')}\n`
 }

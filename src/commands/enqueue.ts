@@ -22,7 +22,7 @@ Jobs get numRetries + 1 attempts (config run.numRetries, default ${DEFAULT_RUN_S
 --watch keeps polling every refreshEvery seconds (config run.refreshEvery, default ${DEFAULT_WATCH_SECONDS}) until Ctrl-C or SIGTERM.
 Redis: --redis, else REDIS_URL, else redis://127.0.0.1:6379.
 
-Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable, 130 stopped (--watch).`
+Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable, 10 a bug in encord-agents, 130 stopped (--watch).`
 
   static override examples = [
     {

@@ -19,7 +19,7 @@ Progress goes to stderr (live on a terminal, plain lines in CI or when piped); t
 
 Ctrl-C stops fetching, lets running handlers finish, applies every decision already made, prints the summary and exits 130; a second Ctrl-C quits at once. A run that is killed outright is finished by the next one: each decision is written to a journal (.encord-agents/journal/ next to the config) before it is applied, so its handler does not run again and nothing is saved or moved twice (--no-journal turns this off).
 
-Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 authentication or connection failure, 130 interrupted.`
+Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 authentication or connection failure, 10 a bug in encord-agents, 130 interrupted.`
 
   static override examples = [
     { description: 'Run the config found from the current directory', command: '<%= config.bin %> <%= command.id %>' },

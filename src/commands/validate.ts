@@ -9,7 +9,7 @@ export default class Validate extends BaseCommand<ValidateResult> {
     'Check the config, the handlers and the project without running anything (for CI: exit 0 or 2).'
   static override description = `Loads the config and every handler module, fetches the project and checks that each configured stage exists and is an agent stage (named once), that the pathways and ontology features agents declare exist, that dependencies have no cycle, and then runs the config's validate hook. Nothing is fetched beyond the project, and nothing is moved.
 
-Exit codes: 0 valid, 2 a config or validation problem (every one is listed), 3 authentication or connection failure.`
+Exit codes: 0 valid, 2 a config or validation problem (every one is listed), 3 authentication or connection failure, 10 a bug in encord-agents.`
 
   static override examples = [
     {

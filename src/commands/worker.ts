@@ -17,7 +17,7 @@ A failing handler is retried with the job's attempts and exponential backoff; No
 
 Ctrl-C or SIGTERM: stop taking jobs, finish the running ones, apply their decisions, print the summary, exit 130. A second Ctrl-C quits at once (unacknowledged jobs return to the queue after --lock-duration and are finished, not redone).
 
-Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 2 config or validation error, 3 Encord or Redis unreachable, 130 stopped by a signal.`
+Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 2 config or validation error, 3 Encord or Redis unreachable, 10 a bug in encord-agents, 130 stopped by a signal.`
 
   static override examples = [
     {

@@ -88,8 +88,11 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
   }
 }
 
-/** Human output of `emulator generate`. */
-export function formatEmulatorGenerate(result: EmulatorGenerateResult): string {
+/**
+ * Human output of `emulator generate`. `configFile` is the config found from the working directory:
+ * without one, `run --local` has no agents to run, so the next steps start with `init`.
+ */
+export function formatEmulatorGenerate(result: EmulatorGenerateResult, configFile?: string): string {
   const agents = result.stages.filter((s) => s.stageType === 'AGENT')
   const lines = [
     `Wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`,
@@ -98,6 +101,11 @@ export function formatEmulatorGenerate(result: EmulatorGenerateResult): string {
   for (const s of agents)
     lines.push(`  agent stage "${s.title}" (${s.uuid}): pathways ${s.pathways.map((p) => `"${p.title}"`).join(', ')}`)
   if (result.twinProjectHash) lines.push(`Twin project ${result.twinProjectHash}`)
-  lines.push('', 'Next:', `  encord-agents emulator start ${result.out}`, `  encord-agents run --local ${result.out}`)
+  const run = `encord-agents run --local ${result.out} --project-hash ${result.projectHash}`
+  lines.push('', 'Next:', `  encord-agents emulator start ${result.out}    serve it, with its dashboard`)
+  lines.push(`  encord-agents list-stages --local ${result.out}`)
+  if (configFile === undefined)
+    lines.push('  encord-agents init    no config here yet: a config and an agent for "Agent 1"')
+  lines.push(`  ${run}`)
   return lines.join('\n')
 }

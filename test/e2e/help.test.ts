@@ -59,7 +59,7 @@ describe('--help (built binary)', () => {
       expect(r.stdout).toContain(flag)
     }
     expect(r.stdout).toContain('ENCORD_PROJECT_HASH')
-    expect(r.stdout).toContain('130 interrupted')
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('130 interrupted')
   })
 
   it("enqueue --help: --refresh-every states one default, enqueue's own; run --help states the bounds of durations", async () => {
@@ -106,9 +106,45 @@ describe('errors through the built binary', () => {
     expect(human.stderr).toContain('Try: ')
   })
 
-  it('an unknown command: exit 2', async () => {
+  it('an unknown command: exit 2 with the closest command, in our error format and under --json', async () => {
     const r = await runBin(['rnu'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('command rnu not found')
+    expect(r.stderr).toContain('✖ "rnu" is not an encord-agents command.')
+    expect(r.stderr).toContain('Try: Did you mean "encord-agents run"?')
+    const topic = await runBin(['emulator', 'strat'])
+    expect(topic.code).toBe(2)
+    expect(topic.stderr).toContain('Did you mean "encord-agents emulator start"?')
+    const json = await runBin<{ error: { code: string; data?: { suggestion: string } } }>(['list-stage', '--json'])
+    expect(json.code).toBe(2)
+    expect(json.json?.error.code).toBe('UnknownCommand')
+    expect(json.json?.error.data?.suggestion).toBe('list-stages')
+    const far = await runBin(['xyzzy'])
+    expect(far.stderr).not.toContain('Did you mean')
   })
+
+  it('an unknown flag: exit 2 with the closest flag of that command', async () => {
+    const r = await runBin(['run', '--concurrenc', '3'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('Nonexistent flag: --concurrenc')
+    expect(r.stderr).toContain('Did you mean --concurrency?')
+    const json = await runBin<{ error: { data?: { suggestion: string } } }>(['validate', '--confg', 'x', '--json'])
+    expect(json.code).toBe(2)
+    expect(json.json?.error.data?.suggestion).toBe('--config')
+  })
+
+  it('--config that is not a file says what it is', async () => {
+    const device = await runBin(['validate', '--config', '/dev/null'])
+    expect(device.code).toBe(2)
+    expect(device.stderr).toContain('Config file /dev/null is a device, not a config file.')
+    const dir = await runBin(['validate', '--config', 'src'], { cwd: ROOT })
+    expect(dir.stderr).toContain('Config file src is a directory, not a config file.')
+  })
+
+  it.each(['run', 'validate', 'worker', 'enqueue'])(
+    '%s --help lists exit code 10 as the README does',
+    async (command) => {
+      const r = await runBin([command, '--help'])
+      expect(r.stdout.replace(/\s+/g, ' ')).toContain('10 a bug in encord-agents')
+    },
+  )
 })

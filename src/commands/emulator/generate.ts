@@ -1,3 +1,4 @@
+import { findConfigFile } from '../../core/config/load.js'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { GENERATED_DATA_TYPES, type GeneratedDataType } from '../../emulator/data-types.js'
@@ -82,7 +83,7 @@ export default class EmulatorGenerate extends BaseCommand<EmulatorGenerateResult
       publicKeys: flags['public-key'],
       force: flags.force,
     })
-    if (!this.jsonEnabled()) process.stdout.write(formatEmulatorGenerate(result) + '\n')
+    if (!this.jsonEnabled()) process.stdout.write(formatEmulatorGenerate(result, findConfigFile(process.cwd())) + '\n')
     return result
   }
 }

@@ -7,7 +7,7 @@ export default class QueueRetryFailed extends BaseCommand<QueueRetryResult> {
   static override summary = 'Queue the failed jobs again, each with its full number of attempts.'
   static override description = `Moves failed jobs back to waiting; running workers pick them up. A job whose decision was already recorded (it failed while saving or moving) is finished from the journal, not decided again; a task no longer in its stage completes without doing anything. Reads Redis only.
 
-Exit codes: 0 done, 2 usage error (e.g. an unknown --stage), 3 Redis unreachable.`
+Exit codes: 0 done, 2 usage error (e.g. an unknown --stage), 3 Redis unreachable, 10 a bug in encord-agents.`
 
   static override examples = [
     { description: "Every failed job of the config's project", command: '<%= config.bin %> <%= command.id %>' },

@@ -8,7 +8,7 @@ export default class QueueStatus extends BaseCommand<QueueStatusResult> {
     'Show the queue of each agent stage: waiting, active, delayed, completed and failed jobs, and the errors of failed ones.'
   static override description = `Reads Redis only (no Encord credentials needed). Shows the stages queued by \`encord-agents enqueue\` or served by \`encord-agents worker\`: of the config's project (or --project-hash), else of every project on this Redis. Completed jobs are kept for 24 hours (10,000 per stage at most).
 
-Exit codes: 0 shown, 2 usage error, 3 Redis unreachable.`
+Exit codes: 0 shown, 2 usage error, 3 Redis unreachable, 10 a bug in encord-agents.`
 
   static override examples = [
     { description: "The queues of the config's project", command: '<%= config.bin %> <%= command.id %>' },

@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { cosmiconfig, type Loader } from 'cosmiconfig'
 import { UserError } from '../../shared/errors.js'
+import { isRecord } from '../../shared/records.js'
 import type { EncordAgentsConfig } from './define.js'
 import { ConfigInvalidError, displayPath, toConfigIssues } from './issues.js'
 import { locateField, type FieldPath } from './locate.js'
@@ -99,6 +100,31 @@ function explorer() {
 }
 
 /**
+ * The config file that `loadConfig` would find from `cwd`, without loading it: the same names, up to the
+ * nearest directory with a package.json (cosmiconfig's "project" strategy). For hints that depend on
+ * whether there is a config at all.
+ */
+export function findConfigFile(cwd: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of CONFIG_SEARCH_PLACES) {
+      const file = join(dir, name)
+      if (name === 'package.json') {
+        if (existsSync(file) && hasPackageJsonKey(file)) return file
+      } else if (existsSync(file)) return file
+    }
+    if (existsSync(join(dir, 'package.json')) || dirname(dir) === dir) return undefined
+  }
+}
+
+function hasPackageJsonKey(file: string): boolean {
+  try {
+    return isRecord((JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['encord-agents'])
+  } catch {
+    return false
+  }
+}
+
+/**
  * Find (or take `--config`), load and validate the config. Every problem is a `UserError` naming the
  * file: not found, a syntax error (with line and column), a module that throws while loading, and
  * schema problems (all of them at once, each with its field path and location).
@@ -109,14 +135,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   try {
     if (options.configPath !== undefined) {
       const file = resolve(cwd, options.configPath)
-      let isFile = false
+      let stats: Stats | undefined
       try {
-        isFile = statSync(file).isFile()
+        stats = statSync(file)
       } catch {
         // reported below
       }
-      if (!isFile) {
-        throw new UserError('ConfigNotFound', `Config file ${options.configPath} does not exist.`, {
+      if (!stats?.isFile()) {
+        // `--config /dev/null` or a directory: say what is there instead of "does not exist".
+        const what = stats === undefined ? 'does not exist' : `is ${describeNonFile(stats)}, not a config file`
+        throw new UserError('ConfigNotFound', `Config file ${options.configPath} ${what}.`, {
           hint: 'Check the --config path, or leave --config out to search for encord-agents.config.ts from the current directory up.',
         })
       }
@@ -245,4 +273,12 @@ function toLoadError(error: unknown, cwd: string): unknown {
     }
   }
   return error
+}
+
+function describeNonFile(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory'
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device'
+  if (stats.isFIFO()) return 'a pipe'
+  if (stats.isSocket()) return 'a socket'
+  return 'not a regular file'
 }
