@@ -86,7 +86,7 @@ function flagOf(option: DeclaredOption, summary = flagSummary(option)): RunOptio
 }
 
 // Typed loosely: the values are read back through runOverridesFromFlags, which the declaration types.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type RunOptionFlag = Interfaces.Flag<any>
 
 /** "Tasks fetched, decided and flushed together (default 300)." from the option's summary and default. */
@@ -159,5 +159,5 @@ export function runOverridesFromFlags(flags: Record<string, unknown>): RunOption
     else layer[option.path[0]] = value
   }
   if (Object.keys(filters).length > 0) layer.filters = filters
-  return layer as RunOptionsLayer
+  return layer
 }

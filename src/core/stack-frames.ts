@@ -117,7 +117,10 @@ export function userStack(stack: string | undefined, cwd?: string): string[] | u
     const frame = frames[i]
     if (frame.origin === 'encord-agents' || frame.origin === 'node') {
       let n = 0
-      while (i < frames.length && frames[i].origin === frame.origin) (i++, n++)
+      while (i < frames.length && frames[i].origin === frame.origin) {
+        i++
+        n++
+      }
       lines.push(`at … ${n} frame${n === 1 ? '' : 's'} in ${frame.origin === 'node' ? 'Node' : 'encord-agents'}`)
       continue
     }

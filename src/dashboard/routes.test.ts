@@ -40,7 +40,6 @@ afterEach(async () => {
 function fixtureWithGroup(): Fixture {
   const fixture = generateFixture({ tasks: 2, seed: 7 })
   const project = fixture.projects[0]
-  const parent = fixture.storageItems[0].parent
   const child = (uuid: string, width: number) => ({
     ...fixture.storageItems[0],
     uuid,

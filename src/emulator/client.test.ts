@@ -9,7 +9,7 @@ import type { AgentTask } from '../encord/types.js'
 import { snapshotProject } from '../services/emulator-snapshot.js'
 import type { FaultConfig } from './faults.js'
 import { generateFixture } from './generate.js'
-import { startEmulator, type EmulatorHandle } from './index.js'
+import { startEmulator } from './index.js'
 
 /** The emulator through our own client (src/encord/client.ts): the path every run takes. */
 const key = parsePrivateKey(

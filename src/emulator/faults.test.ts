@@ -41,7 +41,7 @@ async function send(method: string, path: string, body?: unknown) {
   for (const [k, v] of signRequest({ method, url: emulator!.domain + path, body: text, privateKey: key }))
     headers[k] = v
   const started = performance.now()
-  const res = await pool!.request({ method: method as 'GET', path, headers, body: text ?? undefined })
+  const res = await pool!.request({ method: method, path, headers, body: text ?? undefined })
   const out = await res.body.text()
   return { status: res.statusCode, headers: res.headers, body: out, ms: performance.now() - started }
 }

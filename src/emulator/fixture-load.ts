@@ -49,13 +49,8 @@ function invalid(source: string, issues: FixtureIssue[]): UserError {
  * @param baseDir where relative `media.path` entries are resolved (checked to exist when given)
  */
 export function parseFixture(input: unknown, source = 'fixture', baseDir?: string): Fixture {
-  if (
-    typeof input === 'object' &&
-    input !== null &&
-    'format' in input &&
-    (input as { format: unknown }).format !== FIXTURE_FORMAT
-  ) {
-    const got = JSON.stringify((input as { format: unknown }).format)
+  if (typeof input === 'object' && input !== null && 'format' in input && input.format !== FIXTURE_FORMAT) {
+    const got = JSON.stringify(input.format)
     throw invalid(source, [
       { path: 'format', message: `unsupported format ${got}; this version reads "${FIXTURE_FORMAT}"` },
     ])

@@ -19,7 +19,7 @@ function issuesOf(input: unknown): FixtureIssue[] {
   throw new Error('expected the fixture to be rejected')
 }
 
-const base = () => structuredClone(generateFixture({ tasks: 3, seed: 2 })) as unknown as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+const base = () => structuredClone(generateFixture({ tasks: 3, seed: 2 })) as unknown as Record<string, any>
 
 describe('fixture validation', () => {
   it('accepts the example of docs/fixture-format.md', () => {

@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify'
  */
 
 // Either shape; the callbacks are looked up by name (see the note above).
-type Handler = Record<string, ((...args: any[]) => unknown) | undefined> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Handler = Record<string, ((...args: any[]) => unknown) | undefined>
 type Headers = Record<string, string | string[]>
 
 interface Controller {

@@ -141,7 +141,7 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
         })
         state.saveLabelRows(
           project.projectHash,
-          uids.list.map((labelHash, i) => ({ labelHash, labels: p.labels[i] as Record<string, unknown> })),
+          uids.list.map((labelHash, i) => ({ labelHash, labels: p.labels[i] })),
           by(call),
         )
         return ok(true)

@@ -310,6 +310,6 @@ export function parseWith<T extends z.ZodType>(
 /** Legacy `uid`: a list, or one string (the single-row variants answer one object). */
 export function uidList(uid: unknown, what: string): { list: string[]; single: boolean } {
   if (typeof uid === 'string') return { list: [uid], single: true }
-  if (Array.isArray(uid) && uid.every((u) => typeof u === 'string')) return { list: uid as string[], single: false }
+  if (Array.isArray(uid) && uid.every((u) => typeof u === 'string')) return { list: uid, single: false }
   throw badRequest(`values.uid must be a list of ${what}`)
 }

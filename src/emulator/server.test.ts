@@ -224,7 +224,7 @@ describe('proceed', () => {
     ])
     expect(unknown).toMatchObject({
       status: 400,
-      json: { message: "Pathway 'nope' does not exist on stage 'QA' (task " + a.uuid + ')' },
+      json: { message: `Pathway 'nope' does not exist on stage 'QA' (task ${String(a.uuid)})` },
     })
     const both = await v2('POST', actionsPath(QA), [
       {

@@ -11,7 +11,7 @@ import { FIXTURE_FORMAT, type FixtureInput } from './fixture.js'
  * (the way the Python SDK signs them) for tests that talk to the emulator without our client.
  */
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 /**
  * The consistent example project of the wire spec (`fixtures/*.json` of the spec folder: project,
@@ -143,7 +143,7 @@ export interface SignedResponse {
   headers: Record<string, string | string[] | undefined>
   text: string
   /** The JSON body, or undefined when the body is empty or not JSON. */
-  json: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any
 }
 
 /**

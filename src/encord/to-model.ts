@@ -100,6 +100,6 @@ export function toStorageItem(item: V2StorageItem, call: EncordCall): StorageIte
     fileSize: item.fileSize,
     createdAt: item.createdAt,
     lastEditedAt: item.lastEditedAt,
-    raw: item as unknown as Record<string, unknown>,
+    raw: item,
   }
 }

@@ -406,10 +406,9 @@ export class Transport {
       const statuses =
         req.retry === 'idempotent' ? RETRY_STATUSES : req.retry === 'unapplied' ? UNAPPLIED_RETRY_STATUSES : undefined
       let delay: number | null = null
-      let retryAfter: number | null = null
       if (statuses?.has(response.status) && attempt <= this.policy.retries) {
         const header = response.headers['retry-after']
-        retryAfter = parseRetryAfter(Array.isArray(header) ? header[0] : header, this.#now())
+        const retryAfter = parseRetryAfter(Array.isArray(header) ? header[0] : header, this.#now())
         delay = retryDelayMs(attempt, retryAfter, this.policy, this.#random)
         if (delay === null) log('not retrying %s: Retry-After %s s exceeds the cap', req.endpoint, retryAfter)
       }

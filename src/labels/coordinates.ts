@@ -259,7 +259,7 @@ export function writeCoordinates(shape: Shape, c: Coordinates): Raw {
       return { skeleton: out }
     }
     default:
-      return structuredClone((c as RawCoordinates).raw) as Raw
+      return structuredClone((c as RawCoordinates).raw)
   }
 }
 
@@ -433,7 +433,7 @@ function normalise(obj: OntologyObject, input: unknown): Coordinates {
     }
     default: {
       if (!isRecord(input) || !isRecord(r['raw'])) throw wrongShape(obj, input)
-      return { raw: structuredClone(r['raw'] as Raw) }
+      return { raw: structuredClone(r['raw']) }
     }
   }
 }

@@ -8,6 +8,7 @@ import type { Attribute, OntologyClassification, OntologyInput, OntologyObject, 
 import type { ObjectInstance } from './object-instance.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 import type { AnswerValue } from './answers.js'
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the {@link LabelRow} of the TSDoc below
 import type { LabelRow } from './label-row.js'
 
 /** Data types of label rows (lower case, as the label JSON has them). */

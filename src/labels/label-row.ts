@@ -455,7 +455,7 @@ export class LabelRow extends LabelRowInfo {
     st.feature = own // answers and later lookups resolve against this row's ontology
     for (const e of [...st.answers, ...st.actions])
       e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)
-    this.#attachObject(instance as unknown as ObjectInstance, true)
+    this.#attachObject(instance, true)
     return instance
   }
 

@@ -67,7 +67,7 @@ export class ObjectInstance<S extends Shape = Shape> {
     const loaded = (options as { [FROM_STATE]?: ObjectState })[FROM_STATE]
     this.#s = loaded ?? {
       hash: options.objectHash ?? DEFAULT_CTX.newHash(),
-      feature: feature as OntologyObject,
+      feature: feature,
       featureHash: feature.featureHash,
       shape: feature.shape,
       title: feature.name,
@@ -405,11 +405,10 @@ export class ObjectInstance<S extends Shape = Shape> {
    * @example row.addObjectInstance(new ObjectInstance(speaker).setRanges([[0, 1500], [2000, 2600]]))
    */
   setRanges(ranges: ReadonlyArray<readonly [number, number] | FrameRange>, options: AnnotationOptions = {}): this {
-    const list = ranges.map(
-      (r) =>
-        ('start' in (r as object)
-          ? [(r as FrameRange).start, (r as FrameRange).end]
-          : [...(r as readonly [number, number])]) as [number, number],
+    const list = ranges.map((r) =>
+      'start' in (r as object)
+        ? [(r as FrameRange).start, (r as FrameRange).end]
+        : [...(r as readonly [number, number])],
     )
     const bad = list.find(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a)
     if (bad !== undefined)

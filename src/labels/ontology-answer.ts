@@ -123,7 +123,7 @@ export class OntologySchema {
     }
     const parsed = this.zod.safeParse(value)
     if (!parsed.success) throw invalidAnswer(parsed.error.issues.map((i) => `${pathText(i.path)}: ${i.message}`))
-    return parsed.data as OntologyAnswer
+    return parsed.data
   }
 
   /**

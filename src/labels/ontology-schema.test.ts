@@ -30,13 +30,13 @@ function withNumeric(): OntologyStructureDict {
       archived: false,
       dynamic: false,
     })
-  return structure as unknown as OntologyStructureDict
+  return structure
 }
 
 function row(labels: string, ontology: Ontology, frames = 1): LabelRow {
   const dict = fixture(labels)
   const metadata = { numberOfFrames: frames } as unknown as LabelRowMetadata
-  return LabelRow.fromDict(dict as never, { ontology, metadata, defaults: { createdBy: 'agent@example.com' } })
+  return LabelRow.fromDict(dict, { ontology, metadata, defaults: { createdBy: 'agent@example.com' } })
 }
 
 /** Every object node of a JSON Schema, however deep. */

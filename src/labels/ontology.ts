@@ -337,11 +337,11 @@ export class Ontology {
     if (input instanceof Ontology) return input
     const r: unknown = input
     if (isRecord(r)) {
-      if (isRecord(r['editor'])) return new Ontology(r['editor'] as OntologyStructureDict)
-      if (isRecord(r['structure'])) return new Ontology(r['structure'] as OntologyStructureDict)
-      if (isRecord(r['editorOntology'])) return new Ontology(r['editorOntology'] as OntologyStructureDict)
+      if (isRecord(r['editor'])) return new Ontology(r['editor'])
+      if (isRecord(r['structure'])) return new Ontology(r['structure'])
+      if (isRecord(r['editorOntology'])) return new Ontology(r['editorOntology'])
     }
-    return new Ontology(input as OntologyStructureDict)
+    return new Ontology(input)
   }
 
   /**

@@ -176,7 +176,7 @@ describe('range labels: audio, plain text and HTML', () => {
       name: 'audio object 1',
       createdBy: 'agent@example.com',
     })
-    const again = new LabelRow(dict as never, { ontology: ALL_TYPES })
+    const again = new LabelRow(dict, { ontology: ALL_TYPES })
     expect(again.object(speaker.objectHash)!.ranges).toEqual([
       [0, 1500],
       [2000, 2600],
@@ -218,7 +218,7 @@ describe('what the row says about its data', () => {
     const audio = row('labels_audio.json', ALL_TYPES, {
       fileType: 'audio/mpeg',
       raw: { is_valid: true, assigned_user_email: 'a@b.c' },
-    } as Partial<LabelRowMetadata>)
+    })
     expect([
       audio.annotationTaskStatus,
       audio.isShadowData,
@@ -247,7 +247,7 @@ describe('what the row says about its data', () => {
     )
     const reviews = [{ approved: true, reviewer: 'r@example.com' }]
     Object.values(dict.data_units)[0].labels.objects[0]['reviews'] = reviews
-    const r = new LabelRow(dict as never, { ontology: SYNTHETIC })
+    const r = new LabelRow(dict, { ontology: SYNTHETIC })
     expect(r.objects()[0].annotation(0)!.reviews).toEqual(reviews)
     expect(r.objects()[1].annotation(0)!.reviews).toBeNull()
     expect(r.toDict()).toEqual(dict) // kept as they came

@@ -142,7 +142,7 @@ export class StageExecutor {
   async decide(items: WorkItem[]): Promise<PreparedTask[]> {
     const slots = await this.prepare(items)
     const limit = pLimit(Math.max(1, this.#o.concurrency ?? items.length))
-    return Promise.all(slots.map((slot) => (slot.kind === 'run' ? limit(() => slot.run()) : slot)))
+    return Promise.all(slots.map((slot) => (slot.kind === 'run' ? limit(() => slot.run()) : Promise.resolve(slot))))
   }
 
   /**

@@ -156,7 +156,7 @@ export class QueueRunner extends Runner {
       const results = reports.map(completionResult)
       return JSON.stringify(list ? results : results[0])
     }
-    return wrapped as WrappedHandler
+    return wrapped
   }
 
   /**

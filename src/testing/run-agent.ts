@@ -8,7 +8,7 @@ import type { RunResult } from '../core/types.js'
 import type { TestProject, TestTask } from './project.js'
 
 // Any agent, whatever its deps: the record form mixes agents with different ones.
-type AnyAgent = AgentDefinition<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyAgent = AgentDefinition<any>
 
 /** What {@link runAgent} takes: the project, the stage, and any run option of `Runner.run`. */
 export interface RunAgentOptions extends Omit<RunOptions, 'client' | 'projectHash' | 'journal' | 'journalDir'> {
@@ -48,7 +48,7 @@ export async function runAgent(
   const { project, stage, validate, ...runOptions } = options
   const runner = new Runner({ projectHash: project.projectHash, client: project.client, validate })
   if (isAgentDefinition(agents)) {
-    runner.stage(stage ?? onlyAgentStage(project), agents as AgentDefinition<DepsRecord>)
+    runner.stage(stage ?? onlyAgentStage(project), agents)
   } else {
     if (stage !== undefined)
       throw new UserError(

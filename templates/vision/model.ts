@@ -32,7 +32,10 @@ export async function detectCars(image: Frame): Promise<Detection[]> {
     let sum = 0
     let n = 0
     for (let y = Math.max(0, y0); y < Math.min(grid, y1); y++)
-      for (let x = Math.max(0, x0); x < Math.min(grid, x1); x++) ((sum += cells[y * grid + x]), n++)
+      for (let x = Math.max(0, x0); x < Math.min(grid, x1); x++) {
+        sum += cells[y * grid + x]
+        n++
+      }
     return { sum, n }
   }
   // Every window of 4 × 4 cells, against the ring of cells around it.

@@ -21,9 +21,7 @@ export const TEST_KEY = readFileSync(join(import.meta.dirname, '..', 'fixtures',
 /** Key material the corpus uses; none of it may ever be printed. */
 const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
 const keys = {
-  rsaOpenSsh: sshpk
-    .parsePrivateKey(rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string, 'pem')
-    .toString('ssh'),
+  rsaOpenSsh: sshpk.parsePrivateKey(rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }), 'pem').toString('ssh'),
   ecdsa: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
     type: 'sec1',
     format: 'pem',

@@ -71,7 +71,7 @@ describe('exit codes, stderr and the --json envelope', () => {
     expect(r.stderr).toMatch(
       /encord-agents\.config\.ts:9:\d+ +run\.concurrency +Must be at least 1, got the number 0\./,
     )
-    expect(r.stderr).toMatch(/> +9 \|   run: \{ batchSize: 5/)
+    expect(r.stderr).toMatch(/> +9 \| {3}run: \{ batchSize: 5/)
     expect(r.stderr).toContain('Try: Fix the fields listed above.')
     expect(r.stderr).not.toMatch(STACK_FRAME)
   })

@@ -41,14 +41,8 @@ export async function runCommand<T>(
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
-  process.stdout.write = ((chunk: string | Uint8Array) => (
-    out.push(String(chunk)),
-    true
-  )) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => (
-    err.push(String(chunk)),
-    true
-  )) as typeof process.stderr.write
+  process.stdout.write = (chunk: string | Uint8Array) => (out.push(String(chunk)), true)
+  process.stderr.write = (chunk: string | Uint8Array) => (err.push(String(chunk)), true)
   if (options.cwd) process.chdir(options.cwd)
   let exitCode = 0
   let result: T | undefined

@@ -48,7 +48,7 @@ describe('the key and the domain (built binary, emulator start)', () => {
         generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
           type: 'pkcs1',
           format: 'pem',
-        }) as string,
+        }),
         'pem',
       )
       .toString('ssh')

@@ -158,14 +158,14 @@ export function startBinEmulator(fixture: string, flags: string[] = []): Promise
       child.kill('SIGKILL')
       reject(new Error(`emulator start did not start in time: ${err}`))
     }, 30_000)
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
     // For the suite-wide key-material scan (test/helpers/output-scan.ts).
     child.once('close', () => recordOutput(`emulator start ${fixture} ${flags.join(' ')}`, out, err))
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`emulator start exited ${code}: ${err}`))
     })
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d
       const line = out.split('\n')[0]
       if (!out.includes('\n')) return

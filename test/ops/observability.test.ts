@@ -215,7 +215,7 @@ describe('JSON logs', () => {
       dataHash: 'd-1',
       attempt: 1,
     })
-    expect(new Date(String(started!.time)).toISOString()).toBe(started!.time)
+    expect(new Date(String(started.time)).toISOString()).toBe(started.time)
     expect(failed).toMatchObject({
       level: 'error',
       stage: 'Agent 1',
@@ -223,6 +223,6 @@ describe('JSON logs', () => {
       error: { code: 'HandlerFailed', message: 'model server down' },
     })
     expect(handler).toMatchObject({ level: 'warn', stage: 'Agent 1', taskUuid: 't-1', data: { score: 0.2 } })
-    expect(String(handler!.msg)).not.toContain('b3BlbnNzaC1rZXktdjE')
+    expect(String(handler.msg)).not.toContain('b3BlbnNzaC1rZXktdjE')
   })
 })

@@ -6,7 +6,7 @@ import { freePort, redisAvailable, startRedis, type RedisServer } from './helper
 
 const available = redisAvailable()
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 describe.skipIf(!available)('queue commands (built binary, real redis-server, emulator)', () => {
   let pkg: ReturnType<typeof snapshotPackage>

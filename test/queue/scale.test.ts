@@ -7,7 +7,7 @@ import { redisAvailable, startRedis, type RedisServer } from './helpers/redis.js
 
 const available = redisAvailable()
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 const TASKS = 1000
 
@@ -73,8 +73,8 @@ describe.skipIf(!available)('scaling out: 1,000 tasks, three workers, one SIGKIL
       let out = ''
       let err = ''
       const timer = setTimeout(() => reject(new Error(`the emulator did not start: ${err}`)), 30_000)
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d))
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
         out += d
         const line = out.split('\n')[0]
         if (out.includes('\n')) {
@@ -205,7 +205,7 @@ describe.skipIf(!available)('scaling out: 1,000 tasks, three workers, one SIGKIL
       )
       // The job caught mid-decision was finished from the journal by another worker (not decided again).
       expect(replayed).toBeGreaterThan(0)
-      expect(stats.proceeds.byTask[victimTask!]).toBe(1)
+      expect(stats.proceeds.byTask[victimTask]).toBe(1)
     },
   )
 })

@@ -37,7 +37,7 @@ describe('the bad-input corpus through the built binary', () => {
         try {
           expectClear(r, c.code, c.says)
         } catch (error) {
-          throw new Error(`case "${c.name}": ${(error as Error).message}`)
+          throw new Error(`case "${c.name}": ${(error as Error).message}`, { cause: error })
         }
       }
     },

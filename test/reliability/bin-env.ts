@@ -156,7 +156,7 @@ export default defineConfig({
     state: () => projectState(emulator.state, projectHash, emulator.stats().proceeds.byTask),
     handlerCalls: () => {
       const calls = new Map<string, number>()
-      let text = ''
+      let text: string
       try {
         text = readFileSync(join(dir, 'calls.log'), 'utf8')
       } catch {

@@ -88,7 +88,7 @@ describe('durations past 2^31−1 ms are refused with exit 2 (flags and config a
         expectClear(r, 2, c.says)
         expect(r.stderr).not.toContain('TimeoutOverflowWarning')
       } catch (error) {
-        throw new Error(`case "${c.name}": ${(error as Error).message}`)
+        throw new Error(`case "${c.name}": ${(error as Error).message}`, { cause: error })
       }
     }
   })

@@ -5,7 +5,7 @@
  */
 import type { EmulatorState } from '../../src/emulator/state.js'
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 /** Canonical JSON (sorted keys): equal content, equal text. */
 export function canonical(value: unknown): string {
@@ -69,7 +69,7 @@ export function projectState(
       stage: stageTitle.get(task.stageUuid) ?? task.stageUuid,
       proceeds: proceedsByTask[task.uuid] ?? 0,
       priority: task.priority,
-      labels: labelContent(row?.labels as Json | undefined),
+      labels: labelContent(row?.labels),
       effectiveSaves: effective,
       saves: saves.length,
     })

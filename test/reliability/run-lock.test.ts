@@ -86,7 +86,7 @@ describe('the run lock', () => {
       )
       children.push(parent)
       const runPid = await new Promise<number>((resolve) =>
-        parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+        parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
       )
       const log = () => readFileSync(join(e.dir, 'run.log'), 'utf8')
       // Killed in the middle of its tasks, holding the lock.

@@ -19,8 +19,8 @@ async function editedRows(e: RunnerEnv): Promise<Array<{ labelHash: string; labe
   const meta = await e.client.listLabelRowMetadata(e.projectHash)
   const rows = await e.client.getLabelRows(e.projectHash, meta.map((m) => m.labelHash!).filter(Boolean))
   return rows.map((row) => {
-    const edited = structuredClone(row) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-    const unit = Object.values(edited.data_units as Record<string, any>)[0] // eslint-disable-line @typescript-eslint/no-explicit-any
+    const edited = structuredClone(row) as Record<string, any>
+    const unit = Object.values(edited.data_units as Record<string, any>)[0]
     unit.labels.objects = [
       ...(unit.labels.objects ?? []),
       { ...unit.labels.objects[0], objectHash: `x${String(row.label_hash).slice(0, 7)}` },

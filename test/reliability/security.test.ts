@@ -292,9 +292,9 @@ describe('init stays inside its directory', () => {
     expect(tree(dir)).not.toContain(join('sub', 'linked.txt'))
     expect(readFileSync(secret, 'utf8')).toBe('do not copy')
     // A template name that is a path is refused before anything is written.
-    expect(() =>
-      initProject({ dir: join(tmp, 'init-evil'), template: '../../etc' as 'minimal', templatesRoot: templates }),
-    ).toThrow(/no template named/)
+    expect(() => initProject({ dir: join(tmp, 'init-evil'), template: '../../etc', templatesRoot: templates })).toThrow(
+      /no template named/,
+    )
     expect(readdirSync(tmp)).not.toContain('init-evil')
   })
 })

@@ -98,7 +98,7 @@ describe('faults (seeded, bounded)', () => {
         expect(inStage.get(task.uuid)).toBe(chosen.get(task.uuid) === 'complete' ? 'Complete' : 'Review 1')
         // Its label row holds exactly one caption from this run: saved before it moved, never doubled.
         const row = e.emulator.state.project(e.projectHash).labelRowsByData.get(task.dataHash)?.get('main')
-          ?.labels as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+          ?.labels as Record<string, any>
         const captions = (
           row.data_units[task.dataHash].labels.classifications as Array<{ featureHash: string }>
         ).filter((c) => c.featureHash === 'cApT8n9x')

@@ -101,7 +101,7 @@ describe('label API parity, end to end on the emulator', () => {
             const ranges =
               task.dataTitle === fixture.projects[0].dataUnits[0].dataTitle ? objects.first : objects.second
             const shape = fixture === audio ? 'Speech' : 'Span'
-            const inst = deps.row.addRangeObject(shape, ranges as never, {
+            const inst = deps.row.addRangeObject(shape, ranges, {
               confidence: 0.9,
               answers: { Note: html ? 'html' : 'plain' },
             })

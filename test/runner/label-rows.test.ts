@@ -15,12 +15,12 @@ afterEach(async () => {
 
 const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 /** The saved label row of a data unit, as the emulator holds it. */
 function savedRow(e: RunnerEnv, dataHash: string, projectHash = e.projectHash): Json | undefined {
   const rows = e.emulator.state.project(projectHash).labelRowsByData.get(dataHash)
-  return rows?.get('main')?.labels as Json | undefined
+  return rows?.get('main')?.labels
 }
 
 function frameLabels(row: Json, dataHash: string): { objects: Json[]; classifications: Json[] } {

@@ -194,7 +194,7 @@ export function checkConfig(raw: unknown, filepath: string, cwd = process.cwd())
   return {
     filepath,
     dir: dirname(filepath),
-    config: parsed.data as EncordAgentsConfig,
+    config: parsed.data,
     locate(path) {
       const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], raw)
       const pos = text === undefined ? undefined : locateField(text, path, { value })

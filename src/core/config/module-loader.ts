@@ -69,7 +69,8 @@ function sourcePositions(
     if (line <= 1 || !/\.[cm]?tsx?$/.test(file)) return undefined
     let map = maps.get(file)
     if (map === undefined) maps.set(file, (map = mapOf(file)))
-    const entry = map?.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number } | undefined
+    // Node's types say `{} | SourceMapping` (an empty object when nothing maps).
+    const entry: { originalLine?: number; originalColumn?: number } | undefined = map?.findEntry(line - 1, column - 1)
     if (entry?.originalLine === undefined || entry.originalColumn === undefined) return undefined
     return { line: entry.originalLine + 1, column: entry.originalColumn + 1 }
   }
@@ -84,7 +85,7 @@ export function userModuleLoader(): Promise<Jiti> {
 /** Import a user module by absolute path; returns its namespace (not only the default export). */
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
   const jiti = await userModuleLoader()
-  return (await jiti.import(file)) as Record<string, unknown>
+  return await jiti.import<Record<string, unknown>>(file)
 }
 
 /**

@@ -178,7 +178,7 @@ export type RunSettings = Omit<ResolvedRunOptions, 'journal'>
 /** Every run setting's default (what a run with no options does). */
 export const DEFAULT_RUN_SETTINGS: RunSettings = (() => {
   const { journal: _journal, ...settings } = RunOptionsSchema.parse({})
-  return Object.freeze(settings) as RunSettings
+  return Object.freeze(settings)
 })()
 
 /** A delay in ms that may be 0 (no wait), as long as Node's timers go. */

@@ -32,7 +32,7 @@ export function configReferenceTable(): string[] {
 
 function collect(schema: z.ZodObject, prefix: string): Row[] {
   const rows: Row[] = []
-  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+  for (const [key, field] of Object.entries(schema.shape)) {
     const inner = innerType(field)
     const name = `${prefix}${key}`
     // The `run` block is parsed as written (defaults left out): its rows come from the declaration.

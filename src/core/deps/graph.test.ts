@@ -5,7 +5,7 @@ import { defineDependency, isDependency, stableKey } from './dependency.js'
 import { checkDependencyGraph, inspectDependencyGraph, mergeLabelRowMetadata } from './graph.js'
 import { storageItem } from './builtins/storage-item.js'
 import { labelRowMetadata } from './builtins/label-row-metadata.js'
-import type { Dependency, DepsRecord } from './types.js'
+import type { Dependency } from './types.js'
 
 describe('defineDependency / defineAgent', () => {
   it('types handler deps from the deps record (no reflection)', () => {
@@ -86,7 +86,7 @@ describe('dependency graph', () => {
       perRun,
       oops: (() => 1) as never,
       missing: undefined as never,
-    } as DepsRecord)
+    })
     expect(problems.map((p) => p.code).sort()).toEqual([
       'DependencyCycle',
       'InvalidDependency',

@@ -154,9 +154,7 @@ export class BatchData {
 
   /** Batch values of a dependency (memoised; a failed load is forgotten so it can be retried). */
   load<B>(dep: Dependency<unknown, B>): Promise<BatchValues<B>> {
-    return memoize(this.items, dep, () => this.callResolveMany(dep, this.options.tasks, this.batchCache)) as Promise<
-      BatchValues<B>
-    >
+    return memoize(this.items, dep, () => this.callResolveMany(dep, this.options.tasks, this.batchCache))
   }
 
   private async callResolveMany<B>(
@@ -179,9 +177,7 @@ export class BatchData {
       load: <C>(other: Dependency<unknown, C>) =>
         tasks === this.options.tasks
           ? this.load(other)
-          : (memoize(batchCache, other, () => this.callResolveMany(other, tasks, batchCache)) as Promise<
-              BatchValues<C>
-            >),
+          : memoize(batchCache, other, () => this.callResolveMany(other, tasks, batchCache)),
     }
     const values = await dep.resolveMany(ctx)
     if (!Array.isArray(values) || values.length !== tasks.length) {

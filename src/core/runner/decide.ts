@@ -56,7 +56,7 @@ export async function decideTask(o: DecideTaskOptions): Promise<{ decision: Task
         task: o.task,
         project: o.project,
         stage: o.stage,
-        deps: deps as never,
+        deps: deps,
         signal: controller.signal,
         log: o.log,
         attempt: o.attempt,

@@ -50,9 +50,9 @@ export function guardProcessExit(options: ExitGuardOptions): () => void {
   if (active !== undefined) throw new Error('guardProcessExit: a guard is already on')
   active = options
   const original = process.exit
-  process.exit = ((code?: number | string | null) => {
+  process.exit = (code?: number | string | null) => {
     throw new HandlerExitError(code, options.describe())
-  }) as typeof process.exit
+  }
   const onUncaught = (error: Error): void => {
     if (!(error instanceof HandlerExitError)) {
       // Not ours: let Node handle it as it would have without this listener.

@@ -95,7 +95,7 @@ export class Runner {
     let agent: AgentDefinition<DepsRecord>
     let options: StageOptions
     if (isAgentDefinition(agentOrOptions)) {
-      agent = agentOrOptions as unknown as AgentDefinition<DepsRecord>
+      agent = agentOrOptions
       options = (third as StageOptions | undefined) ?? {}
     } else if (typeof third === 'function' && agentOrOptions !== null && typeof agentOrOptions === 'object') {
       const inline = agentOrOptions as InlineStageOptions<D>

@@ -97,7 +97,7 @@ export const labelRow = makeFactory<LabelRowDepOptions, LabelRow>('labelRow', (o
     resolve: ({ batch, project, runCache, taskCache, onCommit }) =>
       taskLabelRow(batch, project.projectHash, ontologyOf(project, runCache), defaults, {
         taskCache,
-        onCommit: onCommit as never,
+        onCommit: onCommit,
       }),
   })
 })
@@ -222,7 +222,7 @@ export const twinLabelRow = makeFactory<TwinLabelRowOptions, TwinLabelRow | null
       if (batch === null) return null
       const row = taskLabelRow(batch, twinProjectHash, ontologyOf(batch.project, runCache), defaults, {
         taskCache,
-        onCommit: onCommit as never,
+        onCommit: onCommit,
       })
       return { labelRow: row, metadata: batch.metadata, project: batch.project }
     },

@@ -106,7 +106,6 @@ export const storageItem = makeFactory<undefined, TaskStorageItem>('storageItem'
   defineDependency<TaskStorageItem, {}, StorageItemBatchItem>({
     name: 'storageItem()',
     resolveMany: batchStorageItems,
-    resolve: ({ batch, onCommit }) =>
-      taskStorageItem(batch.item, onCommit as (collect: () => TaskEffect | undefined) => void),
+    resolve: ({ batch, onCommit }) => taskStorageItem(batch.item, onCommit),
   }),
 )
