@@ -65,6 +65,19 @@ describe('fault injection', () => {
     expect(shorthand.ms).toBeGreaterThanOrEqual(55)
   })
 
+  it('with overlapService the latency still delays every reply, and a slow answer comes after it', async () => {
+    await start({ latencyMs: 60, overlapService: true })
+    const r = await send('GET', `/v2/public/projects/${P}`)
+    expect(r.status).toBe(200)
+    expect(r.ms).toBeGreaterThanOrEqual(55)
+    await pool!.close()
+    await emulator!.stop()
+    await start({ latencyMs: 60, overlapService: true, rules: [{ endpoint: '*', kind: 'slow', delayMs: 60 }] })
+    const slow = await send('GET', `/v2/public/projects/${P}`)
+    expect(slow.status).toBe(200)
+    expect(slow.ms).toBeGreaterThanOrEqual(115)
+  })
+
   it('connection latency delays only the first request of each connection', async () => {
     await start({ connectionLatencyMs: 150 })
     const first = await send('GET', `/v2/public/projects/${P}`)

@@ -47,6 +47,12 @@ export const FaultConfig = z.strictObject({
   jitterMs: z.number().min(0).optional(),
   /** Extra latency on the first request of each new connection (emulates TCP + TLS handshakes). @default 0 */
   connectionLatencyMs: z.number().min(0).optional(),
+  /**
+   * The latency stands for the whole server round trip: the emulator's own work (handler, serialising
+   * the reply) runs while the latency timer is pending instead of after it (the bench's emulator).
+   * @default false
+   */
+  overlapService: z.boolean().optional(),
   rules: z.array(FaultRule).optional(),
 })
 export type FaultConfig = z.input<typeof FaultConfig>
@@ -85,6 +91,10 @@ export class FaultInjector {
   latency(): number {
     const { latencyMs = 0, jitterMs = 0 } = this.config
     return latencyMs + (jitterMs > 0 ? this.#jitter.next() * jitterMs : 0)
+  }
+
+  get overlapService(): boolean {
+    return this.config.overlapService ?? false
   }
 
   get connectionLatencyMs(): number {

@@ -26,6 +26,8 @@ export interface Result {
   /** Raw bytes (media) instead of JSON. */
   raw?: Buffer
   headers?: Record<string, string>
+  /** `body` is already JSON text (a cached serialisation): sent as is. */
+  json?: boolean
 }
 
 export interface Call {
@@ -95,6 +97,13 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
         const id = typeof endpoint === 'string' ? endpoint : endpoint(call)
         let status: number | 'reset' = 500
         let fault: FaultDecision | null = null
+        // With `overlapService`, the reply waits for the latency timer started when the request arrived.
+        let due: Promise<unknown> | null = null
+        const respond = async (result: Result): Promise<FastifyReply> => {
+          const body = serialise(result)
+          if (due) await due
+          return send(reply, result, body)
+        }
         try {
           call.query = parseQuery(req.raw.url ?? '')
           const socket = req.raw.socket
@@ -103,11 +112,15 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
             await sleep(faults.connectionLatencyMs)
           }
           const latency = faults.latency()
-          if (latency > 0) await sleep(latency)
+          if (latency > 0) {
+            if (faults.overlapService) due = sleep(latency)
+            else await sleep(latency)
+          }
           fault = faults.decide(id)
           if (fault) stats.fault(id, fault.kind)
           if (fault?.kind === 'reset-before') {
             status = 'reset'
+            if (due) await due
             return reset(req, reply)
           }
           if (fault?.kind === '5xx' || fault?.kind === '429') {
@@ -123,7 +136,7 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
             )
             if (retryAfter !== undefined) result.headers = { 'retry-after': String(retryAfter) }
             status = result.status
-            return send(reply, result)
+            return respond(result)
           }
           if (transport !== 'media') {
             const auth =
@@ -142,7 +155,7 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
                   : new EmulatorHttpError(401, auth.message, { code: 'AUTHENTICATION_ERROR', payload: null })
               const result = errorResult(transport, error)
               status = result.status
-              return send(reply, result)
+              return respond(result)
             }
             call.principal = auth.principal
           }
@@ -150,10 +163,15 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
           status = result.status
           if (fault?.kind === 'reset-after') {
             status = 'reset'
+            if (due) await due
             return reset(req, reply)
           }
-          if (fault?.kind === 'slow') await sleep(fault.delayMs)
-          return send(reply, result)
+          if (fault?.kind === 'slow') {
+            // A slow answer is slow after the round trip, overlapped or not.
+            if (due) await due
+            await sleep(fault.delayMs)
+          }
+          return respond(result)
         } catch (error) {
           const known =
             error instanceof EmulatorHttpError
@@ -162,7 +180,7 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
           if (known.status === 403) stats.authFailure()
           const result = errorResult(transport, known)
           status = result.status
-          return send(reply, result)
+          return respond(result)
         } finally {
           stats.request(id, status)
           if (stats.logging) {
@@ -224,12 +242,19 @@ export function ok(response: unknown): Result {
   return { status: 200, body: { status: 200, response } }
 }
 
-export function send(reply: FastifyReply, result: Result): FastifyReply {
+/** The reply's bytes: raw media, JSON text, or nothing (204 / no body). */
+export function serialise(result: Result): Buffer | string | undefined {
+  if (result.raw) return result.raw
+  if (result.status === 204 || result.body === undefined) return undefined
+  return typeof result.body === 'string' && result.json ? result.body : JSON.stringify(result.body)
+}
+
+export function send(reply: FastifyReply, result: Result, body = serialise(result)): FastifyReply {
   void reply.code(result.status)
   if (result.headers) void reply.headers(result.headers)
   if (result.raw) return reply.send(result.raw)
-  if (result.status === 204 || result.body === undefined) return reply.send()
-  return reply.type('application/json').send(JSON.stringify(result.body))
+  if (body === undefined) return reply.send()
+  return reply.type('application/json').send(body)
 }
 
 export function reset(req: FastifyRequest, reply: FastifyReply): FastifyReply {

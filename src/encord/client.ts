@@ -33,6 +33,7 @@ import { bundled, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundles.js'
 import { labelsFingerprint } from './labels-fingerprint.js'
 import { DEFAULT_FLOAT_KEYS } from './python-json.js'
 import type { QueryParams } from './query.js'
+import { isLabelRowMetadataRows, isLabelRows } from './fast-check.js'
 import { toLabelRowMetadata, toStage, toStorageItem, toTask } from './to-model.js'
 import { Transport, type TransportOptions, type TransportStats } from './transport.js'
 import type {
@@ -382,7 +383,9 @@ export class EncordClient implements EncordApi {
       )
       if (response === null)
         throw new EncordNotFoundError({ call, summary: `Encord found no label rows in project ${projectHash}` })
-      const parsed = parseWith(LegacyLabelRowMetadataResponse, response, call, 'label row metadata')
+      const parsed = isLabelRowMetadataRows(response)
+        ? response
+        : parseWith(LegacyLabelRowMetadataResponse, response, call, 'label row metadata')
       rows.push(...parsed.map(toLabelRowMetadata))
     }
     return rows
@@ -415,8 +418,7 @@ export class EncordClient implements EncordApi {
           'connect-only',
         )
         if (response === null) throw new EncordNotFoundError({ call, summary: 'Encord created no label rows' })
-        for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'created label rows'))
-          byDataHash.set(row.data_hash, row)
+        for (const row of labelRows(response, call, 'created label rows')) byDataHash.set(row.data_hash, row)
       }
       try {
         await send(bundle)
@@ -496,7 +498,7 @@ export class EncordClient implements EncordApi {
           call,
           summary: `Encord found none of ${bundle.length} label row(s): ${preview(bundle)}`,
         })
-      for (const row of parseWith(LegacyLabelRowsResponse, response, call, 'label rows')) {
+      for (const row of labelRows(response, call, 'label rows')) {
         if (row.label_hash !== null) byLabelHash.set(row.label_hash, row)
       }
     })
@@ -713,3 +715,8 @@ function dedupeActions(actions: ProceedAction[], call: EncordCall): ProceedActio
 }
 
 export type { EncordApiError }
+
+/** Label row dicts from a `labelrow` reply: checked by hand when well-formed, by zod (its error) when not. */
+function labelRows(response: unknown, call: EncordCall, what: string) {
+  return isLabelRows(response) ? response : parseWith(LegacyLabelRowsResponse, response, call, what)
+}

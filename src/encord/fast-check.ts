@@ -1,0 +1,77 @@
+/**
+ * Hand-written checks for the hottest wire shapes (label row metadata and label rows, hundreds of rows
+ * per page): the same rules as their zod schemas in `models.ts`, without zod's per-key work for loose
+ * objects with ~30 keys. A value that passes is used as parsed (fresh JSON, every key kept, as
+ * `looseObject` keeps them); one that fails goes through the zod schema, which says what is wrong.
+ * `fast-check.test.ts` checks that both agree.
+ */
+import type { LegacyLabelRow, LegacyLabelRowMetadataRow } from './models.js'
+
+type Row = Record<string, unknown>
+
+const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const str = (v: unknown) => typeof v === 'string'
+const strOrNull = (v: unknown) => v === null || typeof v === 'string'
+/** `.nullable().optional()`: absent, null, or the type. */
+const opt = (v: unknown, check: (v: unknown) => boolean) => v === undefined || v === null || check(v)
+
+const METADATA_OPTIONAL_STRINGS = [
+  'label_hash',
+  'created_at',
+  'last_edited_at',
+  'task_uuid',
+  'annotation_task_status',
+  'file_type',
+  'group_hash',
+  'assigned_user_email',
+  'last_actioned_by_user_email',
+  'backing_item_uuid',
+] as const
+const METADATA_OPTIONAL_NUMBERS = ['priority', 'duration', 'frames_per_second', 'width', 'height'] as const
+const METADATA_OPTIONAL_BOOLEANS = ['is_shadow_data', 'is_valid'] as const
+
+function isMetadataRow(row: unknown): row is LegacyLabelRowMetadataRow {
+  if (!isObject(row)) return false
+  if (
+    !str(row.data_hash) ||
+    !str(row.dataset_hash) ||
+    !str(row.dataset_title) ||
+    !str(row.data_title) ||
+    !str(row.data_type) ||
+    !strOrNull(row.data_link) ||
+    !str(row.label_status) ||
+    !isNumber(row.number_of_frames) ||
+    !str(row.branch_name) ||
+    !isObject(row.spaces)
+  )
+    return false
+  for (const key of METADATA_OPTIONAL_STRINGS) if (!opt(row[key], str)) return false
+  for (const key of METADATA_OPTIONAL_NUMBERS) if (!opt(row[key], isNumber)) return false
+  for (const key of METADATA_OPTIONAL_BOOLEANS) if (!opt(row[key], (v) => typeof v === 'boolean')) return false
+  const node = row.workflow_graph_node
+  if (!opt(node, (n) => isObject(n) && str(n.uuid) && str(n.title))) return false
+  if (!opt(row.client_metadata, isObject)) return false
+  return opt(row.images_data, (v) => Array.isArray(v) && v.every(isObject))
+}
+
+/** `labelrowmetadata` rows (`LegacyLabelRowMetadataResponse`), when every row is well-formed. */
+export function isLabelRowMetadataRows(value: unknown): value is LegacyLabelRowMetadataRow[] {
+  return Array.isArray(value) && value.every(isMetadataRow)
+}
+
+function isLabelRow(row: unknown): row is LegacyLabelRow {
+  return (
+    isObject(row) &&
+    strOrNull(row.label_hash) &&
+    str(row.data_hash) &&
+    str(row.data_type) &&
+    (row.branch_name === undefined || str(row.branch_name)) &&
+    (row.data_units === undefined || isObject(row.data_units))
+  )
+}
+
+/** `labelrow` rows (`LegacyLabelRowsResponse`), when every row is well-formed. */
+export function isLabelRows(value: unknown): value is LegacyLabelRow[] {
+  return Array.isArray(value) && value.every(isLabelRow)
+}
