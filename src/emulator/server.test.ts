@@ -1,91 +1,34 @@
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parsePrivateKey } from '../encord/auth/keys.js'
-import {
-  LegacyLabelRowMetadataRow,
-  V2AgentTask,
-  V2FinalTask,
-  V2Ontology,
-  V2Project,
-  V2ReviewTask,
-  V2StorageItem,
-} from '../encord/models.js'
+import { describe, expect, it } from 'vitest'
 import { generateFixture } from './generate.js'
 import { startEmulator, type EmulatorHandle } from './index.js'
 import { legacyCall, signedRequest } from './testing.js'
+import { V2AgentTask, V2FinalTask, V2Ontology, V2Project, V2ReviewTask, V2StorageItem } from '../encord/models.js'
+import {
+  actionsPath,
+  DONE,
+  emulator,
+  fixture,
+  key,
+  legacy,
+  listAll,
+  main,
+  METADATA_DEFAULTS,
+  metadata,
+  P,
+  pathway,
+  PRE,
+  proceed,
+  QA,
+  REVIEW,
+  tasksPath,
+  useEmulator,
+  v2,
+} from './server.test-kit.js'
 
-/** The HTTP API through raw signed requests: shapes, pagination, workflow, label rows, storage, media. */
+/** The HTTP API through raw signed requests: shapes, pagination, workflow, storage, media. */
 
-const key = parsePrivateKey(
-  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
-)
-const fixture = generateFixture({
-  tasks: 35,
-  seed: 3,
-  stages: ['Pre-label', 'QA'],
-  users: [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }],
-  twin: true,
-})
-const main = fixture.projects[0]
-const P = main.projectHash
-const stage = (title: string) => main.workflow.stages.find((s) => s.title === title)!
-const PRE = stage('Pre-label')
-const QA = stage('QA')
-const REVIEW = stage('Review 1')
-const DONE = stage('Complete')
-const pathway = (s: typeof PRE, title: string) => s.pathways.find((p) => p.title === title)!
-
-let emulator: EmulatorHandle
-const v2 = (method: string, path: string, body?: unknown) => signedRequest(emulator.domain, key, method, path, { body })
-const legacy = (type: string, method: string, uid: unknown, payload: unknown, project = P) =>
-  legacyCall(emulator.domain, key, project, type, method, uid, payload)
-const tasksPath = (s: { uuid: string }, query = '') =>
-  `/v2/public/projects/${P}/workflow/stages/${s.uuid}/tasks${query}`
-const actionsPath = (s: { uuid: string }) => `/v2/public/projects/${P}/workflow/stages/${s.uuid}/actions`
-const proceed = (s: typeof PRE, taskUuid: string, pathwayName: string) =>
-  v2('POST', actionsPath(s), [{ taskUuid, action: 'PATHWAY_ACTION', pathwayName }])
-
-async function listAll(s: { uuid: string }, query = ''): Promise<Array<Record<string, unknown>>> {
-  const out: Array<Record<string, unknown>> = []
-  let token: string | undefined
-  do {
-    const sep = query === '' ? '?' : '&'
-    const res = await v2('GET', tasksPath(s, query + (token ? `${query === '' ? '?' : sep}pageToken=${token}` : '')))
-    expect(res.status).toBe(200)
-    out.push(...res.json.results)
-    token = res.json.nextPageToken
-  } while (token)
-  return out
-}
-
-const METADATA_DEFAULTS: Record<string, unknown> = {
-  edited_before: null,
-  edited_after: null,
-  label_statuses: null,
-  shadow_data_state: null,
-  include_uninitialised_labels: true,
-  data_hashes: null,
-  label_hashes: null,
-  data_title_eq: null,
-  data_title_like: null,
-  workflow_graph_node_title_eq: null,
-  workflow_graph_node_title_like: null,
-  include_client_metadata: false,
-  include_images_data: false,
-  include_children: false,
-  include_workflow_graph_node: true,
-  include_all_label_branches: false,
-  branch_name: null,
-}
-const metadata = (payload: Record<string, unknown>, project = P) =>
-  legacy('labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, ...payload }, project)
-
-beforeAll(async () => {
-  emulator = await startEmulator({ fixture, pageSize: 4, requestLog: 50 })
-})
-afterAll(() => emulator.stop())
+useEmulator()
 
 describe('project and ontology', () => {
   it('GET project: workflow embedded, no START node, agent pathways, nullable keys present', async () => {
@@ -246,186 +189,6 @@ describe('proceed', () => {
     ).toBe(400)
     expect((await signedRequest(emulator.domain, key, 'POST', actionsPath(QA), { rawBody: '[{' })).status).toBe(400)
     expect((await listAll(QA)).map((t) => t.uuid)).toContain(a.uuid)
-  })
-})
-
-describe('label rows (legacy)', () => {
-  it('metadata: one row per data unit, UPPER data_type, label_hash null until created, workflow node follows the task', async () => {
-    const res = await metadata({})
-    expect(res.status).toBe(200)
-    expect(res.json.status).toBe(200)
-    const rows = res.json.response as Array<Record<string, unknown>>
-    expect(rows).toHaveLength(35)
-    for (const row of rows) LegacyLabelRowMetadataRow.parse(row)
-    expect(rows.every((r) => r.data_type === 'IMAGE' && r.branch_name === 'main')).toBe(true)
-    const labelled = main.labelRows.map((r) => r.dataHash)
-    expect(
-      rows
-        .filter((r) => r.label_hash !== null)
-        .map((r) => r.data_hash)
-        .sort(),
-    ).toEqual([...labelled].sort())
-    const review = (await listAll(REVIEW))[0]
-    const row = rows.find((r) => r.data_hash === review.dataHash)!
-    expect(row.workflow_graph_node).toEqual({ uuid: REVIEW.uuid, title: 'Review 1' })
-    expect(row.task_uuid).toBe(review.uuid)
-    expect(row.backing_item_uuid).toBe(main.dataUnits.find((d) => d.dataHash === review.dataHash)!.backingItemUuid)
-  })
-
-  it('create on PUT, get, save replaces (history keeps the row before), branches', async () => {
-    const unlabelled = main.dataUnits.find((d) => !main.labelRows.some((r) => r.dataHash === d.dataHash))!
-    const created = await legacy('labelrow', 'PUT', [unlabelled.dataHash], {
-      multi_request: true,
-      get_signed_url: false,
-      branch_name: 'main',
-    })
-    expect(created.status).toBe(200)
-    const row = created.json.response[0]
-    expect(row).toMatchObject({
-      data_hash: unlabelled.dataHash,
-      data_type: 'image',
-      label_status: 'LABEL_IN_PROGRESS',
-      branch_name: 'main',
-    })
-    expect(row.label_hash).toMatch(/^[0-9a-f-]{36}$/)
-    expect(row.data_units[unlabelled.dataHash].labels).toEqual({ objects: [], classifications: [] })
-    expect(row.created_at).toMatch(/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d UTC$/)
-    const again = await legacy('labelrow', 'PUT', [unlabelled.dataHash], {
-      multi_request: true,
-      get_signed_url: false,
-      branch_name: 'main',
-    })
-    expect(again.json).toMatchObject({ status: 400, response: ['RESOURCE_EXISTS_ERROR'] })
-    const listed = (await metadata({ data_hashes: [unlabelled.dataHash] })).json.response
-    expect(listed).toHaveLength(1)
-    expect(listed[0].label_hash).toBe(row.label_hash)
-
-    const saved = {
-      ...row,
-      data_units: {
-        [unlabelled.dataHash]: {
-          ...row.data_units[unlabelled.dataHash],
-          labels: { objects: [{ objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' }], classifications: [] },
-        },
-      },
-    }
-    const save = await legacy('labelrow', 'POST', [row.label_hash], {
-      multi_request: true,
-      labels: [saved],
-      validate_before_saving: false,
-    })
-    expect(save.json).toEqual({ status: 200, response: true })
-    const got = await legacy('labelrow', 'GET', [row.label_hash], {
-      get_signed_url: false,
-      multi_request: true,
-      include_object_feature_hashes: null,
-      include_classification_feature_hashes: null,
-      include_reviews: false,
-      include_export_history: false,
-      include_archived: false,
-    })
-    expect(got.json.response[0].data_units[unlabelled.dataHash].labels.objects).toEqual([
-      { objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' },
-    ])
-    const events = emulator.state.historyOf(emulator.state.projects.get(P)!, unlabelled.dataHash)
-    expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['create', 'save']))
-    const saveEvent = events.find((e) => e.kind === 'save')!
-    expect(
-      (saveEvent.before as { data_units: Record<string, { labels: unknown }> }).data_units[unlabelled.dataHash].labels,
-    ).toEqual({ objects: [], classifications: [] })
-
-    // Another branch starts uninitialised; include_all_label_branches lists both.
-    const branch = (await metadata({ data_hashes: [unlabelled.dataHash], branch_name: 'alt' })).json.response
-    expect(branch).toEqual([expect.objectContaining({ branch_name: 'alt', label_hash: null })])
-    await legacy('labelrow', 'PUT', [unlabelled.dataHash], {
-      multi_request: true,
-      get_signed_url: false,
-      branch_name: 'alt',
-    })
-    const all = (await metadata({ data_hashes: [unlabelled.dataHash], include_all_label_branches: true })).json.response
-    expect(all.map((r: { branch_name: string }) => r.branch_name).sort()).toEqual(['alt', 'main'])
-    expect(
-      (await metadata({ data_hashes: [unlabelled.dataHash], include_uninitialised_labels: false, branch_name: 'nope' }))
-        .json.response,
-    ).toEqual([])
-  })
-
-  it('GET by label hash: feature filters, signed data_link on request, unknown hash → RESOURCE_NOT_FOUND_ERROR, limit → MULTI_LABEL_LIMIT_ERROR', async () => {
-    const existing = main.labelRows[0]
-    const base = {
-      get_signed_url: true,
-      multi_request: true,
-      include_object_feature_hashes: null,
-      include_classification_feature_hashes: null,
-      include_reviews: false,
-      include_export_history: false,
-      include_archived: false,
-    }
-    const full = (await legacy('labelrow', 'GET', [existing.labelHash], base)).json.response[0]
-    const unit = full.data_units[existing.dataHash]
-    expect(unit.labels.objects).toHaveLength(1)
-    expect(unit.data_link).toMatch(new RegExp(`^${emulator.domain}/_emulator/media/`))
-    const filtered = (
-      await legacy('labelrow', 'GET', [existing.labelHash], { ...base, include_object_feature_hashes: ['pL9yG0n4'] })
-    ).json.response[0]
-    expect(filtered.data_units[existing.dataHash].labels.objects).toEqual([])
-    expect(filtered.object_answers).toEqual({})
-    expect(filtered.data_units[existing.dataHash].labels.classifications).toHaveLength(1)
-    const missing = await legacy('labelrow', 'GET', ['00000000-0000-4000-8000-000000000000'], base)
-    expect(missing).toMatchObject({ status: 404, json: { status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'] } })
-    const limited = await startEmulator({ fixture, maxLabelRowsPerRequest: 1 })
-    try {
-      const res = await legacyCall(
-        limited.domain,
-        key,
-        P,
-        'labelrow',
-        'GET',
-        [existing.labelHash, main.labelRows[1].labelHash],
-        base,
-      )
-      expect(res.json).toEqual({
-        status: 400,
-        response: ['MULTI_LABEL_LIMIT_ERROR'],
-        payload: { maximum_labels_allowed: 1 },
-      })
-    } finally {
-      await limited.stop()
-    }
-  })
-
-  it('priorities by data hash are reflected in metadata; a bad pair rejects the whole request', async () => {
-    const [d1, d2] = main.dataUnits
-    expect(
-      (
-        await v2('POST', `/v2/public/projects/${P}/priorities`, {
-          priorities: [
-            [d1.dataHash, 0],
-            [d2.dataHash, 0.75],
-          ],
-        })
-      ).status,
-    ).toBe(204)
-    const rows = (await metadata({ data_hashes: [d1.dataHash, d2.dataHash] })).json.response
-    expect(
-      Object.fromEntries(rows.map((r: { data_hash: string; priority: number }) => [r.data_hash, r.priority])),
-    ).toEqual({ [d1.dataHash]: 0, [d2.dataHash]: 0.75 })
-    const bad = await v2('POST', `/v2/public/projects/${P}/priorities`, {
-      priorities: [
-        [d1.dataHash, 0.5],
-        ['00000000-0000-4000-8000-000000000000', 0.5],
-      ],
-    })
-    expect(bad.status).toBe(400)
-    expect((await metadata({ data_hashes: [d1.dataHash] })).json.response[0].priority).toBe(0)
-  })
-
-  it('twin project: same data hashes, its own label rows and workflow', async () => {
-    const twin = fixture.projects[1]
-    const rows = (await metadata({ data_hashes: [main.dataUnits[0].dataHash] }, twin.projectHash)).json.response
-    expect(rows).toHaveLength(1)
-    expect(rows[0].label_hash).toBe(twin.labelRows[0].labelHash)
-    expect(rows[0].workflow_graph_node.title).toBe('Annotate 1')
   })
 })
 

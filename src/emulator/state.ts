@@ -8,9 +8,9 @@ import type {
   FixtureUser,
 } from './fixture.js'
 import { badRequest, EmulatorHttpError, notFound } from './http-error.js'
-import { StageIndex } from './stage-index.js'
-import { parseTimestamp } from './time.js'
 import { queryLabelRowMetadata, stateToFixture } from './state-queries.js'
+import { listStageTasks } from './task-listing.js'
+import { labelRowRecordOf, ms, projectRecordOf, taskRecordOf } from './state-load.js'
 import type {
   ChangeListener,
   LabelRowRecord,
@@ -63,56 +63,14 @@ export class EmulatorState {
     }
     for (const p of fixture.projects) {
       const created = ms(p.createdAt)
-      const project: ProjectRecord = {
-        projectHash: p.projectHash,
-        title: p.title,
-        description: p.description,
-        projectType: p.projectType,
-        status: p.status,
-        ontologyHash: p.ontologyHash,
-        createdAt: created,
-        lastEditedAt: ms(p.lastEditedAt),
-        workflowManagerUuid: p.workflowManagerUuid,
-        stages: p.workflow.stages,
-        stageByUuid: new Map(p.workflow.stages.map((s) => [s.uuid, s])),
-        dataUnits: new Map(p.dataUnits.map((d) => [d.dataHash, d])),
-        tasks: new Map(),
-        tasksByData: new Map(),
-        stageIndexes: new Map(p.workflow.stages.map((s) => [s.uuid, new StageIndex()])),
-        labelRows: new Map(),
-        labelRowsByData: new Map(),
-        history: [],
-        historyIndex: new Map(),
-      }
+      const project = projectRecordOf(p)
       this.projects.set(p.projectHash, project)
       for (const t of p.tasks) {
-        const task: TaskRecord = {
-          uuid: t.uuid,
-          projectHash: p.projectHash,
-          dataHash: t.dataHash,
-          stageUuid: t.stageUuid,
-          status: t.status,
-          assignee: t.assignee,
-          lastActionedBy: t.lastActionedBy,
-          labelBranchName: t.labelBranchName,
-          priority: t.priority,
-          createdAt: ms(t.createdAt) ?? created ?? loadedAt,
-          updatedAt: ms(t.updatedAt) ?? ms(t.createdAt) ?? created ?? loadedAt,
-          lastProceed: null,
-        }
+        const task = taskRecordOf(t, p.projectHash, created ?? loadedAt)
         this.#insertTask(project, task)
       }
       for (const r of p.labelRows) {
-        this.#insertLabelRow(project, {
-          labelHash: r.labelHash,
-          projectHash: p.projectHash,
-          dataHash: r.dataHash,
-          branchName: r.branchName,
-          labelStatus: r.labelStatus,
-          createdAt: ms(r.createdAt),
-          lastEditedAt: ms(r.lastEditedAt),
-          labels: r.labels,
-        })
+        this.#insertLabelRow(project, labelRowRecordOf(r, p.projectHash))
       }
       for (const event of p.history) {
         this.#indexEvent(project, event, project.history.push(event) - 1)
@@ -197,8 +155,7 @@ export class EmulatorState {
   // tasks
 
   /**
-   * One page of a stage's tasks in task-uuid order. The page token is the uuid of the last task of the
-   * previous page (a keyset cursor), so it stays valid while tasks leave the stage between pages.
+   * One page of a stage's tasks in task-uuid order, with a keyset cursor (see `listStageTasks`).
    */
   listTasks(
     projectHash: string,
@@ -207,52 +164,7 @@ export class EmulatorState {
     pageToken: string | undefined,
     pageSize: number,
   ): TaskPage {
-    const project = this.project(projectHash)
-    const index = project.stageIndexes.get(stageUuid)
-    if (!index) throw notFound('Not found', `Stage ${stageUuid} not found`)
-    const matches = this.#taskMatcher(project, filter)
-    const out: TaskRecord[] = []
-    let more = false
-    const candidates =
-      filter.dataHashes && filter.dataHashes.length > 0
-        ? this.#byDataHashes(project, index, filter.dataHashes, pageToken)
-        : index.after(pageToken)
-    for (const uuid of candidates) {
-      const task = project.tasks.get(uuid)!
-      if (!matches(task)) continue
-      if (out.length === pageSize) {
-        more = true
-        break
-      }
-      out.push(task)
-    }
-    return { tasks: out, nextPageToken: more ? out[out.length - 1].uuid : null }
-  }
-
-  #byDataHashes(project: ProjectRecord, index: StageIndex, dataHashes: string[], cursor: string | undefined): string[] {
-    const uuids = new Set<string>()
-    for (const hash of dataHashes) {
-      for (const task of project.tasksByData.get(hash) ?? []) {
-        if (index.has(task.uuid) && (cursor === undefined || task.uuid > cursor)) uuids.add(task.uuid)
-      }
-    }
-    return [...uuids].sort()
-  }
-
-  #taskMatcher(project: ProjectRecord, filter: TaskFilter): (task: TaskRecord) => boolean {
-    const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : null
-    const emails = filter.userEmails && filter.userEmails.length > 0 ? new Set(filter.userEmails) : null
-    const datasets = filter.datasetHashes && filter.datasetHashes.length > 0 ? new Set(filter.datasetHashes) : null
-    const title = filter.dataTitleContains ? filter.dataTitleContains.toLowerCase() : null
-    if (!statuses && !emails && !datasets && !title) return () => true
-    return (task) => {
-      if (statuses && !statuses.has(task.status)) return false
-      if (emails && (task.assignee === null || !emails.has(task.assignee))) return false
-      const unit = project.dataUnits.get(task.dataHash)
-      if (datasets && (!unit || !datasets.has(unit.datasetHash))) return false
-      if (title && (!unit || !unit.dataTitle.toLowerCase().includes(title))) return false
-      return true
-    }
+    return listStageTasks(this.project(projectHash), stageUuid, filter, pageToken, pageSize)
   }
 
   /**
@@ -666,10 +578,6 @@ export class EmulatorState {
     this.revision++
     for (const listener of this.#listeners) listener(kind)
   }
-}
-
-function ms(text: string | null | undefined): number | null {
-  return text === null || text === undefined ? null : parseTimestamp(text)
 }
 
 function iso(at: number): string {

@@ -16,7 +16,8 @@ import {
 import { LegacyEnvelope } from './models.js'
 import { pythonJson } from './python-json.js'
 import { withQuery, type QueryParams } from './query.js'
-import type { ApiResponse, RetryClass, Transport } from './transport.js'
+import type { RetryClass } from './retry.js'
+import type { ApiResponse, Transport } from './transport.js'
 
 export class ApiChannel {
   /** Legacy RPC path: `domain + "/public"` by string concatenation, as the SDK (keeps a domain's path). */

@@ -10,11 +10,9 @@ import {
 } from './api-channel.js'
 import {
   EncordInvalidArgumentsError,
-  EncordNetworkError,
   EncordNotFoundError,
   EncordProtocolError,
   EncordServerError,
-  isEncordApiError,
   type EncordApiError,
   type EncordCall,
 } from './errors.js'
@@ -35,6 +33,7 @@ import { DEFAULT_FLOAT_KEYS } from './python-json.js'
 import type { QueryParams } from './query.js'
 import { isLabelRowMetadataRows, isLabelRows } from './fast-check.js'
 import { toLabelRowMetadata, toStage, toStorageItem, toTask } from './to-model.js'
+import { isAmbiguous, proceedTasks } from './proceed.js'
 import { Transport, type TransportOptions, type TransportStats } from './transport.js'
 import type {
   AgentTask,
@@ -215,116 +214,13 @@ export class EncordClient implements EncordApi {
   // Proceed
 
   /**
-   * Proceed tasks of one stage along pathways, in bundles of `bundles.proceed` actions.
-   *
-   * Exactness:
-   * - After an ambiguous failure (the connection dropped or timed out after the request was sent, or a
-   *   5xx), the bundle is not resent blindly: the stage is listed for the bundle's data hashes and only
-   *   the tasks still there are resent; tasks gone count as proceeded (our request moved them).
-   * - When Encord rejects a bundle (HTTP 400) because some tasks are no longer in the stage (moved
-   *   elsewhere, deleted), those are reported in `stale` and the rest are proceeded. A 400 with every
-   *   task still in the stage (e.g. an unknown pathway) is an error.
-   * - A bundle refused as too large (413) is split in halves.
-   *
-   * If the call still fails, the thrown error's `data` holds `proceeded`, `stale` and `notProceeded`.
+   * Proceed tasks of one stage along pathways, in bundles of `bundles.proceed` actions, exactly once
+   * (see proceed.ts for how ambiguous failures, stale tasks and oversized bundles are handled). If the
+   * call still fails, the thrown error's `data` holds `proceeded`, `stale` and `notProceeded`.
    */
   async proceedTasks(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult> {
-    const result: ProceedResult = { proceeded: [], stale: [] }
-    const deduped = dedupeActions(
-      actions,
-      v2Call('proceed', 'POST', `projects/${projectHash}/workflow/stages/${stageUuid}/actions`),
-    )
-    const done = new Set<string>()
-    try {
-      for (const bundle of chunk(deduped, this.bundles.proceed)) {
-        await this.#proceedBundle(projectHash, stageUuid, bundle, result)
-        for (const a of bundle) done.add(a.taskUuid)
-      }
-    } catch (error) {
-      if (isEncordApiError(error) && error.data) {
-        const settled = new Set([...result.proceeded, ...result.stale.map((s) => s.taskUuid)])
-        Object.assign(error.data, {
-          proceeded: [...result.proceeded],
-          stale: [...result.stale],
-          notProceeded: deduped.filter((a) => !settled.has(a.taskUuid)).map((a) => a.taskUuid),
-        })
-      }
-      throw error
-    }
-    return result
-  }
-
-  async #proceedBundle(
-    projectHash: string,
-    stageUuid: string,
-    bundle: ProceedAction[],
-    result: ProceedResult,
-  ): Promise<void> {
-    let pending = bundle
-    let ambiguousFailures = 0
-    while (pending.length > 0) {
-      try {
-        await this.#postActions(projectHash, stageUuid, pending)
-        result.proceeded.push(...pending.map((a) => a.taskUuid))
-        return
-      } catch (error) {
-        if (error instanceof EncordInvalidArgumentsError && error.httpStatus === 413 && pending.length > 1) {
-          const half = Math.ceil(pending.length / 2)
-          await this.#proceedBundle(projectHash, stageUuid, pending.slice(0, half), result)
-          await this.#proceedBundle(projectHash, stageUuid, pending.slice(half), result)
-          return
-        }
-        if (error instanceof EncordInvalidArgumentsError && error.httpStatus === 400) {
-          // Encord rejects the whole bundle when one task is not in the stage: find which.
-          const present = await this.#tasksInStage(projectHash, stageUuid, pending)
-          const stale = pending.filter((a) => !present.has(a.taskUuid))
-          if (stale.length === 0) throw error
-          const reason = `not in stage ${stageUuid} any more (moved or deleted)${error.serverMessage ? `; Encord said: ${error.serverMessage}` : ''}`
-          result.stale.push(...stale.map((a) => ({ taskUuid: a.taskUuid, reason })))
-          pending = pending.filter((a) => present.has(a.taskUuid))
-          continue
-        }
-        if (isAmbiguous(error)) {
-          ambiguousFailures++
-          if (ambiguousFailures > this.#api.transport.policy.retries) throw error
-          await this.#api.transport.backoff(ambiguousFailures)
-          // The request may have been applied: only tasks still in the stage need sending again.
-          const present = await this.#tasksInStage(projectHash, stageUuid, pending)
-          result.proceeded.push(...pending.filter((a) => !present.has(a.taskUuid)).map((a) => a.taskUuid))
-          pending = pending.filter((a) => present.has(a.taskUuid))
-          continue
-        }
-        throw error
-      }
-    }
-  }
-
-  async #postActions(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<void> {
-    // Key order as the SDK: taskUuid, action, then the one pathway key.
-    const body = actions.map((a) =>
-      a.pathwayUuid !== undefined
-        ? { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayUuid: a.pathwayUuid }
-        : { taskUuid: a.taskUuid, action: 'PATHWAY_ACTION', pathwayName: a.pathwayName },
-    )
-    await this.#api.v2NoContent(
-      'proceed',
-      'POST',
-      `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/actions`,
-      { body, retry: 'unapplied' },
-    )
-  }
-
-  /** Uuids of the given tasks that are still in the stage (listed by their data hashes when known). */
-  async #tasksInStage(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<Set<string>> {
-    const wanted = new Set(actions.map((a) => a.taskUuid))
-    const hashes = actions.every((a) => a.dataHash !== undefined)
-      ? unique(actions.map((a) => a.dataHash as string))
-      : undefined
-    const present = new Set<string>()
-    for await (const task of this.listTasks(projectHash, stageUuid, hashes ? { dataHashes: hashes } : {})) {
-      if (wanted.has(task.uuid)) present.add(task.uuid)
-    }
-    return present
+    const ctx = { api: this.#api, bundleSize: this.bundles.proceed, listTasks: this.listTasks.bind(this) }
+    return proceedTasks(ctx, projectHash, stageUuid, actions)
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -686,32 +582,6 @@ function unique<T>(items: readonly T[]): T[] {
 
 function preview(items: readonly string[], max = 5): string {
   return items.slice(0, max).join(', ') + (items.length > max ? `, … (${items.length - max} more)` : '')
-}
-
-function isAmbiguous(error: unknown): boolean {
-  if (error instanceof EncordNetworkError) return error.ambiguous
-  return error instanceof EncordServerError && error.httpStatus !== null && error.httpStatus >= 500
-}
-
-function dedupeActions(actions: ProceedAction[], call: EncordCall): ProceedAction[] {
-  const byTask = new Map<string, ProceedAction>()
-  for (const a of actions) {
-    if ((a.pathwayUuid === undefined) === (a.pathwayName === undefined)) {
-      throw new EncordInvalidArgumentsError({
-        call,
-        summary: `The action for task ${a.taskUuid} needs exactly one of pathwayUuid or pathwayName`,
-      })
-    }
-    const before = byTask.get(a.taskUuid)
-    if (before === undefined) byTask.set(a.taskUuid, a)
-    else if (before.pathwayUuid !== a.pathwayUuid || before.pathwayName !== a.pathwayName) {
-      throw new EncordInvalidArgumentsError({
-        call,
-        summary: `Task ${a.taskUuid} is sent along two different pathways in one call`,
-      })
-    }
-  }
-  return [...byTask.values()]
 }
 
 export type { EncordApiError }

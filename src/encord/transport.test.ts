@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parsePrivateKey } from './auth/keys.js'
 import { EncordNetworkError } from './errors.js'
-import { DEFAULT_RETRY_POLICY, retryDelayMs, Transport, type ApiRequest } from './transport.js'
+import { DEFAULT_RETRY_POLICY, retryDelayMs } from './retry.js'
+import { Transport, type ApiRequest } from './transport.js'
 
 const dir = fileURLToPath(new URL('../../test/fixtures/encord-api/', import.meta.url))
 const key = parsePrivateKey(readFileSync(dir + 'test-key', 'utf8'))

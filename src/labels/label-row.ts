@@ -28,8 +28,7 @@ import type {
   ObjectFilter,
 } from './label-options.js'
 import {
-  DEFAULT_CTX,
-  checkConfidence,
+  ctxOf,
   classificationState,
   newClassificationEntry,
   objectState,
@@ -38,8 +37,8 @@ import {
 } from './label-state.js'
 import { ObjectInstance } from './object-instance.js'
 import { Ontology, type OntologyClassification, type OntologyObject, type Shape } from './ontology.js'
-import { checkClassificationFrames, checkFrames, frameSize } from './row-frames.js'
-import { frameLabels, loadRowContent, type RowContent } from './row-content.js'
+import { checkClassificationFrames, checkFrames, filterInstances, frameSize } from './row-frames.js'
+import { checkLabelRowDict, frameLabels, loadRowContent, type RowContent } from './row-content.js'
 import { LabelRowInfo } from './row-info.js'
 import { writeRowDict } from './row-write.js'
 import { isRecord } from '../shared/records.js'
@@ -73,26 +72,10 @@ export class LabelRow extends LabelRowInfo {
 
   /** Load a label row from its JSON (as fetched; not modified). */
   constructor(dict: LabelRowDict, options: LabelRowOptions) {
-    if (!isRecord(dict) || !isRecord(dict['data_units'])) {
-      throw labelError(
-        LabelErrorCode.LabelRowInvalid,
-        'The label row JSON is malformed: it has no "data_units" object.',
-        {
-          hint: 'Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).',
-        },
-      )
-    }
+    checkLabelRowDict(dict)
     super(options.metadata ?? null)
     this.ontology = Ontology.from(options.ontology)
-    this.#ctx = {
-      now: options.clock ?? DEFAULT_CTX.now,
-      newHash: options.newHash ?? DEFAULT_CTX.newHash,
-      defaults: {
-        createdBy: options.defaults?.createdBy ?? null,
-        manualAnnotation: options.defaults?.manualAnnotation ?? false,
-        confidence: checkConfidence(options.defaults?.confidence ?? 1),
-      },
-    }
+    this.#ctx = ctxOf(options)
     this.#internals = this.#makeInternals()
     // One private deep copy of the whole dict: the model keeps parts of it, and neither later edits of
     // the caller's dict nor edits of the model may reach the other. Everything below reads this copy.
@@ -225,16 +208,9 @@ export class LabelRow extends LabelRowInfo {
   objects<S extends Shape>(filter: ObjectFilter & { feature: OntologyObject<S> }): ObjectInstance<S>[]
   objects(filter?: ObjectFilter): AnyObjectInstance[]
   objects(filter: ObjectFilter = {}): AnyObjectInstance[] {
-    let list = [...this.#c.objects.values()] as AnyObjectInstance[]
-    if (filter.feature !== undefined) {
-      const feature = this.ontology.object(filter.feature)
-      list = list.filter((o) => o.featureHash === feature.featureHash)
-    }
-    if (filter.frames !== undefined) {
-      const frames = framesOf(filter.frames)
-      list = list.filter((o) => frames.some((f) => objectState(o).frames.has(f)))
-    }
-    return list
+    const feature = filter.feature === undefined ? undefined : this.ontology.object(filter.feature).featureHash
+    const all = [...this.#c.objects.values()] as AnyObjectInstance[]
+    return filterInstances(all, feature, filter.frames, (o, f) => objectState(o).frames.has(f))
   }
 
   /** An object instance by object hash. */
@@ -244,16 +220,9 @@ export class LabelRow extends LabelRowInfo {
 
   /** Classification instances in the order they first appear, optionally filtered. */
   classifications(filter: ClassificationFilter = {}): ClassificationInstance[] {
-    let list = [...this.#c.classifications.values()]
-    if (filter.feature !== undefined) {
-      const feature = this.ontology.classification(filter.feature)
-      list = list.filter((c) => c.featureHash === feature.featureHash)
-    }
-    if (filter.frames !== undefined) {
-      const frames = framesOf(filter.frames)
-      list = list.filter((c) => frames.some((f) => classificationState(c).frames.has(f)))
-    }
-    return list
+    const feature = filter.feature === undefined ? undefined : this.ontology.classification(filter.feature).featureHash
+    const all = [...this.#c.classifications.values()]
+    return filterInstances(all, feature, filter.frames, (c, f) => classificationState(c).frames.has(f))
   }
 
   /** A classification instance by classification hash. */
@@ -311,17 +280,22 @@ export class LabelRow extends LabelRowInfo {
     return inst as AnyObjectInstance
   }
 
+  #addShape<S extends Shape>(
+    shape: S,
+    feature: string | OntologyObject<S>,
+    coordinates: unknown,
+    options: AddObjectOptions,
+  ): ObjectInstance<S> {
+    return this.#addObject(this.ontology.object(feature, shape), coordinates, options) as ObjectInstance<S>
+  }
+
   /** Add an axis-aligned box (normalised `{x, y, w, h}`, top-left corner) of a bounding-box object. */
   addBoundingBox(
     feature: string | OntologyObject<'bounding_box'>,
     box: BoundingBox,
     options: AddObjectOptions = {},
   ): ObjectInstance<'bounding_box'> {
-    return this.#addObject(
-      this.ontology.object(feature, 'bounding_box'),
-      box,
-      options,
-    ) as ObjectInstance<'bounding_box'>
+    return this.#addShape('bounding_box', feature, box, options)
   }
 
   /** Add a rotated box (normalised, `theta` in degrees) of a rotatable-bounding-box object. */
@@ -330,11 +304,7 @@ export class LabelRow extends LabelRowInfo {
     box: RotatableBoundingBox,
     options: AddObjectOptions = {},
   ): ObjectInstance<'rotatable_bounding_box'> {
-    return this.#addObject(
-      this.ontology.object(feature, 'rotatable_bounding_box'),
-      box,
-      options,
-    ) as ObjectInstance<'rotatable_bounding_box'>
+    return this.#addShape('rotatable_bounding_box', feature, box, options)
   }
 
   /** Add a polygon: a list of points, or `{ polygons }` for several polygons / holes. */
@@ -343,7 +313,7 @@ export class LabelRow extends LabelRowInfo {
     polygon: CoordinatesInputByShape['polygon'],
     options: AddObjectOptions = {},
   ): ObjectInstance<'polygon'> {
-    return this.#addObject(this.ontology.object(feature, 'polygon'), polygon, options) as ObjectInstance<'polygon'>
+    return this.#addShape('polygon', feature, polygon, options)
   }
 
   /** Add a polyline through points. */
@@ -352,7 +322,7 @@ export class LabelRow extends LabelRowInfo {
     points: CoordinatesInputByShape['polyline'],
     options: AddObjectOptions = {},
   ): ObjectInstance<'polyline'> {
-    return this.#addObject(this.ontology.object(feature, 'polyline'), points, options) as ObjectInstance<'polyline'>
+    return this.#addShape('polyline', feature, points, options)
   }
 
   /** Add a point. */
@@ -361,7 +331,7 @@ export class LabelRow extends LabelRowInfo {
     point: Point2D,
     options: AddObjectOptions = {},
   ): ObjectInstance<'point'> {
-    return this.#addObject(this.ontology.object(feature, 'point'), point, options) as ObjectInstance<'point'>
+    return this.#addShape('point', feature, point, options)
   }
 
   /** Add a bitmask (the frame's size; see {@link Bitmask.fromMask}). */
@@ -370,7 +340,7 @@ export class LabelRow extends LabelRowInfo {
     mask: CoordinatesInputByShape['bitmask'],
     options: AddObjectOptions = {},
   ): ObjectInstance<'bitmask'> {
-    return this.#addObject(this.ontology.object(feature, 'bitmask'), mask, options) as ObjectInstance<'bitmask'>
+    return this.#addShape('bitmask', feature, mask, options)
   }
 
   /** Add a skeleton: one point per template point, in template order. */
@@ -379,7 +349,7 @@ export class LabelRow extends LabelRowInfo {
     points: CoordinatesInputByShape['skeleton'],
     options: AddObjectOptions = {},
   ): ObjectInstance<'skeleton'> {
-    return this.#addObject(this.ontology.object(feature, 'skeleton'), points, options) as ObjectInstance<'skeleton'>
+    return this.#addShape('skeleton', feature, points, options)
   }
 
   /**

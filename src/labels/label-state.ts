@@ -10,7 +10,13 @@ import type { Coordinates } from './coordinates.js'
 import { formatEncordDate, parseEncordDate } from './dates.js'
 import { labelError, LabelErrorCode } from './errors.js'
 import { rangesToFrames } from './frames.js'
-import type { AnnotationOptions, AnswerView, LabelRowDefaults, ObjectAnnotationOptions } from './label-options.js'
+import type {
+  AnnotationOptions,
+  AnswerView,
+  LabelRowDefaults,
+  LabelRowOptions,
+  ObjectAnnotationOptions,
+} from './label-options.js'
 import type { LabelRow } from './label-row.js'
 import type { ObjectInstance } from './object-instance.js'
 import type { Attribute, OntologyClassification, OntologyObject, Shape } from './ontology.js'
@@ -127,6 +133,19 @@ export const DEFAULT_CTX: Ctx = {
   now: () => new Date(),
   newHash: randomHash,
   defaults: { createdBy: null, manualAnnotation: false, confidence: 1 },
+}
+
+/** A row's clock, hash maker and label defaults, from its options (defaults where not given). */
+export function ctxOf(options: Pick<LabelRowOptions, 'clock' | 'newHash' | 'defaults'>): Ctx {
+  return {
+    now: options.clock ?? DEFAULT_CTX.now,
+    newHash: options.newHash ?? DEFAULT_CTX.newHash,
+    defaults: {
+      createdBy: options.defaults?.createdBy ?? null,
+      manualAnnotation: options.defaults?.manualAnnotation ?? false,
+      confidence: checkConfidence(options.defaults?.confidence ?? 1),
+    },
+  }
 }
 
 let sequence = 0

@@ -101,6 +101,19 @@ export function unitForFrame(units: readonly UnitState[], frame: number): UnitSt
   return units.find((u) => u.layout === 'frames')
 }
 
+/** The one shape check before a row is read: the JSON must have a `data_units` object. */
+export function checkLabelRowDict(dict: unknown): void {
+  if (!isRecord(dict) || !isRecord(dict['data_units'])) {
+    throw labelError(
+      LabelErrorCode.LabelRowInvalid,
+      'The label row JSON is malformed: it has no "data_units" object.',
+      {
+        hint: 'Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).',
+      },
+    )
+  }
+}
+
 /**
  * Read a label row's JSON (the row's own copy: parts of it are kept) into its content; instances are
  * attached to `owner`.

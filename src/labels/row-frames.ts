@@ -4,7 +4,7 @@
  */
 import type { ClassificationInstance } from './classification-instance.js'
 import { labelError, LabelErrorCode } from './errors.js'
-import { describeFrames } from './frames.js'
+import { describeFrames, framesOf, type FrameSpec } from './frames.js'
 import { num, unitForFrame, type UnitState } from './row-content.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 
@@ -82,4 +82,22 @@ export function frameSize(units: readonly UnitState[], frame: number): { width: 
   const w = num(u?.fields['width'])
   const h = num(u?.fields['height'])
   return w !== null && h !== null ? { width: w, height: h } : null
+}
+
+/**
+ * Instances of one feature (when `featureHash` is given) that are on any of `frames` (when given), in
+ * their order: the filter of `LabelRow.objects()` and `LabelRow.classifications()`.
+ */
+export function filterInstances<T extends { featureHash: string }>(
+  list: T[],
+  featureHash: string | undefined,
+  frames: FrameSpec | undefined,
+  isOn: (instance: T, frame: number) => boolean,
+): T[] {
+  let out = featureHash === undefined ? list : list.filter((i) => i.featureHash === featureHash)
+  if (frames !== undefined) {
+    const wanted = framesOf(frames)
+    out = out.filter((i) => wanted.some((f) => isOn(i, f)))
+  }
+  return out
 }

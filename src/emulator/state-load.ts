@@ -1,0 +1,71 @@
+import type { FixtureLabelRow, FixtureProject, FixtureTask } from './fixture.js'
+import { StageIndex } from './stage-index.js'
+import type { LabelRowRecord, ProjectRecord, TaskRecord } from './state-records.js'
+import { parseTimestamp } from './time.js'
+
+/**
+ * Fixture records turned into the emulator's state records (timestamps as Unix ms, indexes empty:
+ * `EmulatorState` fills them as it inserts). Split from state.ts.
+ */
+
+/** A fixture timestamp as Unix milliseconds (null stays null). */
+export function ms(text: string | null | undefined): number | null {
+  return text === null || text === undefined ? null : parseTimestamp(text)
+}
+
+/** A project with its workflow and data units; its tasks, label rows and history are added after. */
+export function projectRecordOf(p: FixtureProject): ProjectRecord {
+  const created = ms(p.createdAt)
+  return {
+    projectHash: p.projectHash,
+    title: p.title,
+    description: p.description,
+    projectType: p.projectType,
+    status: p.status,
+    ontologyHash: p.ontologyHash,
+    createdAt: created,
+    lastEditedAt: ms(p.lastEditedAt),
+    workflowManagerUuid: p.workflowManagerUuid,
+    stages: p.workflow.stages,
+    stageByUuid: new Map(p.workflow.stages.map((s) => [s.uuid, s])),
+    dataUnits: new Map(p.dataUnits.map((d) => [d.dataHash, d])),
+    tasks: new Map(),
+    tasksByData: new Map(),
+    stageIndexes: new Map(p.workflow.stages.map((s) => [s.uuid, new StageIndex()])),
+    labelRows: new Map(),
+    labelRowsByData: new Map(),
+    history: [],
+    historyIndex: new Map(),
+  }
+}
+
+/** A task; `fallbackCreatedAt` (the project's creation, or the load time) when the fixture has none. */
+export function taskRecordOf(t: FixtureTask, projectHash: string, fallbackCreatedAt: number): TaskRecord {
+  return {
+    uuid: t.uuid,
+    projectHash,
+    dataHash: t.dataHash,
+    stageUuid: t.stageUuid,
+    status: t.status,
+    assignee: t.assignee,
+    lastActionedBy: t.lastActionedBy,
+    labelBranchName: t.labelBranchName,
+    priority: t.priority,
+    createdAt: ms(t.createdAt) ?? fallbackCreatedAt,
+    updatedAt: ms(t.updatedAt) ?? ms(t.createdAt) ?? fallbackCreatedAt,
+    lastProceed: null,
+  }
+}
+
+export function labelRowRecordOf(r: FixtureLabelRow, projectHash: string): LabelRowRecord {
+  return {
+    labelHash: r.labelHash,
+    projectHash,
+    dataHash: r.dataHash,
+    branchName: r.branchName,
+    labelStatus: r.labelStatus,
+    createdAt: ms(r.createdAt),
+    lastEditedAt: ms(r.lastEditedAt),
+    labels: r.labels,
+  }
+}
