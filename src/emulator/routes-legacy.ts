@@ -7,6 +7,7 @@ import {
   LegacyRequestBody,
 } from '../encord/models.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
+import { exceedsJsonDepth, tooDeep } from './json-body.js'
 import {
   by,
   describeIssues,
@@ -38,6 +39,8 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
   const options = ctx
   const legacyEndpoint = (call: Call): string => {
     try {
+      // Too deep for the parser: parseJson in the route answers the 400.
+      if (exceedsJsonDepth(call.body)) throw tooDeep()
       const value: unknown = JSON.parse(call.body.toString('utf8'))
       call.legacyJson = { ok: true, value }
       const body = (value ?? {}) as { query_type?: unknown; query_method?: unknown }

@@ -12,6 +12,7 @@ import { parsePythonQuery } from '../encord/query.js'
 import { canAccessProject, verifyLegacy, verifyV2, type Principal } from './auth.js'
 import type { FaultDecision } from './faults.js'
 import { formatPath } from './fixture-load.js'
+import { exceedsJsonDepth, tooDeep } from './json-body.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
 import type { ServerOptions } from './server.js'
 import type { ProjectRecord, StorageItemRecord } from './state.js'
@@ -304,6 +305,7 @@ export function queryBool(query: Map<string, string[]>, key: string): boolean {
 
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('A JSON body is required')
+  if (exceedsJsonDepth(body)) throw tooDeep()
   try {
     return JSON.parse(body.toString('utf8'))
   } catch {
