@@ -2,6 +2,8 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
+import { logFormatFlags, observabilityOptions } from '../cli/ops-flags.js'
+import { Observability } from '../observability/index.js'
 import { DEFAULT_RUN_SETTINGS } from '../core/config/options.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
@@ -46,6 +48,7 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
   static override flags = {
     ...queueProjectFlags,
     ...redisFlags,
+    ...logFormatFlags,
     watch: Flags.boolean({
       summary: 'Keep polling for new pending tasks every --refresh-every seconds until stopped.',
       default: false,
@@ -59,6 +62,10 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
 
   async run(): Promise<EnqueueCommandResult> {
     const { flags } = await this.parse(Enqueue)
+    const ops = await Observability.start(
+      observabilityOptions(flags, { command: 'enqueue', verbose: this.isVerbose() }),
+    )
+    this.jsonLog = ops.log
     const controller = new AbortController()
     const removeInterrupt = installInterruptHandler({
       onFirst: () => {
@@ -82,7 +89,8 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
             `Project "${info.projectTitle}" (${info.projectHash}), Redis ${info.redis}: queueing ${info.stages.map((s) => `"${s}"`).join(', ')}${flags.watch ? ' (watching; Ctrl-C to stop)' : ''}.`,
           ),
         onPass: (pass) => {
-          if (flags.watch) this.info(formatEnqueuePass(pass))
+          if (ops.log !== undefined) ops.log.info({ pass }, 'enqueue pass')
+          else if (flags.watch) this.info(formatEnqueuePass(pass))
         },
       })
       if (!this.jsonEnabled()) process.stdout.write(formatEnqueueResult(result) + '\n')
@@ -90,6 +98,7 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
       return result
     } finally {
       removeInterrupt()
+      await ops.close()
     }
   }
 }

@@ -2,11 +2,19 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
+import { logFormatFlags, metricsFlags, observabilityOptions } from '../cli/ops-flags.js'
+import { Observability } from '../observability/index.js'
 import { MAX_TIMER_MS, DEFAULT_RUN_SETTINGS } from '../core/config/options.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { terminalText, TEXT_WIDTH } from '../ui/terminal-text.js'
 import { queueProjectFlags, redisFlags } from '../queue/cli/flags.js'
-import { formatWorkerSummary, runWorkerService, WorkerProgress, type WorkerCommandResult } from '../services/worker.js'
+import {
+  formatWorkerSummary,
+  runWorkerService,
+  WorkerProgress,
+  workerProbes,
+  type WorkerCommandResult,
+} from '../services/worker.js'
 
 export default class Worker extends BaseCommand<WorkerCommandResult> {
   static override summary =
@@ -29,6 +37,10 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
       command: 'REDIS_URL=redis://queue.internal:6379 <%= config.bin %> <%= command.id %>',
     },
     {
+      description: 'In a container: JSON log lines, Prometheus metrics and /healthz on port 9464',
+      command: '<%= config.bin %> <%= command.id %> --log-format json --metrics-port 9464 --metrics-host 0.0.0.0',
+    },
+    {
       description: 'Drain the queues and exit (CI, batch jobs), with a JSON summary',
       command: '<%= config.bin %> <%= command.id %> --until-empty --json',
     },
@@ -37,6 +49,8 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
   static override flags = {
     ...queueProjectFlags,
     ...redisFlags,
+    ...logFormatFlags,
+    ...metricsFlags,
     ...runOptionFlagsOf(['concurrency'], {
       concurrency: `Jobs handled at once per stage (default: config run.concurrency, else ${DEFAULT_RUN_SETTINGS.concurrency}).`,
     }),
@@ -67,8 +81,17 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
     const { flags } = await this.parse(Worker)
     const controller = new AbortController()
     const verbose = this.isVerbose()
+    const probes = workerProbes()
+    const ops = await Observability.start({
+      ...observabilityOptions(flags, { command: 'worker', verbose }),
+      queueJobs: probes.queueJobs,
+      redisStatus: probes.redisStatus,
+    })
+    this.jsonLog = ops.log
+    if (ops.url !== undefined) this.notice(`Metrics at ${ops.url}/metrics, health at ${ops.url}/healthz.`)
     const removeInterrupt = installInterruptHandler({
       onFirst: (signal) => {
+        ops.shuttingDown()
         this.info(
           `${signal}: no new jobs; running jobs finish and their decisions are applied. Press Ctrl-C again to quit at once.`,
         )
@@ -77,7 +100,7 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
     })
     const progress = new WorkerProgress()
     const ticker = setInterval(() => {
-      const line = progress.line()
+      const line = ops.json ? undefined : progress.line()
       if (line !== undefined) this.info(line)
     }, 5000)
     ticker.unref()
@@ -94,6 +117,8 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
         flushWindowMs: flags['flush-window'],
         flushSize: flags['flush-size'],
         signal: controller.signal,
+        jsonLog: ops.log,
+        onSession: probes.attach,
         onWarning: (m) => this.warnUser(m),
         onLog: (level, line) => {
           if (level === 'warn' || level === 'error') this.warnUser(line)
@@ -101,6 +126,8 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
         },
         onEvent: (event) => {
           progress.onEvent(event)
+          ops.onWorkerEvent(event)
+          if (ops.json) return
           if (event.type === 'started')
             this.info(
               `Worker ready: ${event.stages.map((s) => `"${terminalText(s.title)}"`).join(', ')}, ${event.concurrency} at a time per stage.`,
@@ -114,7 +141,8 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
           }
         },
       })
-      const line = progress.line()
+      ops.shuttingDown()
+      const line = ops.json ? undefined : progress.line()
       if (line !== undefined) this.info(line)
       if (!this.jsonEnabled()) process.stdout.write(formatWorkerSummary(result) + '\n')
       const failed = result.stages.some((s) => s.failed > 0)
@@ -124,6 +152,7 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
     } finally {
       clearInterval(ticker)
       removeInterrupt()
+      await ops.close()
     }
   }
 }

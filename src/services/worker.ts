@@ -5,7 +5,10 @@ import { runWorker, type WorkerEvent, type WorkerSummary } from '../queue/worker
 import { redact } from '../ui/redact.js'
 import { failedTaskLine, stageCells, STAGE_COLUMNS, summaryTable } from '../ui/summary.js'
 import { stdoutTheme, type Theme } from '../ui/theme.js'
-import { openQueueSession, type QueueSessionOptions } from './queue-session.js'
+import type { Logger } from 'pino'
+import type { QueueJobCounts } from '../observability/metrics.js'
+import { queueStatus } from '../queue/status.js'
+import { openQueueSession, type QueueSession, type QueueSessionOptions } from './queue-session.js'
 
 /** Run options used: `concurrency` (jobs at once per stage), `taskTimeout`, `numRetries` (of requests). */
 export interface WorkerServiceOptions extends QueueSessionOptions {
@@ -20,6 +23,10 @@ export interface WorkerServiceOptions extends QueueSessionOptions {
   onEvent?: (event: WorkerEvent) => void
   /** Handler and dependency log lines (warnings and errors always reach it; info/debug with verbose). */
   onLog?: (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void
+  /** `--log-format json`: handlers' `ctx.log` writes here, with the stage's and task's fields. */
+  jsonLog?: Logger
+  /** Called once Redis and the project are open (the metrics' queue probes attach here). */
+  onSession?: (session: QueueSession) => void
 }
 
 /** What `worker --json` prints when the worker stops. */
@@ -32,9 +39,12 @@ export type WorkerCommandResult = WorkerSummary & { redis: string }
 export async function runWorkerService(options: WorkerServiceOptions): Promise<WorkerCommandResult> {
   const session = await openQueueSession(options)
   try {
+    options.onSession?.(session)
     const { concurrency, taskTimeout, numRetries } = session.settings
     const log = options.onLog ?? (() => undefined)
+    const jsonLog = options.jsonLog
     const logger = (stage?: Stage, task?: AgentTask): TaskLogger => {
+      if (jsonLog !== undefined) return taskJsonLogger(jsonLog, stage, task)
       const prefix = [stage?.title, task?.dataTitle].filter(Boolean).join(' › ')
       const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) =>
         log(level, `${prefix ? `${prefix}: ` : ''}${message}`)
@@ -62,6 +72,47 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<W
     return { ...summary, redis: session.redisShown }
   } finally {
     await session.close()
+  }
+}
+
+/** A handler's `ctx.log` in JSON mode: the command's logger with the stage's and task's fields. */
+export function taskJsonLogger(log: Logger, stage?: Stage, task?: AgentTask): TaskLogger {
+  const child = log.child({
+    ...(stage !== undefined ? { stage: stage.title, stageUuid: stage.uuid } : {}),
+    ...(task !== undefined ? { taskUuid: task.uuid, dataHash: task.dataHash, dataTitle: task.dataTitle } : {}),
+  })
+  const line =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, data?: Record<string, unknown>): void => {
+      if (data === undefined) child[level](message)
+      else child[level](data, message)
+    }
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+}
+
+/**
+ * What `/metrics` and `/healthz` read from a worker: job counts per stage queue (at scrape time) and
+ * the Redis connection's status. Attach the session once it is open (`onSession`).
+ */
+export function workerProbes(): {
+  queueJobs: () => Promise<QueueJobCounts[]>
+  redisStatus: () => string
+  attach: (session: QueueSession) => void
+} {
+  let session: QueueSession | undefined
+  return {
+    attach: (s) => {
+      session = s
+    },
+    redisStatus: () => session?.redis.status ?? 'ready',
+    queueJobs: async () => {
+      if (session === undefined) return []
+      const titles = new Set(session.bindings.map((b) => b.stage.title))
+      const status = await queueStatus(session.redis, { projectHash: session.projectHash, failedLimit: 0 })
+      return status.stages
+        .filter((s) => titles.has(s.stageTitle))
+        .map((s) => ({ stage: s.stageTitle, counts: s.counts }))
+    },
   }
 }
 
