@@ -11,6 +11,7 @@ import type { Project } from '../encord/types.js'
 import type { Redis } from 'ioredis'
 import { closeRedis, connectRedis, redactRedisUrl, resolveRedisUrl } from '../queue/redis.js'
 import { prepareConfiguredRun } from './configured-run.js'
+import { missingProjectHash } from './session.js'
 
 /** What the queue commands share: the config, the project and its validated agents, Redis. */
 export interface QueueSessionOptions {
@@ -73,9 +74,7 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
   }
   const projectHash = options.projectHash ?? loaded.config.projectHash
   if (projectHash === undefined || projectHash.trim() === '') {
-    throw new UserError('ProjectHashMissing', `No project given (config: ${displayPath(loaded.filepath, cwd)}).`, {
-      hint: 'Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH.',
-    })
+    throw missingProjectHash(loaded, cwd, { canRunLocal: false })
   }
   const client = createClient({ sshKeyFile: options.sshKeyFile, domain, env, onWarning: options.onWarning })
   let redis: Redis | undefined

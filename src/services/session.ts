@@ -241,10 +241,19 @@ function environmentKey(env: NodeJS.ProcessEnv): SigningKey | undefined {
   }
 }
 
-function missingProjectHash(loaded: LoadedConfig | undefined, cwd: string): UserError {
+/**
+ * The one "no project given" error of the CLI's sessions. The queue commands (`enqueue`, `worker`) have
+ * no --local, so their hint does not offer it.
+ */
+export function missingProjectHash(
+  loaded: LoadedConfig | undefined,
+  cwd: string,
+  { canRunLocal = true }: { canRunLocal?: boolean } = {},
+): UserError {
   const where = loaded ? ` (config: ${displayPath(loaded.filepath, cwd)})` : ''
+  const local = canRunLocal ? '; or use --local FIXTURE for the local emulator' : ''
   return new UserError('ProjectHashMissing', `No project given${where}.`, {
-    hint: 'Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH; or use --local FIXTURE for the local emulator.',
+    hint: `Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH${local}.`,
   })
 }
 
