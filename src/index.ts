@@ -182,6 +182,7 @@ export type { TaskStatus as QueueTaskStatus } from './queue/index.js'
 // Errors, exit codes, results
 export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './shared/errors.js'
 export { ExitCode } from './shared/exit-codes.js'
+export type { Register, RegisteredProject, IsTypedProject, StageTitle, PathwayOf } from './shared/register.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'
 export { DEFAULT_RUN_SETTINGS } from './core/types.js'
 export type { ResolvedRunOptions } from './core/config/options.js'
