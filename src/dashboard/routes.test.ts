@@ -7,7 +7,7 @@ import { generateFixture, startEmulator, type EmulatorHandle } from '../emulator
 import type { Fixture } from '../emulator/fixture.js'
 import { signedRequest } from '../emulator/testing.js'
 import { findDashboardAssets } from './assets.js'
-import { refuse } from './routes.js'
+import { loopbackRefusal as refuse } from '../emulator/loopback-guard.js'
 
 const key = generateOpenSshKey('dashboard routes test')
 const signingKey = parsePrivateKey(key.privateKeyText)

@@ -31,7 +31,6 @@ export interface DashboardDeps {
   media: MediaStore
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -56,15 +55,8 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
   })
 
   const get = (url: string, handler: (req: FastifyRequest, reply: FastifyReply) => unknown) =>
-    app.get(url, async (req, reply) => {
-      const refusal = refuse(req)
-      if (refusal)
-        return reply
-          .code(403)
-          .type('text/plain; charset=utf-8')
-          .send(refusal + '\n')
-      return handler(req, reply)
-    })
+    // Loopback clients and Hosts only: the emulator's guard (src/emulator/loopback-guard.ts) runs first.
+    app.get(url, handler)
 
   get('/', async (_req, reply) => {
     const dir = findDashboardAssets()
@@ -157,24 +149,6 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     }
     return reply.send(bytes.body)
   })
-}
-
-/**
- * Why a request may not see the dashboard, or null. Only loopback clients (like the other
- * `/_emulator` endpoints), and only under a loopback or IP-literal host name: a web page elsewhere
- * cannot read the dashboard through DNS rebinding (its requests would carry its own host name).
- */
-export function refuse(req: { socket: { remoteAddress?: string }; headers: { host?: string } }): string | null {
-  if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return 'The dashboard answers loopback clients only.'
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
-  const allowed =
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ||
-    /^\[[0-9a-f:.]+\]$/.test(host)
-  return allowed
-    ? null
-    : `Host "${req.headers.host ?? ''}" is not a loopback address: open the dashboard at http://127.0.0.1:<port>/.`
 }
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>encord-agents dashboard</title>

@@ -1,6 +1,6 @@
 /**
- * `/_emulator/*`: observability and dashboard state (unsigned, loopback only), and media downloads at
- * signed URLs.
+ * `/_emulator/*`: observability and dashboard state (unsigned: loopback clients under a loopback Host
+ * only, see loopback-guard.ts), and media downloads at signed URLs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { EmulatorHttpError } from './http-error.js'
@@ -8,7 +8,7 @@ import { MEDIA_PREFIX } from './media.js'
 import type { ServerOptions } from './server.js'
 import type { ProjectRecord } from './state.js'
 import { DEFAULT_PRIORITY } from './wire.js'
-import { isLoopback, type RouteContext } from './server-pipeline.js'
+import type { RouteContext } from './server-pipeline.js'
 
 /** Media bytes at the signed URLs storage items and label rows hand out. */
 export function registerMediaRoutes(ctx: RouteContext): void {
@@ -30,14 +30,8 @@ export function registerMediaRoutes(ctx: RouteContext): void {
 
 export function registerInternalRoutes(app: FastifyInstance, options: ServerOptions): void {
   const { state, stats } = options
-  const loopbackOnly = (req: FastifyRequest, reply: FastifyReply): boolean => {
-    if (isLoopback(req.socket.remoteAddress)) return true
-    void reply.code(403).send({ message: 'The /_emulator endpoints answer loopback clients only' })
-    return false
-  }
   const get = (url: string, handler: (req: FastifyRequest, reply: FastifyReply) => unknown) =>
     app.get(url, async (req, reply) => {
-      if (!loopbackOnly(req, reply)) return reply
       try {
         return handler(req, reply)
       } catch (error) {

@@ -13,6 +13,7 @@ import { canAccessProject, verifyLegacy, verifyV2, type Principal } from './auth
 import type { FaultDecision } from './faults.js'
 import { formatPath } from './fixture-load.js'
 import { exceedsJsonDepth, tooDeep } from './json-body.js'
+import type { SignedRouteConfig } from './loopback-guard.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
 import type { ServerOptions } from './server.js'
 import type { ProjectRecord, StorageItemRecord } from './state.js'
@@ -85,6 +86,7 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
     app.route({
       method,
       url,
+      config: { signed: true } satisfies SignedRouteConfig,
       handler: async (req, reply) => {
         const started = performance.now()
         const call: Call = {
@@ -235,9 +237,6 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
 export const by = (call: Call) => call.principal?.email ?? call.principal?.publicKeyHex ?? null
 /** The user a workflow action is attributed to. */
 export const actor = (call: Call) => call.principal?.email ?? null
-
-export const isLoopback = (address: string | undefined) =>
-  address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
 
 export function ok(response: unknown): Result {
   return { status: 200, body: { status: 200, response } }

@@ -3,6 +3,7 @@ import { registerDashboard } from '../dashboard/routes.js'
 import type { KeyRegistry } from './auth.js'
 import type { FaultInjector } from './faults.js'
 import { EmulatorHttpError } from './http-error.js'
+import { registerLoopbackGuard } from './loopback-guard.js'
 import { MEDIA_PREFIX, type MediaStore } from './media.js'
 import { registerInternalRoutes, registerMediaRoutes } from './routes-internal.js'
 import { registerLegacyRoutes } from './routes-legacy.js'
@@ -69,6 +70,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
+  // Unsigned routes: loopback clients under a loopback Host only (DNS rebinding), before any body is read.
+  registerLoopbackGuard(app)
   const ctx = createRouteContext(app, options)
   registerV2Routes(ctx)
   registerLegacyRoutes(ctx)
