@@ -35,8 +35,6 @@ export const FixtureOntology = z.strictObject({
   structure: z.record(z.string(), z.unknown()),
 })
 
-export const FixtureDataset = z.strictObject({ datasetHash: Uuid, title: z.string() })
-
 /** Where the bytes of a storage item come from. */
 export const FixtureMedia = z.union([
   z.strictObject({ path: z.string() }), // relative to the fixture file
@@ -118,6 +116,25 @@ export const FixtureDataUnit = z.strictObject({
   dataLink: z.string().nullable().default(null),
 })
 
+/**
+ * A dataset. `dataUnits` are its data units that no fixture project uses (a project made by createProject
+ * gets these plus the units of this dataset that other projects use).
+ */
+export const FixtureDataset = z.strictObject({
+  datasetHash: Uuid,
+  title: z.string(),
+  description: z.string().default(''),
+  dataUnits: z.array(FixtureDataUnit).default([]),
+})
+
+/** A workflow template: the stages a created project gets (same uuids as here; Encord's choice is unknown). */
+export const FixtureWorkflowTemplate = z.strictObject({
+  templateHash: Uuid,
+  title: z.string(),
+  description: z.string().default(''),
+  stages: z.array(FixtureStage).min(1),
+})
+
 export const FixtureTask = z.strictObject({
   uuid: Uuid,
   dataHash: Uuid,
@@ -183,6 +200,7 @@ export const Fixture = z.strictObject({
   users: z.array(FixtureUser).default([]),
   ontologies: z.array(FixtureOntology),
   datasets: z.array(FixtureDataset).default([]),
+  workflowTemplates: z.array(FixtureWorkflowTemplate).default([]),
   storageItems: z.array(FixtureStorageItem).default([]),
   projects: z.array(FixtureProject).min(1),
 })
@@ -199,5 +217,6 @@ export type FixtureUser = z.output<typeof FixtureUser>
 export type FixtureHistoryEvent = z.output<typeof FixtureHistoryEvent>
 export type FixtureOntology = z.output<typeof FixtureOntology>
 export type FixtureDataset = z.output<typeof FixtureDataset>
+export type FixtureWorkflowTemplate = z.output<typeof FixtureWorkflowTemplate>
 export type FixtureMedia = z.output<typeof FixtureMedia>
 export type FixturePathway = z.output<typeof FixturePathway>

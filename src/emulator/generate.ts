@@ -285,7 +285,8 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
         structure: GENERATED_ONTOLOGY_STRUCTURE,
       },
     ],
-    datasets: [{ datasetHash, title: 'Generated dataset' }],
+    datasets: [{ datasetHash, title: 'Generated dataset', description: '', dataUnits: [] }],
+    workflowTemplates: [],
     storageItems,
     projects,
   }

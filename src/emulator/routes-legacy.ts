@@ -18,6 +18,7 @@ import {
   type Call,
   type RouteContext,
 } from './server-pipeline.js'
+import { legacyCreateProject } from './routes-workspace.js'
 import { emptyLabels, wireLabelRow, wireMetadataRow } from './wire.js'
 
 // The request schemas with every key optional, built once: `.partial()` makes a new schema, and a new
@@ -32,6 +33,7 @@ const LEGACY_ENDPOINTS: Record<string, string> = {
   'labelrow:GET': 'get-label-rows',
   'labelrow:PUT': 'create-label-rows',
   'labelrow:POST': 'save-label-rows',
+  'project:POST': 'create-project',
 }
 
 export function registerLegacyRoutes(ctx: RouteContext): void {
@@ -58,6 +60,7 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
     const parsedBody = LegacyRequestBody.safeParse(json)
     if (!parsedBody.success) throw badRequest(`Invalid request: ${describeIssues(parsedBody.error, 'body')}`)
     const { query_type: type, query_method: method, values } = parsedBody.data
+    if (`${type}:${method}` === 'project:POST') return ok(legacyCreateProject(ctx, call, values.payload))
     const resourceType = String(call.req.headers['resourcetype'] ?? '')
     const resourceId = String(call.req.headers['resourceid'] ?? '')
     if (resourceType !== 'project' || resourceId === '') {

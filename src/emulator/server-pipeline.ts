@@ -49,7 +49,7 @@ export interface RouteContext extends ServerOptions {
   app: FastifyInstance
   /** Add an Encord route: `endpoint` names it in stats, logs and fault rules (or reads it off the call). */
   route(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     endpoint: string | ((call: Call) => string),
     transport: Transport,

@@ -8,6 +8,7 @@ import { MEDIA_PREFIX, type MediaStore } from './media.js'
 import { registerInternalRoutes, registerMediaRoutes } from './routes-internal.js'
 import { registerLegacyRoutes } from './routes-legacy.js'
 import { registerV2Routes } from './routes-v2.js'
+import { registerWorkspaceRoutes } from './routes-workspace.js'
 import { createRouteContext, errorResult, send, type Transport } from './server-pipeline.js'
 import type { EmulatorState } from './state.js'
 import type { StatsRecorder } from './stats.js'
@@ -75,6 +76,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const ctx = createRouteContext(app, options)
   registerV2Routes(ctx)
   registerLegacyRoutes(ctx)
+  registerWorkspaceRoutes(ctx)
   registerMediaRoutes(ctx)
 
   // --- not found ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { FixtureLabelRow, FixtureProject, FixtureTask } from './fixture.js'
+import type { FixtureHistoryEvent, FixtureLabelRow, FixtureProject, FixtureTask } from './fixture.js'
 import { StageIndex } from './stage-index.js'
 import type { LabelRowRecord, ProjectRecord, TaskRecord } from './state-records.js'
 import { parseTimestamp } from './time.js'
@@ -68,4 +68,11 @@ export function labelRowRecordOf(r: FixtureLabelRow, projectHash: string): Label
     lastEditedAt: ms(r.lastEditedAt),
     labels: r.labels,
   }
+}
+
+/** The pathway move a history event records (to recognise a retried identical proceed), or null. */
+export function lastProceedOf(event: FixtureHistoryEvent): TaskRecord['lastProceed'] {
+  if (event.kind !== 'proceed' || !event.taskUuid || !event.fromStageUuid || !event.pathwayUuid || !event.toStageUuid)
+    return null
+  return { fromStageUuid: event.fromStageUuid, pathwayUuid: event.pathwayUuid, toStageUuid: event.toStageUuid }
 }

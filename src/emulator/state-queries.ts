@@ -68,6 +68,7 @@ export function stateToFixture(state: EmulatorState): Fixture {
     users: [...state.users.values()],
     ontologies: [...state.ontologies.values()],
     datasets: [...state.datasets.values()],
+    workflowTemplates: [...state.workflowTemplates.values()],
     storageItems: [...state.storageItems.values()].map((item) => ({
       ...item,
       createdAt: formatIso(item.createdAt),

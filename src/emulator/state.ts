@@ -4,6 +4,9 @@ import type {
   FixtureDataUnit,
   FixtureHistoryEvent,
   FixtureOntology,
+  FixtureProject,
+  FixtureDataset,
+  FixtureWorkflowTemplate,
   FixtureStage,
   FixtureUser,
 } from './fixture.js'
@@ -11,6 +14,7 @@ import { badRequest, EmulatorHttpError, notFound } from './http-error.js'
 import { queryLabelRowMetadata, stateToFixture } from './state-queries.js'
 import { listStageTasks } from './task-listing.js'
 import { labelRowRecordOf, ms, projectRecordOf, taskRecordOf } from './state-load.js'
+import { unlinkProject } from './state-workspace.js'
 import type {
   ChangeListener,
   LabelRowRecord,
@@ -37,7 +41,8 @@ const MAX_ROUTING_HOPS = 32
 export class EmulatorState {
   readonly users = new Map<string, FixtureUser>()
   readonly ontologies = new Map<string, FixtureOntology>()
-  readonly datasets = new Map<string, { datasetHash: string; title: string }>()
+  readonly datasets = new Map<string, FixtureDataset>()
+  readonly workflowTemplates = new Map<string, FixtureWorkflowTemplate>()
   readonly storageItems = new Map<string, StorageItemRecord>()
   readonly projects = new Map<string, ProjectRecord>()
   /** task uuid → task, across projects */
@@ -58,48 +63,11 @@ export class EmulatorState {
     for (const u of fixture.users) this.users.set(u.publicKeyHex, u)
     for (const o of fixture.ontologies) this.ontologies.set(o.ontologyHash, o)
     for (const d of fixture.datasets) this.datasets.set(d.datasetHash, d)
+    for (const t of fixture.workflowTemplates) this.workflowTemplates.set(t.templateHash, t)
     for (const item of fixture.storageItems) {
       this.storageItems.set(item.uuid, { ...item, createdAt: ms(item.createdAt), lastEditedAt: ms(item.lastEditedAt) })
     }
-    for (const p of fixture.projects) {
-      const created = ms(p.createdAt)
-      const project = projectRecordOf(p)
-      this.projects.set(p.projectHash, project)
-      for (const t of p.tasks) {
-        const task = taskRecordOf(t, p.projectHash, created ?? loadedAt)
-        this.#insertTask(project, task)
-      }
-      for (const r of p.labelRows) {
-        this.#insertLabelRow(project, labelRowRecordOf(r, p.projectHash))
-      }
-      for (const event of p.history) {
-        this.#indexEvent(project, event, project.history.push(event) - 1)
-        if (
-          event.kind === 'proceed' &&
-          event.taskUuid &&
-          event.fromStageUuid &&
-          event.pathwayUuid &&
-          event.toStageUuid
-        ) {
-          const task = project.tasks.get(event.taskUuid)
-          if (task)
-            task.lastProceed = {
-              fromStageUuid: event.fromStageUuid,
-              pathwayUuid: event.pathwayUuid,
-              toStageUuid: event.toStageUuid,
-            }
-        }
-      }
-      for (const d of p.dataUnits) {
-        if (d.backingItemUuid === null) continue
-        this.#linkItem(d.backingItemUuid, p.projectHash)
-        const backed = this.itemDataUnits.get(d.backingItemUuid)
-        if (backed) backed.push({ projectHash: p.projectHash, dataHash: d.dataHash })
-        else this.itemDataUnits.set(d.backingItemUuid, [{ projectHash: p.projectHash, dataHash: d.dataHash }])
-        for (const child of this.storageItems.get(d.backingItemUuid)?.children ?? [])
-          this.#linkItem(child, p.projectHash)
-      }
-    }
+    for (const p of fixture.projects) this.#loadProject(p, loadedAt)
   }
 
   /** Current time in Unix milliseconds (the injected clock). */
@@ -534,6 +502,53 @@ export class EmulatorState {
   /** The whole state in fixture format (what is written back to the file). */
   toFixture(): Fixture {
     return stateToFixture(this)
+  }
+
+  /** Add a project given in the fixture format (a created project); persisted like every change. */
+  addProject(p: FixtureProject): ProjectRecord {
+    const project = this.#loadProject(p, this.now())
+    this.#changed('create')
+    return project
+  }
+
+  /** Remove a project with its tasks, label rows and storage links; persisted like every change. */
+  removeProject(projectHash: string): void {
+    unlinkProject(this, this.project(projectHash))
+    this.#changed('create')
+  }
+
+  #loadProject(p: FixtureProject, loadedAt: number): ProjectRecord {
+    const created = ms(p.createdAt)
+    const project = projectRecordOf(p)
+    this.projects.set(p.projectHash, project)
+    for (const t of p.tasks) {
+      const task = taskRecordOf(t, p.projectHash, created ?? loadedAt)
+      this.#insertTask(project, task)
+    }
+    for (const r of p.labelRows) {
+      this.#insertLabelRow(project, labelRowRecordOf(r, p.projectHash))
+    }
+    for (const event of p.history) {
+      this.#indexEvent(project, event, project.history.push(event) - 1)
+      if (event.kind === 'proceed' && event.taskUuid && event.fromStageUuid && event.pathwayUuid && event.toStageUuid) {
+        const task = project.tasks.get(event.taskUuid)
+        if (task)
+          task.lastProceed = {
+            fromStageUuid: event.fromStageUuid,
+            pathwayUuid: event.pathwayUuid,
+            toStageUuid: event.toStageUuid,
+          }
+      }
+    }
+    for (const d of p.dataUnits) {
+      if (d.backingItemUuid === null) continue
+      this.#linkItem(d.backingItemUuid, p.projectHash)
+      const backed = this.itemDataUnits.get(d.backingItemUuid)
+      if (backed) backed.push({ projectHash: p.projectHash, dataHash: d.dataHash })
+      else this.itemDataUnits.set(d.backingItemUuid, [{ projectHash: p.projectHash, dataHash: d.dataHash }])
+      for (const child of this.storageItems.get(d.backingItemUuid)?.children ?? []) this.#linkItem(child, p.projectHash)
+    }
+    return project
   }
 
   // ---------------------------------------------------------------------------------------------

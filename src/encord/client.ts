@@ -8,6 +8,7 @@ import {
   seg,
   v2Call,
 } from './api-channel.js'
+import { EncordWorkspace } from './workspace.js'
 import {
   EncordInvalidArgumentsError,
   EncordNotFoundError,
@@ -82,6 +83,8 @@ export class EncordClient implements EncordApi {
   readonly domain: string
   readonly bundles: BundleLimits
   readonly #api: ApiChannel
+  /** The account's projects, datasets, ontologies and templates; create and delete projects (workspace.ts). */
+  readonly workspace: EncordWorkspace
 
   constructor(options: EncordClientOptions) {
     const domain = (options.domain ?? 'https://api.encord.com').replace(/\/+$/, '')
@@ -95,6 +98,7 @@ export class EncordClient implements EncordApi {
         })
     }
     this.#api = new ApiChannel(new Transport({ ...options, domain }), domain)
+    this.workspace = new EncordWorkspace(this.#api)
   }
 
   /** Requests per endpoint, retries and new connections since the client was made (or `resetStats`). */

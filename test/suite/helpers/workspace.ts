@@ -29,6 +29,8 @@ export const COMPLETE_STAGE_UUID = '7e7598de-612c-40c4-ba08-5dfec8c3ae8f'
 export const AGENT_TO_COMPLETE_PATHWAY_HASH = '49a786f3-5edf-4b94-aff0-3da9042d3bf0'
 export const AGENT_TO_COMPLETE_PATHWAY_NAME = 'complete'
 export const BBOX_ONTOLOGY_HASH = 'PXFZO2ra'
+/** The "agent → complete" workflow template projects are created from (the hash is the emulator fixture's). */
+export const AGENT_TO_COMPLETE_TEMPLATE_HASH = 'b1c5e2f4-7a3d-4e8b-9c6f-2d1a0e5b7c93'
 
 /** The kinds of the "one of each" dataset, in the suite's order (its image is a JPEG). */
 export const ONE_OF_EACH: GeneratedDataType[] = [
@@ -227,9 +229,17 @@ export async function suiteProject(
       },
     ],
     datasets: [
-      { datasetHash: ONE_OF_EACH_DATASET_HASH, title: 'one of each' },
-      { datasetHash: IMAGES_520_DATASET_HASH, title: '520 images' },
-    ] as Fixture['datasets'],
+      { datasetHash: ONE_OF_EACH_DATASET_HASH, title: 'one of each', description: '', dataUnits: [] },
+      { datasetHash: IMAGES_520_DATASET_HASH, title: '520 images', description: '', dataUnits: [] },
+    ],
+    workflowTemplates: [
+      {
+        templateHash: AGENT_TO_COMPLETE_TEMPLATE_HASH,
+        title: 'agent → complete',
+        description: '',
+        stages: projects[0].workflow.stages,
+      },
+    ],
     storageItems: items,
     projects,
   }
