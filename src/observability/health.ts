@@ -3,8 +3,7 @@
  * reports it: healthy while it takes work; unhealthy once it is shutting down, or when the Encord API
  * (or Redis, for workers) has been unreachable past the retry budget.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { requestChannel, type RequestOutcome } from '../encord/transport.js'
+import { RequestSubscription } from './request-subscription.js'
 
 /** How long Redis may be reconnecting before the worker says it is unhealthy (ioredis retries forever). */
 export const REDIS_GRACE_MS = 10_000
@@ -22,12 +21,10 @@ export class Health {
   #encordDown: string | undefined
   #redis: { status: () => string; downSince?: number } | undefined
   readonly #now: () => number
-  readonly #onRequest = (message: unknown): void => {
-    const outcome = message as RequestOutcome
+  readonly #requests = new RequestSubscription((outcome) => {
     if (outcome.status !== null) this.#encordDown = undefined
     else if (outcome.final) this.#encordDown = outcome.networkCode ?? 'no response'
-  }
-  #subscribed = false
+  })
 
   constructor(now: () => number = Date.now) {
     this.#now = now
@@ -35,15 +32,11 @@ export class Health {
 
   /** Follows the transport's requests: a request that failed after its retries marks Encord down. */
   subscribe(): void {
-    if (this.#subscribed) return
-    subscribe(requestChannel.name, this.#onRequest)
-    this.#subscribed = true
+    this.#requests.subscribe()
   }
 
   unsubscribe(): void {
-    if (!this.#subscribed) return
-    unsubscribe(requestChannel.name, this.#onRequest)
-    this.#subscribed = false
+    this.#requests.unsubscribe()
   }
 
   /** For workers: the ioredis connection's status (`ready` when connected). */

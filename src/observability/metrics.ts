@@ -3,11 +3,11 @@
  * user's default registry is left alone). Fed by the engine's events, the worker's events and the
  * transport's request channel; read by `/metrics` (./http-server.ts).
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { RunEvent } from '../core/runner/events.js'
-import { requestChannel, type RequestOutcome } from '../encord/transport.js'
+import type { RequestOutcome } from '../encord/transport.js'
 import type { WorkerEvent } from '../queue/worker.js'
+import { RequestSubscription } from './request-subscription.js'
 
 /** Outcomes of `encord_agents_tasks_total`: the four of the issue, plus the worker's gone and stale. */
 export type TaskOutcome = 'moved' | 'stayed' | 'failed' | 'retried' | 'gone' | 'stale'
@@ -29,8 +29,7 @@ export class AgentMetrics {
   readonly #taskDuration: Histogram<'stage'>
   readonly #requests: Counter<'endpoint' | 'status'>
   readonly #requestDuration: Histogram<'endpoint'>
-  readonly #onRequest = (message: unknown): void => this.observeRequest(message as RequestOutcome)
-  #subscribed = false
+  readonly #requestChannel = new RequestSubscription((outcome) => this.observeRequest(outcome))
 
   constructor(options: { queueJobs?: () => Promise<QueueJobCounts[]> } = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'encord_agents_' })
@@ -81,15 +80,11 @@ export class AgentMetrics {
 
   /** Starts counting the transport's requests (every client in the process). */
   subscribe(): void {
-    if (this.#subscribed) return
-    subscribe(requestChannel.name, this.#onRequest)
-    this.#subscribed = true
+    this.#requestChannel.subscribe()
   }
 
   unsubscribe(): void {
-    if (!this.#subscribed) return
-    unsubscribe(requestChannel.name, this.#onRequest)
-    this.#subscribed = false
+    this.#requestChannel.unsubscribe()
   }
 
   observeRequest(outcome: RequestOutcome): void {
