@@ -5,6 +5,7 @@ import { installInterruptHandler } from '../cli/interrupt.js'
 import { UserError } from '../shared/errors.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { dashboardUrl, waitForStopSignal } from '../dashboard/index.js'
+import { STOP_GRACE_MS } from '../core/runner/engine.js'
 import type { RunResult } from '../core/types.js'
 import { runAgents } from '../services/run.js'
 import { openSession, type Session } from '../services/session.js'
@@ -17,7 +18,7 @@ export default class Run extends BaseCommand<RunResult> {
 
 Progress goes to stderr (live on a terminal, plain lines in CI or when piped); the summary table to stdout; --json prints only the RunResult.
 
-Ctrl-C stops fetching, lets running handlers finish, applies every decision already made, prints the summary and exits 130; a second Ctrl-C quits at once. A run that is killed outright is finished by the next one: each decision is written to a journal (.encord-agents/journal/ next to the config) before it is applied, so its handler does not run again and nothing is saved or moved twice (--no-journal turns this off).
+Ctrl-C stops fetching, applies every decision already made at once, gives running handlers 10 s to finish (then abandons them: their tasks stay in their stage), prints the summary and exits 130; a second Ctrl-C quits at once. A run that is killed outright is finished by the next one: each decision is written to a journal (.encord-agents/journal/ next to the config) before it is applied, so its handler does not run again and nothing is saved or moved twice (--no-journal turns this off).
 
 Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 authentication or connection failure, 10 a bug in encord-agents, 130 interrupted.`
 
@@ -61,7 +62,7 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
     const removeInterrupt = installInterruptHandler({
       onFirst: () => {
         this.notice(
-          'Stopping: no new tasks; running handlers finish and every decision made is applied. Press Ctrl-C again to quit at once.',
+          `Stopping: no new tasks; every decision already made is applied now, and handlers still running get ${STOP_GRACE_MS / 1000} s to finish before they are abandoned (their tasks stay in their stage). Press Ctrl-C again to quit at once.`,
         )
         controller.abort()
       },

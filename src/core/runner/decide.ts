@@ -49,6 +49,7 @@ export async function decideTask(o: DecideTaskOptions): Promise<{ decision: Task
     base: { project: o.project, client: o.client, dryRun: o.dryRun, log: o.log },
   })
   let timer: NodeJS.Timeout | undefined
+  const started = performance.now()
   try {
     const work = (async () => {
       const deps = await scope.resolveRoots(o.graph)
@@ -75,6 +76,13 @@ export async function decideTask(o: DecideTaskOptions): Promise<{ decision: Task
       // A handler that ignores the signal keeps running detached; its result is discarded.
       work.catch(() => undefined)
       value = await Promise.race([work, timeout])
+      // A handler that blocks the event loop (a synchronous loop) returns before the timer can fire:
+      // past its timeout it fails all the same, with the time it took.
+      const tookMs = performance.now() - started
+      if (tookMs > timeoutMs) {
+        controller.abort(new TaskTimeoutError(timeoutMs, tookMs))
+        throw new TaskTimeoutError(timeoutMs, tookMs)
+      }
     } else {
       value = await work
     }

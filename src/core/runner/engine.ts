@@ -41,6 +41,13 @@ export interface StageRunContext {
   journal?: EffectJournal
 }
 
+/**
+ * After a stop (the first Ctrl-C), how long handlers still running may take before they are abandoned:
+ * their tasks stay in their stage, undecided, for the next run. Decisions already made are applied at
+ * once, without waiting for it.
+ */
+export const STOP_GRACE_MS = 10_000
+
 /** Errors after which listing again cannot help: authentication, permissions, bad requests. */
 function isFatal(error: unknown): boolean {
   return (
@@ -101,6 +108,19 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const labelRowMetadata = mergeLabelRowMetadata([ctx.agent.labelRowMetadata, ctx.graph.labelRowMetadata])
   let windowNumber = 0
   let fatal: unknown
+  // Resolves when the run is asked to stop, then when the handlers' grace period is over.
+  let stopped: Promise<'stopping'> | undefined
+  const stopping = (): Promise<'stopping'> =>
+    (stopped ??= new Promise((resolve) => {
+      if (ctx.stopSignal.aborted) resolve('stopping')
+      else ctx.stopSignal.addEventListener('abort', () => resolve('stopping'), { once: true })
+    }))
+  let graceTimer: NodeJS.Timeout | undefined
+  let grace: Promise<'abandoned'> | undefined
+  const graceOver = (): Promise<'abandoned'> =>
+    (grace ??= new Promise((resolve) => {
+      graceTimer = setTimeout(() => resolve('abandoned'), STOP_GRACE_MS)
+    }))
 
   const processWindow = async (listed: AgentTask[], number: number): Promise<void> => {
     const started = performance.now()
@@ -136,19 +156,41 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
       // as its own tasks are decided, while the next batch's handlers run.
       await Promise.all(
         batches.map(async (batch) => {
-          const outcomes = await Promise.all(
-            batch.map(({ task, index }) =>
-              limit(async () => {
-                // Interrupted: tasks whose handler has not started stay untouched for the next run.
-                if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
-                // CPU-bound handlers: let the listing, loads and flushes be read in between (see breathe.ts).
-                const pause = breathe()
-                if (pause !== undefined) await pause
-                if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
-                return runTask(ctx, task, index, data)
-              }),
-            ),
+          const outcomes: Array<TaskOutcome | undefined> = []
+          // Once the run is stopping, each decision is flushed as soon as it is made; after the grace
+          // period, a handler that still returns is ignored (the stage's flush is closed).
+          let flushEach = false
+          let abandoned = false
+          const runs = batch.map(({ task, index }, i) =>
+            limit(async () => {
+              // Interrupted: tasks whose handler has not started stay untouched for the next run.
+              if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
+              // CPU-bound handlers: let the listing, loads and flushes be read in between (see breathe.ts).
+              const pause = breathe()
+              if (pause !== undefined) await pause
+              if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
+              return runTask(ctx, task, index, data)
+            }).then((outcome) => {
+              if (abandoned) return
+              if (!flushEach) outcomes[i] = outcome
+              else if (outcome !== undefined) flusher.enqueue([outcome])
+            }),
           )
+          const all = Promise.all(runs)
+          // Stopped while handlers of this batch still run: what is decided is applied now, not when
+          // the batch ends; handlers that do not finish within the grace period are abandoned (their
+          // tasks stay in their stage for the next run).
+          if ((await Promise.race([all.then(() => 'done' as const), stopping()])) === 'stopping') {
+            flushEach = true
+            flusher.enqueue(outcomes.filter((o): o is TaskOutcome => o !== undefined))
+            if ((await Promise.race([all.then(() => 'done' as const), graceOver()])) === 'abandoned') {
+              abandoned = true
+              stageLog.warn(
+                `Abandoned the handlers still running ${STOP_GRACE_MS / 1000} s after the stop; their tasks stay in "${stage.title}" for the next run.`,
+              )
+            }
+            return
+          }
           flusher.enqueue(outcomes.filter((o): o is TaskOutcome => o !== undefined))
         }),
       )
@@ -220,6 +262,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   }
   // Whatever happened, every decision already made is applied before we return or throw.
   await Promise.all(inFlight)
+  clearTimeout(graceTimer)
   await flusher.close()
   ctx.emit({ type: 'stageDone', stage: evStage, result })
   if (fatal !== undefined) throw fatal

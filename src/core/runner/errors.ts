@@ -37,8 +37,19 @@ export class HandlerResultError extends Error {
 /** A task attempt took longer than `taskTimeout`. */
 export class TaskTimeoutError extends Error {
   readonly code = 'TaskTimeout'
-  constructor(readonly timeoutMs: number) {
-    super(`The task took longer than taskTimeout (${timeoutMs} ms); its handler was signalled to stop.`)
+  /**
+   * @param tookMs when the handler did return, but after its timeout (a synchronous loop the timer
+   *   could not interrupt): how long it took. Its result is discarded.
+   */
+  constructor(
+    readonly timeoutMs: number,
+    readonly tookMs?: number,
+  ) {
+    super(
+      tookMs === undefined
+        ? `The task took longer than taskTimeout (${timeoutMs} ms); its handler was signalled to stop.`
+        : `The task's handler returned after ${Math.round(tookMs)} ms, longer than taskTimeout (${timeoutMs} ms); its result is discarded.`,
+    )
     this.name = 'TaskTimeout'
   }
 }
