@@ -19,7 +19,7 @@ const Dataset = DatasetSummary.extend({
     }),
   ),
 })
-const OntologySummary = z.looseObject({ ontologyHash: z.string(), title: z.string() })
+const OntologySummary = z.looseObject({ ontologyUuid: z.string(), title: z.string() })
 const WorkflowTemplate = z.looseObject({
   templateHash: z.string(),
   title: z.string(),

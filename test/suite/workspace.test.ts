@@ -28,7 +28,7 @@ describe('workspace calls (the suite fixtures)', () => {
     const ws = e.client.workspace
     const dataset = await ws.getDataset(ONE_OF_EACH_DATASET_HASH)
     expect(dataset.dataUnits).toHaveLength(e.size)
-    expect((await ws.listOntologies()).map((o) => o.ontologyHash)).toContain(ONTOLOGY_HASH)
+    expect((await ws.listOntologies()).map((o) => o.ontologyUuid)).toContain(ONTOLOGY_HASH)
     expect((await ws.listWorkflowTemplates()).map((t) => t.templateHash)).toEqual([AGENT_TO_COMPLETE_TEMPLATE_HASH])
     const before = (await ws.listProjects()).length
 
