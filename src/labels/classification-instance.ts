@@ -13,14 +13,14 @@ import {
   DEFAULT_CTX,
   FROM_STATE,
   answerView,
-  checkOverwrite,
   classificationState,
   inferAttribute,
+  keepUnmodelledKeys,
   newClassificationEntry,
   newMeta,
   nextSeq,
   registerClassificationState,
-  replaceOrInsert,
+  setStaticAnswer,
   unknownFeature,
   type ClassificationState,
 } from './label-state.js'
@@ -142,9 +142,7 @@ export class ClassificationInstance {
         lastEditedAt: meta.lastEditedAt,
       }
       if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
-      if (existing)
-        for (const [k, v] of Object.entries(existing.fields))
-          if (!(CLASSIFICATION_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
+      if (existing) keepUnmodelledKeys(fields, existing.fields, CLASSIFICATION_FRAME_KEYS)
       st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields })
     }
     st.framesChanged = true
@@ -192,15 +190,8 @@ export class ClassificationInstance {
         ? inferAttribute(st.feature, value, owner)
         : this.#attribute(options.attribute)
     const { wire } = encodeAnswer(attr, value)
-    checkOverwrite(st.answers, attr, options.overwrite, owner)
-    const fields: Raw = {
-      name: attr.name,
-      value: attr.value,
-      answers: wire,
-      featureHash: attr.featureHash,
-      manualAnnotation: options.manualAnnotation ?? st.ctx.defaults.manualAnnotation,
-    }
-    replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
+    const manualAnnotation = options.manualAnnotation ?? st.ctx.defaults.manualAnnotation
+    setStaticAnswer(st.feature, st.answers, { attr, wire, manualAnnotation, overwrite: options.overwrite, owner })
     if (st.entry === null) st.entry = { spaces: {} }
     if (st.owner) st.owner.touch()
     return this

@@ -414,6 +414,32 @@ export function replaceOrInsert(
 }
 
 /** Refuse to replace a static answer unless asked (as Encord's SDK does). */
+/**
+ * Writes a static answer (an object's or a classification's, not per frame) into `list`: refused when
+ * the attribute is already answered and `overwrite` is not true, replacing the old answer otherwise.
+ */
+export function setStaticAnswer(
+  root: OntologyObject | OntologyClassification,
+  list: AnswerEntry[],
+  answer: { attr: Attribute; wire: unknown; manualAnnotation: boolean; overwrite: boolean | undefined; owner: string },
+): void {
+  const { attr } = answer
+  checkOverwrite(list, attr, answer.overwrite, answer.owner)
+  const fields: Raw = {
+    name: attr.name,
+    value: attr.value,
+    answers: answer.wire,
+    featureHash: attr.featureHash,
+    manualAnnotation: answer.manualAnnotation,
+  }
+  replaceOrInsert(root, list, { attribute: attr, featureHash: attr.featureHash, fields })
+}
+
+/** Copies into `fields` the keys of a frame's old fields that the model does not write (reviews, ...). */
+export function keepUnmodelledKeys(fields: Raw, old: Raw, modelled: readonly string[]): void {
+  for (const [k, v] of Object.entries(old)) if (!modelled.includes(k)) fields[k] = v
+}
+
 export function checkOverwrite(
   list: readonly AnswerEntry[],
   attr: Attribute,

@@ -29,13 +29,13 @@ import {
   FROM_STATE,
   OBJECT_FRAME_KEYS,
   answerView,
-  checkOverwrite,
+  keepUnmodelledKeys,
   inferAttribute,
   newMeta,
   nextSeq,
   objectState,
   registerObjectState,
-  replaceOrInsert,
+  setStaticAnswer,
   unknownFeature,
   type ObjectState,
 } from './label-state.js'
@@ -182,11 +182,8 @@ export class ObjectInstance<S extends Shape = Shape> {
       }
       if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
       if (options.isDeleted !== undefined) fields['isDeleted'] = options.isDeleted
-      if (existing) {
-        // Keep keys we do not model (reviews, ...) and the label's place in the frame.
-        for (const [k, v] of Object.entries(existing.fields))
-          if (!(OBJECT_FRAME_KEYS as readonly string[]).includes(k)) fields[k] = v
-      }
+      // Keep keys we do not model (reviews, ...) and the label's place in the frame.
+      if (existing) keepUnmodelledKeys(fields, existing.fields, OBJECT_FRAME_KEYS)
       st.frames.set(f, {
         seq: existing?.seq ?? nextSeq(),
         unit: existing?.unit,
@@ -269,15 +266,13 @@ export class ObjectInstance<S extends Shape = Shape> {
         )
       setDynamic(st, attr, wire, frames, manual)
     } else {
-      checkOverwrite(st.answers, attr, options.overwrite, owner)
-      const fields: Raw = {
-        name: attr.name,
-        value: attr.value,
-        answers: wire,
-        featureHash: attr.featureHash,
+      setStaticAnswer(st.feature, st.answers, {
+        attr,
+        wire,
         manualAnnotation: manual,
-      }
-      replaceOrInsert(st.feature, st.answers, { attribute: attr, featureHash: attr.featureHash, fields })
+        overwrite: options.overwrite,
+        owner,
+      })
       st.answersEntry ??= {}
     }
     if (st.owner) st.owner.touch()
