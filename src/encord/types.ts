@@ -175,6 +175,8 @@ export interface StorageItem {
  * (tests run the real client against the local emulator).
  */
 export interface EncordApi {
+  /** The account's projects, datasets, ontologies and workflow templates; create and delete projects. */
+  readonly workspace: EncordWorkspace
   getProject(projectHash: string): Promise<Project>
   /** All tasks of a stage, page by page; the next page is fetched only when the iterator needs it. */
   listTasks(projectHash: string, stageUuid: string, filters?: TaskFilters): AsyncIterable<AgentTask>
@@ -216,3 +218,4 @@ export interface EncordApi {
     options?: { signal?: AbortSignal },
   ): Promise<{ bytes: number; contentType: string | null }>
 }
+import type { EncordWorkspace } from './workspace.js'
