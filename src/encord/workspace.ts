@@ -4,7 +4,10 @@
  * where it has the call; docs/emulator.md lists them and says where the emulator chose.
  */
 import { z } from 'zod'
-import { seg, type ApiChannel } from './api-channel.js'
+import { seg, v2Call, type ApiChannel } from './api-channel.js'
+import { V2StorageItem } from './models.js'
+import { toStorageItem } from './to-model.js'
+import type { StorageItem } from './types.js'
 
 const Results = <S extends z.ZodType>(item: S) => z.object({ results: z.array(item) })
 const ProjectSummary = z.looseObject({ projectHash: z.string(), title: z.string(), description: z.string().optional() })
@@ -87,5 +90,20 @@ export class EncordWorkspace {
   /** Delete a project (its tasks and label rows with it). */
   async deleteProject(projectHash: string): Promise<void> {
     await this.api.v2('deleteProject', 'DELETE', `projects/${seg(projectHash)}`)
+  }
+
+  /**
+   * The child items of a storage item (an image group's or sequence's images in frame order, a data
+   * group's members), with signed URLs when asked. `item` is the parent as `getStorageItem` returns it.
+   */
+  async listChildItems(
+    item: { uuid: string; parent: string },
+    options: { signUrls?: boolean } = {},
+  ): Promise<StorageItem[]> {
+    const path = `storage/folders/${seg(item.parent)}/items/${seg(item.uuid)}/child-items`
+    const page = await this.api.v2Json('listChildItems', 'GET', path, Results(V2StorageItem), {
+      query: [['signUrls', options.signUrls ?? false]],
+    })
+    return page.results.map((child) => toStorageItem(child, v2Call('listChildItems', 'GET', path)))
   }
 }

@@ -65,6 +65,14 @@ describe('workspace calls (the suite fixtures)', () => {
     expect(after.every((r) => r.workflowGraphNode?.uuid === COMPLETE_STAGE_UUID)).toBe(true)
     expect(AGENT_STAGE_UUID).not.toBe(COMPLETE_STAGE_UUID)
 
+    // Child items of the image group, in frame order, with signed URLs that serve the bytes.
+    const group = dataset.dataUnits.find((u) => u.dataType === 'IMG_GROUP' && u.backingItemUuid !== null)!
+    const parent = await e.client.getStorageItem(group.backingItemUuid!)
+    const children = await ws.listChildItems(parent, { signUrls: true })
+    expect(children.length).toBeGreaterThan(1)
+    expect(children.every((c) => c.itemType === 'image' && c.signedUrl !== null)).toBe(true)
+    expect((await fetch(children[0].signedUrl!)).status).toBe(200)
+
     await ws.deleteProject(projectHash)
     expect(await ws.listProjects()).toHaveLength(before)
     await expect(e.client.getProject(projectHash)).rejects.toThrow()
