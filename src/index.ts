@@ -177,7 +177,7 @@ export type {
   TaskReport,
 } from './queue/index.js'
 /** What became of a task handled by a QueueRunner (`TaskReport.status`); `TaskStatus` is Encord's task status. */
-export type { TaskStatus as QueueTaskStatus } from './queue/index.js'
+export type { QueueTaskStatus } from './queue/index.js'
 
 // Errors, exit codes, results
 export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './shared/errors.js'
@@ -194,7 +194,7 @@ export type {
   LabelRowDict,
   LabelRowMetadata,
   LabelRowMetadataOptions,
-  Ontology as ProjectOntology,
+  ProjectOntology,
   Pathway,
   ProceedAction,
   ProceedResult,

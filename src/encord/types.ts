@@ -29,7 +29,7 @@ export interface Workflow {
   stages: Stage[]
 }
 
-export interface Ontology {
+export interface ProjectOntology {
   ontologyHash: string
   title: string
   description: string
@@ -46,7 +46,7 @@ export interface Project {
   projectType: string
   status: string
   ontologyHash: string
-  ontology: Ontology
+  ontology: ProjectOntology
   workflow: Workflow
   userRole: number | null
   createdAt: string | null

@@ -36,14 +36,14 @@ export interface WorkItem {
  * - `gone`: the task was no longer in the stage when it was delivered (nothing to do);
  * - `stale`: someone else moved the task between the decision and its move.
  */
-export type TaskStatus = 'moved' | 'stayed' | 'failed' | 'retry' | 'gone' | 'stale'
+export type QueueTaskStatus = 'moved' | 'stayed' | 'failed' | 'retry' | 'gone' | 'stale'
 
 export interface TaskReport {
   taskUuid: string
   stageUuid: string
   dataHash: string
   dataTitle: string
-  status: TaskStatus
+  status: QueueTaskStatus
   pathway?: { uuid: string; name: string }
   error?: { code: string; message: string }
   /** Trying again may help (a handler error, a failed request). */
@@ -466,7 +466,7 @@ export class StageExecutor {
 
   #report(
     item: WorkItem,
-    status: TaskStatus,
+    status: QueueTaskStatus,
     extra: {
       started: number
       settled: boolean

@@ -11,6 +11,6 @@ export {
   type WrappedCallOptions,
 } from './queue-runner.js'
 export { parseTaskSpec, serializeTaskSpec, taskSpecOf, type TaskSpec, type TaskCompletionResult } from './spec.js'
-export type { TaskReport, TaskStatus } from './executor.js'
+export type { TaskReport, QueueTaskStatus } from './executor.js'
 export { RedisEffectJournal, JOURNAL_TTL_SECONDS } from './redis-journal.js'
 export { MemoryEffectJournal, type EffectJournal, type JournalDecision, type JournalEntry } from '../core/journal.js'

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { TaskStatus } from './executor.js'
+import type { QueueTaskStatus } from './executor.js'
 import type { TaskCompletionResult, TaskSpec } from './spec.js'
 
 /**
@@ -64,7 +64,7 @@ export interface TaskJobData {
 
 /** What a completed job keeps as its return value. */
 export interface TaskJobResult extends TaskCompletionResult {
-  status: TaskStatus
+  status: QueueTaskStatus
   /** The pathway's name (for people reading `queue status` or a dashboard). */
   pathway_name: string | null
   /** The decision was finished from the journal (a redelivery); the handler did not run again. */

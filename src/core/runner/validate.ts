@@ -1,4 +1,4 @@
-import type { EncordApi, Ontology, Pathway, Project, Stage, Workflow } from '../../encord/types.js'
+import type { EncordApi, ProjectOntology, Pathway, Project, Stage, Workflow } from '../../encord/types.js'
 import type { AgentDefinition } from '../agent.js'
 import { inspectDependencyGraph, type DependencyGraph } from '../deps/graph.js'
 import type { DepsRecord } from '../deps/types.js'
@@ -50,7 +50,7 @@ export interface ValidationResult {
 /** What the user's `validate` hook receives. */
 export interface ValidateContext {
   project: Project
-  ontology: Ontology
+  ontology: ProjectOntology
   workflow: Workflow
   /** The agents in run order. */
   agents: ReadonlyArray<{ stage: string; stageUuid?: string; agent: AgentDefinition<DepsRecord>; location?: string }>
@@ -158,7 +158,7 @@ function article(word: string): string {
 }
 
 /** Titles and feature hashes of the ontology's objects and classifications. */
-function ontologyFeatures(ontology: Ontology): {
+function ontologyFeatures(ontology: ProjectOntology): {
   objects: Array<{ title: string; hash: string }>
   classifications: Array<{ title: string; hash: string }>
 } {
@@ -177,7 +177,7 @@ function ontologyFeatures(ontology: Ontology): {
 }
 
 function checkOntology(
-  ontology: Ontology,
+  ontology: ProjectOntology,
   wanted: { objects?: string[]; classifications?: string[] } | undefined,
   who: string,
   location: string | undefined,
