@@ -48,6 +48,16 @@ export interface StageRunContext {
  */
 export const STOP_GRACE_MS = 10_000
 
+/**
+ * Load windows in flight at once: enough to keep `concurrency` handlers busy, plus windows loading
+ * ahead, more of them as concurrency grows (their loads use one connection at a time each; at
+ * concurrency 16 a third window keeps the listing from waiting for a slot while two are loading),
+ * at most four ahead so memory stays bounded.
+ */
+export function windowsInFlight(concurrency: number, window: number): number {
+  return Math.ceil(concurrency / window) + Math.min(4, Math.max(1, Math.ceil(concurrency / 8)))
+}
+
 /** Errors after which listing again cannot help: authentication, permissions, bad requests. */
 function isFatal(error: unknown): boolean {
   return (
@@ -102,11 +112,12 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   // Data is loaded for a window of tasks (at least one batch): fewer, larger bulk requests, while
   // decisions are still flushed batch by batch.
   const window = Math.max(settings.taskBatchSize, ctx.loadWindow)
-  // Enough windows in flight to keep `concurrency` handlers busy, plus one loading ahead.
-  const maxInFlight = Math.ceil(settings.concurrency / window) + 1
+  const maxInFlight = windowsInFlight(settings.concurrency, window)
   // The stage's own listing options first (its branch wins), with what the dependencies need OR-ed in.
   const labelRowMetadata = mergeLabelRowMetadata([ctx.agent.labelRowMetadata, ctx.graph.labelRowMetadata])
   let windowNumber = 0
+  // Set once the listing is exhausted: the windows still running are the last ones.
+  let listed = false
   let fatal: unknown
   // Resolves when the run is asked to stop, then when the handlers' grace period is over.
   let stopped: Promise<'stopping'> | undefined
@@ -153,7 +164,11 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
         batches[batches.length - 1].push({ task, index })
       })
       // All tasks are queued at once (p-limit is first in, first out); each batch is flushed as soon
-      // as its own tasks are decided, while the next batch's handlers run.
+      // as its own tasks are decided, while the next batch's handlers run. In the last window (the
+      // listing is exhausted and no window started after it) nothing is left to overlap a flush with:
+      // its batches are flushed together when it is done, one flush (one proceed) instead of several.
+      const held: TaskOutcome[] = []
+      const hold = (): boolean => listed && number === windowNumber && !ctx.stopSignal.aborted
       await Promise.all(
         batches.map(async (batch) => {
           const outcomes: Array<TaskOutcome | undefined> = []
@@ -191,9 +206,12 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
             }
             return
           }
-          flusher.enqueue(outcomes.filter((o): o is TaskOutcome => o !== undefined))
+          const decided = outcomes.filter((o): o is TaskOutcome => o !== undefined)
+          if (hold()) held.push(...decided)
+          else flusher.enqueue(decided)
         }),
       )
+      flusher.enqueue(held)
     } finally {
       data.release()
     }
@@ -257,6 +275,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
         .finally(() => inFlight.delete(promise))
       inFlight.add(promise)
     }
+    listed = true
   } catch (error) {
     fatal ??= error
   }
