@@ -117,7 +117,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const labelRowMetadata = mergeLabelRowMetadata([ctx.agent.labelRowMetadata, ctx.graph.labelRowMetadata])
   let windowNumber = 0
   // Set once the listing is exhausted: the windows still running are the last ones.
-  let listed = false
+  let listingDone = false
   let fatal: unknown
   // Resolves when the run is asked to stop, then when the handlers' grace period is over.
   let stopped: Promise<'stopping'> | undefined
@@ -168,7 +168,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
       // listing is exhausted and no window started after it) nothing is left to overlap a flush with:
       // its batches are flushed together when it is done, one flush (one proceed) instead of several.
       const held: TaskOutcome[] = []
-      const hold = (): boolean => listed && number === windowNumber && !ctx.stopSignal.aborted
+      const hold = (): boolean => listingDone && number === windowNumber && !ctx.stopSignal.aborted
       await Promise.all(
         batches.map(async (batch) => {
           const outcomes: Array<TaskOutcome | undefined> = []
@@ -275,7 +275,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
         .finally(() => inFlight.delete(promise))
       inFlight.add(promise)
     }
-    listed = true
+    listingDone = true
   } catch (error) {
     fatal ??= error
   }
