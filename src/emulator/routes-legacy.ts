@@ -1,4 +1,8 @@
-/** Encord's legacy RPC API (`POST /public`, an `{query_type, query_method, values}` body): label rows. */
+/**
+ * Encord's legacy RPC API (`POST /public`, an `{query_type, query_method, values}` body): label rows; and
+ * its user-level twin (`POST /public/user`, no ResourceType/ResourceID headers) the SDK's user client
+ * creates and deletes projects with.
+ */
 import {
   LegacyLabelRowCreatePayload,
   LegacyLabelRowGetPayload,
@@ -18,7 +22,7 @@ import {
   type Call,
   type RouteContext,
 } from './server-pipeline.js'
-import { legacyCreateProject } from './routes-workspace.js'
+import { legacyCreateProject, legacyDeleteProject } from './routes-workspace.js'
 import { emptyLabels, wireLabelRow, wireMetadataRow } from './wire.js'
 
 // The request schemas with every key optional, built once: `.partial()` makes a new schema, and a new
@@ -36,10 +40,15 @@ const LEGACY_ENDPOINTS: Record<string, string> = {
   'project:POST': 'create-project',
 }
 
-export function registerLegacyRoutes(ctx: RouteContext): void {
-  const { route, state, projectFor, signer } = ctx
-  const options = ctx
-  const legacyEndpoint = (call: Call): string => {
+/** The user-level calls (`POST /public/user`). */
+const USER_ENDPOINTS: Record<string, string> = {
+  'project:POST': 'create-project',
+  'project:DELETE': 'delete-project',
+}
+
+/** The endpoint id of a legacy call, read off its body (parsed once, kept on the call for the handler). */
+function endpointOf(table: Record<string, string>): (call: Call) => string {
+  return (call) => {
     try {
       // Too deep for the parser: parseJson in the route answers the 400.
       if (exceedsJsonDepth(call.body)) throw tooDeep()
@@ -47,19 +56,41 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
       call.legacyJson = { ok: true, value }
       const body = (value ?? {}) as { query_type?: unknown; query_method?: unknown }
       const key = `${String(body.query_type)}:${String(body.query_method)}`
-      return LEGACY_ENDPOINTS[key] ?? 'legacy'
+      return table[key] ?? 'legacy'
     } catch {
       call.legacyJson = { ok: false }
       return 'legacy'
     }
   }
+}
 
-  route('POST', '/public', legacyEndpoint, 'legacy', (call) => {
-    // Parsed by legacyEndpoint already (an empty or malformed body gets parseJson's 400 here).
-    const json = call.legacyJson?.ok === true && call.body.length > 0 ? call.legacyJson.value : parseJson(call.body)
-    const parsedBody = LegacyRequestBody.safeParse(json)
-    if (!parsedBody.success) throw badRequest(`Invalid request: ${describeIssues(parsedBody.error, 'body')}`)
-    const { query_type: type, query_method: method, values } = parsedBody.data
+/** The legacy body of a call (read by {@link endpointOf}; an empty or malformed body gets parseJson's 400). */
+function legacyBody(call: Call): LegacyRequestBody {
+  const json = call.legacyJson?.ok === true && call.body.length > 0 ? call.legacyJson.value : parseJson(call.body)
+  const parsedBody = LegacyRequestBody.safeParse(json)
+  if (!parsedBody.success) throw badRequest(`Invalid request: ${describeIssues(parsedBody.error, 'body')}`)
+  return parsedBody.data
+}
+
+const notImplemented = (type: string, method: string) =>
+  new EmulatorHttpError(405, `${type} ${method} is not implemented by the emulator`, {
+    code: 'METHOD_NOT_ALLOWED_ERROR',
+  })
+
+export function registerLegacyRoutes(ctx: RouteContext): void {
+  const { route, state, projectFor, signer } = ctx
+  const options = ctx
+
+  route('POST', '/public/user', endpointOf(USER_ENDPOINTS), 'legacy', (call) => {
+    const { query_type: type, query_method: method, values } = legacyBody(call)
+    if (`${type}:${method}` === 'project:POST') return ok(legacyCreateProject(ctx, call, values.payload))
+    if (`${type}:${method}` === 'project:DELETE') return ok(legacyDeleteProject(ctx, call, values.uid))
+    throw notImplemented(type, method)
+  })
+
+  route('POST', '/public', endpointOf(LEGACY_ENDPOINTS), 'legacy', (call) => {
+    const { query_type: type, query_method: method, values } = legacyBody(call)
+    // Also accepted here (the SDK sends it to /public/user).
     if (`${type}:${method}` === 'project:POST') return ok(legacyCreateProject(ctx, call, values.payload))
     const resourceType = String(call.req.headers['resourcetype'] ?? '')
     const resourceId = String(call.req.headers['resourceid'] ?? '')
@@ -153,9 +184,7 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
         return ok(true)
       }
       default:
-        throw new EmulatorHttpError(405, `${type} ${method} is not implemented by the emulator`, {
-          code: 'METHOD_NOT_ALLOWED_ERROR',
-        })
+        throw notImplemented(type, method)
     }
   })
 

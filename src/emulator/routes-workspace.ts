@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { canAccessProject } from './auth.js'
-import { EmulatorHttpError } from './http-error.js'
+import { badRequest, EmulatorHttpError } from './http-error.js'
 import { parseWith, type Call, type RouteContext } from './server-pipeline.js'
 import { createProject, datasetDataUnits } from './state-workspace.js'
 import { wireOntology, wireProject } from './wire.js'
@@ -44,6 +44,17 @@ export function legacyCreateProject(ctx: RouteContext, call: Call, payload: unkn
     workflowTemplateHash: p.workflow_template_id,
   })
   return project.projectHash
+}
+
+/**
+ * Delete a project (user-level legacy `project` DELETE, `uid` its hash: what Encord's suite sends through
+ * `user_client.querier.basic_delete(Project, uid=...)`); answers `true` (what Encord answers is unknown:
+ * the SDK returns it unread).
+ */
+export function legacyDeleteProject(ctx: RouteContext, call: Call, uid: unknown): boolean {
+  if (typeof uid !== 'string' || uid === '') throw badRequest('values.uid must be the hash of the project to delete')
+  ctx.state.removeProject(ctx.projectFor(call, uid).projectHash)
+  return true
 }
 
 export function registerWorkspaceRoutes(ctx: RouteContext): void {

@@ -343,7 +343,7 @@ describe('/_emulator endpoints', () => {
     const v2res = await request(`${emulator.domain}/v2/public/nothing/here`)
     expect(v2res.statusCode).toBe(404)
     expect(await v2res.body.json()).toEqual({ message: 'Not found' })
-    const leg = await request(`${emulator.domain}/public/user`, { method: 'POST', body: '{}' })
+    const leg = await request(`${emulator.domain}/public/nothing`, { method: 'POST', body: '{}' })
     expect(await leg.body.json()).toMatchObject({ status: 404, response: ['RESOURCE_NOT_FOUND_ERROR'] })
   })
 })

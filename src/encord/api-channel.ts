@@ -82,10 +82,14 @@ export class ApiChannel {
     await this.v2(endpoint, method, path, options)
   }
 
-  /** A legacy RPC call; resolves with the envelope's `response` (which may be null). */
+  /**
+   * A legacy RPC call; resolves with the envelope's `response` (which may be null). `projectHash` null
+   * makes it a user-level call, as the SDK's user client sends them: `domain + "/public/user"`, without
+   * the ResourceType/ResourceID headers (creating and deleting projects).
+   */
   async legacy(
     endpoint: string,
-    projectHash: string,
+    projectHash: string | null,
     queryType: string,
     queryMethod: 'GET' | 'POST' | 'PUT' | 'DELETE',
     uid: unknown,
@@ -97,12 +101,15 @@ export class ApiChannel {
     const response = await this.transport.send({
       endpoint,
       method: 'POST',
-      path: this.legacyPath,
+      path: projectHash === null ? this.legacyPath + '/user' : this.legacyPath,
       body,
-      headers: [
-        ['ResourceType', 'project'],
-        ['ResourceID', projectHash],
-      ],
+      headers:
+        projectHash === null
+          ? []
+          : [
+              ['ResourceType', 'project'],
+              ['ResourceID', projectHash],
+            ],
       retry,
       transport: 'legacy-rpc',
       queryType,

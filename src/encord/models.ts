@@ -537,11 +537,14 @@ export const LegacyLabelRowGetPayload = z.object({
 })
 export type LegacyLabelRowGetPayload = z.infer<typeof LegacyLabelRowGetPayload>
 
-/** `labelrow` PUT (create) payload (spec §6.7); `uid` = data hashes. */
+/**
+ * `labelrow` PUT (create) payload (spec §6.7); `uid` = data hashes. The SDK's `create_label_rows` sends
+ * `branch_name: null` when no branch is named (the main branch).
+ */
 export const LegacyLabelRowCreatePayload = z.object({
   multi_request: z.boolean(),
   get_signed_url: z.boolean(),
-  branch_name: z.string(),
+  branch_name: z.string().nullable(),
 })
 export type LegacyLabelRowCreatePayload = z.infer<typeof LegacyLabelRowCreatePayload>
 

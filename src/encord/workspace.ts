@@ -71,8 +71,8 @@ export class EncordWorkspace {
   }
 
   /**
-   * Create a project (legacy `project` POST, as the SDK's `create_project`); resolves with its hash. Not
-   * retried after sending: a repeat could create a second project.
+   * Create a project (user-level legacy `project` POST to `/public/user`, as the SDK's `create_project`);
+   * resolves with its hash. Not retried after sending: a repeat could create a second project.
    */
   async createProject(options: CreateProjectOptions): Promise<string> {
     const payload = {
@@ -83,13 +83,16 @@ export class EncordWorkspace {
       ontology_hash: options.ontologyHash,
       workflow_template_id: options.workflowTemplateHash,
     }
-    const response = await this.api.legacy('createProject', '', 'project', 'POST', null, payload, 'connect-only')
+    const response = await this.api.legacy('createProject', null, 'project', 'POST', null, payload, 'connect-only')
     return z.string().parse(response)
   }
 
-  /** Delete a project (its tasks and label rows with it). */
+  /**
+   * Delete a project (its tasks and label rows with it): the user-level legacy `project` DELETE, the call
+   * Encord's own suite makes (`user_client.querier.basic_delete(Project, uid=...)`).
+   */
   async deleteProject(projectHash: string): Promise<void> {
-    await this.api.v2('deleteProject', 'DELETE', `projects/${seg(projectHash)}`)
+    await this.api.legacy('deleteProject', null, 'project', 'DELETE', projectHash, null, 'connect-only')
   }
 
   /**
