@@ -2,6 +2,7 @@ import type { AgentTask, Project, Stage } from '../encord/types.js'
 import { UserError } from '../shared/errors.js'
 import { captureCallerLocation } from './deps/location.js'
 import type { DepValues, DepsRecord, StageLabelRowMetadataOptions, TaskLogger } from './deps/types.js'
+import type { ClassificationTitle, ObjectTitle, PathwayOf, StageTitle } from '../shared/register.js'
 
 const AGENT_BRAND: unique symbol = Symbol.for('encord-agents.agent')
 
@@ -16,15 +17,18 @@ export interface SavableLabelRow {
  * - a pathway name or pathway UUID: move the task along it;
  * - nothing (`undefined`/`null`): leave the task in the stage (it is picked up again next run);
  * - `{ pathway?, labelRow?, priority? }`: also save a label row and/or set the task's priority (0..1).
+ *
+ * `P` is the pathways allowed: `string`, or in a typed project (`encord-agents types`) the names and
+ * UUIDs of the agent's `stage`.
  */
-export type HandlerResult =
-  | string
+export type HandlerResult<P extends string = string> =
+  | P
   | null
   | undefined
   | void
   | {
       /** Pathway name or UUID; omit to leave the task in the stage. */
-      pathway?: string | null
+      pathway?: P | null
       /** A label row to save (saved once, only if it changed). Changed label rows from `deps` are saved anyway. */
       labelRow?: SavableLabelRow | null
       /** The task's new priority, 0 (lowest) to 1 (highest). 0 is sent. */
@@ -49,29 +53,43 @@ export interface HandlerContext<D extends DepsRecord = {}> {
   attempt: number
 }
 
-export type Handler<D extends DepsRecord = {}> = (ctx: HandlerContext<D>) => HandlerResult | Promise<HandlerResult>
+export type Handler<D extends DepsRecord = {}, P extends string = string> = (
+  ctx: HandlerContext<D>,
+) => HandlerResult<P> | Promise<HandlerResult<P>>
 
 /** Options of an agent that are about its stage rather than its code. */
-export interface AgentStageOptions {
+export interface AgentStageOptions<P extends string = string> {
   /**
    * Pathways (names or UUIDs) this agent may return; `validate` checks they exist on the stage.
    * Returning another pathway of the stage still works.
    */
-  pathways?: string[]
+  pathways?: P[]
   /** Pathway (name or UUID) taken by tasks that failed after all retries. @default none: they stay */
-  onFailure?: string
+  onFailure?: P
   /** Options of the stage's label row listing (Python's `LabelRowMetadataIncludeArgs`). */
   labelRowMetadata?: StageLabelRowMetadataOptions
 }
 
-/** What `defineAgent` takes. */
-export interface AgentSpec<D extends DepsRecord = {}> extends AgentStageOptions {
+/** What `defineAgent` takes. `S` is the agent's `stage` (in a typed project, one of its agent stage titles). */
+export interface AgentSpec<D extends DepsRecord = {}, S extends StageTitle = StageTitle> extends AgentStageOptions<
+  PathwayOf<S>
+> {
+  /**
+   * The agent stage this agent serves (title or UUID). A config entry for this agent may then leave out
+   * `stage`. In a typed project (`encord-agents types`) it must be one of the project's agent stage titles,
+   * and the handler's result, `pathways` and `onFailure` are checked against that stage's pathways.
+   * @default none: the config entry (or `runner.stage(title, agent)`) names the stage
+   */
+  stage?: S
   /** What the handler needs, by name: built-ins (`labelRow()`, `storageItem()`...) or `defineDependency` ones. */
   deps?: D
   /** Decide one task. */
-  handler: Handler<D>
-  /** Ontology features (titles or feature hashes) the agent needs; `validate` checks they exist. */
-  ontology?: { objects?: string[]; classifications?: string[] }
+  handler: Handler<D, PathwayOf<S>>
+  /**
+   * Ontology features the agent needs (titles or feature hashes; in a typed project, titles of the
+   * project's ontology); `validate` checks they exist.
+   */
+  ontology?: { objects?: ObjectTitle[]; classifications?: ClassificationTitle[] }
   /** One line about what the agent does (shown by `validate`). */
   description?: string
 }
@@ -79,6 +97,8 @@ export interface AgentSpec<D extends DepsRecord = {}> extends AgentStageOptions 
 /** An agent: a handler and what it needs, bound to a stage by the config or `Runner.stage`. */
 export interface AgentDefinition<D extends DepsRecord = DepsRecord> extends AgentStageOptions {
   readonly [AGENT_BRAND]: true
+  /** The stage given to `defineAgent`, if any (a config entry without `stage` takes it). */
+  readonly stage?: string
   readonly deps: D
   readonly handler: Handler<D>
   readonly ontology?: { objects?: string[]; classifications?: string[] }
@@ -105,7 +125,9 @@ export interface AgentDefinition<D extends DepsRecord = DepsRecord> extends Agen
  * ```
  * @see defineDependency
  */
-export function defineAgent<D extends DepsRecord = {}>(spec: AgentSpec<D>): AgentDefinition<D> {
+export function defineAgent<D extends DepsRecord = {}, S extends StageTitle = StageTitle>(
+  spec: AgentSpec<D, S>,
+): AgentDefinition<D> {
   const location = captureCallerLocation()
   if (spec === null || typeof spec !== 'object' || typeof spec.handler !== 'function') {
     throw new UserError('InvalidAgent', 'defineAgent needs an object with a `handler` function.', {
@@ -124,13 +146,17 @@ export function defineAgent<D extends DepsRecord = {}>(spec: AgentSpec<D>): Agen
       })
     }
   }
+  if (spec.stage !== undefined && (typeof spec.stage !== 'string' || spec.stage.trim() === '')) {
+    throw new UserError('InvalidAgent', '`stage` of defineAgent must be a stage title or UUID.', { location })
+  }
   if (spec.onFailure !== undefined && typeof spec.onFailure !== 'string') {
     throw new UserError('InvalidAgent', '`onFailure` of defineAgent must be a pathway name or UUID.', { location })
   }
   const agent: AgentDefinition<D> = {
     [AGENT_BRAND]: true,
+    stage: spec.stage,
     deps: (spec.deps ?? {}) as D,
-    handler: spec.handler,
+    handler: spec.handler as Handler<D>,
     pathways: spec.pathways,
     onFailure: spec.onFailure,
     labelRowMetadata: spec.labelRowMetadata,

@@ -2,6 +2,9 @@
  * Typed projects (issue 18). `encord-agents types` writes `encord-agents.gen.d.ts`, which augments this
  * interface (`declare module 'encord-agents' { interface Register { project: … } }`) with the project's
  * agent stages and pathways and its ontology. Without the file it stays empty and every title is `string`.
+ *
+ * Every type here is cheap on purpose (one indexed access or one mapped type over a key set, cached by the
+ * compiler), so a generated file of a large ontology costs little: see `npm run bench -- --types`.
  */
 export interface Register {}
 
@@ -12,15 +15,26 @@ export type RegisteredProject = Register extends { project: infer P } ? P : neve
 export type IsTypedProject = [RegisteredProject] extends [never] ? false : true
 
 type Stages = RegisteredProject extends { stages: infer S } ? S : never
+type Objects = RegisteredProject extends { objects: infer O } ? O : never
+type Classifications = RegisteredProject extends { classifications: infer C } ? C : never
 
 /** Agent stage titles of the project (`string` without the file). */
 export type StageTitle = IsTypedProject extends true ? keyof Stages & string : string
 
-/** Pathway names and UUIDs of a stage (`string` without the file or for an unknown stage). */
+/**
+ * Pathway names and UUIDs of a stage (`string` without the file). A union of stage titles gives the
+ * pathways of each; `StageTitle` itself gives every agent stage's pathways.
+ */
 export type PathwayOf<S> = IsTypedProject extends true
   ? S extends keyof Stages
     ? Stages[S] extends { pathways: infer P }
-      ? (keyof P & string) | P[keyof P]
-      : string
-    : string
+      ? (keyof P & string) | (P[keyof P] & string)
+      : never
+    : never
   : string
+
+/** Object titles of the project's ontology (`string` without the file). */
+export type ObjectTitle = IsTypedProject extends true ? keyof Objects & string : string
+
+/** Classification titles (their questions' names) of the project's ontology (`string` without the file). */
+export type ClassificationTitle = IsTypedProject extends true ? keyof Classifications & string : string

@@ -44,11 +44,24 @@ export async function loadAgents(loaded: LoadedConfig, cwd = process.cwd()): Pro
   const out: LoadedAgent[] = []
   for (const [index, entry] of loaded.config.agents.entries()) {
     const location = loaded.locate(['agents', index, 'handler'])
-    const stageLocation = loaded.locate(['agents', index, 'stage'])
+    const stageLocation = entry.stage !== undefined ? loaded.locate(['agents', index, 'stage']) : location
     const definition = await loadHandlerModule(entry.handler, entry.stage, loaded.dir, location, cwd)
-    checkAgentDependencies(definition.agent, entry.stage, definition.file, location, cwd)
+    // A config entry without `stage` takes the one given to defineAgent (typed projects, issue 18).
+    const stage = entry.stage ?? definition.agent.stage
+    if (stage === undefined) {
+      throw new UserError(
+        'MissingStage',
+        `The agent of ${displayPath(definition.file, cwd)} has no stage: neither its config entry nor its defineAgent names one.`,
+        {
+          location,
+          hint: "Add `stage: 'Agent 1'` (your agent stage's title or UUID) to the config entry or to defineAgent({ stage, ... }); `encord-agents list-stages` lists the stages.",
+          data: { handler: entry.handler },
+        },
+      )
+    }
+    checkAgentDependencies(definition.agent, stage, definition.file, location, cwd)
     out.push({
-      stage: entry.stage,
+      stage,
       overwrite: entry.overwrite ?? false,
       handlerPath: definition.file,
       definition: definition.agent,
@@ -61,13 +74,13 @@ export async function loadAgents(loaded: LoadedConfig, cwd = process.cwd()): Pro
 /** Load one handler module (`spec` relative to `dir`) and check its default export. */
 export async function loadHandlerModule(
   spec: string,
-  stage: string,
+  stage: string | undefined,
   dir: string,
   location: string,
   cwd = process.cwd(),
 ): Promise<{ file: string; agent: AgentDefinition<DepsRecord> }> {
   const { file, tried } = resolveModuleFile(resolve(dir, spec))
-  const who = `the agent for stage "${stage}"`
+  const who = stage !== undefined ? `the agent for stage "${stage}"` : `the agent of config entry "${spec}"`
   if (!file) {
     throw new UserError('HandlerNotFound', `Handler module "${spec}" of ${who} was not found.`, {
       location,

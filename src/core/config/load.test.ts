@@ -245,6 +245,43 @@ describe('handler modules', () => {
     expect(agents[0].location).toBe('encord-agents.config.ts:2:12')
   })
 
+  it("an entry without stage takes defineAgent's stage (typed projects, issue 18)", async () => {
+    config(`  { handler: './agents/one.ts' },\n  { stage: 'Agent 2', handler: './agents/two.ts' },`)
+    write(
+      'agents/one.ts',
+      `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ stage: 'Agent 1', handler: () => 'approve' })\n`,
+    )
+    write(
+      'agents/two.ts',
+      `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ stage: 'Agent 3', handler: () => undefined })\n`,
+    )
+    const agents = await loadAgents(await loadConfig({ cwd: dir }), dir)
+    // When both name a stage the entry's is used; validate reports a disagreement.
+    expect(agents.map((a) => [a.stage, a.definition.stage])).toEqual([
+      ['Agent 1', 'Agent 1'],
+      ['Agent 2', 'Agent 3'],
+    ])
+    expect(agents[0].location).toBe('encord-agents.config.ts:2:14')
+  })
+
+  it('an entry without stage whose defineAgent has none is an error naming the module', async () => {
+    config(`  { handler: './agents/none.ts' },`)
+    write(
+      'agents/none.ts',
+      `import { defineAgent } from 'encord-agents'\nexport default defineAgent({ handler: () => 'a' })\n`,
+    )
+    const error = await loadAgents(await loadConfig({ cwd: dir }), dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as UserError).code).toBe('MissingStage')
+    expect((error as UserError).message).toBe(
+      'The agent of agents/none.ts has no stage: neither its config entry nor its defineAgent names one.',
+    )
+    expect((error as UserError).location).toBe('encord-agents.config.ts:2:14')
+  })
+
   async function agentError(handlerFile: string | undefined, text = ''): Promise<UserError> {
     config(`  { stage: 'Agent 1', handler: './agent.ts' },`)
     if (handlerFile) write(handlerFile, text)

@@ -17,8 +17,14 @@ export { RunOptionsSchema, TaskFiltersSchema }
 
 /** One agent: which stage it serves and the module holding its `defineAgent(...)`. */
 export const AgentEntrySchema = z.strictObject({
-  /** The workflow stage this agent serves: its title (e.g. `"Agent 1"`) or its UUID. It must be an agent stage. */
-  stage: doc(nonEmpty(), { summary: 'agent stage title or UUID' }),
+  /**
+   * The workflow stage this agent serves: its title (e.g. `"Agent 1"`) or its UUID. It must be an agent stage.
+   * @default the `stage` given to the handler's `defineAgent` (one of the two is required)
+   */
+  stage: doc(nonEmpty().optional(), {
+    summary: "agent stage title or UUID; may be left out when the handler's `defineAgent` has `stage`",
+    default: "`defineAgent`'s `stage`",
+  }),
   /**
    * Module whose default export is `defineAgent({ handler })`, relative to this config file
    * (e.g. `"./agents/pre-label.ts"`). `.ts` works without a build step.
