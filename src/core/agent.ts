@@ -156,7 +156,7 @@ export function defineAgent<D extends DepsRecord = {}, S extends StageTitle = St
     [AGENT_BRAND]: true,
     stage: spec.stage,
     deps: (spec.deps ?? {}) as D,
-    handler: spec.handler as Handler<D>,
+    handler: spec.handler,
     pathways: spec.pathways,
     onFailure: spec.onFailure,
     labelRowMetadata: spec.labelRowMetadata,
