@@ -182,7 +182,15 @@ export type { QueueTaskStatus } from './queue/index.js'
 // Errors, exit codes, results
 export { EncordAgentsError, UserError, ConnectionError, BugError, InterruptedError } from './shared/errors.js'
 export { ExitCode } from './shared/exit-codes.js'
-export type { Register, RegisteredProject, IsTypedProject, StageTitle, PathwayOf } from './shared/register.js'
+export type {
+  Register,
+  RegisteredProject,
+  IsTypedProject,
+  StageTitle,
+  PathwayOf,
+  ObjectTitle,
+  ClassificationTitle,
+} from './shared/register.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'
 export { DEFAULT_RUN_SETTINGS } from './core/types.js'
 export type { ResolvedRunOptions } from './core/config/options.js'
