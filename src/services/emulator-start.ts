@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
+import { parsePrivateKey } from '../encord/auth/keys.js'
 import { UserError } from '../shared/errors.js'
 import type { EmulatorHandle } from '../emulator/index.js'
 import { terminalText } from '../ui/terminal-text.js'
@@ -19,7 +21,10 @@ export interface EmulatorStartOptions {
   latencyMs?: number
   /** Keep a log of the last 1000 requests at /_emulator/requests. @default false */
   requestLog?: boolean
-  /** Public key hexes allowed on every project for this run. */
+  /**
+   * Keys allowed on every project for this run: public key hexes, `ssh-ed25519 …` public key lines, or
+   * paths (from `cwd`) of key files (an OpenSSH private key or a `.pub`).
+   */
   allowKeys?: string[]
   cwd?: string
   onWarning?: (message: string) => void
@@ -34,6 +39,8 @@ export interface EmulatorStartResult {
   fixture: string
   inMemory: boolean
   allowAnyKey: boolean
+  /** Public key hexes let in by `allowKeys` (`--allow-key`). */
+  allowedKeys: string[]
   projects: Array<{
     projectHash: string
     title: string
@@ -66,6 +73,7 @@ export async function startEmulatorService(
   const warnings: string[] = []
   const warning = hostWarning(host)
   if (warning) warnings.push(warning)
+  const allowKeys = (options.allowKeys ?? []).map((k) => publicKeyHexOf(k, cwd))
   const { startEmulator } = await import('../emulator/index.js')
   const handle = await startEmulator({
     fixture,
@@ -75,11 +83,11 @@ export async function startEmulatorService(
     allowAnyKey: options.allowAnyKey,
     latencyMs: options.latencyMs,
     requestLog: options.requestLog,
-    allowKeys: options.allowKeys,
+    allowKeys,
     onWarning: options.onWarning,
   })
   const state = handle.state
-  if (state.users.size === 0 && !options.allowAnyKey && (options.allowKeys ?? []).length === 0) {
+  if (state.users.size === 0 && !options.allowAnyKey && allowKeys.length === 0) {
     warnings.push(
       'The fixture lists no users, so every request will be refused: add your public key to its "users", or pass --allow-any-key.',
     )
@@ -101,11 +109,55 @@ export async function startEmulatorService(
       fixture,
       inMemory: options.inMemory ?? false,
       allowAnyKey: options.allowAnyKey ?? false,
+      allowedKeys: allowKeys,
       projects,
       users: [...state.users.values()].map((u) => ({ email: u.email, publicKeyHex: u.publicKeyHex })),
       warnings,
     },
   }
+}
+
+const HEX_KEY = /^[0-9a-f]{64}$/i
+
+/**
+ * The public key hex of an `--allow-key` value: 64 hex characters, an `ssh-ed25519 <base64> [comment]`
+ * line, or a file holding either or an OpenSSH private key. The error never shows a key file's text.
+ */
+export function publicKeyHexOf(value: string, cwd: string): string {
+  const given = value.trim()
+  if (HEX_KEY.test(given)) return given.toLowerCase()
+  const fromLine = sshPublicKeyHex(given)
+  if (fromLine) return fromLine
+  const path = resolve(cwd, given)
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new UserError(
+      'AllowKeyInvalid',
+      `--allow-key ${JSON.stringify(value)} is not a public key or a readable file`,
+      {
+        hint: 'Give a public key as 64 hex characters, an `ssh-ed25519 …` line (as in your .pub file), or the path of your key file.',
+      },
+    )
+  }
+  const trimmed = text.trim()
+  if (HEX_KEY.test(trimmed)) return trimmed.toLowerCase()
+  const fromFile = sshPublicKeyHex(trimmed)
+  if (fromFile) return fromFile
+  return parsePrivateKey(text, `--allow-key ${path}`).publicKeyHex
+}
+
+/** The key of an OpenSSH `ssh-ed25519 <base64 blob> [comment]` line (null when it is not one). */
+function sshPublicKeyHex(line: string): string | null {
+  const m = /^ssh-ed25519\s+([A-Za-z0-9+/]+={0,2})(\s|$)/.exec(line)
+  if (!m) return null
+  const blob = Buffer.from(m[1], 'base64')
+  // string "ssh-ed25519", then string <32-byte key>; each a uint32 length and the bytes.
+  const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1
+  if (typeLength !== 11 || blob.subarray(4, 15).toString('latin1') !== 'ssh-ed25519') return null
+  if (blob.length !== 15 + 4 + 32 || blob.readUInt32BE(15) !== 32) return null
+  return blob.subarray(19).toString('hex')
 }
 
 async function fixtureFromConfig(cwd: string): Promise<string> {
@@ -137,10 +189,13 @@ export function formatEmulatorStart(result: EmulatorStartResult): string {
     for (const s of p.agentStages) lines.push(`  agent stage "${terminalText(s.title)}" (${s.uuid}): ${s.tasks} tasks`)
   }
   if (result.allowAnyKey) lines.push('Keys: any correctly signed request is accepted (--allow-any-key).')
-  else
-    lines.push(
-      `Keys: ${result.users.length === 0 ? 'none registered' : result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`).join(', ')}`,
-    )
+  else {
+    const keys = [
+      ...result.users.map((u) => `${u.email} (${u.publicKeyHex.slice(0, 12)}…)`),
+      ...result.allowedKeys.map((k) => `${k.slice(0, 12)}… (--allow-key)`),
+    ]
+    lines.push(`Keys: ${keys.length === 0 ? 'none registered' : keys.join(', ')}`)
+  }
   lines.push(`Dashboard: ${result.domain}/`, `Stats: ${result.domain}/_emulator/stats`, 'Stop with Ctrl+C.')
   return lines.join('\n')
 }

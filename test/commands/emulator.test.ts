@@ -259,6 +259,41 @@ describe('emulator start', () => {
     expect(readFileSync(fixture, 'utf8')).toBe(before) // --in-memory
   })
 
+  it('--allow-key lets in a key file and an ssh-ed25519 line, and nobody else (an unknown key: 401, as Encord answers it)', async () => {
+    const fixture = join(dir, 'served-allow.json')
+    await runCommand(EmulatorGenerate, ['--out', fixture, '--tasks', '2'])
+    const other = generateOpenSshKey('allowed by line')
+    const otherKey = parsePrivateKey(other.privateKeyText)
+    const pubLine = `ssh-ed25519 ${Buffer.concat([
+      Buffer.from([0, 0, 0, 11]),
+      Buffer.from('ssh-ed25519'),
+      Buffer.from([0, 0, 0, 32]),
+      Buffer.from(other.publicKeyHex, 'hex'),
+    ]).toString('base64')} allowed`
+    const { child, exited, waitFor, stop } = startChild(
+      [fixture, '--port', '0', '--json', '--in-memory', '--allow-key', KEY_FILE, '--allow-key', pubLine],
+      30_000,
+    )
+    try {
+      const started = JSON.parse(await waitFor(firstLine)) as EmulatorStartResult
+      expect(started.allowedKeys).toEqual([key.publicKeyHex, other.publicKeyHex])
+      expect(started.warnings).toEqual([])
+      const path = `/v2/public/projects/${started.projects[0].projectHash}`
+      expect((await signedRequest(started.domain, key, 'GET', path)).status).toBe(200)
+      expect((await signedRequest(started.domain, otherKey, 'GET', path)).status).toBe(200)
+      // Encord's suite (test_runner_can_take_user_client) expects a fresh key to be refused.
+      const stranger = parsePrivateKey(generateOpenSshKey('stranger').privateKeyText)
+      expect((await signedRequest(started.domain, stranger, 'GET', path)).status).toBe(401)
+      child.kill('SIGTERM')
+      expect((await exited).code).toBe(0)
+    } finally {
+      stop()
+    }
+    const bad = await runCommand(EmulatorStart, [fixture, '--port', '0', '--json', '--allow-key', 'not-a-key'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.json).toMatchObject({ error: { code: 'AllowKeyInvalid', hint: expect.stringContaining('64 hex') } })
+  })
+
   it('killed (SIGKILL) in the middle of writing its state, it leaves the fixture whole', async () => {
     const fixture = join(dir, 'crash', 'big.json')
     mkdirSync(join(dir, 'crash'))

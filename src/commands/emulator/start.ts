@@ -18,6 +18,10 @@ Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Obse
         '<%= config.bin %> emulator generate --out big.json --tasks 10000 && <%= config.bin %> <%= command.id %> big.json --allow-any-key --in-memory',
     },
     {
+      description: 'Only your key (and the fixture users): other keys get an authentication error, as on Encord',
+      command: '<%= config.bin %> <%= command.id %> workspace.json --allow-key ~/.ssh/encord_ed25519 --in-memory',
+    },
+    {
       description: 'Use it from another shell',
       command: 'export ENCORD_DOMAIN=http://127.0.0.1:4010 && <%= config.bin %> run',
     },
@@ -52,6 +56,12 @@ Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Obse
       summary: "Accept any correctly signed request, whatever the key (the fixture's users are not checked).",
       default: false,
     }),
+    'allow-key': Flags.string({
+      summary:
+        "Accept this key on every project, on top of the fixture's users (repeatable): a public key as 64 hex characters, an `ssh-ed25519 …` public key, or a key file (private or .pub). Other keys stay refused.",
+      multiple: true,
+      helpValue: 'KEY|FILE',
+    }),
     'latency-ms': Flags.integer({
       summary: 'Latency added to every request, in milliseconds.',
       min: 0,
@@ -72,6 +82,7 @@ Dashboard: open <domain>/ in a browser (workflow, tasks, labels, requests). Obse
       host: flags.host,
       inMemory: flags['in-memory'],
       allowAnyKey: flags['allow-any-key'],
+      allowKeys: flags['allow-key'],
       latencyMs: flags['latency-ms'],
       requestLog: flags['request-log'],
       onWarning: (m) => this.warnUser(m),
