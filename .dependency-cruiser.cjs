@@ -1,5 +1,5 @@
 // The layer rules of docs/architecture.md, checked by `npm run lint` (dependency-cruiser). From the top:
-// commands → (cli, services) → (core, queue, observability, ui) → (encord, labels, vision) → shared.
+// commands → (cli, services) → (core, queue, observability, ui) → typegen → (encord, labels, vision) → shared.
 // The emulator and its dashboard stand apart: they use the wire model (encord, labels) and shared, never
 // the runner. Test files are left out: they may reach anything.
 const layer = (name) => `^src/${name}/`
@@ -44,6 +44,14 @@ module.exports = {
       to: { path: not('vision', 'labels', 'encord', 'shared') },
     },
     {
+      name: 'typegen-over-the-model',
+      severity: 'error',
+      comment:
+        'The types generator (src/typegen) reads the wire model and the ontology: it knows nothing of the runner.',
+      from: { path: layer('typegen') },
+      to: { path: not('typegen', 'labels', 'encord', 'shared') },
+    },
+    {
       name: 'emulator-apart-from-the-runner',
       severity: 'error',
       comment: 'The emulator and its dashboard serve the wire API: no runner, queue, services or CLI.',
@@ -55,7 +63,7 @@ module.exports = {
       severity: 'error',
       comment: 'The runner (src/core) emits events; it knows nothing of services, commands, the terminal or the queue.',
       from: { path: layer('core') },
-      to: { path: not('core', 'encord', 'labels', 'vision', 'shared') },
+      to: { path: not('core', 'typegen', 'encord', 'labels', 'vision', 'shared') },
     },
     {
       name: 'services-below-commands',

@@ -89,6 +89,7 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
         session: { ...session, loaded: session.loaded! },
         overrides: runOverridesFromFlags(flags),
         signal: controller.signal,
+        onWarning: (m) => this.warnUser(m),
         onValidated: ({ agents, settings }) => {
           progress = new RunProgress({
             mode: this.progressMode(),

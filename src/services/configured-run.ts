@@ -5,6 +5,7 @@ import { resolveRunSettings, resolveRunTuning, type RunOptionsLayer } from '../c
 import { prepareRun, type PreparedRun } from '../core/runner/pipeline.js'
 import { Runner } from '../core/runner/runner.js'
 import type { EncordApi } from '../encord/types.js'
+import { typesFilePath } from './types.js'
 
 /**
  * The run pipeline of every command that runs a config's agents (`run`, `validate`, `enqueue`,
@@ -22,6 +23,12 @@ export interface ConfiguredRunOptions {
   overrides?: RunOptionsLayer
   /** @default process.cwd() */
   cwd?: string
+  /**
+   * A generated types file next to the config (`encord-agents types`) made from another workflow or
+   * ontology: a validation issue (`validate`) or a warning in `prepared.warnings` (run, enqueue, worker).
+   * @default 'warning'
+   */
+  staleTypes?: 'issue' | 'warning'
 }
 
 export interface ConfiguredRun {
@@ -50,6 +57,7 @@ export async function prepareConfiguredRun(options: ConfiguredRunOptions): Promi
     validate: loaded.config.validate,
     settings,
     tuning: resolveRunTuning({}),
+    types: { file: typesFilePath(loaded.filepath), stale: options.staleTypes ?? 'warning', cwd: options.cwd },
   })
   return { loaded, agents, settings, prepared }
 }

@@ -87,6 +87,7 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
       cwd,
     })
     const { project } = prepared
+    for (const warning of prepared.warnings) options.onWarning?.(warning)
     const redisUrl = resolveRedisUrl(options.redisUrl, env)
     redis = await connectRedis(redisUrl, { onError: (e) => options.onWarning?.(`Redis: ${e.message}`) })
     const connection = redis

@@ -12,6 +12,8 @@ export interface RunAgentsOptions {
   /** Abort to stop: running handlers finish, decisions are flushed, the result says `interrupted`. */
   signal?: AbortSignal
   onEvent?: (event: RunEvent) => void
+  /** One line each, before the run (a stale types file); the run goes on. */
+  onWarning?: (message: string) => void
   /** Called once validation passed, before any task is fetched (the CLI starts its progress here). */
   onValidated?: (run: ConfiguredRun) => void
 }
@@ -29,6 +31,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
     projectHash: session.projectHash,
     overrides: options.overrides,
   })
+  for (const warning of configured.prepared.warnings) options.onWarning?.(warning)
   options.onValidated?.(configured)
   // A handler's process.exit fails its task instead of ending the run with exit 0 (see exit-guard.ts).
   let running = 'A handler'

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { EncordApi } from '../encord/types.js'
-import { readFingerprint, renderTypes, typegenFingerprint, typegenModel } from '../typegen/generate.js'
+import { renderTypes, typegenFingerprint, typegenModel } from '../typegen/generate.js'
 
 /** What `types --json` prints. */
 export interface TypesResult {
@@ -42,21 +41,4 @@ export async function generateTypes(options: {
     classifications: model.classifications.length,
     fingerprint: typegenFingerprint(model),
   }
-}
-
-/**
- * Compare the file's fingerprint with the live project: undefined when there is no file or it is
- * current, else a sentence saying it is stale.
- */
-export async function typesDrift(options: {
-  client: EncordApi
-  projectHash: string
-  file: string
-}): Promise<string | undefined> {
-  if (!existsSync(options.file)) return undefined
-  const written = readFingerprint(readFileSync(options.file, 'utf8'))
-  const project = await options.client.getProject(options.projectHash)
-  const live = typegenFingerprint(typegenModel(project))
-  if (written === live) return undefined
-  return `${options.file} is stale: the project's workflow or ontology changed since it was generated.`
 }

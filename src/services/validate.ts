@@ -7,8 +7,8 @@ export type ValidateResult = ValidationResult
 
 /**
  * Check the project against the config's agents (handlers load, stages exist and are agent stages,
- * declared pathways and ontology features exist, no dependency cycle, then the config's `validate`
- * hook). Every issue at once, as one UserError (exit 2); nothing is fetched beyond the project, and
+ * declared pathways and ontology features exist, no dependency cycle, a generated types file next to
+ * the config is current, then the config's `validate` hook). Every issue at once, as one UserError (exit 2); nothing is fetched beyond the project, and
  * nothing is moved.
  */
 export async function validateAgents(
@@ -18,6 +18,7 @@ export async function validateAgents(
     loaded: session.loaded,
     client: session.client,
     projectHash: session.projectHash,
+    staleTypes: 'issue',
   })
   return prepared.validation
 }

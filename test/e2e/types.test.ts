@@ -1,11 +1,13 @@
 /**
  * Typed projects (issue 18): `encord-agents types` on a project made by init (built binary, local emulator).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunResult } from '../../src/core/types.js'
 import type { TypesResult } from '../../src/services/types.js'
+import type { ValidateResult } from '../../src/services/validate.js'
 import { assertBuilt, runBin } from './run-bin.js'
 
 let tmp: string
@@ -38,4 +40,67 @@ describe('encord-agents types', () => {
     expect(again.json!.fingerprint).toBe(first.json!.fingerprint)
     expect(readFileSync(join(dir, 'other.d.ts'), 'utf8')).toBe(text)
   })
+
+  it(
+    'drift: a changed ontology makes validate exit 2 (TypesStale, with the hint) and run warn once and go on, until types runs again',
+    { timeout: 300_000 },
+    async () => {
+      const dir = join(tmp, 'drift')
+      expect((await runBin(['init', dir, '--template', 'label-writer', '--no-install'])).code).toBe(0)
+      expect((await runBin(['types'], { cwd: dir })).code).toBe(0)
+      const fresh = await runBin<ValidateResult>(['validate', '--json'], { cwd: dir })
+      expect(fresh.code, fresh.stderr).toBe(0)
+
+      // The ontology changes (a radio option is renamed): the file no longer describes the project.
+      const fixtureFile = join(dir, 'fixture.json')
+      const fixture = readFileSync(fixtureFile, 'utf8')
+      expect(fixture).toContain('"label": "Rainy"')
+      writeFileSync(fixtureFile, fixture.replace('"label": "Rainy"', '"label": "Raining"'))
+
+      type Failure = {
+        error: { code: string; data: { issues: Array<{ code: string; message: string; hint?: string }> } }
+      }
+      const stale = await runBin<Failure>(['validate', '--json'], { cwd: dir })
+      expect(stale.code, stale.stderr).toBe(2)
+      expect(stale.json!.error.code).toBe('ValidationFailed')
+      expect(stale.json!.error.data.issues).toEqual([
+        {
+          code: 'TypesStale',
+          message: expect.stringMatching(
+            /^encord-agents\.gen\.d\.ts is stale: the workflow or ontology of the project/,
+          ),
+          hint: expect.stringContaining('encord-agents types'),
+          location: 'encord-agents.gen.d.ts',
+        },
+      ])
+      const human = await runBin(['validate'], { cwd: dir })
+      expect(human.code).toBe(2)
+      expect(human.stderr).toContain('encord-agents.gen.d.ts is stale')
+      expect(human.stderr).toContain('Run `encord-agents types`')
+
+      // run warns in one line and goes on (the handler writes "Rainy", no longer an option: that task fails).
+      const run = await runBin<RunResult>(['run', '--json', '--dry-run'], { cwd: dir })
+      expect(run.json, run.stderr).toBeDefined()
+      const warnings = run.stderr.split('\n').filter((l) => l.includes('stale'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(/encord-agents\.gen\.d\.ts is stale: .* Run `encord-agents types` to update it\.$/)
+      expect(run.json!.stages[0].processed).toBe(6)
+
+      const again = await runBin<TypesResult>(['types', '--json'], { cwd: dir })
+      expect(again.code, again.stderr).toBe(0)
+      expect(readFileSync(join(dir, 'encord-agents.gen.d.ts'), 'utf8')).toContain('"Raining": {')
+      const current = await runBin<ValidateResult>(['validate', '--json'], { cwd: dir })
+      expect(current.code, current.stderr).toBe(0)
+      const quiet = await runBin(['run', '--dry-run'], { cwd: dir })
+      expect(quiet.stderr).not.toContain('stale')
+
+      // A file of that name that `types` did not write cannot be checked: validate says so.
+      writeFileSync(join(dir, 'encord-agents.gen.d.ts'), 'export {}\n')
+      const foreign = await runBin<Failure>(['validate', '--json'], { cwd: dir })
+      expect(foreign.code).toBe(2)
+      expect(foreign.json!.error.data.issues.map((i) => [i.code, i.message])).toEqual([
+        ['TypesStale', expect.stringContaining('has no fingerprint line')],
+      ])
+    },
+  )
 })

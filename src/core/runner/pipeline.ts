@@ -1,4 +1,6 @@
 import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
+import { typesFileState } from '../../typegen/drift.js'
+import { displayPath } from '../config/issues.js'
 import type { ResolvedRunOptions } from '../config/options.js'
 import type { resolveRunTuning } from '../config/resolve.js'
 import { RunScope } from '../deps/resolver.js'
@@ -17,6 +19,7 @@ import {
   type ResolvedBinding,
   type StageBinding,
   type UserValidateHook,
+  type ValidationIssue,
   type ValidationResult,
 } from './validate.js'
 
@@ -34,6 +37,21 @@ export interface InspectedProject {
   validation: ValidationResult
   /** The bindings that passed, matched to their stages (in run order). */
   bindings: ResolvedBinding[]
+  /** One line each, for the caller to show; the run goes on (a stale types file when `types.stale` is `warning`). */
+  warnings: string[]
+}
+
+/**
+ * The declaration file of `encord-agents types` (issue 18) to compare with the project: when it exists,
+ * its fingerprint must be the live workflow's and ontology's.
+ */
+export interface TypesFileCheck {
+  /** The generated file (absolute); nothing is checked when there is none. */
+  file: string
+  /** A stale file is a validation issue (`TypesStale`, as `validate` reports it) or one warning line (`run`). */
+  stale: 'issue' | 'warning'
+  /** Where paths in messages are shown relative to. @default process.cwd() */
+  cwd?: string
 }
 
 /** Fetch the project (once) and validate the agents against it (once). Throws only when the project cannot be fetched. */
@@ -42,12 +60,37 @@ export async function inspectProject(input: {
   projectHash: string
   bindings: readonly StageBinding[]
   validate?: UserValidateHook
+  types?: TypesFileCheck
 }): Promise<InspectedProject> {
   const project = await input.client.getProject(input.projectHash)
   const { bindings, ...validation } = await validateProject(project, input.bindings, input.validate, {
     client: input.client,
   })
-  return { project, validation, bindings }
+  const warnings: string[] = []
+  const stale = input.types !== undefined ? staleTypesIssue(input.types, project) : undefined
+  if (stale !== undefined && input.types?.stale === 'issue') {
+    validation.issues.push(stale)
+    validation.ok = false
+  } else if (stale !== undefined) {
+    warnings.push(`${stale.message} Run \`encord-agents types\` to update it.`)
+  }
+  return { project, validation, bindings, warnings }
+}
+
+/** A `TypesStale` issue when the generated file exists and was made from another workflow or ontology. */
+function staleTypesIssue(check: TypesFileCheck, project: Project): ValidationIssue | undefined {
+  const state = typesFileState(check.file, project)
+  if (state.state !== 'stale') return undefined
+  const shown = displayPath(check.file, check.cwd)
+  return {
+    code: 'TypesStale',
+    message:
+      state.written === undefined
+        ? `${shown} has no fingerprint line, so it cannot be checked against the project "${project.title}".`
+        : `${shown} is stale: the workflow or ontology of the project "${project.title}" changed since it was generated, so the compiler checks the agents against the old one.`,
+    hint: 'Run `encord-agents types` to write it again from the project, then fix what `tsc --noEmit` reports.',
+    location: shown,
+  }
 }
 
 /** What {@link prepareRun} takes. */
@@ -64,6 +107,8 @@ export interface PrepareRunInput {
   onClose?: () => Promise<void>
   /** When the run began (performance.now()), for `durationMs`. @default now */
   startedAt?: number
+  /** Compare the generated types file with the project (see {@link TypesFileCheck}). @default not checked */
+  types?: TypesFileCheck
 }
 
 /**
@@ -103,6 +148,8 @@ export class PreparedRun {
   readonly validation: ValidationResult
   /** The agents matched to their stages, in run order. */
   readonly bindings: readonly ResolvedBinding[]
+  /** Lines for the caller to show before the run (a stale types file); nothing in them stops the run. */
+  readonly warnings: readonly string[]
   readonly #tuning: PrepareRunInput['tuning']
   readonly #startedAt: number
   readonly #onClose: () => Promise<void>
@@ -117,6 +164,7 @@ export class PreparedRun {
     this.settings = o.settings
     this.validation = o.validation
     this.bindings = o.bindings
+    this.warnings = o.warnings
     this.#tuning = o.tuning
     this.#startedAt = o.startedAt
     this.#onClose = o.onClose ?? (async () => undefined)
