@@ -211,6 +211,7 @@ export type {
   StageType,
   StorageItem,
   TaskFilters,
+  ListTasksOptions,
   TaskStatus,
   Workflow,
 } from './encord/types.js'

@@ -66,10 +66,21 @@ export class ApiChannel {
     schema: S,
     options: { query?: QueryParams; body?: unknown } = {},
   ): Promise<z.infer<S>> {
+    const { response, json } = await this.v2Parsed(endpoint, method, path, options)
+    return parseWith(schema, json, response.call, endpoint, response)
+  }
+
+  /** A v2 call's reply parsed as JSON but not yet checked against its schema (see `parseWith`). */
+  async v2Parsed(
+    endpoint: string,
+    method: 'GET' | 'POST',
+    path: string,
+    options: { query?: QueryParams; body?: unknown } = {},
+  ): Promise<{ response: ApiResponse; json: unknown }> {
     const response = await this.v2(endpoint, method, path, options)
     if (response.status === 204)
       throw protocolError(response, 'Encord answered 204 No Content where a result was expected')
-    return parseWith(schema, parseJson(response, response.call), response.call, endpoint, response)
+    return { response, json: parseJson(response, response.call) }
   }
 
   async v2NoContent(

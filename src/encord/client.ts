@@ -24,24 +24,24 @@ import {
   V2Ontology,
   V2Project,
   V2StorageItem,
-  V2TaskPage,
   type LegacyLabelRowMetadataPayload,
 } from './models.js'
 import { chunk } from '../shared/arrays.js'
 import { bundled, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundles.js'
 import { labelsFingerprint } from './labels-fingerprint.js'
 import { DEFAULT_FLOAT_KEYS } from './python-json.js'
-import type { QueryParams } from './query.js'
 import { isLabelRowMetadataRows, isLabelRows } from './fast-check.js'
-import { toLabelRowMetadata, toStage, toStorageItem, toTask } from './to-model.js'
+import { toLabelRowMetadata, toStage, toStorageItem } from './to-model.js'
 import { isAmbiguous, proceedTasks } from './proceed.js'
 import { Transport, type TransportOptions, type TransportStats } from './transport.js'
+import { listStageTasks } from './list-tasks.js'
 import type {
   AgentTask,
   EncordApi,
   LabelRowDict,
   LabelRowMetadata,
   LabelRowMetadataOptions,
+  ListTasksOptions,
   ProceedAction,
   ProceedResult,
   Project,
@@ -167,51 +167,27 @@ export class EncordClient implements EncordApi {
 
   /**
    * All tasks of a stage matching the filters, page by page: the next page is requested only when the
-   * iterator has handed out the previous one. An empty `dataHashes` list matches nothing (no request);
+   * iterator has handed out the previous one, or with `pageAhead` as soon as the previous page's cursor
+   * is read (see {@link ListTasksOptions}). An empty `dataHashes` list matches nothing (no request);
    * long `dataHashes` lists are split over several listings (they travel in the URL).
    */
-  async *listTasks(projectHash: string, stageUuid: string, filters: TaskFilters = {}): AsyncGenerator<AgentTask> {
+  async *listTasks(
+    projectHash: string,
+    stageUuid: string,
+    filters: TaskFilters = {},
+    options: ListTasksOptions = {},
+  ): AsyncGenerator<AgentTask> {
     const { dataHashes } = filters
     if (dataHashes !== undefined && dataHashes.length === 0) return
     const chunks = dataHashes === undefined ? [undefined] : chunk(unique(dataHashes), this.bundles.taskFilterDataHashes)
-    const path = `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/tasks`
-    for (const hashes of chunks) {
-      let pageToken: string | undefined
-      const seen = new Set<string>()
-      do {
-        // Key order as the SDK's DTO: base class (pageToken) first, then the stage's filters.
-        const query: QueryParams = [
-          ['pageToken', pageToken],
-          ['userEmails', filters.userEmails],
-          ['dataHashes', hashes],
-          ['datasetHashes', filters.datasetHashes],
-          ['dataTitleContains', filters.dataTitleContains],
-          ['statuses', filters.statuses],
-        ]
-        let page: V2TaskPage
-        try {
-          page = await this.#api.v2Json('listTasks', 'GET', path, V2TaskPage, { query })
-        } catch (error) {
-          throw rephraseNotFound(
-            error,
-            `Stage ${stageUuid} of project ${projectHash} was not found`,
-            'Check the stage uuid against `encord-agents list-stages`.',
-          )
-        }
-        for (const task of page.results) yield toTask(task, stageUuid)
-        const next = page.nextPageToken ?? undefined
-        if (next !== undefined) {
-          // A server handing out a token twice would loop forever; stop with a clear error instead.
-          if (seen.has(next))
-            throw new EncordProtocolError({
-              call: v2Call('listTasks', 'GET', path),
-              summary: 'Encord returned the same page token twice while listing tasks',
-            })
-          seen.add(next)
-        }
-        pageToken = next
-      } while (pageToken !== undefined)
-    }
+    for (const hashes of chunks)
+      yield* listStageTasks(this.#api, {
+        projectHash,
+        stageUuid,
+        filters,
+        hashes,
+        pageAhead: options.pageAhead === true,
+      })
   }
 
   // ----------------------------------------------------------------------------------------------

@@ -170,6 +170,17 @@ export interface StorageItem {
   raw: Record<string, unknown>
 }
 
+/** How `listTasks` reads its pages. */
+export interface ListTasksOptions {
+  /**
+   * Request the next page as soon as the current page's cursor is read from its reply, before the page
+   * is checked and its tasks handed out (one page ahead): a consumer that reads the whole listing waits
+   * one round trip per page and nothing more. A consumer that stops early leaves one page unread.
+   * @default false (the next page is requested when the iterator needs it)
+   */
+  pageAhead?: boolean
+}
+
 /**
  * Everything the runner needs from Encord. `EncordClient` implements it over HTTP; nothing else does
  * (tests run the real client against the local emulator).
@@ -178,8 +189,16 @@ export interface EncordApi {
   /** The account's projects, datasets, ontologies and workflow templates; create and delete projects. */
   readonly workspace: EncordWorkspace
   getProject(projectHash: string): Promise<Project>
-  /** All tasks of a stage, page by page; the next page is fetched only when the iterator needs it. */
-  listTasks(projectHash: string, stageUuid: string, filters?: TaskFilters): AsyncIterable<AgentTask>
+  /**
+   * All tasks of a stage, page by page; the next page is fetched only when the iterator needs it, or,
+   * with `pageAhead`, as soon as the current page's cursor is read.
+   */
+  listTasks(
+    projectHash: string,
+    stageUuid: string,
+    filters?: TaskFilters,
+    options?: ListTasksOptions,
+  ): AsyncIterable<AgentTask>
   /** Proceed tasks of one stage; bundles to the API's limit; reports stale tasks instead of failing. */
   proceedTasks(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult>
   listLabelRowMetadata(projectHash: string, options?: LabelRowMetadataOptions): Promise<LabelRowMetadata[]>

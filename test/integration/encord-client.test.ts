@@ -90,6 +90,20 @@ describe('EncordClient against the emulator', () => {
     expect(tasks[0]).toMatchObject({ stageUuid: agent.uuid, status: 'NEW', labelBranchName: 'main' })
   })
 
+  it('with pageAhead, requests the next page as soon as the current page has arrived', async () => {
+    client.resetStats()
+    const it = client.listTasks(project.projectHash, agent.uuid, {}, { pageAhead: true })[Symbol.asyncIterator]()
+    await it.next()
+    // Page 2 left when page 1's cursor was read; page 3 only when page 2 arrives.
+    expect(client.stats().requests.listTasks).toBe(2)
+    await it.return?.(undefined)
+    const tasks = await all(client.listTasks(project.projectHash, agent.uuid, {}, { pageAhead: true }))
+    expect(tasks.map((t) => t.uuid)).toEqual(
+      (await all(client.listTasks(project.projectHash, agent.uuid))).map((t) => t.uuid),
+    )
+    expect(tasks).toHaveLength(TASKS)
+  })
+
   it('applies every filter', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     const picked = [tasks[3], tasks[77], tasks[200]]

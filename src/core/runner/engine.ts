@@ -298,10 +298,14 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
   let failures = 0
   for (;;) {
     try {
+      // Page ahead: each page's request leaves as soon as the previous page's cursor is read, not
+      // after that page is checked and its tasks handed out (the listing is the bound of runs
+      // without handler work: one round trip per page and nothing more).
       for await (const task of ctx.client.listTasks(
         ctx.project.projectHash,
         ctx.stage.uuid,
         taskFilters(ctx.settings),
+        { pageAhead: true },
       )) {
         if (ctx.stopSignal.aborted) return
         if (seen.has(task.uuid)) continue
