@@ -341,6 +341,45 @@ describe('test_sequential_runner.py', () => {
     const result = await runner.run({ journal: false })
     expect(result.stages[0].failed).toBe(0)
     expect(branches).toEqual(Array(e.size).fill('BRANCH_NAME'))
+    // The rows were made on that branch only: the main branch is still uninitialised.
+    const onBranch = await e.client.listLabelRowMetadata(e.projectHash, { branchName: 'BRANCH_NAME' })
+    expect(onBranch.every((m) => m.branchName === 'BRANCH_NAME' && m.labelHash !== null)).toBe(true)
+    const main = await e.client.listLabelRowMetadata(e.projectHash)
+    expect(main.every((m) => m.branchName === 'main' && m.labelHash === null)).toBe(true)
+  })
+
+  it('test_runner_can_request_specific_branch[saved]: labels saved on the branch stay there; main keeps none', async () => {
+    // Python's test only reads the branch; this one also writes to it, through the runner's save.
+    const e = (env = await suiteProject('one-of-each'))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      AGENT_STAGE_NAME,
+      defineAgent({
+        labelRowMetadata: { branchName: 'BRANCH_NAME' },
+        deps: { row: labelRow() },
+        handler: ({ deps }) => {
+          if (deps.row.dataType !== 'image') return undefined
+          deps.row.addBoundingBox(deps.row.ontology.object(BBOX_ONTOLOGY_HASH, 'bounding_box'), {
+            h: 0.5,
+            w: 0.5,
+            x: 0,
+            y: 0,
+          })
+          return { labelRow: deps.row }
+        },
+      }),
+    )
+    const result = await runner.run({ journal: false })
+    expect(result.stages[0].failed).toBe(0)
+    const [branchImage] = (await e.client.listLabelRowMetadata(e.projectHash, { branchName: 'BRANCH_NAME' })).filter(
+      (m) => m.dataType === 'IMAGE',
+    )
+    const [row] = await e.client.getLabelRows(e.projectHash, [branchImage.labelHash!])
+    expect(row.branch_name).toBe('BRANCH_NAME')
+    const objects = Object.values(row.data_units as Record<string, { labels: { objects: unknown[] } }>)[0].labels
+      .objects
+    expect(objects).toHaveLength(1)
+    const [mainImage] = (await e.client.listLabelRowMetadata(e.projectHash)).filter((m) => m.dataType === 'IMAGE')
+    expect(mainImage.labelHash).toBeNull()
   })
 
   it('test_runner_can_take_user_client: a client whose key Encord does not know fails with an authentication error', async () => {
