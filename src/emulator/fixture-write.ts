@@ -3,7 +3,14 @@ import { lstat, open, readdir, readlink, rename, unlink } from 'node:fs/promises
 import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../shared/errors.js'
 import { isRunning } from '../shared/process-identity.js'
-import type { Fixture, FixtureDataUnit, FixtureProject, FixtureStorageItem, FixtureTask } from './fixture.js'
+import type {
+  Fixture,
+  FixtureDataset,
+  FixtureDataUnit,
+  FixtureProject,
+  FixtureStorageItem,
+  FixtureTask,
+} from './fixture.js'
 
 /**
  * Writing fixtures: atomically (temporary file, fsync, rename; through a symlink to its target, keeping
@@ -66,6 +73,11 @@ export const compactTask = (t: FixtureTask): Partial<FixtureTask> => omit(t, TAS
 export const compactDataUnit = (d: FixtureDataUnit): Partial<FixtureDataUnit> => omit(d, UNIT_DEFAULTS)
 export const compactStorageItem = (i: FixtureStorageItem): Partial<FixtureStorageItem> => omit(i, ITEM_DEFAULTS)
 
+const compactDataset = (d: FixtureDataset): Record<string, unknown> => ({
+  ...omit(d, { description: '', dataUnits: [] }),
+  ...(d.dataUnits.length > 0 ? { dataUnits: d.dataUnits.map(compactDataUnit) } : {}),
+})
+
 function compactProject(p: FixtureProject): Record<string, unknown> {
   return {
     ...omit(p, { description: '', projectType: 'workflow', status: 'inProgress', workflowManagerUuid: null }),
@@ -76,7 +88,38 @@ function compactProject(p: FixtureProject): Record<string, unknown> {
 
 /** The fixture without default values (what is written). */
 export function compactFixture(f: Fixture): Record<string, unknown> {
-  return { ...f, storageItems: f.storageItems.map(compactStorageItem), projects: f.projects.map(compactProject) }
+  return {
+    ...f,
+    datasets: f.datasets.map(compactDataset),
+    storageItems: f.storageItems.map(compactStorageItem),
+    projects: f.projects.map(compactProject),
+  }
+}
+
+/** Arrays written one element a line by the `lines` layout. */
+const ONE_LINE_ELEMENTS = new Set(['storageItems', 'dataUnits', 'tasks', 'labelRows', 'history'])
+
+/**
+ * JSON indented like `JSON.stringify(value, null, 2)`, except that the elements of the big arrays
+ * (storage items, data units, tasks, label rows, history) take one compact line each: a fixture with
+ * thousands of items stays readable, diffs line by line, and is a third of the indented size.
+ */
+export function linesJson(value: unknown, pad = '', key = ''): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]'
+    const inner = pad + '  '
+    const elements = ONE_LINE_ELEMENTS.has(key)
+      ? value.map((v) => inner + JSON.stringify(v))
+      : value.map((v) => inner + linesJson(v, inner))
+    return `[\n${elements.join(',\n')}\n${pad}]`
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+    if (entries.length === 0) return '{}'
+    const inner = pad + '  '
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${linesJson(v, inner, k)}`).join(',\n')}\n${pad}}`
+  }
+  return JSON.stringify(value)
 }
 
 function* arrayPieces<T>(items: readonly T[], map: (item: T) => unknown): Generator<string> {
@@ -90,7 +133,7 @@ const BIG_PROJECT_KEYS = new Set(['dataUnits', 'tasks', 'labelRows', 'history'])
 /** Compact JSON of a fixture, in small pieces (big arrays one element at a time). */
 function* fixturePieces(f: Fixture): Generator<string> {
   const { storageItems, projects, ...head } = f
-  const headJson = JSON.stringify(head)
+  const headJson = JSON.stringify({ ...head, datasets: head.datasets.map(compactDataset) })
   yield headJson.slice(0, -1) + ',"storageItems":'
   yield* arrayPieces(storageItems, compactStorageItem)
   yield ',"projects":['
@@ -187,12 +230,14 @@ export async function removeStaleTempFiles(file: string): Promise<string[]> {
  * written through (its target is replaced), the file's mode is kept, and a path that holds anything
  * but a regular file is refused (UserError `FixtureNotAFile`).
  * @param options.pretty indent (default: when at most PRETTY_PRINT_MAX_TASKS tasks)
+ * @param options.lines indented, with one line per storage item, data unit, task, label row and history
+ *   event ({@link linesJson}); for fixtures kept in a repository
  * @returns the number of bytes written
  */
 export async function writeFixtureFile(
   file: string,
   fixture: Fixture,
-  options: { pretty?: boolean } = {},
+  options: { pretty?: boolean; lines?: boolean } = {},
 ): Promise<number> {
   const tasks = fixture.projects.reduce((n, p) => n + p.tasks.length, 0)
   const pretty = options.pretty ?? tasks <= PRETTY_PRINT_MAX_TASKS
@@ -203,8 +248,9 @@ export async function writeFixtureFile(
   try {
     // The open's mode is filtered by the umask: set the old file's mode exactly.
     if (target.mode !== null) await handle.chmod(target.mode)
-    if (pretty) {
-      const text = JSON.stringify(compactFixture(fixture), null, 2) + '\n'
+    if (options.lines === true || pretty) {
+      const compact = compactFixture(fixture)
+      const text = (options.lines === true ? linesJson(compact) : JSON.stringify(compact, null, 2)) + '\n'
       bytes = Buffer.byteLength(text)
       await handle.writeFile(text, 'utf8')
     } else {

@@ -4,11 +4,19 @@ import { UserError } from '../shared/errors.js'
 import type { GeneratedDataType } from '../emulator/data-types.js'
 import { generateFixture } from '../emulator/generate.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'
+import { generateWorkspace } from '../emulator/workspace-generate.js'
 
 /** Options of {@link generateFixtureFile}. */
 export interface EmulatorGenerateOptions {
   out: string
-  tasks: number
+  /** Tasks (and data units); with `workspace`, images in the images dataset (default 20). */
+  tasks?: number
+  /**
+   * A whole workspace instead of one project: an ontology, a "one of each" dataset (every data type), a
+   * dataset of `tasks` images, an "agent → complete" workflow template and an example project. Not with
+   * `stages`, `dataType`, `projectHash` or `twin`.
+   */
+  workspace?: boolean
   /** Agent stage titles in order. @default ["Agent 1"] */
   stages?: string[]
   /** One kind for every data unit, or `mixed` (one of each in turn). @default "image" */
@@ -40,6 +48,12 @@ export interface EmulatorGenerateResult {
   twinProjectHash: string | null
   labelRows: number
   bytes: number
+  /** With `--workspace`: what projects can be created from (`createProject`); null otherwise. */
+  workspace: {
+    ontologyHash: string
+    datasets: Array<{ datasetHash: string; title: string; dataUnits: number }>
+    workflowTemplates: Array<{ templateHash: string; title: string }>
+  } | null
 }
 
 /** Generate a synthetic fixture and write it (atomically) to `out`. */
@@ -58,6 +72,15 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
         hint: 'Your key id is shown by `encord-agents init` and in Encord under Settings → Public keys.',
       })
   }
+  const users = (options.publicKeys ?? []).map((publicKeyHex, i) => ({
+    email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`,
+    publicKeyHex,
+  }))
+  if (options.workspace) return writeWorkspace(out, options, users)
+  if (options.tasks === undefined)
+    throw new UserError('MissingTasks', 'How many tasks? --tasks is required (unless --workspace).', {
+      hint: 'Add --tasks N, e.g. --tasks 100.',
+    })
   const fixture = generateFixture({
     tasks: options.tasks,
     stages: options.stages,
@@ -65,10 +88,7 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     seed: options.seed,
     projectHash: options.projectHash,
     twin: options.twin,
-    users: (options.publicKeys ?? []).map((publicKeyHex, i) => ({
-      email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`,
-      publicKeyHex,
-    })),
+    users,
   })
   const bytes = await writeFixtureFile(out, fixture)
   const [main, twin] = fixture.projects
@@ -85,6 +105,60 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     twinProjectHash: twin?.projectHash ?? null,
     labelRows: main.labelRows.length,
     bytes,
+    workspace: null,
+  }
+}
+
+async function writeWorkspace(
+  out: string,
+  options: EmulatorGenerateOptions,
+  users: Array<{ email: string; publicKeyHex: string }>,
+): Promise<EmulatorGenerateResult> {
+  const notWith = Object.entries({
+    '--stages': options.stages !== undefined && options.stages.length > 0,
+    '--data-type': options.dataType !== undefined,
+    '--project-hash': options.projectHash !== undefined,
+    '--twin': options.twin === true,
+  })
+    .filter(([, given]) => given)
+    .map(([flag]) => flag)
+  if (notWith.length > 0)
+    throw new UserError(
+      'WorkspaceFlags',
+      `--workspace makes its own datasets and workflow: ${notWith.join(', ')} cannot be used with it.`,
+      {
+        hint: 'Leave them out (--tasks sets the number of images), or drop --workspace for a single project.',
+      },
+    )
+  const fixture = generateWorkspace({ images: options.tasks ?? 20, seed: options.seed, users })
+  const bytes = await writeFixtureFile(out, fixture, { lines: true })
+  const main = fixture.projects[0]
+  return {
+    projectHash: main.projectHash,
+    stages: main.workflow.stages.map((s) => ({
+      uuid: s.uuid,
+      title: s.title,
+      stageType: s.stageType,
+      pathways: s.pathways,
+    })),
+    tasks: main.tasks.length,
+    out,
+    twinProjectHash: null,
+    labelRows: 0,
+    bytes,
+    workspace: {
+      ontologyHash: fixture.ontologies[0].ontologyHash,
+      datasets: fixture.datasets.map((d) => ({
+        datasetHash: d.datasetHash,
+        title: d.title,
+        dataUnits: new Set(
+          [...d.dataUnits, ...fixture.projects.flatMap((p) => p.dataUnits)]
+            .filter((u) => u.datasetHash === d.datasetHash)
+            .map((u) => u.dataHash),
+        ).size,
+      })),
+      workflowTemplates: fixture.workflowTemplates.map((t) => ({ templateHash: t.templateHash, title: t.title })),
+    },
   }
 }
 
@@ -94,15 +168,28 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
  */
 export function formatEmulatorGenerate(result: EmulatorGenerateResult, configFile?: string): string {
   const agents = result.stages.filter((s) => s.stageType === 'AGENT')
-  const lines = [
-    `Wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`,
-    `Project ${result.projectHash}: ${result.tasks} tasks in "${agents[0]?.title ?? '?'}", ${result.labelRows} label rows`,
-  ]
+  const lines = [`Wrote ${result.out} (${(result.bytes / 1024).toFixed(0)} KiB)`]
+  if (result.workspace !== null) {
+    const ws = result.workspace
+    lines.push(`Ontology ${ws.ontologyHash}`)
+    for (const d of ws.datasets) lines.push(`Dataset ${d.datasetHash} "${d.title}": ${d.dataUnits} data units`)
+    for (const t of ws.workflowTemplates) lines.push(`Workflow template ${t.templateHash} "${t.title}"`)
+    lines.push(`Example project ${result.projectHash}: ${result.tasks} tasks in "${agents[0]?.title ?? '?'}"`)
+  } else
+    lines.push(
+      `Project ${result.projectHash}: ${result.tasks} tasks in "${agents[0]?.title ?? '?'}", ${result.labelRows} label rows`,
+    )
   for (const s of agents)
     lines.push(`  agent stage "${s.title}" (${s.uuid}): pathways ${s.pathways.map((p) => `"${p.title}"`).join(', ')}`)
   if (result.twinProjectHash) lines.push(`Twin project ${result.twinProjectHash}`)
   const run = `encord-agents run --local ${result.out} --project-hash ${result.projectHash}`
-  lines.push('', 'Next:', `  encord-agents emulator start ${result.out}    serve it, with its dashboard`)
+  if (result.workspace !== null)
+    lines.push(
+      '',
+      'Next:',
+      `  encord-agents emulator start ${result.out} --allow-any-key    the whole account: any key may create projects from the template`,
+    )
+  else lines.push('', 'Next:', `  encord-agents emulator start ${result.out}    serve it, with its dashboard`)
   lines.push(`  encord-agents list-stages --local ${result.out}`)
   if (configFile === undefined)
     lines.push('  encord-agents init    no config here yet: a config and an agent for "Agent 1"')

@@ -147,6 +147,74 @@ describe('emulator generate', () => {
   })
 })
 
+describe('emulator generate --workspace', () => {
+  it('writes a whole workspace: ontology, "one of each" and --tasks images, a template, an example project', async () => {
+    const out = join(dir, 'workspace.json')
+    const res = await runCommand<EmulatorGenerateResult>(EmulatorGenerate, [
+      '--out',
+      out,
+      '--workspace',
+      '--tasks',
+      '5',
+      '--public-key',
+      key.publicKeyHex,
+      '--json',
+    ])
+    expect(res.exitCode, res.stderr).toBe(0)
+    const json = res.json as EmulatorGenerateResult
+    const loaded = loadFixtureFile(out).fixture
+    expect(json.workspace).toEqual({
+      ontologyHash: loaded.ontologies[0].ontologyHash,
+      datasets: [
+        { datasetHash: loaded.datasets[0].datasetHash, title: 'one of each', dataUnits: 8 },
+        { datasetHash: loaded.datasets[1].datasetHash, title: '5 images', dataUnits: 5 },
+      ],
+      workflowTemplates: [{ templateHash: loaded.workflowTemplates[0].templateHash, title: 'agent → complete' }],
+    })
+    expect(json).toMatchObject({ projectHash: loaded.projects[0].projectHash, tasks: 8, twinProjectHash: null })
+    expect(loaded.users.map((u) => u.publicKeyHex)).toEqual([key.publicKeyHex])
+    // One storage item a line (the `lines` layout), and the same seed gives the same bytes.
+    expect(readFileSync(out, 'utf8')).toMatch(/\n {4}\{"uuid":"[0-9a-f-]{36}","parent":/)
+    const again = join(dir, 'workspace-again.json')
+    await runCommand(EmulatorGenerate, [
+      '--out',
+      again,
+      '--workspace',
+      '--tasks',
+      '5',
+      '--public-key',
+      key.publicKeyHex,
+    ])
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(out, 'utf8'))
+
+    const human = await runCommand(EmulatorGenerate, ['--out', join(dir, 'workspace-human.json'), '--workspace'])
+    expect(human.exitCode).toBe(0)
+    expect(human.stdout).toMatch(/Dataset [0-9a-f-]{36} "20 images": 20 data units/)
+    expect(human.stdout).toMatch(/Workflow template [0-9a-f-]{36} "agent → complete"/)
+    expect(human.stdout).toContain('--allow-any-key')
+  })
+
+  it('refuses flags of a single project with --workspace, and no --tasks without it: exit 2', async () => {
+    const mixed = await runCommand(EmulatorGenerate, [
+      '--out',
+      join(dir, 'ws-bad.json'),
+      '--workspace',
+      '--stages',
+      'A',
+      '--twin',
+      '--json',
+    ])
+    expect(mixed.exitCode).toBe(2)
+    expect(mixed.json).toMatchObject({
+      error: { code: 'WorkspaceFlags', message: expect.stringContaining('--stages, --twin') },
+    })
+    const none = await runCommand(EmulatorGenerate, ['--out', join(dir, 'no-tasks.json'), '--json'])
+    expect(none.exitCode).toBe(2)
+    expect(none.json).toMatchObject({ error: { code: 'MissingTasks', hint: expect.stringContaining('--tasks') } })
+    expect(existsSync(join(dir, 'ws-bad.json')) || existsSync(join(dir, 'no-tasks.json'))).toBe(false)
+  })
+})
+
 describe('emulator snapshot', () => {
   it('pulls a project through the client into a fixture', async () => {
     const source = join(dir, 'source.json')
