@@ -86,6 +86,29 @@ describe('validation before anything runs', () => {
     expect(hookSaw).toEqual({ stages: 3, ontology: 'Generated ontology', agents: 3 })
   })
 
+  it("defineAgent's stage and the binding's stage must agree (by title or UUID): StageMismatch otherwise", async () => {
+    const e = (env = await startRunnerEnv({ tasks: 2, stages: ['Agent 1', 'Agent 2'] }))
+    const agreeing = await new Runner({ projectHash: e.projectHash, client: e.client })
+      .stage(e.stageUuid('Agent 1'), defineAgent({ stage: 'Agent 1', handler: () => 'complete' }))
+      .stage('Agent 2', defineAgent({ stage: e.stageUuid('Agent 2'), handler: () => 'complete' }))
+      .validate()
+    expect(agreeing.issues).toEqual([])
+    const result = await new Runner({ projectHash: e.projectHash, client: e.client })
+      .stage('Agent 2', defineAgent({ stage: 'Agent 1', handler: () => 'complete' }), { location: 'config.ts:4:5' })
+      .stage('Agent 1', defineAgent({ stage: 'Agent 9', handler: () => 'complete' }))
+      .validate()
+    expect(result.ok).toBe(false)
+    expect(result.issues.map((i) => [i.code, i.stage, i.location])).toEqual([
+      ['StageMismatch', 'Agent 2', 'config.ts:4:5'],
+      ['StageMismatch', 'Agent 1', expect.stringContaining('validate.test.ts')],
+    ])
+    expect(result.issues[0].message).toMatch(
+      /serves stage "Agent 1" \(defineAgent\), but it is bound to stage "Agent 2" \(config\.ts:4:5\)\.$/,
+    )
+    expect(result.issues[1].message).toContain('has no stage "Agent 9"')
+    expect(result.issues[0].hint).toContain('leave `stage` out of the config entry')
+  })
+
   it('run() refuses to start on validation issues (exit 2), before listing or moving anything', async () => {
     const e = (env = await startRunnerEnv({ tasks: 2 }))
     const runner = new Runner({

@@ -27,7 +27,7 @@ export interface ResolvedBinding {
 
 /** One problem found by validation. */
 export interface ValidationIssue {
-  /** Permanent name: StageNotFound, StageNotAgent, DuplicateStage, PathwayNotFound, OntologyMismatch, DependencyCycle, ... */
+  /** Permanent name: StageNotFound, StageNotAgent, DuplicateStage, StageMismatch, PathwayNotFound, OntologyMismatch, DependencyCycle, TypesStale, ... */
   code: string
   message: string
   hint?: string
@@ -151,6 +151,32 @@ export function resolveStageBindings(
     resolved.push({ binding, stage })
   }
   return { resolved, issues }
+}
+
+/**
+ * An agent whose `defineAgent` names a stage, bound to another one (by the config entry or
+ * `runner.stage`): both name the same stage (by title or UUID), or this is a `StageMismatch`.
+ */
+function stageMismatch(
+  project: Project,
+  binding: StageBinding,
+  stage: Stage,
+  location: string | undefined,
+): ValidationIssue | undefined {
+  const own = binding.agent.stage
+  if (own === undefined || own === binding.stage) return undefined
+  const named = findStage(project, own)
+  if (named?.uuid === stage.uuid) return undefined
+  return {
+    code: 'StageMismatch',
+    message:
+      `The agent${binding.agent.location !== undefined ? ` defined at ${binding.agent.location}` : ''} serves stage ${JSON.stringify(own)} (defineAgent), ` +
+      `but it is bound to stage ${JSON.stringify(binding.stage)}${where(binding.location)}` +
+      (named === undefined ? `, and the project "${project.title}" has no stage ${JSON.stringify(own)}.` : '.'),
+    hint: `Make them agree: leave \`stage\` out of the config entry (defineAgent's is used), or fix one of them. ${describeAgentStages(project)}`,
+    location: binding.location ?? location,
+    stage: binding.stage,
+  }
 }
 
 function article(word: string): string {
@@ -292,6 +318,8 @@ export async function validateProject(
       }
     }
     if (stage === undefined) continue
+    const mismatch = stageMismatch(project, binding, stage, agentLocation)
+    if (mismatch !== undefined) issues.push(mismatch)
     for (const pathway of binding.agent.pathways ?? []) {
       if (findPathway(stage, pathway) !== undefined) continue
       issues.push({
