@@ -5,6 +5,7 @@
 //   npm run bench -- --large           adds the 100,000-task run
 //   npm run bench -- --only label      only scenarios whose name contains "label"
 //   npm run bench -- --latency 25 --connection-latency 50 --repeat 3 --out file.json
+//   npm run bench -- --only "1k labelRow none c16" --repeat 1 --trace /tmp/t.json   every request's timeline
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
 //
@@ -35,11 +36,13 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
     testing: { type: 'boolean', default: false },
+    trace: { type: 'string' },
+    'scenarios-only': { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   process.stdout.write(
-    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--startup] [--testing]\n',
+    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--scenarios-only] [--startup] [--testing]\n',
   )
   process.exit(0)
 }
@@ -293,6 +296,47 @@ async function serviceTime(domain, latencyMs, skip) {
   return Math.round(times[Math.floor(times.length / 2)] * 100) / 100
 }
 
+/**
+ * --trace: every request of a run on both sides, matched by trace id, in ms from the run's start:
+ * `send` (written to the socket), `receive` (the emulator's handler started), `reply` (it answered),
+ * `read` (the client had the whole reply), and `readyToSend` for a listing page: when the previous
+ * page's reply was read (so `send - readyToSend` is the engine's own delay between two pages).
+ */
+const traces = []
+async function timeline(s, run, domain) {
+  const res = await fetch(`${domain}/_emulator/requests`)
+  const { requests } = await res.json()
+  const server = new Map()
+  for (const r of requests) {
+    const id = /^([0-9a-f]+)/.exec(r.headers?.['x-cloud-trace-context'] ?? '')?.[1]
+    if (id === undefined) continue
+    const reply = Date.parse(r.at)
+    server.set(id, { endpoint: r.endpoint, receive: reply - r.durationMs, reply, status: r.status })
+  }
+  const t0 = run.startedAtMs
+  const rel = (ms) => (ms === undefined ? null : Math.round((ms - t0) * 10) / 10)
+  const rows = run.trace
+    .map((c) => {
+      const srv = server.get(c.traceId)
+      return {
+        traceId: c.traceId,
+        endpoint: srv?.endpoint ?? c.path,
+        send: rel(c.sendMs),
+        receive: rel(srv?.receive),
+        reply: rel(srv?.reply),
+        read: rel(c.readMs),
+      }
+    })
+    .sort((a, b) => a.send - b.send)
+  let previousPageRead
+  for (const row of rows) {
+    if (row.endpoint !== 'list-tasks' && row.endpoint !== 'listTasks') continue
+    if (previousPageRead !== undefined) row.readyToSend = previousPageRead
+    previousPageRead = row.read
+  }
+  return { scenario: s.scenario, wallMs: Math.round(run.wallMs), latencyMs: s.latencyMs, requests: rows }
+}
+
 let warmClient
 async function warmUp(emu) {
   const { EncordClient, generateOpenSshKey, parsePrivateKey } = await import('../dist/index.js')
@@ -334,6 +378,7 @@ async function runOnce(s) {
       workMs: s.workMs,
       concurrency: s.concurrency,
       batchSize: s.batchSize,
+      trace: args.trace !== undefined,
     }
     const timeoutMs = Math.max(120_000, s.tasks * 20)
     const load = loadavg()[0]
@@ -342,6 +387,7 @@ async function runOnce(s) {
     const emulatorCpuMs = (await emuChild.ask('cpu')).cpuMs - cpuBefore
     const emulator = minus(await emulatorStats(emu.domain), before)
     emulator.serviceMs = await serviceTime(emu.domain, s.latencyMs, before.requests.total)
+    if (args.trace !== undefined) traces.push(await timeline(s, run, emu.domain))
     return {
       ...analyse(s, run, emulator, emu.labelledMap),
       emulatorCpuMsPerRequest: Math.round((emulatorCpuMs / Math.max(1, emulator.requests.total)) * 1000) / 1000,
@@ -435,15 +481,18 @@ for (const s of scenarios) {
     results.push({ ...s, error: error.message })
   }
 }
-let throughput
+// --scenarios-only: no emulator throughput, test harness or start-up measurement (A/B runs of scenarios).
+const extras = !args['scenarios-only']
+let throughput = { error: 'not run (--scenarios-only)' }
 try {
-  throughput = await emulatorThroughput()
+  if (extras) throughput = await emulatorThroughput()
 } catch (error) {
   throughput = { error: error.message }
 }
 // The agent test harness (encord-agents/testing) in a fresh process of its own: 50 tasks, goal < 100 ms.
 let testingHarness
 try {
+  if (!extras) throw new Error('not run (--scenarios-only)')
   const { child, value } = await startChild('testing-harness.mjs', {}, { timeoutMs: 120_000 })
   await stopChild(child)
   testingHarness = value
@@ -503,6 +552,7 @@ if (testingHarness.error === undefined) {
 
 let startup
 try {
+  if (!extras) throw new Error('not run (--scenarios-only)')
   startup = await measureStartup({ runs: args.quick ? 5 : 9 })
   process.stdout.write(`Start-up (median of pairwise ratios to node -e 0):\n${formatStartup(startup)}\n`)
 } catch (error) {
@@ -540,4 +590,8 @@ writeFileSync(
   JSON.stringify({ meta, emulatorThroughput: throughput, startup, testingHarness, targets }, null, 2) + '\n',
 )
 process.stderr.write(`bench: wrote ${out} in ${meta.totalSeconds} s\n`)
+if (args.trace !== undefined) {
+  writeFileSync(args.trace, JSON.stringify(traces, null, 1) + '\n')
+  process.stderr.write(`bench: wrote the request timelines of ${traces.length} run(s) to ${args.trace}\n`)
+}
 process.exitCode = results.some((r) => r.error !== undefined) ? 1 : 0

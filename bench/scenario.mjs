@@ -6,6 +6,7 @@
 //                             "concurrency":16,"batchSize":50}'
 //
 // Prints ONE JSON line: wall time, the run's result counts, the client's request stats, peak RSS, CPU.
+import diagnostics from 'node:diagnostics_channel'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   EncordClient,
@@ -18,6 +19,30 @@ import {
 } from '../dist/index.js'
 
 const s = JSON.parse(process.argv[2])
+
+// --trace: when each request was written to its socket and when its reply was read, by trace id
+// (X-Cloud-Trace-Context, which the emulator logs too), from undici's diagnostics channels.
+const now = () => performance.timeOrigin + performance.now()
+const trace = new Map()
+if (s.trace) {
+  const traceIdOf = (request) => {
+    const h = request.headers
+    const text = Array.isArray(h) ? h.join('\n') : String(h)
+    return /x-cloud-trace-context(?::\s*|\n)([0-9a-f]+)/i.exec(text)?.[1]
+  }
+  diagnostics.subscribe('undici:client:sendHeaders', ({ request, headers }) => {
+    const id = /x-cloud-trace-context:\s*([0-9a-f]+)/i.exec(String(headers))?.[1] ?? traceIdOf(request)
+    if (id !== undefined) trace.set(request, { traceId: id, path: request.path.split('?')[0], sendMs: now() })
+  })
+  diagnostics.subscribe('undici:request:headers', ({ request }) => {
+    const t = trace.get(request)
+    if (t !== undefined) t.headersMs = now()
+  })
+  diagnostics.subscribe('undici:request:trailers', ({ request }) => {
+    const t = trace.get(request)
+    if (t !== undefined) t.readMs = now()
+  })
+}
 const key = generateOpenSshKey('bench key')
 const client = new EncordClient({
   domain: s.domain,
@@ -81,6 +106,7 @@ runner.stage(s.stage, agent)
 globalThis.gc?.()
 const cpuBefore = process.cpuUsage()
 const started = performance.now()
+const startedAtMs = now()
 const result = await runner.run({ concurrency: s.concurrency, taskBatchSize: s.batchSize })
 const wallMs = performance.now() - started
 const cpu = process.cpuUsage(cpuBefore)
@@ -102,5 +128,6 @@ process.stdout.write(
     // maxRSS is in KiB on Linux and macOS.
     peakRssMb: usage.maxRSS / 1024,
     heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+    ...(s.trace ? { startedAtMs, endedAtMs: startedAtMs + wallMs, trace: [...trace.values()] } : {}),
   }) + '\n',
 )
