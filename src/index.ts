@@ -48,6 +48,7 @@ export {
   objectCrops,
   ontology,
   encordClient,
+  taskIssues,
 } from './core/deps/index.js'
 export type {
   Asset,
@@ -70,6 +71,8 @@ export type {
   TaskLogger,
   TaskResolveContext,
   TaskStorageItem,
+  TaskIssues,
+  IssueOptions,
   TwinLabelRow,
   TwinLabelRowOptions,
   VideoFrames,
@@ -216,6 +219,7 @@ export type {
   Workflow,
 } from './encord/types.js'
 export { EncordClient } from './encord/client.js'
+export type { EncordIssues, NewTaskIssue, TaskIssue } from './encord/issues.js'
 export type { EncordClientOptions, BundleLimits } from './encord/client.js'
 export { createClient } from './encord/credentials.js'
 export type { CreateClientOptions } from './encord/credentials.js'

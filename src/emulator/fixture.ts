@@ -163,8 +163,8 @@ export const FixtureLabelRow = z.strictObject({
 /** What happened to a task, for the dashboard and for proving nothing happened twice. */
 export const FixtureHistoryEvent = z.strictObject({
   at: z.string(),
-  /** proceed (pathway action), move (move-tasks), assign/release (task actions), save, create (label row), priority, metadata (storage item update). */
-  kind: z.enum(['proceed', 'save', 'priority', 'create', 'metadata', 'move', 'assign', 'release']),
+  /** proceed (pathway action), move (move-tasks), assign/release (task actions), save, create (label row), priority, metadata (storage item update), issue (an issue opened). */
+  kind: z.enum(['proceed', 'save', 'priority', 'create', 'metadata', 'move', 'assign', 'release', 'issue']),
   taskUuid: Uuid.optional(),
   dataHash: Uuid.optional(),
   fromStageUuid: Uuid.optional(),
@@ -175,6 +175,22 @@ export const FixtureHistoryEvent = z.strictObject({
   before: z.record(z.string(), z.unknown()).optional(),
   by: z.string().optional(),
   detail: z.unknown().optional(),
+})
+
+/**
+ * A task issue (a comment thread) in Encord's wire shape: anchored to a data unit (`dataUnit`), a frame
+ * (`frame`, with `frameIndex`) or a point of a frame (`frameCoordinate`, with `coordinate`).
+ */
+export const FixtureIssue = z.strictObject({
+  type: z.enum(['dataUnit', 'frame', 'frameCoordinate']),
+  dataUuid: Uuid,
+  frameIndex: z.number().int().min(0).optional(),
+  coordinate: z.strictObject({ x: z.number(), y: z.number() }).optional(),
+  comments: z.array(z.strictObject({ content: z.string(), authorEmail: z.string(), createdAt: z.string() })),
+  tags: z.array(z.strictObject({ name: z.string() })).default([]),
+  resolutionHistory: z
+    .array(z.strictObject({ isResolved: z.boolean(), createdAt: z.string(), actorEmail: z.string().nullable() }))
+    .default([]),
 })
 
 export const FixtureProject = z.strictObject({
@@ -193,6 +209,8 @@ export const FixtureProject = z.strictObject({
   tasks: z.array(FixtureTask).default([]),
   labelRows: z.array(FixtureLabelRow).default([]),
   history: z.array(FixtureHistoryEvent).default([]),
+  /** Task issues, oldest first. @default [] */
+  issues: z.array(FixtureIssue).optional(),
 })
 
 export const Fixture = z.strictObject({
@@ -220,3 +238,4 @@ export type FixtureDataset = z.output<typeof FixtureDataset>
 export type FixtureWorkflowTemplate = z.output<typeof FixtureWorkflowTemplate>
 export type FixtureMedia = z.output<typeof FixtureMedia>
 export type FixturePathway = z.output<typeof FixturePathway>
+export type FixtureIssue = z.output<typeof FixtureIssue>

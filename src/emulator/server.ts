@@ -9,6 +9,7 @@ import { registerInternalRoutes, registerMediaRoutes } from './routes-internal.j
 import { registerLegacyRoutes } from './routes-legacy.js'
 import { registerV2Routes } from './routes-v2.js'
 import { registerWorkspaceRoutes } from './routes-workspace.js'
+import { registerIssueRoutes } from './routes-issues.js'
 import { createRouteContext, errorResult, send, type Transport } from './server-pipeline.js'
 import type { EmulatorState } from './state.js'
 import type { StatsRecorder } from './stats.js'
@@ -77,6 +78,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerV2Routes(ctx)
   registerLegacyRoutes(ctx)
   registerWorkspaceRoutes(ctx)
+  registerIssueRoutes(ctx)
   registerMediaRoutes(ctx)
 
   // --- not found ---------------------------------------------------------------------------------

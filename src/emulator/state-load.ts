@@ -36,6 +36,7 @@ export function projectRecordOf(p: FixtureProject): ProjectRecord {
     labelRowsByData: new Map(),
     history: [],
     historyIndex: new Map(),
+    issues: [...(p.issues ?? [])],
   }
 }
 
@@ -75,4 +76,22 @@ export function lastProceedOf(event: FixtureHistoryEvent): TaskRecord['lastProce
   if (event.kind !== 'proceed' || !event.taskUuid || !event.fromStageUuid || !event.pathwayUuid || !event.toStageUuid)
     return null
   return { fromStageUuid: event.fromStageUuid, pathwayUuid: event.pathwayUuid, toStageUuid: event.toStageUuid }
+}
+
+/** Add a label row to a project's indexes (by label hash; by data hash and branch). */
+export function insertLabelRow(project: ProjectRecord, row: LabelRowRecord): void {
+  project.labelRows.set(row.labelHash, row)
+  let byBranch = project.labelRowsByData.get(row.dataHash)
+  if (!byBranch) project.labelRowsByData.set(row.dataHash, (byBranch = new Map()))
+  byBranch.set(row.branchName, row)
+}
+
+/** Index the history event at `index` by its task and its data unit. */
+export function indexEvent(project: ProjectRecord, event: FixtureHistoryEvent, index: number): void {
+  for (const key of [event.taskUuid, event.dataHash]) {
+    if (key === undefined) continue
+    const list = project.historyIndex.get(key)
+    if (list) list.push(index)
+    else project.historyIndex.set(key, [index])
+  }
 }

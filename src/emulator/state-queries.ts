@@ -108,6 +108,7 @@ export function stateToFixture(state: EmulatorState): Fixture {
         labels: r.labels,
       })),
       history: p.history.slice(),
+      ...(p.issues.length > 0 ? { issues: p.issues.slice() } : {}),
     })),
   }
 }

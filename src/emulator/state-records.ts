@@ -1,5 +1,5 @@
 /** The records the emulator's state holds, and the shapes of its queries. Timestamps are Unix milliseconds. */
-import type { FixtureDataUnit, FixtureHistoryEvent, FixtureStage, FixtureStorageItem } from './fixture.js'
+import type { FixtureDataUnit, FixtureHistoryEvent, FixtureIssue, FixtureStage, FixtureStorageItem } from './fixture.js'
 import type { StageIndex } from './stage-index.js'
 
 /** A task as the emulator holds it. Timestamps are Unix milliseconds. */
@@ -58,6 +58,8 @@ export interface ProjectRecord {
   history: FixtureHistoryEvent[]
   /** task uuid or data hash → indexes into `history` */
   historyIndex: Map<string, number[]>
+  /** Task issues, oldest first (state-issues.ts). */
+  issues: FixtureIssue[]
 }
 
 /** One action of a `…/actions` bundle. */

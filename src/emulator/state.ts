@@ -13,7 +13,7 @@ import type {
 import { badRequest, EmulatorHttpError, notFound } from './http-error.js'
 import { queryLabelRowMetadata, stateToFixture } from './state-queries.js'
 import { listStageTasks } from './task-listing.js'
-import { labelRowRecordOf, ms, projectRecordOf, taskRecordOf } from './state-load.js'
+import { indexEvent, insertLabelRow, labelRowRecordOf, ms, projectRecordOf, taskRecordOf } from './state-load.js'
 import { unlinkProject } from './state-workspace.js'
 import type {
   ChangeListener,
@@ -413,7 +413,7 @@ export class EmulatorState {
         lastEditedAt: at,
         labels: emptyLabels(unit),
       }
-      this.#insertLabelRow(project, row)
+      insertLabelRow(project, row)
       const task = this.taskOfData(project, hash)
       this.#event(project, {
         at: iso(at),
@@ -504,6 +504,12 @@ export class EmulatorState {
     return stateToFixture(this)
   }
 
+  /** Record a change made by a helper module (e.g. state-issues.ts) in the history, and persist it. */
+  recordChange(project: ProjectRecord, event: FixtureHistoryEvent): void {
+    this.#event(project, event)
+    this.#changed(event.kind)
+  }
+
   /** Add a project given in the fixture format (a created project); persisted like every change. */
   addProject(p: FixtureProject): ProjectRecord {
     const project = this.#loadProject(p, this.now())
@@ -526,10 +532,10 @@ export class EmulatorState {
       this.#insertTask(project, task)
     }
     for (const r of p.labelRows) {
-      this.#insertLabelRow(project, labelRowRecordOf(r, p.projectHash))
+      insertLabelRow(project, labelRowRecordOf(r, p.projectHash))
     }
     for (const event of p.history) {
-      this.#indexEvent(project, event, project.history.push(event) - 1)
+      indexEvent(project, event, project.history.push(event) - 1)
       if (event.kind === 'proceed' && event.taskUuid && event.fromStageUuid && event.pathwayUuid && event.toStageUuid) {
         const task = project.tasks.get(event.taskUuid)
         if (task)
@@ -563,13 +569,6 @@ export class EmulatorState {
     project.stageIndexes.get(task.stageUuid)!.add(task.uuid)
   }
 
-  #insertLabelRow(project: ProjectRecord, row: LabelRowRecord): void {
-    project.labelRows.set(row.labelHash, row)
-    let byBranch = project.labelRowsByData.get(row.dataHash)
-    if (!byBranch) project.labelRowsByData.set(row.dataHash, (byBranch = new Map()))
-    byBranch.set(row.branchName, row)
-  }
-
   #linkItem(itemUuid: string, projectHash: string): void {
     let set = this.itemProjects.get(itemUuid)
     if (!set) this.itemProjects.set(itemUuid, (set = new Set()))
@@ -577,16 +576,7 @@ export class EmulatorState {
   }
 
   #event(project: ProjectRecord, event: FixtureHistoryEvent): void {
-    this.#indexEvent(project, event, project.history.push(event) - 1)
-  }
-
-  #indexEvent(project: ProjectRecord, event: FixtureHistoryEvent, index: number): void {
-    for (const key of [event.taskUuid, event.dataHash]) {
-      if (key === undefined) continue
-      const list = project.historyIndex.get(key)
-      if (list) list.push(index)
-      else project.historyIndex.set(key, [index])
-    }
+    indexEvent(project, event, project.history.push(event) - 1)
   }
 
   #changed(kind: FixtureHistoryEvent['kind']): void {
@@ -595,6 +585,4 @@ export class EmulatorState {
   }
 }
 
-function iso(at: number): string {
-  return new Date(at).toISOString()
-}
+const iso = (at: number): string => new Date(at).toISOString()

@@ -8,6 +8,7 @@ import {
   seg,
   v2Call,
 } from './api-channel.js'
+import { EncordIssues } from './issues.js'
 import { EncordWorkspace } from './workspace.js'
 import {
   EncordInvalidArgumentsError,
@@ -85,6 +86,8 @@ export class EncordClient implements EncordApi {
   readonly #api: ApiChannel
   /** The account's projects, datasets, ontologies and templates; create and delete projects (workspace.ts). */
   readonly workspace: EncordWorkspace
+  /** Task issues (comment threads on a data unit, a frame or a point): list and open them (issues.ts). */
+  readonly issues: EncordIssues
 
   constructor(options: EncordClientOptions) {
     const domain = (options.domain ?? 'https://api.encord.com').replace(/\/+$/, '')
@@ -99,6 +102,7 @@ export class EncordClient implements EncordApi {
     }
     this.#api = new ApiChannel(new Transport({ ...options, domain }), domain)
     this.workspace = new EncordWorkspace(this.#api)
+    this.issues = new EncordIssues(this.#api)
   }
 
   /** Requests per endpoint, retries and new connections since the client was made (or `resetStats`). */

@@ -188,6 +188,8 @@ export interface ListTasksOptions {
 export interface EncordApi {
   /** The account's projects, datasets, ontologies and workflow templates; create and delete projects. */
   readonly workspace: EncordWorkspace
+  /** Task issues: the comment threads on a data unit, a frame or a point of a frame. */
+  readonly issues: EncordIssues
   getProject(projectHash: string): Promise<Project>
   /**
    * All tasks of a stage, page by page; the next page is fetched only when the iterator needs it, or,
@@ -237,4 +239,5 @@ export interface EncordApi {
     options?: { signal?: AbortSignal },
   ): Promise<{ bytes: number; contentType: string | null }>
 }
+import type { EncordIssues } from './issues.js'
 import type { EncordWorkspace } from './workspace.js'

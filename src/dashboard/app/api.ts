@@ -63,7 +63,7 @@ export interface TaskPage {
 
 export interface HistoryEvent {
   at: string
-  kind: 'proceed' | 'save' | 'priority' | 'create' | 'metadata' | 'move' | 'assign' | 'release'
+  kind: 'proceed' | 'save' | 'priority' | 'create' | 'metadata' | 'move' | 'assign' | 'release' | 'issue'
   taskUuid?: string
   dataHash?: string
   fromStageUuid?: string

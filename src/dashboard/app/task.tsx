@@ -286,6 +286,7 @@ const KIND_TEXT: Record<HistoryEvent['kind'], string> = {
   metadata: 'client metadata updated',
   assign: 'assigned',
   release: 'released',
+  issue: 'issue opened',
 }
 
 function History(props: { events: HistoryEvent[]; stages: StageInfo[] }) {
