@@ -44,7 +44,8 @@ describe('overrunning and hanging handlers (built binary)', () => {
     const took = Number(
       /returned after (\d+) ms, longer than taskTimeout \(1000 ms\)/.exec(stage.errors[0].message)?.[1],
     )
-    expect(took, stage.errors[0].message).toBeGreaterThanOrEqual(2500)
+    // the handler's Date.now loop and the runner's monotonic clock may differ by a millisecond
+    expect(took, stage.errors[0].message).toBeGreaterThanOrEqual(2490)
     expect(tasksByStage(dir)).toMatchObject({ 'Agent 1': 1, Complete: 5 })
   })
 

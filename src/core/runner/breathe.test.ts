@@ -44,10 +44,14 @@ describe('makeBreather', () => {
   })
 
   it('never pauses while the loop turns on its own', async () => {
-    const breathe = makeBreather(5)
+    // A clock that moves 4 ms between calls (20 ms in all): only the turns of the loop keep it under 5 ms.
+    // An injected clock, so a loaded machine's slow timers cannot make the loop look stuck.
+    let clock = 0
+    const breathe = makeBreather(5, () => clock)
     for (let i = 0; i < 5; i++) {
       expect(breathe()).toBeUndefined()
       await new Promise((r) => setTimeout(r, 1))
+      clock += 4
     }
   })
 })
@@ -62,7 +66,7 @@ describe('Runner with CPU-bound handlers', () => {
   it('keeps the event loop turning while handlers run (listing, loads and flushes overlap them)', async () => {
     env = await startRunnerEnv({ tasks: 100 })
     const runner = new Runner({ projectHash: env.projectHash, client: env.client })
-    runner.stage('Agent 1', defineAgent({ handler: () => (busy(3), 'complete') }))
+    runner.stage('Agent 1', defineAgent({ handler: () => (busy(8), 'complete') }))
     const ticks: number[] = []
     const timer = setInterval(() => ticks.push(performance.now()), 2)
     let result
@@ -72,8 +76,9 @@ describe('Runner with CPU-bound handlers', () => {
       clearInterval(timer)
     }
     expect(result.stages[0].moved).toEqual({ complete: 100 })
-    // 100 handlers × 3 ms in one load window: without yielding, one gap of ≥ 300 ms.
+    // 100 handlers × 8 ms in one load window: without yielding, one gap of ≥ 800 ms. The bound leaves room
+    // for a loaded machine's scheduler (other processes take the core for 100 ms and more).
     const gaps = ticks.slice(1).map((t, i) => t - ticks[i])
-    expect(Math.max(...gaps)).toBeLessThan(150)
+    expect(Math.max(...gaps)).toBeLessThan(400)
   })
 })
