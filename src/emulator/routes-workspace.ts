@@ -34,7 +34,7 @@ export function legacyCreateProject(ctx: RouteContext, call: Call, payload: unkn
   if (call.principal!.projects !== '*')
     throw new EmulatorHttpError(
       403,
-      'Only a key with access to every project can create one (start the emulator with --allow-any-key)',
+      'Only a key with access to every project can create one (start the emulator with --allow-key <your key> or --allow-any-key)',
     )
   const project = createProject(ctx.state, {
     title: p.title,
