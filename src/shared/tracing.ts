@@ -6,7 +6,7 @@
  * user registered in code) turns spans on. Without one, `withSpan` is a single branch and a direct call:
  * no span objects, no context switches (the bench's engine-overhead scenario checks this).
  */
-import type { Attributes, Span, SpanKind, Tracer } from '@opentelemetry/api'
+import type { Attributes, Context, Span, SpanKind, Tracer } from '@opentelemetry/api'
 
 type OtelApi = typeof import('@opentelemetry/api')
 
@@ -21,6 +21,12 @@ let looked = false
  * start of each run, so a provider registered after `import 'encord-agents'` is still found.
  */
 export async function setUpTracing(): Promise<boolean> {
+  // Nothing registered a tracer provider (the API keeps it on this global): tracing stays off, and the
+  // API is not even loaded.
+  if (!looked && !providerRegistered()) {
+    tracer = undefined
+    return false
+  }
   if (!looked) {
     looked = true
     try {
@@ -31,6 +37,12 @@ export async function setUpTracing(): Promise<boolean> {
   }
   tracer = api === undefined ? undefined : registeredTracer(api)
   return tracer !== undefined
+}
+
+/** Whether any copy of `@opentelemetry/api` 1.x registered a global tracer provider in this process. */
+function providerRegistered(): boolean {
+  const globals = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')]
+  return globals?.trace !== undefined
 }
 
 /** The tracer of a registered provider, or undefined when only the API's no-op one is there. */
@@ -73,6 +85,80 @@ export function withSpan<T>(name: string, options: SpanOptions, fn: (span?: Span
       span.end()
     }
   })
+}
+
+/** Marks a span failed without an exception (a task that failed after its retries is returned, not thrown). */
+export function setSpanError(span: Span | undefined, message: string): void {
+  if (span === undefined || api === undefined) return
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message })
+}
+
+/** The active trace context (to run later work under the span active now), or undefined with tracing off. */
+export function activeTraceContext(): Context | undefined {
+  return tracer === undefined || api === undefined ? undefined : api.context.active()
+}
+
+/** Runs `fn` with `context` active (from {@link activeTraceContext}); a plain call when it is undefined. */
+export function inTraceContext<T>(context: Context | undefined, fn: () => T): T {
+  if (context === undefined || api === undefined) return fn()
+  return api.context.with(context, fn)
+}
+
+/**
+ * A span around an async iteration, from the first `next()` until the source is done (or its consumer
+ * stops): whatever the source does to produce its items (requests) is a child of it. `itemsAttribute`
+ * counts the items. With tracing off: the source itself.
+ */
+export function traceIterable<T>(
+  name: string,
+  options: SpanOptions & { itemsAttribute?: string },
+  source: AsyncIterable<T>,
+): AsyncIterable<T> {
+  if (tracer === undefined || api === undefined) return source
+  const otel = api
+  const spans = tracer
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const span = spans.startSpan(name, { kind: otel.SpanKind.INTERNAL, attributes: options.attributes })
+      const context = otel.trace.setSpan(otel.context.active(), span)
+      const iterator = otel.context.with(context, () => source[Symbol.asyncIterator]())
+      let items = 0
+      let ended = false
+      const end = (error?: unknown): void => {
+        if (ended) return
+        ended = true
+        if (options.itemsAttribute !== undefined) span.setAttribute(options.itemsAttribute, items)
+        if (error !== undefined) {
+          span.recordException(error instanceof Error ? error : String(error))
+          span.setStatus({
+            code: otel.SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.message : String(error),
+          })
+        }
+        span.end()
+      }
+      return {
+        next: async () => {
+          try {
+            const next = await otel.context.with(context, () => iterator.next())
+            if (next.done === true) end()
+            else items++
+            return next
+          } catch (error) {
+            end(error)
+            throw error
+          }
+        },
+        return: async (value?: unknown) => {
+          try {
+            return (await otel.context.with(context, () => iterator.return?.(value))) ?? { done: true, value }
+          } finally {
+            end()
+          }
+        },
+      }
+    },
+  }
 }
 
 /** For tests: forget what was found, so the next `setUpTracing` looks again. */

@@ -11,6 +11,7 @@ import { TaskScope, type BatchData, type RunScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskEffect, TaskLogger } from '../deps/types.js'
 import { TaskTimeoutError } from './errors.js'
 import { interpretHandlerResult, type TaskDecision } from './result.js'
+import { traceHandler } from './spans.js'
 
 /** What one handler attempt needs: the task, where it runs, and what to inject. */
 export interface DecideTaskOptions {
@@ -36,7 +37,11 @@ export interface DecideTaskOptions {
  * and collect the effects to apply (label saves of changed rows, storage updates, a returned label
  * row). The scope is disposed whatever happens; errors are thrown for the caller's retry policy.
  */
-export async function decideTask(o: DecideTaskOptions): Promise<{ decision: TaskDecision; effects: TaskEffect[] }> {
+export function decideTask(o: DecideTaskOptions): Promise<{ decision: TaskDecision; effects: TaskEffect[] }> {
+  return traceHandler(o.attempt, () => decide(o))
+}
+
+async function decide(o: DecideTaskOptions): Promise<{ decision: TaskDecision; effects: TaskEffect[] }> {
   const controller = new AbortController()
   const scope = new TaskScope({
     task: o.task,

@@ -16,6 +16,7 @@ import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask, Flusher } from './flush.js'
 import type { TaskOutcome } from './outcome.js'
 import { planReplays } from './journal-replay.js'
+import { traceBatch, traceDependencies, traceListing, traceTask } from './spans.js'
 import { batchesOf, readAhead, take } from './streams.js'
 
 /** Everything one stage pass needs. */
@@ -150,7 +151,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
       signal: ctx.stopSignal,
     })
     try {
-      await data.loadAll(loadRetry)
+      await traceDependencies(tasks.length, () => data.loadAll(loadRetry))
       ctx.emit({
         type: 'batchLoaded',
         stage: evStage,
@@ -184,7 +185,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
               const pause = breathe()
               if (pause !== undefined) await pause
               if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
-              return runTask(ctx, task, index, data)
+              return traceTask(task, () => runTask(ctx, task, index, data))
             }).then((outcome) => {
               if (abandoned) return
               if (!flushEach) outcomes[i] = outcome
@@ -262,13 +263,17 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   ctx.emit({ type: 'stageStarted', stage: evStage, agentLocation: ctx.agent.location })
   try {
     // Exactly maxTasksPerStage tasks are taken from the listing, read ahead by up to two windows.
-    const tasks = readAhead(take(listTasksResilient(ctx, stageLog), settings.maxTasksPerStage), 2 * window)
+    const tasks = readAhead(
+      take(traceListing(stage, listTasksResilient(ctx, stageLog)), settings.maxTasksPerStage),
+      2 * window,
+    )
     for await (const group of batchesOf(tasks, window)) {
       if (ctx.stopSignal.aborted) break
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight)
       if (ctx.stopSignal.aborted) break
       windowNumber++
-      const promise: Promise<void> = processWindow(group, windowNumber)
+      const number = windowNumber
+      const promise: Promise<void> = traceBatch(number, group.length, () => processWindow(group, number))
         .catch((error: unknown) => {
           fatal ??= error
         })

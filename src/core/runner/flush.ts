@@ -1,5 +1,6 @@
 import pLimit from 'p-limit'
 import { chunk } from '../../shared/arrays.js'
+import { activeTraceContext, inTraceContext } from '../../shared/tracing.js'
 import type { AgentTask, EncordApi, Pathway, ProceedAction, Stage } from '../../encord/types.js'
 import type { EffectJournal } from '../journal.js'
 import type { StageResult } from '../types.js'
@@ -7,6 +8,7 @@ import type { EventStage, EventTask, RunEvent } from './events.js'
 import { describeTaskError } from './errors.js'
 import { journalDecisionOf } from './journal-replay.js'
 import type { TaskOutcome } from './outcome.js'
+import { traceFlush } from './spans.js'
 
 /** Limits per request, as the Python SDK's SequentialRunner sends them (wire spec §7). */
 export const SAVE_BUNDLE = 100
@@ -75,6 +77,7 @@ interface Entry {
 export class Flusher {
   private pending: TaskOutcome[] = []
   private running: Promise<void> | undefined
+  private readonly trace = activeTraceContext()
 
   constructor(
     private readonly ctx: FlushContext,
@@ -85,7 +88,8 @@ export class Flusher {
     if (outcomes.length === 0) return
     this.pending.push(...outcomes)
     if (this.running === undefined) {
-      this.running = this.drain().finally(() => {
+      // Under the stage's span (where the Flusher was made), whichever batch's decisions start the drain.
+      this.running = inTraceContext(this.trace, () => this.drain()).finally(() => {
         this.running = undefined
       })
     }
@@ -103,7 +107,11 @@ export class Flusher {
     }
   }
 
-  private async flush(outcomes: TaskOutcome[]): Promise<void> {
+  private flush(outcomes: TaskOutcome[]): Promise<void> {
+    return traceFlush(outcomes.length, () => this.apply(outcomes))
+  }
+
+  private async apply(outcomes: TaskOutcome[]): Promise<void> {
     const entries: Entry[] = outcomes.map((outcome) => ({ outcome }))
     const counts = { saved: 0, priorities: 0, storageUpdated: 0, moved: 0, stale: 0, failed: 0 }
     if (this.ctx.dryRun) Object.assign(counts, wouldApply(entries, this.ctx.projectHash))

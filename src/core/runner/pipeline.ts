@@ -8,11 +8,13 @@ import type { TaskLogger } from '../deps/types.js'
 import type { EffectJournal } from '../journal.js'
 import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'
+import { setUpTracing } from '../../shared/tracing.js'
 import { sleep } from './backoff.js'
 import { runStage } from './engine.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask } from './flush.js'
 import { reconcileJournal } from './journal-replay.js'
+import { tracePass, traceStage } from './spans.js'
 import {
   validateProject,
   validationError,
@@ -199,31 +201,37 @@ export class PreparedRun {
         })
     const runScope = new RunScope({ project, client, dryRun: settings.dryRun, log }, new AbortController().signal)
     const totals = new Map<string, StageResult>()
+    // Spans when an OpenTelemetry SDK is registered (looked for at each run); plain calls otherwise.
+    await setUpTracing()
     try {
       for (let pass = 1; ; pass++) {
-        for (const binding of this.bindings) {
-          if (stopSignal.aborted) break
-          const stageResult = await runStage({
-            client,
-            project,
-            stage: binding.stage,
-            agent: binding.binding.agent,
-            graph: binding.graph,
-            onFailure: binding.onFailure,
-            settings,
-            runScope,
-            stopSignal,
-            emit,
-            retryDelayMs: this.#tuning.retryDelayMs,
-            maxRetryDelayMs: this.#tuning.maxRetryDelayMs,
-            loadWindow: this.#tuning.loadWindow,
-            logger: runLog,
-            journal: journal?.journal,
-          })
-          // Stopped while this stage ran: it was cut short (its remaining tasks wait for the next run).
-          stageResult.interrupted = stopSignal.aborted
-          mergeStageResult(totals, stageResult)
-        }
+        await tracePass({ projectHash, pass, dryRun: settings.dryRun }, async () => {
+          for (const binding of this.bindings) {
+            if (stopSignal.aborted) break
+            const stageResult = await traceStage(binding.stage, () =>
+              runStage({
+                client,
+                project,
+                stage: binding.stage,
+                agent: binding.binding.agent,
+                graph: binding.graph,
+                onFailure: binding.onFailure,
+                settings,
+                runScope,
+                stopSignal,
+                emit,
+                retryDelayMs: this.#tuning.retryDelayMs,
+                maxRetryDelayMs: this.#tuning.maxRetryDelayMs,
+                loadWindow: this.#tuning.loadWindow,
+                logger: runLog,
+                journal: journal?.journal,
+              }),
+            )
+            // Stopped while this stage ran: it was cut short (its remaining tasks wait for the next run).
+            stageResult.interrupted = stopSignal.aborted
+            mergeStageResult(totals, stageResult)
+          }
+        })
         if (stopSignal.aborted || settings.refreshEvery === undefined) break
         emit({ type: 'refreshWaiting', seconds: settings.refreshEvery, pass })
         if (!(await sleep(settings.refreshEvery * 1000, stopSignal))) break
