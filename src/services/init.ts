@@ -25,6 +25,7 @@ import {
   type TemplateInfo,
 } from './init-templates.js'
 
+import { initTypes } from './init-types.js'
 export { listTemplates, templatesRoot, type TemplateInfo } from './init-templates.js'
 export type { InstallResult, PackageManager } from './init-install.js'
 
@@ -348,6 +349,9 @@ export interface CreateAgentProjectOptions extends InitOptions {
  */
 export async function createAgentProject(options: CreateAgentProjectOptions): Promise<InitResult> {
   const written = initProject(options)
+  const types = await initTypes(written.dir)
+  if (types.file !== undefined) written.files.push(types.file)
+  if (types.warning !== undefined) written.warnings.push(types.warning)
   const pm = options.packageManager ?? detectPackageManager()
   let install: InstallResult
   if (options.install === false) {

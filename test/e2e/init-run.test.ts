@@ -45,6 +45,7 @@ describe('init, then run in the new directory (built binary, local emulator)', (
       ['package.json', 'created'],
       ['tsconfig.json', 'created'],
       ['.gitignore', 'created'],
+      ['encord-agents.gen.d.ts', 'created'],
     ])
     expect(init.json!.install).toEqual({
       packageManager: 'npm',
