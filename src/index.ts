@@ -318,6 +318,11 @@ export type {
 // The local emulator. `startEmulator` loads the server (fastify and friends) on first call, so that
 // `import 'encord-agents'` to define agents and configs stays cheap (the CLI imports this entry too).
 export { generateFixture } from './emulator/generate.js'
+export {
+  generateWorkspace,
+  ENCORD_AGENTS_SUITE_WORKSPACE,
+  type GenerateWorkspaceOptions,
+} from './emulator/workspace-generate.js'
 export type { EmulatorOptions, EmulatorHandle, FaultConfig } from './emulator/index.js'
 
 /**

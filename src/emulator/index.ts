@@ -13,6 +13,13 @@ import { EmulatorState } from './state.js'
 import { StatsRecorder, type EmulatorStats, type RequestLogEntry } from './stats.js'
 
 export { generateFixture, type GenerateFixtureOptions } from './generate.js'
+export {
+  ENCORD_AGENTS_SUITE_WORKSPACE,
+  generateWorkspace,
+  workspaceIds,
+  type GenerateWorkspaceOptions,
+  type WorkspaceIds,
+} from './workspace-generate.js'
 export { FIXTURE_FORMAT, Fixture, type FixtureInput } from './fixture.js'
 export { loadFixture, loadFixtureFile, parseFixture } from './fixture-load.js'
 export type { EmulatorStats, RequestLogEntry } from './stats.js'
