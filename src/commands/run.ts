@@ -1,8 +1,8 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { projectFlags, runOptionFlags, runOverridesFromFlags, sessionFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
-import { UserError } from '../shared/errors.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { dashboardUrl, waitForStopSignal } from '../dashboard/index.js'
 import { STOP_GRACE_MS } from '../core/runner/engine.js'
@@ -78,11 +78,7 @@ Exit codes: 0 all done, 1 some tasks failed, 2 config or validation error, 3 aut
         onDebug: (m) => this.isVerbose() && this.info(m),
       })
       if (flags.ui && !session.local) {
-        throw new UserError(
-          'UiNeedsLocal',
-          '--ui shows the dashboard of the local emulator, but this run talks to Encord.',
-          { hint: 'Add --local FIXTURE (or set `local` in the config), or leave out --ui.' },
-        )
+        throw fail('UiNeedsLocal')
       }
       if (flags.ui) this.notice(`Dashboard: ${dashboardUrl(session.local!.emulator.domain)}`)
       const result = await runAgents({

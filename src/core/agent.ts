@@ -1,5 +1,5 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import type { AgentTask, Project, Stage } from '../encord/types.js'
-import { UserError } from '../shared/errors.js'
 import { captureCallerLocation } from './deps/location.js'
 import type { DepValues, DepsRecord, StageLabelRowMetadataOptions, TaskLogger } from './deps/types.js'
 import type { ClassificationTitle, ObjectTitle, PathwayOf, StageTitle } from '../shared/register.js'
@@ -130,27 +130,22 @@ export function defineAgent<D extends DepsRecord = {}, S extends StageTitle = St
 ): AgentDefinition<D> {
   const location = captureCallerLocation()
   if (spec === null || typeof spec !== 'object' || typeof spec.handler !== 'function') {
-    throw new UserError('InvalidAgent', 'defineAgent needs an object with a `handler` function.', {
-      hint: 'Write defineAgent({ handler: async ({ task }) => "complete" }).',
-      location,
-    })
+    throw fail('InvalidAgent.defineagentNeedsObject', {}, { location })
   }
   if (spec.deps !== undefined && (spec.deps === null || typeof spec.deps !== 'object' || Array.isArray(spec.deps))) {
-    throw new UserError('InvalidAgent', '`deps` of defineAgent must be an object of dependencies.', { location })
+    throw fail('InvalidAgent.depsDefineagentObject', {}, { location })
   }
   for (const key of ['pathways'] as const) {
     const value = spec[key]
     if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
-      throw new UserError('InvalidAgent', '`pathways` of defineAgent must be a list of pathway names or UUIDs.', {
-        location,
-      })
+      throw fail('InvalidAgent.pathwaysDefineagentList', {}, { location })
     }
   }
   if (spec.stage !== undefined && (typeof spec.stage !== 'string' || spec.stage.trim() === '')) {
     throw new UserError('InvalidAgent', '`stage` of defineAgent must be a stage title or UUID.', { location })
   }
   if (spec.onFailure !== undefined && typeof spec.onFailure !== 'string') {
-    throw new UserError('InvalidAgent', '`onFailure` of defineAgent must be a pathway name or UUID.', { location })
+    throw fail('InvalidAgent.onfailureDefineagentPathway', {}, { location })
   }
   const agent: AgentDefinition<D> = {
     [AGENT_BRAND]: true,

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { randomUUID } from 'node:crypto'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises'
@@ -209,13 +210,10 @@ export class FileEffectJournal implements EffectJournal {
       text = await readFile(this.path, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw new UserError(
-        'JournalUnreadable',
-        `The run journal ${this.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
-        {
-          hint: 'Check its permissions, or turn the journal off for this run (`run: { journal: false }` in the config, or --no-journal).',
-        },
-      )
+      throw fail('JournalUnreadable', {
+        path: this.path,
+        error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      })
     }
     const lines = text.split('\n')
     // A file that ends without a newline was cut short while its last line was written.
@@ -237,18 +235,14 @@ export class FileEffectJournal implements EffectJournal {
       if (!header) {
         const h = parsed as { format?: unknown; projectHash?: unknown }
         if (h.format !== FORMAT) {
-          throw new UserError('JournalInvalid', `${this.path} is not an encord-agents run journal.`, {
-            hint: 'Point `run.journal` at a file of its own (or leave it at the default), or move this file away.',
-          })
+          throw fail('JournalInvalid', { path: this.path })
         }
         if (h.projectHash !== this.projectHash) {
-          throw new UserError(
-            'JournalOtherProject',
-            `The run journal ${this.path} belongs to project ${String(h.projectHash)}, not ${this.projectHash}.`,
-            {
-              hint: 'Give each project its own journal file (the default path has the project hash in its name).',
-            },
-          )
+          throw fail('JournalOtherProject', {
+            path: this.path,
+            projectHash: String(h.projectHash),
+            projectHash2: this.projectHash,
+          })
         }
         header = true
         continue
@@ -372,10 +366,7 @@ export class FileEffectJournal implements EffectJournal {
 function unwritable(path: string, error: unknown): unknown {
   if (error instanceof UserError) return error
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-  return new UserError('JournalUnwritable', `The run journal ${path} cannot be created or written (${code}).`, {
-    hint: 'Check that its folder can be written, point `run.journal` at another file, or turn the journal off for this run with --no-journal (a killed run is then not finished by the next one).',
-    cause: error,
-  })
+  return fail('JournalUnwritable', { path, code }, { cause: error })
 }
 
 /** Temporary files of a rewrite that was cut short (the process died between writing and renaming). */
@@ -431,22 +422,18 @@ async function takeLock(journalPath: string): Promise<string> {
     const pid = typeof holder.pid === 'number' ? holder.pid : undefined
     const start = typeof holder.processStart === 'string' ? holder.processStart : undefined
     if (pid !== undefined && (holder.host !== hostname() || isRunning({ pid, start }))) {
-      throw new UserError(
-        'JournalLocked',
-        `Another encord-agents run (process ${pid}${holder.host !== hostname() ? ` on ${String(holder.host)}` : ''}, started ${String(holder.startedAt)}) is using the run journal ${journalPath}.`,
-        {
-          hint: `Wait for that run to finish (two runs on one project would decide the same tasks twice). If it is not running any more, delete ${lockPath}.`,
-        },
-      )
+      throw fail('JournalLocked.anotherEncordAgents', {
+        pid,
+        holder: holder.host !== hostname() ? ` on ${String(holder.host)}` : '',
+        startedAt: String(holder.startedAt),
+        journalPath,
+        lockPath,
+      })
     }
     debug('taking over the lock of a process that is gone: %s', lockPath)
     await rm(lockPath, { force: true })
   }
-  throw new UserError(
-    'JournalLocked',
-    `Could not take the lock of the run journal ${journalPath}: another run keeps taking it.`,
-    { hint: `Make sure only one run works on this project, then delete ${lockPath}.` },
-  )
+  throw fail('JournalLocked.couldTakeLock', { journalPath, lockPath })
 }
 
 /**

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { z } from 'zod'
@@ -35,10 +36,7 @@ function zodIssues(error: z.ZodError): FixtureIssue[] {
 function invalid(source: string, issues: FixtureIssue[]): UserError {
   const shown = issues.slice(0, 20).map((i) => `  ${i.path}: ${i.message}`)
   if (issues.length > 20) shown.push(`  … and ${issues.length - 20} more`)
-  return new UserError('FixtureInvalid', `The emulator fixture ${source} is not valid:\n${shown.join('\n')}`, {
-    hint: 'See docs/fixture-format.md for the format, or make a fresh one with `encord-agents emulator generate --out FILE`.',
-    data: { issues },
-  })
+  return fail('FixtureInvalid.emulatorFixtureValid', { source, shown }, { data: { issues } })
 }
 
 /**
@@ -66,19 +64,13 @@ export function parseFixture(input: unknown, source = 'fixture', baseDir?: strin
 export function loadFixtureFile(file: string): LoadedFixture {
   const path = resolve(file)
   if (!existsSync(path)) {
-    throw new UserError('FixtureNotFound', `The emulator fixture ${file} does not exist.`, {
-      hint: 'Give the path of a fixture JSON file, or make one with `encord-agents emulator generate --out FILE`.',
-    })
+    throw fail('FixtureNotFound', { file })
   }
   let json: unknown
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new UserError(
-      'FixtureInvalid',
-      `The emulator fixture ${file} is not valid JSON: ${(error as Error).message}`,
-      { cause: error },
-    )
+    throw fail('FixtureInvalid.emulatorFixtureValid2', { file, message: (error as Error).message }, { cause: error })
   }
   const baseDir = dirname(path)
   return { fixture: parseFixture(json, file, baseDir), file: path, baseDir }

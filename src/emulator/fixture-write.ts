@@ -1,7 +1,7 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import type { Stats } from 'node:fs'
 import { lstat, open, readdir, readlink, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { UserError } from '../shared/errors.js'
 import { isRunning } from '../shared/process-identity.js'
 import type {
   Fixture,
@@ -178,19 +178,14 @@ async function writeTarget(file: string): Promise<{ path: string; mode: number |
       continue
     }
     if (!stat.isFile()) {
-      throw new UserError(
-        'FixtureNotAFile',
-        `${file}${path === resolve(file) ? '' : ` (a symlink to ${path})`} is not a regular file: a fixture is only written to a file.`,
-        {
-          hint: 'Choose a file path (new, or a fixture file to replace).',
-        },
-      )
+      throw fail('FixtureNotAFile.regularFileFixture', {
+        file,
+        path: path === resolve(file) ? '' : ` (a symlink to ${path})`,
+      })
     }
     return { path, mode: stat.mode & 0o7777 }
   }
-  throw new UserError('FixtureNotAFile', `${file} is a loop of symlinks.`, {
-    hint: 'Point it at a file, or choose another path.',
-  })
+  throw fail('FixtureNotAFile.loopSymlinks', { file })
 }
 
 /** The temporary files of a write of `target`: `<target>.<pid>.<ms>.tmp`, next to it. */

@@ -1,4 +1,4 @@
-import { UserError } from '../shared/errors.js'
+import { fail } from '../shared/error-catalogue/index.js'
 import type {
   Fixture,
   FixtureDataUnit,
@@ -163,19 +163,14 @@ const SPLITS = ['train', 'train', 'train', 'val', 'test']
  */
 export function generateFixture(options: GenerateFixtureOptions): Fixture {
   const count = options.tasks
-  if (!Number.isInteger(count) || count < 0 || count > 5_000_000)
-    throw new UserError('GenerateBadTasks', `tasks must be an integer from 0 to 5,000,000 (got ${count})`)
+  if (!Number.isInteger(count) || count < 0 || count > 5_000_000) throw fail('GenerateBadTasks', { count })
   const agentTitles = options.stages && options.stages.length > 0 ? options.stages.map((s) => s.trim()) : ['Agent 1']
   const reserved = new Set(['Start', 'Review 1', 'Complete'])
   const seen = new Set<string>()
   for (const title of agentTitles) {
-    if (title === '') throw new UserError('GenerateBadStages', 'Stage titles must not be empty')
-    if (reserved.has(title))
-      throw new UserError(
-        'GenerateBadStages',
-        `"${title}" is a reserved stage title (Start, Review 1 and Complete are generated)`,
-      )
-    if (seen.has(title)) throw new UserError('GenerateBadStages', `Stage "${title}" is listed twice`)
+    if (title === '') throw fail('GenerateBadStages.stageTitlesEmpty')
+    if (reserved.has(title)) throw fail('GenerateBadStages.reservedStageTitle', { title })
+    if (seen.has(title)) throw fail('GenerateBadStages.stageListedTwice', { title })
     seen.add(title)
   }
   const dataType = options.dataType ?? 'image'
@@ -206,10 +201,7 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
   })
 
   if (dataType !== 'mixed' && !GENERATED_DATA_TYPES.includes(dataType)) {
-    throw new UserError(
-      'GenerateBadDataType',
-      `Unknown data type "${dataType}" (use one of ${[...GENERATED_DATA_TYPES, 'mixed'].join(', ')})`,
-    )
+    throw fail('GenerateBadDataType', { dataType, GENERATED_DATA_TYPES })
   }
   const storageItems: FixtureStorageItem[] = []
   const dataUnits: FixtureDataUnit[] = new Array(count)

@@ -1,5 +1,5 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import type { FastifyInstance } from 'fastify'
-import { UserError } from '../shared/errors.js'
 import { KeyRegistry } from './auth.js'
 import { FaultInjector, type FaultConfig } from './faults.js'
 import type { Fixture, FixtureInput } from './fixture.js'
@@ -102,8 +102,7 @@ async function prepareEmulator(options: EmulatorOptions, baseDir?: string) {
   const clock = options.clock ?? Date.now
   const state = new EmulatorState(loaded.fixture, clock)
   for (const key of options.allowKeys ?? []) {
-    if (!/^[0-9a-f]{64}$/i.test(key))
-      throw new UserError('EmulatorBadKey', `allowKeys: "${key}" is not a 64-hex Ed25519 public key`)
+    if (!/^[0-9a-f]{64}$/i.test(key)) throw fail('EmulatorBadKey', { key })
   }
   const keys = new KeyRegistry(state.users.values(), { allowKeys: options.allowKeys, allowAnyKey: options.allowAnyKey })
   const faultConfig: FaultConfig = {
@@ -114,9 +113,7 @@ async function prepareEmulator(options: EmulatorOptions, baseDir?: string) {
   try {
     faults = new FaultInjector(faultConfig, options.seed ?? 0)
   } catch (error) {
-    throw new UserError('EmulatorBadFaults', `Invalid fault configuration: ${(error as Error).message}`, {
-      cause: error,
-    })
+    throw fail('EmulatorBadFaults', { message: (error as Error).message }, { cause: error })
   }
   const logSize = options.requestLog === true ? 1000 : typeof options.requestLog === 'number' ? options.requestLog : 0
   const stats = new StatsRecorder(logSize)
@@ -212,13 +209,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE') {
-      throw new UserError('EmulatorPortInUse', `Port ${options.port} on ${host} is already in use.`, {
-        hint: 'Pick another port with --port, or 0 for a free one.',
-        cause: error,
-      })
+      throw fail('EmulatorPortInUse', { port: options.port, host }, { cause: error })
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
-      throw new UserError('EmulatorBadHost', `Cannot listen on ${host}: ${code}.`, { cause: error })
+      throw fail('EmulatorBadHost', { host, code }, { cause: error })
     throw error
   }
   const address = app.server.address()

@@ -1,7 +1,7 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
-import { UserError } from '../shared/errors.js'
 import { parsePrivateKey, type SigningKey } from './auth/keys.js'
 import { EncordClient, type EncordClientOptions } from './client.js'
 
@@ -18,10 +18,6 @@ export interface ResolveSigningKeyOptions {
   /** Receives warnings (both variables set, key file readable by others). */
   onWarning?: (message: string) => void
 }
-
-const HOW_TO =
-  'Set ENCORD_SSH_KEY_FILE to the path of your private key file (or ENCORD_SSH_KEY to its content). ' +
-  'The key must be an OpenSSH Ed25519 key whose public half is registered in Encord (Settings → Public keys).'
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value
@@ -55,9 +51,9 @@ function readKeyFile(rawPath: string, source: string, onWarning?: (message: stri
   try {
     stats = statSync(path)
   } catch {
-    throw new UserError('KeyFileNotFound', `The private key file ${path} does not exist (${source})`, { hint: HOW_TO })
+    throw fail('KeyFileNotFound', { path, source })
   }
-  if (!stats.isFile()) throw new UserError('KeyFileNotAFile', `${path} is not a file (${source})`, { hint: HOW_TO })
+  if (!stats.isFile()) throw fail('KeyFileNotAFile', { path, source })
   // POSIX only: SSH itself refuses keys others can read.
   if (process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {
     onWarning?.(
@@ -68,9 +64,7 @@ function readKeyFile(rawPath: string, source: string, onWarning?: (message: stri
     return readFileSync(path, 'utf8')
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unknown error'
-    throw new UserError('KeyFileUnreadable', `The private key file ${path} cannot be read (${code}) (${source})`, {
-      hint: 'Check the file permissions of the key file for the user running encord-agents.',
-    })
+    throw fail('KeyFileUnreadable', { path, code, source })
   }
 }
 
@@ -104,15 +98,13 @@ export function resolveSigningKey(options: ResolveSigningKeyOptions = {}): Signi
   if (envText !== undefined) {
     if (envFile !== undefined) warn?.('Both ENCORD_SSH_KEY and ENCORD_SSH_KEY_FILE are set; using ENCORD_SSH_KEY.')
     if (looksLikePath(envText)) {
-      throw new UserError('KeyIsPath', 'ENCORD_SSH_KEY holds a file path, not a private key', {
-        hint: 'Put the path in ENCORD_SSH_KEY_FILE instead (ENCORD_SSH_KEY is for the key text itself), and unset ENCORD_SSH_KEY.',
-      })
+      throw fail('KeyIsPath')
     }
     return parsePrivateKey(unescapeNewlines(envText), 'ENCORD_SSH_KEY')
   }
   if (envFile !== undefined)
     return parsePrivateKey(readKeyFile(envFile, 'ENCORD_SSH_KEY_FILE', warn), `ENCORD_SSH_KEY_FILE=${envFile}`)
-  throw new UserError('KeyMissing', 'No Encord private key is configured', { hint: HOW_TO })
+  throw fail('KeyMissing')
 }
 
 /**
@@ -122,28 +114,20 @@ export function resolveSigningKey(options: ResolveSigningKeyOptions = {}): Signi
 export function resolveDomain(env: Record<string, string | undefined> = process.env, explicit?: string): string {
   const source = nonEmpty(explicit) !== undefined ? 'the domain option' : 'ENCORD_DOMAIN'
   const raw = (nonEmpty(explicit) ?? nonEmpty(env.ENCORD_DOMAIN) ?? DEFAULT_DOMAIN).trim()
-  const hint =
-    'Use the API origin: https://api.encord.com (default), https://api.us.encord.com (US), or http://127.0.0.1:PORT for the local emulator.'
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw new UserError('DomainInvalid', `${source} is not a URL: ${JSON.stringify(raw)}`, { hint })
+    throw fail('DomainInvalid.url', { source, raw })
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UserError('DomainInvalid', `${source} must be an http(s) URL, not ${url.protocol}`, { hint })
+    throw fail('DomainInvalid.httpSUrl', { source, protocol: url.protocol })
   // The SDK builds v2 URLs with urljoin, which drops a path: a domain with one cannot work for both transports.
   if (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '' || url.hash !== '') {
-    throw new UserError(
-      'DomainInvalid',
-      `${source} must be a bare origin without a path or query: ${JSON.stringify(raw)}`,
-      { hint },
-    )
+    throw fail('DomainInvalid.bareOriginWithout', { source, raw })
   }
   if (/^app(\.us)?\.encord\.com$/.test(url.hostname)) {
-    throw new UserError('DomainInvalid', `${source} points at the Encord web app (${url.hostname}), not the API`, {
-      hint,
-    })
+    throw fail('DomainInvalid.pointsEncordWeb', { source, hostname: url.hostname })
   }
   return url.origin
 }

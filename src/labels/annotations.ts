@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Frame views: an object's or a classification's label on one frame (coordinates and metadata),
  * read and edited through the instance they belong to.
@@ -10,7 +11,6 @@ import {
   type CoordinatesInputByShape,
 } from './coordinates.js'
 import { parseEncordDate } from './dates.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import type { ClassificationInstance } from './classification-instance.js'
 import type { AnnotationOptions, ObjectAnnotationOptions } from './label-options.js'
 import {
@@ -86,10 +86,11 @@ export class ObjectAnnotation<S extends Shape = Shape> extends AnnotationView {
   get #data(): ObjectFrameData {
     const d = objectState(this.#instance).frames.get(this.frame)
     if (!d)
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Object ${JSON.stringify(this.#instance.title)} (${this.#instance.objectHash}) is no longer on frame ${this.frame}.`,
-      )
+      throw fail('FrameOutOfRange.objectLongerFrame', {
+        title: JSON.stringify(this.#instance.title),
+        objectHash: this.#instance.objectHash,
+        frame: this.frame,
+      })
     return d
   }
 
@@ -144,10 +145,10 @@ export class ClassificationAnnotation extends AnnotationView {
   protected get fields(): Raw {
     const d = classificationState(this.#instance).frames.get(this.frame)
     if (!d)
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Classification ${JSON.stringify(this.#instance.title)} is no longer on frame ${this.frame}.`,
-      )
+      throw fail('FrameOutOfRange.classificationLongerFrame', {
+        title: JSON.stringify(this.#instance.title),
+        frame: this.frame,
+      })
     return d.fields
   }
 
@@ -173,10 +174,13 @@ export function checkBitmaskSize(
   if (owner === null || !(coords instanceof Bitmask)) return
   const size = owner.frameSize(frame)
   if (size && (size.width !== coords.width || size.height !== coords.height)) {
-    throw labelError(
-      LabelErrorCode.BitmaskSizeMismatch,
-      `Bitmask for object ${JSON.stringify(feature.name)} on frame ${frame} is ${coords.width}×${coords.height}, but the frame is ${size.width}×${size.height}.`,
-      { hint: 'A bitmask covers the whole frame: build it with the frame width and height.' },
-    )
+    throw fail('BitmaskSizeMismatch', {
+      name: JSON.stringify(feature.name),
+      frame,
+      width: coords.width,
+      height: coords.height,
+      width2: size.width,
+      height2: size.height,
+    })
   }
 }

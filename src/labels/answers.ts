@@ -1,10 +1,10 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Answers to attributes, as values and as label JSON (label-model.md §3.5–3.7).
  *
  * Wire encoding by attribute type: radio → `[{name, value, featureHash}]` (one option), checklist →
  * a list of those, text → string, numeric → number. Nested answers are flat siblings in the same list.
  */
-import { labelError, LabelErrorCode } from './errors.js'
 import type {
   Attribute,
   ChecklistAttribute,
@@ -54,13 +54,10 @@ function optionWire(o: Option): Raw {
 }
 
 function invalid(attr: Attribute, why: string, hint?: string): Error {
-  return labelError(
-    LabelErrorCode.InvalidAnswer,
-    `Invalid answer for ${attr.type} attribute ${JSON.stringify(attr.name)} (${attr.path}): ${why}.`,
-    {
-      hint,
-      data: { attribute: attr.name, featureHash: attr.featureHash, type: attr.type },
-    },
+  return fail(
+    'InvalidAnswer.invalidAnswerAttribute',
+    { type: attr.type, name: JSON.stringify(attr.name), path: attr.path, why, hint },
+    { data: { attribute: attr.name, featureHash: attr.featureHash, type: attr.type } },
   )
 }
 

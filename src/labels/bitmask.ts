@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Bitmask labels (label-model.md §3.3). A mask is flattened row-major; run lengths alternate starting
  * with a run of zeros (0 when the first pixel is set); the counts are written in the COCO compressed
@@ -7,7 +8,6 @@
  *
  * Arithmetic instead of bit shifts: counts of large images pass 2^31 once shifted by 5·k.
  */
-import { labelError, LabelErrorCode } from './errors.js'
 
 /** Run lengths → compressed string. */
 export function encodeRleCounts(counts: readonly number[]): string {
@@ -188,7 +188,5 @@ function shorten(s: string): string {
 }
 
 function invalid(why: string): Error {
-  return labelError(LabelErrorCode.InvalidCoordinates, `Invalid bitmask: ${why}.`, {
-    hint: 'Build bitmasks with `Bitmask.fromMask(pixels, { width, height })` using the frame size.',
-  })
+  return fail('InvalidCoordinates.invalidBitmask', { why })
 }

@@ -1,10 +1,10 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Classification instances: one classification (a question of the ontology) on a set of frames, or
  * on the whole item for global ones, with one answer.
  */
 import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerOf, type AnswerValue } from './answers.js'
 import { ClassificationAnnotation } from './annotations.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import { describeFrames, framesOf, framesToRanges, type FrameSpec } from './frames.js'
 import type { AnnotationOptions, AnswersInput, AnswerView } from './label-options.js'
 import type { LabelRow } from './label-row.js'
@@ -107,21 +107,16 @@ export class ClassificationInstance {
     const st = this.#s
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
     if (st.feature.isGlobal) {
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Classification ${JSON.stringify(st.title)} is global: it applies to the whole item and has no frames.`,
-      )
+      throw fail('FrameOutOfRange.classificationGlobalApplies', { title: JSON.stringify(st.title) })
     }
     const frames = framesOf(options.frames ?? 0)
     const taken = frames.filter((f) => st.frames.has(f))
     if (taken.length > 0 && !options.overwrite) {
-      throw labelError(
-        LabelErrorCode.FrameAlreadyLabelled,
-        `Classification ${JSON.stringify(st.title)} (${st.hash}) is already on frame(s) ${describeFrames(taken)}.`,
-        {
-          hint: 'Pass { overwrite: true } to replace its metadata there.',
-        },
-      )
+      throw fail('FrameAlreadyLabelled.classificationAlreadyFrame', {
+        title: JSON.stringify(st.title),
+        hash: st.hash,
+        taken: describeFrames(taken),
+      })
     }
     const meta = newMeta(st.ctx, options) // checked before a forced call takes frames from others
     if (st.owner) {

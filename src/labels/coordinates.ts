@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Coordinates of object labels, one type per shape, with the JSON each is written as (label-model.md
  * §3.3). Geometry is normalised to [0, 1] of the frame's width/height; bitmasks are in pixels.
@@ -7,7 +8,6 @@
  */
 import { isRecord, type Raw } from '../shared/records.js'
 import { Bitmask, type BitmaskInput } from './bitmask.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import type { OntologyObject, Shape, SkeletonTemplatePoint } from './ontology.js'
 
 /** An axis-aligned box; `x`/`y` is the top-left corner. Normalised. */
@@ -294,21 +294,25 @@ const EXPECTED: Record<string, string> = {
 }
 
 function wrongShape(obj: OntologyObject, input: unknown): Error {
-  return labelError(
-    LabelErrorCode.WrongShape,
-    `Object ${JSON.stringify(obj.name)} is a ${obj.shape} object; it takes ${EXPECTED[obj.shape] ?? 'raw coordinates { raw }'}, got ${what(input)}.`,
+  return fail(
+    'WrongShape.objectObjectTakes',
+    {
+      name: JSON.stringify(obj.name),
+      shape: obj.shape,
+      EXPECTED: EXPECTED[obj.shape] ?? 'raw coordinates { raw }',
+      input: what(input),
+    },
     { data: { object: obj.name, shape: obj.shape } },
   )
 }
 
 function bad(obj: OntologyObject, why: string, hint?: string): Error {
-  return labelError(
-    LabelErrorCode.InvalidCoordinates,
-    `Invalid coordinates for ${obj.shape} object ${JSON.stringify(obj.name)}: ${why}.`,
-    {
-      hint: hint ?? 'Geometry is normalised: x and w are fractions of the width, y and h of the height (0 to 1).',
-    },
-  )
+  return fail('InvalidCoordinates.invalidCoordinatesObject', {
+    shape: obj.shape,
+    name: JSON.stringify(obj.name),
+    why,
+    hint,
+  })
 }
 
 function unit(obj: OntologyObject, v: unknown, name: string): number {

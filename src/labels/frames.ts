@@ -1,4 +1,4 @@
-import { labelError, LabelErrorCode } from './errors.js'
+import { fail } from '../shared/error-catalogue/index.js'
 
 /** An inclusive range of frames. */
 export interface FrameRange {
@@ -18,10 +18,7 @@ function isRange(v: unknown): v is FrameRange {
 
 function checkFrame(f: unknown): number {
   if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) {
-    throw labelError(
-      LabelErrorCode.FrameOutOfRange,
-      `Frame ${JSON.stringify(f)} is not a frame index: frames are integers from 0.`,
-    )
+    throw fail('FrameOutOfRange.frameFrameIndex', { f: JSON.stringify(f) })
   }
   return f
 }
@@ -33,8 +30,7 @@ export function framesOf(spec: FrameSpec): number[] {
     if (isRange(v)) {
       const start = checkFrame(v.start)
       const end = checkFrame(v.end)
-      if (end < start)
-        throw labelError(LabelErrorCode.FrameOutOfRange, `Frame range ${start}–${end} ends before it starts.`)
+      if (end < start) throw fail('FrameOutOfRange.frameRangeEnds', { start, end })
       for (let f = start; f <= end; f++) out.add(f)
     } else out.add(checkFrame(v))
   }

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * A label row: the labels of one data item (image, image group, video, DICOM, ...) on one branch,
  * loaded from the label row JSON (label-model.md §3) and written back in the save format.
@@ -16,7 +17,6 @@ import type {
   Point2D,
   RotatableBoundingBox,
 } from './coordinates.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import { framesOf, type FrameSpec } from './frames.js'
 import type {
   AddClassificationOptions,
@@ -129,13 +129,11 @@ export class LabelRow extends LabelRowInfo {
 
   #checkRanges(what: string): void {
     if (!this.isRangeBased) {
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Cannot put ${what} on ranges: ${JSON.stringify(this.dataTitle)} is ${this.dataType || 'not audio or text'} data, whose labels go on frames.`,
-        {
-          hint: 'Ranges are for audio (milliseconds) and plain text or HTML (characters); use frames here.',
-        },
-      )
+      throw fail('FrameOutOfRange.cannotPutRanges', {
+        what,
+        dataTitle: JSON.stringify(this.dataTitle),
+        value: this.dataType || 'not audio or text',
+      })
     }
   }
 
@@ -160,16 +158,10 @@ export class LabelRow extends LabelRowInfo {
   /** Set the task's priority in [0, 1] (0 included). */
   setPriority(value: number): this {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-      throw labelError(
-        LabelErrorCode.InvalidPriority,
-        `Priority must be a number in [0, 1], got ${JSON.stringify(value)}.`,
-      )
+      throw fail('InvalidPriority', { value })
     }
     if (this.metadata && this.metadata.workflowGraphNode === null && !isRecord(this.#c.top['workflow_graph_node'])) {
-      throw labelError(
-        LabelErrorCode.NotAWorkflowProject,
-        `Cannot set the priority of ${JSON.stringify(this.dataTitle)}: it is not in a workflow stage (priorities exist only for tasks of workflow projects).`,
-      )
+      throw fail('NotAWorkflowProject', { dataTitle: JSON.stringify(this.dataTitle) })
     }
     this.#priority = value
     this.#priorityDirty = true
@@ -386,41 +378,30 @@ export class LabelRow extends LabelRowInfo {
     const st = objectState(instance)
     if (st.owner?.row === this) return instance
     if (st.owner) {
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Object ${JSON.stringify(st.title)} (${st.hash}) already belongs to the label row of ${JSON.stringify(st.owner.row.dataTitle)}.`,
-        {
-          hint: 'Remove it there first, or make a new instance.',
-        },
-      )
+      throw fail('InvalidInstance.objectAlreadyBelongs', {
+        title: JSON.stringify(st.title),
+        hash: st.hash,
+        dataTitle: JSON.stringify(st.owner.row.dataTitle),
+      })
     }
     const own = this.ontology.objects.find((o) => o.featureHash === st.featureHash && o.shape === st.shape)
     if (!st.feature || !own) {
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Object ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not an object of this label row's ontology.`,
-        {
-          hint: 'Make instances from `row.ontology.object(...)`.',
-        },
-      )
+      throw fail('InvalidInstance.objectFeaturehashObject', {
+        title: JSON.stringify(st.title),
+        featureHash: st.featureHash,
+      })
     }
     const what = `object ${JSON.stringify(st.title)}`
     if (instance.isRangeBased) this.#checkRanges(what)
     else if (st.frames.size === 0) {
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Object ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`,
-        { hint: 'Call setForFrames(coordinates, { frames }) (audio and text objects: setRanges) first.' },
-      )
+      throw fail('InvalidInstance.objectFrame', { title: JSON.stringify(st.title), hash: st.hash })
     } else {
       this.#writableGuard(what)
       this.#checkFrames([...st.frames.keys()], what)
     }
     for (const [f, d] of st.frames) checkBitmaskSize(this.#internals, own, f, d.coordinates)
     if (this.#c.objects.has(st.hash) && options.force === false) {
-      throw labelError(LabelErrorCode.InvalidInstance, `This label row already has an object with hash ${st.hash}.`, {
-        hint: 'Pass { force: true } to replace it.',
-      })
+      throw fail('InvalidInstance.labelRowAlready', { hash: st.hash })
     }
     st.feature = own // answers and later lookups resolve against this row's ontology
     for (const e of [...st.answers, ...st.actions])
@@ -472,10 +453,7 @@ export class LabelRow extends LabelRowInfo {
         const why = cls.isGlobal
           ? 'is global: it applies to the whole item'
           : `is on ${this.dataType} data, whose classifications apply to the whole file`
-        throw labelError(
-          LabelErrorCode.FrameOutOfRange,
-          `Classification ${JSON.stringify(cls.title)} ${why}, so it takes no frames.`,
-        )
+        throw fail('FrameOutOfRange.classificationSoTakes', { title: JSON.stringify(cls.title), why })
       }
     } else {
       const what = `classification ${JSON.stringify(cls.title)}`
@@ -490,13 +468,10 @@ export class LabelRow extends LabelRowInfo {
     if (cls.isGlobal || this.isRangeBased) {
       const existing = [...this.#c.classifications.values()].find((c) => c.featureHash === cls.featureHash)
       if (existing && !force) {
-        throw labelError(
-          LabelErrorCode.ClassificationFramesOverlap,
-          `Global classification ${JSON.stringify(cls.title)} is already in this label row (instance ${existing.classificationHash}).`,
-          {
-            hint: 'Change its answer with setAnswer, or pass { force: true } to replace it.',
-          },
-        )
+        throw fail('ClassificationFramesOverlap.globalClassificationAlready', {
+          title: JSON.stringify(cls.title),
+          classificationHash: existing.classificationHash,
+        })
       }
       if (existing) this.#internals.detachClassification(existing)
     } else checkClassificationFrames(this.#c.classifications, inst, frames, force ?? false)
@@ -507,13 +482,7 @@ export class LabelRow extends LabelRowInfo {
   #allFrames(): FrameSpec {
     const count = this.frameCount
     if (count === null || count <= 0) {
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Cannot use frames: 'all' for ${JSON.stringify(this.dataTitle)}: its frame count is unknown.`,
-        {
-          hint: 'Pass the frames explicitly, or load the row with its metadata (number_of_frames).',
-        },
-      )
+      throw fail('FrameOutOfRange.cannotUseFrames', { dataTitle: JSON.stringify(this.dataTitle) })
     }
     return { start: 0, end: count - 1 }
   }
@@ -526,34 +495,23 @@ export class LabelRow extends LabelRowInfo {
     const st = classificationState(instance)
     if (st.owner?.row === this) return instance
     if (st.owner)
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Classification ${JSON.stringify(st.title)} (${st.hash}) already belongs to another label row.`,
-      )
+      throw fail('InvalidInstance.classificationAlreadyBelongs', { title: JSON.stringify(st.title), hash: st.hash })
     const own = this.ontology.classifications.find((c) => c.featureHash === st.featureHash)
     if (!st.feature || !own) {
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Classification ${JSON.stringify(st.title)} (featureHash ${st.featureHash}) is not a classification of this label row's ontology.`,
-      )
+      throw fail('InvalidInstance.classificationFeaturehashClassification', {
+        title: JSON.stringify(st.title),
+        featureHash: st.featureHash,
+      })
     }
     if (st.frames.size === 0 && !own.isGlobal && !this.isRangeBased) {
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Classification ${JSON.stringify(st.title)} (${st.hash}) is on no frame.`,
-        { hint: 'Call setForFrames({ frames }) first.' },
-      )
+      throw fail('InvalidInstance.classificationFrame', { title: JSON.stringify(st.title), hash: st.hash })
     }
     const frames = [...st.frames.keys()]
     if (frames.length > 0) {
       this.#checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
       checkClassificationFrames(this.#c.classifications, instance, frames, options.force ?? false)
     } else if (this.classifications({ feature: own }).length > 0 && !options.force) {
-      throw labelError(
-        LabelErrorCode.ClassificationFramesOverlap,
-        `Global classification ${JSON.stringify(st.title)} is already in this label row.`,
-        { hint: 'Pass { force: true } to replace it.' },
-      )
+      throw fail('ClassificationFramesOverlap.globalClassificationAlready2', { title: JSON.stringify(st.title) })
     } else for (const other of this.classifications({ feature: own })) this.#internals.detachClassification(other)
     st.feature = own
     for (const e of st.answers) e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)

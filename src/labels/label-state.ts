@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * The label model's internal state, shared by the row, its object and classification instances and
  * their frame views: the SDK's key orders, the state records behind each instance, and the helpers
@@ -8,7 +9,6 @@ import { decodeAnswer } from './answers.js'
 import type { ClassificationInstance } from './classification-instance.js'
 import type { Coordinates } from './coordinates.js'
 import { formatEncordDate, parseEncordDate } from './dates.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import { rangesToFrames } from './frames.js'
 import type {
   AnnotationOptions,
@@ -258,19 +258,13 @@ export function classificationState(instance: ClassificationInstance): Classific
 
 export function dateString(v: Date | string, what: string): string {
   const d = parseEncordDate(v)
-  if (!d)
-    throw labelError(LabelErrorCode.InvalidAnnotation, `${what} ${JSON.stringify(v)} is not a date.`, {
-      hint: 'Pass a Date or an ISO-8601 string.',
-    })
+  if (!d) throw fail('InvalidAnnotation.date', { what, v: JSON.stringify(v) })
   return formatEncordDate(d)
 }
 
 export function checkConfidence(v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw labelError(
-      LabelErrorCode.InvalidAnnotation,
-      `Confidence must be a number in [0, 1], got ${JSON.stringify(v)}.`,
-    )
+    throw fail('InvalidAnnotation.confidenceNumberGot', { v: JSON.stringify(v) })
   }
   return v
 }
@@ -391,11 +385,7 @@ export function answerView(e: AnswerEntry, dynamic: boolean): AnswerView {
 }
 
 export function unknownFeature(kind: string, title: string, featureHash: string): Error {
-  return labelError(
-    LabelErrorCode.UnknownOntologyFeature,
-    `The ${kind} ${JSON.stringify(title)} (featureHash ${featureHash}) is not in the ontology, so it can be read and removed but not changed.`,
-    { hint: 'The ontology changed after this label was made; edit it in Encord or remove it.' },
-  )
+  return fail('UnknownOntologyFeature', { kind, title, featureHash })
 }
 
 export function replaceOrInsert(
@@ -447,13 +437,7 @@ export function checkOverwrite(
   owner: string,
 ): void {
   if (overwrite === true || !list.some((e) => e.featureHash === attr.featureHash)) return
-  throw labelError(
-    LabelErrorCode.AnswerAlreadySet,
-    `${owner} already has an answer to ${JSON.stringify(attr.name)} (${attr.path}).`,
-    {
-      hint: 'Pass { overwrite: true } to replace it, or clearAnswer() first.',
-    },
-  )
+  throw fail('AnswerAlreadySet', { owner, name: JSON.stringify(attr.name), path: attr.path })
 }
 
 /**
@@ -472,31 +456,26 @@ export function inferAttribute(
     const parent = (first as unknown as { parent: Attribute }).parent
     const own = all.find((a) => a === parent) ?? all.find((a) => a.featureHash === parent.featureHash)
     if (own === undefined) {
-      throw labelError(
-        LabelErrorCode.InvalidAnswer,
-        `Option ${JSON.stringify((first as unknown as { label: string }).label)} is not an option of any attribute of ${owner}.`,
-        {
-          hint: 'Take the option from this object or classification, e.g. `instance.ontologyObject.attribute(...).option(...)`.',
-        },
-      )
+      throw fail('InvalidAnswer.optionOptionAny', {
+        label: JSON.stringify((first as unknown as { label: string }).label),
+        owner,
+      })
     }
     return own
   }
   const type = typeof first === 'string' ? 'text' : typeof first === 'number' ? 'numeric' : undefined
   if (type === undefined || (Array.isArray(value) && value.length === 0)) {
-    throw labelError(
-      LabelErrorCode.InvalidAnswer,
-      `Cannot tell which attribute of ${owner} the answer ${JSON.stringify(value)} is for.`,
-      { hint: 'Name the attribute: setAnswer(attribute, value).' },
-    )
+    throw fail('InvalidAnswer.cannotTellWhich', { owner, value: JSON.stringify(value) })
   }
   const candidates = all.filter((a) => a.type === type)
   if (candidates.length !== 1) {
-    throw labelError(
-      LabelErrorCode.InvalidAnswer,
-      `Cannot tell which attribute of ${owner} the ${type} answer ${JSON.stringify(value)} is for: it has ${candidates.length === 0 ? 'no' : candidates.length} ${type} attributes${candidates.length > 1 ? ` (${candidates.map((a) => JSON.stringify(a.name)).join(', ')})` : ''}.`,
-      { hint: 'Name the attribute: setAnswer(attribute, value).' },
-    )
+    throw fail('InvalidAnswer.cannotTellWhich2', {
+      owner,
+      type,
+      value: JSON.stringify(value),
+      candidates: candidates.length === 0 ? 'no' : candidates.length,
+      candidates2: candidates.length > 1 ? ` (${candidates.map((a) => JSON.stringify(a.name)).join(', ')})` : '',
+    })
   }
   return candidates[0]
 }

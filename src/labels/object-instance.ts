@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Object instances: one object of the ontology (a box, polygon, ...) across the frames it is on,
  * with its static and dynamic answers.
@@ -12,7 +13,6 @@ import {
 } from './answers.js'
 import { ObjectAnnotation, checkBitmaskSize } from './annotations.js'
 import { normaliseCoordinates, type CoordinatesByShape, type CoordinatesInputByShape } from './coordinates.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameRange, type FrameSpec } from './frames.js'
 import type {
   AnnotationOptions,
@@ -154,11 +154,11 @@ export class ObjectInstance<S extends Shape = Shape> {
     const coords = normaliseCoordinates(st.feature, coordinates)
     const taken = frames.filter((f) => st.frames.has(f))
     if (taken.length > 0 && !options.overwrite) {
-      throw labelError(
-        LabelErrorCode.FrameAlreadyLabelled,
-        `Object ${JSON.stringify(st.title)} (${st.hash}) already has coordinates on frame(s) ${describeFrames(taken)}.`,
-        { hint: 'Pass { overwrite: true } to replace them, or use annotation(frame).update(...).' },
-      )
+      throw fail('FrameAlreadyLabelled.objectAlreadyCoordinates', {
+        title: JSON.stringify(st.title),
+        hash: st.hash,
+        taken: describeFrames(taken),
+      })
     }
     if (st.owner) {
       st.owner.checkFrames(frames, `object ${JSON.stringify(st.title)}`)
@@ -254,16 +254,19 @@ export class ObjectInstance<S extends Shape = Shape> {
       const frames = options.frames !== undefined ? framesOf(options.frames) : this.frames()
       const missing = frames.filter((f) => !st.frames.has(f))
       if (st.frames.size > 0 && missing.length > 0) {
-        throw labelError(
-          LabelErrorCode.FrameOutOfRange,
-          `Object ${JSON.stringify(st.title)} (${st.hash}) is not on frame(s) ${describeFrames(missing)}; dynamic answers to ${JSON.stringify(attr.name)} go on frames where the object is.`,
-        )
+        throw fail('FrameOutOfRange.objectFrameS', {
+          title: JSON.stringify(st.title),
+          hash: st.hash,
+          missing: describeFrames(missing),
+          name: JSON.stringify(attr.name),
+        })
       }
       if (frames.length === 0)
-        throw labelError(
-          LabelErrorCode.InvalidAnswer,
-          `Dynamic attribute ${JSON.stringify(attr.name)} (${attr.path}) needs frames, and object ${JSON.stringify(st.title)} is on none.`,
-        )
+        throw fail('InvalidAnswer.dynamicAttributeNeeds', {
+          name: JSON.stringify(attr.name),
+          path: attr.path,
+          title: JSON.stringify(st.title),
+        })
       setDynamic(st, attr, wire, frames, manual)
     } else {
       setStaticAnswer(st.feature, st.answers, {
@@ -406,11 +409,7 @@ export class ObjectInstance<S extends Shape = Shape> {
         : [...(r as readonly [number, number])],
     )
     const bad = list.find(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a)
-    if (bad !== undefined)
-      throw labelError(
-        LabelErrorCode.InvalidCoordinates,
-        `A range is [start, end] with integers 0 ≤ start ≤ end; got ${JSON.stringify(bad)}.`,
-      )
+    if (bad !== undefined) throw fail('InvalidCoordinates.rangeStartEnd', { bad })
     return this.#setRangeEntry({ range: list }, options)
   }
 
@@ -426,11 +425,7 @@ export class ObjectInstance<S extends Shape = Shape> {
           (n) => isRecord(n) && typeof n.xpath === 'string' && Number.isInteger(n.offset) && n.offset >= 0,
         ),
     )
-    if (bad !== undefined)
-      throw labelError(
-        LabelErrorCode.InvalidCoordinates,
-        `An HTML range is { start: { xpath, offset }, end: { xpath, offset } }; got ${JSON.stringify(bad)}.`,
-      )
+    if (bad !== undefined) throw fail('InvalidCoordinates.htmlRangeStart', { bad: JSON.stringify(bad) })
     return this.#setRangeEntry(
       {
         range_html: ranges.map((r) => ({
@@ -453,17 +448,10 @@ export class ObjectInstance<S extends Shape = Shape> {
     const st = this.#s
     if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
     if (st.feature.shape !== 'audio' && st.feature.shape !== 'text') {
-      throw labelError(
-        LabelErrorCode.WrongShape,
-        `Object ${JSON.stringify(st.title)} is a ${st.feature.shape} object: only audio and text objects are placed by ranges.`,
-        { hint: 'Use setForFrames(coordinates, { frames }).' },
-      )
+      throw fail('WrongShape.objectObjectOnly', { title: JSON.stringify(st.title), shape: st.feature.shape })
     }
     if (st.frames.size > 0)
-      throw labelError(
-        LabelErrorCode.InvalidInstance,
-        `Object ${JSON.stringify(st.title)} (${st.hash}) is on frames; an object is placed by frames or by ranges, not both.`,
-      )
+      throw fail('InvalidInstance.objectFramesObject', { title: JSON.stringify(st.title), hash: st.hash })
     st.owner?.checkRanges(`object ${JSON.stringify(st.title)}`)
     const meta = newMeta(st.ctx, options)
     const previous = st.answersEntry ?? {}

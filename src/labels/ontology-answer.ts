@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * `ontologySchema()`: the schema of ontology-schema.ts as an object agents use, and the way between a
  * model's answer and label instances, both ways (answer → instances to write; label row → answer,
@@ -6,7 +7,6 @@
 import type { z } from 'zod'
 import { toJSONSchema } from 'zod'
 import type { AnswerInput, AnswerValue } from './answers.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import { ClassificationInstance } from './classification-instance.js'
 import type { AnnotationOptions, AnyObjectInstance } from './label-options.js'
 import type { LabelRow } from './label-row.js'
@@ -60,14 +60,7 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function invalidAnswer(problems: string[]): Error {
-  return labelError(
-    LabelErrorCode.InvalidAnswer,
-    `The answer does not match the ontology schema: ${problems.join('; ')}.`,
-    {
-      hint: 'Give the model the schema (`schema.jsonSchema`) as its structured output format, and send it these problems to correct its answer.',
-      data: { problems },
-    },
-  )
+  return fail('InvalidAnswer.answerDoesMatch', { problems }, { data: { problems } })
 }
 
 /**
@@ -194,7 +187,7 @@ export class OntologySchema {
       try {
         return fn()
       } catch (e) {
-        throw labelError(LabelErrorCode.InvalidAnswer, `${path}: ${(e as Error).message}`, { cause: e })
+        throw fail('InvalidAnswer.variant', { path, message: (e as Error).message }, { cause: e })
       }
     }
     ;(answer.objects ?? []).forEach((item, i) => {

@@ -1,8 +1,8 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Attributes (the questions under objects, classifications and radio options) and their options,
  * parsed from the ontology JSON.
  */
-import { labelError, LabelErrorCode } from './errors.js'
 import type { OntologyClassification, OntologyFeature, OntologyObject } from './ontology.js'
 import {
   ambiguous,
@@ -86,10 +86,12 @@ abstract class BaseAttribute {
    * the others throw, saying so (so `object.attribute('Colour').option('Red')` needs no narrowing).
    */
   option(labelOrHash: string | Option): Option {
-    throw labelError(
-      LabelErrorCode.OntologyFeatureNotFound,
-      `${capitalise(String((this as unknown as Attribute).type))} attribute ${JSON.stringify(this.name)} (${this.path}) has no options, so it has no option ${JSON.stringify(typeof labelOrHash === 'string' ? labelOrHash : labelOrHash.label)}.`,
-    )
+    throw fail('OntologyFeatureNotFound.attributeOptionsSo', {
+      capitalise: capitalise(String((this as unknown as Attribute).type)),
+      name: JSON.stringify(this.name),
+      path: this.path,
+      stringify: JSON.stringify(typeof labelOrHash === 'string' ? labelOrHash : labelOrHash.label),
+    })
   }
 
   /** Like {@link option} but `undefined` when not found. */
@@ -175,10 +177,14 @@ abstract class OptionsAttribute extends BaseAttribute {
       if (this.options.includes(labelOrHash)) return labelOrHash
       const same = this.options.find((o) => o.featureHash === labelOrHash.featureHash && o.label === labelOrHash.label)
       if (same) return same
-      throw labelError(
-        LabelErrorCode.InvalidAnswer,
-        `Option ${JSON.stringify(labelOrHash.label)} (${labelOrHash.path}) is not an option of ${this.type} attribute ${JSON.stringify(this.name)} (${this.path}). Options: ${quoteList(this.options.map((o) => o.label))}.`,
-      )
+      throw fail('InvalidAnswer.optionOptionAttribute', {
+        label: JSON.stringify(labelOrHash.label),
+        path: labelOrHash.path,
+        type: this.type,
+        name: JSON.stringify(this.name),
+        path2: this.path,
+        quoteList: quoteList(this.options.map((o) => o.label)),
+      })
     }
     const candidates = this.options.map((o) => ({
       node: o,

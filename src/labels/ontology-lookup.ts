@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Finding ontology nodes by title or feature hash, with errors that list what exists and suggest the
  * closest name; and resolving an attribute below an object, a classification or an option.
@@ -19,9 +20,7 @@ export function str(raw: Raw, key: string, where: string, fallback?: string): st
   if (typeof v === 'string') return v
   if (typeof v === 'number') return String(v)
   if (fallback !== undefined) return fallback
-  throw labelError(LabelErrorCode.OntologyInvalid, `The ontology is malformed: ${where} has no "${key}".`, {
-    hint: 'Pass the ontology structure as returned by Encord (objects, classifications, skeleton_templates).',
-  })
+  throw fail('OntologyInvalid.ontologyMalformed', { where, key })
 }
 
 export function bool(raw: Raw, key: string): boolean {
@@ -73,13 +72,10 @@ export function notFound(what: string, input: string, where: string, candidates:
 
 export function ambiguous(what: string, input: string, where: string, matches: Candidate<unknown>[]): Error {
   const list = matches.map((m) => `${m.path ?? JSON.stringify(m.title)} (featureHash ${m.featureHash})`).join(', ')
-  return labelError(
-    LabelErrorCode.OntologyFeatureAmbiguous,
-    `${capitalise(what)} ${JSON.stringify(input)} ${where} is ambiguous: ${list}.`,
-    {
-      hint: 'Pass the feature hash instead of the title, or the feature object itself.',
-      data: { input, featureHashes: matches.map((m) => m.featureHash) },
-    },
+  return fail(
+    'OntologyFeatureAmbiguous',
+    { what: capitalise(what), input, where, list },
+    { data: { input, featureHashes: matches.map((m) => m.featureHash) } },
   )
 }
 
@@ -115,20 +111,17 @@ export function walkAttributes(holder: AttributeHolder, first: string | Attribut
   let attr = resolveAttribute(holder, first)
   for (let i = 0; i < rest.length; i += 2) {
     if (attr.type !== 'radio' && attr.type !== 'checklist') {
-      throw labelError(
-        LabelErrorCode.OntologyFeatureNotFound,
-        `${capitalise(attr.type)} attribute ${JSON.stringify(attr.name)} (${attr.path}) has no options, so the path cannot continue with ${JSON.stringify(rest[i])}.`,
-      )
+      throw fail('OntologyFeatureNotFound.attributeOptionsSo2', {
+        type: capitalise(attr.type),
+        name: JSON.stringify(attr.name),
+        path: attr.path,
+        rest,
+        i,
+      })
     }
     const option = attr.option(rest[i])
     if (i + 1 >= rest.length) {
-      throw labelError(
-        LabelErrorCode.OntologyFeatureNotFound,
-        `The path ends at option ${JSON.stringify(option.label)} (${option.path}); an attribute path must end at an attribute.`,
-        {
-          hint: 'Use `.option(...)` on the attribute to get an option.',
-        },
-      )
+      throw fail('OntologyFeatureNotFound.pathEndsOption', { label: JSON.stringify(option.label), path: option.path })
     }
     attr = resolveAttribute(option, rest[i + 1])
   }
@@ -143,13 +136,12 @@ export function resolveAttribute(holder: AttributeHolder, input: string | Attrib
     // The same attribute from another parse of the same ontology.
     const same = all.find((a) => a.featureHash === input.featureHash && a.name === input.name)
     if (same) return same
-    throw labelError(
-      LabelErrorCode.OntologyFeatureNotFound,
-      `Attribute ${JSON.stringify(input.name)} (${input.path}) is not an attribute of ${holderName(holder)}. Attributes: ${quoteList(all.map((a) => a.name))}.`,
-      {
-        hint: 'Take the attribute from the same object or classification, e.g. `instance.ontologyObject.attribute(...)`.',
-      },
-    )
+    throw fail('OntologyFeatureNotFound.attributeAttributeAttributes', {
+      name: JSON.stringify(input.name),
+      path: input.path,
+      holder: holderName(holder),
+      quoteList: quoteList(all.map((a) => a.name)),
+    })
   }
   const where = `on ${holderName(holder)}`
   const directFound = match(

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * The ontology (or chosen parts of it) as a schema for a model's structured output: a zod schema to
  * validate the answer and the same schema as JSON Schema for the model's API (OpenAI `response_format`
@@ -18,7 +19,6 @@
  * other keys, every key present), as OpenAI's strict structured outputs require.
  */
 import { z } from 'zod'
-import { labelError, LabelErrorCode } from './errors.js'
 import type { Attribute, Ontology, OntologyClassification, OntologyObject, Option, Shape } from './ontology.js'
 
 /** How an object's coordinates appear in an answer. */
@@ -156,11 +156,7 @@ function pick<T extends OntologyObject | OntologyClassification>(
 ): T[] | undefined {
   if (chosen === false) return undefined
   if (chosen === undefined || chosen === true) return all.filter(byDefault)
-  if (!Array.isArray(chosen))
-    throw labelError(
-      LabelErrorCode.InvalidAnswer,
-      `\`${kind}\` of ontologySchema must be a list of titles or feature hashes, or true/false.`,
-    )
+  if (!Array.isArray(chosen)) throw fail('InvalidAnswer.ontologyschemaListTitles', { kind })
   return [...new Set(chosen.map(find))]
 }
 
@@ -185,13 +181,9 @@ export function schemaLayout(ontology: Ontology, options: OntologySchemaOptions 
   if (withCoordinates && objects !== undefined) {
     const unsupported = objects.filter((o) => SCHEMA_SHAPES[o.shape] === undefined)
     if (unsupported.length > 0) {
-      throw labelError(
-        LabelErrorCode.WrongShape,
-        `A model cannot give coordinates of ${unsupported.map((o) => `${JSON.stringify(o.name)} (${o.shape})`).join(', ')}: the schema has coordinates for bounding boxes, rotated boxes, polygons, polylines and points.`,
-        {
-          hint: 'Leave these objects out, or pass { coordinates: false } to have the model name objects and answer their attributes only.',
-        },
-      )
+      throw fail('WrongShape.modelCannotGive', {
+        value: unsupported.map((o) => `${JSON.stringify(o.name)} (${o.shape})`).join(', '),
+      })
     }
   }
   const titles = new Map<string, number>()

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * The ontology structure (what can be labelled) as a typed, navigable tree.
  *
@@ -9,7 +10,6 @@
  * Lookups take a title or a feature hash. Feature hashes of attributes may repeat across objects, so
  * attributes are always resolved relative to their object or classification.
  */
-import { labelError, LabelErrorCode } from './errors.js'
 import { Option, parseAttributes, type Attribute } from './ontology-attributes.js'
 export { lowerSnake } from './ontology-lookup.js'
 import {
@@ -188,10 +188,7 @@ export class OntologyClassification {
     this.level = typeof raw['level'] === 'string' ? raw['level'] : undefined
     this.attributes = parseAttributes(raw, this)
     if (this.attributes.length === 0) {
-      throw labelError(
-        LabelErrorCode.OntologyInvalid,
-        `The ontology is malformed: classification ${JSON.stringify(this.featureHash)} has no attribute.`,
-      )
+      throw fail('OntologyInvalid.ontologyMalformedClassification', { featureHash: JSON.stringify(this.featureHash) })
     }
   }
 
@@ -240,10 +237,10 @@ export class OntologyClassification {
   option(labelOrHash: string | Option): Option {
     const q = this.question
     if (q.type !== 'radio' && q.type !== 'checklist') {
-      throw labelError(
-        LabelErrorCode.OntologyFeatureNotFound,
-        `Classification ${JSON.stringify(this.title)} is a ${q.type} question and has no options.`,
-      )
+      throw fail('OntologyFeatureNotFound.classificationQuestionOptions', {
+        title: JSON.stringify(this.title),
+        type: q.type,
+      })
     }
     return q.option(labelOrHash)
   }
@@ -319,10 +316,7 @@ export class Ontology {
 
   constructor(structure: OntologyStructureDict) {
     if (!isRecord(structure)) {
-      throw labelError(
-        LabelErrorCode.OntologyInvalid,
-        'The ontology structure must be an object with "objects" and "classifications".',
-      )
+      throw fail('OntologyInvalid.ontologyStructureObject')
     }
     this.#raw = structuredClone(structure)
     this.skeletonTemplates = parseSkeletonTemplates(structure.skeleton_templates)
@@ -428,10 +422,12 @@ export class Ontology {
     for (const seg of rest) {
       if (node.kind === 'attribute') {
         if (node.type !== 'radio' && node.type !== 'checklist') {
-          throw labelError(
-            LabelErrorCode.OntologyFeatureNotFound,
-            `${capitalise(node.type)} attribute ${JSON.stringify(node.name)} (${node.path}) has no options, so the path cannot continue with ${JSON.stringify(seg)}.`,
-          )
+          throw fail('OntologyFeatureNotFound.attributeOptionsSo3', {
+            type: capitalise(node.type),
+            name: JSON.stringify(node.name),
+            path: node.path,
+            seg,
+          })
         }
         node = node.option(seg)
       } else {
@@ -526,12 +522,9 @@ export class Ontology {
 }
 
 function wrongShape(obj: OntologyObject, wanted: Shape): Error {
-  return labelError(
-    LabelErrorCode.WrongShape,
-    `Object ${JSON.stringify(obj.name)} is a ${obj.shape} object, not a ${wanted} object.`,
-    {
-      hint: `Use the method for ${obj.shape} objects, or pick an object of shape ${wanted}.`,
-      data: { object: obj.name, shape: obj.shape, expected: wanted },
-    },
+  return fail(
+    'WrongShape.objectObjectObject',
+    { name: JSON.stringify(obj.name), shape: obj.shape, wanted },
+    { data: { object: obj.name, shape: obj.shape, expected: wanted } },
   )
 }

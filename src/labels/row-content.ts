@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * The content of a label row as loaded: its top-level keys, its data units and the instances made
  * from their labels, plus what is written back as it came (answer maps in their load order, entries
@@ -8,7 +9,6 @@ import { ClassificationAnnotation, ObjectAnnotation } from './annotations.js'
 import type { ClassificationInstance } from './classification-instance.js'
 import { makeClassificationInstance } from './classification-instance.js'
 import { COORDINATE_KEYS, readCoordinates } from './coordinates.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import type { DataUnitInfo } from './label-options.js'
 import {
   classificationState,
@@ -104,13 +104,7 @@ export function unitForFrame(units: readonly UnitState[], frame: number): UnitSt
 /** The one shape check before a row is read: the JSON must have a `data_units` object. */
 export function checkLabelRowDict(dict: unknown): void {
   if (!isRecord(dict) || !isRecord(dict['data_units'])) {
-    throw labelError(
-      LabelErrorCode.LabelRowInvalid,
-      'The label row JSON is malformed: it has no "data_units" object.',
-      {
-        hint: 'Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).',
-      },
-    )
+    throw fail('LabelRowInvalid.labelRowJson')
   }
 }
 
@@ -177,10 +171,7 @@ class RowLoader {
     for (const [key, frameDict] of Object.entries(labels)) {
       const frame = Number(key)
       if (!Number.isInteger(frame) || frame < 0 || !isRecord(frameDict)) {
-        throw labelError(
-          LabelErrorCode.LabelRowInvalid,
-          `The label row JSON is malformed: data unit ${hash} has labels under ${JSON.stringify(key)}, which is not a frame.`,
-        )
+        throw fail('LabelRowInvalid.labelRowJson2', { hash, key })
       }
       unit.frameExtras.set(frame, rest(frameDict, ['objects', 'classifications']))
       const objects = Array.isArray(frameDict['objects']) ? frameDict['objects'] : []
@@ -194,10 +185,7 @@ class RowLoader {
     const objects = Array.isArray(labels['objects']) ? labels['objects'] : []
     for (const o of objects) {
       if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
-        throw labelError(
-          LabelErrorCode.LabelRowInvalid,
-          `The label row JSON is malformed: an object on frame ${frame} has no "objectHash".`,
-        )
+        throw fail('LabelRowInvalid.labelRowJson3', { frame })
       }
       const inst = this.c.objects.get(o['objectHash']) ?? this.#newLoadedObject(o['objectHash'], o)
       const rawCoordinates: Raw = {}
@@ -213,10 +201,7 @@ class RowLoader {
     const classifications = Array.isArray(labels['classifications']) ? labels['classifications'] : []
     for (const c of classifications) {
       if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
-        throw labelError(
-          LabelErrorCode.LabelRowInvalid,
-          `The label row JSON is malformed: a classification on frame ${frame} has no "classificationHash".`,
-        )
+        throw fail('LabelRowInvalid.labelRowJson4', { frame })
       }
       const inst =
         this.c.classifications.get(c['classificationHash']) ??

@@ -1,9 +1,9 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * The frame checks of a label row: which frames labels may go on (by the row's data units and frame
  * count), and that a classification is on a frame at most once.
  */
 import type { ClassificationInstance } from './classification-instance.js'
-import { labelError, LabelErrorCode } from './errors.js'
 import { describeFrames, framesOf, type FrameSpec } from './frames.js'
 import { num, unitForFrame, type UnitState } from './row-content.js'
 import type { LabelRowMetadata } from '../encord/types.js'
@@ -17,10 +17,7 @@ export function checkFrames(
 ): void {
   const writable = units.some((u) => u.layout !== 'opaque')
   if (!writable) {
-    throw labelError(
-      LabelErrorCode.ReadOnlyLabels,
-      `Cannot put ${what} on frames: labels of ${row.dataType || 'this'} data are read-only in this version (they are kept as they are when saving).`,
-    )
+    throw fail('ReadOnlyLabels', { what, row: row.dataType || 'this' })
   }
   const flat = units.filter((u) => u.layout === 'flat')
   if (flat.length > 0) {
@@ -31,10 +28,7 @@ export function checkFrames(
         row.dataType === 'image'
           ? 'an image has only frame 0'
           : `this ${row.dataType} has frames ${describeFrames(valid)}`
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${desc}.`,
-      )
+      throw fail('FrameOutOfRange.cannotPutFrame', { what, bad: describeFrames(bad), desc })
     }
     return
   }
@@ -42,10 +36,12 @@ export function checkFrames(
   if (typeof count === 'number' && count > 0) {
     const bad = frames.filter((f) => f >= count)
     if (bad.length > 0) {
-      throw labelError(
-        LabelErrorCode.FrameOutOfRange,
-        `Cannot put ${what} on frame(s) ${describeFrames(bad)}: ${JSON.stringify(row.dataTitle)} has ${count} frames (0–${count - 1}).`,
-      )
+      throw fail('FrameOutOfRange.cannotPutFrame2', {
+        what,
+        bad: describeFrames(bad),
+        dataTitle: JSON.stringify(row.dataTitle),
+        count,
+      })
     }
   }
 }
@@ -68,11 +64,11 @@ export function checkClassificationFrames(
       other.removeFrames(overlap)
       continue
     }
-    throw labelError(
-      LabelErrorCode.ClassificationFramesOverlap,
-      `Classification ${JSON.stringify(inst.title)} is already on frame(s) ${describeFrames(overlap)} of this label row (instance ${other.classificationHash}); a classification can be on a frame only once.`,
-      { hint: 'Change the existing instance, remove it, or pass { force: true } to take those frames from it.' },
-    )
+    throw fail('ClassificationFramesOverlap.classificationAlreadyFrame', {
+      title: JSON.stringify(inst.title),
+      overlap: describeFrames(overlap),
+      classificationHash: other.classificationHash,
+    })
   }
 }
 

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * The operations endpoint of `--metrics-port`: `GET /metrics` (Prometheus text format) and
  * `GET /healthz` (200 or 503 with a JSON reason). Plain node:http: two read-only routes need no
@@ -5,7 +6,6 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { UserError } from '../shared/errors.js'
 import type { Health } from './health.js'
 import type { AgentMetrics } from './metrics.js'
 
@@ -55,16 +55,7 @@ export async function startOpsServer(options: {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
-        new UserError(
-          'MetricsPortUnavailable',
-          `Cannot serve metrics on ${options.host}:${options.port}: ${error.code ?? error.message}.`,
-          {
-            hint:
-              error.code === 'EADDRINUSE'
-                ? 'Another process uses that port: pick another --metrics-port (0 picks a free one).'
-                : 'Check --metrics-host and --metrics-port.',
-          },
-        ),
+        fail('MetricsPortUnavailable', { host: options.host, port: options.port, error: error.code ?? error.message }),
       )
     })
     server.listen(options.port, options.host, () => resolve())

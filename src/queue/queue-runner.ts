@@ -1,6 +1,6 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import type { EncordApi, Pathway, Project, Stage } from '../encord/types.js'
 import { RunScope } from '../core/deps/resolver.js'
-import { UserError } from '../shared/errors.js'
 import { MemoryEffectJournal, type EffectJournal } from '../core/journal.js'
 import type { RunEvent } from '../core/runner/events.js'
 import { makeLogger } from '../core/runner/pipeline.js'
@@ -107,13 +107,7 @@ export class QueueRunner extends Runner {
       typeof options.projectHash !== 'string' ||
       options.projectHash.trim() === ''
     ) {
-      throw new UserError(
-        'ProjectHashMissing',
-        'new QueueRunner() needs the project hash: new QueueRunner({ projectHash }).',
-        {
-          hint: 'The wrapped handlers re-fetch tasks from this project, so it must be known up front.',
-        },
-      )
+      throw fail('ProjectHashMissing.newQueuerunnerNeeds')
     }
     super({ ...options, projectHash: options.projectHash.trim() })
     this.projectHash = options.projectHash.trim()
@@ -206,9 +200,7 @@ export class QueueRunner extends Runner {
     const binding = stage === undefined ? undefined : ctx.bindings.find((b) => b.stage.uuid === stage.uuid)
     if (binding === undefined) {
       const bound = ctx.bindings.map((b) => `"${b.stage.title}" (${b.stage.uuid})`).join(', ')
-      throw new UserError('StageNotBound', `No agent is bound to stage ${JSON.stringify(ref)}.`, {
-        hint: `Bind one with runner.stage(${JSON.stringify(ref)}, agent). Bound stages: ${bound || 'none'}.`,
-      })
+      throw fail('StageNotBound', { ref, bound })
     }
     let executor = ctx.executors.get(binding.stage.uuid)
     if (executor === undefined) {

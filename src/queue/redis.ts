@@ -1,5 +1,6 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import type { Redis } from 'ioredis'
-import { ConnectionError, UserError } from '../shared/errors.js'
+import { ConnectionError } from '../shared/errors.js'
 
 /** Where Redis is when neither `--redis` nor `REDIS_URL` says. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
@@ -29,18 +30,14 @@ function checkUrl(url: string): void {
   try {
     parsed = new URL(url)
   } catch {
-    throw new UserError('InvalidRedisUrl', `"${redactRedisUrl(url)}" is not a Redis URL.`, {
-      hint: `Write it as redis://[user:password@]host:port[/db] (rediss:// for TLS), e.g. ${DEFAULT_REDIS_URL}.`,
-    })
+    throw fail('InvalidRedisUrl.redisUrl', { url: redactRedisUrl(url), DEFAULT_REDIS_URL })
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UserError(
-      'InvalidRedisUrl',
-      `"${redactRedisUrl(url)}" is not a Redis URL (it starts with ${parsed.protocol}//).`,
-      {
-        hint: `Write it as redis://host:port (rediss:// for TLS), e.g. ${DEFAULT_REDIS_URL}.`,
-      },
-    )
+    throw fail('InvalidRedisUrl.redisUrlStarts', {
+      url: redactRedisUrl(url),
+      protocol: parsed.protocol,
+      DEFAULT_REDIS_URL,
+    })
   }
 }
 
@@ -82,13 +79,9 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   const unreachable = (error: unknown): ConnectionError => {
     const message = (error as Error | undefined)?.message ?? lastError?.message ?? 'no answer'
     if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message)) {
-      return new ConnectionError('RedisAuthFailed', `Redis at ${shown} refused the credentials: ${message}.`, {
-        hint: 'Put the right user and password in the URL: redis://user:password@host:port (--redis or REDIS_URL).',
-      })
+      return fail('RedisAuthFailed', { shown, message })
     }
-    return new ConnectionError('RedisUnreachable', `Cannot reach Redis at ${shown}: ${message}.`, {
-      hint: `Start Redis (e.g. \`redis-server --port 6379\`) or point --redis / REDIS_URL at yours. Default: ${DEFAULT_REDIS_URL}.`,
-    })
+    return fail('RedisUnreachable', { shown, message, DEFAULT_REDIS_URL })
   }
   try {
     await withTimeout(redis.connect(), timeout + 500)

@@ -1,5 +1,5 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { z } from 'zod'
-import { UserError } from '../shared/errors.js'
 import type { AgentTask } from '../encord/types.js'
 
 /**
@@ -81,18 +81,13 @@ export function parseTaskSpec(input: string | Record<string, unknown>): TaskSpec
     try {
       value = JSON.parse(input)
     } catch (error) {
-      throw new UserError('InvalidTaskSpec', `A task spec is not valid JSON: ${(error as Error).message}.`, {
-        hint: 'Queue the strings from stage.tasks() (or serializeTaskSpec(spec)): {"uuid": ..., "data_hash": ..., "data_title": ..., "label_branch_name": ...}.',
-      })
+      throw fail('InvalidTaskSpec.taskSpecValid', { message: (error as Error).message })
     }
   }
   const parsed = TaskSpecSchema.safeParse(value)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'spec'}: ${i.message}`)
-    throw new UserError('InvalidTaskSpec', `A task spec is invalid: ${problems.join('; ')}.`, {
-      hint: 'A task spec has "uuid", "data_hash", "data_title" and "label_branch_name" (the fields of Python\'s AgentTaskConfig).',
-      data: { problems },
-    })
+    throw fail('InvalidTaskSpec.taskSpecInvalid', { problems }, { data: { problems } })
   }
   const v = parsed.data
   return {

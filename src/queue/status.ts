@@ -1,5 +1,5 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import type { Redis } from 'ioredis'
-import { UserError } from '../shared/errors.js'
 import { QUEUE_PREFIX, registeredStages, type RegisteredStage, type TaskJobData } from './names.js'
 import { loadBullmq } from './redis.js'
 
@@ -120,11 +120,9 @@ export async function retryFailed(
     const known = stages
     stages = stages.filter((s) => s.stageUuid.toLowerCase() === wanted || s.stageTitle.toLowerCase() === wanted)
     if (stages.length === 0) {
-      throw new UserError('StageNotQueued', `No queue for stage ${JSON.stringify(options.stage)}.`, {
-        hint:
-          known.length > 0
-            ? `Queued stages: ${known.map((s) => `"${s.stageTitle}" (${s.stageUuid})`).join(', ')}.`
-            : 'Nothing was enqueued yet: run `encord-agents enqueue` first.',
+      throw fail('StageNotQueued', {
+        stage: JSON.stringify(options.stage),
+        queued: known.map((s) => `"${s.stageTitle}" (${s.stageUuid})`),
       })
     }
   }

@@ -1,6 +1,6 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { UserError } from '../shared/errors.js'
 import type { GeneratedDataType } from '../emulator/data-types.js'
 import { generateFixture } from '../emulator/generate.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'
@@ -60,17 +60,11 @@ export interface EmulatorGenerateResult {
 export async function generateFixtureFile(options: EmulatorGenerateOptions): Promise<EmulatorGenerateResult> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
   if (existsSync(out) && !options.force) {
-    throw new UserError('FileExists', `${options.out} already exists.`, {
-      hint: 'Choose another --out, or pass --force to replace it.',
-    })
+    throw fail('FileExists', { out: options.out })
   }
-  if (!existsSync(dirname(out)))
-    throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
+  if (!existsSync(dirname(out))) throw fail('DirectoryMissing', { out: options.out })
   for (const key of options.publicKeys ?? []) {
-    if (!/^[0-9a-fA-F]{64}$/.test(key))
-      throw new UserError('BadPublicKey', `"${key}" is not a public key hex (64 hex characters).`, {
-        hint: 'Your key id is shown by `encord-agents init` and in Encord under Settings → Public keys.',
-      })
+    if (!/^[0-9a-fA-F]{64}$/.test(key)) throw fail('BadPublicKey', { key })
   }
   const users = (options.publicKeys ?? []).map((publicKeyHex, i) => ({
     email: i === 0 ? 'you@localhost' : `user${i + 1}@localhost`,

@@ -1,6 +1,6 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { UserError } from '../shared/errors.js'
 import type { AgentTask, EncordApi, LabelRowMetadata } from '../encord/types.js'
 import { FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'
@@ -64,12 +64,8 @@ function iso(text: string | null | undefined): string | null {
  */
 export async function snapshotProject(options: EmulatorSnapshotOptions): Promise<EmulatorSnapshotResult> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
-  if (existsSync(out) && !options.force)
-    throw new UserError('FileExists', `${options.out} already exists.`, {
-      hint: 'Choose another --out, or pass --force to replace it.',
-    })
-  if (!existsSync(dirname(out)))
-    throw new UserError('DirectoryMissing', `The directory of ${options.out} does not exist.`)
+  if (existsSync(out) && !options.force) throw fail('FileExists', { out: options.out })
+  if (!existsSync(dirname(out))) throw fail('DirectoryMissing', { out: options.out })
   const { client, projectHash } = options
   const progress = options.onProgress ?? (() => {})
   const max = options.maxTasks ?? Number.POSITIVE_INFINITY

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { fail } from '../shared/error-catalogue/index.js'
 import { isAbsolute, resolve } from 'node:path'
 import { parsePrivateKey } from '../encord/auth/keys.js'
 import { UserError } from '../shared/errors.js'
@@ -133,13 +134,7 @@ export function publicKeyHexOf(value: string, cwd: string): string {
   try {
     text = readFileSync(path, 'utf8')
   } catch {
-    throw new UserError(
-      'AllowKeyInvalid',
-      `--allow-key ${JSON.stringify(value)} is not a public key or a readable file`,
-      {
-        hint: 'Give a public key as 64 hex characters, an `ssh-ed25519 …` line (as in your .pub file), or the path of your key file.',
-      },
-    )
+    throw fail('AllowKeyInvalid', { value })
   }
   const trimmed = text.trim()
   if (HEX_KEY.test(trimmed)) return trimmed.toLowerCase()
@@ -162,10 +157,7 @@ function sshPublicKeyHex(line: string): string | null {
 
 async function fixtureFromConfig(cwd: string): Promise<string> {
   const { loadConfig } = await import('../core/config/index.js')
-  const noFixture = () =>
-    new UserError('FixtureMissing', 'No fixture given, and no config with a `local` fixture was found.', {
-      hint: 'Pass a fixture file (`encord-agents emulator start fixture.json`), or make one with `encord-agents emulator generate --out fixture.json --tasks 100`.',
-    })
+  const noFixture = () => fail('FixtureMissing')
   let loaded
   try {
     loaded = await loadConfig({ cwd })

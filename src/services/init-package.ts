@@ -1,7 +1,7 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BugError } from '../shared/errors.js'
 import type { TemplateInfo } from './init-templates.js'
 
 /**
@@ -36,7 +36,7 @@ export function ownPackage(): OwnPackage {
     }
     dir = dirname(dir)
   }
-  throw new BugError('The encord-agents package.json was not found above the running code: the package is incomplete.')
+  throw fail('Bug.encordAgentsPackage')
 }
 
 /**

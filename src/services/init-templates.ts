@@ -1,8 +1,8 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { BugError } from '../shared/errors.js'
 
 /**
  * The templates `init` can write. A template is one folder of `templates/` with a `template.json`
@@ -51,9 +51,10 @@ export function listTemplates(root = templatesRoot()): TemplateInfo[] {
     if (!entry.isDirectory() || !existsSync(manifest)) continue
     const parsed = TemplateManifest.safeParse(JSON.parse(readFileSync(manifest, 'utf8')))
     if (!parsed.success)
-      throw new BugError(
-        `The template manifest ${manifest} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      )
+      throw fail('Bug.templateManifestInvalid', {
+        manifest,
+        issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      })
     templates.push({ name: entry.name, dir, ...parsed.data })
   }
   templates.sort((a, b) =>

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import {
   appendFileSync,
   existsSync,
@@ -13,7 +14,7 @@ import {
 } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { CONFIG_SEARCH_PLACES } from '../core/config/load.js'
-import { BugError, UserError } from '../shared/errors.js'
+import { UserError } from '../shared/errors.js'
 import { generateOpenSshKey, parsePrivateKey } from '../encord/auth/keys.js'
 import { detectPackageManager, installDependencies, type InstallResult, type PackageManager } from './init-install.js'
 import { mergePackageJson, packageName, projectPackageJson, projectTsconfig } from './init-package.js'
@@ -85,18 +86,11 @@ function isInside(root: string, child: string): boolean {
  */
 function checkTarget(root: string, realRoot: string, rel: string): string {
   if (rel === '' || isAbsolute(rel) || rel.split(/[\\/]/).some((s) => s === '..' || s === '')) {
-    throw new BugError(`Template file name ${JSON.stringify(rel)} would leave the target directory.`)
+    throw fail('Bug.templateFileName', { rel })
   }
   const target = resolve(root, rel)
-  if (!isInside(root, target))
-    throw new BugError(`Template file ${JSON.stringify(rel)} would be written outside ${root}.`)
-  const refuse = (path: string, why: string, hint: string): never => {
-    throw new UserError(
-      'InitPathEscape',
-      `Refusing to write ${rel}: ${relative(root, path) || '.'} ${why}. Nothing was written.`,
-      { hint, data: { path } },
-    )
-  }
+  if (!isInside(root, target)) throw fail('Bug.templateFileWould', { rel, root })
+  const at = (path: string) => ({ rel, relative: relative(root, path) || '.', path })
   const parts = rel.split(/[\\/]/)
   let path = root
   for (const [i, part] of parts.entries()) {
@@ -109,34 +103,19 @@ function checkTarget(root: string, realRoot: string, rel: string): string {
       return target // the rest is created
     }
     if (stat.isSymbolicLink()) {
-      if (last)
-        refuse(
-          path,
-          `is a symlink (to ${readlinkSync(path)})`,
-          `Remove the symlink ${path} (init writes only regular files of its own) or choose another directory.`,
-        )
+      if (last) throw fail('InitPathEscape.symlink', { ...at(path), target: readlinkSync(path) }, { data: { path } })
       let real: string
       try {
         real = realpathSync(path)
       } catch {
-        return refuse(
-          path,
-          `is a symlink to ${readlinkSync(path)}, which does not exist`,
-          `Remove the symlink ${path}, or create the folder it points to, then run init again.`,
-        )
+        throw fail('InitPathEscape.danglingSymlink', { ...at(path), target: readlinkSync(path) }, { data: { path } })
       }
       if (!isInside(realRoot, real))
-        refuse(
-          path,
-          `leads outside ${root} (a symlink to ${real})`,
-          `Remove the symlink ${path} or choose another directory.`,
-        )
+        throw fail('InitPathEscape.leavesRoot', { ...at(path), root, real }, { data: { path } })
       stat = statSync(path)
     }
-    if (!last && !stat.isDirectory())
-      refuse(path, 'exists and is not a folder', `Move ${path} away or choose another directory.`)
-    if (last && !stat.isFile())
-      refuse(path, 'exists and is not a regular file', `Move ${path} away or choose another directory.`)
+    if (!last && !stat.isDirectory()) throw fail('InitPathEscape.notAFolder', at(path), { data: { path } })
+    if (last && !stat.isFile()) throw fail('InitPathEscape.notAFile', at(path), { data: { path } })
   }
   return target
 }
@@ -178,18 +157,9 @@ function realFolder(path: string, shown: string): string {
   try {
     real = realpathSync(path)
   } catch {
-    throw new UserError(
-      'InitTargetNotADirectory',
-      `${shown} cannot be used: ${path} is a symlink to ${readlinkSync(path)}, which does not exist. Nothing was written.`,
-      {
-        hint: 'Create the folder it points to, remove the symlink, or choose another directory.',
-      },
-    )
+    throw fail('InitTargetNotADirectory.cannotUsedSymlink', { shown, path, path2: readlinkSync(path) })
   }
-  if (!statSync(real).isDirectory())
-    throw new UserError('InitTargetNotADirectory', `${shown} cannot be used: ${path} exists and is not a directory.`, {
-      hint: 'Choose a new or existing directory.',
-    })
+  if (!statSync(real).isDirectory()) throw fail('InitTargetNotADirectory.cannotUsedExists', { shown, path })
   return real
 }
 
@@ -251,13 +221,10 @@ export function initProject(options: InitOptions): Omit<InitResult, 'install'> {
   const templates = listTemplates(options.templatesRoot ?? templatesRoot())
   const template = templates.find((t) => t.name === templateName)
   if (template === undefined) {
-    throw new UserError('UnknownTemplate', `There is no template named ${JSON.stringify(templateName)}.`, {
-      hint: `Choose one of: ${templates.map((t) => t.name).join(', ')}.`,
-    })
+    throw fail('UnknownTemplate', { templateName, value: templates.map((t) => t.name).join(', ') })
   }
   const source = template.dir
-  if (!existsSync(source))
-    throw new BugError(`The ${templateName} template is missing from ${source}: the package is incomplete.`)
+  if (!existsSync(source)) throw fail('Bug.templateMissingFrom', { templateName, source })
   const root = resolve(cwd, options.dir)
   // Everything is checked before anything is written: a refusal leaves DIR as it was.
   const realRoot = realRootOf(root, options.dir)
@@ -435,13 +402,10 @@ function refuseOtherProject(root: string, shown: string, template: TemplateInfo,
     own !== undefined
       ? `an agent project made from the ${own} template`
       : `an agent project of its own (${configs.join(', ')})`
-  throw new UserError(
+  throw fail(
     'InitWouldMixProjects',
-    `${shown} already holds ${what}; writing the ${template.name} template into it would mix the two. Nothing was written.`,
-    {
-      hint: `Create the ${template.name} project in a new directory (\`${bin} init my-${template.name}-agent --template ${template.name}\`)${own !== undefined ? `, or run \`${bin} init ${shown} --template ${own}\` to restore missing files of this one` : ''}.`,
-      data: { dir: root, existing: own ?? null, configs },
-    },
+    { shown, what, name: template.name, bin, own },
+    { data: { dir: root, existing: own ?? null, configs } },
   )
 }
 
@@ -460,14 +424,7 @@ function ensurePackageJson(target: string, pkg: Record<string, unknown>, warning
   try {
     merged = mergePackageJson(readFileSync(target, 'utf8'), pkg)
   } catch (error) {
-    throw new UserError(
-      'InitPackageJsonInvalid',
-      `package.json exists but cannot be read as JSON: ${(error as Error).message}. Nothing more was written.`,
-      {
-        hint: 'Fix package.json (or move it away) and run init again: files already written are kept.',
-        cause: error,
-      },
-    )
+    throw fail('InitPackageJsonInvalid', { message: (error as Error).message }, { cause: error })
   }
   warnings.push(...merged.warnings)
   if (merged.text === null) return 'alreadyExisted'
@@ -484,13 +441,7 @@ function existingPublicKey(file: string): string {
     // Loaded only to learn its public half; the private text is never printed.
     return parsePrivateKey(readFileSync(file, 'utf8'), LOCAL_KEY_PATH).publicKeyHex
   } catch {
-    throw new UserError(
-      'InitKeyUnreadable',
-      `${LOCAL_KEY_PATH} exists but is not a usable OpenSSH Ed25519 private key.`,
-      {
-        hint: `Remove ${LOCAL_KEY_PATH} and run init again to make a fresh one.`,
-      },
-    )
+    throw fail('InitKeyUnreadable', { LOCAL_KEY_PATH })
   }
 }
 

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { displayPath } from '../core/config/issues.js'
 import type { LoadedAgent } from '../core/config/handlers.js'
 import { loadConfig, type LoadedConfig } from '../core/config/load.js'
@@ -63,13 +64,10 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
     options.domain ??
     (env.ENCORD_DOMAIN !== undefined && env.ENCORD_DOMAIN.trim() !== '' ? env.ENCORD_DOMAIN : undefined)
   if (loaded.config.local !== undefined && domain === undefined) {
-    throw new UserError(
+    throw fail(
       'LocalEmulatorNotShared',
-      `The config (${displayPath(loaded.filepath, cwd)}) uses the built-in local emulator (\`local\`), which lives inside one process: a producer and workers in other processes cannot share it.`,
-      {
-        hint: `Serve the fixture once with \`encord-agents emulator start ${loaded.config.local} --allow-any-key\`, export the ENCORD_DOMAIN it prints, and run again (ENCORD_DOMAIN is then used instead of \`local\`); or remove \`local\` to work on Encord.`,
-        location: loaded.locate(['local']),
-      },
+      { filepath: displayPath(loaded.filepath, cwd), local: loaded.config.local },
+      { location: loaded.locate(['local']) },
     )
   }
   const projectHash = options.projectHash ?? loaded.config.projectHash

@@ -1,9 +1,10 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { displayPath } from '../core/config/issues.js'
 import { loadConfig, type LoadedConfig } from '../core/config/load.js'
 import { resolveTarget } from '../core/config/resolve.js'
-import { ConnectionError, UserError } from '../shared/errors.js'
+import { UserError } from '../shared/errors.js'
 import { generateSigningKey, type SigningKey } from '../encord/auth/keys.js'
 import type { EncordClient } from '../encord/client.js'
 import { createClient, resolveSigningKey } from '../encord/credentials.js'
@@ -134,13 +135,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     })
     if (!emulator.state.users.has(key.publicKeyHex)) {
       await emulator.stop()
-      throw new ConnectionError(
-        'LocalKeyNotRegistered',
-        `The key ${options.sshKeyFile} is not a user of ${fixtureShown}, so the local emulator would reject every request.`,
-        {
-          hint: `Add { "email": "you@localhost", "publicKeyHex": "${key.publicKeyHex}" } to the fixture's users, or leave out --ssh-key-file to use a key made for this run.`,
-        },
-      )
+      throw fail('LocalKeyNotRegistered', {
+        sshKeyFile: options.sshKeyFile,
+        fixtureShown,
+        publicKeyHex: key.publicKeyHex,
+      })
     }
   } else {
     const fromEnv = environmentKey(env)
@@ -174,13 +173,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     const hashes = [...emulator.state.projects.keys()]
     if (hashes.length !== 1) {
       await emulator.stop()
-      throw new UserError(
-        'ProjectHashMissing',
-        `${fixtureShown} holds ${hashes.length} projects; say which one to use.`,
-        {
-          hint: `Set projectHash in the config or pass --project-hash. Projects: ${hashes.join(', ')}.`,
-        },
-      )
+      throw fail('ProjectHashMissing.holdsProjectsSay', { fixtureShown, hashes })
     }
     projectHash = hashes[0]
   }
@@ -191,9 +184,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       options.projectHash !== undefined && options.projectHash === env.ENCORD_PROJECT_HASH
         ? ' (from ENCORD_PROJECT_HASH)'
         : ''
-    throw new UserError('ProjectNotInFixture', `Project ${projectHash}${fromEnv} is not in ${fixtureShown}.`, {
-      hint: `The fixture holds: ${hashes.join(', ')}.${fromEnv ? ' Unset ENCORD_PROJECT_HASH for local runs, or' : ''} Set projectHash (or --project-hash) to one of them.`,
-    })
+    throw fail('ProjectNotInFixture', { projectHash, fromEnv, fixtureShown, hashes })
   }
   let client: EncordClient
   try {
@@ -252,9 +243,7 @@ export function missingProjectHash(
 ): UserError {
   const where = loaded ? ` (config: ${displayPath(loaded.filepath, cwd)})` : ''
   const local = canRunLocal ? '; or use --local FIXTURE for the local emulator' : ''
-  return new UserError('ProjectHashMissing', `No project given${where}.`, {
-    hint: `Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH${local}.`,
-  })
+  return fail('ProjectHashMissing.projectGiven', { where, local })
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

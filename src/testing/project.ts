@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../shared/errors.js'
 import type { Fixture, FixtureHistoryEvent, FixtureInput } from '../emulator/fixture.js'
@@ -140,9 +141,7 @@ export class TestProject {
       out.push(entry)
     }
     if (stage !== undefined && out.length === 0 && !record.stages.some((s) => s.title === stage || s.uuid === stage)) {
-      throw new UserError('StageNotFound', `The test project has no stage "${stage}".`, {
-        hint: `Its stages: ${record.stages.map((s) => s.title).join(', ')}.`,
-      })
+      throw fail('StageNotFound', { stage, stages: record.stages.map((s) => s.title).join(', ') })
     }
     return out
   }
@@ -152,10 +151,7 @@ export class TestProject {
     const found = this.tasks().find(
       (t) => t.dataTitle === titleOrUuid || t.uuid === titleOrUuid || t.dataHash === titleOrUuid,
     )
-    if (!found)
-      throw new UserError('TaskNotFound', `The test project has no task "${titleOrUuid}".`, {
-        hint: 'Tasks are found by data title, task UUID or data hash.',
-      })
+    if (!found) throw fail('TaskNotFound', { titleOrUuid })
     return found
   }
 
@@ -200,11 +196,5 @@ function fixtureOf(source: TestProjectSource): { fixture: Fixture; baseDir?: str
   }
   if ('generate' in source) return { fixture: generateFixture(source.generate) }
   if ('tasks' in source) return { fixture: describedFixture(source) }
-  throw new UserError(
-    'TestProjectInvalid',
-    'testProject() needs { fixture }, { generate } or a description with tasks.',
-    {
-      hint: "e.g. testProject({ fixture: new URL('./fixture.json', import.meta.url) }) or testProject({ tasks: ['a.jpg', 'b.jpg'] }).",
-    },
-  )
+  throw fail('TestProjectInvalid')
 }

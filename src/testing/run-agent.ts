@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { isAgentDefinition, type AgentDefinition } from '../core/agent.js'
 import type { DepsRecord } from '../core/deps/types.js'
 import { UserError } from '../shared/errors.js'
@@ -50,17 +51,9 @@ export async function runAgent(
   if (isAgentDefinition(agents)) {
     runner.stage(stage ?? onlyAgentStage(project), agents)
   } else {
-    if (stage !== undefined)
-      throw new UserError(
-        'InvalidStage',
-        'runAgent(): give `stage` with a single agent, not with a record of agents (its keys are the stages).',
-      )
+    if (stage !== undefined) throw fail('InvalidStage.runagentGiveStage')
     const entries = Object.entries(agents ?? {})
-    if (entries.length === 0)
-      throw new UserError(
-        'InvalidStage',
-        'runAgent() needs an agent made with defineAgent, or a record of them by stage title.',
-      )
+    if (entries.length === 0) throw fail('InvalidStage.runagentNeedsAgent')
     for (const [title, agent] of entries) runner.stage(title, agent as AgentDefinition<DepsRecord>)
   }
   const result = await runner.run({ retryDelayMs: 0, ...runOptions, client: project.client, journal: false })

@@ -1,10 +1,10 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Image decoding and encoding through sharp (libvips): JPEG, PNG, WebP, GIF, TIFF, AVIF in; PNG and
  * JPEG out. sharp ships prebuilt binaries as npm packages (`@img/sharp-<platform>`), so nothing needs a
  * compiler or system library. It is loaded on first use: `import 'encord-agents'` stays cheap for
  * agents that never touch pixels.
  */
-import { UserError } from '../shared/errors.js'
 
 /** Formats frames and crops are encoded to. */
 export type ImageFormat = 'png' | 'jpeg'
@@ -33,14 +33,7 @@ async function sharp(): Promise<Sharp> {
     (m) => m.default,
     (cause: unknown) => {
       loading = undefined
-      throw new UserError(
-        'ImageCodecUnavailable',
-        'Decoding images needs the "sharp" package, which could not be loaded on this machine.',
-        {
-          hint: "Reinstall dependencies (`npm install`) so that sharp's prebuilt binary for this platform (@img/sharp-*) is installed; see https://sharp.pixelplumbing.com/install.",
-          cause,
-        },
-      )
+      throw fail('ImageCodecUnavailable', {}, { cause })
     },
   )
   return loading
@@ -65,27 +58,17 @@ export async function decodeImage(bytes: Uint8Array, what: string): Promise<RgbP
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`)
     return { width: info.width, height: info.height, data }
   } catch (cause) {
-    throw new UserError(
-      'ImageDecodeFailed',
-      `Could not decode ${what} as an image: ${cause instanceof Error ? cause.message : String(cause)}.`,
-      {
-        hint: "Images must be JPEG, PNG, WebP, GIF, TIFF or AVIF files. Check the storage item's media.",
-        cause,
-      },
-    )
+    throw fail('ImageDecodeFailed', { what, cause: cause instanceof Error ? cause.message : String(cause) }, { cause })
   }
 }
 
 /** Encode RGB pixels as PNG or JPEG. */
 export async function encodeImage(pixels: RgbPixels, format: ImageFormat, quality = 90): Promise<Buffer> {
   if (format !== 'png' && format !== 'jpeg') {
-    throw new UserError('InvalidImageFormat', `Images are encoded as "png" or "jpeg", not ${JSON.stringify(format)}.`)
+    throw fail('InvalidImageFormat.imagesEncodedPng', { format: JSON.stringify(format) })
   }
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new UserError(
-      'InvalidImageFormat',
-      `JPEG quality must be an integer from 1 to 100, got ${JSON.stringify(quality)}.`,
-    )
+    throw fail('InvalidImageFormat.jpegQualityInteger', { quality })
   }
   const lib = await sharp()
   const image = lib(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Where an object label sits on its frame, in pixels: the box a crop cuts out. Normalised geometry is
  * scaled by the frame's size; bitmasks are pixels already.
@@ -115,8 +116,5 @@ export function padBox(box: PixelBox, padding: CropPadding | undefined): PixelBo
 }
 
 function invalidPadding(padding: unknown): UserError {
-  return new UserError(
-    'InvalidCropPadding',
-    `Crop padding must be a number of pixels ≥ 0 or a percentage such as "10%", got ${JSON.stringify(padding)}.`,
-  )
+  return fail('InvalidCropPadding', { padding: JSON.stringify(padding) })
 }

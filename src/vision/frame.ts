@@ -1,9 +1,9 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * A decoded image: an image task's media, a video frame, an image of an image group, or a crop of
  * one. Pixels are 8-bit RGB row by row (Python's `Frame.content`, an `[h, w, 3]` array, flattened);
  * encoding to PNG/JPEG, base64 and `data:` URLs is on demand.
  */
-import { UserError } from '../shared/errors.js'
 import { sniffImageMimeType } from '../labels/media.js'
 import { decodeImage, encodeImage, MIME_OF, type EncodeOptions, type ImageFormat } from './codec.js'
 
@@ -75,13 +75,10 @@ export class Frame {
   static fromRgb(data: Uint8Array, size: { width: number; height: number; frame?: number }): Frame {
     const { width, height } = size
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new UserError('InvalidImage', `A frame's size must be positive integers, got ${width}×${height}.`)
+      throw fail('InvalidImage.frameSizePositive', { width, height })
     }
     if (data.length !== width * height * 3) {
-      throw new UserError(
-        'InvalidImage',
-        `RGB pixels of ${width}×${height} are ${width * height * 3} bytes, got ${data.length}.`,
-      )
+      throw fail('InvalidImage.rgbPixelsBytes', { width, height, length: data.length })
     }
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     return new Frame(buffer, width, height, size.frame ?? 0)
@@ -90,7 +87,7 @@ export class Frame {
   /** The RGB values of one pixel. */
   pixel(x: number, y: number): [number, number, number] {
     if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= this.width || y >= this.height) {
-      throw new UserError('InvalidImage', `Pixel (${x}, ${y}) is outside the ${this.width}×${this.height} frame.`)
+      throw fail('InvalidImage.pixelOutsideFrame', { x, y, width: this.width, height: this.height })
     }
     const i = (y * this.width + x) * 3
     return [this.data[i], this.data[i + 1], this.data[i + 2]]

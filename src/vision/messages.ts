@@ -1,9 +1,9 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Image parts and user messages for the OpenAI and Anthropic vision APIs, as plain objects in the
  * shapes their HTTP APIs document (no SDK needed; pass them to either SDK or to `fetch`). Python's
  * `Frame.b64_encoding(output_format="openai" | "anthropic")`.
  */
-import { UserError } from '../shared/errors.js'
 import { sniffImageMimeType } from '../labels/media.js'
 import type { EncodeOptions } from './codec.js'
 import { Frame } from './frame.js'
@@ -54,20 +54,11 @@ const ANTHROPIC_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/
 async function encoded(image: ImageInput, options: EncodeOptions): Promise<{ base64: string; mimeType: string }> {
   if (image instanceof Frame) return { base64: await image.toBase64(options), mimeType: image.mimeTypeOf(options) }
   if (!(image instanceof Uint8Array)) {
-    throw new UserError(
-      'InvalidImage',
-      'Expected a Frame (from frame(), videoFrames(), objectCrops()) or the bytes of an image file.',
-    )
+    throw fail('InvalidImage.expectedFrameFrom')
   }
   const sniffed = sniffImageMimeType(image)
   if (sniffed === undefined) {
-    throw new UserError(
-      'InvalidImage',
-      'These bytes are not an image file this library recognises (JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF).',
-      {
-        hint: 'Pass a Frame, or encoded image bytes such as the contents of a .jpg or .png file.',
-      },
-    )
+    throw fail('InvalidImage.theseBytesImage')
   }
   const wanted = options.format === undefined ? undefined : options.format === 'png' ? 'image/png' : 'image/jpeg'
   if (wanted === undefined || wanted === sniffed)
@@ -107,9 +98,7 @@ export async function openaiInputImage(image: ImageInput, options: ImagePartOpti
 export async function anthropicImagePart(image: ImageInput, options: EncodeOptions = {}): Promise<AnthropicImagePart> {
   const { base64, mimeType } = await encoded(image, options)
   if (!ANTHROPIC_TYPES.has(mimeType)) {
-    throw new UserError('InvalidImage', `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${mimeType}.`, {
-      hint: "Pass { format: 'png' } or { format: 'jpeg' } to convert it.",
-    })
+    throw fail('InvalidImage.anthropicAcceptsJpeg', { mimeType })
   }
   return {
     type: 'image',

@@ -1,3 +1,4 @@
+import { fail } from '../shared/error-catalogue/index.js'
 /**
  * Video frames decoded by the system's ffmpeg (spawned per iteration, killed when the loop stops
  * early), each with its frame number in the source video, which is where its labels go.
@@ -28,10 +29,6 @@ export interface VideoInfo {
   fps: number | null
 }
 
-const INSTALL_HINT =
-  'Install ffmpeg and make sure it is on PATH (or set FFMPEG_PATH): Debian/Ubuntu `sudo apt-get install ffmpeg`, ' +
-  'macOS `brew install ffmpeg`, Windows `winget install ffmpeg`.'
-
 /** The ffmpeg to run: the option, else FFMPEG_PATH, else `ffmpeg` from PATH. */
 export function ffmpegCommand(path?: string): string {
   return path ?? process.env.FFMPEG_PATH ?? 'ffmpeg'
@@ -56,10 +53,7 @@ function runTool(command: string, args: string[]): Promise<{ code: number | null
 }
 
 function ffmpegMissing(command: string, cause: unknown): UserError {
-  return new UserError('FfmpegNotFound', `Decoding video frames needs ffmpeg, and "${command}" could not be run.`, {
-    hint: INSTALL_HINT,
-    cause,
-  })
+  return fail('FfmpegNotFound', { command }, { cause })
 }
 
 /** Check that ffmpeg runs; a clear "install ffmpeg" error otherwise. */
@@ -111,8 +105,7 @@ export async function probeVideo(ffmpeg: string, path: string): Promise<VideoInf
 export function frameList(frames: Iterable<number>): number[] {
   const list = [...new Set(frames)].sort((a, b) => a - b)
   const bad = list.find((f) => !Number.isInteger(f) || f < 0)
-  if (bad !== undefined)
-    throw new UserError('InvalidVideoFrames', `Frame numbers are integers from 0; got ${JSON.stringify(bad)}.`)
+  if (bad !== undefined) throw fail('InvalidVideoFrames.frameNumbersIntegers', { bad })
   return list
 }
 
@@ -148,7 +141,7 @@ export interface FramePlan {
 export function planFrames(selection: VideoSelection, sourceFps: number | null): FramePlan {
   const max = selection.maxFrames
   if (max !== undefined && (!Number.isInteger(max) || max < 1))
-    throw new UserError('InvalidVideoFrames', `maxFrames must be an integer ≥ 1, got ${JSON.stringify(max)}.`)
+    throw fail('InvalidVideoFrames.maxframesIntegerGot', { max })
   if (selection.frames !== undefined) {
     const list = frameList(selection.frames).slice(0, max)
     const terms = runs(list)
@@ -170,16 +163,10 @@ export function planFrames(selection: VideoSelection, sourceFps: number | null):
   }
   if (selection.fps !== undefined) {
     if (typeof selection.fps !== 'number' || !Number.isFinite(selection.fps) || selection.fps <= 0) {
-      throw new UserError('InvalidVideoFrames', `fps must be a number > 0, got ${JSON.stringify(selection.fps)}.`)
+      throw fail('InvalidVideoFrames.fpsNumberGot', { fps: JSON.stringify(selection.fps) })
     }
     if (sourceFps === null) {
-      throw new UserError(
-        'InvalidVideoFrames',
-        "Sampling by fps needs the video's frame rate, which neither ffprobe nor the storage item gives.",
-        {
-          hint: 'Pass the frame numbers instead: videoFrames({ frames: [0, 30, 60] }).',
-        },
-      )
+      throw fail('InvalidVideoFrames.samplingFpsNeeds')
     }
     const ratio = selection.fps / sourceFps
     if (ratio < 1) {
@@ -281,11 +268,7 @@ export async function* decodeVideo(
     }
     const code = await exited
     finished = true
-    if (code !== 0)
-      throw new UserError(
-        'VideoDecodeFailed',
-        `ffmpeg could not decode ${name}: ${stderr.trim() || `exit code ${code}`}`,
-      )
+    if (code !== 0) throw fail('VideoDecodeFailed.ffmpegCouldDecode', { name, stderr, code })
   } finally {
     if (!finished && child.exitCode === null) child.kill('SIGKILL')
   }

@@ -1,7 +1,7 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 import type { Hook } from '@oclif/core'
 import { Errors } from '@oclif/core'
 import { closest } from '../../core/config/suggest.js'
-import { UserError } from '../../shared/errors.js'
 import { formatError, toErrorJson } from '../../ui/error-output.js'
 import { theme } from '../../ui/theme.js'
 
@@ -14,12 +14,11 @@ const hook: Hook.CommandNotFound = async function (options) {
   const typed = options.id.split(':').join(' ')
   const commands = options.config.commandIDs.map((id) => id.split(':').join(' '))
   const match = closest(typed, commands)
-  const error = new UserError('UnknownCommand', `"${typed}" is not an encord-agents command.`, {
-    hint: match
-      ? `Did you mean "encord-agents ${match}"? Run encord-agents --help to see every command.`
-      : 'Run encord-agents --help to see every command.',
-    data: match ? { suggestion: match } : undefined,
-  })
+  const error = fail(
+    'UnknownCommand',
+    { typed, suggestion: match },
+    { data: match ? { suggestion: match } : undefined },
+  )
   const args = options.argv ?? []
   if (args.includes('--json')) process.stdout.write(JSON.stringify(toErrorJson(error), null, 2) + '\n')
   else process.stderr.write(formatError(error, { theme, verbose: false }) + '\n')

@@ -1,3 +1,4 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 import { existsSync, statSync } from 'node:fs'
 import { resolve, sep } from 'node:path'
 import { isAgentDefinition, type AgentDefinition } from '../agent.js'
@@ -82,14 +83,19 @@ export async function loadHandlerModule(
   const { file, tried } = resolveModuleFile(resolve(dir, spec))
   const who = stage !== undefined ? `the agent for stage "${stage}"` : `the agent of config entry "${spec}"`
   if (!file) {
-    throw new UserError('HandlerNotFound', `Handler module "${spec}" of ${who} was not found.`, {
-      location,
-      hint: `Create it, or fix the path (it is relative to the config file). Looked for: ${tried
-        .slice(0, 4)
-        .map((t) => displayPath(t, cwd))
-        .join(', ')}${tried.length > 4 ? ', ...' : ''}.`,
-      data: { handler: spec, stage, tried },
-    })
+    throw fail(
+      'HandlerNotFound',
+      {
+        spec,
+        who,
+        value: tried
+          .slice(0, 4)
+          .map((t) => displayPath(t, cwd))
+          .join(', '),
+        tried,
+      },
+      { location, data: { handler: spec, stage, tried } },
+    )
   }
   const shown = displayPath(file, cwd)
   let mod: Record<string, unknown>
@@ -98,23 +104,19 @@ export async function loadHandlerModule(
   } catch (error) {
     const syntax = parseSyntaxError(error)
     if (syntax) {
-      throw new UserError(
+      throw fail(
         'HandlerSyntaxError',
-        `Handler module ${shown} of ${who} has a syntax error: ${syntax.reason}`,
-        {
-          location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}`,
-          hint: 'Fix the syntax at the location shown.',
-        },
+        { shown, who, reason: syntax.reason },
+        { location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}` },
       )
     }
     const where = frameIn(error, file)
     const message = error instanceof Error ? error.message : String(error)
-    throw new UserError(
+    throw fail(
       'HandlerLoadFailed',
-      `Handler module ${shown} of ${who} threw an error while loading: ${message}`,
+      { shown, who, message },
       {
         location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : location,
-        hint: 'Code at the top level of the module runs when it is loaded: fix what throws (or the import it cannot resolve), or move it into the handler. Run with --verbose for the stack trace.',
         cause: error,
       },
     )
@@ -123,27 +125,12 @@ export async function loadHandlerModule(
   if (!hasDefault) {
     const named = Object.keys(mod).filter((k) => k !== 'default' && k !== '__esModule')
     const agentExport = named.find((k) => isAgentDefinition(mod[k]))
-    throw new UserError('HandlerNoDefaultExport', `Handler module ${shown} of ${who} has no default export.`, {
-      location,
-      hint: agentExport
-        ? `It exports an agent named "${agentExport}": make it the default export (\`export default defineAgent({ ... })\`).`
-        : `Add \`export default defineAgent({ handler: async ({ task }) => ... })\` to ${shown}.${named.length ? ` (It exports: ${named.join(', ')}.)` : ''}`,
-    })
+    throw fail('HandlerNoDefaultExport', { shown, who, agentExport, named }, { location })
   }
   const value = mod.default
   if (!isAgentDefinition(value)) {
-    const hint =
-      typeof value === 'function'
-        ? `It exports a plain function: wrap it, \`export default defineAgent({ handler: ${value.name || 'yourHandler'} })\`.`
-        : `Write \`export default defineAgent({ handler: async ({ task }) => ... })\` (import { defineAgent } from 'encord-agents').`
-    throw new UserError(
-      'HandlerNotAnAgent',
-      `The default export of ${shown} (${who}) is not an agent made with defineAgent(); it is ${describe(value)}.`,
-      {
-        location,
-        hint,
-      },
-    )
+    const functionName = typeof value === 'function' ? value.name || 'yourHandler' : undefined
+    throw fail('HandlerNotAnAgent', { shown, who, value: describe(value), functionName }, { location })
   }
   return { file, agent: value }
 }

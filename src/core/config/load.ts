@@ -1,3 +1,4 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 import { existsSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { cosmiconfig, type Loader } from 'cosmiconfig'
@@ -144,9 +145,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       if (!stats?.isFile()) {
         // `--config /dev/null` or a directory: say what is there instead of "does not exist".
         const what = stats === undefined ? 'does not exist' : `is ${describeNonFile(stats)}, not a config file`
-        throw new UserError('ConfigNotFound', `Config file ${options.configPath} ${what}.`, {
-          hint: 'Check the --config path, or leave --config out to search for encord-agents.config.ts from the current directory up.',
-        })
+        throw fail('ConfigNotFound.configFile', { configPath: options.configPath, what })
       }
       found = await explorer().load(file)
     } else {
@@ -156,13 +155,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     throw toLoadError(error, cwd)
   }
   if (!found) {
-    throw new UserError(
-      'ConfigNotFound',
-      `No encord-agents config found in ${cwd} or its parent directories (up to the project root).`,
-      {
-        hint: 'Create one with `encord-agents init`, or pass --config FILE. Looked for encord-agents.config.{ts,mts,js,mjs,json}, .encord-agentsrc* and an "encord-agents" key in package.json.',
-      },
-    )
+    throw fail('ConfigNotFound.encordAgentsConfig', { cwd })
   }
   return checkConfig(found.config, found.filepath, cwd)
 }
@@ -179,14 +172,7 @@ export function checkConfig(raw: unknown, filepath: string, cwd = process.cwd())
   if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const got =
       raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`
-    throw new UserError(
-      'ConfigInvalid',
-      `${shown} must export a config object (export default defineConfig({ ... })), but it exports ${got}.`,
-      {
-        hint: "Write `export default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })` (JSON files: an object with an \"agents\" list).",
-        location: shown,
-      },
-    )
+    throw fail('ConfigInvalid', { shown, got }, { location: shown })
   }
   const parsed = ConfigSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success)
@@ -217,28 +203,25 @@ function toLoadError(error: unknown, cwd: string): unknown {
     const shown = displayPath(error.filepath, cwd)
     if (error.original instanceof NoDefaultExport) {
       const names = error.original.names
-      return new UserError(
-        'ConfigNoDefaultExport',
-        `${shown} has no default export${names.length ? ` (it exports ${names.join(', ')})` : ''}.`,
-        {
-          location: shown,
-          hint: "The config is the module's default export: `export default defineConfig({ agents: [...] })`.",
-        },
-      )
+      return fail('ConfigNoDefaultExport', { shown, names }, { location: shown })
     }
     const syntax = parseSyntaxError(error.original)
     if (syntax) {
-      return new UserError('ConfigSyntaxError', `${shown} has a syntax error: ${syntax.reason}`, {
-        location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}`,
-        hint: 'Fix the syntax at the location shown; `npx tsc --noEmit` in your project shows the same error in more detail.',
-      })
+      return fail(
+        'ConfigSyntaxError.syntaxError',
+        { shown, reason: syntax.reason },
+        { location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}` },
+      )
     }
     const where = frameIn(error.original, error.filepath)
-    return new UserError('ConfigLoadFailed', `${shown} threw an error while loading: ${error.message}`, {
-      location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : shown,
-      hint: 'The config module runs when it is loaded: fix the code that throws (or an import it cannot resolve). Run with --verbose for the stack trace.',
-      cause: error.original,
-    })
+    return fail(
+      'ConfigLoadFailed',
+      { shown, message: error.message },
+      {
+        location: where ? `${shown}:${where.line}${where.column === undefined ? '' : `:${where.column}`}` : shown,
+        cause: error.original,
+      },
+    )
   }
   // cosmiconfig's JSON/YAML errors: "JSON Error in <file>:\n<reason>". V8 names a position for some
   // JSON errors ("... in JSON at position 14") and YAML a line and column; use them when present.
@@ -266,10 +249,7 @@ function toLoadError(error: unknown, cwd: string): unknown {
         .replace(/, ".*" is not valid JSON.*$/s, '')
         .replace(/ while parsing .*$/s, '')
         .trim()
-      return new UserError('ConfigSyntaxError', `${shown} is not valid ${kind}: ${reason}`, {
-        location,
-        hint: `Fix the ${kind} syntax${location === shown ? '' : ' at the location shown'} (a JSON config is plain JSON: double quotes, no trailing commas, no comments).`,
-      })
+      return fail('ConfigSyntaxError.valid', { shown, kind, reason, location }, { location })
     }
   }
   return error

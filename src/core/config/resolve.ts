@@ -1,6 +1,6 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 import { isAbsolute, resolve } from 'node:path'
 import type { z } from 'zod'
-import { UserError } from '../../shared/errors.js'
 import { isRecord } from '../../shared/records.js'
 import { describeIssue } from './issues.js'
 import {
@@ -71,10 +71,7 @@ function checked<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
       (p) => `${[...p.path, ...(p.key !== undefined ? [p.key] : [])].join('.')}: ${p.message}`,
     ),
   )
-  throw new UserError('InvalidRunSettings', `Invalid run settings:\n  ${problems.join('\n  ')}`, {
-    hint: 'Fix the `run` block of the config or the matching flags (--task-batch-size, --concurrency, --num-retries, ...).',
-    data: { problems },
-  })
+  throw fail('InvalidRunSettings', { problems }, { data: { problems } })
 }
 
 /**

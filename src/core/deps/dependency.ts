@@ -1,4 +1,4 @@
-import { UserError } from '../../shared/errors.js'
+import { fail } from '../../shared/error-catalogue/index.js'
 import { captureCallerLocation } from './location.js'
 import {
   DEPENDENCY_BRAND,
@@ -75,30 +75,19 @@ export function defineDependency<T, D extends DepsRecord, B>(
   spec: TaskDependencySpec<T, D, B> | RunDependencySpec<T, D>,
 ): Dependency<T, B> {
   if (spec === null || typeof spec !== 'object' || typeof spec.resolve !== 'function') {
-    throw new UserError('InvalidDependency', 'defineDependency needs an object with a `resolve` function.', {
-      hint: 'Write defineDependency({ resolve: (ctx) => value }).',
-      location: captureCallerLocation(),
-    })
+    throw fail('InvalidDependency.definedependencyNeedsObject', {}, { location: captureCallerLocation() })
   }
   const scope = spec.scope ?? 'task'
   if (scope !== 'task' && scope !== 'run') {
-    throw new UserError(
-      'InvalidDependency',
-      `A dependency's scope must be 'task' or 'run', not ${JSON.stringify(scope)}.`,
-      {
-        location: captureCallerLocation(),
-      },
+    throw fail(
+      'InvalidDependency.dependencyScopeTask',
+      { scope: JSON.stringify(scope) },
+      { location: captureCallerLocation() },
     )
   }
   const resolveMany = 'resolveMany' in spec ? spec.resolveMany : undefined
   if (scope === 'run' && resolveMany !== undefined) {
-    throw new UserError(
-      'InvalidDependency',
-      'A run-scoped dependency cannot have `resolveMany` (it is resolved once, not per batch).',
-      {
-        location: captureCallerLocation(),
-      },
-    )
+    throw fail('InvalidDependency.runScopedDependency', {}, { location: captureCallerLocation() })
   }
   const dep: Dependency<T, B> = {
     [DEPENDENCY_BRAND]: true,
@@ -142,12 +131,7 @@ export function toDependency(value: unknown, path: string): Dependency<unknown, 
       : typeof value === 'function'
         ? 'a function'
         : (JSON.stringify(value) ?? String(value))
-  throw new UserError('InvalidDependency', `${path} is not a dependency (got ${what}).`, {
-    hint:
-      typeof value === 'function'
-        ? 'Wrap it with defineDependency({ resolve: ... }), or call the factory that makes it.'
-        : 'Each entry of `deps` must be a built-in dependency (labelRow(), storageItem(), ...) or one made with defineDependency.',
-  })
+  throw fail('InvalidDependency.dependencyGot', { path, what })
 }
 
 /** The `deps` record of a dependency (calling the thunk form). */
@@ -156,7 +140,7 @@ export function depsOf(dep: { deps?: DepsRecord | (() => DepsRecord) }): DepsRec
   if (deps === undefined) return {}
   const record = typeof deps === 'function' ? deps() : deps
   if (record === null || typeof record !== 'object') {
-    throw new UserError('InvalidDependency', '`deps` must be an object of dependencies (or a function returning one).')
+    throw fail('InvalidDependency.depsObjectDependencies')
   }
   return record
 }

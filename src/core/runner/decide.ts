@@ -1,10 +1,10 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 /**
  * One handler attempt, shared by the runner and the queue workers: dependencies resolved in a task
  * scope, the handler called under its timeout, its result checked and its effects collected.
  */
 import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
 import type { AgentDefinition, SavableLabelRow } from '../agent.js'
-import { UserError } from '../../shared/errors.js'
 import { isUncreatedLabelRow, labelRowOrigin } from '../deps/builtins/origins.js'
 import type { DependencyGraph } from '../deps/graph.js'
 import { TaskScope, type BatchData, type RunScope } from '../deps/resolver.js'
@@ -111,13 +111,7 @@ export function addReturnedLabelRow(effects: TaskEffect[], row: SavableLabelRow,
   // in a dry run for a data unit without a label row has nothing to save (a dry run saves nothing).
   if (labelRowOrigin(row) !== undefined || isUncreatedLabelRow(row)) return
   if (typeof row.labelHash !== 'string') {
-    throw new UserError(
-      'LabelRowNotSavable',
-      'The handler returned a label row without a label hash, so it cannot be saved.',
-      {
-        hint: 'Return the label row of the labelRow() dependency (or one loaded for this task).',
-      },
-    )
+    throw fail('LabelRowNotSavable')
   }
   const labelHash = row.labelHash
   if (effects.some((e) => e.kind === 'saveLabelRow' && e.projectHash === projectHash && e.labelHash === labelHash))

@@ -1,3 +1,4 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 import type { EncordApi } from '../../encord/types.js'
 import {
   defineAgent,
@@ -10,7 +11,6 @@ import {
 import { resolveRunSettings, resolveRunTuning } from '../config/resolve.js'
 import { captureCallerLocation } from '../deps/location.js'
 import type { DepsRecord } from '../deps/types.js'
-import { UserError } from '../../shared/errors.js'
 import type { RunResult, RunSettings } from '../types.js'
 import { inspectProject, prepareRun, type PreparedRun } from './pipeline.js'
 import type { RunOptions } from './settings.js'
@@ -88,9 +88,7 @@ export class Runner {
   ): this {
     const callerLocation = captureCallerLocation()
     if (typeof stage !== 'string' || stage.trim() === '') {
-      throw new UserError('InvalidStage', 'runner.stage() needs a stage title or UUID as its first argument.', {
-        location: callerLocation,
-      })
+      throw fail('InvalidStage.runnerStageNeeds', {}, { location: callerLocation })
     }
     let agent: AgentDefinition<DepsRecord>
     let options: StageOptions
@@ -110,14 +108,7 @@ export class Runner {
       agent = withAgentOptions(agent, { location: inline.location ?? callerLocation })
       options = { overwrite: inline.overwrite, location: inline.location }
     } else {
-      throw new UserError(
-        'InvalidStage',
-        `runner.stage(${JSON.stringify(stage)}, ...) needs an agent made with defineAgent, or options and a handler function.`,
-        {
-          hint: "Write runner.stage('Agent 1', defineAgent({ handler })) or runner.stage('Agent 1', { deps }, handler).",
-          location: callerLocation,
-        },
-      )
+      throw fail('InvalidStage.runnerStageNeeds2', { stage }, { location: callerLocation })
     }
     const location = options.location ?? callerLocation
     const binding: StageBinding = { stage, agent, location, overwrite: options.overwrite === true }
@@ -125,13 +116,10 @@ export class Runner {
     if (index >= 0) {
       if (!binding.overwrite) {
         const previous = this.#bindings[index]
-        throw new UserError(
+        throw fail(
           'DuplicateStage',
-          `Stage ${JSON.stringify(stage)} has two agents: one declared at ${previous.location ?? 'an earlier call'} and one at ${location ?? 'this call'}.`,
-          {
-            hint: 'Remove one of them, or pass { overwrite: true } to the later one to replace the earlier (it keeps the earlier position).',
-            location,
-          },
+          { stage, previous: previous.location ?? 'an earlier call', location },
+          { location },
         )
       }
       this.#bindings[index] = binding
@@ -221,9 +209,7 @@ export class Runner {
   #projectHash(explicit?: string): string {
     const hash = explicit ?? this.#options.projectHash ?? process.env.ENCORD_PROJECT_HASH
     if (hash === undefined || hash.trim() === '') {
-      throw new UserError('ProjectHashMissing', 'No project hash: the runner does not know which project to work on.', {
-        hint: 'Pass projectHash to new Runner({ projectHash }) or run({ projectHash }), set ENCORD_PROJECT_HASH, or use --project-hash.',
-      })
+      throw fail('ProjectHashMissing.projectHashRunner')
     }
     return hash.trim()
   }

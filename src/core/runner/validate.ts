@@ -1,3 +1,4 @@
+import { fail } from '../../shared/error-catalogue/index.js'
 import type { EncordApi, ProjectOntology, Pathway, Project, Stage, Workflow } from '../../encord/types.js'
 import type { AgentDefinition } from '../agent.js'
 import { inspectDependencyGraph, type DependencyGraph } from '../deps/graph.js'
@@ -394,13 +395,9 @@ export function validationError(issues: ValidationResult['issues']): UserError {
     (i) =>
       `${i.location !== undefined ? `${i.location}  ` : ''}${i.message}${i.hint !== undefined ? `\n    ${i.hint}` : ''}`,
   )
-  return new UserError(
+  return fail(
     'ValidationFailed',
-    `Validation failed (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
-    {
-      hint: 'Nothing was fetched or moved. Fix the issues above and run again (encord-agents validate checks without running).',
-      location: issues[0]?.location,
-      data: { issues },
-    },
+    { length: issues.length, issues: issues.length === 1 ? '' : 's', lines },
+    { location: issues[0]?.location, data: { issues } },
   )
 }

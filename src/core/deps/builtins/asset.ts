@@ -1,8 +1,8 @@
+import { fail } from '../../../shared/error-catalogue/index.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import type { EncordApi } from '../../../encord/types.js'
-import { UserError } from '../../../shared/errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import { storageItem, type TaskStorageItem } from './storage-item.js'
 
@@ -78,13 +78,7 @@ export async function signedUrlOf(client: EncordApi, item: TaskStorageItem): Pro
   let url = item.signedUrl
   if (url === null) url = (await client.getStorageItem(item.uuid, { signUrl: true })).signedUrl
   if (url === null) {
-    throw new UserError(
-      'AssetUnavailable',
-      `The storage item "${item.name}" (${item.itemType}) has no downloadable media (no signed URL).`,
-      {
-        hint: 'asset() works for items with a single file (image, video, audio, PDF); image groups and DICOM series have none.',
-      },
-    )
+    throw fail('AssetUnavailable', { name: item.name, itemType: item.itemType })
   }
   return url
 }

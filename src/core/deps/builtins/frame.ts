@@ -1,3 +1,4 @@
+import { fail } from '../../../shared/error-catalogue/index.js'
 import { readFile } from 'node:fs/promises'
 import { Frame } from '../../../vision/frame.js'
 import { decodeVideo } from '../../../vision/video.js'
@@ -20,10 +21,7 @@ export interface FrameOptions {
 const VIDEO_TYPES = new Set(['video', 'imagesequence'])
 
 function frameOutOfRange(item: TaskStorageItem, frame: number, count: number | null): UserError {
-  return new UserError(
-    'FrameOutOfRange',
-    `"${item.name}" has no frame ${frame}${count === null ? '' : ` (it has ${count} frame${count === 1 ? '' : 's'}, from 0)`}.`,
-  )
+  return fail('FrameOutOfRange.frameFrameFrom', { name: item.name, frame, count })
 }
 
 /** One frame of an image, a video or an image group, decoded (downloads go to a temp folder, removed before returning). */
@@ -33,8 +31,7 @@ export async function loadFrame(
   options: FrameOptions,
 ): Promise<Frame> {
   const n = options.frame ?? 0
-  if (!Number.isInteger(n) || n < 0)
-    throw new UserError('FrameOutOfRange', `frame() takes a frame number ≥ 0, got ${JSON.stringify(n)}.`)
+  if (!Number.isInteger(n) || n < 0) throw fail('FrameOutOfRange.frameTakesFrame', { n })
   const type = item.itemType.toLowerCase()
   if (type === 'image') {
     if (n !== 0) throw frameOutOfRange(item, n, 1)
@@ -56,13 +53,7 @@ export async function loadFrame(
       await removeDownload(file.path)
     }
   }
-  throw new UserError(
-    'FrameUnavailable',
-    `frame() decodes images and videos; "${item.name}" is a ${item.itemType} item.`,
-    {
-      hint: 'Use asset() for the media file of other data types.',
-    },
-  )
+  throw fail('FrameUnavailable', { name: item.name, itemType: item.itemType })
 }
 
 /**

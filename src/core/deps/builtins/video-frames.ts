@@ -1,3 +1,4 @@
+import { fail } from '../../../shared/error-catalogue/index.js'
 import {
   checkFfmpeg,
   decodeVideo,
@@ -7,7 +8,6 @@ import {
   type VideoSelection,
 } from '../../../vision/video.js'
 import type { Frame } from '../../../vision/frame.js'
-import { UserError } from '../../../shared/errors.js'
 import { defineDependency, makeFactory } from '../dependency.js'
 import { asset, type Asset } from './asset.js'
 
@@ -54,13 +54,7 @@ export async function videoInfoOf(ffmpeg: string, video: Asset): Promise<VideoIn
   const { width, height, fps } = video.item
   if (probed !== undefined) return { ...probed, fps: probed.fps ?? fps }
   if (width === null || height === null) {
-    throw new UserError(
-      'VideoDecodeFailed',
-      `Could not read the size of the video "${video.item.name}" (ffprobe failed and the storage item has none).`,
-      {
-        hint: 'Install ffprobe (it comes with ffmpeg) next to ffmpeg.',
-      },
-    )
+    throw fail('VideoDecodeFailed.couldReadSize', { name: video.item.name })
   }
   return { width, height, fps }
 }
@@ -88,13 +82,7 @@ export const videoFrames = makeFactory<VideoFramesOptions, VideoFrames>('videoFr
       const video = deps.asset
       // An image would decode as a one-frame "video": almost always a mistake (frame() is for images).
       if (!VIDEO_ITEM_TYPES.has(video.item.itemType.toLowerCase())) {
-        throw new UserError(
-          'NotAVideo',
-          `videoFrames() decodes videos and image sequences; "${video.item.name}" is a ${video.item.itemType} item.`,
-          {
-            hint: 'Use frame() for the image of an image task, or asset() for the file itself.',
-          },
-        )
+        throw fail('NotAVideo', { name: video.item.name, itemType: video.item.itemType })
       }
       const ffmpeg = await ensureFfmpeg(ffmpegPath, runCache)
       const info = await videoInfoOf(ffmpeg, video)

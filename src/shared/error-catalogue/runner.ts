@@ -1,0 +1,98 @@
+import { defineErrors } from './define.js'
+
+const EXPECTED =
+  'A handler returns a pathway name or UUID, nothing (to leave the task in the stage), or { pathway?, labelRow?, priority? }.'
+
+/**
+ * How one task fails (exit class `task`: the task is reported with its code in `errors[]` of `run --json`
+ * and the run exits 1), and the run's interruption. The runner's error classes take their texts from here.
+ */
+export const runnerErrors = defineErrors({
+  HandlerFailed: {
+    exit: 'task',
+    messages: {
+      /** Any other thrown error is reported with its own message under this code. */
+      nonErrorValue: {
+        message: (p: { value: string }) => `The handler threw a non-error value: ${p.value}`,
+      },
+    },
+  },
+  HandlerCalledExit: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { who: string; requestedCode: number | string | null | undefined }) =>
+          `${p.who} called process.exit(${p.requestedCode ?? ''}) while deciding this task. A handler must return a pathway (or nothing) or throw; process.exit would end the whole run. The task was failed instead.`,
+      },
+    },
+  },
+  DependencyFailed: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { dependency: string; message: string }) => `Dependency ${p.dependency} failed: ${p.message}`,
+      },
+    },
+  },
+  TaskTimeout: {
+    exit: 'task',
+    messages: {
+      signalled: {
+        message: (p: { timeoutMs: number }) =>
+          `The task took longer than taskTimeout (${p.timeoutMs} ms); its handler was signalled to stop.`,
+      },
+      returnedLate: {
+        message: (p: { tookMs: number; timeoutMs: number }) =>
+          `The task's handler returned after ${Math.round(p.tookMs)} ms, longer than taskTimeout (${p.timeoutMs} ms); its result is discarded.`,
+      },
+    },
+  },
+  UnknownPathway: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { value: string; stage: string; suggestion: string | undefined; pathways: string }) =>
+          `Unknown pathway ${JSON.stringify(p.value)} for stage "${p.stage}".` +
+          (p.suggestion !== undefined ? ` Did you mean ${JSON.stringify(p.suggestion)}?` : '') +
+          ` ${p.pathways}`,
+      },
+    },
+  },
+  InvalidHandlerResult: {
+    exit: 'task',
+    messages: {
+      notAResult: {
+        message: (p: { value: string; pathways: string }) =>
+          `The handler returned ${p.value}. ${EXPECTED} ${p.pathways}`,
+      },
+      unknownKeys: {
+        message: (p: { count: number; keys: string; suggestion: string | undefined }) =>
+          `The handler returned an object with unknown key${p.count > 1 ? 's' : ''} ${p.keys}` +
+          (p.suggestion !== undefined ? ` (did you mean "${p.suggestion}"?)` : '') +
+          `. ${EXPECTED}`,
+      },
+      emptyObject: {
+        message: () =>
+          `The handler returned an empty object. ${EXPECTED} Return undefined to leave the task in the stage.`,
+      },
+      pathway: {
+        message: (p: { value: string; pathways: string }) =>
+          `The handler returned pathway ${p.value}; expected a pathway name or UUID. ${p.pathways}`,
+      },
+      priority: {
+        message: (p: { value: string }) =>
+          `The handler returned priority ${p.value}; a priority is a number from 0 (lowest) to 1 (highest).`,
+      },
+      labelRow: {
+        message: (p: { value: string }) =>
+          `The handler returned labelRow ${p.value}; expected a label row (for example the labelRow() dependency's value).`,
+      },
+    },
+  },
+  Interrupted: {
+    exit: 'interrupted',
+    messages: {
+      default: { message: () => 'Interrupted.' },
+    },
+  },
+})
