@@ -142,7 +142,7 @@ export function defineAgent<D extends DepsRecord = {}, S extends StageTitle = St
     }
   }
   if (spec.stage !== undefined && (typeof spec.stage !== 'string' || spec.stage.trim() === '')) {
-    throw new UserError('InvalidAgent', '`stage` of defineAgent must be a stage title or UUID.', { location })
+    throw fail('InvalidAgent.stage', {}, { location })
   }
   if (spec.onFailure !== undefined && typeof spec.onFailure !== 'string') {
     throw fail('InvalidAgent.onfailureDefineagentPathway', {}, { location })

@@ -71,10 +71,7 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     publicKeyHex,
   }))
   if (options.workspace) return writeWorkspace(out, options, users)
-  if (options.tasks === undefined)
-    throw new UserError('MissingTasks', 'How many tasks? --tasks is required (unless --workspace).', {
-      hint: 'Add --tasks N, e.g. --tasks 100.',
-    })
+  if (options.tasks === undefined) throw fail('MissingTasks')
   const fixture = generateFixture({
     tasks: options.tasks,
     stages: options.stages,
@@ -116,14 +113,7 @@ async function writeWorkspace(
   })
     .filter(([, given]) => given)
     .map(([flag]) => flag)
-  if (notWith.length > 0)
-    throw new UserError(
-      'WorkspaceFlags',
-      `--workspace makes its own datasets and workflow: ${notWith.join(', ')} cannot be used with it.`,
-      {
-        hint: 'Leave them out (--tasks sets the number of images), or drop --workspace for a single project.',
-      },
-    )
+  if (notWith.length > 0) throw fail('WorkspaceFlags', { flags: notWith })
   const fixture = generateWorkspace({ images: options.tasks ?? 20, seed: options.seed, users })
   const bytes = await writeFixtureFile(out, fixture, { lines: true })
   const main = fixture.projects[0]

@@ -10,6 +10,25 @@ export interface Escape {
 const refusing = (p: Escape) => `Refusing to write ${p.rel}: ${p.relative}`
 
 export const cliErrors = defineErrors({
+  MissingTasks: {
+    exit: 'user',
+    messages: {
+      default: {
+        message: () => 'How many tasks? --tasks is required (unless --workspace).',
+        hint: 'Add --tasks N, e.g. --tasks 100.',
+      },
+    },
+  },
+  WorkspaceFlags: {
+    exit: 'user',
+    messages: {
+      default: {
+        message: (p: { flags: string[] }) =>
+          `--workspace makes its own datasets and workflow: ${p.flags.join(', ')} cannot be used with it.`,
+        hint: 'Leave them out (--tasks sets the number of images), or drop --workspace for a single project.',
+      },
+    },
+  },
   AllowKeyInvalid: {
     exit: 'user',
     messages: {

@@ -5,6 +5,9 @@ export const coreErrors = defineErrors({
   InvalidAgent: {
     exit: 'user',
     messages: {
+      stage: {
+        message: () => '`stage` of defineAgent must be a stage title or UUID.',
+      },
       defineagentNeedsObject: {
         message: () => `defineAgent needs an object with a \`handler\` function.`,
         hint: `Write defineAgent({ handler: async ({ task }) => "complete" }).`,
