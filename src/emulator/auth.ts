@@ -12,6 +12,9 @@ import type { FixtureUser } from './fixture.js'
  * and `alg="ed25519"`; the base is rebuilt from the received method, raw path+query and digest header,
  * and `created` must fall in [now − 330 s, now + 60 s] (the SDK backdates 30 s).
  * Legacy: `Authorization: <public key hex>:<signature hex>`, Ed25519 over SHA-256(raw body).
+ *
+ * Each check comes in two parts (`verifyV2Headers`, `verifyLegacyHeaders`): what the headers prove,
+ * run before the body is read, and the rest once it is (`finish`).
  */
 
 /** Who a verified key belongs to and which projects it may use. */
@@ -103,7 +106,17 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? v.join(', ') : v
 }
 
-const fail = (message: string, unknownKey = false): AuthOutcome => ({ ok: false, message, unknownKey })
+type Failure = Extract<AuthOutcome, { ok: false }>
+const fail = (message: string, unknownKey = false): Failure => ({ ok: false, message, unknownKey })
+
+/**
+ * What a request's headers prove before its body is read: the key is known and well formed (and for
+ * REST v2 the signature itself is good, since it covers the `Content-Digest` header rather than the
+ * body). `finish` completes the check once the body is read: the digest (v2) or the signature over the
+ * body's SHA-256 (legacy). The pipeline runs the first part before reading any body, so a request that
+ * already fails on its headers is refused without reading its body.
+ */
+export type HeaderOutcome = { ok: true; principal: Principal; finish(body: Buffer): Promise<AuthOutcome> } | Failure
 
 /**
  * Verify a REST v2 request.
@@ -115,6 +128,16 @@ export async function verifyV2(
   request: { method: string; rawTarget: string; headers: Record<string, string | string[] | undefined>; body: Buffer },
   nowSeconds: number,
 ): Promise<AuthOutcome> {
+  const outcome = await verifyV2Headers(registry, request, nowSeconds)
+  return outcome.ok ? outcome.finish(request.body) : outcome
+}
+
+/** The header part of {@link verifyV2}: everything but the digest of the body. */
+export async function verifyV2Headers(
+  registry: KeyRegistry,
+  request: { method: string; rawTarget: string; headers: Record<string, string | string[] | undefined> },
+  nowSeconds: number,
+): Promise<HeaderOutcome> {
   const digestHeader = header(request.headers, 'content-digest')
   const inputHeader = header(request.headers, 'signature-input')
   const signatureHeader = header(request.headers, 'signature')
@@ -141,10 +164,6 @@ export async function verifyV2(
   } catch {
     return fail('Malformed signature headers (Content-Digest, Signature-Input or Signature)')
   }
-
-  const expected = createHash('sha256').update(request.body).digest()
-  if (digest.byteLength !== expected.byteLength || !timingSafeEqual(digest, expected))
-    return fail('Content-Digest does not match the request body')
 
   const [items, params] = member
   const components = items.map(([value]) => value)
@@ -178,14 +197,34 @@ export async function verifyV2(
     return fail(`Signature expired: created ${Math.round(nowSeconds - created)} s ago`)
   if (created > nowSeconds + CREATED_MAX_SKEW_SECONDS)
     return fail(`Signature created ${Math.round(created - nowSeconds)} s in the future; check the clock`)
-  return { ok: true, principal }
+  return {
+    ok: true,
+    principal,
+    finish: (body) => {
+      const expected = createHash('sha256').update(body).digest()
+      return Promise.resolve(
+        digest.byteLength === expected.byteLength && timingSafeEqual(digest, expected)
+          ? { ok: true, principal }
+          : fail('Content-Digest does not match the request body'),
+      )
+    },
+  }
 }
 
 /** Verify a legacy RPC request (`Authorization: <pubhex>:<sighex>`). */
-export async function verifyLegacy(
+export function verifyLegacy(
   registry: KeyRegistry,
   request: { headers: Record<string, string | string[] | undefined>; body: Buffer },
 ): Promise<AuthOutcome> {
+  const outcome = verifyLegacyHeaders(registry, request)
+  return outcome.ok ? outcome.finish(request.body) : Promise.resolve(outcome)
+}
+
+/** The header part of {@link verifyLegacy}: the Authorization header's form and a known key. */
+export function verifyLegacyHeaders(
+  registry: KeyRegistry,
+  request: { headers: Record<string, string | string[] | undefined> },
+): HeaderOutcome {
   const authorization = header(request.headers, 'authorization')
   if (!authorization) return fail('Missing Authorization header')
   if (authorization.startsWith('Bearer ')) return fail('Bearer tokens are not accepted by the emulator')
@@ -195,10 +234,16 @@ export async function verifyLegacy(
   if (!/^[0-9a-f]{64}$/i.test(keyHex)) return fail('Authorization must start with the 64-hex public key')
   const principal = registry.principal(keyHex)
   if (!principal) return fail('Your used SSH key does not exist. Please add this SSH key to your user profile.', true)
-  // The legacy signature is over the 32-byte SHA-256 digest of the body, not the body.
   if (!/^[0-9a-f]{128}$/i.test(sigHex)) return fail('Signature verification failed')
-  const digest = createHash('sha256').update(request.body).digest()
-  if (!(await registry.verify(principal.publicKeyHex, digest, Buffer.from(sigHex, 'hex'))))
-    return fail('Signature verification failed')
-  return { ok: true, principal }
+  return {
+    ok: true,
+    principal,
+    // The legacy signature is over the 32-byte SHA-256 digest of the body, not the body.
+    finish: async (body) => {
+      const digest = createHash('sha256').update(body).digest()
+      return (await registry.verify(principal.publicKeyHex, digest, Buffer.from(sigHex, 'hex')))
+        ? { ok: true, principal }
+        : fail('Signature verification failed')
+    },
+  }
 }

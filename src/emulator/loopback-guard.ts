@@ -9,12 +9,21 @@
  * It runs as an `onRequest` hook, before the body is read, by route kind: a route is signed when it
  * was registered with `config: { signed: true }` (the pipeline's `route()` does that).
  */
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 /** Route config that marks an Encord (signed) route. */
 export interface SignedRouteConfig {
   signed?: boolean
 }
+
+/**
+ * Whether a request announces a body: a request refused before its body is read is answered with
+ * `Connection: close`, so the server never reads the rest.
+ */
+export const announcesBody = (req: IncomingMessage) =>
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
 
 export const isLoopbackAddress = (address: string | undefined) =>
   address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
@@ -55,10 +64,12 @@ export function registerLoopbackGuard(app: FastifyInstance): void {
     if ((req.routeOptions.config as SignedRouteConfig | undefined)?.signed === true) return
     if (req.is404 && API_PATH.test((req.raw.url ?? '').split('?')[0])) return
     const refusal = loopbackRefusal(req)
-    if (refusal)
-      return reply
-        .code(403)
-        .type('application/json')
-        .send(JSON.stringify({ message: refusal }))
+    if (!refusal) return
+    // Refused before the body is read: close the connection so it never is.
+    if (announcesBody(req.raw)) void reply.header('connection', 'close')
+    return reply
+      .code(403)
+      .type('application/json')
+      .send(JSON.stringify({ message: refusal }))
   })
 }

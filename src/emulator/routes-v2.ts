@@ -2,7 +2,7 @@
 import { V2GetBulkBody, V2PrioritiesBody, V2StoragePatchBody, V2WorkflowActionsBody } from '../encord/models.js'
 import { canAccessProject } from './auth.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
-import { actor, by, parseJson, parseWith, queryBool, type RouteContext } from './server-pipeline.js'
+import { actor, BODY_LIMITS, by, parseJson, parseWith, queryBool, type RouteContext } from './server-pipeline.js'
 import { WIRE_STAGE_TYPES, wireOntology, wireProject, wireStorageItem, wireTask } from './wire.js'
 
 export function registerV2Routes(ctx: RouteContext): void {
@@ -130,27 +130,43 @@ export function registerV2Routes(ctx: RouteContext): void {
     return { status: 200, body: wireStorageItem(state, item, sign) }
   })
 
-  route('PATCH', '/v2/public/storage/folders/:folderUuid/items/:itemUuid', 'update-storage-item', 'v2', (call) => {
-    const item = itemFor(call, call.params.itemUuid, 404)
-    if (item.parent !== call.params.folderUuid) throw new EmulatorHttpError(404, 'Not found')
-    const patch = parseWith(V2StoragePatchBody, parseJson(call.body), 'body')
-    const updated = state.updateStorageItem(item.uuid, patch, by(call))
-    return { status: 200, body: wireStorageItem(state, updated, null) }
-  })
+  // Client metadata may be large: the storage PATCHes take more than the other calls.
+  const storage = { bodyLimit: BODY_LIMITS.storage }
+  route(
+    'PATCH',
+    '/v2/public/storage/folders/:folderUuid/items/:itemUuid',
+    'update-storage-item',
+    'v2',
+    (call) => {
+      const item = itemFor(call, call.params.itemUuid, 404)
+      if (item.parent !== call.params.folderUuid) throw new EmulatorHttpError(404, 'Not found')
+      const patch = parseWith(V2StoragePatchBody, parseJson(call.body), 'body')
+      const updated = state.updateStorageItem(item.uuid, patch, by(call))
+      return { status: 200, body: wireStorageItem(state, updated, null) }
+    },
+    storage,
+  )
 
-  route('PATCH', '/v2/public/storage/items/patch-bulk', 'update-storage-items', 'v2', (call) => {
-    const body = parseJson(call.body) as { itemPatches?: unknown }
-    if (typeof body?.itemPatches !== 'object' || body.itemPatches === null || Array.isArray(body.itemPatches))
-      throw badRequest('Body must be {"itemPatches": {"<item uuid>": {...}}}')
-    const patches = Object.entries(body.itemPatches as Record<string, unknown>).map(([uuid, patch]) => {
-      itemFor(call, uuid, 404)
-      return [uuid, parseWith(V2StoragePatchBody, patch, `itemPatches.${uuid}`)] as const
-    })
-    const results = patches.map(([uuid, patch]) =>
-      wireStorageItem(state, state.updateStorageItem(uuid, patch, by(call)), null),
-    )
-    return { status: 200, body: { results } }
-  })
+  route(
+    'PATCH',
+    '/v2/public/storage/items/patch-bulk',
+    'update-storage-items',
+    'v2',
+    (call) => {
+      const body = parseJson(call.body) as { itemPatches?: unknown }
+      if (typeof body?.itemPatches !== 'object' || body.itemPatches === null || Array.isArray(body.itemPatches))
+        throw badRequest('Body must be {"itemPatches": {"<item uuid>": {...}}}')
+      const patches = Object.entries(body.itemPatches as Record<string, unknown>).map(([uuid, patch]) => {
+        itemFor(call, uuid, 404)
+        return [uuid, parseWith(V2StoragePatchBody, patch, `itemPatches.${uuid}`)] as const
+      })
+      const results = patches.map(([uuid, patch]) =>
+        wireStorageItem(state, state.updateStorageItem(uuid, patch, by(call)), null),
+      )
+      return { status: 200, body: { results } }
+    },
+    storage,
+  )
 
   route('GET', '/v2/public/storage/folders/:folderUuid/items/:itemUuid/child-items', 'child-items', 'v2', (call) => {
     const item = itemFor(call, call.params.itemUuid, 404)

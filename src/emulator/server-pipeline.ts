@@ -1,19 +1,26 @@
 /**
- * The request pipeline every Encord route goes through: connection latency (first request of a
- * socket) → latency + jitter → injected fault (before) → signature check → authorisation → handler
- * (state mutation, synchronous) → injected fault (after: reset or slow) → response; and the helpers
- * handlers share (parsing bodies and queries, access checks, the error shape of each transport).
+ * The request pipeline every Encord route goes through: signature headers (before the body is read:
+ * a request without a well-formed signature of a known key is refused at once, see below) → body, up
+ * to the route's limit (413 before reading when Content-Length is over it) → connection latency (first
+ * request of a socket) → latency + jitter → injected fault (before) → the rest of the signature check
+ * (the body's digest) → authorisation → handler (state mutation, synchronous) → injected fault (after:
+ * reset or slow) → response; and the helpers handlers share (parsing bodies and queries, access checks,
+ * the error shape of each transport).
+ *
+ * A request refused before its body is read is answered with `Connection: close` when it announced a
+ * body, so the server never reads the rest (issue 14, item 5: unsigned 250 MB bodies used to be read
+ * whole before the signature was checked).
  */
 import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import { parsePythonQuery } from '../encord/query.js'
-import { canAccessProject, verifyLegacy, verifyV2, type Principal } from './auth.js'
+import { canAccessProject, verifyLegacyHeaders, verifyV2Headers, type HeaderOutcome, type Principal } from './auth.js'
 import type { FaultDecision } from './faults.js'
 import { formatPath } from './fixture-load.js'
 import { exceedsJsonDepth, tooDeep } from './json-body.js'
-import type { SignedRouteConfig } from './loopback-guard.js'
+import { announcesBody, type SignedRouteConfig } from './loopback-guard.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
 import type { ServerOptions } from './server.js'
 import type { ProjectRecord, StorageItemRecord } from './state.js'
@@ -21,6 +28,24 @@ import { redactHeaders } from './stats.js'
 import type { SignUrl } from './wire.js'
 
 export type Transport = 'v2' | 'legacy' | 'media'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/**
+ * Request body limits, bytes (each route's own; the `bodyLimit` option caps them all). A body over its
+ * route's limit gets 413 in the transport's error shape, before it is read when Content-Length says so.
+ */
+export const BODY_LIMITS = {
+  /** The legacy API (`POST /public`): label-row saves of long videos are the largest bodies Encord takes. */
+  legacy: 256 * MiB,
+  /** Storage item PATCHes (one item, or up to 1000 in `patch-bulk`): client metadata of any size. */
+  storage: 16 * MiB,
+  /** Every other signed call with a body: workflow actions, priorities, get-bulk (≤ 1000 entries each). */
+  small: 1 * MiB,
+  /** Routes that take no body (`/_emulator/*`, the dashboard, unknown paths). */
+  unsigned: 64 * KiB,
+} as const
 
 export interface Result {
   status: number
@@ -54,6 +79,8 @@ export interface RouteContext extends ServerOptions {
     endpoint: string | ((call: Call) => string),
     transport: Transport,
     handler: (call: Call) => Result | Promise<Result>,
+    /** `bodyLimit`: bytes (default: the legacy API's for `/public`, else `BODY_LIMITS.small`). */
+    routeOptions?: { bodyLimit?: number },
   ): void
   /** The project, when the caller may see it (404 / 403 otherwise). */
   projectFor(call: Call, projectHash: string): ProjectRecord
@@ -76,17 +103,79 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
     (item) =>
       media.signedUrl(origin, item)
 
+  /** The header part of the signature check, passed from the `onRequest` hook to the handler. */
+  const checkedHeaders = new WeakMap<FastifyRequest, Extract<HeaderOutcome, { ok: true }>>()
+
+  function record(
+    req: FastifyRequest,
+    id: string,
+    status: number | 'reset',
+    started: number,
+    principal: Principal | null,
+    fault: FaultDecision | null,
+  ): void {
+    stats.request(id, status)
+    if (!stats.logging) return
+    stats.log({
+      at: new Date().toISOString(),
+      method: req.method,
+      url: req.raw.url ?? req.url,
+      endpoint: id,
+      status: status === 'reset' ? 0 : status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      keyId: principal?.publicKeyHex ?? null,
+      fault: fault?.kind ?? null,
+      headers: redactHeaders(req.headers),
+    })
+  }
+
+  const authError = (transport: Transport, auth: { message: string; unknownKey: boolean }) =>
+    errorResult(
+      transport,
+      transport === 'legacy' && auth.unknownKey
+        ? new EmulatorHttpError(400, auth.message, { code: 'SSH_KEY_NOT_FOUND_ERROR' })
+        : new EmulatorHttpError(401, auth.message, { code: 'AUTHENTICATION_ERROR', payload: null }),
+    )
+
   function route(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     endpoint: string | ((call: Call) => string),
     transport: Transport,
     handler: (call: Call) => Result | Promise<Result>,
+    routeOptions: { bodyLimit?: number } = {},
   ): void {
+    const ownLimit = routeOptions.bodyLimit ?? (transport === 'legacy' ? BODY_LIMITS.legacy : BODY_LIMITS.small)
     app.route({
       method,
       url,
       config: { signed: true } satisfies SignedRouteConfig,
+      bodyLimit: Math.min(ownLimit, options.bodyLimit),
+      // The signature's header part, before the body is read: refused requests never have it read.
+      onRequest:
+        transport === 'media'
+          ? undefined
+          : async (req, reply) => {
+              const started = performance.now()
+              const outcome =
+                transport === 'v2'
+                  ? await verifyV2Headers(
+                      keys,
+                      { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers },
+                      state.now() / 1000,
+                    )
+                  : verifyLegacyHeaders(keys, { headers: req.headers })
+              if (outcome.ok) {
+                checkedHeaders.set(req, outcome)
+                return
+              }
+              stats.authFailure()
+              const result = authError(transport, outcome)
+              if (announcesBody(req.raw)) void reply.header('connection', 'close')
+              // The endpoint of a legacy call is in its body, which is not read.
+              record(req, typeof endpoint === 'string' ? endpoint : transport, result.status, started, null, null)
+              return send(reply, result)
+            },
       handler: async (req, reply) => {
         const started = performance.now()
         const call: Call = {
@@ -142,21 +231,13 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
             return respond(result)
           }
           if (transport !== 'media') {
-            const auth =
-              transport === 'v2'
-                ? await verifyV2(
-                    keys,
-                    { method: req.method, rawTarget: req.raw.url ?? req.url, headers: req.headers, body: call.body },
-                    state.now() / 1000,
-                  )
-                : await verifyLegacy(keys, { headers: req.headers, body: call.body })
+            const checked = checkedHeaders.get(req)
+            const auth = checked
+              ? await checked.finish(call.body)
+              : { ok: false as const, message: 'Missing request signature', unknownKey: false }
             if (!auth.ok) {
               stats.authFailure()
-              const error =
-                transport === 'legacy' && auth.unknownKey
-                  ? new EmulatorHttpError(400, auth.message, { code: 'SSH_KEY_NOT_FOUND_ERROR' })
-                  : new EmulatorHttpError(401, auth.message, { code: 'AUTHENTICATION_ERROR', payload: null })
-              const result = errorResult(transport, error)
+              const result = authError(transport, auth)
               status = result.status
               return respond(result)
             }
@@ -185,20 +266,7 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
           status = result.status
           return respond(result)
         } finally {
-          stats.request(id, status)
-          if (stats.logging) {
-            stats.log({
-              at: new Date().toISOString(),
-              method: req.method,
-              url: req.raw.url ?? req.url,
-              endpoint: id,
-              status: status === 'reset' ? 0 : status,
-              durationMs: Math.round((performance.now() - started) * 100) / 100,
-              keyId: call.principal?.publicKeyHex ?? null,
-              fault: fault?.kind ?? null,
-              headers: redactHeaders(req.headers),
-            })
-          }
+          record(req, id, status, started, call.principal, fault)
         }
       },
     })

@@ -1,16 +1,16 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { registerDashboard } from '../dashboard/routes.js'
 import type { KeyRegistry } from './auth.js'
 import type { FaultInjector } from './faults.js'
 import { EmulatorHttpError } from './http-error.js'
-import { registerLoopbackGuard } from './loopback-guard.js'
+import { announcesBody, registerLoopbackGuard } from './loopback-guard.js'
 import { MEDIA_PREFIX, type MediaStore } from './media.js'
 import { registerInternalRoutes, registerMediaRoutes } from './routes-internal.js'
 import { registerLegacyRoutes } from './routes-legacy.js'
 import { registerV2Routes } from './routes-v2.js'
 import { registerWorkspaceRoutes } from './routes-workspace.js'
 import { registerIssueRoutes } from './routes-issues.js'
-import { createRouteContext, errorResult, send, type Transport } from './server-pipeline.js'
+import { BODY_LIMITS, createRouteContext, errorResult, send, type Transport } from './server-pipeline.js'
 import type { EmulatorState } from './state.js'
 import type { StatsRecorder } from './stats.js'
 
@@ -54,16 +54,36 @@ export interface ServerOptions {
   pageSize: number
   /** Label rows per legacy request before `MULTI_LABEL_LIMIT_ERROR`. */
   maxLabelRowsPerRequest: number
-  /** Largest accepted request body, bytes. */
+  /** Largest accepted request body, bytes: the legacy API's limit, and a cap on every route's own (`BODY_LIMITS`). */
   bodyLimit: number
   /** Send START and router nodes in `workflow.stages` too (see `EmulatorOptions.exposeAllStages`). @default false */
   exposeAllStages?: boolean
 }
 
+const formatBytes = (bytes: number) =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`
+
+function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = (req.raw.url ?? '').split('?')[0]
+  if (path === '/public' || path.startsWith('/public/')) {
+    return reply.code(404).send({
+      status: 404,
+      response: ['RESOURCE_NOT_FOUND_ERROR'],
+      payload: `No such endpoint: ${req.method} ${path}`,
+    })
+  }
+  return reply.code(404).send({ message: 'Not found' })
+}
+
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
-    bodyLimit: options.bodyLimit,
+    // Routes without a limit of their own take no body: the signed routes set theirs (server-pipeline.ts).
+    bodyLimit: Math.min(BODY_LIMITS.unsigned, options.bodyLimit),
     routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: true,
     return503OnClosing: false,
@@ -74,6 +94,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   // Unsigned routes: loopback clients under a loopback Host only (DNS rebinding), before any body is read.
   registerLoopbackGuard(app)
+  // An unknown path is answered before its body is read (and the body never is).
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.is404 || !announcesBody(req.raw)) return
+    void reply.header('connection', 'close')
+    return notFound(req, reply)
+  })
   const ctx = createRouteContext(app, options)
   registerV2Routes(ctx)
   registerLegacyRoutes(ctx)
@@ -88,25 +114,19 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
     const path = (req.raw.url ?? '').split('?')[0]
     const transport: Transport = path === '/public' ? 'legacy' : path.startsWith(MEDIA_PREFIX) ? 'media' : 'v2'
+    const limit = req.routeOptions.bodyLimit
+    const message =
+      status === 413 && limit !== undefined
+        ? `The request body is over this endpoint's limit of ${formatBytes(limit)}; nothing was read or changed.`
+        : error.message
     const result = errorResult(
       transport,
-      new EmulatorHttpError(status, error.message, { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : undefined }),
+      new EmulatorHttpError(status, message, { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : undefined }),
     )
     return send(reply, result)
   })
 
-  app.setNotFoundHandler((req, reply) => {
-    const path = (req.raw.url ?? '').split('?')[0]
-    if (path === '/public' || path.startsWith('/public/')) {
-      void reply.code(404).send({
-        status: 404,
-        response: ['RESOURCE_NOT_FOUND_ERROR'],
-        payload: `No such endpoint: ${req.method} ${path}`,
-      })
-      return
-    }
-    void reply.code(404).send({ message: 'Not found' })
-  })
+  app.setNotFoundHandler(notFound)
 
   registerInternalRoutes(app, options)
   registerDashboard(app, options)
