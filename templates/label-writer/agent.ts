@@ -6,6 +6,8 @@ import { defineAgent, labelRow } from 'encord-agents'
  * Swap the fixed values for your model's output.
  */
 export default defineAgent({
+  // With encord-agents.gen.d.ts (`encord-agents types`), the compiler checks the returned pathways against this stage.
+  stage: 'Pre-label',
   description: 'Writes a Car box and the Weather, then sends the task to review.',
   // Declared so the runner loads the label row for the whole batch (one request), and so that
   // `validate` checks the ontology has these features before anything runs.

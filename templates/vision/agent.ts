@@ -8,6 +8,8 @@ import { detectCars } from './model.ts'
  * review; the others are done.
  */
 export default defineAgent({
+  // With encord-agents.gen.d.ts (`encord-agents types`), the compiler checks the returned pathways against this stage.
+  stage: 'Detect cars',
   description: 'Finds cars with a detector and writes them as boxes with their confidence.',
   // frame(): the task's image, downloaded and decoded for the handler (for videos, frame({ frame: n })).
   deps: { image: frame(), row: labelRow() },

@@ -8,7 +8,7 @@
  * (`npm_config_prefer_offline`): typescript, @types/node and vitest are this repository's own
  * devDependencies, so the same versions are there.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InitResult } from '../../src/services/init.js'
 import { listTemplates } from '../../src/services/init-templates.js'
 import { docErrors, documents, snippetsOf, writeSnippets } from '../docs/snippets.js'
+import { NPM_ENV, shell } from './npm-shell.js'
 import { assertBuilt, ROOT, runNode } from './run-bin.js'
 
 let tmp: string
@@ -33,29 +34,6 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'ea-first-hour-'))
 })
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-
-/** npm as a user's shell runs it: quiet about audits and funding, from the cache first. */
-const NPM_ENV: NodeJS.ProcessEnv = {
-  npm_config_prefer_offline: 'true',
-  npm_config_audit: 'false',
-  npm_config_fund: 'false',
-  npm_config_loglevel: 'error',
-  npm_config_update_notifier: 'false',
-}
-
-function shell(
-  command: string,
-  args: string[],
-  cwd: string,
-  timeoutMs = 300_000,
-): { code: number | null; output: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...NPM_ENV, NO_COLOR: '1', FORCE_COLOR: '0' }
-  // vitest's own variables would make the project's vitest think it runs inside this one.
-  for (const key of Object.keys(env))
-    if (key.startsWith('VITEST') || key === 'NODE_ENV' || key === 'NODE_OPTIONS') delete env[key]
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: timeoutMs })
-  return { code: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` }
-}
 
 describe("the TypeScript developer's first hour (packed package, real npm)", () => {
   it(

@@ -1,13 +1,14 @@
 /**
  * Typed projects (issue 18): `encord-agents types` on a project made by init (built binary, local emulator).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResult } from '../../src/core/types.js'
 import type { TypesResult } from '../../src/services/types.js'
 import type { ValidateResult } from '../../src/services/validate.js'
+import { NPM_ENV, shell } from './npm-shell.js'
 import { assertBuilt, runBin } from './run-bin.js'
 
 let tmp: string
@@ -101,6 +102,55 @@ describe('encord-agents types', () => {
       expect(foreign.json!.error.data.issues.map((i) => [i.code, i.message])).toEqual([
         ['TypesStale', expect.stringContaining('has no fingerprint line')],
       ])
+    },
+  )
+
+  it(
+    'compile time: in an installed init project, a pathway its stage lacks fails tsc naming it; the template compiles',
+    { timeout: 900_000 },
+    async () => {
+      const dir = join(tmp, 'compiled')
+      const init = await runBin(['init', dir, '--template', 'label-writer'], {
+        timeoutMs: 600_000,
+        env: { ...NPM_ENV, npm_config_user_agent: 'npm/11.0.0 node/v20.19.0 linux x64 workspaces/false' },
+      })
+      expect(init.code, init.stderr).toBe(0)
+      expect((await runBin(['types'], { cwd: dir })).code).toBe(0)
+      // The template's handler (stage 'Pre-label', returns 'to review') compiles against the project.
+      const clean = shell('npx', ['tsc', '--noEmit', '--pretty', 'false'], dir)
+      expect(clean.code, clean.output).toBe(0)
+
+      writeFileSync(
+        join(dir, 'wrong-pathway.ts'),
+        `import { defineAgent } from 'encord-agents'
+
+export default defineAgent({
+  stage: 'Pre-label',
+  handler: ({ task }) => (task.dataTitle === 'x' ? 'to revue' : undefined),
+})
+`,
+      )
+      writeFileSync(
+        join(dir, 'wrong-stage.ts'),
+        `import { defineAgent } from 'encord-agents'
+
+export default defineAgent({ stage: 'Prelabel', handler: () => undefined })
+`,
+      )
+      const failed = shell('npx', ['tsc', '--noEmit', '--pretty', 'false'], dir)
+      expect(failed.code).not.toBe(0)
+      const errors = failed.output.split('\n').filter((l) => /error TS\d+/.test(l))
+      expect(
+        errors.some((l) => l.startsWith('wrong-pathway.ts(') && l.includes('"to revue"')),
+        failed.output,
+      ).toBe(true)
+      expect(
+        errors.some((l) => l.startsWith('wrong-stage.ts(') && l.includes('"Prelabel"')),
+        failed.output,
+      ).toBe(true)
+      expect(errors.filter((l) => !/^wrong-(pathway|stage)\.ts\(/.test(l))).toEqual([])
+      unlinkSync(join(dir, 'wrong-pathway.ts'))
+      unlinkSync(join(dir, 'wrong-stage.ts'))
     },
   )
 })
