@@ -194,6 +194,7 @@ export type {
   ObjectTitle,
   ClassificationTitle,
 } from './shared/register.js'
+export type { Untyped, RegisteredOntology } from './labels/typed.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'
 export { DEFAULT_RUN_SETTINGS } from './core/types.js'
 export type { ResolvedRunOptions } from './core/config/options.js'

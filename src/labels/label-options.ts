@@ -8,6 +8,7 @@ import type { Attribute, OntologyClassification, OntologyInput, OntologyObject, 
 import type { ObjectInstance } from './object-instance.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 import type { AnswerValue } from './answers.js'
+import type { AnswerInputFor, AnswersFor, QuestionName, Untyped } from './typed.js'
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the {@link LabelRow} of the TSDoc below
 import type { LabelRow } from './label-row.js'
 
@@ -89,28 +90,28 @@ export interface ObjectAnnotationOptions extends AnnotationOptions {
 /** Answers by attribute title or feature hash (resolved within the object or classification). */
 export type AnswersInput = Record<string, AnswerInput>
 
-/** Options of {@link LabelRow.addObject} and the `add<Shape>` helpers. */
-export interface AddObjectOptions extends ObjectAnnotationOptions {
+/** Options of {@link LabelRow.addObject} and the `add<Shape>` helpers (`Attrs`: the object's typed attributes). */
+export interface AddObjectOptions<Attrs = Untyped> extends ObjectAnnotationOptions {
   /** Where the object is. @default 0 */
   frames?: FrameSpec
   /** Single frame shorthand for `frames`. */
   frame?: number
   /** Answers to the object's attributes; dynamic ones apply to these frames. */
-  answers?: AnswersInput
+  answers?: AnswersFor<Attrs>
   /** Use this object hash instead of a new one. */
   objectHash?: string
 }
 
-/** Options of {@link LabelRow.addClassification}. */
-export interface AddClassificationOptions extends AnnotationOptions {
+/** Options of {@link LabelRow.addClassification} (`Attrs`: the classification's typed attributes). */
+export interface AddClassificationOptions<Attrs = Untyped> extends AnnotationOptions {
   /** Where the classification applies; `'all'` for every frame. Not for global classifications. @default 0 */
   frames?: FrameSpec | 'all'
   /** Single frame shorthand for `frames`. */
   frame?: number
   /** The answer to the classification's question. */
-  answer?: AnswerInput
+  answer?: AnswerInputFor<Attrs, QuestionName<Attrs>>
   /** Answers to nested attributes (by title or feature hash). */
-  answers?: AnswersInput
+  answers?: AnswersFor<Attrs>
   /** Use this classification hash instead of a new one. */
   classificationHash?: string
   /**

@@ -10,14 +10,8 @@ import { fail } from '../shared/error-catalogue/index.js'
  */
 import { ClassificationAnnotation, ObjectAnnotation, checkBitmaskSize } from './annotations.js'
 import { ClassificationInstance } from './classification-instance.js'
-import type {
-  BoundingBox,
-  CoordinatesInput,
-  CoordinatesInputByShape,
-  Point2D,
-  RotatableBoundingBox,
-} from './coordinates.js'
-import { framesOf, type FrameSpec } from './frames.js'
+import type { BoundingBox, CoordinatesInputByShape, Point2D, RotatableBoundingBox } from './coordinates.js'
+import { framesOf } from './frames.js'
 import type {
   AddClassificationOptions,
   AddObjectOptions,
@@ -36,8 +30,17 @@ import {
   type RowInternals,
 } from './label-state.js'
 import { ObjectInstance } from './object-instance.js'
+import type {
+  ClassificationAttrs,
+  ClassificationTitleOf,
+  CoordinatesOfTitle,
+  ObjectAttrs,
+  ObjectInstanceOfTitle,
+  ObjectTitleOf,
+  RegisteredOntology,
+} from './typed.js'
 import { Ontology, type OntologyClassification, type OntologyObject, type Shape } from './ontology.js'
-import { checkClassificationFrames, checkFrames, filterInstances, frameSize } from './row-frames.js'
+import { allFrames, checkClassificationFrames, checkFrames, filterInstances, frameSize } from './row-frames.js'
 import { checkLabelRowDict, frameLabels, loadRowContent, type RowContent } from './row-content.js'
 import { LabelRowInfo } from './row-info.js'
 import { writeRowDict } from './row-write.js'
@@ -58,7 +61,7 @@ import type { LabelRowDict } from '../encord/types.js'
 /** Data whose labels are placed by ranges (audio: milliseconds; plain text and HTML: characters). */
 const RANGE_DATA_TYPES = new Set(['audio', 'plain_text'])
 
-export class LabelRow extends LabelRowInfo {
+export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
   /** The project's ontology. */
   readonly ontology: Ontology
 
@@ -91,7 +94,7 @@ export class LabelRow extends LabelRowInfo {
 
   #makeInternals(): RowInternals {
     return {
-      row: this,
+      row: this as unknown as LabelRow,
       ctx: this.#ctx,
       touch: () => {
         this.#labelsDirty = true
@@ -246,13 +249,14 @@ export class LabelRow extends LabelRowInfo {
     coordinates: CoordinatesInputByShape[S],
     options?: AddObjectOptions,
   ): ObjectInstance<S>
-  addObject(feature: string, coordinates: CoordinatesInput, options?: AddObjectOptions): AnyObjectInstance
-  addObject(
-    feature: string | OntologyObject,
-    coordinates: CoordinatesInput,
-    options: AddObjectOptions = {},
-  ): AnyObjectInstance {
-    return this.#addObject(this.ontology.object(feature), coordinates, options)
+  addObject<T extends ObjectTitleOf<O>>(
+    feature: T,
+    coordinates: CoordinatesOfTitle<O, T>,
+    options?: AddObjectOptions<ObjectAttrs<O, T>>,
+  ): ObjectInstanceOfTitle<O, T>
+  // `never`: the overloads above give the instance's type.
+  addObject(feature: string | OntologyObject, coordinates: unknown, options: object = {}): never {
+    return this.#addObject(this.ontology.object(feature), coordinates, options) as never
   }
 
   #addObject(feature: OntologyObject, coordinates: unknown, options: AddObjectOptions): AnyObjectInstance {
@@ -272,74 +276,72 @@ export class LabelRow extends LabelRowInfo {
     return inst as AnyObjectInstance
   }
 
-  #addShape<S extends Shape>(
-    shape: S,
-    feature: string | OntologyObject<S>,
-    coordinates: unknown,
-    options: AddObjectOptions,
-  ): ObjectInstance<S> {
-    return this.#addObject(this.ontology.object(feature, shape), coordinates, options) as ObjectInstance<S>
+  #addShape<S extends Shape>(shape: S, feature: unknown, coordinates: unknown, options: unknown): ObjectInstance<S> {
+    const object = this.ontology.object(feature as string | OntologyObject<S>, shape)
+    return this.#addObject(object, coordinates, options as AddObjectOptions) as ObjectInstance<S>
   }
 
   /** Add an axis-aligned box (normalised `{x, y, w, h}`, top-left corner) of a bounding-box object. */
-  addBoundingBox(
-    feature: string | OntologyObject<'bounding_box'>,
+  addBoundingBox<T extends ObjectTitleOf<O, 'bounding_box'> | OntologyObject<'bounding_box'>>(
+    feature: T,
     box: BoundingBox,
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'bounding_box'> {
     return this.#addShape('bounding_box', feature, box, options)
   }
 
   /** Add a rotated box (normalised, `theta` in degrees) of a rotatable-bounding-box object. */
-  addRotatableBoundingBox(
-    feature: string | OntologyObject<'rotatable_bounding_box'>,
+  addRotatableBoundingBox<
+    T extends ObjectTitleOf<O, 'rotatable_bounding_box'> | OntologyObject<'rotatable_bounding_box'>,
+  >(
+    feature: T,
     box: RotatableBoundingBox,
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'rotatable_bounding_box'> {
     return this.#addShape('rotatable_bounding_box', feature, box, options)
   }
 
   /** Add a polygon: a list of points, or `{ polygons }` for several polygons / holes. */
-  addPolygon(
-    feature: string | OntologyObject<'polygon'>,
+  addPolygon<T extends ObjectTitleOf<O, 'polygon'> | OntologyObject<'polygon'>>(
+    feature: T,
     polygon: CoordinatesInputByShape['polygon'],
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'polygon'> {
     return this.#addShape('polygon', feature, polygon, options)
   }
 
   /** Add a polyline through points. */
-  addPolyline(
-    feature: string | OntologyObject<'polyline'>,
+  addPolyline<T extends ObjectTitleOf<O, 'polyline'> | OntologyObject<'polyline'>>(
+    feature: T,
     points: CoordinatesInputByShape['polyline'],
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'polyline'> {
     return this.#addShape('polyline', feature, points, options)
   }
 
   /** Add a point. */
-  addPoint(
-    feature: string | OntologyObject<'point'>,
+  addPoint<T extends ObjectTitleOf<O, 'point'> | OntologyObject<'point'>>(
+    feature: T,
     point: Point2D,
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'point'> {
     return this.#addShape('point', feature, point, options)
   }
 
   /** Add a bitmask (the frame's size; see {@link Bitmask.fromMask}). */
-  addBitmask(
-    feature: string | OntologyObject<'bitmask'>,
+  addBitmask<T extends ObjectTitleOf<O, 'bitmask'> | OntologyObject<'bitmask'>>(
+    feature: T,
     mask: CoordinatesInputByShape['bitmask'],
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'bitmask'> {
     return this.#addShape('bitmask', feature, mask, options)
   }
 
   /** Add a skeleton: one point per template point, in template order. */
-  addSkeleton(
-    feature: string | OntologyObject<'skeleton'>,
+  addSkeleton<T extends ObjectTitleOf<O, 'skeleton'> | OntologyObject<'skeleton'>>(
+    feature: T,
     points: CoordinatesInputByShape['skeleton'],
-    options: AddObjectOptions = {},
+    options: AddObjectOptions<ObjectAttrs<O, T>> = {},
   ): ObjectInstance<'skeleton'> {
     return this.#addShape('skeleton', feature, points, options)
   }
@@ -436,16 +438,24 @@ export class LabelRow extends LabelRowInfo {
    * with its answer. The same classification on overlapping frames is refused unless `force`.
    * @example row.addClassification('Weather', { answer: 'Sunny' }); row.addClassification('Issues', { answer: ['Blurry'], frames: 'all' })
    */
-  addClassification(
-    feature: string | OntologyClassification,
-    options: AddClassificationOptions = {},
+  addClassification<T extends ClassificationTitleOf<O> | OntologyClassification>(
+    feature: T,
+    options: AddClassificationOptions<ClassificationAttrs<O, T>> = {},
   ): ClassificationInstance {
     const cls = this.ontology.classification(feature)
-    const hash = options.classificationHash ?? this.#ctx.newHash()
+    const hash = (options as unknown as AddClassificationOptions).classificationHash ?? this.#ctx.newHash()
     const inst = new ClassificationInstance(cls, { classificationHash: hash })
     const st = classificationState(inst)
     st.ctx = this.#ctx
-    const { frames: framesOpt, frame, answer, answers, classificationHash: _h, force, ...meta } = options
+    const {
+      frames: framesOpt,
+      frame,
+      answer,
+      answers,
+      classificationHash: _h,
+      force,
+      ...meta
+    } = options as unknown as AddClassificationOptions
     st.entry = newClassificationEntry(this.#ctx, meta)
     let frames: number[] = []
     if (cls.isGlobal || this.isRangeBased) {
@@ -458,7 +468,7 @@ export class LabelRow extends LabelRowInfo {
     } else {
       const what = `classification ${JSON.stringify(cls.title)}`
       this.#writableGuard(what)
-      frames = framesOf(framesOpt === 'all' ? this.#allFrames() : (framesOpt ?? frame ?? 0))
+      frames = framesOf(framesOpt === 'all' ? allFrames(this.frameCount, this.dataTitle) : (framesOpt ?? frame ?? 0))
       this.#checkFrames(frames, what)
       inst.setForFrames({ ...meta, frames })
     }
@@ -477,14 +487,6 @@ export class LabelRow extends LabelRowInfo {
     } else checkClassificationFrames(this.#c.classifications, inst, frames, force ?? false)
     this.#attachClassification(inst)
     return inst
-  }
-
-  #allFrames(): FrameSpec {
-    const count = this.frameCount
-    if (count === null || count <= 0) {
-      throw fail('FrameOutOfRange.cannotUseFrames', { dataTitle: JSON.stringify(this.dataTitle) })
-    }
-    return { start: 0, end: count - 1 }
   }
 
   /** Add a detached {@link ClassificationInstance}. Overlapping frames are refused unless `force`. */

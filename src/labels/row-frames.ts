@@ -97,3 +97,10 @@ export function filterInstances<T extends { featureHash: string }>(
   }
   return out
 }
+
+/** `frames: 'all'` of a row with `count` frames (refused when the count is unknown). */
+export function allFrames(count: number | null, dataTitle: string): FrameSpec {
+  if (count === null || count <= 0)
+    throw fail('FrameOutOfRange.cannotUseFrames', { dataTitle: JSON.stringify(dataTitle) })
+  return { start: 0, end: count - 1 }
+}

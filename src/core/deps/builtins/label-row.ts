@@ -4,7 +4,8 @@ import type { LabelRowDefaults } from '../../../labels/label-options.js'
 import { LabelRow } from '../../../labels/label-row.js'
 import { Ontology } from '../../../labels/ontology.js'
 import { defineDependency, makeFactory } from '../dependency.js'
-import type { BatchContext, BatchValues, TaskEffect } from '../types.js'
+import type { BatchContext, BatchValues, Dependency, DependencyFactory, TaskEffect } from '../types.js'
+import type { Untyped } from '../../../labels/typed.js'
 import { loadLabelRows, type LabelRowFetchOptions, type LoadedLabelRow } from './label-rows.js'
 import { batchMetadata, indexByDataHash, listMetadata } from './metadata.js'
 import { registerLabelRowOrigin, registerUncreatedLabelRow } from './origins.js'
@@ -85,22 +86,25 @@ function taskLabelRow(
  * } })
  * ```
  */
-export const labelRow = makeFactory<LabelRowDepOptions, LabelRow>('labelRow', (options = {}) => {
-  const { includeClientMetadata, branchName, defaults, ...fetch } = options
-  return defineDependency<LabelRow, {}, LoadedLabelRow>({
-    name: 'labelRow()',
-    labelRowMetadata: { includeClientMetadata },
-    resolveMany: async (ctx) => {
-      const metadata = await batchMetadata(ctx, branchName)
-      return (await loadLabelRows(ctx, ctx.project.projectHash, metadata, fetch)) as BatchValues<LoadedLabelRow>
-    },
-    resolve: ({ batch, project, runCache, taskCache, onCommit }) =>
-      taskLabelRow(batch, project.projectHash, ontologyOf(project, runCache), defaults, {
-        taskCache,
-        onCommit: onCommit,
-      }),
+// Annotated so the declaration keeps `LabelRow` (typed from the generated file of a typed project,
+// issue 18) instead of the default it resolves to here.
+export const labelRow: ((options?: LabelRowDepOptions) => Dependency<LabelRow, unknown>) & DependencyFactory<LabelRow> =
+  makeFactory<LabelRowDepOptions, LabelRow>('labelRow', (options = {}) => {
+    const { includeClientMetadata, branchName, defaults, ...fetch } = options
+    return defineDependency<LabelRow, {}, LoadedLabelRow>({
+      name: 'labelRow()',
+      labelRowMetadata: { includeClientMetadata },
+      resolveMany: async (ctx) => {
+        const metadata = await batchMetadata(ctx, branchName)
+        return (await loadLabelRows(ctx, ctx.project.projectHash, metadata, fetch)) as BatchValues<LoadedLabelRow>
+      },
+      resolve: ({ batch, project, runCache, taskCache, onCommit }) =>
+        taskLabelRow(batch, project.projectHash, ontologyOf(project, runCache), defaults, {
+          taskCache,
+          onCommit: onCommit,
+        }),
+    })
   })
-})
 
 /** Options of `twinLabelRow()`. */
 export interface TwinLabelRowOptions extends LabelRowFetchOptions {
@@ -124,8 +128,11 @@ export interface TwinLabelRowOptions extends LabelRowFetchOptions {
 
 /** The matching label row in the twin project. */
 export interface TwinLabelRow {
-  /** Saved (to the twin project) with the task's decision if the handler changes it. */
-  labelRow: LabelRow
+  /**
+   * Saved (to the twin project) with the task's decision if the handler changes it. Another project's
+   * ontology, so its titles are not typed by the generated file (issue 18).
+   */
+  labelRow: LabelRow<Untyped>
   metadata: LabelRowMetadata
   /** The twin project (with its ontology and workflow). */
   project: Project
