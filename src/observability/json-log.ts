@@ -84,6 +84,7 @@ export function logRunEvent(log: Logger, event: RunEvent): void {
           ...taskFields(event.task),
           outcome: event.outcome,
           pathway: event.pathway,
+          ...(event.attempt !== undefined ? { attempt: event.attempt } : {}),
           durationMs: event.durationMs,
           ...(event.replayed === true ? { replayed: true } : {}),
         },
@@ -94,7 +95,9 @@ export function logRunEvent(log: Logger, event: RunEvent): void {
         {
           ...stageFields(event.stage),
           ...taskFields(event.task),
-          ...errorFields(event.code, event.message, (event as { at?: unknown }).at),
+          ...(event.attempt !== undefined ? { attempt: event.attempt } : {}),
+          ...(event.durationMs !== undefined ? { durationMs: event.durationMs } : {}),
+          ...errorFields(event.code, event.message, event.at),
           onFailure: event.onFailure,
         },
         `task failed: ${event.message}`,
@@ -104,9 +107,10 @@ export function logRunEvent(log: Logger, event: RunEvent): void {
         {
           ...stageFields(event.stage),
           ...taskFields(event.task),
-          attempt: event.attempt,
+          // The try that failed (0 for the first), as on the worker's lines; the next one runs after delayMs.
+          attempt: event.attempt - 1,
           delayMs: event.delayMs,
-          ...errorFields(event.code, event.message, (event as { at?: unknown }).at),
+          ...errorFields(event.code, event.message, event.at),
         },
         `task will be retried: ${event.message}`,
       )

@@ -373,7 +373,10 @@ async function runTask(
   const log = ctx.logger(stage, task)
   const started = performance.now()
   let lastError: unknown
+  // The try the last event is about (0 for the first): on taskDone and taskFailed, as in the worker's.
+  let tried = 0
   for (let attempt = 0; attempt <= settings.numRetries; attempt++) {
+    tried = attempt
     if (attempt > 0) {
       const delay = backoffMs(attempt, ctx.retryDelayMs, ctx.maxRetryDelayMs)
       const described = describeTaskError(lastError)
@@ -410,6 +413,7 @@ async function runTask(
         outcome: decision.pathway === null ? 'stayed' : 'moved',
         pathway: decision.pathway?.name,
         durationMs,
+        attempt,
       })
       return { kind: 'done', task, decision, effects, durationMs }
     } catch (error) {
@@ -418,6 +422,14 @@ async function runTask(
     }
   }
   const described = describeTaskError(lastError)
-  ctx.emit({ type: 'taskFailed', stage: evStage, task: evTask, ...described, onFailure: ctx.onFailure?.name })
+  ctx.emit({
+    type: 'taskFailed',
+    stage: evStage,
+    task: evTask,
+    ...described,
+    onFailure: ctx.onFailure?.name,
+    attempt: tried,
+    durationMs: Math.round(performance.now() - started),
+  })
   return { kind: 'failed', task, error: described, onFailure: ctx.onFailure }
 }

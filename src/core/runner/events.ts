@@ -42,9 +42,19 @@ export type RunEvent =
       pathway?: string
       durationMs: number
       replayed?: boolean
+      /** The try that decided (0 for the first); absent when replayed. */
+      attempt?: number
     }
   /** The task failed after its retries, or its decision could not be applied at flush time. */
-  | ({ type: 'taskFailed'; stage: EventStage; task: EventTask; onFailure?: string } & TaskErrorReport)
+  | ({
+      type: 'taskFailed'
+      stage: EventStage
+      task: EventTask
+      onFailure?: string
+      /** The last try (0 for the first) and the time from the first try on, when a handler failed. */
+      attempt?: number
+      durationMs?: number
+    } & TaskErrorReport)
   | ({ type: 'taskRetry'; stage: EventStage; task: EventTask; attempt: number; delayMs: number } & TaskErrorReport)
   /** Decisions were applied: labels saved, storage items updated, priorities set, tasks moved (in a dry run: the counts that would have been). */
   | {
