@@ -106,7 +106,7 @@ describe('encord-agents types', () => {
   )
 
   it(
-    'compile time: in an installed init project, a pathway its stage lacks fails tsc naming it; the template compiles',
+    'compile time: in an installed init project, a pathway its stage lacks, an object under a title of another shape or none, a radio label it lacks fail tsc naming the string; the template compiles',
     { timeout: 900_000 },
     async () => {
       const dir = join(tmp, 'compiled')
@@ -137,6 +137,23 @@ export default defineAgent({
 export default defineAgent({ stage: 'Prelabel', handler: () => undefined })
 `,
       )
+      // The ontology: "Car" is a bounding box (no polygon object), "Weather" a radio of Sunny and Rainy.
+      writeFileSync(
+        join(dir, 'wrong-labels.ts'),
+        `import { defineAgent, labelRow } from 'encord-agents'
+
+export default defineAgent({
+  stage: 'Pre-label',
+  deps: { row: labelRow() },
+  handler({ deps }) {
+    deps.row.addPolygon('Car', [{ x: 0.1, y: 0.1 }, { x: 0.2, y: 0.1 }, { x: 0.2, y: 0.2 }])
+    deps.row.addBoundingBox('Truck', { x: 0.1, y: 0.1, w: 0.2, h: 0.2 })
+    deps.row.addClassification('Weather', { answer: 'Snowy' })
+    return 'to review'
+  },
+})
+`,
+      )
       const failed = shell('npx', ['tsc', '--noEmit', '--pretty', 'false'], dir)
       expect(failed.code).not.toBe(0)
       const errors = failed.output.split('\n').filter((l) => /error TS\d+/.test(l))
@@ -148,9 +165,17 @@ export default defineAgent({ stage: 'Prelabel', handler: () => undefined })
         errors.some((l) => l.startsWith('wrong-stage.ts(') && l.includes('"Prelabel"')),
         failed.output,
       ).toBe(true)
-      expect(errors.filter((l) => !/^wrong-(pathway|stage)\.ts\(/.test(l))).toEqual([])
+      for (const offending of ['"Car"', '"Truck"', '"Snowy"'])
+        expect(
+          errors.some((l) => l.startsWith('wrong-labels.ts(') && l.includes(offending)),
+          `${offending}: ${failed.output}`,
+        ).toBe(true)
+      expect(errors.filter((l) => !/^wrong-(pathway|stage|labels)\.ts\(/.test(l))).toEqual([])
       unlinkSync(join(dir, 'wrong-pathway.ts'))
       unlinkSync(join(dir, 'wrong-stage.ts'))
+      unlinkSync(join(dir, 'wrong-labels.ts'))
+      const fixed = shell('npx', ['tsc', '--noEmit', '--pretty', 'false'], dir)
+      expect(fixed.code, fixed.output).toBe(0)
     },
   )
 })
