@@ -8,6 +8,7 @@
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --trace /tmp/t.json   every request's timeline
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
+//   npm run bench -- --types           only tsc on a handler with a 500-object generated file vs without (bench/types-tsc.mjs)
 //
 // Every scenario runs in two fresh processes: the emulator (bench/emulator.mjs, a generated project
 // in memory, with a latency per request and a handshake latency per new connection) and the engine
@@ -36,15 +37,20 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
     testing: { type: 'boolean', default: false },
+    types: { type: 'boolean', default: false },
     trace: { type: 'string' },
     'scenarios-only': { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   process.stdout.write(
-    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--scenarios-only] [--startup] [--testing]\n',
+    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--scenarios-only] [--startup] [--testing] [--types]\n',
   )
   process.exit(0)
+}
+if (args.types) {
+  const types = spawnSync(process.execPath, [join(here, 'types-tsc.mjs')], { stdio: 'inherit', timeout: 600_000 })
+  process.exit(types.status ?? 1)
 }
 if (args.testing) {
   const harness = spawnSync(process.execPath, [join(here, 'testing-harness.mjs')], {

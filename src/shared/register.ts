@@ -4,7 +4,7 @@
  * agent stages and pathways and its ontology. Without the file it stays empty and every title is `string`.
  *
  * Every type here is cheap on purpose (one indexed access or one mapped type over a key set, cached by the
- * compiler), so a generated file of a large ontology costs little: see `npm run bench -- --types`.
+ * compiler), so a generated file of a large ontology costs little (`npm run bench -- --types`).
  */
 export interface Register {}
 
