@@ -1,6 +1,7 @@
+import { fail } from '../shared/error-catalogue/index.js'
 import { Command, Errors } from '@oclif/core'
 import type { Logger } from 'pino'
-import { BugError, EncordAgentsError, UserError } from '../shared/errors.js'
+import { BugError, EncordAgentsError } from '../shared/errors.js'
 import { ExitCode } from '../shared/exit-codes.js'
 import { formatError, toErrorJson } from '../ui/error-output.js'
 import { redact, redactJson } from '../ui/redact.js'
@@ -109,12 +110,11 @@ export function toCommandError(err: unknown): EncordAgentsError {
   if (isOclifParseError(err)) {
     const lines = err.message.split('\n').filter((l) => !/^See more help with --help$/.test(l.trim()))
     const suggestion = flagSuggestion(err)
-    return new UserError('UsageError', lines.join('\n').trim(), {
-      hint: suggestion
-        ? `Did you mean ${suggestion}? Run the command with --help to see its flags and examples.`
-        : 'Run the command with --help to see its flags and examples.',
-      data: suggestion ? { suggestion } : undefined,
-    })
+    return fail(
+      'UsageError',
+      { parserSaid: lines.join('\n').trim(), suggestion },
+      { data: suggestion ? { suggestion } : undefined },
+    )
   }
   if (err instanceof Error) return new BugError(err.message, { cause: err })
   return new BugError(String(err))

@@ -1,4 +1,4 @@
-import { UserError } from '../shared/errors.js'
+import { fail } from '../shared/error-catalogue/index.js'
 import { buildDataUnit, STORAGE_ITEM_TYPE, type GeneratedDataType } from './data-types.js'
 import {
   FIXTURE_FORMAT,
@@ -259,10 +259,7 @@ export function workspaceProject(
 export function generateWorkspace(options: GenerateWorkspaceOptions = {}): Fixture {
   const images = options.images ?? 20
   if (!Number.isInteger(images) || images < 0 || images > MAX_WORKSPACE_IMAGES)
-    throw new UserError(
-      'GenerateBadTasks',
-      `The images dataset holds 0 to ${MAX_WORKSPACE_IMAGES.toLocaleString('en')} images (got ${images})`,
-    )
+    throw fail('GenerateBadTasks.workspaceImages', { max: MAX_WORKSPACE_IMAGES, images })
   const seed = options.seed ?? 1
   const ids = workspaceIds(options)
   const rng = new Prng(`workspace-stages:${seed}`)

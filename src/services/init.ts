@@ -188,14 +188,7 @@ function writeNew(target: string, content: string | Buffer, mode?: number): Init
 /** A write the checks could not foresee (permissions, a full disk): the path and the system's reason. */
 function writeFailed(target: string, error: unknown): UserError {
   const e = error as NodeJS.ErrnoException
-  return new UserError(
-    'InitWriteFailed',
-    `Could not write ${target}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '),
-    {
-      hint: 'Check that you may write to that folder and that the disk has room, then run init again (files already written are kept and not overwritten).',
-      cause: error,
-    },
-  )
+  return fail('InitWriteFailed', { target, code: e.code, reason: e.message }, { cause: error })
 }
 
 const GITIGNORE_LINES = ['node_modules/', '.encord-agents/', '*.local-key']

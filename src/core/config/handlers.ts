@@ -50,14 +50,10 @@ export async function loadAgents(loaded: LoadedConfig, cwd = process.cwd()): Pro
     // A config entry without `stage` takes the one given to defineAgent (typed projects, issue 18).
     const stage = entry.stage ?? definition.agent.stage
     if (stage === undefined) {
-      throw new UserError(
+      throw fail(
         'MissingStage',
-        `The agent of ${displayPath(definition.file, cwd)} has no stage: neither its config entry nor its defineAgent names one.`,
-        {
-          location,
-          hint: "Add `stage: 'Agent 1'` (your agent stage's title or UUID) to the config entry or to defineAgent({ stage, ... }); `encord-agents list-stages` lists the stages.",
-          data: { handler: entry.handler },
-        },
+        { file: displayPath(definition.file, cwd) },
+        { location, data: { handler: entry.handler } },
       )
     }
     checkAgentDependencies(definition.agent, stage, definition.file, location, cwd)

@@ -10,6 +10,29 @@ export interface Escape {
 const refusing = (p: Escape) => `Refusing to write ${p.rel}: ${p.relative}`
 
 export const cliErrors = defineErrors({
+  InitWriteFailed: {
+    exit: 'user',
+    messages: {
+      default: {
+        message: (p: { target: string; code: string | undefined; reason: string }) =>
+          `Could not write ${p.target}: ${p.code ?? ''} ${p.reason}`.replace(/\s+/g, ' '),
+        hint: 'Check that you may write to that folder and that the disk has room, then run init again (files already written are kept and not overwritten).',
+      },
+    },
+  },
+  UsageError: {
+    exit: 'user',
+    messages: {
+      /** oclif's argument/flag parse error, as oclif words it. */
+      default: {
+        message: (p: { parserSaid: string; suggestion: string | undefined }) => p.parserSaid,
+        hint: (p: { suggestion: string | undefined }) =>
+          p.suggestion
+            ? `Did you mean ${p.suggestion}? Run the command with --help to see its flags and examples.`
+            : 'Run the command with --help to see its flags and examples.',
+      },
+    },
+  },
   MissingTasks: {
     exit: 'user',
     messages: {

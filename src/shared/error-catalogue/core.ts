@@ -2,6 +2,16 @@ import { defineErrors } from './define.js'
 
 // Errors raised by src/core (see index.ts for how entries are written and thrown).
 export const coreErrors = defineErrors({
+  MissingStage: {
+    exit: 'user',
+    messages: {
+      default: {
+        message: (p: { file: string }) =>
+          `The agent of ${p.file} has no stage: neither its config entry nor its defineAgent names one.`,
+        hint: "Add `stage: 'Agent 1'` (your agent stage's title or UUID) to the config entry or to defineAgent({ stage, ... }); `encord-agents list-stages` lists the stages.",
+      },
+    },
+  },
   InvalidAgent: {
     exit: 'user',
     messages: {

@@ -45,6 +45,10 @@ export const emulatorErrors = defineErrors({
       default: {
         message: (p: { count: number }) => `tasks must be an integer from 0 to 5,000,000 (got ${p.count})`,
       },
+      workspaceImages: {
+        message: (p: { max: number; images: number }) =>
+          `The images dataset holds 0 to ${p.max.toLocaleString('en')} images (got ${p.images})`,
+      },
     },
   },
   GenerateBadStages: {
