@@ -1,3 +1,4 @@
+import { LOCAL_KEY_PATH } from './session.js'
 import { fail } from '../shared/error-catalogue/index.js'
 import {
   appendFileSync,
@@ -33,8 +34,7 @@ export type { InstallResult, PackageManager } from './init-install.js'
 /** A template's name: a folder of `templates/` (see init-templates.ts). */
 export type TemplateName = string
 
-/** Where `init` puts the local key, relative to the target directory (git-ignored). */
-export const LOCAL_KEY_PATH = '.encord-agents/local-key'
+export { LOCAL_KEY_PATH }
 
 export interface InitOptions {
   /** Target directory (created if missing). */

@@ -9,7 +9,9 @@ import { generateSigningKey, type SigningKey } from '../encord/auth/keys.js'
 import type { EncordClient } from '../encord/client.js'
 import { createClient, resolveSigningKey } from '../encord/credentials.js'
 import type { EmulatorHandle } from '../emulator/index.js'
-import { LOCAL_KEY_PATH } from './init.js'
+
+/** Where `init` puts the local key, relative to the project directory (git-ignored); `run --local` uses it. */
+export const LOCAL_KEY_PATH = '.encord-agents/local-key'
 
 /** Where a command talks to: the config, the project, and a client (to Encord or the local emulator). */
 export interface SessionOptions {
