@@ -5,6 +5,7 @@ import type { GeneratedDataType } from '../emulator/data-types.js'
 import { generateFixture } from '../emulator/generate.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'
 import { generateWorkspace } from '../emulator/workspace-generate.js'
+import type { Fixture } from '../emulator/fixture.js'
 
 /** Options of {@link generateFixtureFile}. */
 export interface EmulatorGenerateOptions {
@@ -83,6 +84,15 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
   })
   const bytes = await writeFixtureFile(out, fixture)
   const [main, twin] = fixture.projects
+  return { ...projectSummary(main, out, bytes), twinProjectHash: twin?.projectHash ?? null, workspace: null }
+}
+
+/** What `--json` says of the generated file's (first) project. */
+function projectSummary(
+  main: Fixture['projects'][number],
+  out: string,
+  bytes: number,
+): Omit<EmulatorGenerateResult, 'twinProjectHash' | 'workspace'> {
   return {
     projectHash: main.projectHash,
     stages: main.workflow.stages.map((s) => ({
@@ -93,10 +103,8 @@ export async function generateFixtureFile(options: EmulatorGenerateOptions): Pro
     })),
     tasks: main.tasks.length,
     out,
-    twinProjectHash: twin?.projectHash ?? null,
     labelRows: main.labelRows.length,
     bytes,
-    workspace: null,
   }
 }
 
@@ -116,20 +124,9 @@ async function writeWorkspace(
   if (notWith.length > 0) throw fail('WorkspaceFlags', { flags: notWith })
   const fixture = generateWorkspace({ images: options.tasks ?? 20, seed: options.seed, users })
   const bytes = await writeFixtureFile(out, fixture, { lines: true })
-  const main = fixture.projects[0]
   return {
-    projectHash: main.projectHash,
-    stages: main.workflow.stages.map((s) => ({
-      uuid: s.uuid,
-      title: s.title,
-      stageType: s.stageType,
-      pathways: s.pathways,
-    })),
-    tasks: main.tasks.length,
-    out,
+    ...projectSummary(fixture.projects[0], out, bytes),
     twinProjectHash: null,
-    labelRows: 0,
-    bytes,
     workspace: {
       ontologyHash: fixture.ontologies[0].ontologyHash,
       datasets: fixture.datasets.map((d) => ({

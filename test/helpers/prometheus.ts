@@ -34,3 +34,31 @@ export function histogramCount(text: string, name: string, labels: Record<string
     .find((l) => l.startsWith(`${name}_count{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
+
+/**
+ * `/healthz` before SIGTERM, then polled every 2 ms after it until it answers 503 or the server closes:
+ * what an orchestrator's readiness probe sees while the process drains.
+ */
+export async function healthThroughShutdown(
+  url: string,
+  child: { kill(signal: NodeJS.Signals): unknown },
+): Promise<{ healthBefore: number; healthAfter: number[] }> {
+  const healthBefore = (await fetch(`${url}/healthz`)).status
+  const healthAfter: number[] = []
+  child.kill('SIGTERM')
+  for (let i = 0; i < 400; i++) {
+    try {
+      healthAfter.push((await fetch(`${url}/healthz`)).status)
+    } catch {
+      break // the server closed with the process
+    }
+    if (healthAfter.at(-1) === 503) break
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  return { healthBefore, healthAfter }
+}
+
+/** `encord_agents_tasks_total` of a stage by outcome (0 when the series is absent). */
+export function taskCount(families: PrometheusFamily[], stage: string, outcome: string): number {
+  return sampleValue(families, 'encord_agents_tasks_total', { stage, outcome }) ?? 0
+}

@@ -9,7 +9,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../../src/emulator/index.js'
 import { runNode } from '../e2e/run-bin.js'
-import { histogramCount, parseMetrics, sampleSum, sampleValue } from '../helpers/prometheus.js'
+import {
+  healthThroughShutdown,
+  histogramCount,
+  parseMetrics,
+  sampleSum,
+  sampleValue,
+  taskCount,
+} from '../helpers/prometheus.js'
 import { AGENT_SOURCE, makeQueueProject, snapshotPackage } from '../queue/helpers/project.js'
 
 type Json = Record<string, any>
@@ -70,19 +77,7 @@ describe('run --log-format json --refresh-every --metrics-port (built binary, em
               if (url === undefined || !stderr.includes('before the next pass'))
                 throw new Error(`no metrics URL or no pass end in: ${stderr}`)
               const text = await (await fetch(`${url}/metrics`)).text()
-              const healthBefore = (await fetch(`${url}/healthz`)).status
-              const healthAfter: number[] = []
-              child.kill('SIGTERM')
-              for (let i = 0; i < 400; i++) {
-                try {
-                  healthAfter.push((await fetch(`${url}/healthz`)).status)
-                } catch {
-                  break // the server closed with the process
-                }
-                if (healthAfter.at(-1) === 503) break
-                await sleep(2)
-              }
-              scraped = { text, healthBefore, healthAfter }
+              scraped = { text, ...(await healthThroughShutdown(url, child)) }
             })().catch((error: unknown) => {
               failure = error
               child.kill('SIGKILL')
@@ -101,8 +96,7 @@ describe('run --log-format json --refresh-every --metrics-port (built binary, em
       const families = parseMetrics(text)
       const stage = run.json!.stages[0]
       const moved = Object.values(stage.moved as Record<string, number>).reduce((a, b) => a + b, 0)
-      const count = (outcome: string) =>
-        sampleValue(families, 'encord_agents_tasks_total', { stage: 'Agent 1', outcome }) ?? 0
+      const count = (outcome: string) => taskCount(families, 'Agent 1', outcome)
       expect(stage.processed).toBe(9)
       expect(count('moved')).toBe(moved)
       expect(count('moved')).toBe(8)

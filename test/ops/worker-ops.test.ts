@@ -5,7 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../../src/emulator/index.js'
 import { runNode } from '../e2e/run-bin.js'
-import { histogramCount, parseMetrics, sampleSum, sampleValue } from '../helpers/prometheus.js'
+import {
+  healthThroughShutdown,
+  histogramCount,
+  parseMetrics,
+  sampleSum,
+  sampleValue,
+  taskCount,
+} from '../helpers/prometheus.js'
 import { makeQueueProject, snapshotPackage } from '../queue/helpers/project.js'
 import { redisAvailable, startRedis, type RedisServer } from '../queue/helpers/redis.js'
 
@@ -72,19 +79,7 @@ describe.skipIf(!redisAvailable())('worker --log-format json --metrics-port (bui
               if (decided >= 12 && waiting === 0 && active === 0) break
               await sleep(50)
             }
-            const healthBefore = (await fetch(`${url}/healthz`)).status
-            const healthAfter: number[] = []
-            child.kill('SIGTERM')
-            for (let i = 0; i < 400; i++) {
-              try {
-                healthAfter.push((await fetch(`${url}/healthz`)).status)
-              } catch {
-                break // the server closed with the process
-              }
-              if (healthAfter.at(-1) === 503) break
-              await sleep(2)
-            }
-            scraped = { text, healthBefore, healthAfter }
+            scraped = { text, ...(await healthThroughShutdown(url, child)) }
           })().catch((error: unknown) => {
             failure = error
             child.kill('SIGKILL')
@@ -102,8 +97,7 @@ describe.skipIf(!redisAvailable())('worker --log-format json --metrics-port (bui
       const families = parseMetrics(text)
       const stage = worker.json!.stages[0]
       const moved = Object.values(stage.moved as Record<string, number>).reduce((a, b) => a + b, 0)
-      const count = (outcome: string) =>
-        sampleValue(families, 'encord_agents_tasks_total', { stage: 'Agent 1', outcome }) ?? 0
+      const count = (outcome: string) => taskCount(families, 'Agent 1', outcome)
       expect(stage.processed).toBe(12)
       expect(count('moved')).toBe(moved)
       expect(count('stayed')).toBe(stage.stayed)

@@ -10,6 +10,7 @@ import {
   suiteProject,
   type SuiteProject,
 } from './helpers/workspace.js'
+import { METADATA_DEFAULTS } from '../../src/emulator/server.test-kit.js'
 
 /**
  * The calls Encord's encord-agents v0.2.9 suite makes through Encord's Python SDK (v0.1.190) outside
@@ -56,26 +57,7 @@ function response(res: SignedResponse): any {
 
 /** `project.list_label_rows_v2(...)`: the payload `EncordClientProject.list_label_rows` sends. */
 const listLabelRows = (projectHash: string, extra: Record<string, unknown> = {}) =>
-  projectCall(projectHash, 'labelrowmetadata', 'GET', null, {
-    edited_before: null,
-    edited_after: null,
-    label_statuses: null,
-    shadow_data_state: null,
-    include_uninitialised_labels: true,
-    data_hashes: null,
-    label_hashes: null,
-    data_title_eq: null,
-    data_title_like: null,
-    workflow_graph_node_title_eq: null,
-    workflow_graph_node_title_like: null,
-    include_client_metadata: false,
-    include_images_data: false,
-    include_children: false,
-    include_workflow_graph_node: true,
-    include_all_label_branches: false,
-    branch_name: null,
-    ...extra,
-  })
+  projectCall(projectHash, 'labelrowmetadata', 'GET', null, { ...METADATA_DEFAULTS, ...extra })
 
 /** `user_client.create_project(...)` as `create_default_project` calls it. */
 async function createDefaultProject(): Promise<string> {

@@ -70,19 +70,8 @@ export const emulatorErrors = defineErrors({
     exit: 'user',
     messages: {
       default: {
-        message: (p: {
-          dataType: string
-          GENERATED_DATA_TYPES: readonly [
-            'image',
-            'video',
-            'image-group',
-            'image-sequence',
-            'pdf',
-            'audio',
-            'text',
-            'data-group',
-          ]
-        }) => `Unknown data type "${p.dataType}" (use one of ${[...p.GENERATED_DATA_TYPES, 'mixed'].join(', ')})`,
+        message: (p: { dataType: string; GENERATED_DATA_TYPES: readonly string[] }) =>
+          `Unknown data type "${p.dataType}" (use one of ${[...p.GENERATED_DATA_TYPES, 'mixed'].join(', ')})`,
       },
     },
   },
