@@ -65,7 +65,7 @@ describe('dependencies (built binary)', () => {
       'media',
     ])
       expect(before[endpoint] ?? 0, endpoint).toBe(0)
-    expect(before['proceed']).toBe(1) // two batches of 5, one last-window flush (issue 21)
+    expect(before['proceed']).toBe(2) // two batches of 5
 
     // Label row and storage item declared: loaded for the batch, not per task.
     const data = agentProject({
