@@ -48,18 +48,3 @@ describe('requests per task', () => {
     },
   )
 })
-
-describe('the last window', () => {
-  it('flushes its batches together: one proceed request for a stage that fits in one window', async () => {
-    // 200 tasks, batches of 50, one load window of 200: the listing is exhausted before the window's
-    // handlers end, so its four batches go out in one flush (before: the first batch alone, then the rest).
-    const e = (env = await startRunnerEnv({ tasks: 200, labelledFraction: 1, pageSize: 100 }))
-    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
-      'Agent 1',
-      defineAgent({ deps: { row: labelRow() }, handler: () => 'complete' }),
-    )
-    const result = await runner.run({ taskBatchSize: 50, concurrency: 16 })
-    expect(result.stages[0].moved).toEqual({ complete: 200 })
-    expect(e.client.stats().requests.proceed).toBe(1)
-  })
-})

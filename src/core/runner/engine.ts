@@ -117,8 +117,6 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   // The stage's own listing options first (its branch wins), with what the dependencies need OR-ed in.
   const labelRowMetadata = mergeLabelRowMetadata([ctx.agent.labelRowMetadata, ctx.graph.labelRowMetadata])
   let windowNumber = 0
-  // Set once the listing is exhausted: the windows still running are the last ones.
-  let listingDone = false
   let fatal: unknown
   // Resolves when the run is asked to stop, then when the handlers' grace period is over.
   let stopped: Promise<'stopping'> | undefined
@@ -165,11 +163,9 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
         batches[batches.length - 1].push({ task, index })
       })
       // All tasks are queued at once (p-limit is first in, first out); each batch is flushed as soon
-      // as its own tasks are decided, while the next batch's handlers run. In the last window (the
-      // listing is exhausted and no window started after it) nothing is left to overlap a flush with:
-      // its batches are flushed together when it is done, one flush (one proceed) instead of several.
-      const held: TaskOutcome[] = []
-      const hold = (): boolean => listingDone && number === windowNumber && !ctx.stopSignal.aborted
+      // as its own tasks are decided, while the next batch's handlers run. The last window's batches
+      // are not held back for one flush: a stage that fits in one window (most stages) would then move
+      // nothing in Encord until its slowest handler returned (issue 21 asked for it; see its note).
       await Promise.all(
         batches.map(async (batch) => {
           const outcomes: Array<TaskOutcome | undefined> = []
@@ -208,11 +204,9 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
             return
           }
           const decided = outcomes.filter((o): o is TaskOutcome => o !== undefined)
-          if (hold()) held.push(...decided)
-          else flusher.enqueue(decided)
+          flusher.enqueue(decided)
         }),
       )
-      flusher.enqueue(held)
     } finally {
       data.release()
     }
@@ -280,7 +274,6 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
         .finally(() => inFlight.delete(promise))
       inFlight.add(promise)
     }
-    listingDone = true
   } catch (error) {
     fatal ??= error
   }
