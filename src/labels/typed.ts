@@ -41,23 +41,14 @@ export type ObjectTitleOf<O, S extends Shape = Shape> = O extends Untyped
 /** Titles of the ontology's classifications (`string` when untyped). */
 export type ClassificationTitleOf<O> = O extends Untyped ? string : keyof Classifications<O> & string
 
+/** The attributes of entry `T` of `M` (the ontology's objects or classifications by title), or {@link Untyped}. */
+type AttrsOf<M, T> = T extends keyof M ? (M[T] extends { attributes: infer A } ? A : Untyped) : Untyped
+
 /** The attributes of object `T` (a title), or {@link Untyped} (untyped ontology, or an `OntologyObject`). */
-export type ObjectAttrs<O, T> = O extends Untyped
-  ? Untyped
-  : T extends keyof Objects<O>
-    ? Objects<O>[T] extends { attributes: infer A }
-      ? A
-      : Untyped
-    : Untyped
+export type ObjectAttrs<O, T> = O extends Untyped ? Untyped : AttrsOf<Objects<O>, T>
 
 /** The attributes of classification `T` (its question first), or {@link Untyped}. */
-export type ClassificationAttrs<O, T> = O extends Untyped
-  ? Untyped
-  : T extends keyof Classifications<O>
-    ? Classifications<O>[T] extends { attributes: infer A }
-      ? A
-      : Untyped
-    : Untyped
+export type ClassificationAttrs<O, T> = O extends Untyped ? Untyped : AttrsOf<Classifications<O>, T>
 
 /** The coordinates `addObject` takes for object `T`. */
 export type CoordinatesOfTitle<O, T> = O extends Untyped
