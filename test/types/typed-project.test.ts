@@ -41,17 +41,8 @@ it('the typed-project cases compile exactly as their @ts-expect-error lines say'
   writeFileSync(
     join(tmp, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ['node'],
-        typeRoots: [join(ROOT, 'node_modules/@types')],
-        paths: { 'encord-agents': [join(ROOT, 'dist/index.d.ts')] },
-      },
+      // strict NodeNext, `encord-agents` resolved to this build's dist (shared with the tsc bench)
+      extends: join(ROOT, 'test/types/tsconfig.against-dist.json'),
       files: [join(tmp, 'encord-agents.gen.d.ts'), join(ROOT, 'test/types/cases/typed-project.ts')],
     }),
   )
