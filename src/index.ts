@@ -108,8 +108,11 @@ export type {
   OpenAIUserMessage,
   AnthropicUserMessage,
 } from './vision/index.js'
-/** Base64 and `data:` URLs of bytes (for frames, use `frame.toBase64()` / `frame.toDataUrl()`). */
-export { toBase64, toDataUrl, sniffImageMimeType } from './labels/index.js'
+/**
+ * Base64 and `data:` URLs of bytes (for frames, use `frame.toBase64()` / `frame.toDataUrl()`).
+ * `toBase64` is the deprecated name of `bytesToBase64`.
+ */
+export { bytesToBase64, toBase64, toDataUrl, sniffImageMimeType } from './labels/index.js'
 
 // The runner
 export { Runner, NonRetryableError, validateProject, resolveRunSettings } from './core/runner/index.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatEncordDate, parseEncordDate } from './dates.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames } from './frames.js'
-import { sniffImageMimeType, toBase64, toDataUrl } from './media.js'
+import { bytesToBase64, sniffImageMimeType, toBase64, toDataUrl } from './media.js'
 import { editDistance } from '../shared/suggest.js'
 import { closest, quoteList } from './suggest.js'
 import { cloneJson } from './wire.js'
@@ -14,10 +14,12 @@ const PNG = Buffer.from(
 
 describe('media helpers', () => {
   it('turns bytes into base64 and data URLs, sniffing image types', () => {
-    expect(toBase64(Buffer.from('hello'))).toBe('aGVsbG8=')
-    expect(toBase64(new Uint8Array([104, 105]))).toBe('aGk=')
-    expect(toBase64(new Uint8Array([0, 104, 105, 0]).subarray(1, 3))).toBe('aGk=') // views respect their offset
-    expect(toBase64(new Uint8Array([104, 105]).buffer)).toBe('aGk=')
+    expect(bytesToBase64(Buffer.from('hello'))).toBe('aGVsbG8=')
+    expect(bytesToBase64(new Uint8Array([104, 105]))).toBe('aGk=')
+    expect(bytesToBase64(new Uint8Array([0, 104, 105, 0]).subarray(1, 3))).toBe('aGk=') // views respect their offset
+    expect(bytesToBase64(new Uint8Array([104, 105]).buffer)).toBe('aGk=')
+    // The old name stays exported (deprecated) so code written against it keeps working.
+    expect(toBase64).toBe(bytesToBase64)
     expect(toDataUrl(PNG)).toBe(`data:image/png;base64,${PNG.toString('base64')}`)
     expect(toDataUrl(Buffer.from('x'), 'text/plain')).toBe('data:text/plain;base64,eA==')
     expect(toDataUrl(Buffer.from('x'))).toBe('data:application/octet-stream;base64,eA==')

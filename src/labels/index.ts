@@ -71,7 +71,7 @@ export {
 export { type AnswerValue, type AnswerInput, type AnswerOf, type AnswerInputOf } from './answers.js'
 export { framesOf, framesToRanges, type FrameRange, type FrameSpec } from './frames.js'
 export { formatEncordDate, parseEncordDate } from './dates.js'
-export { toBase64, toDataUrl, sniffImageMimeType, type BinaryInput } from './media.js'
+export { bytesToBase64, toBase64, toDataUrl, sniffImageMimeType, type BinaryInput } from './media.js'
 export { LabelErrorCode } from './errors.js'
 export {
   ontologySchema,

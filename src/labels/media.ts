@@ -12,10 +12,20 @@ function bytes(input: BinaryInput): Buffer {
   throw new TypeError(`expected bytes (Buffer, Uint8Array or ArrayBuffer), got ${typeof input}`)
 }
 
-/** Standard base64 (with padding) of the bytes. */
-export function toBase64(input: BinaryInput): string {
+/**
+ * Standard base64 (with padding) of the bytes, synchronously. Not `Frame.toBase64()`, which encodes
+ * an image (PNG or JPEG) first and is async.
+ * @example bytesToBase64(Buffer.from('hello')) // 'aGVsbG8='
+ */
+export function bytesToBase64(input: BinaryInput): string {
   return bytes(input).toString('base64')
 }
+
+/**
+ * @deprecated Use {@link bytesToBase64}: the same function under a name that does not collide with the
+ * async `Frame.toBase64()`.
+ */
+export const toBase64 = bytesToBase64
 
 /**
  * The mime type of an image from its first bytes (PNG, JPEG, GIF, WebP, BMP, TIFF, AVIF), or
@@ -41,5 +51,5 @@ export function sniffImageMimeType(input: BinaryInput): string | undefined {
  */
 export function toDataUrl(input: BinaryInput, mime?: string): string {
   const type = mime ?? sniffImageMimeType(input) ?? 'application/octet-stream'
-  return `data:${type};base64,${toBase64(input)}`
+  return `data:${type};base64,${bytesToBase64(input)}`
 }
