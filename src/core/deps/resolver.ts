@@ -1,3 +1,4 @@
+import { describe } from '../../shared/error-catalogue/index.js'
 import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
 import type { DependencyGraph, DependencyNode } from './graph.js'
 import type {
@@ -24,7 +25,7 @@ export class DependencyError extends Error {
   readonly retryable: boolean
   constructor(dependency: string, cause: unknown, retryable = true) {
     const message = cause instanceof Error ? cause.message : String(cause)
-    super(`Dependency ${dependency} failed: ${message}`, { cause })
+    super(describe('DependencyFailed', { dependency, message }).message, { cause })
     this.name = 'DependencyError'
     this.dependency = dependency
     this.retryable = retryable

@@ -1,3 +1,4 @@
+import { describe } from '../../shared/error-catalogue/index.js'
 import { EncordAgentsError } from '../../shared/errors.js'
 import { DependencyError } from '../deps/resolver.js'
 import { userLocation, userStack } from '../stack-frames.js'
@@ -25,12 +26,12 @@ export class NonRetryableError extends Error {
 
 /** A handler returned something the runner cannot apply (bad type, unknown pathway). Not retried. */
 export class HandlerResultError extends Error {
-  constructor(
-    readonly code: 'InvalidHandlerResult' | 'UnknownPathway',
-    message: string,
-  ) {
-    super(message)
-    this.name = code
+  readonly code: 'InvalidHandlerResult' | 'UnknownPathway'
+  /** @param error the catalogue's text, e.g. `describe('InvalidHandlerResult.emptyObject')` */
+  constructor(error: { code: 'InvalidHandlerResult' | 'UnknownPathway'; message: string }) {
+    super(error.message)
+    this.code = error.code
+    this.name = error.code
   }
 }
 
@@ -47,8 +48,8 @@ export class TaskTimeoutError extends Error {
   ) {
     super(
       tookMs === undefined
-        ? `The task took longer than taskTimeout (${timeoutMs} ms); its handler was signalled to stop.`
-        : `The task's handler returned after ${Math.round(tookMs)} ms, longer than taskTimeout (${timeoutMs} ms); its result is discarded.`,
+        ? describe('TaskTimeout.signalled', { timeoutMs }).message
+        : describe('TaskTimeout.returnedLate', { timeoutMs, tookMs }).message,
     )
     this.name = 'TaskTimeout'
   }
@@ -103,7 +104,7 @@ function codeAndMessage(error: unknown): { code: string; message: string } {
   }
   if (error instanceof EncordAgentsError) return { code: error.code, message: withHint(error.message, error) }
   if (error instanceof Error) return { code: 'HandlerFailed', message: error.message || error.name }
-  return { code: 'HandlerFailed', message: `The handler threw a non-error value: ${safeString(error)}` }
+  return describe('HandlerFailed.nonErrorValue', { value: safeString(error) })
 }
 
 /** A user error's hint says what to do: keep it with the task's message. */

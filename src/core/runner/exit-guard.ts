@@ -1,3 +1,4 @@
+import { describe } from '../../shared/error-catalogue/index.js'
 import { NonRetryableError } from './errors.js'
 
 /**
@@ -23,12 +24,10 @@ export const exitProcess: (code?: number) => never = process.exit.bind(process)
 export class HandlerExitError extends NonRetryableError {
   constructor(
     readonly requestedCode: number | string | null | undefined,
-    who: string,
+    /** Which handler called it, as {@link ExitGuardOptions.describe} says. */
+    readonly who: string,
   ) {
-    super(
-      `${who} called process.exit(${requestedCode ?? ''}) while deciding this task. A handler must return a pathway (or nothing) or throw; process.exit would end the whole run. The task was failed instead.`,
-      { code: 'HandlerCalledExit' },
-    )
+    super(describe('HandlerCalledExit.inHandler', { who, requestedCode }).message, { code: 'HandlerCalledExit' })
     this.name = 'HandlerCalledExit'
   }
 }
@@ -63,11 +62,11 @@ export function guardProcessExit(options: ExitGuardOptions): () => void {
       return
     }
     const write = options.write ?? ((text: string) => process.stderr.write(text))
-    write(
-      `✖ ${error.message.replace(' while deciding this task', ' from a callback outside its task (a timer or an event)').replace(' The task was failed instead.', '')}\n` +
-        '  The run stops here (exit 1). Decisions recorded in the run journal are finished by the next run; the other tasks are decided again.\n' +
-        '  Try: remove process.exit from the handler; return a pathway, return nothing, or throw.\n',
-    )
+    const { message, hint } = describe('HandlerCalledExit.fromCallback', {
+      who: error.who,
+      requestedCode: error.requestedCode,
+    })
+    write(`✖ ${message.replaceAll('\n', '\n  ')}\n  Try: ${hint ?? ''}\n`)
     release()
     exitProcess(1)
   }

@@ -1,4 +1,5 @@
 import type { Pathway, Stage } from '../../encord/types.js'
+import { describe } from '../../shared/error-catalogue/index.js'
 import type { SavableLabelRow } from '../agent.js'
 import { HandlerResultError } from './errors.js'
 import { closest, quoteList } from './suggest.js'
@@ -33,24 +34,24 @@ export function describePathways(stage: Stage): string {
 
 /** The error for a pathway the stage does not have, with a suggestion and the list of pathways. */
 export function unknownPathwayMessage(stage: Stage, value: string): string {
+  return unknownPathway(stage, value).message
+}
+
+function unknownPathway(stage: Stage, value: string): { code: 'UnknownPathway'; message: string } {
   const suggestion = closest(
     value,
     stage.pathways.map((p) => p.name),
   )
-  return (
-    `Unknown pathway ${JSON.stringify(value)} for stage "${stage.title}".` +
-    (suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : '') +
-    ` ${describePathways(stage)}`
-  )
+  return describe('UnknownPathway', { value, stage: stage.title, suggestion, pathways: describePathways(stage) })
 }
 
 function resolvePathway(stage: Stage, value: string): Pathway {
   const pathway = findPathway(stage, value)
-  if (pathway === undefined) throw new HandlerResultError('UnknownPathway', unknownPathwayMessage(stage, value))
+  if (pathway === undefined) throw new HandlerResultError(unknownPathway(stage, value))
   return pathway
 }
 
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object' && value !== null) return 'an object'
   try {
@@ -59,9 +60,6 @@ function describe(value: unknown): string {
     return typeof value
   }
 }
-
-const EXPECTED =
-  'A handler returns a pathway name or UUID, nothing (to leave the task in the stage), or { pathway?, labelRow?, priority? }.'
 
 /**
  * Check what a handler returned and turn it into a decision. Anything the runner cannot apply throws
@@ -72,35 +70,27 @@ export function interpretHandlerResult(value: unknown, stage: Stage): TaskDecisi
   if (typeof value === 'string') return { pathway: resolvePathway(stage, value) }
   if (typeof value !== 'object' || Array.isArray(value) || value instanceof Promise) {
     throw new HandlerResultError(
-      'InvalidHandlerResult',
-      `The handler returned ${describe(value)}. ${EXPECTED} ${describePathways(stage)}`,
+      describe('InvalidHandlerResult.notAResult', { value: describeValue(value), pathways: describePathways(stage) }),
     )
   }
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)
   const unknown = keys.filter((k) => !RESULT_KEYS.has(k))
   if (unknown.length > 0) {
-    const hint = unknown.map((k) => closest(k, [...RESULT_KEYS])).find((s) => s !== undefined)
+    const suggestion = unknown.map((k) => closest(k, [...RESULT_KEYS])).find((s) => s !== undefined)
     throw new HandlerResultError(
-      'InvalidHandlerResult',
-      `The handler returned an object with unknown key${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)}` +
-        (hint !== undefined ? ` (did you mean "${hint}"?)` : '') +
-        `. ${EXPECTED}`,
+      describe('InvalidHandlerResult.unknownKeys', { count: unknown.length, keys: quoteList(unknown), suggestion }),
     )
   }
   if (keys.length === 0) {
-    throw new HandlerResultError(
-      'InvalidHandlerResult',
-      `The handler returned an empty object. ${EXPECTED} Return undefined to leave the task in the stage.`,
-    )
+    throw new HandlerResultError(describe('InvalidHandlerResult.emptyObject'))
   }
   const decision: TaskDecision = { pathway: null }
   const pathway = record.pathway
   if (pathway !== undefined && pathway !== null) {
     if (typeof pathway !== 'string') {
       throw new HandlerResultError(
-        'InvalidHandlerResult',
-        `The handler returned pathway ${describe(pathway)}; expected a pathway name or UUID. ${describePathways(stage)}`,
+        describe('InvalidHandlerResult.pathway', { value: describeValue(pathway), pathways: describePathways(stage) }),
       )
     }
     decision.pathway = resolvePathway(stage, pathway)
@@ -108,20 +98,14 @@ export function interpretHandlerResult(value: unknown, stage: Stage): TaskDecisi
   const priority = record.priority
   if (priority !== undefined && priority !== null) {
     if (typeof priority !== 'number' || !Number.isFinite(priority) || priority < 0 || priority > 1) {
-      throw new HandlerResultError(
-        'InvalidHandlerResult',
-        `The handler returned priority ${describe(priority)}; a priority is a number from 0 (lowest) to 1 (highest).`,
-      )
+      throw new HandlerResultError(describe('InvalidHandlerResult.priority', { value: describeValue(priority) }))
     }
     decision.priority = priority
   }
   const labelRow = record.labelRow
   if (labelRow !== undefined && labelRow !== null) {
     if (typeof labelRow !== 'object' || typeof (labelRow as SavableLabelRow).toDict !== 'function') {
-      throw new HandlerResultError(
-        'InvalidHandlerResult',
-        `The handler returned labelRow ${describe(labelRow)}; expected a label row (for example the labelRow() dependency's value).`,
-      )
+      throw new HandlerResultError(describe('InvalidHandlerResult.labelRow', { value: describeValue(labelRow) }))
     }
     decision.labelRow = labelRow as SavableLabelRow
   }

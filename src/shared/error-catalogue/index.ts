@@ -45,6 +45,8 @@ type SpecOf<R extends string> = R extends `${infer C extends ErrorCode}.${infer 
   : R extends ErrorCode
     ? Messages<R>['default' & keyof Messages<R>]
     : never
+/** The code of a reference: `CodeOf<'TaskTimeout.signalled'>` is `'TaskTimeout'`. */
+export type CodeOf<R extends string> = R extends `${infer C extends ErrorCode}.${string}` ? C : R & ErrorCode
 type Template<R extends string> = SpecOf<R> extends { message: infer T } ? T : never
 /** The facts a message needs. */
 export type ErrorParams<R extends ErrorRef> =
@@ -78,8 +80,10 @@ function lookup(ref: string): { code: ErrorCode; spec: MessageSpec; entry: Error
 export function describe<R extends ErrorRef>(
   ref: R,
   ...[params]: Template<R> extends () => string ? [params?: ErrorParams<R>] : [params: ErrorParams<R>]
-): { code: ErrorCode; message: string; hint?: string } {
-  const { code, spec, entry } = lookup(ref)
+): { code: CodeOf<R>; message: string; hint?: string } {
+  const found = lookup(ref)
+  const { spec, entry } = found
+  const code = found.code as CodeOf<R>
   const hint = (typeof spec.hint === 'function' ? spec.hint(params) : spec.hint) ?? entry.hint
   return hint === undefined ? { code, message: spec.message(params) } : { code, message: spec.message(params), hint }
 }

@@ -3,6 +3,11 @@ import { defineErrors } from './define.js'
 const EXPECTED =
   'A handler returns a pathway name or UUID, nothing (to leave the task in the stage), or { pathway?, labelRow?, priority? }.'
 
+const EXIT_RULE = 'A handler must return a pathway (or nothing) or throw; process.exit would end the whole run.'
+
+/** What a handler passed to process.exit. */
+type ExitArgument = number | string | null | undefined
+
 /**
  * How one task fails (exit class `task`: the task is reported with its code in `errors[]` of `run --json`
  * and the run exits 1), and the run's interruption. The runner's error classes take their texts from here.
@@ -20,9 +25,17 @@ export const runnerErrors = defineErrors({
   HandlerCalledExit: {
     exit: 'task',
     messages: {
-      default: {
-        message: (p: { who: string; requestedCode: number | string | null | undefined }) =>
-          `${p.who} called process.exit(${p.requestedCode ?? ''}) while deciding this task. A handler must return a pathway (or nothing) or throw; process.exit would end the whole run. The task was failed instead.`,
+      /** In the handler's own call chain: the task fails (core/runner/exit-guard.ts). */
+      inHandler: {
+        message: (p: { who: string; requestedCode: ExitArgument }) =>
+          `${p.who} called process.exit(${p.requestedCode ?? ''}) while deciding this task. ${EXIT_RULE} The task was failed instead.`,
+      },
+      /** From a callback the handler left behind: the run stops (printed to stderr, one line each). */
+      fromCallback: {
+        message: (p: { who: string; requestedCode: ExitArgument }) =>
+          `${p.who} called process.exit(${p.requestedCode ?? ''}) from a callback outside its task (a timer or an event). ${EXIT_RULE}\n` +
+          'The run stops here (exit 1). Decisions recorded in the run journal are finished by the next run; the other tasks are decided again.',
+        hint: 'remove process.exit from the handler; return a pathway, return nothing, or throw.',
       },
     },
   },
