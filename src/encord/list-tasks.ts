@@ -11,10 +11,22 @@ interface RawPage {
   json: unknown
 }
 
+/** A page requested from the listing, in the order the reader takes them. */
+interface Requested {
+  page: Promise<RawPage>
+  /** Its reply is here (not necessarily checked yet); `cursor` is its raw next page token. */
+  arrived: boolean
+  cursor?: string
+  /** The reader has started on it (awaits it or hands out its tasks). */
+  taken: boolean
+}
+
 /**
  * One listing of a stage's tasks (one chunk of `dataHashes`, or none), page by page. The next page is
- * requested when the previous one is handed out, or with `pageAhead` as soon as its cursor is read
- * from the reply, before the page is checked and its tasks handed out.
+ * requested when the previous one is handed out, or with `pageAhead` from the reply's own callback as
+ * soon as its cursor is read, before the page is checked and whether or not the reader is ready for
+ * it, as long as at most one page that arrived is waiting unread (so at most two pages are held ahead
+ * of the one being handed out).
  */
 export async function* listStageTasks(
   api: ApiChannel,
@@ -26,9 +38,14 @@ export async function* listStageTasks(
     pageAhead: boolean
   },
 ): AsyncGenerator<AgentTask> {
-  const { projectHash, stageUuid, filters, hashes } = input
+  const { projectHash, stageUuid, filters, hashes, pageAhead } = input
   const path = `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/tasks`
-  const request = (pageToken: string | undefined): Promise<RawPage> => {
+  const queue: Requested[] = []
+  const requested = new Set<string>()
+  let last: Requested | undefined
+  let stopped = false
+  const request = (pageToken: string | undefined): void => {
+    if (pageToken !== undefined) requested.add(pageToken)
     // Key order as the SDK's DTO: base class (pageToken) first, then the stage's filters.
     const query: QueryParams = [
       ['pageToken', pageToken],
@@ -39,40 +56,62 @@ export async function* listStageTasks(
       ['statuses', filters.statuses],
     ]
     const page = api.v2Parsed('listTasks', 'GET', path, { query })
+    const entry: Requested = { page, arrived: false, taken: false }
+    queue.push(entry)
+    last = entry
     // A page requested ahead whose reader stopped early must not be an unhandled rejection.
-    page.catch(() => undefined)
-    return page
+    page.then(
+      (raw) => {
+        entry.arrived = true
+        const cursor = (raw.json as { nextPageToken?: unknown } | null)?.nextPageToken
+        if (typeof cursor === 'string') entry.cursor = cursor
+        if (pageAhead) sendAhead()
+      },
+      () => undefined,
+    )
+  }
+  // The page after the last one requested, once its cursor is known and at most one page waits unread.
+  // A cursor seen before is not requested: the reader stops with a clear error when it gets there.
+  const sendAhead = (): void => {
+    if (stopped || last === undefined || !last.arrived || last.cursor === undefined) return
+    if (requested.has(last.cursor)) return
+    let unread = 0
+    for (const entry of queue) if (entry.arrived && !entry.taken) unread++
+    if (unread <= 1) request(last.cursor)
   }
   const seen = new Set<string>()
-  let pending: Promise<RawPage> | undefined = request(undefined)
-  while (pending !== undefined) {
-    let raw: RawPage
-    try {
-      raw = await pending
-    } catch (error) {
-      throw rephraseNotFound(
-        error,
-        `Stage ${stageUuid} of project ${projectHash} was not found`,
-        'Check the stage uuid against `encord-agents list-stages`.',
-      )
+  request(undefined)
+  try {
+    while (queue.length > 0) {
+      const entry = queue.shift() as Requested
+      entry.taken = true
+      if (pageAhead) sendAhead()
+      let raw: RawPage
+      try {
+        raw = await entry.page
+      } catch (error) {
+        throw rephraseNotFound(
+          error,
+          `Stage ${stageUuid} of project ${projectHash} was not found`,
+          'Check the stage uuid against `encord-agents list-stages`.',
+        )
+      }
+      const page = parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)
+      for (const task of page.results) yield toTask(task, stageUuid)
+      const next = page.nextPageToken ?? undefined
+      if (next !== undefined) {
+        // A server handing out a token twice would loop forever; stop with a clear error instead.
+        if (seen.has(next))
+          throw new EncordProtocolError({
+            call: v2Call('listTasks', 'GET', path),
+            summary: 'Encord returned the same page token twice while listing tasks',
+          })
+        seen.add(next)
+      }
+      // Without pageAhead (or if it could not send it), the next page leaves now.
+      if (next !== undefined && queue.length === 0) request(next)
     }
-    pending = undefined
-    // The cursor first: with pageAhead the next page's request leaves before this one is checked.
-    const cursor = (raw.json as { nextPageToken?: unknown } | null)?.nextPageToken
-    const ahead = input.pageAhead && typeof cursor === 'string' && !seen.has(cursor)
-    if (ahead) pending = request(cursor)
-    const page = parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)
-    for (const task of page.results) yield toTask(task, stageUuid)
-    const next = page.nextPageToken ?? undefined
-    if (next !== undefined) {
-      // A server handing out a token twice would loop forever; stop with a clear error instead.
-      if (seen.has(next))
-        throw new EncordProtocolError({
-          call: v2Call('listTasks', 'GET', path),
-          summary: 'Encord returned the same page token twice while listing tasks',
-        })
-      seen.add(next)
-    }
-    if (next !== undefined && !ahead) pending = request(next)
+  } finally {
+    stopped = true
   }
 }

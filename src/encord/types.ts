@@ -173,9 +173,11 @@ export interface StorageItem {
 /** How `listTasks` reads its pages. */
 export interface ListTasksOptions {
   /**
-   * Request the next page as soon as the current page's cursor is read from its reply, before the page
-   * is checked and its tasks handed out (one page ahead): a consumer that reads the whole listing waits
-   * one round trip per page and nothing more. A consumer that stops early leaves one page unread.
+   * Request the next page as soon as the current page's cursor is read from its reply (in the reply's
+   * own callback, before the page is checked and whether or not the consumer has got to it), as long as
+   * at most one page that arrived waits unread: a consumer that reads the whole listing waits one round
+   * trip per page and nothing more, and at most two pages are held ahead of the one being handed out.
+   * A consumer that stops early leaves up to two pages unread.
    * @default false (the next page is requested when the iterator needs it)
    */
   pageAhead?: boolean

@@ -45,6 +45,16 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition')
+    await sleep(5)
+  }
+}
+
 function fastClient(domain: string, extra: Partial<ConstructorParameters<typeof EncordClient>[0]> = {}): EncordClient {
   return new EncordClient({ domain, key, backoffBaseMs: 20, ...extra })
 }
@@ -94,8 +104,18 @@ describe('EncordClient against the emulator', () => {
     client.resetStats()
     const it = client.listTasks(project.projectHash, agent.uuid, {}, { pageAhead: true })[Symbol.asyncIterator]()
     await it.next()
-    // Page 2 left when page 1's cursor was read; page 3 only when page 2 arrives.
-    expect(client.stats().requests.listTasks).toBe(2)
+    // Page 2 left when page 1's cursor was read.
+    expect(client.stats().requests.listTasks).toBeGreaterThanOrEqual(2)
+    // The reader stays on page 1: page 2's reply still sends page 3 (from its own callback, not when
+    // the reader gets to it), and page 4 waits, as two pages would then wait unread.
+    await waitFor(() => client.stats().requests.listTasks === 3)
+    await sleep(150)
+    expect(client.stats().requests.listTasks).toBe(3)
+    // The reader takes page 2 (page 1 has 20 tasks): page 4 leaves, page 5 still waits.
+    for (let i = 1; i <= 20; i++) await it.next()
+    await waitFor(() => client.stats().requests.listTasks === 4)
+    await sleep(150)
+    expect(client.stats().requests.listTasks).toBe(4)
     await it.return?.(undefined)
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid, {}, { pageAhead: true }))
     expect(tasks.map((t) => t.uuid)).toEqual(
