@@ -1,6 +1,9 @@
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { Pool } from 'undici'
+import { Client, Pool } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parsePrivateKey } from '../encord/auth/keys.js'
 import { signRequest } from '../encord/auth/sign.js'
@@ -33,6 +36,11 @@ async function start(faults: FaultConfig, seed = 1): Promise<EmulatorHandle> {
   emulator = await startEmulator({ fixture, faults, seed })
   pool = new Pool(emulator.domain, { connections: 1 })
   return emulator
+}
+
+function signed(method: string, projectHash: string): Record<string, string> {
+  const url = `${emulator!.domain}/v2/public/projects/${projectHash}`
+  return Object.fromEntries(signRequest({ method, url, body: null, privateKey: key }))
 }
 
 async function send(method: string, path: string, body?: unknown) {
@@ -85,6 +93,32 @@ describe('fault injection', () => {
     expect(first.ms).toBeGreaterThanOrEqual(140)
     expect(second.ms).toBeLessThan(100)
     expect(emulator!.stats().connections.opened).toBe(1)
+  })
+
+  it('the handshake is charged per TCP connection from its accept: a connection opened early pays nothing', async () => {
+    await start({ connectionLatencyMs: 300, latencyMs: 20, overlapService: true })
+    const { hostname, port } = new URL(emulator!.domain)
+    const socket = connect(Number(port), hostname)
+    await once(socket, 'connect')
+    await sleep(350)
+    // A client whose only connection is the one opened 350 ms ago (its handshake is over); undici
+    // wants its connector to call back asynchronously.
+    const warm = new Client(emulator!.domain, {
+      connect: (_opts, callback) => void setImmediate(() => callback(null, socket)),
+    })
+    try {
+      const started = performance.now()
+      const res = await warm.request({ method: 'GET', path: `/v2/public/projects/${P}`, headers: signed('GET', P) })
+      await res.body.text()
+      expect(res.statusCode).toBe(200)
+      expect(performance.now() - started).toBeLessThan(250)
+    } finally {
+      await warm.close()
+    }
+    // A connection used at once still waits for its handshake.
+    const cold = await send('GET', `/v2/public/projects/${P}`)
+    expect(cold.ms).toBeGreaterThanOrEqual(300)
+    expect(emulator!.stats().connections.opened).toBe(2)
   })
 
   it('5xx and 429 (Retry-After) answer without applying anything', async () => {

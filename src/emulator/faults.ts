@@ -45,7 +45,12 @@ export const FaultConfig = z.strictObject({
   latencyMs: z.number().min(0).optional(),
   /** Extra random latency in [0, jitterMs] per request (seeded). @default 0 */
   jitterMs: z.number().min(0).optional(),
-  /** Extra latency on the first request of each new connection (emulates TCP + TLS handshakes). @default 0 */
+  /**
+   * The handshake time of each new connection (emulates TCP + TLS handshakes), counted from the TCP
+   * accept: a request on a connection is served no earlier than that, so the first request right after
+   * connecting waits this long, and a connection opened well before its first request waits nothing.
+   * @default 0
+   */
   connectionLatencyMs: z.number().min(0).optional(),
   /**
    * The latency stands for the whole server round trip: the emulator's own work (handler, serialising

@@ -1,8 +1,8 @@
 /**
  * The request pipeline every Encord route goes through: signature headers (before the body is read:
  * a request without a well-formed signature of a known key is refused at once, see below) → body, up
- * to the route's limit (413 before reading when Content-Length is over it) → connection latency (first
- * request of a socket) → latency + jitter → injected fault (before) → the rest of the signature check
+ * to the route's limit (413 before reading when Content-Length is over it) → connection latency (until the
+ * socket's handshake time is over, counted from its TCP accept) → latency + jitter → injected fault (before) → the rest of the signature check
  * (the body's digest) → authorisation → handler (state mutation, synchronous) → injected fault (after:
  * reset or slow) → response; and the helpers handlers share (parsing bodies and queries, access checks,
  * the error shape of each transport).
@@ -92,11 +92,16 @@ export interface RouteContext extends ServerOptions {
 
 export function createRouteContext(app: FastifyInstance, options: ServerOptions): RouteContext {
   const { state, keys, faults, stats, media } = options
-  const seenSockets = new WeakSet<Socket>()
+  // When each connection's handshake is over (TCP accept + `connectionLatencyMs`): a request on it is
+  // served no earlier, so a connection the client opened ahead of time (warmed) costs it nothing.
+  const handshakeDone = new WeakMap<Socket, number>()
   app.server.on('connection', (socket: Socket) => {
     stats.connectionOpened()
+    if (faults.connectionLatencyMs > 0) handshakeDone.set(socket, performance.now() + faults.connectionLatencyMs)
     socket.once('close', () => stats.connectionClosed())
   })
+  /** When each request arrived (its first hook): with `overlapService` the latency counts from there. */
+  const arrivals = new WeakMap<FastifyRequest, number>()
 
   const signer =
     (origin: string): SignUrl =>
@@ -154,9 +159,13 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
       // The signature's header part, before the body is read: refused requests never have it read.
       onRequest:
         transport === 'media'
-          ? undefined
+          ? (req, _reply, done) => {
+              arrivals.set(req, performance.now())
+              done()
+            }
           : async (req, reply) => {
               const started = performance.now()
+              arrivals.set(req, started)
               const outcome =
                 transport === 'v2'
                   ? await verifyV2Headers(
@@ -198,15 +207,18 @@ export function createRouteContext(app: FastifyInstance, options: ServerOptions)
         }
         try {
           call.query = parseQuery(req.raw.url ?? '')
-          const socket = req.raw.socket
-          if (faults.connectionLatencyMs > 0 && !seenSockets.has(socket)) {
-            seenSockets.add(socket)
-            await sleep(faults.connectionLatencyMs)
-          }
+          // The handshake of a new connection (if not over yet), then the round trip's latency; with
+          // `overlapService` both count from the request's arrival and the work below runs meanwhile.
+          const arrived = arrivals.get(req) ?? started
+          const ready = Math.max(arrived, handshakeDone.get(req.raw.socket) ?? 0)
           const latency = faults.latency()
-          if (latency > 0) {
-            if (faults.overlapService) due = sleep(latency)
-            else await sleep(latency)
+          if (faults.overlapService) {
+            const wait = ready + latency - performance.now()
+            if (wait > 0) due = sleep(wait)
+          } else {
+            const handshake = ready - performance.now()
+            if (handshake > 0) await sleep(handshake)
+            if (latency > 0) await sleep(latency)
           }
           fault = faults.decide(id)
           if (fault) stats.fault(id, fault.kind)
