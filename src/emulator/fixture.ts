@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { KNOWN_STAGE_TYPES } from '../encord/models.js'
 import { parseTimestamp } from './time.js'
 
 /**
@@ -85,17 +86,7 @@ export const FixtureStage = z.strictObject({
   uuid: Uuid,
   title: z.string(),
   /** START is kept for display only: Encord never sends it over the wire. */
-  stageType: z.enum([
-    'START',
-    'ANNOTATION',
-    'REVIEW',
-    'AGENT',
-    'DONE',
-    'CONSENSUS_ANNOTATION',
-    'CONSENSUS_REVIEW',
-    'PERCENTAGE_ROUTER',
-    'USER_ROUTER',
-  ]),
+  stageType: z.enum(['START', ...KNOWN_STAGE_TYPES]),
   pathways: z.array(FixturePathway).default([]),
 })
 
@@ -225,6 +216,21 @@ export const Fixture = z.strictObject({
 
 export type Fixture = z.output<typeof Fixture>
 export type FixtureInput = z.input<typeof Fixture>
+/**
+ * The fields a fixture, the emulator's state and a snapshot of a project (or the spec's wire files)
+ * hold alike, per record. Each conversion copies these with `pick`, in this order (the order a written
+ * fixture keeps), and writes the timestamps and the rest itself.
+ */
+export const COMMON_FIELDS = {
+  project: ['projectHash', 'title', 'description', 'projectType', 'status', 'ontologyHash'],
+  task: ['uuid', 'dataHash', 'stageUuid', 'status', 'assignee', 'lastActionedBy', 'labelBranchName'],
+  labelRow: ['labelHash', 'dataHash', 'branchName', 'labelStatus'],
+} as const satisfies {
+  project: readonly (keyof FixtureProject)[]
+  task: readonly (keyof FixtureTask)[]
+  labelRow: readonly (keyof FixtureLabelRow)[]
+}
+
 export type FixtureProject = z.output<typeof FixtureProject>
 export type FixtureStage = z.output<typeof FixtureStage>
 export type FixtureTask = z.output<typeof FixtureTask>

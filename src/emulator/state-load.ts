@@ -1,3 +1,5 @@
+import { pick } from '../shared/records.js'
+import { COMMON_FIELDS } from './fixture.js'
 import type { FixtureHistoryEvent, FixtureLabelRow, FixtureProject, FixtureTask } from './fixture.js'
 import { StageIndex } from './stage-index.js'
 import type { LabelRowRecord, ProjectRecord, TaskRecord } from './state-records.js'
@@ -17,12 +19,7 @@ export function ms(text: string | null | undefined): number | null {
 export function projectRecordOf(p: FixtureProject): ProjectRecord {
   const created = ms(p.createdAt)
   return {
-    projectHash: p.projectHash,
-    title: p.title,
-    description: p.description,
-    projectType: p.projectType,
-    status: p.status,
-    ontologyHash: p.ontologyHash,
+    ...pick(p, COMMON_FIELDS.project),
     createdAt: created,
     lastEditedAt: ms(p.lastEditedAt),
     workflowManagerUuid: p.workflowManagerUuid,
@@ -43,14 +40,8 @@ export function projectRecordOf(p: FixtureProject): ProjectRecord {
 /** A task; `fallbackCreatedAt` (the project's creation, or the load time) when the fixture has none. */
 export function taskRecordOf(t: FixtureTask, projectHash: string, fallbackCreatedAt: number): TaskRecord {
   return {
-    uuid: t.uuid,
+    ...pick(t, COMMON_FIELDS.task),
     projectHash,
-    dataHash: t.dataHash,
-    stageUuid: t.stageUuid,
-    status: t.status,
-    assignee: t.assignee,
-    lastActionedBy: t.lastActionedBy,
-    labelBranchName: t.labelBranchName,
     priority: t.priority,
     createdAt: ms(t.createdAt) ?? fallbackCreatedAt,
     updatedAt: ms(t.updatedAt) ?? ms(t.createdAt) ?? fallbackCreatedAt,
@@ -60,11 +51,8 @@ export function taskRecordOf(t: FixtureTask, projectHash: string, fallbackCreate
 
 export function labelRowRecordOf(r: FixtureLabelRow, projectHash: string): LabelRowRecord {
   return {
-    labelHash: r.labelHash,
+    ...pick(r, COMMON_FIELDS.labelRow),
     projectHash,
-    dataHash: r.dataHash,
-    branchName: r.branchName,
-    labelStatus: r.labelStatus,
     createdAt: ms(r.createdAt),
     lastEditedAt: ms(r.lastEditedAt),
     labels: r.labels,

@@ -3,7 +3,8 @@
  * (with its filters) and the state written back as a fixture.
  */
 import type { FixtureDataUnit, Fixture } from './fixture.js'
-import { FIXTURE_FORMAT } from './fixture.js'
+import { pick } from '../shared/records.js'
+import { COMMON_FIELDS, FIXTURE_FORMAT } from './fixture.js'
 import { likeMatcher } from './like.js'
 import type { EmulatorState } from './state.js'
 import type { MetadataQuery, MetadataRow, ProjectRecord } from './state-records.js'
@@ -75,34 +76,20 @@ export function stateToFixture(state: EmulatorState): Fixture {
       lastEditedAt: formatIso(item.lastEditedAt),
     })),
     projects: [...state.projects.values()].map((p) => ({
-      projectHash: p.projectHash,
-      title: p.title,
-      description: p.description,
-      projectType: p.projectType,
-      status: p.status,
-      ontologyHash: p.ontologyHash,
+      ...pick(p, COMMON_FIELDS.project),
       createdAt: formatIso(p.createdAt),
       lastEditedAt: formatIso(p.lastEditedAt),
       workflowManagerUuid: p.workflowManagerUuid,
       workflow: { stages: p.stages },
       dataUnits: [...p.dataUnits.values()],
       tasks: [...p.tasks.values()].map((t) => ({
-        uuid: t.uuid,
-        dataHash: t.dataHash,
-        stageUuid: t.stageUuid,
-        status: t.status,
-        assignee: t.assignee,
-        lastActionedBy: t.lastActionedBy,
-        labelBranchName: t.labelBranchName,
+        ...pick(t, COMMON_FIELDS.task),
         priority: t.priority,
         createdAt: formatIso(t.createdAt),
         updatedAt: formatIso(t.updatedAt),
       })),
       labelRows: [...p.labelRows.values()].map((r) => ({
-        labelHash: r.labelHash,
-        dataHash: r.dataHash,
-        branchName: r.branchName,
-        labelStatus: r.labelStatus,
+        ...pick(r, COMMON_FIELDS.labelRow),
         createdAt: formatIso(r.createdAt),
         lastEditedAt: formatIso(r.lastEditedAt),
         labels: r.labels,

@@ -4,7 +4,8 @@ import { request } from 'undici'
 import type { SigningKey } from '../encord/auth/keys.js'
 import { signRequest } from '../encord/auth/sign.js'
 import { pythonJson } from '../encord/python-json.js'
-import { FIXTURE_FORMAT, type FixtureInput } from './fixture.js'
+import { pick } from '../shared/records.js'
+import { COMMON_FIELDS, FIXTURE_FORMAT, type FixtureInput } from './fixture.js'
 
 /**
  * Test support: the spec's example project as an emulator fixture, and raw signed HTTP requests
@@ -75,12 +76,7 @@ export function specFixture(specDir: string, publicKeyHex?: string): FixtureInpu
     })),
     projects: [
       {
-        projectHash: project.projectHash,
-        title: project.title,
-        description: project.description,
-        projectType: project.projectType,
-        status: project.status,
-        ontologyHash: project.ontologyHash,
+        ...pick(project, COMMON_FIELDS.project),
         createdAt: project.createdAt,
         lastEditedAt: project.lastEditedAt,
         workflowManagerUuid: project.workflowManagerUuid,

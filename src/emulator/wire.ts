@@ -12,6 +12,7 @@ import type {
   V2Stage,
   V2StorageItem,
 } from '../encord/models.js'
+import { WORKFLOW_STAGE_TYPES } from '../encord/models.js'
 import { pythonJson } from '../encord/python-json.js'
 import type { FixtureDataUnit, FixtureOntology } from './fixture.js'
 import { hasOwnMedia } from './media.js'
@@ -35,14 +36,7 @@ import { formatLabelRow, formatSql, formatV2, parseTimestamp } from './time.js'
 export type SignUrl = (item: StorageItemRecord) => string
 
 /** Stage types Encord sends in `workflow.stages`: no START, no routers (the SDK cannot parse them). */
-export const WIRE_STAGE_TYPES: ReadonlySet<string> = new Set([
-  'ANNOTATION',
-  'REVIEW',
-  'AGENT',
-  'DONE',
-  'CONSENSUS_ANNOTATION',
-  'CONSENSUS_REVIEW',
-])
+export const WIRE_STAGE_TYPES: ReadonlySet<string> = new Set(WORKFLOW_STAGE_TYPES)
 
 /** The data types whose label rows hold labels per frame (`{"<frame>": {...}}`). */
 const FRAME_BASED = new Set(['VIDEO', 'DICOM', 'DICOM_STUDY', 'NIFTI', 'PDF', 'SCENE'])

@@ -24,17 +24,21 @@ export const WireDateTime = z.string()
 /** A JSON object whose content we pass on untouched. */
 export const JsonObject = z.record(z.string(), z.unknown())
 
-/** Stage types the SDK knows. Others (e.g. a future router kind) are kept as strings. */
-export const KNOWN_STAGE_TYPES = [
+/**
+ * Stage types Encord sends in `workflow.stages` and our client models as a `StageType`: no START (never
+ * sent) and no routers (the SDK cannot parse them there).
+ */
+export const WORKFLOW_STAGE_TYPES = [
   'ANNOTATION',
   'REVIEW',
-  'USER_ROUTER',
-  'PERCENTAGE_ROUTER',
+  'AGENT',
+  'DONE',
   'CONSENSUS_ANNOTATION',
   'CONSENSUS_REVIEW',
-  'DONE',
-  'AGENT',
 ] as const
+
+/** Stage types the SDK knows. Others (e.g. a future router kind) are kept as strings. */
+export const KNOWN_STAGE_TYPES = [...WORKFLOW_STAGE_TYPES, 'PERCENTAGE_ROUTER', 'USER_ROUTER'] as const
 
 /** Task statuses of agent and annotation stages (open: unknown values are kept). */
 export const TASK_STATUSES = ['NEW', 'ASSIGNED', 'RELEASED', 'SKIPPED', 'REOPENED', 'COMPLETED'] as const

@@ -1,19 +1,19 @@
 /** Encord's wire records (models.ts) turned into the client's own types (types.ts). */
 import { EncordProtocolError, type EncordCall } from './errors.js'
-import type { LegacyLabelRowMetadataRow, V2Stage, V2StorageItem, V2Task } from './models.js'
+import {
+  WORKFLOW_STAGE_TYPES,
+  type LegacyLabelRowMetadataRow,
+  type V2Stage,
+  type V2StorageItem,
+  type V2Task,
+} from './models.js'
 import type { AgentTask, LabelRowMetadata, Stage, StageType, StorageItem } from './types.js'
 
-const KNOWN_STAGE_TYPES: ReadonlySet<string> = new Set([
-  'ANNOTATION',
-  'REVIEW',
-  'AGENT',
-  'DONE',
-  'CONSENSUS_ANNOTATION',
-  'CONSENSUS_REVIEW',
-])
+/** The types a `Stage` names; any other (routers, future kinds) is `OTHER`. */
+const MODELLED_STAGE_TYPES: ReadonlySet<string> = new Set(WORKFLOW_STAGE_TYPES)
 
 export function toStage(stage: V2Stage): Stage {
-  const type: StageType = KNOWN_STAGE_TYPES.has(stage.stageType) ? (stage.stageType as StageType) : 'OTHER'
+  const type: StageType = MODELLED_STAGE_TYPES.has(stage.stageType) ? (stage.stageType as StageType) : 'OTHER'
   return {
     uuid: stage.uuid,
     title: stage.title,

@@ -3,10 +3,10 @@
  * users may need fields we do not model. Wire shapes (snake_case legacy, camelCase v2) live in
  * `models.ts`; these are what the rest of the code uses.
  */
+import type { WORKFLOW_STAGE_TYPES } from './models.js'
 
 /** Stage types the workflow graph can hold. Unknown types (routers, future kinds) become `OTHER`. */
-export type StageType =
-  'ANNOTATION' | 'REVIEW' | 'AGENT' | 'DONE' | 'CONSENSUS_ANNOTATION' | 'CONSENSUS_REVIEW' | 'OTHER'
+export type StageType = (typeof WORKFLOW_STAGE_TYPES)[number] | 'OTHER'
 
 export interface Pathway {
   uuid: string

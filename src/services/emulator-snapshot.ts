@@ -1,11 +1,13 @@
 import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { KNOWN_STAGE_TYPES } from '../encord/models.js'
 import type { AgentTask, EncordApi, LabelRowMetadata } from '../encord/types.js'
-import { FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../emulator/fixture.js'
+import { COMMON_FIELDS, FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'
 import { writeFixtureFile } from '../emulator/fixture-write.js'
 import { parseTimestamp } from '../emulator/time.js'
+import { pick } from '../shared/records.js'
 import { terminalText } from '../ui/terminal-text.js'
 
 /** Options of {@link snapshotProject}. */
@@ -39,16 +41,8 @@ export interface EmulatorSnapshotResult {
   truncated: boolean
 }
 
-const STAGE_TYPES = new Set([
-  'ANNOTATION',
-  'REVIEW',
-  'AGENT',
-  'DONE',
-  'CONSENSUS_ANNOTATION',
-  'CONSENSUS_REVIEW',
-  'PERCENTAGE_ROUTER',
-  'USER_ROUTER',
-])
+/** The stage types a fixture holds, as the client reads them (START is never sent). */
+const STAGE_TYPES: ReadonlySet<string> = new Set(KNOWN_STAGE_TYPES)
 
 /** ISO 8601 for any timestamp the API sends (null when absent or unreadable). */
 function iso(text: string | null | undefined): string | null {
@@ -147,12 +141,7 @@ export async function snapshotProject(options: EmulatorSnapshotOptions): Promise
     storageItems,
     projects: [
       {
-        projectHash: project.projectHash,
-        title: project.title,
-        description: project.description,
-        projectType: project.projectType,
-        status: project.status,
-        ontologyHash: project.ontologyHash,
+        ...pick(project, COMMON_FIELDS.project),
         createdAt: iso(project.createdAt),
         lastEditedAt: iso(project.lastEditedAt),
         workflow: {
@@ -178,13 +167,7 @@ export async function snapshotProject(options: EmulatorSnapshotOptions): Promise
           dataLink: m.dataLink,
         })),
         tasks: tasks.map((t) => ({
-          uuid: t.uuid,
-          dataHash: t.dataHash,
-          stageUuid: t.stageUuid,
-          status: t.status,
-          assignee: t.assignee,
-          lastActionedBy: t.lastActionedBy,
-          labelBranchName: t.labelBranchName,
+          ...pick(t, COMMON_FIELDS.task),
           priority: byData.get(t.dataHash)?.priority ?? null,
           createdAt: iso(t.createdAt),
           updatedAt: iso(t.updatedAt),
