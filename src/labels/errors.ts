@@ -1,7 +1,5 @@
-import { UserError, type ErrorDetails } from '../shared/errors.js'
-
 /**
- * Error codes thrown by the label and ontology model. All are {@link UserError}s (exit code 2): they
+ * Error codes thrown by the label and ontology model. All are UserErrors (exit code 2): they
  * come from what a handler asked for (a feature that does not exist, a box on a polygon object, an
  * option of another attribute), and the message names the feature involved. Codes are permanent.
  */
@@ -45,8 +43,3 @@ export const LabelErrorCode = {
 } as const
 
 export type LabelErrorCode = (typeof LabelErrorCode)[keyof typeof LabelErrorCode]
-
-/** Throw-site helper: a {@link UserError} with one of the {@link LabelErrorCode}s. */
-export function labelError(code: LabelErrorCode, message: string, details: ErrorDetails = {}): UserError {
-  return new UserError(code, message, details)
-}

@@ -3,7 +3,7 @@ import { fail } from '../shared/error-catalogue/index.js'
  * Finding ontology nodes by title or feature hash, with errors that list what exists and suggest the
  * closest name; and resolving an attribute below an object, a classification or an option.
  */
-import { labelError, LabelErrorCode } from './errors.js'
+import { LabelErrorCode } from './errors.js'
 import type { Attribute } from './ontology-attributes.js'
 import type { OntologyClassification, OntologyNode, OntologyObject } from './ontology.js'
 import type { Option } from './ontology-attributes.js'
@@ -59,14 +59,10 @@ export function notFound(what: string, input: string, where: string, candidates:
   const titles = [...new Set(candidates.map((c) => c.title))]
   const suggestion = closest(input, titles)
   const kinds = what.endsWith('s') ? what : `${what}s`
-  return labelError(
-    LabelErrorCode.OntologyFeatureNotFound,
-    `No ${what} ${JSON.stringify(input)} ${where}. ${capitalise(kinds)}: ${quoteList(titles)}.` +
-      (suggestion ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''),
-    {
-      hint: `Use a title or feature hash of the ontology; list them with \`ontology.describe()\`.`,
-      data: { input, available: titles },
-    },
+  return fail(
+    'OntologyFeatureNotFound.noSuchFeature',
+    { what, input, where, kinds: capitalise(kinds), titles: quoteList(titles), suggestion },
+    { data: { input, available: titles } },
   )
 }
 

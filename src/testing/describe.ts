@@ -1,4 +1,4 @@
-import { UserError } from '../shared/errors.js'
+import { fail } from '../shared/error-catalogue/index.js'
 import { closest } from '../core/runner/suggest.js'
 import {
   FIXTURE_FORMAT,
@@ -82,12 +82,6 @@ const CREATED = '2026-01-05T09:00:00.000Z'
 const IMAGE = { width: 640, height: 480 }
 const VIDEO = { width: 64, height: 48, fps: 5, frameCount: 10, duration: 2 }
 
-function invalid(message: string, hint?: string): UserError {
-  return new UserError('TestProjectInvalid', message, {
-    hint: hint ?? 'Fix the project description given to testProject().',
-  })
-}
-
 /**
  * The fixture of a described project. Ids are drawn from the title, so the same description makes the
  * same project (same uuids) in every run. Labels are written through the real label row model.
@@ -101,40 +95,42 @@ export function describedFixture(description: TestProjectDescription): Fixture {
   const projectHash = rng.uuid()
 
   const stageDescriptions = description.stages ?? DEFAULT_STAGES
-  if (stageDescriptions.length === 0) throw invalid('The project has no stages.')
+  if (stageDescriptions.length === 0) throw fail('TestProjectInvalid.noStages')
   const stages: FixtureStage[] = []
   const byTitle = new Map<string, FixtureStage>()
   for (const s of stageDescriptions) {
-    if (byTitle.has(s.title)) throw invalid(`Stage "${s.title}" is listed twice.`)
+    if (byTitle.has(s.title)) throw fail('TestProjectInvalid.stageListedTwice', { stage: s.title })
     const type = STAGE_TYPES[s.type ?? 'agent']
     if (type === undefined)
-      throw invalid(
-        `Stage "${s.title}" has the type ${JSON.stringify(s.type)}.`,
-        `Use one of: ${Object.keys(STAGE_TYPES).join(', ')}.`,
-      )
+      throw fail('TestProjectInvalid.unknownStageType', {
+        stage: s.title,
+        type: s.type,
+        types: Object.keys(STAGE_TYPES),
+      })
     const stage: FixtureStage = { uuid: rng.uuid(), title: s.title, stageType: type, pathways: [] }
     stages.push(stage)
     byTitle.set(s.title, stage)
   }
   const stageTitles = [...byTitle.keys()]
-  const stageNamed = (name: string, where: string): FixtureStage => {
+  /** The stage `name`; `unknown` is the error when the workflow has no such stage. */
+  const stageNamed = (
+    name: string,
+    unknown: (facts: { near: string | undefined; stages: string[] }) => Error,
+  ): FixtureStage => {
     const stage = byTitle.get(name)
     if (stage) return stage
-    const near = closest(name, stageTitles)
-    throw invalid(
-      `${where} names the stage "${name}", which is not in the workflow.`,
-      near ? `Did you mean "${near}"?` : `The stages are: ${stageTitles.join(', ')}.`,
-    )
+    throw unknown({ near: closest(name, stageTitles) || undefined, stages: stageTitles })
   }
   for (const s of stageDescriptions) {
     const stage = byTitle.get(s.title)!
     for (const [name, destination] of Object.entries(s.pathways ?? {})) {
-      if (stage.stageType !== 'AGENT')
-        throw invalid(`Stage "${s.title}" is not an agent stage, so it cannot have pathways.`)
+      if (stage.stageType !== 'AGENT') throw fail('TestProjectInvalid.pathwaysOnNonAgentStage', { stage: s.title })
       stage.pathways.push({
         uuid: rng.uuid(),
         title: name,
-        destinationUuid: stageNamed(destination, `The pathway "${name}" of "${s.title}"`).uuid,
+        destinationUuid: stageNamed(destination, (f) =>
+          fail('TestProjectInvalid.pathwayToUnknownStage', { pathway: name, from: s.title, stage: destination, ...f }),
+        ).uuid,
       })
     }
   }
@@ -148,14 +144,15 @@ export function describedFixture(description: TestProjectDescription): Fixture {
   const seenTitles = new Set<string>()
   for (const input of description.tasks) {
     const task = typeof input === 'string' ? { title: input } : input
-    if (seenTitles.has(task.title))
-      throw invalid(
-        `Two tasks have the title "${task.title}".`,
-        'Give every task its own title: tests find tasks by it.',
-      )
+    if (seenTitles.has(task.title)) throw fail('TestProjectInvalid.taskTitleTwice', { task: task.title })
     seenTitles.add(task.title)
-    const stage = task.stage === undefined ? firstAgent : stageNamed(task.stage, `Task "${task.title}"`)
-    if (stage === undefined) throw invalid(`Task "${task.title}" names no stage, and the workflow has no agent stage.`)
+    const stage =
+      task.stage === undefined
+        ? firstAgent
+        : stageNamed(task.stage, (f) =>
+            fail('TestProjectInvalid.taskInUnknownStage', { task: task.title, stage: task.stage!, ...f }),
+          )
+    if (stage === undefined) throw fail('TestProjectInvalid.taskWithoutStage', { task: task.title })
     const video = task.type === 'video'
     const size = video ? VIDEO : IMAGE
     const itemUuid = rng.uuid()
@@ -193,7 +190,7 @@ export function describedFixture(description: TestProjectDescription): Fixture {
       dataLink: null,
     })
     if (task.priority !== undefined && !(task.priority >= 0 && task.priority <= 1))
-      throw invalid(`Task "${task.title}" has the priority ${task.priority}; priorities are from 0 to 1.`)
+      throw fail('TestProjectInvalid.priorityOutOfRange', { task: task.title, priority: task.priority })
     tasks.push({
       uuid: rng.uuid(),
       dataHash,
@@ -259,7 +256,7 @@ function ontologyStructure(
       dynamic: false,
     }
     if (type !== 'text') {
-      if (!a.options?.length) throw invalid(`The ${type} "${a.name}" needs options.`)
+      if (!a.options?.length) throw fail('TestProjectInvalid.attributeWithoutOptions', { type, attribute: a.name })
       base.options = a.options.map((label, i) => ({
         id: `${id}.${i + 1}`,
         label,

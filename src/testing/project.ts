@@ -1,6 +1,5 @@
 import { fail } from '../shared/error-catalogue/index.js'
 import { fileURLToPath } from 'node:url'
-import { UserError } from '../shared/errors.js'
 import type { Fixture, FixtureHistoryEvent, FixtureInput } from '../emulator/fixture.js'
 import { loadFixtureFile, parseFixture } from '../emulator/fixture-load.js'
 import { generateFixture, type GenerateFixtureOptions } from '../emulator/generate.js'
@@ -78,13 +77,8 @@ export class TestProject {
     const project =
       requested === undefined ? fixture.projects[0] : fixture.projects.find((p) => p.projectHash === requested)
     if (project === undefined) {
-      throw new UserError(
-        'TestProjectInvalid',
-        requested === undefined ? 'The fixture has no project.' : `The fixture has no project ${requested}.`,
-        {
-          hint: `Its projects: ${fixture.projects.map((p) => `${p.projectHash} (${p.title})`).join(', ') || 'none'}.`,
-        },
-      )
+      const projects = fixture.projects.map((p) => `${p.projectHash} (${p.title})`).join(', ') || 'none'
+      throw fail('TestProjectInvalid.projectNotInFixture', { projectHash: requested, projects })
     }
     const emulator = await openInProcessEmulator({ fixture, baseDir })
     // No retry waits: an in-process emulator without faults does not fail transiently.
@@ -196,5 +190,5 @@ function fixtureOf(source: TestProjectSource): { fixture: Fixture; baseDir?: str
   }
   if ('generate' in source) return { fixture: generateFixture(source.generate) }
   if ('tasks' in source) return { fixture: describedFixture(source) }
-  throw fail('TestProjectInvalid')
+  throw fail('TestProjectInvalid.noSource')
 }

@@ -1,7 +1,6 @@
 import { fail } from '../shared/error-catalogue/index.js'
 import { isAgentDefinition, type AgentDefinition } from '../core/agent.js'
 import type { DepsRecord } from '../core/deps/types.js'
-import { UserError } from '../shared/errors.js'
 import { Runner } from '../core/runner/runner.js'
 import type { RunOptions } from '../core/runner/settings.js'
 import type { UserValidateHook } from '../core/runner/validate.js'
@@ -63,13 +62,7 @@ export async function runAgent(
 function onlyAgentStage(project: TestProject): string {
   const stages = project.agentStages
   if (stages.length === 1) return stages[0]
-  throw new UserError(
-    'InvalidStage',
-    stages.length === 0
-      ? 'The test project has no agent stage to run the agent on.'
-      : `The test project has ${stages.length} agent stages (${stages.join(', ')}): which one should the agent run on?`,
-    {
-      hint: "Pass { stage: 'title' } to runAgent, or a record of agents by stage: runAgent({ Triage: triage, Finish: finish }, { project }).",
-    },
-  )
+  throw stages.length === 0
+    ? fail('InvalidStage.runAgentNoAgentStage')
+    : fail('InvalidStage.runAgentWhichStage', { stages })
 }

@@ -4,7 +4,6 @@ import { resolve, sep } from 'node:path'
 import { isAgentDefinition, type AgentDefinition } from '../agent.js'
 import { inspectDependencyGraph } from '../deps/graph.js'
 import type { DepsRecord } from '../deps/types.js'
-import { UserError } from '../../shared/errors.js'
 import { displayPath } from './issues.js'
 import type { LoadedConfig } from './load.js'
 import { frameIn, importUserModule, parseSyntaxError } from './module-loader.js'
@@ -149,12 +148,11 @@ function checkAgentDependencies(
   const first = problems[0]
   // Messages name where each dependency was defined (absolute): shown relative, like every location.
   const lines = problems.map((p) => p.message.split(cwd + sep).join(''))
-  throw new UserError(
-    first.code,
-    `The agent for stage "${stage}" (${displayPath(file, cwd)}) has ${problems.length === 1 ? 'a dependency problem' : `${problems.length} dependency problems`}:\n${lines.join('\n')}`,
+  throw fail(
+    `${first.code}.inAgent`,
+    { stage, file: displayPath(file, cwd), messages: lines, hint: first.hint },
     {
       location: first.location !== undefined ? displayLocation(first.location, cwd) : entryLocation,
-      hint: first.hint ?? 'Fix the `deps` of the agent (and of the dependencies it uses).',
       data: { stage, problems },
     },
   )

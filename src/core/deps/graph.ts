@@ -1,4 +1,5 @@
-import { UserError } from '../../shared/errors.js'
+import { describe, fail } from '../../shared/error-catalogue/index.js'
+import type { UserError } from '../../shared/errors.js'
 import { depsOf, toDependency } from './dependency.js'
 import type { Dependency, DepsRecord, StageLabelRowMetadataOptions } from './types.js'
 
@@ -73,12 +74,7 @@ export function inspectDependencyGraph(
         const where = cycle
           .slice(0, -1)
           .map((n) => (n.dep.location !== undefined ? `  ${n.label} (${n.dep.location})` : `  ${n.label}`))
-        problems.push({
-          code: 'DependencyCycle',
-          message: `Dependency cycle: ${names.join(' → ')}.\n${where.join('\n')}`,
-          hint: 'A dependency cannot need itself, directly or through others. Remove one of the links.',
-          location: node.dep.location,
-        })
+        problems.push({ ...describe('DependencyCycle', { names, where }), location: node.dep.location })
       }
       return node
     }
@@ -89,8 +85,7 @@ export function inspectDependencyGraph(
       record = depsOf(dep)
     } catch (error) {
       problems.push({
-        code: 'InvalidDependency',
-        message: `${path}: ${(error as Error).message}`,
+        ...describe('InvalidDependency.depsThrew', { path, error: (error as Error).message }),
         location: dep.location,
       })
     }
@@ -101,9 +96,7 @@ export function inspectDependencyGraph(
       node.children.push({ key: childKey, node: child })
       if (dep.scope === 'run' && child.dep.scope === 'task') {
         problems.push({
-          code: 'RunScopeDependsOnTask',
-          message: `The run-scoped dependency ${node.label} needs the task-scoped dependency ${child.label}.`,
-          hint: `A run-scoped dependency is resolved once per run, before any task: make ${node.label} task-scoped, or ${child.label} run-scoped.`,
+          ...describe('RunScopeDependsOnTask', { dependent: node.label, dependency: child.label }),
           location: dep.location,
         })
       }
@@ -143,11 +136,15 @@ export function checkDependencyGraph(
   const { graph, problems } = inspectDependencyGraph(deps)
   if (graph === undefined || problems.length > 0) {
     const first = problems[0]
-    throw new UserError(first.code, problems.map((p) => p.message).join('\n'), {
-      hint: first.hint,
-      location: first.location ?? (isAgent ? (agentOrDeps as { location?: string }).location : undefined),
-      data: { problems },
-    })
+    const messages = problems.map((p) => p.message)
+    throw fail(
+      `${first.code}.listed`,
+      { messages, hint: first.hint },
+      {
+        location: first.location ?? (isAgent ? (agentOrDeps as { location?: string }).location : undefined),
+        data: { problems },
+      },
+    )
   }
   return graph
 }

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type sshpkTypes from 'sshpk'
-import { UserError } from '../../shared/errors.js'
+import { fail } from '../../shared/error-catalogue/index.js'
 
 type Sshpk = typeof sshpkTypes
 let sshpkModule: Sshpk | undefined
@@ -39,13 +39,6 @@ export class SigningKey {
   }
 }
 
-const ACCEPTED =
-  'encord-agents accepts an unencrypted OpenSSH Ed25519 private key (a file starting with "-----BEGIN OPENSSH PRIVATE KEY-----", as made by `ssh-keygen -t ed25519`).'
-
-function keyError(code: string, message: string, source: string): UserError {
-  return new UserError(code, `${message} (${source})`, { hint: ACCEPTED })
-}
-
 /**
  * Parse OpenSSH Ed25519 private key text. Every other kind of key (RSA, ECDSA, PEM/PKCS#8, a public
  * key, an encrypted key, a truncated file) gets an error that says what is accepted. The error never
@@ -56,49 +49,35 @@ function keyError(code: string, message: string, source: string): UserError {
  */
 export function parsePrivateKey(text: string, source = 'the private key'): SigningKey {
   const trimmed = text.trim()
-  if (trimmed === '') throw keyError('KeyEmpty', 'The private key is empty', source)
+  if (trimmed === '') throw fail('KeyEmpty', { source })
   if (
     /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-\S+) AAAA/.test(trimmed) ||
     trimmed.includes('BEGIN PUBLIC KEY') ||
     trimmed.includes('BEGIN SSH2 PUBLIC KEY')
   ) {
-    throw keyError(
-      'KeyIsPublic',
-      'This is a public key, not a private key: Encord needs the private half to sign requests',
-      source,
-    )
+    throw fail('KeyIsPublic', { source })
   }
-  if (trimmed.includes('BEGIN RSA PRIVATE KEY'))
-    throw keyError('KeyNotEd25519', 'This is an RSA key; Encord signs with Ed25519 keys only', source)
-  if (trimmed.includes('BEGIN EC PRIVATE KEY'))
-    throw keyError('KeyNotEd25519', 'This is an ECDSA key; Encord signs with Ed25519 keys only', source)
-  if (trimmed.includes('BEGIN ENCRYPTED PRIVATE KEY'))
-    throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
+  if (trimmed.includes('BEGIN RSA PRIVATE KEY')) throw fail('KeyNotEd25519', { kind: 'RSA', source })
+  if (trimmed.includes('BEGIN EC PRIVATE KEY')) throw fail('KeyNotEd25519', { kind: 'ECDSA', source })
+  if (trimmed.includes('BEGIN ENCRYPTED PRIVATE KEY')) throw fail('KeyEncrypted', { source })
   if (trimmed.includes('BEGIN PRIVATE KEY')) {
-    throw keyError(
-      'KeyWrongFormat',
-      'This is a PEM (PKCS#8) private key, not an OpenSSH one; convert it with `ssh-keygen -p -f FILE` or create a new key',
-      source,
-    )
+    throw fail('KeyWrongFormat.pkcs8', { source })
   }
-  if (!trimmed.includes('BEGIN OPENSSH PRIVATE KEY'))
-    throw keyError('KeyWrongFormat', 'This is not an OpenSSH private key', source)
-  if (!trimmed.includes('END OPENSSH PRIVATE KEY'))
-    throw keyError('KeyTruncated', 'The private key is truncated (no END line)', source)
+  if (!trimmed.includes('BEGIN OPENSSH PRIVATE KEY')) throw fail('KeyWrongFormat.notOpenSsh', { source })
+  if (!trimmed.includes('END OPENSSH PRIVATE KEY')) throw fail('KeyTruncated.noEndLine', { source })
 
   let parsed: sshpkTypes.PrivateKey
   try {
     parsed = sshpk().parsePrivateKey(trimmed + '\n', 'ssh')
   } catch (error) {
     const name = error instanceof Error ? error.name : ''
-    if (name === 'KeyEncryptedError')
-      throw keyError('KeyEncrypted', 'This private key is encrypted with a passphrase', source)
+    if (name === 'KeyEncryptedError') throw fail('KeyEncrypted', { source })
     // sshpk's messages can quote parts of the input; never pass them on.
-    throw keyError('KeyTruncated', 'The private key could not be read: it is truncated or corrupted', source)
+    throw fail('KeyTruncated.unreadable', { source })
   }
   if (parsed.type !== 'ed25519') {
     const kind = parsed.type === 'ecdsa' ? 'ECDSA' : parsed.type.toUpperCase()
-    throw keyError('KeyNotEd25519', `This is an ${kind} key; Encord signs with Ed25519 keys only`, source)
+    throw fail('KeyNotEd25519', { kind, source })
   }
   const parts = parsed.part as unknown as Record<string, { data: Buffer }>
   const seed = parts.k.data.subarray(0, 32)

@@ -1,5 +1,27 @@
 import { defineErrors } from './define.js'
 
+const RUN_AGENT_STAGE_HINT =
+  "Pass { stage: 'title' } to runAgent, or a record of agents by stage: runAgent({ Triage: triage, Finish: finish }, { project })."
+
+/**
+ * A dependency graph's problems (core/deps/graph.ts) are thrown together, under the first one's code and
+ * hint, so that all are fixed in one go: these two situations belong to each code a problem can have.
+ */
+const DEPENDENCY_PROBLEMS = {
+  /** checkDependencyGraph: the problems, one a line. */
+  listed: {
+    message: (p: { messages: string[]; hint: string | undefined }) => p.messages.join('\n'),
+    hint: (p: { hint: string | undefined }) => p.hint,
+  },
+  /** An agent's module was loaded (core/config/handlers.ts): the problems under the agent's name. */
+  inAgent: {
+    message: (p: { stage: string; file: string; messages: string[]; hint: string | undefined }) =>
+      `The agent for stage "${p.stage}" (${p.file}) has ${p.messages.length === 1 ? 'a dependency problem' : `${p.messages.length} dependency problems`}:\n${p.messages.join('\n')}`,
+    hint: (p: { hint: string | undefined }) =>
+      p.hint ?? 'Fix the `deps` of the agent (and of the dependencies it uses).',
+  },
+}
+
 // Errors raised by src/core (see index.ts for how entries are written and thrown).
 export const coreErrors = defineErrors({
   MissingStage: {
@@ -259,6 +281,11 @@ export const coreErrors = defineErrors({
   InvalidDependency: {
     exit: 'user',
     messages: {
+      ...DEPENDENCY_PROBLEMS,
+      /** A deps function that threw, under the path where it was found. */
+      depsThrew: {
+        message: (p: { path: string; error: string }) => `${p.path}: ${p.error}`,
+      },
       definedependencyNeedsObject: {
         message: () => `defineDependency needs an object with a \`resolve\` function.`,
         hint: `Write defineDependency({ resolve: (ctx) => value }).`,
@@ -278,6 +305,29 @@ export const coreErrors = defineErrors({
       },
       depsObjectDependencies: {
         message: () => `\`deps\` must be an object of dependencies (or a function returning one).`,
+      },
+    },
+  },
+  DependencyCycle: {
+    exit: 'user',
+    messages: {
+      ...DEPENDENCY_PROBLEMS,
+      default: {
+        message: (p: { names: string[]; where: string[] }) =>
+          `Dependency cycle: ${p.names.join(' → ')}.\n${p.where.join('\n')}`,
+        hint: 'A dependency cannot need itself, directly or through others. Remove one of the links.',
+      },
+    },
+  },
+  RunScopeDependsOnTask: {
+    exit: 'user',
+    messages: {
+      ...DEPENDENCY_PROBLEMS,
+      default: {
+        message: (p: { dependent: string; dependency: string }) =>
+          `The run-scoped dependency ${p.dependent} needs the task-scoped dependency ${p.dependency}.`,
+        hint: (p: { dependent: string; dependency: string }) =>
+          `A run-scoped dependency is resolved once per run, before any task: make ${p.dependent} task-scoped, or ${p.dependency} run-scoped.`,
       },
     },
   },
@@ -363,6 +413,15 @@ export const coreErrors = defineErrors({
       runagentNeedsAgent: {
         message: () => `runAgent() needs an agent made with defineAgent, or a record of them by stage title.`,
       },
+      runAgentNoAgentStage: {
+        message: () => 'The test project has no agent stage to run the agent on.',
+        hint: RUN_AGENT_STAGE_HINT,
+      },
+      runAgentWhichStage: {
+        message: (p: { stages: string[] }) =>
+          `The test project has ${p.stages.length} agent stages (${p.stages.join(', ')}): which one should the agent run on?`,
+        hint: RUN_AGENT_STAGE_HINT,
+      },
     },
   },
   DuplicateStage: {
@@ -424,15 +483,6 @@ export const coreErrors = defineErrors({
       default: {
         message: (p: { titleOrUuid: string }) => `The test project has no task "${p.titleOrUuid}".`,
         hint: `Tasks are found by data title, task UUID or data hash.`,
-      },
-    },
-  },
-  TestProjectInvalid: {
-    exit: 'user',
-    messages: {
-      default: {
-        message: () => `testProject() needs { fixture }, { generate } or a description with tasks.`,
-        hint: `e.g. testProject({ fixture: new URL('./fixture.json', import.meta.url) }) or testProject({ tasks: ['a.jpg', 'b.jpg'] }).`,
       },
     },
   },

@@ -1,7 +1,73 @@
 import { defineErrors } from './define.js'
 
+/** The hint of every error about a private key's text (encord/auth/keys.ts). */
+const ACCEPTED_KEY =
+  'encord-agents accepts an unencrypted OpenSSH Ed25519 private key (a file starting with "-----BEGIN OPENSSH PRIVATE KEY-----", as made by `ssh-keygen -t ed25519`).'
+
 // Errors raised by src/encord (see index.ts for how entries are written and thrown).
 export const encordErrors = defineErrors({
+  // A private key's text. `source` says where the key came from (e.g. `ENCORD_SSH_KEY_FILE=/home/me/.ssh/id`);
+  // no message ever contains the key text.
+  KeyEmpty: {
+    exit: 'user',
+    hint: ACCEPTED_KEY,
+    messages: { default: { message: (p: { source: string }) => `The private key is empty (${p.source})` } },
+  },
+  KeyIsPublic: {
+    exit: 'user',
+    hint: ACCEPTED_KEY,
+    messages: {
+      default: {
+        message: (p: { source: string }) =>
+          `This is a public key, not a private key: Encord needs the private half to sign requests (${p.source})`,
+      },
+    },
+  },
+  KeyNotEd25519: {
+    exit: 'user',
+    hint: ACCEPTED_KEY,
+    messages: {
+      default: {
+        message: (p: { kind: string; source: string }) =>
+          `This is an ${p.kind} key; Encord signs with Ed25519 keys only (${p.source})`,
+      },
+    },
+  },
+  KeyEncrypted: {
+    exit: 'user',
+    hint: ACCEPTED_KEY,
+    messages: {
+      default: {
+        message: (p: { source: string }) => `This private key is encrypted with a passphrase (${p.source})`,
+      },
+    },
+  },
+  KeyWrongFormat: {
+    exit: 'user',
+    hint: ACCEPTED_KEY,
+    messages: {
+      pkcs8: {
+        message: (p: { source: string }) =>
+          `This is a PEM (PKCS#8) private key, not an OpenSSH one; convert it with \`ssh-keygen -p -f FILE\` or create a new key (${p.source})`,
+      },
+      notOpenSsh: {
+        message: (p: { source: string }) => `This is not an OpenSSH private key (${p.source})`,
+      },
+    },
+  },
+  KeyTruncated: {
+    exit: 'user',
+    hint: ACCEPTED_KEY,
+    messages: {
+      noEndLine: {
+        message: (p: { source: string }) => `The private key is truncated (no END line) (${p.source})`,
+      },
+      unreadable: {
+        message: (p: { source: string }) =>
+          `The private key could not be read: it is truncated or corrupted (${p.source})`,
+      },
+    },
+  },
   KeyFileNotFound: {
     exit: 'user',
     messages: {

@@ -6,6 +6,7 @@ import { emulatorErrors } from './emulator.js'
 import { encordErrors } from './encord.js'
 import { labelsErrors } from './labels.js'
 import { runnerErrors } from './runner.js'
+import { testingErrors } from './testing.js'
 import { visionErrors } from './vision.js'
 
 /**
@@ -26,6 +27,7 @@ export const errorCatalogue = {
   ...coreErrors,
   ...runnerErrors,
   ...cliErrors,
+  ...testingErrors,
 }
 
 type Catalogue = typeof errorCatalogue

@@ -236,6 +236,20 @@ export const labelsErrors = defineErrors({
   OntologyFeatureNotFound: {
     exit: 'user',
     messages: {
+      /** A lookup by title or feature hash (labels/ontology-lookup.ts), with what exists and the closest title. */
+      noSuchFeature: {
+        message: (p: {
+          what: string
+          input: string
+          where: string
+          kinds: string
+          titles: string
+          suggestion: string | undefined
+        }) =>
+          `No ${p.what} ${JSON.stringify(p.input)} ${p.where}. ${p.kinds}: ${p.titles}.` +
+          (p.suggestion ? ` Did you mean ${JSON.stringify(p.suggestion)}?` : ''),
+        hint: 'Use a title or feature hash of the ontology; list them with `ontology.describe()`.',
+      },
       attributeOptionsSo: {
         message: (p: { capitalise: string; name: string; path: string; stringify: string }) =>
           `${p.capitalise} attribute ${p.name} (${p.path}) has no options, so it has no option ${p.stringify}.`,
