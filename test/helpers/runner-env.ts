@@ -40,6 +40,9 @@ export interface RunnerEnv {
   close(): Promise<void>
 }
 
+/** Retry delays short enough for tests (the backoff itself is tested on a fake clock). */
+export const FAST_RETRIES = { retryDelayMs: 1, maxRetryDelayMs: 5 } as const
+
 export interface RunnerEnvOptions extends Partial<GenerateFixtureOptions> {
   fixture?: Fixture
   faults?: FaultConfig

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
 import {
@@ -9,18 +9,10 @@ import {
 } from '../../src/core/journal.js'
 import { NonRetryableError } from '../../src/core/runner/errors.js'
 import { QueueRunner } from '../../src/queue/queue-runner.js'
-import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+import { closeAfterEach } from '../helpers/close-after.js'
+import { FAST_RETRIES, startRunnerEnv } from '../helpers/runner-env.js'
 
-let env: RunnerEnv | undefined
-let runner: QueueRunner | undefined
-afterEach(async () => {
-  await runner?.close()
-  runner = undefined
-  await env?.close()
-  env = undefined
-})
-
-const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
+const open = closeAfterEach()
 
 /** A journal that "crashes" (throws) once at a chosen step, after the effect it guards was applied. */
 class CrashingJournal implements EffectJournal {
@@ -57,8 +49,8 @@ describe('QueueRunner (queue-agnostic)', () => {
   })
 
   it('lists agent stages with task specs and round-trips them through the wrapped handler as JSON', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 5 }))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await startRunnerEnv({ tasks: 5 }))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     runner.stage(
       'Agent 1',
       defineAgent({ handler: ({ task }) => (task.dataTitle.endsWith('3.png') ? 'needs review' : 'complete') }),
@@ -108,8 +100,8 @@ describe('QueueRunner (queue-agnostic)', () => {
   })
 
   it('takes a list of specs (Python-style older "task_uuid" key too) and decides them together', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 4 }))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await startRunnerEnv({ tasks: 4 }))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     runner.stage('Agent 1', {}, () => 'complete')
     const tasks = e.fixture.projects[0].tasks
     const specs = tasks.map((t) =>
@@ -130,8 +122,8 @@ describe('QueueRunner (queue-agnostic)', () => {
   })
 
   it('reports handler failures as results; NonRetryableError and the last attempt take onFailure', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 3 }))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await startRunnerEnv({ tasks: 3 }))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     const [t0, t1] = e.fixture.projects[0].tasks
     runner.stage(
       'Agent 1',
@@ -173,8 +165,8 @@ describe('QueueRunner (queue-agnostic)', () => {
   })
 
   it("a returned label row whose only change is its priority: the priority is set, the labels are not saved (the runner's rule)", async () => {
-    const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     runner.stage(
       'Agent 1',
       defineAgent({
@@ -200,9 +192,11 @@ describe('QueueRunner (queue-agnostic)', () => {
   })
 
   it('a delivery that died after the move is finished from the journal: no second handler call, no second move or save', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
+    const e = open(await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
     const journal = new CrashingJournal('markProceeded')
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, journal: journal, ...fast })
+    const runner = open(
+      new QueueRunner({ projectHash: e.projectHash, client: e.client, journal: journal, ...FAST_RETRIES }),
+    )
     let calls = 0
     runner.stage(
       'Agent 1',
@@ -234,9 +228,9 @@ describe('QueueRunner (queue-agnostic)', () => {
   })
 
   it('a delivery that died after saving (before marking it) moves the task without saving its labels again', async () => {
-    const e = (env = await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
+    const e = open(await startRunnerEnv({ tasks: 2, labelledFraction: 1 }))
     const journal = new CrashingJournal('markSaved')
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, journal, ...fast })
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, journal, ...FAST_RETRIES }))
     let calls = 0
     runner.stage(
       'Agent 1',

@@ -5,15 +5,13 @@ import { labelRowMetadata } from '../../src/core/deps/builtins/label-row-metadat
 import { storageItem } from '../../src/core/deps/builtins/storage-item.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import { generateFixture } from '../../src/emulator/index.js'
-import { recordCalls, startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+import { FAST_RETRIES, recordCalls, startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 
 let env: RunnerEnv | undefined
 afterEach(async () => {
   await env?.close()
   env = undefined
 })
-
-const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
 
 type Json = Record<string, any>
 
@@ -104,7 +102,7 @@ describe('labelRow()', () => {
     const before = new Map(
       tasks.map((t) => [t.dataHash, frameLabels(savedRow(e, t.dataHash)!, t.dataHash).objects.length]),
     )
-    const result = await runner.run({ taskBatchSize: 6, numRetries: 2, ...fast })
+    const result = await runner.run({ taskBatchSize: 6, numRetries: 2, ...FAST_RETRIES })
     expect(result.stages[0]).toMatchObject({ moved: { complete: 6 }, failed: 0 })
     const saves = e.history('save')
     expect(saves).toHaveLength(2)
@@ -136,7 +134,7 @@ describe('labelRow()', () => {
         },
       }),
     )
-    const result = await runner.run({ taskBatchSize: 3, ...fast })
+    const result = await runner.run({ taskBatchSize: 3, ...FAST_RETRIES })
     expect(result.stages[0]).toMatchObject({ moved: { complete: 3 }, failed: 0 })
     expect(e.emulator.stats().faults.byEndpoint['save-label-rows']).toEqual({ 'reset-after': 1 })
     // Applied, answer lost: the client reads the rows back, sees the labels landed, and does not send again.
@@ -165,7 +163,7 @@ describe('labelRow()', () => {
         },
       }),
     )
-    const result = await runner.run({ numRetries: 0, ...fast })
+    const result = await runner.run({ numRetries: 0, ...FAST_RETRIES })
     const stage = result.stages[0]
     expect(stage).toMatchObject({ processed: 3, failed: 1, moved: { complete: 2 } })
     expect(stage.errors[0]).toMatchObject({ taskUuid: e.fixture.projects[0].tasks[0].uuid, code: 'SaveFailed' })

@@ -7,15 +7,13 @@ import { UserError } from '../../src/shared/errors.js'
 import { NonRetryableError } from '../../src/core/runner/errors.js'
 import type { RunEvent } from '../../src/core/runner/events.js'
 import { Runner } from '../../src/core/runner/runner.js'
-import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
+import { FAST_RETRIES, startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 
 let env: RunnerEnv | undefined
 afterEach(async () => {
   await env?.close()
   env = undefined
 })
-
-const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
 
 async function start(options: Parameters<typeof startRunnerEnv>[0] = {}): Promise<RunnerEnv> {
   env = await startRunnerEnv(options)
@@ -137,7 +135,7 @@ describe('handler results', () => {
       'Agent 1',
       defineAgent({ handler: ({ task }) => (task.uuid === bad ? 'compleet' : 'complete') }),
     )
-    const result = await runner.run({ taskBatchSize: 6, ...fast })
+    const result = await runner.run({ taskBatchSize: 6, ...FAST_RETRIES })
     const stage = result.stages[0]
     expect(result.ok).toBe(false)
     expect(stage).toMatchObject({ processed: 6, moved: { complete: 5 }, failed: 1, stayed: 0 })
@@ -159,7 +157,7 @@ describe('handler results', () => {
           task.uuid === a ? (42 as never) : task.uuid === b ? ({ pathwy: 'complete' } as never) : undefined,
       }),
     )
-    const result = await runner.run(fast)
+    const result = await runner.run(FAST_RETRIES)
     const stage = result.stages[0]
     expect(stage).toMatchObject({ processed: 3, failed: 2, stayed: 1, moved: {} })
     expect(stage.errors.find((x) => x.taskUuid === a)?.message).toMatch(/returned number 42/)
@@ -185,7 +183,7 @@ describe('handler results', () => {
     const result = await runner.run({
       taskBatchSize: 4,
       numRetries: 2,
-      ...fast,
+      ...FAST_RETRIES,
       onEvent: (ev) => ev.type === 'taskRetry' && retries.push(ev),
     })
     expect(result.stages[0]).toMatchObject({ processed: 8, failed: 1, moved: { complete: 7 } })
@@ -216,7 +214,7 @@ describe('handler results', () => {
         },
       }),
     )
-    const result = await runner.run({ numRetries: 5, ...fast })
+    const result = await runner.run({ numRetries: 5, ...FAST_RETRIES })
     expect(calls).toBe(2)
     expect(result.stages[0].errors.map((x) => x.code)).toEqual(['CorruptImage', 'CorruptImage'])
   })
@@ -234,7 +232,7 @@ describe('handler results', () => {
         },
       }),
     )
-    const result = await runner.run({ numRetries: 1, ...fast })
+    const result = await runner.run({ numRetries: 1, ...FAST_RETRIES })
     expect(result.stages[0]).toMatchObject({ processed: 4, failed: 1, moved: { complete: 3 } })
     expect(e.tasksIn('Review 1').map((t) => t.uuid)).toEqual([bad])
     expect(e.proceedsByTask()[bad]).toBe(1)
@@ -290,7 +288,7 @@ describe('dependencies', () => {
         handler: ({ deps }) => (deps.user === deps.flaky * 10 ? 'complete' : undefined),
       }),
     )
-    const result = await runner.run({ numRetries: 1, ...fast })
+    const result = await runner.run({ numRetries: 1, ...FAST_RETRIES })
     expect(result.stages[0]).toMatchObject({ processed: 4, moved: { complete: 4 }, failed: 0 })
     // Two attempts per task, and within an attempt `flaky` was resolved once although two deps use it.
     expect([...resolves.values()]).toEqual([2, 2, 2, 2])
@@ -307,7 +305,7 @@ describe('dependencies', () => {
       },
     })
     const runner = runnerFor(e).stage('Agent 1', defineAgent({ deps: { broken }, handler: () => 'complete' }))
-    const result = await runner.run({ numRetries: 1, ...fast })
+    const result = await runner.run({ numRetries: 1, ...FAST_RETRIES })
     expect(result.stages[0]).toMatchObject({ failed: 1, moved: { complete: 2 } })
     expect(result.stages[0].errors[0]).toMatchObject({
       code: 'DependencyFailed',
@@ -384,7 +382,7 @@ describe('dependencies', () => {
         },
       }),
     )
-    const result = await runner.run({ taskBatchSize: 5, numRetries: 1, ...fast })
+    const result = await runner.run({ taskBatchSize: 5, numRetries: 1, ...FAST_RETRIES })
     expect(result.stages[0].moved).toEqual({ complete: 5 })
     const requests = e.requestsByEndpoint()
     expect(requests['label-row-metadata']).toBe(1)

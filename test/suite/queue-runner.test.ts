@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineAgent, labelRow, QueueRunner, type TaskCompletionResult } from '../../src/index.js'
 import {
   AGENT_STAGE_NAME,
@@ -9,8 +9,9 @@ import {
   BBOX_ONTOLOGY_HASH,
   COMPLETE_STAGE_NAME,
   suiteProject,
-  type SuiteProject,
 } from './helpers/workspace.js'
+import { closeAfterEach } from '../helpers/close-after.js'
+import { FAST_RETRIES } from '../helpers/runner-env.js'
 
 /**
  * Encord's encord-agents v0.2.9 `tests/integration_tests/tasks/test_queue_runner.py`, scenario by
@@ -18,16 +19,7 @@ import {
  * a queue (a plain array here, as in the Python suite) as JSON, and come back as completion results.
  */
 
-let env: SuiteProject | undefined
-let runner: QueueRunner | undefined
-afterEach(async () => {
-  await runner?.close()
-  runner = undefined
-  await env?.close()
-  env = undefined
-})
-
-const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
+const open = closeAfterEach()
 
 /** Every pending task spec of every agent stage, as the producer side puts them on a queue. */
 async function enqueueAll(r: QueueRunner): Promise<string[]> {
@@ -38,12 +30,12 @@ async function enqueueAll(r: QueueRunner): Promise<string[]> {
 
 describe('test_queue_runner.py', () => {
   it('test_list_agent_stages: no agent bound is refused, naming the fix; then exactly the bound stage', async () => {
-    const e = (env = await suiteProject('one-of-each'))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await suiteProject('one-of-each'))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     // Python lists no stage at all; ours refuses (README "Coming from Python": a producer with no agent
     // would silently enqueue nothing), before fetching any task.
     const none = async () => {
-      for await (const stage of runner!.agentStages()) void stage
+      for await (const stage of runner.agentStages()) void stage
     }
     await expect(none()).rejects.toMatchObject({
       exitCode: 2,
@@ -57,8 +49,8 @@ describe('test_queue_runner.py', () => {
   })
 
   it('test_queue_runner_e2e: every spec handled once, each result names its task, stage and pathway UUID', async () => {
-    const e = (env = await suiteProject('one-of-each'))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await suiteProject('one-of-each'))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     const calls: string[] = []
     runner.stage(
       AGENT_STAGE_NAME,
@@ -87,8 +79,8 @@ describe('test_queue_runner.py', () => {
   })
 
   it('test_queue_runner_worker_batches: specs handled five at a time, label rows loaded per batch', async () => {
-    const e = (env = await suiteProject('one-of-each'))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await suiteProject('one-of-each'))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     let calls = 0
     runner.stage(
       AGENT_STAGE_NAME,
@@ -124,8 +116,8 @@ describe('test_queue_runner.py', () => {
   })
 
   it('test_queue_runner_passes_errors_appropriately: a throwing handler gives failed results and moves nothing', async () => {
-    const e = (env = await suiteProject('one-of-each'))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await suiteProject('one-of-each'))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     runner.stage(
       AGENT_STAGE_NAME,
       defineAgent({
@@ -154,8 +146,8 @@ describe('test_queue_runner.py', () => {
 
   for (const byName of [true, false]) {
     it(`test_runner_throws_error_if_wrong_pathway[${byName ? 'an incorrect name' : 'an incorrect UUID'}]: the result names the stage's real pathway`, async () => {
-      const e = (env = await suiteProject('one-of-each'))
-      runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+      const e = open(await suiteProject('one-of-each'))
+      const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
       const wrong = byName ? 'Not the name of the pathway' : randomUUID()
       runner.stage(AGENT_STAGE_NAME, defineAgent({ handler: () => wrong }))
       const queue = await enqueueAll(runner)
@@ -173,8 +165,8 @@ describe('test_queue_runner.py', () => {
   }
 
   it('test_queue_runner_return_struct_object: a box on every row that takes one, saved; every task moved', async () => {
-    const e = (env = await suiteProject('one-of-each'))
-    runner = new QueueRunner({ projectHash: e.projectHash, client: e.client, ...fast })
+    const e = open(await suiteProject('one-of-each'))
+    const runner = open(new QueueRunner({ projectHash: e.projectHash, client: e.client, ...FAST_RETRIES }))
     const WITHOUT_BOXES = ['audio', 'plain_text', 'group'] // as the Python test: no object instances there
     runner.stage(
       AGENT_STAGE_NAME,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateOpenSshKey, parsePrivateKey } from '../../src/encord/auth/keys.js'
 import { defineAgent, EncordClient, labelRow, Runner, storageItem, type RunResult } from '../../src/index.js'
 import { chunk } from '../../src/shared/arrays.js'
@@ -13,6 +13,8 @@ import {
   suiteProject,
   type SuiteProject,
 } from './helpers/workspace.js'
+import { closeAfterEach } from '../helpers/close-after.js'
+import { FAST_RETRIES } from '../helpers/runner-env.js'
 
 /**
  * Encord's encord-agents v0.2.9 `tests/integration_tests/tasks/test_sequential_runner.py`, scenario by
@@ -20,13 +22,7 @@ import {
  * Python test names are in the `it` titles.
  */
 
-let env: SuiteProject | undefined
-afterEach(async () => {
-  await env?.close()
-  env = undefined
-})
-
-const fast = { retryDelayMs: 1, maxRetryDelayMs: 5 }
+const open = closeAfterEach()
 
 /** Data units of the project (Python: `len(project.list_label_rows_v2())`). */
 async function labelRowCount(e: SuiteProject): Promise<number> {
@@ -49,7 +45,7 @@ describe('test_sequential_runner.py', () => {
   it('test_define_agent: an agent on an agent stage is fine; on a stage that is not an agent stage it is refused', async () => {
     // Python refuses at definition (it has the project already); ours when the run validates, before
     // anything is fetched or moved (exit code 2 from the CLI), naming the agent stages there are.
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const ok = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
       defineAgent({ handler: () => undefined }),
@@ -68,7 +64,7 @@ describe('test_sequential_runner.py', () => {
 
   for (const which of ['one-of-each', 'images-520'] as const) {
     it(`test_runner_stage_execution_count[${which}]: the handler runs once per task; every task moves to Complete`, async () => {
-      const e = (env = await suiteProject(which))
+      const e = open(await suiteProject(which))
       const n = await labelRowCount(e)
       expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(n)
       const calls = new Map<string, number>()
@@ -96,7 +92,7 @@ describe('test_sequential_runner.py', () => {
   }
 
   it('test_runner_stage_execution_with_max_tasks: maxTasksPerStage 2 runs and moves exactly 2', async () => {
-    const e = (env = await suiteProject('images-520'))
+    const e = open(await suiteProject('images-520'))
     let calls = 0
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
@@ -114,7 +110,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_stage_execution_without_pathway: returning nothing leaves every task in its stage', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     let calls = 0
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
@@ -135,7 +131,7 @@ describe('test_sequential_runner.py', () => {
 
   for (const atDefineTime of [true, false]) {
     it(`test_project_validation_callback_trivial[project hash given ${atDefineTime ? 'to the Runner' : 'to run()'}]: the hook runs once, at run time`, async () => {
-      const e = (env = await suiteProject('one-of-each'))
+      const e = open(await suiteProject('one-of-each'))
       const seen: string[] = []
       const runner = new Runner({
         projectHash: atDefineTime ? e.projectHash : undefined,
@@ -150,7 +146,7 @@ describe('test_sequential_runner.py', () => {
   }
 
   it('test_project_validation_callback_non_trivial: the hook sees the project, its ontology and its workflow', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     let checked = false
     const runner = new Runner({
       projectHash: e.projectHash,
@@ -167,7 +163,7 @@ describe('test_sequential_runner.py', () => {
 
   for (const atDefineTime of [true, false]) {
     it(`test_project_validation_callback_throws[project hash given ${atDefineTime ? 'to the Runner' : 'to run()'}]: a throwing hook stops the run before any task`, async () => {
-      const e = (env = await suiteProject('one-of-each'))
+      const e = open(await suiteProject('one-of-each'))
       const runner = new Runner({
         projectHash: atDefineTime ? e.projectHash : undefined,
         client: e.client,
@@ -187,7 +183,7 @@ describe('test_sequential_runner.py', () => {
 
   for (const byName of [true, false]) {
     it(`test_runner_throws_error_if_wrong_pathway[${byName ? 'an incorrect name' : 'an incorrect UUID'}]: the error names the stage's real pathway`, async () => {
-      const e = (env = await suiteProject('one-of-each'))
+      const e = open(await suiteProject('one-of-each'))
       const wrong = byName ? 'Not the name of the pathway' : randomUUID()
       const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
         AGENT_STAGE_NAME,
@@ -196,7 +192,7 @@ describe('test_sequential_runner.py', () => {
       // Python raises out of the run at the first task; ours fails each such task with the stage's
       // pathways listed and goes on with the others (README "Coming from Python": no task's work is
       // lost for another's mistake), so the run ends not ok (exit code 1) with every task still here.
-      const result: RunResult = await runner.run({ numRetries: 0, journal: false, ...fast })
+      const result: RunResult = await runner.run({ numRetries: 0, journal: false, ...FAST_RETRIES })
       expect(result.ok).toBe(false)
       expect(result.stages[0].failed).toBe(e.size)
       for (const error of result.stages[0].errors) {
@@ -208,7 +204,7 @@ describe('test_sequential_runner.py', () => {
   }
 
   it('test_queue_runner_resolves_agent_stage: the handler gets its stage with its pathways', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
       defineAgent({
@@ -227,7 +223,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_storage_item_dependency_resolved_once: one bulk request for the storage items, none one by one', async () => {
-    const e = (env = await suiteProject('images-520'))
+    const e = open(await suiteProject('images-520'))
     let checked = 0
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
@@ -247,7 +243,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_storage_item_order_is_correct: each task gets its own storage item, with or without its label row', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const fails: string[] = []
     const withRow = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
@@ -277,7 +273,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_return_struct_object: a box added to every label row, saved in bundles, with pathway and priority', async () => {
-    const e = (env = await suiteProject('images-520'))
+    const e = open(await suiteProject('images-520'))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
       defineAgent({
@@ -314,7 +310,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_set_bundled_priority: priorities alone, set in one request', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
       defineAgent({ handler: () => ({ priority: 0.1337 }) }),
@@ -328,7 +324,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_can_request_specific_branch: label rows of a named branch', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const branches: string[] = []
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
@@ -350,7 +346,7 @@ describe('test_sequential_runner.py', () => {
 
   it('test_runner_can_request_specific_branch[saved]: labels saved on the branch stay there; main keeps none', async () => {
     // Python's test only reads the branch; this one also writes to it, through the runner's save.
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
       AGENT_STAGE_NAME,
       defineAgent({
@@ -383,7 +379,7 @@ describe('test_sequential_runner.py', () => {
   })
 
   it('test_runner_can_take_user_client: a client whose key Encord does not know fails with an authentication error', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const stranger = generateOpenSshKey('not registered')
     const client = new EncordClient({
       key: parsePrivateKey(stranger.privateKeyText),

@@ -17,6 +17,7 @@ import {
   type RunResult,
 } from '../../src/index.js'
 import { decodeImage } from '../helpers/media-check.js'
+import { FAST_RETRIES } from '../helpers/runner-env.js'
 import { toolAvailable } from '../helpers/system-tools.js'
 import {
   AGENT_STAGE_NAME,
@@ -43,7 +44,7 @@ afterAll(async () => {
   await env?.close()
 })
 
-const fast = { retryDelayMs: 1, maxRetryDelayMs: 5, numRetries: 0, journal: false as const }
+const fast = { ...FAST_RETRIES, numRetries: 0, journal: false as const }
 
 function dataHashOf(kind: GeneratedDataType): string {
   return env.fixture.projects[0].dataUnits[ONE_OF_EACH.indexOf(kind)].dataHash

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defineAgent, Runner } from '../../src/index.js'
 import {
   AGENT_STAGE_NAME,
@@ -8,23 +8,19 @@ import {
   ONE_OF_EACH_DATASET_HASH,
   ONTOLOGY_HASH,
   suiteProject,
-  type SuiteProject,
 } from './helpers/workspace.js'
+import { closeAfterEach } from '../helpers/close-after.js'
 
 /**
  * The suite's fixtures (encord-agents v0.2.9 tests/fixtures.py): a fresh project per test, created from
  * the workspace's ontology, dataset and "agent → complete" template through the client, run, then deleted.
  */
 
-let env: SuiteProject | undefined
-afterEach(async () => {
-  await env?.close()
-  env = undefined
-})
+const open = closeAfterEach()
 
 describe('workspace calls (the suite fixtures)', () => {
   it('creates a project from dataset + ontology + template, runs the Runner on it, deletes it', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const ws = e.client.workspace
     const dataset = await ws.getDataset(ONE_OF_EACH_DATASET_HASH)
     expect(dataset.dataUnits).toHaveLength(e.size)
@@ -79,7 +75,7 @@ describe('workspace calls (the suite fixtures)', () => {
   })
 
   it('refuses a project from an unknown template or dataset, with 404', async () => {
-    const e = (env = await suiteProject('one-of-each'))
+    const e = open(await suiteProject('one-of-each'))
     const base = {
       title: 't',
       datasetHashes: [ONE_OF_EACH_DATASET_HASH],
