@@ -26,11 +26,13 @@ const model = {
   })),
   objects: Array.from({ length: 500 }, (_, o) => ({
     title: `Object ${String(o).padStart(3, '0')}`,
+    featureHash: `obj${o}`,
     shape: SHAPES[o % SHAPES.length],
     attributes: Array.from({ length: 50 }, (_, i) => attribute(i)),
   })),
   classifications: Array.from({ length: 20 }, (_, c) => ({
     title: `Classification ${c}`,
+    featureHash: `cls${c}`,
     attributes: [{ ...attribute(0), name: `Classification ${c}` }],
   })),
 }

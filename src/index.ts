@@ -196,6 +196,8 @@ export type {
   PathwayOf,
   ObjectTitle,
   ClassificationTitle,
+  ObjectFeature,
+  ClassificationFeature,
 } from './shared/register.js'
 export type { Untyped, RegisteredOntology } from './labels/typed.js'
 export type { RunResult, RunSettings, StageResult } from './core/types.js'

@@ -2,7 +2,7 @@ import { fail } from '../shared/error-catalogue/index.js'
 import type { AgentTask, Project, Stage } from '../encord/types.js'
 import { captureCallerLocation } from './deps/location.js'
 import type { DepValues, DepsRecord, StageLabelRowMetadataOptions, TaskLogger } from './deps/types.js'
-import type { ClassificationTitle, ObjectTitle, PathwayOf, StageTitle } from '../shared/register.js'
+import type { ClassificationFeature, ObjectFeature, PathwayOf, StageTitle } from '../shared/register.js'
 
 const AGENT_BRAND: unique symbol = Symbol.for('encord-agents.agent')
 
@@ -86,10 +86,10 @@ export interface AgentSpec<D extends DepsRecord = {}, S extends StageTitle = Sta
   /** Decide one task. */
   handler: Handler<D, PathwayOf<S>>
   /**
-   * Ontology features the agent needs (titles or feature hashes; in a typed project, titles of the
-   * project's ontology); `validate` checks they exist.
+   * Ontology features the agent needs (titles or feature hashes; in a typed project, the titles and feature
+   * hashes of the project's ontology); `validate` checks they exist.
    */
-  ontology?: { objects?: ObjectTitle[]; classifications?: ClassificationTitle[] }
+  ontology?: { objects?: ObjectFeature[]; classifications?: ClassificationFeature[] }
   /** One line about what the agent does (shown by `validate`). */
   description?: string
 }

@@ -6,7 +6,7 @@ import { fail } from '../shared/error-catalogue/index.js'
 import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerOf, type AnswerValue } from './answers.js'
 import { ClassificationAnnotation } from './annotations.js'
 import { describeFrames, framesOf, framesToRanges, type FrameSpec } from './frames.js'
-import type { AnnotationOptions, AnswersInput, AnswerView } from './label-options.js'
+import type { AnnotationOptions, AnswerView } from './label-options.js'
 import type { LabelRow } from './label-row.js'
 import {
   CLASSIFICATION_FRAME_KEYS,
@@ -24,7 +24,19 @@ import {
   unknownFeature,
   type ClassificationState,
 } from './label-state.js'
-import type { Attribute, OntologyClassification } from './ontology.js'
+import type { Attribute, OntologyClassification, Option } from './ontology.js'
+import type {
+  AnswerInputFor,
+  AnswerOutputFor,
+  AnswersFor,
+  AttributeName,
+  CheckedName,
+  ClassificationInstanceAttrs,
+  QuestionOf,
+  UncheckedArgs,
+  UncheckedName,
+  UncheckedValue,
+} from './typed.js'
 import type { Raw } from '../shared/records.js'
 
 /** Options of {@link ClassificationInstance.setForFrames}. */
@@ -37,11 +49,18 @@ export interface SetClassificationFramesOptions extends AnnotationOptions {
   force?: boolean
 }
 
+/** Options of {@link ClassificationInstance.setAnswer}. */
+export interface ClassificationAnswerOptions {
+  manualAnnotation?: boolean
+  /** Replace an answer the attribute already has. @default false */
+  overwrite?: boolean
+}
+
 /**
  * One classification (a question of the ontology) on a set of frames, with one answer. Global
- * classifications have no frames.
+ * classifications have no frames. `T` is its title when the type knows it (typed projects).
  */
-export class ClassificationInstance {
+export class ClassificationInstance<T extends string = string> {
   readonly #s: ClassificationState
 
   /** A new instance not yet in any label row. */
@@ -168,13 +187,20 @@ export class ClassificationInstance {
   /**
    * Answer the question (or, with `attribute`, a nested attribute). An answered attribute is refused
    * unless `overwrite: true`, as Encord's SDK does. Without `attribute`, an option (or options) answers
-   * its own attribute at any depth, other values the question.
+   * its own attribute at any depth, other values the question. In a typed project an instance whose title
+   * is known takes only its attribute names and, for radio and checklist attributes, their option labels.
    * @example weather.setAnswer('Sunny'); issues.setAnswer(['Blurry', 'Too dark']); cls.setAnswer('The moon', { attribute: 'Note' }); weather.setAnswer('Rainy', { overwrite: true })
    */
+  setAnswer(value: AnswerInput, options: ClassificationAnswerOptions & { attribute: Attribute }): this
   setAnswer(
-    value: AnswerInput,
-    options: { attribute?: string | Attribute; manualAnnotation?: boolean; overwrite?: boolean } = {},
-  ): this {
+    value: UncheckedValue<ClassificationInstanceAttrs<T>>,
+    options?: ClassificationAnswerOptions & { attribute?: UncheckedName<ClassificationInstanceAttrs<T>> },
+  ): this
+  setAnswer<N extends CheckedName<ClassificationInstanceAttrs<T>> | QuestionOf<T> = QuestionOf<T>>(
+    value: AnswerInputFor<ClassificationInstanceAttrs<T>, N> | Option | readonly Option[],
+    options?: ClassificationAnswerOptions & { attribute?: N },
+  ): this
+  setAnswer(value: AnswerInput, options: ClassificationAnswerOptions & { attribute?: string | Attribute } = {}): this {
     const st = this.#s
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
     const first = Array.isArray(value) ? value[0] : value
@@ -193,14 +219,20 @@ export class ClassificationInstance {
   }
 
   /** Answer nested attributes by title or feature hash. */
-  setAnswers(answers: AnswersInput, options: { manualAnnotation?: boolean; overwrite?: boolean } = {}): this {
-    for (const [k, v] of Object.entries(answers)) this.setAnswer(v, { ...options, attribute: k })
+  setAnswers(answers: AnswersFor<ClassificationInstanceAttrs<T>>, options: ClassificationAnswerOptions = {}): this {
+    for (const [k, v] of Object.entries(answers)) this.setAnswer(v, { ...options, attribute: k } as never)
     return this
   }
 
-  /** The answer to the question (or to `attribute`), `undefined` when unanswered. */
+  /**
+   * The answer to the question (or to `attribute`), `undefined` when unanswered. In a typed project an
+   * instance whose title is known takes its attribute names and returns options with typed labels.
+   */
   getAnswer<A extends Attribute>(attribute: A): AnswerOf<A> | undefined
-  getAnswer(attribute?: string): AnswerValue | undefined
+  getAnswer(...attribute: UncheckedArgs<ClassificationInstanceAttrs<T>>): AnswerValue | undefined
+  getAnswer<N extends CheckedName<ClassificationInstanceAttrs<T>> | QuestionOf<T> = QuestionOf<T>>(
+    attribute?: N,
+  ): AnswerOutputFor<ClassificationInstanceAttrs<T>, N> | undefined
   getAnswer(attribute?: string | Attribute): unknown {
     const attr = this.#attribute(attribute)
     const entry = this.#s.answers.find((e) => e.featureHash === attr.featureHash)
@@ -208,12 +240,12 @@ export class ClassificationInstance {
   }
 
   /** The answer to the question. */
-  get answer(): AnswerValue | undefined {
+  get answer(): AnswerOutputFor<ClassificationInstanceAttrs<T>, QuestionOf<T>> | undefined {
     return this.getAnswer()
   }
 
   /** Remove the answer to the question (or to `attribute`). */
-  clearAnswer(attribute?: string | Attribute): this {
+  clearAnswer(attribute?: AttributeName<ClassificationInstanceAttrs<T>> | Attribute): this {
     const st = this.#s
     const attr = this.#attribute(attribute)
     const before = st.answers.length
@@ -242,10 +274,10 @@ export class ClassificationInstance {
    * and its answers (Python's `ClassificationInstance.copy()`).
    * @example twin.labelRow.addClassificationInstance(weather.copy())
    */
-  copy(): ClassificationInstance {
+  copy(): ClassificationInstance<T> {
     const st = this.#s
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
-    const copy = new ClassificationInstance(st.feature)
+    const copy = new ClassificationInstance<T>(st.feature)
     const cs = classificationState(copy)
     for (const [frame, d] of st.frames)
       cs.frames.set(frame, {

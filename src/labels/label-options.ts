@@ -8,7 +8,16 @@ import type { Attribute, OntologyClassification, OntologyInput, OntologyObject, 
 import type { ObjectInstance } from './object-instance.js'
 import type { LabelRowMetadata } from '../encord/types.js'
 import type { AnswerValue } from './answers.js'
-import type { AnswerInputFor, AnswersFor, QuestionName, Untyped } from './typed.js'
+import type {
+  AnswerInputFor,
+  AnswersFor,
+  ClassificationHashOf,
+  ClassificationTitleOf,
+  ObjectHashOf,
+  ObjectTitleOf,
+  QuestionName,
+  Untyped,
+} from './typed.js'
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the {@link LabelRow} of the TSDoc below
 import type { LabelRow } from './label-row.js'
 
@@ -180,18 +189,18 @@ export interface DataUnitInfo {
 /** Any object instance, narrowed by `shape`. */
 export type AnyObjectInstance = { [K in Shape]: ObjectInstance<K> }[Shape]
 
-/** Filters of {@link LabelRow.objects}. */
-export interface ObjectFilter {
-  /** An ontology object (title, feature hash or the object). */
-  feature?: string | OntologyObject
+/** Filters of {@link LabelRow.objects}. `O`: the typed ontology (see `RegisteredOntology`). */
+export interface ObjectFilter<O = Untyped> {
+  /** An ontology object (title, feature hash or the object; in a typed project, one of its titles or hashes). */
+  feature?: ObjectTitleOf<O> | ObjectHashOf<O> | OntologyObject
   /** Only objects on (any of) these frames. */
   frames?: FrameSpec
 }
 
-/** Filters of {@link LabelRow.classifications}. */
-export interface ClassificationFilter {
-  /** An ontology classification (title, feature hash or the classification). */
-  feature?: string | OntologyClassification
+/** Filters of {@link LabelRow.classifications}. `O`: the typed ontology (see `RegisteredOntology`). */
+export interface ClassificationFilter<O = Untyped> {
+  /** An ontology classification (title, feature hash or the classification; typed projects: one of theirs). */
+  feature?: ClassificationTitleOf<O> | ClassificationHashOf<O> | OntologyClassification
   /** Only classifications on (any of) these frames. */
   frames?: FrameSpec
 }

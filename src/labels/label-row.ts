@@ -32,11 +32,16 @@ import {
 import { ObjectInstance } from './object-instance.js'
 import type {
   ClassificationAttrs,
+  ClassificationHashOf,
   ClassificationTitleOf,
+  ClassificationTitleOfFeature,
   CoordinatesOfTitle,
   ObjectAttrs,
+  ObjectHashOf,
+  ObjectInstanceOfFeature,
   ObjectInstanceOfTitle,
   ObjectTitleOf,
+  ObjectTitleOfFeature,
   RegisteredOntology,
 } from './typed.js'
 import { Ontology, type OntologyClassification, type OntologyObject, type Shape } from './ontology.js'
@@ -198,11 +203,15 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
 
   /**
    * Object instances in the order they first appear, optionally of one ontology object and/or on
-   * some frames. Narrow by `shape` to read typed coordinates.
+   * some frames. Narrow by `shape` to read typed coordinates. In a typed project `feature` takes the
+   * project's object titles and feature hashes, and the instances of one title check `setAnswer` against it.
    */
-  objects<S extends Shape>(filter: ObjectFilter & { feature: OntologyObject<S> }): ObjectInstance<S>[]
-  objects(filter?: ObjectFilter): AnyObjectInstance[]
-  objects(filter: ObjectFilter = {}): AnyObjectInstance[] {
+  objects<S extends Shape>(filter: ObjectFilter<O> & { feature: OntologyObject<S> }): ObjectInstance<S>[]
+  objects<F extends ObjectTitleOf<O> | ObjectHashOf<O>>(
+    filter: ObjectFilter<O> & { feature: F },
+  ): ObjectInstanceOfFeature<O, F>[]
+  objects(filter?: ObjectFilter<O>): AnyObjectInstance[]
+  objects(filter: ObjectFilter<O> = {}): unknown[] {
     const feature = filter.feature === undefined ? undefined : this.ontology.object(filter.feature).featureHash
     const all = [...this.#c.objects.values()] as AnyObjectInstance[]
     return filterInstances(all, feature, filter.frames, (o, f) => objectState(o).frames.has(f))
@@ -213,8 +222,15 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     return this.#c.objects.get(objectHash) as AnyObjectInstance | undefined
   }
 
-  /** Classification instances in the order they first appear, optionally filtered. */
-  classifications(filter: ClassificationFilter = {}): ClassificationInstance[] {
+  /**
+   * Classification instances in the order they first appear, optionally filtered. In a typed project
+   * `feature` takes the project's classification titles and feature hashes.
+   */
+  classifications<F extends ClassificationTitleOf<O> | ClassificationHashOf<O>>(
+    filter: ClassificationFilter<O> & { feature: F },
+  ): ClassificationInstance<ClassificationTitleOfFeature<O, F>>[]
+  classifications(filter?: ClassificationFilter<O>): ClassificationInstance[]
+  classifications(filter: ClassificationFilter<O> = {}): unknown[] {
     const feature = filter.feature === undefined ? undefined : this.ontology.classification(filter.feature).featureHash
     const all = [...this.#c.classifications.values()]
     return filterInstances(all, feature, filter.frames, (c, f) => classificationState(c).frames.has(f))
@@ -276,9 +292,10 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     return inst as AnyObjectInstance
   }
 
-  #addShape<S extends Shape>(shape: S, feature: unknown, coordinates: unknown, options: unknown): ObjectInstance<S> {
-    const object = this.ontology.object(feature as string | OntologyObject<S>, shape)
-    return this.#addObject(object, coordinates, options as AddObjectOptions) as ObjectInstance<S>
+  // `never`: each shape method's signature gives the instance's type.
+  #addShape(shape: Shape, feature: unknown, coordinates: unknown, options: unknown): never {
+    const object = this.ontology.object(feature as string | OntologyObject, shape)
+    return this.#addObject(object, coordinates, options as AddObjectOptions) as never
   }
 
   /** Add an axis-aligned box (normalised `{x, y, w, h}`, top-left corner) of a bounding-box object. */
@@ -286,7 +303,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     box: BoundingBox,
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'bounding_box'> {
+  ): ObjectInstance<'bounding_box', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('bounding_box', feature, box, options)
   }
 
@@ -297,7 +314,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     box: RotatableBoundingBox,
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'rotatable_bounding_box'> {
+  ): ObjectInstance<'rotatable_bounding_box', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('rotatable_bounding_box', feature, box, options)
   }
 
@@ -306,7 +323,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     polygon: CoordinatesInputByShape['polygon'],
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'polygon'> {
+  ): ObjectInstance<'polygon', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('polygon', feature, polygon, options)
   }
 
@@ -315,7 +332,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     points: CoordinatesInputByShape['polyline'],
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'polyline'> {
+  ): ObjectInstance<'polyline', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('polyline', feature, points, options)
   }
 
@@ -324,7 +341,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     point: Point2D,
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'point'> {
+  ): ObjectInstance<'point', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('point', feature, point, options)
   }
 
@@ -333,7 +350,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     mask: CoordinatesInputByShape['bitmask'],
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'bitmask'> {
+  ): ObjectInstance<'bitmask', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('bitmask', feature, mask, options)
   }
 
@@ -342,7 +359,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     feature: T,
     points: CoordinatesInputByShape['skeleton'],
     options: AddObjectOptions<ObjectAttrs<O, T>> = {},
-  ): ObjectInstance<'skeleton'> {
+  ): ObjectInstance<'skeleton', ObjectTitleOfFeature<O, T>> {
     return this.#addShape('skeleton', feature, points, options)
   }
 
@@ -441,7 +458,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
   addClassification<T extends ClassificationTitleOf<O> | OntologyClassification>(
     feature: T,
     options: AddClassificationOptions<ClassificationAttrs<O, T>> = {},
-  ): ClassificationInstance {
+  ): ClassificationInstance<ClassificationTitleOfFeature<O, T>> {
     const cls = this.ontology.classification(feature)
     const hash = (options as unknown as AddClassificationOptions).classificationHash ?? this.#ctx.newHash()
     const inst = new ClassificationInstance(cls, { classificationHash: hash })

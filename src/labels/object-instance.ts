@@ -16,7 +16,6 @@ import { normaliseCoordinates, type CoordinatesByShape, type CoordinatesInputByS
 import { describeFrames, framesOf, framesToRanges, rangesToFrames, type FrameRange, type FrameSpec } from './frames.js'
 import type {
   AnnotationOptions,
-  AnswersInput,
   AnswerView,
   FrameAnswer,
   HtmlRange,
@@ -24,6 +23,15 @@ import type {
   SetAnswerOptions,
 } from './label-options.js'
 import type { LabelRow } from './label-row.js'
+import type {
+  AnswerInputFor,
+  AnswerOutputFor,
+  AnswersFor,
+  AttributeName,
+  CheckedName,
+  InstanceAttrs,
+  UncheckedName,
+} from './typed.js'
 import {
   DEFAULT_CTX,
   FROM_STATE,
@@ -56,7 +64,7 @@ export interface SetForFramesOptions extends ObjectAnnotationOptions {
  * answers. Get them from a {@link LabelRow}; `new ObjectInstance(ontologyObject)` makes a detached one
  * to add with {@link LabelRow.addObjectInstance}.
  */
-export class ObjectInstance<S extends Shape = Shape> {
+export class ObjectInstance<S extends Shape = Shape, T extends string = string> {
   readonly #s: ObjectState
 
   /**
@@ -229,12 +237,19 @@ export class ObjectInstance<S extends Shape = Shape> {
    * refused unless `overwrite: true` (dynamic attributes: the answer replaces the one on `frames`).
    * Dynamic attributes take `frames` (default: every frame of the object). Without the attribute it
    * is inferred, as Encord's SDK does: an option's own attribute, the only text attribute for a
-   * string, the only numeric attribute for a number.
+   * string, the only numeric attribute for a number. In a typed project an instance whose title is known
+   * takes only its object's attribute names and, for radio and checklist attributes, their option labels.
    * @example car.setAnswer('Colour', 'Red'); car.setAnswer(red); car.setAnswer('Tags', ['Parked']); car.setAnswer('Occluded', 'Yes', { frames: [3, 4] })
    */
   setAnswer<A extends Attribute>(attribute: A, value: AnswerInputOf<A>, options?: SetAnswerOptions): this
-  setAnswer(attribute: string, value: AnswerInput, options?: SetAnswerOptions): this
+  setAnswer(attribute: UncheckedName<InstanceAttrs<T>>, value: AnswerInput, options?: SetAnswerOptions): this
   setAnswer(value: Option | readonly Option[] | string | number, options?: SetAnswerOptions): this
+  // Last, so that tsc's "the last overload gave the following error" names the wrong attribute or label.
+  setAnswer<N extends CheckedName<InstanceAttrs<T>>>(
+    attribute: N,
+    value: AnswerInputFor<InstanceAttrs<T>, N>,
+    options?: SetAnswerOptions,
+  ): this
   setAnswer(
     ...args:
       | [string | Attribute, AnswerInput, SetAnswerOptions?]
@@ -286,17 +301,22 @@ export class ObjectInstance<S extends Shape = Shape> {
    * Answer several attributes at once, by title or feature hash.
    * @example car.setAnswers({ Colour: 'Red', Shade: 'dark', Note: 'parked' })
    */
-  setAnswers(answers: AnswersInput, options: SetAnswerOptions = {}): this {
+  setAnswers(answers: AnswersFor<InstanceAttrs<T>>, options: SetAnswerOptions = {}): this {
     for (const [k, v] of Object.entries(answers)) this.setAnswer(k, v, options)
     return this
   }
 
   /**
    * The answer to an attribute: the option (radio), options (checklist), text or number, or
-   * `undefined` when unanswered. Dynamic attributes: pass `frame` (without it, the earliest answer).
+   * `undefined` when unanswered. Dynamic attributes: pass `frame` (without it, the earliest answer). In a
+   * typed project an instance whose title is known takes its attribute names and returns options with typed labels.
    */
   getAnswer<A extends Attribute>(attribute: A, options?: { frame?: number }): AnswerOf<A> | undefined
-  getAnswer(attribute: string, options?: { frame?: number }): AnswerValue | undefined
+  getAnswer(attribute: UncheckedName<InstanceAttrs<T>>, options?: { frame?: number }): AnswerValue | undefined
+  getAnswer<N extends CheckedName<InstanceAttrs<T>>>(
+    attribute: N,
+    options?: { frame?: number },
+  ): AnswerOutputFor<InstanceAttrs<T>, N> | undefined
   getAnswer(attribute: string | Attribute, options: { frame?: number } = {}): unknown {
     const st = this.#s
     const attr = this.#attribute(attribute)
@@ -318,7 +338,7 @@ export class ObjectInstance<S extends Shape = Shape> {
    * when unanswered (Python's `get_answer` of a dynamic attribute without a frame filter).
    * @example for (const { value, ranges } of car.getAnswers('Occluded')) console.log(value, ranges)
    */
-  getAnswers(attribute: string | Attribute): FrameAnswer[] {
+  getAnswers(attribute: AttributeName<InstanceAttrs<T>> | Attribute): FrameAnswer[] {
     const st = this.#s
     const attr = this.#attribute(attribute)
     if (!attr.dynamic) {
@@ -338,7 +358,7 @@ export class ObjectInstance<S extends Shape = Shape> {
   }
 
   /** Remove the answer to an attribute (dynamic: on `frames`, default all). */
-  clearAnswer(attribute: string | Attribute, options: { frames?: FrameSpec } = {}): this {
+  clearAnswer(attribute: AttributeName<InstanceAttrs<T>> | Attribute, options: { frames?: FrameSpec } = {}): this {
     const st = this.#s
     const attr = this.#attribute(attribute)
     let changed = false

@@ -38,3 +38,18 @@ export type ObjectTitle = IsTypedProject extends true ? keyof Objects & string :
 
 /** Classification titles (their questions' names) of the project's ontology (`string` without the file). */
 export type ClassificationTitle = IsTypedProject extends true ? keyof Classifications & string : string
+
+/** Each entry's key (a title) and its `featureHash`. */
+type TitlesAndHashes<M> = {
+  [K in keyof M]: K | (M[K] extends { featureHash: infer H extends string } ? H : never)
+}[keyof M] &
+  string
+
+/**
+ * Titles and feature hashes of the project's ontology objects (`string` without the file; titles only in a
+ * file written before the generator wrote feature hashes).
+ */
+export type ObjectFeature = IsTypedProject extends true ? TitlesAndHashes<Objects> : string
+
+/** Titles and feature hashes of the project's ontology classifications (`string` without the file). */
+export type ClassificationFeature = IsTypedProject extends true ? TitlesAndHashes<Classifications> : string

@@ -18,8 +18,8 @@ export interface TypegenAttribute {
 }
 export interface TypegenModel {
   stages: { title: string; uuid: string; pathways: { name: string; uuid: string }[] }[]
-  objects: { title: string; shape: string; attributes: TypegenAttribute[] }[]
-  classifications: { title: string; attributes: TypegenAttribute[] }[]
+  objects: { title: string; featureHash: string; shape: string; attributes: TypegenAttribute[] }[]
+  classifications: { title: string; featureHash: string; attributes: TypegenAttribute[] }[]
 }
 
 const byKey =
@@ -59,11 +59,16 @@ export function typegenModel(project: Pick<Project, 'workflow' | 'ontology'>): T
       .sort(byKey((s) => s.title)),
     objects: ontology.objects
       .filter((o) => !o.archived)
-      .map((o) => ({ title: o.name, shape: o.shape, attributes: attributesModel(o.attributes) }))
+      .map((o) => ({
+        title: o.name,
+        featureHash: o.featureHash,
+        shape: o.shape,
+        attributes: attributesModel(o.attributes),
+      }))
       .sort(byKey((o) => o.title)),
     classifications: ontology.classifications
       .filter((c) => !c.archived)
-      .map((c) => ({ title: c.question.name, attributes: attributesModel(c.attributes) }))
+      .map((c) => ({ title: c.question.name, featureHash: c.featureHash, attributes: attributesModel(c.attributes) }))
       .sort(byKey((c) => c.title)),
   }
 }
@@ -104,10 +109,11 @@ export function renderTypes(model: TypegenModel, generator: string): string {
     return `${i}${q(s.title)}: {\n${i}  uuid: ${q(s.uuid)}\n${i}  pathways: {${p.length ? '\n' + p.join('\n') + '\n' + i + '  ' : ''}}\n${i}}`
   })
   const objects = model.objects.map(
-    (o) => `${i}${q(o.title)}: { shape: ${q(o.shape)}; attributes: ${attributesType(o.attributes, i)} }`,
+    (o) =>
+      `${i}${q(o.title)}: { featureHash: ${q(o.featureHash)}; shape: ${q(o.shape)}; attributes: ${attributesType(o.attributes, i)} }`,
   )
   const classifications = model.classifications.map(
-    (c) => `${i}${q(c.title)}: { attributes: ${attributesType(c.attributes, i)} }`,
+    (c) => `${i}${q(c.title)}: { featureHash: ${q(c.featureHash)}; attributes: ${attributesType(c.attributes, i)} }`,
   )
   const block = (name: string, rows: string[]): string =>
     `      ${name}: {${rows.length ? '\n' + rows.join('\n') + '\n      ' : ''}}`
