@@ -34,7 +34,7 @@ describe('encord-agents types', () => {
     expect(text).toContain("declare module 'encord-agents'")
     expect(text).toContain('"Pre-label": {')
     expect(text).toContain('"to review": "')
-    expect(text).toContain('"Car": { shape: "bounding_box"')
+    expect(text).toMatch(/"Car": \{ featureHash: "[^"]+"; shape: "bounding_box"/)
 
     const again = await runBin<TypesResult>(['types', '--json', '--out', 'other.d.ts'], { cwd: dir })
     expect(again.code, again.stderr).toBe(0)
