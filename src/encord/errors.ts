@@ -1,3 +1,5 @@
+import type { EncordFacts } from '../shared/error-catalogue/encord.js'
+import { describe } from '../shared/error-catalogue/index.js'
 import { ConnectionError, UserError, type ErrorDetails } from '../shared/errors.js'
 
 /**
@@ -60,18 +62,24 @@ function clip(s: string): string {
   return oneLine.length > MAX_MESSAGE ? oneLine.slice(0, MAX_MESSAGE) + '…' : oneLine
 }
 
-function composeMessage(summary: string, init: EncordErrorInit): string {
+/** The call's facts and what the server said, after the summary: `(getProject: GET /v2/..., HTTP 404): "..."`. */
+function callFacts(init: EncordErrorInit): string {
   const facts = [describeCall(init.call)]
   if (init.httpStatus != null) facts.push(`HTTP ${init.httpStatus}`)
   if (init.legacyCode) facts.push(init.legacyCode)
   if (init.attempts !== undefined && init.attempts > 1) facts.push(`${init.attempts} attempts`)
   const said = init.serverMessage ? `: ${JSON.stringify(clip(init.serverMessage))}` : ''
-  return `${summary} (${facts.join(', ')})${said}`
+  return `(${facts.join(', ')})${said}`
 }
 
-function details(init: EncordErrorInit, hint: string): ErrorDetails {
+/** The facts of the catalogue's Encord entries (src/shared/error-catalogue/encord.ts). */
+function texts(init: EncordErrorInit): EncordFacts {
+  return { summary: init.summary, facts: callFacts(init), hint: init.hint }
+}
+
+function details(init: EncordErrorInit, hint: string | undefined): ErrorDetails {
   return {
-    hint: init.hint ?? hint,
+    hint,
     cause: init.cause,
     data: {
       endpoint: init.call.endpoint,
@@ -96,8 +104,6 @@ function assignInfo(target: EncordErrorInfo, init: EncordErrorInit): void {
   target.attempts = init.attempts ?? 1
 }
 
-const TRACE_HINT = 'If it persists, give Encord support the trace id from `--json` output (data.traceId).'
-
 /** The server did not accept our key or signature (HTTP 401, `AUTHENTICATION_ERROR`, `SSH_KEY_NOT_FOUND_ERROR`). Exit 3. */
 export class EncordAuthenticationError extends ConnectionError implements EncordErrorInfo {
   declare call: EncordCall
@@ -107,16 +113,8 @@ export class EncordAuthenticationError extends ConnectionError implements Encord
   declare traceId: string | null
   declare attempts: number
   constructor(init: EncordErrorInit) {
-    super(
-      'EncordAuthentication',
-      composeMessage(init.summary ?? 'Encord did not accept the SSH key', init),
-      details(
-        init,
-        'Check that the private key (ENCORD_SSH_KEY or ENCORD_SSH_KEY_FILE) is the one whose public key is registered in Encord ' +
-          '(Settings → Public keys), that ENCORD_DOMAIN is the deployment your account lives on (https://api.encord.com or https://api.us.encord.com), ' +
-          "and that this machine's clock is correct.",
-      ),
-    )
+    const { code, message, hint } = describe('EncordAuthentication', texts(init))
+    super(code, message, details(init, hint))
     assignInfo(this, init)
   }
 }
@@ -130,14 +128,8 @@ export class EncordPermissionError extends ConnectionError implements EncordErro
   declare traceId: string | null
   declare attempts: number
   constructor(init: EncordErrorInit) {
-    super(
-      'EncordPermission',
-      composeMessage(init.summary ?? 'Encord refused access', init),
-      details(
-        init,
-        "Ask an admin of the project (or of the storage folder) to give the key's user access, or use a key of a user who has it.",
-      ),
-    )
+    const { code, message, hint } = describe('EncordPermission', texts(init))
+    super(code, message, details(init, hint))
     assignInfo(this, init)
   }
 }
@@ -151,14 +143,8 @@ export class EncordNotFoundError extends UserError implements EncordErrorInfo {
   declare traceId: string | null
   declare attempts: number
   constructor(init: EncordErrorInit) {
-    super(
-      'EncordNotFound',
-      composeMessage(init.summary ?? 'Encord has no such resource', init),
-      details(
-        init,
-        "Check the hash/uuid (copy it from the Encord app URL), that the key's user can see it, and that ENCORD_DOMAIN is the right deployment (US projects live on https://api.us.encord.com).",
-      ),
-    )
+    const { code, message, hint } = describe('EncordNotFound', texts(init))
+    super(code, message, details(init, hint))
     assignInfo(this, init)
   }
 }
@@ -174,18 +160,9 @@ export class EncordRateLimitedError extends ConnectionError implements EncordErr
   /** Seconds the server asked us to wait (`Retry-After`), if it said. */
   readonly retryAfterSeconds: number | null
   constructor(init: EncordErrorInit & { retryAfterSeconds?: number | null }) {
-    const wait =
-      init.retryAfterSeconds != null
-        ? `wait ${Math.ceil(init.retryAfterSeconds)} s (the server's Retry-After) and run again`
-        : 'wait a minute and run again'
-    super(
-      'EncordRateLimited',
-      composeMessage(init.summary ?? 'Encord is rate-limiting this key', init),
-      details(
-        { ...init, data: { ...init.data, retryAfterSeconds: init.retryAfterSeconds ?? null } },
-        `Too many requests: ${wait}, or lower the concurrency / task batch size.`,
-      ),
-    )
+    const retryAfterSeconds = init.retryAfterSeconds ?? null
+    const { code, message, hint } = describe('EncordRateLimited', { ...texts(init), retryAfterSeconds })
+    super(code, message, details({ ...init, data: { ...init.data, retryAfterSeconds } }, hint))
     assignInfo(this, init)
     this.retryAfterSeconds = init.retryAfterSeconds ?? null
   }
@@ -200,11 +177,8 @@ export class EncordServerError extends ConnectionError implements EncordErrorInf
   declare traceId: string | null
   declare attempts: number
   constructor(init: EncordErrorInit) {
-    super(
-      'EncordServer',
-      composeMessage(init.summary ?? 'Encord reported an error', init),
-      details(init, `This is on Encord's side; try again later. ${TRACE_HINT}`),
-    )
+    const { code, message, hint } = describe('EncordServer', texts(init))
+    super(code, message, details(init, hint))
     assignInfo(this, init)
   }
 }
@@ -225,17 +199,9 @@ export class EncordNetworkError extends ConnectionError implements EncordErrorIn
   /** The low-level error code, e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`. */
   readonly networkCode: string | null
   constructor(init: EncordErrorInit & { ambiguous: boolean; networkCode?: string | null; origin?: string }) {
-    const what =
-      init.summary ??
-      `Could not talk to Encord${init.origin ? ` at ${init.origin}` : ''}${init.networkCode ? ` (${init.networkCode})` : ''}`
-    super(
-      'EncordNetwork',
-      composeMessage(what, init),
-      details(
-        { ...init, data: { ...init.data, ambiguous: init.ambiguous, networkCode: init.networkCode ?? null } },
-        'Check the network connection, any proxy or firewall, and ENCORD_DOMAIN. Timeouts can be raised with the client option `timeoutMs`.',
-      ),
-    )
+    const networkCode = init.networkCode ?? null
+    const { code, message, hint } = describe('EncordNetwork', { ...texts(init), origin: init.origin, networkCode })
+    super(code, message, details({ ...init, data: { ...init.data, ambiguous: init.ambiguous, networkCode } }, hint))
     assignInfo(this, init)
     this.ambiguous = init.ambiguous
     this.networkCode = init.networkCode ?? null
@@ -251,15 +217,8 @@ export class EncordProtocolError extends ConnectionError implements EncordErrorI
   declare traceId: string | null
   declare attempts: number
   constructor(init: EncordErrorInit) {
-    super(
-      'EncordProtocol',
-      composeMessage(init.summary ?? 'Encord sent a response this client does not understand', init),
-      details(
-        init,
-        'Check that ENCORD_DOMAIN points at the API (https://api.encord.com or https://api.us.encord.com, not the app at app.encord.com) and that no proxy rewrites responses. ' +
-          TRACE_HINT,
-      ),
-    )
+    const { code, message, hint } = describe('EncordProtocol', texts(init))
+    super(code, message, details(init, hint))
     assignInfo(this, init)
   }
 }
@@ -279,14 +238,8 @@ export class EncordInvalidArgumentsError extends UserError implements EncordErro
   /** `MULTI_LABEL_LIMIT_ERROR`: the most label rows the server takes per request. */
   readonly maximumLabelsAllowed: number | null
   constructor(init: EncordErrorInit & { maximumLabelsAllowed?: number | null }) {
-    super(
-      'EncordInvalidArguments',
-      composeMessage(init.summary ?? 'Encord rejected the request as invalid', init),
-      details(
-        init,
-        'Check the values passed to this call (pathway names, label rows, priorities between 0 and 1, ...).',
-      ),
-    )
+    const { code, message, hint } = describe('EncordInvalidArguments', texts(init))
+    super(code, message, details(init, hint))
     assignInfo(this, init)
     this.maximumLabelsAllowed = init.maximumLabelsAllowed ?? null
   }

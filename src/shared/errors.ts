@@ -1,3 +1,5 @@
+// Type-only (erased at run time): the catalogue builds these classes, and these constructors take its codes.
+import type { ErrorCode } from './error-catalogue/index.js'
 import { ExitCode } from './exit-codes.js'
 
 /**
@@ -39,14 +41,16 @@ export class EncordAgentsError extends Error {
 
 /** A mistake the user can fix: configuration, usage, validation, bad input. Exit code 2. */
 export class UserError extends EncordAgentsError {
-  constructor(code: string, message: string, details: ErrorDetails = {}) {
+  /** @param code a code of the error catalogue (src/shared/error-catalogue): throw sites use `fail()` */
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(code, message, ExitCode.Config, details)
   }
 }
 
 /** Authentication, authorisation or connection failure (after retries). Exit code 3. */
 export class ConnectionError extends EncordAgentsError {
-  constructor(code: string, message: string, details: ErrorDetails = {}) {
+  /** @param code a code of the error catalogue (src/shared/error-catalogue): throw sites use `fail()` */
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(code, message, ExitCode.Connection, details)
   }
 }

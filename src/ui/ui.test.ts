@@ -63,9 +63,11 @@ describe('error output', () => {
   it('bugs say how to see the stack; JSON carries code, message, hint and exit code', () => {
     const bug = new BugError('x is undefined')
     expect(formatError(bug, { theme: plain, verbose: false })).toContain('Run again with --verbose')
-    expect(toErrorJson(new UserError('A', `leak ${KEY.trim()}`, { hint: 'h', data: { k: KEY.trim() } }))).toEqual({
+    expect(
+      toErrorJson(new UserError('UsageError', `leak ${KEY.trim()}`, { hint: 'h', data: { k: KEY.trim() } })),
+    ).toEqual({
       error: {
-        code: 'A',
+        code: 'UsageError',
         message: 'leak [redacted private key]',
         hint: 'h',
         exitCode: 2,

@@ -1,5 +1,6 @@
 import { basename, relative } from 'node:path'
 import { z } from 'zod'
+import { describe } from '../../shared/error-catalogue/index.js'
 import { UserError } from '../../shared/errors.js'
 import { formatPath, locateField, type FieldPath } from './locate.js'
 import { innerType, MAX_TIMER_MS, optionDocs } from './options.js'
@@ -181,13 +182,9 @@ export function displayPath(filepath: string, cwd = process.cwd()): string {
 export class ConfigInvalidError extends UserError {
   readonly issues: ConfigIssue[]
   constructor(filepath: string, issues: ConfigIssue[], cwd = process.cwd()) {
-    const shown = displayPath(filepath, cwd)
-    const width = Math.max(...issues.map((i) => i.location.length))
-    const pathWidth = Math.max(...issues.map((i) => i.path.length))
-    const lines = issues.map((i) => `  ${i.location.padEnd(width)}  ${i.path.padEnd(pathWidth)}  ${i.message}`)
-    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`
-    super('ConfigInvalid', `${shown} is not a valid encord-agents config (${count}):\n${lines.join('\n')}`, {
-      hint: 'Fix the fields listed above. Every option is described in encord-agents.config.example.ts and in the README (Config reference).',
+    const { code, message, hint } = describe('ConfigInvalid.issues', { file: displayPath(filepath, cwd), issues })
+    super(code, message, {
+      hint,
       location: issues[0]?.location,
       data: { file: filepath, issues },
     })

@@ -172,7 +172,7 @@ export function checkConfig(raw: unknown, filepath: string, cwd = process.cwd())
   if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const got =
       raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`
-    throw fail('ConfigInvalid', { shown, got }, { location: shown })
+    throw fail('ConfigInvalid.notAConfigObject', { shown, got }, { location: shown })
   }
   const parsed = ConfigSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success)
