@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { parsePrivateKey } from '../encord/auth/keys.js'
-import { generateFixture } from './generate.js'
-import { startEmulator } from './index.js'
-import { legacyCall, signedRequest } from './testing.js'
+import { parsePrivateKey } from '../../src/encord/auth/keys.js'
+import { generateFixture } from '../../src/emulator/generate.js'
+import { startEmulator } from '../../src/emulator/index.js'
+import { legacyCall, signedRequest } from '../../src/emulator/testing.js'
 
 const key = parsePrivateKey(
-  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('../fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
 )
 
 function fixtureFile(

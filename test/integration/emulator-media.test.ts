@@ -6,15 +6,15 @@ import { fileURLToPath } from 'node:url'
 import { inflateSync } from 'node:zlib'
 import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
-import { parsePrivateKey } from '../encord/auth/keys.js'
-import { generateFixture } from './generate.js'
-import { startEmulator } from './index.js'
-import { generatePng, SIGNED_URL_TTL_SECONDS } from './media.js'
-import { signedRequest } from './testing.js'
-import { toolAvailable } from '../../test/helpers/system-tools.js'
+import { parsePrivateKey } from '../../src/encord/auth/keys.js'
+import { generateFixture } from '../../src/emulator/generate.js'
+import { startEmulator } from '../../src/emulator/index.js'
+import { generatePng, SIGNED_URL_TTL_SECONDS } from '../../src/emulator/media.js'
+import { signedRequest } from '../../src/emulator/testing.js'
+import { toolAvailable } from '../helpers/system-tools.js'
 
 const key = parsePrivateKey(
-  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('../fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
 )
 const hasFfmpeg = toolAvailable('ffmpeg', 'MP4s made with ffmpeg')
 

@@ -2,21 +2,26 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeFrames, decodeImage, meanAbsDiff, pdfInfo, probe } from '../../test/helpers/media-check.js'
-import { toolAvailable } from '../../test/helpers/system-tools.js'
-import { parsePrivateKey } from '../encord/auth/keys.js'
-import { EncordClient } from '../encord/client.js'
-import type { LabelRowMetadata, StorageItem } from '../encord/types.js'
-import { LabelRow } from '../labels/label-row.js'
-import { GENERATED_DATA_TYPES, LABEL_DATA_TYPE, STORAGE_ITEM_TYPE, type GeneratedDataType } from './data-types.js'
-import type { Fixture } from './fixture.js'
-import { generateFixture } from './generate.js'
-import { startEmulator, type EmulatorHandle } from './index.js'
-import { generatePdf, generateText, generateWav } from './media-generate.js'
-import { signedRequest } from './testing.js'
+import { decodeFrames, decodeImage, meanAbsDiff, pdfInfo, probe } from '../helpers/media-check.js'
+import { toolAvailable } from '../helpers/system-tools.js'
+import { parsePrivateKey } from '../../src/encord/auth/keys.js'
+import { EncordClient } from '../../src/encord/client.js'
+import type { LabelRowMetadata, StorageItem } from '../../src/encord/types.js'
+import { LabelRow } from '../../src/labels/label-row.js'
+import {
+  GENERATED_DATA_TYPES,
+  LABEL_DATA_TYPE,
+  STORAGE_ITEM_TYPE,
+  type GeneratedDataType,
+} from '../../src/emulator/data-types.js'
+import type { Fixture } from '../../src/emulator/fixture.js'
+import { generateFixture } from '../../src/emulator/generate.js'
+import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
+import { generatePdf, generateText, generateWav } from '../../src/emulator/media-generate.js'
+import { signedRequest } from '../../src/emulator/testing.js'
 
 const key = parsePrivateKey(
-  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('../fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
 )
 const withFfmpeg = toolAvailable('ffmpeg', 'emulator video and audio decoding')
 
