@@ -65,7 +65,9 @@ describe('dependencies (built binary)', () => {
       'media',
     ])
       expect(before[endpoint] ?? 0, endpoint).toBe(0)
-    expect(before['proceed']).toBe(2) // two batches of 5
+    // Two batches of 5: one proceed each, or one for both when held together at the stage's tail (issue 21).
+    expect(before['proceed']).toBeGreaterThanOrEqual(1)
+    expect(before['proceed']).toBeLessThanOrEqual(2)
 
     // Label row and storage item declared: loaded for the batch, not per task.
     const data = agentProject({

@@ -57,7 +57,10 @@ describe('run options (built binary)', () => {
     expect(fromConfig.code, fromConfig.stderr).toBe(0)
     expect(fromConfig.json!.stages[0].processed).toBe(5)
     const afterConfig = await emulator.requests()
-    expect(afterConfig['proceed']).toBe(2) // 3 + 2
+    // 3 + 2: one proceed per batch, or one for both when the second is decided within the tail hold
+    // (TAIL_HOLD_MS) of the first, as it usually is here (issue 21).
+    expect(afterConfig['proceed']).toBeGreaterThanOrEqual(1)
+    expect(afterConfig['proceed']).toBeLessThanOrEqual(2)
 
     const fromFlags = await runBin<RunResult>(
       ['run', '--json', '--task-batch-size', '2', '--max-tasks-per-stage', '4'],
@@ -65,7 +68,9 @@ describe('run options (built binary)', () => {
     )
     expect(fromFlags.code, fromFlags.stderr).toBe(0)
     expect(fromFlags.json!.stages[0].processed).toBe(4)
-    expect((await emulator.requests())['proceed'] - afterConfig['proceed']).toBe(2) // 2 + 2
+    const flagProceeds = (await emulator.requests())['proceed'] - afterConfig['proceed']
+    expect(flagProceeds).toBeGreaterThanOrEqual(1) // 2 + 2, one or two proceeds as above
+    expect(flagProceeds).toBeLessThanOrEqual(2)
     expect(await emulator.stageCounts(projectHash)).toMatchObject({ 'Agent 1': 1, Complete: 9 })
   })
 

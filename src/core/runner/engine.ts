@@ -50,6 +50,13 @@ export interface StageRunContext {
 export const STOP_GRACE_MS = 10_000
 
 /**
+ * The stage's last decided batches are held at most this long for one flush, and only while the
+ * remaining tasks are expected to be decided within it (see `runStage`): a slow handler never keeps
+ * the other tasks from moving for longer.
+ */
+export const TAIL_HOLD_MS = 30
+
+/**
  * Load windows in flight at once: enough to keep `concurrency` handlers busy, plus windows loading
  * ahead, more of them as concurrency grows (their loads use one connection at a time each; at
  * concurrency 16 a third window keeps the listing from waiting for a slot while two are loading),
@@ -118,6 +125,21 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const labelRowMetadata = mergeLabelRowMetadata([ctx.agent.labelRowMetadata, ctx.graph.labelRowMetadata])
   let windowNumber = 0
   let fatal: unknown
+  // The tail of the stage: once the listing is done and every window's data is loaded, a decided
+  // batch is held (at most TAIL_HOLD_MS) when the tasks still undecided should be decided within that
+  // time at the rate tasks were decided since the last window's handlers started. The last batches of
+  // a stage without handler work then go out as one proceed instead of two.
+  let listingDone = false
+  let loading = 0
+  let undecided = 0
+  let handlingSince = 0
+  let decidedSince = 0
+  const holdTail = (): boolean => {
+    if (!listingDone || loading > 0 || undecided === 0 || decidedSince === 0 || ctx.stopSignal.aborted) return false
+    return (undecided * (performance.now() - handlingSince)) / decidedSince <= TAIL_HOLD_MS
+  }
+  const releaseOnStop = (): void => flusher.release()
+  ctx.stopSignal.addEventListener('abort', releaseOnStop, { once: true })
   // Resolves when the run is asked to stop, then when the handlers' grace period is over.
   let stopped: Promise<'stopping'> | undefined
   const stopping = (): Promise<'stopping'> =>
@@ -134,8 +156,23 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
 
   const processWindow = async (listed: AgentTask[], number: number): Promise<void> => {
     const started = performance.now()
-    const tasks = journal === undefined ? listed : await replayRecorded(listed)
-    if (tasks.length === 0) return
+    loading++
+    let loaded = false
+    const doneLoading = (): void => {
+      if (!loaded) loading--
+      loaded = true
+    }
+    let tasks: AgentTask[]
+    try {
+      tasks = journal === undefined ? listed : await replayRecorded(listed)
+    } catch (error) {
+      doneLoading()
+      throw error
+    }
+    if (tasks.length === 0) {
+      doneLoading()
+      return
+    }
     const data = new BatchData({
       project: ctx.project,
       client: ctx.client,
@@ -149,7 +186,14 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
       signal: ctx.stopSignal,
     })
     try {
-      await traceDependencies(tasks.length, () => data.loadAll(loadRetry))
+      try {
+        await traceDependencies(tasks.length, () => data.loadAll(loadRetry))
+      } finally {
+        doneLoading()
+      }
+      undecided += tasks.length
+      handlingSince = performance.now()
+      decidedSince = 0
       ctx.emit({
         type: 'batchLoaded',
         stage: evStage,
@@ -163,9 +207,10 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
         batches[batches.length - 1].push({ task, index })
       })
       // All tasks are queued at once (p-limit is first in, first out); each batch is flushed as soon
-      // as its own tasks are decided, while the next batch's handlers run. The last window's batches
-      // are not held back for one flush: a stage that fits in one window (most stages) would then move
-      // nothing in Encord until its slowest handler returned (issue 21 asked for it; see its note).
+      // as its own tasks are decided, while the next batch's handlers run, except at the stage's tail,
+      // where a batch may wait up to TAIL_HOLD_MS for the last few (holdTail). The last window is never
+      // held until its slowest handler returns: a stage that fits in one window (most stages) would then
+      // move nothing in Encord until then (issue 21's first attempt, taken back).
       await Promise.all(
         batches.map(async (batch) => {
           const outcomes: Array<TaskOutcome | undefined> = []
@@ -183,6 +228,8 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
               if (ctx.stopSignal.aborted || fatal !== undefined) return undefined
               return traceTask(task, () => runTask(ctx, task, index, data))
             }).then((outcome) => {
+              undecided--
+              decidedSince++
               if (abandoned) return
               if (!flushEach) outcomes[i] = outcome
               else if (outcome !== undefined) flusher.enqueue([outcome])
@@ -204,7 +251,8 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
             return
           }
           const decided = outcomes.filter((o): o is TaskOutcome => o !== undefined)
-          flusher.enqueue(decided)
+          if (holdTail()) flusher.hold(decided, TAIL_HOLD_MS)
+          else flusher.enqueue(decided)
         }),
       )
     } finally {
@@ -277,9 +325,11 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   } catch (error) {
     fatal ??= error
   }
+  listingDone = true
   // Whatever happened, every decision already made is applied before we return or throw.
   await Promise.all(inFlight)
   clearTimeout(graceTimer)
+  ctx.stopSignal.removeEventListener('abort', releaseOnStop)
   await flusher.close()
   ctx.emit({ type: 'stageDone', stage: evStage, result })
   if (fatal !== undefined) throw fatal

@@ -72,11 +72,13 @@ interface Entry {
  * label saves (bundled, each row once, only changed ones), storage item updates, priorities (0 sent),
  * then proceeds (bundled). A task is moved only after its own saves succeeded, so no task leaves its
  * stage without its labels; a save that fails leaves its task in the stage, reported as failed.
- * Decisions that pile up while a flush is in flight are coalesced into the next one (fewer requests).
+ * Decisions that pile up while a flush is in flight are coalesced into the next one (fewer requests);
+ * the stage's last batches may be held for a few ms (`hold`) so that they go out as one flush.
  */
 export class Flusher {
   private pending: TaskOutcome[] = []
   private running: Promise<void> | undefined
+  private holdTimer: NodeJS.Timeout | undefined
   private readonly trace = activeTraceContext()
 
   constructor(
@@ -84,19 +86,39 @@ export class Flusher {
     private readonly result: StageResult,
   ) {}
 
+  /** Apply these decisions now (with whatever is held), or with the next flush if one is in flight. */
   enqueue(outcomes: TaskOutcome[]): void {
     if (outcomes.length === 0) return
     this.pending.push(...outcomes)
-    if (this.running === undefined) {
-      // Under the stage's span (where the Flusher was made), whichever batch's decisions start the drain.
-      this.running = inTraceContext(this.trace, () => this.drain()).finally(() => {
-        this.running = undefined
-      })
-    }
+    this.release()
   }
 
-  /** Wait until everything enqueued so far is applied. */
+  /**
+   * Hold these decisions for a moment, so that batches decided just after them go out in the same
+   * flush (the stage's last few tasks): the flush starts when `release()` is called, when decisions
+   * are enqueued, or `ms` after the first held batch, whichever comes first; never later. While a
+   * flush is in flight they wait for it, as any batch does.
+   */
+  hold(outcomes: TaskOutcome[], ms: number): void {
+    if (outcomes.length === 0) return
+    this.pending.push(...outcomes)
+    if (this.running === undefined) this.holdTimer ??= setTimeout(() => this.release(), ms)
+  }
+
+  /** Start flushing whatever is held or pending (if no flush is in flight). */
+  release(): void {
+    clearTimeout(this.holdTimer)
+    this.holdTimer = undefined
+    if (this.pending.length === 0 || this.running !== undefined) return
+    // Under the stage's span (where the Flusher was made), whichever batch's decisions start the drain.
+    this.running = inTraceContext(this.trace, () => this.drain()).finally(() => {
+      this.running = undefined
+    })
+  }
+
+  /** Wait until everything enqueued or held so far is applied. */
   async close(): Promise<void> {
+    this.release()
     while (this.running !== undefined) await this.running
   }
 
