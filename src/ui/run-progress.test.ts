@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RunEvent } from '../core/runner/events.js'
+import { emptyStageResult } from '../core/runner/flush.js'
 import type { StageResult } from '../core/types.js'
 import { screenOf } from '../../test/helpers/screen.js'
 import { formatStageLine, newStageProgress, RunProgress, type RunProgressOptions } from './run-progress.js'
@@ -12,20 +13,7 @@ const S2 = { uuid: 'bbbbbbbb-0000-4000-8000-000000000002', title: 'Agent 2' }
 const task = (n: number) => ({ uuid: `t${n}`, dataTitle: `img-${n}.png`, dataHash: `d${n}` })
 
 function result(stage: typeof S1, counts: Partial<StageResult>): StageResult {
-  return {
-    uuid: stage.uuid,
-    title: stage.title,
-    processed: 0,
-    moved: {},
-    stayed: 0,
-    failed: 0,
-    saved: 0,
-    priorities: 0,
-    storageUpdated: 0,
-    interrupted: false,
-    errors: [],
-    ...counts,
-  }
+  return { ...emptyStageResult(stage), ...counts }
 }
 
 /** A stream that collects what is written; `tty` makes it look like a terminal of that size. */

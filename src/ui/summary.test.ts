@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { emptyStageResult } from '../core/runner/flush.js'
 import type { RunResult, StageResult } from '../core/types.js'
 import { formatRunSummary } from './summary.js'
 import { createTheme } from './theme.js'
@@ -6,20 +7,7 @@ import { createTheme } from './theme.js'
 const theme = createTheme(false)
 
 function stage(title: string, counts: Partial<StageResult> = {}): StageResult {
-  return {
-    uuid: `uuid-${title}`,
-    title,
-    processed: 0,
-    moved: {},
-    stayed: 0,
-    failed: 0,
-    saved: 0,
-    priorities: 0,
-    storageUpdated: 0,
-    interrupted: false,
-    errors: [],
-    ...counts,
-  }
+  return { ...emptyStageResult({ uuid: `uuid-${title}`, title }), ...counts }
 }
 
 function run(stages: StageResult[], extra: Partial<RunResult> = {}): RunResult {
