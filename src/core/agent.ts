@@ -130,22 +130,22 @@ export function defineAgent<D extends DepsRecord = {}, S extends StageTitle = St
 ): AgentDefinition<D> {
   const location = captureCallerLocation()
   if (spec === null || typeof spec !== 'object' || typeof spec.handler !== 'function') {
-    throw fail('InvalidAgent.defineagentNeedsObject', {}, { location })
+    throw fail('InvalidAgent.notAnObject', {}, { location })
   }
   if (spec.deps !== undefined && (spec.deps === null || typeof spec.deps !== 'object' || Array.isArray(spec.deps))) {
-    throw fail('InvalidAgent.depsDefineagentObject', {}, { location })
+    throw fail('InvalidAgent.deps', {}, { location })
   }
   for (const key of ['pathways'] as const) {
     const value = spec[key]
     if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
-      throw fail('InvalidAgent.pathwaysDefineagentList', {}, { location })
+      throw fail('InvalidAgent.pathways', {}, { location })
     }
   }
   if (spec.stage !== undefined && (typeof spec.stage !== 'string' || spec.stage.trim() === '')) {
     throw fail('InvalidAgent.stage', {}, { location })
   }
   if (spec.onFailure !== undefined && typeof spec.onFailure !== 'string') {
-    throw fail('InvalidAgent.onfailureDefineagentPathway', {}, { location })
+    throw fail('InvalidAgent.onFailure', {}, { location })
   }
   const agent: AgentDefinition<D> = {
     [AGENT_BRAND]: true,

@@ -422,7 +422,7 @@ async function takeLock(journalPath: string): Promise<string> {
     const pid = typeof holder.pid === 'number' ? holder.pid : undefined
     const start = typeof holder.processStart === 'string' ? holder.processStart : undefined
     if (pid !== undefined && (holder.host !== hostname() || isRunning({ pid, start }))) {
-      throw fail('JournalLocked.anotherEncordAgents', {
+      throw fail('JournalLocked.heldByRun', {
         pid,
         holder: holder.host !== hostname() ? ` on ${String(holder.host)}` : '',
         startedAt: String(holder.startedAt),
@@ -433,7 +433,7 @@ async function takeLock(journalPath: string): Promise<string> {
     debug('taking over the lock of a process that is gone: %s', lockPath)
     await rm(lockPath, { force: true })
   }
-  throw fail('JournalLocked.couldTakeLock', { journalPath, lockPath })
+  throw fail('JournalLocked.contended', { journalPath, lockPath })
 }
 
 /**

@@ -36,7 +36,7 @@ function zodIssues(error: z.ZodError): FixtureIssue[] {
 function invalid(source: string, issues: FixtureIssue[]): UserError {
   const shown = issues.slice(0, 20).map((i) => `  ${i.path}: ${i.message}`)
   if (issues.length > 20) shown.push(`  … and ${issues.length - 20} more`)
-  return fail('FixtureInvalid.emulatorFixtureValid', { source, shown }, { data: { issues } })
+  return fail('FixtureInvalid.schema', { source, shown }, { data: { issues } })
 }
 
 /**
@@ -70,7 +70,7 @@ export function loadFixtureFile(file: string): LoadedFixture {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw fail('FixtureInvalid.emulatorFixtureValid2', { file, message: (error as Error).message }, { cause: error })
+    throw fail('FixtureInvalid.notJson', { file, message: (error as Error).message }, { cause: error })
   }
   const baseDir = dirname(path)
   return { fixture: parseFixture(json, file, baseDir), file: path, baseDir }

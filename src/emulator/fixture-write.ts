@@ -178,14 +178,14 @@ async function writeTarget(file: string): Promise<{ path: string; mode: number |
       continue
     }
     if (!stat.isFile()) {
-      throw fail('FixtureNotAFile.regularFileFixture', {
+      throw fail('FixtureNotAFile.notARegularFile', {
         file,
         path: path === resolve(file) ? '' : ` (a symlink to ${path})`,
       })
     }
     return { path, mode: stat.mode & 0o7777 }
   }
-  throw fail('FixtureNotAFile.loopSymlinks', { file })
+  throw fail('FixtureNotAFile.symlinkLoop', { file })
 }
 
 /** The temporary files of a write of `target`: `<target>.<pid>.<ms>.tmp`, next to it. */

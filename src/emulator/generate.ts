@@ -168,9 +168,9 @@ export function generateFixture(options: GenerateFixtureOptions): Fixture {
   const reserved = new Set(['Start', 'Review 1', 'Complete'])
   const seen = new Set<string>()
   for (const title of agentTitles) {
-    if (title === '') throw fail('GenerateBadStages.stageTitlesEmpty')
-    if (reserved.has(title)) throw fail('GenerateBadStages.reservedStageTitle', { title })
-    if (seen.has(title)) throw fail('GenerateBadStages.stageListedTwice', { title })
+    if (title === '') throw fail('GenerateBadStages.emptyTitle')
+    if (reserved.has(title)) throw fail('GenerateBadStages.reservedTitle', { title })
+    if (seen.has(title)) throw fail('GenerateBadStages.listedTwice', { title })
     seen.add(title)
   }
   const dataType = options.dataType ?? 'image'

@@ -259,7 +259,7 @@ export function workspaceProject(
 export function generateWorkspace(options: GenerateWorkspaceOptions = {}): Fixture {
   const images = options.images ?? 20
   if (!Number.isInteger(images) || images < 0 || images > MAX_WORKSPACE_IMAGES)
-    throw fail('GenerateBadTasks.workspaceImages', { max: MAX_WORKSPACE_IMAGES, images })
+    throw fail('GenerateBadTasks.workspaceImageCount', { max: MAX_WORKSPACE_IMAGES, images })
   const seed = options.seed ?? 1
   const ids = workspaceIds(options)
   const rng = new Prng(`workspace-stages:${seed}`)

@@ -118,16 +118,16 @@ export function resolveDomain(env: Record<string, string | undefined> = process.
   try {
     url = new URL(raw)
   } catch {
-    throw fail('DomainInvalid.url', { source, raw })
+    throw fail('DomainInvalid.notAUrl', { source, raw })
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw fail('DomainInvalid.httpSUrl', { source, protocol: url.protocol })
+    throw fail('DomainInvalid.notHttp', { source, protocol: url.protocol })
   // The SDK builds v2 URLs with urljoin, which drops a path: a domain with one cannot work for both transports.
   if (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '' || url.hash !== '') {
-    throw fail('DomainInvalid.bareOriginWithout', { source, raw })
+    throw fail('DomainInvalid.hasPath', { source, raw })
   }
   if (/^app(\.us)?\.encord\.com$/.test(url.hostname)) {
-    throw fail('DomainInvalid.pointsEncordWeb', { source, hostname: url.hostname })
+    throw fail('DomainInvalid.webApp', { source, hostname: url.hostname })
   }
   return url.origin
 }

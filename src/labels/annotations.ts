@@ -86,7 +86,7 @@ export class ObjectAnnotation<S extends Shape = Shape> extends AnnotationView {
   get #data(): ObjectFrameData {
     const d = objectState(this.#instance).frames.get(this.frame)
     if (!d)
-      throw fail('FrameOutOfRange.objectLongerFrame', {
+      throw fail('FrameOutOfRange.objectLeftFrame', {
         title: JSON.stringify(this.#instance.title),
         objectHash: this.#instance.objectHash,
         frame: this.frame,
@@ -145,7 +145,7 @@ export class ClassificationAnnotation extends AnnotationView {
   protected get fields(): Raw {
     const d = classificationState(this.#instance).frames.get(this.frame)
     if (!d)
-      throw fail('FrameOutOfRange.classificationLongerFrame', {
+      throw fail('FrameOutOfRange.classificationLeftFrame', {
         title: JSON.stringify(this.#instance.title),
         frame: this.frame,
       })

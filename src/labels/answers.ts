@@ -55,7 +55,7 @@ function optionWire(o: Option): Raw {
 
 function invalid(attr: Attribute, why: string, hint?: string): Error {
   return fail(
-    'InvalidAnswer.invalidAnswerAttribute',
+    'InvalidAnswer.wrongValue',
     { type: attr.type, name: JSON.stringify(attr.name), path: attr.path, why, hint },
     { data: { attribute: attr.name, featureHash: attr.featureHash, type: attr.type } },
   )

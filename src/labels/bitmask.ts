@@ -188,5 +188,5 @@ function shorten(s: string): string {
 }
 
 function invalid(why: string): Error {
-  return fail('InvalidCoordinates.invalidBitmask', { why })
+  return fail('InvalidCoordinates.bitmask', { why })
 }

@@ -126,12 +126,12 @@ export class ClassificationInstance<T extends string = string> {
     const st = this.#s
     if (!st.feature) throw unknownFeature('classification', st.title, st.featureHash)
     if (st.feature.isGlobal) {
-      throw fail('FrameOutOfRange.classificationGlobalApplies', { title: JSON.stringify(st.title) })
+      throw fail('FrameOutOfRange.globalClassification', { title: JSON.stringify(st.title) })
     }
     const frames = framesOf(options.frames ?? 0)
     const taken = frames.filter((f) => st.frames.has(f))
     if (taken.length > 0 && !options.overwrite) {
-      throw fail('FrameAlreadyLabelled.classificationAlreadyFrame', {
+      throw fail('FrameAlreadyLabelled.classification', {
         title: JSON.stringify(st.title),
         hash: st.hash,
         taken: describeFrames(taken),

@@ -295,7 +295,7 @@ const EXPECTED: Record<string, string> = {
 
 function wrongShape(obj: OntologyObject, input: unknown): Error {
   return fail(
-    'WrongShape.objectObjectTakes',
+    'WrongShape.coordinatesOfOtherShape',
     {
       name: JSON.stringify(obj.name),
       shape: obj.shape,
@@ -307,7 +307,7 @@ function wrongShape(obj: OntologyObject, input: unknown): Error {
 }
 
 function bad(obj: OntologyObject, why: string, hint?: string): Error {
-  return fail('InvalidCoordinates.invalidCoordinatesObject', {
+  return fail('InvalidCoordinates.object', {
     shape: obj.shape,
     name: JSON.stringify(obj.name),
     why,

@@ -18,7 +18,7 @@ function isRange(v: unknown): v is FrameRange {
 
 function checkFrame(f: unknown): number {
   if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) {
-    throw fail('FrameOutOfRange.frameFrameIndex', { f: JSON.stringify(f) })
+    throw fail('FrameOutOfRange.notAFrameIndex', { f: JSON.stringify(f) })
   }
   return f
 }
@@ -30,7 +30,7 @@ export function framesOf(spec: FrameSpec): number[] {
     if (isRange(v)) {
       const start = checkFrame(v.start)
       const end = checkFrame(v.end)
-      if (end < start) throw fail('FrameOutOfRange.frameRangeEnds', { start, end })
+      if (end < start) throw fail('FrameOutOfRange.backwardsRange', { start, end })
       for (let f = start; f <= end; f++) out.add(f)
     } else out.add(checkFrame(v))
   }

@@ -137,7 +137,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
 
   #checkRanges(what: string): void {
     if (!this.isRangeBased) {
-      throw fail('FrameOutOfRange.cannotPutRanges', {
+      throw fail('FrameOutOfRange.rangesOnFrameMedia', {
         what,
         dataTitle: JSON.stringify(this.dataTitle),
         value: this.dataType || 'not audio or text',
@@ -397,7 +397,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     const st = objectState(instance)
     if (st.owner?.row === this) return instance
     if (st.owner) {
-      throw fail('InvalidInstance.objectAlreadyBelongs', {
+      throw fail('InvalidInstance.objectInOtherRow', {
         title: JSON.stringify(st.title),
         hash: st.hash,
         dataTitle: JSON.stringify(st.owner.row.dataTitle),
@@ -405,7 +405,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     }
     const own = this.ontology.objects.find((o) => o.featureHash === st.featureHash && o.shape === st.shape)
     if (!st.feature || !own) {
-      throw fail('InvalidInstance.objectFeaturehashObject', {
+      throw fail('InvalidInstance.objectNotInOntology', {
         title: JSON.stringify(st.title),
         featureHash: st.featureHash,
       })
@@ -413,14 +413,14 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     const what = `object ${JSON.stringify(st.title)}`
     if (instance.isRangeBased) this.#checkRanges(what)
     else if (st.frames.size === 0) {
-      throw fail('InvalidInstance.objectFrame', { title: JSON.stringify(st.title), hash: st.hash })
+      throw fail('InvalidInstance.objectOnNoFrame', { title: JSON.stringify(st.title), hash: st.hash })
     } else {
       this.#writableGuard(what)
       this.#checkFrames([...st.frames.keys()], what)
     }
     for (const [f, d] of st.frames) checkBitmaskSize(this.#internals, own, f, d.coordinates)
     if (this.#c.objects.has(st.hash) && options.force === false) {
-      throw fail('InvalidInstance.labelRowAlready', { hash: st.hash })
+      throw fail('InvalidInstance.objectHashTaken', { hash: st.hash })
     }
     st.feature = own // answers and later lookups resolve against this row's ontology
     for (const e of [...st.answers, ...st.actions])
@@ -480,7 +480,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
         const why = cls.isGlobal
           ? 'is global: it applies to the whole item'
           : `is on ${this.dataType} data, whose classifications apply to the whole file`
-        throw fail('FrameOutOfRange.classificationSoTakes', { title: JSON.stringify(cls.title), why })
+        throw fail('FrameOutOfRange.classificationTakesNoFrames', { title: JSON.stringify(cls.title), why })
       }
     } else {
       const what = `classification ${JSON.stringify(cls.title)}`
@@ -495,7 +495,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     if (cls.isGlobal || this.isRangeBased) {
       const existing = [...this.#c.classifications.values()].find((c) => c.featureHash === cls.featureHash)
       if (existing && !force) {
-        throw fail('ClassificationFramesOverlap.globalClassificationAlready', {
+        throw fail('ClassificationFramesOverlap.globalInstanceExists', {
           title: JSON.stringify(cls.title),
           classificationHash: existing.classificationHash,
         })
@@ -514,23 +514,23 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     const st = classificationState(instance)
     if (st.owner?.row === this) return instance
     if (st.owner)
-      throw fail('InvalidInstance.classificationAlreadyBelongs', { title: JSON.stringify(st.title), hash: st.hash })
+      throw fail('InvalidInstance.classificationInOtherRow', { title: JSON.stringify(st.title), hash: st.hash })
     const own = this.ontology.classifications.find((c) => c.featureHash === st.featureHash)
     if (!st.feature || !own) {
-      throw fail('InvalidInstance.classificationFeaturehashClassification', {
+      throw fail('InvalidInstance.classificationNotInOntology', {
         title: JSON.stringify(st.title),
         featureHash: st.featureHash,
       })
     }
     if (st.frames.size === 0 && !own.isGlobal && !this.isRangeBased) {
-      throw fail('InvalidInstance.classificationFrame', { title: JSON.stringify(st.title), hash: st.hash })
+      throw fail('InvalidInstance.classificationOnNoFrame', { title: JSON.stringify(st.title), hash: st.hash })
     }
     const frames = [...st.frames.keys()]
     if (frames.length > 0) {
       this.#checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
       checkClassificationFrames(this.#c.classifications, instance, frames, options.force ?? false)
     } else if (this.classifications({ feature: own }).length > 0 && !options.force) {
-      throw fail('ClassificationFramesOverlap.globalClassificationAlready2', { title: JSON.stringify(st.title) })
+      throw fail('ClassificationFramesOverlap.globalAlreadyAdded', { title: JSON.stringify(st.title) })
     } else for (const other of this.classifications({ feature: own })) this.#internals.detachClassification(other)
     st.feature = own
     for (const e of st.answers) e.attribute = own.allAttributes().find((a) => a.featureHash === e.featureHash)

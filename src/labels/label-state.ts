@@ -258,13 +258,13 @@ export function classificationState(instance: ClassificationInstance): Classific
 
 export function dateString(v: Date | string, what: string): string {
   const d = parseEncordDate(v)
-  if (!d) throw fail('InvalidAnnotation.date', { what, v: JSON.stringify(v) })
+  if (!d) throw fail('InvalidAnnotation.notADate', { what, v: JSON.stringify(v) })
   return formatEncordDate(d)
 }
 
 export function checkConfidence(v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw fail('InvalidAnnotation.confidenceNumberGot', { v: JSON.stringify(v) })
+    throw fail('InvalidAnnotation.confidence', { v: JSON.stringify(v) })
   }
   return v
 }
@@ -456,7 +456,7 @@ export function inferAttribute(
     const parent = (first as unknown as { parent: Attribute }).parent
     const own = all.find((a) => a === parent) ?? all.find((a) => a.featureHash === parent.featureHash)
     if (own === undefined) {
-      throw fail('InvalidAnswer.optionOptionAny', {
+      throw fail('InvalidAnswer.optionOfNoAttribute', {
         label: JSON.stringify((first as unknown as { label: string }).label),
         owner,
       })
@@ -465,11 +465,11 @@ export function inferAttribute(
   }
   const type = typeof first === 'string' ? 'text' : typeof first === 'number' ? 'numeric' : undefined
   if (type === undefined || (Array.isArray(value) && value.length === 0)) {
-    throw fail('InvalidAnswer.cannotTellWhich', { owner, value: JSON.stringify(value) })
+    throw fail('InvalidAnswer.whichAttribute', { owner, value: JSON.stringify(value) })
   }
   const candidates = all.filter((a) => a.type === type)
   if (candidates.length !== 1) {
-    throw fail('InvalidAnswer.cannotTellWhich2', {
+    throw fail('InvalidAnswer.severalAttributesOfType', {
       owner,
       type,
       value: JSON.stringify(value),

@@ -162,7 +162,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
     const coords = normaliseCoordinates(st.feature, coordinates)
     const taken = frames.filter((f) => st.frames.has(f))
     if (taken.length > 0 && !options.overwrite) {
-      throw fail('FrameAlreadyLabelled.objectAlreadyCoordinates', {
+      throw fail('FrameAlreadyLabelled.object', {
         title: JSON.stringify(st.title),
         hash: st.hash,
         taken: describeFrames(taken),
@@ -269,7 +269,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
       const frames = options.frames !== undefined ? framesOf(options.frames) : this.frames()
       const missing = frames.filter((f) => !st.frames.has(f))
       if (st.frames.size > 0 && missing.length > 0) {
-        throw fail('FrameOutOfRange.objectFrameS', {
+        throw fail('FrameOutOfRange.dynamicAnswerOffObject', {
           title: JSON.stringify(st.title),
           hash: st.hash,
           missing: describeFrames(missing),
@@ -277,7 +277,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
         })
       }
       if (frames.length === 0)
-        throw fail('InvalidAnswer.dynamicAttributeNeeds', {
+        throw fail('InvalidAnswer.dynamicWithoutFrames', {
           name: JSON.stringify(attr.name),
           path: attr.path,
           title: JSON.stringify(st.title),
@@ -429,7 +429,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
         : [...(r as readonly [number, number])],
     )
     const bad = list.find(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a)
-    if (bad !== undefined) throw fail('InvalidCoordinates.rangeStartEnd', { bad })
+    if (bad !== undefined) throw fail('InvalidCoordinates.range', { bad })
     return this.#setRangeEntry({ range: list }, options)
   }
 
@@ -445,7 +445,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
           (n) => isRecord(n) && typeof n.xpath === 'string' && Number.isInteger(n.offset) && n.offset >= 0,
         ),
     )
-    if (bad !== undefined) throw fail('InvalidCoordinates.htmlRangeStart', { bad: JSON.stringify(bad) })
+    if (bad !== undefined) throw fail('InvalidCoordinates.htmlRange', { bad: JSON.stringify(bad) })
     return this.#setRangeEntry(
       {
         range_html: ranges.map((r) => ({
@@ -468,10 +468,10 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
     const st = this.#s
     if (!st.feature) throw unknownFeature('object', st.title, st.featureHash)
     if (st.feature.shape !== 'audio' && st.feature.shape !== 'text') {
-      throw fail('WrongShape.objectObjectOnly', { title: JSON.stringify(st.title), shape: st.feature.shape })
+      throw fail('WrongShape.notARangeShape', { title: JSON.stringify(st.title), shape: st.feature.shape })
     }
     if (st.frames.size > 0)
-      throw fail('InvalidInstance.objectFramesObject', { title: JSON.stringify(st.title), hash: st.hash })
+      throw fail('InvalidInstance.objectOnFramesAndRanges', { title: JSON.stringify(st.title), hash: st.hash })
     st.owner?.checkRanges(`object ${JSON.stringify(st.title)}`)
     const meta = newMeta(st.ctx, options)
     const previous = st.answersEntry ?? {}

@@ -60,7 +60,7 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function invalidAnswer(problems: string[]): Error {
-  return fail('InvalidAnswer.answerDoesMatch', { problems }, { data: { problems } })
+  return fail('InvalidAnswer.notInSchema', { problems }, { data: { problems } })
 }
 
 /**
@@ -187,7 +187,7 @@ export class OntologySchema {
       try {
         return fn()
       } catch (e) {
-        throw fail('InvalidAnswer.variant', { path, message: (e as Error).message }, { cause: e })
+        throw fail('InvalidAnswer.atPath', { path, message: (e as Error).message }, { cause: e })
       }
     }
     ;(answer.objects ?? []).forEach((item, i) => {

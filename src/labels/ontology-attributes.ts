@@ -86,7 +86,7 @@ abstract class BaseAttribute {
    * the others throw, saying so (so `object.attribute('Colour').option('Red')` needs no narrowing).
    */
   option(labelOrHash: string | Option): Option {
-    throw fail('OntologyFeatureNotFound.attributeOptionsSo', {
+    throw fail('OntologyFeatureNotFound.optionOfAttributeWithoutOptions', {
       capitalise: capitalise(String((this as unknown as Attribute).type)),
       name: JSON.stringify(this.name),
       path: this.path,
@@ -177,7 +177,7 @@ abstract class OptionsAttribute extends BaseAttribute {
       if (this.options.includes(labelOrHash)) return labelOrHash
       const same = this.options.find((o) => o.featureHash === labelOrHash.featureHash && o.label === labelOrHash.label)
       if (same) return same
-      throw fail('InvalidAnswer.optionOptionAttribute', {
+      throw fail('InvalidAnswer.optionOfOtherAttribute', {
         label: JSON.stringify(labelOrHash.label),
         path: labelOrHash.path,
         type: this.type,

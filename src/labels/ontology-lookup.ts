@@ -20,7 +20,7 @@ export function str(raw: Raw, key: string, where: string, fallback?: string): st
   if (typeof v === 'string') return v
   if (typeof v === 'number') return String(v)
   if (fallback !== undefined) return fallback
-  throw fail('OntologyInvalid.ontologyMalformed', { where, key })
+  throw fail('OntologyInvalid.missingKey', { where, key })
 }
 
 export function bool(raw: Raw, key: string): boolean {
@@ -107,17 +107,16 @@ export function walkAttributes(holder: AttributeHolder, first: string | Attribut
   let attr = resolveAttribute(holder, first)
   for (let i = 0; i < rest.length; i += 2) {
     if (attr.type !== 'radio' && attr.type !== 'checklist') {
-      throw fail('OntologyFeatureNotFound.attributeOptionsSo2', {
+      throw fail('OntologyFeatureNotFound.pathPastAttributeWithoutOptions', {
         type: capitalise(attr.type),
         name: JSON.stringify(attr.name),
         path: attr.path,
-        rest,
-        i,
+        next: rest[i],
       })
     }
     const option = attr.option(rest[i])
     if (i + 1 >= rest.length) {
-      throw fail('OntologyFeatureNotFound.pathEndsOption', { label: JSON.stringify(option.label), path: option.path })
+      throw fail('OntologyFeatureNotFound.pathEndsAtOption', { label: JSON.stringify(option.label), path: option.path })
     }
     attr = resolveAttribute(option, rest[i + 1])
   }
@@ -132,7 +131,7 @@ export function resolveAttribute(holder: AttributeHolder, input: string | Attrib
     // The same attribute from another parse of the same ontology.
     const same = all.find((a) => a.featureHash === input.featureHash && a.name === input.name)
     if (same) return same
-    throw fail('OntologyFeatureNotFound.attributeAttributeAttributes', {
+    throw fail('OntologyFeatureNotFound.attributeOfOtherHolder', {
       name: JSON.stringify(input.name),
       path: input.path,
       holder: holderName(holder),

@@ -156,7 +156,7 @@ function pick<T extends OntologyObject | OntologyClassification>(
 ): T[] | undefined {
   if (chosen === false) return undefined
   if (chosen === undefined || chosen === true) return all.filter(byDefault)
-  if (!Array.isArray(chosen)) throw fail('InvalidAnswer.ontologyschemaListTitles', { kind })
+  if (!Array.isArray(chosen)) throw fail('InvalidAnswer.schemaFilter', { kind })
   return [...new Set(chosen.map(find))]
 }
 
@@ -181,7 +181,7 @@ export function schemaLayout(ontology: Ontology, options: OntologySchemaOptions 
   if (withCoordinates && objects !== undefined) {
     const unsupported = objects.filter((o) => SCHEMA_SHAPES[o.shape] === undefined)
     if (unsupported.length > 0) {
-      throw fail('WrongShape.modelCannotGive', {
+      throw fail('WrongShape.noModelCoordinates', {
         value: unsupported.map((o) => `${JSON.stringify(o.name)} (${o.shape})`).join(', '),
       })
     }

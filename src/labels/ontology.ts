@@ -188,7 +188,7 @@ export class OntologyClassification {
     this.level = typeof raw['level'] === 'string' ? raw['level'] : undefined
     this.attributes = parseAttributes(raw, this)
     if (this.attributes.length === 0) {
-      throw fail('OntologyInvalid.ontologyMalformedClassification', { featureHash: JSON.stringify(this.featureHash) })
+      throw fail('OntologyInvalid.classificationWithoutAttribute', { featureHash: JSON.stringify(this.featureHash) })
     }
   }
 
@@ -237,7 +237,7 @@ export class OntologyClassification {
   option(labelOrHash: string | Option): Option {
     const q = this.question
     if (q.type !== 'radio' && q.type !== 'checklist') {
-      throw fail('OntologyFeatureNotFound.classificationQuestionOptions', {
+      throw fail('OntologyFeatureNotFound.classificationWithoutOptions', {
         title: JSON.stringify(this.title),
         type: q.type,
       })
@@ -316,7 +316,7 @@ export class Ontology {
 
   constructor(structure: OntologyStructureDict) {
     if (!isRecord(structure)) {
-      throw fail('OntologyInvalid.ontologyStructureObject')
+      throw fail('OntologyInvalid.notAnObject')
     }
     this.#raw = structuredClone(structure)
     this.skeletonTemplates = parseSkeletonTemplates(structure.skeleton_templates)
@@ -422,11 +422,11 @@ export class Ontology {
     for (const seg of rest) {
       if (node.kind === 'attribute') {
         if (node.type !== 'radio' && node.type !== 'checklist') {
-          throw fail('OntologyFeatureNotFound.attributeOptionsSo3', {
+          throw fail('OntologyFeatureNotFound.pathPastAttributeWithoutOptions', {
             type: capitalise(node.type),
             name: JSON.stringify(node.name),
             path: node.path,
-            seg,
+            next: seg,
           })
         }
         node = node.option(seg)
@@ -523,7 +523,7 @@ export class Ontology {
 
 function wrongShape(obj: OntologyObject, wanted: Shape): Error {
   return fail(
-    'WrongShape.objectObjectObject',
+    'WrongShape.notThisShape',
     { name: JSON.stringify(obj.name), shape: obj.shape, wanted },
     { data: { object: obj.name, shape: obj.shape, expected: wanted } },
   )

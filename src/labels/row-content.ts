@@ -104,7 +104,7 @@ export function unitForFrame(units: readonly UnitState[], frame: number): UnitSt
 /** The one shape check before a row is read: the JSON must have a `data_units` object. */
 export function checkLabelRowDict(dict: unknown): void {
   if (!isRecord(dict) || !isRecord(dict['data_units'])) {
-    throw fail('LabelRowInvalid.labelRowJson')
+    throw fail('LabelRowInvalid.noDataUnits')
   }
 }
 
@@ -171,7 +171,7 @@ class RowLoader {
     for (const [key, frameDict] of Object.entries(labels)) {
       const frame = Number(key)
       if (!Number.isInteger(frame) || frame < 0 || !isRecord(frameDict)) {
-        throw fail('LabelRowInvalid.labelRowJson2', { hash, key })
+        throw fail('LabelRowInvalid.labelsNotOnAFrame', { hash, key })
       }
       unit.frameExtras.set(frame, rest(frameDict, ['objects', 'classifications']))
       const objects = Array.isArray(frameDict['objects']) ? frameDict['objects'] : []
@@ -185,7 +185,7 @@ class RowLoader {
     const objects = Array.isArray(labels['objects']) ? labels['objects'] : []
     for (const o of objects) {
       if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
-        throw fail('LabelRowInvalid.labelRowJson3', { frame })
+        throw fail('LabelRowInvalid.objectWithoutHash', { frame })
       }
       const inst = this.c.objects.get(o['objectHash']) ?? this.#newLoadedObject(o['objectHash'], o)
       const rawCoordinates: Raw = {}
@@ -201,7 +201,7 @@ class RowLoader {
     const classifications = Array.isArray(labels['classifications']) ? labels['classifications'] : []
     for (const c of classifications) {
       if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
-        throw fail('LabelRowInvalid.labelRowJson4', { frame })
+        throw fail('LabelRowInvalid.classificationWithoutHash', { frame })
       }
       const inst =
         this.c.classifications.get(c['classificationHash']) ??

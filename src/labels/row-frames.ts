@@ -28,7 +28,7 @@ export function checkFrames(
         row.dataType === 'image'
           ? 'an image has only frame 0'
           : `this ${row.dataType} has frames ${describeFrames(valid)}`
-      throw fail('FrameOutOfRange.cannotPutFrame', { what, bad: describeFrames(bad), desc })
+      throw fail('FrameOutOfRange.framesNotAllowed', { what, bad: describeFrames(bad), desc })
     }
     return
   }
@@ -36,7 +36,7 @@ export function checkFrames(
   if (typeof count === 'number' && count > 0) {
     const bad = frames.filter((f) => f >= count)
     if (bad.length > 0) {
-      throw fail('FrameOutOfRange.cannotPutFrame2', {
+      throw fail('FrameOutOfRange.pastLastFrame', {
         what,
         bad: describeFrames(bad),
         dataTitle: JSON.stringify(row.dataTitle),
@@ -64,7 +64,7 @@ export function checkClassificationFrames(
       other.removeFrames(overlap)
       continue
     }
-    throw fail('ClassificationFramesOverlap.classificationAlreadyFrame', {
+    throw fail('ClassificationFramesOverlap.framesTaken', {
       title: JSON.stringify(inst.title),
       overlap: describeFrames(overlap),
       classificationHash: other.classificationHash,
@@ -101,6 +101,6 @@ export function filterInstances<T extends { featureHash: string }>(
 /** `frames: 'all'` of a row with `count` frames (refused when the count is unknown). */
 export function allFrames(count: number | null, dataTitle: string): FrameSpec {
   if (count === null || count <= 0)
-    throw fail('FrameOutOfRange.cannotUseFrames', { dataTitle: JSON.stringify(dataTitle) })
+    throw fail('FrameOutOfRange.allFramesUnknown', { dataTitle: JSON.stringify(dataTitle) })
   return { start: 0, end: count - 1 }
 }

@@ -107,7 +107,7 @@ export class QueueRunner extends Runner {
       typeof options.projectHash !== 'string' ||
       options.projectHash.trim() === ''
     ) {
-      throw fail('ProjectHashMissing.newQueuerunnerNeeds')
+      throw fail('ProjectHashMissing.queueRunner')
     }
     super({ ...options, projectHash: options.projectHash.trim() })
     this.projectHash = options.projectHash.trim()

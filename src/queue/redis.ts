@@ -30,10 +30,10 @@ function checkUrl(url: string): void {
   try {
     parsed = new URL(url)
   } catch {
-    throw fail('InvalidRedisUrl.redisUrl', { url: redactRedisUrl(url), DEFAULT_REDIS_URL })
+    throw fail('InvalidRedisUrl.unparsable', { url: redactRedisUrl(url), DEFAULT_REDIS_URL })
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw fail('InvalidRedisUrl.redisUrlStarts', {
+    throw fail('InvalidRedisUrl.wrongProtocol', {
       url: redactRedisUrl(url),
       protocol: parsed.protocol,
       DEFAULT_REDIS_URL,

@@ -81,13 +81,13 @@ export function parseTaskSpec(input: string | Record<string, unknown>): TaskSpec
     try {
       value = JSON.parse(input)
     } catch (error) {
-      throw fail('InvalidTaskSpec.taskSpecValid', { message: (error as Error).message })
+      throw fail('InvalidTaskSpec.notJson', { message: (error as Error).message })
     }
   }
   const parsed = TaskSpecSchema.safeParse(value)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'spec'}: ${i.message}`)
-    throw fail('InvalidTaskSpec.taskSpecInvalid', { problems }, { data: { problems } })
+    throw fail('InvalidTaskSpec.fields', { problems }, { data: { problems } })
   }
   const v = parsed.data
   return {

@@ -36,7 +36,7 @@ export function ownPackage(): OwnPackage {
     }
     dir = dirname(dir)
   }
-  throw fail('Bug.encordAgentsPackage')
+  throw fail('Bug.packageJsonMissing')
 }
 
 /**

@@ -86,10 +86,10 @@ function isInside(root: string, child: string): boolean {
  */
 function checkTarget(root: string, realRoot: string, rel: string): string {
   if (rel === '' || isAbsolute(rel) || rel.split(/[\\/]/).some((s) => s === '..' || s === '')) {
-    throw fail('Bug.templateFileName', { rel })
+    throw fail('Bug.templateNameEscapes', { rel })
   }
   const target = resolve(root, rel)
-  if (!isInside(root, target)) throw fail('Bug.templateFileWould', { rel, root })
+  if (!isInside(root, target)) throw fail('Bug.templateFileEscapes', { rel, root })
   const at = (path: string) => ({ rel, relative: relative(root, path) || '.', path })
   const parts = rel.split(/[\\/]/)
   let path = root
@@ -157,9 +157,9 @@ function realFolder(path: string, shown: string): string {
   try {
     real = realpathSync(path)
   } catch {
-    throw fail('InitTargetNotADirectory.cannotUsedSymlink', { shown, path, path2: readlinkSync(path) })
+    throw fail('InitTargetNotADirectory.danglingSymlink', { shown, path, path2: readlinkSync(path) })
   }
-  if (!statSync(real).isDirectory()) throw fail('InitTargetNotADirectory.cannotUsedExists', { shown, path })
+  if (!statSync(real).isDirectory()) throw fail('InitTargetNotADirectory.notADirectory', { shown, path })
   return real
 }
 
@@ -217,7 +217,7 @@ export function initProject(options: InitOptions): Omit<InitResult, 'install'> {
     throw fail('UnknownTemplate', { templateName, value: templates.map((t) => t.name).join(', ') })
   }
   const source = template.dir
-  if (!existsSync(source)) throw fail('Bug.templateMissingFrom', { templateName, source })
+  if (!existsSync(source)) throw fail('Bug.templateMissing', { templateName, source })
   const root = resolve(cwd, options.dir)
   // Everything is checked before anything is written: a refusal leaves DIR as it was.
   const realRoot = realRootOf(root, options.dir)

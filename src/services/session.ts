@@ -175,7 +175,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     const hashes = [...emulator.state.projects.keys()]
     if (hashes.length !== 1) {
       await emulator.stop()
-      throw fail('ProjectHashMissing.holdsProjectsSay', { fixtureShown, hashes })
+      throw fail('ProjectHashMissing.fixtureHasSeveral', { fixtureShown, hashes })
     }
     projectHash = hashes[0]
   }
@@ -245,7 +245,7 @@ export function missingProjectHash(
 ): UserError {
   const where = loaded ? ` (config: ${displayPath(loaded.filepath, cwd)})` : ''
   const local = canRunLocal ? '; or use --local FIXTURE for the local emulator' : ''
-  return fail('ProjectHashMissing.projectGiven', { where, local })
+  return fail('ProjectHashMissing.notGiven', { where, local })
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

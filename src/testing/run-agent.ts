@@ -50,9 +50,9 @@ export async function runAgent(
   if (isAgentDefinition(agents)) {
     runner.stage(stage ?? onlyAgentStage(project), agents)
   } else {
-    if (stage !== undefined) throw fail('InvalidStage.runagentGiveStage')
+    if (stage !== undefined) throw fail('InvalidStage.runAgentStageWithRecord')
     const entries = Object.entries(agents ?? {})
-    if (entries.length === 0) throw fail('InvalidStage.runagentNeedsAgent')
+    if (entries.length === 0) throw fail('InvalidStage.runAgentNoAgent')
     for (const [title, agent] of entries) runner.stage(title, agent as AgentDefinition<DepsRecord>)
   }
   const result = await runner.run({ retryDelayMs: 0, ...runOptions, client: project.client, journal: false })

@@ -65,10 +65,10 @@ export async function decodeImage(bytes: Uint8Array, what: string): Promise<RgbP
 /** Encode RGB pixels as PNG or JPEG. */
 export async function encodeImage(pixels: RgbPixels, format: ImageFormat, quality = 90): Promise<Buffer> {
   if (format !== 'png' && format !== 'jpeg') {
-    throw fail('InvalidImageFormat.imagesEncodedPng', { format: JSON.stringify(format) })
+    throw fail('InvalidImageFormat.format', { format: JSON.stringify(format) })
   }
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw fail('InvalidImageFormat.jpegQualityInteger', { quality })
+    throw fail('InvalidImageFormat.jpegQuality', { quality })
   }
   const lib = await sharp()
   const image = lib(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })

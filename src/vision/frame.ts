@@ -75,10 +75,10 @@ export class Frame {
   static fromRgb(data: Uint8Array, size: { width: number; height: number; frame?: number }): Frame {
     const { width, height } = size
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw fail('InvalidImage.frameSizePositive', { width, height })
+      throw fail('InvalidImage.frameSize', { width, height })
     }
     if (data.length !== width * height * 3) {
-      throw fail('InvalidImage.rgbPixelsBytes', { width, height, length: data.length })
+      throw fail('InvalidImage.pixelBufferSize', { width, height, length: data.length })
     }
     const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     return new Frame(buffer, width, height, size.frame ?? 0)
@@ -87,7 +87,7 @@ export class Frame {
   /** The RGB values of one pixel. */
   pixel(x: number, y: number): [number, number, number] {
     if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= this.width || y >= this.height) {
-      throw fail('InvalidImage.pixelOutsideFrame', { x, y, width: this.width, height: this.height })
+      throw fail('InvalidImage.pixelOutside', { x, y, width: this.width, height: this.height })
     }
     const i = (y * this.width + x) * 3
     return [this.data[i], this.data[i + 1], this.data[i + 2]]

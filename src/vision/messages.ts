@@ -54,11 +54,11 @@ const ANTHROPIC_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/
 async function encoded(image: ImageInput, options: EncodeOptions): Promise<{ base64: string; mimeType: string }> {
   if (image instanceof Frame) return { base64: await image.toBase64(options), mimeType: image.mimeTypeOf(options) }
   if (!(image instanceof Uint8Array)) {
-    throw fail('InvalidImage.expectedFrameFrom')
+    throw fail('InvalidImage.notAFrame')
   }
   const sniffed = sniffImageMimeType(image)
   if (sniffed === undefined) {
-    throw fail('InvalidImage.theseBytesImage')
+    throw fail('InvalidImage.unknownImageBytes')
   }
   const wanted = options.format === undefined ? undefined : options.format === 'png' ? 'image/png' : 'image/jpeg'
   if (wanted === undefined || wanted === sniffed)
@@ -98,7 +98,7 @@ export async function openaiInputImage(image: ImageInput, options: ImagePartOpti
 export async function anthropicImagePart(image: ImageInput, options: EncodeOptions = {}): Promise<AnthropicImagePart> {
   const { base64, mimeType } = await encoded(image, options)
   if (!ANTHROPIC_TYPES.has(mimeType)) {
-    throw fail('InvalidImage.anthropicAcceptsJpeg', { mimeType })
+    throw fail('InvalidImage.anthropicFormat', { mimeType })
   }
   return {
     type: 'image',

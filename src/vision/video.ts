@@ -105,7 +105,7 @@ export async function probeVideo(ffmpeg: string, path: string): Promise<VideoInf
 export function frameList(frames: Iterable<number>): number[] {
   const list = [...new Set(frames)].sort((a, b) => a - b)
   const bad = list.find((f) => !Number.isInteger(f) || f < 0)
-  if (bad !== undefined) throw fail('InvalidVideoFrames.frameNumbersIntegers', { bad })
+  if (bad !== undefined) throw fail('InvalidVideoFrames.frameNumber', { bad })
   return list
 }
 
@@ -140,8 +140,7 @@ export interface FramePlan {
 
 export function planFrames(selection: VideoSelection, sourceFps: number | null): FramePlan {
   const max = selection.maxFrames
-  if (max !== undefined && (!Number.isInteger(max) || max < 1))
-    throw fail('InvalidVideoFrames.maxframesIntegerGot', { max })
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw fail('InvalidVideoFrames.maxFrames', { max })
   if (selection.frames !== undefined) {
     const list = frameList(selection.frames).slice(0, max)
     const terms = runs(list)
@@ -163,10 +162,10 @@ export function planFrames(selection: VideoSelection, sourceFps: number | null):
   }
   if (selection.fps !== undefined) {
     if (typeof selection.fps !== 'number' || !Number.isFinite(selection.fps) || selection.fps <= 0) {
-      throw fail('InvalidVideoFrames.fpsNumberGot', { fps: JSON.stringify(selection.fps) })
+      throw fail('InvalidVideoFrames.fps', { fps: JSON.stringify(selection.fps) })
     }
     if (sourceFps === null) {
-      throw fail('InvalidVideoFrames.samplingFpsNeeds')
+      throw fail('InvalidVideoFrames.frameRateUnknown')
     }
     const ratio = selection.fps / sourceFps
     if (ratio < 1) {
@@ -268,7 +267,7 @@ export async function* decodeVideo(
     }
     const code = await exited
     finished = true
-    if (code !== 0) throw fail('VideoDecodeFailed.ffmpegCouldDecode', { name, stderr, code })
+    if (code !== 0) throw fail('VideoDecodeFailed.ffmpegFailed', { name, stderr, code })
   } finally {
     if (!finished && child.exitCode === null) child.kill('SIGKILL')
   }

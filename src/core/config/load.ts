@@ -145,7 +145,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       if (!stats?.isFile()) {
         // `--config /dev/null` or a directory: say what is there instead of "does not exist".
         const what = stats === undefined ? 'does not exist' : `is ${describeNonFile(stats)}, not a config file`
-        throw fail('ConfigNotFound.configFile', { configPath: options.configPath, what })
+        throw fail('ConfigNotFound.givenPath', { configPath: options.configPath, what })
       }
       found = await explorer().load(file)
     } else {
@@ -155,7 +155,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     throw toLoadError(error, cwd)
   }
   if (!found) {
-    throw fail('ConfigNotFound.encordAgentsConfig', { cwd })
+    throw fail('ConfigNotFound.searched', { cwd })
   }
   return checkConfig(found.config, found.filepath, cwd)
 }
@@ -208,7 +208,7 @@ function toLoadError(error: unknown, cwd: string): unknown {
     const syntax = parseSyntaxError(error.original)
     if (syntax) {
       return fail(
-        'ConfigSyntaxError.syntaxError',
+        'ConfigSyntaxError.syntax',
         { shown, reason: syntax.reason },
         { location: `${displayPath(syntax.file, cwd)}:${syntax.line}:${syntax.column}` },
       )
@@ -249,7 +249,7 @@ function toLoadError(error: unknown, cwd: string): unknown {
         .replace(/, ".*" is not valid JSON.*$/s, '')
         .replace(/ while parsing .*$/s, '')
         .trim()
-      return fail('ConfigSyntaxError.valid', { shown, kind, reason, location }, { location })
+      return fail('ConfigSyntaxError.unparsable', { shown, kind, reason, location }, { location })
     }
   }
   return error

@@ -75,19 +75,15 @@ export function defineDependency<T, D extends DepsRecord, B>(
   spec: TaskDependencySpec<T, D, B> | RunDependencySpec<T, D>,
 ): Dependency<T, B> {
   if (spec === null || typeof spec !== 'object' || typeof spec.resolve !== 'function') {
-    throw fail('InvalidDependency.definedependencyNeedsObject', {}, { location: captureCallerLocation() })
+    throw fail('InvalidDependency.notAnObject', {}, { location: captureCallerLocation() })
   }
   const scope = spec.scope ?? 'task'
   if (scope !== 'task' && scope !== 'run') {
-    throw fail(
-      'InvalidDependency.dependencyScopeTask',
-      { scope: JSON.stringify(scope) },
-      { location: captureCallerLocation() },
-    )
+    throw fail('InvalidDependency.scope', { scope: JSON.stringify(scope) }, { location: captureCallerLocation() })
   }
   const resolveMany = 'resolveMany' in spec ? spec.resolveMany : undefined
   if (scope === 'run' && resolveMany !== undefined) {
-    throw fail('InvalidDependency.runScopedDependency', {}, { location: captureCallerLocation() })
+    throw fail('InvalidDependency.runScopedResolveMany', {}, { location: captureCallerLocation() })
   }
   const dep: Dependency<T, B> = {
     [DEPENDENCY_BRAND]: true,
@@ -131,7 +127,7 @@ export function toDependency(value: unknown, path: string): Dependency<unknown, 
       : typeof value === 'function'
         ? 'a function'
         : (JSON.stringify(value) ?? String(value))
-  throw fail('InvalidDependency.dependencyGot', { path, what })
+  throw fail('InvalidDependency.notADependency', { path, what })
 }
 
 /** The `deps` record of a dependency (calling the thunk form). */
@@ -140,7 +136,7 @@ export function depsOf(dep: { deps?: DepsRecord | (() => DepsRecord) }): DepsRec
   if (deps === undefined) return {}
   const record = typeof deps === 'function' ? deps() : deps
   if (record === null || typeof record !== 'object') {
-    throw fail('InvalidDependency.depsObjectDependencies')
+    throw fail('InvalidDependency.depsNotAnObject')
   }
   return record
 }

@@ -88,7 +88,7 @@ export class Runner {
   ): this {
     const callerLocation = captureCallerLocation()
     if (typeof stage !== 'string' || stage.trim() === '') {
-      throw fail('InvalidStage.runnerStageNeeds', {}, { location: callerLocation })
+      throw fail('InvalidStage.runnerStageTitle', {}, { location: callerLocation })
     }
     let agent: AgentDefinition<DepsRecord>
     let options: StageOptions
@@ -108,7 +108,7 @@ export class Runner {
       agent = withAgentOptions(agent, { location: inline.location ?? callerLocation })
       options = { overwrite: inline.overwrite, location: inline.location }
     } else {
-      throw fail('InvalidStage.runnerStageNeeds2', { stage }, { location: callerLocation })
+      throw fail('InvalidStage.runnerStageAgent', { stage }, { location: callerLocation })
     }
     const location = options.location ?? callerLocation
     const binding: StageBinding = { stage, agent, location, overwrite: options.overwrite === true }
@@ -209,7 +209,7 @@ export class Runner {
   #projectHash(explicit?: string): string {
     const hash = explicit ?? this.#options.projectHash ?? process.env.ENCORD_PROJECT_HASH
     if (hash === undefined || hash.trim() === '') {
-      throw fail('ProjectHashMissing.projectHashRunner')
+      throw fail('ProjectHashMissing.runner')
     }
     return hash.trim()
   }

@@ -110,12 +110,12 @@ export const cliErrors = defineErrors({
   InvalidRedisUrl: {
     exit: 'user',
     messages: {
-      redisUrl: {
+      unparsable: {
         message: (p: { url: string; DEFAULT_REDIS_URL: string }) => `"${p.url}" is not a Redis URL.`,
         hint: (p: { url: string; DEFAULT_REDIS_URL: string }) =>
           `Write it as redis://[user:password@]host:port[/db] (rediss:// for TLS), e.g. ${p.DEFAULT_REDIS_URL}.`,
       },
-      redisUrlStarts: {
+      wrongProtocol: {
         message: (p: { url: string; protocol: string; DEFAULT_REDIS_URL: string }) =>
           `"${p.url}" is not a Redis URL (it starts with ${p.protocol}//).`,
         hint: (p: { url: string; protocol: string; DEFAULT_REDIS_URL: string }) =>
@@ -147,11 +147,11 @@ export const cliErrors = defineErrors({
   InvalidTaskSpec: {
     exit: 'user',
     messages: {
-      taskSpecValid: {
+      notJson: {
         message: (p: { message: string }) => `A task spec is not valid JSON: ${p.message}.`,
         hint: `Queue the strings from stage.tasks() (or serializeTaskSpec(spec)): {"uuid": ..., "data_hash": ..., "data_title": ..., "label_branch_name": ...}.`,
       },
-      taskSpecInvalid: {
+      fields: {
         message: (p: { problems: string[] }) => `A task spec is invalid: ${p.problems.join('; ')}.`,
         hint: `A task spec has "uuid", "data_hash", "data_title" and "label_branch_name" (the fields of Python's AgentTaskConfig).`,
       },
@@ -207,7 +207,7 @@ export const cliErrors = defineErrors({
   Bug: {
     exit: 'bug',
     messages: {
-      encordAgentsPackage: {
+      packageJsonMissing: {
         message: () =>
           `The encord-agents package.json was not found above the running code: the package is incomplete.`,
       },
@@ -215,15 +215,15 @@ export const cliErrors = defineErrors({
         message: (p: { manifest: string; issues: string }) =>
           `The template manifest ${p.manifest} is invalid: ${p.issues}`,
       },
-      templateFileName: {
+      templateNameEscapes: {
         message: (p: { rel: string }) =>
           `Template file name ${JSON.stringify(p.rel)} would leave the target directory.`,
       },
-      templateFileWould: {
+      templateFileEscapes: {
         message: (p: { rel: string; root: string }) =>
           `Template file ${JSON.stringify(p.rel)} would be written outside ${p.root}.`,
       },
-      templateMissingFrom: {
+      templateMissing: {
         message: (p: { templateName: string; source: string }) =>
           `The ${p.templateName} template is missing from ${p.source}: the package is incomplete.`,
       },
@@ -261,12 +261,12 @@ export const cliErrors = defineErrors({
   InitTargetNotADirectory: {
     exit: 'user',
     messages: {
-      cannotUsedSymlink: {
+      danglingSymlink: {
         message: (p: { shown: string; path: string; path2: string }) =>
           `${p.shown} cannot be used: ${p.path} is a symlink to ${p.path2}, which does not exist. Nothing was written.`,
         hint: `Create the folder it points to, remove the symlink, or choose another directory.`,
       },
-      cannotUsedExists: {
+      notADirectory: {
         message: (p: { shown: string; path: string }) =>
           `${p.shown} cannot be used: ${p.path} exists and is not a directory.`,
         hint: `Choose a new or existing directory.`,

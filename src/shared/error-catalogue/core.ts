@@ -40,17 +40,17 @@ export const coreErrors = defineErrors({
       stage: {
         message: () => '`stage` of defineAgent must be a stage title or UUID.',
       },
-      defineagentNeedsObject: {
+      notAnObject: {
         message: () => `defineAgent needs an object with a \`handler\` function.`,
         hint: `Write defineAgent({ handler: async ({ task }) => "complete" }).`,
       },
-      depsDefineagentObject: {
+      deps: {
         message: () => `\`deps\` of defineAgent must be an object of dependencies.`,
       },
-      pathwaysDefineagentList: {
+      pathways: {
         message: () => `\`pathways\` of defineAgent must be a list of pathway names or UUIDs.`,
       },
-      onfailureDefineagentPathway: {
+      onFailure: {
         message: () => `\`onFailure\` of defineAgent must be a pathway name or UUID.`,
       },
     },
@@ -116,11 +116,11 @@ export const coreErrors = defineErrors({
   ConfigNotFound: {
     exit: 'user',
     messages: {
-      configFile: {
+      givenPath: {
         message: (p: { configPath: string; what: string }) => `Config file ${p.configPath} ${p.what}.`,
         hint: `Check the --config path, or leave --config out to search for encord-agents.config.ts from the current directory up.`,
       },
-      encordAgentsConfig: {
+      searched: {
         message: (p: { cwd: string }) =>
           `No encord-agents config found in ${p.cwd} or its parent directories (up to the project root).`,
         hint: `Create one with \`encord-agents init\`, or pass --config FILE. Looked for encord-agents.config.{ts,mts,js,mjs,json}, .encord-agentsrc* and an "encord-agents" key in package.json.`,
@@ -161,11 +161,11 @@ export const coreErrors = defineErrors({
   ConfigSyntaxError: {
     exit: 'user',
     messages: {
-      syntaxError: {
+      syntax: {
         message: (p: { shown: string; reason: string }) => `${p.shown} has a syntax error: ${p.reason}`,
         hint: `Fix the syntax at the location shown; \`npx tsc --noEmit\` in your project shows the same error in more detail.`,
       },
-      valid: {
+      unparsable: {
         message: (p: { shown: string; kind: string; reason: string; location: string }) =>
           `${p.shown} is not valid ${p.kind}: ${p.reason}`,
         hint: (p: { shown: string; kind: string; reason: string; location: string }) =>
@@ -204,52 +204,52 @@ export const coreErrors = defineErrors({
   FrameOutOfRange: {
     exit: 'user',
     messages: {
-      frameFrameFrom: {
+      noSuchFrame: {
         message: (p: { name: string; frame: number; count: number | null }) =>
           `"${p.name}" has no frame ${p.frame}${p.count === null ? '' : ` (it has ${p.count} frame${p.count === 1 ? '' : 's'}, from 0)`}.`,
       },
-      frameTakesFrame: {
+      frameArgument: {
         message: (p: { n: number }) => `frame() takes a frame number ≥ 0, got ${JSON.stringify(p.n)}.`,
       },
-      objectLongerFrame: {
+      objectLeftFrame: {
         message: (p: { title: string; objectHash: string; frame: number }) =>
           `Object ${p.title} (${p.objectHash}) is no longer on frame ${p.frame}.`,
       },
-      classificationLongerFrame: {
+      classificationLeftFrame: {
         message: (p: { title: string; frame: number }) => `Classification ${p.title} is no longer on frame ${p.frame}.`,
       },
-      classificationGlobalApplies: {
+      globalClassification: {
         message: (p: { title: string }) =>
           `Classification ${p.title} is global: it applies to the whole item and has no frames.`,
       },
-      frameFrameIndex: {
+      notAFrameIndex: {
         message: (p: { f: string }) => `Frame ${p.f} is not a frame index: frames are integers from 0.`,
       },
-      frameRangeEnds: {
+      backwardsRange: {
         message: (p: { start: number; end: number }) => `Frame range ${p.start}–${p.end} ends before it starts.`,
       },
-      cannotPutRanges: {
+      rangesOnFrameMedia: {
         message: (p: { what: string; dataTitle: string; value: unknown }) =>
           `Cannot put ${p.what} on ranges: ${p.dataTitle} is ${p.value} data, whose labels go on frames.`,
         hint: `Ranges are for audio (milliseconds) and plain text or HTML (characters); use frames here.`,
       },
-      classificationSoTakes: {
+      classificationTakesNoFrames: {
         message: (p: { title: string; why: string }) => `Classification ${p.title} ${p.why}, so it takes no frames.`,
       },
-      cannotUseFrames: {
+      allFramesUnknown: {
         message: (p: { dataTitle: string }) =>
           `Cannot use frames: 'all' for ${p.dataTitle}: its frame count is unknown.`,
         hint: `Pass the frames explicitly, or load the row with its metadata (number_of_frames).`,
       },
-      objectFrameS: {
+      dynamicAnswerOffObject: {
         message: (p: { title: string; hash: string; missing: string; name: string }) =>
           `Object ${p.title} (${p.hash}) is not on frame(s) ${p.missing}; dynamic answers to ${p.name} go on frames where the object is.`,
       },
-      cannotPutFrame: {
+      framesNotAllowed: {
         message: (p: { what: string; bad: string; desc: string }) =>
           `Cannot put ${p.what} on frame(s) ${p.bad}: ${p.desc}.`,
       },
-      cannotPutFrame2: {
+      pastLastFrame: {
         message: (p: { what: string; bad: string; dataTitle: string; count: number }) =>
           `Cannot put ${p.what} on frame(s) ${p.bad}: ${p.dataTitle} has ${p.count} frames (0–${p.count - 1}).`,
       },
@@ -268,12 +268,12 @@ export const coreErrors = defineErrors({
   VideoDecodeFailed: {
     exit: 'user',
     messages: {
-      couldReadSize: {
+      unknownSize: {
         message: (p: { name: string }) =>
           `Could not read the size of the video "${p.name}" (ffprobe failed and the storage item has none).`,
         hint: `Install ffprobe (it comes with ffmpeg) next to ffmpeg.`,
       },
-      ffmpegCouldDecode: {
+      ffmpegFailed: {
         message: (p: { name: string; stderr: string; code: null | number }) =>
           `ffmpeg could not decode ${p.name}: ${p.stderr.trim() || `exit code ${p.code}`}`,
       },
@@ -297,24 +297,24 @@ export const coreErrors = defineErrors({
       depsThrew: {
         message: (p: { path: string; error: string }) => `${p.path}: ${p.error}`,
       },
-      definedependencyNeedsObject: {
+      notAnObject: {
         message: () => `defineDependency needs an object with a \`resolve\` function.`,
         hint: `Write defineDependency({ resolve: (ctx) => value }).`,
       },
-      dependencyScopeTask: {
+      scope: {
         message: (p: { scope: string }) => `A dependency's scope must be 'task' or 'run', not ${p.scope}.`,
       },
-      runScopedDependency: {
+      runScopedResolveMany: {
         message: () => `A run-scoped dependency cannot have \`resolveMany\` (it is resolved once, not per batch).`,
       },
-      dependencyGot: {
+      notADependency: {
         message: (p: { path: string; what: string }) => `${p.path} is not a dependency (got ${p.what}).`,
         hint: (p: { what: string }) =>
           p.what === 'a function'
             ? 'Wrap it with defineDependency({ resolve: ... }), or call the factory that makes it.'
             : 'Each entry of `deps` must be a built-in dependency (labelRow(), storageItem(), ...) or one made with defineDependency.',
       },
-      depsObjectDependencies: {
+      depsNotAnObject: {
         message: () => `\`deps\` must be an object of dependencies (or a function returning one).`,
       },
     },
@@ -383,13 +383,13 @@ export const coreErrors = defineErrors({
   JournalLocked: {
     exit: 'user',
     messages: {
-      anotherEncordAgents: {
+      heldByRun: {
         message: (p: { pid: number; holder: string; startedAt: string; journalPath: string; lockPath: string }) =>
           `Another encord-agents run (process ${p.pid}${p.holder}, started ${p.startedAt}) is using the run journal ${p.journalPath}.`,
         hint: (p: { pid: number; holder: string; startedAt: string; journalPath: string; lockPath: string }) =>
           `Wait for that run to finish (two runs on one project would decide the same tasks twice). If it is not running any more, delete ${p.lockPath}.`,
       },
-      couldTakeLock: {
+      contended: {
         message: (p: { journalPath: string; lockPath: string }) =>
           `Could not take the lock of the run journal ${p.journalPath}: another run keeps taking it.`,
         hint: (p: { journalPath: string; lockPath: string }) =>
@@ -409,19 +409,19 @@ export const coreErrors = defineErrors({
   InvalidStage: {
     exit: 'user',
     messages: {
-      runnerStageNeeds: {
+      runnerStageTitle: {
         message: () => `runner.stage() needs a stage title or UUID as its first argument.`,
       },
-      runnerStageNeeds2: {
+      runnerStageAgent: {
         message: (p: { stage: string }) =>
           `runner.stage(${JSON.stringify(p.stage)}, ...) needs an agent made with defineAgent, or options and a handler function.`,
         hint: `Write runner.stage('Agent 1', defineAgent({ handler })) or runner.stage('Agent 1', { deps }, handler).`,
       },
-      runagentGiveStage: {
+      runAgentStageWithRecord: {
         message: () =>
           `runAgent(): give \`stage\` with a single agent, not with a record of agents (its keys are the stages).`,
       },
-      runagentNeedsAgent: {
+      runAgentNoAgent: {
         message: () => `runAgent() needs an agent made with defineAgent, or a record of them by stage title.`,
       },
       runAgentNoAgentStage: {
@@ -448,21 +448,21 @@ export const coreErrors = defineErrors({
   ProjectHashMissing: {
     exit: 'user',
     messages: {
-      projectHashRunner: {
+      runner: {
         message: () => `No project hash: the runner does not know which project to work on.`,
         hint: `Pass projectHash to new Runner({ projectHash }) or run({ projectHash }), set ENCORD_PROJECT_HASH, or use --project-hash.`,
       },
-      newQueuerunnerNeeds: {
+      queueRunner: {
         message: () => `new QueueRunner() needs the project hash: new QueueRunner({ projectHash }).`,
         hint: `The wrapped handlers re-fetch tasks from this project, so it must be known up front.`,
       },
-      holdsProjectsSay: {
+      fixtureHasSeveral: {
         message: (p: { fixtureShown: string; hashes: string[] }) =>
           `${p.fixtureShown} holds ${p.hashes.length} projects; say which one to use.`,
         hint: (p: { fixtureShown: string; hashes: string[] }) =>
           `Set projectHash in the config or pass --project-hash. Projects: ${p.hashes.join(', ')}.`,
       },
-      projectGiven: {
+      notGiven: {
         message: (p: { where: string; local: string }) => `No project given${p.where}.`,
         hint: (p: { where: string; local: string }) =>
           `Set projectHash in the config, pass --project-hash HASH or set ENCORD_PROJECT_HASH${p.local}.`,

@@ -5,12 +5,12 @@ export const emulatorErrors = defineErrors({
   FixtureInvalid: {
     exit: 'user',
     messages: {
-      emulatorFixtureValid: {
+      schema: {
         message: (p: { source: string; shown: string[] }) =>
           `The emulator fixture ${p.source} is not valid:\n${p.shown.join('\n')}`,
         hint: `See docs/fixture-format.md for the format, or make a fresh one with \`encord-agents emulator generate --out FILE\`.`,
       },
-      emulatorFixtureValid2: {
+      notJson: {
         message: (p: { file: string; message: string }) =>
           `The emulator fixture ${p.file} is not valid JSON: ${p.message}`,
       },
@@ -28,12 +28,12 @@ export const emulatorErrors = defineErrors({
   FixtureNotAFile: {
     exit: 'user',
     messages: {
-      regularFileFixture: {
+      notARegularFile: {
         message: (p: { file: string; path: string }) =>
           `${p.file}${p.path} is not a regular file: a fixture is only written to a file.`,
         hint: `Choose a file path (new, or a fixture file to replace).`,
       },
-      loopSymlinks: {
+      symlinkLoop: {
         message: (p: { file: string }) => `${p.file} is a loop of symlinks.`,
         hint: `Point it at a file, or choose another path.`,
       },
@@ -45,7 +45,7 @@ export const emulatorErrors = defineErrors({
       default: {
         message: (p: { count: number }) => `tasks must be an integer from 0 to 5,000,000 (got ${p.count})`,
       },
-      workspaceImages: {
+      workspaceImageCount: {
         message: (p: { max: number; images: number }) =>
           `The images dataset holds 0 to ${p.max.toLocaleString('en')} images (got ${p.images})`,
       },
@@ -54,14 +54,14 @@ export const emulatorErrors = defineErrors({
   GenerateBadStages: {
     exit: 'user',
     messages: {
-      stageTitlesEmpty: {
+      emptyTitle: {
         message: () => `Stage titles must not be empty`,
       },
-      reservedStageTitle: {
+      reservedTitle: {
         message: (p: { title: string }) =>
           `"${p.title}" is a reserved stage title (Start, Review 1 and Complete are generated)`,
       },
-      stageListedTwice: {
+      listedTwice: {
         message: (p: { title: string }) => `Stage "${p.title}" is listed twice`,
       },
     },

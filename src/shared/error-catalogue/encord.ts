@@ -130,17 +130,17 @@ export const encordErrors = defineErrors({
     exit: 'user',
     hint: 'Use the API origin: https://api.encord.com (default), https://api.us.encord.com (US), or http://127.0.0.1:PORT for the local emulator.',
     messages: {
-      url: {
+      notAUrl: {
         message: (p: { source: string; raw: string }) => `${p.source} is not a URL: ${JSON.stringify(p.raw)}`,
       },
-      httpSUrl: {
+      notHttp: {
         message: (p: { source: string; protocol: string }) => `${p.source} must be an http(s) URL, not ${p.protocol}`,
       },
-      bareOriginWithout: {
+      hasPath: {
         message: (p: { source: string; raw: string }) =>
           `${p.source} must be a bare origin without a path or query: ${JSON.stringify(p.raw)}`,
       },
-      pointsEncordWeb: {
+      webApp: {
         message: (p: { source: string; hostname: string }) =>
           `${p.source} points at the Encord web app (${p.hostname}), not the API`,
       },

@@ -15,22 +15,22 @@ export const labelsErrors = defineErrors({
   InvalidAnswer: {
     exit: 'user',
     messages: {
-      invalidAnswerAttribute: {
+      wrongValue: {
         message: (p: { type: string; name: string; path: string; why: string; hint?: string }) =>
           `Invalid answer for ${p.type} attribute ${p.name} (${p.path}): ${p.why}.`,
         hint: (p: { hint?: string }) => p.hint,
       },
-      optionOptionAny: {
+      optionOfNoAttribute: {
         message: (p: { label: string; owner: string }) =>
           `Option ${p.label} is not an option of any attribute of ${p.owner}.`,
         hint: `Take the option from this object or classification, e.g. \`instance.ontologyObject.attribute(...).option(...)\`.`,
       },
-      cannotTellWhich: {
+      whichAttribute: {
         message: (p: { owner: string; value: string }) =>
           `Cannot tell which attribute of ${p.owner} the answer ${p.value} is for.`,
         hint: `Name the attribute: setAnswer(attribute, value).`,
       },
-      cannotTellWhich2: {
+      severalAttributesOfType: {
         message: (p: {
           owner: string
           type: string
@@ -41,23 +41,23 @@ export const labelsErrors = defineErrors({
           `Cannot tell which attribute of ${p.owner} the ${p.type} answer ${p.value} is for: it has ${p.candidates} ${p.type} attributes${p.candidates2}.`,
         hint: `Name the attribute: setAnswer(attribute, value).`,
       },
-      dynamicAttributeNeeds: {
+      dynamicWithoutFrames: {
         message: (p: { name: string; path: string; title: string }) =>
           `Dynamic attribute ${p.name} (${p.path}) needs frames, and object ${p.title} is on none.`,
       },
-      answerDoesMatch: {
+      notInSchema: {
         message: (p: { problems: string[] }) =>
           `The answer does not match the ontology schema: ${p.problems.join('; ')}.`,
         hint: `Give the model the schema (\`schema.jsonSchema\`) as its structured output format, and send it these problems to correct its answer.`,
       },
-      variant: {
+      atPath: {
         message: (p: { path: string; message: string }) => `${p.path}: ${p.message}`,
       },
-      optionOptionAttribute: {
+      optionOfOtherAttribute: {
         message: (p: { label: string; path: string; type: string; name: string; path2: string; quoteList: string }) =>
           `Option ${p.label} (${p.path}) is not an option of ${p.type} attribute ${p.name} (${p.path2}). Options: ${p.quoteList}.`,
       },
-      ontologyschemaListTitles: {
+      schemaFilter: {
         message: (p: { kind: string }) =>
           `\`${p.kind}\` of ontologySchema must be a list of titles or feature hashes, or true/false.`,
       },
@@ -66,21 +66,21 @@ export const labelsErrors = defineErrors({
   InvalidCoordinates: {
     exit: 'user',
     messages: {
-      invalidBitmask: {
+      bitmask: {
         message: (p: { why: string }) => `Invalid bitmask: ${p.why}.`,
         hint: `Build bitmasks with \`Bitmask.fromMask(pixels, { width, height })\` using the frame size.`,
       },
-      invalidCoordinatesObject: {
+      object: {
         message: (p: { shape: string; name: string; why: string; hint?: string }) =>
           `Invalid coordinates for ${p.shape} object ${p.name}: ${p.why}.`,
         hint: (p: { hint?: string }) =>
           p.hint ?? 'Geometry is normalised: x and w are fractions of the width, y and h of the height (0 to 1).',
       },
-      rangeStartEnd: {
+      range: {
         message: (p: { bad: number[] }) =>
           `A range is [start, end] with integers 0 ≤ start ≤ end; got ${JSON.stringify(p.bad)}.`,
       },
-      htmlRangeStart: {
+      htmlRange: {
         message: (p: { bad: string }) =>
           `An HTML range is { start: { xpath, offset }, end: { xpath, offset } }; got ${p.bad}.`,
       },
@@ -89,12 +89,12 @@ export const labelsErrors = defineErrors({
   FrameAlreadyLabelled: {
     exit: 'user',
     messages: {
-      classificationAlreadyFrame: {
+      classification: {
         message: (p: { title: string; hash: string; taken: string }) =>
           `Classification ${p.title} (${p.hash}) is already on frame(s) ${p.taken}.`,
         hint: `Pass { overwrite: true } to replace its metadata there.`,
       },
-      objectAlreadyCoordinates: {
+      object: {
         message: (p: { title: string; hash: string; taken: string }) =>
           `Object ${p.title} (${p.hash}) already has coordinates on frame(s) ${p.taken}.`,
         hint: `Pass { overwrite: true } to replace them, or use annotation(frame).update(...).`,
@@ -104,21 +104,21 @@ export const labelsErrors = defineErrors({
   WrongShape: {
     exit: 'user',
     messages: {
-      objectObjectTakes: {
+      coordinatesOfOtherShape: {
         message: (p: { name: string; shape: string; EXPECTED: string; input: string }) =>
           `Object ${p.name} is a ${p.shape} object; it takes ${p.EXPECTED}, got ${p.input}.`,
       },
-      objectObjectOnly: {
+      notARangeShape: {
         message: (p: { title: string; shape: string }) =>
           `Object ${p.title} is a ${p.shape} object: only audio and text objects are placed by ranges.`,
         hint: `Use setForFrames(coordinates, { frames }).`,
       },
-      modelCannotGive: {
+      noModelCoordinates: {
         message: (p: { value: string }) =>
           `A model cannot give coordinates of ${p.value}: the schema has coordinates for bounding boxes, rotated boxes, polygons, polylines and points.`,
         hint: `Leave these objects out, or pass { coordinates: false } to have the model name objects and answer their attributes only.`,
       },
-      objectObjectObject: {
+      notThisShape: {
         message: (p: { name: string; shape: string; wanted: string }) =>
           `Object ${p.name} is a ${p.shape} object, not a ${p.wanted} object.`,
         hint: (p: { name: string; shape: string; wanted: string }) =>
@@ -146,37 +146,37 @@ export const labelsErrors = defineErrors({
   InvalidInstance: {
     exit: 'user',
     messages: {
-      objectAlreadyBelongs: {
+      objectInOtherRow: {
         message: (p: { title: string; hash: string; dataTitle: string }) =>
           `Object ${p.title} (${p.hash}) already belongs to the label row of ${p.dataTitle}.`,
         hint: `Remove it there first, or make a new instance.`,
       },
-      objectFeaturehashObject: {
+      objectNotInOntology: {
         message: (p: { title: string; featureHash: string }) =>
           `Object ${p.title} (featureHash ${p.featureHash}) is not an object of this label row's ontology.`,
         hint: `Make instances from \`row.ontology.object(...)\`.`,
       },
-      objectFrame: {
+      objectOnNoFrame: {
         message: (p: { title: string; hash: string }) => `Object ${p.title} (${p.hash}) is on no frame.`,
         hint: `Call setForFrames(coordinates, { frames }) (audio and text objects: setRanges) first.`,
       },
-      labelRowAlready: {
+      objectHashTaken: {
         message: (p: { hash: string }) => `This label row already has an object with hash ${p.hash}.`,
         hint: `Pass { force: true } to replace it.`,
       },
-      classificationAlreadyBelongs: {
+      classificationInOtherRow: {
         message: (p: { title: string; hash: string }) =>
           `Classification ${p.title} (${p.hash}) already belongs to another label row.`,
       },
-      classificationFeaturehashClassification: {
+      classificationNotInOntology: {
         message: (p: { title: string; featureHash: string }) =>
           `Classification ${p.title} (featureHash ${p.featureHash}) is not a classification of this label row's ontology.`,
       },
-      classificationFrame: {
+      classificationOnNoFrame: {
         message: (p: { title: string; hash: string }) => `Classification ${p.title} (${p.hash}) is on no frame.`,
         hint: `Call setForFrames({ frames }) first.`,
       },
-      objectFramesObject: {
+      objectOnFramesAndRanges: {
         message: (p: { title: string; hash: string }) =>
           `Object ${p.title} (${p.hash}) is on frames; an object is placed by frames or by ranges, not both.`,
       },
@@ -185,16 +185,16 @@ export const labelsErrors = defineErrors({
   ClassificationFramesOverlap: {
     exit: 'user',
     messages: {
-      globalClassificationAlready: {
+      globalInstanceExists: {
         message: (p: { title: string; classificationHash: string }) =>
           `Global classification ${p.title} is already in this label row (instance ${p.classificationHash}).`,
         hint: `Change its answer with setAnswer, or pass { force: true } to replace it.`,
       },
-      globalClassificationAlready2: {
+      globalAlreadyAdded: {
         message: (p: { title: string }) => `Global classification ${p.title} is already in this label row.`,
         hint: `Pass { force: true } to replace it.`,
       },
-      classificationAlreadyFrame: {
+      framesTaken: {
         message: (p: { title: string; overlap: string; classificationHash: string }) =>
           `Classification ${p.title} is already on frame(s) ${p.overlap} of this label row (instance ${p.classificationHash}); a classification can be on a frame only once.`,
         hint: `Change the existing instance, remove it, or pass { force: true } to take those frames from it.`,
@@ -204,11 +204,11 @@ export const labelsErrors = defineErrors({
   InvalidAnnotation: {
     exit: 'user',
     messages: {
-      date: {
+      notADate: {
         message: (p: { what: string; v: string }) => `${p.what} ${p.v} is not a date.`,
         hint: `Pass a Date or an ISO-8601 string.`,
       },
-      confidenceNumberGot: {
+      confidence: {
         message: (p: { v: string }) => `Confidence must be a number in [0, 1], got ${p.v}.`,
       },
     },
@@ -250,46 +250,42 @@ export const labelsErrors = defineErrors({
           (p.suggestion ? ` Did you mean ${JSON.stringify(p.suggestion)}?` : ''),
         hint: 'Use a title or feature hash of the ontology; list them with `ontology.describe()`.',
       },
-      attributeOptionsSo: {
+      optionOfAttributeWithoutOptions: {
         message: (p: { capitalise: string; name: string; path: string; stringify: string }) =>
           `${p.capitalise} attribute ${p.name} (${p.path}) has no options, so it has no option ${p.stringify}.`,
       },
-      attributeOptionsSo2: {
-        message: (p: { type: string; name: string; path: string; rest: string[]; i: number }) =>
-          `${p.type} attribute ${p.name} (${p.path}) has no options, so the path cannot continue with ${JSON.stringify(p.rest[p.i])}.`,
+      pathPastAttributeWithoutOptions: {
+        message: (p: { type: string; name: string; path: string; next: string }) =>
+          `${p.type} attribute ${p.name} (${p.path}) has no options, so the path cannot continue with ${JSON.stringify(p.next)}.`,
       },
-      pathEndsOption: {
+      pathEndsAtOption: {
         message: (p: { label: string; path: string }) =>
           `The path ends at option ${p.label} (${p.path}); an attribute path must end at an attribute.`,
         hint: `Use \`.option(...)\` on the attribute to get an option.`,
       },
-      attributeAttributeAttributes: {
+      attributeOfOtherHolder: {
         message: (p: { name: string; path: string; holder: string; quoteList: string }) =>
           `Attribute ${p.name} (${p.path}) is not an attribute of ${p.holder}. Attributes: ${p.quoteList}.`,
         hint: `Take the attribute from the same object or classification, e.g. \`instance.ontologyObject.attribute(...)\`.`,
       },
-      classificationQuestionOptions: {
+      classificationWithoutOptions: {
         message: (p: { title: string; type: string }) =>
           `Classification ${p.title} is a ${p.type} question and has no options.`,
-      },
-      attributeOptionsSo3: {
-        message: (p: { type: string; name: string; path: string; seg: string }) =>
-          `${p.type} attribute ${p.name} (${p.path}) has no options, so the path cannot continue with ${JSON.stringify(p.seg)}.`,
       },
     },
   },
   OntologyInvalid: {
     exit: 'user',
     messages: {
-      ontologyMalformed: {
+      missingKey: {
         message: (p: { where: string; key: string }) => `The ontology is malformed: ${p.where} has no "${p.key}".`,
         hint: `Pass the ontology structure as returned by Encord (objects, classifications, skeleton_templates).`,
       },
-      ontologyMalformedClassification: {
+      classificationWithoutAttribute: {
         message: (p: { featureHash: string }) =>
           `The ontology is malformed: classification ${p.featureHash} has no attribute.`,
       },
-      ontologyStructureObject: {
+      notAnObject: {
         message: () => `The ontology structure must be an object with "objects" and "classifications".`,
       },
     },
@@ -307,19 +303,19 @@ export const labelsErrors = defineErrors({
   LabelRowInvalid: {
     exit: 'user',
     messages: {
-      labelRowJson: {
+      noDataUnits: {
         message: () => `The label row JSON is malformed: it has no "data_units" object.`,
         hint: `Pass the label row dict as the API returns it (with data_units, object_answers, classification_answers).`,
       },
-      labelRowJson2: {
+      labelsNotOnAFrame: {
         message: (p: { hash: string; key: string }) =>
           `The label row JSON is malformed: data unit ${p.hash} has labels under ${JSON.stringify(p.key)}, which is not a frame.`,
       },
-      labelRowJson3: {
+      objectWithoutHash: {
         message: (p: { frame: number }) =>
           `The label row JSON is malformed: an object on frame ${p.frame} has no "objectHash".`,
       },
-      labelRowJson4: {
+      classificationWithoutHash: {
         message: (p: { frame: number }) =>
           `The label row JSON is malformed: a classification on frame ${p.frame} has no "classificationHash".`,
       },

@@ -23,10 +23,10 @@ export const visionErrors = defineErrors({
   InvalidImageFormat: {
     exit: 'user',
     messages: {
-      imagesEncodedPng: {
+      format: {
         message: (p: { format: string }) => `Images are encoded as "png" or "jpeg", not ${p.format}.`,
       },
-      jpegQualityInteger: {
+      jpegQuality: {
         message: (p: { quality: number }) =>
           `JPEG quality must be an integer from 1 to 100, got ${JSON.stringify(p.quality)}.`,
       },
@@ -44,27 +44,27 @@ export const visionErrors = defineErrors({
   InvalidImage: {
     exit: 'user',
     messages: {
-      frameSizePositive: {
+      frameSize: {
         message: (p: { width: number; height: number }) =>
           `A frame's size must be positive integers, got ${p.width}×${p.height}.`,
       },
-      rgbPixelsBytes: {
+      pixelBufferSize: {
         message: (p: { width: number; height: number; length: number }) =>
           `RGB pixels of ${p.width}×${p.height} are ${p.width * p.height * 3} bytes, got ${p.length}.`,
       },
-      pixelOutsideFrame: {
+      pixelOutside: {
         message: (p: { x: number; y: number; width: number; height: number }) =>
           `Pixel (${p.x}, ${p.y}) is outside the ${p.width}×${p.height} frame.`,
       },
-      expectedFrameFrom: {
+      notAFrame: {
         message: () => `Expected a Frame (from frame(), videoFrames(), objectCrops()) or the bytes of an image file.`,
       },
-      theseBytesImage: {
+      unknownImageBytes: {
         message: () =>
           `These bytes are not an image file this library recognises (JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF).`,
         hint: `Pass a Frame, or encoded image bytes such as the contents of a .jpg or .png file.`,
       },
-      anthropicAcceptsJpeg: {
+      anthropicFormat: {
         message: (p: { mimeType: string }) => `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${p.mimeType}.`,
         hint: `Pass { format: 'png' } or { format: 'jpeg' } to convert it.`,
       },
@@ -82,16 +82,16 @@ export const visionErrors = defineErrors({
   InvalidVideoFrames: {
     exit: 'user',
     messages: {
-      frameNumbersIntegers: {
+      frameNumber: {
         message: (p: { bad: number }) => `Frame numbers are integers from 0; got ${JSON.stringify(p.bad)}.`,
       },
-      maxframesIntegerGot: {
+      maxFrames: {
         message: (p: { max: number }) => `maxFrames must be an integer ≥ 1, got ${JSON.stringify(p.max)}.`,
       },
-      fpsNumberGot: {
+      fps: {
         message: (p: { fps: string }) => `fps must be a number > 0, got ${p.fps}.`,
       },
-      samplingFpsNeeds: {
+      frameRateUnknown: {
         message: () =>
           `Sampling by fps needs the video's frame rate, which neither ffprobe nor the storage item gives.`,
         hint: `Pass the frame numbers instead: videoFrames({ frames: [0, 30, 60] }).`,

@@ -21,7 +21,7 @@ export interface FrameOptions {
 const VIDEO_TYPES = new Set(['video', 'imagesequence'])
 
 function frameOutOfRange(item: TaskStorageItem, frame: number, count: number | null): UserError {
-  return fail('FrameOutOfRange.frameFrameFrom', { name: item.name, frame, count })
+  return fail('FrameOutOfRange.noSuchFrame', { name: item.name, frame, count })
 }
 
 /** One frame of an image, a video or an image group, decoded (downloads go to a temp folder, removed before returning). */
@@ -31,7 +31,7 @@ export async function loadFrame(
   options: FrameOptions,
 ): Promise<Frame> {
   const n = options.frame ?? 0
-  if (!Number.isInteger(n) || n < 0) throw fail('FrameOutOfRange.frameTakesFrame', { n })
+  if (!Number.isInteger(n) || n < 0) throw fail('FrameOutOfRange.frameArgument', { n })
   const type = item.itemType.toLowerCase()
   if (type === 'image') {
     if (n !== 0) throw frameOutOfRange(item, n, 1)

@@ -54,7 +54,7 @@ export async function videoInfoOf(ffmpeg: string, video: Asset): Promise<VideoIn
   const { width, height, fps } = video.item
   if (probed !== undefined) return { ...probed, fps: probed.fps ?? fps }
   if (width === null || height === null) {
-    throw fail('VideoDecodeFailed.couldReadSize', { name: video.item.name })
+    throw fail('VideoDecodeFailed.unknownSize', { name: video.item.name })
   }
   return { width, height, fps }
 }
