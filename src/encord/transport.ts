@@ -25,6 +25,7 @@ import {
   type RetryPolicy,
 } from './retry.js'
 import { signRequest } from './auth/sign.js'
+import { warmFirst, WarmSockets } from './warm-sockets.js'
 import {
   EncordNetworkError,
   EncordPermissionError,
@@ -46,6 +47,9 @@ function undici(): Undici {
 }
 
 const log = createDebug('encord-agents:http')
+
+/** How long an idle keep-alive connection (or a warmed one never used) is kept open. */
+const KEEP_ALIVE_MS = 10_000
 
 /**
  * What one attempt of a request came to, published on `requestChannel` for metrics and health checks
@@ -196,6 +200,9 @@ export class Transport {
   readonly #random: () => number
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   readonly #now: () => number
+  /** Sockets opened ahead of need (`preconnect`), or null with a caller's dispatcher. */
+  readonly #warm: WarmSockets | null = null
+  readonly #poolSize: number
   #stats: TransportStats = emptyStats()
 
   constructor(options: TransportOptions) {
@@ -212,23 +219,34 @@ export class Transport {
     this.#random = options.random ?? Math.random
     this.#sleep = options.sleep ?? defaultSleep
     this.#now = options.now ?? Date.now
+    this.#poolSize = options.connections ?? 8
     const { Agent: UndiciAgent, buildConnector: connectorFactory, interceptors } = undici()
     if (options.dispatcher !== undefined) {
       this.#agent = null
       this.#api = options.dispatcher
     } else {
-      // Count every new socket: the connector is called once per connection the pool opens.
+      // Count every new socket: the connector is called once per connection the pool opens, and the
+      // warm-up's own sockets are counted when they are opened (see `preconnect`).
       const connector = connectorFactory({ timeout: this.timeoutMs })
-      const counted: buildConnector.connector = (opts, callback) => {
+      const fresh: buildConnector.connector = (opts, callback) => {
         this.#stats.connections++
         log('new connection to %s//%s:%s', opts.protocol, opts.hostname, opts.port)
         connector(opts, callback)
       }
+      this.#warm = new WarmSockets({
+        connect: connector,
+        origin: this.origin,
+        idleMs: KEEP_ALIVE_MS,
+        onOpen: () => {
+          this.#stats.connections++
+          log('warming a connection to %s', this.origin)
+        },
+      })
       // An Agent keeps one Pool per origin, each with keep-alive connections.
       this.#agent = new UndiciAgent({
-        connections: options.connections ?? 8,
-        connect: counted,
-        keepAliveTimeout: 10_000,
+        connections: this.#poolSize,
+        connect: warmFirst(this.#warm, fresh),
+        keepAliveTimeout: KEEP_ALIVE_MS,
       })
       this.#api = this.#agent
     }
@@ -252,7 +270,17 @@ export class Transport {
   }
 
   async close(): Promise<void> {
+    this.#warm?.close()
     await this.#agent?.close()
+  }
+
+  /**
+   * Open connections to the API now until `connections` (capped by the pool's size) are open, counting
+   * the pool's own, so their handshakes are done by the time requests need them. Sends no request; a
+   * socket not used within the keep-alive time is closed. Does nothing with a caller's dispatcher.
+   */
+  preconnect(connections: number): void {
+    this.#warm?.fill(Math.min(Math.floor(connections), this.#poolSize))
   }
 
   /**

@@ -194,6 +194,11 @@ export interface EncordApi {
   readonly issues: EncordIssues
   getProject(projectHash: string): Promise<Project>
   /**
+   * Open connections ahead of the requests that will need them (up to `connections` in all, bounded by
+   * the client's pool), without sending any request: their handshakes overlap the first requests.
+   */
+  preconnect?(connections: number): void
+  /**
    * All tasks of a stage, page by page; the next page is fetched only when the iterator needs it, or,
    * with `pageAhead`, as soon as the current page's cursor is read.
    */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineAgent } from '../../src/core/agent.js'
 import { labelRow } from '../../src/core/deps/builtins/label-row.js'
+import { runConnections } from '../../src/core/runner/pipeline.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 
@@ -47,4 +48,23 @@ describe('requests per task', () => {
       expect(stats.requests.labelRowMetadata).toBeLessThanOrEqual(Math.ceil(tasks / Math.max(200, taskBatchSize)))
     },
   )
+})
+
+describe('connections', () => {
+  it('a run opens the connections it will keep busy as it starts, without a request for it', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 400, labelledFraction: 1, pageSize: 100 }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({ deps: { row: labelRow() }, handler: () => 'complete' }),
+    )
+    const result = await runner.run({ taskBatchSize: 50, concurrency: 16 })
+    expect(result.stages[0].moved).toEqual({ complete: 400 })
+    const stats = e.client.stats()
+    const served = e.emulator.stats()
+    // The listing, three load windows, a flush and the ontology beside the first page (runConnections).
+    expect(stats.connections).toBeGreaterThanOrEqual(runConnections({ concurrency: 16, taskBatchSize: 50 }, 200))
+    expect(stats.connections).toBeLessThanOrEqual(8)
+    expect(served.connections.opened).toBe(stats.connections)
+    expect(served.requests.total).toBe(stats.totalRequests)
+  })
 })

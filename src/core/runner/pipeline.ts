@@ -10,7 +10,7 @@ import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'
 import { setUpTracing } from '../../shared/tracing.js'
 import { sleep } from './backoff.js'
-import { runStage } from './engine.js'
+import { runStage, windowsInFlight } from './engine.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask } from './flush.js'
 import { reconcileJournal } from './journal-replay.js'
@@ -119,10 +119,20 @@ export interface PrepareRunInput {
  */
 export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   const startedAt = input.startedAt ?? performance.now()
+  // The connections the run will keep busy are opened while the project is fetched (no request sent).
+  input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
   const inspected = await inspectProject(input)
   if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
   const { journal: _journal, ...settings } = input.settings as ResolvedRunOptions
   return new PreparedRun({ ...input, ...inspected, settings, startedAt })
+}
+
+/**
+ * The requests a run has in flight at once, so the connections it opens ahead: the listing, the loads
+ * of each load window in flight, a flush, and at the head the ontology beside the first page.
+ */
+export function runConnections(settings: { concurrency: number; taskBatchSize: number }, loadWindow: number): number {
+  return 2 + windowsInFlight(settings.concurrency, Math.max(settings.taskBatchSize, loadWindow))
 }
 
 /** How a prepared run runs: what is not a setting. */
