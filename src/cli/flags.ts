@@ -131,21 +131,24 @@ export function runOptionFlagsOf(
   )
 }
 
-/** The session options the project flags give (`openSession` in src/services/session.ts). */
-export function sessionFlags(flags: {
+/** The config and the Encord project, key and domain the project flags name (every command that opens a project). */
+export function connectionFlags(flags: {
   config?: string
   'project-hash'?: string
-  local?: string
   'ssh-key-file'?: string
   domain?: string
 }) {
   return {
     configPath: flags.config,
     projectHash: flags['project-hash'],
-    local: flags.local,
     sshKeyFile: flags['ssh-key-file'],
     domain: flags.domain,
   }
+}
+
+/** The session options the project flags give (`openSession` in src/services/session.ts). */
+export function sessionFlags(flags: Parameters<typeof connectionFlags>[0] & { local?: string }) {
+  return { ...connectionFlags(flags), local: flags.local }
 }
 
 /** Run-option flags → a layer over the config's `run` block (unset flags leave the config alone). */

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
+import { connectionFlags, runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
 import { logFormatFlags, observabilityOptions } from '../cli/ops-flags.js'
 import { Observability } from '../observability/index.js'
@@ -75,10 +75,7 @@ Exit codes: 0 done, 2 config or validation error, 3 Encord or Redis unreachable,
     })
     try {
       const result = await runEnqueue({
-        configPath: flags.config,
-        projectHash: flags['project-hash'],
-        sshKeyFile: flags['ssh-key-file'],
-        domain: flags.domain,
+        ...connectionFlags(flags),
         redisUrl: flags.redis,
         watch: flags.watch,
         overrides: runOverridesFromFlags(flags),

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
+import { connectionFlags, runOptionFlagsOf, runOverridesFromFlags } from '../cli/flags.js'
 import { installInterruptHandler } from '../cli/interrupt.js'
 import { logFormatFlags, metricsFlags, observabilityOptions } from '../cli/ops-flags.js'
 import { Observability } from '../observability/index.js'
@@ -106,10 +106,7 @@ Exit codes: 0 queues empty (--until-empty), 1 some jobs failed (--until-empty), 
     ticker.unref()
     try {
       const result = await runWorkerService({
-        configPath: flags.config,
-        projectHash: flags['project-hash'],
-        sshKeyFile: flags['ssh-key-file'],
-        domain: flags.domain,
+        ...connectionFlags(flags),
         redisUrl: flags.redis,
         overrides: runOverridesFromFlags(flags),
         untilEmpty: flags['until-empty'],
