@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runOptionFlags, runOptionFlagsOf, runOverridesFromFlags } from '../../cli/flags.js'
-import { UserError } from '../../shared/errors.js'
+import { thrown } from '../../../test/helpers/thrown.js'
 import {
   DEFAULT_RUN_SETTINGS,
   declaredRunOptions,
@@ -101,14 +101,7 @@ describe('run options are declared once (options.ts) and everything else is deri
   })
 
   it('the resolver refuses durations past the bound, naming each option and its bound (exit 2)', () => {
-    let error: unknown
-    try {
-      resolveRunSettings({ taskTimeout: MAX_TIMER_MS + 1, refreshEvery: 3_000_000 })
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(UserError)
-    const e = error as UserError
+    const e = thrown(() => resolveRunSettings({ taskTimeout: MAX_TIMER_MS + 1, refreshEvery: 3_000_000 }))
     expect(e.code).toBe('InvalidRunSettings')
     expect(e.exitCode).toBe(2)
     expect(e.message).toContain('taskTimeout: Must be at most 2147483647 ms')

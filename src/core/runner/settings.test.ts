@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UserError } from '../../shared/errors.js'
+import { thrown } from '../../../test/helpers/thrown.js'
 import { resolveRunSettings } from './settings.js'
 import { backoffMs } from './backoff.js'
 import { batchesOf } from './streams.js'
@@ -15,8 +15,7 @@ describe('resolveRunSettings', () => {
   })
 
   it('rejects zero, negative and fractional values, all at once', () => {
-    let error: unknown
-    try {
+    const e = thrown(() =>
       resolveRunSettings({
         taskBatchSize: 0,
         concurrency: -1,
@@ -24,12 +23,8 @@ describe('resolveRunSettings', () => {
         maxTasksPerStage: 2.5,
         refreshEvery: 0,
         taskTimeout: -5,
-      })
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(UserError)
-    const e = error as UserError
+      }),
+    )
     expect(e.code).toBe('InvalidRunSettings')
     expect(e.exitCode).toBe(2)
     for (const name of [
