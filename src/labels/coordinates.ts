@@ -299,7 +299,7 @@ function wrongShape(obj: OntologyObject, input: unknown): Error {
     {
       name: JSON.stringify(obj.name),
       shape: obj.shape,
-      EXPECTED: EXPECTED[obj.shape] ?? 'raw coordinates { raw }',
+      expected: EXPECTED[obj.shape] ?? 'raw coordinates { raw }',
       input: what(input),
     },
     { data: { object: obj.name, shape: obj.shape } },

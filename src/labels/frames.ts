@@ -18,7 +18,7 @@ function isRange(v: unknown): v is FrameRange {
 
 function checkFrame(f: unknown): number {
   if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) {
-    throw fail('FrameOutOfRange.notAFrameIndex', { f: JSON.stringify(f) })
+    throw fail('FrameOutOfRange.notAFrameIndex', { frame: JSON.stringify(f) })
   }
   return f
 }

@@ -258,13 +258,13 @@ export function classificationState(instance: ClassificationInstance): Classific
 
 export function dateString(v: Date | string, what: string): string {
   const d = parseEncordDate(v)
-  if (!d) throw fail('InvalidAnnotation.notADate', { what, v: JSON.stringify(v) })
+  if (!d) throw fail('InvalidAnnotation.notADate', { what, value: JSON.stringify(v) })
   return formatEncordDate(d)
 }
 
 export function checkConfidence(v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw fail('InvalidAnnotation.confidence', { v: JSON.stringify(v) })
+    throw fail('InvalidAnnotation.confidence', { value: JSON.stringify(v) })
   }
   return v
 }
@@ -474,7 +474,7 @@ export function inferAttribute(
       type,
       value: JSON.stringify(value),
       candidates: candidates.length === 0 ? 'no' : candidates.length,
-      candidates2: candidates.length > 1 ? ` (${candidates.map((a) => JSON.stringify(a.name)).join(', ')})` : '',
+      names: candidates.length > 1 ? ` (${candidates.map((a) => JSON.stringify(a.name)).join(', ')})` : '',
     })
   }
   return candidates[0]

@@ -87,10 +87,10 @@ abstract class BaseAttribute {
    */
   option(labelOrHash: string | Option): Option {
     throw fail('OntologyFeatureNotFound.optionOfAttributeWithoutOptions', {
-      capitalise: capitalise(String((this as unknown as Attribute).type)),
+      type: capitalise(String((this as unknown as Attribute).type)),
       name: JSON.stringify(this.name),
       path: this.path,
-      stringify: JSON.stringify(typeof labelOrHash === 'string' ? labelOrHash : labelOrHash.label),
+      option: JSON.stringify(typeof labelOrHash === 'string' ? labelOrHash : labelOrHash.label),
     })
   }
 
@@ -182,8 +182,8 @@ abstract class OptionsAttribute extends BaseAttribute {
         path: labelOrHash.path,
         type: this.type,
         name: JSON.stringify(this.name),
-        path2: this.path,
-        quoteList: quoteList(this.options.map((o) => o.label)),
+        attributePath: this.path,
+        options: quoteList(this.options.map((o) => o.label)),
       })
     }
     const candidates = this.options.map((o) => ({

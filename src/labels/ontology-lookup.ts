@@ -135,7 +135,7 @@ export function resolveAttribute(holder: AttributeHolder, input: string | Attrib
       name: JSON.stringify(input.name),
       path: input.path,
       holder: holderName(holder),
-      quoteList: quoteList(all.map((a) => a.name)),
+      attributes: quoteList(all.map((a) => a.name)),
     })
   }
   const where = `on ${holderName(holder)}`

@@ -30,13 +30,13 @@ function checkUrl(url: string): void {
   try {
     parsed = new URL(url)
   } catch {
-    throw fail('InvalidRedisUrl.unparsable', { url: redactRedisUrl(url), DEFAULT_REDIS_URL })
+    throw fail('InvalidRedisUrl.unparsable', { url: redactRedisUrl(url), defaultUrl: DEFAULT_REDIS_URL })
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw fail('InvalidRedisUrl.wrongProtocol', {
       url: redactRedisUrl(url),
       protocol: parsed.protocol,
-      DEFAULT_REDIS_URL,
+      defaultUrl: DEFAULT_REDIS_URL,
     })
   }
 }
@@ -81,7 +81,7 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
     if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message)) {
       return fail('RedisAuthFailed', { shown, message })
     }
-    return fail('RedisUnreachable', { shown, message, DEFAULT_REDIS_URL })
+    return fail('RedisUnreachable', { shown, message, defaultUrl: DEFAULT_REDIS_URL })
   }
   try {
     await withTimeout(redis.connect(), timeout + 500)

@@ -157,7 +157,7 @@ function realFolder(path: string, shown: string): string {
   try {
     real = realpathSync(path)
   } catch {
-    throw fail('InitTargetNotADirectory.danglingSymlink', { shown, path, path2: readlinkSync(path) })
+    throw fail('InitTargetNotADirectory.danglingSymlink', { shown, path, target: readlinkSync(path) })
   }
   if (!statSync(real).isDirectory()) throw fail('InitTargetNotADirectory.notADirectory', { shown, path })
   return real

@@ -111,15 +111,15 @@ export const cliErrors = defineErrors({
     exit: 'user',
     messages: {
       unparsable: {
-        message: (p: { url: string; DEFAULT_REDIS_URL: string }) => `"${p.url}" is not a Redis URL.`,
-        hint: (p: { url: string; DEFAULT_REDIS_URL: string }) =>
-          `Write it as redis://[user:password@]host:port[/db] (rediss:// for TLS), e.g. ${p.DEFAULT_REDIS_URL}.`,
+        message: (p: { url: string; defaultUrl: string }) => `"${p.url}" is not a Redis URL.`,
+        hint: (p: { url: string; defaultUrl: string }) =>
+          `Write it as redis://[user:password@]host:port[/db] (rediss:// for TLS), e.g. ${p.defaultUrl}.`,
       },
       wrongProtocol: {
-        message: (p: { url: string; protocol: string; DEFAULT_REDIS_URL: string }) =>
+        message: (p: { url: string; protocol: string; defaultUrl: string }) =>
           `"${p.url}" is not a Redis URL (it starts with ${p.protocol}//).`,
-        hint: (p: { url: string; protocol: string; DEFAULT_REDIS_URL: string }) =>
-          `Write it as redis://host:port (rediss:// for TLS), e.g. ${p.DEFAULT_REDIS_URL}.`,
+        hint: (p: { url: string; protocol: string; defaultUrl: string }) =>
+          `Write it as redis://host:port (rediss:// for TLS), e.g. ${p.defaultUrl}.`,
       },
     },
   },
@@ -137,10 +137,10 @@ export const cliErrors = defineErrors({
     exit: 'connection',
     messages: {
       default: {
-        message: (p: { shown: string; message: string; DEFAULT_REDIS_URL: string }) =>
+        message: (p: { shown: string; message: string; defaultUrl: string }) =>
           `Cannot reach Redis at ${p.shown}: ${p.message}.`,
-        hint: (p: { shown: string; message: string; DEFAULT_REDIS_URL: string }) =>
-          `Start Redis (e.g. \`redis-server --port 6379\`) or point --redis / REDIS_URL at yours. Default: ${p.DEFAULT_REDIS_URL}.`,
+        hint: (p: { shown: string; message: string; defaultUrl: string }) =>
+          `Start Redis (e.g. \`redis-server --port 6379\`) or point --redis / REDIS_URL at yours. Default: ${p.defaultUrl}.`,
       },
     },
   },
@@ -262,8 +262,8 @@ export const cliErrors = defineErrors({
     exit: 'user',
     messages: {
       danglingSymlink: {
-        message: (p: { shown: string; path: string; path2: string }) =>
-          `${p.shown} cannot be used: ${p.path} is a symlink to ${p.path2}, which does not exist. Nothing was written.`,
+        message: (p: { shown: string; path: string; target: string }) =>
+          `${p.shown} cannot be used: ${p.path} is a symlink to ${p.target}, which does not exist. Nothing was written.`,
         hint: `Create the folder it points to, remove the symlink, or choose another directory.`,
       },
       notADirectory: {

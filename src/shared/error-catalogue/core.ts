@@ -223,7 +223,7 @@ export const coreErrors = defineErrors({
           `Classification ${p.title} is global: it applies to the whole item and has no frames.`,
       },
       notAFrameIndex: {
-        message: (p: { f: string }) => `Frame ${p.f} is not a frame index: frames are integers from 0.`,
+        message: (p: { frame: string }) => `Frame ${p.frame} is not a frame index: frames are integers from 0.`,
       },
       backwardsRange: {
         message: (p: { start: number; end: number }) => `Frame range ${p.start}–${p.end} ends before it starts.`,

@@ -31,14 +31,8 @@ export const labelsErrors = defineErrors({
         hint: `Name the attribute: setAnswer(attribute, value).`,
       },
       severalAttributesOfType: {
-        message: (p: {
-          owner: string
-          type: string
-          value: string
-          candidates: number | string
-          candidates2: string
-        }) =>
-          `Cannot tell which attribute of ${p.owner} the ${p.type} answer ${p.value} is for: it has ${p.candidates} ${p.type} attributes${p.candidates2}.`,
+        message: (p: { owner: string; type: string; value: string; candidates: number | string; names: string }) =>
+          `Cannot tell which attribute of ${p.owner} the ${p.type} answer ${p.value} is for: it has ${p.candidates} ${p.type} attributes${p.names}.`,
         hint: `Name the attribute: setAnswer(attribute, value).`,
       },
       dynamicWithoutFrames: {
@@ -54,8 +48,15 @@ export const labelsErrors = defineErrors({
         message: (p: { path: string; message: string }) => `${p.path}: ${p.message}`,
       },
       optionOfOtherAttribute: {
-        message: (p: { label: string; path: string; type: string; name: string; path2: string; quoteList: string }) =>
-          `Option ${p.label} (${p.path}) is not an option of ${p.type} attribute ${p.name} (${p.path2}). Options: ${p.quoteList}.`,
+        message: (p: {
+          label: string
+          path: string
+          type: string
+          name: string
+          attributePath: string
+          options: string
+        }) =>
+          `Option ${p.label} (${p.path}) is not an option of ${p.type} attribute ${p.name} (${p.attributePath}). Options: ${p.options}.`,
       },
       schemaFilter: {
         message: (p: { kind: string }) =>
@@ -105,8 +106,8 @@ export const labelsErrors = defineErrors({
     exit: 'user',
     messages: {
       coordinatesOfOtherShape: {
-        message: (p: { name: string; shape: string; EXPECTED: string; input: string }) =>
-          `Object ${p.name} is a ${p.shape} object; it takes ${p.EXPECTED}, got ${p.input}.`,
+        message: (p: { name: string; shape: string; expected: string; input: string }) =>
+          `Object ${p.name} is a ${p.shape} object; it takes ${p.expected}, got ${p.input}.`,
       },
       notARangeShape: {
         message: (p: { title: string; shape: string }) =>
@@ -205,11 +206,11 @@ export const labelsErrors = defineErrors({
     exit: 'user',
     messages: {
       notADate: {
-        message: (p: { what: string; v: string }) => `${p.what} ${p.v} is not a date.`,
+        message: (p: { what: string; value: string }) => `${p.what} ${p.value} is not a date.`,
         hint: `Pass a Date or an ISO-8601 string.`,
       },
       confidence: {
-        message: (p: { v: string }) => `Confidence must be a number in [0, 1], got ${p.v}.`,
+        message: (p: { value: string }) => `Confidence must be a number in [0, 1], got ${p.value}.`,
       },
     },
   },
@@ -251,8 +252,8 @@ export const labelsErrors = defineErrors({
         hint: 'Use a title or feature hash of the ontology; list them with `ontology.describe()`.',
       },
       optionOfAttributeWithoutOptions: {
-        message: (p: { capitalise: string; name: string; path: string; stringify: string }) =>
-          `${p.capitalise} attribute ${p.name} (${p.path}) has no options, so it has no option ${p.stringify}.`,
+        message: (p: { type: string; name: string; path: string; option: string }) =>
+          `${p.type} attribute ${p.name} (${p.path}) has no options, so it has no option ${p.option}.`,
       },
       pathPastAttributeWithoutOptions: {
         message: (p: { type: string; name: string; path: string; next: string }) =>
@@ -264,8 +265,8 @@ export const labelsErrors = defineErrors({
         hint: `Use \`.option(...)\` on the attribute to get an option.`,
       },
       attributeOfOtherHolder: {
-        message: (p: { name: string; path: string; holder: string; quoteList: string }) =>
-          `Attribute ${p.name} (${p.path}) is not an attribute of ${p.holder}. Attributes: ${p.quoteList}.`,
+        message: (p: { name: string; path: string; holder: string; attributes: string }) =>
+          `Attribute ${p.name} (${p.path}) is not an attribute of ${p.holder}. Attributes: ${p.attributes}.`,
         hint: `Take the attribute from the same object or classification, e.g. \`instance.ontologyObject.attribute(...)\`.`,
       },
       classificationWithoutOptions: {
