@@ -6,7 +6,7 @@ import { generateTypes, typesFilePath, TYPES_FILE, type TypesResult } from '../s
 
 export default class Types extends BaseCommand<TypesResult> {
   static override summary = "Write the project's workflow and ontology as types, so the compiler checks your agents."
-  static override description = `Reads the project of the config (Encord or the local emulator) and writes ${TYPES_FILE} next to the config: agent stages with their pathways, objects with their shapes, attributes and option labels, classifications. defineAgent({ stage }) and label rows then accept only what the project has. validate and run say when the file is stale.
+  static override description = `Reads the project of the config (Encord or the local emulator) and writes ${TYPES_FILE} next to the config: agent stages with their pathways, objects with their shapes, attributes and option labels, classifications. defineAgent({ stage }) and label rows then accept only what the project has. validate and run say when the file is stale (the file next to the config and every file --out wrote for the project under the config's directory: its header names the project).
 
 Exit codes: 0 written, 2 a config problem, 3 authentication or connection failure, 10 a bug in encord-agents.`
 

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path'
 import { loadAgents, type LoadedAgent } from '../core/config/handlers.js'
 import type { LoadedConfig } from '../core/config/load.js'
 import type { ResolvedRunOptions } from '../core/config/options.js'
@@ -57,7 +58,12 @@ export async function prepareConfiguredRun(options: ConfiguredRunOptions): Promi
     validate: loaded.config.validate,
     settings,
     tuning: resolveRunTuning({}),
-    types: { file: typesFilePath(loaded.filepath), stale: options.staleTypes ?? 'warning', cwd: options.cwd },
+    types: {
+      file: typesFilePath(loaded.filepath),
+      searchUnder: dirname(loaded.filepath),
+      stale: options.staleTypes ?? 'warning',
+      cwd: options.cwd,
+    },
   })
   return { loaded, agents, settings, prepared }
 }

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { EncordApi } from '../encord/types.js'
 import { renderTypes, typegenFingerprint, typegenModel } from '../typegen/generate.js'
@@ -32,7 +32,8 @@ export async function generateTypes(options: {
 }): Promise<TypesResult> {
   const project = await options.client.getProject(options.projectHash)
   const model = typegenModel(project)
-  const text = renderTypes(model, options.generator)
+  const text = renderTypes(model, options.generator, options.projectHash)
+  await mkdir(dirname(options.file), { recursive: true }) // --out may name a directory not made yet
   await writeFile(options.file, text)
   return {
     file: options.file,

@@ -102,6 +102,25 @@ describe('encord-agents types', () => {
       expect(foreign.json!.error.data.issues.map((i) => [i.code, i.message])).toEqual([
         ['TypesStale', expect.stringContaining('has no fingerprint line')],
       ])
+
+      // A file written with --out elsewhere under the config's directory is found (its header names the project).
+      expect((await runBin(['types'], { cwd: dir })).code).toBe(0)
+      const out = await runBin<TypesResult>(['types', '--json', '--out', 'src/types/project.gen.d.ts'], { cwd: dir })
+      expect(out.code, out.stderr).toBe(0)
+      expect((await runBin(['validate'], { cwd: dir })).code).toBe(0)
+      const now = readFileSync(fixtureFile, 'utf8')
+      writeFileSync(fixtureFile, now.replace('"label": "Raining"', '"label": "Drizzle"'))
+      const both = await runBin<Failure>(['validate', '--json'], { cwd: dir })
+      expect(both.code, both.stderr).toBe(2)
+      expect(both.json!.error.data.issues.map((i) => [i.code, i.location])).toEqual([
+        ['TypesStale', 'encord-agents.gen.d.ts'],
+        ['TypesStale', join('src', 'types', 'project.gen.d.ts')],
+      ])
+      expect((await runBin(['types'], { cwd: dir })).code).toBe(0)
+      const one = await runBin<Failure>(['validate', '--json'], { cwd: dir })
+      expect(one.json!.error.data.issues.map((i) => i.location)).toEqual([join('src', 'types', 'project.gen.d.ts')])
+      expect((await runBin(['types', '--out', 'src/types/project.gen.d.ts'], { cwd: dir })).code).toBe(0)
+      expect((await runBin(['validate'], { cwd: dir })).code).toBe(0)
     },
   )
 
@@ -137,7 +156,8 @@ export default defineAgent({
 export default defineAgent({ stage: 'Prelabel', handler: () => undefined })
 `,
       )
-      // The ontology: "Car" is a bounding box (no polygon object), "Weather" a radio of Sunny and Rainy.
+      // The ontology: "Car" is a bounding box (no polygon object), "Weather" a radio of Sunny and Rainy
+      // (checked on the add methods and on the instances of a typed classifications({ feature }) filter).
       writeFileSync(
         join(dir, 'wrong-labels.ts'),
         `import { defineAgent, labelRow } from 'encord-agents'
@@ -149,6 +169,7 @@ export default defineAgent({
     deps.row.addPolygon('Car', [{ x: 0.1, y: 0.1 }, { x: 0.2, y: 0.1 }, { x: 0.2, y: 0.2 }])
     deps.row.addBoundingBox('Truck', { x: 0.1, y: 0.1, w: 0.2, h: 0.2 })
     deps.row.addClassification('Weather', { answer: 'Snowy' })
+    for (const weather of deps.row.classifications({ feature: 'Weather' })) weather.setAnswer('Hail')
     return 'to review'
   },
 })
@@ -165,7 +186,7 @@ export default defineAgent({
         errors.some((l) => l.startsWith('wrong-stage.ts(') && l.includes('"Prelabel"')),
         failed.output,
       ).toBe(true)
-      for (const offending of ['"Car"', '"Truck"', '"Snowy"'])
+      for (const offending of ['"Car"', '"Truck"', '"Snowy"', '"Hail"'])
         expect(
           errors.some((l) => l.startsWith('wrong-labels.ts(') && l.includes(offending)),
           `${offending}: ${failed.output}`,

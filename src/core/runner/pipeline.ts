@@ -1,5 +1,5 @@
 import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
-import { typesFileState } from '../../typegen/drift.js'
+import { findTypesFiles, typesFileState } from '../../typegen/drift.js'
 import { displayPath } from '../config/issues.js'
 import type { ResolvedRunOptions } from '../config/options.js'
 import type { resolveRunTuning } from '../config/resolve.js'
@@ -48,8 +48,13 @@ export interface InspectedProject {
  * its fingerprint must be the live workflow's and ontology's.
  */
 export interface TypesFileCheck {
-  /** The generated file (absolute); nothing is checked when there is none. */
+  /** The generated file's default place (absolute); checked when it exists. */
   file: string
+  /**
+   * Also check every file `encord-agents types --out` wrote for this project under this directory (the
+   * config's): its header names the project. `node_modules` and dot-directories are not searched.
+   */
+  searchUnder?: string
   /** A stale file is a validation issue (`TypesStale`, as `validate` reports it) or one warning line (`run`). */
   stale: 'issue' | 'warning'
   /** Where paths in messages are shown relative to. @default process.cwd() */
@@ -69,21 +74,33 @@ export async function inspectProject(input: {
     client: input.client,
   })
   const warnings: string[] = []
-  const stale = input.types !== undefined ? staleTypesIssue(input.types, project) : undefined
-  if (stale !== undefined && input.types?.stale === 'issue') {
-    validation.issues.push(stale)
-    validation.ok = false
-  } else if (stale !== undefined) {
-    warnings.push(`${stale.message} Run \`encord-agents types\` to update it.`)
+  const types = input.types
+  const files =
+    types === undefined
+      ? []
+      : [
+          ...new Set([
+            types.file,
+            ...(types.searchUnder !== undefined ? findTypesFiles(types.searchUnder, input.projectHash) : []),
+          ]),
+        ]
+  for (const file of files) {
+    const stale = staleTypesIssue(file, types?.cwd, project)
+    if (stale !== undefined && types?.stale === 'issue') {
+      validation.issues.push(stale)
+      validation.ok = false
+    } else if (stale !== undefined) {
+      warnings.push(`${stale.message} Run \`encord-agents types\` to update it.`)
+    }
   }
   return { project, validation, bindings, warnings }
 }
 
 /** A `TypesStale` issue when the generated file exists and was made from another workflow or ontology. */
-function staleTypesIssue(check: TypesFileCheck, project: Project): ValidationIssue | undefined {
-  const state = typesFileState(check.file, project)
+function staleTypesIssue(file: string, cwd: string | undefined, project: Project): ValidationIssue | undefined {
+  const state = typesFileState(file, project)
   if (state.state !== 'stale') return undefined
-  const shown = displayPath(check.file, check.cwd)
+  const shown = displayPath(file, cwd)
   return {
     code: 'TypesStale',
     message:
