@@ -177,7 +177,8 @@ export default defineAgent({
       )
       const failed = shell('npx', ['tsc', '--noEmit', '--pretty', 'false'], dir)
       expect(failed.code).not.toBe(0)
-      const errors = failed.output.split('\n').filter((l) => /error TS\d+/.test(l))
+      // Each error with its indented detail lines (an overloaded call names the string in its details).
+      const errors = failed.output.split(/\n(?=\S)/).filter((l) => /error TS\d+/.test(l))
       expect(
         errors.some((l) => l.startsWith('wrong-pathway.ts(') && l.includes('"to revue"')),
         failed.output,
