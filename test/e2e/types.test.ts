@@ -59,7 +59,10 @@ describe('encord-agents types', () => {
       writeFileSync(fixtureFile, fixture.replace('"label": "Rainy"', '"label": "Raining"'))
 
       type Failure = {
-        error: { code: string; data: { issues: Array<{ code: string; message: string; hint?: string }> } }
+        error: {
+          code: string
+          data: { issues: Array<{ code: string; message: string; hint?: string; location?: string }> }
+        }
       }
       const stale = await runBin<Failure>(['validate', '--json'], { cwd: dir })
       expect(stale.code, stale.stderr).toBe(2)
