@@ -1,5 +1,6 @@
 // Type-only (erased at run time): the catalogue builds these classes, and these constructors take its codes.
 import type { ErrorCode } from './error-catalogue/index.js'
+import { kernelErrors } from './error-catalogue/kernel.js'
 import { ExitCode } from './exit-codes.js'
 
 /**
@@ -58,16 +59,13 @@ export class ConnectionError extends EncordAgentsError {
 /** Something that should never happen: a bug in encord-agents. Exit code 10. */
 export class BugError extends EncordAgentsError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('Bug', message, ExitCode.Bug, {
-      hint: 'This is a bug in encord-agents. Please report it with the output of the same command run with --verbose.',
-      ...details,
-    })
+    super('Bug', message, ExitCode.Bug, { hint: kernelErrors.Bug.hint, ...details })
   }
 }
 
 /** The run was interrupted (SIGINT/SIGTERM). Exit code 130. */
 export class InterruptedError extends EncordAgentsError {
-  constructor(message = 'Interrupted.', details: ErrorDetails = {}) {
+  constructor(message = kernelErrors.Interrupted.messages.default.message(), details: ErrorDetails = {}) {
     super('Interrupted', message, ExitCode.Interrupted, details)
   }
 }

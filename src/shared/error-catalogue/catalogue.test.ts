@@ -27,8 +27,7 @@ describe('the error catalogue', () => {
   it('has every message of every thrown code in use at a throw site', () => {
     const unused: string[] = []
     for (const [name, entry] of Object.entries(catalogue)) {
-      // InterruptedError (src/shared/errors.ts) holds its own default text: the kernel's base classes
-      // cannot import the catalogue that builds them.
+      // InterruptedError (src/shared/errors.ts) reads its default text from kernel.ts itself.
       if (entry.exit === 'interrupted') continue
       // Task codes are not thrown as EncordAgentsErrors: the runner's classes take their texts with describe();
       // a problem listed before it is thrown (a dependency graph's) is described first too.

@@ -204,31 +204,6 @@ export const cliErrors = defineErrors({
       },
     },
   },
-  Bug: {
-    exit: 'bug',
-    messages: {
-      packageJsonMissing: {
-        message: () =>
-          `The encord-agents package.json was not found above the running code: the package is incomplete.`,
-      },
-      templateManifestInvalid: {
-        message: (p: { manifest: string; issues: string }) =>
-          `The template manifest ${p.manifest} is invalid: ${p.issues}`,
-      },
-      templateNameEscapes: {
-        message: (p: { rel: string }) =>
-          `Template file name ${JSON.stringify(p.rel)} would leave the target directory.`,
-      },
-      templateFileEscapes: {
-        message: (p: { rel: string; root: string }) =>
-          `Template file ${JSON.stringify(p.rel)} would be written outside ${p.root}.`,
-      },
-      templateMissing: {
-        message: (p: { templateName: string; source: string }) =>
-          `The ${p.templateName} template is missing from ${p.source}: the package is incomplete.`,
-      },
-    },
-  },
   InitPathEscape: {
     exit: 'user',
     messages: {

@@ -4,6 +4,7 @@ import { coreErrors } from './core.js'
 import type { ErrorSpec, MessageSpec } from './define.js'
 import { emulatorErrors } from './emulator.js'
 import { encordErrors } from './encord.js'
+import { kernelErrors } from './kernel.js'
 import { labelsErrors } from './labels.js'
 import { runnerErrors } from './runner.js'
 import { testingErrors } from './testing.js'
@@ -20,6 +21,7 @@ import { visionErrors } from './vision.js'
  * kernel so that every layer can throw them; a code raised by two layers sits with the lower one.
  */
 export const errorCatalogue = {
+  ...kernelErrors,
   ...encordErrors,
   ...labelsErrors,
   ...visionErrors,

@@ -102,10 +102,4 @@ export const runnerErrors = defineErrors({
       },
     },
   },
-  Interrupted: {
-    exit: 'interrupted',
-    messages: {
-      default: { message: () => 'Interrupted.' },
-    },
-  },
 })
