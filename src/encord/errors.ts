@@ -1,5 +1,5 @@
 import type { EncordFacts } from '../shared/error-catalogue/encord.js'
-import { describe } from '../shared/error-catalogue/index.js'
+import { describe, type ErrorCode } from '../shared/error-catalogue/index.js'
 import { ConnectionError, UserError, type ErrorDetails } from '../shared/errors.js'
 
 /**
@@ -104,82 +104,70 @@ function assignInfo(target: EncordErrorInfo, init: EncordErrorInit): void {
   target.attempts = init.attempts ?? 1
 }
 
-/** The server did not accept our key or signature (HTTP 401, `AUTHENTICATION_ERROR`, `SSH_KEY_NOT_FOUND_ERROR`). Exit 3. */
-export class EncordAuthenticationError extends ConnectionError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
-  constructor(init: EncordErrorInit) {
-    const { code, message, hint } = describe('EncordAuthentication', texts(init))
-    super(code, message, details(init, hint))
+/** A catalogue entry's code, message and hint (`describe()`). */
+type Described = { code: ErrorCode; message: string; hint?: string }
+
+// The fields of EncordErrorInfo are set by assignInfo, so each base declares them by merging the interface.
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging */
+
+/** The Encord client errors that exit 3: the service refused our key, failed, or could not be reached. */
+interface EncordConnectionFailure extends EncordErrorInfo {}
+abstract class EncordConnectionFailure extends ConnectionError {
+  protected constructor(described: Described, init: EncordErrorInit) {
+    super(described.code, described.message, details(init, described.hint))
     assignInfo(this, init)
+  }
+}
+
+/** The Encord client errors that exit 2: the request named something missing or was invalid. */
+interface EncordRequestRefused extends EncordErrorInfo {}
+abstract class EncordRequestRefused extends UserError {
+  protected constructor(described: Described, init: EncordErrorInit) {
+    super(described.code, described.message, details(init, described.hint))
+    assignInfo(this, init)
+  }
+}
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging */
+
+/** The server did not accept our key or signature (HTTP 401, `AUTHENTICATION_ERROR`, `SSH_KEY_NOT_FOUND_ERROR`). Exit 3. */
+export class EncordAuthenticationError extends EncordConnectionFailure {
+  constructor(init: EncordErrorInit) {
+    super(describe('EncordAuthentication', texts(init)), init)
   }
 }
 
 /** The key is valid but may not do this (HTTP 403, `AUTHORISATION_ERROR`, `OPERATION_NOT_ALLOWED`). Exit 3. */
-export class EncordPermissionError extends ConnectionError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordPermissionError extends EncordConnectionFailure {
   constructor(init: EncordErrorInit) {
-    const { code, message, hint } = describe('EncordPermission', texts(init))
-    super(code, message, details(init, hint))
-    assignInfo(this, init)
+    super(describe('EncordPermission', texts(init)), init)
   }
 }
 
 /** A project, ontology, label row or storage item does not exist, or is not visible to the key (404). Exit 2. */
-export class EncordNotFoundError extends UserError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordNotFoundError extends EncordRequestRefused {
   constructor(init: EncordErrorInit) {
-    const { code, message, hint } = describe('EncordNotFound', texts(init))
-    super(code, message, details(init, hint))
-    assignInfo(this, init)
+    super(describe('EncordNotFound', texts(init)), init)
   }
 }
 
 /** Still rate-limited (HTTP 429) after the retries. Exit 3. */
-export class EncordRateLimitedError extends ConnectionError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordRateLimitedError extends EncordConnectionFailure {
   /** Seconds the server asked us to wait (`Retry-After`), if it said. */
   readonly retryAfterSeconds: number | null
   constructor(init: EncordErrorInit & { retryAfterSeconds?: number | null }) {
     const retryAfterSeconds = init.retryAfterSeconds ?? null
-    const { code, message, hint } = describe('EncordRateLimited', { ...texts(init), retryAfterSeconds })
-    super(code, message, details({ ...init, data: { ...init.data, retryAfterSeconds } }, hint))
-    assignInfo(this, init)
+    super(describe('EncordRateLimited', { ...texts(init), retryAfterSeconds }), {
+      ...init,
+      data: { ...init.data, retryAfterSeconds },
+    })
     this.retryAfterSeconds = init.retryAfterSeconds ?? null
   }
 }
 
 /** Encord failed (5xx, or a legacy error code we do not know) after the retries. Exit 3. */
-export class EncordServerError extends ConnectionError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordServerError extends EncordConnectionFailure {
   constructor(init: EncordErrorInit) {
-    const { code, message, hint } = describe('EncordServer', texts(init))
-    super(code, message, details(init, hint))
-    assignInfo(this, init)
+    super(describe('EncordServer', texts(init)), init)
   }
 }
 
@@ -187,39 +175,26 @@ export class EncordServerError extends ConnectionError implements EncordErrorInf
  * No usable response: connection refused, DNS failure, TLS error, connection dropped, timeout. Exit 3.
  * `ambiguous` is true when the request may have reached the server (and may have been applied).
  */
-export class EncordNetworkError extends ConnectionError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordNetworkError extends EncordConnectionFailure {
   /** True when the request may have been received (and applied) before the failure. */
   readonly ambiguous: boolean
   /** The low-level error code, e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`. */
   readonly networkCode: string | null
   constructor(init: EncordErrorInit & { ambiguous: boolean; networkCode?: string | null; origin?: string }) {
     const networkCode = init.networkCode ?? null
-    const { code, message, hint } = describe('EncordNetwork', { ...texts(init), origin: init.origin, networkCode })
-    super(code, message, details({ ...init, data: { ...init.data, ambiguous: init.ambiguous, networkCode } }, hint))
-    assignInfo(this, init)
+    super(describe('EncordNetwork', { ...texts(init), origin: init.origin, networkCode }), {
+      ...init,
+      data: { ...init.data, ambiguous: init.ambiguous, networkCode },
+    })
     this.ambiguous = init.ambiguous
     this.networkCode = init.networkCode ?? null
   }
 }
 
 /** The response was not what Encord's API sends (not JSON, an HTML page, an unexpected shape). Exit 3. */
-export class EncordProtocolError extends ConnectionError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordProtocolError extends EncordConnectionFailure {
   constructor(init: EncordErrorInit) {
-    const { code, message, hint } = describe('EncordProtocol', texts(init))
-    super(code, message, details(init, hint))
-    assignInfo(this, init)
+    super(describe('EncordProtocol', texts(init)), init)
   }
 }
 
@@ -228,19 +203,11 @@ export class EncordProtocolError extends ConnectionError implements EncordErrorI
  * `CORRUPTED_LABEL_ERROR`, `RESOURCE_EXISTS_ERROR`, `MULTI_LABEL_LIMIT_ERROR`, ...), or the client
  * refused arguments before sending. Exit 2.
  */
-export class EncordInvalidArgumentsError extends UserError implements EncordErrorInfo {
-  declare call: EncordCall
-  declare httpStatus: number | null
-  declare legacyCode: string | null
-  declare serverMessage: string | null
-  declare traceId: string | null
-  declare attempts: number
+export class EncordInvalidArgumentsError extends EncordRequestRefused {
   /** `MULTI_LABEL_LIMIT_ERROR`: the most label rows the server takes per request. */
   readonly maximumLabelsAllowed: number | null
   constructor(init: EncordErrorInit & { maximumLabelsAllowed?: number | null }) {
-    const { code, message, hint } = describe('EncordInvalidArguments', texts(init))
-    super(code, message, details(init, hint))
-    assignInfo(this, init)
+    super(describe('EncordInvalidArguments', texts(init)), init)
     this.maximumLabelsAllowed = init.maximumLabelsAllowed ?? null
   }
 }
