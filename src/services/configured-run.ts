@@ -30,6 +30,8 @@ export interface ConfiguredRunOptions {
    * @default 'warning'
    */
   staleTypes?: 'issue' | 'warning'
+  /** `run`: the prepared run is run at once (see `PrepareRunInput.runNext`). @default false */
+  runNext?: boolean
 }
 
 export interface ConfiguredRun {
@@ -64,6 +66,7 @@ export async function prepareConfiguredRun(options: ConfiguredRunOptions): Promi
       stale: options.staleTypes ?? 'warning',
       cwd: options.cwd,
     },
+    runNext: options.runNext,
   })
   return { loaded, agents, settings, prepared }
 }

@@ -185,6 +185,7 @@ export class Runner {
         tuning,
         onClose: close,
         startedAt,
+        runNext: true,
       })
     } catch (error) {
       await close()
