@@ -7,7 +7,7 @@ import { formatError, toErrorJson } from '../ui/error-output.js'
 import { redact, redactJson } from '../ui/redact.js'
 import { isDebugEnabled, pickProgressMode, progressSituation, type ProgressMode } from '../ui/renderer.js'
 import { theme } from '../ui/theme.js'
-import { closest } from '../core/config/suggest.js'
+import { closest } from '../shared/suggest.js'
 import { commonFlags } from './flags.js'
 
 /**

@@ -14,7 +14,7 @@ import type {
   RadioAttribute,
   TextAttribute,
 } from './ontology.js'
-import { quoteList, closest } from './suggest.js'
+import { quoteList, closest } from '../shared/suggest.js'
 import { isRecord, type Raw } from '../shared/records.js'
 
 /** An answer as read: the chosen option (radio), options (checklist), text, or number. */

@@ -3,7 +3,7 @@ import { formatEncordDate, parseEncordDate } from './dates.js'
 import { describeFrames, framesOf, framesToRanges, rangesToFrames } from './frames.js'
 import { bytesToBase64, sniffImageMimeType, toBase64, toDataUrl } from './media.js'
 import { editDistance } from '../shared/suggest.js'
-import { closest, quoteList } from './suggest.js'
+import { closest, quoteList } from '../shared/suggest.js'
 import { cloneJson } from './wire.js'
 
 // 1×1 PNG

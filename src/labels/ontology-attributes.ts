@@ -17,7 +17,7 @@ import {
   walkAttributes,
 } from './ontology-lookup.js'
 import { isRecord, type Raw } from '../shared/records.js'
-import { quoteList } from './suggest.js'
+import { quoteList } from '../shared/suggest.js'
 
 /** Attribute (question) types. `other` stands for a type this version does not know (kept, read-only). */
 export type AttributeType = 'radio' | 'checklist' | 'text' | 'numeric' | 'other'

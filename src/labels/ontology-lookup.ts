@@ -8,7 +8,7 @@ import type { Attribute } from './ontology-attributes.js'
 import type { OntologyClassification, OntologyNode, OntologyObject } from './ontology.js'
 import type { Option } from './ontology-attributes.js'
 import type { Raw } from '../shared/records.js'
-import { closest, quoteList } from './suggest.js'
+import { closest, quoteList } from '../shared/suggest.js'
 
 /** The `value` Encord derives from a title: lower case, spaces replaced by `_` (nothing else changes). */
 export function lowerSnake(title: string): string {

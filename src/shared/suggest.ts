@@ -1,8 +1,7 @@
 /**
- * The one edit distance and nearest-candidate search behind every "did you mean" (config options,
- * stages, pathways, ontology titles, answers). Each caller keeps its own rule for how close is close
- * enough (see core/config/suggest.ts, core/runner/suggest.ts, labels/suggest.ts): only the measure is
- * shared.
+ * The one "did you mean" of encord-agents (config options, commands and flags, stages, pathways,
+ * handler result keys, ontology titles, attributes and answers) and the one way a list of names is
+ * quoted in a message. Small enough that a dependency is not worth it.
  */
 
 /**
@@ -45,4 +44,36 @@ export function nearest(
     if (best === undefined || s < best.score) best = { candidate, score: s }
   }
   return best
+}
+
+/**
+ * The candidate closest to `input` when it is close enough to be a likely typo, else undefined. Case and
+ * surrounding whitespace are ignored; close enough is at most a third of the longer string's length in
+ * edits (at least two: a swapped pair of letters, "Cra" for "Car", is two); a candidate that contains the input or is contained in it counts as one edit
+ * (people type a prefix: "occl" for "Occluded", "batchSize" for "taskBatchSize").
+ *
+ * @example
+ * ```ts
+ * closest('Colr', ['Colour', 'Note']) // 'Colour'
+ * ```
+ */
+export function closest(input: string, candidates: Iterable<string>): string | undefined {
+  const needle = input.trim().toLowerCase()
+  if (needle.length === 0) return undefined
+  const best = nearest(candidates, (candidate) => {
+    const hay = candidate.trim().toLowerCase()
+    const score = editDistance(needle, hay)
+    return hay.includes(needle) || needle.includes(hay) ? Math.min(score, 1) : score
+  })
+  if (best === undefined) return undefined
+  const allowed = Math.max(2, Math.floor(Math.max(needle.length, best.candidate.length) / 3))
+  return best.score <= allowed ? best.candidate : undefined
+}
+
+/** `"A", "B", "C"` for a message: at most `max` items, then `… and N more`; `(none)` when empty. */
+export function quoteList(items: readonly string[], max = 20): string {
+  if (items.length === 0) return '(none)'
+  const shown = items.slice(0, max).map((s) => JSON.stringify(s))
+  const rest = items.length - shown.length
+  return shown.join(', ') + (rest > 0 ? ` … and ${rest} more` : '')
 }

@@ -1,5 +1,5 @@
 import { fail } from '../shared/error-catalogue/index.js'
-import { closest } from '../core/runner/suggest.js'
+import { closest } from '../shared/suggest.js'
 import {
   FIXTURE_FORMAT,
   type Fixture,

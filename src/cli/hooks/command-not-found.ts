@@ -1,7 +1,7 @@
 import { fail } from '../../shared/error-catalogue/index.js'
 import type { Hook } from '@oclif/core'
 import { Errors } from '@oclif/core'
-import { closest } from '../../core/config/suggest.js'
+import { closest } from '../../shared/suggest.js'
 import { formatError, toErrorJson } from '../../ui/error-output.js'
 import { theme } from '../../ui/theme.js'
 

@@ -5,7 +5,7 @@ import { UserError } from '../../shared/errors.js'
 import { formatPath, locateField, type FieldPath } from './locate.js'
 import { innerType, MAX_TIMER_MS, optionDocs } from './options.js'
 import { ConfigSchema, KNOWN_KEYS } from './schema.js'
-import { closest } from './suggest.js'
+import { closest } from '../../shared/suggest.js'
 
 /** One problem in a config file. */
 export interface ConfigIssue {

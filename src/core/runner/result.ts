@@ -2,7 +2,7 @@ import type { Pathway, Stage } from '../../encord/types.js'
 import { describe } from '../../shared/error-catalogue/index.js'
 import type { SavableLabelRow } from '../agent.js'
 import { HandlerResultError } from './errors.js'
-import { closest, quoteList } from './suggest.js'
+import { closest, quoteList } from '../../shared/suggest.js'
 
 /** A handler's return value, checked against its stage. */
 export interface TaskDecision {

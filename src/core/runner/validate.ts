@@ -5,7 +5,7 @@ import { inspectDependencyGraph, type DependencyGraph } from '../deps/graph.js'
 import type { DepsRecord } from '../deps/types.js'
 import { UserError } from '../../shared/errors.js'
 import { findPathway, unknownPathwayMessage } from './result.js'
-import { closest, quoteList } from './suggest.js'
+import { closest, quoteList } from '../../shared/suggest.js'
 
 /** An agent bound to a stage (by title or UUID), as declared. */
 export interface StageBinding {
