@@ -4,7 +4,6 @@ import { findTypesFiles, typesFileState } from '../../typegen/drift.js'
 import { displayPath } from '../config/issues.js'
 import type { ResolvedRunOptions } from '../config/options.js'
 import type { resolveRunTuning } from '../config/resolve.js'
-import { inspectDependencyGraph } from '../deps/graph.js'
 import { RunScope } from '../deps/resolver.js'
 import type { TaskLogger } from '../deps/types.js'
 import type { EffectJournal } from '../journal.js'
@@ -178,8 +177,7 @@ export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
 
 /**
  * Start listing the stage the first agent serves, for the run to continue: only when every agent's
- * stage is found in the workflow and every dependency graph is sound (the checks that need the ontology
- * come later; their failure drops the listing).
+ * stage is found in the workflow (the ontology's checks come later; their failure drops the listing).
  */
 function prefetchFirstStage(
   client: EncordApi,
@@ -188,12 +186,10 @@ function prefetchFirstStage(
   settings: RunSettings,
 ): { cancel(): void } | undefined {
   if (project.projectType !== 'workflow' || settings.maxTasksPerStage === 0) return undefined
-  // A run that fails the checks that need no ontology lists nothing: its stages (unknown, not an agent
-  // stage, bound twice) and its agents' dependency graphs.
+  // A run whose stages already fail validation (unknown, not an agent stage, bound twice) lists nothing.
   const { resolved, issues } = resolveStageBindings(project, bindings)
   const first = resolved[0]?.stage
   if (first === undefined || issues.length > 0) return undefined
-  if (bindings.some((b) => inspectDependencyGraph(b.agent.deps).problems.length > 0)) return undefined
   return client.prefetchTasks?.(project.projectHash, first.uuid, taskFilters(settings))
 }
 
