@@ -175,10 +175,7 @@ export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   }
 }
 
-/**
- * Start listing the stage the first agent serves, for the run to continue: only when every agent's
- * stage is found in the workflow (the ontology's checks come later; their failure drops the listing).
- */
+/** Start listing the stage the first agent serves (when the workflow names it), for the run to continue. */
 function prefetchFirstStage(
   client: EncordApi,
   project: Omit<Project, 'ontology'>,
@@ -186,10 +183,8 @@ function prefetchFirstStage(
   settings: RunSettings,
 ): { cancel(): void } | undefined {
   if (project.projectType !== 'workflow' || settings.maxTasksPerStage === 0) return undefined
-  // A run whose stages already fail validation (unknown, not an agent stage, bound twice) lists nothing.
-  const { resolved, issues } = resolveStageBindings(project, bindings)
-  const first = resolved[0]?.stage
-  if (first === undefined || issues.length > 0) return undefined
+  const first = resolveStageBindings(project, bindings).resolved[0]?.stage
+  if (first === undefined) return undefined
   return client.prefetchTasks?.(project.projectHash, first.uuid, taskFilters(settings))
 }
 
