@@ -22,6 +22,8 @@ import {
   LegacyLabelRowMetadataResponse,
   LegacyLabelRowsResponse,
   V2GetBulkResponse,
+  V2Ontology,
+  V2Project,
   V2StorageItem,
   type LegacyLabelRowMetadataPayload,
 } from './models.js'
@@ -30,7 +32,7 @@ import { bundled, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './bundles.js'
 import { labelsFingerprint } from './labels-fingerprint.js'
 import { DEFAULT_FLOAT_KEYS } from './python-json.js'
 import { isLabelRowMetadataRows, isLabelRows } from './fast-check.js'
-import { toLabelRowMetadata, toStorageItem } from './to-model.js'
+import { toLabelRowMetadata, toStage, toStorageItem } from './to-model.js'
 import { isAmbiguous, proceedTasks } from './proceed.js'
 import { Transport, type TransportOptions, type TransportStats } from './transport.js'
 import { listStageTasks } from './list-tasks.js'
@@ -43,12 +45,10 @@ import type {
   ListTasksOptions,
   ProceedAction,
   ProceedResult,
-  OpenedProject,
   Project,
   StorageItem,
   TaskFilters,
 } from './types.js'
-import { openProject, Prefetched, withOntology } from './project.js'
 
 export type { BundleLimits } from './bundles.js'
 
@@ -88,8 +88,6 @@ export class EncordClient implements EncordApi {
   readonly workspace: EncordWorkspace
   /** Task issues (comment threads on a data unit, a frame or a point): list and open them (issues.ts). */
   readonly issues: EncordIssues
-  /** Listings started by `prefetchTasks`, by stage and filters, until a `listTasks` continues them. */
-  readonly #prefetched = new Prefetched<AgentTask>()
 
   constructor(options: EncordClientOptions) {
     const domain = (options.domain ?? 'https://api.encord.com').replace(/\/+$/, '')
@@ -135,27 +133,46 @@ export class EncordClient implements EncordApi {
 
   /** The project with its workflow graph and ontology (two requests: project, then ontology). */
   async getProject(projectHash: string): Promise<Project> {
-    const { project, ontology } = await this.openProject(projectHash)
-    return withOntology(project, await ontology)
-  }
-
-  /**
-   * The project without its ontology as soon as it arrives, and its ontology, requested at once: a run
-   * starts listing while the ontology is on its way. The same two requests as `getProject`.
-   */
-  openProject(projectHash: string): Promise<OpenedProject> {
-    return openProject(this.#api, projectHash)
-  }
-
-  /**
-   * Start listing a stage now: its first page is requested at once (and, page ahead, the next ones as
-   * their cursors arrive). The next `listTasks` of the same stage and filters with `pageAhead` continues
-   * this listing; `cancel` drops it when nothing will list.
-   */
-  prefetchTasks(projectHash: string, stageUuid: string, filters: TaskFilters = {}): { cancel(): void } {
-    return this.#prefetched.start(listingKey(projectHash, stageUuid, filters), () =>
-      this.listTasks(projectHash, stageUuid, filters, { pageAhead: true }),
-    )
+    let wire: V2Project
+    try {
+      wire = await this.#api.v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
+    } catch (error) {
+      throw rephraseNotFound(
+        error,
+        `Project ${projectHash} was not found`,
+        "Check the project hash (the uuid in the project URL of the Encord app), that the key's user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).",
+      )
+    }
+    let ontology: V2Ontology
+    try {
+      ontology = await this.#api.v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
+    } catch (error) {
+      throw rephraseNotFound(
+        error,
+        `The ontology ${wire.ontologyHash} of project ${projectHash} was not found`,
+        "Check that the key's user can see the project's ontology.",
+      )
+    }
+    return {
+      projectHash: wire.projectHash,
+      title: wire.title,
+      description: wire.description,
+      projectType: wire.projectType,
+      status: wire.status,
+      ontologyHash: wire.ontologyHash,
+      ontology: {
+        ontologyHash: ontology.ontologyUuid,
+        title: ontology.title,
+        description: ontology.description,
+        structure: ontology.editor,
+        createdAt: ontology.createdAt,
+        lastEditedAt: ontology.lastEditedAt,
+      },
+      workflow: { stages: (wire.workflow?.stages ?? []).map(toStage) },
+      userRole: wire.userRole ?? null,
+      createdAt: wire.createdAt,
+      lastEditedAt: wire.lastEditedAt,
+    }
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -173,9 +190,6 @@ export class EncordClient implements EncordApi {
     filters: TaskFilters = {},
     options: ListTasksOptions = {},
   ): AsyncGenerator<AgentTask> {
-    const prefetched =
-      options.pageAhead === true ? this.#prefetched.take(listingKey(projectHash, stageUuid, filters)) : undefined
-    if (prefetched !== undefined) return yield* prefetched
     const { dataHashes } = filters
     if (dataHashes !== undefined && dataHashes.length === 0) return
     const chunks = dataHashes === undefined ? [undefined] : chunk(unique(dataHashes), this.bundles.taskFilterDataHashes)
@@ -568,9 +582,4 @@ export type { EncordApiError }
 /** Label row dicts from a `labelrow` reply: checked by hand when well-formed, by zod (its error) when not. */
 function labelRows(response: unknown, call: EncordCall, what: string) {
   return isLabelRows(response) ? response : parseWith(LegacyLabelRowsResponse, response, call, what)
-}
-
-/** A listing's identity for `prefetchTasks`: the stage and the filters (undefined filters are left out). */
-function listingKey(projectHash: string, stageUuid: string, filters: TaskFilters): string {
-  return JSON.stringify([projectHash, stageUuid, filters])
 }

@@ -53,13 +53,6 @@ export interface Project {
   lastEditedAt: string | null
 }
 
-/** A project fetched without waiting for its ontology (see `EncordApi.openProject`). */
-export interface OpenedProject {
-  project: Omit<Project, 'ontology'>
-  /** Rejects as `getProject` would when the ontology cannot be fetched. */
-  ontology: Promise<ProjectOntology>
-}
-
 export type TaskStatus = 'NEW' | 'ASSIGNED' | 'RELEASED' | 'SKIPPED' | 'REOPENED' | 'COMPLETED' | (string & {})
 
 /** A task waiting in a workflow stage. */
@@ -205,17 +198,6 @@ export interface EncordApi {
    * the client's pool), without sending any request: their handshakes overlap the first requests.
    */
   preconnect?(connections: number): void
-  /**
-   * The project without its ontology as soon as it arrives, and its ontology on the way (requested at
-   * once): what needs only the workflow (listing) can start before the ontology is here.
-   */
-  openProject?(projectHash: string): Promise<OpenedProject>
-  /**
-   * Start listing a stage now (its first page is requested at once); the next `listTasks` of the same
-   * stage and filters with `pageAhead` continues that listing instead of starting another. `cancel`
-   * drops it when nothing will list.
-   */
-  prefetchTasks?(projectHash: string, stageUuid: string, filters?: TaskFilters): { cancel(): void }
   /**
    * All tasks of a stage, page by page; the next page is fetched only when the iterator needs it, or,
    * with `pageAhead`, as soon as the current page's cursor is read.

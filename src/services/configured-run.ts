@@ -30,8 +30,6 @@ export interface ConfiguredRunOptions {
    * @default 'warning'
    */
   staleTypes?: 'issue' | 'warning'
-  /** `run`: the prepared run is run at once (see `PrepareRunInput.runNext`). @default false */
-  runNext?: boolean
 }
 
 export interface ConfiguredRun {
@@ -66,7 +64,6 @@ export async function prepareConfiguredRun(options: ConfiguredRunOptions): Promi
       stale: options.staleTypes ?? 'warning',
       cwd: options.cwd,
     },
-    runNext: options.runNext,
   })
   return { loaded, agents, settings, prepared }
 }

@@ -30,7 +30,6 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
     client: session.client,
     projectHash: session.projectHash,
     overrides: options.overrides,
-    runNext: true,
   })
   for (const warning of configured.prepared.warnings) options.onWarning?.(warning)
   options.onValidated?.(configured)

@@ -1,4 +1,3 @@
-import { withOntology } from '../../encord/project.js'
 import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
 import { findTypesFiles, typesFileState } from '../../typegen/drift.js'
 import { displayPath } from '../config/issues.js'
@@ -11,13 +10,12 @@ import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'
 import { setUpTracing } from '../../shared/tracing.js'
 import { sleep } from './backoff.js'
-import { runStage, taskFilters, windowsInFlight } from './engine.js'
+import { runStage, windowsInFlight } from './engine.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask } from './flush.js'
 import { reconcileJournal } from './journal-replay.js'
 import { tracePass, traceStage } from './spans.js'
 import {
-  resolveStageBindings,
   validateProject,
   validationError,
   type ResolvedBinding,
@@ -64,20 +62,14 @@ export interface TypesFileCheck {
 }
 
 /** Fetch the project (once) and validate the agents against it (once). Throws only when the project cannot be fetched. */
-export async function inspectProject(input: InspectInput): Promise<InspectedProject> {
-  return inspectFetched(input, await input.client.getProject(input.projectHash))
-}
-
-interface InspectInput {
+export async function inspectProject(input: {
   client: EncordApi
   projectHash: string
   bindings: readonly StageBinding[]
   validate?: UserValidateHook
   types?: TypesFileCheck
-}
-
-/** Validate the agents against the project fetched (once). */
-async function inspectFetched(input: InspectInput, project: Project): Promise<InspectedProject> {
+}): Promise<InspectedProject> {
+  const project = await input.client.getProject(input.projectHash)
   const { bindings, ...validation } = await validateProject(project, input.bindings, input.validate, {
     client: input.client,
   })
@@ -136,56 +128,20 @@ export interface PrepareRunInput {
   startedAt?: number
   /** Compare the generated types file with the project (see {@link TypesFileCheck}). @default not checked */
   types?: TypesFileCheck
-  /**
-   * The caller runs the prepared run at once (`run`, the Runner): the connections it will keep busy are
-   * opened, and its first stage's listing starts while the ontology is fetched. Not for `validate` or a
-   * queue producer, which list nothing. @default false
-   */
-  runNext?: boolean
 }
 
 /**
  * Open the project and validate: a {@link PreparedRun}, or one UserError (exit 2) listing every
- * validation issue, before anything is moved (with `runNext`, the first stage's listing has started
- * while the ontology was fetched; it is dropped then).
+ * validation issue, before anything is fetched beyond the project or moved.
  */
 export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   const startedAt = input.startedAt ?? performance.now()
   // The connections the run will keep busy are opened while the project is fetched (no request sent).
-  const { client } = input
-  if (input.runNext === true) client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
+  input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
+  const inspected = await inspectProject(input)
+  if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
   const { journal: _journal, ...settings } = input.settings as ResolvedRunOptions
-  if (input.runNext !== true || client.openProject === undefined || client.prefetchTasks === undefined) {
-    const inspected = await inspectProject(input)
-    if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
-    return new PreparedRun({ ...input, ...inspected, settings, startedAt })
-  }
-  // Listing needs only the workflow: the first stage's listing starts as soon as the project is here,
-  // while its ontology is on the way; validation (which needs both) is unchanged, and nothing is
-  // listed for a run that does not pass it (the listing started is dropped).
-  const opened = await client.openProject(input.projectHash)
-  const early = prefetchFirstStage(client, opened.project, input.bindings, settings)
-  try {
-    const inspected = await inspectFetched(input, withOntology(opened.project, await opened.ontology))
-    if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
-    return new PreparedRun({ ...input, ...inspected, settings, startedAt, early })
-  } catch (error) {
-    early?.cancel()
-    throw error
-  }
-}
-
-/** Start listing the stage the first agent serves (when the workflow names it), for the run to continue. */
-function prefetchFirstStage(
-  client: EncordApi,
-  project: Omit<Project, 'ontology'>,
-  bindings: readonly StageBinding[],
-  settings: RunSettings,
-): { cancel(): void } | undefined {
-  if (project.projectType !== 'workflow' || settings.maxTasksPerStage === 0) return undefined
-  const first = resolveStageBindings(project, bindings).resolved[0]?.stage
-  if (first === undefined) return undefined
-  return client.prefetchTasks?.(project.projectHash, first.uuid, taskFilters(settings))
+  return new PreparedRun({ ...input, ...inspected, settings, startedAt })
 }
 
 /**
@@ -226,17 +182,10 @@ export class PreparedRun {
   readonly #tuning: PrepareRunInput['tuning']
   readonly #startedAt: number
   readonly #onClose: () => Promise<void>
-  /** The first stage's listing, started while the ontology was fetched; dropped if the run never lists. */
-  readonly #early: { cancel(): void } | undefined
   #closed: Promise<void> | undefined
 
   constructor(
-    o: InspectedProject &
-      Omit<PrepareRunInput, 'bindings' | 'settings'> & {
-        settings: RunSettings
-        startedAt: number
-        early?: { cancel(): void }
-      },
+    o: InspectedProject & Omit<PrepareRunInput, 'bindings' | 'settings'> & { settings: RunSettings; startedAt: number },
   ) {
     this.projectHash = o.projectHash
     this.project = o.project
@@ -248,12 +197,10 @@ export class PreparedRun {
     this.#tuning = o.tuning
     this.#startedAt = o.startedAt
     this.#onClose = o.onClose ?? (async () => undefined)
-    this.#early = o.early
   }
 
   /** Close what was opened for this run (a client the Runner made). Idempotent. */
   close(): Promise<void> {
-    this.#early?.cancel()
     return (this.#closed ??= this.#onClose())
   }
 
@@ -321,8 +268,6 @@ export class PreparedRun {
         await reconcileJournal(journal.file, client, projectHash, project.workflow.stages, log)
       }
     } finally {
-      // A listing started early that the run did not continue (stopped before its stage) is dropped.
-      this.#early?.cancel()
       await runScope.dispose()
       await journal
         ?.close()

@@ -185,7 +185,6 @@ export class Runner {
         tuning,
         onClose: close,
         startedAt,
-        runNext: true,
       })
     } catch (error) {
       await close()

@@ -66,14 +66,14 @@ export type UserValidateHook = (ctx: ValidateContext) => void | string | string[
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-function describeAgentStages(project: Pick<Project, 'workflow'>): string {
+function describeAgentStages(project: Project): string {
   const agents = project.workflow.stages.filter((s) => s.type === 'AGENT')
   if (agents.length === 0) return 'This project has no agent stage.'
   return `Agent stages of this project: ${agents.map((s) => `"${s.title}" (${s.uuid})`).join(', ')}.`
 }
 
 /** The stage a binding names: by UUID (any case), else by exact title, else by title ignoring case. */
-export function findStage(project: Pick<Project, 'workflow'>, ref: string): Stage | undefined {
+export function findStage(project: Project, ref: string): Stage | undefined {
   const stages = project.workflow.stages
   if (UUID.test(ref)) {
     const lower = ref.toLowerCase()
@@ -96,7 +96,7 @@ function where(location: string | undefined): string {
  * binding and keeps its position.
  */
 export function resolveStageBindings(
-  project: Pick<Project, 'title' | 'workflow'>,
+  project: Project,
   bindings: readonly StageBinding[],
 ): { resolved: Array<{ binding: StageBinding; stage?: Stage }>; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = []
