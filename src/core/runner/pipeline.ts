@@ -146,7 +146,7 @@ export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
 
 /**
  * The requests a run has in flight at once, so the connections it opens ahead: the listing, the loads
- * of each load window in flight, a flush, and at the head the ontology beside the first page.
+ * of each load window in flight, and a flush.
  */
 export function runConnections(settings: { concurrency: number; taskBatchSize: number }, loadWindow: number): number {
   return 2 + windowsInFlight(settings.concurrency, Math.max(settings.taskBatchSize, loadWindow))
