@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format'
 
 /** The exposition parsed by a Prometheus text-format parser (throws on text it cannot read). */
@@ -61,4 +62,23 @@ export async function healthThroughShutdown(
 /** `encord_agents_tasks_total` of a stage by outcome (0 when the series is absent). */
 export function taskCount(families: PrometheusFamily[], stage: string, outcome: string): number {
   return sampleValue(families, 'encord_agents_tasks_total', { stage, outcome }) ?? 0
+}
+
+/**
+ * What a scrape taken as `run` or `worker` is stopped must show: ready (200) before SIGTERM, 503 while
+ * it drains, and task counters equal to the stage's summary in `--json`. Returns the parsed families
+ * and the stage's counter by outcome, for the caller's own checks.
+ */
+export function expectScrapeMatchesStage(
+  scraped: { text: string; healthBefore: number; healthAfter: number[] },
+  stage: { title?: string; moved: Record<string, number>; stayed: number; failed: number },
+): { families: PrometheusFamily[]; count: (outcome: string) => number } {
+  expect(scraped.healthBefore).toBe(200)
+  expect(scraped.healthAfter).toContain(503)
+  const families = parseMetrics(scraped.text)
+  const count = (outcome: string) => taskCount(families, stage.title ?? 'Agent 1', outcome)
+  expect(count('moved')).toBe(Object.values(stage.moved).reduce((a, b) => a + b, 0))
+  expect(count('stayed')).toBe(stage.stayed)
+  expect(count('failed')).toBe(stage.failed)
+  return { families, count }
 }

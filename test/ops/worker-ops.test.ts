@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../../src/emulator/index.js'
 import { runNode } from '../e2e/run-bin.js'
 import {
+  expectScrapeMatchesStage,
   healthThroughShutdown,
   histogramCount,
   parseMetrics,
   sampleSum,
   sampleValue,
-  taskCount,
 } from '../helpers/prometheus.js'
 import { makeQueueProject, snapshotPackage } from '../queue/helpers/project.js'
 import { redisAvailable, startRedis, type RedisServer } from '../queue/helpers/redis.js'
@@ -89,19 +89,12 @@ describe.skipIf(!redisAvailable())('worker --log-format json --metrics-port (bui
       expect(failure).toBeUndefined()
       expect(worker.code, worker.stderr).toBe(130)
       expect(scraped).toBeDefined()
-      const { text, healthBefore, healthAfter } = scraped!
-      expect(healthBefore).toBe(200)
-      expect(healthAfter).toContain(503)
+      const { text } = scraped!
 
       // The counters equal the worker's summary.
-      const families = parseMetrics(text)
       const stage = worker.json!.stages[0]
-      const moved = Object.values(stage.moved as Record<string, number>).reduce((a, b) => a + b, 0)
-      const count = (outcome: string) => taskCount(families, 'Agent 1', outcome)
+      const { families, count } = expectScrapeMatchesStage(scraped!, stage)
       expect(stage.processed).toBe(12)
-      expect(count('moved')).toBe(moved)
-      expect(count('stayed')).toBe(stage.stayed)
-      expect(count('failed')).toBe(stage.failed)
       expect(count('failed')).toBe(1)
       expect(count('retried')).toBe(stage.retried)
       expect(histogramCount(text, 'encord_agents_task_duration_seconds', { stage: 'Agent 1' })).toBe(12)
