@@ -30,6 +30,8 @@ export interface ConfiguredRunOptions {
    * @default 'warning'
    */
   staleTypes?: 'issue' | 'warning'
+  /** The run is run at once: open its connections while the project is fetched (`run`). @default false */
+  warmConnections?: boolean
 }
 
 export interface ConfiguredRun {
@@ -64,6 +66,7 @@ export async function prepareConfiguredRun(options: ConfiguredRunOptions): Promi
       stale: options.staleTypes ?? 'warning',
       cwd: options.cwd,
     },
+    warmConnections: options.warmConnections,
   })
   return { loaded, agents, settings, prepared }
 }

@@ -30,6 +30,7 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunResult> {
     client: session.client,
     projectHash: session.projectHash,
     overrides: options.overrides,
+    warmConnections: true,
   })
   for (const warning of configured.prepared.warnings) options.onWarning?.(warning)
   options.onValidated?.(configured)

@@ -61,10 +61,23 @@ describe('connections', () => {
     expect(result.stages[0].moved).toEqual({ complete: 400 })
     const stats = e.client.stats()
     const served = e.emulator.stats()
-    // The listing, three load windows, a flush and the ontology beside the first page (runConnections).
+    // Opened ahead as the run starts: the listing, three load windows and a flush (runConnections).
     expect(stats.connections).toBeGreaterThanOrEqual(runConnections({ concurrency: 16, taskBatchSize: 50 }, 200))
     expect(stats.connections).toBeLessThanOrEqual(8)
     expect(served.connections.opened).toBe(stats.connections)
     expect(served.requests.total).toBe(stats.totalRequests)
+  })
+
+  it('opens no connections ahead for a run that is only prepared (validate, Runner.prepare)', async () => {
+    const e = (env = await startRunnerEnv({ tasks: 10 }))
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({ handler: () => 'complete' }),
+    )
+    const prepared = await runner.prepare({ concurrency: 16 })
+    await prepared.close()
+    // The project, then its ontology: one connection, none opened for a run that does not follow.
+    expect(e.client.stats().connections).toBe(1)
+    expect(e.emulator.stats().connections.opened).toBe(1)
   })
 })

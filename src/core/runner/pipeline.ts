@@ -128,6 +128,12 @@ export interface PrepareRunInput {
   startedAt?: number
   /** Compare the generated types file with the project (see {@link TypesFileCheck}). @default not checked */
   types?: TypesFileCheck
+  /**
+   * The prepared run is run at once (`run`, `Runner.run`): open the connections it will keep busy
+   * while the project is fetched. `validate`, queue producers and `Runner.prepare` open none ahead.
+   * @default false
+   */
+  warmConnections?: boolean
 }
 
 /**
@@ -136,8 +142,8 @@ export interface PrepareRunInput {
  */
 export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   const startedAt = input.startedAt ?? performance.now()
-  // The connections the run will keep busy are opened while the project is fetched (no request sent).
-  input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
+  // A run's connections are opened while the project is fetched (no request sent).
+  if (input.warmConnections === true) input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
   const inspected = await inspectProject(input)
   if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
   const { journal: _journal, ...settings } = input.settings as ResolvedRunOptions

@@ -167,6 +167,10 @@ export class Runner {
    * ```
    */
   async prepare(options: RunOptions = {}): Promise<PreparedRun> {
+    return this.#prepare(options, false)
+  }
+
+  async #prepare(options: RunOptions, warmConnections: boolean): Promise<PreparedRun> {
     const startedAt = performance.now()
     // The library's journal option also takes an EffectJournal and is off unless asked: it is passed to
     // `prepared.run`, not resolved with the settings (whose `journal` is the CLI's).
@@ -185,6 +189,7 @@ export class Runner {
         tuning,
         onClose: close,
         startedAt,
+        warmConnections,
       })
     } catch (error) {
       await close()
@@ -198,7 +203,7 @@ export class Runner {
    * before anything is fetched or moved, and a ConnectionError (exit 3) when Encord cannot be reached.
    */
   async run(options: RunOptions = {}): Promise<RunResult> {
-    const prepared = await this.prepare(options)
+    const prepared = await this.#prepare(options, true)
     try {
       return await prepared.run(options)
     } finally {
