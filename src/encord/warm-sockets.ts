@@ -68,7 +68,9 @@ export class WarmSockets {
       clearTimeout(warm.timer)
       if (warm.onError !== undefined) socket.off('error', warm.onError)
       if (warm.onClose !== undefined) socket.off('close', warm.onClose)
-      return socket.destroyed || socket.readyState !== 'open' ? null : socket
+      if (socket.destroyed || socket.readyState !== 'open') return null
+      socket.ref()
+      return socket
     })
   }
 
@@ -111,6 +113,9 @@ export class WarmSockets {
           return resolve(null)
         }
         warm.socket = connected
+        // While nobody has taken it, the socket does not keep the process alive (a client left open must
+        // not hold its process until the idle timeout); the pool gets it referenced again (take).
+        connected.unref()
         warm.onError = () => undefined
         warm.onClose = drop
         connected.on('error', warm.onError)

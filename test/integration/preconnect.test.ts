@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parsePrivateKey } from '../../src/encord/auth/keys.js'
 import { EncordClient } from '../../src/encord/client.js'
 import { generateFixture, startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
+import { assertBuilt, runNode } from '../e2e/run-bin.js'
 
 /**
  * Connections opened ahead (issue 21): `preconnect` opens sockets without sending a request, so the
@@ -87,5 +90,37 @@ describe('preconnect', () => {
     client = undefined
     await sleep(100)
     expect(emulator!.stats().connections.open).toBe(0)
+  })
+
+  it('a warmed connection nobody took does not keep a process alive: a client left open does not delay exit', async () => {
+    assertBuilt()
+    const { projectHash } = await start(4)
+    const dir = mkdtempSync(join(tmpdir(), 'ea-preconnect-'))
+    try {
+      // The built package, as a user's script: warm four connections, use one, never close the client.
+      const script = join(dir, 'left-open.mjs')
+      const dist = new URL('../../dist/index.js', import.meta.url).href
+      writeFileSync(
+        script,
+        `import { readFileSync } from 'node:fs'
+import { EncordClient, parsePrivateKey } from '${dist}'
+const key = parsePrivateKey(readFileSync(process.env.KEY_FILE, 'utf8'))
+const client = new EncordClient({ domain: process.env.DOMAIN, key })
+client.preconnect(4)
+await client.getProject(process.env.PROJECT)
+`,
+      )
+      const keyFile = fileURLToPath(new URL('../fixtures/encord-api/test-key', import.meta.url))
+      const started = performance.now()
+      const r = await runNode([script], {
+        env: { KEY_FILE: keyFile, DOMAIN: emulator!.domain, PROJECT: projectHash },
+        timeoutMs: 30_000,
+      })
+      expect(r.code, r.stderr).toBe(0)
+      // The unused sockets would otherwise hold the process until their 10 s idle timeout.
+      expect(performance.now() - started).toBeLessThan(5_000)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
