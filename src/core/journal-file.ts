@@ -7,7 +7,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import createDebug from 'debug'
 import { isRunning, ownIdentity } from '../shared/process-identity.js'
 import { UserError } from '../shared/errors.js'
-import type { EffectJournal, JournalDecision, JournalEntry } from './journal.js'
+import { JournalEntries, type EffectJournal, type JournalDecision, type JournalEntry } from './journal.js'
 
 const debug = createDebug('encord-agents:journal')
 
@@ -88,7 +88,7 @@ export class FileEffectJournal implements EffectJournal {
   /** The journal file. */
   readonly path: string
   readonly projectHash: string
-  readonly #entries = new Map<string, JournalEntry>()
+  readonly #entries = new JournalEntries()
   readonly #options: FileEffectJournalOptions
   #handle: FileHandle | undefined
   #lockPath: string | undefined
@@ -138,15 +138,13 @@ export class FileEffectJournal implements EffectJournal {
   }
 
   async get(taskUuid: string): Promise<JournalEntry | undefined> {
-    const entry = this.#entries.get(taskUuid)
-    return entry === undefined ? undefined : structuredClone(entry)
+    return this.#entries.get(taskUuid)
   }
 
   async recordDecision(taskUuid: string, decision: JournalDecision): Promise<JournalEntry> {
-    const existing = this.#entries.get(taskUuid)
-    if (existing !== undefined) return structuredClone(existing)
     const entry: JournalEntry = { decision: structuredClone(decision) }
-    this.#entries.set(taskUuid, entry)
+    const earlier = this.#entries.record(taskUuid, entry)
+    if (earlier !== undefined) return earlier
     try {
       await this.#append({ t: 'd', task: taskUuid, decision }, true)
     } catch (error) {
@@ -158,17 +156,13 @@ export class FileEffectJournal implements EffectJournal {
   }
 
   async markSaved(taskUuid: string): Promise<void> {
-    const entry = this.#entries.get(taskUuid)
-    if (entry === undefined || entry.savedAt !== undefined) return
-    entry.savedAt = new Date().toISOString()
-    await this.#append({ t: 's', task: taskUuid, at: entry.savedAt }, true)
+    const at = new Date().toISOString()
+    if (this.#entries.mark(taskUuid, 'savedAt', at)) await this.#append({ t: 's', task: taskUuid, at }, true)
   }
 
   async markProceeded(taskUuid: string): Promise<void> {
-    const entry = this.#entries.get(taskUuid)
-    if (entry === undefined || entry.proceededAt !== undefined) return
-    entry.proceededAt = new Date().toISOString()
-    await this.#append({ t: 'p', task: taskUuid, at: entry.proceededAt }, true)
+    const at = new Date().toISOString()
+    if (this.#entries.mark(taskUuid, 'proceededAt', at)) await this.#append({ t: 'p', task: taskUuid, at }, true)
   }
 
   async forget(taskUuid: string): Promise<void> {
@@ -255,18 +249,14 @@ export class FileEffectJournal implements EffectJournal {
   #apply(line: JournalLine): void {
     switch (line.t) {
       case 'd':
-        if (!this.#entries.has(line.task)) this.#entries.set(line.task, { decision: line.decision })
+        this.#entries.record(line.task, { decision: line.decision })
         break
-      case 's': {
-        const entry = this.#entries.get(line.task)
-        if (entry !== undefined) entry.savedAt ??= line.at
+      case 's':
+        this.#entries.mark(line.task, 'savedAt', line.at)
         break
-      }
-      case 'p': {
-        const entry = this.#entries.get(line.task)
-        if (entry !== undefined) entry.proceededAt ??= line.at
+      case 'p':
+        this.#entries.mark(line.task, 'proceededAt', line.at)
         break
-      }
       case 'f':
         this.#entries.delete(line.task)
         break

@@ -72,6 +72,53 @@ export interface JournalEntry {
 }
 
 /**
+ * The live entries of a journal by task UUID, and the rules every journal keeps: the first decision
+ * recorded wins, each mark is set once, and callers only ever see copies.
+ */
+export class JournalEntries {
+  readonly #entries = new Map<string, JournalEntry>()
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** A copy of the task's entry. */
+  get(taskUuid: string): JournalEntry | undefined {
+    const entry = this.#entries.get(taskUuid)
+    return entry === undefined ? undefined : structuredClone(entry)
+  }
+
+  /**
+   * Keep `entry` (as given: pass one the caller will not change) unless the task has an entry already.
+   * Returns a copy of that earlier entry, or undefined when `entry` was kept.
+   */
+  record(taskUuid: string, entry: JournalEntry): JournalEntry | undefined {
+    const existing = this.#entries.get(taskUuid)
+    if (existing !== undefined) return structuredClone(existing)
+    this.#entries.set(taskUuid, entry)
+    return undefined
+  }
+
+  /** Set a mark of the task's entry to `at` unless it is set; true when this call set it. */
+  mark(taskUuid: string, mark: 'savedAt' | 'proceededAt', at: string): boolean {
+    const entry = this.#entries.get(taskUuid)
+    if (entry === undefined || entry[mark] !== undefined) return false
+    entry[mark] = at
+    return true
+  }
+
+  /** Drop the task's entry; true when there was one. */
+  delete(taskUuid: string): boolean {
+    return this.#entries.delete(taskUuid)
+  }
+
+  /** The entries themselves, not copies (for writing them out). */
+  [Symbol.iterator](): IterableIterator<[taskUuid: string, entry: JournalEntry]> {
+    return this.#entries.entries()
+  }
+}
+
+/**
  * An in-memory journal: protects against redelivery within one process (e.g. a queue consumer that
  * retries a message). It does not survive a crash; use a shared journal (Redis) across processes.
  *
@@ -81,29 +128,23 @@ export interface JournalEntry {
  * ```
  */
 export class MemoryEffectJournal implements EffectJournal {
-  readonly #entries = new Map<string, JournalEntry>()
+  readonly #entries = new JournalEntries()
 
   async get(taskUuid: string): Promise<JournalEntry | undefined> {
-    const entry = this.#entries.get(taskUuid)
-    return entry === undefined ? undefined : structuredClone(entry)
+    return this.#entries.get(taskUuid)
   }
 
   async recordDecision(taskUuid: string, decision: JournalDecision): Promise<JournalEntry> {
-    const existing = this.#entries.get(taskUuid)
-    if (existing !== undefined) return structuredClone(existing)
     const entry: JournalEntry = { decision: structuredClone(decision) }
-    this.#entries.set(taskUuid, entry)
-    return structuredClone(entry)
+    return this.#entries.record(taskUuid, entry) ?? structuredClone(entry)
   }
 
   async markSaved(taskUuid: string): Promise<void> {
-    const entry = this.#entries.get(taskUuid)
-    if (entry !== undefined) entry.savedAt ??= new Date().toISOString()
+    this.#entries.mark(taskUuid, 'savedAt', new Date().toISOString())
   }
 
   async markProceeded(taskUuid: string): Promise<void> {
-    const entry = this.#entries.get(taskUuid)
-    if (entry !== undefined) entry.proceededAt ??= new Date().toISOString()
+    this.#entries.mark(taskUuid, 'proceededAt', new Date().toISOString())
   }
 
   async forget(taskUuid: string): Promise<void> {
