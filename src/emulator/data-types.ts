@@ -1,4 +1,4 @@
-import type { FixtureDataUnit, FixtureStorageItem } from './fixture.js'
+import { newStorageItem, type FixtureDataUnit, type FixtureStorageItem } from './fixture.js'
 import { TINY_MP3, TINY_MP4 } from './media-assets.js'
 import type { Prng } from './prng.js'
 
@@ -86,7 +86,8 @@ export function buildDataUnit(kind: GeneratedDataType, options: BuildDataUnitOpt
   const { rng, folder, createdAt } = options
   const n = String(options.index + 1).padStart(options.digits ?? 6, '0')
   const image = options.imageSize ?? { width: 128, height: 96 }
-  const item = (fields: ItemFields) => newItem(rng.uuid(), folder, createdAt, fields)
+  const item = (fields: ItemFields) =>
+    newStorageItem({ uuid: rng.uuid(), parent: folder, createdAt, lastEditedAt: createdAt, ...fields })
   const frames = (count: number, prefix: string, size: (i: number) => { width: number; height: number }) =>
     Array.from({ length: count }, (_, i) =>
       item({
@@ -198,37 +199,6 @@ export function buildDataUnit(kind: GeneratedDataType, options: BuildDataUnitOpt
     dataLink: null,
   }
   return { items: children.length === 0 ? [backing] : [backing, ...children], dataUnit }
-}
-
-/** A storage item with every field at its default, then `fields`. */
-function newItem(uuid: string, folder: string, createdAt: string, fields: ItemFields): FixtureStorageItem {
-  const item: FixtureStorageItem = {
-    uuid,
-    parent: folder,
-    itemType: fields.itemType,
-    name: fields.name,
-    description: '',
-    clientMetadata: {},
-    mimeType: null,
-    width: null,
-    height: null,
-    frameCount: null,
-    fps: null,
-    duration: null,
-    fileSize: null,
-    audioSampleRate: null,
-    audioBitDepth: null,
-    audioCodec: null,
-    audioNumChannels: null,
-    createdAt,
-    lastEditedAt: createdAt,
-    url: null,
-    owner: null,
-    storageLocation: 'encord',
-    integrationHash: null,
-    children: [],
-  }
-  return Object.assign(item, fields)
 }
 
 function audioFields(name: string): ItemFields {

@@ -3,13 +3,14 @@ import type { Stats } from 'node:fs'
 import { lstat, open, readdir, readlink, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { isRunning } from '../shared/process-identity.js'
-import type {
-  Fixture,
-  FixtureDataset,
-  FixtureDataUnit,
-  FixtureProject,
-  FixtureStorageItem,
-  FixtureTask,
+import {
+  STORAGE_ITEM_DEFAULTS,
+  type Fixture,
+  type FixtureDataset,
+  type FixtureDataUnit,
+  type FixtureProject,
+  type FixtureStorageItem,
+  type FixtureTask,
 } from './fixture.js'
 
 /**
@@ -49,29 +50,10 @@ const UNIT_DEFAULTS = {
   fileType: null,
   dataLink: null,
 }
-const ITEM_DEFAULTS = {
-  description: '',
-  mimeType: null,
-  width: null,
-  height: null,
-  frameCount: null,
-  fps: null,
-  duration: null,
-  fileSize: null,
-  audioSampleRate: null,
-  audioBitDepth: null,
-  audioCodec: null,
-  audioNumChannels: null,
-  url: null,
-  owner: null,
-  storageLocation: 'encord',
-  integrationHash: null,
-  children: [],
-}
 
 export const compactTask = (t: FixtureTask): Partial<FixtureTask> => omit(t, TASK_DEFAULTS)
 export const compactDataUnit = (d: FixtureDataUnit): Partial<FixtureDataUnit> => omit(d, UNIT_DEFAULTS)
-export const compactStorageItem = (i: FixtureStorageItem): Partial<FixtureStorageItem> => omit(i, ITEM_DEFAULTS)
+export const compactStorageItem = (i: FixtureStorageItem): Partial<FixtureStorageItem> => omit(i, STORAGE_ITEM_DEFAULTS)
 
 const compactDataset = (d: FixtureDataset): Record<string, unknown> => ({
   ...omit(d, { description: '', dataUnits: [] }),

@@ -80,6 +80,27 @@ export const FixtureStorageItem = z.strictObject({
   children: z.array(Uuid).default([]),
 })
 
+/** The fields a storage item must be given (placeholders here); the schema fills in every other one. */
+const STORAGE_ITEM_REQUIRED = { uuid: '-', parent: '-', itemType: '', name: '', createdAt: null, lastEditedAt: null }
+/** A storage item with every default filled in, its fields in the schema's order (the order a written fixture keeps). */
+const BLANK_STORAGE_ITEM = FixtureStorageItem.parse(STORAGE_ITEM_REQUIRED)
+
+/** The fields of a storage item the schema fills in when absent, with the value it fills in. */
+export const STORAGE_ITEM_DEFAULTS: Partial<FixtureStorageItem> = Object.fromEntries(
+  Object.entries(BLANK_STORAGE_ITEM).filter(([key]) => !(key in STORAGE_ITEM_REQUIRED)),
+)
+
+/**
+ * A storage item with every field at its default, then `fields`: the fields keep the schema's order,
+ * and any field without a default that is given (`media`) comes last.
+ */
+export function newStorageItem(
+  fields: Pick<FixtureStorageItem, 'uuid' | 'parent' | 'itemType' | 'name'> & Partial<FixtureStorageItem>,
+): FixtureStorageItem {
+  // A spread, not structuredClone (generate makes 100,000s): the defaults that are objects are made fresh.
+  return Object.assign({ ...BLANK_STORAGE_ITEM, clientMetadata: {}, children: [] }, fields)
+}
+
 export const FixturePathway = z.strictObject({ uuid: Uuid, title: z.string(), destinationUuid: Uuid })
 
 export const FixtureStage = z.strictObject({
