@@ -1,6 +1,7 @@
 import pLimit from 'p-limit'
 import { BatchData, type RunScope } from '../core/deps/resolver.js'
 import type { TaskEffect, TaskLogger } from '../core/deps/types.js'
+import { describe } from '../shared/error-catalogue/index.js'
 import { UserError } from '../shared/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../core/journal.js'
 import { backoffMs, sleep } from '../core/runner/backoff.js'
@@ -186,10 +187,7 @@ export class StageExecutor {
           report: this.#report(item, 'gone', {
             started,
             settled: true,
-            error: {
-              code: 'TaskNotInStage',
-              message: `The task is no longer in stage "${this.stage.title}" (moved or deleted): nothing to do.`,
-            },
+            error: describe('TaskNotInStage.gone', { stage: this.stage.title }),
           }),
         }
         continue
@@ -328,10 +326,7 @@ export class StageExecutor {
       started,
       replayed: true,
       settled: true,
-      error: {
-        code: 'TaskNotInStage',
-        message: `The task left stage "${this.stage.title}" before its decision was applied (moved by someone else or deleted).`,
-      },
+      error: describe('TaskNotInStage.leftBeforeApplied', { stage: this.stage.title }),
     })
   }
 

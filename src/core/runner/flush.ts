@@ -1,5 +1,6 @@
 import pLimit from 'p-limit'
 import { chunk } from '../../shared/arrays.js'
+import { describe, type ErrorCode } from '../../shared/error-catalogue/index.js'
 import { activeTraceContext, inTraceContext } from '../../shared/tracing.js'
 import type { AgentTask, EncordApi, Pathway, ProceedAction, Stage } from '../../encord/types.js'
 import type { EffectJournal } from '../journal.js'
@@ -186,9 +187,9 @@ export class Flusher {
           await journal.recordDecision(outcome.task.uuid, decision)
           entry.journaled = true
         } catch (error) {
-          const message = `The decision could not be written to the run journal (${describeTaskError(error).message}), so nothing of it was applied; the task stays in its stage.`
-          if (outcome.kind === 'failed') entry.onFailureError = message
-          else entry.flushError = { code: 'JournalFailed', message }
+          const described = describe('JournalFailed.notRecorded', { error: describeTaskError(error).message })
+          if (outcome.kind === 'failed') entry.onFailureError = described.message
+          else entry.flushError = described
         }
       }),
     )
@@ -285,7 +286,7 @@ export class Flusher {
       result.errors.push({
         taskUuid: outcome.task.uuid,
         dataTitle: outcome.task.dataTitle,
-        code: 'StaleTask',
+        code: 'StaleTask' satisfies ErrorCode,
         message: entry.stale,
       })
       return false
@@ -346,11 +347,7 @@ export class Flusher {
             } catch (error) {
               const { message } = describeTaskError(error)
               for (const row of bundle)
-                for (const owner of row.owners)
-                  owner.flushError ??= {
-                    code: 'SaveFailed',
-                    message: `Saving the label row failed, so the task was not moved: ${message}`,
-                  }
+                for (const owner of row.owners) owner.flushError ??= describe('SaveFailed', { error: message })
             }
           }),
         )
@@ -376,10 +373,7 @@ export class Flusher {
               )
               updated++
             } catch (error) {
-              entry.flushError ??= {
-                code: 'StorageUpdateFailed',
-                message: `Updating the storage item failed, so the task was not moved: ${describeTaskError(error).message}`,
-              }
+              entry.flushError ??= describe('StorageUpdateFailed', { error: describeTaskError(error).message })
             }
           }),
         )
@@ -420,11 +414,7 @@ export class Flusher {
         } catch (error) {
           const { message } = describeTaskError(error)
           for (const [, { owners }] of bundle)
-            for (const e of owners)
-              e.flushError ??= {
-                code: 'PriorityFailed',
-                message: `Setting the priority failed, so the task was not moved: ${message}`,
-              }
+            for (const e of owners) e.flushError ??= describe('PriorityFailed', { error: message })
         }
       }
     }
@@ -449,7 +439,7 @@ export class Flusher {
     const markStale = (entry: Entry, reason: string): void => {
       stale++
       entry.gone = true
-      const message = `The task was no longer in stage "${this.ctx.stage.title}" when it was to be moved: ${reason}`
+      const { message } = describe('StaleTask', { stage: this.ctx.stage.title, reason })
       if (entry.outcome.kind === 'failed') entry.onFailureError = message
       else entry.stale = message
     }
@@ -505,11 +495,7 @@ export class Flusher {
         const { message } = describeTaskError(error)
         for (const { entry } of pending) {
           if (entry.outcome.kind === 'failed') entry.onFailureError = message
-          else
-            entry.flushError ??= {
-              code: 'ProceedFailed',
-              message: `Moving the task failed (its labels were saved): ${message}`,
-            }
+          else entry.flushError ??= describe('ProceedFailed', { error: message })
         }
       }
     }

@@ -1,4 +1,5 @@
 import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
+import { describe } from '../../shared/error-catalogue/index.js'
 import { findTypesFiles, typesFileState } from '../../typegen/drift.js'
 import { displayPath } from '../config/issues.js'
 import type { ResolvedRunOptions } from '../config/options.js'
@@ -101,15 +102,10 @@ function staleTypesIssue(file: string, cwd: string | undefined, project: Project
   const state = typesFileState(file, project)
   if (state.state !== 'stale') return undefined
   const shown = displayPath(file, cwd)
-  return {
-    code: 'TypesStale',
-    message:
-      state.written === undefined
-        ? `${shown} has no fingerprint line, so it cannot be checked against the project "${project.title}".`
-        : `${shown} is stale: the workflow or ontology of the project "${project.title}" changed since it was generated, so the compiler checks the agents against the old one.`,
-    hint: 'Run `encord-agents types` to write it again from the project, then fix what `tsc --noEmit` reports.',
-    location: shown,
-  }
+  const facts = { file: shown, project: project.title }
+  const described =
+    state.written === undefined ? describe('TypesStale.noFingerprint', facts) : describe('TypesStale.changed', facts)
+  return { ...described, location: shown }
 }
 
 /** What {@link prepareRun} takes. */

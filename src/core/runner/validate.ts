@@ -1,11 +1,11 @@
-import { fail } from '../../shared/error-catalogue/index.js'
+import { describe, fail } from '../../shared/error-catalogue/index.js'
 import type { EncordApi, ProjectOntology, Pathway, Project, Stage, Workflow } from '../../encord/types.js'
 import type { AgentDefinition } from '../agent.js'
 import { inspectDependencyGraph, type DependencyGraph } from '../deps/graph.js'
 import type { DepsRecord } from '../deps/types.js'
 import { UserError } from '../../shared/errors.js'
 import { findPathway, unknownPathwayMessage } from './result.js'
-import { closest, quoteList } from '../../shared/suggest.js'
+import { closest } from '../../shared/suggest.js'
 
 /** An agent bound to a stage (by title or UUID), as declared. */
 export interface StageBinding {
@@ -66,10 +66,9 @@ export type UserValidateHook = (ctx: ValidateContext) => void | string | string[
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-function describeAgentStages(project: Project): string {
-  const agents = project.workflow.stages.filter((s) => s.type === 'AGENT')
-  if (agents.length === 0) return 'This project has no agent stage.'
-  return `Agent stages of this project: ${agents.map((s) => `"${s.title}" (${s.uuid})`).join(', ')}.`
+/** The project's agent stages, for the hints that list them. */
+function agentStages(project: Project): Array<{ title: string; uuid: string }> {
+  return project.workflow.stages.filter((s) => s.type === 'AGENT').map((s) => ({ title: s.title, uuid: s.uuid }))
 }
 
 /** The stage a binding names: by UUID (any case), else by exact title, else by title ignoring case. */
@@ -84,10 +83,6 @@ export function findStage(project: Project, ref: string): Stage | undefined {
   if (exact.length > 0) return exact[0]
   const folded = stages.filter((s) => s.title.toLowerCase() === ref.toLowerCase())
   return folded.length === 1 ? folded[0] : undefined
-}
-
-function where(location: string | undefined): string {
-  return location !== undefined ? ` (${location})` : ''
 }
 
 /**
@@ -110,9 +105,12 @@ export function resolveStageBindings(
         project.workflow.stages.map((s) => s.title),
       )
       issues.push({
-        code: 'StageNotFound',
-        message: `Unknown stage ${JSON.stringify(binding.stage)} in project "${project.title}".${suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''}`,
-        hint: `Use the title or UUID of an agent stage. ${describeAgentStages(project)}`,
+        ...describe('StageNotFound.inProject', {
+          stage: binding.stage,
+          project: project.title,
+          suggestion,
+          agentStages: agentStages(project),
+        }),
         location: binding.location,
         stage: binding.stage,
       })
@@ -121,9 +119,7 @@ export function resolveStageBindings(
     }
     if (stage.type !== 'AGENT') {
       issues.push({
-        code: 'StageNotAgent',
-        message: `Stage "${stage.title}" is ${article(stage.rawType)} ${stage.rawType} stage, not an agent stage: agents can only serve agent stages.`,
-        hint: `Add an agent stage in the workflow editor, or use one of the existing ones. ${describeAgentStages(project)}`,
+        ...describe('StageNotAgent', { title: stage.title, rawType: stage.rawType, agentStages: agentStages(project) }),
         location: binding.location,
         stage: binding.stage,
       })
@@ -138,11 +134,13 @@ export function resolveStageBindings(
         continue
       }
       issues.push({
-        code: 'DuplicateStage',
-        message:
-          `Stage "${stage.title}" has two agents: ${JSON.stringify(previous.stage)}${where(previous.location)} and ` +
-          `${JSON.stringify(binding.stage)}${where(binding.location)}.`,
-        hint: 'Remove one of them, or mark the later one `overwrite: true` to replace the earlier (it keeps the earlier position).',
+        ...describe('DuplicateStage.sameStage', {
+          title: stage.title,
+          previous: previous.stage,
+          previousLocation: previous.location,
+          stage: binding.stage,
+          location: binding.location,
+        }),
         location: binding.location,
         stage: binding.stage,
       })
@@ -169,19 +167,18 @@ function stageMismatch(
   const named = findStage(project, own)
   if (named?.uuid === stage.uuid) return undefined
   return {
-    code: 'StageMismatch',
-    message:
-      `The agent${binding.agent.location !== undefined ? ` defined at ${binding.agent.location}` : ''} serves stage ${JSON.stringify(own)} (defineAgent), ` +
-      `but it is bound to stage ${JSON.stringify(binding.stage)}${where(binding.location)}` +
-      (named === undefined ? `, and the project "${project.title}" has no stage ${JSON.stringify(own)}.` : '.'),
-    hint: `Make them agree: leave \`stage\` out of the config entry (defineAgent's is used), or fix one of them. ${describeAgentStages(project)}`,
+    ...describe('StageMismatch', {
+      agentLocation: binding.agent.location,
+      own,
+      stage: binding.stage,
+      location: binding.location,
+      project: project.title,
+      ownFound: named !== undefined,
+      agentStages: agentStages(project),
+    }),
     location: binding.location ?? location,
     stage: binding.stage,
   }
-}
-
-function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a'
 }
 
 /** Titles and feature hashes of the ontology's objects and classifications. */
@@ -217,18 +214,16 @@ function checkOntology(
     const available = features[kind]
     for (const name of wanted[kind] ?? []) {
       if (available.some((f) => f.title === name || f.hash === name)) continue
-      const singular = kind === 'objects' ? 'object' : 'classification'
-      const suggestion = closest(
-        name,
-        available.map((f) => f.title),
-      )
+      const titles = available.map((f) => f.title)
       issues.push({
-        code: 'OntologyMismatch',
-        message: `${who} needs the ${singular} ${JSON.stringify(name)}, which the ontology "${ontology.title}" does not have.${suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''}`,
-        hint:
-          available.length > 0
-            ? `Its ${kind}: ${quoteList(available.map((f) => f.title))} (by title or feature hash).`
-            : `The ontology has no ${kind}.`,
+        ...describe('OntologyMismatch', {
+          who,
+          kind,
+          name,
+          ontology: ontology.title,
+          suggestion: closest(name, titles),
+          available: titles,
+        }),
         location,
         stage,
       })
@@ -254,24 +249,14 @@ export async function validateProject(
 ): Promise<ValidationResult & { bindings: ResolvedBinding[] }> {
   const issues: ValidationIssue[] = []
   if (project.projectType !== 'workflow') {
-    issues.push({
-      code: 'NotAWorkflowProject',
-      message: `Project "${project.title}" is a ${project.projectType} project; task agents only work on workflow projects with agent stages.`,
-      hint: 'Use a workflow project (create one from a workflow template in Encord).',
-    })
+    issues.push(
+      describe('NotAWorkflowProject.validation', { project: project.title, projectType: project.projectType }),
+    )
   } else if (!project.workflow.stages.some((s) => s.type === 'AGENT')) {
-    issues.push({
-      code: 'NoAgentStage',
-      message: `Project "${project.title}" has no agent stage in its workflow.`,
-      hint: 'Add an agent stage to the workflow in Encord, then bind an agent to it.',
-    })
+    issues.push(describe('NoAgentStage', { project: project.title }))
   }
   if (bindings.length === 0) {
-    issues.push({
-      code: 'NoAgents',
-      message: 'No agent is configured, so there is nothing to run.',
-      hint: 'Add agents: [{ stage, handler }] to the config, or call runner.stage(...).',
-    })
+    issues.push(describe('NoAgents'))
   }
   const { resolved, issues: bindingIssues } = resolveStageBindings(project, bindings)
   issues.push(...bindingIssues)
@@ -302,15 +287,13 @@ export async function validateProject(
             const messages = await node.dep.validate({ project, client: options.client })
             for (const message of messages)
               issues.push({
-                code: 'DependencyInvalid',
-                message: `${node.label}: ${message}`,
+                ...describe('DependencyInvalid', { dependency: node.label, message }),
                 location: node.dep.location ?? agentLocation,
                 stage: binding.stage,
               })
           } catch (error) {
             issues.push({
-              code: 'DependencyInvalid',
-              message: `${node.label}: ${(error as Error).message}`,
+              ...describe('DependencyInvalid', { dependency: node.label, message: (error as Error).message }),
               location: node.dep.location ?? agentLocation,
               stage: binding.stage,
             })
@@ -324,9 +307,7 @@ export async function validateProject(
     for (const pathway of binding.agent.pathways ?? []) {
       if (findPathway(stage, pathway) !== undefined) continue
       issues.push({
-        code: 'PathwayNotFound',
-        message: `${who} declares ${unknownPathwayMessage(stage, pathway).replace(/^Unknown/, 'an unknown')}`,
-        hint: 'Fix `pathways` of the agent (defineAgent) to name pathways of its stage (`encord-agents list-stages` shows them), or add the pathway in the workflow editor.',
+        ...describe('PathwayNotFound.declared', { who, unknown: unknownPathwayMessage(stage, pathway) }),
         location: agentLocation,
         stage: binding.stage,
       })
@@ -336,9 +317,10 @@ export async function validateProject(
       onFailure = findPathway(stage, binding.agent.onFailure)
       if (onFailure === undefined) {
         issues.push({
-          code: 'PathwayNotFound',
-          message: `${who} has onFailure ${unknownPathwayMessage(stage, binding.agent.onFailure).replace(/^Unknown/, 'set to an unknown')}`,
-          hint: 'Set `onFailure` of the agent to a pathway of its stage (`encord-agents list-stages` shows them), or leave it out to keep failed tasks in the stage.',
+          ...describe('PathwayNotFound.onFailure', {
+            who,
+            unknown: unknownPathwayMessage(stage, binding.agent.onFailure),
+          }),
           location: agentLocation,
           stage: binding.stage,
         })
@@ -363,13 +345,9 @@ export async function validateProject(
       })
       const messages =
         returned === undefined || returned === null ? [] : Array.isArray(returned) ? returned : [returned]
-      for (const message of messages) issues.push({ code: 'UserValidation', message: String(message) })
+      for (const message of messages) issues.push(describe('UserValidation.returned', { message: String(message) }))
     } catch (error) {
-      issues.push({
-        code: 'UserValidation',
-        message: error instanceof Error ? error.message : String(error),
-        hint: 'Your validate hook in the config rejected the project.',
-      })
+      issues.push(describe('UserValidation.threw', { message: error instanceof Error ? error.message : String(error) }))
     }
   }
 

@@ -1,7 +1,30 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { cliErrors } from './cli.js'
+import { coreErrors } from './core.js'
+import { emulatorErrors } from './emulator.js'
+import { encordErrors } from './encord.js'
 import { errorCatalogue } from './index.js'
+import { kernelErrors } from './kernel.js'
+import { labelsErrors } from './labels.js'
+import { runnerErrors } from './runner.js'
+import { testingErrors } from './testing.js'
+import { validationErrors } from './validation.js'
+import { visionErrors } from './vision.js'
+
+const layers = {
+  'kernel.ts': kernelErrors,
+  'encord.ts': encordErrors,
+  'labels.ts': labelsErrors,
+  'vision.ts': visionErrors,
+  'emulator.ts': emulatorErrors,
+  'core.ts': coreErrors,
+  'validation.ts': validationErrors,
+  'runner.ts': runnerErrors,
+  'cli.ts': cliErrors,
+  'testing.ts': testingErrors,
+}
 
 /** Every non-test source file of src, with its text. */
 function sources(dir = 'src'): Array<{ file: string; text: string }> {
@@ -42,16 +65,36 @@ describe('the error catalogue', () => {
     expect(unused).toEqual([])
   })
 
-  it('holds every code thrown with a literal code', () => {
-    const thrown = new Set<string>()
-    for (const m of all.matchAll(/new (?:UserError|ConnectionError)\(\s*'(\w+)'/g)) thrown.add(m[1])
+  it('holds every code thrown, described or written as a literal code (validation issues, task errors)', () => {
+    const used = new Set<string>()
+    for (const m of all.matchAll(/new (?:UserError|ConnectionError)\(\s*'(\w+)'/g)) used.add(m[1])
     for (const { text } of code.filter((s) => s.text.includes('error-catalogue/index.js')))
-      for (const m of text.matchAll(/fail\(\s*'(\w+)/g)) thrown.add(m[1])
-    expect([...thrown].filter((c) => !(c in catalogue))).toEqual([])
+      for (const m of text.matchAll(/(?<![.\w])(?:fail|describe)\(\s*'([A-Z]\w*)(?:\.\w+)?'/g)) used.add(m[1])
+    // Our codes are PascalCase: `code: 'custom'` is zod's, UPPER_SNAKE ones are Encord's wire codes (emulator).
+    for (const m of all.matchAll(/\bcode: '([A-Z][a-z]\w*)'/g)) used.add(m[1])
+    expect([...used].filter((c) => !(c in catalogue))).toEqual([])
   })
 
-  it('is the only place a message is written: no throw site constructs UserError or ConnectionError itself', () => {
+  it('is the only place a message is written: no site constructs UserError or ConnectionError, or writes an issue', () => {
     const sites = code.filter((s) => /new (?:UserError|ConnectionError)\(/.test(s.text)).map((s) => s.file)
     expect(sites).toEqual([])
+    // A validation issue or task error is `{ ...describe('Code.situation', { facts }), location }`, never a
+    // literal code beside a message written on the spot.
+    const written = code.flatMap(({ file, text }) =>
+      [...text.matchAll(/\bcode: '([A-Z][a-z]\w*)',\s*message:\s*[`'"]/g)].map((m) => `${file}: ${m[1]}`),
+    )
+    expect(written).toEqual([])
+  })
+
+  it('defines each code in one file (index.ts spreads the files: a second entry would replace the first)', () => {
+    const seen = new Map<string, string>()
+    const twice: string[] = []
+    for (const [file, entries] of Object.entries(layers))
+      for (const name of Object.keys(entries)) {
+        const first = seen.get(name)
+        if (first !== undefined) twice.push(`${name}: ${first} and ${file}`)
+        else seen.set(name, file)
+      }
+    expect(twice).toEqual([])
   })
 })

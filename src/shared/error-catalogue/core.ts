@@ -1,4 +1,12 @@
 import { defineErrors } from './define.js'
+import { agentStagesText, where, type AgentStageFacts } from './validation.js'
+
+type StageNotFoundFacts = {
+  stage: string
+  project: string
+  suggestion: string | undefined
+  agentStages: readonly AgentStageFacts[]
+}
 
 const RUN_AGENT_STAGE_HINT =
   "Pass { stage: 'title' } to runAgent, or a record of agents by stage: runAgent({ Triage: triage, Finish: finish }, { project })."
@@ -438,10 +446,24 @@ export const coreErrors = defineErrors({
   DuplicateStage: {
     exit: 'user',
     messages: {
+      /** runner.stage() called twice for one stage. */
       default: {
         message: (p: { stage: string; previous: string; location: undefined | string }) =>
           `Stage ${JSON.stringify(p.stage)} has two agents: one declared at ${p.previous} and one at ${p.location ?? 'this call'}.`,
         hint: `Remove one of them, or pass { overwrite: true } to the later one to replace the earlier (it keeps the earlier position).`,
+      },
+      /** Validation issue (validation.ts): two bindings name the same stage, by title or UUID. */
+      sameStage: {
+        message: (p: {
+          title: string
+          previous: string
+          previousLocation: string | undefined
+          stage: string
+          location: string | undefined
+        }) =>
+          `Stage "${p.title}" has two agents: ${JSON.stringify(p.previous)}${where(p.previousLocation)} and ` +
+          `${JSON.stringify(p.stage)}${where(p.location)}.`,
+        hint: 'Remove one of them, or mark the later one `overwrite: true` to replace the earlier (it keeps the earlier position).',
       },
     },
   },
@@ -482,9 +504,17 @@ export const coreErrors = defineErrors({
   StageNotFound: {
     exit: 'user',
     messages: {
+      /** testing's project (src/testing/project.ts). */
       default: {
         message: (p: { stage: string; stages: string }) => `The test project has no stage "${p.stage}".`,
         hint: (p: { stage: string; stages: string }) => `Its stages: ${p.stages}.`,
+      },
+      /** Validation issue (validation.ts): a binding names a stage the project does not have. */
+      inProject: {
+        message: (p: StageNotFoundFacts) =>
+          `Unknown stage ${JSON.stringify(p.stage)} in project "${p.project}".` +
+          (p.suggestion !== undefined ? ` Did you mean ${JSON.stringify(p.suggestion)}?` : ''),
+        hint: (p: StageNotFoundFacts) => `Use the title or UUID of an agent stage. ${agentStagesText(p.agentStages)}`,
       },
     },
   },

@@ -8,6 +8,7 @@ import { kernelErrors } from './kernel.js'
 import { labelsErrors } from './labels.js'
 import { runnerErrors } from './runner.js'
 import { testingErrors } from './testing.js'
+import { validationErrors } from './validation.js'
 import { visionErrors } from './vision.js'
 
 /**
@@ -27,6 +28,7 @@ export const errorCatalogue = {
   ...visionErrors,
   ...emulatorErrors,
   ...coreErrors,
+  ...validationErrors,
   ...runnerErrors,
   ...cliErrors,
   ...testingErrors,

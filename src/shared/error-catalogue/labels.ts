@@ -142,6 +142,12 @@ export const labelsErrors = defineErrors({
         message: (p: { dataTitle: string }) =>
           `Cannot set the priority of ${p.dataTitle}: it is not in a workflow stage (priorities exist only for tasks of workflow projects).`,
       },
+      /** Validation issue (core/runner/validate.ts): the project to run on has no workflow. */
+      validation: {
+        message: (p: { project: string; projectType: string }) =>
+          `Project "${p.project}" is a ${p.projectType} project; task agents only work on workflow projects with agent stages.`,
+        hint: 'Use a workflow project (create one from a workflow template in Encord).',
+      },
     },
   },
   InvalidInstance: {

@@ -60,6 +60,76 @@ export const runnerErrors = defineErrors({
       },
     },
   },
+  // What applying a decision can fail on (core/runner/flush.ts): the task is reported failed and stays in
+  // its stage (ProceedFailed: its labels were saved). `error` is the failed request's own message.
+  JournalFailed: {
+    exit: 'task',
+    messages: {
+      /** Write-ahead: a decision that cannot be recorded is not applied (also a failed task's onFailure). */
+      notRecorded: {
+        message: (p: { error: string }) =>
+          `The decision could not be written to the run journal (${p.error}), so nothing of it was applied; the task stays in its stage.`,
+      },
+    },
+  },
+  SaveFailed: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { error: string }) => `Saving the label row failed, so the task was not moved: ${p.error}`,
+      },
+    },
+  },
+  StorageUpdateFailed: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { error: string }) => `Updating the storage item failed, so the task was not moved: ${p.error}`,
+      },
+    },
+  },
+  PriorityFailed: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { error: string }) => `Setting the priority failed, so the task was not moved: ${p.error}`,
+      },
+    },
+  },
+  /** Someone else moved (or deleted) the task first: not ours to fail, but reported; `reason` is Encord's. */
+  StaleTask: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { stage: string; reason: string }) =>
+          `The task was no longer in stage "${p.stage}" when it was to be moved: ${p.reason}`,
+      },
+    },
+  },
+  ProceedFailed: {
+    exit: 'task',
+    messages: {
+      default: {
+        message: (p: { error: string }) => `Moving the task failed (its labels were saved): ${p.error}`,
+      },
+    },
+  },
+  /** The queue's worker (queue/executor.ts): the task of a queued message is no longer in the stage. */
+  TaskNotInStage: {
+    exit: 'task',
+    messages: {
+      /** Before its handler ran: nothing to do. */
+      gone: {
+        message: (p: { stage: string }) =>
+          `The task is no longer in stage "${p.stage}" (moved or deleted): nothing to do.`,
+      },
+      /** Replaying a journaled decision. */
+      leftBeforeApplied: {
+        message: (p: { stage: string }) =>
+          `The task left stage "${p.stage}" before its decision was applied (moved by someone else or deleted).`,
+      },
+    },
+  },
   UnknownPathway: {
     exit: 'task',
     messages: {
