@@ -88,34 +88,8 @@ export function TaskPanel(props: {
       <h3>Labels</h3>
       {versions.length > 1 && (
         <div class="versions">
-          <label>
-            before{' '}
-            <select
-              value={beforeIndex}
-              onChange={(e) => setLeft(Number(e.currentTarget.value))}
-              data-testid="version-before"
-            >
-              {versions.map((v) => (
-                <option value={v.index} key={v.index}>
-                  {v.title}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            after{' '}
-            <select
-              value={afterIndex}
-              onChange={(e) => setRight(Number(e.currentTarget.value))}
-              data-testid="version-after"
-            >
-              {versions.map((v) => (
-                <option value={v.index} key={v.index}>
-                  {v.title}
-                </option>
-              ))}
-            </select>
-          </label>
+          <VersionSelect side="before" versions={versions} value={beforeIndex} onChange={setLeft} />
+          <VersionSelect side="after" versions={versions} value={afterIndex} onChange={setRight} />
         </div>
       )}
       <Comparison
@@ -130,6 +104,31 @@ export function TaskPanel(props: {
       <h3>History</h3>
       <History events={data.history} stages={stages} />
     </section>
+  )
+}
+
+/** The picker of one side of the comparison. */
+function VersionSelect(props: {
+  side: 'before' | 'after'
+  versions: Version[]
+  value: number
+  onChange: (index: number) => void
+}) {
+  return (
+    <label>
+      {props.side}{' '}
+      <select
+        value={props.value}
+        onChange={(e) => props.onChange(Number(e.currentTarget.value))}
+        data-testid={`version-${props.side}`}
+      >
+        {props.versions.map((v) => (
+          <option value={v.index} key={v.index}>
+            {v.title}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
 
