@@ -47,60 +47,21 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
       {endpoints.length === 0 ? (
         <p class="muted">No Encord API requests yet.</p>
       ) : (
-        <table class="matrix" data-testid="requests-by-endpoint">
-          <thead>
-            <tr>
-              <th>endpoint</th>
-              {statuses.map((st) => (
-                <th key={st} class={`num ${statusClass(st)}`}>
-                  {st}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {endpoints.map((e) => (
-              <tr key={e}>
-                <td>{e}</td>
-                {statuses.map((st) => (
-                  <td key={st} class={`num ${s.requests.byEndpoint[e][st] ? statusClass(st) : 'zero'}`}>
-                    {s.requests.byEndpoint[e][st] ?? ''}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CountMatrix
+          testId="requests-by-endpoint"
+          counts={s.requests.byEndpoint}
+          rows={endpoints}
+          columns={statuses}
+          headClass={(st) => `num ${statusClass(st)}`}
+          cellClass={(st, n) => `num ${n ? statusClass(st) : 'zero'}`}
+        />
       )}
 
       <h3>Injected faults</h3>
       {faultEndpoints.length === 0 ? (
         <p class="muted">None injected.</p>
       ) : (
-        <table class="matrix" data-testid="faults">
-          <thead>
-            <tr>
-              <th>endpoint</th>
-              {faultKinds.map((k) => (
-                <th key={k} class="num">
-                  {k}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {faultEndpoints.map((e) => (
-              <tr key={e}>
-                <td>{e}</td>
-                {faultKinds.map((k) => (
-                  <td key={k} class="num">
-                    {s.faults.byEndpoint[e][k] ?? ''}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CountMatrix testId="faults" counts={s.faults.byEndpoint} rows={faultEndpoints} columns={faultKinds} />
       )}
 
       <h3>Request log</h3>
@@ -157,6 +118,44 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
         </>
       )}
     </section>
+  )
+}
+
+/** Counts by endpoint (a row each) and by a key such as the status (a column each); a missing count is blank. */
+function CountMatrix(props: {
+  testId: string
+  counts: Record<string, Record<string, number>>
+  rows: string[]
+  columns: string[]
+  headClass?: (column: string) => string
+  cellClass?: (column: string, count: number | undefined) => string
+}) {
+  const { counts, columns, headClass = () => 'num', cellClass = () => 'num' } = props
+  return (
+    <table class="matrix" data-testid={props.testId}>
+      <thead>
+        <tr>
+          <th>endpoint</th>
+          {columns.map((c) => (
+            <th key={c} class={headClass(c)}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((e) => (
+          <tr key={e}>
+            <td>{e}</td>
+            {columns.map((c) => (
+              <td key={c} class={cellClass(c, counts[e][c])}>
+                {counts[e][c] ?? ''}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }
 
