@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import { urls, useJson, type RequestLog, type Stats } from './api.js'
+import { FilterSelect } from './controls.js'
 import { fmtTime } from './task.js'
 
 /**
@@ -73,14 +74,13 @@ export function RequestsPanel(props: { requests: number; revision: number }) {
       ) : (
         <>
           <div class="filters">
-            <select value={endpoint} onChange={(e) => setEndpoint(e.currentTarget.value)} aria-label="Endpoint">
-              <option value="">every endpoint</option>
-              {endpoints.map((e) => (
-                <option key={e} value={e}>
-                  {e}
-                </option>
-              ))}
-            </select>
+            <FilterSelect
+              value={endpoint}
+              onChange={setEndpoint}
+              label="Endpoint"
+              any="every endpoint"
+              options={endpoints}
+            />
             <label>
               <input type="checkbox" checked={errorsOnly} onChange={(e) => setErrorsOnly(e.currentTarget.checked)} />{' '}
               errors and faults only

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import { urls, useJson, type StageInfo, type TaskPage } from './api.js'
+import { FilterSelect } from './controls.js'
 
 /**
  * The tasks of a stage (or of every stage), filterable by text (data title, task uuid or data hash
@@ -45,14 +46,7 @@ export function TaskList(props: {
           onInput={(e) => setText(e.currentTarget.value)}
           data-testid="task-filter"
         />
-        <select value={status} onChange={(e) => setStatus(e.currentTarget.value)} aria-label="Status">
-          <option value="">any status</option>
-          {statuses.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <FilterSelect value={status} onChange={setStatus} label="Status" any="any status" options={statuses} />
       </div>
       {error && <p class="error">{error}</p>}
       {shown.length === 0 && data && <p class="muted">No tasks{query || status ? ' match' : ' here'}.</p>}
