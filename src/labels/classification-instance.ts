@@ -19,7 +19,7 @@ import {
   newClassificationEntry,
   newMeta,
   nextSeq,
-  registerClassificationState,
+  provideClassificationStateReader,
   setStaticAnswer,
   unknownFeature,
   type ClassificationState,
@@ -79,7 +79,10 @@ export class ClassificationInstance<T extends string = string> {
       owner: null,
       ctx: DEFAULT_CTX,
     }
-    registerClassificationState(this, this.#s)
+  }
+
+  static {
+    provideClassificationStateReader((instance) => instance.#s)
   }
 
   get classificationHash(): string {

@@ -42,7 +42,7 @@ import {
   newMeta,
   nextSeq,
   objectState,
-  registerObjectState,
+  provideObjectStateReader,
   setStaticAnswer,
   unknownFeature,
   type ObjectState,
@@ -88,7 +88,10 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
       owner: null,
       ctx: DEFAULT_CTX,
     }
-    registerObjectState(this, this.#s)
+  }
+
+  static {
+    provideObjectStateReader((instance) => instance.#s)
   }
 
   get objectHash(): string {
