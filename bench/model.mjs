@@ -128,6 +128,8 @@ export function analyse(s, run, emulator, labelledMap) {
     tasksPerSec: Math.round(s.tasks / (run.wallMs / 1000)),
     peakRssMb: Math.round(run.peakRssMb),
     cpuMsPerTask: round(run.cpuMs / s.tasks, 4),
+    gcPauseMs: round(run.gcPauses?.ms ?? 0, 1),
+    gcPauses: run.gcPauses?.count ?? 0,
     wallMsPerTask: round(run.wallMs / s.tasks, 4),
     processed: run.processed,
     moved: run.moved,

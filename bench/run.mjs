@@ -6,6 +6,7 @@
 //   npm run bench -- --only label      only scenarios whose name contains "label"
 //   npm run bench -- --latency 25 --connection-latency 50 --repeat 3 --out file.json
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --trace /tmp/t.json   every request's timeline
+//   npm run bench -- --only "1k labelRow none c16" --repeat 1 --cpu-prof /tmp/prof    a CPU profile of the engine
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
 //   npm run bench -- --types           only tsc on a handler with a 500-object generated file vs without (bench/types-tsc.mjs)
@@ -39,12 +40,13 @@ const { values: args } = parseArgs({
     testing: { type: 'boolean', default: false },
     types: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     'scenarios-only': { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   process.stdout.write(
-    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--scenarios-only] [--startup] [--testing] [--types]\n',
+    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--cpu-prof DIR] [--scenarios-only] [--startup] [--testing] [--types]\n',
   )
   process.exit(0)
 }
@@ -389,7 +391,15 @@ async function runOnce(s) {
     const timeoutMs = Math.max(120_000, s.tasks * 20)
     const load = loadavg()[0]
     // --expose-gc: the scenario collects garbage once before its measurement window starts.
-    const { value: run } = await startChild('scenario.mjs', config, { timeoutMs, nodeArgs: ['--expose-gc'] })
+    // --cpu-prof DIR: a V8 CPU profile of each engine process (0.1 ms samples), for finding what blocks it.
+    const profile =
+      args['cpu-prof'] !== undefined
+        ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${args['cpu-prof']}`]
+        : []
+    const { value: run } = await startChild('scenario.mjs', config, {
+      timeoutMs,
+      nodeArgs: ['--expose-gc', ...profile, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    })
     const emulatorCpuMs = (await emuChild.ask('cpu')).cpuMs - cpuBefore
     const emulator = minus(await emulatorStats(emu.domain), before)
     emulator.serviceMs = await serviceTime(emu.domain, s.latencyMs, before.requests.total)

@@ -7,6 +7,7 @@
 //
 // Prints ONE JSON line: wall time, the run's result counts, the client's request stats, peak RSS, CPU.
 import diagnostics from 'node:diagnostics_channel'
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   EncordClient,
@@ -102,14 +103,32 @@ if (agent === undefined) throw new Error(`unknown deps ${s.deps}`)
 const runner = new Runner({ projectHash: s.projectHash, client })
 runner.stage(s.stage, agent)
 
+// The engine's garbage collection pauses during the run (main thread), by kind: scavenges (minor) and
+// mark-compacts (major). A scavenge that has to copy many live young objects stops the run for ms.
+const gcPauses = { count: 0, ms: 0, minorCount: 0, minorMs: 0 }
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcPauses.count++
+    gcPauses.ms += entry.duration
+    if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+      gcPauses.minorCount++
+      gcPauses.minorMs += entry.duration
+    }
+  }
+})
+
 // The measurement window: the whole run (project, validation, listing, loads, handlers, flushes).
 globalThis.gc?.()
+gcObserver.observe({ entryTypes: ['gc'] })
 const cpuBefore = process.cpuUsage()
 const started = performance.now()
 const startedAtMs = now()
 const result = await runner.run({ concurrency: s.concurrency, taskBatchSize: s.batchSize })
 const wallMs = performance.now() - started
 const cpu = process.cpuUsage(cpuBefore)
+// GC entries are delivered asynchronously: let the last ones arrive before reading them.
+await new Promise((resolve) => setImmediate(resolve))
+gcObserver.disconnect()
 const stats = client.stats()
 await client.close()
 
@@ -119,6 +138,7 @@ process.stdout.write(
   JSON.stringify({
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    gcPauses,
     ok: result.ok,
     processed: stage?.processed ?? 0,
     moved: Object.values(stage?.moved ?? {}).reduce((a, b) => a + b, 0),
