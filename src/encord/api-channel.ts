@@ -12,6 +12,7 @@ import {
   errorFromV2Response,
   looksLikeHtml,
   type EncordCall,
+  type EncordSituation,
 } from './errors.js'
 import { LegacyEnvelope } from './models.js'
 import { pythonJson } from './python-json.js'
@@ -78,8 +79,7 @@ export class ApiChannel {
     options: { query?: QueryParams; body?: unknown } = {},
   ): Promise<{ response: ApiResponse; json: unknown }> {
     const response = await this.v2(endpoint, method, path, options)
-    if (response.status === 204)
-      throw protocolError(response, 'Encord answered 204 No Content where a result was expected')
+    if (response.status === 204) throw protocolError(response, 'noContent', {})
     return { response, json: parseJson(response, response.call) }
   }
 
@@ -143,7 +143,7 @@ export class ApiChannel {
           attempts: response.attempts,
         })
       }
-      throw protocolError(response, 'Encord sent a response that is not JSON')
+      throw protocolError(response, 'notJson', {})
     }
     const envelope = LegacyEnvelope.safeParse(json)
     if (!envelope.success) {
@@ -155,7 +155,7 @@ export class ApiChannel {
           traceId: response.traceId,
           attempts: response.attempts,
         })
-      throw protocolError(response, 'Encord sent JSON without the {status, response} envelope')
+      throw protocolError(response, 'noEnvelope', {})
     }
     if (envelope.data.status !== 200) {
       const header = response.headers['retry-after']
@@ -190,32 +190,33 @@ export function localCall(endpoint: string): EncordCall {
   return { endpoint, method: '-', path: '-', transport: 'rest-v2' }
 }
 
-export function rephraseNotFound(error: unknown, summary: string, hint: string): unknown {
+/** A not-found error said again for what the caller was looking for (`situation`); other errors unchanged. */
+export function rephraseNotFound(error: unknown, ...situation: EncordSituation<'EncordNotFound'>): unknown {
   if (!(error instanceof EncordNotFoundError)) return error
-  return new EncordNotFoundError({
+  return new EncordNotFoundError(...situation, {
     call: error.call,
     httpStatus: error.httpStatus,
     legacyCode: error.legacyCode,
     serverMessage: error.serverMessage,
     traceId: error.traceId,
     attempts: error.attempts,
-    summary,
-    hint,
     cause: error,
   })
 }
 
-export function protocolError(response: ApiResponse, summary: string): EncordProtocolError {
+export function protocolError(
+  response: ApiResponse,
+  ...situation: EncordSituation<'EncordProtocol'>
+): EncordProtocolError {
   const text = response.bodyText.trim()
   const shown =
     text === '' ? '(empty body)' : looksLikeHtml(text) ? 'an HTML page: ' + text.slice(0, 120) : text.slice(0, 200)
   const contentType = response.headers['content-type']
-  return new EncordProtocolError({
+  return new EncordProtocolError(...situation, {
     call: response.call,
     httpStatus: response.status,
     traceId: response.traceId,
     attempts: response.attempts,
-    summary,
     serverMessage: shown,
     data: { contentType: Array.isArray(contentType) ? contentType[0] : (contentType ?? null) },
   })
@@ -225,7 +226,7 @@ export function parseJson(response: ApiResponse, _call: EncordCall): unknown {
   try {
     return JSON.parse(response.bodyText)
   } catch {
-    throw protocolError(response, 'Encord sent a response that is not JSON')
+    throw protocolError(response, 'notJson', {})
   }
 }
 
@@ -242,11 +243,14 @@ export function parseWith<S extends z.ZodType>(
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
     .join('; ')
-  throw new EncordProtocolError({
-    call,
-    httpStatus: response?.status ?? null,
-    traceId: response?.traceId ?? null,
-    attempts: response?.attempts ?? 1,
-    summary: `Encord sent ${what} in a shape this client does not understand (${issues})`,
-  })
+  throw new EncordProtocolError(
+    'unknownShape',
+    { what, issues },
+    {
+      call,
+      httpStatus: response?.status ?? null,
+      traceId: response?.traceId ?? null,
+      attempts: response?.attempts ?? 1,
+    },
+  )
 }

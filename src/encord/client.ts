@@ -95,10 +95,7 @@ export class EncordClient implements EncordApi {
     this.bundles = { ...DEFAULT_BUNDLE_LIMITS, ...options.bundles }
     for (const [name, value] of Object.entries(this.bundles)) {
       if (!Number.isInteger(value) || value < 1)
-        throw new EncordInvalidArgumentsError({
-          call: localCall('new EncordClient'),
-          summary: `bundles.${name} must be a positive integer, not ${value}`,
-        })
+        throw new EncordInvalidArgumentsError('bundleSize', { name, value }, { call: localCall('new EncordClient') })
     }
     this.#api = new ApiChannel(new Transport({ ...options, domain }), domain)
     this.workspace = new EncordWorkspace(this.#api)
@@ -137,21 +134,13 @@ export class EncordClient implements EncordApi {
     try {
       wire = await this.#api.v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
     } catch (error) {
-      throw rephraseNotFound(
-        error,
-        `Project ${projectHash} was not found`,
-        "Check the project hash (the uuid in the project URL of the Encord app), that the key's user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).",
-      )
+      throw rephraseNotFound(error, 'project', { projectHash })
     }
     let ontology: V2Ontology
     try {
       ontology = await this.#api.v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
     } catch (error) {
-      throw rephraseNotFound(
-        error,
-        `The ontology ${wire.ontologyHash} of project ${projectHash} was not found`,
-        "Check that the key's user can see the project's ontology.",
-      )
+      throw rephraseNotFound(error, 'ontology', { ontologyHash: wire.ontologyHash, projectHash })
     }
     return {
       projectHash: wire.projectHash,
@@ -227,10 +216,7 @@ export class EncordClient implements EncordApi {
   async listLabelRowMetadata(projectHash: string, options: LabelRowMetadataOptions = {}): Promise<LabelRowMetadata[]> {
     const call = legacyCall('labelRowMetadata', this.#api.legacyPath, 'labelrowmetadata', 'GET')
     if (options.branchName != null && options.includeAllLabelBranches) {
-      throw new EncordInvalidArgumentsError({
-        call,
-        summary: 'branchName and includeAllLabelBranches cannot be used together',
-      })
+      throw new EncordInvalidArgumentsError('branchAndAllBranches', {}, { call })
     }
     if (options.dataHashes !== undefined && options.dataHashes.length === 0) return []
     if (options.dataHashes === undefined && options.labelHashes !== undefined && options.labelHashes.length === 0)
@@ -270,8 +256,7 @@ export class EncordClient implements EncordApi {
         payload,
         'idempotent',
       )
-      if (response === null)
-        throw new EncordNotFoundError({ call, summary: `Encord found no label rows in project ${projectHash}` })
+      if (response === null) throw new EncordNotFoundError('noLabelRows', { projectHash }, { call })
       const parsed = isLabelRowMetadataRows(response)
         ? response
         : parseWith(LegacyLabelRowMetadataResponse, response, call, 'label row metadata')
@@ -306,7 +291,7 @@ export class EncordClient implements EncordApi {
           { multi_request: true, get_signed_url: options.includeSignedUrl ?? false, branch_name: branch },
           'connect-only',
         )
-        if (response === null) throw new EncordNotFoundError({ call, summary: 'Encord created no label rows' })
+        if (response === null) throw new EncordNotFoundError('noneCreated', {}, { call })
         for (const row of labelRows(response, call, 'created label rows')) byDataHash.set(row.data_hash, row)
       }
       try {
@@ -338,10 +323,7 @@ export class EncordClient implements EncordApi {
     })
     const absent = wanted.filter((h) => !byDataHash.has(h))
     if (absent.length > 0)
-      throw new EncordProtocolError({
-        call,
-        summary: `Encord did not return label rows for ${absent.length} data unit(s): ${preview(absent)}`,
-      })
+      throw new EncordProtocolError('labelRowsMissing', { shown: preview(absent), count: absent.length }, { call })
     return dataHashes.map((h) => byDataHash.get(h) as LabelRowDict)
   }
 
@@ -383,20 +365,14 @@ export class EncordClient implements EncordApi {
         'idempotent',
       )
       if (response === null)
-        throw new EncordNotFoundError({
-          call,
-          summary: `Encord found none of ${bundle.length} label row(s): ${preview(bundle)}`,
-        })
+        throw new EncordNotFoundError('noneOfLabelRows', { shown: preview(bundle), count: bundle.length }, { call })
       for (const row of labelRows(response, call, 'label rows')) {
         if (row.label_hash !== null) byLabelHash.set(row.label_hash, row)
       }
     })
     const absent = wanted.filter((h) => !byLabelHash.has(h))
     if (absent.length > 0)
-      throw new EncordNotFoundError({
-        call,
-        summary: `Encord returned no label row for ${absent.length} label hash(es): ${preview(absent)}`,
-      })
+      throw new EncordNotFoundError('labelRowsMissing', { shown: preview(absent), count: absent.length }, { call })
     return labelHashes.map((h) => byLabelHash.get(h) as LabelRowDict)
   }
 
@@ -406,10 +382,7 @@ export class EncordClient implements EncordApi {
     for (const { labelHash, labelRow } of rows) {
       const own = labelRow.label_hash
       if (own !== undefined && own !== null && own !== labelHash) {
-        throw new EncordInvalidArgumentsError({
-          call,
-          summary: `The label row for ${labelHash} carries another label_hash (${String(own)})`,
-        })
+        throw new EncordInvalidArgumentsError('otherLabelHash', { labelHash, own }, { call })
       }
     }
     await bundled(rows, this.bundles.labelRowsSave, (bundle) => this.#saveBundle(projectHash, bundle, call))
@@ -441,8 +414,7 @@ export class EncordClient implements EncordApi {
           'unapplied',
           DEFAULT_FLOAT_KEYS,
         )
-        if (response === null)
-          throw new EncordServerError({ call, summary: 'Encord did not confirm saving the label rows' })
+        if (response === null) throw new EncordServerError('saveUnconfirmed', {}, { call })
         return
       } catch (error) {
         if (!isAmbiguous(error)) throw error
@@ -471,10 +443,11 @@ export class EncordClient implements EncordApi {
     const path = `projects/${seg(projectHash)}/priorities`
     for (const p of priorities) {
       if (typeof p.priority !== 'number' || !Number.isFinite(p.priority) || p.priority < 0 || p.priority > 1) {
-        throw new EncordInvalidArgumentsError({
-          call: v2Call('setPriorities', 'POST', path),
-          summary: `Priority ${String(p.priority)} for data unit ${p.dataHash} is not a number between 0 and 1`,
-        })
+        throw new EncordInvalidArgumentsError(
+          'priority',
+          { priority: p.priority, dataHash: p.dataHash },
+          { call: v2Call('setPriorities', 'POST', path) },
+        )
       }
     }
     for (const bundle of chunk(priorities, this.bundles.priorities)) {
@@ -508,12 +481,11 @@ export class EncordClient implements EncordApi {
     }
     const missing = wanted.filter((u) => !byUuid.has(u))
     if (missing.length > 0) {
-      throw new EncordNotFoundError({
-        call: v2Call('storageGetBulk', 'POST', path),
-        summary: `Failed to get the storage items for: ${preview(missing)} (${missing.length} of ${wanted.length} missing)`,
-        hint: "The items may have been deleted, or the key's user has no access to their storage folder.",
-        data: { missing },
-      })
+      throw new EncordNotFoundError(
+        'storageItems',
+        { shown: preview(missing), count: missing.length, wanted: wanted.length },
+        { call: v2Call('storageGetBulk', 'POST', path), data: { missing } },
+      )
     }
     return itemUuids.map((u) => byUuid.get(u) as StorageItem)
   }
@@ -527,11 +499,7 @@ export class EncordClient implements EncordApi {
       })
       return toStorageItem(item, v2Call('getStorageItem', 'GET', path))
     } catch (error) {
-      throw rephraseNotFound(
-        error,
-        `Storage item ${itemUuid} was not found`,
-        "Check the uuid and that the key's user can see its storage folder.",
-      )
+      throw rephraseNotFound(error, 'storageItem', { itemUuid })
     }
   }
 

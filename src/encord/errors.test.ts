@@ -8,6 +8,7 @@ import {
   EncordInvalidArgumentsError,
   EncordNotFoundError,
   EncordPermissionError,
+  EncordProtocolError,
   EncordRateLimitedError,
   EncordServerError,
   errorFromLegacyEnvelope,
@@ -145,6 +146,24 @@ describe('legacy error mapping (by code)', () => {
     expect(new EncordNotFoundError({ call })).toBeInstanceOf(UserError)
     expect(new EncordAuthenticationError({ call })).toBeInstanceOf(ConnectionError)
     expect(JSON.stringify(new EncordAuthenticationError({ call }).toJSON())).toContain('"endpoint":"getProject"')
+  })
+  it("takes a situation's text from the catalogue, with its facts and hint; a wrong situation or fact does not compile", () => {
+    const e = new EncordNotFoundError('project', { projectHash: 'p1' }, { call, httpStatus: 404 })
+    expect(e.message).toBe('Project p1 was not found (getProject: GET /v2/public/projects/p1, HTTP 404)')
+    expect(e.hint).toContain('Check the project hash')
+    expect(new EncordServerError('saveUnconfirmed', {}, { call }).message).toMatch(/^Encord did not confirm saving/)
+    // Checked by the compiler only (typecheck covers tests), never run:
+    const compileOnly = (): void => {
+      // @ts-expect-error: EncordNotFound has no such situation
+      void new EncordNotFoundError('nope', {}, { call })
+      // @ts-expect-error: the project situation needs projectHash
+      void new EncordNotFoundError('project', {}, { call })
+      // @ts-expect-error: a fact the message does not take
+      void new EncordNotFoundError('noneCreated', { projectHash: 'p1' }, { call })
+      // @ts-expect-error: EncordProtocol has no default message: every protocol error says what was wrong
+      void new EncordProtocolError({ call })
+    }
+    void compileOnly
   })
 })
 

@@ -1,5 +1,4 @@
-import type { EncordFacts } from '../shared/error-catalogue/encord.js'
-import { describe, type ErrorCode } from '../shared/error-catalogue/index.js'
+import { describe, type ErrorCode, type ErrorParams, type ErrorRef } from '../shared/error-catalogue/index.js'
 import { ConnectionError, UserError, type ErrorDetails } from '../shared/errors.js'
 
 /**
@@ -41,14 +40,47 @@ export interface EncordErrorInfo {
   attempts: number
 }
 
+/** What a throw site knows about the call that failed (the texts come from the catalogue). */
 export interface EncordErrorInit extends Partial<Omit<EncordErrorInfo, 'call'>> {
   call: EncordCall
-  /** A short sentence saying what happened (the message starts with it). */
-  summary?: string
-  hint?: string
   cause?: unknown
   data?: Record<string, unknown>
 }
+
+/** The catalogue's codes of the Encord client errors (src/shared/error-catalogue/encord.ts). */
+type EncordCode =
+  | 'EncordAuthentication'
+  | 'EncordPermission'
+  | 'EncordNotFound'
+  | 'EncordRateLimited'
+  | 'EncordServer'
+  | 'EncordNetwork'
+  | 'EncordProtocol'
+  | 'EncordInvalidArguments'
+/** Facts the classes fill in themselves: the call's, and the network and rate-limit fields. */
+type ClassFacts = 'call' | 'origin' | 'networkCode' | 'retryAfterSeconds'
+type RefsOf<C extends EncordCode> = Extract<ErrorRef, C | `${C}.${string}`>
+type SituationOf<R, C extends EncordCode> = R extends `${C}.${infer S}` ? S : never
+/** The facts a throw site passes: the message's, less the ones the class fills in (`{}` when there are none). */
+type SiteFacts<R extends ErrorRef> =
+  Omit<ErrorParams<R>, ClassFacts> extends infer F ? ([keyof F] extends [never] ? Record<string, never> : F) : never
+
+/**
+ * A situation of catalogue entry `C` other than its `default`, with the facts its message needs:
+ * `['project', { projectHash }]` for EncordNotFound.project.
+ */
+export type EncordSituation<C extends EncordCode> = {
+  [R in RefsOf<C>]: R extends `${C}.${string}` ? [situation: SituationOf<R, C>, facts: SiteFacts<R>] : never
+}[RefsOf<C>]
+
+/**
+ * How an Encord error class is called: with the call alone for its code's `default` message,
+ * `new EncordNotFoundError({ call })`, or with a situation and its facts first,
+ * `new EncordNotFoundError('project', { projectHash }, { call })`. A wrong situation or a missing fact does
+ * not compile; the texts are the catalogue's.
+ */
+export type EncordErrorArgs<C extends EncordCode, I extends EncordErrorInit = EncordErrorInit> =
+  (C extends RefsOf<C> ? [init: I] : never) | [...EncordSituation<C>, init: I]
 
 const MAX_MESSAGE = 600
 
@@ -70,11 +102,6 @@ function callFacts(init: EncordErrorInit): string {
   if (init.attempts !== undefined && init.attempts > 1) facts.push(`${init.attempts} attempts`)
   const said = init.serverMessage ? `: ${JSON.stringify(clip(init.serverMessage))}` : ''
   return `(${facts.join(', ')})${said}`
-}
-
-/** The facts of the catalogue's Encord entries (src/shared/error-catalogue/encord.ts). */
-function texts(init: EncordErrorInit): EncordFacts {
-  return { summary: init.summary, facts: callFacts(init), hint: init.hint }
 }
 
 function details(init: EncordErrorInit, hint: string | undefined): ErrorDetails {
@@ -104,8 +131,30 @@ function assignInfo(target: EncordErrorInfo, init: EncordErrorInit): void {
   target.attempts = init.attempts ?? 1
 }
 
-/** A catalogue entry's code, message and hint (`describe()`). */
-type Described = { code: ErrorCode; message: string; hint?: string }
+/** What a class adds to its situation's facts (`facts`) and to `data` in `--json`. */
+interface Own {
+  facts?: Record<string, unknown>
+  data?: Record<string, unknown>
+}
+
+/** The call's init: the last argument of every EncordErrorArgs. */
+function initOf<I extends EncordErrorInit>(args: readonly unknown[]): I {
+  return args[args.length - 1] as I
+}
+
+/** The catalogue's code, message and hint for a class called with `args`, and the error's details. */
+function situated(
+  code: EncordCode,
+  args: readonly unknown[],
+  own: Own,
+): { code: ErrorCode; message: string; details: ErrorDetails; init: EncordErrorInit } {
+  const init = initOf(args)
+  const [situation, facts] = args.length === 1 ? ['default', {}] : (args as [string, object])
+  const ref = (situation === 'default' ? code : `${code}.${situation}`) as ErrorRef
+  const described = describe(ref, { ...facts, ...own.facts, call: callFacts(init) } as never)
+  const full = own.data === undefined ? init : { ...init, data: { ...init.data, ...own.data } }
+  return { code: described.code, message: described.message, details: details(full, described.hint), init }
+}
 
 // The fields of EncordErrorInfo are set by assignInfo, so each base declares them by merging the interface.
 /* eslint-disable @typescript-eslint/no-unsafe-declaration-merging */
@@ -113,8 +162,9 @@ type Described = { code: ErrorCode; message: string; hint?: string }
 /** The Encord client errors that exit 3: the service refused our key, failed, or could not be reached. */
 interface EncordConnectionFailure extends EncordErrorInfo {}
 abstract class EncordConnectionFailure extends ConnectionError {
-  protected constructor(described: Described, init: EncordErrorInit) {
-    super(described.code, described.message, details(init, described.hint))
+  protected constructor(code: EncordCode, args: readonly unknown[], own: Own = {}) {
+    const { init, ...e } = situated(code, args, own)
+    super(e.code, e.message, e.details)
     assignInfo(this, init)
   }
 }
@@ -122,8 +172,9 @@ abstract class EncordConnectionFailure extends ConnectionError {
 /** The Encord client errors that exit 2: the request named something missing or was invalid. */
 interface EncordRequestRefused extends EncordErrorInfo {}
 abstract class EncordRequestRefused extends UserError {
-  protected constructor(described: Described, init: EncordErrorInit) {
-    super(described.code, described.message, details(init, described.hint))
+  protected constructor(code: EncordCode, args: readonly unknown[], own: Own = {}) {
+    const { init, ...e } = situated(code, args, own)
+    super(e.code, e.message, e.details)
     assignInfo(this, init)
   }
 }
@@ -131,22 +182,22 @@ abstract class EncordRequestRefused extends UserError {
 
 /** The server did not accept our key or signature (HTTP 401, `AUTHENTICATION_ERROR`, `SSH_KEY_NOT_FOUND_ERROR`). Exit 3. */
 export class EncordAuthenticationError extends EncordConnectionFailure {
-  constructor(init: EncordErrorInit) {
-    super(describe('EncordAuthentication', texts(init)), init)
+  constructor(...args: EncordErrorArgs<'EncordAuthentication'>) {
+    super('EncordAuthentication', args)
   }
 }
 
 /** The key is valid but may not do this (HTTP 403, `AUTHORISATION_ERROR`, `OPERATION_NOT_ALLOWED`). Exit 3. */
 export class EncordPermissionError extends EncordConnectionFailure {
-  constructor(init: EncordErrorInit) {
-    super(describe('EncordPermission', texts(init)), init)
+  constructor(...args: EncordErrorArgs<'EncordPermission'>) {
+    super('EncordPermission', args)
   }
 }
 
 /** A project, ontology, label row or storage item does not exist, or is not visible to the key (404). Exit 2. */
 export class EncordNotFoundError extends EncordRequestRefused {
-  constructor(init: EncordErrorInit) {
-    super(describe('EncordNotFound', texts(init)), init)
+  constructor(...args: EncordErrorArgs<'EncordNotFound'>) {
+    super('EncordNotFound', args)
   }
 }
 
@@ -154,21 +205,28 @@ export class EncordNotFoundError extends EncordRequestRefused {
 export class EncordRateLimitedError extends EncordConnectionFailure {
   /** Seconds the server asked us to wait (`Retry-After`), if it said. */
   readonly retryAfterSeconds: number | null
-  constructor(init: EncordErrorInit & { retryAfterSeconds?: number | null }) {
-    const retryAfterSeconds = init.retryAfterSeconds ?? null
-    super(describe('EncordRateLimited', { ...texts(init), retryAfterSeconds }), {
-      ...init,
-      data: { ...init.data, retryAfterSeconds },
-    })
-    this.retryAfterSeconds = init.retryAfterSeconds ?? null
+  constructor(...args: EncordErrorArgs<'EncordRateLimited', EncordErrorInit & { retryAfterSeconds?: number | null }>) {
+    const retryAfterSeconds =
+      initOf<{ retryAfterSeconds?: number | null } & EncordErrorInit>(args).retryAfterSeconds ?? null
+    super('EncordRateLimited', args, { facts: { retryAfterSeconds }, data: { retryAfterSeconds } })
+    this.retryAfterSeconds = retryAfterSeconds
   }
 }
 
 /** Encord failed (5xx, or a legacy error code we do not know) after the retries. Exit 3. */
 export class EncordServerError extends EncordConnectionFailure {
-  constructor(init: EncordErrorInit) {
-    super(describe('EncordServer', texts(init)), init)
+  constructor(...args: EncordErrorArgs<'EncordServer'>) {
+    super('EncordServer', args)
   }
+}
+
+/** What a network failure's throw site knows besides the call. */
+export interface NetworkInit extends EncordErrorInit {
+  /** True when the request may have been received (and applied) before the failure. */
+  ambiguous: boolean
+  networkCode?: string | null
+  /** The origin we could not reach, said in the message. */
+  origin?: string
 }
 
 /**
@@ -180,21 +238,22 @@ export class EncordNetworkError extends EncordConnectionFailure {
   readonly ambiguous: boolean
   /** The low-level error code, e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`. */
   readonly networkCode: string | null
-  constructor(init: EncordErrorInit & { ambiguous: boolean; networkCode?: string | null; origin?: string }) {
+  constructor(...args: EncordErrorArgs<'EncordNetwork', NetworkInit>) {
+    const init = initOf<NetworkInit>(args)
     const networkCode = init.networkCode ?? null
-    super(describe('EncordNetwork', { ...texts(init), origin: init.origin, networkCode }), {
-      ...init,
-      data: { ...init.data, ambiguous: init.ambiguous, networkCode },
+    super('EncordNetwork', args, {
+      facts: { origin: init.origin, networkCode },
+      data: { ambiguous: init.ambiguous, networkCode },
     })
     this.ambiguous = init.ambiguous
-    this.networkCode = init.networkCode ?? null
+    this.networkCode = networkCode
   }
 }
 
 /** The response was not what Encord's API sends (not JSON, an HTML page, an unexpected shape). Exit 3. */
 export class EncordProtocolError extends EncordConnectionFailure {
-  constructor(init: EncordErrorInit) {
-    super(describe('EncordProtocol', texts(init)), init)
+  constructor(...args: EncordErrorArgs<'EncordProtocol'>) {
+    super('EncordProtocol', args)
   }
 }
 
@@ -206,9 +265,12 @@ export class EncordProtocolError extends EncordConnectionFailure {
 export class EncordInvalidArgumentsError extends EncordRequestRefused {
   /** `MULTI_LABEL_LIMIT_ERROR`: the most label rows the server takes per request. */
   readonly maximumLabelsAllowed: number | null
-  constructor(init: EncordErrorInit & { maximumLabelsAllowed?: number | null }) {
-    super(describe('EncordInvalidArguments', texts(init)), init)
-    this.maximumLabelsAllowed = init.maximumLabelsAllowed ?? null
+  constructor(
+    ...args: EncordErrorArgs<'EncordInvalidArguments', EncordErrorInit & { maximumLabelsAllowed?: number | null }>
+  ) {
+    super('EncordInvalidArguments', args)
+    this.maximumLabelsAllowed =
+      initOf<{ maximumLabelsAllowed?: number | null } & EncordErrorInit>(args).maximumLabelsAllowed ?? null
   }
 }
 
@@ -309,18 +371,14 @@ function errorFromStatus(status: number, init: EncordErrorInit, retryAfter?: str
     case 404:
       return new EncordNotFoundError(init)
     case 405:
-      return new EncordInvalidArgumentsError({ ...init, summary: 'Encord does not allow this method here' })
+      return new EncordInvalidArgumentsError('methodNotAllowed', {}, init)
     case 413:
-      return new EncordInvalidArgumentsError({
-        ...init,
-        summary: 'The request was too large for Encord',
-        hint: 'Send fewer items per request.',
-      })
+      return new EncordInvalidArgumentsError('tooLarge', {}, init)
     case 429:
       return new EncordRateLimitedError({ ...init, retryAfterSeconds: parseRetryAfter(retryAfter) })
     default:
       if (status >= 500) return new EncordServerError(init)
-      return new EncordServerError({ ...init, summary: `Encord answered with an unexpected HTTP ${status}` })
+      return new EncordServerError('unexpectedStatus', { status }, init)
   }
 }
 
@@ -359,11 +417,11 @@ export function errorFromLegacyEnvelope(facts: LegacyErrorFacts): EncordApiError
     case 'AUTHENTICATION_ERROR':
       return new EncordAuthenticationError(init)
     case 'SSH_KEY_NOT_FOUND_ERROR':
-      return new EncordAuthenticationError({ ...init, summary: 'Encord does not know this SSH key' })
+      return new EncordAuthenticationError('unknownKey', {}, init)
     case 'AUTHORISATION_ERROR':
       return new EncordPermissionError(init)
     case 'OPERATION_NOT_ALLOWED':
-      return new EncordPermissionError({ ...init, summary: 'Encord does not allow this operation' })
+      return new EncordPermissionError('operationNotAllowed', {}, init)
     case 'RESOURCE_NOT_FOUND_ERROR':
       return new EncordNotFoundError(init)
     case 'INVALID_ARGUMENTS_ERROR':
@@ -372,20 +430,19 @@ export function errorFromLegacyEnvelope(facts: LegacyErrorFacts): EncordApiError
     case 'METHOD_NOT_ALLOWED_ERROR':
       return new EncordInvalidArgumentsError(init)
     case 'CORRUPTED_LABEL_ERROR':
-      return new EncordInvalidArgumentsError({
-        ...init,
-        summary: 'Encord rejected a label row as corrupted',
-        hint: 'The label row does not match the ontology or the media (e.g. a frame past the end of a video); fix the labels the agent writes.',
-      })
+      return new EncordInvalidArgumentsError('corruptedLabel', {}, init)
     case 'RESOURCE_EXISTS_ERROR':
-      return new EncordInvalidArgumentsError({ ...init, summary: 'The resource already exists in Encord' })
+      return new EncordInvalidArgumentsError('resourceExists', {}, init)
     case 'MULTI_LABEL_LIMIT_ERROR': {
       const max = (facts.payload as { maximum_labels_allowed?: unknown } | null)?.maximum_labels_allowed
-      return new EncordInvalidArgumentsError({
-        ...init,
-        summary: 'Too many label rows in one request',
-        maximumLabelsAllowed: typeof max === 'number' ? max : 100,
-      })
+      return new EncordInvalidArgumentsError(
+        'multiLabelLimit',
+        {},
+        {
+          ...init,
+          maximumLabelsAllowed: typeof max === 'number' ? max : 100,
+        },
+      )
     }
     case 'UNKNOWN_ERROR':
       return new EncordServerError(init)
@@ -394,6 +451,6 @@ export function errorFromLegacyEnvelope(facts: LegacyErrorFacts): EncordApiError
         // No code: fall back to the HTTP status (a proxy error page, a 5xx with some other JSON).
         return errorFromStatus(facts.httpStatus >= 400 ? facts.httpStatus : 500, init, facts.retryAfter)
       }
-      return new EncordServerError({ ...init, summary: `Encord reported an error of type ${code}` })
+      return new EncordServerError('unknownCode', { legacyCode: code }, init)
   }
 }

@@ -90,11 +90,7 @@ export async function* listStageTasks(
       try {
         raw = await entry.page
       } catch (error) {
-        throw rephraseNotFound(
-          error,
-          `Stage ${stageUuid} of project ${projectHash} was not found`,
-          'Check the stage uuid against `encord-agents list-stages`.',
-        )
+        throw rephraseNotFound(error, 'stage', { stageUuid, projectHash })
       }
       const page = parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)
       for (const task of page.results) yield toTask(task, stageUuid)
@@ -102,10 +98,7 @@ export async function* listStageTasks(
       if (next !== undefined) {
         // A server handing out a token twice would loop forever; stop with a clear error instead.
         if (seen.has(next))
-          throw new EncordProtocolError({
-            call: v2Call('listTasks', 'GET', path),
-            summary: 'Encord returned the same page token twice while listing tasks',
-          })
+          throw new EncordProtocolError('samePageToken', {}, { call: v2Call('listTasks', 'GET', path) })
         seen.add(next)
       }
       // Without pageAhead (or if it could not send it), the next page leaves now.

@@ -160,18 +160,12 @@ function dedupeActions(actions: ProceedAction[], call: EncordCall): ProceedActio
   const byTask = new Map<string, ProceedAction>()
   for (const a of actions) {
     if ((a.pathwayUuid === undefined) === (a.pathwayName === undefined)) {
-      throw new EncordInvalidArgumentsError({
-        call,
-        summary: `The action for task ${a.taskUuid} needs exactly one of pathwayUuid or pathwayName`,
-      })
+      throw new EncordInvalidArgumentsError('pathwayChoice', { taskUuid: a.taskUuid }, { call })
     }
     const before = byTask.get(a.taskUuid)
     if (before === undefined) byTask.set(a.taskUuid, a)
     else if (before.pathwayUuid !== a.pathwayUuid || before.pathwayName !== a.pathwayName) {
-      throw new EncordInvalidArgumentsError({
-        call,
-        summary: `Task ${a.taskUuid} is sent along two different pathways in one call`,
-      })
+      throw new EncordInvalidArgumentsError('twoPathways', { taskUuid: a.taskUuid }, { call })
     }
   }
   return [...byTask.values()]

@@ -74,10 +74,7 @@ export function toStorageItem(item: V2StorageItem, call: EncordCall): StorageIte
     try {
       parsed = JSON.parse(text)
     } catch {
-      throw new EncordProtocolError({
-        call,
-        summary: `The client metadata of storage item ${item.uuid} is not valid JSON`,
-      })
+      throw new EncordProtocolError('clientMetadata', { itemUuid: item.uuid }, { call })
     }
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
       clientMetadata = parsed as Record<string, unknown>

@@ -33,6 +33,7 @@ import {
   errorFromV2Response,
   parseRetryAfter,
   type EncordCall,
+  type NetworkInit,
 } from './errors.js'
 
 type Undici = typeof import('undici')
@@ -341,16 +342,10 @@ export class Transport {
           await this.#sleep(delay, req.signal)
           continue
         }
-        throw new EncordNetworkError({
-          call,
-          traceId,
-          attempts: attempt,
-          ambiguous: !beforeSend,
-          networkCode: code,
-          origin: new URL(this.origin + '/').origin,
-          serverMessage: (error as Error)?.message ?? String(error),
-          cause: error,
-        })
+        const origin = new URL(this.origin + '/').origin
+        throw new EncordNetworkError(
+          networkFailure({ call, traceId, attempts: attempt, ambiguous: !beforeSend, origin }, error),
+        )
       }
       const durationMs = Date.now() - started
       log('← %s %d in %d ms', req.endpoint, response.status, durationMs)
@@ -456,11 +451,7 @@ export class Transport {
     const shown = `${parsed.origin}${parsed.pathname}` // signed URLs carry credentials in the query: never show it
     const call: EncordCall = { endpoint, method: 'GET', path: shown, transport: 'download' }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new EncordNotFoundError({
-        call,
-        summary: `Cannot download a ${parsed.protocol} URL`,
-        hint: 'Only http(s) signed URLs can be downloaded; ask for a signed URL (signUrl / signUrls).',
-      })
+      throw new EncordNotFoundError('downloadScheme', { protocol: parsed.protocol }, { call })
     }
     const part = `${path}.part`
     let attempt = 0
@@ -485,15 +476,9 @@ export class Transport {
           await this.#sleep(retryDelayMs(attempt, null, this.policy, this.#random) ?? 0, options.signal)
           continue
         }
-        throw new EncordNetworkError({
-          call,
-          attempts: attempt,
-          ambiguous: false,
-          networkCode: code,
-          origin: parsed.origin,
-          serverMessage: (error as Error)?.message ?? String(error),
-          cause: error,
-        })
+        throw new EncordNetworkError(
+          networkFailure({ call, attempts: attempt, ambiguous: false, origin: parsed.origin }, error),
+        )
       }
       const status = res.statusCode
       if (status < 200 || status >= 300) {
@@ -515,14 +500,11 @@ export class Transport {
           attempts: attempt,
         })
         if (status === 401 || status === 403) {
-          throw new EncordPermissionError({
-            call,
-            httpStatus: status,
-            attempts: attempt,
-            serverMessage: error.serverMessage,
-            summary: 'The media server refused the download',
-            hint: 'Signed URLs expire: fetch the storage item again with signUrl to get a fresh one.',
-          })
+          throw new EncordPermissionError(
+            'mediaRefused',
+            {},
+            { call, httpStatus: status, attempts: attempt, serverMessage: error.serverMessage },
+          )
         }
         throw error
       }
@@ -542,29 +524,32 @@ export class Transport {
         const code = errorCode(error)
         // File-system errors carry the path they concern; socket errors do not.
         if (error !== null && typeof error === 'object' && 'path' in error) {
-          throw new EncordNotFoundError({
-            call,
-            summary: `Cannot write the download to ${path}${code ? ` (${code})` : ''}`,
-            hint: 'Check that the folder exists and is writable, and that the disk has space.',
-            cause: error,
-          })
+          throw new EncordNotFoundError('downloadWrite', { path, code }, { call, cause: error })
         }
         if (retryLeft) {
           await this.#sleep(retryDelayMs(attempt, null, this.policy, this.#random) ?? 0, options.signal)
           continue
         }
-        throw new EncordNetworkError({
-          call,
-          attempts: attempt,
-          ambiguous: false,
-          networkCode: code,
-          origin: parsed.origin,
-          summary: 'The download broke off',
-          serverMessage: (error as Error)?.message ?? String(error),
-          cause: error,
-        })
+        throw new EncordNetworkError(
+          'downloadBrokeOff',
+          {},
+          networkFailure({ call, attempts: attempt, ambiguous: false, origin: parsed.origin }, error),
+        )
       }
     }
+  }
+}
+
+/** A network error's init: what the request was, and the low-level `error` (its code, its message, as cause). */
+function networkFailure(
+  init: Omit<NetworkInit, 'networkCode' | 'serverMessage' | 'cause'>,
+  error: unknown,
+): NetworkInit {
+  return {
+    ...init,
+    networkCode: errorCode(error),
+    serverMessage: (error as Error)?.message ?? String(error),
+    cause: error,
   }
 }
 

@@ -5,13 +5,23 @@ const ACCEPTED_KEY =
   'encord-agents accepts an unencrypted OpenSSH Ed25519 private key (a file starting with "-----BEGIN OPENSSH PRIVATE KEY-----", as made by `ssh-keygen -t ed25519`).'
 
 /**
- * What an Encord client error's texts are made of: the throw site's own summary and hint (if it has them)
- * and the call's facts as encord/errors.ts writes them: `(getProject: GET /v2/..., HTTP 404): "server text"`.
+ * The facts every Encord client error's message ends with, written by encord/errors.ts: the call (endpoint,
+ * HTTP status, legacy code, attempts) and what the server said, `(getProject: GET /v2/..., HTTP 404): "text"`.
  */
-export interface EncordFacts {
-  summary: string | undefined
-  facts: string
-  hint: string | undefined
+export interface EncordCallFacts {
+  call: string
+}
+
+/**
+ * A message of an Encord client error: a summary of what happened (a template over the situation's own facts),
+ * then the call's facts. `hint` replaces the code's hint for this situation.
+ */
+function onCall<P extends object = Record<never, never>>(
+  summary: (p: P) => string,
+  hint?: string | ((p: P) => string),
+): NoInfer<{ message: (p: P & EncordCallFacts) => string; hint?: string | ((p: P) => string) }> {
+  const message = (p: P & EncordCallFacts): string => `${summary(p)} ${p.call}`
+  return hint === undefined ? { message } : { message, hint }
 }
 
 const TRACE_HINT = 'If it persists, give Encord support the trace id from `--json` output (data.traceId).'
@@ -146,103 +156,173 @@ export const encordErrors = defineErrors({
       },
     },
   },
-  // The Encord client's errors (encord/errors.ts: EncordAuthenticationError, ...). The message is a summary of
-  // what happened (the entry's, or one the throw site gives for its case) followed by the call's facts (endpoint,
-  // HTTP status, legacy code, attempts) and what the server said; a throw site may give its own hint too.
+  // The Encord client's errors (encord/errors.ts: EncordAuthenticationError, ...), thrown as
+  // `new EncordNotFoundError('project', { projectHash }, { call, ... })`, or with the call alone for `default`.
+  // Each message is a summary of what happened followed by the call's facts (onCall).
   EncordAuthentication: {
     exit: 'connection',
+    hint:
+      'Check that the private key (ENCORD_SSH_KEY or ENCORD_SSH_KEY_FILE) is the one whose public key is registered in Encord ' +
+      '(Settings → Public keys), that ENCORD_DOMAIN is the deployment your account lives on (https://api.encord.com or https://api.us.encord.com), ' +
+      "and that this machine's clock is correct.",
     messages: {
-      default: {
-        message: (p: EncordFacts) => `${p.summary ?? 'Encord did not accept the SSH key'} ${p.facts}`,
-        hint: (p: EncordFacts) =>
-          p.hint ??
-          'Check that the private key (ENCORD_SSH_KEY or ENCORD_SSH_KEY_FILE) is the one whose public key is registered in Encord ' +
-            '(Settings → Public keys), that ENCORD_DOMAIN is the deployment your account lives on (https://api.encord.com or https://api.us.encord.com), ' +
-            "and that this machine's clock is correct.",
-      },
+      default: onCall(() => 'Encord did not accept the SSH key'),
+      unknownKey: onCall(() => 'Encord does not know this SSH key'),
     },
   },
   EncordPermission: {
     exit: 'connection',
+    hint: "Ask an admin of the project (or of the storage folder) to give the key's user access, or use a key of a user who has it.",
     messages: {
-      default: {
-        message: (p: EncordFacts) => `${p.summary ?? 'Encord refused access'} ${p.facts}`,
-        hint: (p: EncordFacts) =>
-          p.hint ??
-          "Ask an admin of the project (or of the storage folder) to give the key's user access, or use a key of a user who has it.",
-      },
+      default: onCall(() => 'Encord refused access'),
+      operationNotAllowed: onCall(() => 'Encord does not allow this operation'),
+      mediaRefused: onCall(
+        () => 'The media server refused the download',
+        'Signed URLs expire: fetch the storage item again with signUrl to get a fresh one.',
+      ),
     },
   },
   EncordNotFound: {
     exit: 'user',
+    hint: "Check the hash/uuid (copy it from the Encord app URL), that the key's user can see it, and that ENCORD_DOMAIN is the right deployment (US projects live on https://api.us.encord.com).",
     messages: {
-      default: {
-        message: (p: EncordFacts) => `${p.summary ?? 'Encord has no such resource'} ${p.facts}`,
-        hint: (p: EncordFacts) =>
-          p.hint ??
-          "Check the hash/uuid (copy it from the Encord app URL), that the key's user can see it, and that ENCORD_DOMAIN is the right deployment (US projects live on https://api.us.encord.com).",
-      },
+      default: onCall(() => 'Encord has no such resource'),
+      project: onCall(
+        (p: { projectHash: string }) => `Project ${p.projectHash} was not found`,
+        "Check the project hash (the uuid in the project URL of the Encord app), that the key's user is a member of the project, and that ENCORD_DOMAIN is the deployment the project lives on (US: https://api.us.encord.com).",
+      ),
+      ontology: onCall(
+        (p: { ontologyHash: string; projectHash: string }) =>
+          `The ontology ${p.ontologyHash} of project ${p.projectHash} was not found`,
+        "Check that the key's user can see the project's ontology.",
+      ),
+      stage: onCall(
+        (p: { stageUuid: string; projectHash: string }) =>
+          `Stage ${p.stageUuid} of project ${p.projectHash} was not found`,
+        'Check the stage uuid against `encord-agents list-stages`.',
+      ),
+      storageItem: onCall(
+        (p: { itemUuid: string }) => `Storage item ${p.itemUuid} was not found`,
+        "Check the uuid and that the key's user can see its storage folder.",
+      ),
+      // `shown` is the first few of the list (client.ts preview()), `count` its length.
+      storageItems: onCall(
+        (p: { shown: string; count: number; wanted: number }) =>
+          `Failed to get the storage items for: ${p.shown} (${p.count} of ${p.wanted} missing)`,
+        "The items may have been deleted, or the key's user has no access to their storage folder.",
+      ),
+      noLabelRows: onCall((p: { projectHash: string }) => `Encord found no label rows in project ${p.projectHash}`),
+      noneCreated: onCall(() => 'Encord created no label rows'),
+      noneOfLabelRows: onCall(
+        (p: { shown: string; count: number }) => `Encord found none of ${p.count} label row(s): ${p.shown}`,
+      ),
+      labelRowsMissing: onCall(
+        (p: { shown: string; count: number }) =>
+          `Encord returned no label row for ${p.count} label hash(es): ${p.shown}`,
+      ),
+      downloadScheme: onCall(
+        (p: { protocol: string }) => `Cannot download a ${p.protocol} URL`,
+        'Only http(s) signed URLs can be downloaded; ask for a signed URL (signUrl / signUrls).',
+      ),
+      downloadWrite: onCall(
+        (p: { path: string; code: string | null }) =>
+          `Cannot write the download to ${p.path}${p.code ? ` (${p.code})` : ''}`,
+        'Check that the folder exists and is writable, and that the disk has space.',
+      ),
     },
   },
   EncordRateLimited: {
     exit: 'connection',
     messages: {
-      default: {
-        message: (p: EncordFacts & { retryAfterSeconds: number | null }) =>
-          `${p.summary ?? 'Encord is rate-limiting this key'} ${p.facts}`,
-        hint: (p: EncordFacts & { retryAfterSeconds: number | null }) =>
-          p.hint ??
+      default: onCall(
+        (_: { retryAfterSeconds: number | null }) => 'Encord is rate-limiting this key',
+        (p) =>
           `Too many requests: ${
             p.retryAfterSeconds !== null
               ? `wait ${Math.ceil(p.retryAfterSeconds)} s (the server's Retry-After) and run again`
               : 'wait a minute and run again'
           }, or lower the concurrency / task batch size.`,
-      },
+      ),
     },
   },
   EncordServer: {
     exit: 'connection',
+    hint: `This is on Encord's side; try again later. ${TRACE_HINT}`,
     messages: {
-      default: {
-        message: (p: EncordFacts) => `${p.summary ?? 'Encord reported an error'} ${p.facts}`,
-        hint: (p: EncordFacts) => p.hint ?? `This is on Encord's side; try again later. ${TRACE_HINT}`,
-      },
+      default: onCall(() => 'Encord reported an error'),
+      unexpectedStatus: onCall((p: { status: number }) => `Encord answered with an unexpected HTTP ${p.status}`),
+      unknownCode: onCall((p: { legacyCode: string }) => `Encord reported an error of type ${p.legacyCode}`),
+      saveUnconfirmed: onCall(() => 'Encord did not confirm saving the label rows'),
     },
   },
   EncordNetwork: {
     exit: 'connection',
+    hint: 'Check the network connection, any proxy or firewall, and ENCORD_DOMAIN. Timeouts can be raised with the client option `timeoutMs`.',
     messages: {
-      default: {
-        message: (p: EncordFacts & { origin: string | undefined; networkCode: string | null }) =>
-          `${p.summary ?? `Could not talk to Encord${p.origin ? ` at ${p.origin}` : ''}${p.networkCode ? ` (${p.networkCode})` : ''}`} ${p.facts}`,
-        hint: (p: EncordFacts) =>
-          p.hint ??
-          'Check the network connection, any proxy or firewall, and ENCORD_DOMAIN. Timeouts can be raised with the client option `timeoutMs`.',
-      },
+      default: onCall(
+        (p: { origin: string | undefined; networkCode: string | null }) =>
+          `Could not talk to Encord${p.origin ? ` at ${p.origin}` : ''}${p.networkCode ? ` (${p.networkCode})` : ''}`,
+      ),
+      downloadBrokeOff: onCall(() => 'The download broke off'),
     },
   },
   EncordProtocol: {
     exit: 'connection',
+    hint:
+      'Check that ENCORD_DOMAIN points at the API (https://api.encord.com or https://api.us.encord.com, not the app at app.encord.com) and that no proxy rewrites responses. ' +
+      TRACE_HINT,
     messages: {
-      default: {
-        message: (p: EncordFacts) =>
-          `${p.summary ?? 'Encord sent a response this client does not understand'} ${p.facts}`,
-        hint: (p: EncordFacts) =>
-          p.hint ??
-          'Check that ENCORD_DOMAIN points at the API (https://api.encord.com or https://api.us.encord.com, not the app at app.encord.com) and that no proxy rewrites responses. ' +
-            TRACE_HINT,
-      },
+      noContent: onCall(() => 'Encord answered 204 No Content where a result was expected'),
+      notJson: onCall(() => 'Encord sent a response that is not JSON'),
+      noEnvelope: onCall(() => 'Encord sent JSON without the {status, response} envelope'),
+      // `issues`: the first few problems zod found, `path: message; ...`.
+      unknownShape: onCall(
+        (p: { what: string; issues: string }) =>
+          `Encord sent ${p.what} in a shape this client does not understand (${p.issues})`,
+      ),
+      samePageToken: onCall(() => 'Encord returned the same page token twice while listing tasks'),
+      clientMetadata: onCall(
+        (p: { itemUuid: string }) => `The client metadata of storage item ${p.itemUuid} is not valid JSON`,
+      ),
+      labelRowsMissing: onCall(
+        (p: { shown: string; count: number }) =>
+          `Encord did not return label rows for ${p.count} data unit(s): ${p.shown}`,
+      ),
     },
   },
   EncordInvalidArguments: {
     exit: 'user',
+    hint: 'Check the values passed to this call (pathway names, label rows, priorities between 0 and 1, ...).',
     messages: {
-      default: {
-        message: (p: EncordFacts) => `${p.summary ?? 'Encord rejected the request as invalid'} ${p.facts}`,
-        hint: (p: EncordFacts) =>
-          p.hint ??
-          'Check the values passed to this call (pathway names, label rows, priorities between 0 and 1, ...).',
-      },
+      default: onCall(() => 'Encord rejected the request as invalid'),
+      methodNotAllowed: onCall(() => 'Encord does not allow this method here'),
+      tooLarge: onCall(() => 'The request was too large for Encord', 'Send fewer items per request.'),
+      corruptedLabel: onCall(
+        () => 'Encord rejected a label row as corrupted',
+        'The label row does not match the ontology or the media (e.g. a frame past the end of a video); fix the labels the agent writes.',
+      ),
+      resourceExists: onCall(() => 'The resource already exists in Encord'),
+      multiLabelLimit: onCall(() => 'Too many label rows in one request'),
+      // Refused by the client before sending:
+      bundleSize: onCall(
+        (p: { name: string; value: number }) => `bundles.${p.name} must be a positive integer, not ${p.value}`,
+      ),
+      branchAndAllBranches: onCall(() => 'branchName and includeAllLabelBranches cannot be used together'),
+      otherLabelHash: onCall(
+        (p: { labelHash: string; own: unknown }) =>
+          `The label row for ${p.labelHash} carries another label_hash (${String(p.own)})`,
+      ),
+      priority: onCall(
+        (p: { priority: unknown; dataHash: string }) =>
+          `Priority ${String(p.priority)} for data unit ${p.dataHash} is not a number between 0 and 1`,
+      ),
+      pathwayChoice: onCall(
+        (p: { taskUuid: string }) =>
+          `The action for task ${p.taskUuid} needs exactly one of pathwayUuid or pathwayName`,
+      ),
+      twoPathways: onCall(
+        (p: { taskUuid: string }) => `Task ${p.taskUuid} is sent along two different pathways in one call`,
+      ),
     },
   },
 })
