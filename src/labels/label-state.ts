@@ -94,25 +94,24 @@ export const ACTION_KEYS = [
   'shouldPropagate',
   'trackHash',
 ] as const
-export const CLASSIFICATION_ANSWER_KEYS = [
-  'classifications',
-  'classificationHash',
-  'featureHash',
-  'spaces',
-  'range',
-  'createdBy',
-  'createdAt',
-  'lastEditedBy',
-  'lastEditedAt',
-  'manualAnnotation',
-] as const
-/** Meta keys of a classification_answers entry that mirror the instance's first frame. */
+/**
+ * The label metadata of an entry (a classification_answers entry, a range object's object_answers
+ * entry), in the SDK's order; on a classification they mirror its first frame.
+ */
 export const CLASSIFICATION_META_KEYS = [
   'createdBy',
   'createdAt',
   'lastEditedBy',
   'lastEditedAt',
   'manualAnnotation',
+] as const
+export const CLASSIFICATION_ANSWER_KEYS = [
+  'classifications',
+  'classificationHash',
+  'featureHash',
+  'spaces',
+  'range',
+  ...CLASSIFICATION_META_KEYS,
 ] as const
 
 // ---------------------------------------------------------------------------------------------------
@@ -491,15 +490,11 @@ export function inferAttribute(
   return candidates[0]
 }
 
+/** The label metadata keys of an entry ({@link CLASSIFICATION_META_KEYS}), in their order. */
+export function entryMeta(meta: ReturnType<typeof newMeta>): Raw {
+  return Object.fromEntries(CLASSIFICATION_META_KEYS.map((k) => [k, meta[k]]))
+}
+
 export function newClassificationEntry(ctx: Ctx, o: AnnotationOptions): Raw {
-  const meta = newMeta(ctx, o)
-  return {
-    spaces: {},
-    range: [],
-    createdBy: meta.createdBy,
-    createdAt: meta.createdAt,
-    lastEditedBy: meta.lastEditedBy,
-    lastEditedAt: meta.lastEditedAt,
-    manualAnnotation: meta.manualAnnotation,
-  }
+  return { spaces: {}, range: [], ...entryMeta(newMeta(ctx, o)) }
 }

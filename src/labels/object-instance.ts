@@ -33,8 +33,10 @@ import type {
   UncheckedName,
 } from './typed.js'
 import {
+  CLASSIFICATION_META_KEYS,
   DEFAULT_CTX,
   FROM_STATE,
+  entryMeta,
   OBJECT_FRAME_KEYS,
   answerView,
   keepUnmodelledKeys,
@@ -481,11 +483,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
     const { range: _r, range_html: _h, ...kept } = previous
     // The keys Encord's SDK writes on a range object's entry, in its order, then any others it had.
     st.answersEntry = {
-      createdBy: meta.createdBy,
-      createdAt: meta.createdAt,
-      lastEditedBy: meta.lastEditedBy,
-      lastEditedAt: meta.lastEditedAt,
-      manualAnnotation: meta.manualAnnotation,
+      ...entryMeta(meta),
       featureHash: st.featureHash,
       name: st.feature.name,
       color: st.feature.color,
@@ -504,12 +502,8 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
   }
 }
 
-const RANGE_ENTRY_KEYS = new Set([
-  'createdBy',
-  'createdAt',
-  'lastEditedBy',
-  'lastEditedAt',
-  'manualAnnotation',
+const RANGE_ENTRY_KEYS = new Set<string>([
+  ...CLASSIFICATION_META_KEYS,
   'featureHash',
   'name',
   'color',
