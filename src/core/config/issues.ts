@@ -97,8 +97,7 @@ export function describeIssue(
     case 'unrecognized_keys': {
       const valid = knownKeysAt(path)
       return issue.keys.map((key) => {
-        const guess = closest(key, valid)
-        const message = `Unknown option "${key}".${guess ? ` Did you mean "${guess}"?` : ''} Valid options here: ${valid.join(', ')}.`
+        const { message } = describe('ConfigInvalid.unknownOption', { key, suggestion: closest(key, valid), valid })
         return { path, key, message }
       })
     }
@@ -106,40 +105,32 @@ export function describeIssue(
       const hint = FIELD_HINTS[genericPath(path)]
       const expected =
         hint ?? (isWholeNumber(field) ? EXPECTED.int : undefined) ?? EXPECTED[issue.expected] ?? issue.expected
-      if (input === undefined) return [{ path, message: `Missing: expected ${expected}.` }]
-      return [{ path, message: `Expected ${expected}, got ${describeValue(input)}.`, value: input }]
+      if (input === undefined) return [{ path, message: describe('ConfigInvalid.missing', { expected }).message }]
+      const { message } = describe('ConfigInvalid.wrongType', { expected, got: describeValue(input) })
+      return [{ path, message, value: input }]
     }
     case 'too_small': {
       if (issue.origin === 'array' || issue.origin === 'string')
-        return [{ path, message: capitalise(issue.message), value: input }]
-      const bound = `${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`
-      return [{ path, message: `Must be ${bound}, got ${describeValue(input)}.`, value: input }]
+        return [{ path, message: describe('ConfigInvalid.zod', { message: issue.message }).message, value: input }]
+      const facts = { inclusive: issue.inclusive === true, bound: String(issue.minimum), got: describeValue(input) }
+      return [{ path, message: describe('ConfigInvalid.tooSmall', facts).message, value: input }]
     }
-    case 'too_big':
-      return [
-        {
-          path,
-          message: `Must be ${issue.inclusive ? 'at most' : 'less than'} ${durationBound(issue.maximum, field && optionDocs.get(field)?.unit)}, got ${describeValue(input)}.`,
-          value: input,
-        },
-      ]
-    case 'invalid_value':
-      return [
-        {
-          path,
-          message: `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}.`,
-          value: input,
-        },
-      ]
-    case 'custom':
-      return [{ path, message: `${capitalise(issue.message)}, got ${describeValue(input)}.`, value: input }]
+    case 'too_big': {
+      const bound = durationBound(issue.maximum, field && optionDocs.get(field)?.unit)
+      const facts = { inclusive: issue.inclusive === true, bound, got: describeValue(input) }
+      return [{ path, message: describe('ConfigInvalid.tooBig', facts).message, value: input }]
+    }
+    case 'invalid_value': {
+      const facts = { values: issue.values, got: describeValue(input) }
+      return [{ path, message: describe('ConfigInvalid.notOneOf', facts).message, value: input }]
+    }
+    case 'custom': {
+      const facts = { message: issue.message, got: describeValue(input) }
+      return [{ path, message: describe('ConfigInvalid.refinement', facts).message, value: input }]
+    }
     default:
-      return [{ path, message: capitalise(issue.message), value: input }]
+      return [{ path, message: describe('ConfigInvalid.zod', { message: issue.message }).message, value: input }]
   }
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
 }
 
 /**

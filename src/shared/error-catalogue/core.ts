@@ -135,27 +135,6 @@ export const coreErrors = defineErrors({
       },
     },
   },
-  ConfigInvalid: {
-    exit: 'user',
-    messages: {
-      /** The schema's problems, one a line (`file:line:col  path  message`), aligned; thrown by ConfigInvalidError. */
-      issues: {
-        message: (p: { file: string; issues: Array<{ location: string; path: string; message: string }> }) => {
-          const width = Math.max(...p.issues.map((i) => i.location.length))
-          const pathWidth = Math.max(...p.issues.map((i) => i.path.length))
-          const lines = p.issues.map((i) => `  ${i.location.padEnd(width)}  ${i.path.padEnd(pathWidth)}  ${i.message}`)
-          const count = p.issues.length === 1 ? '1 problem' : `${p.issues.length} problems`
-          return `${p.file} is not a valid encord-agents config (${count}):\n${lines.join('\n')}`
-        },
-        hint: 'Fix the fields listed above. Every option is described in encord-agents.config.example.ts and in the README (Config reference).',
-      },
-      notAConfigObject: {
-        message: (p: { shown: string; got: string }) =>
-          `${p.shown} must export a config object (export default defineConfig({ ... })), but it exports ${p.got}.`,
-        hint: `Write \`export default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })\` (JSON files: an object with an "agents" list).`,
-      },
-    },
-  },
   ConfigNoDefaultExport: {
     exit: 'user',
     messages: {

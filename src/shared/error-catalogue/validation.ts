@@ -23,6 +23,10 @@ function didYouMean(suggestion: string | undefined): string {
   return suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : ''
 }
 
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}
+
 function article(word: string): string {
   return /^[aeiou]/i.test(word) ? 'an' : 'a'
 }
@@ -168,6 +172,64 @@ export const validationErrors = defineErrors({
       changed: {
         message: (p: { file: string; project: string }) =>
           `${p.file} is stale: the workflow or ontology of the project "${p.project}" changed since it was generated, so the compiler checks the agents against the old one.`,
+      },
+    },
+  },
+  /**
+   * A config file's problems (core/config/issues.ts), all at once: `issues` is the error, the other
+   * situations its lines, one per problem a zod issue reports (settings given in code list the same
+   * lines under InvalidRunSettings). `got` describes the value found (`the string "x"`, `a list`, ...).
+   */
+  ConfigInvalid: {
+    exit: 'user',
+    messages: {
+      /** The schema's problems, one a line (`file:line:col  path  message`), aligned; thrown by ConfigInvalidError. */
+      issues: {
+        message: (p: { file: string; issues: Array<{ location: string; path: string; message: string }> }) => {
+          const width = Math.max(...p.issues.map((i) => i.location.length))
+          const pathWidth = Math.max(...p.issues.map((i) => i.path.length))
+          const lines = p.issues.map((i) => `  ${i.location.padEnd(width)}  ${i.path.padEnd(pathWidth)}  ${i.message}`)
+          const count = p.issues.length === 1 ? '1 problem' : `${p.issues.length} problems`
+          return `${p.file} is not a valid encord-agents config (${count}):\n${lines.join('\n')}`
+        },
+        hint: 'Fix the fields listed above. Every option is described in encord-agents.config.example.ts and in the README (Config reference).',
+      },
+      notAConfigObject: {
+        message: (p: { shown: string; got: string }) =>
+          `${p.shown} must export a config object (export default defineConfig({ ... })), but it exports ${p.got}.`,
+        hint: `Write \`export default defineConfig({ agents: [{ stage: 'Agent 1', handler: './agent.ts' }] })\` (JSON files: an object with an "agents" list).`,
+      },
+      unknownOption: {
+        message: (p: { key: string; suggestion: string | undefined; valid: readonly string[] }) =>
+          `Unknown option "${p.key}".${p.suggestion ? ` Did you mean "${p.suggestion}"?` : ''} Valid options here: ${p.valid.join(', ')}.`,
+      },
+      /** `expected` says what to write: `a whole number`, `a stage title or UUID, e.g. "Agent 1"`, ... */
+      missing: {
+        message: (p: { expected: string }) => `Missing: expected ${p.expected}.`,
+      },
+      wrongType: {
+        message: (p: { expected: string; got: string }) => `Expected ${p.expected}, got ${p.got}.`,
+      },
+      /** `bound`: `at least 1`, `more than 0`; `at most 2147483647 ms (about 24.8 days, ...)`. */
+      tooSmall: {
+        message: (p: { inclusive: boolean; bound: string; got: string }) =>
+          `Must be ${p.inclusive ? 'at least' : 'more than'} ${p.bound}, got ${p.got}.`,
+      },
+      tooBig: {
+        message: (p: { inclusive: boolean; bound: string; got: string }) =>
+          `Must be ${p.inclusive ? 'at most' : 'less than'} ${p.bound}, got ${p.got}.`,
+      },
+      notOneOf: {
+        message: (p: { values: readonly unknown[]; got: string }) =>
+          `Expected one of ${p.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${p.got}.`,
+      },
+      /** A refinement's own message (the schema's `refine`). */
+      refinement: {
+        message: (p: { message: string; got: string }) => `${capitalise(p.message)}, got ${p.got}.`,
+      },
+      /** Any other zod issue (and a too-short list or string): zod's own message. */
+      zod: {
+        message: (p: { message: string }) => capitalise(p.message),
       },
     },
   },
