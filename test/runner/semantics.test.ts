@@ -520,6 +520,30 @@ describe('run settings', () => {
     expect(result.stages[0].errors[0]).toMatchObject({ taskUuid: hang, code: 'TaskTimeout' })
   })
 
+  it('a handler that reads its signal only after its timeout finds it aborted with the timeout', async () => {
+    // The signal is made on first read (issue 21): one read late must still see the abort and its reason.
+    const e = await start({ tasks: 1 })
+    let seen: (value: { aborted: boolean; reason: unknown }) => void = () => undefined
+    const late = new Promise<{ aborted: boolean; reason: unknown }>((resolve) => (seen = resolve))
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        handler: async (ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 250))
+          seen({ aborted: ctx.signal.aborted, reason: ctx.signal.reason })
+          return 'complete'
+        },
+      }),
+    )
+    const result = await runner.run({ taskTimeout: 50, numRetries: 0 })
+    expect(result.stages[0]).toMatchObject({ failed: 1 })
+    // The handler runs on detached after its timeout; it reads the signal 200 ms later.
+    const read = await late
+    expect(read.aborted).toBe(true)
+    expect(read.reason).toBeInstanceOf(Error)
+    expect((read.reason as { code?: string }).code).toBe('TaskTimeout')
+  })
+
   it('task filters reach the listing', async () => {
     const e = await start({ tasks: 6 })
     const title = e.fixture.projects[0].dataUnits[4].dataTitle

@@ -225,7 +225,8 @@ export interface TaskScopeOptions {
   batch: BatchData
   run: RunScope
   attempt: number
-  signal: AbortSignal
+  /** The attempt's abort signal, made on first read (see decide.ts). */
+  signal: () => AbortSignal
   base: Base
 }
 
@@ -256,11 +257,14 @@ export class TaskScope {
         node.dep.resolveMany !== undefined
           ? await this.options.batch.itemFor(node, this.options.index, this.options.attempt)
           : undefined
+      const signal = this.options.signal
       const ctx: TaskResolveContext<Record<string, unknown>, unknown> = {
         ...this.options.base,
         task: this.options.task,
         stage: this.options.stage,
-        signal: this.options.signal,
+        get signal() {
+          return signal()
+        },
         deps,
         batch,
         attempt: this.options.attempt,
