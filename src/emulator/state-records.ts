@@ -1,5 +1,13 @@
 /** The records the emulator's state holds, and the shapes of its queries. Timestamps are Unix milliseconds. */
-import type { FixtureDataUnit, FixtureHistoryEvent, FixtureIssue, FixtureStage, FixtureStorageItem } from './fixture.js'
+import type {
+  COMMON_FIELDS,
+  FixtureDataUnit,
+  FixtureHistoryEvent,
+  FixtureIssue,
+  FixtureProject,
+  FixtureStage,
+  FixtureStorageItem,
+} from './fixture.js'
 import type { StageIndex } from './stage-index.js'
 
 /** A task as the emulator holds it. Timestamps are Unix milliseconds. */
@@ -36,13 +44,8 @@ export type StorageItemRecord = Omit<FixtureStorageItem, 'createdAt' | 'lastEdit
   lastEditedAt: number | null
 }
 
-export interface ProjectRecord {
-  projectHash: string
-  title: string
-  description: string
-  projectType: string
-  status: string
-  ontologyHash: string
+/** A project as the emulator holds it: the fields it shares with a fixture (COMMON_FIELDS), then its own. */
+export interface ProjectRecord extends Pick<FixtureProject, (typeof COMMON_FIELDS.project)[number]> {
   createdAt: number | null
   lastEditedAt: number | null
   workflowManagerUuid: string | null

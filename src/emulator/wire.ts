@@ -12,7 +12,8 @@ import type {
   V2Stage,
   V2StorageItem,
 } from '../encord/models.js'
-import { WORKFLOW_STAGE_TYPES } from '../encord/models.js'
+import { STORAGE_ITEM_FIELDS, WORKFLOW_STAGE_TYPES } from '../encord/models.js'
+import { isRecord, pick } from '../shared/records.js'
 import { pythonJson } from '../encord/python-json.js'
 import type { FixtureDataUnit, FixtureOntology } from './fixture.js'
 import { hasOwnMedia } from './media.js'
@@ -162,11 +163,7 @@ export function wireStorageItem(state: EmulatorState, item: StorageItemRecord, s
   const canSign = hasOwnMedia(item)
   const created = item.createdAt ?? 0
   return {
-    uuid: item.uuid,
-    parent: item.parent,
-    itemType: item.itemType,
-    name: item.name,
-    description: item.description,
+    ...pick(item, STORAGE_ITEM_FIELDS.identity),
     clientMetadata: pythonJson(item.clientMetadata),
     owner: item.owner ?? firstUserEmail(state),
     createdAt: formatV2(created)!,
@@ -447,14 +444,14 @@ export function wireLabelRow(
 ): LegacyLabelRow {
   const unit = project.dataUnits.get(row.dataHash)!
   const stored = row.labels
-  let dataUnits = isObject(stored.data_units)
+  let dataUnits = isRecord(stored.data_units)
     ? stored.data_units
     : (emptyLabels(state, unit).data_units as Record<string, unknown>)
   const item = unit.backingItemUuid === null ? undefined : state.storageItems.get(unit.backingItemUuid)
   const children = new Set(unit.dataType === 'IMG_GROUP' ? (item?.children ?? []) : [])
   dataUnits = Object.fromEntries(
     Object.entries(dataUnits).map(([hash, du]) => {
-      if (!isObject(du) || unit.dataType === 'GROUP') return [hash, du]
+      if (!isRecord(du) || unit.dataType === 'GROUP') return [hash, du]
       if (hash === unit.dataHash) return [hash, { ...du, data_link: dataLink(state, unit, options.sign) }]
       // Image group / sequence frames: each links to its own image.
       const child = children.has(hash) ? state.storageItems.get(hash) : undefined
@@ -462,9 +459,9 @@ export function wireLabelRow(
       return [hash, du]
     }),
   )
-  let objectAnswers = isObject(stored.object_answers) ? stored.object_answers : {}
-  let classificationAnswers = isObject(stored.classification_answers) ? stored.classification_answers : {}
-  let objectActions = isObject(stored.object_actions) ? stored.object_actions : {}
+  let objectAnswers = isRecord(stored.object_answers) ? stored.object_answers : {}
+  let classificationAnswers = isRecord(stored.classification_answers) ? stored.classification_answers : {}
+  let objectActions = isRecord(stored.object_actions) ? stored.object_actions : {}
   const objects = options.objectFeatureHashes ? new Set(options.objectFeatureHashes) : null
   const classifications = options.classificationFeatureHashes ? new Set(options.classificationFeatureHashes) : null
   if (objects || classifications) {
@@ -473,16 +470,16 @@ export function wireLabelRow(
     dataUnits = Object.fromEntries(
       Object.entries(dataUnits).map(([hash, du]) => [
         hash,
-        isObject(du)
+        isRecord(du)
           ? { ...du, labels: filterLabels(du.labels, objects, classifications, keptObjects, keptClassifications) }
           : du,
       ]),
     )
     if (objects) {
-      objectAnswers = pick(objectAnswers, keptObjects)
-      objectActions = pick(objectActions, keptObjects)
+      objectAnswers = keepKeys(objectAnswers, keptObjects)
+      objectActions = keepKeys(objectActions, keptObjects)
     }
-    if (classifications) classificationAnswers = pick(classificationAnswers, keptClassifications)
+    if (classifications) classificationAnswers = keepKeys(classificationAnswers, keptClassifications)
   }
   return {
     label_hash: row.labelHash,
@@ -501,15 +498,12 @@ export function wireLabelRow(
     classification_answers: classificationAnswers,
     object_actions: objectActions,
     label_status: row.labelStatus,
-    spaces: isObject(stored.spaces) ? stored.spaces : {},
+    spaces: isRecord(stored.spaces) ? stored.spaces : {},
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function pick(record: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
+/** The entries of `record` whose key is in `keys`, in the record's order. */
+function keepKeys(record: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([k]) => keys.has(k)))
 }
 
@@ -521,20 +515,20 @@ function filterLabels(
   keptObjects: Set<string>,
   keptClassifications: Set<string>,
 ): unknown {
-  if (!isObject(labels)) return labels
+  if (!isRecord(labels)) return labels
   const filterFrame = (frame: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...frame }
     if (Array.isArray(frame.objects)) {
       out.objects = frame.objects.filter((o) => {
-        const keep = !objects || (isObject(o) && objects.has(String(o.featureHash)))
-        if (keep && isObject(o) && typeof o.objectHash === 'string') keptObjects.add(o.objectHash)
+        const keep = !objects || (isRecord(o) && objects.has(String(o.featureHash)))
+        if (keep && isRecord(o) && typeof o.objectHash === 'string') keptObjects.add(o.objectHash)
         return keep
       })
     }
     if (Array.isArray(frame.classifications)) {
       out.classifications = frame.classifications.filter((c) => {
-        const keep = !classifications || (isObject(c) && classifications.has(String(c.featureHash)))
-        if (keep && isObject(c) && typeof c.classificationHash === 'string')
+        const keep = !classifications || (isRecord(c) && classifications.has(String(c.featureHash)))
+        if (keep && isRecord(c) && typeof c.classificationHash === 'string')
           keptClassifications.add(c.classificationHash)
         return keep
       })
@@ -543,6 +537,6 @@ function filterLabels(
   }
   if ('objects' in labels || 'classifications' in labels) return filterFrame(labels)
   return Object.fromEntries(
-    Object.entries(labels).map(([frame, content]) => [frame, isObject(content) ? filterFrame(content) : content]),
+    Object.entries(labels).map(([frame, content]) => [frame, isRecord(content) ? filterFrame(content) : content]),
   )
 }

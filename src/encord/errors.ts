@@ -142,12 +142,16 @@ function initOf<I extends EncordErrorInit>(args: readonly unknown[]): I {
   return args[args.length - 1] as I
 }
 
+/** What the bases build an error from: the catalogue's code and message, the details, and the call's init. */
+interface Situated {
+  code: ErrorCode
+  message: string
+  details: ErrorDetails
+  init: EncordErrorInit
+}
+
 /** The catalogue's code, message and hint for a class called with `args`, and the error's details. */
-function situated(
-  code: EncordCode,
-  args: readonly unknown[],
-  own: Own,
-): { code: ErrorCode; message: string; details: ErrorDetails; init: EncordErrorInit } {
+function situated(code: EncordCode, args: readonly unknown[], own: Own = {}): Situated {
   const init = initOf(args)
   const [situation, facts] = args.length === 1 ? ['default', {}] : (args as [string, object])
   const ref = (situation === 'default' ? code : `${code}.${situation}`) as ErrorRef
@@ -162,20 +166,18 @@ function situated(
 /** The Encord client errors that exit 3: the service refused our key, failed, or could not be reached. */
 interface EncordConnectionFailure extends EncordErrorInfo {}
 abstract class EncordConnectionFailure extends ConnectionError {
-  protected constructor(code: EncordCode, args: readonly unknown[], own: Own = {}) {
-    const { init, ...e } = situated(code, args, own)
+  protected constructor(e: Situated) {
     super(e.code, e.message, e.details)
-    assignInfo(this, init)
+    assignInfo(this, e.init)
   }
 }
 
 /** The Encord client errors that exit 2: the request named something missing or was invalid. */
 interface EncordRequestRefused extends EncordErrorInfo {}
 abstract class EncordRequestRefused extends UserError {
-  protected constructor(code: EncordCode, args: readonly unknown[], own: Own = {}) {
-    const { init, ...e } = situated(code, args, own)
+  protected constructor(e: Situated) {
     super(e.code, e.message, e.details)
-    assignInfo(this, init)
+    assignInfo(this, e.init)
   }
 }
 /* eslint-enable @typescript-eslint/no-unsafe-declaration-merging */
@@ -183,21 +185,21 @@ abstract class EncordRequestRefused extends UserError {
 /** The server did not accept our key or signature (HTTP 401, `AUTHENTICATION_ERROR`, `SSH_KEY_NOT_FOUND_ERROR`). Exit 3. */
 export class EncordAuthenticationError extends EncordConnectionFailure {
   constructor(...args: EncordErrorArgs<'EncordAuthentication'>) {
-    super('EncordAuthentication', args)
+    super(situated('EncordAuthentication', args))
   }
 }
 
 /** The key is valid but may not do this (HTTP 403, `AUTHORISATION_ERROR`, `OPERATION_NOT_ALLOWED`). Exit 3. */
 export class EncordPermissionError extends EncordConnectionFailure {
   constructor(...args: EncordErrorArgs<'EncordPermission'>) {
-    super('EncordPermission', args)
+    super(situated('EncordPermission', args))
   }
 }
 
 /** A project, ontology, label row or storage item does not exist, or is not visible to the key (404). Exit 2. */
 export class EncordNotFoundError extends EncordRequestRefused {
   constructor(...args: EncordErrorArgs<'EncordNotFound'>) {
-    super('EncordNotFound', args)
+    super(situated('EncordNotFound', args))
   }
 }
 
@@ -208,7 +210,7 @@ export class EncordRateLimitedError extends EncordConnectionFailure {
   constructor(...args: EncordErrorArgs<'EncordRateLimited', EncordErrorInit & { retryAfterSeconds?: number | null }>) {
     const retryAfterSeconds =
       initOf<{ retryAfterSeconds?: number | null } & EncordErrorInit>(args).retryAfterSeconds ?? null
-    super('EncordRateLimited', args, { facts: { retryAfterSeconds }, data: { retryAfterSeconds } })
+    super(situated('EncordRateLimited', args, { facts: { retryAfterSeconds }, data: { retryAfterSeconds } }))
     this.retryAfterSeconds = retryAfterSeconds
   }
 }
@@ -216,7 +218,7 @@ export class EncordRateLimitedError extends EncordConnectionFailure {
 /** Encord failed (5xx, or a legacy error code we do not know) after the retries. Exit 3. */
 export class EncordServerError extends EncordConnectionFailure {
   constructor(...args: EncordErrorArgs<'EncordServer'>) {
-    super('EncordServer', args)
+    super(situated('EncordServer', args))
   }
 }
 
@@ -241,10 +243,12 @@ export class EncordNetworkError extends EncordConnectionFailure {
   constructor(...args: EncordErrorArgs<'EncordNetwork', NetworkInit>) {
     const init = initOf<NetworkInit>(args)
     const networkCode = init.networkCode ?? null
-    super('EncordNetwork', args, {
-      facts: { origin: init.origin, networkCode },
-      data: { ambiguous: init.ambiguous, networkCode },
-    })
+    super(
+      situated('EncordNetwork', args, {
+        facts: { origin: init.origin, networkCode },
+        data: { ambiguous: init.ambiguous, networkCode },
+      }),
+    )
     this.ambiguous = init.ambiguous
     this.networkCode = networkCode
   }
@@ -253,7 +257,7 @@ export class EncordNetworkError extends EncordConnectionFailure {
 /** The response was not what Encord's API sends (not JSON, an HTML page, an unexpected shape). Exit 3. */
 export class EncordProtocolError extends EncordConnectionFailure {
   constructor(...args: EncordErrorArgs<'EncordProtocol'>) {
-    super('EncordProtocol', args)
+    super(situated('EncordProtocol', args))
   }
 }
 
@@ -268,7 +272,7 @@ export class EncordInvalidArgumentsError extends EncordRequestRefused {
   constructor(
     ...args: EncordErrorArgs<'EncordInvalidArguments', EncordErrorInit & { maximumLabelsAllowed?: number | null }>
   ) {
-    super('EncordInvalidArguments', args)
+    super(situated('EncordInvalidArguments', args))
     this.maximumLabelsAllowed =
       initOf<{ maximumLabelsAllowed?: number | null } & EncordErrorInit>(args).maximumLabelsAllowed ?? null
   }

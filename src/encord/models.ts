@@ -312,6 +312,18 @@ export const V2StorageItem = z.looseObject({
 })
 export type V2StorageItem = z.infer<typeof V2StorageItem>
 
+/**
+ * The fields a storage item holds alike, same name and meaning, on the wire (V2StorageItem), in the
+ * client's StorageItem, in the emulator's state and in a fixture. Conversions copy them with `pick`, in
+ * this order (the order each of those shapes keeps), and write the rest themselves.
+ */
+export const STORAGE_ITEM_FIELDS = {
+  /** What the item is: every shape starts with these. */
+  identity: ['uuid', 'parent', 'itemType', 'name', 'description'],
+  /** The media's size and length, as the client's StorageItem and a fixture order them. */
+  media: ['width', 'height', 'frameCount', 'fps', 'duration', 'fileSize'],
+} as const satisfies Record<string, readonly (keyof V2StorageItem)[]>
+
 /** `POST /v2/public/storage/items/get-bulk` body (key order: `itemUuids`, `signUrls`). */
 export const V2GetBulkBody = z.object({ itemUuids: z.array(z.string()), signUrls: z.boolean() })
 export type V2GetBulkBody = z.infer<typeof V2GetBulkBody>

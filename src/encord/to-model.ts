@@ -1,6 +1,8 @@
 /** Encord's wire records (models.ts) turned into the client's own types (types.ts). */
 import { EncordProtocolError, type EncordCall } from './errors.js'
+import { pick } from '../shared/records.js'
 import {
+  STORAGE_ITEM_FIELDS,
   WORKFLOW_STAGE_TYPES,
   type LegacyLabelRowMetadataRow,
   type V2Stage,
@@ -80,21 +82,12 @@ export function toStorageItem(item: V2StorageItem, call: EncordCall): StorageIte
       clientMetadata = parsed as Record<string, unknown>
   }
   return {
-    uuid: item.uuid,
-    parent: item.parent,
-    itemType: item.itemType,
-    name: item.name,
-    description: item.description,
+    ...pick(item, STORAGE_ITEM_FIELDS.identity),
     clientMetadata,
     mimeType: item.mimeType,
     url: item.url,
     signedUrl: item.signedUrl,
-    width: item.width,
-    height: item.height,
-    frameCount: item.frameCount,
-    fps: item.fps,
-    duration: item.duration,
-    fileSize: item.fileSize,
+    ...pick(item, STORAGE_ITEM_FIELDS.media),
     createdAt: item.createdAt,
     lastEditedAt: item.lastEditedAt,
     raw: item,

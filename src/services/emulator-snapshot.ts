@@ -1,7 +1,7 @@
 import { fail } from '../shared/error-catalogue/index.js'
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { KNOWN_STAGE_TYPES } from '../encord/models.js'
+import { KNOWN_STAGE_TYPES, STORAGE_ITEM_FIELDS } from '../encord/models.js'
 import type { AgentTask, EncordApi, LabelRowMetadata } from '../encord/types.js'
 import { COMMON_FIELDS, FIXTURE_FORMAT, type FixtureInput, type FixtureStorageItem } from '../emulator/fixture.js'
 import { parseFixture } from '../emulator/fixture-load.js'
@@ -102,19 +102,10 @@ export async function snapshotProject(options: EmulatorSnapshotOptions): Promise
   const datasets = new Map(metadata.map((m) => [m.datasetHash, m.datasetTitle]))
   const byData = new Map(metadata.map((m) => [m.dataHash, m]))
   const storageItems: FixtureInput['storageItems'] = items.map((item) => ({
-    uuid: item.uuid,
-    parent: item.parent,
-    itemType: item.itemType,
-    name: item.name,
-    description: item.description,
+    ...pick(item, STORAGE_ITEM_FIELDS.identity),
     clientMetadata: item.clientMetadata,
     mimeType: item.mimeType,
-    width: item.width,
-    height: item.height,
-    frameCount: item.frameCount,
-    fps: item.fps,
-    duration: item.duration,
-    fileSize: item.fileSize,
+    ...pick(item, STORAGE_ITEM_FIELDS.media),
     createdAt: iso(item.createdAt),
     lastEditedAt: iso(item.lastEditedAt),
     url: item.url,
