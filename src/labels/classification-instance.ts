@@ -3,7 +3,7 @@ import { fail } from '../shared/error-catalogue/index.js'
  * Classification instances: one classification (a question of the ontology) on a set of frames, or
  * on the whole item for global ones, with one answer.
  */
-import { decodeAnswer, encodeAnswer, type AnswerInput, type AnswerOf, type AnswerValue } from './answers.js'
+import { encodeAnswer, type AnswerInput, type AnswerOf, type AnswerValue } from './answers.js'
 import { ClassificationAnnotation } from './annotations.js'
 import { describeFrames, framesOf, framesToRanges, type FrameSpec } from './frames.js'
 import type { AnnotationOptions, AnswerView } from './label-options.js'
@@ -15,7 +15,11 @@ import {
   answerView,
   classificationState,
   inferAttribute,
-  keepUnmodelledKeys,
+  clearStaticAnswer,
+  copyAnswers,
+  dropFrames,
+  frameLabel,
+  staticAnswer,
   newClassificationEntry,
   newMeta,
   nextSeq,
@@ -145,23 +149,15 @@ export class ClassificationInstance<T extends string = string> {
       st.owner.checkFrames(frames, `classification ${JSON.stringify(st.title)}`)
       st.owner.checkClassificationFrames(this, frames, options.force ?? false)
     }
-    for (const f of frames) {
-      const existing = st.frames.get(f)
-      const fields: Raw = {
-        name: st.feature.title,
-        value: st.feature.value,
-        createdAt: meta.createdAt,
-        createdBy: meta.createdBy,
-        confidence: meta.confidence,
-        featureHash: st.featureHash,
-        classificationHash: st.hash,
-        manualAnnotation: meta.manualAnnotation,
-        lastEditedAt: meta.lastEditedAt,
-      }
-      if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
-      if (existing) keepUnmodelledKeys(fields, existing.fields, CLASSIFICATION_FRAME_KEYS)
-      st.frames.set(f, { seq: existing?.seq ?? nextSeq(), unit: existing?.unit, fields })
+    const label: Raw = {
+      ...meta,
+      lastEditedBy: meta.lastEditedBy ?? undefined,
+      name: st.feature.title,
+      value: st.feature.value,
+      featureHash: st.featureHash,
+      classificationHash: st.hash,
     }
+    for (const f of frames) st.frames.set(f, frameLabel(CLASSIFICATION_FRAME_KEYS, label, st.frames.get(f)))
     st.framesChanged = true
     if (st.owner) st.owner.touch()
     return this
@@ -170,9 +166,7 @@ export class ClassificationInstance<T extends string = string> {
   /** Take the classification off frames; one left on no frame is removed from its label row. */
   removeFrames(frames: FrameSpec): this {
     const st = this.#s
-    const list = framesOf(frames).filter((f) => st.frames.has(f))
-    if (list.length === 0) return this
-    for (const f of list) st.frames.delete(f)
+    if (dropFrames(st, frames).length === 0) return this
     st.framesChanged = true
     if (st.owner) {
       st.owner.touch()
@@ -237,9 +231,7 @@ export class ClassificationInstance<T extends string = string> {
     attribute?: N,
   ): AnswerOutputFor<ClassificationInstanceAttrs<T>, N> | undefined
   getAnswer(attribute?: string | Attribute): unknown {
-    const attr = this.#attribute(attribute)
-    const entry = this.#s.answers.find((e) => e.featureHash === attr.featureHash)
-    return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
+    return staticAnswer(this.#s.answers, this.#attribute(attribute))
   }
 
   /** The answer to the question. */
@@ -250,10 +242,7 @@ export class ClassificationInstance<T extends string = string> {
   /** Remove the answer to the question (or to `attribute`). */
   clearAnswer(attribute?: AttributeName<ClassificationInstanceAttrs<T>> | Attribute): this {
     const st = this.#s
-    const attr = this.#attribute(attribute)
-    const before = st.answers.length
-    st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
-    if (st.answers.length !== before && st.owner) st.owner.touch()
+    if (clearStaticAnswer(st, this.#attribute(attribute)) && st.owner) st.owner.touch()
     return this
   }
 
@@ -288,7 +277,7 @@ export class ClassificationInstance<T extends string = string> {
         unit: undefined,
         fields: { ...structuredClone(d.fields), classificationHash: cs.hash },
       })
-    cs.answers = st.answers.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
+    cs.answers = copyAnswers(st.answers)
     cs.entry = st.entry === null ? null : structuredClone(st.entry)
     cs.entryFollowsFrames = st.entryFollowsFrames
     return copy

@@ -9,7 +9,7 @@ import { decodeAnswer } from './answers.js'
 import type { ClassificationInstance } from './classification-instance.js'
 import type { Coordinates } from './coordinates.js'
 import { formatEncordDate, parseEncordDate } from './dates.js'
-import { rangesToFrames } from './frames.js'
+import { framesOf, rangesToFrames, type FrameSpec } from './frames.js'
 import type {
   AnnotationOptions,
   AnswerView,
@@ -438,6 +438,46 @@ export function setStaticAnswer(
 /** Copies into `fields` the keys of a frame's old fields that the model does not write (reviews, ...). */
 export function keepUnmodelledKeys(fields: Raw, old: Raw, modelled: readonly string[]): void {
   for (const [k, v] of Object.entries(old)) if (!modelled.includes(k)) fields[k] = v
+}
+
+/**
+ * A label put on a frame: `values` under the model's keys for such labels, in their order (those
+ * without a value left out), then the keys the model does not write (reviews, ...) of the label it
+ * replaces there, whose place in the frame it keeps.
+ */
+export function frameLabel(
+  keys: readonly string[],
+  values: Raw,
+  replaced: ClassificationFrameData | undefined,
+): ClassificationFrameData {
+  const fields = ordered(keys.map((k) => [k, values[k]] as const))
+  if (replaced) keepUnmodelledKeys(fields, replaced.fields, keys)
+  return { seq: replaced?.seq ?? nextSeq(), unit: replaced?.unit, fields }
+}
+
+/** Take an instance off those of `frames` it is on; returns them. */
+export function dropFrames(st: ObjectState | ClassificationState, frames: FrameSpec): number[] {
+  const list = framesOf(frames).filter((f) => st.frames.has(f))
+  for (const f of list) st.frames.delete(f)
+  return list
+}
+
+/** The static answer to `attr`, decoded; `undefined` when unanswered. */
+export function staticAnswer(list: readonly AnswerEntry[], attr: Attribute): unknown {
+  const entry = list.find((e) => e.featureHash === attr.featureHash)
+  return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
+}
+
+/** Remove the static answer to `attr`; true when there was one. */
+export function clearStaticAnswer(st: ObjectState | ClassificationState, attr: Attribute): boolean {
+  const before = st.answers.length
+  st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
+  return st.answers.length !== before
+}
+
+/** Copies of static answers, for a copied instance. */
+export function copyAnswers(list: readonly AnswerEntry[]): AnswerEntry[] {
+  return list.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
 }
 
 export function checkOverwrite(

@@ -39,7 +39,11 @@ import {
   entryMeta,
   OBJECT_FRAME_KEYS,
   answerView,
-  keepUnmodelledKeys,
+  clearStaticAnswer,
+  copyAnswers,
+  dropFrames,
+  frameLabel,
+  staticAnswer,
   inferAttribute,
   newMeta,
   nextSeq,
@@ -178,32 +182,20 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
       for (const f of frames) checkBitmaskSize(st.owner, st.feature, f, coords)
     }
     const meta = newMeta(st.ctx, options)
+    const label: Raw = {
+      ...meta,
+      lastEditedBy: meta.lastEditedBy ?? undefined,
+      name: st.feature.name,
+      color: st.feature.color,
+      shape: st.feature.shape,
+      value: st.feature.value,
+      objectHash: st.hash,
+      featureHash: st.featureHash,
+      isDeleted: options.isDeleted,
+    }
     for (const f of frames) {
-      const existing = st.frames.get(f)
-      const fields: Raw = {
-        name: st.feature.name,
-        color: st.feature.color,
-        shape: st.feature.shape,
-        value: st.feature.value,
-        createdAt: meta.createdAt,
-        createdBy: meta.createdBy,
-        confidence: meta.confidence,
-        objectHash: st.hash,
-        featureHash: st.featureHash,
-        manualAnnotation: meta.manualAnnotation,
-        lastEditedAt: meta.lastEditedAt,
-      }
-      if (meta.lastEditedBy !== null) fields['lastEditedBy'] = meta.lastEditedBy
-      if (options.isDeleted !== undefined) fields['isDeleted'] = options.isDeleted
-      // Keep keys we do not model (reviews, ...) and the label's place in the frame.
-      if (existing) keepUnmodelledKeys(fields, existing.fields, OBJECT_FRAME_KEYS)
-      st.frames.set(f, {
-        seq: existing?.seq ?? nextSeq(),
-        unit: existing?.unit,
-        fields,
-        coordinates: coords,
-        rawCoordinates: null,
-      })
+      const data = frameLabel(OBJECT_FRAME_KEYS, label, st.frames.get(f))
+      st.frames.set(f, { ...data, coordinates: coords, rawCoordinates: null })
     }
     if (st.owner) st.owner.touch()
     return this
@@ -215,9 +207,8 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
    */
   removeFrames(frames: FrameSpec): this {
     const st = this.#s
-    const list = framesOf(frames).filter((f) => st.frames.has(f))
+    const list = dropFrames(st, frames)
     if (list.length === 0) return this
-    for (const f of list) st.frames.delete(f)
     for (const a of [...st.actions]) {
       const left = rangesToFrames(a.fields['range']).filter((f) => !list.includes(f))
       if (left.length === 0) st.actions.splice(st.actions.indexOf(a), 1)
@@ -333,8 +324,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
         .sort((x, y) => (x.frames[0] ?? 0) - (y.frames[0] ?? 0))
       return candidates.length > 0 ? decodeAnswer(attr, candidates[0].a.fields['answers']) : undefined
     }
-    const entry = st.answers.find((e) => e.featureHash === attr.featureHash)
-    return entry ? decodeAnswer(attr, entry.fields['answers']) : undefined
+    return staticAnswer(st.answers, attr)
   }
 
   /**
@@ -377,9 +367,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
         changed = true
       }
     } else {
-      const before = st.answers.length
-      st.answers = st.answers.filter((e) => e.featureHash !== attr.featureHash)
-      changed = st.answers.length !== before
+      changed = clearStaticAnswer(st, attr)
     }
     if (changed && st.owner) st.owner.touch()
     return this
@@ -411,7 +399,7 @@ export class ObjectInstance<S extends Shape = Shape, T extends string = string> 
         rawCoordinates: d.rawCoordinates && structuredClone(d.rawCoordinates),
       })
     }
-    cs.answers = st.answers.map((e) => ({ ...e, fields: structuredClone(e.fields) }))
+    cs.answers = copyAnswers(st.answers)
     cs.actions = st.actions.map((e) => ({
       ...e,
       fields: { ...structuredClone(e.fields), trackHash: cs.ctx.newHash() },
