@@ -131,6 +131,11 @@ export function runOptionFlagsOf(
   )
 }
 
+/** The config and the project `--config` and `--project-hash` name (the queue commands read no more). */
+export function projectSelection(flags: { config?: string; 'project-hash'?: string }) {
+  return { configPath: flags.config, projectHash: flags['project-hash'] }
+}
+
 /** The config and the Encord project, key and domain the project flags name (every command that opens a project). */
 export function connectionFlags(flags: {
   config?: string
@@ -139,8 +144,7 @@ export function connectionFlags(flags: {
   domain?: string
 }) {
   return {
-    configPath: flags.config,
-    projectHash: flags['project-hash'],
+    ...projectSelection(flags),
     sshKeyFile: flags['ssh-key-file'],
     domain: flags.domain,
   }

@@ -1,29 +1,19 @@
 import { retryFailed, type RetryFailedResult } from '../queue/status.js'
 import { redact } from '../ui/redact.js'
 import { stdoutTheme, type Theme } from '../ui/theme.js'
-import { openRedisOnly } from './queue-session.js'
+import { readQueues, type RedisOnlyOptions } from './queue-session.js'
 
-export interface QueueRetryServiceOptions {
-  redisUrl?: string
-  configPath?: string
-  projectHash?: string
+export interface QueueRetryServiceOptions extends RedisOnlyOptions {
   /** Only this stage (title or UUID). */
   stage?: string
-  onWarning?: (message: string) => void
 }
 
 /** What `queue retry-failed --json` prints. */
 export type QueueRetryResult = RetryFailedResult & { redis: string; projectHash: string | null }
 
 /** `encord-agents queue retry-failed`: queue failed jobs again with fresh attempts (Redis only). */
-export async function runQueueRetry(options: QueueRetryServiceOptions): Promise<QueueRetryResult> {
-  const session = await openRedisOnly(options)
-  try {
-    const result = await retryFailed(session.redis, { projectHash: session.projectHash, stage: options.stage })
-    return { ...result, redis: session.redisShown, projectHash: session.projectHash ?? null }
-  } finally {
-    await session.close()
-  }
+export function runQueueRetry(options: QueueRetryServiceOptions): Promise<QueueRetryResult> {
+  return readQueues(options, (redis, projectHash) => retryFailed(redis, { projectHash, stage: options.stage }))
 }
 
 export function formatQueueRetry(result: QueueRetryResult, t: Theme = stdoutTheme): string {

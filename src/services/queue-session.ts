@@ -113,18 +113,21 @@ export async function openQueueSession(options: QueueSessionOptions): Promise<Qu
   }
 }
 
-/**
- * Connect to Redis only (`queue status`, `queue retry-failed`): the project, when known, comes from
- * `--project-hash` or the config found (none needed).
- */
-export async function openRedisOnly(options: {
+/** What the Redis-only commands take: the Redis, and the project whose queues they read (else every one). */
+export interface RedisOnlyOptions {
   redisUrl?: string
   configPath?: string
   projectHash?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
   onWarning?: (m: string) => void
-}): Promise<{
+}
+
+/**
+ * Connect to Redis only (`queue status`, `queue retry-failed`): the project, when known, comes from
+ * `--project-hash` or the config found (none needed).
+ */
+async function openRedisOnly(options: RedisOnlyOptions): Promise<{
   redis: Redis
   redisShown: string
   projectHash?: string
@@ -146,4 +149,21 @@ export async function openRedisOnly(options: {
   const url = resolveRedisUrl(options.redisUrl, env)
   const redis = await connectRedis(url, { onError: (e) => options.onWarning?.(`Redis: ${e.message}`) })
   return { redis, redisShown: redactRedisUrl(url), projectHash, close: () => closeRedis(redis) }
+}
+
+/**
+ * `read` the queues over a Redis-only session, closed afterwards; the result says which Redis (redacted) and
+ * which project (null: every project) it read.
+ */
+export async function readQueues<T extends object>(
+  options: RedisOnlyOptions,
+  read: (redis: Redis, projectHash: string | undefined) => Promise<T>,
+): Promise<T & { redis: string; projectHash: string | null }> {
+  const session = await openRedisOnly(options)
+  try {
+    const result = await read(session.redis, session.projectHash)
+    return { ...result, redis: session.redisShown, projectHash: session.projectHash ?? null }
+  } finally {
+    await session.close()
+  }
 }

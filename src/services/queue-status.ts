@@ -2,32 +2,21 @@ import Table from 'cli-table3'
 import { queueStatus, type QueueStatus } from '../queue/status.js'
 import { redact } from '../ui/redact.js'
 import { stdoutTheme, type Theme } from '../ui/theme.js'
-import { openRedisOnly } from './queue-session.js'
+import { readQueues, type RedisOnlyOptions } from './queue-session.js'
 
-export interface QueueStatusServiceOptions {
-  redisUrl?: string
-  configPath?: string
-  projectHash?: string
+export interface QueueStatusServiceOptions extends RedisOnlyOptions {
   /** Failed jobs listed per stage. @default 20 */
   failedLimit?: number
-  onWarning?: (message: string) => void
 }
 
 /** What `queue status --json` prints. */
 export type QueueStatusResult = QueueStatus & { redis: string; projectHash: string | null }
 
 /** `encord-agents queue status`: counts per stage and the errors of failed jobs (Redis only). */
-export async function runQueueStatus(options: QueueStatusServiceOptions): Promise<QueueStatusResult> {
-  const session = await openRedisOnly(options)
-  try {
-    const status = await queueStatus(session.redis, {
-      projectHash: session.projectHash,
-      failedLimit: options.failedLimit,
-    })
-    return { ...status, redis: session.redisShown, projectHash: session.projectHash ?? null }
-  } finally {
-    await session.close()
-  }
+export function runQueueStatus(options: QueueStatusServiceOptions): Promise<QueueStatusResult> {
+  return readQueues(options, (redis, projectHash) =>
+    queueStatus(redis, { projectHash, failedLimit: options.failedLimit }),
+  )
 }
 
 export function formatQueueStatus(result: QueueStatusResult, t: Theme = stdoutTheme): string {

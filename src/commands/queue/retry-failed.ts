@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { projectSelection } from '../../cli/flags.js'
 import { queueSelectFlags, redisFlags } from '../../queue/cli/flags.js'
 import { formatQueueRetry, runQueueRetry, type QueueRetryResult } from '../../services/queue-retry.js'
 
@@ -27,8 +28,7 @@ Exit codes: 0 done, 2 usage error (e.g. an unknown --stage), 3 Redis unreachable
     const { flags } = await this.parse(QueueRetryFailed)
     const result = await runQueueRetry({
       redisUrl: flags.redis,
-      configPath: flags.config,
-      projectHash: flags['project-hash'],
+      ...projectSelection(flags),
       stage: flags.stage,
       onWarning: (m) => this.warnUser(m),
     })

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { projectSelection } from '../../cli/flags.js'
 import { queueSelectFlags, redisFlags } from '../../queue/cli/flags.js'
 import { formatQueueStatus, runQueueStatus, type QueueStatusResult } from '../../services/queue-status.js'
 
@@ -29,8 +30,7 @@ Exit codes: 0 shown, 2 usage error, 3 Redis unreachable, 10 a bug in encord-agen
     const { flags } = await this.parse(QueueStatus)
     const result = await runQueueStatus({
       redisUrl: flags.redis,
-      configPath: flags.config,
-      projectHash: flags['project-hash'],
+      ...projectSelection(flags),
       failedLimit: flags['failed-limit'],
       onWarning: (m) => this.warnUser(m),
     })
