@@ -2,16 +2,14 @@ import pLimit from 'p-limit'
 import { BatchData, type RunScope } from '../core/deps/resolver.js'
 import type { TaskEffect, TaskLogger } from '../core/deps/types.js'
 import { describe } from '../shared/error-catalogue/index.js'
-import { UserError } from '../shared/errors.js'
 import type { EffectJournal, JournalDecision, JournalEntry } from '../core/journal.js'
-import { backoffMs, sleep } from '../core/runner/backoff.js'
 import { decideTask } from '../core/runner/decide.js'
 import { describeTaskError, isRetryable } from '../core/runner/errors.js'
 import type { RunEvent } from '../core/runner/events.js'
 import { emptyStageResult, Flusher } from '../core/runner/flush.js'
 import type { TaskOutcome } from '../core/runner/outcome.js'
+import { withRetries } from '../core/runner/retry.js'
 import type { ResolvedBinding } from '../core/runner/validate.js'
-import { EncordAuthenticationError, EncordPermissionError } from '../encord/errors.js'
 import { labelsFingerprint } from '../encord/labels-fingerprint.js'
 import type { AgentTask, EncordApi, Pathway, Project, Stage } from '../encord/types.js'
 import type { TaskCompletionResult, TaskSpec } from './spec.js'
@@ -120,10 +118,12 @@ export class StageExecutor {
     this.#o = options
     this.stage = options.binding.stage
     this.#stageLog = options.logger(this.stage)
-    const retries = options.requestRetries ?? 3
-    const base = options.retryDelayMs ?? 1000
-    const max = options.maxRetryDelayMs ?? 30_000
-    this.#retry = (what, fn) => withRetries(what, fn, retries, base, max, this.#stageLog)
+    const retries = {
+      retries: options.requestRetries ?? 3,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+    }
+    this.#retry = (what, fn) => withRetries(what, fn, retries, this.#stageLog)
   }
 
   /** Decide and apply a batch in one go (the queue-agnostic wrapped handler). Reports in input order. */
@@ -501,31 +501,4 @@ export function completionResult(report: TaskReport): TaskCompletionResult {
 
 function hasPreEffects(decision: JournalDecision): boolean {
   return decision.effects.length > 0 || decision.priority !== undefined
-}
-
-/** Errors after which trying a request again cannot help. */
-function isFatal(error: unknown): boolean {
-  return (
-    error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
-  )
-}
-
-async function withRetries<T>(
-  what: string,
-  fn: () => Promise<T>,
-  retries: number,
-  baseMs: number,
-  maxMs: number,
-  log: TaskLogger,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn()
-    } catch (error) {
-      if (attempt >= retries || isFatal(error) || !isRetryable(error)) throw error
-      const delay = backoffMs(attempt + 1, baseMs, maxMs)
-      log.warn(`${what} failed (${(error as Error).message}); trying again in ${delay} ms.`)
-      await sleep(delay)
-    }
-  }
 }

@@ -1,8 +1,6 @@
 import pLimit from 'p-limit'
 import type { AgentTask, EncordApi, Pathway, Project, Stage, TaskFilters } from '../../encord/types.js'
-import { EncordAuthenticationError, EncordPermissionError } from '../../encord/errors.js'
 import type { AgentDefinition } from '../agent.js'
-import { UserError } from '../../shared/errors.js'
 import { mergeLabelRowMetadata, type DependencyGraph } from '../deps/graph.js'
 import { BatchData, RunScope } from '../deps/resolver.js'
 import type { DepsRecord, TaskLogger } from '../deps/types.js'
@@ -16,6 +14,7 @@ import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask, Flusher } from './flush.js'
 import type { TaskOutcome } from './outcome.js'
 import { planReplays } from './journal-replay.js'
+import { isFatal, withRetries } from './retry.js'
 import { traceBatch, traceDependencies, traceListing, traceTask } from './spans.js'
 import { batchesOf, readAhead, take } from './streams.js'
 
@@ -66,13 +65,6 @@ export function windowsInFlight(concurrency: number, window: number): number {
   return Math.ceil(concurrency / window) + Math.min(4, Math.max(1, Math.ceil(concurrency / 8)))
 }
 
-/** Errors after which listing again cannot help: authentication, permissions, bad requests. */
-function isFatal(error: unknown): boolean {
-  return (
-    error instanceof EncordAuthenticationError || error instanceof EncordPermissionError || error instanceof UserError
-  )
-}
-
 /** The task filters of the run settings, in the client's terms. */
 export function taskFilters(settings: RunSettings): TaskFilters | undefined {
   const f = settings.filters
@@ -97,10 +89,10 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   const result = emptyStageResult(stage)
   const evStage = eventStage(stage)
   const stageLog = ctx.logger(stage)
-  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-    withRetries(what, fn, settings.numRetries, ctx, stageLog)
+  const retries = { retries: settings.numRetries, retryDelayMs: ctx.retryDelayMs, maxRetryDelayMs: ctx.maxRetryDelayMs }
+  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetries(what, fn, retries, stageLog)
   const loadRetry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-    withRetries(what, fn, settings.numRetries, ctx, stageLog, ctx.stopSignal)
+    withRetries(what, fn, retries, stageLog, ctx.stopSignal)
   const journal = settings.dryRun ? undefined : ctx.journal
   const flusher = new Flusher(
     {
@@ -371,31 +363,6 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
         `Listing the tasks of "${ctx.stage.title}" failed (${(error as Error).message}); listing again in ${delay} ms.`,
       )
       if (!(await sleep(delay, ctx.stopSignal))) return
-    }
-  }
-}
-
-/**
- * Run `fn`, retrying failures that retrying can help, with the runner's backoff. With a `signal`,
- * an abort ends the wait and the last failure is thrown (loads); flushes pass none, so pending
- * decisions are still applied after a stop.
- */
-async function withRetries<T>(
-  what: string,
-  fn: () => Promise<T>,
-  retries: number,
-  ctx: StageRunContext,
-  log: TaskLogger,
-  signal?: AbortSignal,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn()
-    } catch (error) {
-      if (attempt >= retries || isFatal(error) || !isRetryable(error)) throw error
-      const delay = backoffMs(attempt + 1, ctx.retryDelayMs, ctx.maxRetryDelayMs)
-      log.warn(`${what} failed (${(error as Error).message}); trying again in ${delay} ms.`)
-      if (!(await sleep(delay, signal))) throw error
     }
   }
 }
