@@ -112,27 +112,18 @@ describe('legacy error mapping (by code)', () => {
     })
   }
   it('MULTI_LABEL_LIMIT_ERROR exposes the maximum (default 100)', () => {
-    expect(
+    const limit = (payload?: unknown) =>
       (
         errorFromLegacyEnvelope({
           call: legacy,
           httpStatus: 400,
           status: 400,
           response: ['MULTI_LABEL_LIMIT_ERROR'],
-          payload: { maximum_labels_allowed: 25 },
+          payload,
         }) as EncordInvalidArgumentsError
-      ).maximumLabelsAllowed,
-    ).toBe(25)
-    expect(
-      (
-        errorFromLegacyEnvelope({
-          call: legacy,
-          httpStatus: 400,
-          status: 400,
-          response: ['MULTI_LABEL_LIMIT_ERROR'],
-        }) as EncordInvalidArgumentsError
-      ).maximumLabelsAllowed,
-    ).toBe(100)
+      ).maximumLabelsAllowed
+    expect(limit({ maximum_labels_allowed: 25 })).toBe(25)
+    expect(limit()).toBe(100)
   })
   it('an unknown code is a server error naming it; no code falls back to the HTTP status', () => {
     const e = errorFromLegacyEnvelope({ call: legacy, httpStatus: 400, status: 400, response: ['SOMETHING_NEW'] })
