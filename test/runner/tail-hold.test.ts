@@ -68,3 +68,41 @@ describe('the last window: decided batches are held briefly, never until the slo
     expect(allFifteenAt!).toBeLessThan(slowReturnedAt - SLOW_MS / 2)
   })
 })
+
+/**
+ * The stage's last decisions cannot be joined by later ones, so they are flushed at once, beside a
+ * flush still in flight, instead of one round trip after it (issue 21).
+ */
+describe('the last decisions of a stage', () => {
+  it('are flushed beside a flush in flight, not after it', async () => {
+    const PROCEED_MS = 800
+    const e = (env = await startRunnerEnv({
+      tasks: 10,
+      faults: { rules: [{ endpoint: 'proceed', kind: 'slow', rate: 1, delayMs: PROCEED_MS }] },
+    }))
+    let calls = 0
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        handler: async () => {
+          // The second batch (tasks 6-10) is decided ~100 ms after the first, while its proceed is slow.
+          if (++calls > 5) await sleep(100)
+          return 'complete'
+        },
+      }),
+    )
+    const flushed: number[] = []
+    const result = await runner.run({
+      taskBatchSize: 5,
+      concurrency: 5,
+      onEvent: (event) => {
+        if (event.type === 'flushed') flushed.push(performance.now())
+      },
+    })
+    expect(result.stages[0].moved).toEqual({ complete: 10 })
+    expect(Object.values(e.proceedsByTask())).toEqual(Array(10).fill(1))
+    expect(flushed).toHaveLength(2)
+    // One after the other, the second would end a whole slow proceed after the first.
+    expect(flushed[1] - flushed[0]).toBeLessThan(PROCEED_MS / 2)
+  })
+})

@@ -130,6 +130,8 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
     if (!listingDone || loading > 0 || undecided === 0 || decidedSince === 0 || ctx.stopSignal.aborted) return false
     return (undecided * (performance.now() - handlingSince)) / decidedSince <= TAIL_HOLD_MS
   }
+  // Every task of the stage is decided: nothing more can join a flush (see Flusher.finish).
+  const lastDecisions = (): boolean => listingDone && loading === 0 && undecided === 0 && !ctx.stopSignal.aborted
   const releaseOnStop = (): void => flusher.release()
   ctx.stopSignal.addEventListener('abort', releaseOnStop, { once: true })
   // Resolves when the run is asked to stop, then when the handlers' grace period is over.
@@ -243,7 +245,8 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
             return
           }
           const decided = outcomes.filter((o): o is TaskOutcome => o !== undefined)
-          if (holdTail()) flusher.hold(decided, TAIL_HOLD_MS)
+          if (lastDecisions()) flusher.finish(decided)
+          else if (holdTail()) flusher.hold(decided, TAIL_HOLD_MS)
           else flusher.enqueue(decided)
         }),
       )
