@@ -22,6 +22,16 @@ import {
 
 useEmulator()
 
+/** What the SDK's get of label rows sends besides `get_signed_url`. */
+const GET_ROWS = {
+  multi_request: true,
+  include_object_feature_hashes: null,
+  include_classification_feature_hashes: null,
+  include_reviews: false,
+  include_export_history: false,
+  include_archived: false,
+}
+
 describe('label rows (legacy)', () => {
   it('metadata: one row per data unit, UPPER data_type, label_hash null until created, workflow node follows the task', async () => {
     const [first] = await listAll(PRE)
@@ -90,15 +100,7 @@ describe('label rows (legacy)', () => {
       validate_before_saving: false,
     })
     expect(save.json).toEqual({ status: 200, response: true })
-    const got = await legacy('labelrow', 'GET', [row.label_hash], {
-      get_signed_url: false,
-      multi_request: true,
-      include_object_feature_hashes: null,
-      include_classification_feature_hashes: null,
-      include_reviews: false,
-      include_export_history: false,
-      include_archived: false,
-    })
+    const got = await legacy('labelrow', 'GET', [row.label_hash], { ...GET_ROWS, get_signed_url: false })
     expect(got.json.response[0].data_units[unlabelled.dataHash].labels.objects).toEqual([
       { objectHash: 'newObj01', featureHash: 'bX7kQ2pL', name: 'Box' },
     ])
@@ -127,15 +129,7 @@ describe('label rows (legacy)', () => {
 
   it('GET by label hash: feature filters, signed data_link on request, unknown hash → RESOURCE_NOT_FOUND_ERROR, limit → MULTI_LABEL_LIMIT_ERROR', async () => {
     const existing = main.labelRows[0]
-    const base = {
-      get_signed_url: true,
-      multi_request: true,
-      include_object_feature_hashes: null,
-      include_classification_feature_hashes: null,
-      include_reviews: false,
-      include_export_history: false,
-      include_archived: false,
-    }
+    const base = { ...GET_ROWS, get_signed_url: true }
     const full = (await legacy('labelrow', 'GET', [existing.labelHash], base)).json.response[0]
     const unit = full.data_units[existing.dataHash]
     expect(unit.labels.objects).toHaveLength(1)
