@@ -4,7 +4,13 @@ import type { RunEvent } from '../core/runner/events.js'
 import { emptyStageResult } from '../core/runner/flush.js'
 import type { StageResult } from '../core/types.js'
 import { screenOf } from '../../test/helpers/screen.js'
-import { formatStageLine, newStageProgress, RunProgress, type RunProgressOptions } from './run-progress.js'
+import {
+  formatStageLine,
+  newStageProgress,
+  RunProgress,
+  type RunProgressOptions,
+  type StageProgress,
+} from './run-progress.js'
 import { createTheme } from './theme.js'
 
 const plain = createTheme(false)
@@ -162,17 +168,22 @@ describe('run progress', () => {
 })
 
 describe('a stage line', () => {
+  /** Agent 1 while it runs, with these counters. */
+  const running = (counters: Partial<StageProgress>): StageProgress => ({
+    ...newStageProgress('Agent 1'),
+    state: 'running',
+    ...counters,
+  })
+
   it('no total and no ETA while the listing goes on; the total and an ETA once it is complete', () => {
-    const p = {
-      ...newStageProgress('Agent 1'),
-      state: 'running' as const,
+    const p = running({
       fetched: 100,
       done: 40,
       failed: 2,
       stayed: 1,
       moved: { complete: 30, review: 9 },
       startedAt: 0,
-    }
+    })
     expect(formatStageLine(p, 10_000, { theme: plain })).toBe(
       'fetched 100 · done 42 · moved complete 30, review 9 · stayed 1 · failed 2 · 4.2 tasks/s',
     )
@@ -185,14 +196,7 @@ describe('a stage line', () => {
   })
 
   it('a dry run says "would move", never "moved"', () => {
-    const p = {
-      ...newStageProgress('Agent 1'),
-      state: 'running' as const,
-      fetched: 3,
-      done: 3,
-      stayed: 1,
-      moved: { complete: 2 },
-    }
+    const p = running({ fetched: 3, done: 3, stayed: 1, moved: { complete: 2 } })
     const line = formatStageLine(p, 0, { dryRun: true, theme: plain })
     expect(line).toBe('fetched 3 · done 3 · would move complete 2 · would stay 1')
   })
