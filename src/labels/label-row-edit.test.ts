@@ -4,7 +4,15 @@ import { Bitmask } from './bitmask.js'
 import { ClassificationInstance } from './classification-instance.js'
 import { LabelRow } from './label-row.js'
 import { ObjectInstance } from './object-instance.js'
-import { type Json, fixture, ONTOLOGY, ontologyOf, load, metadata } from '../../test/helpers/label-rows.js'
+import {
+  type Json,
+  fixture,
+  ONTOLOGY,
+  ontologyOf,
+  load,
+  metadata,
+  SDK_OBJECT_LABEL_KEYS,
+} from '../../test/helpers/label-rows.js'
 
 describe('writing', () => {
   it('writes every shape in the save format', () => {
@@ -56,21 +64,7 @@ describe('writing', () => {
     expect(objects[2]['point']).toEqual({ '0': { x: 0.5, y: 0.5 } })
     expect(objects[3]['bitmask']).toEqual({ top: 0, left: 0, height: 4, width: 8, rleString: '0P1' }) // counts [0, 32]
     expect(Bitmask.from(objects[3]['bitmask'] as never).area).toBe(32)
-    expect(Object.keys(objects[0])).toEqual([
-      'name',
-      'color',
-      'shape',
-      'value',
-      'createdAt',
-      'createdBy',
-      'confidence',
-      'objectHash',
-      'featureHash',
-      'manualAnnotation',
-      'lastEditedAt',
-      'polygon',
-      'polygons',
-    ])
+    expect(Object.keys(objects[0])).toEqual([...SDK_OBJECT_LABEL_KEYS, 'polygon', 'polygons'])
     expect(objects[0]['createdBy']).toBeNull()
     expect(objects[0]['manualAnnotation']).toBe(false) // agent-made by default
     expect(objects[0]['createdAt']).toBe('Tue, 02 Jan 2024 03:04:05 UTC')

@@ -122,3 +122,22 @@ export const ANSWERS_ONTOLOGY: OntologyStructureDict = {
 }
 
 // ---------------------------------------------------------------------------------------------------
+
+/**
+ * The keys Encord's SDK writes first on an object's label on a frame, in its order (then `lastEditedBy`
+ * when known, and the shape's coordinate keys). Spelled here, apart from the model's own list, as the
+ * order the tests hold it to.
+ */
+export const SDK_OBJECT_LABEL_KEYS = [
+  'name',
+  'color',
+  'shape',
+  'value',
+  'createdAt',
+  'createdBy',
+  'confidence',
+  'objectHash',
+  'featureHash',
+  'manualAnnotation',
+  'lastEditedAt',
+]
