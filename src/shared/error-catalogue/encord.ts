@@ -14,7 +14,8 @@ export interface EncordCallFacts {
 
 /**
  * A message of an Encord client error: a summary of what happened (a template over the situation's own facts),
- * then the call's facts. `hint` replaces the code's hint for this situation.
+ * then the call's facts. `hint` replaces the code's hint for this situation. The result is NoInfer: else
+ * defineErrors' `MessageSpec<any>` would make P `any` for a summary without facts, and any fact would compile.
  */
 function onCall<P extends object = Record<never, never>>(
   summary: (p: P) => string,
