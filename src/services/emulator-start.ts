@@ -156,7 +156,7 @@ function sshPublicKeyHex(line: string): string | null {
 }
 
 async function fixtureFromConfig(cwd: string): Promise<string> {
-  const { loadConfig } = await import('../core/config/index.js')
+  const { loadConfig } = await import('../core/config/load.js')
   const noFixture = () => fail('FixtureMissing')
   let loaded
   try {
