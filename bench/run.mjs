@@ -7,6 +7,7 @@
 //   npm run bench -- --latency 25 --connection-latency 50 --repeat 3 --out file.json
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --trace /tmp/t.json   every request's timeline
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --cpu-prof /tmp/prof    a CPU profile of the engine
+//   BENCH_NODE_ARGS="--max-semi-space-size=64" npm run bench -- --quick   Node/V8 flags for the engine process
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
 //   npm run bench -- --types           only tsc on a handler with a 500-object generated file vs without (bench/types-tsc.mjs)
@@ -396,9 +397,11 @@ async function runOnce(s) {
       args['cpu-prof'] !== undefined
         ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${args['cpu-prof']}`]
         : []
+    // BENCH_NODE_ARGS: more Node/V8 flags for the engine process (e.g. --max-semi-space-size=64), for experiments.
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
     const { value: run } = await startChild('scenario.mjs', config, {
       timeoutMs,
-      nodeArgs: ['--expose-gc', ...profile, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+      nodeArgs: ['--expose-gc', ...profile, ...extra],
     })
     const emulatorCpuMs = (await emuChild.ask('cpu')).cpuMs - cpuBefore
     const emulator = minus(await emulatorStats(emu.domain), before)
