@@ -126,12 +126,13 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   let undecided = 0
   let handlingSince = 0
   let decidedSince = 0
+  const atTail = (): boolean => listingDone && loading === 0 && !ctx.stopSignal.aborted
   const holdTail = (): boolean => {
-    if (!listingDone || loading > 0 || undecided === 0 || decidedSince === 0 || ctx.stopSignal.aborted) return false
+    if (!atTail() || undecided === 0 || decidedSince === 0) return false
     return (undecided * (performance.now() - handlingSince)) / decidedSince <= TAIL_HOLD_MS
   }
   // Every task of the stage is decided: nothing more can join a flush (see Flusher.finish).
-  const lastDecisions = (): boolean => listingDone && loading === 0 && undecided === 0 && !ctx.stopSignal.aborted
+  const lastDecisions = (): boolean => atTail() && undecided === 0
   const releaseOnStop = (): void => flusher.release()
   ctx.stopSignal.addEventListener('abort', releaseOnStop, { once: true })
   // Resolves when the run is asked to stop, then when the handlers' grace period is over.
