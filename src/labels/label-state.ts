@@ -233,7 +233,8 @@ export const FROM_STATE = Symbol('fromState')
 // class hands this module a reader of that field when the class is defined (a static block), so the
 // row and the frame views can read the state back and nothing outside the label model can. Not a
 // WeakMap from instance to state: every scavenge must walk a WeakMap's entries whose keys are young,
-// which made building a label row several times slower (issue 21: ~165 µs → ~35 µs per bench row).
+// which made building a label row slower (issue 21: ~165–197 µs → ~43–76 µs per bench row in a
+// micro-benchmark of 20,000 rows; within the noise of a whole bench run).
 let readObjectState: (instance: ObjectInstance) => ObjectState = unreadable
 let readClassificationState: (instance: ClassificationInstance) => ClassificationState = unreadable
 
