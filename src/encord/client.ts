@@ -35,7 +35,7 @@ import { isLabelRowMetadataRows, isLabelRows } from './fast-check.js'
 import { toLabelRowMetadata, toStage, toStorageItem } from './to-model.js'
 import { isAmbiguous, proceedTasks } from './proceed.js'
 import { Transport, type TransportOptions, type TransportStats } from './transport.js'
-import { listStageTasks } from './list-tasks.js'
+import { listStageTaskPages } from './list-tasks.js'
 import type {
   AgentTask,
   EncordApi,
@@ -179,11 +179,24 @@ export class EncordClient implements EncordApi {
     filters: TaskFilters = {},
     options: ListTasksOptions = {},
   ): AsyncGenerator<AgentTask> {
+    for await (const page of this.listTaskPages(projectHash, stageUuid, filters, options)) yield* page
+  }
+
+  /**
+   * The same listing as {@link listTasks}, one page of tasks (a non-empty array, up to 100 tasks) at a
+   * time: for consumers that handle tasks in groups, one step per page instead of one per task.
+   */
+  async *listTaskPages(
+    projectHash: string,
+    stageUuid: string,
+    filters: TaskFilters = {},
+    options: ListTasksOptions = {},
+  ): AsyncGenerator<AgentTask[]> {
     const { dataHashes } = filters
     if (dataHashes !== undefined && dataHashes.length === 0) return
     const chunks = dataHashes === undefined ? [undefined] : chunk(unique(dataHashes), this.bundles.taskFilterDataHashes)
     for (const hashes of chunks)
-      yield* listStageTasks(this.#api, {
+      yield* listStageTaskPages(this.#api, {
         projectHash,
         stageUuid,
         filters,

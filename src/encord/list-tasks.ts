@@ -22,13 +22,13 @@ interface Requested {
 }
 
 /**
- * One listing of a stage's tasks (one chunk of `dataHashes`, or none), page by page. The next page is
+ * One listing of a stage's tasks (one chunk of `dataHashes`, or none), one page (array) at a time. The next page is
  * requested when the previous one is handed out, or with `pageAhead` from the reply's own callback as
  * soon as its cursor is read, before the page is checked and whether or not the reader is ready for
  * it, as long as at most one page that arrived is waiting unread (so at most two pages are held ahead
  * of the one being handed out).
  */
-export async function* listStageTasks(
+export async function* listStageTaskPages(
   api: ApiChannel,
   input: {
     projectHash: string
@@ -37,7 +37,7 @@ export async function* listStageTasks(
     hashes: string[] | undefined
     pageAhead: boolean
   },
-): AsyncGenerator<AgentTask> {
+): AsyncGenerator<AgentTask[]> {
   const { projectHash, stageUuid, filters, hashes, pageAhead } = input
   const path = `projects/${seg(projectHash)}/workflow/stages/${seg(stageUuid)}/tasks`
   const queue: Requested[] = []
@@ -93,7 +93,7 @@ export async function* listStageTasks(
         throw rephraseNotFound(error, 'stage', { stageUuid, projectHash })
       }
       const page = parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)
-      for (const task of page.results) yield toTask(task, stageUuid)
+      if (page.results.length > 0) yield page.results.map((task) => toTask(task, stageUuid))
       const next = page.nextPageToken ?? undefined
       if (next !== undefined) {
         // A server handing out a token twice would loop forever; stop with a clear error instead.

@@ -208,6 +208,13 @@ export interface EncordApi {
     filters?: TaskFilters,
     options?: ListTasksOptions,
   ): AsyncIterable<AgentTask>
+  /** The same listing as `listTasks`, one page of tasks (a non-empty array) at a time. */
+  listTaskPages(
+    projectHash: string,
+    stageUuid: string,
+    filters?: TaskFilters,
+    options?: ListTasksOptions,
+  ): AsyncIterable<AgentTask[]>
   /** Proceed tasks of one stage; bundles to the API's limit; reports stale tasks instead of failing. */
   proceedTasks(projectHash: string, stageUuid: string, actions: ProceedAction[]): Promise<ProceedResult>
   listLabelRowMetadata(projectHash: string, options?: LabelRowMetadataOptions): Promise<LabelRowMetadata[]>

@@ -107,11 +107,12 @@ export function inTraceContext<T>(context: Context | undefined, fn: () => T): T 
 /**
  * A span around an async iteration, from the first `next()` until the source is done (or its consumer
  * stops): whatever the source does to produce its items (requests) is a child of it. `itemsAttribute`
- * counts the items. With tracing off: the source itself.
+ * counts the items (`weigh` says how many each one stands for: a page counts its tasks). With tracing
+ * off: the source itself.
  */
 export function traceIterable<T>(
   name: string,
-  options: SpanOptions & { itemsAttribute?: string },
+  options: SpanOptions & { itemsAttribute?: string; weigh?: (item: T) => number },
   source: AsyncIterable<T>,
 ): AsyncIterable<T> {
   if (tracer === undefined || api === undefined) return source
@@ -142,7 +143,7 @@ export function traceIterable<T>(
           try {
             const next = await otel.context.with(context, () => iterator.next())
             if (next.done === true) end()
-            else items++
+            else items += options.weigh === undefined ? 1 : options.weigh(next.value)
             return next
           } catch (error) {
             end(error)

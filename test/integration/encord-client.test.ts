@@ -124,6 +124,23 @@ describe('EncordClient against the emulator', () => {
     expect(tasks).toHaveLength(TASKS)
   })
 
+  it('lists the same tasks a page at a time with listTaskPages (one request per page, none empty)', async () => {
+    client.resetStats()
+    const pages = await all(client.listTaskPages(project.projectHash, agent.uuid, {}, { pageAhead: true }))
+    expect(pages.map((p) => p.length)).toEqual(
+      Array.from({ length: Math.ceil(TASKS / 20) }, (_, i) => Math.min(20, TASKS - 20 * i)),
+    )
+    expect(client.stats().requests.listTasks).toBe(pages.length)
+    expect(pages.flat().map((t) => t.uuid)).toEqual(
+      (await all(client.listTasks(project.projectHash, agent.uuid))).map((t) => t.uuid),
+    )
+    const picked = pages[1].slice(0, 3).map((t) => t.dataHash)
+    expect(
+      (await all(client.listTaskPages(project.projectHash, agent.uuid, { dataHashes: picked }))).flat(),
+    ).toHaveLength(3)
+    expect(await all(client.listTaskPages(project.projectHash, agent.uuid, { statuses: ['ASSIGNED'] }))).toEqual([])
+  })
+
   it('applies every filter', async () => {
     const tasks = await all(client.listTasks(project.projectHash, agent.uuid))
     const picked = [tasks[3], tasks[77], tasks[200]]

@@ -16,7 +16,7 @@ import type { TaskOutcome } from './outcome.js'
 import { planReplays } from './journal-replay.js'
 import { isFatal, withRetries } from './retry.js'
 import { traceBatch, traceDependencies, traceListing, traceTask } from './spans.js'
-import { batchesOf, readAhead, take } from './streams.js'
+import { readAhead, takeItems, windowsOf } from './streams.js'
 
 /** Everything one stage pass needs. */
 export interface StageRunContext {
@@ -301,11 +301,11 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
   ctx.emit({ type: 'stageStarted', stage: evStage, agentLocation: ctx.agent.location })
   try {
     // Exactly maxTasksPerStage tasks are taken from the listing, read ahead by up to two windows.
-    const tasks = readAhead(
-      take(traceListing(stage, listTasksResilient(ctx, stageLog)), settings.maxTasksPerStage),
+    const pages = readAhead(
+      takeItems(traceListing(stage, listTasksResilient(ctx, stageLog)), settings.maxTasksPerStage),
       2 * window,
     )
-    for await (const group of batchesOf(tasks, window)) {
+    for await (const group of windowsOf(pages, window)) {
       if (ctx.stopSignal.aborted) break
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight)
       if (ctx.stopSignal.aborted) break
@@ -337,7 +337,7 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
  * again (with backoff, up to `numRetries` times): tasks already seen in this pass are skipped, so
  * none is handed to a handler twice.
  */
-async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): AsyncGenerator<AgentTask> {
+async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): AsyncGenerator<AgentTask[]> {
   const seen = new Set<string>()
   let failures = 0
   for (;;) {
@@ -345,17 +345,21 @@ async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): Async
       // Page ahead: each page's request leaves as soon as the previous page's cursor is read, not
       // after that page is checked and its tasks handed out (the listing is the bound of runs
       // without handler work: one round trip per page and nothing more).
-      for await (const task of ctx.client.listTasks(
+      for await (const page of ctx.client.listTaskPages(
         ctx.project.projectHash,
         ctx.stage.uuid,
         taskFilters(ctx.settings),
         { pageAhead: true },
       )) {
         if (ctx.stopSignal.aborted) return
-        if (seen.has(task.uuid)) continue
-        seen.add(task.uuid)
+        const fresh: AgentTask[] = []
+        for (const task of page) {
+          if (seen.has(task.uuid)) continue
+          seen.add(task.uuid)
+          fresh.push(task)
+        }
         failures = 0
-        yield task
+        if (fresh.length > 0) yield fresh
       }
       return
     } catch (error) {

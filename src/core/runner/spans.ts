@@ -59,11 +59,18 @@ export function traceStage(stage: Stage, fn: () => Promise<StageResult>): Promis
   )
 }
 
-export function traceListing(stage: Stage, tasks: AsyncIterable<AgentTask>): AsyncIterable<AgentTask> {
+export function traceListing(
+  stage: Stage,
+  pages: AsyncIterable<readonly AgentTask[]>,
+): AsyncIterable<readonly AgentTask[]> {
   return traceIterable(
     SPAN_NAMES.listing,
-    { attributes: { 'encord.stage.uuid': stage.uuid }, itemsAttribute: 'encord_agents.tasks' },
-    tasks,
+    {
+      attributes: { 'encord.stage.uuid': stage.uuid },
+      itemsAttribute: 'encord_agents.tasks',
+      weigh: (page) => page.length,
+    },
+    pages,
   )
 }
 
