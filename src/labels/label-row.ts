@@ -50,7 +50,6 @@ import { checkLabelRowDict, frameLabels, loadRowContent, type RowContent } from 
 import { LabelRowInfo } from './row-info.js'
 import { writeRowDict } from './row-write.js'
 import { isRecord } from '../shared/records.js'
-import { cloneJson } from './wire.js'
 import type { LabelRowDict } from '../encord/types.js'
 
 /**
@@ -78,16 +77,21 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
   #priority: number | null | undefined = undefined
   #priorityDirty = false
 
-  /** Load a label row from its JSON (as fetched; not modified). */
+  /**
+   * Load a label row from its JSON (as fetched). The dict is never written, so several rows can be
+   * loaded from one (each sees it as it is, whatever the others did). The row keeps parts of it
+   * without copying them: change a dict only before loading rows from it, or load from a copy.
+   */
   constructor(dict: LabelRowDict, options: LabelRowOptions) {
     checkLabelRowDict(dict)
     super(options.metadata ?? null)
     this.ontology = Ontology.from(options.ontology)
     this.#ctx = ctxOf(options)
     this.#internals = this.#makeInternals()
-    // One private deep copy of the whole dict: the model keeps parts of it, and neither later edits of
-    // the caller's dict nor edits of the model may reach the other. Everything below reads this copy.
-    this.#c = loadRowContent(cloneJson(dict), this.ontology, this.#internals)
+    // No deep copy of the dict (it was ~8% of the engine's CPU reading the bench's label rows, issue
+    // 21): the loader copies the records it edits (row-content.ts), and src/labels/frozen-dict.test.ts
+    // edits rows loaded from a deep-frozen dict.
+    this.#c = loadRowContent(dict, this.ontology, this.#internals)
   }
 
   /** Same as `new LabelRow(dict, options)`. */

@@ -21,7 +21,7 @@ import type { LabelRow } from './label-row.js'
 import type { ObjectInstance } from './object-instance.js'
 import type { Attribute, OntologyClassification, OntologyObject, Shape } from './ontology.js'
 import { isRecord, type Raw } from '../shared/records.js'
-import { ordered } from './wire.js'
+import { cloneJson, ordered } from './wire.js'
 
 // ---------------------------------------------------------------------------------------------------
 export const TOP_KEYS = [
@@ -173,6 +173,7 @@ export interface ClassificationFrameData {
 export interface AnswerEntry {
   attribute: Attribute | undefined
   featureHash: string
+  /** The entry's keys: the row's own record (a loaded one is a shallow copy; see readAnswerEntries). */
   fields: Raw
 }
 
@@ -329,12 +330,23 @@ export function readAnswerEntries(
   list: unknown,
 ): AnswerEntry[] {
   if (!Array.isArray(list)) return []
-  return list.filter(isRecord).map((fields) => {
-    const featureHash = typeof fields['featureHash'] === 'string' ? fields['featureHash'] : ''
-    // `list` is part of the row's own copy of the dict (made once in the constructor): no copy here.
-    return { attribute: resolveAnswerAttribute(root, featureHash), featureHash, fields }
+  return list.filter(isRecord).map((loaded) => {
+    const featureHash = typeof loaded['featureHash'] === 'string' ? loaded['featureHash'] : ''
+    const attribute = resolveAnswerAttribute(root, featureHash)
+    // `list` is the caller's dict, which is never written: the entry's keys are copied (a dynamic
+    // answer's range and manualAnnotation are rewritten in place), its nested values are shared and
+    // only read. Except the wire of an attribute of no known type, which decodeAnswer hands out as it
+    // is: a deep copy, so a caller's change of that value reaches this row alone.
+    const fields: Raw = { ...loaded }
+    const wire = fields['answers']
+    if (typeof wire === 'object' && wire !== null && !DECODED_TYPES.has(attribute?.type ?? 'other'))
+      fields['answers'] = cloneJson(wire)
+    return { attribute, featureHash, fields }
   })
 }
+
+/** Attribute types whose answers decodeAnswer builds from the wire (the others it returns as they are). */
+const DECODED_TYPES = new Set<string>(['radio', 'checklist', 'text', 'numeric'])
 
 export function writeAnswerEntry(e: AnswerEntry): Raw {
   return ordered(

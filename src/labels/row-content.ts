@@ -25,7 +25,7 @@ import type { ObjectInstance } from './object-instance.js'
 import { makeObjectInstance } from './object-instance.js'
 import type { Ontology, Shape } from './ontology.js'
 import { isRecord, type Raw } from '../shared/records.js'
-import { rest } from './wire.js'
+import { cloneJson, rest } from './wire.js'
 
 export interface RowContent {
   /** Top-level keys but the data units and the three answer maps. */
@@ -109,8 +109,11 @@ export function checkLabelRowDict(dict: unknown): void {
 }
 
 /**
- * Read a label row's JSON (the row's own copy: parts of it are kept) into its content; instances are
- * attached to `owner`.
+ * Read a label row's JSON into its content; instances are attached to `owner`. The JSON is never
+ * written, so several rows may be read from one dict (a retry builds its row from the same one): the
+ * records the model keeps and edits (top-level keys, data unit keys, each frame label, answer entries
+ * and their maps' other keys) are shallow copies, and the nested values they share with the dict are
+ * only read, or copied where they are written or handed out (toDict's output is a deep copy).
  */
 export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals): RowContent {
   const c: RowContent = {
@@ -126,6 +129,8 @@ export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals
     orphanObjectActions: new Map(),
     orphanClassificationAnswers: new Map(),
   }
+  // `row.clientMetadata` hands this object out: a deep copy, so a caller's change reaches this row alone.
+  if (isRecord(c.top['client_metadata'])) c.top['client_metadata'] = cloneJson(c.top['client_metadata'])
   const loader = new RowLoader(c, ontology, owner)
   const dataType = String(raw['data_type'] ?? '').toLowerCase()
   for (const [hash, u] of Object.entries(raw['data_units'] as Raw)) {
@@ -206,7 +211,8 @@ class RowLoader {
       const inst =
         this.c.classifications.get(c['classificationHash']) ??
         this.#newLoadedClassification(c['classificationHash'], c, null)
-      classificationState(inst).frames.set(frame, { seq: nextSeq(), unit: unit.hash, fields: c })
+      // Its own record: label metadata edits write its keys (the caller's dict is never written).
+      classificationState(inst).frames.set(frame, { seq: nextSeq(), unit: unit.hash, fields: { ...c } })
     }
   }
 

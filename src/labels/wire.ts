@@ -37,8 +37,8 @@ const CLONE_DEPTH_LIMIT = 256
 
 /**
  * A deep copy of a JSON value, as `structuredClone` would make it, but 3-4x faster on what
- * `JSON.parse` produces (plain objects, arrays, primitives): loading a label row copies the whole dict,
- * and that copy was the largest CPU cost of reading label rows (measured on the bench's rows). Anything
+ * `JSON.parse` produces (plain objects, arrays, primitives): the label model copies the few loaded
+ * values it hands out as they are (a row's client metadata, answers of attributes of no known type). Anything
  * else (a Date, a Map, a typed array, a class instance, a cycle deeper than 256 levels) is copied by
  * `structuredClone`, so the result never aliases the input. Unlike `structuredClone`, two references to
  * one plain object become two separate copies.
