@@ -8,6 +8,7 @@
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --trace /tmp/t.json   every request's timeline
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --cpu-prof /tmp/prof    a CPU profile of the engine
 //   BENCH_NODE_ARGS="--max-semi-space-size=64" npm run bench -- --quick   Node/V8 flags for the engine process
+//   BENCH_WARM_WIRE=0 npm run bench -- --quick   the emulator does not serialise its rows ahead (bench/emulator.mjs)
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
 //   npm run bench -- --types           only tsc on a handler with a 500-object generated file vs without (bench/types-tsc.mjs)
@@ -370,6 +371,7 @@ async function runOnce(s) {
     labelledFraction: s.labelledFraction,
     seed: 1,
     requestLog: 50_000,
+    warmWire: process.env.BENCH_WARM_WIRE !== '0',
   }
   return withEmulator(emulatorConfig, async (emu, emuChild) => {
     // A real Encord server is warm: serve one signed request pair before measuring, so the

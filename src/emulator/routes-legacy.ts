@@ -23,7 +23,8 @@ import {
   type RouteContext,
 } from './server-pipeline.js'
 import { legacyCreateProject, legacyDeleteProject } from './routes-workspace.js'
-import { emptyLabels, wireLabelRow, wireMetadataRow } from './wire.js'
+import { emptyLabels, wireLabelRow } from './wire.js'
+import { labelRowJson, metadataRowJson, okJson } from './wire-cache.js'
 
 // The request schemas with every key optional, built once: `.partial()` makes a new schema, and a new
 // zod schema compiles its parser on first use, which made up most of the emulator's CPU for these
@@ -126,18 +127,26 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
           includeImagesData: p.include_images_data ?? false,
           includeWorkflowGraphNode: p.include_workflow_graph_node ?? true,
         }
-        return ok(rows.map((row) => wireMetadataRow(state, project, row, inc)))
+        // Each row's JSON is kept while the row is unchanged (wire-cache.ts).
+        return okJson(rows.map((row) => metadataRowJson(state, project, row, inc)))
       }
       case 'labelrow:GET': {
         const uids = uidList(values.uid, 'label hashes')
         limitRows(uids.list.length)
         const p = parseWith(LabelRowGetPayloadPartial, payload ?? {}, 'payload')
         const sign = p.get_signed_url ? signer(call.origin) : null
+        const objectFeatureHashes = p.include_object_feature_hashes
+        const classificationFeatureHashes = p.include_classification_feature_hashes
+        if (!sign && objectFeatureHashes == null && classificationFeatureHashes == null) {
+          // The common case (no signed URLs, no filters): each row's JSON is kept while it is unchanged.
+          const pieces = uids.list.map((hash) => labelRowJson(state, project, state.labelRow(project, hash)))
+          return okJson(uids.single ? pieces[0] : pieces)
+        }
         const rows = uids.list.map((hash) =>
           wireLabelRow(state, project, state.labelRow(project, hash), {
             sign,
-            objectFeatureHashes: p.include_object_feature_hashes,
-            classificationFeatureHashes: p.include_classification_feature_hashes,
+            objectFeatureHashes,
+            classificationFeatureHashes,
           }),
         )
         return ok(uids.single ? rows[0] : rows)
@@ -153,8 +162,11 @@ export function registerLegacyRoutes(ctx: RouteContext): void {
           (unit) => emptyLabels(state, unit),
           by(call),
         )
-        const sign = p.get_signed_url ? signer(call.origin) : null
-        const rows = created.map((row) => wireLabelRow(state, project, row, { sign }))
+        if (!p.get_signed_url) {
+          const pieces = created.map((row) => labelRowJson(state, project, row))
+          return okJson(uids.single ? pieces[0] : pieces)
+        }
+        const rows = created.map((row) => wireLabelRow(state, project, row, { sign: signer(call.origin) }))
         return ok(uids.single ? rows[0] : rows)
       }
       case 'labelrow:POST': {

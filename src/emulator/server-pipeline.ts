@@ -53,7 +53,7 @@ export interface Result {
   /** Raw bytes (media) instead of JSON. */
   raw?: Buffer
   headers?: Record<string, string>
-  /** `body` is already JSON text (a cached serialisation): sent as is. */
+  /** `body` is already JSON (text or UTF-8 bytes, e.g. assembled from cached pieces): sent as is. */
   json?: boolean
 }
 
@@ -326,7 +326,8 @@ export function ok(response: unknown): Result {
 export function serialise(result: Result): Buffer | string | undefined {
   if (result.raw) return result.raw
   if (result.status === 204 || result.body === undefined) return undefined
-  return typeof result.body === 'string' && result.json ? result.body : JSON.stringify(result.body)
+  if (result.json && (typeof result.body === 'string' || Buffer.isBuffer(result.body))) return result.body
+  return JSON.stringify(result.body)
 }
 
 export function send(reply: FastifyReply, result: Result, body = serialise(result)): FastifyReply {
@@ -334,6 +335,8 @@ export function send(reply: FastifyReply, result: Result, body = serialise(resul
   if (result.headers) void reply.headers(result.headers)
   if (result.raw) return reply.send(result.raw)
   if (body === undefined) return reply.send()
+  // Fastify adds the charset to a string's JSON type itself, not to bytes'.
+  if (Buffer.isBuffer(body)) return reply.type('application/json; charset=utf-8').send(body)
   return reply.type('application/json').send(body)
 }
 

@@ -15,6 +15,7 @@ import { queryLabelRowMetadata, stateToFixture } from './state-queries.js'
 import { listStageTasks } from './task-listing.js'
 import { indexEvent, insertLabelRow, labelRowRecordOf, ms, projectRecordOf, taskRecordOf } from './state-load.js'
 import { unlinkProject } from './state-workspace.js'
+import { WireCache } from './wire-cache.js'
 import type {
   ChangeListener,
   LabelRowRecord,
@@ -53,6 +54,8 @@ export class EmulatorState {
   readonly itemDataUnits = new Map<string, Array<{ projectHash: string; dataHash: string }>>()
   /** Number of mutations so far. */
   revision = 0
+  /** Label rows and metadata rows as JSON text (wire-cache.ts: what clears it, and why it is bounded). */
+  readonly wireCache = new WireCache()
   readonly #listeners = new Set<ChangeListener>()
   readonly #now: () => number
 
@@ -480,6 +483,7 @@ export class EmulatorState {
     if (patch.clientMetadata !== undefined) item.clientMetadata = patch.clientMetadata
     const at = this.now()
     item.lastEditedAt = at
+    this.wireCache.clear()
     for (const { projectHash, dataHash } of this.itemDataUnits.get(uuid) ?? []) {
       const project = this.projects.get(projectHash)!
       const task = this.taskOfData(project, dataHash)
@@ -507,12 +511,14 @@ export class EmulatorState {
   /** Record a change made by a helper module (e.g. state-issues.ts) in the history, and persist it. */
   recordChange(project: ProjectRecord, event: FixtureHistoryEvent): void {
     this.#event(project, event)
+    this.wireCache.clear()
     this.#changed(event.kind)
   }
 
   /** Add a project given in the fixture format (a created project); persisted like every change. */
   addProject(p: FixtureProject): ProjectRecord {
     const project = this.#loadProject(p, this.now())
+    this.wireCache.clear()
     this.#changed('create')
     return project
   }
@@ -520,6 +526,7 @@ export class EmulatorState {
   /** Remove a project with its tasks, label rows and storage links; persisted like every change. */
   removeProject(projectHash: string): void {
     unlinkProject(this, this.project(projectHash))
+    this.wireCache.clear()
     this.#changed('create')
   }
 
