@@ -114,6 +114,46 @@ describe('labelRow()', () => {
     expect(e.requestsByEndpoint()['save-label-rows']).toBe(1)
   })
 
+  it("a retry's row sees the labels as loaded, not the failed attempt's edits of them (both rows are read from one reply)", async () => {
+    const e = (env = await startRunnerEnv({ tasks: 3, labelledFraction: 1 }))
+    const tasks = e.fixture.projects[0].tasks
+    const seen: Array<{ dataHash: string; box: number; weather: number }> = []
+    const attempts = new Map<string, number>()
+    const runner = new Runner({ projectHash: e.projectHash, client: e.client }).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { row: labelRow() },
+        handler: ({ task, deps }) => {
+          const attempt = (attempts.get(task.uuid) ?? 0) + 1
+          attempts.set(task.uuid, attempt)
+          const box = deps.row.objects()[0].annotation(0)!
+          const weather = deps.row.classifications()[0].annotation(0)!
+          seen.push({ dataHash: task.dataHash, box: box.confidence, weather: weather.confidence })
+          if (attempt > 1) return 'complete'
+          // Edits of loaded labels in place, then a failure: the retry must not see them.
+          box.update({ confidence: 0.2 })
+          weather.update({ confidence: 0.1, manualAnnotation: true })
+          throw new Error('flaky model')
+        },
+      }),
+    )
+    const loaded = new Map(
+      tasks.map((t) => {
+        const labels = frameLabels(savedRow(e, t.dataHash)!, t.dataHash)
+        return [t.dataHash, { box: labels.objects[0].confidence, weather: labels.classifications[0].confidence }]
+      }),
+    )
+    const result = await runner.run({ taskBatchSize: 3, numRetries: 1, ...FAST_RETRIES })
+    expect(result.stages[0]).toMatchObject({ moved: { complete: 3 }, failed: 0 })
+    expect(seen).toHaveLength(6)
+    for (const { dataHash, box, weather } of seen) {
+      const original = loaded.get(dataHash)!
+      expect(original.box === 0.2 || original.weather === 0.1).toBe(false)
+      expect({ box, weather }).toEqual(original)
+    }
+    expect(e.history('save')).toHaveLength(0) // the retries changed nothing
+  })
+
   it('a save whose answer was lost is sent again and replaces the row: one box, never two', async () => {
     const e = (env = await startRunnerEnv({
       tasks: 3,
