@@ -119,7 +119,7 @@ export class TestProject {
         priority: task.priority,
         pathway: pathway ? pathway.title : null,
       } as TestTask
-      // Read with the label model on first use: most tests look at a few rows, and a row costs a copy.
+      // Read with the label model on first use: most tests look at a few rows, and reading a row costs time.
       // The row as it is now: a save replaces the record's labels, so this snapshot stays as it was.
       const snapshot = rowRecord ? { ...rowRecord } : undefined
       let row: LabelRow | null | undefined
