@@ -7,6 +7,7 @@
 //   npm run bench -- --latency 25 --connection-latency 50 --repeat 3 --out file.json
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --trace /tmp/t.json   every request's timeline
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --cpu-prof /tmp/prof    a CPU profile of the engine
+//   npm run bench -- --only "3k labelRow none c16" --repeat 1 --heap-prof /tmp/alloc  what the run allocates (allocKbPerTask)
 //   BENCH_NODE_ARGS="--max-semi-space-size=64" npm run bench -- --quick   Node/V8 flags for the engine process
 //   BENCH_WARM_WIRE=0 npm run bench -- --quick   the emulator does not serialise its rows ahead (bench/emulator.mjs)
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
@@ -18,9 +19,9 @@
 // (bench/scenario.mjs: Runner + EncordClient from dist), so the peak RSS measured is the engine's
 // alone. See docs/performance.md for the matrix, the lower bound and the targets.
 import { spawn, spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Table from 'cli-table3'
@@ -43,15 +44,17 @@ const { values: args } = parseArgs({
     types: { type: 'boolean', default: false },
     trace: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'heap-prof': { type: 'string' },
     'scenarios-only': { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   process.stdout.write(
-    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--cpu-prof DIR] [--scenarios-only] [--startup] [--testing] [--types]\n',
+    'Usage: npm run bench -- [--quick] [--large] [--only TEXT] [--latency MS] [--connection-latency MS] [--repeat N] [--out FILE] [--trace FILE] [--cpu-prof DIR] [--heap-prof DIR] [--scenarios-only] [--startup] [--testing] [--types]\n',
   )
   process.exit(0)
 }
+if (args['heap-prof'] !== undefined) mkdirSync(args['heap-prof'], { recursive: true })
 if (args.types) {
   const types = spawnSync(process.execPath, [join(here, 'types-tsc.mjs')], { stdio: 'inherit', timeout: 600_000 })
   process.exit(types.status ?? 1)
@@ -390,6 +393,7 @@ async function runOnce(s) {
       concurrency: s.concurrency,
       batchSize: s.batchSize,
       trace: args.trace !== undefined,
+      ...(args['heap-prof'] !== undefined ? { heapProf: resolve(args['heap-prof']) } : {}),
     }
     const timeoutMs = Math.max(120_000, s.tasks * 20)
     const load = loadavg()[0]

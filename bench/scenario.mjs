@@ -117,8 +117,24 @@ const gcObserver = new PerformanceObserver((list) => {
   }
 })
 
+// --heap-prof DIR: a sampling profile of what the run allocates, INCLUDING what the garbage collector
+// has freed by the end (Node's own --heap-prof keeps only what is still alive). Bytes allocated per task
+// do not depend on the machine's load, unlike times: the steady measure of work the GC must follow.
+let heapSession
+if (s.heapProf) {
+  const { Session } = await import('node:inspector/promises')
+  heapSession = new Session()
+  heapSession.connect()
+  await heapSession.post('HeapProfiler.enable')
+}
+
 // The measurement window: the whole run (project, validation, listing, loads, handlers, flushes).
 globalThis.gc?.()
+await heapSession?.post('HeapProfiler.startSampling', {
+  samplingInterval: 16384,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+})
 gcObserver.observe({ entryTypes: ['gc'] })
 const cpuBefore = process.cpuUsage()
 const started = performance.now()
@@ -126,6 +142,15 @@ const startedAtMs = now()
 const result = await runner.run({ concurrency: s.concurrency, taskBatchSize: s.batchSize })
 const wallMs = performance.now() - started
 const cpu = process.cpuUsage(cpuBefore)
+let sampledAllocMb
+if (heapSession !== undefined) {
+  const { profile } = await heapSession.post('HeapProfiler.stopSampling')
+  const sum = (node) => (node.selfSize ?? 0) + (node.children ?? []).reduce((n, c) => n + sum(c), 0)
+  sampledAllocMb = sum(profile.head) / 1024 / 1024
+  const { writeFileSync } = await import('node:fs')
+  writeFileSync(`${s.heapProf}/alloc-${s.tasks}-${s.deps}-${process.pid}.heapprofile`, JSON.stringify(profile))
+  heapSession.disconnect()
+}
 // GC entries are delivered asynchronously: let the last ones arrive before reading them.
 await new Promise((resolve) => setImmediate(resolve))
 gcObserver.disconnect()
@@ -139,6 +164,7 @@ process.stdout.write(
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
     gcPauses,
+    ...(sampledAllocMb !== undefined ? { sampledAllocMb } : {}),
     ok: result.ok,
     processed: stage?.processed ?? 0,
     moved: Object.values(stage?.moved ?? {}).reduce((a, b) => a + b, 0),
