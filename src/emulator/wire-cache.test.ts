@@ -242,21 +242,24 @@ describe('wire cache: never stale (the real client over HTTP)', () => {
 })
 
 describe('WireCache', () => {
-  it('is bounded: the least recently used text goes first', () => {
+  it('is bounded: the oldest piece goes first', () => {
     const cache = new WireCache(10)
     const text = (key: unknown, stamp: unknown[], built: string) => cache.piece(key, stamp, () => built).toString()
     text('a', [1], 'aaaa')
     text('b', [1], 'bbbb')
-    expect(text('a', [1], 'changed')).toBe('aaaa') // a hit: now the most recent
+    expect(text('a', [1], 'changed')).toBe('aaaa') // a hit
     text('c', [1], 'cccc')
-    expect(cache.bytes).toBeLessThanOrEqual(10)
+    expect(cache.bytes).toBe(8)
     expect(cache.size).toBe(2)
-    expect(text('b', [1], 'new b')).toBe('new b') // evicted
-    expect(text('a', [2], 'new a')).toBe('new a') // another stamp: rebuilt
-    expect(text('x', [1], 'longer than the bound')).toBe('longer than the bound')
+    expect(cache.evictions).toBe(1)
+    expect(text('a', [1], 'new a')).toBe('new a') // evicted (the first kept)
+    expect(text('c', [1], 'changed')).toBe('cccc') // kept
+    expect(text('c', [2], 'new c')).toBe('new c') // another stamp: rebuilt
+    expect(text('x', [1], 'longer than the bound')).toBe('longer than the bound') // never kept
     expect(cache.bytes).toBeLessThanOrEqual(10)
-    expect(text('é', [1], 'é')).toBe('é') // UTF-8: two bytes
+    expect(text('é', [1], 'éé')).toBe('éé') // UTF-8: four bytes
     expect(cache.bytes).toBeLessThanOrEqual(10)
+    expect(text('é', [1], 'changed')).toBe('éé')
   })
 
   it('warmWireCache fills the cache up to its bound and no further', async () => {
