@@ -35,7 +35,13 @@ export class ApiChannel {
     endpoint: string,
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
-    options: { query?: QueryParams; body?: unknown; floatKeys?: ReadonlySet<string>; retry?: RetryClass } = {},
+    options: {
+      query?: QueryParams
+      body?: unknown
+      floatKeys?: ReadonlySet<string>
+      retry?: RetryClass
+      nextAtOnce?: boolean
+    } = {},
   ): Promise<ApiResponse> {
     const fullPath = withQuery(`/v2/public/${path}`, options.query)
     const response = await this.transport.send({
@@ -45,6 +51,7 @@ export class ApiChannel {
       body: options.body === undefined ? null : pythonJson(options.body, options.floatKeys),
       retry: options.retry ?? (method === 'PATCH' || method === 'DELETE' ? 'connect-only' : 'idempotent'),
       transport: 'rest-v2',
+      nextAtOnce: options.nextAtOnce,
     })
     if (response.status < 200 || response.status >= 300) {
       const header = response.headers['retry-after']
@@ -76,7 +83,7 @@ export class ApiChannel {
     endpoint: string,
     method: 'GET' | 'POST',
     path: string,
-    options: { query?: QueryParams; body?: unknown } = {},
+    options: { query?: QueryParams; body?: unknown; nextAtOnce?: boolean } = {},
   ): Promise<{ response: ApiResponse; json: unknown }> {
     const response = await this.v2(endpoint, method, path, options)
     if (response.status === 204) throw protocolError(response, 'noContent', {})

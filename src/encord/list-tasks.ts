@@ -55,7 +55,8 @@ export async function* listStageTaskPages(
       ['dataTitleContains', filters.dataTitleContains],
       ['statuses', filters.statuses],
     ]
-    const page = api.v2Parsed('listTasks', 'GET', path, { query })
+    // With pageAhead the next page is requested from this one's reply callback: no wait for its socket.
+    const page = api.v2Parsed('listTasks', 'GET', path, { query, nextAtOnce: pageAhead })
     const entry: Requested = { page, arrived: false, taken: false }
     queue.push(entry)
     last = entry

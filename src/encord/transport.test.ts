@@ -202,6 +202,45 @@ describe('Transport retries', () => {
     await t.close()
   })
 
+  describe('a reply whose caller sends its next request at once (nextAtOnce, the listing)', () => {
+    /** Whether `send` resolved before an immediate queued when the reply's body was complete. */
+    async function resolvedBeforeCheckPhase(t: Transport, nextAtOnce = true): Promise<boolean> {
+      const { subscribe, unsubscribe } = await import('node:diagnostics_channel')
+      const order: string[] = []
+      const onTrailers = (): void => void setImmediate(() => order.push('check phase'))
+      subscribe('undici:request:trailers', onTrailers)
+      try {
+        steps.push(json(200, {}))
+        await t.send({ ...get(), nextAtOnce }).then(() => order.push('resolved'))
+        await new Promise((r) => setImmediate(r))
+      } finally {
+        unsubscribe('undici:request:trailers', onTrailers)
+      }
+      return order[0] === 'resolved'
+    }
+
+    it('waits for its socket to be free when no other connection is idle: one connection for a chain', async () => {
+      const t = makeTransport([])
+      steps = Array.from({ length: 10 }, () => json(200, {}))
+      for (let i = 0; i < 10; i++) await t.send({ ...get(), nextAtOnce: true })
+      expect(t.stats().connections).toBe(1)
+      expect(await resolvedBeforeCheckPhase(t)).toBe(false)
+      await t.close()
+    })
+
+    it('is handed over at once when another connection is idle, and the chain opens no new one', async () => {
+      const t = makeTransport([])
+      t.preconnect(3)
+      steps = Array.from({ length: 10 }, () => json(200, {}))
+      for (let i = 0; i < 10; i++) await t.send({ ...get(), nextAtOnce: true })
+      expect(await resolvedBeforeCheckPhase(t)).toBe(true)
+      expect(t.stats().connections).toBe(3)
+      // Without nextAtOnce the reply still waits for its socket.
+      expect(await resolvedBeforeCheckPhase(t, false)).toBe(false)
+      await t.close()
+    })
+  })
+
   it('decompresses gzip responses (legacy calls ask for gzip)', async () => {
     const t = makeTransport([])
     steps = [
