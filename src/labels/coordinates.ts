@@ -121,7 +121,9 @@ export const COORDINATE_KEYS: ReadonlySet<string> = new Set([
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
     Object.freeze(v)
-    for (const x of Object.values(v as object)) deepFreeze(x)
+    // No `Object.values`: it allocates an array per object frozen (this runs for every loaded label).
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) deepFreeze(v[i])
+    else for (const k in v) if (Object.hasOwn(v, k)) deepFreeze((v as Record<string, unknown>)[k])
   }
   return v
 }
@@ -158,11 +160,12 @@ function readFlatRings(v: unknown): Point2D[][][] {
  */
 export function readCoordinates(entry: Raw): Coordinates {
   const bb = entry['boundingBox']
+  // Boxes hold numbers only: frozen as they are (deepFreeze walks values through an array per object).
   if (isRecord(bb))
-    return deepFreeze({ x: Number(bb['x']), y: Number(bb['y']), w: Number(bb['w']), h: Number(bb['h']) })
+    return Object.freeze({ x: Number(bb['x']), y: Number(bb['y']), w: Number(bb['w']), h: Number(bb['h']) })
   const rb = entry['rotatableBoundingBox']
   if (isRecord(rb)) {
-    return deepFreeze({
+    return Object.freeze({
       x: Number(rb['x']),
       y: Number(rb['y']),
       w: Number(rb['w']),

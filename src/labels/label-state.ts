@@ -330,7 +330,9 @@ export function readAnswerEntries(
   list: unknown,
 ): AnswerEntry[] {
   if (!Array.isArray(list)) return []
-  return list.filter(isRecord).map((loaded) => {
+  // Loaded lists hold records only: no filtered copy of them.
+  const records: Raw[] = list.every(isRecord) ? list : list.filter(isRecord)
+  return records.map((loaded) => {
     const featureHash = typeof loaded['featureHash'] === 'string' ? loaded['featureHash'] : ''
     const attribute = resolveAnswerAttribute(root, featureHash)
     // `list` is the caller's dict, which is never written: the entry's keys are copied (a dynamic

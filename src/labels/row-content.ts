@@ -30,18 +30,29 @@ import { cloneJson, rest } from './wire.js'
 export interface RowContent {
   /** Top-level keys but the data units and the three answer maps. */
   top: Raw
-  /** Top-level keys the JSON came with (an answer map is written back when it came, or has content). */
-  topHad: Set<string>
+  /** The answer maps the JSON came with (one is written back when it came, or has content). */
+  answerMapsHad: readonly AnswerMapKey[]
   units: UnitState[]
   objects: Map<string, ObjectInstance>
   classifications: Map<string, ClassificationInstance>
-  objectAnswersOrder: string[]
-  objectActionsOrder: string[]
-  classificationAnswersOrder: string[]
-  orphanObjectAnswers: Map<string, Raw>
-  orphanObjectActions: Map<string, Raw>
-  orphanClassificationAnswers: Map<string, unknown>
+  objectAnswersOrder: readonly string[]
+  objectActionsOrder: readonly string[]
+  classificationAnswersOrder: readonly string[]
+  /** Entries not attached to an instance, written back as they came (null until the first). */
+  orphanObjectAnswers: Map<string, Raw> | null
+  orphanObjectActions: Map<string, Raw> | null
+  orphanClassificationAnswers: Map<string, unknown> | null
 }
+
+export type AnswerMapKey = 'object_answers' | 'classification_answers' | 'object_actions'
+const ANSWER_MAP_KEYS: readonly AnswerMapKey[] = Object.freeze([
+  'object_answers',
+  'classification_answers',
+  'object_actions',
+])
+const NO_KEYS: readonly string[] = Object.freeze([])
+/** What a label has besides `objects` / `classifications`, when it has nothing else (never written). */
+const NO_EXTRA: Raw = Object.freeze({})
 
 export interface UnitState {
   hash: string
@@ -50,12 +61,12 @@ export interface UnitState {
   layout: 'flat' | 'frames' | 'opaque'
   /** Flat units: the frame they are. */
   frame: number
-  /** Flat: keys of `labels` besides objects/classifications. Opaque: `labels` as is. */
+  /** Flat: keys of `labels` besides objects/classifications. Opaque: `labels` as is. Only read. */
   labelsExtra: Raw
-  /** Frames layout: keys of each frame's dict besides objects/classifications. */
-  frameExtras: Map<number, Raw>
-  /** Frames layout: frames that came with no labels (written back, as they came). */
-  emptyFrames: Set<number>
+  /** Frames layout: keys of each frame's dict besides objects/classifications (null when none has any). */
+  frameExtras: Map<number, Raw> | null
+  /** Frames layout: frames that came with no labels, written back as they came (null when none). */
+  emptyFrames: Set<number> | null
 }
 
 const FLAT_TYPES = new Set(['image', 'img_group'])
@@ -116,24 +127,30 @@ export function checkLabelRowDict(dict: unknown): void {
  * only read, or copied where they are written or handed out (toDict's output is a deep copy).
  */
 export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals): RowContent {
+  // This runs for every label row the engine hands out (issue 21): what it allocates is young garbage
+  // the scavenger follows, so collections most rows never fill are made on their first entry, the
+  // key orders are the maps' own key lists, and keys are walked without `Object.entries`.
   const c: RowContent = {
-    topHad: new Set(Object.keys(raw)),
+    answerMapsHad: answerMapsHad(raw),
     top: rest(raw, ['data_units', 'object_answers', 'classification_answers', 'object_actions']),
     units: [],
     objects: new Map(),
     classifications: new Map(),
-    objectAnswersOrder: [],
-    objectActionsOrder: [],
-    classificationAnswersOrder: [],
-    orphanObjectAnswers: new Map(),
-    orphanObjectActions: new Map(),
-    orphanClassificationAnswers: new Map(),
+    objectAnswersOrder: NO_KEYS,
+    objectActionsOrder: NO_KEYS,
+    classificationAnswersOrder: NO_KEYS,
+    orphanObjectAnswers: null,
+    orphanObjectActions: null,
+    orphanClassificationAnswers: null,
   }
   // `row.clientMetadata` hands this object out: a deep copy, so a caller's change reaches this row alone.
   if (isRecord(c.top['client_metadata'])) c.top['client_metadata'] = cloneJson(c.top['client_metadata'])
   const loader = new RowLoader(c, ontology, owner)
   const dataType = String(raw['data_type'] ?? '').toLowerCase()
-  for (const [hash, u] of Object.entries(raw['data_units'] as Raw)) {
+  const dataUnits = raw['data_units'] as Raw
+  for (const hash in dataUnits) {
+    if (!Object.hasOwn(dataUnits, hash)) continue
+    const u = dataUnits[hash]
     if (!isRecord(u)) continue
     loader.loadUnit(hash, u, dataType)
   }
@@ -141,6 +158,22 @@ export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals
   loader.loadObjectActions(raw['object_actions'])
   loader.loadClassificationAnswers(raw['classification_answers'])
   return c
+}
+
+/** The answer maps among `raw`'s own keys (a shared list when all three or none are: most rows). */
+function answerMapsHad(raw: Raw): readonly AnswerMapKey[] {
+  const all = Object.hasOwn(raw, 'object_answers') && Object.hasOwn(raw, 'classification_answers')
+  if (all && Object.hasOwn(raw, 'object_actions')) return ANSWER_MAP_KEYS
+  return ANSWER_MAP_KEYS.filter((k) => Object.hasOwn(raw, k))
+}
+
+/** The keys of `labels` besides objects/classifications: a copy, or {@link NO_EXTRA} when there are none. */
+function labelExtras(labels: Raw): Raw {
+  for (const k in labels) {
+    if (k !== 'objects' && k !== 'classifications' && Object.hasOwn(labels, k))
+      return rest(labels, ['objects', 'classifications'])
+  }
+  return NO_EXTRA
 }
 
 class RowLoader {
@@ -158,53 +191,66 @@ class RowLoader {
       fields: rest(u, ['labels']),
       layout,
       frame: Number(u['data_sequence'] ?? 0) || 0,
-      labelsExtra: {},
-      frameExtras: new Map(),
-      emptyFrames: new Set(),
+      labelsExtra: NO_EXTRA,
+      frameExtras: null,
+      emptyFrames: null,
     }
     this.c.units.push(unit)
     if (layout === 'opaque') {
-      unit.labelsExtra = isRecord(labels) ? labels : {}
+      if (isRecord(labels)) unit.labelsExtra = labels
       return
     }
     if (!isRecord(labels)) return
     if (layout === 'flat') {
-      unit.labelsExtra = rest(labels, ['objects', 'classifications'])
+      unit.labelsExtra = labelExtras(labels)
       this.#loadFrame(unit, unit.frame, labels)
       return
     }
-    for (const [key, frameDict] of Object.entries(labels)) {
+    for (const key in labels) {
+      if (!Object.hasOwn(labels, key)) continue
+      const frameDict = labels[key]
       const frame = Number(key)
       if (!Number.isInteger(frame) || frame < 0 || !isRecord(frameDict)) {
         throw fail('LabelRowInvalid.labelsNotOnAFrame', { hash, key })
       }
-      unit.frameExtras.set(frame, rest(frameDict, ['objects', 'classifications']))
+      const extra = labelExtras(frameDict)
+      if (extra !== NO_EXTRA) (unit.frameExtras ??= new Map()).set(frame, extra)
       const objects = Array.isArray(frameDict['objects']) ? frameDict['objects'] : []
       const classifications = Array.isArray(frameDict['classifications']) ? frameDict['classifications'] : []
-      if (objects.length === 0 && classifications.length === 0) unit.emptyFrames.add(frame)
+      if (objects.length === 0 && classifications.length === 0) (unit.emptyFrames ??= new Set()).add(frame)
       this.#loadFrame(unit, frame, frameDict)
     }
   }
 
   #loadFrame(unit: UnitState, frame: number, labels: Raw): void {
-    const objects = Array.isArray(labels['objects']) ? labels['objects'] : []
-    for (const o of objects) {
+    const objects = Array.isArray(labels['objects']) ? (labels['objects'] as unknown[]) : NO_KEYS
+    for (let i = 0; i < objects.length; i++) {
+      const o = objects[i]
       if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
         throw fail('LabelRowInvalid.objectWithoutHash', { frame })
       }
       const inst = this.c.objects.get(o['objectHash']) ?? this.#newLoadedObject(o['objectHash'], o)
+      // One walk of the label's keys: its coordinate keys (kept as they came) and the others.
+      const fields: Raw = {}
       const rawCoordinates: Raw = {}
-      for (const [k, v] of Object.entries(o)) if (COORDINATE_KEYS.has(k)) rawCoordinates[k] = v
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue
+        if (COORDINATE_KEYS.has(k)) rawCoordinates[k] = o[k]
+        else fields[k] = o[k]
+      }
       objectState(inst).frames.set(frame, {
         seq: nextSeq(),
         unit: unit.hash,
-        fields: rest(o, COORDINATE_KEYS),
+        fields,
         coordinates: readCoordinates(o),
         rawCoordinates,
       })
     }
-    const classifications = Array.isArray(labels['classifications']) ? labels['classifications'] : []
-    for (const c of classifications) {
+    const classifications = Array.isArray(labels['classifications'])
+      ? (labels['classifications'] as unknown[])
+      : NO_KEYS
+    for (let i = 0; i < classifications.length; i++) {
+      const c = classifications[i]
       if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
         throw fail('LabelRowInvalid.classificationWithoutHash', { frame })
       }
@@ -272,17 +318,19 @@ class RowLoader {
 
   loadObjectAnswers(map: unknown): void {
     if (!isRecord(map)) return
-    for (const [key, entry] of Object.entries(map)) {
-      this.c.objectAnswersOrder.push(key)
+    const keys = (this.c.objectAnswersOrder = Object.keys(map))
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const entry = map[key]
       if (!isRecord(entry)) {
-        this.c.orphanObjectAnswers.set(key, entry as Raw)
+        ;(this.c.orphanObjectAnswers ??= new Map<string, Raw>()).set(key, entry as Raw)
         continue
       }
       const hash = typeof entry['objectHash'] === 'string' ? entry['objectHash'] : key
       let inst = this.c.objects.get(hash)
       if (!inst && typeof entry['featureHash'] === 'string') inst = this.#newLoadedObject(hash, entry) // audio / text: ranges, no frames
       if (!inst || hash !== key || objectState(inst).answersEntry !== null) {
-        this.c.orphanObjectAnswers.set(key, entry)
+        ;(this.c.orphanObjectAnswers ??= new Map<string, Raw>()).set(key, entry)
         continue
       }
       const st = objectState(inst)
@@ -293,12 +341,14 @@ class RowLoader {
 
   loadObjectActions(map: unknown): void {
     if (!isRecord(map)) return
-    for (const [key, entry] of Object.entries(map)) {
-      this.c.objectActionsOrder.push(key)
+    const keys = (this.c.objectActionsOrder = Object.keys(map))
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const entry = map[key]
       const hash = isRecord(entry) && typeof entry['objectHash'] === 'string' ? entry['objectHash'] : key
       const inst = this.c.objects.get(hash)
       if (!isRecord(entry) || !inst || hash !== key || objectState(inst).actionsEntry !== null) {
-        this.c.orphanObjectActions.set(key, entry as Raw)
+        ;(this.c.orphanObjectActions ??= new Map<string, Raw>()).set(key, entry as Raw)
         continue
       }
       const st = objectState(inst)
@@ -310,14 +360,16 @@ class RowLoader {
 
   loadClassificationAnswers(map: unknown): void {
     if (!isRecord(map)) return
-    for (const [key, entry] of Object.entries(map)) {
-      this.c.classificationAnswersOrder.push(key)
+    const keys = (this.c.classificationAnswersOrder = Object.keys(map))
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const entry = map[key]
       const hash =
         isRecord(entry) && typeof entry['classificationHash'] === 'string' ? entry['classificationHash'] : key
       const found = this.c.classifications.get(hash)
       if (!isRecord(entry) || hash !== key || (found && classificationState(found).entry !== null)) {
         // Not something we can attach to an instance: written back as it came.
-        this.c.orphanClassificationAnswers.set(key, entry)
+        ;(this.c.orphanClassificationAnswers ??= new Map<string, unknown>()).set(key, entry)
         continue
       }
       // Global classifications (and those of audio / text) have no frames: the entry is all there is.

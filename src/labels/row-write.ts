@@ -20,7 +20,7 @@ import {
   type ObjectState,
 } from './label-state.js'
 import type { ObjectInstance } from './object-instance.js'
-import { unitForFrame, type RowContent } from './row-content.js'
+import { unitForFrame, type AnswerMapKey, type RowContent } from './row-content.js'
 import type { Raw } from '../shared/records.js'
 import { ordered } from './wire.js'
 import type { LabelRowDict } from '../encord/types.js'
@@ -39,7 +39,7 @@ export function writeRowDict(c: RowContent): LabelRowDict {
     data_units: dataUnits,
   }
   // Keep the key set: the three answer maps only when they came, or now have content.
-  const keep = (k: string, v: Raw) => c.topHad.has(k) || Object.keys(v).length > 0
+  const keep = (k: AnswerMapKey, v: Raw) => c.answerMapsHad.includes(k) || Object.keys(v).length > 0
   if (!keep('object_answers', objectAnswers)) delete values['object_answers']
   if (!keep('classification_answers', classificationAnswers)) delete values['classification_answers']
   if (!keep('object_actions', objectActions)) delete values['object_actions']
@@ -93,7 +93,7 @@ class RowWriter {
    */
   writeObjectMap(
     order: readonly string[],
-    orphans: ReadonlyMap<string, Raw>,
+    orphans: ReadonlyMap<string, Raw> | null,
     wanted: (st: ObjectState) => boolean,
     entry: (st: ObjectState) => Raw,
   ): Raw {
@@ -103,7 +103,7 @@ class RowWriter {
       out[st.hash] = entry(st)
     }
     for (const key of order) {
-      const orphan = orphans.get(key)
+      const orphan = orphans?.get(key)
       if (orphan !== undefined) out[key] = structuredClone(orphan)
       else {
         const inst = this.c.objects.get(key)
@@ -142,8 +142,8 @@ class RowWriter {
       )
     }
     for (const key of this.c.classificationAnswersOrder) {
-      if (this.c.orphanClassificationAnswers.has(key))
-        out[key] = structuredClone(this.c.orphanClassificationAnswers.get(key))
+      const orphans = this.c.orphanClassificationAnswers
+      if (orphans?.has(key)) out[key] = structuredClone(orphans.get(key))
       else {
         const inst = this.c.classifications.get(key)
         if (inst) write(inst)
@@ -208,9 +208,9 @@ class RowWriter {
       else {
         labels = {}
         const byFrame = slots.get(u.hash) ?? new Map<number, Slot>()
-        const frames = new Set([...byFrame.keys(), ...u.emptyFrames])
+        const frames = new Set([...byFrame.keys(), ...(u.emptyFrames ?? [])])
         for (const f of [...frames].sort((a, b) => a - b))
-          labels[String(f)] = frameDict(byFrame.get(f), u.frameExtras.get(f) ?? {})
+          labels[String(f)] = frameDict(byFrame.get(f), u.frameExtras?.get(f) ?? {})
       }
       const values: Raw = { ...u.fields, labels }
       out[u.hash] = ordered(

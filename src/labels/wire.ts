@@ -22,12 +22,14 @@ export function ordered(known: ReadonlyArray<readonly [string, unknown]>, extra?
 export function rest(raw: Raw, drop: readonly string[] | ReadonlySet<string>): Raw {
   // `drop` is a handful of keys (or a prebuilt set): no Set is built per call, since this runs for
   // every object, frame and answer entry of every label row loaded.
+  // Keys are walked with `for...in` (own keys only, in Object.keys' order): `Object.keys` would
+  // allocate an array per call.
   const out: Raw = {}
   if (Array.isArray(drop)) {
-    for (const k of Object.keys(raw)) if (!drop.includes(k)) out[k] = raw[k]
+    for (const k in raw) if (Object.hasOwn(raw, k) && !drop.includes(k)) out[k] = raw[k]
   } else {
     const skip = drop as ReadonlySet<string>
-    for (const k of Object.keys(raw)) if (!skip.has(k)) out[k] = raw[k]
+    for (const k in raw) if (Object.hasOwn(raw, k) && !skip.has(k)) out[k] = raw[k]
   }
   return out
 }
