@@ -87,7 +87,7 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
     super(options.metadata ?? null)
     this.ontology = Ontology.from(options.ontology)
     this.#ctx = ctxOf(options)
-    this.#internals = this.#makeInternals()
+    this.#internals = new LabelRow.#Internals(this as unknown as LabelRow, this.#ctx)
     // No deep copy of the dict (it was ~8% of the engine's CPU reading the bench's label rows, issue
     // 21): the loader copies the records it edits (row-content.ts), and src/labels/frozen-dict.test.ts
     // edits rows loaded from a deep-frozen dict.
@@ -101,32 +101,42 @@ export class LabelRow<O = RegisteredOntology> extends LabelRowInfo {
 
   // ----- internals shared with instances
 
-  #makeInternals(): RowInternals {
-    return {
-      row: this as unknown as LabelRow,
-      ctx: this.#ctx,
-      touch: () => {
-        this.#labelsDirty = true
-      },
-      checkFrames: (frames, what) => this.#checkFrames(frames, what),
-      checkRanges: (what) => this.#checkRanges(what),
-      frameSize: (frame) => frameSize(this.#c.units, frame),
-      checkClassificationFrames: (inst, frames, force) =>
-        checkClassificationFrames(this.#c.classifications, inst, frames, force),
-      detachObject: (inst) => {
-        if (this.#c.objects.get(inst.objectHash) === inst) {
-          this.#c.objects.delete(inst.objectHash)
-          objectState(inst).owner = null
-          this.#labelsDirty = true
-        }
-      },
-      detachClassification: (inst) => {
-        if (this.#c.classifications.get(inst.classificationHash) === inst) {
-          this.#c.classifications.delete(inst.classificationHash)
-          classificationState(inst).owner = null
-          this.#labelsDirty = true
-        }
-      },
+  // A class, not an object literal of seven closures: every label row the engine loads makes one (issue 21).
+  static readonly #Internals = class implements RowInternals {
+    constructor(
+      readonly row: LabelRow,
+      public ctx: Ctx,
+    ) {}
+    touch(): void {
+      this.row.#labelsDirty = true
+    }
+    checkFrames(frames: number[], what: string): void {
+      this.row.#checkFrames(frames, what)
+    }
+    checkRanges(what: string): void {
+      this.row.#checkRanges(what)
+    }
+    frameSize(frame: number): { width: number; height: number } | null {
+      return frameSize(this.row.#c.units, frame)
+    }
+    checkClassificationFrames(inst: ClassificationInstance, frames: number[], force: boolean): void {
+      checkClassificationFrames(this.row.#c.classifications, inst, frames, force)
+    }
+    detachObject(inst: ObjectInstance): void {
+      const row = this.row
+      if (row.#c.objects.get(inst.objectHash) === inst) {
+        row.#c.objects.delete(inst.objectHash)
+        objectState(inst).owner = null
+        row.#labelsDirty = true
+      }
+    }
+    detachClassification(inst: ClassificationInstance): void {
+      const row = this.row
+      if (row.#c.classifications.get(inst.classificationHash) === inst) {
+        row.#c.classifications.delete(inst.classificationHash)
+        classificationState(inst).owner = null
+        row.#labelsDirty = true
+      }
     }
   }
 

@@ -148,11 +148,16 @@ export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals
   const loader = new RowLoader(c, ontology, owner)
   const dataType = String(raw['data_type'] ?? '').toLowerCase()
   const dataUnits = raw['data_units'] as Raw
+  // Sized up front (a first push would reserve room for 17 units).
+  let count = 0
+  for (const hash in dataUnits) if (Object.hasOwn(dataUnits, hash) && isRecord(dataUnits[hash])) count++
+  c.units = new Array<UnitState>(count)
+  count = 0
   for (const hash in dataUnits) {
     if (!Object.hasOwn(dataUnits, hash)) continue
     const u = dataUnits[hash]
     if (!isRecord(u)) continue
-    loader.loadUnit(hash, u, dataType)
+    c.units[count++] = loader.loadUnit(hash, u, dataType)
   }
   loader.loadObjectAnswers(raw['object_answers'])
   loader.loadObjectActions(raw['object_actions'])
@@ -183,7 +188,7 @@ class RowLoader {
     private readonly owner: RowInternals,
   ) {}
 
-  loadUnit(hash: string, u: Raw, dataType: string): void {
+  loadUnit(hash: string, u: Raw, dataType: string): UnitState {
     const labels = u['labels']
     const layout = unitLayout(dataType, labels)
     const unit: UnitState = {
@@ -195,16 +200,15 @@ class RowLoader {
       frameExtras: null,
       emptyFrames: null,
     }
-    this.c.units.push(unit)
     if (layout === 'opaque') {
       if (isRecord(labels)) unit.labelsExtra = labels
-      return
+      return unit
     }
-    if (!isRecord(labels)) return
+    if (!isRecord(labels)) return unit
     if (layout === 'flat') {
       unit.labelsExtra = labelExtras(labels)
       this.#loadFrame(unit, unit.frame, labels)
-      return
+      return unit
     }
     for (const key in labels) {
       if (!Object.hasOwn(labels, key)) continue
@@ -220,6 +224,7 @@ class RowLoader {
       if (objects.length === 0 && classifications.length === 0) (unit.emptyFrames ??= new Set()).add(frame)
       this.#loadFrame(unit, frame, frameDict)
     }
+    return unit
   }
 
   #loadFrame(unit: UnitState, frame: number, labels: Raw): void {
