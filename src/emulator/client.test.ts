@@ -1,28 +1,17 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { parsePrivateKey } from '../encord/auth/keys.js'
+import { describe, expect, it } from 'vitest'
 import { EncordClient } from '../encord/client.js'
 import type { AgentTask } from '../encord/types.js'
 import { snapshotProject } from '../services/emulator-snapshot.js'
 import type { FaultConfig } from './faults.js'
 import { generateFixture } from './generate.js'
 import { startEmulator } from './index.js'
+import { closedAfterEach, key, users } from './client.test-kit.js'
 
 /** The emulator through our own client (src/encord/client.ts): the path every run takes. */
-const key = parsePrivateKey(
-  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
-)
-const users = [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }]
-const open: Array<{ close(): Promise<void> } | { stop(): Promise<void> }> = []
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await ('close' in x ? x.close() : x.stop())
-})
-afterAll(async () => {
-  for (const x of open.splice(0).reverse()) await ('close' in x ? x.close() : x.stop())
-})
+const open = closedAfterEach()
 
 async function setup(options: {
   tasks: number

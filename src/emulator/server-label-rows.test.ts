@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startEmulator } from './index.js'
 import { legacyCall } from './testing.js'
+import { GET_ROWS } from './client.test-kit.js'
 import { LegacyLabelRowMetadataRow } from '../encord/models.js'
 import {
   emulator,
@@ -21,16 +22,6 @@ import {
 /** The legacy label-row calls through raw signed requests: metadata filters, get, create, save. */
 
 useEmulator()
-
-/** What the SDK's get of label rows sends besides `get_signed_url`. */
-const GET_ROWS = {
-  multi_request: true,
-  include_object_feature_hashes: null,
-  include_classification_feature_hashes: null,
-  include_reviews: false,
-  include_export_history: false,
-  include_archived: false,
-}
 
 describe('label rows (legacy)', () => {
   it('metadata: one row per data unit, UPPER data_type, label_hash null until created, workflow node follows the task', async () => {

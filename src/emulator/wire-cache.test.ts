@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { parsePrivateKey } from '../encord/auth/keys.js'
+import { describe, expect, it } from 'vitest'
 import { EncordClient } from '../encord/client.js'
 import { generateFixture } from './generate.js'
 import { startEmulator, type EmulatorHandle } from './index.js'
@@ -9,19 +6,13 @@ import { ok } from './server-pipeline.js'
 import { legacyCall, signedRequest } from './testing.js'
 import { WireCache, warmWireCache } from './wire-cache.js'
 import { wireLabelRow, wireMetadataRow } from './wire.js'
+import { closedAfterEach, GET_ROWS, key, users } from './client.test-kit.js'
 
 /**
  * The cached JSON text of label rows and metadata rows (wire-cache.ts), through the real emulator over
  * HTTP: replies byte for byte what serialising the whole reply gives, and never stale after a change.
  */
-const key = parsePrivateKey(
-  readFileSync(fileURLToPath(new URL('../../test/fixtures/encord-api/test-key', import.meta.url)), 'utf8'),
-)
-const users = [{ email: 'agent@example.com', publicKeyHex: key.publicKeyHex }]
-const open: Array<{ close(): Promise<void> } | { stop(): Promise<void> }> = []
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await ('close' in x ? x.close() : x.stop())
-})
+const open = closedAfterEach()
 
 async function setup(dataType: 'image' | 'mixed', options: { twin?: boolean } = {}) {
   const fixture = generateFixture({ tasks: 24, seed: 5, users, dataType, labelledFraction: 0.5, ...options })
@@ -31,14 +22,6 @@ async function setup(dataType: 'image' | 'mixed', options: { twin?: boolean } = 
   return { fixture, emulator, client, projectHash: fixture.projects[0].projectHash }
 }
 
-const GET_ROWS = {
-  multi_request: true,
-  include_object_feature_hashes: null,
-  include_classification_feature_hashes: null,
-  include_reviews: false,
-  include_export_history: false,
-  include_archived: false,
-}
 const METADATA = {
   include_uninitialised_labels: true,
   include_client_metadata: false,
