@@ -322,7 +322,11 @@ function resolveAnswerAttribute(
   root: OntologyObject | OntologyClassification | undefined,
   featureHash: string,
 ): Attribute | undefined {
-  return root?.allAttributes().find((a) => a.featureHash === featureHash)
+  if (root === undefined) return undefined
+  // A loop, not `find` with a closure: this runs for every answer entry of every loaded row.
+  const all = root.allAttributes()
+  for (let i = 0; i < all.length; i++) if (all[i].featureHash === featureHash) return all[i]
+  return undefined
 }
 
 export function readAnswerEntries(
@@ -330,9 +334,11 @@ export function readAnswerEntries(
   list: unknown,
 ): AnswerEntry[] {
   if (!Array.isArray(list)) return []
-  // Loaded lists hold records only: no filtered copy of them.
+  // Loaded lists hold records only: no filtered copy of them, and one array sized up front.
   const records: Raw[] = list.every(isRecord) ? list : list.filter(isRecord)
-  return records.map((loaded) => {
+  const out = new Array<AnswerEntry>(records.length)
+  for (let i = 0; i < records.length; i++) {
+    const loaded = records[i]
     const featureHash = typeof loaded['featureHash'] === 'string' ? loaded['featureHash'] : ''
     const attribute = resolveAnswerAttribute(root, featureHash)
     // `list` is the caller's dict, which is never written: the entry's keys are copied (a dynamic
@@ -343,8 +349,9 @@ export function readAnswerEntries(
     const wire = fields['answers']
     if (typeof wire === 'object' && wire !== null && !DECODED_TYPES.has(attribute?.type ?? 'other'))
       fields['answers'] = cloneJson(wire)
-    return { attribute, featureHash, fields }
-  })
+    out[i] = { attribute, featureHash, fields }
+  }
+  return out
 }
 
 /** Attribute types whose answers decodeAnswer builds from the wire (the others it returns as they are). */
