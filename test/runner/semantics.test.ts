@@ -544,6 +544,35 @@ describe('run settings', () => {
     expect((read.reason as { code?: string }).code).toBe('TaskTimeout')
   })
 
+  it("a dependency's resolve context has the attempt's signal (destructured too), aborted by the task's timeout", async () => {
+    const e = await start({ tasks: 1 })
+    const signals: AbortSignal[] = []
+    const watched = defineDependency({
+      name: 'watched',
+      resolve: ({ signal, task }) => {
+        signals.push(signal)
+        return task.uuid
+      },
+    })
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { id: watched },
+        handler: async ({ deps, signal }) => {
+          expect(deps.id).toBe(e.fixture.projects[0].tasks[0].uuid)
+          // The handler and its dependencies share one signal per attempt.
+          expect(signal).toBe(signals.at(-1))
+          await new Promise(() => undefined) // hangs until the timeout
+        },
+      }),
+    )
+    const result = await runner.run({ taskTimeout: 50, numRetries: 1, ...FAST_RETRIES })
+    expect(result.stages[0]).toMatchObject({ failed: 1 })
+    expect(signals).toHaveLength(2)
+    expect(signals[0]).not.toBe(signals[1])
+    for (const s of signals) expect(s.aborted && (s.reason as { code?: string }).code).toBe('TaskTimeout')
+  })
+
   it('task filters reach the listing', async () => {
     const e = await start({ tasks: 6 })
     const title = e.fixture.projects[0].dataUnits[4].dataTitle
