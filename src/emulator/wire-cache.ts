@@ -163,8 +163,9 @@ export function okJson(response: Buffer | Buffer[]): Result {
 /**
  * Serialise a project's label rows and metadata rows (as the Encord client asks for them by default:
  * branch `main`, the workflow node, no client metadata or images data) into the cache ahead of the
- * requests, in the order of `dataHashes` (default: every data unit) until the cache is full. The bench's emulator does this before a run is measured: it stands
- * for a remote server, whose work is not done on the engine's cores.
+ * requests, in the order of `dataHashes` (default: every data unit) until the cache is full. The
+ * bench's emulator does this before a run is measured: it stands for a remote server, whose work is
+ * not done on the engine's cores.
  */
 export function warmWireCache(
   state: EmulatorState,

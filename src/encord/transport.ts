@@ -436,7 +436,7 @@ export class Transport {
     return { status: res.statusCode, headers: res.headers, bodyText, traceId, attempts: attempt, call }
   }
 
-  /** Whether a request sent now finds a connection ready without a handshake: an idle one of the pool, or a warmed socket. */
+  /** Whether a request sent now finds a connection needing no handshake: an idle one, or a warmed socket. */
   #anotherIdle(): boolean {
     if (this.#agent === null || this.#warm === null) return false
     if (this.#warm.size > 0) return true

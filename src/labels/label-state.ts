@@ -343,19 +343,16 @@ export function readAnswerEntries(
     const attribute = resolveAnswerAttribute(root, featureHash)
     // `list` is the caller's dict, which is never written: the entry's keys are copied (a dynamic
     // answer's range and manualAnnotation are rewritten in place), its nested values are shared and
-    // only read. Except the wire of an attribute of no known type, which decodeAnswer hands out as it
-    // is: a deep copy, so a caller's change of that value reaches this row alone.
+    // only read. Except the wire of an `other` attribute (or one not in the ontology), which
+    // decodeAnswer hands out as it is: a deep copy, so a caller's change of that value reaches this row alone.
     const fields: Raw = { ...loaded }
     const wire = fields['answers']
-    if (typeof wire === 'object' && wire !== null && !DECODED_TYPES.has(attribute?.type ?? 'other'))
+    if (typeof wire === 'object' && wire !== null && (attribute === undefined || attribute.type === 'other'))
       fields['answers'] = cloneJson(wire)
     out[i] = { attribute, featureHash, fields }
   }
   return out
 }
-
-/** Attribute types whose answers decodeAnswer builds from the wire (the others it returns as they are). */
-const DECODED_TYPES = new Set<string>(['radio', 'checklist', 'text', 'numeric'])
 
 export function writeAnswerEntry(e: AnswerEntry): Raw {
   return ordered(

@@ -50,7 +50,8 @@ const ANSWER_MAP_KEYS: readonly AnswerMapKey[] = Object.freeze([
   'classification_answers',
   'object_actions',
 ])
-const NO_KEYS: readonly string[] = Object.freeze([])
+/** An empty list (no keys, no labels), shared: never written. */
+const NONE: readonly never[] = Object.freeze([])
 /** What a label has besides `objects` / `classifications`, when it has nothing else (never written). */
 const NO_EXTRA: Raw = Object.freeze({})
 
@@ -136,9 +137,9 @@ export function loadRowContent(raw: Raw, ontology: Ontology, owner: RowInternals
     units: [],
     objects: new Map(),
     classifications: new Map(),
-    objectAnswersOrder: NO_KEYS,
-    objectActionsOrder: NO_KEYS,
-    classificationAnswersOrder: NO_KEYS,
+    objectAnswersOrder: NONE,
+    objectActionsOrder: NONE,
+    classificationAnswersOrder: NONE,
     orphanObjectAnswers: null,
     orphanObjectActions: null,
     orphanClassificationAnswers: null,
@@ -228,7 +229,7 @@ class RowLoader {
   }
 
   #loadFrame(unit: UnitState, frame: number, labels: Raw): void {
-    const objects = Array.isArray(labels['objects']) ? (labels['objects'] as unknown[]) : NO_KEYS
+    const objects = Array.isArray(labels['objects']) ? (labels['objects'] as unknown[]) : NONE
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]
       if (!isRecord(o) || typeof o['objectHash'] !== 'string') {
@@ -251,9 +252,7 @@ class RowLoader {
         rawCoordinates,
       })
     }
-    const classifications = Array.isArray(labels['classifications'])
-      ? (labels['classifications'] as unknown[])
-      : NO_KEYS
+    const classifications = Array.isArray(labels['classifications']) ? (labels['classifications'] as unknown[]) : NONE
     for (let i = 0; i < classifications.length; i++) {
       const c = classifications[i]
       if (!isRecord(c) || typeof c['classificationHash'] !== 'string') {
