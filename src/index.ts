@@ -221,6 +221,7 @@ export type {
   StorageItem,
   TaskFilters,
   ListTasksOptions,
+  GetProjectOptions,
   TaskStatus,
   Workflow,
 } from './encord/types.js'

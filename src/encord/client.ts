@@ -39,6 +39,7 @@ import { listStageTaskPages } from './list-tasks.js'
 import type {
   AgentTask,
   EncordApi,
+  GetProjectOptions,
   LabelRowDict,
   LabelRowMetadata,
   LabelRowMetadataOptions,
@@ -128,14 +129,19 @@ export class EncordClient implements EncordApi {
   // ----------------------------------------------------------------------------------------------
   // Project, ontology, workflow
 
-  /** The project with its workflow graph and ontology (two requests: project, then ontology). */
-  async getProject(projectHash: string): Promise<Project> {
+  /**
+   * The project with its workflow graph and ontology (two requests: project, then ontology);
+   * `onWorkflow` gets the workflow between the two.
+   */
+  async getProject(projectHash: string, options: GetProjectOptions = {}): Promise<Project> {
     let wire: V2Project
     try {
       wire = await this.#api.v2Json('getProject', 'GET', `projects/${seg(projectHash)}`, V2Project)
     } catch (error) {
       throw rephraseNotFound(error, 'project', { projectHash })
     }
+    const workflow = { stages: (wire.workflow?.stages ?? []).map(toStage) }
+    options.onWorkflow?.(workflow)
     let ontology: V2Ontology
     try {
       ontology = await this.#api.v2Json('getOntology', 'GET', `ontologies/${seg(wire.ontologyHash)}`, V2Ontology)
@@ -157,7 +163,7 @@ export class EncordClient implements EncordApi {
         createdAt: ontology.createdAt,
         lastEditedAt: ontology.lastEditedAt,
       },
-      workflow: { stages: (wire.workflow?.stages ?? []).map(toStage) },
+      workflow,
       userRole: wire.userRole ?? null,
       createdAt: wire.createdAt,
       lastEditedAt: wire.lastEditedAt,

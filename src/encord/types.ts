@@ -183,6 +183,16 @@ export interface ListTasksOptions {
   pageAhead?: boolean
 }
 
+/** Options of {@link EncordApi.getProject}. */
+export interface GetProjectOptions {
+  /**
+   * Called once with the project's workflow as soon as the project's own record is in, before its
+   * ontology is fetched (a second round trip): a caller can start on a stage's tasks meanwhile. Not
+   * called when the project cannot be fetched. What it throws rejects `getProject`.
+   */
+  onWorkflow?: (workflow: Workflow) => void
+}
+
 /**
  * Everything the runner needs from Encord. `EncordClient` implements it over HTTP; nothing else does
  * (tests run the real client against the local emulator).
@@ -192,7 +202,8 @@ export interface EncordApi {
   readonly workspace: EncordWorkspace
   /** Task issues: the comment threads on a data unit, a frame or a point of a frame. */
   readonly issues: EncordIssues
-  getProject(projectHash: string): Promise<Project>
+  /** The project with its workflow and ontology (see {@link GetProjectOptions} to act on the workflow sooner). */
+  getProject(projectHash: string, options?: GetProjectOptions): Promise<Project>
   /**
    * Open connections ahead of the requests that will need them (up to `connections` in all, bounded by
    * the client's pool), without sending any request: their handshakes overlap the first requests.

@@ -50,6 +50,8 @@ export interface RunnerEnvOptions extends Partial<GenerateFixtureOptions> {
   pageSize?: number
   /** Client retries. @default 3 */
   retries?: number
+  /** Keep the emulator's request log (`emulator.requests()`). @default off */
+  requestLog?: boolean
 }
 
 export async function startRunnerEnv(options: RunnerEnvOptions = {}): Promise<RunnerEnv> {
@@ -72,6 +74,7 @@ export async function startRunnerEnv(options: RunnerEnvOptions = {}): Promise<Ru
     faults: options.faults,
     seed: options.seed ?? 1,
     pageSize: options.pageSize,
+    requestLog: options.requestLog,
   })
   const client = new EncordClient({
     key: parsePrivateKey(key.privateKeyText),

@@ -39,6 +39,11 @@ export interface StageRunContext {
   logger: (stage: Stage, task?: AgentTask) => TaskLogger
   /** Write-ahead journal of decisions (not used in a dry run). @default none */
   journal?: EffectJournal
+  /**
+   * This stage's listing, already started (`ListingHeadStart`, by `listStagePages`): the first
+   * attempt of `listTasksResilient` reads it instead of starting another. @default none
+   */
+  startedListing?: AsyncIterable<AgentTask[]>
 }
 
 /**
@@ -75,6 +80,20 @@ export function taskFilters(settings: RunSettings): TaskFilters | undefined {
     statuses: f.statuses,
     userEmails: f.assignees,
   }
+}
+
+/**
+ * A stage's tasks as a run lists them: page ahead, each page's request leaving as soon as the previous
+ * page's cursor is read, not after that page is checked and its tasks handed out (the listing is the
+ * bound of runs without handler work: one round trip per page and nothing more).
+ */
+export function listStagePages(
+  client: EncordApi,
+  projectHash: string,
+  stageUuid: string,
+  settings: RunSettings,
+): AsyncIterable<AgentTask[]> {
+  return client.listTaskPages(projectHash, stageUuid, taskFilters(settings), { pageAhead: true })
 }
 
 /**
@@ -340,17 +359,13 @@ export async function runStage(ctx: StageRunContext): Promise<StageResult> {
 async function* listTasksResilient(ctx: StageRunContext, log: TaskLogger): AsyncGenerator<AgentTask[]> {
   const seen = new Set<string>()
   let failures = 0
+  let started = ctx.startedListing
   for (;;) {
     try {
-      // Page ahead: each page's request leaves as soon as the previous page's cursor is read, not
-      // after that page is checked and its tasks handed out (the listing is the bound of runs
-      // without handler work: one round trip per page and nothing more).
-      for await (const page of ctx.client.listTaskPages(
-        ctx.project.projectHash,
-        ctx.stage.uuid,
-        taskFilters(ctx.settings),
-        { pageAhead: true },
-      )) {
+      const pages = started ?? listStagePages(ctx.client, ctx.project.projectHash, ctx.stage.uuid, ctx.settings)
+      // A listing started ahead serves the first attempt only.
+      started = undefined
+      for await (const page of pages) {
         if (ctx.stopSignal.aborted) return
         const fresh: AgentTask[] = []
         for (const task of page) {

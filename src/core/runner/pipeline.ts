@@ -1,4 +1,4 @@
-import type { AgentTask, EncordApi, Project, Stage } from '../../encord/types.js'
+import type { AgentTask, EncordApi, Project, Stage, Workflow } from '../../encord/types.js'
 import { describe } from '../../shared/error-catalogue/index.js'
 import { findTypesFiles, typesFileState } from '../../typegen/drift.js'
 import { displayPath } from '../config/issues.js'
@@ -11,12 +11,14 @@ import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'
 import { setUpTracing } from '../../shared/tracing.js'
 import { sleep } from './backoff.js'
-import { runStage, windowsInFlight } from './engine.js'
+import { listStagePages, runStage, windowsInFlight } from './engine.js'
 import type { RunEvent } from './events.js'
 import { emptyStageResult, eventStage, eventTask } from './flush.js'
 import { reconcileJournal } from './journal-replay.js'
+import { ListingHeadStart } from './listing-head-start.js'
 import { tracePass, traceStage } from './spans.js'
 import {
+  firstStageToRun,
   validateProject,
   validationError,
   type ResolvedBinding,
@@ -69,8 +71,10 @@ export async function inspectProject(input: {
   bindings: readonly StageBinding[]
   validate?: UserValidateHook
   types?: TypesFileCheck
+  /** Called with the workflow as soon as the project's record is in (before its ontology). */
+  onWorkflow?: (workflow: Workflow) => void
 }): Promise<InspectedProject> {
-  const project = await input.client.getProject(input.projectHash)
+  const project = await input.client.getProject(input.projectHash, { onWorkflow: input.onWorkflow })
   const { bindings, ...validation } = await validateProject(project, input.bindings, input.validate, {
     client: input.client,
   })
@@ -126,7 +130,9 @@ export interface PrepareRunInput {
   types?: TypesFileCheck
   /**
    * The prepared run is run at once (`run`, `Runner.run`): open the connections it will keep busy
-   * while the project is fetched. `validate`, queue producers and `Runner.prepare` open none ahead.
+   * while the project is fetched, and start listing the first stage's tasks as soon as the project's
+   * workflow is in (before its ontology and the validation; see {@link ListingHeadStart}).
+   * `validate`, queue producers and `Runner.prepare` open none ahead and list nothing early.
    * @default false
    */
   warmConnections?: boolean
@@ -134,16 +140,29 @@ export interface PrepareRunInput {
 
 /**
  * Open the project and validate: a {@link PreparedRun}, or one UserError (exit 2) listing every
- * validation issue, before anything is fetched beyond the project or moved.
+ * validation issue, before anything is moved (a run started at once may have read the first page of
+ * its first stage's tasks: see `warmConnections`).
  */
 export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   const startedAt = input.startedAt ?? performance.now()
-  // A run's connections are opened while the project is fetched (no request sent).
-  if (input.warmConnections === true) input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
-  const inspected = await inspectProject(input)
-  if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
   const { journal: _journal, ...settings } = input.settings as ResolvedRunOptions
-  return new PreparedRun({ ...input, ...inspected, settings, startedAt })
+  let headStart: ListingHeadStart | undefined
+  if (input.warmConnections === true) {
+    // A run's connections are opened while the project is fetched (no request sent).
+    input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
+    headStart = new ListingHeadStart(
+      (workflow) => firstStageToRun(workflow, input.bindings),
+      (stageUuid) => listStagePages(input.client, input.projectHash, stageUuid, settings),
+    )
+  }
+  try {
+    const inspected = await inspectProject({ ...input, onWorkflow: headStart && ((w) => headStart.begin(w)) })
+    if (!inspected.validation.ok) throw validationError(inspected.validation.issues)
+    return new PreparedRun({ ...input, ...inspected, settings, startedAt, headStart })
+  } catch (error) {
+    headStart?.cancel()
+    throw error
+  }
 }
 
 /**
@@ -184,10 +203,17 @@ export class PreparedRun {
   readonly #tuning: PrepareRunInput['tuning']
   readonly #startedAt: number
   readonly #onClose: () => Promise<void>
+  /** The first stage's listing, started before validation (taken by its first pass). */
+  readonly #headStart: ListingHeadStart | undefined
   #closed: Promise<void> | undefined
 
   constructor(
-    o: InspectedProject & Omit<PrepareRunInput, 'bindings' | 'settings'> & { settings: RunSettings; startedAt: number },
+    o: InspectedProject &
+      Omit<PrepareRunInput, 'bindings' | 'settings'> & {
+        settings: RunSettings
+        startedAt: number
+        headStart?: ListingHeadStart
+      },
   ) {
     this.projectHash = o.projectHash
     this.project = o.project
@@ -199,10 +225,12 @@ export class PreparedRun {
     this.#tuning = o.tuning
     this.#startedAt = o.startedAt
     this.#onClose = o.onClose ?? (async () => undefined)
+    this.#headStart = o.headStart
   }
 
   /** Close what was opened for this run (a client the Runner made). Idempotent. */
   close(): Promise<void> {
+    this.#headStart?.cancel()
     return (this.#closed ??= this.#onClose())
   }
 
@@ -254,6 +282,7 @@ export class PreparedRun {
                 loadWindow: this.#tuning.loadWindow,
                 logger: runLog,
                 journal: journal?.journal,
+                startedListing: this.#headStart?.take(binding.stage.uuid),
               }),
             )
             // Stopped while this stage ran: it was cut short (its remaining tasks wait for the next run).
@@ -270,6 +299,8 @@ export class PreparedRun {
         await reconcileJournal(journal.file, client, projectHash, project.workflow.stages, log)
       }
     } finally {
+      // A run stopped before its first stage never took the listing started for it.
+      this.#headStart?.cancel()
       await runScope.dispose()
       await journal
         ?.close()

@@ -200,7 +200,9 @@ export class Runner {
   /**
    * Run every stage once (or, with `refreshEvery`, again and again until `signal` aborts): `prepare`,
    * then run. Returns the RunResult; throws a UserError (exit 2) when settings or validation fail,
-   * before anything is fetched or moved, and a ConnectionError (exit 3) when Encord cannot be reached.
+   * before anything is moved (invalid settings before anything is fetched; the first stage's listing
+   * starts as soon as the project's workflow is known, while validation runs), and a ConnectionError
+   * (exit 3) when Encord cannot be reached.
    */
   async run(options: RunOptions = {}): Promise<RunResult> {
     const prepared = await this.#prepare(options, true)

@@ -67,12 +67,12 @@ export type UserValidateHook = (ctx: ValidateContext) => void | string | string[
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The project's agent stages, for the hints that list them. */
-function agentStages(project: Project): Array<{ title: string; uuid: string }> {
+function agentStages(project: Pick<Project, 'workflow'>): Array<{ title: string; uuid: string }> {
   return project.workflow.stages.filter((s) => s.type === 'AGENT').map((s) => ({ title: s.title, uuid: s.uuid }))
 }
 
 /** The stage a binding names: by UUID (any case), else by exact title, else by title ignoring case. */
-export function findStage(project: Project, ref: string): Stage | undefined {
+export function findStage(project: Pick<Project, 'workflow'>, ref: string): Stage | undefined {
   const stages = project.workflow.stages
   if (UUID.test(ref)) {
     const lower = ref.toLowerCase()
@@ -91,7 +91,7 @@ export function findStage(project: Project, ref: string): Stage | undefined {
  * binding and keeps its position.
  */
 export function resolveStageBindings(
-  project: Project,
+  project: Pick<Project, 'workflow' | 'title'>,
   bindings: readonly StageBinding[],
 ): { resolved: Array<{ binding: StageBinding; stage?: Stage }>; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = []
@@ -150,6 +150,16 @@ export function resolveStageBindings(
     resolved.push({ binding, stage })
   }
   return { resolved, issues }
+}
+
+/**
+ * The stage a run starts with, when the workflow alone finds nothing wrong with the bindings (each
+ * names one agent stage, none named twice): what a run may start listing before the rest of the
+ * validation (the ontology's checks, the hooks). Undefined otherwise.
+ */
+export function firstStageToRun(workflow: Workflow, bindings: readonly StageBinding[]): Stage | undefined {
+  const { resolved, issues } = resolveStageBindings({ workflow, title: '' }, bindings)
+  return issues.length === 0 ? resolved[0]?.stage : undefined
 }
 
 /**
