@@ -174,7 +174,7 @@ describe('validation before anything runs (exit 2, nothing moved)', () => {
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toContain('Unknown stage "Agent 2" in project "Demo: minimal agent". Did you mean "Agent 1"?')
     expect(r.stderr).toContain('encord-agents.config.ts:7:14')
-    expect(r.stderr).toContain('Nothing was fetched or moved.')
+    expect(r.stderr).toContain('Nothing was moved or changed.')
     expect(tasksByStage(dir)['Agent 1']).toBe(6)
   })
 

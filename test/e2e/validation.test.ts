@@ -85,7 +85,7 @@ describe('validation before anything runs (built binary, emulator start)', () =>
     const run = await runBin(['run'], { cwd: dir, env: env() })
     expect(run.code).toBe(2)
     expect(run.stderr).toContain('Validation failed (5 issues)')
-    expect(run.stderr).toContain('Nothing was fetched or moved.')
+    expect(run.stderr).toContain('Nothing was moved or changed.')
     const after = await emulator.requests()
     for (const endpoint of ['list-tasks', 'proceed', 'label-row-metadata', 'save-label-rows', 'set-priorities'])
       expect((after[endpoint] ?? 0) - (before[endpoint] ?? 0), endpoint).toBe(0)

@@ -177,7 +177,10 @@ describe('test_sequential_runner.py', () => {
         runner.run({ projectHash: atDefineTime ? undefined : e.projectHash, journal: false }),
       ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('assert False') })
       expect(e.tasksIn(AGENT_STAGE_NAME)).toHaveLength(e.size)
-      expect(e.requestsByEndpoint()['list-tasks']).toBeUndefined()
+      // The stage's first page may have been read while the hook ran (read-only: a run lists its first
+      // stage as soon as the workflow is in; test/runner/listing-head-start.test.ts); nothing else.
+      expect(e.requestsByEndpoint()['list-tasks'] ?? 0).toBeLessThanOrEqual(1)
+      expect(e.requestsByEndpoint().proceed).toBeUndefined()
     })
   }
 

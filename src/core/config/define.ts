@@ -15,9 +15,10 @@ export type { RunOptionsConfig, TaskFiltersConfig }
 export type AgentConfig = z.input<typeof AgentEntrySchema>
 
 /**
- * Your own checks, run after the built-in validation and before anything is fetched or moved. It gets
- * the project, its ontology and workflow, the agents and the client. Throw (or reject), or return a
- * message or a list of messages, to stop the run with exit code 2.
+ * Your own checks, run after the built-in validation and before anything is moved (a run may already
+ * be reading its first stage's first tasks meanwhile: read-only). It gets the project, its ontology and
+ * workflow, the agents and the client. Throw (or reject), or return a message or a list of messages, to
+ * stop the run with exit code 2.
  */
 export type ValidateHook = UserValidateHook
 export type { ValidateContext }

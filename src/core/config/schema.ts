@@ -65,9 +65,10 @@ export const ConfigSchema = z.strictObject({
   /** Run options; flags of the same name win. @default see each option */
   run: WrittenRunOptionsSchema.optional(),
   /**
-   * Your own checks, run after the built-in validation and before anything is fetched or moved. It gets
-   * the project, its ontology and workflow, the agents and the client. Throw (or reject), or return a
-   * message or a list of messages, to stop the run with exit code 2.
+   * Your own checks, run after the built-in validation and before anything is moved (a run may already
+   * be reading its first stage's first tasks meanwhile: read-only). It gets the project, its ontology and
+   * workflow, the agents and the client. Throw (or reject), or return a message or a list of messages, to
+   * stop the run with exit code 2.
    * @default none
    */
   validate: doc(FunctionSchema.optional(), {

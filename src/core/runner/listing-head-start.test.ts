@@ -68,6 +68,18 @@ describe('ListingHeadStart', () => {
     }
   })
 
+  it('lists nothing for an agent whose dependency graph is refused (validation will say why)', () => {
+    const { events, list } = recordingListing()
+    const broken = defineAgent({ deps: { dep1: (() => 'value1') as never }, handler: () => undefined })
+    const head = new ListingHeadStart(
+      (workflow) =>
+        firstStageToRun(workflow, [{ stage: 'Agent 1', agent: broken as unknown as typeof agent, overwrite: false }]),
+      list,
+    )
+    head.begin(WORKFLOW)
+    expect(events).toEqual([])
+  })
+
   it('lists nothing when the workflow already refuses the bindings (unknown, not an agent stage, named twice)', () => {
     for (const refs of [['Nope'], ['Annotate'], ['Agent 1', 'Nope'], ['Agent 1', AGENT], []]) {
       const { events, list } = recordingListing()

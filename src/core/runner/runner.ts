@@ -22,7 +22,7 @@ export { validationError }
 export interface RunnerOptions {
   /** The project to run on. `run({ projectHash })` and ENCORD_PROJECT_HASH may supply it instead. */
   projectHash?: string
-  /** Extra checks run after the built-in validation, before anything is fetched or moved. */
+  /** Extra checks run after the built-in validation, before anything is moved (see `ValidateHook`). */
   validate?: UserValidateHook
   /** The Encord client. @default one built from the environment when running */
   client?: EncordApi
@@ -150,9 +150,9 @@ export class Runner {
 
   /**
    * Everything `run` does before its first task: resolve the settings (the runner's, then these), fetch
-   * the project and validate the agents against it, once. Throws a UserError (exit 2) when settings or
-   * validation fail, before anything is fetched or moved, and a ConnectionError (exit 3) when Encord
-   * cannot be reached. Run the result with `prepared.run({ signal, onEvent, journal })`, then
+   * the project and validate the agents against it, once (nothing else is fetched: only a run started
+   * at once lists ahead). Throws a UserError (exit 2) when settings or validation fail, before anything
+   * is moved, and a ConnectionError (exit 3) when Encord cannot be reached. Run the result with `prepared.run({ signal, onEvent, journal })`, then
    * `prepared.close()` (it closes a client the runner made).
    *
    * @example

@@ -153,13 +153,16 @@ export function resolveStageBindings(
 }
 
 /**
- * The stage a run starts with, when the workflow alone finds nothing wrong with the bindings (each
- * names one agent stage, none named twice): what a run may start listing before the rest of the
- * validation (the ontology's checks, the hooks). Undefined otherwise.
+ * The stage a run starts with, when the workflow and the agents alone find nothing wrong with the
+ * bindings (each names one agent stage, none named twice; every dependency graph is sound): what a run
+ * may start listing before the rest of the validation (the ontology's checks, the hooks). Undefined
+ * otherwise.
  */
 export function firstStageToRun(workflow: Workflow, bindings: readonly StageBinding[]): Stage | undefined {
   const { resolved, issues } = resolveStageBindings({ workflow, title: '' }, bindings)
-  return issues.length === 0 ? resolved[0]?.stage : undefined
+  if (issues.length > 0) return undefined
+  if (bindings.some((b) => inspectDependencyGraph(b.agent.deps).problems.length > 0)) return undefined
+  return resolved[0]?.stage
 }
 
 /**

@@ -476,7 +476,7 @@ export const coreErrors = defineErrors({
       default: {
         message: (p: { length: number; issues: string; lines: string[] }) =>
           `Validation failed (${p.length} issue${p.issues}):\n${p.lines.join('\n')}`,
-        hint: `Nothing was fetched or moved. Fix the issues above and run again (encord-agents validate checks without running).`,
+        hint: `Nothing was moved or changed. Fix the issues above and run again (encord-agents validate checks without running).`,
       },
     },
   },
