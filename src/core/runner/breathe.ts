@@ -1,3 +1,5 @@
+import { turnAfterChainedWrites } from '../../shared/event-loop-turn.js'
+
 /**
  * Cooperative yielding for CPU-bound handlers.
  *
@@ -28,6 +30,7 @@ export function makeBreather(
       setImmediate(mark)
     }
     if (now() - lastTurn < everyMs) return undefined
-    return new Promise<void>((resolve) => setImmediate(resolve))
+    // Chained requests (the listing's next page) dispatched meanwhile are written first.
+    return turnAfterChainedWrites()
   }
 }
