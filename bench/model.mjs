@@ -130,6 +130,7 @@ export function analyse(s, run, emulator, labelledMap) {
     cpuMsPerTask: round(run.cpuMs / s.tasks, 4),
     gcPauseMs: round(run.gcPauses?.ms ?? 0, 1),
     gcPauses: run.gcPauses?.count ?? 0,
+    minorPageFaults: run.minorPageFaults,
     ...(run.sampledAllocMb !== undefined ? { allocKbPerTask: round((run.sampledAllocMb * 1024) / s.tasks, 1) } : {}),
     wallMsPerTask: round(run.wallMs / s.tasks, 4),
     processed: run.processed,

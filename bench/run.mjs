@@ -9,6 +9,7 @@
 //   npm run bench -- --only "1k labelRow none c16" --repeat 1 --cpu-prof /tmp/prof    a CPU profile of the engine
 //   npm run bench -- --only "3k labelRow none c16" --repeat 1 --heap-prof /tmp/alloc  what the run allocates (allocKbPerTask)
 //   BENCH_NODE_ARGS="--max-semi-space-size=64" npm run bench -- --quick   Node/V8 flags for the engine process
+//   BENCH_EMULATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/emu" npm run bench -- --quick   Node/V8 flags for the emulator process
 //   BENCH_WARM_WIRE=0 npm run bench -- --quick   the emulator does not serialise its rows ahead (bench/emulator.mjs)
 //   npm run bench -- --startup         only the CLI's start-up time against `node -e 0` (bench/startup.mjs)
 //   npm run bench -- --testing         only the agent test harness: testProject + runAgent on 50 tasks (bench/testing-harness.mjs)
@@ -258,7 +259,9 @@ async function stopChild(child) {
 }
 
 async function withEmulator(config, fn) {
-  const { child, value } = await startChild('emulator.mjs', config, { timeoutMs: 120_000, keepStdin: true })
+  // BENCH_EMULATOR_NODE_ARGS: Node/V8 flags for the emulator's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
+  const nodeArgs = (process.env.BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const { child, value } = await startChild('emulator.mjs', config, { timeoutMs: 120_000, keepStdin: true, nodeArgs })
   try {
     return await fn(value, child)
   } finally {
@@ -334,6 +337,7 @@ async function timeline(s, run, domain) {
       return {
         traceId: c.traceId,
         endpoint: srv?.endpoint ?? c.path,
+        dispatch: rel(c.dispatchMs),
         send: rel(c.sendMs),
         receive: rel(srv?.receive),
         reply: rel(srv?.reply),
@@ -347,7 +351,14 @@ async function timeline(s, run, domain) {
     if (previousPageRead !== undefined) row.readyToSend = previousPageRead
     previousPageRead = row.read
   }
-  return { scenario: s.scenario, wallMs: Math.round(run.wallMs), latencyMs: s.latencyMs, requests: rows }
+  return {
+    scenario: s.scenario,
+    wallMs: Math.round(run.wallMs),
+    latencyMs: s.latencyMs,
+    // The run's start on the clock of V8's CPU profiles (µs): subtract it from a --cpu-prof's timestamps.
+    startedAtHrUs: run.startedAtHrUs,
+    requests: rows,
+  }
 }
 
 let warmClient
