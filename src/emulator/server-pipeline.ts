@@ -21,6 +21,7 @@ import type { FaultDecision } from './faults.js'
 import { formatPath } from './fixture-load.js'
 import { exceedsJsonDepth, tooDeep } from './json-body.js'
 import { announcesBody, type SignedRouteConfig } from './loopback-guard.js'
+import { ReplyBuffers } from './reply-buffers.js'
 import { badRequest, EmulatorHttpError } from './http-error.js'
 import type { ServerOptions } from './server.js'
 import type { ProjectRecord, StorageItemRecord } from './state.js'
@@ -53,9 +54,15 @@ export interface Result {
   /** Raw bytes (media) instead of JSON. */
   raw?: Buffer
   headers?: Record<string, string>
-  /** `body` is already JSON (text or UTF-8 bytes, e.g. assembled from cached pieces): sent as is. */
+  /**
+   * `body` is already JSON, sent as is: text, UTF-8 bytes, or UTF-8 bytes in pieces (`JsonPieces`: a
+   * reply assembled from the wire cache, joined when sent).
+   */
   json?: boolean
 }
+
+/** A JSON reply's bytes in order, joined only when sent (into a reused buffer: see `sendPieces`). */
+export type JsonPieces = readonly Buffer[]
 
 export interface Call {
   req: FastifyRequest
@@ -322,22 +329,40 @@ export function ok(response: unknown): Result {
   return { status: 200, body: { status: 200, response } }
 }
 
-/** The reply's bytes: raw media, JSON text, or nothing (204 / no body). */
-export function serialise(result: Result): Buffer | string | undefined {
+/** The reply's bytes: raw media, JSON text or bytes (whole or in pieces), or nothing (204 / no body). */
+export function serialise(result: Result): Buffer | string | JsonPieces | undefined {
   if (result.raw) return result.raw
   if (result.status === 204 || result.body === undefined) return undefined
-  if (result.json && (typeof result.body === 'string' || Buffer.isBuffer(result.body))) return result.body
-  return JSON.stringify(result.body)
+  const body = result.body
+  if (result.json && (typeof body === 'string' || Buffer.isBuffer(body) || Array.isArray(body)))
+    return body as string | Buffer | JsonPieces
+  return JSON.stringify(body)
 }
+
+// Fastify adds the charset to a string's JSON type itself, not to bytes'.
+const JSON_BYTES = 'application/json; charset=utf-8'
 
 export function send(reply: FastifyReply, result: Result, body = serialise(result)): FastifyReply {
   void reply.code(result.status)
   if (result.headers) void reply.headers(result.headers)
   if (result.raw) return reply.send(result.raw)
   if (body === undefined) return reply.send()
-  // Fastify adds the charset to a string's JSON type itself, not to bytes'.
-  if (Buffer.isBuffer(body)) return reply.type('application/json; charset=utf-8').send(body)
+  if (Buffer.isBuffer(body)) return reply.type(JSON_BYTES).send(body)
+  if (typeof body !== 'string') return sendPieces(reply, body)
   return reply.type('application/json').send(body)
+}
+
+/** Every emulator in the process joins its replies in pieces into these (see reply-buffers.ts). */
+export const replyBuffers = new ReplyBuffers()
+
+/**
+ * A JSON reply in pieces: joined into a reused buffer (a fresh one costs page faults), sent as Fastify
+ * sends bytes, and the buffer given back once the reply has left.
+ */
+function sendPieces(reply: FastifyReply, pieces: JsonPieces): FastifyReply {
+  const { buffer, bytes } = replyBuffers.join(pieces)
+  reply.raw.once('finish', () => replyBuffers.release(buffer))
+  return reply.type(JSON_BYTES).send(bytes)
 }
 
 export function reset(req: FastifyRequest, reply: FastifyReply): FastifyReply {

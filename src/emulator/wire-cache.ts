@@ -1,7 +1,7 @@
 /**
  * The JSON (UTF-8 bytes) of the emulator's hottest reply pieces, kept and reused while unchanged (issue
  * 21): one label row as `labelrow` GET / PUT send it without signed URLs or feature filters, and one
- * label row metadata row. A bulk reply is assembled from the pieces with one copy (`okJson`), byte for
+ * label row metadata row. A bulk reply is the list of its pieces (`okJson`), joined when sent, byte for
  * byte what `JSON.stringify` of the whole reply gives (the legacy API's replies are plain JSON).
  *
  * When a piece is reused: each entry keeps the values it was built from that can change (its stamp),
@@ -22,7 +22,7 @@
  * never held twice; a pass over a larger project only cycles through it. The bytes are Buffers, outside
  * V8's heap.
  */
-import type { Result } from './server-pipeline.js'
+import type { JsonPieces, Result } from './server-pipeline.js'
 import type { EmulatorState } from './state.js'
 import type { LabelRowRecord, MetadataRow, ProjectRecord } from './state-records.js'
 import { wireLabelRow, wireMetadataRow, type MetadataIncludes } from './wire.js'
@@ -131,33 +131,24 @@ export function metadataRowJson(
 
 const HEAD = Buffer.from('{"status":200,"response":')
 const TAIL = Buffer.from('}')
-const [OPEN, COMMA, CLOSE] = [0x5b, 0x2c, 0x5d] // [ , ]
+const LIST_HEAD = Buffer.from('{"status":200,"response":[')
+const LIST_TAIL = Buffer.from(']}')
+const COMMA = Buffer.from(',')
 
 /**
  * A 200 reply `{"status": 200, "response": …}` whose response is one piece of JSON or a list of pieces:
- * the same bytes as `JSON.stringify(ok(response))`, without serialising the pieces again.
+ * the same bytes as `JSON.stringify(ok(response))`, without serialising the pieces again (joined when
+ * sent, into a reused buffer: `sendPieces`).
  */
 export function okJson(response: Buffer | Buffer[]): Result {
-  const pieces = Buffer.isBuffer(response) ? [response] : response
-  const list = !Buffer.isBuffer(response)
-  let size = HEAD.length + TAIL.length + (list ? Math.max(1, pieces.length) + 1 : 0)
-  for (const piece of pieces) size += piece.length
-  // One buffer, copied into piece by piece (Buffer.concat is many times slower until the JIT has
-  // optimised it, which a few dozen replies never get to).
-  const out = Buffer.allocUnsafe(size)
-  out.set(HEAD, 0)
-  let at = HEAD.length
-  if (list) out[at++] = OPEN
-  for (let i = 0; i < pieces.length; i++) {
-    if (i > 0) out[at++] = COMMA
-    out.set(pieces[i], at)
-    at += pieces[i].length
+  if (Buffer.isBuffer(response)) return { status: 200, body: [HEAD, response, TAIL] satisfies JsonPieces, json: true }
+  const body: Buffer[] = [LIST_HEAD]
+  for (let i = 0; i < response.length; i++) {
+    if (i > 0) body.push(COMMA)
+    body.push(response[i])
   }
-  if (list) out[at++] = CLOSE
-  out.set(TAIL, at)
-  at += TAIL.length
-  if (at !== size) throw new Error(`okJson: wrote ${at} bytes of ${size}`)
-  return { status: 200, body: out, json: true }
+  body.push(LIST_TAIL)
+  return { status: 200, body: body satisfies JsonPieces, json: true }
 }
 
 /**
