@@ -40,7 +40,7 @@ export async function setUpTracing(): Promise<boolean> {
 }
 
 /** Whether any copy of `@opentelemetry/api` 1.x registered a global tracer provider in this process. */
-function providerRegistered(): boolean {
+export function providerRegistered(): boolean {
   const globals = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')]
   return globals?.trace !== undefined
 }

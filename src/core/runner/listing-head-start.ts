@@ -11,7 +11,8 @@ interface Started {
  * The first stage's task listing, started as soon as the project's workflow is known instead of after
  * its ontology and the validation (issue 21): the listing is the bound of runs without handler work,
  * one round trip per page, and its first page then costs no round trip of its own. Listing is
- * read-only: when validation fails the pages asked for are dropped and nothing else happened.
+ * read-only: when validation fails the pages asked for are dropped and nothing else happened. Not used
+ * when an OpenTelemetry SDK is registered (the requests belong in the stage's listing span).
  *
  * `begin` starts the listing (the project's `onWorkflow`); the stage's pass takes it once (`take`);
  * one nobody took is closed by `cancel` (a failed validation, a run stopped before the stage, close).

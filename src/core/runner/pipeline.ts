@@ -9,7 +9,7 @@ import type { TaskLogger } from '../deps/types.js'
 import type { EffectJournal } from '../journal.js'
 import { openRunJournal } from '../journal-file.js'
 import type { RunResult, RunSettings, StageResult } from '../types.js'
-import { setUpTracing } from '../../shared/tracing.js'
+import { providerRegistered, setUpTracing } from '../../shared/tracing.js'
 import { sleep } from './backoff.js'
 import { listStagePages, runStage, windowsInFlight } from './engine.js'
 import type { RunEvent } from './events.js'
@@ -150,10 +150,14 @@ export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   if (input.warmConnections === true) {
     // A run's connections are opened while the project is fetched (no request sent).
     input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
-    headStart = new ListingHeadStart(
-      (workflow) => firstStageToRun(workflow, input.bindings),
-      (stageUuid) => listStagePages(input.client, input.projectHash, stageUuid, settings),
-    )
+    // Traced runs list with their stage: a request sent now would fall outside the run's trace (its
+    // spans, and the stage's listing span, start with the run).
+    if (!providerRegistered()) {
+      headStart = new ListingHeadStart(
+        (workflow) => firstStageToRun(workflow, input.bindings),
+        (stageUuid) => listStagePages(input.client, input.projectHash, stageUuid, settings),
+      )
+    }
   }
   try {
     const inspected = await inspectProject({ ...input, onWorkflow: headStart && ((w) => headStart.begin(w)) })
