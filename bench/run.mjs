@@ -316,7 +316,8 @@ async function serviceTime(domain, latencyMs, skip) {
  * --trace: every request of a run on both sides, matched by trace id, in ms from the run's start:
  * `send` (written to the socket), `receive` (the emulator's handler started), `reply` (it answered),
  * `read` (the client had the whole reply), and `readyToSend` for a listing page: when the previous
- * page's reply was read (so `send - readyToSend` is the engine's own delay between two pages).
+ * page's reply was read (so `send - readyToSend` is the engine's own delay between two pages); and
+ * `gc`: the engine's garbage collection pauses on the same clock.
  */
 const traces = []
 async function timeline(s, run, domain) {
@@ -358,6 +359,8 @@ async function timeline(s, run, domain) {
     // The run's start on the clock of V8's CPU profiles (µs): subtract it from a --cpu-prof's timestamps.
     startedAtHrUs: run.startedAtHrUs,
     requests: rows,
+    // The engine's garbage collection pauses (main thread): start in ms from the run's start, length, kind.
+    gc: run.gc ?? [],
   }
 }
 

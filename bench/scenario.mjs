@@ -20,6 +20,7 @@ import {
 } from '../dist/index.js'
 
 const s = JSON.parse(process.argv[2])
+const round1 = (ms) => Math.round(ms * 10) / 10
 
 // --trace: when each request was written to its socket and when its reply was read, by trace id
 // (X-Cloud-Trace-Context, which the emulator logs too), from undici's diagnostics channels.
@@ -115,8 +116,17 @@ runner.stage(s.stage, agent)
 // The engine's garbage collection pauses during the run (main thread), by kind: scavenges (minor) and
 // mark-compacts (major). A scavenge that has to copy many live young objects stops the run for ms.
 const gcPauses = { count: 0, ms: 0, minorCount: 0, minorMs: 0 }
+// --trace: each pause on the timeline too (its start in performance.now() ms, made relative below).
+const gcTimeline = []
+const GC_KINDS = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+}
 const gcObserver = new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
+    if (s.trace) gcTimeline.push({ startMs: entry.startTime, ms: entry.duration, kind: GC_KINDS[entry.detail?.kind] })
     gcPauses.count++
     gcPauses.ms += entry.duration
     if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
@@ -188,6 +198,14 @@ process.stdout.write(
     // Pages first touched during the run (fresh heap, buffers, JIT code): ~9 µs each on the bench's machines.
     minorPageFaults: usage.minorPageFault - pageFaultsBefore,
     heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
-    ...(s.trace ? { startedAtMs, startedAtHrUs, endedAtMs: startedAtMs + wallMs, trace: [...trace.values()] } : {}),
+    ...(s.trace
+      ? {
+          startedAtMs,
+          startedAtHrUs,
+          endedAtMs: startedAtMs + wallMs,
+          trace: [...trace.values()],
+          gc: gcTimeline.map((g) => ({ at: round1(g.startMs - started), ms: round1(g.ms), kind: g.kind })),
+        }
+      : {}),
   }) + '\n',
 )
