@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { isLabelRowMetadataRows, isLabelRows } from './fast-check.js'
-import { LegacyLabelRowMetadataResponse, LegacyLabelRowsResponse } from './models.js'
+import { z } from 'zod'
+import { isLabelRowMetadataRows, isLabelRows, isTaskPage } from './fast-check.js'
+import { LegacyLabelRowMetadataResponse, LegacyLabelRowsResponse, V2TaskPage } from './models.js'
 
 const metadata: Record<string, unknown> = {
   data_hash: 'd1',
@@ -30,6 +31,16 @@ const labelRow: Record<string, unknown> = {
   data_units: { d1: {} },
   object_answers: {},
 }
+const task: Record<string, unknown> = {
+  uuid: 't1',
+  createdAt: '2025-01-01T00:00:00Z',
+  updatedAt: '2025-01-01T00:00:00Z',
+  dataHash: 'd1',
+  dataTitle: 'a.jpg',
+  labelBranchName: 'main',
+  assignee: null,
+  unknownKey: 1,
+}
 // Wrong values for each key (and absent, and null): the hand check and zod must agree on every one.
 const variants: unknown[] = [undefined, null, 'text', 1, Number.MAX_VALUE, true, {}, [], [{}], ['x'], { uuid: 'u' }]
 
@@ -37,10 +48,11 @@ function agree(
   base: Record<string, unknown>,
   check: (v: unknown) => boolean,
   schema: { safeParse(v: unknown): { success: boolean } },
+  optionalKeys: readonly string[] = ['duration', 'width', 'height', 'file_type', 'is_valid', 'task_uuid'],
 ) {
   expect(check([base])).toBe(true)
   expect(schema.safeParse([base]).success).toBe(true)
-  const keys = [...Object.keys(base), 'duration', 'width', 'height', 'file_type', 'is_valid', 'task_uuid']
+  const keys = [...Object.keys(base), ...optionalKeys]
   for (const key of keys) {
     for (const value of variants) {
       const row = { ...base }
@@ -58,5 +70,21 @@ describe('hand checks of the hottest wire shapes', () => {
   })
   it('accept and reject label rows exactly as the zod schema does', () => {
     agree(labelRow, isLabelRows, LegacyLabelRowsResponse)
+  })
+  it('accept and reject task listing pages exactly as the zod schema does', () => {
+    // The task check sees one page of one task; the page's own keys are varied too.
+    const page = (results: unknown) => ({ results, nextPageToken: 'next' })
+    agree(
+      task,
+      (rows) => isTaskPage(page(rows)),
+      { safeParse: (rows: unknown) => V2TaskPage.safeParse(page(rows)) },
+      ['status', 'labelBranchName', 'assignee', 'lastActionedBy'],
+    )
+    agree(
+      { results: [task], nextPageToken: null },
+      (pages) => Array.isArray(pages) && pages.every(isTaskPage),
+      { safeParse: (pages: unknown) => z.array(V2TaskPage).safeParse(pages) },
+      [],
+    )
   })
 })

@@ -1,11 +1,11 @@
 /**
  * Hand-written checks for the hottest wire shapes (label row metadata and label rows, hundreds of rows
- * per page): the same rules as their zod schemas in `models.ts`, without zod's per-key work for loose
+ * per page; the task listing's pages, a hundred tasks each, on the chain of requests that bounds a run): the same rules as their zod schemas in `models.ts`, without zod's per-key work for loose
  * objects with ~30 keys. A value that passes is used as parsed (fresh JSON, every key kept, as
  * `looseObject` keeps them); one that fails goes through the zod schema, which says what is wrong.
  * `fast-check.test.ts` checks that both agree.
  */
-import type { LegacyLabelRow, LegacyLabelRowMetadataRow } from './models.js'
+import type { LegacyLabelRow, LegacyLabelRowMetadataRow, V2TaskPage } from './models.js'
 
 type Row = Record<string, unknown>
 
@@ -74,4 +74,32 @@ function isLabelRow(row: unknown): row is LegacyLabelRow {
 /** `labelrow` rows (`LegacyLabelRowsResponse`), when every row is well-formed. */
 export function isLabelRows(value: unknown): value is LegacyLabelRow[] {
   return Array.isArray(value) && value.every(isLabelRow)
+}
+
+function isTask(task: unknown): boolean {
+  return (
+    isObject(task) &&
+    str(task.uuid) &&
+    str(task.createdAt) &&
+    str(task.updatedAt) &&
+    str(task.dataHash) &&
+    str(task.dataTitle) &&
+    (task.status === undefined || str(task.status)) &&
+    (task.labelBranchName === undefined || str(task.labelBranchName)) &&
+    (task.assignee === undefined || strOrNull(task.assignee)) &&
+    (task.lastActionedBy === undefined || strOrNull(task.lastActionedBy))
+  )
+}
+
+/**
+ * A page of the task listing (`V2TaskPage`), when it and every task are well-formed. Keys the schema
+ * does not name are kept (zod would strip them): the client reads only the ones it names.
+ */
+export function isTaskPage(value: unknown): value is V2TaskPage {
+  return (
+    isObject(value) &&
+    Array.isArray(value.results) &&
+    opt(value.nextPageToken, str) &&
+    value.results.every(isTask)
+  )
 }

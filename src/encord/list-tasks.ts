@@ -1,5 +1,6 @@
 import { rephraseNotFound, seg, v2Call, parseWith, type ApiChannel } from './api-channel.js'
 import { EncordProtocolError } from './errors.js'
+import { isTaskPage } from './fast-check.js'
 import { V2TaskPage } from './models.js'
 import type { QueryParams } from './query.js'
 import { toTask } from './to-model.js'
@@ -93,7 +94,9 @@ export async function* listStageTaskPages(
       } catch (error) {
         throw rephraseNotFound(error, 'stage', { stageUuid, projectHash })
       }
-      const page = parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)
+      const page = isTaskPage(raw.json)
+        ? raw.json
+        : parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)
       if (page.results.length > 0) yield page.results.map((task) => toTask(task, stageUuid))
       const next = page.nextPageToken ?? undefined
       if (next !== undefined) {
