@@ -191,16 +191,16 @@ export class BatchData {
 
   /** One task's item of a batch dependency; an item that failed is loaded again, for this task alone, on retries. */
   async itemFor(node: DependencyNode, index: number, attempt: number): Promise<unknown> {
-    const key = `${index}`
     const overrides = this.overrides
-    const mapKey = `${key}:${this.nodeIndex(node)}`
-    let value = overrides.has(mapKey) ? overrides.get(mapKey) : (await this.load(node.dep))[index]
+    // Keys exist only once a retry reloaded an item (rare): most calls make none.
+    const key = overrides.size > 0 ? overrideKey(index, this.nodeIndex(node)) : undefined
+    let value = key !== undefined && overrides.has(key) ? overrides.get(key) : (await this.load(node.dep))[index]
     if (value instanceof BatchLoadError) throw new DependencyError(node.label, value.cause ?? value, false)
     if (value instanceof Error && attempt > 0) {
       // A per-task failure (e.g. a missing row): try again for this task only.
       const single = await this.callResolveMany(node.dep, [this.options.tasks[index]], new Map())
       value = single[0]
-      overrides.set(mapKey, value)
+      overrides.set(key ?? overrideKey(index, this.nodeIndex(node)), value)
     }
     if (value instanceof Error) throw new DependencyError(node.label, value)
     return value
@@ -216,6 +216,11 @@ export class BatchData {
     this.overrides.clear()
     this.batchCache.clear()
   }
+}
+
+/** A task's reloaded item of one dependency node (see `BatchData.itemFor`). */
+function overrideKey(index: number, nodeIndex: number): string {
+  return `${index}:${nodeIndex}`
 }
 
 export interface TaskScopeOptions {
