@@ -12,6 +12,7 @@ type Row = Record<string, unknown>
 const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 const str = (v: unknown) => typeof v === 'string'
+const isBoolean = (v: unknown) => typeof v === 'boolean'
 const strOrNull = (v: unknown) => v === null || typeof v === 'string'
 /** `.nullable().optional()`: absent, null, or the type. */
 const opt = (v: unknown, check: (v: unknown) => boolean) => v === undefined || v === null || check(v)
@@ -46,9 +47,13 @@ function isMetadataRow(row: unknown): row is LegacyLabelRowMetadataRow {
     !isObject(row.spaces)
   )
     return false
-  for (const key of METADATA_OPTIONAL_STRINGS) if (!opt(row[key], str)) return false
-  for (const key of METADATA_OPTIONAL_NUMBERS) if (!opt(row[key], isNumber)) return false
-  for (const key of METADATA_OPTIONAL_BOOLEANS) if (!opt(row[key], (v) => typeof v === 'boolean')) return false
+  // Indexed loops: a `for…of` left an iterator object per key list per row before it was optimised.
+  for (let i = 0; i < METADATA_OPTIONAL_STRINGS.length; i++)
+    if (!opt(row[METADATA_OPTIONAL_STRINGS[i]], str)) return false
+  for (let i = 0; i < METADATA_OPTIONAL_NUMBERS.length; i++)
+    if (!opt(row[METADATA_OPTIONAL_NUMBERS[i]], isNumber)) return false
+  for (let i = 0; i < METADATA_OPTIONAL_BOOLEANS.length; i++)
+    if (!opt(row[METADATA_OPTIONAL_BOOLEANS[i]], isBoolean)) return false
   const node = row.workflow_graph_node
   if (!opt(node, (n) => isObject(n) && str(n.uuid) && str(n.title))) return false
   if (!opt(row.client_metadata, isObject)) return false
@@ -96,10 +101,5 @@ function isTask(task: unknown): boolean {
  * does not name are kept (zod would strip them): the client reads only the ones it names.
  */
 export function isTaskPage(value: unknown): value is V2TaskPage {
-  return (
-    isObject(value) &&
-    Array.isArray(value.results) &&
-    opt(value.nextPageToken, str) &&
-    value.results.every(isTask)
-  )
+  return isObject(value) && Array.isArray(value.results) && opt(value.nextPageToken, str) && value.results.every(isTask)
 }
