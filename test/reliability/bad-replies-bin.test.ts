@@ -251,6 +251,35 @@ describe('servers that answer badly', () => {
       code: 3,
       says: ['not JSON', 'listTasks'],
     },
+    {
+      // Pages pass a hand check (fast-check.ts); one that fails it is told apart by the zod schema.
+      name: 'the task listing answers a page whose task has no data hash during a run',
+      command: 'run',
+      answers: () => [
+        {
+          match: /\/tasks/,
+          status: 200,
+          type: 'application/json',
+          body: JSON.stringify({
+            results: [
+              {
+                uuid: 't1',
+                createdAt: '2025-01-01T00:00:00Z',
+                updatedAt: '2025-01-01T00:00:00Z',
+                dataTitle: 'a.jpg',
+                status: 'NEW',
+                labelBranchName: 'main',
+                assignee: null,
+                lastActionedBy: null,
+              },
+            ],
+            nextPageToken: null,
+          }),
+        },
+      ],
+      code: 3,
+      says: ['in a shape this client does not understand', 'results.0.dataHash'],
+    },
     // A dependency that cannot load fails its tasks (the run goes on, exit 1), each with the reason.
     {
       name: 'the label row listing answers an HTML error page during a run',
