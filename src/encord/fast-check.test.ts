@@ -74,12 +74,12 @@ describe('hand checks of the hottest wire shapes', () => {
   it('accept and reject task listing pages exactly as the zod schema does', () => {
     // The task check sees one page of one task; the page's own keys are varied too.
     const page = (results: unknown) => ({ results, nextPageToken: 'next' })
-    agree(
-      task,
-      (rows) => isTaskPage(page(rows)),
-      { safeParse: (rows: unknown) => V2TaskPage.safeParse(page(rows)) },
-      ['status', 'labelBranchName', 'assignee', 'lastActionedBy'],
-    )
+    agree(task, (rows) => isTaskPage(page(rows)), { safeParse: (rows: unknown) => V2TaskPage.safeParse(page(rows)) }, [
+      'status',
+      'labelBranchName',
+      'assignee',
+      'lastActionedBy',
+    ])
     agree(
       { results: [task], nextPageToken: null },
       (pages) => Array.isArray(pages) && pages.every(isTaskPage),
