@@ -14,7 +14,7 @@
  * Requests to Encord are `encord <endpoint>` client spans under whichever of these made them.
  */
 import type { AgentTask, Stage } from '../../encord/types.js'
-import { setSpanError, traceIterable, withSpan } from '../../shared/tracing.js'
+import { setSpanError, traceIterable, tracingEnabled, withSpan } from '../../shared/tracing.js'
 import type { StageResult } from '../types.js'
 import type { TaskOutcome } from './outcome.js'
 
@@ -86,6 +86,8 @@ export function traceTask(
   task: AgentTask,
   fn: () => Promise<TaskOutcome | undefined>,
 ): Promise<TaskOutcome | undefined> {
+  // Once per task: with tracing off, the call itself (no span options, no async step around it).
+  if (!tracingEnabled()) return fn()
   return withSpan(
     SPAN_NAMES.task,
     { attributes: { 'encord.task.uuid': task.uuid, 'encord.data.hash': task.dataHash } },
@@ -109,6 +111,7 @@ export function traceTask(
 }
 
 export function traceHandler<T>(attempt: number, fn: () => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return fn()
   return withSpan(SPAN_NAMES.handler, { attributes: { 'encord_agents.attempt': attempt } }, fn)
 }
 
