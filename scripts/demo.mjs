@@ -31,6 +31,6 @@ if (!existsSync(join(dir, 'encord-agents.config.ts'))) {
   )
 }
 process.stderr.write(
-  `Running the demo agent in ${dir.slice(root.length + 1)} (again: nothing left to do; --reset starts over)\n\n`,
+  `Running the demo agent in ${dir.slice(root.length + 1)} (run again, it finds no task left; \`npm run demo -- --reset\` starts over)\n\n`,
 )
 process.exit(cli(['run', ...args.filter((a) => a !== '--reset')], dir))
