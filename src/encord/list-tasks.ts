@@ -1,4 +1,5 @@
 import { rephraseNotFound, seg, v2Call, parseWith, type ApiChannel } from './api-channel.js'
+import { turnAfterChainedWrites } from '../shared/event-loop-turn.js'
 import { EncordProtocolError } from './errors.js'
 import { isTaskPage } from './fast-check.js'
 import { V2TaskPage } from './models.js'
@@ -94,6 +95,11 @@ export async function* listStageTaskPages(
       } catch (error) {
         throw rephraseNotFound(error, 'stage', { stageUuid, projectHash })
       }
+      // The next page, requested from this reply's callback, reaches its socket only in the loop's check
+      // phase (undici checks an idle keep-alive socket there first); what this page sets off (its tasks
+      // handed out, a load window's requests built and signed) would run before that write. One turn
+      // lets the write go first: the pages' chain is the bound of runs without handler work.
+      if (pageAhead && queue.length > 0) await turnAfterChainedWrites()
       const page = isTaskPage(raw.json)
         ? raw.json
         : parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)

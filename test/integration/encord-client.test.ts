@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -122,6 +123,28 @@ describe('EncordClient against the emulator', () => {
       (await all(client.listTasks(project.projectHash, agent.uuid))).map((t) => t.uuid),
     )
     expect(tasks).toHaveLength(TASKS)
+  })
+
+  it('with pageAhead, the next page is written to its socket before the reader gets the current one', async () => {
+    // Every socket of the pool has answered before: undici writes to one only in the loop's check phase.
+    await Promise.all([1, 2, 3].map(() => client.getProject(project.projectHash)))
+    const written: string[] = []
+    const onHeaders = (message: unknown): void => {
+      const path = (message as { request: { path: string } }).request.path
+      if (path.includes('/tasks')) written.push(path)
+    }
+    diagnostics.subscribe('undici:client:sendHeaders', onHeaders)
+    try {
+      const pages = client.listTaskPages(project.projectHash, agent.uuid, {}, { pageAhead: true })
+      const reader = pages[Symbol.asyncIterator]()
+      await reader.next()
+      // Page 1, and page 2 (sent from page 1's reply callback), were both on their sockets by then.
+      expect(written).toHaveLength(2)
+      expect(written[1]).toContain('pageToken=')
+      await reader.return?.(undefined)
+    } finally {
+      diagnostics.unsubscribe('undici:client:sendHeaders', onHeaders)
+    }
   })
 
   it('lists the same tasks a page at a time with listTaskPages (one request per page, none empty)', async () => {
