@@ -313,6 +313,47 @@ describe('dependencies', () => {
     })
   })
 
+  it('task-scoped dependencies are disposed after each attempt, last resolved first; a failing dispose is a warning', async () => {
+    const e = await start({ tasks: 3 })
+    const order: string[] = []
+    const warnings: string[] = []
+    const plain = defineDependency({ name: 'plain', resolve: () => 'no dispose' })
+    const session = defineDependency({
+      name: 'session',
+      resolve: ({ task }) => task.uuid,
+      dispose: (uuid) => void order.push(`session ${uuid}`),
+    })
+    const client = defineDependency({
+      name: 'client',
+      deps: { session },
+      resolve: ({ deps }) => deps.session,
+      dispose: (uuid) => {
+        order.push(`client ${uuid}`)
+        throw new Error('socket already closed')
+      },
+    })
+    const runner = runnerFor(e).stage(
+      'Agent 1',
+      defineAgent({
+        deps: { plain, client },
+        handler: ({ deps }) => (deps.plain === 'no dispose' ? 'complete' : null),
+      }),
+    )
+    const result = await runner.run({
+      onEvent: (event) => {
+        if (event.type === 'log' && event.level === 'warn') warnings.push(event.message)
+      },
+    })
+    expect(result.stages[0].moved).toEqual({ complete: 3 })
+    // Each task: its client (resolved last) first, then the session it was made from.
+    expect(order).toHaveLength(6)
+    for (let i = 0; i < 6; i += 2) {
+      expect(order[i]).toMatch(/^client /)
+      expect(order[i + 1]).toBe(order[i].replace('client', 'session'))
+    }
+    expect(warnings).toEqual(Array(3).fill('Disposing client failed: socket already closed'))
+  })
+
   it('run-scoped dependencies are resolved once per run and disposed at its end', async () => {
     const e = await start({ tasks: 5 })
     let created = 0

@@ -218,6 +218,10 @@ export class BatchData {
   }
 }
 
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
+}
+
 /** A task's reloaded item of one dependency node (see `BatchData.itemFor`). */
 function overrideKey(index: number, nodeIndex: number): string {
   return `${index}:${nodeIndex}`
@@ -320,16 +324,30 @@ export class TaskScope {
   async collectEffects(): Promise<TaskEffect[]> {
     const effects: TaskEffect[] = []
     for (const collect of this.commits) {
-      const result = await collect()
+      const pending = collect()
+      // Most commits answer at once (the label row's does): no await, no promise job, for those.
+      const result = isPromiseLike(pending) ? await pending : pending
       if (result === undefined) continue
-      effects.push(...(Array.isArray(result) ? result : [result]))
+      if (Array.isArray(result)) effects.push(...result)
+      else effects.push(result)
     }
     return effects
   }
 
-  /** Dispose task-scoped values, last resolved first. */
-  async dispose(): Promise<void> {
-    for (const { dep, value, label } of this.resolved.splice(0).reverse()) {
+  /**
+   * Dispose task-scoped values, last resolved first. Undefined when none of them has a `dispose`
+   * (most tasks): nothing to wait for, so the caller does not await (this runs once per task attempt).
+   */
+  dispose(): Promise<void> | undefined {
+    const resolved = this.resolved.splice(0)
+    let disposable = false
+    for (let i = 0; i < resolved.length && !disposable; i++) disposable = resolved[i].dep.dispose !== undefined
+    if (!disposable) return undefined
+    return this.#disposeAll(resolved.reverse())
+  }
+
+  async #disposeAll(resolved: ReadonlyArray<{ dep: Dependency<unknown, unknown>; value: unknown; label: string }>) {
+    for (const { dep, value, label } of resolved) {
       if (dep.dispose === undefined) continue
       try {
         await dep.dispose(value)

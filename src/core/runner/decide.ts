@@ -56,12 +56,12 @@ async function decide(o: DecideTaskOptions): Promise<{ decision: TaskDecision; e
   let timer: NodeJS.Timeout | undefined
   const started = performance.now()
   try {
-    const work = (async () => {
-      const deps = await scope.resolveRoots(o.graph)
-      return o.agent.handler(new HandlerCall(o, deps, cancel.signal))
-    })()
     let value: unknown
     if (o.taskTimeout !== undefined) {
+      const work = (async () => {
+        const deps = await scope.resolveRoots(o.graph)
+        return o.agent.handler(new HandlerCall(o, deps, cancel.signal))
+      })()
       const timeoutMs = o.taskTimeout
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -81,7 +81,9 @@ async function decide(o: DecideTaskOptions): Promise<{ decision: TaskDecision; e
         throw new TaskTimeoutError(timeoutMs, tookMs)
       }
     } else {
-      value = await work
+      // No timeout to race: the dependencies, then the handler, with no promise around the two.
+      const deps = await scope.resolveRoots(o.graph)
+      value = await o.agent.handler(new HandlerCall(o, deps, cancel.signal))
     }
     const decision = interpretHandlerResult(value, o.stage)
     const effects = await scope.collectEffects()
@@ -89,7 +91,8 @@ async function decide(o: DecideTaskOptions): Promise<{ decision: TaskDecision; e
     return { decision, effects }
   } finally {
     if (timer !== undefined) clearTimeout(timer)
-    await scope.dispose()
+    const disposing = scope.dispose()
+    if (disposing !== undefined) await disposing
   }
 }
 
