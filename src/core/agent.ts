@@ -45,7 +45,10 @@ export interface HandlerContext<D extends DepsRecord = {}> {
   stage: Stage
   /** The values of the agent's `deps`, typed from the record. */
   deps: DepValues<D>
-  /** Aborted when `taskTimeout` passes: stop work and return (or throw). */
+  /**
+   * Aborted when `taskTimeout` passes: stop work and return (or throw). Made when first read (a getter
+   * of the context, so a spread `{ ...ctx }` does not carry it: pass `ctx.signal` itself along).
+   */
   signal: AbortSignal
   /** Log lines attached to the task (rendered by the CLI). */
   log: TaskLogger
