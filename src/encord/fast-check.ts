@@ -1,6 +1,7 @@
 /**
  * Hand-written checks for the hottest wire shapes (label row metadata and label rows, hundreds of rows
- * per page; the task listing's pages, a hundred tasks each, on the chain of requests that bounds a run): the same rules as their zod schemas in `models.ts`, without zod's per-key work for loose
+ * per page; the task listing's pages, a hundred tasks each, on the chain of requests that bounds a
+ * run): the same rules as their zod schemas in `models.ts`, without zod's per-key work for loose
  * objects with ~30 keys. A value that passes is used as parsed (fresh JSON, every key kept, as
  * `looseObject` keeps them); one that fails goes through the zod schema, which says what is wrong.
  * `fast-check.test.ts` checks that both agree.
