@@ -240,20 +240,39 @@ export interface TaskScopeOptions {
 }
 
 /**
- * The context a task-scoped `resolve` gets. A class: one is made for every dependency of every task,
- * and in V8 an object literal that spreads the base (~3 KB) or holds a getter (~1 KB) leaves far more
- * young garbage than an instance whose getter is on its prototype (issue 21, `--heap-prof`).
+ * What every context of a task attempt carries: the handler's (decide.ts) and each task-scoped
+ * dependency's. A class: one is made for every attempt and every task-scoped dependency, and in V8 an
+ * object literal that spreads the base (~3 KB) or holds a getter (~1 KB) leaves far more young
+ * garbage than an instance whose getter is on its prototype (issue 21, `--heap-prof`).
  */
-class TaskResolveScope implements TaskResolveContext<Record<string, unknown>, unknown> {
+export class AttemptContext {
+  readonly task: AgentTask
   readonly project: Project
+  readonly stage: Stage
+  readonly log: TaskLogger
+  readonly attempt: number
+  readonly #signal: () => AbortSignal
+
+  constructor(options: TaskScopeOptions) {
+    this.task = options.task
+    this.project = options.base.project
+    this.stage = options.stage
+    this.log = options.base.log
+    this.attempt = options.attempt
+    this.#signal = options.signal
+  }
+
+  /** The attempt's abort signal, made on first read (see decide.ts). */
+  get signal(): AbortSignal {
+    return this.#signal()
+  }
+}
+
+/** The context a task-scoped `resolve` gets. */
+class TaskResolveScope extends AttemptContext implements TaskResolveContext<Record<string, unknown>, unknown> {
   readonly client: EncordApi
   readonly dryRun: boolean
-  readonly log: TaskLogger
-  readonly task: AgentTask
-  readonly stage: Stage
-  readonly attempt: number
   readonly runCache: Map<string, unknown>
-  readonly #signal: () => AbortSignal
 
   constructor(
     options: TaskScopeOptions,
@@ -262,21 +281,10 @@ class TaskResolveScope implements TaskResolveContext<Record<string, unknown>, un
     readonly taskCache: Map<string, unknown>,
     readonly onCommit: TaskResolveContext<Record<string, unknown>, unknown>['onCommit'],
   ) {
-    const base = options.base
-    this.project = base.project
-    this.client = base.client
-    this.dryRun = base.dryRun
-    this.log = base.log
-    this.task = options.task
-    this.stage = options.stage
-    this.attempt = options.attempt
+    super(options)
+    this.client = options.base.client
+    this.dryRun = options.base.dryRun
     this.runCache = options.run.runCache
-    this.#signal = options.signal
-  }
-
-  /** The attempt's abort signal, made on first read (see decide.ts). */
-  get signal(): AbortSignal {
-    return this.#signal()
   }
 }
 
