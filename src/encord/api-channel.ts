@@ -58,7 +58,7 @@ export class ApiChannel {
       throw errorFromV2Response({
         call: response.call,
         httpStatus: response.status,
-        bodyText: response.body.text,
+        bodyText: response.bodyText,
         retryAfter: Array.isArray(header) ? header[0] : header,
         traceId: response.traceId,
         attempts: response.attempts,
@@ -137,14 +137,14 @@ export class ApiChannel {
     // The SDK ignores the HTTP status and reads the envelope; a non-JSON error page falls back to the status.
     let json: unknown
     try {
-      json = response.body.json()
+      json = JSON.parse(response.bodyText)
     } catch {
       if (response.status >= 400) {
         const header = response.headers['retry-after']
         throw errorFromV2Response({
           call,
           httpStatus: response.status,
-          bodyText: response.body.text,
+          bodyText: response.bodyText,
           retryAfter: Array.isArray(header) ? header[0] : header,
           traceId: response.traceId,
           attempts: response.attempts,
@@ -158,7 +158,7 @@ export class ApiChannel {
         throw errorFromV2Response({
           call,
           httpStatus: response.status,
-          bodyText: response.body.text,
+          bodyText: response.bodyText,
           traceId: response.traceId,
           attempts: response.attempts,
         })
@@ -215,7 +215,7 @@ export function protocolError(
   response: ApiResponse,
   ...situation: EncordSituation<'EncordProtocol'>
 ): EncordProtocolError {
-  const text = response.body.text.trim()
+  const text = response.bodyText.trim()
   const shown =
     text === '' ? '(empty body)' : looksLikeHtml(text) ? 'an HTML page: ' + text.slice(0, 120) : text.slice(0, 200)
   const contentType = response.headers['content-type']
@@ -231,7 +231,7 @@ export function protocolError(
 
 export function parseJson(response: ApiResponse, _call: EncordCall): unknown {
   try {
-    return response.body.json()
+    return JSON.parse(response.bodyText)
   } catch {
     throw protocolError(response, 'notJson', {})
   }

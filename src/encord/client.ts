@@ -537,7 +537,7 @@ export class EncordClient implements EncordApi {
     if (patch.clientMetadata !== undefined) body.clientMetadata = patch.clientMetadata
     const response = await this.#api.v2('updateStorageItem', 'PATCH', path, { body, retry: 'connect-only' })
     const call = v2Call('updateStorageItem', 'PATCH', path)
-    if (response.status === 204 || response.body.text.trim() === '') return this.getStorageItem(item.uuid)
+    if (response.status === 204 || response.bodyText.trim() === '') return this.getStorageItem(item.uuid)
     return toStorageItem(parseWith(V2StorageItem, parseJson(response, call), call, 'storage item'), call)
   }
 

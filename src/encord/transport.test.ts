@@ -261,7 +261,7 @@ describe('Transport retries', () => {
         ['ResourceID', 'p'],
       ],
     })
-    expect(res.body.text).toBe('{"status": 200, "response": true}')
+    expect(res.bodyText).toBe('{"status": 200, "response": true}')
     expect(seen[0].headers['accept-encoding']).toBe('gzip')
     expect(seen[0].headers.authorization).toMatch(/^bd879c96[0-9a-f]{56}:[0-9a-f]{128}$/)
     expect(seen[0].headers.resourceid).toBe('p')

@@ -3,6 +3,8 @@ import { createWriteStream, readFileSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { promisify } from 'node:util'
+import { brotliDecompress, gunzip, inflate } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import createDebug from 'debug'
 import { createRequire } from 'node:module'
@@ -24,7 +26,6 @@ import {
 } from './retry.js'
 import { signRequest } from './auth/sign.js'
 import { warmFirst, WarmSockets } from './warm-sockets.js'
-import { readReplyBody, type ReplyBody } from './reply-body.js'
 import {
   EncordNetworkError,
   EncordPermissionError,
@@ -143,7 +144,7 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number
   headers: Record<string, string | string[] | undefined>
-  body: ReplyBody
+  bodyText: string
   traceId: string
   /** How many times the request was sent. */
   attempts: number
@@ -257,7 +258,7 @@ export class Transport {
       })
       this.#api = this.#agent
     }
-    // Responses are decompressed by hand (see `readReplyBody`): undici's interceptor warns as experimental.
+    // Responses are decompressed by hand (see `decompress`): undici's interceptor warns as experimental.
     this.#download = this.#api.compose(interceptors.redirect({ maxRedirections: 5 }))
   }
 
@@ -422,7 +423,7 @@ export class Transport {
       bodyTimeout: timeout,
       signal: req.signal,
     })
-    const reply = await readReplyBody(res.body, res.headers['content-encoding'])
+    const raw = Buffer.from(await res.body.arrayBuffer())
     // undici keeps a socket that just answered busy until its next check phase (it validates idle
     // keep-alive sockets there), so a request sent at once by our caller would make the pool open a
     // NEW connection, a full handshake on a WAN. One turn of the loop lets the socket be reused (bench:
@@ -431,7 +432,9 @@ export class Transport {
     // (`nextAtOnce`) does not wait when another connection is idle: in the check phase the listing's
     // next page queued behind the handlers' turns (issue 21: −60 to −90 ms over 30 pages).
     if (req.nextAtOnce !== true || !this.#anotherIdle()) await turnAfterChainedWrites()
-    return { status: res.statusCode, headers: res.headers, body: reply, traceId, attempts: attempt, call }
+    const encoding = res.headers['content-encoding']
+    const bodyText = (await decompress(raw, Array.isArray(encoding) ? encoding.join(',') : encoding)).toString('utf8')
+    return { status: res.statusCode, headers: res.headers, bodyText, traceId, attempts: attempt, call }
   }
 
   /** Whether a request sent now finds a connection needing no handshake: an idle one, or a warmed socket. */
@@ -568,8 +571,27 @@ function networkFailure(
   }
 }
 
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+const brotliAsync = promisify(brotliDecompress)
+
+/** Undo `Content-Encoding` (we ask for gzip; deflate and br are handled in case a proxy picks them). */
 function publishOutcome(outcome: RequestOutcome): void {
   if (requestChannel.hasSubscribers) requestChannel.publish(outcome)
+}
+
+async function decompress(body: Buffer, encoding: string | undefined): Promise<Buffer> {
+  let out = body
+  const codings = (encoding ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity')
+  for (const coding of codings.reverse()) {
+    if (coding === 'gzip' || coding === 'x-gzip') out = await gunzipAsync(out)
+    else if (coding === 'deflate') out = await inflateAsync(out)
+    else if (coding === 'br') out = await brotliAsync(out)
+  }
+  return out
 }
 
 function emptyStats(): TransportStats {
