@@ -575,11 +575,12 @@ const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
 const brotliAsync = promisify(brotliDecompress)
 
-/** Undo `Content-Encoding` (we ask for gzip; deflate and br are handled in case a proxy picks them). */
+/** Publishes a request's outcome (nothing is built or sent while nobody subscribes). */
 function publishOutcome(outcome: RequestOutcome): void {
   if (requestChannel.hasSubscribers) requestChannel.publish(outcome)
 }
 
+/** Undo `Content-Encoding` (we ask for gzip; deflate and br are handled in case a proxy picks them). */
 async function decompress(body: Buffer, encoding: string | undefined): Promise<Buffer> {
   let out = body
   const codings = (encoding ?? '')
