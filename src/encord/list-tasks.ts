@@ -1,5 +1,5 @@
 import { rephraseNotFound, seg, v2Call, parseWith, type ApiChannel } from './api-channel.js'
-import { turnAfterChainedWrites } from '../shared/event-loop-turn.js'
+import { turnAfterPendingWrites } from '../shared/event-loop-turn.js'
 import { EncordProtocolError } from './errors.js'
 import { isTaskPage } from './fast-check.js'
 import { V2TaskPage } from './models.js'
@@ -99,7 +99,7 @@ export async function* listStageTaskPages(
       // phase (undici checks an idle keep-alive socket there first); what this page sets off (its tasks
       // handed out, a load window's requests built and signed) would run before that write. One turn
       // lets the write go first: the pages' chain is the bound of runs without handler work.
-      if (pageAhead && queue.length > 0) await turnAfterChainedWrites()
+      if (pageAhead && queue.length > 0) await turnAfterPendingWrites()
       const page = isTaskPage(raw.json)
         ? raw.json
         : parseWith(V2TaskPage, raw.json, raw.response.call, 'listTasks', raw.response)

@@ -35,7 +35,7 @@ import {
   type EncordCall,
   type NetworkInit,
 } from './errors.js'
-import { chainedRequestDispatched, turnAfterChainedWrites } from '../shared/event-loop-turn.js'
+import { requestDispatched, turnAfterPendingWrites } from '../shared/event-loop-turn.js'
 
 type Undici = typeof import('undici')
 let undiciModule: Undici | undefined
@@ -413,7 +413,7 @@ export class Transport {
       for (const [n, v] of signed) add(n, v)
     }
     const timeout = req.timeoutMs ?? this.timeoutMs
-    if (req.nextAtOnce === true) chainedRequestDispatched()
+    requestDispatched()
     const res = await undici().request(url, {
       dispatcher: this.#api,
       method: req.method,
@@ -427,11 +427,11 @@ export class Transport {
     // undici keeps a socket that just answered busy until its next check phase (it validates idle
     // keep-alive sockets there), so a request sent at once by our caller would make the pool open a
     // NEW connection, a full handshake on a WAN. One turn of the loop lets the socket be reused (bench:
-    // 5–8 connections per run → 1–2, ~50 ms saved on each link that opened one) and lets a chained
-    // request dispatched meanwhile be written first. A caller whose next request is on a chain
+    // 5–8 connections per run → 1–2, ~50 ms saved on each link that opened one) and lets a request
+    // dispatched meanwhile be written first. A caller whose next request is on a chain
     // (`nextAtOnce`) does not wait when another connection is idle: in the check phase the listing's
     // next page queued behind the handlers' turns (issue 21: −60 to −90 ms over 30 pages).
-    if (req.nextAtOnce !== true || !this.#anotherIdle()) await turnAfterChainedWrites()
+    if (req.nextAtOnce !== true || !this.#anotherIdle()) await turnAfterPendingWrites()
     const encoding = res.headers['content-encoding']
     const bodyText = (await decompress(raw, Array.isArray(encoding) ? encoding.join(',') : encoding)).toString('utf8')
     return { status: res.statusCode, headers: res.headers, bodyText, traceId, attempts: attempt, call }

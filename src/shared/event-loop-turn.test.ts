@@ -1,36 +1,51 @@
 import { describe, expect, it } from 'vitest'
-import { chainedRequestDispatched, turnAfterChainedWrites } from './event-loop-turn.js'
+import { requestDispatched, turnAfterPendingWrites } from './event-loop-turn.js'
 
-/** What undici does as a chained request is dispatched on a reused socket: the write in the next check phase. */
-function dispatchChained(order: string[]): void {
-  chainedRequestDispatched()
-  setImmediate(() => order.push('chained write'))
+/** What undici does as a request is dispatched on a reused socket: the write in the next check phase. */
+function dispatch(order: string[]): void {
+  requestDispatched()
+  setImmediate(() => order.push('write'))
 }
 
-describe('turnAfterChainedWrites', () => {
-  it('is one turn of the loop when no chained request was dispatched meanwhile', async () => {
+describe('turnAfterPendingWrites', () => {
+  it('is one turn of the loop when no request was dispatched meanwhile', async () => {
     const order: string[] = []
-    const turn = turnAfterChainedWrites().then(() => order.push('turn'))
+    const turn = turnAfterPendingWrites().then(() => order.push('turn'))
     setImmediate(() => order.push('queued after'))
     await turn
     await new Promise((resolve) => setImmediate(resolve))
     expect(order).toEqual(['turn', 'queued after'])
   })
 
-  it('lets the write of a chained request dispatched meanwhile go first, though the turn was taken before', async () => {
+  it('lets the write of a request dispatched meanwhile go first, though the turn was taken before', async () => {
     const order: string[] = []
-    const turns = [1, 2].map((n) => turnAfterChainedWrites().then(() => order.push(`turn ${n}`)))
-    dispatchChained(order)
+    const turns = [1, 2].map((n) => turnAfterPendingWrites().then(() => order.push(`turn ${n}`)))
+    dispatch(order)
     await Promise.all(turns)
-    expect(order).toEqual(['chained write', 'turn 1', 'turn 2'])
+    expect(order).toEqual(['write', 'turn 1', 'turn 2'])
   })
 
-  it('waits for each chained write dispatched while it waited, and no longer', async () => {
+  it('waits for each write dispatched while it waited', async () => {
     const order: string[] = []
-    const turn = turnAfterChainedWrites().then(() => order.push('turn'))
-    dispatchChained(order)
-    setImmediate(() => dispatchChained(order))
+    const turn = turnAfterPendingWrites().then(() => order.push('turn'))
+    dispatch(order)
+    setImmediate(() => dispatch(order))
     await turn
-    expect(order).toEqual(['chained write', 'chained write', 'turn'])
+    expect(order).toEqual(['write', 'write', 'turn'])
+  })
+
+  it('goes on after three turns under a stream of requests (one dispatched every turn)', async () => {
+    const order: string[] = []
+    let streaming = true
+    const stream = (): void => {
+      if (!streaming) return
+      dispatch(order)
+      setImmediate(stream)
+    }
+    stream()
+    await turnAfterPendingWrites()
+    streaming = false
+    // Three turns: the writes of the turns it waited for went first; the stream did not hold it.
+    expect(order).toEqual(['write', 'write', 'write'])
   })
 })

@@ -2,7 +2,7 @@ import pLimit from 'p-limit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startRunnerEnv, type RunnerEnv } from '../../../test/helpers/runner-env.js'
 import { defineAgent } from '../agent.js'
-import { chainedRequestDispatched } from '../../shared/event-loop-turn.js'
+import { requestDispatched } from '../../shared/event-loop-turn.js'
 import { makeBreather } from './breathe.js'
 import { Runner } from './runner.js'
 
@@ -44,7 +44,7 @@ describe('makeBreather', () => {
     expect(seen).toBeLessThan(10)
   })
 
-  it('a pause lets a chained request dispatched meanwhile (the next listing page) be written first', async () => {
+  it("a pause lets a request dispatched meanwhile (the next listing page, a window's loads) be written first", async () => {
     let clock = 0
     const breathe = makeBreather(5, () => clock)
     expect(breathe()).toBeUndefined()
@@ -52,10 +52,10 @@ describe('makeBreather', () => {
     const order: string[] = []
     const pause = breathe()!.then(() => order.push('handler goes on'))
     // As undici does for a request on a reused keep-alive socket: its write in the next check phase.
-    chainedRequestDispatched()
-    setImmediate(() => order.push('chained request written'))
+    requestDispatched()
+    setImmediate(() => order.push('request written'))
     await pause
-    expect(order).toEqual(['chained request written', 'handler goes on'])
+    expect(order).toEqual(['request written', 'handler goes on'])
   })
 
   it('never pauses while the loop turns on its own', async () => {

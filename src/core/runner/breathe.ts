@@ -1,4 +1,4 @@
-import { turnAfterChainedWrites } from '../../shared/event-loop-turn.js'
+import { turnAfterPendingWrites } from '../../shared/event-loop-turn.js'
 
 /**
  * Cooperative yielding for CPU-bound handlers.
@@ -30,7 +30,7 @@ export function makeBreather(
       setImmediate(mark)
     }
     if (now() - lastTurn < everyMs) return undefined
-    // Chained requests (the listing's next page) dispatched meanwhile are written first.
-    return turnAfterChainedWrites()
+    // Requests dispatched meanwhile (the listing's next page, a window's loads) are written first.
+    return turnAfterPendingWrites()
   }
 }
