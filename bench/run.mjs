@@ -222,6 +222,8 @@ function startChild(script, config, { timeoutMs, keepStdin = false, nodeArgs = [
           if (!settled) {
             settled = true
             clearTimeout(timer)
+            // Nobody will stop a child whose start failed: left running, it would keep the bench alive.
+            child.kill('SIGTERM')
             reject(new Error(`${script} printed something that is not JSON: ${line.slice(0, 200)}`))
           }
           continue
