@@ -150,6 +150,9 @@ export async function prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
   if (input.warmConnections === true) {
     // A run's connections are opened while the project is fetched (no request sent).
     input.client.preconnect?.(runConnections(input.settings, input.tuning.loadWindow))
+    // Node connects a socket on the next tick: let those connects leave before the project's request is
+    // built and signed (the handshakes, not that request, bound the head of the run).
+    await new Promise<void>((resolve) => process.nextTick(resolve))
     // Traced runs list with their stage: a request sent now would fall outside the run's trace (its
     // spans, and the stage's listing span, start with the run).
     if (!providerRegistered()) {
