@@ -26,6 +26,7 @@ import {
 } from './retry.js'
 import { signRequest } from './auth/sign.js'
 import { warmFirst, WarmSockets } from './warm-sockets.js'
+import { baselineParserConnector } from './baseline-parser.js'
 import {
   EncordNetworkError,
   EncordPermissionError,
@@ -107,9 +108,8 @@ export interface TransportOptions {
   now?: () => number
   /**
    * Send every request (API calls and media downloads) through this undici dispatcher instead of the
-   * transport's own keep-alive pool, which is then not made. The caller owns it: `close()` leaves it
-   * open. `encord-agents/testing` passes the in-process emulator's, which hands each request to the
-   * emulator's request handler without a socket.
+   * transport's own keep-alive pool, which is then not made. The caller owns it: `close()` leaves it open.
+   * `encord-agents/testing` passes the in-process emulator's, which hands requests over without a socket.
    * @default a keep-alive pool of `connections` per origin
    */
   dispatcher?: Dispatcher
@@ -250,10 +250,10 @@ export class Transport {
           log('warming a connection to %s', this.origin)
         },
       })
-      // An Agent keeps one Pool per origin, each with keep-alive connections.
+      // An Agent keeps one Pool per origin, each with keep-alive connections (parser: baseline-parser.ts).
       this.#agent = new UndiciAgent({
         connections: this.#poolSize,
-        connect: warmFirst(this.#warm, fresh),
+        connect: baselineParserConnector(warmFirst(this.#warm, fresh)),
         keepAliveTimeout: KEEP_ALIVE_MS,
       })
       this.#api = this.#agent
