@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { generateFixture } from './generate.js'
@@ -474,5 +475,16 @@ describe('malformed requests', () => {
     } finally {
       await small.stop()
     }
+  })
+})
+
+describe('start-up', () => {
+  it('Fastify is built without Ajv or fast-json-stringify: requests are checked with zod, replies written as JSON', () => {
+    // The emulator of useEmulator() is up and has served the requests above; Node's module cache is
+    // per test file (vitest forks), so only what this file's emulator loaded is there.
+    const loaded = Object.keys(createRequire(import.meta.url).cache)
+    expect(loaded.some((file) => file.includes('/node_modules/fastify/'))).toBe(true)
+    expect(loaded.filter((file) => /\/node_modules\/(ajv|@fastify\/ajv-compiler)\//.test(file))).toEqual([])
+    expect(loaded.filter((file) => file.includes('/node_modules/@fastify/fast-json-stringify-compiler/'))).toEqual([])
   })
 })
