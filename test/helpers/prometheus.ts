@@ -37,16 +37,26 @@ export function histogramCount(text: string, name: string, labels: Record<string
 }
 
 /**
- * `/healthz` before SIGTERM, then polled every 2 ms after it until it answers 503 or the server closes:
- * what an orchestrator's readiness probe sees while the process drains.
+ * `/healthz` before SIGTERM, then what an orchestrator's readiness probe sees while the process drains:
+ * polled every 2 ms from the moment the process says it is stopping (`stopping()`: it turns `/healthz`
+ * to 503 just before it says so) until it answers 503 or its server has closed. Polls start there, not
+ * at the kill: a probe answered before the signal is handled may rightly get 200. With nothing left to
+ * drain the server may close before the first poll; the 503 itself is specified without that race in
+ * test/ops/observability.test.ts.
  */
 export async function healthThroughShutdown(
   url: string,
   child: { kill(signal: NodeJS.Signals): unknown },
+  stopping: () => boolean,
 ): Promise<{ healthBefore: number; healthAfter: number[] }> {
   const healthBefore = (await fetch(`${url}/healthz`)).status
   const healthAfter: number[] = []
   child.kill('SIGTERM')
+  const deadline = Date.now() + 20_000
+  while (!stopping()) {
+    if (Date.now() > deadline) throw new Error('the process never said it was stopping')
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
   for (let i = 0; i < 400; i++) {
     try {
       healthAfter.push((await fetch(`${url}/healthz`)).status)
@@ -65,8 +75,8 @@ export function taskCount(families: PrometheusFamily[], stage: string, outcome: 
 }
 
 /**
- * What a scrape taken as `run` or `worker` is stopped must show: ready (200) before SIGTERM, 503 while
- * it drains, and task counters equal to the stage's summary in `--json`. Returns the parsed families
+ * What a scrape taken as `run` or `worker` is stopped must show: ready (200) before SIGTERM, 503 (or
+ * no server) once it says it is stopping, and task counters equal to the stage's summary in `--json`. Returns the parsed families
  * and the stage's counter by outcome, for the caller's own checks.
  */
 export function expectScrapeMatchesStage(
@@ -74,7 +84,8 @@ export function expectScrapeMatchesStage(
   stage: { title?: string; moved: Record<string, number>; stayed: number; failed: number },
 ): { families: PrometheusFamily[]; count: (outcome: string) => number } {
   expect(scraped.healthBefore).toBe(200)
-  expect(scraped.healthAfter).toContain(503)
+  // Once it has said it is stopping, never "ready" again: 503 until its server closes.
+  expect(scraped.healthAfter.filter((status) => status !== 503)).toEqual([])
   const families = parseMetrics(scraped.text)
   const count = (outcome: string) => taskCount(families, stage.title ?? 'Agent 1', outcome)
   expect(count('moved')).toBe(Object.values(stage.moved).reduce((a, b) => a + b, 0))

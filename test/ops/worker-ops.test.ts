@@ -36,7 +36,7 @@ describe.skipIf(!redisAvailable())('worker --log-format json --metrics-port (bui
     }
   })
 
-  it('serves /metrics whose counters equal the summary, /healthz 503 once SIGTERM arrives, and JSON log lines', async () => {
+  it('serves /metrics whose counters equal the summary, /healthz never ready again once stopping, and JSON log lines', async () => {
     await server.flush()
     const project = makeQueueProject(12)
     const emulator = await startEmulator({
@@ -79,7 +79,10 @@ describe.skipIf(!redisAvailable())('worker --log-format json --metrics-port (bui
               if (decided >= 12 && waiting === 0 && active === 0) break
               await sleep(50)
             }
-            scraped = { text, ...(await healthThroughShutdown(url, child)) }
+            scraped = {
+              text,
+              ...(await healthThroughShutdown(url, child, () => stderr.includes('SIGTERM: no new jobs'))),
+            }
           })().catch((error: unknown) => {
             failure = error
             child.kill('SIGKILL')
