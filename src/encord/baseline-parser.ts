@@ -17,7 +17,7 @@
 import { setFlagsFromString } from 'node:v8'
 import type { buildConnector } from 'undici'
 
-/** The flags for the window, and V8's defaults to restore (the same in Node 20 to 24). */
+/** The flags for the window, and V8's defaults to restore (its defaults since V8 11, Node 20). */
 const BASELINE_ONLY = '--no-wasm-lazy-compilation --no-wasm-dynamic-tiering --no-wasm-tier-up'
 const DEFAULTS = '--wasm-tier-up --wasm-dynamic-tiering --wasm-lazy-compilation'
 
