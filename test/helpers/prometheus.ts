@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format'
+import { waitFor } from './wait-for.js'
 
 /** The exposition parsed by a Prometheus text-format parser (throws on text it cannot read). */
 export function parseMetrics(text: string): PrometheusFamily[] {
@@ -52,11 +53,7 @@ export async function healthThroughShutdown(
   const healthBefore = (await fetch(`${url}/healthz`)).status
   const healthAfter: number[] = []
   child.kill('SIGTERM')
-  const deadline = Date.now() + 20_000
-  while (!stopping()) {
-    if (Date.now() > deadline) throw new Error('the process never said it was stopping')
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
+  await waitFor(stopping, { timeoutMs: 20_000, everyMs: 2, what: 'the process to say it is stopping' })
   for (let i = 0; i < 400; i++) {
     try {
       healthAfter.push((await fetch(`${url}/healthz`)).status)
@@ -76,8 +73,8 @@ export function taskCount(families: PrometheusFamily[], stage: string, outcome: 
 
 /**
  * What a scrape taken as `run` or `worker` is stopped must show: ready (200) before SIGTERM, 503 (or
- * no server) once it says it is stopping, and task counters equal to the stage's summary in `--json`. Returns the parsed families
- * and the stage's counter by outcome, for the caller's own checks.
+ * no server) once it says it is stopping, and task counters equal to the stage's summary in `--json`.
+ * Returns the parsed families and the stage's counter by outcome, for the caller's own checks.
  */
 export function expectScrapeMatchesStage(
   scraped: { text: string; healthBefore: number; healthAfter: number[] },

@@ -23,6 +23,7 @@ import type { Project, Stage } from '../../src/encord/types.js'
 import { defineAgent } from '../../src/core/agent.js'
 import { Runner } from '../../src/core/runner/runner.js'
 import { generateFixture, startEmulator, type EmulatorHandle, type FaultConfig } from '../../src/emulator/index.js'
+import { waitFor } from '../helpers/wait-for.js'
 
 /**
  * Every EncordClient call against the local emulator: the real HTTP path, signatures verified by the
@@ -47,14 +48,6 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition')
-    await sleep(5)
-  }
-}
 
 function fastClient(domain: string, extra: Partial<ConstructorParameters<typeof EncordClient>[0]> = {}): EncordClient {
   return new EncordClient({ domain, key, backoffBaseMs: 20, ...extra })

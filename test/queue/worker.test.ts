@@ -11,6 +11,7 @@ import { journalNamespace, QUEUE_PREFIX, queueName } from '../../src/queue/names
 import { closeRedis, connectRedis } from '../../src/queue/redis.js'
 import { RedisEffectJournal } from '../../src/queue/redis-journal.js'
 import { queueStatus, retryFailed } from '../../src/queue/status.js'
+import { waitFor } from '../helpers/wait-for.js'
 import { runWorker, type WorkerOptions } from '../../src/queue/worker.js'
 import { startRunnerEnv, type RunnerEnv } from '../helpers/runner-env.js'
 import { freePort, redisAvailable, startRedis, type RedisServer } from './helpers/redis.js'
@@ -102,7 +103,7 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
       counts: { waiting: 0, active: 0, delayed: 0, completed: 20, failed: 0 },
       failedJobs: [],
     })
-    await until(async () => (await redis.keys(`${QUEUE_PREFIX}:journal:*`)).length === 0)
+    await waitFor(async () => (await redis.keys(`${QUEUE_PREFIX}:journal:*`)).length === 0, { everyMs: 20 })
 
     // Pending again? Nothing is: a third enqueue finds no task.
     const third = await enqueueTasks({ redis, client: e.client, project, bindings: b })
@@ -228,11 +229,3 @@ describe.skipIf(!available)('queue worker against a real redis-server', () => {
 })
 
 const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
-
-async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
